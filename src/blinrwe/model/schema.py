@@ -1,0 +1,81 @@
+"""The vocabulary for declaring an input table once.
+
+A :class:`Table` is a tuple of :class:`Column` declarations. The same
+declaration drives the Excel template (sheets, drop-downs, date cells), the
+readers (xlsx and CSV), validation (types, allowed values, ranges), the data
+dictionary and the synthetic cohort generator. Nothing here reads or writes
+files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class DType(str, Enum):
+    """Storage type of a column as the user enters it."""
+
+    STR = "str"
+    INT = "int"
+    FLOAT = "float"
+    BOOL = "bool"  # entered as yes/no
+    DATE = "date"  # ISO date; partial dates (YYYY-MM, YYYY) are imputed by a declared rule
+    ENUM = "enum"  # one value from ``allowed``
+    ENUM_LIST = "enum_list"  # several values from ``allowed``, separated by ';'
+
+
+@dataclass(frozen=True)
+class Column:
+    """One declared column.
+
+    ``required`` means a value must be present on every row. ``minimum`` and
+    ``maximum`` are inclusive bounds for numbers. ``allowed`` lists the codes of
+    an enum column; ``unit`` is shown in the template header and the data
+    dictionary.
+    """
+
+    name: str
+    dtype: DType
+    description: str
+    unit: str | None = None
+    allowed: tuple[str, ...] = ()
+    required: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+    references: str | None = None  # "table.column" this column must match (foreign key)
+
+    def __post_init__(self):
+        if self.dtype in (DType.ENUM, DType.ENUM_LIST) and not self.allowed:
+            raise ValueError(f"enum column {self.name!r} declares no allowed values")
+        if self.allowed and self.dtype not in (DType.ENUM, DType.ENUM_LIST):
+            raise ValueError(f"column {self.name!r} has allowed values but is {self.dtype.value}")
+
+
+@dataclass(frozen=True)
+class Table:
+    """One declared input table (one workbook sheet, one CSV file).
+
+    ``key`` names the columns that identify a row uniquely (checked by
+    validation); ``one_row_per_patient`` marks patient-level tables.
+    """
+
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = ()
+    one_row_per_patient: bool = False
+
+    def column(self, name: str) -> Column:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(f"table {self.name!r} has no column {name!r}")
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(col.name for col in self.columns)
+
+    @property
+    def required_columns(self) -> tuple[str, ...]:
+        return tuple(col.name for col in self.columns if col.required)
