@@ -1,4 +1,4 @@
-"""The layers import one way only: model -> intake -> validate -> derive -> stats -> report -> app."""
+"""The layers import one way only: model -> intake -> validate -> derive -> stats -> analysis -> report -> app."""
 
 import ast
 from pathlib import Path
@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "blinrwe"
-ORDER = ["model", "intake", "validate", "derive", "stats", "report", "app"]
+ORDER = ["model", "intake", "validate", "derive", "stats", "analysis", "report", "app"]
 # stats is a self-contained numeric core: it may import nothing clinical.
 FORBIDDEN = {layer: set(ORDER[i + 1 :]) for i, layer in enumerate(ORDER)}
 FORBIDDEN["stats"] |= {"model", "intake", "validate", "derive"}

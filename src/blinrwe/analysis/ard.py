@@ -1,0 +1,64 @@
+"""The analysis results dataset (ARD): one row per statistic, unformatted.
+
+This is the contract between ``analysis`` (which fills it) and ``report``
+(which only renders it). Every number in every output is a row here, with
+the method that produced it, so each printed value is traceable.
+
+Columns
+-------
+section      baseline | exposure | response | survival | followup | cox |
+             competing_risks | safety | patterns
+table        display-table id the row belongs to (e.g. "table1", "response",
+             "survival", "cox_univariable", "safety")
+variable     the analysed variable, endpoint or AE term (e.g. "age_at_t0",
+             "CR", "OS", "CRS")
+level        category level for categorical variables ("" otherwise)
+group_var    grouping variable ("" for the whole cohort)
+group        group level ("Overall" for the whole cohort)
+variant      endpoint censoring variant ("" where not applicable)
+statistic    n, N, pct, mean, sd, median, q1, q3, min, max, missing,
+             proportion, events, km_median, km_quantile, km_rate, km_se,
+             followup_median, logrank_chisq, logrank_p, trend_p, hr, coef,
+             cox_p, cox_lr_p, zph_p, cif, gray_stat, gray_p, test_p,
+             grade_any, grade_1_2, grade_3plus, flow ...
+value        float (NaN when not estimable)
+lower, upper confidence limits (NaN when not applicable/estimable)
+n            numerator / events (NaN when not applicable)
+denominator  N the statistic is computed on
+time         landmark time for km_rate / cif rows (in ``time_unit``), NaN otherwise
+time_unit    "days" | "months" | ""
+method       what produced the value (estimator, CI, test)
+note         flags: "not_reached", "not_estimable", "beyond_follow_up", warnings
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+ARD_COLUMNS = (
+    "section",
+    "table",
+    "variable",
+    "level",
+    "group_var",
+    "group",
+    "variant",
+    "statistic",
+    "value",
+    "lower",
+    "upper",
+    "n",
+    "denominator",
+    "time",
+    "time_unit",
+    "method",
+    "note",
+)
+
+
+def empty_ard() -> pd.DataFrame:
+    """An ARD with the declared columns and no rows."""
+    return pd.DataFrame({name: pd.Series(dtype="float64" if name in _NUMERIC else "object") for name in ARD_COLUMNS})
+
+
+_NUMERIC = {"value", "lower", "upper", "n", "denominator", "time"}
