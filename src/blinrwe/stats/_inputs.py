@@ -1,0 +1,123 @@
+"""Checks on the arrays handed to the survival estimators.
+
+Every check raises :class:`blinrwe.errors.StatisticalInputError` naming the
+parameter, the offending position and value, and how to fix it. Values are
+positions in the arrays passed in, never patient identifiers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from blinrwe.errors import StatisticalInputError
+
+
+def _first_bad(mask: np.ndarray) -> int:
+    return int(np.flatnonzero(mask)[0])
+
+
+def as_times(values, name: str = "time") -> np.ndarray:
+    """Return follow-up times as float64 or int64; finite and >= 0."""
+    arr = np.asarray(values)
+    if arr.ndim != 1:
+        raise StatisticalInputError(f"{name} must be one-dimensional; got shape {arr.shape}.")
+    if arr.dtype == object or arr.dtype.kind not in "iufb":
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError) as exc:
+            raise StatisticalInputError(
+                f"{name} must be numeric (days or months since the origin); got values of type {arr.dtype}."
+            ) from exc
+    if arr.dtype.kind == "b":
+        raise StatisticalInputError(f"{name} must be numeric times, not booleans.")
+    if arr.dtype.kind == "f":
+        bad = ~np.isfinite(arr)
+        if bad.any():
+            i = _first_bad(bad)
+            raise StatisticalInputError(
+                f"{name} has a missing or infinite value at position {i} ({arr[i]}); "
+                "drop the row or give its time to event or censoring."
+            )
+        arr = arr.astype(np.float64, copy=False)
+    else:
+        arr = arr.astype(np.int64, copy=False)
+    if arr.size and arr.min() < 0:
+        i = _first_bad(arr < 0)
+        raise StatisticalInputError(
+            f"{name} has a negative value at position {i} ({arr[i]}); times are measured from the "
+            "origin and must be >= 0 (check the origin and end dates)."
+        )
+    return arr
+
+
+def as_event_codes(values, n: int, causes: tuple[int, ...], name: str = "event") -> np.ndarray:
+    """Return event codes as int64: 0 = censored, otherwise one of ``causes``."""
+    arr = np.asarray(values)
+    if arr.ndim != 1:
+        raise StatisticalInputError(f"{name} must be one-dimensional; got shape {arr.shape}.")
+    if arr.shape[0] != n:
+        raise StatisticalInputError(
+            f"{name} has {arr.shape[0]} values but time has {n}; give one event indicator per time."
+        )
+    if arr.dtype.kind == "b":
+        codes = arr.astype(np.int64)
+    else:
+        try:
+            num = arr.astype(np.float64)
+        except (TypeError, ValueError) as exc:
+            raise StatisticalInputError(
+                f"{name} must hold integer codes (0 = censored, 1 = event); got type {arr.dtype}."
+            ) from exc
+        bad = ~np.isfinite(num) | (num != np.round(num))
+        if bad.any():
+            i = _first_bad(bad)
+            raise StatisticalInputError(
+                f"{name} has a missing or non-integer value at position {i} ({arr[i]}); "
+                "use 0 = censored, 1 = event."
+            )
+        codes = num.astype(np.int64)
+    allowed = np.zeros(max(max(causes), 1) + 1, dtype=bool)
+    allowed[0] = True
+    allowed[list(causes)] = True
+    bad = (codes < 0) | (codes >= allowed.size)
+    if not bad.any():
+        bad = ~allowed[codes]
+    if bad.any():
+        i = _first_bad(bad)
+        want = "0 = censored, " + ", ".join(str(c) for c in causes)
+        hint = " (1 = event)" if causes == (1,) else " (one code per cause)"
+        raise StatisticalInputError(
+            f"{name} has value {arr[i]} at position {i}; allowed codes are {want}{hint}."
+        )
+    return codes
+
+
+def as_weights(values, n: int, name: str = "weights") -> np.ndarray:
+    """Return non-negative integer frequency weights (row counts) as int64."""
+    arr = np.asarray(values)
+    if arr.ndim != 1 or arr.shape[0] != n:
+        raise StatisticalInputError(
+            f"{name} must have one count per time ({n}); got shape {arr.shape}."
+        )
+    try:
+        num = arr.astype(np.float64)
+    except (TypeError, ValueError) as exc:
+        raise StatisticalInputError(f"{name} must be whole-number counts; got type {arr.dtype}.") from exc
+    bad = ~np.isfinite(num) | (num < 0) | (num != np.round(num))
+    if bad.any():
+        i = _first_bad(bad)
+        raise StatisticalInputError(
+            f"{name} has value {arr[i]} at position {i}; counts must be whole numbers >= 0."
+        )
+    return num.astype(np.int64)
+
+
+def as_level(level: float) -> float:
+    """Return a confidence level strictly between 0 and 1."""
+    try:
+        value = float(level)
+    except (TypeError, ValueError) as exc:
+        raise StatisticalInputError(f"level must be a number such as 0.95; got {level!r}.") from exc
+    if not 0.0 < value < 1.0:
+        raise StatisticalInputError(f"level must be between 0 and 1 (e.g. 0.95); got {level!r}.")
+    return value

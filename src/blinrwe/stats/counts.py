@@ -1,0 +1,369 @@
+"""Per-time event counts: the one input of every survival estimator.
+
+A time-to-event analysis needs, at each distinct time ``t`` (ascending), the
+number of subjects still at risk just before ``t`` (``n_risk``), the number of
+events at ``t`` (``n_event``, per cause for competing risks) and the number
+censored at ``t`` (``n_censor``). Kaplan-Meier, Greenwood, the log-rank test and
+the Aalen-Johansen cumulative incidence are all functions of these counts, so
+the same estimator serves a 30-patient cohort (:func:`event_counts` from one row
+per patient) and a registry aggregated by SQL (:func:`event_counts_from_table`
+from one row per time, e.g. ``SELECT time, sum(event) AS n_event,
+sum(1 - event) AS n_censor FROM tte GROUP BY time`` in duckdb).
+
+Conventions (as R ``survival``): a subject censored at ``t`` is at risk at ``t``
+(events are taken to precede censorings at the same time); every time with an
+event *or* a censoring gets a row (as ``survfit``); no late entry (everyone is at
+risk from time 0), so ``n_risk`` is the number of subjects whose time is ``>= t``.
+
+Speed: whole-number times (days) are tabulated with one ``np.bincount`` over the
+time range, O(n) without sorting; other times (months) fall back to ``np.unique``.
+
+Event codes: 0 = censored, otherwise a cause code from ``causes`` (default
+``(1,)``: 0/1 data). Competing risks pass e.g. ``causes=(1, 2)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from blinrwe.errors import StatisticalInputError
+
+from ._inputs import as_event_codes, as_times, as_weights
+
+__all__ = [
+    "EventCounts",
+    "GroupedEventCounts",
+    "event_counts",
+    "grouped_event_counts",
+    "event_counts_from_table",
+]
+
+
+def _frozen(arr, dtype) -> np.ndarray:
+    out = np.array(arr, dtype=dtype, copy=True)
+    out.flags.writeable = False
+    return out
+
+
+def _check_causes(causes) -> tuple[int, ...]:
+    try:
+        out = tuple(int(c) for c in causes)
+    except (TypeError, ValueError) as exc:
+        raise StatisticalInputError(f"causes must be positive integer codes such as (1, 2); got {causes!r}.") from exc
+    if not out or any(c < 1 for c in out) or len(set(out)) != len(out):
+        raise StatisticalInputError(
+            f"causes must be distinct positive integer codes such as (1,) or (1, 2); got {causes!r}."
+        )
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class EventCounts:
+    """Counts at each distinct time of one sample (one group, one stratum).
+
+    Attributes
+    ----------
+    time : float64, distinct times with at least one event or censoring, ascending.
+    n_risk : int64, subjects at risk just before ``time`` (time >= t).
+    n_event : int64, events of any cause at ``time``.
+    n_censor : int64, censorings at ``time``.
+    n_event_by_cause : int64 array (len(time), len(causes)); column j counts cause ``causes[j]``.
+    causes : tuple of the cause codes.
+    """
+
+    time: np.ndarray
+    n_risk: np.ndarray
+    n_event: np.ndarray
+    n_censor: np.ndarray
+    n_event_by_cause: np.ndarray
+    causes: tuple[int, ...] = (1,)
+
+    def __post_init__(self):
+        causes = _check_causes(self.causes)
+        object.__setattr__(self, "causes", causes)
+        for name, dtype in (("time", np.float64), ("n_risk", np.int64), ("n_event", np.int64), ("n_censor", np.int64)):
+            object.__setattr__(self, name, _frozen(getattr(self, name), dtype))
+        by_cause = np.asarray(self.n_event_by_cause, dtype=np.int64)
+        if by_cause.ndim == 1:
+            by_cause = by_cause[:, None]
+        object.__setattr__(self, "n_event_by_cause", _frozen(by_cause, np.int64))
+        m = self.time.shape[0]
+        if not (self.n_risk.shape == self.n_event.shape == self.n_censor.shape == (m,)):
+            raise StatisticalInputError("EventCounts arrays time, n_risk, n_event, n_censor must have equal lengths.")
+        if self.n_event_by_cause.shape != (m, len(causes)):
+            raise StatisticalInputError(
+                f"n_event_by_cause must have shape ({m}, {len(causes)}); got {self.n_event_by_cause.shape}."
+            )
+        if m > 1 and not np.all(np.diff(self.time) > 0):
+            raise StatisticalInputError("EventCounts.time must be distinct and ascending.")
+
+    @property
+    def n(self) -> int:
+        """Number of subjects (at risk at the first time)."""
+        return int(self.n_risk[0]) if self.time.size else 0
+
+    def events_of(self, cause: int) -> np.ndarray:
+        """Events of one cause at each time."""
+        try:
+            j = self.causes.index(int(cause))
+        except ValueError as exc:
+            raise StatisticalInputError(f"cause {cause!r} is not one of {self.causes}.") from exc
+        return self.n_event_by_cause[:, j]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per time: time, n_risk, n_event, n_censor (+ n_event_<cause> when several causes)."""
+        data = {"time": self.time, "n_risk": self.n_risk, "n_event": self.n_event, "n_censor": self.n_censor}
+        if len(self.causes) > 1:
+            for j, c in enumerate(self.causes):
+                data[f"n_event_{c}"] = self.n_event_by_cause[:, j]
+        return pd.DataFrame(data)
+
+
+@dataclass(frozen=True, eq=False)
+class GroupedEventCounts:
+    """Counts of several groups on their pooled distinct times (for log-rank tests).
+
+    ``n_risk``, ``n_event``, ``n_censor`` have shape (len(time), len(groups));
+    ``n_event_by_cause`` has shape (len(time), len(groups), len(causes)).
+    ``groups`` are in sorted order (or category order for a pandas Categorical).
+    """
+
+    time: np.ndarray
+    groups: tuple
+    n_risk: np.ndarray
+    n_event: np.ndarray
+    n_censor: np.ndarray
+    n_event_by_cause: np.ndarray
+    causes: tuple[int, ...] = (1,)
+
+    def __post_init__(self):
+        object.__setattr__(self, "causes", _check_causes(self.causes))
+        object.__setattr__(self, "groups", tuple(self.groups))
+        object.__setattr__(self, "time", _frozen(self.time, np.float64))
+        for name in ("n_risk", "n_event", "n_censor", "n_event_by_cause"):
+            object.__setattr__(self, name, _frozen(getattr(self, name), np.int64))
+        shape = (self.time.shape[0], len(self.groups))
+        if not (self.n_risk.shape == self.n_event.shape == self.n_censor.shape == shape):
+            raise StatisticalInputError(f"GroupedEventCounts arrays must have shape {shape}.")
+
+    @property
+    def n(self) -> np.ndarray:
+        """Subjects per group."""
+        if not self.time.size:
+            return np.zeros(len(self.groups), dtype=np.int64)
+        return self.n_risk[0].copy()
+
+    def pooled(self) -> EventCounts:
+        """All groups together."""
+        return EventCounts(
+            time=self.time,
+            n_risk=self.n_risk.sum(axis=1),
+            n_event=self.n_event.sum(axis=1),
+            n_censor=self.n_censor.sum(axis=1),
+            n_event_by_cause=self.n_event_by_cause.sum(axis=1),
+            causes=self.causes,
+        )
+
+    def group(self, label) -> EventCounts:
+        """Counts of one group, on the times where that group has an event or censoring."""
+        try:
+            j = self.groups.index(label)
+        except ValueError as exc:
+            raise StatisticalInputError(f"group {label!r} is not one of {list(self.groups)}.") from exc
+        keep = (self.n_event[:, j] + self.n_censor[:, j]) > 0
+        return EventCounts(
+            time=self.time[keep],
+            n_risk=self.n_risk[keep, j],
+            n_event=self.n_event[keep, j],
+            n_censor=self.n_censor[keep, j],
+            n_event_by_cause=self.n_event_by_cause[keep, j, :],
+            causes=self.causes,
+        )
+
+
+# --- tabulation -------------------------------------------------------------
+
+
+def _tabulate(t: np.ndarray, codes: np.ndarray, gidx: np.ndarray, n_groups: int, n_codes: int,
+              weights: np.ndarray | None):
+    """Return (distinct times, counts of shape (T, groups, codes)), empty times dropped."""
+    n = t.shape[0]
+    if n == 0:
+        return np.empty(0, dtype=np.float64), np.zeros((0, n_groups, n_codes), dtype=np.int64)
+    width = n_groups * n_codes
+    tmin, tmax = t.min(), t.max()
+    if t.dtype.kind == "i":
+        whole = True
+    else:
+        whole = bool(np.all(t == np.floor(t))) and tmax - tmin < 2**40
+    span = int(tmax - tmin) + 1 if whole else 0
+    if whole and span * width <= max(8 * n, 1 << 22):
+        # Whole-number times (days): one counting pass over the time range, no sort.
+        idx = (t - tmin).astype(np.int64)
+        values = None
+    else:
+        values, idx = np.unique(t, return_inverse=True)
+        idx = idx.reshape(-1)
+        span = values.shape[0]
+    key = idx * width
+    if n_groups > 1:
+        key += gidx * n_codes
+    if n_codes > 1:
+        key += codes
+    counts = np.bincount(key, weights=weights, minlength=span * width)
+    if weights is not None:
+        counts = np.rint(counts)
+    counts = counts.astype(np.int64, copy=False).reshape(span, n_groups, n_codes)
+    present = counts.reshape(span, width).any(axis=1)
+    if values is None:
+        values = (np.flatnonzero(present) + tmin).astype(np.float64)
+    else:
+        values = values[present].astype(np.float64)
+    return values, counts[present]
+
+
+def _at_risk(total: np.ndarray) -> np.ndarray:
+    """Subjects with time >= t: reverse cumulative sum along the time axis."""
+    return np.cumsum(total[::-1], axis=0)[::-1]
+
+
+def _factorize_groups(group, n: int, name: str):
+    if isinstance(group, pd.Series):
+        group = group.to_numpy() if not isinstance(group.dtype, pd.CategoricalDtype) else group.array
+    if isinstance(group, pd.Categorical):
+        codes = np.asarray(group.codes, dtype=np.int64)
+        labels = tuple(group.categories)
+    else:
+        arr = np.asarray(group)
+        if arr.ndim != 1:
+            raise StatisticalInputError(f"{name} must be one-dimensional; got shape {arr.shape}.")
+        codes, uniques = pd.factorize(arr, sort=True, use_na_sentinel=True)
+        codes = codes.astype(np.int64)
+        labels = tuple(uniques.tolist() if hasattr(uniques, "tolist") else uniques)
+    if codes.shape[0] != n:
+        raise StatisticalInputError(
+            f"{name} has {codes.shape[0]} values but time has {n}; give one {name} label per time."
+        )
+    if codes.size and codes.min() < 0:
+        i = int(np.flatnonzero(codes < 0)[0])
+        raise StatisticalInputError(
+            f"{name} is missing at position {i}; give every subject a {name} or drop the row."
+        )
+    return codes, labels
+
+
+def _prepare(time, event, weights, causes):
+    causes = _check_causes(causes)
+    t = as_times(time, "time")
+    codes = as_event_codes(event, t.shape[0], causes, "event")
+    w = None if weights is None else as_weights(weights, t.shape[0], "weights")
+    # Map codes (0 and the causes) onto 0..K, 0 = censored.
+    if causes != tuple(range(1, len(causes) + 1)):
+        lookup = np.zeros(max(causes) + 1, dtype=np.int64)
+        lookup[list(causes)] = np.arange(1, len(causes) + 1)
+        codes = lookup[codes]
+    return t, codes, w, causes
+
+
+def event_counts(time, event, *, weights=None, causes: Sequence[int] = (1,)) -> EventCounts:
+    """Tabulate individual (or frequency-weighted) follow-up into :class:`EventCounts`.
+
+    Parameters
+    ----------
+    time : array of times from the origin (>= 0, finite).
+    event : array of codes, 0 = censored, otherwise one of ``causes`` (default 0/1).
+    weights : optional whole-number frequencies (one row standing for several subjects).
+    causes : the event codes; ``(1, 2)`` for an event of interest and a competing event.
+    """
+    t, codes, w, causes = _prepare(time, event, weights, causes)
+    k1 = len(causes) + 1
+    values, counts = _tabulate(t, codes, np.zeros(0, np.int64), 1, k1, None if w is None else w.astype(np.float64))
+    counts = counts[:, 0, :]
+    n_censor = counts[:, 0]
+    by_cause = counts[:, 1:]
+    n_event = by_cause.sum(axis=1)
+    return EventCounts(
+        time=values,
+        n_risk=_at_risk(counts.sum(axis=1)),
+        n_event=n_event,
+        n_censor=n_censor,
+        n_event_by_cause=by_cause,
+        causes=causes,
+    )
+
+
+def grouped_event_counts(time, event, group, *, weights=None, causes: Sequence[int] = (1,)) -> GroupedEventCounts:
+    """Tabulate follow-up by group on the pooled distinct times (see :func:`event_counts`)."""
+    t, codes, w, causes = _prepare(time, event, weights, causes)
+    gidx, labels = _factorize_groups(group, t.shape[0], "group")
+    k1 = len(causes) + 1
+    values, counts = _tabulate(t, codes, gidx, len(labels), k1, None if w is None else w.astype(np.float64))
+    by_cause = counts[:, :, 1:]
+    return GroupedEventCounts(
+        time=values,
+        groups=labels,
+        n_risk=_at_risk(counts.sum(axis=2)),
+        n_event=by_cause.sum(axis=2),
+        n_censor=counts[:, :, 0],
+        n_event_by_cause=by_cause,
+        causes=causes,
+    )
+
+
+def _column(table, name: str, what: str) -> np.ndarray:
+    try:
+        col = table[name]
+    except (KeyError, IndexError, TypeError) as exc:
+        cols = list(getattr(table, "columns", []))
+        raise StatisticalInputError(
+            f"the aggregated table has no {what} column {name!r} (columns: {cols}); pass {what}=<column name>."
+        ) from exc
+    return np.asarray(col)
+
+
+def event_counts_from_table(
+    table,
+    *,
+    time: str = "time",
+    n_event: str | Sequence[str] = "n_event",
+    n_censor: str = "n_censor",
+    group: str | None = None,
+    causes: Sequence[int] | None = None,
+) -> EventCounts | GroupedEventCounts:
+    """Counts from an aggregated table (e.g. a duckdb/SQL ``GROUP BY time`` result).
+
+    ``table`` is a pandas DataFrame (or anything indexable by column name) with one
+    row per time (times may repeat; rows are summed), a column of events and a
+    column of censorings. For competing risks pass ``n_event`` as a list of
+    columns, one per cause (cause codes ``causes``, default 1, 2, ...). With
+    ``group`` the result is a :class:`GroupedEventCounts`.
+    """
+    event_cols = [n_event] if isinstance(n_event, str) else list(n_event)
+    if causes is None:
+        causes = tuple(range(1, len(event_cols) + 1))
+    causes = _check_causes(causes)
+    if len(causes) != len(event_cols):
+        raise StatisticalInputError(
+            f"n_event names {len(event_cols)} columns but causes has {len(causes)} codes; give one cause per column."
+        )
+    t = _column(table, time, "time")
+    pieces_t, pieces_code, pieces_w = [], [], []
+    for code, col in [(0, n_censor)] + list(zip(causes, event_cols)):
+        counts = as_weights(_column(table, col, "n_censor" if code == 0 else "n_event"), t.shape[0], col)
+        pieces_t.append(t)
+        pieces_code.append(np.full(t.shape[0], code, dtype=np.int64))
+        pieces_w.append(counts)
+    all_t = np.concatenate(pieces_t) if pieces_t else t
+    all_code = np.concatenate(pieces_code)
+    all_w = np.concatenate(pieces_w)
+    if group is None:
+        return event_counts(all_t, all_code, weights=all_w, causes=causes)
+    g = _column(table, group, "group")
+    all_g = np.concatenate([g] * (1 + len(event_cols)))
+    if isinstance(table, pd.DataFrame) and isinstance(table[group].dtype, pd.CategoricalDtype):
+        all_g = pd.Categorical(all_g, categories=table[group].cat.categories)
+    return grouped_event_counts(all_t, all_code, all_g, weights=all_w, causes=causes)

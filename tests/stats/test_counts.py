@@ -1,0 +1,166 @@
+"""Per-time event counts: individual data, frequency weights, aggregated tables, groups, causes."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from blinrwe.errors import StatisticalInputError
+from blinrwe.stats.counts import (
+    EventCounts,
+    event_counts,
+    event_counts_from_table,
+    grouped_event_counts,
+)
+
+TIME = [1, 2, 2, 3, 5, 5, 8]
+EVENT = [1, 0, 1, 1, 0, 1, 0]
+
+
+def test_counts_follow_survfit_conventions():
+    c = event_counts(TIME, EVENT)
+    np.testing.assert_array_equal(c.time, [1, 2, 3, 5, 8])
+    np.testing.assert_array_equal(c.n_risk, [7, 6, 4, 3, 1])  # censored at t are at risk at t
+    np.testing.assert_array_equal(c.n_event, [1, 1, 1, 1, 0])
+    np.testing.assert_array_equal(c.n_censor, [0, 1, 0, 1, 1])
+    assert c.n == 7
+    assert c.causes == (1,)
+
+
+def test_whole_day_and_fractional_times_agree():
+    rng = np.random.default_rng(1)
+    t = rng.integers(0, 50, 500)
+    e = rng.integers(0, 2, 500)
+    fast = event_counts(t, e)
+    slow = event_counts(t + 0.5, e)
+    np.testing.assert_array_equal(fast.time + 0.5, slow.time)
+    for name in ("n_risk", "n_event", "n_censor"):
+        np.testing.assert_array_equal(getattr(fast, name), getattr(slow, name))
+
+
+def test_sparse_whole_times_use_unique_path():
+    c = event_counts([0, 10**9, 10**12], [1, 1, 0])
+    np.testing.assert_array_equal(c.time, [0, 1e9, 1e12])
+    np.testing.assert_array_equal(c.n_risk, [3, 2, 1])
+
+
+def test_weights_equal_repeated_rows():
+    weighted = event_counts([1, 2, 2], [1, 1, 0], weights=[3, 2, 4])
+    expanded = event_counts([1] * 3 + [2] * 2 + [2] * 4, [1] * 5 + [0] * 4)
+    for name in ("time", "n_risk", "n_event", "n_censor"):
+        np.testing.assert_array_equal(getattr(weighted, name), getattr(expanded, name))
+
+
+def test_zero_weights_drop_times():
+    c = event_counts([1, 2, 3], [1, 1, 0], weights=[1, 0, 2])
+    np.testing.assert_array_equal(c.time, [1, 3])
+
+
+def test_competing_causes():
+    c = event_counts([1, 2, 2, 3, 4], [1, 2, 1, 0, 2], causes=(1, 2))
+    np.testing.assert_array_equal(c.n_event, [1, 2, 0, 1])
+    np.testing.assert_array_equal(c.events_of(1), [1, 1, 0, 0])
+    np.testing.assert_array_equal(c.events_of(2), [0, 1, 0, 1])
+    assert list(c.to_frame().columns) == ["time", "n_risk", "n_event", "n_censor", "n_event_1", "n_event_2"]
+
+
+def test_non_consecutive_cause_codes():
+    c = event_counts([1, 2, 3], [3, 7, 0], causes=(3, 7))
+    np.testing.assert_array_equal(c.events_of(7), [0, 1, 0])
+
+
+def test_grouped_counts_on_pooled_times():
+    g = grouped_event_counts(TIME, EVENT, ["b", "a", "a", "b", "b", "a", "a"])
+    assert g.groups == ("a", "b")
+    np.testing.assert_array_equal(g.time, [1, 2, 3, 5, 8])
+    np.testing.assert_array_equal(g.n_risk[:, 0], [4, 4, 2, 2, 1])
+    np.testing.assert_array_equal(g.n_risk[:, 1], [3, 2, 2, 1, 0])
+    np.testing.assert_array_equal(g.n, [4, 3])
+    a = g.group("a")
+    np.testing.assert_array_equal(a.time, [2, 5, 8])
+    pooled = g.pooled()
+    np.testing.assert_array_equal(pooled.n_risk, event_counts(TIME, EVENT).n_risk)
+
+
+def test_categorical_group_keeps_category_order():
+    grp = pd.Categorical(["x", "y", "x"], categories=["y", "x", "z"])
+    g = grouped_event_counts([1, 2, 3], [1, 1, 1], grp)
+    assert g.groups == ("y", "x", "z")
+    np.testing.assert_array_equal(g.n, [1, 2, 0])
+
+
+def test_from_aggregated_table_equals_individual():
+    rng = np.random.default_rng(7)
+    t = rng.integers(0, 30, 300)
+    e = rng.integers(0, 2, 300)
+    df = pd.DataFrame({"t": t, "e": e})
+    agg = df.groupby("t").agg(n_event=("e", "sum"), n_censor=("e", lambda x: int((x == 0).sum()))).reset_index()
+    from_table = event_counts_from_table(agg, time="t")
+    direct = event_counts(t, e)
+    for name in ("time", "n_risk", "n_event", "n_censor"):
+        np.testing.assert_array_equal(getattr(from_table, name), getattr(direct, name))
+
+
+def test_from_duckdb_aggregate_with_groups_and_causes():
+    duckdb = pytest.importorskip("duckdb")
+    rng = np.random.default_rng(3)
+    raw = pd.DataFrame({
+        "time": rng.integers(0, 40, 400),
+        "event": rng.integers(0, 3, 400),
+        "arm": rng.choice(["A", "B"], 400),
+    })
+    agg = duckdb.sql(
+        "SELECT arm, time, sum((event = 1)::INT) AS n_relapse, sum((event = 2)::INT) AS n_death, "
+        "sum((event = 0)::INT) AS n_censor FROM raw GROUP BY arm, time"
+    ).df()
+    from_table = event_counts_from_table(agg, n_event=["n_relapse", "n_death"], group="arm")
+    direct = grouped_event_counts(raw.time, raw.event, raw.arm, causes=(1, 2))
+    assert from_table.groups == direct.groups == ("A", "B")
+    for name in ("time", "n_risk", "n_event", "n_censor", "n_event_by_cause"):
+        np.testing.assert_array_equal(getattr(from_table, name), getattr(direct, name))
+
+
+def test_empty_input():
+    c = event_counts([], [])
+    assert c.time.size == 0 and c.n == 0
+
+
+def test_counts_are_immutable():
+    c = event_counts(TIME, EVENT)
+    with pytest.raises(ValueError):
+        c.n_risk[0] = 99
+    with pytest.raises(AttributeError):
+        c.time = np.array([1.0])
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(time=[1, -2], event=[1, 0]), "time has a negative value at position 1 (-2)"),
+        (dict(time=[1, float("nan")], event=[1, 0]), "time has a missing or infinite value at position 1"),
+        (dict(time=[1, 2], event=[1, 2]), "event has value 2 at position 1"),
+        (dict(time=[1, 2], event=[1]), "event has 1 values but time has 2"),
+        (dict(time=[1, 2], event=[1, 0.5]), "event has a missing or non-integer value at position 1"),
+        (dict(time=["a", "b"], event=[1, 0]), "time must be numeric"),
+        (dict(time=[1, 2], event=[1, 0], weights=[1, -1]), "weights has value -1 at position 1"),
+        (dict(time=[1, 2], event=[1, 0], causes=(0,)), "causes must be distinct positive integer codes"),
+    ],
+)
+def test_input_errors_name_parameter_and_value(kwargs, message):
+    with pytest.raises(StatisticalInputError) as err:
+        event_counts(**kwargs)
+    assert message in str(err.value)
+
+
+def test_missing_group_is_an_error():
+    with pytest.raises(StatisticalInputError, match="group is missing at position 1"):
+        grouped_event_counts([1, 2], [1, 0], ["a", None])
+
+
+def test_missing_table_column_is_named():
+    with pytest.raises(StatisticalInputError, match="no n_censor column 'n_censor'"):
+        event_counts_from_table(pd.DataFrame({"time": [1], "n_event": [1]}))
+
+
+def test_event_counts_validates_its_arrays():
+    with pytest.raises(StatisticalInputError, match="distinct and ascending"):
+        EventCounts(time=[2, 1], n_risk=[2, 1], n_event=[1, 1], n_censor=[0, 0], n_event_by_cause=[1, 1])
