@@ -1,0 +1,498 @@
+"""The study specification: one TOML file that says what to analyse and how.
+
+A specification names the data (an xlsx workbook, a folder of CSV files, or a
+bundled example), the data cut-off, the analysis sets, the endpoints and their
+censoring variants, the grouping variables, landmark times, the time unit, the
+adverse-event window, rounding and the outputs. Every key has a default; the
+resolved specification (defaults filled in, paths made absolute) is written
+into the output folder as ``study.resolved.toml`` so a run can be repeated
+exactly (design practice 14).
+
+Reading (:func:`load_spec`) collects *every* problem and raises one
+:class:`~blinrwe.errors.SpecificationError` naming each key, the bad value and
+the allowed values.
+
+Example::
+
+    [data]
+    path = "my_study.xlsx"        # or a CSV folder; or example = "synthetic"
+    cutoff = 2024-04-30
+
+    [endpoints]
+    preset = "seed001"
+    names = ["OS", "EFS", "RFS"]
+    variants = ["primary", "censor_at_transplant"]
+
+    [subgroups]
+    variables = ["disease_setting", "ph_status"]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import tomllib
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from blinrwe.errors import SpecificationError
+
+__all__ = [
+    "StudySpec",
+    "DataSpec",
+    "EndpointSpec",
+    "SubgroupSpec",
+    "SurvivalSpec",
+    "ResponseSpec",
+    "CoxSpec",
+    "SafetySpec",
+    "ReportSpec",
+    "load_spec",
+    "spec_from_dict",
+    "spec_to_dict",
+    "dumps_toml",
+    "write_spec",
+    "EXAMPLES",
+]
+
+EXAMPLES = ("synthetic", "seed003")
+ENDPOINT_PRESETS = ("default", "seed000", "seed001", "seed002", "seed003", "seed004")
+ENDPOINTS = ("OS", "EFS", "RFS", "PFS", "DFS", "DOR", "CIR", "NRM")
+VARIANTS = ("primary", "censor_at_transplant", "censor_at_new_therapy")
+ANALYSIS_SETS = ("all_treated", "response_evaluable", "safety")
+TIME_UNITS = ("days", "months")
+AE_WINDOWS = ("during_blinatumomab", "to_days_after_last_infusion", "whole_follow_up")
+GRADINGS = ("CTCAE_v5", "CTCAE_v6")
+ROUNDING = ("half_up", "half_even", "truncate")
+FORMATS = ("html", "docx", "xlsx", "csv")
+FIGURE_FORMATS = ("png", "svg", "pdf")
+CI_TRANSFORMS = ("log-log", "log", "plain")
+FOLLOWUP_METHODS = ("reverse_km", "simple_median")
+SUBGROUP_VARIABLES = (
+    "disease_setting",
+    "ph_status",
+    "intent",
+    "best_response",
+    "response",
+    "sex",
+    "age_group",
+    "disease_status_at_t0",
+    "mrd_status_at_t0",
+    "burden_class",
+    "genetic_risk_group",
+    "prior_allo_hsct",
+    "bridging_type",
+    "cycles_class",
+    "duration_class",
+    "subsequent_hsct",
+    "further_treatment",
+    "site",
+    "disease_status",
+)
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """Where the patient data are: ``path`` (xlsx file or CSV folder) or a bundled ``example``."""
+
+    path: str = ""
+    example: str = ""  # "synthetic" | "seed003"; empty for the user's own data
+    n: int = 200  # synthetic cohort size
+    seed: int = 1  # synthetic cohort random seed
+    cutoff: dt.date | None = None  # data cut-off: later events are ignored, follow-up censored
+
+
+@dataclass(frozen=True)
+class EndpointSpec:
+    """Time-to-event endpoints (domain-spec section 4): a seed preset of definitions, which ones, which variants."""
+
+    preset: str = "default"
+    names: tuple[str, ...] = ("OS", "EFS", "RFS", "PFS", "CIR", "NRM")
+    variants: tuple[str, ...] = ("primary",)
+    analysis_sets: tuple[str, ...] = ("all_treated",)
+
+
+@dataclass(frozen=True)
+class SubgroupSpec:
+    """Grouping variables for Table 1, response and survival (log-rank between their levels)."""
+
+    variables: tuple[str, ...] = ("disease_setting", "ph_status", "intent")
+    table1_by: str = "disease_setting"
+
+
+@dataclass(frozen=True)
+class SurvivalSpec:
+    """Kaplan-Meier settings (domain-spec section 5)."""
+
+    time_unit: str = "months"
+    landmarks: tuple[float, ...] = (6.0, 12.0, 24.0)
+    confidence_level: float = 0.95
+    ci_transform: str = "log-log"
+    followup: str = "reverse_km"
+
+
+@dataclass(frozen=True)
+class ResponseSpec:
+    """Response windows (domain-spec section 3.4): best response within ``window_cycles`` and overall."""
+
+    window_cycles: int = 2
+    confidence_level: float = 0.95
+
+
+@dataclass(frozen=True)
+class CoxSpec:
+    """Cox regression: which endpoints, which covariates (univariable each, then all together)."""
+
+    endpoints: tuple[str, ...] = ("OS",)
+    covariates: tuple[str, ...] = ("age_at_t0", "disease_setting", "ph_status")
+
+
+@dataclass(frozen=True)
+class SafetySpec:
+    """Adverse-event window and grading (domain-spec section 6)."""
+
+    ae_window: str = "during_blinatumomab"
+    ae_window_days: int = 30
+    grading: str = "CTCAE_v5"
+
+
+@dataclass(frozen=True)
+class ReportSpec:
+    """Rounding and outputs. Relative ``output`` paths are resolved against the specification's folder."""
+
+    title: str = "Blinatumomab real-world study"
+    decimals: int = 1
+    rounding: str = "half_up"
+    formats: tuple[str, ...] = ("html", "docx", "xlsx", "csv")
+    figure_formats: tuple[str, ...] = ("png",)
+    output: str = "blinrwe-output"
+
+
+@dataclass(frozen=True)
+class StudySpec:
+    """The whole study specification (immutable; change with :func:`dataclasses.replace`)."""
+
+    data: DataSpec = field(default_factory=DataSpec)
+    endpoints: EndpointSpec = field(default_factory=EndpointSpec)
+    subgroups: SubgroupSpec = field(default_factory=SubgroupSpec)
+    survival: SurvivalSpec = field(default_factory=SurvivalSpec)
+    response: ResponseSpec = field(default_factory=ResponseSpec)
+    cox: CoxSpec = field(default_factory=CoxSpec)
+    safety: SafetySpec = field(default_factory=SafetySpec)
+    report: ReportSpec = field(default_factory=ReportSpec)
+    source: str = ""  # the file the specification was read from ("" when built in code)
+
+    @property
+    def is_synthetic(self) -> bool:
+        """True when the data are the generated synthetic cohort (reports must say so)."""
+        return self.data.example == "synthetic"
+
+    @property
+    def base_dir(self) -> Path:
+        """Folder that relative paths in the specification are resolved against."""
+        return Path(self.source).resolve().parent if self.source else Path.cwd()
+
+    def data_path(self) -> Path | None:
+        """Absolute path of the data (None for a bundled example)."""
+        if not self.data.path:
+            return None
+        path = Path(self.data.path).expanduser()
+        return path if path.is_absolute() else self.base_dir / path
+
+    def output_path(self) -> Path:
+        """Absolute path of the output folder."""
+        path = Path(self.report.output).expanduser()
+        return path if path.is_absolute() else self.base_dir / path
+
+
+SECTIONS = {f.name: f.type for f in fields(StudySpec) if f.name != "source"}
+_SECTION_CLASSES = {
+    "data": DataSpec,
+    "endpoints": EndpointSpec,
+    "subgroups": SubgroupSpec,
+    "survival": SurvivalSpec,
+    "response": ResponseSpec,
+    "cox": CoxSpec,
+    "safety": SafetySpec,
+    "report": ReportSpec,
+}
+
+# Allowed values per key ("section.key"); list keys check each element.
+_ALLOWED: dict[str, tuple] = {
+    "data.example": ("",) + EXAMPLES,
+    "endpoints.preset": ENDPOINT_PRESETS,
+    "endpoints.names": ENDPOINTS,
+    "endpoints.variants": VARIANTS,
+    "endpoints.analysis_sets": ANALYSIS_SETS,
+    "subgroups.variables": SUBGROUP_VARIABLES,
+    "subgroups.table1_by": ("",) + SUBGROUP_VARIABLES,
+    "survival.time_unit": TIME_UNITS,
+    "survival.ci_transform": CI_TRANSFORMS,
+    "survival.followup": FOLLOWUP_METHODS,
+    "cox.endpoints": ENDPOINTS,
+    "safety.ae_window": AE_WINDOWS,
+    "safety.grading": GRADINGS,
+    "report.rounding": ROUNDING,
+    "report.formats": FORMATS,
+    "report.figure_formats": FIGURE_FORMATS,
+}
+# Inclusive numeric bounds.
+_RANGES: dict[str, tuple[float, float]] = {
+    "data.n": (1, 10_000_000),
+    "data.seed": (0, 2**32 - 1),
+    "survival.confidence_level": (0.5, 0.999),
+    "response.window_cycles": (1, 12),
+    "response.confidence_level": (0.5, 0.999),
+    "safety.ae_window_days": (0, 365),
+    "report.decimals": (0, 6),
+}
+# Lists that must not be empty.
+_NON_EMPTY = {"endpoints.variants", "endpoints.analysis_sets", "report.formats"}
+
+
+def _kind(annotation: str) -> str:
+    """Map a field annotation (a string, under ``from __future__ import annotations``) to a TOML kind."""
+    a = str(annotation)
+    if a.startswith("tuple[float"):
+        return "float_list"
+    if a.startswith("tuple[str"):
+        return "str_list"
+    if "date" in a:
+        return "date"
+    return {"str": "str", "int": "int", "float": "float", "bool": "bool"}[a]
+
+
+def _describe(value: Any) -> str:
+    return repr(value) if not isinstance(value, str) else f'"{value}"'
+
+
+def _coerce(key: str, kind: str, value: Any, findings: list[str]):
+    """Return ``value`` converted to ``kind`` or append a finding and return None."""
+    bad = f"{key} = {_describe(value)}"
+    if kind == "str":
+        if isinstance(value, str):
+            return value
+        findings.append(f"{bad}: expected a text value in quotes, e.g. {key.split('.')[-1]} = \"...\".")
+    elif kind == "int":
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        findings.append(f"{bad}: expected a whole number.")
+    elif kind == "float":
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+            return float(value)
+        findings.append(f"{bad}: expected a number.")
+    elif kind == "bool":
+        if isinstance(value, bool):
+            return value
+        findings.append(f"{bad}: expected true or false.")
+    elif kind == "date":
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        if isinstance(value, str):
+            if value == "":
+                return None
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                pass
+        findings.append(f"{bad}: expected a date as YYYY-MM-DD, e.g. {key.split('.')[-1]} = 2024-04-30.")
+    elif kind in ("str_list", "float_list"):
+        if not isinstance(value, list):
+            value = [value] if isinstance(value, (str, int, float)) and not isinstance(value, bool) else value
+        if not isinstance(value, list):
+            findings.append(f"{bad}: expected a list, e.g. [\"a\", \"b\"].")
+            return None
+        item_kind = "str" if kind == "str_list" else "float"
+        out, ok = [], True
+        for item in value:
+            before = len(findings)
+            got = _coerce(key, item_kind, item, findings)
+            if len(findings) > before:
+                ok = False
+            out.append(got)
+        return tuple(out) if ok else None
+    return None
+
+
+def _check_value(key: str, value: Any, findings: list[str]) -> None:
+    """Allowed values, ranges and non-empty lists."""
+    items = value if isinstance(value, tuple) else (value,)
+    allowed = _ALLOWED.get(key)
+    if allowed is not None:
+        for item in items:
+            if item not in allowed:
+                shown = ", ".join(f'"{a}"' for a in allowed if a != "")
+                findings.append(f"{key} = {_describe(item)} is not allowed; allowed values: {shown}.")
+    bounds = _RANGES.get(key)
+    if bounds is not None:
+        lo, hi = bounds
+        for item in items:
+            if item is not None and not lo <= item <= hi:
+                findings.append(f"{key} = {_describe(item)} is out of range; allowed: {lo} to {hi}.")
+    if key in _NON_EMPTY and isinstance(value, tuple) and not value:
+        findings.append(f"{key} is empty; give at least one of: {', '.join(map(str, _ALLOWED[key]))}.")
+    if isinstance(value, tuple) and len(set(value)) != len(value):
+        findings.append(f"{key} lists a value twice: {list(value)}; give each value once.")
+
+
+def _check_cross(spec: StudySpec, findings: list[str]) -> None:
+    """Rules that involve several keys."""
+    d = spec.data
+    if d.path and d.example:
+        findings.append(
+            f'data.path = "{d.path}" and data.example = "{d.example}" are both set; give one of them.'
+        )
+    if not d.path and not d.example:
+        findings.append(
+            'data: give either path = "<workbook.xlsx or CSV folder>" or example = "synthetic" / "seed003".'
+        )
+    if any(t <= 0 for t in spec.survival.landmarks):
+        findings.append(f"survival.landmarks = {list(spec.survival.landmarks)}: landmark times must be > 0.")
+    if list(spec.survival.landmarks) != sorted(spec.survival.landmarks):
+        findings.append(f"survival.landmarks = {list(spec.survival.landmarks)}: list landmark times in increasing order.")
+    missing = [e for e in spec.cox.endpoints if e not in spec.endpoints.names]
+    if missing:
+        findings.append(
+            f"cox.endpoints = {list(spec.cox.endpoints)} names {missing} which endpoints.names does not include; "
+            f"add them to endpoints.names = {list(spec.endpoints.names)} or remove them."
+        )
+    if spec.subgroups.table1_by and spec.subgroups.table1_by not in spec.subgroups.variables:
+        findings.append(
+            f'subgroups.table1_by = "{spec.subgroups.table1_by}" is not one of subgroups.variables = '
+            f"{list(spec.subgroups.variables)}; add it there or leave table1_by empty."
+        )
+
+
+def spec_from_dict(raw: dict, *, source: str = "") -> StudySpec:
+    """Build a :class:`StudySpec` from a parsed TOML dict, checking every key; raises with all findings."""
+    findings: list[str] = []
+    where = f" in {source}" if source else ""
+    if not isinstance(raw, dict):
+        raise SpecificationError(f"the study specification{where} must be a TOML document of [sections].")
+    sections = {}
+    for name in raw:
+        if name not in _SECTION_CLASSES:
+            findings.append(
+                f"unknown section [{name}]; allowed sections: {', '.join(f'[{s}]' for s in _SECTION_CLASSES)}."
+            )
+    for name, cls in _SECTION_CLASSES.items():
+        given = raw.get(name, {})
+        if not isinstance(given, dict):
+            findings.append(f"{name} must be a section [{name}] with keys, got {_describe(given)}.")
+            sections[name] = cls()
+            continue
+        kinds = {f.name: _kind(f.type) for f in fields(cls)}
+        values = {}
+        for key, value in given.items():
+            full = f"{name}.{key}"
+            if key not in kinds:
+                findings.append(f"unknown key {full}; allowed keys in [{name}]: {', '.join(kinds)}.")
+                continue
+            before = len(findings)
+            got = _coerce(full, kinds[key], value, findings)
+            if len(findings) == before:
+                _check_value(full, got, findings)
+                values[key] = got
+        sections[name] = cls(**values)
+    spec = StudySpec(**sections, source=str(source))
+    _check_cross(spec, findings)
+    if findings:
+        head = f"the study specification{where} has {len(findings)} problem{'s' if len(findings) > 1 else ''}:"
+        raise SpecificationError("\n  - ".join([head, *findings]))
+    return spec
+
+
+def load_spec(path: str | Path) -> StudySpec:
+    """Read and check a study specification TOML file."""
+    path = Path(path)
+    if not path.is_file():
+        raise SpecificationError(f"study specification {path} not found; give the path of a .toml file.")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise SpecificationError(f"{path} is not valid TOML: {err}. Check quotes, brackets and '=' signs.") from None
+    except UnicodeDecodeError:
+        raise SpecificationError(f"{path} is not a UTF-8 text file; save it as UTF-8 TOML.") from None
+    return spec_from_dict(raw, source=str(path))
+
+
+def spec_to_dict(spec: StudySpec) -> dict:
+    """The specification as a TOML-ready nested dict (every key present; no ``source``)."""
+    out = {}
+    for name in _SECTION_CLASSES:
+        section = asdict(getattr(spec, name))
+        out[name] = {k: (list(v) if isinstance(v, tuple) else v) for k, v in section.items() if v is not None}
+    return out
+
+
+def resolved(spec: StudySpec) -> StudySpec:
+    """A copy with data and output paths made absolute, so it can be run from anywhere."""
+    data_path = spec.data_path()
+    data = replace(spec.data, path=str(data_path)) if data_path is not None else spec.data
+    report = replace(spec.report, output=str(spec.output_path()))
+    return replace(spec, data=data, report=report)
+
+
+# --- TOML writer ------------------------------------------------------------
+# The pinned environment has no TOML writer (tomllib only reads); the
+# specification is a two-level dict of str/int/float/bool/date/lists, which a
+# few lines write exactly (round trip tested).
+
+
+def _toml_str(s: str) -> str:
+    escapes = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\b": "\\b", "\f": "\\f"}
+    body = "".join(escapes.get(c, c if ord(c) >= 0x20 and ord(c) != 0x7F else f"\\u{ord(c):04x}") for c in s)
+    return f'"{body}"'
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            raise ValueError(f"cannot write non-finite float {v!r} to TOML")
+        return repr(v)
+    if isinstance(v, str):
+        return _toml_str(v)
+    if isinstance(v, dt.date) and not isinstance(v, dt.datetime):
+        return v.isoformat()
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    raise TypeError(f"cannot write {type(v).__name__} to TOML")
+
+
+def dumps_toml(doc: dict, header: str = "") -> str:
+    """Write a dict of sections (dicts of scalars/lists) as TOML."""
+    lines = [f"# {line}" if line else "#" for line in header.splitlines()]
+    top = {k: v for k, v in doc.items() if not isinstance(v, dict)}
+    for key, value in top.items():
+        lines.append(f"{key} = {_toml_value(value)}")
+    for name, section in doc.items():
+        if not isinstance(section, dict):
+            continue
+        if lines:
+            lines.append("")
+        lines.append(f"[{name}]")
+        for key, value in section.items():
+            if isinstance(value, dict):
+                raise TypeError(f"nested table {name}.{key} is not supported by the specification writer")
+            lines.append(f"{key} = {_toml_value(value)}")
+    return "\n".join(lines) + "\n"
+
+
+def write_spec(spec: StudySpec, path: str | Path) -> Path:
+    """Write the specification with every default filled in (the ``study.resolved.toml`` of a run)."""
+    from blinrwe import __version__
+
+    path = Path(path)
+    header = (
+        f"Study specification resolved by blinrwe {__version__}: every key with its value, defaults included.\n"
+        f"Run again with: blinrwe run {path.name}"
+    )
+    path.write_text(dumps_toml(spec_to_dict(spec), header=header), encoding="utf-8")
+    return path
