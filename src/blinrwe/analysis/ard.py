@@ -62,3 +62,27 @@ def empty_ard() -> pd.DataFrame:
 
 
 _NUMERIC = {"value", "lower", "upper", "n", "denominator", "time"}
+
+
+def ard_row(section: str, table: str, variable: str, statistic: str, value, **extra) -> dict:
+    """One ARD row as a dict; unspecified columns get their empty value ("" or NaN)."""
+    unknown = set(extra) - set(ARD_COLUMNS)
+    if unknown:
+        raise TypeError(f"ard_row got unknown columns {sorted(unknown)}")
+    row = {name: (float("nan") if name in _NUMERIC else "") for name in ARD_COLUMNS}
+    row.update(section=section, table=table, variable=variable, statistic=statistic, group="Overall")
+    row["value"] = float("nan") if value is None else float(value)
+    for name, v in extra.items():
+        row[name] = (float("nan") if v is None else float(v)) if name in _NUMERIC else ("" if v is None else str(v))
+    return row
+
+
+def ard_frame(rows) -> pd.DataFrame:
+    """ARD rows (dicts from :func:`ard_row`) as a DataFrame with the declared columns and dtypes."""
+    rows = list(rows)
+    if not rows:
+        return empty_ard()
+    frame = pd.DataFrame.from_records(rows, columns=list(ARD_COLUMNS))
+    for name in ARD_COLUMNS:
+        frame[name] = frame[name].astype("float64" if name in _NUMERIC else "object")
+    return frame

@@ -1,0 +1,220 @@
+"""Table 1: baseline characteristics, overall and by group, with tests between groups.
+
+Descriptive statistics as the seeds print them (domain-spec section 5,
+"Descriptive: median (range), mean (SD), n (%)"): for a categorical variable
+n and % per level among patients with a known value, plus the number missing;
+for a continuous variable n, mean, SD, median, quartiles (R ``quantile`` type 7),
+min, max and missing.
+
+Tests between groups (patients with a known value only, as R drops ``NA``):
+
+* categorical: Pearson's chi-square (R ``chisq.test``; Yates' continuity
+  correction on 2x2 tables, as R's default) when every expected count is >= 5,
+  otherwise Fisher's exact test (R ``fisher.test``). 2 x 2 tables use scipy;
+  larger tables are enumerated here (see :func:`fisher_exact_rxc`). The
+  enumeration grows quickly with the table, so above ``FISHER_MAX_TABLES``
+  tables the chi-square test is kept and the row notes the small expected counts.
+* continuous, two groups: Wilcoxon rank-sum (R ``wilcox.test``: exact p when both
+  groups have < 50 values and there are no ties, otherwise the normal
+  approximation with continuity and tie correction).
+* continuous, three or more groups: Kruskal-Wallis (R ``kruskal.test``).
+"""
+
+from __future__ import annotations
+
+from math import lgamma
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+from .ard import ard_frame, ard_row
+
+__all__ = ["baseline_table", "categorical_test", "continuous_test", "fisher_exact_rxc", "FISHER_MAX_TABLES"]
+
+FISHER_MAX_TABLES = 200_000
+SECTION = "baseline"
+TABLE = "table1"
+
+
+def _is_categorical(series: pd.Series) -> bool:
+    return not (pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series))
+
+
+def _as_levels(series: pd.Series) -> pd.Series:
+    """Category labels as strings (booleans as "yes"/"no", as entered); missing stays missing."""
+    if pd.api.types.is_bool_dtype(series):
+        return series.map({True: "yes", False: "no"}).astype("object").where(series.notna(), None)
+    out = series.astype("object")
+    return out.where(out.notna(), None).map(lambda v: v if v is None else str(v))
+
+
+class _TooManyTables(Exception):
+    pass
+
+
+def fisher_exact_rxc(table: np.ndarray, max_tables: int = FISHER_MAX_TABLES) -> float:
+    """Exact p-value of Fisher's test for an R x C table, as R ``fisher.test``.
+
+    The p-value is the total probability, given the margins (multivariate
+    hypergeometric), of the tables no more probable than the observed one
+    (R's relative tolerance 1e-7). Hand-written because scipy's R x C
+    ``fisher_exact`` defaults to a Monte Carlo p-value (random, not R's).
+    Tables are enumerated column by column (the largest column last, as it is
+    determined by the others); raises ``_TooManyTables`` beyond ``max_tables``.
+    """
+    t = np.asarray(table, dtype=np.int64)
+    if t.shape[0] > t.shape[1]:
+        t = t.T
+    t = t[:, np.argsort(t.sum(axis=0), kind="stable")]
+    rows, cols = t.sum(axis=1), t.sum(axis=0)
+    lfact = np.array([lgamma(i + 1) for i in range(int(t.sum()) + 1)])
+    const = lfact[rows].sum() + lfact[cols].sum() - lfact[int(t.sum())]
+    threshold = const - lfact[t].sum() + np.log1p(1e-7)
+    total = 0.0
+    seen = 0
+
+    def compositions(k: int, caps: tuple[int, ...]):
+        if len(caps) == 1:
+            if k <= caps[0]:
+                yield (k,)
+            return
+        rest = sum(caps[1:])
+        for first in range(max(0, k - rest), min(k, caps[0]) + 1):
+            for tail in compositions(k - first, caps[1:]):
+                yield (first, *tail)
+
+    def walk(j: int, remaining: tuple[int, ...], acc: float):
+        nonlocal total, seen
+        if j == len(cols) - 1:
+            seen += 1
+            if seen > max_tables:
+                raise _TooManyTables
+            logp = const - acc - sum(lfact[r] for r in remaining)
+            if logp <= threshold:
+                total += np.exp(logp)
+            return
+        for comp in compositions(int(cols[j]), remaining):
+            walk(j + 1, tuple(r - c for r, c in zip(remaining, comp)), acc + sum(lfact[c] for c in comp))
+
+    walk(0, tuple(int(r) for r in rows), 0.0)
+    return float(min(1.0, total))
+
+
+def categorical_test(table: np.ndarray) -> tuple[float, str, str]:
+    """p-value, method and note for a groups x levels contingency table (rows or columns of zeros dropped)."""
+    t = np.asarray(table, dtype=np.int64)
+    t = t[t.sum(axis=1) > 0][:, t.sum(axis=0) > 0]
+    if t.shape[0] < 2 or t.shape[1] < 2:
+        return float("nan"), "", "not_estimable: fewer than two groups or levels with patients"
+    expected = sps.contingency.expected_freq(t)
+    small = bool((expected < 5).any())
+    if small:
+        if t.shape == (2, 2):
+            return float(sps.fisher_exact(t).pvalue), "Fisher's exact test", ""
+        try:
+            return fisher_exact_rxc(t), "Fisher's exact test", ""
+        except _TooManyTables:
+            pass
+    res = sps.chi2_contingency(t, correction=True)
+    method = "Pearson's chi-squared test"
+    if t.shape == (2, 2):
+        method += " with Yates' continuity correction"
+    note = "expected counts < 5" if small else ""
+    return float(res.pvalue), method, note
+
+
+def continuous_test(samples: list[np.ndarray]) -> tuple[float, str, str]:
+    """p-value, method and note comparing a continuous variable between groups."""
+    samples = [np.asarray(s, dtype=float) for s in samples if len(s) > 0]
+    if len(samples) < 2:
+        return float("nan"), "", "not_estimable: fewer than two groups with values"
+    if len(samples) == 2:
+        x, y = samples
+        pooled = np.concatenate([x, y])
+        ties = np.unique(pooled).size < pooled.size
+        exact = len(x) < 50 and len(y) < 50 and not ties
+        # Same rule as R wilcox.test(exact = NULL, correct = TRUE).
+        res = sps.mannwhitneyu(x, y, alternative="two-sided", use_continuity=True,
+                               method="exact" if exact else "asymptotic")
+        method = "Wilcoxon rank-sum test" + (" (exact)" if exact else " (normal approximation, continuity correction)")
+        return float(res.pvalue), method, ""
+    if all(np.unique(s).size == 1 for s in samples) and np.unique(np.concatenate(samples)).size == 1:
+        return float("nan"), "", "not_estimable: all values equal"
+    res = sps.kruskal(*samples)
+    return float(res.pvalue), "Kruskal-Wallis rank-sum test", ""
+
+
+def _describe_continuous(values: pd.Series, rows: list, **keys) -> None:
+    v = values.dropna().to_numpy(dtype=float)
+    missing = int(values.isna().sum())
+    n = v.size
+    stats = {"n": n, "missing": missing}
+    if n:
+        q1, med, q3 = np.quantile(v, [0.25, 0.5, 0.75])  # type 7, as R's default
+        stats.update(mean=v.mean(), sd=v.std(ddof=1) if n > 1 else np.nan, median=med, q1=q1, q3=q3,
+                     min=v.min(), max=v.max())
+    for name, value in stats.items():
+        note = "not_estimable" if name == "sd" and n < 2 else ""
+        rows.append(ard_row(SECTION, TABLE, statistic=name, value=value, denominator=n + missing,
+                            method="" if name in ("n", "missing") else "sample statistic", note=note, **keys))
+
+
+def _describe_categorical(levels: pd.Series, order: list[str], rows: list, **keys) -> None:
+    known = levels.dropna()
+    denom = int(known.size)
+    counts = known.value_counts()
+    for level in order:
+        k = int(counts.get(level, 0))
+        rows.append(ard_row(SECTION, TABLE, statistic="n", value=k, level=level, n=k, denominator=denom, **keys))
+        rows.append(ard_row(SECTION, TABLE, statistic="pct", value=100.0 * k / denom if denom else np.nan,
+                            level=level, n=k, denominator=denom,
+                            note="" if denom else "not_applicable: no known values", **keys))
+    rows.append(ard_row(SECTION, TABLE, statistic="missing", value=int(levels.isna().sum()),
+                        denominator=int(levels.size), **keys))
+
+
+def baseline_table(adsl: pd.DataFrame, variables, group_var: str = "") -> pd.DataFrame:
+    """ARD rows of Table 1 for ``variables`` (columns of ``adsl``), overall and by ``group_var``.
+
+    Variables absent from ``adsl`` are skipped (the caller records them as unavailable).
+    Patients with a missing ``group_var`` count in the overall column only.
+    """
+    rows: list[dict] = []
+    groups: list[tuple[str, pd.Series]] = []
+    if group_var:
+        glev = _as_levels(adsl[group_var])
+        for g in sorted(glev.dropna().unique()):
+            groups.append((g, (glev == g).to_numpy()))
+    rows.append(ard_row(SECTION, TABLE, "patients", "N", len(adsl), n=len(adsl)))
+    for g, mask in groups:
+        rows.append(ard_row(SECTION, TABLE, "patients", "N", int(mask.sum()), n=int(mask.sum()),
+                            group_var=group_var, group=g))
+    for var in variables:
+        if var not in adsl.columns or var == group_var:
+            continue
+        col = adsl[var]
+        if _is_categorical(col):
+            levels = _as_levels(col)
+            order = sorted(levels.dropna().unique())
+            _describe_categorical(levels, order, rows, variable=var)
+            for g, mask in groups:
+                _describe_categorical(levels[mask], order, rows, variable=var, group_var=group_var, group=g)
+            if len(groups) >= 2:
+                known = levels.notna().to_numpy()
+                table = np.array([[int(((levels == lev).to_numpy() & mask & known).sum()) for lev in order]
+                                  for _, mask in groups])
+                p, method, note = categorical_test(table)
+                rows.append(ard_row(SECTION, TABLE, var, "test_p", p, group_var=group_var, group="",
+                                    denominator=int(table.sum()), method=method, note=note))
+        else:
+            values = pd.to_numeric(col, errors="coerce").astype("float64")
+            _describe_continuous(values, rows, variable=var)
+            for g, mask in groups:
+                _describe_continuous(values[mask], rows, variable=var, group_var=group_var, group=g)
+            if len(groups) >= 2:
+                samples = [values[mask].dropna().to_numpy() for _, mask in groups]
+                p, method, note = continuous_test(samples)
+                rows.append(ard_row(SECTION, TABLE, var, "test_p", p, group_var=group_var, group="",
+                                    denominator=int(sum(len(s) for s in samples)), method=method, note=note))
+    return ard_frame(rows)

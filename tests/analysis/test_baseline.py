@@ -1,0 +1,72 @@
+"""Table 1 statistics and tests; p-values against R (golden/baseline.R)."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from blinrwe.analysis.ard import ARD_COLUMNS
+from blinrwe.analysis.baseline import baseline_table, categorical_test, continuous_test
+
+GOLDEN = json.loads((Path(__file__).parent / "golden" / "baseline.json").read_text())
+
+
+@pytest.mark.parametrize("name", sorted(GOLDEN))
+def test_tests_equal_r(name):
+    case = GOLDEN[name]
+    if case["kind"] == "categorical":
+        p, method, _ = categorical_test(np.array(case["table"]))
+        assert ("Fisher" in method) == (case["test"] == "fisher")
+    else:
+        p, method, _ = continuous_test([np.array(g, dtype=float) for g in case["groups"]])
+    assert p == pytest.approx(case["p"], rel=1e-9, abs=1e-14)
+
+
+@pytest.fixture
+def adsl():
+    return pd.DataFrame({
+        "patient_id": [f"P{i}" for i in range(8)],
+        "arm": ["a", "a", "a", "b", "b", "b", "b", None],
+        "sex": ["M", "F", "M", None, "F", "F", "M", "M"],
+        "age": [20.0, 30.0, np.nan, 40.0, 50.0, 60.0, 70.0, 80.0],
+        "prior_tki": pd.array([True, False, None, True, True, False, False, True], dtype="boolean"),
+    })
+
+
+def test_descriptives(adsl):
+    ard = baseline_table(adsl, ["sex", "age", "prior_tki", "absent"], "arm")
+    assert tuple(ard.columns) == ARD_COLUMNS
+    overall = ard[(ard.group == "Overall")]
+    age = overall[overall.variable == "age"].set_index("statistic")["value"]
+    values = np.array([20, 30, 40, 50, 60, 70, 80.0])
+    assert age["n"] == 7 and age["missing"] == 1
+    assert age["median"] == np.median(values) and age["sd"] == pytest.approx(values.std(ddof=1))
+    assert (age["min"], age["max"]) == (20, 80)
+    sex = overall[(overall.variable == "sex") & (overall.statistic == "n")].set_index("level")
+    assert sex.loc["M", "value"] == 4 and sex.loc["M", "denominator"] == 7
+    tki = overall[(overall.variable == "prior_tki") & (overall.statistic == "n")].set_index("level")
+    assert tki.loc["yes", "value"] == 4
+    by_b = ard[(ard.group == "b") & (ard.variable == "sex") & (ard.statistic == "n")].set_index("level")
+    assert by_b.loc["F", "value"] == 2 and by_b.loc["F", "denominator"] == 3
+    assert "absent" not in set(ard.variable)
+    n_rows = ard[ard.variable == "patients"].set_index("group")["value"]
+    assert n_rows["Overall"] == 8 and n_rows["a"] == 3 and n_rows["b"] == 4
+
+
+def test_group_test_rows_equal_direct_calls(adsl):
+    ard = baseline_table(adsl, ["sex", "age"], "arm")
+    p_age = ard[(ard.variable == "age") & (ard.statistic == "test_p")]["value"].item()
+    assert p_age == continuous_test([np.array([20.0, 30.0]), np.array([40.0, 50, 60, 70])])[0]
+    p_sex = ard[(ard.variable == "sex") & (ard.statistic == "test_p")]["value"].item()
+    assert p_sex == categorical_test(np.array([[1, 2], [2, 1]]))[0]
+
+
+def test_fisher_enumeration_equals_scipy_on_2x2():
+    from scipy.stats import fisher_exact
+
+    from blinrwe.analysis.baseline import fisher_exact_rxc
+
+    for t in ([[3, 7], [9, 2]], [[0, 5], [4, 1]], [[10, 10], [10, 10]]):
+        assert fisher_exact_rxc(np.array(t)) == pytest.approx(fisher_exact(t).pvalue, rel=1e-12)
