@@ -319,7 +319,8 @@ class _PartialLikelihood:
         gid = self.gid if idx is None else self.gid[idx]
         return np.column_stack([np.bincount(gid, weights=w, minlength=self.n_groups) for w in weights_by_col])
 
-    def __call__(self, beta: np.ndarray):
+    def death_terms(self, beta: np.ndarray):
+        """Per death (one Efron term each): eta (all rows), denominator, mean and packed E[x x']."""
         x, p = self.x, self.p
         eta = x @ beta if p else np.zeros(x.shape[0])
         shift = float(np.max(eta)) if eta.size else 0.0  # the likelihood is invariant to a common shift
@@ -333,20 +334,26 @@ class _PartialLikelihood:
         for a, b in self.stratum_slices:
             risk[a:b] = np.cumsum(gsum[a:b][::-1], axis=0)[::-1]
         d = self.dead
-        dcols = np.column_stack([c[d] for c in cols])
         dsum = np.column_stack(
-            [np.bincount(self.death_group, weights=dcols[:, k], minlength=self.n_groups) for k in range(len(cols))]
+            [np.bincount(self.death_group, weights=c[d], minlength=self.n_groups) for c in cols]
         )
         terms = risk[self.death_group] - self.frac[:, None] * dsum[self.death_group]
         denom = terms[:, 0]
-        loglik = float(np.sum(eta[d]) - np.sum(np.log(denom)))
         mean = terms[:, 1:1 + p] / denom[:, None]
+        second = terms[:, 1 + p:] / denom[:, None]
+        return eta, denom, mean, second
+
+    def unpack(self, packed: np.ndarray) -> np.ndarray:
+        """Symmetric p x p matrix from its packed upper triangle."""
+        out = np.zeros((self.p, self.p))
+        out[self.tri] = packed
+        return out + np.triu(out, 1).T
+
+    def __call__(self, beta: np.ndarray):
+        eta, denom, mean, second = self.death_terms(beta)
+        loglik = float(np.sum(eta[self.dead]) - np.sum(np.log(denom)))
         score = self.sum_xd - mean.sum(axis=0)
-        second = (terms[:, 1 + p:] / denom[:, None]).sum(axis=0)
-        info = np.zeros((p, p))
-        info[self.tri] = second
-        info = info + np.triu(info, 1).T
-        info -= mean.T @ mean
+        info = self.unpack(second.sum(axis=0)) - mean.T @ mean
         return loglik, score, info
 
 
