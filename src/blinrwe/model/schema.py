@@ -79,3 +79,36 @@ class Table:
     @property
     def required_columns(self) -> tuple[str, ...]:
         return tuple(col.name for col in self.columns if col.required)
+
+    @property
+    def date_columns(self) -> tuple[str, ...]:
+        return tuple(col.name for col in self.columns if col.dtype is DType.DATE)
+
+    @property
+    def patient_id_reference(self) -> str | None:
+        """``"patients.patient_id"`` for child tables; ``None`` for patient-level tables."""
+        for col in self.columns:
+            if col.references:
+                return col.references
+        return None
+
+
+def imputed_flag(column: str) -> str:
+    """Name of the boolean flag column marking imputed partial dates of ``column``."""
+    return f"{column}_imputed"
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """One analysis family and the input it needs.
+
+    ``needs_dates`` is true when the analysis measures time (time-to-event
+    endpoints, exposure, event windows): it then needs the dated study form
+    and cannot run on the one-row-per-patient summary.
+    """
+
+    name: str
+    description: str
+    needs_dates: bool
+    tables: tuple[str, ...]
+    reference: str  # domain-spec section defining it

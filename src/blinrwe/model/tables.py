@@ -17,7 +17,7 @@ Codes are lower-case snake_case except established clinical abbreviations
 
 from __future__ import annotations
 
-from .schema import Column, DType, Table
+from .schema import Analysis, Column, DType, Table
 
 C = Column
 D = DType
@@ -267,17 +267,67 @@ PATIENT_SUMMARY = Table(
         PID,
         C("age_years", D.FLOAT, "Age at blinatumomab.", unit="years", minimum=0, maximum=110),
         C("sex", D.ENUM, "Sex.", allowed=("M", "F")),
-        C("disease_status", D.ENUM, "Disease status at blinatumomab.", allowed=SUMMARY_STATUS, required=True),
+        C(
+            "disease_status",
+            D.ENUM,
+            "Disease status at blinatumomab: primary refractory, 1st-4th relapse (1R-4R) or newly diagnosed.",
+            allowed=SUMMARY_STATUS,
+            required=True,
+        ),
+        C("ph_status", D.ENUM, "Philadelphia chromosome (BCR::ABL1).", allowed=PH_STATUS),
         C("genetic_risk_group", D.ENUM, "Investigator's genetic risk group.", allowed=GENETIC_RISK),
         C("prior_therapy", D.STR, "Therapy before blinatumomab, as written."),
         C("bm_blast_pct_at_t0", D.FLOAT, "Marrow blasts before blinatumomab.", unit="%", minimum=0, maximum=100),
         C("best_response", D.ENUM, "Best response to blinatumomab.", allowed=SUMMARY_RESPONSE, required=True),
         C("mrd_negative", D.BOOL, "MRD negativity (< 1e-4) reached."),
-        C("next_therapy", D.STR, "Therapies after blinatumomab, in order, separated by '->' (e.g. CAR-T->allo-HSCT)."),
-        C("relapse", D.BOOL, "Relapse after response."),
+        C(
+            "next_therapy",
+            D.ENUM_LIST,
+            "Therapies after blinatumomab in the order given, separated by ';' (e.g. car_t;allo_hsct); "
+            "'none' when no further therapy was given, empty when unknown.",
+            allowed=(*THERAPY_TYPE, "none"),
+        ),
+        C("relapse", D.BOOL, "Relapse after response (empty for non-responders)."),
         C("death_cause", D.ENUM, "Alive, or cause of death.", allowed=SUMMARY_DEATH),
         C("note", D.STR, "Free-text note (transcription remarks)."),
     ),
 )
 
+SUMMARY_TABLES: tuple[Table, ...] = (PATIENT_SUMMARY,)
+
 ALL_TABLES: dict[str, Table] = {t.name: t for t in (*STUDY_TABLES, PATIENT_SUMMARY)}
+
+#: The two entry forms and their tables, in workbook order.
+FORMS: dict[str, tuple[Table, ...]] = {"study": STUDY_TABLES, "summary": SUMMARY_TABLES}
+
+#: Tables that must be present for a form to be analysable; the others may be absent
+#: (their analyses are then unavailable, and validation says so with a warning).
+REQUIRED_TABLES: dict[str, tuple[str, ...]] = {
+    "study": ("patients", "infusions"),
+    "summary": ("patient_summary",),
+}
+
+# What each form supports. Everything that measures time needs dates, hence the dated
+# study form (domain-spec sections 1.5, 4, 6 and 7).
+ANALYSES: tuple[Analysis, ...] = (
+    Analysis("baseline", "Baseline characteristics (n (%), median (range)).", False, ("patients",), "2"),
+    Analysis("response", "Best response, CR/CRi (cCR), CR/CRh rates with exact CIs.", False, ("assessments",), "3.1"),
+    Analysis("mrd", "MRD negativity (< 1e-4) rates by denominator.", False, ("assessments",), "3.2"),
+    Analysis("relapse_counts", "Relapses and deaths as counts and proportions.", False, ("events",), "3.3"),
+    Analysis("next_therapy", "Further therapy after blinatumomab (any, type).", False, ("therapies",), "7"),
+    Analysis("overall_survival", "OS from the first infusion (Kaplan-Meier, log-rank).", True, ("events",), "4"),
+    Analysis("event_free_survival", "EFS (seed 001 rule, 12-week failure at day 1).", True, ("events", "assessments"), "4"),
+    Analysis("relapse_free_survival", "RFS from the date of CR/CRi.", True, ("events", "assessments"), "4"),
+    Analysis("progression_free_survival", "PFS (seed 003 rule for non-responders).", True, ("events", "assessments"), "4"),
+    Analysis("duration_of_response", "DOR from the date of response.", True, ("events", "assessments"), "4"),
+    Analysis("follow_up", "Median follow-up (simple and reverse Kaplan-Meier).", True, ("events",), "4"),
+    Analysis("exposure", "Cycles, infusion days, dose, regimen and duration classes.", True, ("infusions",), "1.5"),
+    Analysis("adverse_events", "Worst grade per term within the AE window.", True, ("adverse_events", "infusions"), "6"),
+    Analysis("treatment_patterns", "Therapy paths by exposure (duration, cycles); censoring at HSCT/CAR-T.", True, ("therapies", "infusions"), "7"),
+)
+
+#: Names of the analyses that need the dated study form.
+ANALYSES_NEEDING_DATES: tuple[str, ...] = tuple(a.name for a in ANALYSES if a.needs_dates)
+
+#: Names of the analyses the one-row-per-patient summary supports.
+SUMMARY_ANALYSES: tuple[str, ...] = tuple(a.name for a in ANALYSES if not a.needs_dates)
