@@ -36,11 +36,13 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from blinrwe.derive import settings as _derive_settings
 from blinrwe.errors import SpecificationError
 
 __all__ = [
     "StudySpec",
     "DataSpec",
+    "StudyInfo",
     "EndpointSpec",
     "SubgroupSpec",
     "SurvivalSpec",
@@ -52,44 +54,51 @@ __all__ = [
     "spec_from_dict",
     "spec_to_dict",
     "dumps_toml",
+    "resolved",
     "write_spec",
     "EXAMPLES",
 ]
 
+def _kind(annotation: str) -> str:
+    """Map a field annotation (a string, under ``from __future__ import annotations``) to a TOML kind."""
+    a = str(annotation)
+    if a.startswith("tuple[float"):
+        return "float_list"
+    if a.startswith("tuple[str"):
+        return "str_list"
+    if "date" in a:
+        return "date"
+    return {"str": "str", "int": "int", "float": "float", "bool": "bool", "str | None": "str"}.get(a, "other")
+
+
 EXAMPLES = ("synthetic", "seed003")
-ENDPOINT_PRESETS = ("default", "seed000", "seed001", "seed002", "seed003", "seed004")
-ENDPOINTS = ("OS", "EFS", "RFS", "PFS", "DFS", "DOR", "CIR", "NRM")
-VARIANTS = ("primary", "censor_at_transplant", "censor_at_new_therapy")
-ANALYSIS_SETS = ("all_treated", "response_evaluable", "safety")
+# Endpoint and censoring vocabularies are the derivation layer's (one source of truth).
+ENDPOINTS = _derive_settings.ENDPOINTS
+VARIANTS = _derive_settings.CENSORING_VARIANTS
 TIME_UNITS = ("days", "months")
-AE_WINDOWS = ("during_blinatumomab", "to_days_after_last_infusion", "whole_follow_up")
+AE_WINDOWS = ("during_blinatumomab", "days_after_last_infusion")
 GRADINGS = ("CTCAE_v5", "CTCAE_v6")
 ROUNDING = ("half_up", "half_even", "truncate")
 FORMATS = ("html", "docx", "xlsx", "csv")
 FIGURE_FORMATS = ("png", "svg", "pdf")
 CI_TRANSFORMS = ("log-log", "log", "plain")
 FOLLOWUP_METHODS = ("reverse_km", "simple_median")
-SUBGROUP_VARIABLES = (
-    "disease_setting",
-    "ph_status",
-    "intent",
-    "best_response",
-    "response",
-    "sex",
-    "age_group",
-    "disease_status_at_t0",
-    "mrd_status_at_t0",
-    "burden_class",
-    "genetic_risk_group",
-    "prior_allo_hsct",
-    "bridging_type",
-    "cycles_class",
-    "duration_class",
-    "subsequent_hsct",
-    "further_treatment",
-    "site",
-    "disease_status",
-)
+# DeriveSettings fields a [definitions] section may set (plain values only).
+_DEFINITION_KINDS = {
+    f.name: _kind(f.type)
+    for f in fields(_derive_settings.DeriveSettings)
+    if f.name not in ("endpoints", "censoring_variants", "data_cutoff", "ae_days_after_last_infusion", "preset",
+                      "response_window_cycles")
+    and _kind(f.type) != "other"
+}
+
+
+@dataclass(frozen=True)
+class StudyInfo:
+    """Title lines of the report."""
+
+    title: str = "Blinatumomab real-world study"
+    subtitle: str = ""
 
 
 @dataclass(frozen=True)
@@ -105,20 +114,25 @@ class DataSpec:
 
 @dataclass(frozen=True)
 class EndpointSpec:
-    """Time-to-event endpoints (domain-spec section 4): a seed preset of definitions, which ones, which variants."""
+    """Time-to-event endpoints (domain-spec section 4): a seed preset of definitions, which ones, which variants.
 
-    preset: str = "default"
-    names: tuple[str, ...] = ("OS", "EFS", "RFS", "PFS", "CIR", "NRM")
-    variants: tuple[str, ...] = ("primary",)
-    analysis_sets: tuple[str, ...] = ("all_treated",)
+    ``preset`` names a set of definitions of the derivation layer (e.g. "seed001"; "" = defaults);
+    single definitions are changed in the ``[definitions]`` section.
+    """
+
+    preset: str = ""
+    names: tuple[str, ...] = ("OS", "EFS", "RFS", "PFS", "CIR")
+    variants: tuple[str, ...] = ("none",)
+    analysis_set: str = "all_treated"
 
 
 @dataclass(frozen=True)
 class SubgroupSpec:
-    """Grouping variables for Table 1, response and survival (log-rank between their levels)."""
+    """Grouping variables (ADSL columns) for Table 1, response and survival (log-rank between levels)."""
 
     variables: tuple[str, ...] = ("disease_setting", "ph_status", "intent")
     table1_by: str = "disease_setting"
+    table1_variables: tuple[str, ...] = ()  # empty = the standard Table 1 variables present in the data
 
 
 @dataclass(frozen=True)
@@ -146,6 +160,7 @@ class CoxSpec:
 
     endpoints: tuple[str, ...] = ("OS",)
     covariates: tuple[str, ...] = ("age_at_t0", "disease_setting", "ph_status")
+    ties: str = "efron"
 
 
 @dataclass(frozen=True)
@@ -153,17 +168,22 @@ class SafetySpec:
     """Adverse-event window and grading (domain-spec section 6)."""
 
     ae_window: str = "during_blinatumomab"
-    ae_window_days: int = 30
+    ae_window_days: int = 30  # used when ae_window = "days_after_last_infusion"
     grading: str = "CTCAE_v5"
 
 
 @dataclass(frozen=True)
 class ReportSpec:
-    """Rounding and outputs. Relative ``output`` paths are resolved against the specification's folder."""
+    """Rounding and outputs. A relative ``output`` is resolved against the specification's folder."""
 
-    title: str = "Blinatumomab real-world study"
-    decimals: int = 1
+    percent_decimals: int = 1
+    continuous_decimals: int = 1
+    hr_decimals: int = 2
+    p_decimals: int = 3
     rounding: str = "half_up"
+    ci_separator: str = "-"
+    show_se: bool = False
+    ci_bands: bool = True
     formats: tuple[str, ...] = ("html", "docx", "xlsx", "csv")
     figure_formats: tuple[str, ...] = ("png",)
     output: str = "blinrwe-output"
@@ -171,10 +191,16 @@ class ReportSpec:
 
 @dataclass(frozen=True)
 class StudySpec:
-    """The whole study specification (immutable; change with :func:`dataclasses.replace`)."""
+    """The whole study specification (immutable; change with :func:`dataclasses.replace`).
 
+    ``definitions`` holds changed derivation settings (names of
+    :class:`blinrwe.derive.settings.DeriveSettings` fields) as ``(name, value)`` pairs.
+    """
+
+    study: StudyInfo = field(default_factory=StudyInfo)
     data: DataSpec = field(default_factory=DataSpec)
     endpoints: EndpointSpec = field(default_factory=EndpointSpec)
+    definitions: tuple[tuple[str, Any], ...] = ()
     subgroups: SubgroupSpec = field(default_factory=SubgroupSpec)
     survival: SurvivalSpec = field(default_factory=SurvivalSpec)
     response: ResponseSpec = field(default_factory=ResponseSpec)
@@ -206,8 +232,8 @@ class StudySpec:
         return path if path.is_absolute() else self.base_dir / path
 
 
-SECTIONS = {f.name: f.type for f in fields(StudySpec) if f.name != "source"}
 _SECTION_CLASSES = {
+    "study": StudyInfo,
     "data": DataSpec,
     "endpoints": EndpointSpec,
     "subgroups": SubgroupSpec,
@@ -217,20 +243,19 @@ _SECTION_CLASSES = {
     "safety": SafetySpec,
     "report": ReportSpec,
 }
+_SECTION_ORDER = ("study", "data", "endpoints", "definitions", "subgroups", "survival", "response", "cox",
+                  "safety", "report")
 
 # Allowed values per key ("section.key"); list keys check each element.
 _ALLOWED: dict[str, tuple] = {
     "data.example": ("",) + EXAMPLES,
-    "endpoints.preset": ENDPOINT_PRESETS,
     "endpoints.names": ENDPOINTS,
     "endpoints.variants": VARIANTS,
-    "endpoints.analysis_sets": ANALYSIS_SETS,
-    "subgroups.variables": SUBGROUP_VARIABLES,
-    "subgroups.table1_by": ("",) + SUBGROUP_VARIABLES,
     "survival.time_unit": TIME_UNITS,
     "survival.ci_transform": CI_TRANSFORMS,
     "survival.followup": FOLLOWUP_METHODS,
     "cox.endpoints": ENDPOINTS,
+    "cox.ties": ("efron", "breslow"),
     "safety.ae_window": AE_WINDOWS,
     "safety.grading": GRADINGS,
     "report.rounding": ROUNDING,
@@ -245,22 +270,13 @@ _RANGES: dict[str, tuple[float, float]] = {
     "response.window_cycles": (1, 12),
     "response.confidence_level": (0.5, 0.999),
     "safety.ae_window_days": (0, 365),
-    "report.decimals": (0, 6),
+    "report.percent_decimals": (0, 6),
+    "report.continuous_decimals": (0, 6),
+    "report.hr_decimals": (0, 6),
+    "report.p_decimals": (1, 6),
 }
 # Lists that must not be empty.
-_NON_EMPTY = {"endpoints.variants", "endpoints.analysis_sets", "report.formats"}
-
-
-def _kind(annotation: str) -> str:
-    """Map a field annotation (a string, under ``from __future__ import annotations``) to a TOML kind."""
-    a = str(annotation)
-    if a.startswith("tuple[float"):
-        return "float_list"
-    if a.startswith("tuple[str"):
-        return "str_list"
-    if "date" in a:
-        return "date"
-    return {"str": "str", "int": "int", "float": "float", "bool": "bool"}[a]
+_NON_EMPTY = {"endpoints.variants", "report.formats"}
 
 
 def _describe(value: Any) -> str:
@@ -359,11 +375,45 @@ def _check_cross(spec: StudySpec, findings: list[str]) -> None:
             f"cox.endpoints = {list(spec.cox.endpoints)} names {missing} which endpoints.names does not include; "
             f"add them to endpoints.names = {list(spec.endpoints.names)} or remove them."
         )
-    if spec.subgroups.table1_by and spec.subgroups.table1_by not in spec.subgroups.variables:
+    if spec.endpoints.preset and spec.endpoints.preset not in _preset_names():
         findings.append(
-            f'subgroups.table1_by = "{spec.subgroups.table1_by}" is not one of subgroups.variables = '
-            f"{list(spec.subgroups.variables)}; add it there or leave table1_by empty."
+            f'endpoints.preset = "{spec.endpoints.preset}" is not allowed; allowed values: '
+            + ", ".join(f'"{p}"' for p in _preset_names()) + ' (or "" for the defaults).'
         )
+
+
+def _preset_names() -> tuple[str, ...]:
+    """Names of the derivation presets (seed definitions), when the derive layer provides them."""
+    try:
+        from blinrwe.derive import presets
+    except ImportError:
+        return ()
+    names = getattr(presets, "PRESETS", {})
+    return tuple(sorted(names))
+
+
+def _definitions(given: Any, findings: list[str]) -> tuple[tuple[str, Any], ...]:
+    """The [definitions] section: changed DeriveSettings fields, checked by kind."""
+    if not isinstance(given, dict):
+        findings.append(f"definitions must be a section [definitions] with keys, got {_describe(given)}.")
+        return ()
+    out = []
+    for key, value in given.items():
+        full = f"definitions.{key}"
+        if key not in _DEFINITION_KINDS:
+            findings.append(
+                f"unknown key {full}; allowed keys in [definitions]: {', '.join(sorted(_DEFINITION_KINDS))}."
+            )
+            continue
+        before = len(findings)
+        got = _coerce(full, _DEFINITION_KINDS[key], value, findings)
+        if len(findings) == before:
+            out.append((key, got))
+    try:  # the derivation layer checks allowed values of its own settings
+        _derive_settings.DeriveSettings(**dict(out))
+    except SpecificationError as err:
+        findings.append(f"[definitions]: {err}")
+    return tuple(out)
 
 
 def spec_from_dict(raw: dict, *, source: str = "") -> StudySpec:
@@ -374,9 +424,9 @@ def spec_from_dict(raw: dict, *, source: str = "") -> StudySpec:
         raise SpecificationError(f"the study specification{where} must be a TOML document of [sections].")
     sections = {}
     for name in raw:
-        if name not in _SECTION_CLASSES:
+        if name not in _SECTION_ORDER:
             findings.append(
-                f"unknown section [{name}]; allowed sections: {', '.join(f'[{s}]' for s in _SECTION_CLASSES)}."
+                f"unknown section [{name}]; allowed sections: {', '.join(f'[{s}]' for s in _SECTION_ORDER)}."
             )
     for name, cls in _SECTION_CLASSES.items():
         given = raw.get(name, {})
@@ -397,7 +447,8 @@ def spec_from_dict(raw: dict, *, source: str = "") -> StudySpec:
                 _check_value(full, got, findings)
                 values[key] = got
         sections[name] = cls(**values)
-    spec = StudySpec(**sections, source=str(source))
+    definitions = _definitions(raw.get("definitions", {}), findings)
+    spec = StudySpec(**sections, definitions=definitions, source=str(source))
     _check_cross(spec, findings)
     if findings:
         head = f"the study specification{where} has {len(findings)} problem{'s' if len(findings) > 1 else ''}:"
@@ -422,7 +473,10 @@ def load_spec(path: str | Path) -> StudySpec:
 def spec_to_dict(spec: StudySpec) -> dict:
     """The specification as a TOML-ready nested dict (every key present; no ``source``)."""
     out = {}
-    for name in _SECTION_CLASSES:
+    for name in _SECTION_ORDER:
+        if name == "definitions":
+            out[name] = {k: (list(v) if isinstance(v, tuple) else v) for k, v in spec.definitions}
+            continue
         section = asdict(getattr(spec, name))
         out[name] = {k: (list(v) if isinstance(v, tuple) else v) for k, v in section.items() if v is not None}
     return out
