@@ -1,0 +1,168 @@
+"""Kaplan-Meier against R survival golden values (tests/stats/golden/km_logrank.R)."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from blinrwe.errors import StatisticalInputError
+from blinrwe.stats.counts import event_counts, event_counts_from_table
+from blinrwe.stats.kaplan_meier import kaplan_meier, kaplan_meier_from_counts, median_follow_up
+
+GOLDEN = json.loads((Path(__file__).parent / "golden" / "km_logrank.json").read_text())
+CASES = GOLDEN["km"]
+REL = 1e-6
+
+
+def _arr(values):
+    return np.array([np.nan if v is None else v for v in np.atleast_1d(values)], dtype=float)
+
+
+def _close(actual, expected):
+    np.testing.assert_allclose(np.asarray(actual, dtype=float), _arr(expected), rtol=REL, atol=1e-12, equal_nan=True)
+
+
+def _none_or(x):
+    return np.nan if x is None else x
+
+
+def _fit(case):
+    return kaplan_meier(np.atleast_1d(case["time"]), np.atleast_1d(case["event"]), conf_type=case["conf_type"])
+
+
+def _id(case):
+    return f"{case['name']}-{case['conf_type']}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=_id)
+def test_table_equals_survfit(case):
+    if case["table"]["time"] is None:
+        pytest.skip("empty")
+    fit = _fit(case)
+    table = fit.table
+    exp = case["table"]
+    assert list(table.columns) == ["time", "n_risk", "n_event", "n_censor", "survival", "std_err", "lower", "upper"]
+    for col in ("time", "n_risk", "n_event", "n_censor", "survival", "lower", "upper"):
+        _close(table[col], exp[col])
+    # JSON writes R's Inf (everyone at risk had the event) as null.
+    _close(np.where(np.isinf(fit.se_log), np.nan, fit.se_log), exp["se_cumhaz"])
+    # R's survfit std.err is the SE of the cumulative hazard; ours is of S.
+    with np.errstate(invalid="ignore"):
+        _close(table["std_err"], _arr(exp["survival"]) * _arr(exp["se_cumhaz"]))
+
+
+@pytest.mark.parametrize("case", CASES, ids=_id)
+def test_quantiles_equal_quantile_survfit(case):
+    fit = _fit(case)
+    q = case["quantiles"]
+    for i, p in enumerate(q["p"]):
+        got = fit.quantile(p)
+        _close([_none_or(got.estimate), _none_or(got.lower), _none_or(got.upper)],
+               [_arr(q["estimate"])[i], _arr(q["lower"])[i], _arr(q["upper"])[i]])
+
+
+@pytest.mark.parametrize("case", CASES, ids=_id)
+def test_landmarks_equal_summary_times(case):
+    fit = _fit(case)
+    lm = case["landmarks"]
+    got = fit.at(lm["time"])
+    last = np.max(case["time"])
+    final_zero = fit.table["survival"].iloc[-1] == 0
+    within = (got["time"] <= last).to_numpy() | final_zero
+    assert got["estimable"].tolist() == within.tolist()
+    for col in ("n_risk", "survival", "std_err", "lower", "upper"):
+        _close(got[col][within], _arr(lm[col])[within])
+    # Beyond the last observation R carries the estimate forward; we return NaN (not estimable).
+    assert got.loc[~within, ["survival", "std_err", "lower", "upper"]].isna().all().all()
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c["conf_type"] == "log-log"], ids=_id)
+def test_median_follow_up_equals_reverse_km(case):
+    fu = median_follow_up(np.atleast_1d(case["time"]), np.atleast_1d(case["event"]))
+    exp = case["reverse_km_median"]
+    _close([_none_or(fu.reverse_km.estimate), _none_or(fu.reverse_km.lower), _none_or(fu.reverse_km.upper)],
+           [_none_or(exp["estimate"]), _none_or(exp["lower"]), _none_or(exp["upper"])])
+    assert fu.simple_median == pytest.approx(case["simple_median"])
+
+
+def test_level_90():
+    case = GOLDEN["km90"]
+    fit = kaplan_meier(case["time"], case["event"], conf_type="log-log", level=0.90)
+    _close(fit.lower, case["lower"])
+    _close(fit.upper, case["upper"])
+    q = case["quantiles"]
+    for i, p in enumerate(q["p"]):
+        got = fit.quantile(p)
+        _close([_none_or(got.lower), _none_or(got.upper)], [_arr(q["lower"])[i], _arr(q["upper"])[i]])
+
+
+def test_hand_example():
+    # 6 subjects: events at 2, 3, 5, 9; censored at 3 and 7.
+    fit = kaplan_meier([2, 3, 3, 5, 7, 9], [1, 1, 0, 1, 0, 1])
+    s = fit.table["survival"].to_numpy()
+    np.testing.assert_allclose(s, [5 / 6, 5 / 6 * 4 / 5, 5 / 6 * 4 / 5 * 2 / 3, 4 / 9, 0])
+    greenwood = 4 / 9 * np.sqrt(1 / (6 * 5) + 1 / (5 * 4) + 1 / (3 * 2))
+    assert fit.table["std_err"].iloc[2] == pytest.approx(greenwood)
+    assert fit.median().estimate == 5
+    assert fit.method == "Kaplan-Meier; Greenwood variance; log-log CI; Brookmeyer-Crowley quantile CI"
+
+
+def test_flat_at_half_midpoint_rule_and_sas_rule():
+    fit = kaplan_meier([1, 2, 3, 5, 6, 7], [1] * 6)
+    assert fit.median().estimate == 4.0  # midpoint of the flat segment [3, 5)
+    assert fit.median(rule="sas").estimate == 4.0  # SAS documents the same midpoint
+    to_end = kaplan_meier([1, 2, 3, 4, 5, 6], [1, 1, 1, 0, 0, 0])
+    assert to_end.median().estimate == 4.5  # R: midpoint with the last observation time
+    assert to_end.median(rule="sas").estimate is None  # SAS: no later event time
+
+
+def test_sas_rule_interval_from_event_times():
+    fit = kaplan_meier(GOLDEN["km"][8]["time"], GOLDEN["km"][8]["event"], conf_type="log-log")  # aml
+    q = fit.median(rule="sas")
+    events = set(fit.table.loc[fit.table["n_event"] > 0, "time"])
+    assert q.estimate in events and q.lower in events and (q.upper is None or q.upper in events)
+    assert q.lower <= q.estimate and (q.upper is None or q.estimate <= q.upper)
+    assert q.rule == "sas" and "SAS" in q.method
+
+
+def test_not_reached_is_none():
+    q = kaplan_meier([2, 4, 6], [0, 0, 0]).median()
+    assert q.estimate is None and not q.reached and q.lower is None and q.upper is None
+
+
+def test_from_aggregated_counts_equals_individual():
+    time = GOLDEN["km"][16]["time"]  # tied whole days
+    event = GOLDEN["km"][16]["event"]
+    df = pd.DataFrame({"time": time, "event": event})
+    agg = df.groupby("time")["event"].agg(n_event="sum", n_censor=lambda e: int((e == 0).sum())).reset_index()
+    a = kaplan_meier_from_counts(event_counts_from_table(agg)).table
+    b = kaplan_meier(time, event).table
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_result_is_frozen():
+    fit = kaplan_meier([1, 2, 3], [1, 0, 1])
+    with pytest.raises(ValueError):
+        fit.surv[0] = 0.5
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: kaplan_meier([1, 2], [1, 2]), "event has value 2 at position 1"),
+        (lambda: kaplan_meier([1, -1], [1, 1]), "time has a negative value at position 1"),
+        (lambda: kaplan_meier([], []), "no subjects"),
+        (lambda: kaplan_meier([1], [1], conf_type="logit2"), "conf_type 'logit2' is not supported"),
+        (lambda: kaplan_meier([1], [1], level=1.5), "level must be between 0 and 1"),
+        (lambda: kaplan_meier([1], [1]).quantile(2), "p must be between 0 and 1"),
+        (lambda: kaplan_meier([1], [1]).quantile(0.5, rule="stata"), "rule must be 'r' or 'sas'"),
+        (lambda: kaplan_meier([1], [1]).at([-1]), "times must be landmark times >= 0"),
+        (lambda: kaplan_meier_from_counts([1, 2]), "counts must be an EventCounts"),
+    ],
+)
+def test_errors(call, message):
+    with pytest.raises(StatisticalInputError) as err:
+        call()
+    assert message in str(err.value)
