@@ -1,0 +1,159 @@
+"""cox_ph against R survival::coxph (golden values from tests/stats/golden/cox.R),
+a naive reference implementation, invariants and input errors."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from blinrwe.errors import StatisticalInputError
+from blinrwe.stats.cox import CoxConvergenceWarning, cox_ph
+from tests.stats.reference_cox_cif import naive_cox
+
+GOLDEN = json.loads((Path(__file__).parent / "golden" / "cox.json").read_text())
+RTOL = 1e-6
+
+
+def golden_frame(case: dict) -> pd.DataFrame:
+    frame = pd.DataFrame(GOLDEN["datasets"][case["data"]])
+    for col, levels in (case.get("categorical") or {}).items():
+        frame[col] = pd.Categorical(frame[col], categories=levels)
+    return frame
+
+
+def fit_case(case: dict):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = cox_ph(
+            golden_frame(case),
+            case["time"],
+            case["event"],
+            case["covariates"],
+            ties=case["ties"],
+            strata=case.get("strata"),
+        )
+    return fit, caught
+
+
+CASES = [c for c in GOLDEN["cases"] if c["name"] != "monotone"]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_matches_r_coxph(case):
+    fit, caught = fit_case(case)
+    exp = case["expected"]
+    tab = fit.table
+    for ours, theirs in [("coef", "coef"), ("se", "se"), ("hr", "hr"), ("z", "z"), ("p", "p"),
+                         ("lower", "lower"), ("upper", "upper")]:
+        np.testing.assert_allclose(tab[ours].to_numpy(), exp[theirs], rtol=RTOL, err_msg=ours)
+    np.testing.assert_allclose(fit.loglik, exp["loglik"], rtol=1e-9)
+    for ours, theirs in [(fit.lr_test, exp["lr"]), (fit.wald_test, exp["wald"]), (fit.score_test, exp["score"])]:
+        np.testing.assert_allclose([ours.stat, ours.p], [theirs["stat"], theirs["p"]], rtol=RTOL)
+        assert ours.df == theirs["df"]
+    assert fit.iterations == exp["iter"]
+    assert fit.converged
+    assert (fit.n, fit.n_events, fit.n_dropped) == (exp["n"], exp["nevent"], exp["n_dropped"])
+    assert not caught and fit.warnings == ()
+    assert case["ties"] in fit.method.lower()
+
+
+def test_term_names_for_categorical_covariates():
+    case = next(c for c in GOLDEN["cases"] if c["name"] == "lung_categorical_ecog")
+    fit, _ = fit_case(case)
+    assert fit.term_names == ["age", "sex", "ph_ecog_cat[1]", "ph_ecog_cat[2]", "ph_ecog_cat[3]"]
+    assert fit.terms["ph_ecog_cat"] == ["ph_ecog_cat[1]", "ph_ecog_cat[2]", "ph_ecog_cat[3]"]
+    # plain strings: reference = first level in sorted order, same numbers as the Categorical
+    frame = golden_frame(case)
+    frame["ph_ecog_cat"] = frame["ph_ecog_cat"].astype(object)
+    plain = cox_ph(frame, "time", "status", ["age", "sex", "ph_ecog_cat"])
+    np.testing.assert_allclose(plain.coef, fit.coef, rtol=1e-12)
+
+
+def test_monotone_likelihood_is_flagged_like_r():
+    case = next(c for c in GOLDEN["cases"] if c["name"] == "monotone")
+    exp = case["expected"]
+    assert exp["warnings"] and "coefficient may be infinite" in exp["warnings"][0]
+    fit, caught = fit_case(case)
+    assert any(issubclass(w.category, CoxConvergenceWarning) for w in caught)
+    assert "x" in fit.warnings[0] and "may be infinite" in fit.warnings[0]
+    assert fit.iterations == exp["iter"]
+    # the diverging coefficient follows the same Newton path as R
+    np.testing.assert_allclose(fit.coef, exp["coef"], rtol=1e-4)
+    np.testing.assert_allclose(fit.loglik, exp["loglik"], rtol=1e-9)
+
+
+def test_non_convergence_is_reported():
+    case = next(c for c in GOLDEN["cases"] if c["name"] == "tied_efron")
+    with pytest.warns(CoxConvergenceWarning, match="did not converge"):
+        fit = cox_ph(golden_frame(case), "time", "status", ["x1", "x2", "x3"], iter_max=2)
+    assert not fit.converged and fit.iterations == 2
+
+
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+def test_matches_naive_partial_likelihood(ties):
+    case = next(c for c in GOLDEN["cases"] if c["name"] == "tied_strata_site")
+    frame = golden_frame(case)
+    fit = cox_ph(frame, "time", "status", ["x1", "x2", "x3"], ties=ties, strata="site")
+    ref = naive_cox(frame["time"], frame["status"], frame[["x1", "x2", "x3"]].to_numpy(float),
+                    ties=ties, strata=frame["site"])
+    np.testing.assert_allclose(fit.coef, ref["coef"], rtol=1e-5)
+    np.testing.assert_allclose(fit.loglik[1], ref["loglik"], rtol=1e-10)
+    np.testing.assert_allclose(fit.table["se"], ref["se"], rtol=1e-4)
+
+
+def _random_frame(seed: int, n: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    x1 = rng.normal(size=n)
+    x2 = rng.integers(0, 2, size=n)
+    t = np.ceil(rng.exponential(20 * np.exp(-0.5 * x1), size=n))
+    return pd.DataFrame({"time": t, "status": (rng.random(n) < 0.7).astype(int), "x1": x1, "x2": x2})
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), shift=st.floats(-50, 50), n=st.integers(25, 80))
+def test_invariances(seed, shift, n):
+    frame = _random_frame(seed, n)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CoxConvergenceWarning)
+        fit = cox_ph(frame, "time", "status", ["x1", "x2"])
+        shifted = frame.assign(x1=frame["x1"] + shift)
+        fit_shift = cox_ph(shifted, "time", "status", ["x1", "x2"])
+        shuffled = frame.sample(frac=1.0, random_state=seed)
+        fit_perm = cox_ph(shuffled, "time", "status", ["x1", "x2"])
+    np.testing.assert_allclose(fit_shift.coef, fit.coef, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(fit_perm.coef, fit.coef, rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(fit.table["hr"], np.exp(fit.table["coef"]), rtol=1e-14)
+    assert np.all(fit.table["lower"] <= fit.table["hr"]) and np.all(fit.table["hr"] <= fit.table["upper"])
+
+
+def test_errors_name_the_problem():
+    frame = _random_frame(1, 40)
+    with pytest.raises(StatisticalInputError, match="'days' is not in the data"):
+        cox_ph(frame, "days", "status", ["x1"])
+    with pytest.raises(StatisticalInputError, match="no events"):
+        cox_ph(frame.assign(status=0), "time", "status", ["x1"])
+    with pytest.raises(StatisticalInputError, match=r"\['x3'\] are collinear"):
+        cox_ph(frame.assign(x3=2 * frame["x1"] + 1), "time", "status", ["x1", "x3"])
+    with pytest.raises(StatisticalInputError, match="ties must be"):
+        cox_ph(frame, "time", "status", ["x1"], ties="exact")
+    with pytest.raises(StatisticalInputError, match="negative value"):
+        cox_ph(frame.assign(time=-frame["time"]), "time", "status", ["x1"])
+    with pytest.raises(StatisticalInputError, match="single category"):
+        cox_ph(frame.assign(arm="A"), "time", "status", ["x1", "arm"])
+
+
+def test_missing_values_are_dropped_and_counted():
+    frame = _random_frame(2, 50)
+    frame.loc[[3, 7], "x1"] = np.nan
+    frame.loc[9, "time"] = np.nan
+    fit = cox_ph(frame, "time", "status", ["x1", "x2"])
+    ref = cox_ph(frame.dropna(), "time", "status", ["x1", "x2"])
+    assert fit.n_dropped == 3 and fit.n == 47
+    np.testing.assert_allclose(fit.coef, ref.coef, rtol=1e-12)
