@@ -1,0 +1,96 @@
+"""Log-rank tests against R survdiff golden values (tests/stats/golden/km_logrank.R)."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from blinrwe.errors import StatisticalInputError
+from blinrwe.stats.counts import event_counts_from_table
+from blinrwe.stats.logrank import logrank, logrank_from_counts, logrank_trend
+
+GOLDEN = json.loads((Path(__file__).parent / "golden" / "km_logrank.json").read_text())["logrank"]
+REL = 1e-6
+
+
+def _group(case):
+    # R factor levels are sorted labels; keep numeric labels numeric where R had numbers.
+    g = np.asarray(case["group"])
+    try:
+        return g.astype(float)
+    except ValueError:
+        return g
+
+
+@pytest.mark.parametrize("case", GOLDEN, ids=lambda c: c["name"])
+def test_equals_survdiff(case):
+    res = logrank(case["time"], case["event"], _group(case), strata=case["strata"])
+    assert res.chisq == pytest.approx(case["chisq"], rel=REL)
+    assert res.df == case["df"]
+    assert res.p == pytest.approx(case["p"], rel=REL)
+    np.testing.assert_allclose(res.table["n"], case["n"])
+    np.testing.assert_allclose(res.table["observed"], case["observed"], rtol=REL)
+    np.testing.assert_allclose(res.table["expected"], case["expected"], rtol=REL)
+    np.testing.assert_allclose(res.variance, np.atleast_2d(case["var"]), rtol=REL, atol=1e-12)
+    assert [str(g) for g in case["groups"]] == [str(g if not isinstance(g, float) else int(g)) for g in res.groups]
+    assert res.stratified == (case["strata"] is not None)
+
+
+@pytest.mark.parametrize("case", [c for c in GOLDEN if "trend" in c], ids=lambda c: c["name"])
+def test_trend_equals_manual_r(case):
+    labels = sorted(set(case["group"]), key=lambda x: (len(x), x))
+    score_of = dict(zip(labels, case["trend"]["scores"]))
+    scores = [score_of[g] for g in case["group"]]
+    res = logrank_trend(case["time"], case["event"], scores, strata=case["strata"])
+    assert res.chisq == pytest.approx(case["trend"]["chisq"], rel=REL)
+    assert res.p == pytest.approx(case["trend"]["p"], rel=REL)
+    assert res.df == 1
+
+
+def test_two_group_trend_equals_logrank():
+    case = GOLDEN[0]  # aml, 2 groups: any two scores give the ordinary test
+    scores = [0 if g == "Maintained" else 1 for g in case["group"]]
+    assert logrank_trend(case["time"], case["event"], scores).chisq == pytest.approx(case["chisq"], rel=1e-9)
+
+
+def test_from_aggregated_counts():
+    case = GOLDEN[2]  # tied whole days, 3 groups
+    df = pd.DataFrame({"time": case["time"], "event": case["event"], "group": case["group"]})
+    agg = df.groupby(["group", "time"])["event"].agg(n_event="sum", n_censor=lambda e: int((e == 0).sum())).reset_index()
+    res = logrank_from_counts(event_counts_from_table(agg, group="group"))
+    assert res.chisq == pytest.approx(case["chisq"], rel=REL)
+
+
+def test_row_order_invariance():
+    case = GOLDEN[3]
+    order = np.random.default_rng(0).permutation(len(case["time"]))
+    a = logrank(case["time"], case["event"], case["group"], strata=case["strata"])
+    b = logrank(np.asarray(case["time"])[order], np.asarray(case["event"])[order],
+                np.asarray(case["group"])[order], strata=np.asarray(case["strata"])[order])
+    assert a.chisq == pytest.approx(b.chisq, rel=1e-12)
+
+
+def test_method_is_named():
+    res = logrank([1, 2, 3, 4], [1, 1, 1, 1], ["a", "b", "a", "b"])
+    assert res.method == "log-rank test (Mantel-Cox; R survdiff rho = 0)"
+    assert list(res.table.columns) == ["group", "n", "observed", "expected"]
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: logrank([1, 2], [1, 1], ["a", "a"]), "group has 1 level(s)"),
+        (lambda: logrank([1, 2], [1, 1], ["a"]), "group has 1 values but time has 2"),
+        (lambda: logrank([1, 2], [1], ["a", "b"]), "event has 1 values but time has 2"),
+        (lambda: logrank([1, 2], [1, 3], ["a", "b"]), "event has value 3 at position 1"),
+        (lambda: logrank([1, 2], [1, 1], ["a", None]), "group is missing at position 1"),
+        (lambda: logrank([1, 2], [1, 1], ["a", "b"], strata=["x"]), "strata has 1 values but time has 2"),
+        (lambda: logrank_trend([1, 2], [1, 1], [1, float("nan")]), "group_scores is missing at position 1"),
+    ],
+)
+def test_errors(call, message):
+    with pytest.raises(StatisticalInputError) as err:
+        call()
+    assert message in str(err.value)
