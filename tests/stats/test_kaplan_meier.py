@@ -166,3 +166,49 @@ def test_errors(call, message):
     with pytest.raises(StatisticalInputError) as err:
         call()
     assert message in str(err.value)
+
+
+# --- properties against the naive reference (hypothesis) ----------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from tests.stats.reference import kaplan_meier_reference  # noqa: E402
+
+_subjects = st.lists(st.tuples(st.integers(0, 30), st.integers(0, 1)), min_size=1, max_size=40)
+
+
+@settings(max_examples=50, deadline=None)
+@given(_subjects, st.sampled_from(["plain", "log", "log-log", "arcsine"]))
+def test_properties(subjects, conf_type):
+    time = [t for t, _ in subjects]
+    event = [e for _, e in subjects]
+    fit = kaplan_meier(time, event, conf_type=conf_type)
+    tab = fit.table
+    s = tab["survival"].to_numpy()
+    # survival is monotone non-increasing in [0, 1]
+    assert np.all((s >= 0) & (s <= 1)) and np.all(np.diff(s) <= 1e-15)
+    # the CI contains the estimate wherever it is defined
+    ok = tab["lower"].notna() & tab["upper"].notna()
+    assert np.all(tab.loc[ok, "lower"] <= tab.loc[ok, "survival"] + 1e-12)
+    assert np.all(tab.loc[ok, "survival"] <= tab.loc[ok, "upper"] + 1e-12)
+    # naive == fast
+    ref = np.array(kaplan_meier_reference(time, event), dtype=float)
+    np.testing.assert_allclose(tab[["time", "n_risk", "n_event", "n_censor", "survival"]].to_numpy(), ref[:, :5],
+                               rtol=1e-12)
+    with np.errstate(invalid="ignore"):
+        np.testing.assert_allclose(tab["std_err"].to_numpy(), np.where(np.isinf(ref[:, 5]), np.nan, ref[:, 5]),
+                                   rtol=1e-10, equal_nan=True)
+    # invariant to row order
+    rev = kaplan_meier(time[::-1], event[::-1], conf_type=conf_type).table
+    pd.testing.assert_frame_equal(tab, rev)
+    # counts from an aggregate == counts from individuals
+    df = pd.DataFrame({"time": time, "event": event})
+    agg = df.groupby("time")["event"].agg(n_event="sum", n_censor=lambda e: int((e == 0).sum())).reset_index()
+    pd.testing.assert_frame_equal(kaplan_meier_from_counts(event_counts_from_table(agg), conf_type=conf_type).table, tab)
+    # the median CI brackets the median
+    q = fit.median()
+    if q.estimate is not None and q.lower is not None:
+        assert q.lower <= q.estimate
+    if q.estimate is not None and q.upper is not None:
+        assert q.estimate <= q.upper

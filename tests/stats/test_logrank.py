@@ -94,3 +94,32 @@ def test_errors(call, message):
     with pytest.raises(StatisticalInputError) as err:
         call()
     assert message in str(err.value)
+
+
+# --- properties against the naive reference (hypothesis) ----------------------
+
+from hypothesis import assume, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from tests.stats.reference import logrank_reference  # noqa: E402
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 20), st.integers(0, 1), st.sampled_from("abc")), min_size=4, max_size=40))
+def test_naive_equals_fast(rows):
+    time = [r[0] for r in rows]
+    event = [r[1] for r in rows]
+    group = [r[2] for r in rows]
+    assume(len(set(group)) >= 2)
+    fast = logrank(time, event, group)
+    assume(fast.df >= 1)
+    try:
+        chisq, o, e = logrank_reference(time, event, group)
+    except ZeroDivisionError:
+        assume(False)
+    np.testing.assert_allclose(fast.table["observed"], o)
+    np.testing.assert_allclose(fast.table["expected"], e, rtol=1e-12)
+    assert fast.chisq == pytest.approx(chisq, rel=1e-8, abs=1e-10)
+    order = np.argsort(np.asarray(time) * -1, kind="stable")
+    shuffled = logrank(np.asarray(time)[order], np.asarray(event)[order], np.asarray(group)[order])
+    assert shuffled.chisq == pytest.approx(fast.chisq, rel=1e-10, abs=1e-12)
