@@ -1,0 +1,274 @@
+"""Time-to-event endpoints as ordered event and censoring sources (domain-spec 4).
+
+Modelled on admiral's ``event_source`` / ``censor_source``
+(pharmaverse/admiral R/derive_param_tte.R). Every date a patient contributes
+is first put in one long table, the **patient dates** (``patient_id, kind,
+date``; :func:`derive_patient_dates`). An :class:`Endpoint` then declares
+
+* ``origin``: kinds of patient dates, the first kind available (in declared
+  order) gives the origin; patients without one do not enter the endpoint;
+* ``sources``: :class:`Source` objects, each a name (written to the
+  ``source`` column), the kinds of patient dates that qualify, and a role:
+
+  - ``event`` (event of interest, ``event_type`` 1; competing events 2),
+  - ``censor`` (an intercurrent censoring such as allo-HSCT: competes with the
+    events, the patient is censored at its date if it comes first),
+  - ``followup`` (end of follow-up: the **latest** of these dates is the
+    censoring date when nothing else happened).
+
+Rule: among event and censor rows dated on or after the origin (and on or
+before the data cut-off) the **earliest** wins; ties go to the source declared
+first (events are declared before censorings, so an event on the day of a
+transplant is an event). Without one, the patient is censored at the latest
+follow-up date on or after the origin; with a data cut-off, follow-up is
+truncated at it (an event or follow-up date after the cut-off proves follow-up
+to the cut-off: censored at the cut-off, source ``data_cutoff``). Without any
+follow-up date the patient is censored at the origin (time 0, source
+``origin``).
+
+Time: ``time_days = end_date - origin_date`` in days (same-day = 0);
+``time_months = time_days / days_per_month`` (30.4375). The EFS
+induction-failure rule (seed 001) is a patient date ``efs_failure`` at
+T0 + 1 day, so those patients have an event at time 1 day by the same rule.
+
+All steps are merges, sorts and group-bys (SQL: UNION ALL + ROW_NUMBER()).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .settings import DeriveSettings
+
+DAY = pd.Timedelta(days=1)
+TTE_COLUMNS = ["patient_id", "endpoint", "variant", "origin_date", "end_date", "time_days", "time_months",
+               "event", "event_type", "source"]
+
+
+@dataclass(frozen=True)
+class Source:
+    """One event or censoring source of an endpoint (see module docstring)."""
+
+    name: str
+    kinds: tuple[str, ...]
+    role: str = "event"  # "event" | "censor" | "followup"
+    event_type: int = 1
+
+    def __post_init__(self):
+        if self.role not in ("event", "censor", "followup"):
+            raise ValueError(f"source role {self.role!r} must be event, censor or followup")
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A time-to-event endpoint: origin kinds, ordered sources, and who is left out and why."""
+
+    name: str
+    origin: tuple[str, ...]
+    sources: tuple[Source, ...]
+    definition: str
+    no_origin_reason: str = "no origin date"
+    competing: bool = False
+
+
+#: Censoring variants: extra intercurrent censoring sources (domain-spec 4).
+VARIANT_SOURCES: dict[str, tuple[Source, ...]] = {
+    "none": (),
+    "allo_hsct": (Source("allo_hsct", ("allo_hsct",), "censor"),),
+    "car_t": (Source("car_t", ("car_t",), "censor"),),
+    "allo_hsct_or_car_t": (Source("allo_hsct", ("allo_hsct",), "censor"), Source("car_t", ("car_t",), "censor")),
+    "new_therapy": (Source("new_therapy", ("new_therapy",), "censor"),),
+}
+
+
+def endpoint_definitions(settings: DeriveSettings) -> dict[str, Endpoint]:
+    """The endpoints of domain-spec 4 under ``settings``."""
+    s = settings
+
+    def followup(kinds):
+        return tuple(Source(k, (k,), "followup") for k in kinds)
+
+    responder_origin = ("t0_if_cr_at_t0", "first_response_active") if s.rfs_origin_cr_at_t0 == "t0" else (
+        "first_response_active",)
+    nonresp = (Source("no_response_first_assessment", ("no_response_first_assessment",)),) if (
+        s.nonresponder_fails_at_first_assessment) else ()
+    return {
+        "OS": Endpoint("OS", ("t0",), (Source("death", ("death",)), *followup(s.os_followup)),
+                       "T0 to death from any cause; alive: censored at the latest follow-up date (domain-spec 4)."),
+        "EFS": Endpoint(
+            "EFS", ("t0",),
+            (Source("induction_failure", ("efs_failure",)), Source("relapse", ("relapse",)),
+             Source("death", ("death",)), *followup(s.disease_followup)),
+            "T0 to relapse or death; no CR/CRi within 12 weeks (patients not in CR at T0) = event at day 1 "
+            "(seed 001); censored at the last disease assessment (domain-spec 4)."),
+        "RFS": Endpoint(
+            "RFS", responder_origin,
+            (Source("relapse", ("relapse",)), Source("death", ("death",)), *followup(s.disease_followup)),
+            "First CR/CRi (or T0 when in CR at T0) to relapse or death (seed 001; seed 002 CR/CRh within 2 cycles).",
+            no_origin_reason="not a responder"),
+        "PFS": Endpoint(
+            "PFS", ("t0",),
+            (*nonresp, Source("progression", ("progression",)), Source("relapse", ("relapse",)),
+             Source("death", ("death",)), *followup(s.pfs_followup)),
+            "T0 to progression, relapse or death; non-responders fail at the first post-treatment marrow "
+            "assessment; censored at last follow-up (seed 003)."),
+        "DFS": Endpoint(
+            "DFS", ("t0",),
+            (*nonresp, Source("relapse", ("relapse",)), Source("progression", ("progression",)),
+             Source("death", ("death",)), *followup(s.pfs_followup)),
+            "T0 to relapse or death, non-responders failing at the first assessment (seed 004, PFS-like)."),
+        "DOR": Endpoint(
+            "DOR", ("first_response_active", "first_mrd_negative_if_cr_at_t0"),
+            (Source("progression", ("progression",)), Source("relapse", ("relapse",)), Source("death", ("death",)),
+             *followup(s.disease_followup)),
+            "Date of response (first CR/CRi; MRD remission for patients in CR at T0) to progression/relapse or "
+            "death (seed 001); responders only.",
+            no_origin_reason="not a responder"),
+        "CIR": Endpoint(
+            "CIR", responder_origin,
+            (Source("relapse", ("relapse",), event_type=1), Source("death_without_relapse", ("death",), event_type=2),
+             *followup(s.os_followup)),
+            "Cumulative incidence of relapse from the RFS origin; death without prior relapse (non-relapse "
+            "mortality) is the competing event (event_type 2).",
+            no_origin_reason="not a responder", competing=True),
+    }
+
+
+def _dates(frame: pd.DataFrame, column: str, kind: str, mask=None) -> pd.DataFrame:
+    sub = frame if mask is None else frame.loc[mask]
+    sub = sub.loc[sub[column].notna(), ["patient_id", column]]
+    return pd.DataFrame({"patient_id": sub["patient_id"].to_numpy(), "kind": kind,
+                         "date": sub[column].astype("datetime64[ns]").to_numpy()})
+
+
+def derive_patient_dates(adsl: pd.DataFrame, events: pd.DataFrame, assessments: pd.DataFrame,
+                         therapies: pd.DataFrame, settings: DeriveSettings) -> pd.DataFrame:
+    """The long table of dates each patient contributes to the endpoints.
+
+    Kinds: ``t0``; ``t0_if_cr_at_t0``; ``first_response_active`` (first
+    responder-definition date, patients not in CR at T0);
+    ``first_mrd_negative_if_cr_at_t0``; event types of the events table
+    (``relapse, progression, mrd_relapse, death, last_contact,
+    last_disease_assessment``); ``last_marrow_assessment``; ``last_infusion``;
+    ``efs_failure`` (T0 + 1 day for patients not in CR at T0 without CR/CRi
+    within 12 weeks, seed 001); ``no_response_first_assessment`` (first
+    assessment after T0 of patients not in CR at T0 who are not responders,
+    seed 003); ``allo_hsct``, ``car_t``, ``new_therapy`` (first start dates).
+
+    ``adsl`` needs ``patient_id, t0_date, last_infusion_date, in_cr_at_t0,
+    responder, date_first_response, date_first_mrd_negative,
+    date_first_marrow_assessment, cr_cri_12_weeks``.
+    """
+    in_cr = adsl["in_cr_at_t0"].fillna(False).astype(bool)
+    treated = adsl["t0_date"].notna()
+    no_cr_12w = treated & ~in_cr & ~adsl["cr_cri_12_weeks"].fillna(False).astype(bool)
+    nonresp = treated & ~in_cr & ~adsl["responder"].fillna(False).astype(bool)
+    a = adsl.assign(efs_failure=adsl["t0_date"] + settings.efs_failure_time_days * DAY)
+    parts = [
+        _dates(a, "t0_date", "t0"),
+        _dates(a, "t0_date", "t0_if_cr_at_t0", in_cr),
+        _dates(a, "date_first_response", "first_response_active", ~in_cr),
+        _dates(a, "date_first_mrd_negative", "first_mrd_negative_if_cr_at_t0", in_cr),
+        _dates(a, "last_infusion_date", "last_infusion"),
+        _dates(a, "efs_failure", "efs_failure", no_cr_12w),
+        _dates(a, "date_first_marrow_assessment", "no_response_first_assessment", nonresp),
+        pd.DataFrame({"patient_id": events["patient_id"].to_numpy(), "kind": events["event_type"].to_numpy(),
+                      "date": events["event_date"].astype("datetime64[ns]").to_numpy()}),
+    ]
+    last_marrow = assessments.groupby("patient_id")["assessment_date"].max().reset_index()
+    parts.append(_dates(last_marrow, "assessment_date", "last_marrow_assessment"))
+    for kind, mask in (("allo_hsct", therapies["therapy_type"].eq("allo_hsct")),
+                       ("car_t", therapies["therapy_type"].eq("car_t")),
+                       ("new_therapy", pd.Series(True, index=therapies.index))):
+        first = therapies.loc[mask].groupby("patient_id")["start_date"].min().reset_index()
+        parts.append(_dates(first, "start_date", kind))
+    dates = pd.concat(parts, ignore_index=True)
+    dates = dates.loc[dates["patient_id"].isin(adsl["patient_id"]) & dates["date"].notna()]
+    return dates.sort_values(["patient_id", "kind", "date"], kind="mergesort").reset_index(drop=True)
+
+
+def derive_time_to_event(patient_dates: pd.DataFrame, endpoint: Endpoint, settings: DeriveSettings,
+                         variant: str = "none", patient_ids=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Derive one endpoint x censoring variant.
+
+    Returns ``(tte, excluded)``: ``tte`` has the columns of
+    :data:`TTE_COLUMNS` (one row per patient with an origin on or before the
+    cut-off); ``excluded`` has ``patient_id, reason`` for the others
+    (``patient_ids``: every patient of the study; default those with a date).
+    """
+    s = settings
+    sources = (*endpoint.sources, *VARIANT_SOURCES[variant])
+    cutoff = pd.Timestamp(s.data_cutoff) if s.data_cutoff is not None else None
+    patients = pd.Series(patient_dates["patient_id"].unique() if patient_ids is None else pd.unique(
+        pd.Series(patient_ids)), dtype=object)
+
+    # origin: first available kind in declared order
+    order = pd.DataFrame({"kind": list(endpoint.origin), "priority": range(len(endpoint.origin))})
+    origin = patient_dates.merge(order, on="kind").sort_values(["patient_id", "priority", "date"], kind="mergesort")
+    origin = origin.drop_duplicates("patient_id")[["patient_id", "date"]].rename(columns={"date": "origin_date"})
+    excluded = pd.DataFrame({"patient_id": patients[~patients.isin(origin["patient_id"])].to_numpy(),
+                             "reason": endpoint.no_origin_reason})
+    if cutoff is not None:
+        late = origin["origin_date"] > cutoff
+        excluded = pd.concat([excluded, pd.DataFrame({"patient_id": origin.loc[late, "patient_id"].to_numpy(),
+                                                      "reason": "origin after the data cut-off"})], ignore_index=True)
+        origin = origin.loc[~late]
+
+    table = pd.DataFrame([{"kind": k, "source": src.name, "role": src.role, "event_type": src.event_type,
+                           "priority": i} for i, src in enumerate(sources) for k in src.kinds])
+    cand = patient_dates.merge(table, on="kind").merge(origin, on="patient_id")
+    cand = cand.loc[cand["date"] >= cand["origin_date"]]
+    beyond = cand["date"] > cutoff if cutoff is not None else pd.Series(False, index=cand.index)
+
+    # earliest event or intercurrent censoring wins; ties -> declared order
+    ev = cand.loc[cand["role"].isin(["event", "censor"]) & ~beyond]
+    ev = ev.sort_values(["patient_id", "date", "priority"], kind="mergesort").drop_duplicates("patient_id")
+    ev = ev.assign(event_type=np.where(ev["role"].eq("event"), ev["event_type"], 0))
+
+    # otherwise: latest follow-up date, truncated at the cut-off
+    fu = cand.loc[cand["role"].eq("followup") | (beyond & cand["role"].isin(["event", "censor"]))].copy()
+    if cutoff is not None:
+        over = fu["date"] > cutoff
+        fu.loc[over, "source"] = "data_cutoff"
+        fu.loc[over, "date"] = cutoff
+        fu.loc[over, "priority"] = -1
+    fu = fu.sort_values(["patient_id", "date", "priority"], ascending=[True, False, True], kind="mergesort")
+    fu = fu.drop_duplicates("patient_id").assign(event_type=0)
+
+    keep = ["patient_id", "date", "source", "event_type"]
+    end = pd.concat([ev[keep], fu.loc[~fu["patient_id"].isin(ev["patient_id"]), keep]], ignore_index=True)
+    out = origin.merge(end, on="patient_id", how="left")
+    none = out["date"].isna()
+    out.loc[none, "date"] = out.loc[none, "origin_date"]
+    out.loc[none, "source"] = "origin"
+    out["event_type"] = out["event_type"].fillna(0).astype("Int64")
+    out = out.rename(columns={"date": "end_date"})
+    out["time_days"] = ((out["end_date"] - out["origin_date"]) // DAY).astype("Int64")
+    out["time_months"] = out["time_days"].astype(float) / s.days_per_month
+    # ``event`` is always the event of interest; competing events (type 2) only exist for CIR
+    out["event"] = (out["event_type"] == 1).astype("Int64")
+    out["endpoint"] = endpoint.name
+    out["variant"] = variant
+    out = out.sort_values("patient_id", kind="mergesort").reset_index(drop=True)
+    return out[TTE_COLUMNS], excluded.sort_values("patient_id", kind="mergesort").reset_index(drop=True)
+
+
+def derive_endpoints(patient_dates: pd.DataFrame, settings: DeriveSettings,
+                     patient_ids=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every endpoint x censoring variant of ``settings``: ``(tte, excluded)``.
+
+    ``excluded`` has ``endpoint, variant, patient_id, reason``.
+    """
+    defs = endpoint_definitions(settings)
+    rows, excl = [], []
+    for name in settings.endpoints:
+        for variant in settings.censoring_variants:
+            tte, ex = derive_time_to_event(patient_dates, defs[name], settings, variant, patient_ids)
+            rows.append(tte)
+            excl.append(ex.assign(endpoint=name, variant=variant))
+    tte = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=TTE_COLUMNS)
+    ex = pd.concat(excl, ignore_index=True) if excl else pd.DataFrame(columns=["endpoint", "variant", "patient_id", "reason"])
+    return tte, ex[["endpoint", "variant", "patient_id", "reason"]]

@@ -1,0 +1,204 @@
+"""Response and MRD, per assessment and per patient (domain-spec 3).
+
+Per assessment (:func:`derive_responses`) the category is derived from the
+marrow and blood values by the classification algorithm of domain-spec 3.1:
+
+* blast rule: marrow blasts <= 5% (``cr_blast_inclusive``, seed 001) or < 5%
+  (seed 003), no circulating blasts, no extramedullary disease (a missing
+  circulating-blast or EMD value counts as absent);
+* ``CR`` if the blast rule holds and ANC >= 1.0 and platelets >= 100;
+  else ``CRh`` if ANC > 0.5 and platelets > 50; else ``CRi`` (a missing count
+  counts as not recovered, so such an assessment is at most a CRi);
+* ``NR`` when marrow blasts are above the threshold or disease persists
+  (circulating blasts / EMD); missing when marrow blasts are missing.
+
+The recorded investigator category wins (``response``); both are kept.
+
+Windows (domain-spec 3.4): only assessments dated **after** T0 (the day of the
+first infusion is baseline) and on or before the data cut-off count. When
+``response_before_next_therapy`` is set, assessments after the start of the
+first subsequent therapy are not attributed to blinatumomab. Then
+
+* ``2_cycles``: before the first infusion of cycle 3; when no cycle 3 was
+  given, up to day ``response_window_cycles * cycle_days`` (T0 + 84 days,
+  the end of two nominal 42-day cycles), inclusive;
+* ``12_weeks``: up to T0 + ``response_window_days`` (84) days inclusive;
+* ``overall``: no upper bound.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .settings import RESPONSE_WINDOWS, DeriveSettings
+
+DAY = pd.Timedelta(days=1)
+#: Response hierarchy, best first (used for the best response).
+RESPONSE_RANK = {"CR": 1, "CRh": 2, "CRi": 3, "hypoplastic": 4, "NR": 5, "PD": 6, "relapse": 7}
+
+
+def composite_members(settings: DeriveSettings) -> dict[str, tuple[str, ...]]:
+    """Categories counted by each composite (domain-spec 3.1).
+
+    ``cr_cri`` (seeds 001, 003: CR/CRi; includes CRh when
+    ``crh_counts_as_cri``), ``cr_crh`` (seed 002), ``cr_crh_cri`` (TOWER).
+    """
+    cr_cri = ("CR", "CRi", "CRh") if settings.crh_counts_as_cri else ("CR", "CRi")
+    return {"cr_cri": cr_cri, "cr_crh": ("CR", "CRh"), "cr_crh_cri": ("CR", "CRh", "CRi")}
+
+
+def classify_response(assessments: pd.DataFrame, settings: DeriveSettings) -> pd.Series:
+    """Derived response category per assessment row (algorithm in the module docstring)."""
+    s = settings
+    blasts = assessments["bm_blast_pct"].astype(float)
+    below = blasts <= s.cr_blast_max_pct if s.cr_blast_inclusive else blasts < s.cr_blast_max_pct
+    no_disease = ~assessments["circulating_blasts"].fillna(False).astype(bool) & ~assessments[
+        "extramedullary_disease"].fillna(False).astype(bool)
+    blast_ok = (below & no_disease).to_numpy()
+    anc = assessments["anc"].astype(float).to_numpy()
+    plt = assessments["platelets"].astype(float).to_numpy()
+    full = (anc >= s.anc_full) & (plt >= s.platelets_full)
+    partial = (anc > s.anc_partial) & (plt > s.platelets_partial)
+    derived = np.select([blasts.isna().to_numpy(), blast_ok & full, blast_ok & partial, blast_ok],
+                        [None, "CR", "CRh", "CRi"], "NR")
+    return pd.Series(derived, index=assessments.index, dtype=object)
+
+
+def derive_windows(t0: pd.DataFrame, cycles: pd.DataFrame, next_therapy: pd.DataFrame,
+                   settings: DeriveSettings) -> pd.DataFrame:
+    """Per-patient window bounds: ``t0_date``, ``overall_end``, ``end_2_cycles``, ``end_12_weeks``.
+
+    ``t0``: ``patient_id, t0_date``; ``cycles``: exposure cycles
+    (``patient_id, cycle_number, cycle_start``); ``next_therapy``:
+    ``patient_id, first_next_therapy_date``. All ends are inclusive dates.
+    """
+    s = settings
+    w = t0[["patient_id", "t0_date"]].copy()
+    c3 = cycles.loc[cycles["cycle_number"] >= 3].groupby("patient_id")["cycle_start"].min().rename("cycle3_start")
+    w = w.merge(c3.reset_index(), on="patient_id", how="left")
+    w = w.merge(next_therapy[["patient_id", "first_next_therapy_date"]], on="patient_id", how="left")
+    far = pd.Timestamp.max.normalize()
+    overall = pd.Series(far, index=w.index)
+    if s.response_before_next_therapy:
+        overall = w["first_next_therapy_date"].where(w["first_next_therapy_date"].notna(), far)
+    if s.data_cutoff is not None:
+        overall = overall.clip(upper=pd.Timestamp(s.data_cutoff))
+    w["overall_end"] = overall.astype("datetime64[ns]")
+    nominal = w["t0_date"] + pd.Timedelta(days=s.response_window_cycles * s.cycle_days)
+    end_2c = (w["cycle3_start"] - DAY).where(w["cycle3_start"].notna(), nominal)
+    w["end_2_cycles"] = np.minimum(end_2c, w["overall_end"])
+    w["end_12_weeks"] = np.minimum(w["t0_date"] + pd.Timedelta(days=s.response_window_days), w["overall_end"])
+    return w[["patient_id", "t0_date", "overall_end", "end_2_cycles", "end_12_weeks"]]
+
+
+def derive_responses(assessments: pd.DataFrame, windows: pd.DataFrame, settings: DeriveSettings) -> pd.DataFrame:
+    """One row per assessment with the derived and final response and MRD flags.
+
+    Columns: ``patient_id, assessment_date, study_day`` (days since T0),
+    ``timepoint, bm_blast_pct, response_derived, response_recorded,
+    response`` (recorded wins), ``response_source``, ``cr_cri, cr_crh,
+    cr_crh_cri`` (composite membership), ``mrd_value, mrd_method,
+    mrd_negative`` (MRD < threshold), ``mrd_undetectable`` (MRD = 0),
+    ``post_baseline`` (after T0, on/before cut-off), ``in_2_cycles,
+    in_12_weeks, in_overall`` (window membership).
+    """
+    a = assessments.merge(windows, on="patient_id", how="left")
+    a["response_derived"] = classify_response(a, settings).to_numpy()
+    rec = a["response_recorded"]
+    a["response"] = rec.where(rec.notna(), a["response_derived"])
+    a["response_source"] = np.select([rec.notna(), a["response_derived"].notna()], ["recorded", "derived"], "missing")
+    for name, members in composite_members(settings).items():
+        a[name] = a["response"].isin(members)
+    mrd = a["mrd_value"].astype(float)
+    a["mrd_negative"] = pd.array(np.where(mrd.notna(), mrd < settings.mrd_threshold, None), dtype="boolean")
+    a["mrd_undetectable"] = pd.array(np.where(mrd.notna(), mrd == 0, None), dtype="boolean")
+    a["study_day"] = ((a["assessment_date"] - a["t0_date"]) // DAY).astype("Int64")
+    cutoff = pd.Timestamp(settings.data_cutoff) if settings.data_cutoff is not None else pd.Timestamp.max
+    a["post_baseline"] = (a["assessment_date"] > a["t0_date"]) & (a["assessment_date"] <= cutoff)
+    after_t0 = a["assessment_date"] > a["t0_date"]
+    a["in_overall"] = after_t0 & (a["assessment_date"] <= a["overall_end"])
+    a["in_2_cycles"] = after_t0 & (a["assessment_date"] <= a["end_2_cycles"])
+    a["in_12_weeks"] = after_t0 & (a["assessment_date"] <= a["end_12_weeks"])
+    cols = ["patient_id", "assessment_date", "study_day", "timepoint", "bm_blast_pct", "response_derived",
+            "response_recorded", "response", "response_source", "cr_cri", "cr_crh", "cr_crh_cri", "mrd_value",
+            "mrd_method", "mrd_negative", "mrd_undetectable", "post_baseline", "in_2_cycles", "in_12_weeks",
+            "in_overall"]
+    return a.sort_values(["patient_id", "assessment_date"], kind="mergesort")[cols].reset_index(drop=True)
+
+
+def _window_flag(window: str) -> str:
+    return {"2_cycles": "in_2_cycles", "12_weeks": "in_12_weeks", "overall": "in_overall"}[window]
+
+
+def derive_best_response(responses: pd.DataFrame, patients: pd.DataFrame, settings: DeriveSettings) -> pd.DataFrame:
+    """Per-patient response and MRD summary (domain-spec 3.1-3.4).
+
+    ``patients`` needs ``patient_id, t0_date, in_cr_at_t0, mrd_status_at_t0``.
+    For every window ``w`` in 2_cycles, 12_weeks, overall:
+    ``best_response_<w>`` (best category by CR > CRh > CRi > hypoplastic >
+    NR > PD > relapse; missing without an evaluable assessment),
+    ``cr_cri_<w>, cr_crh_<w>, cr_crh_cri_<w>`` (reached in the window),
+    ``mrd_assessed_<w>, mrd_negative_<w>`` (MRD < 1e-4 reached),
+    ``complete_mrd_response_<w>`` (undetectable MRD reached).
+
+    Also: ``best_response`` (primary window), ``responder`` (the
+    ``responder_definition`` composite in the primary window),
+    ``date_first_response`` (its first date), ``date_first_cr_cri``,
+    ``date_first_mrd_negative``, ``date_first_marrow_assessment`` (first
+    assessment after T0, whatever the next therapy), ``post_baseline_assessment``
+    and the MRD denominators ``mrd_denominator_all_treated``,
+    ``mrd_denominator_available`` (MRD assessed in the primary window),
+    ``mrd_denominator_responders``, ``mrd_denominator_positive_at_t0``
+    (seed 000/003 all treated; 001 ND available MRD; 001 R/R and 002
+    responders; 001 R/R consolidation MRD-positive at start).
+    """
+    s = settings
+    out = patients[["patient_id"]].copy()
+    r = responses.copy()
+    r["rank"] = r["response"].map(RESPONSE_RANK)
+    rank_to_cat = {v: k for k, v in RESPONSE_RANK.items()}
+    mrd_neg = r["mrd_negative"].fillna(False).astype(bool)
+    mrd_undet = r["mrd_undetectable"].fillna(False).astype(bool)
+    mrd_known = r["mrd_value"].notna()
+    for w in RESPONSE_WINDOWS:
+        inw = r[_window_flag(w)].fillna(False).astype(bool)
+        sub = r.loc[inw].assign(mrd_neg=mrd_neg[inw], mrd_undet=mrd_undet[inw], mrd_known=mrd_known[inw])
+        agg = sub.groupby("patient_id").agg(
+            rank=("rank", "min"), cr_cri=("cr_cri", "any"), cr_crh=("cr_crh", "any"),
+            cr_crh_cri=("cr_crh_cri", "any"), mrd_assessed=("mrd_known", "any"),
+            mrd_negative=("mrd_neg", "any"), complete_mrd_response=("mrd_undet", "any"),
+        ).reset_index()
+        agg[f"best_response_{w}"] = agg["rank"].map(rank_to_cat)
+        agg = agg.drop(columns="rank").rename(columns={c: f"{c}_{w}" for c in
+                                                      ("cr_cri", "cr_crh", "cr_crh_cri", "mrd_assessed",
+                                                       "mrd_negative", "complete_mrd_response")})
+        out = out.merge(agg, on="patient_id", how="left")
+        for c in ("cr_cri", "cr_crh", "cr_crh_cri", "mrd_assessed", "mrd_negative", "complete_mrd_response"):
+            out[f"{c}_{w}"] = out[f"{c}_{w}"].astype("boolean").fillna(False).astype(bool)
+        out[f"best_response_{w}"] = out[f"best_response_{w}"].astype(object).where(out[f"best_response_{w}"].notna(), None)
+
+    pw = s.primary_response_window
+    out["best_response"] = out[f"best_response_{pw}"]
+    out["responder"] = out[f"{s.responder_definition}_{pw}"]
+
+    def first_date(mask: pd.Series, name: str) -> None:
+        nonlocal out
+        d = r.loc[mask].groupby("patient_id")["assessment_date"].min().rename(name).reset_index()
+        out = out.merge(d, on="patient_id", how="left")
+        out[name] = out[name].astype("datetime64[ns]")
+
+    primary = r[_window_flag(pw)].fillna(False).astype(bool)
+    overall = r["in_overall"].fillna(False).astype(bool)
+    first_date(primary & r[s.responder_definition], "date_first_response")
+    first_date(overall & r["cr_cri"], "date_first_cr_cri")
+    first_date(overall & mrd_neg, "date_first_mrd_negative")
+    first_date(r["post_baseline"].fillna(False).astype(bool), "date_first_marrow_assessment")
+    out["post_baseline_assessment"] = out["date_first_marrow_assessment"].notna()
+
+    p = patients.set_index("patient_id").reindex(out["patient_id"])
+    out["mrd_denominator_all_treated"] = p["t0_date"].notna().to_numpy()
+    out["mrd_denominator_available"] = out[f"mrd_assessed_{pw}"]
+    out["mrd_denominator_responders"] = out["responder"]
+    out["mrd_denominator_positive_at_t0"] = p["mrd_status_at_t0"].eq("positive").to_numpy()
+    return out
