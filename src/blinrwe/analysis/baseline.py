@@ -145,7 +145,7 @@ def continuous_test(samples: list[np.ndarray]) -> tuple[float, str, str]:
     return float(res.pvalue), "Kruskal-Wallis rank-sum test", ""
 
 
-def _describe_continuous(values: pd.Series, rows: list, **keys) -> None:
+def _describe_continuous(values: pd.Series, rows: list, section=SECTION, table=TABLE, **keys) -> None:
     v = values.dropna().to_numpy(dtype=float)
     missing = int(values.isna().sum())
     n = v.size
@@ -156,25 +156,27 @@ def _describe_continuous(values: pd.Series, rows: list, **keys) -> None:
                      min=v.min(), max=v.max())
     for name, value in stats.items():
         note = "not_estimable" if name == "sd" and n < 2 else ""
-        rows.append(ard_row(SECTION, TABLE, statistic=name, value=value, denominator=n + missing,
+        rows.append(ard_row(section, table, statistic=name, value=value, denominator=n + missing,
                             method="" if name in ("n", "missing") else "sample statistic", note=note, **keys))
 
 
-def _describe_categorical(levels: pd.Series, order: list[str], rows: list, **keys) -> None:
+def _describe_categorical(levels: pd.Series, order: list[str], rows: list, section=SECTION, table=TABLE,
+                          **keys) -> None:
     known = levels.dropna()
     denom = int(known.size)
     counts = known.value_counts()
     for level in order:
         k = int(counts.get(level, 0))
-        rows.append(ard_row(SECTION, TABLE, statistic="n", value=k, level=level, n=k, denominator=denom, **keys))
-        rows.append(ard_row(SECTION, TABLE, statistic="pct", value=100.0 * k / denom if denom else np.nan,
+        rows.append(ard_row(section, table, statistic="n", value=k, level=level, n=k, denominator=denom, **keys))
+        rows.append(ard_row(section, table, statistic="pct", value=100.0 * k / denom if denom else np.nan,
                             level=level, n=k, denominator=denom,
                             note="" if denom else "not_applicable: no known values", **keys))
-    rows.append(ard_row(SECTION, TABLE, statistic="missing", value=int(levels.isna().sum()),
+    rows.append(ard_row(section, table, statistic="missing", value=int(levels.isna().sum()),
                         denominator=int(levels.size), **keys))
 
 
-def baseline_table(adsl: pd.DataFrame, variables, group_var: str = "") -> pd.DataFrame:
+def baseline_table(adsl: pd.DataFrame, variables, group_var: str = "", *, section: str = SECTION,
+                   table: str = TABLE) -> pd.DataFrame:
     """ARD rows of Table 1 for ``variables`` (columns of ``adsl``), overall and by ``group_var``.
 
     Variables absent from ``adsl`` are skipped (the caller records them as unavailable).
@@ -186,9 +188,9 @@ def baseline_table(adsl: pd.DataFrame, variables, group_var: str = "") -> pd.Dat
         glev = _as_levels(adsl[group_var])
         for g in sorted(glev.dropna().unique()):
             groups.append((g, (glev == g).to_numpy()))
-    rows.append(ard_row(SECTION, TABLE, "patients", "N", len(adsl), n=len(adsl)))
+    rows.append(ard_row(section, table, "patients", "N", len(adsl), n=len(adsl)))
     for g, mask in groups:
-        rows.append(ard_row(SECTION, TABLE, "patients", "N", int(mask.sum()), n=int(mask.sum()),
+        rows.append(ard_row(section, table, "patients", "N", int(mask.sum()), n=int(mask.sum()),
                             group_var=group_var, group=g))
     for var in variables:
         if var not in adsl.columns or var == group_var:
@@ -197,24 +199,24 @@ def baseline_table(adsl: pd.DataFrame, variables, group_var: str = "") -> pd.Dat
         if _is_categorical(col):
             levels = _as_levels(col)
             order = sorted(levels.dropna().unique())
-            _describe_categorical(levels, order, rows, variable=var)
+            _describe_categorical(levels, order, rows, section, table, variable=var)
             for g, mask in groups:
-                _describe_categorical(levels[mask], order, rows, variable=var, group_var=group_var, group=g)
+                _describe_categorical(levels[mask], order, rows, section, table, variable=var, group_var=group_var, group=g)
             if len(groups) >= 2:
                 known = levels.notna().to_numpy()
                 table = np.array([[int(((levels == lev).to_numpy() & mask & known).sum()) for lev in order]
                                   for _, mask in groups])
                 p, method, note = categorical_test(table)
-                rows.append(ard_row(SECTION, TABLE, var, "test_p", p, group_var=group_var, group="",
+                rows.append(ard_row(section, table, var, "test_p", p, group_var=group_var, group="",
                                     denominator=int(table.sum()), method=method, note=note))
         else:
             values = pd.to_numeric(col, errors="coerce").astype("float64")
-            _describe_continuous(values, rows, variable=var)
+            _describe_continuous(values, rows, section, table, variable=var)
             for g, mask in groups:
-                _describe_continuous(values[mask], rows, variable=var, group_var=group_var, group=g)
+                _describe_continuous(values[mask], rows, section, table, variable=var, group_var=group_var, group=g)
             if len(groups) >= 2:
                 samples = [values[mask].dropna().to_numpy() for _, mask in groups]
                 p, method, note = continuous_test(samples)
-                rows.append(ard_row(SECTION, TABLE, var, "test_p", p, group_var=group_var, group="",
+                rows.append(ard_row(section, table, var, "test_p", p, group_var=group_var, group="",
                                     denominator=int(sum(len(s) for s in samples)), method=method, note=note))
     return ard_frame(rows)

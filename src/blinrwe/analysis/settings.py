@@ -1,0 +1,48 @@
+"""What the analysis layer is asked to compute (built by the app from the study specification).
+
+Kept here, not in ``app``, because a lower layer never imports a higher one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["AnalysisSettings"]
+
+
+@dataclass(frozen=True)
+class AnalysisSettings:
+    """Choices of the analysis layer (all unformatted; the report does the rounding).
+
+    endpoints, variants : time-to-event endpoints and censoring variants to analyse
+        (rows of ``AnalysisData.tte``).
+    subgroups : ADSL grouping columns; survival and response are also given per level,
+        with a log-rank test between levels.
+    table1_by : grouping column of Table 1 ("" = overall only).
+    table1_variables : ADSL columns of Table 1 (empty = the standard list present in the data).
+    time_unit : "months" or "days" (times of curves, landmarks and medians).
+    landmarks : landmark times in ``time_unit`` for KM rates and cumulative incidences.
+    confidence_level, ci_transform : KM pointwise CI (log-log by default, domain-spec 5).
+    followup : "reverse_km" or "simple_median" (the one marked primary in the methods).
+    response_confidence_level : Clopper-Pearson level of response rates.
+    cox_endpoints, cox_covariates, cox_ties : Cox regression.
+    analysis_set : attrition set whose included patients are analysed.
+    """
+
+    endpoints: tuple[str, ...] = ("OS", "EFS", "RFS", "PFS", "CIR")
+    variants: tuple[str, ...] = ("none",)
+    subgroups: tuple[str, ...] = ("disease_setting", "ph_status", "intent")
+    table1_by: str = "disease_setting"
+    table1_variables: tuple[str, ...] = ()
+    time_unit: str = "months"
+    landmarks: tuple[float, ...] = (6.0, 12.0, 24.0)
+    confidence_level: float = 0.95
+    ci_transform: str = "log-log"
+    followup: str = "reverse_km"
+    response_confidence_level: float = 0.95
+    cox_endpoints: tuple[str, ...] = ("OS",)
+    cox_covariates: tuple[str, ...] = ("age_at_t0", "disease_setting", "ph_status")
+    cox_ties: str = "efron"
+    analysis_set: str = "all_treated"
+    ae_window: str = "during blinatumomab"
+    grading: str = "CTCAE_v5"

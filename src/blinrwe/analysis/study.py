@@ -1,0 +1,148 @@
+"""Analyse one study: AnalysisData + AnalysisSettings -> StudyResults.
+
+Runs every analysis the data allow, in report order: patient flow, Table 1,
+exposure, response, survival (+ follow-up), Cox, competing risks, safety,
+treatment patterns. A summary-form study (no dates) gets the analyses that need
+no dates; the others are listed in ``StudyResults.unavailable`` with the reason.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from blinrwe.errors import SpecificationError
+
+from .ard import ard_frame, ard_row, empty_ard
+from .baseline import baseline_table
+from .exposure import exposure_table
+from .methods import method_records
+from .patterns import therapy_path_counts, treatment_flows
+from .regression import cox_models
+from .response import response_table
+from .results import FINDING_COLUMNS, UNAVAILABLE_COLUMNS, StudyResults, empty_frame
+from .safety import safety_table
+from .settings import AnalysisSettings
+from .survival import SurvivalOutput, survival_analyses, time_column
+
+__all__ = ["analyse_study", "TABLE1_VARIABLES"]
+
+TABLE1_VARIABLES = (
+    "age_at_t0", "age_years", "sex", "disease_setting", "disease_status", "ph_status", "intent", "rr_type",
+    "relapse_number", "prior_lines", "disease_status_at_t0", "bm_blast_pct_at_t0", "mrd_status_at_t0",
+    "genetic_risk_group", "wbc_at_diagnosis", "cns_involvement", "extramedullary_disease", "cd19_positive",
+    "prior_allo_hsct", "prior_car_t", "prior_inotuzumab", "prior_tki", "prior_therapy", "bridging_type",
+)
+_DATED_ONLY = (
+    ("exposure", "exposure", "needs the dated infusion table"),
+    ("survival", "time-to-event endpoints (Kaplan-Meier, log-rank, follow-up)", "needs dates of events"),
+    ("cox", "Cox regression", "needs dates of events"),
+    ("competing_risks", "cumulative incidence of relapse and NRM", "needs dates of events"),
+    ("safety", "adverse events by term and grade", "needs the dated adverse-event table"),
+)
+
+
+def _attrition_rows(attrition: pd.DataFrame) -> list[dict]:
+    rows = []
+    if attrition is None or attrition.empty:
+        return rows
+    for aset, sub in attrition.groupby("analysis_set", sort=False):
+        included = sub["included"].astype("boolean").fillna(False)
+        rows.append(ard_row("flow", "attrition", aset, "n", int(included.sum()), level="included",
+                            n=int(included.sum()), denominator=len(sub), method="count"))
+        excluded = sub.loc[~included.to_numpy(), "reason"].fillna("unknown")
+        for reason, k in excluded.value_counts().sort_index().items():
+            rows.append(ard_row("flow", "attrition", aset, "n", int(k), level=f"excluded: {reason}", n=int(k),
+                                denominator=len(sub), method="count"))
+    return rows
+
+
+def _patients_in_set(analysis_data, aset: str):
+    attrition = getattr(analysis_data, "attrition", None)
+    adsl = analysis_data.adsl
+    if attrition is None or attrition.empty:
+        return adsl["patient_id"]
+    sets = list(dict.fromkeys(attrition["analysis_set"]))
+    if aset not in sets:
+        raise SpecificationError(
+            f'endpoints.analysis_set = "{aset}" is not an analysis set of this study; allowed values: '
+            + ", ".join(f'"{s}"' for s in sets) + "."
+        )
+    sub = attrition[attrition["analysis_set"] == aset]
+    return sub.loc[sub["included"].astype("boolean").fillna(False).to_numpy(), "patient_id"]
+
+
+def _check_subgroups(adsl: pd.DataFrame, settings: AnalysisSettings) -> None:
+    missing = [g for g in settings.subgroups if g not in adsl.columns]
+    if settings.table1_by and settings.table1_by not in adsl.columns:
+        missing.append(settings.table1_by)
+    if missing:
+        allowed = sorted(c for c in adsl.columns if c != "patient_id" and adsl[c].dtype == object or
+                         pd.api.types.is_bool_dtype(adsl[c]))
+        raise SpecificationError(
+            f"subgroups names {sorted(set(missing))}, which the derived patient table does not have; "
+            f"grouping variables available: {', '.join(allowed)}."
+        )
+
+
+def analyse_study(analysis_data, settings: AnalysisSettings | None = None, *, form: str = "study",
+                  findings: pd.DataFrame | None = None, synthetic: bool = False, title: str = "") -> StudyResults:
+    """Compute everything the report shows (unformatted) from derived analysis datasets."""
+    s = settings or AnalysisSettings()
+    adsl_all = analysis_data.adsl
+    _check_subgroups(adsl_all, s)
+    ids = _patients_in_set(analysis_data, s.analysis_set)
+    adsl = adsl_all[adsl_all["patient_id"].isin(set(ids))].reset_index(drop=True)
+    parts = [ard_frame(_attrition_rows(getattr(analysis_data, "attrition", None)))]
+    unavailable = []
+
+    table1_vars = s.table1_variables or tuple(v for v in TABLE1_VARIABLES if v in adsl.columns)
+    absent = [v for v in table1_vars if v not in adsl.columns]
+    for v in absent:
+        unavailable.append(("baseline", v, "not in the data"))
+    parts.append(baseline_table(adsl, [v for v in table1_vars if v in adsl.columns], s.table1_by))
+    parts.append(response_table(adsl, s.subgroups, level=s.response_confidence_level))
+
+    curves = risk = None
+    flows = treatment_flows(adsl, split_by="disease_setting")
+    if form == "summary":
+        for section, what, why in _DATED_ONLY:
+            unavailable.append((section, what, f"the study uses the patient summary form (no dates); {why}"))
+    else:
+        parts.append(exposure_table(adsl, s.table1_by))
+        tte = analysis_data.tte
+        tte = tte[tte["patient_id"].isin(set(adsl["patient_id"]))]
+        competing = set(tte.loc[tte.get("event_type", pd.Series(dtype=float)).notna(), "endpoint"]) \
+            if "event_type" in tte.columns else set()
+        km_endpoints = [e for e in s.endpoints if e not in competing]
+        out = survival_analyses(tte, adsl, endpoints=km_endpoints, variants=s.variants, subgroups=s.subgroups,
+                                time_unit=s.time_unit, landmarks=s.landmarks, level=s.confidence_level,
+                                ci_transform=s.ci_transform, out=SurvivalOutput())
+        rows, curves, risk = out.frames()
+        parts.append(ard_frame(rows))
+        parts.append(cox_models(tte, adsl, endpoints=s.cox_endpoints, covariates=s.cox_covariates,
+                                variant=s.variants[0], time_column=time_column(s.time_unit), ties=s.cox_ties,
+                                level=s.confidence_level))
+        for e in s.endpoints:
+            if e in competing:
+                unavailable.append(("competing_risks", e, "cumulative incidence is not yet available"))
+        ae = getattr(analysis_data, "adverse_events", None)
+        if ae is not None:
+            parts.append(safety_table(ae, adsl["patient_id"], grading=s.grading, window=s.ae_window))
+    parts.append(therapy_path_counts(adsl))
+    ard = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else empty_ard()
+    kwargs = {}
+    if curves is not None:
+        kwargs.update(curves=curves, risk_tables=risk)
+    return StudyResults(
+        ard=ard,
+        flows=flows,
+        methods=method_records(s, ard, form=form),
+        unavailable=pd.DataFrame(unavailable, columns=list(UNAVAILABLE_COLUMNS)),
+        findings=findings if findings is not None else empty_frame(FINDING_COLUMNS),
+        analysis_data=analysis_data,
+        form=form,
+        time_unit=s.time_unit,
+        synthetic=synthetic,
+        title=title,
+        **kwargs,
+    )

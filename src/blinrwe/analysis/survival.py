@@ -1,0 +1,194 @@
+"""Time-to-event analyses: Kaplan-Meier per endpoint x censoring variant x group.
+
+For each endpoint (domain-spec section 4) and censoring variant, overall and
+per level of each grouping variable: events / N, median with its
+Brookmeyer-Crowley CI (``note`` "not_reached" when S(t) never falls to 0.5,
+"not_estimable" for a bound that cannot be estimated), landmark rates with
+their pointwise CI and Greenwood SE ("beyond_follow_up" when follow-up does not
+reach the landmark), the log-rank test between the levels, and the median
+follow-up (reverse Kaplan-Meier and simple median, domain-spec section 4).
+Also the step data of every curve and the numbers at risk for the figures.
+
+All estimates come from :mod:`blinrwe.stats`; nothing is formatted here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from blinrwe.errors import StatisticalInputError
+from blinrwe.stats.counts import event_counts, grouped_event_counts
+from blinrwe.stats.kaplan_meier import kaplan_meier_from_counts, median_follow_up
+from blinrwe.stats.logrank import logrank_from_counts
+
+from .ard import ard_row
+from .results import CURVE_COLUMNS, RISK_TABLE_COLUMNS
+
+__all__ = ["survival_analyses", "figure_ticks", "time_column", "curve_rows", "SurvivalOutput"]
+
+SECTION = "survival"
+TABLE = "survival"
+
+
+def time_column(time_unit: str) -> str:
+    """Column of ``AnalysisData.tte`` holding times in ``time_unit``."""
+    return "time_months" if time_unit == "months" else "time_days"
+
+
+def figure_ticks(max_time: float, time_unit: str) -> np.ndarray:
+    """Tick times of a survival figure's x axis (and its risk table): 0 to max in round steps, <= 9 ticks."""
+    steps = (1, 3, 6, 12, 24, 36, 60, 120) if time_unit == "months" else (7, 14, 30, 90, 180, 365, 730, 1825, 3650)
+    if not np.isfinite(max_time) or max_time <= 0:
+        return np.array([0.0])
+    step = next((s for s in steps if max_time / s <= 8), steps[-1])
+    return np.arange(0.0, max_time + 1e-9, step)
+
+
+class SurvivalOutput:
+    """ARD rows, curve rows and risk-table rows collected across analyses."""
+
+    def __init__(self):
+        self.rows: list[dict] = []
+        self.curves: list[pd.DataFrame] = []
+        self.risk: list[pd.DataFrame] = []
+
+    def frames(self) -> tuple[list[dict], pd.DataFrame, pd.DataFrame]:
+        curves = pd.concat(self.curves, ignore_index=True) if self.curves else pd.DataFrame(columns=CURVE_COLUMNS)
+        risk = pd.concat(self.risk, ignore_index=True) if self.risk else pd.DataFrame(columns=RISK_TABLE_COLUMNS)
+        return self.rows, curves, risk
+
+
+def curve_rows(km, *, endpoint, variant, group_var, group, kind="km") -> pd.DataFrame:
+    """Step data of one KM curve, starting at time 0 with S = 1."""
+    c = km.counts
+    analysis = f"{endpoint}:{variant}:{group_var}"
+    n = int(c.time.size)
+    start_at_zero = n == 0 or c.time[0] > 0
+
+    def col(first, values):
+        return np.concatenate([[first], values]) if start_at_zero else np.asarray(values)
+
+    frame = pd.DataFrame({
+        "analysis": analysis,
+        "endpoint": endpoint,
+        "variant": variant,
+        "group_var": group_var,
+        "group": group,
+        "kind": kind,
+        "time": col(0.0, c.time),
+        "estimate": col(1.0, km.surv),
+        "lower": col(1.0, km.lower),
+        "upper": col(1.0, km.upper),
+        "n_risk": col(c.n, c.n_risk),
+        "n_event": col(0, c.n_event),
+        "n_censor": col(0, c.n_censor),
+    })
+    return frame[list(CURVE_COLUMNS)]
+
+
+def _km_rows(km, landmarks, time_unit, method, keys: dict) -> list[dict]:
+    rows = [
+        ard_row(SECTION, TABLE, statistic="events", value=km.n_events, n=km.n_events, denominator=km.n,
+                method="count", **keys),
+    ]
+    med = km.median()
+    note = "not_reached" if not med.reached else ""
+    if med.reached and (med.lower is None or med.upper is None):
+        note = "not_estimable"
+    if not med.reached and med.lower is None:
+        note = "not_reached"
+    rows.append(ard_row(SECTION, TABLE, statistic="km_median", value=med.estimate, lower=med.lower, upper=med.upper,
+                        n=km.n_events, denominator=km.n, time_unit=time_unit, method=med.method, note=note, **keys))
+    if landmarks:
+        at = km.at(list(landmarks))
+        for rec in at.itertuples(index=False):
+            flag = "" if rec.estimable else "beyond_follow_up"
+            rows.append(ard_row(SECTION, TABLE, statistic="km_rate", value=rec.survival, lower=rec.lower,
+                                upper=rec.upper, n=rec.n_risk, denominator=km.n, time=rec.time,
+                                time_unit=time_unit, method=method, note=flag, **keys))
+            rows.append(ard_row(SECTION, TABLE, statistic="km_se", value=rec.std_err, n=rec.n_risk,
+                                denominator=km.n, time=rec.time, time_unit=time_unit,
+                                method="Greenwood standard error of S(t)", note=flag, **keys))
+    return rows
+
+
+def _logrank_rows(grouped, keys: dict) -> list[dict]:
+    """Log-rank test between the levels (chi-square and p)."""
+    try:
+        res = logrank_from_counts(grouped)
+    except StatisticalInputError as err:
+        return [ard_row(SECTION, TABLE, statistic="logrank_p", value=None, note=f"not_estimable: {err}", **keys)]
+    common = dict(denominator=int(grouped.n.sum()), n=int(grouped.n_event.sum()), method=res.method, **keys)
+    return [ard_row(SECTION, TABLE, statistic="logrank_chisq", value=res.chisq, **common),
+            ard_row(SECTION, TABLE, statistic="logrank_p", value=res.p, **common)]
+
+
+def _levels(values: pd.Series) -> pd.Series:
+    if pd.api.types.is_bool_dtype(values):
+        return values.map({True: "yes", False: "no"}).astype(object).where(values.notna(), None)
+    out = values.astype(object)
+    return out.where(out.notna(), None).map(lambda v: v if v is None else str(v))
+
+
+def survival_analyses(tte: pd.DataFrame, adsl: pd.DataFrame, *, endpoints, variants, subgroups, time_unit,
+                      landmarks, level=0.95, ci_transform="log-log", out: SurvivalOutput | None = None) -> SurvivalOutput:
+    """KM analyses of every endpoint x variant, overall and by each subgroup column of ``adsl``.
+
+    ``tte`` is ``AnalysisData.tte`` restricted to the analysis set; competing-risk
+    endpoints (with ``event_type``) are analysed in :mod:`.competing` instead.
+    """
+    out = out or SurvivalOutput()
+    tcol = time_column(time_unit)
+    for endpoint in endpoints:
+        for variant in variants:
+            sel = tte[(tte["endpoint"] == endpoint) & (tte["variant"] == variant)]
+            if sel.empty:
+                continue
+            time = sel[tcol].to_numpy(dtype=float)
+            event = sel["event"].to_numpy(dtype=np.int64)
+            km = kaplan_meier_from_counts(event_counts(time, event), conf_type=ci_transform, level=level)
+            method = f"{km.method}; {int(round(level * 100))}% CI"
+            keys = dict(variable=endpoint, variant=variant)
+            out.rows.extend(_km_rows(km, landmarks, time_unit, method, keys))
+            fu = median_follow_up(time, event, conf_type=ci_transform, level=level)
+            rk = fu.reverse_km
+            out.rows.append(ard_row("followup", "survival", endpoint, "followup_median", rk.estimate, lower=rk.lower,
+                                    upper=rk.upper, denominator=fu.n, time_unit=time_unit,
+                                    method="reverse Kaplan-Meier median follow-up",
+                                    note="" if rk.reached else "not_reached", variant=variant))
+            out.rows.append(ard_row("followup", "survival", endpoint, "followup_simple_median", fu.simple_median,
+                                    denominator=fu.n, time_unit=time_unit,
+                                    method="median of observation times (events and censorings)", variant=variant))
+            out.curves.append(curve_rows(km, endpoint=endpoint, variant=variant, group_var="", group="Overall"))
+            ticks = figure_ticks(float(time.max()) if time.size else 0.0, time_unit)
+            out.risk.append(_risk_rows(km, ticks, endpoint, variant, "", "Overall"))
+            for gvar in subgroups:
+                if gvar not in adsl.columns:
+                    continue
+                lev = _levels(sel[["patient_id"]].merge(adsl[["patient_id", gvar]], on="patient_id", how="left")[gvar])
+                known = lev.notna().to_numpy()
+                if known.sum() == 0:
+                    continue
+                g = lev[known].to_numpy()
+                grouped = grouped_event_counts(time[known], event[known], g)
+                for label in grouped.groups:
+                    gkm = kaplan_meier_from_counts(grouped.group(label), conf_type=ci_transform, level=level)
+                    gkeys = dict(variable=endpoint, variant=variant, group_var=gvar, group=label)
+                    out.rows.extend(_km_rows(gkm, landmarks, time_unit, method, gkeys))
+                    out.curves.append(curve_rows(gkm, endpoint=endpoint, variant=variant, group_var=gvar, group=label))
+                    out.risk.append(_risk_rows(gkm, ticks, endpoint, variant, gvar, label))
+                if len(grouped.groups) >= 2:
+                    out.rows.extend(_logrank_rows(grouped, dict(variable=endpoint, variant=variant,
+                                                                group_var=gvar, group="")))
+    return out
+
+
+def _risk_rows(km, ticks, endpoint, variant, group_var, group) -> pd.DataFrame:
+    c = km.counts
+    idx = np.searchsorted(c.time, ticks, side="left")
+    n_risk = np.where(idx < c.time.size, c.n_risk[np.minimum(idx, max(c.time.size - 1, 0))], 0) if c.time.size \
+        else np.zeros(ticks.size, dtype=np.int64)
+    return pd.DataFrame({"analysis": f"{endpoint}:{variant}:{group_var}", "endpoint": endpoint, "variant": variant,
+                         "group_var": group_var, "group": group, "time": ticks,
+                         "n_risk": n_risk.astype(np.int64)})[list(RISK_TABLE_COLUMNS)]

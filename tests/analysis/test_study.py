@@ -1,0 +1,29 @@
+"""analyse_study end to end on a hand-built AnalysisData."""
+
+import pytest
+
+from blinrwe.analysis import ARD_COLUMNS, AnalysisSettings, StudyResults, analyse_study
+from blinrwe.errors import SpecificationError
+
+
+def test_every_section_present(analysis_data):
+    res = analyse_study(analysis_data, AnalysisSettings(endpoints=("OS", "EFS", "CIR"), variants=("none", "allo_hsct")))
+    assert isinstance(res, StudyResults)
+    assert tuple(res.ard.columns) == ARD_COLUMNS
+    assert {"flow", "baseline", "exposure", "response", "survival", "followup", "cox", "safety",
+            "patterns"} <= set(res.ard.section)
+    assert set(res.curves.analysis) >= {"OS:none:", "OS:allo_hsct:disease_setting"}
+    assert (res.curves.groupby("analysis").time.min() == 0).all()
+    assert len(res.risk_tables) and len(res.flows) and len(res.methods)
+    assert res.methods.topic.iloc[-1] == "software"
+
+
+def test_unknown_subgroup_is_a_user_error(analysis_data):
+    with pytest.raises(SpecificationError, match="nope"):
+        analyse_study(analysis_data, AnalysisSettings(subgroups=("nope",)))
+
+
+def test_summary_form_lists_unavailable(analysis_data):
+    res = analyse_study(analysis_data, form="summary")
+    assert "survival" not in set(res.ard.section)
+    assert "survival" in set(res.unavailable.section)
