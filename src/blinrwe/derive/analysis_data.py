@@ -147,12 +147,14 @@ def derive_summary_analysis_data(study, settings: DeriveSettings) -> AnalysisDat
     adsl = pd.DataFrame({"patient_id": ps["patient_id"].to_numpy()})
     adsl["treated"] = True
     adsl["age_at_t0"] = ps["age_years"].astype(float).to_numpy()
+    adsl["age_years"] = adsl["age_at_t0"]
     adsl["sex"] = ps["sex"].to_numpy()
     adsl["genetic_risk_group"] = ps["genetic_risk_group"].to_numpy()
     adsl["prior_therapy"] = ps["prior_therapy"].to_numpy()
     adsl["bm_blast_pct_at_t0"] = ps["bm_blast_pct_at_t0"].astype(float).to_numpy()
     nd = status.eq("newly_diagnosed").to_numpy()
     adsl["setting"] = np.where(nd, "frontline", "relapsed_refractory")
+    adsl["disease_status"] = status.to_numpy()
     adsl["disease_status_class"] = status.to_numpy()
     adsl["relapse_number"] = status.map(_SUMMARY_RELAPSE_NUMBER).astype("Int64").to_numpy()
     burden = derive_burden_classes(ps.rename(columns={}).assign(bm_blast_pct_at_diagnosis=np.nan), s)

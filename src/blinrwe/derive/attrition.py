@@ -14,7 +14,7 @@ ATTRITION_COLUMNS = ["analysis_set", "patient_id", "included", "reason"]
 
 def _set(adsl: pd.DataFrame, name: str, conditions: list[tuple[pd.Series, str]]) -> pd.DataFrame:
     """Rows for one set; ``conditions`` are (must-hold mask, reason if not) in order."""
-    masks = [np.asarray(pd.Series(m).fillna(False).astype(bool)) for m, _ in conditions]
+    masks = [np.asarray(pd.Series(m).astype("boolean").fillna(False).astype(bool)) for m, _ in conditions]
     failed = [~m for m in masks]
     reason = np.select(failed, [r for _, r in conditions], "") if conditions else np.full(len(adsl), "")
     return pd.DataFrame({"analysis_set": name, "patient_id": adsl["patient_id"].to_numpy(),

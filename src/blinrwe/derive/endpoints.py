@@ -162,10 +162,10 @@ def derive_patient_dates(adsl: pd.DataFrame, events: pd.DataFrame, assessments: 
     responder, date_first_response, date_first_mrd_negative,
     date_first_marrow_assessment, cr_cri_12_weeks``.
     """
-    in_cr = adsl["in_cr_at_t0"].fillna(False).astype(bool)
+    in_cr = adsl["in_cr_at_t0"].astype("boolean").fillna(False).astype(bool)
     treated = adsl["t0_date"].notna()
-    no_cr_12w = treated & ~in_cr & ~adsl["cr_cri_12_weeks"].fillna(False).astype(bool)
-    nonresp = treated & ~in_cr & ~adsl["responder"].fillna(False).astype(bool)
+    no_cr_12w = treated & ~in_cr & ~adsl["cr_cri_12_weeks"].astype("boolean").fillna(False).astype(bool)
+    nonresp = treated & ~in_cr & ~adsl["responder"].astype("boolean").fillna(False).astype(bool)
     a = adsl.assign(efs_failure=adsl["t0_date"] + settings.efs_failure_time_days * DAY)
     parts = [
         _dates(a, "t0_date", "t0"),
@@ -248,8 +248,11 @@ def derive_time_to_event(patient_dates: pd.DataFrame, endpoint: Endpoint, settin
     out = out.rename(columns={"date": "end_date"})
     out["time_days"] = ((out["end_date"] - out["origin_date"]) // DAY).astype("Int64")
     out["time_months"] = out["time_days"].astype(float) / s.days_per_month
-    # ``event`` is always the event of interest; competing events (type 2) only exist for CIR
+    # ``event`` is always the event of interest; ``event_type`` (0/1/2) is only filled for
+    # competing-risk endpoints (CIR) and missing otherwise (docs/architecture.md).
     out["event"] = (out["event_type"] == 1).astype("Int64")
+    if not endpoint.competing:
+        out["event_type"] = pd.array([pd.NA] * len(out), dtype="Int64")
     out["endpoint"] = endpoint.name
     out["variant"] = variant
     out = out.sort_values("patient_id", kind="mergesort").reset_index(drop=True)

@@ -168,7 +168,7 @@ def derive_exposure(patients: pd.DataFrame, infusions: pd.DataFrame, bsa: pd.Dat
     out = patients[["patient_id", "stop_reason"]].copy()
     if not segments.empty:
         seg_agg = segments.assign(
-            off_label=segments["dose_per_label"].eq(False).fillna(False).astype(bool),
+            off_label=segments["dose_per_label"].eq(False).astype("boolean").fillna(False).astype(bool),
             label_unknown=segments["dose_per_label"].isna(),
             recorded=segments["dose_source"].eq("recorded"),
         ).groupby("patient_id").agg(
@@ -211,16 +211,16 @@ def derive_exposure(patients: pd.DataFrame, infusions: pd.DataFrame, bsa: pd.Dat
     treated = out["t0_date"].notna()
     for col in ("cycles_started", "infusion_days_total", "infusion_days_cycle1", "full_dose_days", "step_up_days"):
         out[col] = out[col].fillna(0).astype("Int64")
-    out["cumulative_dose_ug"] = out["cumulative_dose_ug"].astype(float).where(~out["dose_missing"].fillna(False).astype(bool))
+    out["cumulative_dose_ug"] = out["cumulative_dose_ug"].astype(float).where(~out["dose_missing"].astype("boolean").fillna(False).astype(bool))
     out.loc[~treated, "cumulative_dose_ug"] = 0.0
     # ceil with a tolerance: 70.0 / 35 must give 2 vials even with floating-point noise.
     out["vials_min"] = np.ceil(out["cumulative_dose_ug"] / s.vial_strength_ug - 1e-9).astype("Int64")
     out["dose_per_label"] = out["dose_per_label"].astype("boolean")
     n_rec, n_seg = out["n_recorded"].fillna(0), out["n_segments"].fillna(0)
     out["dose_source"] = np.select([~treated, n_rec == n_seg, n_rec == 0], [None, "recorded", "computed"], "mixed")
-    is_label = out["dose_per_label"].fillna(False).astype(bool) & out["all_label"].fillna(False).astype(bool)
+    is_label = out["dose_per_label"].astype("boolean").fillna(False).astype(bool) & out["all_label"].astype("boolean").fillna(False).astype(bool)
     out["regimen_class"] = np.select(
-        [~treated, is_label, out["all_fixed"].fillna(False).astype(bool), out["all_short"].fillna(False).astype(bool)],
+        [~treated, is_label, out["all_fixed"].astype("boolean").fillna(False).astype(bool), out["all_short"].astype("boolean").fillna(False).astype(bool)],
         [None, "label", "fixed_14_day", "short_course_<10d_full_dose"], "other")
     out["duration_class_cycle1"] = classify(out["infusion_days_cycle1"].where(treated), s.duration_classes)
     out["duration_class_total"] = classify(out["infusion_days_total"].where(treated), s.duration_classes)

@@ -53,8 +53,8 @@ def classify_response(assessments: pd.DataFrame, settings: DeriveSettings) -> pd
     s = settings
     blasts = assessments["bm_blast_pct"].astype(float)
     below = blasts <= s.cr_blast_max_pct if s.cr_blast_inclusive else blasts < s.cr_blast_max_pct
-    no_disease = ~assessments["circulating_blasts"].fillna(False).astype(bool) & ~assessments[
-        "extramedullary_disease"].fillna(False).astype(bool)
+    no_disease = ~assessments["circulating_blasts"].astype("boolean").fillna(False).astype(bool) & ~assessments[
+        "extramedullary_disease"].astype("boolean").fillna(False).astype(bool)
     blast_ok = (below & no_disease).to_numpy()
     anc = assessments["anc"].astype(float).to_numpy()
     plt = assessments["platelets"].astype(float).to_numpy()
@@ -158,11 +158,11 @@ def derive_best_response(responses: pd.DataFrame, patients: pd.DataFrame, settin
     r = responses.copy()
     r["rank"] = r["response"].map(RESPONSE_RANK)
     rank_to_cat = {v: k for k, v in RESPONSE_RANK.items()}
-    mrd_neg = r["mrd_negative"].fillna(False).astype(bool)
-    mrd_undet = r["mrd_undetectable"].fillna(False).astype(bool)
+    mrd_neg = r["mrd_negative"].astype("boolean").fillna(False).astype(bool)
+    mrd_undet = r["mrd_undetectable"].astype("boolean").fillna(False).astype(bool)
     mrd_known = r["mrd_value"].notna()
     for w in RESPONSE_WINDOWS:
-        inw = r[_window_flag(w)].fillna(False).astype(bool)
+        inw = r[_window_flag(w)].astype("boolean").fillna(False).astype(bool)
         sub = r.loc[inw].assign(mrd_neg=mrd_neg[inw], mrd_undet=mrd_undet[inw], mrd_known=mrd_known[inw])
         agg = sub.groupby("patient_id").agg(
             rank=("rank", "min"), cr_cri=("cr_cri", "any"), cr_crh=("cr_crh", "any"),
@@ -188,12 +188,12 @@ def derive_best_response(responses: pd.DataFrame, patients: pd.DataFrame, settin
         out = out.merge(d, on="patient_id", how="left")
         out[name] = out[name].astype("datetime64[ns]")
 
-    primary = r[_window_flag(pw)].fillna(False).astype(bool)
-    overall = r["in_overall"].fillna(False).astype(bool)
+    primary = r[_window_flag(pw)].astype("boolean").fillna(False).astype(bool)
+    overall = r["in_overall"].astype("boolean").fillna(False).astype(bool)
     first_date(primary & r[s.responder_definition], "date_first_response")
     first_date(overall & r["cr_cri"], "date_first_cr_cri")
     first_date(overall & mrd_neg, "date_first_mrd_negative")
-    first_date(r["post_baseline"].fillna(False).astype(bool), "date_first_marrow_assessment")
+    first_date(r["post_baseline"].astype("boolean").fillna(False).astype(bool), "date_first_marrow_assessment")
     out["post_baseline_assessment"] = out["date_first_marrow_assessment"].notna()
 
     p = patients.set_index("patient_id").reindex(out["patient_id"])

@@ -38,9 +38,9 @@ def derive_adverse_events(adverse_events: pd.DataFrame, exposure: pd.DataFrame,
     inside = (ae["onset_date"] >= ae["t0_date"]) & (ae["onset_date"] <= window_end)
     if settings.data_cutoff is not None:
         inside &= ae["onset_date"] <= pd.Timestamp(settings.data_cutoff)
-    ae = ae.loc[inside.fillna(False).astype(bool)].assign(
-        serious_=lambda d: d["serious"].fillna(False).astype(bool),
-        fatal_=lambda d: d["fatal"].fillna(False).astype(bool) | d["grade"].eq(5),
+    ae = ae.loc[inside.astype("boolean").fillna(False).astype(bool)].assign(
+        serious_=lambda d: d["serious"].astype("boolean").fillna(False).astype(bool),
+        fatal_=lambda d: d["fatal"].astype("boolean").fillna(False).astype(bool) | d["grade"].eq(5),
         disc_=lambda d: d["action"].eq("discontinued"),
     )
     if ae.empty:
