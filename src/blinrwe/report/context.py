@@ -1,0 +1,90 @@
+"""What the report needs to know besides the results: :class:`ReportContext`.
+
+The app builds one from the study specification (TOML) and passes it to
+:func:`blinrwe.report.render_report`. Every field has a default so a context can
+be built from a title alone.
+
+Fields and their spec meaning
+-----------------------------
+title               study title, first heading of every output
+subtitle            second line (centre, period, data cut-off ...)
+percent_decimals    decimals of percentages in "n (%)" and rates (seeds: 1)
+continuous_decimals decimals of medians, means, SDs, survival times
+hr_decimals         decimals of hazard ratios
+p_decimals          decimals of p-values; smaller than 10**-p_decimals prints "<0.001"
+rounding            "half_up" (default), "half_even" or "truncate" (domain-spec section 5)
+ci_level            confidence level in percent as printed (95)
+ci_separator        between CI bounds: "-" ("9.4-NE") or ", " (seed 001 style)
+time_unit           "months" or "days": the unit of ``time`` in the ARD and curves
+time_origin         what time 0 is, for axis labels ("first blinatumomab infusion")
+landmarks           landmark times (in ``time_unit``) whose rates go in the tables
+show_se             add the Greenwood "+/- SE" line under landmark rates (seed 000)
+ci_bands            draw pointwise CI bands on Kaplan-Meier / incidence curves
+group_labels        display labels of group levels and codes ({"newly_diagnosed": "Newly diagnosed"})
+variable_labels     display labels of variables ({"age_at_t0": "Age at first infusion, years"})
+swimmer_max_patients  lanes drawn in the swimmer plot (first N by patient id; a note says so)
+figure_dpi          resolution of PNG figures
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
+
+from blinrwe.errors import SpecificationError
+
+from .formatting import ROUNDING_MODES
+
+TIME_UNITS = ("months", "days")
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """Study-level settings of the report (see the module docstring for each field)."""
+
+    title: str = "Blinatumomab real-world study"
+    subtitle: str = ""
+    percent_decimals: int = 1
+    continuous_decimals: int = 1
+    hr_decimals: int = 2
+    p_decimals: int = 3
+    rounding: str = "half_up"
+    ci_level: int = 95
+    ci_separator: str = "-"
+    time_unit: str = "months"
+    time_origin: str = "first blinatumomab infusion"
+    landmarks: tuple[float, ...] = (12.0,)
+    show_se: bool = False
+    ci_bands: bool = True
+    group_labels: Mapping[str, str] = field(default_factory=dict)
+    variable_labels: Mapping[str, str] = field(default_factory=dict)
+    swimmer_max_patients: int = 60
+    figure_dpi: int = 200
+
+    def __post_init__(self):
+        if self.rounding not in ROUNDING_MODES:
+            raise SpecificationError(
+                f"report.rounding = {self.rounding!r} is not supported; use one of {', '.join(ROUNDING_MODES)}"
+            )
+        if self.time_unit not in TIME_UNITS:
+            raise SpecificationError(
+                f"report.time_unit = {self.time_unit!r} is not supported; use one of {', '.join(TIME_UNITS)}"
+            )
+        for name in ("percent_decimals", "continuous_decimals", "hr_decimals", "p_decimals"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or not 0 <= value <= 6:
+                raise SpecificationError(f"report.{name} = {value!r} must be a whole number from 0 to 6")
+        if self.swimmer_max_patients < 1:
+            raise SpecificationError(
+                f"report.swimmer_max_patients = {self.swimmer_max_patients} must be at least 1"
+            )
+        # Freeze the mappings and landmarks so the context is hashable-in-spirit and immutable.
+        object.__setattr__(self, "group_labels", MappingProxyType(dict(self.group_labels)))
+        object.__setattr__(self, "variable_labels", MappingProxyType(dict(self.variable_labels)))
+        object.__setattr__(self, "landmarks", tuple(float(t) for t in self.landmarks))
+
+    @property
+    def time_axis_label(self) -> str:
+        """x-axis label of every time-to-event figure, with its unit."""
+        return f"{self.time_unit.capitalize()} since {self.time_origin}"

@@ -1,0 +1,166 @@
+"""The report as an ordered list of sections of tables, figures and paragraphs.
+
+Built once from StudyResults and the ReportContext, then written by each writer
+(HTML, DOCX, XLSX) so every format shows the same content in the same order,
+with the same table and figure numbers. Sections without results are left out;
+analyses that could not be run are listed in the appendix with the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .context import ReportContext
+from .figures import PlottedFigure, forest_plot, sankey_plot, survival_curve_plot, swimmer_data, swimmer_plot
+from .labels import level_label, variable_label
+from .methods_text import methods_paragraphs
+from .table_model import DisplayTable
+from .tables import (
+    attrition_table,
+    censoring_variants_table,
+    competing_risks_table,
+    cox_table,
+    data_quality_table,
+    descriptive_table,
+    flow_table,
+    response_table,
+    safety_table,
+    survival_table,
+)
+
+
+@dataclass(frozen=True, eq=False)
+class Section:
+    """One report section: heading, paragraphs, then its tables and figures in order."""
+
+    heading: str
+    paragraphs: tuple[str, ...] = ()
+    tables: tuple[DisplayTable, ...] = ()
+    figures: tuple[PlottedFigure, ...] = ()
+    anchor: str = ""
+
+
+@dataclass(frozen=True, eq=False)
+class ReportDocument:
+    title: str
+    subtitle: str
+    notice: str
+    sections: tuple[Section, ...] = field(default_factory=tuple)
+
+    @property
+    def tables(self) -> list[DisplayTable]:
+        return [t for s in self.sections for t in s.tables]
+
+    @property
+    def figures(self) -> list[PlottedFigure]:
+        return [f for s in self.sections for f in s.figures]
+
+    def table_number(self, table: DisplayTable) -> int:
+        return next(i for i, t in enumerate(self.tables, 1) if t is table)
+
+    def figure_number(self, figure: PlottedFigure) -> int:
+        return next(i for i, f in enumerate(self.figures, 1) if f is figure)
+
+
+def _has(ard: pd.DataFrame, column: str, value) -> bool:
+    return ard is not None and not ard.empty and bool((ard[column] == value).any())
+
+
+def _frame(results, name: str) -> pd.DataFrame:
+    value = getattr(results, name, None)
+    return value if isinstance(value, pd.DataFrame) else pd.DataFrame()
+
+
+def _curve_figures(results, context: ReportContext, kind: str) -> list[PlottedFigure]:
+    curves = _frame(results, "curves")
+    if curves.empty:
+        return []
+    risk = _frame(results, "risk_tables")
+    if risk.empty:
+        risk = pd.DataFrame(columns=["analysis", "group", "time", "n_risk"])
+    return [survival_curve_plot(curves, risk, results.ard, analysis, context)
+            for analysis in dict.fromkeys(curves.loc[curves["kind"] == kind, "analysis"])]
+
+
+def build_document(results, context: ReportContext, findings=None) -> ReportDocument:
+    """Every table and figure the results support, in the order of a journal article."""
+    ard = results.ard
+    sections: list[Section] = []
+    data = getattr(results, "analysis_data", None)
+
+    attrition = getattr(data, "attrition", None)
+    if isinstance(attrition, pd.DataFrame) and not attrition.empty:
+        sections.append(Section("Patient flow", tables=(attrition_table(attrition),), anchor="flow"))
+    if _has(ard, "table", "table1"):
+        sections.append(Section("Baseline characteristics", tables=(descriptive_table(ard, "table1", "Baseline characteristics at the first blinatumomab infusion", context),), anchor="baseline"))
+    if _has(ard, "table", "exposure"):
+        sections.append(Section("Blinatumomab exposure", tables=(descriptive_table(ard, "exposure", "Blinatumomab exposure", context),), anchor="exposure"))
+    if _has(ard, "table", "response"):
+        sections.append(Section("Response", tables=(response_table(ard, context),), anchor="response"))
+
+    if _has(ard, "section", "survival"):
+        surv = ard[ard["section"].isin(["survival", "followup"])]
+        tables = [survival_table(ard, context, gv) for gv in dict.fromkeys(surv["group_var"].fillna(""))]
+        variants = censoring_variants_table(ard, context)
+        if not variants.is_empty:
+            tables.append(variants)
+        sections.append(Section("Time-to-event outcomes", tables=tuple(t for t in tables if not t.is_empty),
+                                figures=tuple(_curve_figures(results, context, "km")), anchor="survival"))
+    if _has(ard, "table", "competing_risks"):
+        cr = ard[ard["table"] == "competing_risks"]
+        tables = tuple(competing_risks_table(ard, context, gv) for gv in dict.fromkeys(cr["group_var"].fillna("")))
+        sections.append(Section("Competing risks", tables=tables, figures=tuple(_curve_figures(results, context, "cif")), anchor="competing"))
+    cox_tables = [t for t in ("cox_univariable", "cox_multivariable") if _has(ard, "table", t)]
+    if cox_tables:
+        figures = []
+        forest_source = "cox_subgroups" if _has(ard, "table", "cox_subgroups") else cox_tables[0]
+        figures.append(forest_plot(ard, forest_source, context,
+                                   "Hazard ratios by subgroup" if forest_source == "cox_subgroups" else "Univariable hazard ratios"))
+        sections.append(Section("Regression", tables=(cox_table(ard, context),), figures=tuple(figures), anchor="cox"))
+    if _has(ard, "table", "safety"):
+        sections.append(Section("Safety", tables=(safety_table(ard, context),), anchor="safety"))
+
+    pattern_tables, pattern_figures = [], []
+    if _has(ard, "table", "patterns"):
+        pattern_tables.append(descriptive_table(ard, "patterns", "Therapy after blinatumomab", context))
+    flows = _frame(results, "flows")
+    if not flows.empty:
+        flow_names = list(dict.fromkeys(flows["flow"])) if "flow" in flows else [""]
+        for i, flow in enumerate(flow_names):
+            f = flows[flows["flow"] == flow] if flow else flows
+            source, _, target = str(flow).partition("->")
+            source_title = variable_label(source, context.variable_labels) if source else "Blinatumomab exposure"
+            target_title = variable_label(target, context.variable_labels) if target else "Next therapy"
+            title = f"{target_title} by {source_title.lower()}"
+            pattern_tables.append(flow_table(f, context, title))
+            pattern_figures.append(sankey_plot(f, context, title, source_title, target_title,
+                                               name=f"figure_sankey_{i + 1}" if len(flow_names) > 1 else "figure_sankey"))
+    if data is not None:
+        lanes, events, total = swimmer_data(data, context)
+        if not lanes.empty:
+            pattern_figures.append(swimmer_plot(lanes, events, context, total))
+    if pattern_tables or pattern_figures:
+        sections.append(Section("Treatment patterns", tables=tuple(pattern_tables), figures=tuple(pattern_figures), anchor="patterns"))
+
+    sections.append(Section("Methods", paragraphs=tuple(f"{h}. {t}" for h, t in methods_paragraphs(results, context)), anchor="methods"))
+
+    appendix_tables = []
+    findings = findings if findings is not None else getattr(results, "findings", None)
+    if findings is not None and len(findings):
+        records = findings.to_dict("records") if isinstance(findings, pd.DataFrame) else list(findings)
+        appendix_tables.append(data_quality_table(records))
+    unavailable = _frame(results, "unavailable")
+    paragraphs = []
+    if not unavailable.empty:
+        paragraphs = [f"Not analysed: {level_label(r.get('analysis', ''))} ({r.get('section', '')}): {r.get('reason', '')}."
+                      for r in unavailable.to_dict("records")]
+    if appendix_tables or paragraphs:
+        sections.append(Section("Appendix: data quality", paragraphs=tuple(paragraphs), tables=tuple(appendix_tables), anchor="appendix"))
+
+    notice = ""
+    if getattr(results, "synthetic", False):
+        notice = "These results are computed from a generated synthetic cohort, not from real patients."
+    title = context.title or getattr(results, "title", "") or "Blinatumomab real-world study"
+    return ReportDocument(title, context.subtitle, notice, tuple(sections))

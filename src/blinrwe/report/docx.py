@@ -1,0 +1,150 @@
+"""DOCX report with python-docx: headings, real Word tables (three-line style, header rows
+repeated on each page, spanning headers as merged cells), embedded PNG figures, methods.
+
+python-docx has no API for table borders or "repeat header row", so those two are
+set on the underlying WordprocessingML (w:tcBorders, w:tblHeader), as Word writes them.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Inches, Pt, RGBColor
+
+from .document import ReportDocument
+from .table_model import DisplayTable
+
+_TABLE_FONT = Pt(8.5)
+
+
+def _border(cell, **edges) -> None:
+    """Set cell borders, e.g. top=("single", 12) (size in eighths of a point)."""
+    tc_pr = cell._tc.get_or_add_tcPr()
+    borders = tc_pr.find(qn("w:tcBorders"))
+    if borders is None:
+        borders = OxmlElement("w:tcBorders")
+        tc_pr.append(borders)
+    for edge, (style, size) in edges.items():
+        element = borders.find(qn(f"w:{edge}"))
+        if element is None:
+            element = OxmlElement(f"w:{edge}")
+            borders.append(element)
+        element.set(qn("w:val"), style)
+        element.set(qn("w:sz"), str(size))
+        element.set(qn("w:space"), "0")
+        element.set(qn("w:color"), "000000")
+
+
+def _repeat_header(row) -> None:
+    tr_pr = row._tr.get_or_add_trPr()
+    flag = OxmlElement("w:tblHeader")
+    flag.set(qn("w:val"), "true")
+    tr_pr.append(flag)
+
+
+def _write_cell(cell, text: str, bold: bool = False, align=WD_ALIGN_PARAGRAPH.CENTER, indent_level: int = 0) -> None:
+    cell.text = ""
+    paragraph = cell.paragraphs[0]
+    paragraph.alignment = align
+    paragraph.paragraph_format.space_after = Pt(0)
+    paragraph.paragraph_format.space_before = Pt(0)
+    if indent_level:
+        paragraph.paragraph_format.left_indent = Cm(0.35 * indent_level)
+    run = paragraph.add_run(text)
+    run.bold = bold
+    run.font.size = _TABLE_FONT
+
+
+def add_table(doc, table: DisplayTable, number: int) -> None:
+    """One display table as a Word table with its caption above and footnotes below."""
+    caption = doc.add_paragraph()
+    caption.paragraph_format.keep_with_next = True
+    run = caption.add_run(f"Table {number}. ")
+    run.bold = True
+    caption.add_run(table.title).bold = True
+    n_header = 2 if table.spanning else 1
+    width = 1 + len(table.columns)
+    word = doc.add_table(rows=n_header + len(table.rows), cols=width)
+    word.alignment = WD_TABLE_ALIGNMENT.CENTER
+    word.autofit = True
+    header_rows = [word.rows[i] for i in range(n_header)]
+    if table.spanning:
+        col = 1
+        for h in table.spanning:
+            merged = word.cell(0, col).merge(word.cell(0, col + h.span - 1)) if h.span > 1 else word.cell(0, col)
+            _write_cell(merged, h.text, bold=True)
+            if h.text:
+                for c in range(col, col + h.span):
+                    _border(word.cell(0, c), bottom=("single", 4))
+            col += h.span
+    last = header_rows[-1]
+    _write_cell(last.cells[0], table.stub_header, bold=True, align=WD_ALIGN_PARAGRAPH.LEFT)
+    for j, name in enumerate(table.columns, 1):
+        _write_cell(last.cells[j], name, bold=True)
+    for i, row in enumerate(table.rows):
+        cells = word.rows[n_header + i].cells
+        _write_cell(cells[0], row.label, bold=row.is_heading, align=WD_ALIGN_PARAGRAPH.LEFT, indent_level=row.level)
+        for j, text in enumerate(row.cells, 1):
+            _write_cell(cells[j], text)
+    for r in header_rows:
+        _repeat_header(r)
+    # Three-line style: heavy rule above the header, thin rule under it, heavy rule at the end.
+    for c in range(width):
+        _border(word.cell(0, c), top=("single", 12))
+        _border(last.cells[c], bottom=("single", 6))
+        _border(word.rows[-1].cells[c], bottom=("single", 12))
+    for note in table.footnotes:
+        p = doc.add_paragraph()
+        p.paragraph_format.space_after = Pt(0)
+        r = p.add_run(note)
+        r.font.size = Pt(8)
+    doc.add_paragraph()
+
+
+def write_docx(document: ReportDocument, path: Path, dpi: int = 200) -> Path:
+    """Write the report as DOCX (landscape when a table has more than six data columns)."""
+    doc = Document()
+    style = doc.styles["Normal"]
+    style.font.name = "Arial"
+    style.font.size = Pt(10)
+    section = doc.sections[0]
+    if any(len(t.columns) > 6 for t in document.tables):
+        section.orientation = WD_ORIENT.LANDSCAPE
+        section.page_width, section.page_height = section.page_height, section.page_width
+    for side in ("left_margin", "right_margin"):
+        setattr(section, side, Cm(2.0))
+    text_width = section.page_width - section.left_margin - section.right_margin
+    doc.add_heading(document.title, level=0)
+    if document.subtitle:
+        doc.add_paragraph(document.subtitle)
+    if document.notice:
+        p = doc.add_paragraph()
+        run = p.add_run(document.notice)
+        run.bold = True
+        run.font.color.rgb = RGBColor(0xD5, 0x5E, 0x00)
+    for s in document.sections:
+        doc.add_heading(s.heading, level=1)
+        for paragraph in s.paragraphs:
+            doc.add_paragraph(paragraph)
+        for table in s.tables:
+            add_table(doc, table, document.table_number(table))
+        for figure in s.figures:
+            caption = doc.add_paragraph()
+            caption.paragraph_format.keep_with_next = True
+            caption.add_run(f"Figure {document.figure_number(figure)}. ").bold = True
+            caption.add_run(figure.title).bold = True
+            width = min(text_width, Inches(6.5))
+            doc.add_picture(io.BytesIO(figure.png_bytes(dpi)), width=width)
+            if figure.caption:
+                note = doc.add_paragraph()
+                note.add_run(figure.caption).font.size = Pt(8.5)
+    path = Path(path)
+    doc.save(path)
+    return path

@@ -1,0 +1,158 @@
+"""Kaplan-Meier and cumulative-incidence curves with the number-at-risk table below.
+
+Reads ``StudyResults.curves`` (step data: time, estimate, lower, upper, n_censor),
+``StudyResults.risk_tables`` (numbers at risk at the tick times) and the ARD
+(median survival, log-rank / Gray's p). Nothing is estimated here: the steps,
+bands, censor marks, medians and p-values are drawn as the analysis layer
+computed them.
+"""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib
+import pandas as pd
+from matplotlib.ticker import MaxNLocator, PercentFormatter
+from matplotlib.transforms import blended_transform_factory
+
+from ..context import ReportContext
+from ..formatting import format_count, format_p_value
+from ..labels import ENDPOINT_LABELS, endpoint_label, level_label, variable_label
+from .base import STYLE, PlottedFigure, group_colour, new_figure
+
+
+def _ard_rows(ard: pd.DataFrame, endpoint: str, variant: str, group_var: str, statistic: str) -> pd.DataFrame:
+    if ard is None or ard.empty:
+        return ard
+    return ard[(ard["variable"] == endpoint) & (ard["variant"].fillna("") == variant)
+               & (ard["group_var"].fillna("") == group_var) & (ard["statistic"] == statistic)]
+
+
+def survival_curve_plot(curves: pd.DataFrame, risk_tables: pd.DataFrame, ard: pd.DataFrame, analysis: str,
+                        context: ReportContext, name: str | None = None) -> PlottedFigure:
+    """One figure for one ``analysis`` of ``curves`` (all its groups).
+
+    Kaplan-Meier curves (kind "km") fall from 100%, cumulative incidence (kind "cif")
+    rises from 0. Censored observations are marked with "|" on the curve, pointwise
+    CI bands are drawn when ``context.ci_bands``, dotted lines mark medians reached,
+    and the log-rank (or Gray's) p is written in the corner. The number-at-risk table
+    sits under the x axis, each count centred on its tick.
+    """
+    c = curves[curves["analysis"] == analysis].sort_values(["group", "time"], kind="stable")
+    if c.empty:
+        raise ValueError(f"no curve rows for analysis {analysis!r}")
+    first = c.iloc[0]
+    endpoint, variant, group_var, kind = first["endpoint"], str(first["variant"] or ""), str(first["group_var"] or ""), first["kind"]
+    groups = list(dict.fromkeys(c["group"]))
+    if "Overall" in groups:
+        groups = ["Overall"] + [g for g in groups if g != "Overall"]
+    risk = risk_tables[risk_tables["analysis"] == analysis] if risk_tables is not None and not risk_tables.empty else risk_tables.iloc[0:0]
+    ticks = sorted(set(risk["time"].astype(float))) if not risk.empty else []
+    n_table_rows = len(groups) if ticks else 0
+
+    with matplotlib.rc_context(STYLE):
+        fig = new_figure(7.0, 4.4 + 0.22 * n_table_rows + (0.45 if ticks else 0))
+        if ticks:
+            grid = fig.add_gridspec(2, 1, height_ratios=[4.4, 0.45 + 0.22 * n_table_rows], hspace=0.42,
+                                    left=0.2, right=0.97, top=0.93, bottom=0.08)
+            ax = fig.add_subplot(grid[0])
+            ax_risk = fig.add_subplot(grid[1], sharex=ax)
+        else:
+            ax = fig.add_axes((0.12, 0.14, 0.84, 0.78))
+            ax_risk = None
+
+        censor_points, medians, legend_n = [], [], []
+        median_rows = _ard_rows(ard, endpoint, variant, group_var, "km_median")
+        for i, group in enumerate(groups):
+            g = c[c["group"] == group]
+            colour = group_colour(i) if len(groups) > 1 else "#000000"
+            t = g["time"].to_numpy(float)
+            est = g["estimate"].to_numpy(float)
+            n0 = g["n_risk"].iloc[0]
+            label = level_label(group, context.group_labels)
+            legend_n.append(n0)
+            ax.step(t, est, where="post", color=colour, label=f"{label} (n = {format_count(n0)})")
+            if context.ci_bands and g["lower"].notna().any():
+                ax.fill_between(t, g["lower"].to_numpy(float), g["upper"].to_numpy(float), step="post",
+                                color=colour, alpha=0.13, linewidth=0)
+            cens = g[g["n_censor"].fillna(0) > 0]
+            if not cens.empty:
+                ax.plot(cens["time"], cens["estimate"], linestyle="none", marker="|", markersize=6,
+                        markeredgewidth=1.1, color=colour)
+                censor_points.append(cens[["group", "time", "estimate"]])
+            if kind == "km" and median_rows is not None and not median_rows.empty:
+                m = median_rows[median_rows["group"] == group]
+                if not m.empty and not math.isnan(m["value"].iloc[0]):
+                    med = float(m["value"].iloc[0])
+                    ax.plot([0, med, med], [0.5, 0.5, 0], linestyle=":", linewidth=0.9, color=colour)
+                    medians.append({"group": group, "median": med})
+
+        ax.set_ylim(-0.02, 1.04)
+        ax.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
+        x_max = max(ticks[-1] if ticks else 0.0, float(c["time"].max()))
+        ax.set_xlim(0, x_max * 1.02 if x_max > 0 else 1)
+        if ticks:
+            ax.set_xticks(ticks)
+        else:
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=8, integer=True))
+        ax.set_xlabel(context.time_axis_label)
+        base = ENDPOINT_LABELS.get(endpoint, variable_label(endpoint, context.variable_labels))
+        if kind == "cif":
+            ylabel = f"Cumulative incidence of {base[0].lower() + base[1:]} (%)"
+        else:
+            ylabel = f"{base} (%)"
+        ax.set_ylabel(ylabel)
+        ax.set_title(endpoint_label(endpoint, variant, context.variable_labels), loc="left", fontweight="bold")
+        ax.grid(axis="y", linewidth=0.4, color="#d9d9d9")
+        ax.legend(loc="lower left" if kind == "km" else "upper left", frameon=False)
+
+        p_text = ""
+        p_stat = "gray_p" if kind == "cif" else "logrank_p"
+        p_rows = _ard_rows(ard, endpoint, variant, group_var, p_stat)
+        if p_rows is not None and not p_rows.empty and len(groups) > 1:
+            p = format_p_value(p_rows["value"].iloc[0], context.p_decimals, rounding=context.rounding)
+            name_p = "Gray's test" if kind == "cif" else "Log-rank"
+            p_text = f"{name_p} p {p}" if p.startswith("<") else f"{name_p} p = {p}"
+            ax.text(0.98, 0.97 if kind == "km" else 0.05, p_text, transform=ax.transAxes, ha="right",
+                    va="top" if kind == "km" else "bottom")
+
+        risk_drawn = pd.DataFrame(columns=["group", "time", "n_risk"])
+        if ax_risk is not None:
+            ax_risk.set_ylim(-0.5, n_table_rows - 0.5)
+            ax_risk.invert_yaxis()
+            for side in ("top", "right", "left", "bottom"):
+                ax_risk.spines[side].set_visible(False)
+            ax_risk.tick_params(axis="both", length=0, labelbottom=False, labelleft=False)
+            label_at = blended_transform_factory(ax_risk.transAxes, ax_risk.transData)
+            drawn = []
+            for i, group in enumerate(groups):
+                colour = group_colour(i) if len(groups) > 1 else "#000000"
+                ax_risk.text(-0.02, i, level_label(group, context.group_labels), transform=label_at,
+                             ha="right", va="center", color=colour, fontweight="bold")
+                r = risk[risk["group"] == group]
+                for t, n in zip(r["time"].astype(float), r["n_risk"]):
+                    ax_risk.text(t, i, format_count(n), ha="center", va="center")
+                    drawn.append({"group": group, "time": t, "n_risk": n})
+            ax_risk.text(-0.02, -0.9, "Number at risk", transform=label_at, ha="right", va="center", fontstyle="italic")
+            risk_drawn = pd.DataFrame(drawn, columns=["group", "time", "n_risk"])
+
+    censors = pd.concat(censor_points, ignore_index=True) if censor_points else pd.DataFrame(columns=["group", "time", "estimate"])
+    stem = name or "figure_" + "_".join(x for x in (kind, endpoint, variant, group_var) if x).replace("/", "-").replace(" ", "_").lower()
+    title = f"{'Kaplan-Meier estimate' if kind == 'km' else 'Cumulative incidence'} of {endpoint_label(endpoint, variant, context.variable_labels)}"
+    if group_var:
+        title += f" by {variable_label(group_var, context.variable_labels).lower()}"
+    caption = "Tick marks show censored observations"
+    if context.ci_bands:
+        caption += f"; shaded bands are pointwise {context.ci_level}% confidence intervals"
+    if medians:
+        caption += "; dotted lines mark the median"
+    caption += "."
+    data = {
+        "curves": c.reset_index(drop=True),
+        "risk_table": risk_drawn,
+        "censor_marks": censors,
+        "medians": pd.DataFrame(medians, columns=["group", "median"]),
+        "p_value": pd.DataFrame({"text": [p_text]}),
+    }
+    return PlottedFigure(stem, title, fig, data, caption)

@@ -1,0 +1,202 @@
+"""Display labels for the codes in the ARD (variables, levels, endpoints, variants, AE terms).
+
+Codes come from the declared tables (blinrwe.model.tables) and the ARD vocabulary
+(blinrwe.analysis.ard); the words are those of the seed papers. A study's own
+labels (ReportContext.variable_labels / group_labels) win over these.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Mapping
+
+from blinrwe.model import tables as model_tables
+
+VARIABLE_LABELS = {
+    "age_at_t0": "Age at first infusion",
+    "age_group": "Age group",
+    "sex": "Sex",
+    "ph_status": "Philadelphia chromosome",
+    "ph_like": "Ph-like signature",
+    "disease_setting": "Disease setting",
+    "intent": "Intent of blinatumomab",
+    "rr_type": "Relapsed/refractory type",
+    "relapse_number": "Relapse number",
+    "prior_lines": "Previous treatment lines",
+    "wbc_at_diagnosis": "WBC at diagnosis",
+    "hemoglobin_at_diagnosis": "Haemoglobin at diagnosis",
+    "platelets_at_diagnosis": "Platelets at diagnosis",
+    "bm_blast_pct_at_diagnosis": "Marrow blasts at diagnosis",
+    "bm_blast_pct_at_t0": "Marrow blasts before blinatumomab",
+    "burden_class": "Leukaemic burden before blinatumomab",
+    "cns_involvement": "CNS involvement",
+    "extramedullary_disease": "Extramedullary disease",
+    "refractory_to_last_treatment": "Refractory to last treatment",
+    "chemo_intolerant": "Chemotherapy intolerant",
+    "prior_allo_hsct": "Prior allo-HSCT",
+    "prior_car_t": "Prior CAR-T",
+    "prior_inotuzumab": "Prior inotuzumab",
+    "prior_tki": "Prior TKI",
+    "bridging_type": "Therapy before blinatumomab",
+    "disease_status_at_t0": "Disease status at first infusion",
+    "mrd_status_at_t0": "MRD status at first infusion",
+    "genetic_abnormalities": "Genetic abnormalities",
+    "genetic_risk_group": "Genetic risk group",
+    "cycles": "Blinatumomab cycles",
+    "n_cycles": "Blinatumomab cycles",
+    "infusion_days": "Infusion days",
+    "exposure_days": "Infusion days",
+    "exposure_class": "Blinatumomab exposure",
+    "duration_class": "Blinatumomab duration",
+    "stop_reason": "Reason for stopping blinatumomab",
+    "best_response": "Best response",
+    "next_therapy": "First subsequent therapy",
+    "any_subsequent_therapy": "Any subsequent therapy",
+    "allo_hsct_after": "Allo-HSCT after blinatumomab",
+    "car_t_after": "CAR-T after blinatumomab",
+}
+
+ENDPOINT_LABELS = {
+    "OS": "Overall survival",
+    "EFS": "Event-free survival",
+    "RFS": "Relapse-free survival",
+    "PFS": "Progression-free survival",
+    "DFS": "Disease-free survival",
+    "DOR": "Duration of response",
+    "CIR": "Cumulative incidence of relapse",
+    "NRM": "Non-relapse mortality",
+    "relapse": "Relapse",
+}
+
+ABBREVIATIONS = {
+    "OS": "overall survival",
+    "EFS": "event-free survival",
+    "RFS": "relapse-free survival",
+    "PFS": "progression-free survival",
+    "DFS": "disease-free survival",
+    "DOR": "duration of response",
+    "CR": "complete remission",
+    "CRi": "complete remission with incomplete blood count recovery",
+    "CRh": "complete remission with partial haematological recovery",
+    "MRD": "measurable residual disease",
+    "HSCT": "haematopoietic stem cell transplantation",
+    "CAR-T": "chimeric antigen receptor T-cell therapy",
+    "CRS": "cytokine release syndrome",
+    "ICANS": "immune effector cell-associated neurotoxicity syndrome",
+    "HR": "hazard ratio",
+    "CI": "confidence interval",
+    "SD": "standard deviation",
+    "SE": "standard error",
+    "NR": "not reached",
+    "NE": "not estimable",
+    "NA": "not applicable",
+}
+
+VARIANT_LABELS = {
+    "": "",
+    "primary": "",
+    "default": "",
+    "uncensored": "not censored at HSCT/CAR-T",
+    "no_censoring": "not censored at HSCT/CAR-T",
+    "censor_hsct_cart": "censored at HSCT/CAR-T",
+    "censored_at_hsct_cart": "censored at HSCT/CAR-T",
+    "censor_hsct": "censored at allo-HSCT",
+    "censor_new_therapy": "censored at new therapy",
+}
+
+LEVEL_LABELS = {
+    "M": "Male",
+    "F": "Female",
+    "positive": "Positive",
+    "negative": "Negative",
+    "unknown": "Unknown",
+    "yes": "Yes",
+    "no": "No",
+    "True": "Yes",
+    "False": "No",
+    "true": "Yes",
+    "false": "No",
+    "newly_diagnosed": "Newly diagnosed",
+    "relapsed_refractory": "Relapsed/refractory",
+    "primary_refractory": "Primary refractory",
+    "relapsed": "Relapsed",
+    "frontline_induction": "Frontline induction",
+    "frontline_consolidation": "Frontline consolidation",
+    "frontline_unknown": "Frontline, intent unknown",
+    "rr_reinduction": "R/R re-induction",
+    "rr_consolidation": "R/R consolidation",
+    "rr_unknown": "R/R, intent unknown",
+    "non_CR": "Not in CR",
+    "allo_hsct": "Allo-HSCT",
+    "car_t": "CAR-T",
+    "chemotherapy": "Chemotherapy",
+    "blinatumomab": "Further blinatumomab",
+    "inotuzumab": "Inotuzumab ozogamicin",
+    "tki": "TKI",
+    "none": "None",
+    "other": "Other",
+    "Overall": "Overall",
+    "any": "Any adverse event",
+    "CRS": "Cytokine release syndrome",
+    "ICANS": "ICANS",
+}
+
+
+def _humanise(code: str) -> str:
+    text = str(code).replace("_", " ").strip()
+    return text[:1].upper() + text[1:] if text else text
+
+
+def _model_unit(variable: str) -> str | None:
+    for table in model_tables.ALL_TABLES.values():
+        try:
+            return table.column(variable).unit
+        except KeyError:
+            continue
+    return None
+
+
+def variable_label(variable: str, overrides: Mapping[str, str] = {}) -> str:
+    """Reader's label of an ARD variable, with its unit from the data dictionary ("Age at first infusion, years")."""
+    if variable in overrides:
+        return overrides[variable]
+    label = VARIABLE_LABELS.get(variable) or ENDPOINT_LABELS.get(variable) or _humanise(variable)
+    unit = _model_unit(variable)
+    if unit and unit not in ("fraction",) and variable in VARIABLE_LABELS:
+        label = f"{label}, {unit}"
+    return label
+
+
+def level_label(level, overrides: Mapping[str, str] = {}) -> str:
+    """Reader's label of a category level or group code."""
+    key = str(level)
+    if key in overrides:
+        return overrides[key]
+    return LEVEL_LABELS.get(key, key.replace("_", " ") if key.islower() else key)
+
+
+def endpoint_label(endpoint: str, variant: str = "", overrides: Mapping[str, str] = {}) -> str:
+    """"Event-free survival (EFS), censored at HSCT/CAR-T"."""
+    base = overrides.get(endpoint) or ENDPOINT_LABELS.get(endpoint)
+    text = f"{base} ({endpoint})" if base and base != endpoint else str(endpoint)
+    suffix = overrides.get(variant, VARIANT_LABELS.get(variant, _humanise(variant)))
+    return f"{text}, {suffix}" if suffix else text
+
+
+def variant_label(variant: str, overrides: Mapping[str, str] = {}) -> str:
+    """Short label of a censoring variant ("Primary analysis" for the default)."""
+    if variant in overrides:
+        return overrides[variant]
+    text = VARIANT_LABELS.get(variant, _humanise(variant))
+    return _humanise(text) if text else "Primary analysis"
+
+
+def abbreviations_in(texts) -> str:
+    """Footnote listing the abbreviations that occur in ``texts`` ("CI confidence interval; ...")."""
+    joined = " ".join(texts)
+    found = [f"{abbr}, {meaning}" for abbr, meaning in ABBREVIATIONS.items() if _occurs(abbr, joined)]
+    return "; ".join(found) + "." if found else ""
+
+
+def _occurs(abbr: str, text: str) -> bool:
+    return re.search(rf"(?<![A-Za-z]){re.escape(abbr)}(?![A-Za-z])", text) is not None

@@ -1,0 +1,63 @@
+"""Entry point of the report layer: :func:`render_report`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from blinrwe.errors import SpecificationError
+
+from .context import ReportContext
+from .document import ReportDocument, build_document
+from .docx import write_docx
+from .figures import save_figure
+from .html import write_html
+from .xlsx import write_xlsx
+
+FORMATS = ("html", "docx", "xlsx", "png", "svg", "pdf")
+FIGURE_FORMATS = ("png", "svg", "pdf")
+
+
+@dataclass(frozen=True, eq=False)
+class RenderedReport:
+    """What was written: ``files`` maps "html"/"docx"/"xlsx" to a path and each figure
+    format to the list of figure files; ``document`` holds the tables and figures."""
+
+    document: ReportDocument
+    files: dict = field(default_factory=dict)
+
+
+def render_report(results, context: ReportContext, out_dir, formats=FORMATS, findings=None) -> RenderedReport:
+    """Write the study report into ``out_dir``.
+
+    ``results`` is a :class:`blinrwe.analysis.results.StudyResults`; ``context`` the
+    :class:`ReportContext` built from the spec; ``formats`` any of "html" (report.html,
+    self-contained), "docx" (report.docx), "xlsx" (tables.xlsx: every table plus the
+    ARD), "png", "svg", "pdf" (each figure under figures/). ``findings`` overrides
+    ``results.findings`` for the data-quality appendix.
+    """
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise SpecificationError(f"report format(s) {', '.join(map(repr, unknown))} not supported; choose from {', '.join(FORMATS)}")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    document = build_document(results, context, findings)
+    files: dict = {}
+    try:
+        figure_formats = [f for f in formats if f in FIGURE_FORMATS]
+        if figure_formats:
+            for fmt in figure_formats:
+                files[fmt] = []
+            for figure in document.figures:
+                for fmt, path in save_figure(figure, out / "figures", figure_formats, context.figure_dpi).items():
+                    files[fmt].append(path)
+        if "html" in formats:
+            files["html"] = write_html(document, out / "report.html")
+        if "docx" in formats:
+            files["docx"] = write_docx(document, out / "report.docx", context.figure_dpi)
+        if "xlsx" in formats:
+            files["xlsx"] = write_xlsx(document, results.ard, out / "tables.xlsx")
+    finally:
+        for figure in document.figures:
+            figure.figure.clear()  # free the artists; Figures are not registered with pyplot
+    return RenderedReport(document, files)

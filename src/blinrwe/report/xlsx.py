@@ -1,0 +1,100 @@
+"""XLSX workbook with openpyxl: one sheet per display table and the long ARD sheet.
+
+Table sheets hold the formatted strings exactly as printed (title, spanning and
+column headers, indented row labels, footnotes); the "ARD" sheet holds the
+unformatted numbers with their methods, so every printed value can be traced.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
+
+from .document import ReportDocument
+from .table_model import DisplayTable
+
+_THICK = Side(style="medium", color="000000")
+_THIN = Side(style="thin", color="000000")
+_INVALID = re.compile(r"[\[\]\:\*\?\/\\]")
+
+
+def sheet_name(number: int, table: DisplayTable, used: set[str]) -> str:
+    """"T3 Response": Excel's 31-character limit, no []:*?/\\ characters, unique."""
+    base = _INVALID.sub(" ", f"T{number} {table.title}")[:31].rstrip()
+    name, i = base, 2
+    while name.lower() in used:
+        suffix = f" ({i})"
+        name, i = base[: 31 - len(suffix)] + suffix, i + 1
+    used.add(name.lower())
+    return name
+
+
+def _write_table(ws, table: DisplayTable, number: int) -> None:
+    ws.append([f"Table {number}. {table.title}"])
+    ws["A1"].font = Font(bold=True, size=12)
+    width = 1 + len(table.columns)
+    header_start = 3
+    row_i = header_start
+    if table.spanning:
+        col = 2
+        for h in table.spanning:
+            ws.cell(row=row_i, column=col, value=h.text).font = Font(bold=True)
+            ws.cell(row=row_i, column=col).alignment = Alignment(horizontal="center")
+            if h.span > 1:
+                ws.merge_cells(start_row=row_i, start_column=col, end_row=row_i, end_column=col + h.span - 1)
+            col += h.span
+        row_i += 1
+    ws.cell(row=row_i, column=1, value=table.stub_header).font = Font(bold=True)
+    for j, name in enumerate(table.columns, 2):
+        cell = ws.cell(row=row_i, column=j, value=name)
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center", wrap_text=True)
+    for c in range(1, width + 1):
+        ws.cell(row=header_start, column=c).border = Border(top=_THICK)
+        ws.cell(row=row_i, column=c).border = Border(bottom=_THIN, top=_THICK if row_i == header_start else None)
+    for row in table.rows:
+        row_i += 1
+        label = ws.cell(row=row_i, column=1, value=row.label)
+        label.alignment = Alignment(indent=row.level * 2)
+        if row.is_heading:
+            label.font = Font(bold=True)
+        for j, text in enumerate(row.cells, 2):
+            ws.cell(row=row_i, column=j, value=text).alignment = Alignment(horizontal="center")
+    for c in range(1, width + 1):
+        ws.cell(row=row_i, column=c).border = Border(bottom=_THICK)
+    row_i += 1
+    for note in table.footnotes:
+        row_i += 1
+        ws.cell(row=row_i, column=1, value=note).font = Font(size=9, italic=True)
+    ws.column_dimensions["A"].width = max(28, min(60, max((len(r.label) + 2 * r.level for r in table.rows), default=20) + 2))
+    for j in range(2, width + 1):
+        longest = max([len(table.columns[j - 2])] + [len(r.cells[j - 2]) for r in table.rows])
+        ws.column_dimensions[get_column_letter(j)].width = max(12, min(40, longest + 2))
+    ws.freeze_panes = ws.cell(row=header_start + (2 if table.spanning else 1), column=2)
+
+
+def write_xlsx(document: ReportDocument, ard: pd.DataFrame, path: Path) -> Path:
+    """Write every display table and the ARD to one workbook."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    used: set[str] = set()
+    for number, table in enumerate(document.tables, 1):
+        _write_table(wb.create_sheet(sheet_name(number, table, used)), table, number)
+    ws = wb.create_sheet("ARD")
+    columns = list(ard.columns)
+    ws.append(columns)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    # itertuples keeps the cost linear; NaN becomes an empty cell (Excel has no NaN)
+    for record in ard.itertuples(index=False, name=None):
+        ws.append([None if (isinstance(v, float) and v != v) else v for v in record])
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = ws.dimensions
+    path = Path(path)
+    wb.save(path)
+    return path
