@@ -10,7 +10,7 @@ def test_every_section_present(analysis_data):
     res = analyse_study(analysis_data, AnalysisSettings(endpoints=("OS", "EFS", "CIR"), variants=("none", "allo_hsct")))
     assert isinstance(res, StudyResults)
     assert tuple(res.ard.columns) == ARD_COLUMNS
-    assert {"flow", "baseline", "exposure", "response", "survival", "followup", "cox", "safety",
+    assert {"flow", "baseline", "exposure", "response", "survival", "followup", "cox", "safety", "competing_risks",
             "patterns"} <= set(res.ard.section)
     assert set(res.curves.analysis) >= {"OS:none:", "OS:allo_hsct:disease_setting"}
     assert (res.curves.groupby("analysis").time.min() == 0).all()

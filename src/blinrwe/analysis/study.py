@@ -14,6 +14,7 @@ from blinrwe.errors import SpecificationError
 
 from .ard import ard_frame, ard_row, empty_ard
 from .baseline import baseline_table
+from .competing import competing_risk_analyses
 from .exposure import exposure_table
 from .methods import method_records
 from .patterns import therapy_path_counts, treatment_flows
@@ -117,14 +118,14 @@ def analyse_study(analysis_data, settings: AnalysisSettings | None = None, *, fo
         out = survival_analyses(tte, adsl, endpoints=km_endpoints, variants=s.variants, subgroups=s.subgroups,
                                 time_unit=s.time_unit, landmarks=s.landmarks, level=s.confidence_level,
                                 ci_transform=s.ci_transform, out=SurvivalOutput())
+        competing_risk_analyses(tte, adsl, endpoints=[e for e in s.endpoints if e in competing], variants=s.variants,
+                                subgroups=s.subgroups, time_unit=s.time_unit, landmarks=s.landmarks,
+                                level=s.confidence_level, out=out)
         rows, curves, risk = out.frames()
         parts.append(ard_frame(rows))
         parts.append(cox_models(tte, adsl, endpoints=s.cox_endpoints, covariates=s.cox_covariates,
                                 variant=s.variants[0], time_column=time_column(s.time_unit), ties=s.cox_ties,
                                 level=s.confidence_level))
-        for e in s.endpoints:
-            if e in competing:
-                unavailable.append(("competing_risks", e, "cumulative incidence is not yet available"))
         ae = getattr(analysis_data, "adverse_events", None)
         if ae is not None:
             parts.append(safety_table(ae, adsl["patient_id"], grading=s.grading, window=s.ae_window))
