@@ -1,6 +1,7 @@
 """Statistical core: per-time counts in, unformatted result objects naming their method out.
 
 Depends only on numpy, scipy and pandas; never imports the clinical layers.
+Conventions (R vs SAS) are in docs/statistics.md and in each module's docstring.
 """
 
 from .counts import (
@@ -10,6 +11,21 @@ from .counts import (
     event_counts_from_table,
     grouped_event_counts,
 )
+from .kaplan_meier import (
+    FollowUp,
+    KaplanMeier,
+    SurvivalQuantile,
+    kaplan_meier,
+    kaplan_meier_from_counts,
+    median_follow_up,
+)
+from .logrank import LogRankTest, LogRankTrend, logrank, logrank_from_counts, logrank_trend
+from .proportion import ProportionCI, proportion_ci
+
+# Cox models and competing risks (owned by another module author).
+from .cox import CoxResult, cox_ph
+from .cox_zph import CoxZphResult, cox_zph
+# competing_risks: added once src/blinrwe/stats/competing_risks.py is committed.
 
 __all__ = [
     "EventCounts",
@@ -17,4 +33,21 @@ __all__ = [
     "event_counts",
     "event_counts_from_table",
     "grouped_event_counts",
+    "FollowUp",
+    "KaplanMeier",
+    "SurvivalQuantile",
+    "kaplan_meier",
+    "kaplan_meier_from_counts",
+    "median_follow_up",
+    "LogRankTest",
+    "LogRankTrend",
+    "logrank",
+    "logrank_from_counts",
+    "logrank_trend",
+    "ProportionCI",
+    "proportion_ci",
+    "CoxResult",
+    "cox_ph",
+    "CoxZphResult",
+    "cox_zph",
 ]

@@ -59,8 +59,14 @@ def as_event_codes(values, n: int, causes: tuple[int, ...], name: str = "event")
         raise StatisticalInputError(
             f"{name} has {arr.shape[0]} values but time has {n}; give one event indicator per time."
         )
-    if arr.dtype.kind == "b":
-        codes = arr.astype(np.int64)
+    if arr.dtype.kind in "biu":
+        # Integer codes: range checks only, no copy (the counting pass widens them).
+        codes = arr.view(np.uint8) if arr.dtype.kind == "b" else arr
+        lo = int(codes.min()) if codes.size else 0
+        hi = int(codes.max()) if codes.size else 0
+        if lo >= 0 and hi <= max(causes) and (causes == tuple(range(1, len(causes) + 1)) or hi == 0):
+            return codes
+        codes = codes.astype(np.int64)
     else:
         try:
             num = arr.astype(np.float64)

@@ -203,13 +203,19 @@ def _tabulate(t: np.ndarray, codes: np.ndarray, gidx: np.ndarray, n_groups: int,
     span = int(tmax - tmin) + 1 if whole else 0
     if whole and span * width <= max(8 * n, 1 << 22):
         # Whole-number times (days): one counting pass over the time range, no sort.
-        idx = (t - tmin).astype(np.int64)
         values = None
+        if t.dtype.kind == "i":
+            key = t.astype(np.int64, copy=True) if t.dtype != np.int64 else t.copy()
+        else:
+            key = t.astype(np.int64)
+        if tmin:
+            key -= int(tmin)
+        if width > 1:
+            key *= width
     else:
         values, idx = np.unique(t, return_inverse=True)
-        idx = idx.reshape(-1)
         span = values.shape[0]
-    key = idx * width
+        key = idx.reshape(-1).astype(np.int64, copy=False) * width
     if n_groups > 1:
         key += gidx * n_codes
     if n_codes > 1:
@@ -241,9 +247,22 @@ def _factorize_groups(group, n: int, name: str):
         arr = np.asarray(group)
         if arr.ndim != 1:
             raise StatisticalInputError(f"{name} must be one-dimensional; got shape {arr.shape}.")
-        codes, uniques = pd.factorize(arr, sort=True, use_na_sentinel=True)
-        codes = codes.astype(np.int64)
-        labels = tuple(uniques.tolist() if hasattr(uniques, "tolist") else uniques)
+        lo = int(arr.min()) if arr.dtype.kind in "iub" and arr.size else -1
+        if lo >= 0 and int(arr.max()) < (1 << 16):
+            # Small non-negative integer labels: a lookup table instead of a hash/sort.
+            as_int = arr.astype(np.intp, copy=False)
+            present = np.flatnonzero(np.bincount(as_int))
+            if present.size == present[-1] + 1:
+                codes = as_int.astype(np.int64, copy=False)
+            else:
+                lookup = np.zeros(int(present[-1]) + 1, dtype=np.int64)
+                lookup[present] = np.arange(present.size)
+                codes = lookup[as_int]
+            labels = tuple(present.astype(arr.dtype).tolist())
+        else:
+            codes, uniques = pd.factorize(arr, sort=True, use_na_sentinel=True)
+            codes = codes.astype(np.int64)
+            labels = tuple(uniques.tolist() if hasattr(uniques, "tolist") else uniques)
     if codes.shape[0] != n:
         raise StatisticalInputError(
             f"{name} has {codes.shape[0]} values but time has {n}; give one {name} label per time."
@@ -300,6 +319,11 @@ def grouped_event_counts(time, event, group, *, weights=None, causes: Sequence[i
     """Tabulate follow-up by group on the pooled distinct times (see :func:`event_counts`)."""
     t, codes, w, causes = _prepare(time, event, weights, causes)
     gidx, labels = _factorize_groups(group, t.shape[0], "group")
+    return _grouped_from_codes(t, codes, gidx, labels, w, causes)
+
+
+def _grouped_from_codes(t, codes, gidx, labels, w, causes) -> GroupedEventCounts:
+    """Tabulate already validated arrays (``gidx`` in 0..len(labels)-1)."""
     k1 = len(causes) + 1
     values, counts = _tabulate(t, codes, gidx, len(labels), k1, None if w is None else w.astype(np.float64))
     by_cause = counts[:, :, 1:]

@@ -28,7 +28,7 @@ from scipy.stats import chi2
 from blinrwe.errors import StatisticalInputError
 
 from ._inputs import as_event_codes, as_times
-from .counts import GroupedEventCounts, _factorize_groups, grouped_event_counts
+from .counts import GroupedEventCounts, _factorize_groups, _grouped_from_codes
 
 __all__ = ["LogRankTest", "LogRankTrend", "logrank", "logrank_from_counts", "logrank_trend"]
 
@@ -130,6 +130,7 @@ def logrank_from_counts(strata_counts) -> LogRankTest:
 
 
 def _stratum_counts(time, event, group, strata):
+    """Validate once, tabulate once (strata x groups as one index), split by stratum."""
     t = as_times(time, "time")
     e = as_event_codes(event, t.shape[0], (1,), "event")
     gcodes, labels = _factorize_groups(group, t.shape[0], "group")
@@ -137,14 +138,18 @@ def _stratum_counts(time, event, group, strata):
         raise StatisticalInputError(
             f"group has {len(labels)} level(s) ({list(labels)}); the log-rank test compares at least 2 groups."
         )
-    categories = pd.Index(range(len(labels)))
+    k = len(labels)
     if strata is None:
-        return [grouped_event_counts(t, e, pd.Categorical.from_codes(gcodes, categories=categories))], labels
-    scodes, _ = _factorize_groups(strata, gcodes.shape[0], "strata")
+        return [_grouped_from_codes(t, e, gcodes, tuple(range(k)), None, (1,))], labels
+    scodes, slabels = _factorize_groups(strata, t.shape[0], "strata")
+    both = _grouped_from_codes(t, e, scodes * k + gcodes, tuple(range(len(slabels) * k)), None, (1,))
     out = []
-    for s in np.unique(scodes):
-        mask = scodes == s
-        out.append(grouped_event_counts(t[mask], e[mask], pd.Categorical.from_codes(gcodes[mask], categories=categories)))
+    for s in range(len(slabels)):
+        cols = slice(s * k, (s + 1) * k)
+        out.append(GroupedEventCounts(
+            time=both.time, groups=tuple(range(k)), n_risk=both.n_risk[:, cols], n_event=both.n_event[:, cols],
+            n_censor=both.n_censor[:, cols], n_event_by_cause=both.n_event_by_cause[:, cols, :], causes=(1,),
+        ))
     return out, labels
 
 
