@@ -1,0 +1,52 @@
+"""RawStudy: cell values exactly as read, with where each one came from.
+
+Readers produce it; validation turns it into typed tables. Nothing is
+interpreted here beyond what the file format itself says (an Excel date cell is
+a ``datetime``, a CSV cell is text), so every finding can quote the value the
+user typed and point at its spreadsheet row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class RawSheet:
+    """One sheet (or CSV file) as read.
+
+    ``header`` holds the column names of row 1 as typed (stripped; ``""`` for an
+    empty header cell). ``cells`` has one column per header position (labels
+    0, 1, ...), object dtype, ``None`` for empty cells, and is indexed by the
+    1-based spreadsheet row number (the header is row 1). Entirely empty rows
+    are dropped.
+    """
+
+    name: str
+    file: str
+    sheet: str | None  # None for a CSV file
+    header: tuple[str, ...]
+    cells: pd.DataFrame
+
+    @property
+    def where(self) -> str:
+        """``study.xlsx, sheet 'patients'`` or ``patients.csv``: for messages."""
+        return f"{self.file}, sheet '{self.sheet}'" if self.sheet is not None else self.file
+
+    def column(self, name: str) -> pd.Series | None:
+        """Cells of the first column headed ``name``, or ``None``."""
+        if name not in self.header:
+            return None
+        return self.cells[self.header.index(name)]
+
+
+@dataclass(frozen=True)
+class RawStudy:
+    """Every sheet of a workbook or CSV file of a folder, keyed by sheet name / file stem."""
+
+    source: str
+    kind: str  # "xlsx" or "csv"
+    sheets: dict[str, RawSheet]
+    ignored: tuple[str, ...] = ()  # files or sheets that are not tables (README, dictionary, ...)

@@ -1,0 +1,309 @@
+"""Write study workbooks and CSV folders: the empty template and filled studies.
+
+One layout everywhere (and the readers expect it): one sheet per declared
+table, row 1 = column names, each header cell carrying a comment with the
+description, unit, allowed values and whether it is required; data from row 2.
+Enum and yes/no columns get drop-down lists (codes kept on a hidden ``lists``
+sheet, because Excel limits inline lists to 255 characters), number columns a
+range check (as a warning, so that validation reports anything typed anyway),
+date columns a YYYY-MM-DD format. ``README`` and ``data_dictionary`` sheets
+explain the form.
+
+Filled studies are written from typed tables (anything with ``tables`` and
+``form``, such as validate.StudyData) without importing the validate layer.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.comments import Comment
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from blinrwe.errors import UserError
+from blinrwe.model import FORMS, DType, data_dictionary, imputed_flag
+from blinrwe.model.schema import Column, Table
+
+DATE_FORMAT = "yyyy-mm-dd"
+LAST_ROW = 1048576  # validations and formats cover the whole column
+LIST_SEPARATOR = ";"
+
+README_COMMON = [
+    "How to fill in this workbook",
+    "",
+    "One sheet per table; row 1 holds the column names (do not rename them). Hover over a column name for its "
+    "description, unit and allowed values; the data_dictionary sheet lists them all.",
+    "One row per record from row 2 on. Leave a cell empty when the value is unknown.",
+    "Patient ids are pseudonymous study numbers, never hospital numbers or names.",
+    "Dates: YYYY-MM-DD (Excel dates are fine). If only the month or year is known, type it as text with a leading "
+    "apostrophe ('2023-05 or '2023): it is completed by the study's imputation rule and flagged.",
+    "Yes/no columns: yes or no. Coded columns: pick from the drop-down list. Several codes in one cell: separate "
+    "them with ';' (e.g. KMT2A_r;IKZF1_deletion).",
+    "Numbers without units or percent signs (marrow blasts 45 for 45 %; MRD as a fraction, 0.0001 = 0.01 %).",
+    "Check the file with: blinrwe validate <this file>. Every problem is listed with its sheet, row and column.",
+]
+
+README_FORM = {
+    "study": [
+        "",
+        "Form: dated study. Sheets: patients (one row per patient), infusions (one row per blinatumomab segment at "
+        "a constant rate; T0 = first infusion), assessments, events (relapse, progression, death, last contact...), "
+        "therapies (after blinatumomab) and adverse_events. patients and infusions are required.",
+    ],
+    "summary": [
+        "",
+        "Form: patient summary. One row per patient without dates (as many published listings). It supports counts "
+        "and proportions only (baseline, response, MRD, relapse, deaths, next therapy); survival, exposure and "
+        "adverse-event analyses need the dated study form ('blinrwe template' writes it).",
+    ],
+}
+
+
+def _comment(col: Column) -> Comment:
+    lines = [col.description]
+    if col.unit:
+        lines.append(f"Unit: {col.unit}")
+    if col.dtype is DType.BOOL:
+        lines.append("Enter yes or no.")
+    if col.dtype is DType.DATE:
+        lines.append("Date YYYY-MM-DD; partial '2023-05 or '2023 is imputed and flagged.")
+    if col.allowed:
+        sep = " (several: separate with ';')" if col.dtype is DType.ENUM_LIST else ""
+        lines.append("Allowed" + sep + ": " + ", ".join(col.allowed))
+    if col.minimum is not None or col.maximum is not None:
+        lines.append(f"Range: {col.minimum:g} to {col.maximum:g}")
+    if col.references:
+        lines.append(f"Must match {col.references}.")
+    lines.append("Required." if col.required else "Optional.")
+    comment = Comment("\n".join(lines), "blinrwe")
+    comment.width, comment.height = 300, 40 + 16 * len(lines)
+    return comment
+
+
+def _validations(table: Table, names: list[str], lists_col: dict[tuple[str, str], str]) -> list[DataValidation]:
+    out = []
+    for col in table.columns:
+        i = names.index(col.name) + 1
+        letter = get_column_letter(i)
+        rng = f"{letter}2:{letter}{LAST_ROW}"
+        dv = None
+        if col.dtype is DType.ENUM:
+            dv = DataValidation(type="list", formula1=lists_col[(table.name, col.name)], allow_blank=True,
+                                errorStyle="warning", error=f"Use one of: {', '.join(col.allowed)}"[:255],
+                                errorTitle=col.name)
+        elif col.dtype is DType.BOOL:
+            dv = DataValidation(type="list", formula1='"yes,no"', allow_blank=True, errorStyle="warning",
+                                error="Enter yes or no", errorTitle=col.name)
+        elif col.dtype in (DType.INT, DType.FLOAT) and col.minimum is not None and col.maximum is not None:
+            dv = DataValidation(type="whole" if col.dtype is DType.INT else "decimal", operator="between",
+                                formula1=f"{col.minimum:g}", formula2=f"{col.maximum:g}", allow_blank=True,
+                                errorStyle="warning", errorTitle=col.name,
+                                error=f"Expected a number from {col.minimum:g} to {col.maximum:g}"
+                                + (f" {col.unit}" if col.unit else ""))
+        if dv is not None:
+            dv.add(rng)
+            out.append(dv)
+    return out
+
+
+def _header_cells(ws, names: list[str], columns: Mapping[str, Column]) -> list[WriteOnlyCell]:
+    cells = []
+    for name in names:
+        cell = WriteOnlyCell(ws, value=name)
+        cell.font = Font(bold=True)
+        if name in columns:
+            cell.comment = _comment(columns[name])
+        cells.append(cell)
+    return cells
+
+
+def _output_columns(table: Table, frame: pd.DataFrame | None) -> list[str]:
+    names = []
+    for col in table.columns:
+        names.append(col.name)
+        if frame is not None and col.dtype is DType.DATE and imputed_flag(col.name) in frame.columns:
+            names.append(imputed_flag(col.name))
+    return names
+
+
+def _cell_values(col: Column | None, series: pd.Series, for_csv: bool) -> list:
+    """Typed values as the user would type them (dates, yes/no, 'a;b' lists, plain numbers)."""
+    dtype = col.dtype if col is not None else DType.BOOL  # imputation flags are booleans
+    out = []
+    for v in series.tolist():
+        if v is None or (not isinstance(v, tuple) and pd.isna(v)):
+            out.append(None)
+        elif dtype is DType.DATE:
+            d = pd.Timestamp(v).date()
+            out.append(d.isoformat() if for_csv else d)
+        elif dtype is DType.BOOL:
+            out.append("yes" if bool(v) else "no")
+        elif dtype is DType.ENUM_LIST:
+            out.append(LIST_SEPARATOR.join(v) if v else None)
+        elif dtype is DType.INT:
+            out.append(str(int(v)) if for_csv else int(v))
+        elif dtype is DType.FLOAT:
+            f = float(v)
+            out.append(None if math.isnan(f) else (repr(f) if for_csv else f))
+        else:
+            out.append(str(v))
+    return out
+
+
+def _table_sheet(book: Workbook, table: Table, frame: pd.DataFrame | None, lists_col) -> None:
+    ws = book.create_sheet(table.name)
+    names = _output_columns(table, frame)
+    columns = {c.name: c for c in table.columns}
+    for i, name in enumerate(names, start=1):
+        letter = get_column_letter(i)
+        ws.column_dimensions[letter].width = max(12, min(40, len(name) + 4))
+        col = columns.get(name)
+        if col is not None and col.dtype is DType.DATE:
+            ws.column_dimensions[letter].number_format = DATE_FORMAT
+    ws.freeze_panes = "B2"
+    for dv in _validations(table, names, lists_col):
+        ws.data_validations.append(dv)
+    ws.append(_header_cells(ws, names, columns))
+    if frame is None or frame.empty:
+        return
+    values = [_cell_values(columns.get(name), frame[name], for_csv=False) for name in names]
+    for row in zip(*values):
+        if any(isinstance(v, str) and v.startswith("=") for v in row):
+            row = [_text_cell(ws, v) if isinstance(v, str) and v.startswith("=") else v for v in row]
+        ws.append(row)
+
+
+def _text_cell(ws, value: str) -> WriteOnlyCell:
+    # A text value starting with '=' must stay text, not become a formula.
+    cell = WriteOnlyCell(ws, value=value)
+    cell.data_type = "s"
+    return cell
+
+
+def _enum_columns(tables: Iterable[Table]) -> list[tuple[Table, Column]]:
+    return [(t, c) for t in tables for c in t.columns if c.dtype is DType.ENUM]
+
+
+def _list_refs(tables: Iterable[Table]) -> dict[tuple[str, str], str]:
+    """Cell range on the ``lists`` sheet holding the codes of each enum column."""
+    refs = {}
+    for i, (t, c) in enumerate(_enum_columns(tables), start=1):
+        letter = get_column_letter(i)
+        refs[(t.name, c.name)] = f"lists!${letter}$2:${letter}${len(c.allowed) + 1}"
+    return refs
+
+
+def _lists_sheet(book: Workbook, tables: Iterable[Table]) -> None:
+    ws = book.create_sheet("lists")
+    ws.sheet_state = "hidden"
+    enum_cols = _enum_columns(tables)
+    longest = max((len(c.allowed) for _, c in enum_cols), default=0)
+    ws.append([f"{t.name}.{c.name}" for t, c in enum_cols])
+    for r in range(longest):
+        ws.append([c.allowed[r] if r < len(c.allowed) else None for _, c in enum_cols])
+
+
+def _readme_sheet(book: Workbook, form: str, extra: Iterable[str]) -> None:
+    ws = book.create_sheet("README")
+    ws.column_dimensions["A"].width = 140
+    lines = list(extra) + README_COMMON + README_FORM[form]
+    for i, line in enumerate(lines):
+        cell = WriteOnlyCell(ws, value=line)
+        if i == 0 or line.startswith("SYNTHETIC"):
+            cell.font = Font(bold=True)
+        ws.append([cell])
+
+
+def _dictionary_sheet(book: Workbook, form: str) -> None:
+    ws = book.create_sheet("data_dictionary")
+    header = ["table", "column", "type", "entry_format", "unit", "allowed_values", "required", "minimum", "maximum",
+              "references", "description"]
+    widths = [16, 28, 10, 28, 10, 50, 9, 9, 9, 22, 90]
+    for i, w in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = w
+    ws.freeze_panes = "A2"
+    ws.append(_header_cells(ws, header, {}))
+    for e in data_dictionary(form):
+        ws.append([e.table, e.column, e.type, e.entry_format, e.unit, e.allowed_values, "yes" if e.required else "no",
+                   e.minimum, e.maximum, e.references, e.description])
+
+
+def _check_form(form: str) -> tuple[Table, ...]:
+    if form not in FORMS:
+        raise UserError(f"form must be one of {', '.join(FORMS)}, not {form!r}")
+    return FORMS[form]
+
+
+def _save(book: Workbook, path: Path) -> None:
+    try:
+        book.save(path)
+    except OSError as err:
+        raise UserError(f"{path}: cannot be written ({err.strerror}); is it open in Excel?") from None
+
+
+def write_template(path: str | Path, form: str = "study") -> Path:
+    """Write an empty study workbook for ``form`` ("study" = dated tables, "summary" = one row per patient)."""
+    tables = _check_form(form)
+    path = Path(path)
+    book = Workbook(write_only=True)
+    _readme_sheet(book, form, [])
+    refs = _list_refs(tables)
+    for table in tables:
+        _table_sheet(book, table, None, refs)
+    _dictionary_sheet(book, form)
+    _lists_sheet(book, tables)
+    _save(book, path)
+    return path
+
+
+def write_study_xlsx(tables: Mapping[str, pd.DataFrame], path: str | Path, form: str,
+                     readme_lines: Iterable[str] = ()) -> Path:
+    """Write typed tables as a filled study workbook (the template's layout)."""
+    declared = _check_form(form)
+    path = Path(path)
+    book = Workbook(write_only=True)
+    _readme_sheet(book, form, readme_lines)
+    refs = _list_refs(declared)
+    for table in declared:
+        _table_sheet(book, table, tables.get(table.name), refs)
+    _dictionary_sheet(book, form)
+    _lists_sheet(book, declared)
+    _save(book, path)
+    return path
+
+
+def write_study_csv(tables: Mapping[str, pd.DataFrame], folder: str | Path, form: str,
+                    readme_lines: Iterable[str] = ()) -> Path:
+    """Write typed tables as a folder of ``<table>.csv`` files (UTF-8, comma, ISO dates, yes/no)."""
+    declared = _check_form(form)
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for table in declared:
+        frame = tables.get(table.name)
+        names = _output_columns(table, frame)
+        columns = {c.name: c for c in table.columns}
+        if frame is None:
+            out = pd.DataFrame(columns=names)
+        else:
+            out = pd.DataFrame({n: _cell_values(columns.get(n), frame[n], for_csv=True) for n in names}, columns=names)
+        out.to_csv(folder / f"{table.name}.csv", index=False, encoding="utf-8", lineterminator="\n")
+    lines = list(readme_lines)
+    if lines:
+        (folder / "README.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+def write_study(study, path: str | Path, readme_lines: Iterable[str] = ()) -> Path:
+    """Write a StudyData (anything with ``tables`` and ``form``) to .xlsx, or to a CSV folder otherwise."""
+    path = Path(path)
+    if path.suffix.lower() == ".xlsx":
+        return write_study_xlsx(study.tables, path, study.form, readme_lines)
+    return write_study_csv(study.tables, path, study.form, readme_lines)
+

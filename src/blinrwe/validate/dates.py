@@ -1,0 +1,91 @@
+"""Reading dates and imputing partial dates: the one place where this happens.
+
+Accepted: real Excel dates, ISO text ``YYYY-MM-DD`` (a time part is dropped),
+and partial ISO dates ``YYYY-MM`` or ``YYYY``. Day-first or month-first text
+(``03/04/2023``) is refused because it is ambiguous.
+
+Partial dates are completed by a declared rule and always flagged (the
+``<column>_imputed`` column and a ``DATE_PARTIAL_IMPUTED`` warning), following
+admiral's ``derive_vars_dt`` (pharmaverse/admiral, ``date_imputation``):
+
+========  ==============  ==============
+rule      ``YYYY-MM``     ``YYYY``
+========  ==============  ==============
+first     1st of month    1 January
+mid       15th of month   30 June
+last      last of month   31 December
+========  ==============  ==============
+
+The default is ``mid``: it halves the worst-case error of an event date whose
+day is unknown, and is what admiral calls "mid".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+IMPUTATION_RULES = ("first", "mid", "last")
+DEFAULT_RULE = "mid"
+
+_FULL = r"\d{4}-\d{1,2}-\d{1,2}"
+_TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+_MONTH = r"\d{4}-\d{1,2}"
+_YEAR = r"\d{4}"
+
+
+def check_rule(rule: str) -> str:
+    if rule not in IMPUTATION_RULES:
+        raise ValueError(f"partial_dates must be one of {IMPUTATION_RULES}, not {rule!r}")
+    return rule
+
+
+def parse_dates(cells: pd.Series, rule: str = DEFAULT_RULE) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Parse a column of date cells.
+
+    Returns ``(dates, imputed, unreadable)`` aligned with ``cells``: ``dates`` is
+    ``datetime64[ns]`` at midnight (NaT when empty or unreadable), ``imputed``
+    marks completed partial dates, ``unreadable`` marks non-empty cells that are
+    not dates.
+    """
+    check_rule(rule)
+    index = cells.index
+    dates = pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
+    imputed = pd.Series(False, index=index)
+    present = cells.notna()
+
+    is_dt = cells.map(lambda v: isinstance(v, (dt.date, np.datetime64)))
+    if is_dt.any():
+        dates[is_dt] = pd.to_datetime(cells[is_dt].map(lambda v: pd.Timestamp(v).normalize()))
+    text = cells[present & ~is_dt].map(_as_text).str.strip()
+
+    full = text.str.fullmatch(_FULL + _TIME)
+    if full.any():
+        day = text[full].str.extract(r"^(\d{4})-(\d{1,2})-(\d{1,2})").astype(int)
+        dates[full[full].index] = pd.to_datetime(
+            pd.DataFrame({"year": day[0], "month": day[1], "day": day[2]}), errors="coerce")
+    month = text.str.fullmatch(_MONTH)
+    if month.any():
+        ym = text[month].str.split("-", expand=True).astype(int)
+        first = pd.to_datetime(pd.DataFrame({"year": ym[0], "month": ym[1], "day": 1}), errors="coerce")
+        value = {"first": first, "mid": first + pd.Timedelta(days=14), "last": first + pd.offsets.MonthEnd(0)}[rule]
+        dates[month[month].index] = value
+        imputed[month[month].index] = first.notna()
+    year = text.str.fullmatch(_YEAR)
+    if year.any():
+        y = text[year].astype(int)
+        mmdd = {"first": (1, 1), "mid": (6, 30), "last": (12, 31)}[rule]
+        value = pd.to_datetime(pd.DataFrame({"year": y, "month": mmdd[0], "day": mmdd[1]}), errors="coerce")
+        dates[year[year].index] = value
+        imputed[year[year].index] = True
+    unreadable = present & dates.isna()
+    return dates, imputed, unreadable
+
+
+def _as_text(value) -> str:
+    # A whole number typed into a date cell (2023) is read as a year, not a serial day.
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

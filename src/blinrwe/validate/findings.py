@@ -1,0 +1,194 @@
+"""Findings and the validation report.
+
+Every finding names where the problem is (file, sheet, spreadsheet row, column),
+the value found, what is wrong and how to fix it. Codes are stable: tools and
+tests may rely on them; the catalogue below is the complete list, each with its
+severity. Errors stop the analysis; warnings are reported (they flow into the
+report's data-quality appendix) and the analysis proceeds.
+
+Findings may quote the offending value: the report is for the data owner. They
+are never written to a log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+import pandas as pd
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+E, W = Severity.ERROR, Severity.WARNING
+
+#: Every finding code, its severity and what it means.
+CODES: dict[str, tuple[Severity, str]] = {
+    # structure of the workbook / folder
+    "FORM_UNKNOWN": (E, "no sheet or CSV file of either entry form"),
+    "FORM_AMBIGUOUS": (W, "both the dated study and the summary form are present"),
+    "TABLE_MISSING": (E, "a required sheet or CSV file is missing"),
+    "TABLE_ABSENT": (W, "an optional sheet or CSV file is missing"),
+    "TABLE_UNKNOWN": (W, "a sheet or CSV file that is not a declared table"),
+    "TABLE_EMPTY": (E, "a required table has no rows"),
+    "COLUMN_MISSING": (E, "a required column is missing"),
+    "COLUMN_UNKNOWN": (W, "a column that is not declared (ignored)"),
+    "COLUMN_DUPLICATE": (E, "the same column name appears twice"),
+    "COLUMN_UNNAMED": (W, "values under an empty header cell (ignored)"),
+    # cell values
+    "REQUIRED_MISSING": (E, "a required value is empty"),
+    "DATE_UNREADABLE": (E, "a date cannot be read"),
+    "DATE_IMPLAUSIBLE": (E, "a date outside 1900-2100"),
+    "DATE_PARTIAL_IMPUTED": (W, "a partial date was completed by the imputation rule"),
+    "NUMBER_INVALID": (E, "a number cannot be read"),
+    "INTEGER_INVALID": (E, "a whole number is expected"),
+    "NUMBER_OUT_OF_RANGE": (E, "a number outside its declared range"),
+    "PERCENT_SIGN": (W, "a percent sign was removed from a value in %"),
+    "CODE_INVALID": (E, "a code outside its list of allowed values"),
+    "YES_NO_INVALID": (E, "a yes/no value cannot be read"),
+    # keys
+    "PATIENT_DUPLICATE": (E, "a patient id appears on more than one row of a patient-level table"),
+    "ROW_DUPLICATE": (W, "two rows with the same key"),
+    "PATIENT_UNKNOWN": (E, "a patient id not in the patients sheet"),
+    # patients
+    "PATIENT_WITHOUT_INFUSION": (E, "a patient without any blinatumomab infusion"),
+    "AGE_MISSING": (W, "neither birth date nor age at T0"),
+    "AGE_BIRTH_MISMATCH": (W, "age at T0 disagrees with the birth date"),
+    "BMI_IMPLAUSIBLE": (W, "height and weight give an implausible body-mass index"),
+    "BIRTH_AFTER_DIAGNOSIS": (E, "birth date after the diagnosis date"),
+    "DIAGNOSIS_AFTER_T0": (E, "diagnosis after the first infusion"),
+    "SETTING_INCONSISTENT": (W, "disease-setting fields contradict each other"),
+    "MRD_STATUS_INCONSISTENT": (W, "recorded MRD status contradicts the MRD level"),
+    # dates against T0, death and the cut-off
+    "DEATH_BEFORE_T0": (E, "death before the first infusion"),
+    "EVENT_BEFORE_T0": (E, "an event before the first infusion"),
+    "ASSESSMENT_BEFORE_T0": (E, "a response assessment before the first infusion"),
+    "THERAPY_BEFORE_T0": (E, "a subsequent therapy starting before the first infusion"),
+    "AE_BEFORE_T0": (W, "an adverse event with onset before the first infusion"),
+    "RECORD_AFTER_DEATH": (E, "a dated record after the death date"),
+    "DEATH_DUPLICATE": (E, "more than one death row for a patient"),
+    "DATE_AFTER_CUTOFF": (W, "a date after the data cut-off"),
+    "DATE_IN_FUTURE": (E, "a date after today"),
+    "NO_FOLLOW_UP": (W, "neither death nor last contact recorded"),
+    "LAST_CONTACT_EARLY": (W, "last contact before another dated record of the patient"),
+    # infusions
+    "INFUSION_END_BEFORE_START": (E, "an infusion segment ends before it starts"),
+    "INFUSION_OVERLAP": (E, "two infusion segments of a patient overlap"),
+    "CYCLE_ORDER": (W, "cycle numbers do not increase with the segment dates"),
+    "DOSE_ABOVE_LABEL": (W, "a dose above the label maximum for the patient's weight"),
+    # assessments and events
+    "ASSESSMENT_EMPTY": (W, "an assessment row without any result"),
+    "RESPONSE_VS_BLASTS": (W, "a remission recorded with more than 5 % marrow blasts"),
+    "RELAPSE_WITHOUT_REMISSION": (W, "a relapse without an earlier remission"),
+    "EVENT_DETAIL_MISPLACED": (W, "relapse site or cause of death on a row of another event type"),
+    "DEATH_CAUSE_MISSING": (W, "a death without a cause"),
+    # therapies and adverse events
+    "END_BEFORE_START": (E, "an end or resolution date before the start or onset"),
+    "THERAPY_SEQUENCE_ORDER": (W, "therapy sequence numbers do not follow the start dates"),
+    "FATAL_AE_INCONSISTENT": (W, "a fatal or grade 5 adverse event without a matching death"),
+    # summary form
+    "SUMMARY_INCONSISTENT": (W, "summary fields contradict each other"),
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem found in the input, with its location and a fix."""
+
+    code: str
+    severity: Severity
+    message: str
+    hint: str
+    file: str | None = None
+    sheet: str | None = None
+    row: int | None = None  # spreadsheet row (header = 1)
+    column: str | None = None
+    value: object = None
+    table: str | None = None
+    patient_id: str | None = None
+
+    @property
+    def location(self) -> str:
+        parts = []
+        if self.file:
+            parts.append(self.file)
+        if self.sheet:
+            parts.append(f"sheet '{self.sheet}'")
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.column:
+            parts.append(f"column '{self.column}'")
+        return ", ".join(parts)
+
+    def to_text(self) -> str:
+        """One line for the terminal: severity, code, location, message, value, fix."""
+        value = "" if self.value is None else f" (value: {_show(self.value)})"
+        where = f"{self.location}: " if self.location else ""
+        return f"{self.severity.value.upper()} {self.code} {where}{self.message}{value}. Fix: {self.hint}"
+
+
+def _show(value) -> str:
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat() if value == value.normalize() else value.isoformat()
+    if isinstance(value, str):
+        return repr(value)
+    return str(value)
+
+
+def finding(code: str, message: str, hint: str, **location) -> Finding:
+    """A finding with the severity of its code (see :data:`CODES`)."""
+    return Finding(code=code, severity=CODES[code][0], message=message, hint=hint, **location)
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """Every finding of one validation, errors first when printed."""
+
+    source: str
+    findings: tuple[Finding, ...] = ()
+    form: str | None = None
+    row_counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity is Severity.ERROR)
+
+    @property
+    def warnings(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity is Severity.WARNING)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.severity is Severity.ERROR for f in self.findings)
+
+    def codes(self) -> dict[str, int]:
+        """How many findings of each code."""
+        out: dict[str, int] = {}
+        for f in self.findings:
+            out[f.code] = out.get(f.code, 0) + 1
+        return out
+
+    def summary(self) -> str:
+        n_e, n_w = len(self.errors), len(self.warnings)
+        verdict = "cannot be analysed until the errors are fixed" if n_e else "can be analysed"
+        return f"{self.source}: {n_e} error(s), {n_w} warning(s); the data {verdict}."
+
+    def lines(self) -> list[str]:
+        """The summary line, then one line per finding (errors first, then by place)."""
+        ordered = sorted(self.findings, key=lambda f: (f.severity is not Severity.ERROR, f.file or "", f.sheet or "",
+                                                        f.row if f.row is not None else -1, f.column or ""))
+        return [self.summary(), *(f.to_text() for f in ordered)]
+
+    def to_text(self) -> str:
+        return "\n".join(self.lines())
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per finding (for the report's data-quality appendix)."""
+        cols = ["severity", "code", "file", "sheet", "row", "column", "value", "message", "hint", "table", "patient_id"]
+        rows = [{c: (f.severity.value if c == "severity" else getattr(f, c)) for c in cols} for f in self.findings]
+        frame = pd.DataFrame(rows, columns=cols)
+        frame["row"] = frame["row"].astype("Int64")
+        return frame

@@ -1,0 +1,158 @@
+"""validate_study: RawStudy -> (StudyData or None, ValidationReport with every finding).
+
+Order: which form the input is, which sheets and columns are there, every cell
+(types, codes, ranges, required values, partial dates), then the cross-table
+rules. Everything runs even after errors, so the user sees all problems at once.
+Nothing is raised for data problems; a caller that wants to stop uses
+:func:`require_valid`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+
+import pandas as pd
+
+from blinrwe.errors import InputDataError
+from blinrwe.intake.raw import RawSheet, RawStudy
+from blinrwe.model import FORMS, REQUIRED_TABLES, imputed_flag
+from blinrwe.model.schema import Table
+
+from .coerce import coerce_sheet
+from .dates import DEFAULT_RULE, check_rule
+from .findings import Finding, ValidationReport, finding
+from .rules import RuleContext, run_rules
+from .study_data import StudyData, empty_table, expected_columns
+
+
+def _sheet_lookup(raw: RawStudy) -> dict[str, RawSheet]:
+    return {name.casefold(): sheet for name, sheet in raw.sheets.items()}
+
+
+def detect_form(raw: RawStudy) -> tuple[str | None, list[Finding]]:
+    """"study" when any dated table is present, else "summary" when patient_summary is, else None."""
+    names = set(_sheet_lookup(raw))
+    study = names & {t.name for t in FORMS["study"]}
+    summary = "patient_summary" in names
+    if study and summary:
+        return "study", [finding("FORM_AMBIGUOUS", "both dated study sheets and a patient_summary sheet are present; "
+                                 "the dated study is used and patient_summary is ignored",
+                                 "keep one form per workbook or folder", file=raw.source)]
+    if study:
+        return "study", []
+    if summary:
+        return "summary", []
+    expected = ", ".join(t.name for t in FORMS["study"])
+    return None, [finding("FORM_UNKNOWN", "no sheet or CSV file named like a study table was found "
+                          f"(found: {', '.join(sorted(raw.sheets)) or 'nothing'})",
+                          f"name the sheets {expected} (dated study) or patient_summary (summary form); "
+                          "'blinrwe template' writes a workbook to start from", file=raw.source)]
+
+
+def _check_header(sheet: RawSheet, table: Table) -> list[Finding]:
+    out = []
+    declared = {c.name.casefold() for c in table.columns}
+    declared |= {imputed_flag(c).casefold() for c in table.date_columns}
+    seen: dict[str, int] = {}
+    loc = dict(file=sheet.file, sheet=sheet.sheet, row=1, table=table.name)
+    for i, name in enumerate(sheet.header):
+        if not name:
+            if sheet.cells[i].notna().any():
+                out.append(finding("COLUMN_UNNAMED", f"column {i + 1} has values but no name in row 1",
+                                   "type the column name in row 1 or delete the column", **loc))
+            continue
+        key = name.casefold()
+        if key in seen:
+            out.append(finding("COLUMN_DUPLICATE", f"column '{name}' appears twice (columns {seen[key] + 1} and {i + 1}); "
+                               "the first is used", "delete or rename one of them", column=name, value=name, **loc))
+            continue
+        seen[key] = i
+        if key not in declared:
+            guess = difflib.get_close_matches(key, [c.name for c in table.columns], n=1, cutoff=0.6)
+            hint = f"did you mean '{guess[0]}'? Rename it" if guess else "remove it or rename it to a declared column"
+            out.append(finding("COLUMN_UNKNOWN", f"column '{name}' is not a column of {table.name}; it is ignored",
+                               hint + f" (see the data_dictionary sheet)", column=name, value=name, **loc))
+    for col in table.columns:
+        if col.required and col.name.casefold() not in seen:
+            out.append(finding("COLUMN_MISSING", f"required column '{col.name}' is missing",
+                               f"add a column '{col.name}' in row 1 ({col.description.rstrip('.')})",
+                               column=col.name, **loc))
+    return out
+
+
+def _unknown_sheets(raw: RawStudy, form: str) -> list[Finding]:
+    known = {t.name for tables in FORMS.values() for t in tables}
+    out = []
+    for name, sheet in raw.sheets.items():
+        if name.casefold() in known:
+            continue
+        guess = difflib.get_close_matches(name.casefold(), [t.name for t in FORMS[form]], n=1, cutoff=0.6)
+        hint = f"did you mean '{guess[0]}'? Rename it" if guess else "remove it, or rename it to one of the declared tables"
+        out.append(finding("TABLE_UNKNOWN", f"'{name}' is not a table of the {form} form; it is ignored", hint,
+                           file=sheet.file, sheet=sheet.sheet, value=name))
+    return out
+
+
+def validate_study(
+    raw: RawStudy,
+    data_cutoff: dt.date | None = None,
+    partial_dates: str = DEFAULT_RULE,
+    today: dt.date | None = None,
+) -> tuple[StudyData | None, ValidationReport]:
+    """Check every sheet, column, cell and cross-table rule of ``raw``.
+
+    ``data_cutoff``: dates after it are reported (warning). ``partial_dates``:
+    imputation rule for YYYY-MM / YYYY dates ("first", "mid", "last"; see
+    validate.dates). ``today`` defaults to the current date (dates after it are
+    errors). Returns the typed StudyData only when there is no error.
+    """
+    check_rule(partial_dates)
+    form, findings = detect_form(raw)
+    if form is None:
+        return None, ValidationReport(source=raw.source, findings=tuple(findings))
+    findings += _unknown_sheets(raw, form)
+    lookup = _sheet_lookup(raw)
+    tables: dict[str, pd.DataFrame] = {}
+    where: dict[str, tuple[str | None, str | None]] = {}
+    for table in FORMS[form]:
+        sheet = lookup.get(table.name)
+        if sheet is None:
+            required = table.name in REQUIRED_TABLES[form]
+            hint = (f"add a sheet (or {table.name}.csv) with the columns of the data_dictionary"
+                    if required else f"add it to enable these analyses, or ignore this warning")
+            message = (f"the required table '{table.name}' is missing" if required else
+                       f"no '{table.name}' table: analyses that need it are not available")
+            findings.append(finding("TABLE_MISSING" if required else "TABLE_ABSENT", message, hint,
+                                    file=raw.source, table=table.name))
+            tables[table.name] = empty_table(table)
+            continue
+        findings += _check_header(sheet, table)
+        typed, cell_findings = coerce_sheet(sheet, table, partial_dates)
+        findings += cell_findings
+        if typed.empty and table.name in REQUIRED_TABLES[form]:
+            findings.append(finding("TABLE_EMPTY", f"the table '{table.name}' has no rows",
+                                    "enter one row per record below the header row", file=sheet.file,
+                                    sheet=sheet.sheet, table=table.name))
+        tables[table.name] = typed[expected_columns(table, typed)]
+        where[table.name] = (sheet.file, sheet.sheet)
+    cutoff = pd.Timestamp(data_cutoff) if data_cutoff is not None else None
+    now = pd.Timestamp(today or dt.date.today())
+    findings += run_rules(RuleContext(tables=tables, where=where, data_cutoff=cutoff, today=now), form)
+    report = ValidationReport(source=raw.source, findings=tuple(findings), form=form,
+                              row_counts={name: len(frame) for name, frame in tables.items()})
+    if report.has_errors:
+        return None, report
+    study = StudyData(tables=tables, form=form, source=raw.source, data_cutoff=data_cutoff, partial_dates=partial_dates)
+    return study, report
+
+
+def require_valid(study: StudyData | None, report: ValidationReport) -> StudyData:
+    """The StudyData, or :class:`InputDataError` carrying every finding when there are errors."""
+    if study is None or report.has_errors:
+        raise InputDataError(
+            f"{report.source}: {len(report.errors)} error(s) in the input data; run 'blinrwe validate' for the list",
+            findings=report.findings,
+        )
+    return study
+
