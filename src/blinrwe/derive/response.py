@@ -78,6 +78,8 @@ def derive_windows(t0: pd.DataFrame, cycles: pd.DataFrame, next_therapy: pd.Data
     c3 = cycles.loc[cycles["cycle_number"] >= 3].groupby("patient_id")["cycle_start"].min().rename("cycle3_start")
     w = w.merge(c3.reset_index(), on="patient_id", how="left")
     w = w.merge(next_therapy[["patient_id", "first_next_therapy_date"]], on="patient_id", how="left")
+    for col in ("t0_date", "cycle3_start", "first_next_therapy_date"):
+        w[col] = pd.to_datetime(w[col]).astype("datetime64[ns]")
     far = pd.Timestamp.max.normalize()
     overall = pd.Series(far, index=w.index)
     if s.response_before_next_therapy:

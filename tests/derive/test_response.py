@@ -1,0 +1,131 @@
+"""Response per assessment, best response within windows, composites, MRD (domain-spec 3)."""
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from blinrwe.derive.response import classify_response, derive_best_response, derive_responses, derive_windows
+from blinrwe.derive.settings import DeriveSettings
+from blinrwe.derive.study_tables import conform
+
+D = pd.Timestamp
+T0 = D("2023-01-01")
+
+
+def assess(rows, cols=("patient_id", "assessment_date", "bm_blast_pct", "anc", "platelets")):
+    return conform("assessments", pd.DataFrame(rows, columns=list(cols)))
+
+
+@pytest.mark.parametrize(
+    "blasts, anc, plt, circ, emd, expected",
+    [
+        (2, 1.0, 100, None, None, "CR"),  # ANC >= 1.0 and PLT >= 100 (boundaries inclusive)
+        (5, 1.5, 150, None, None, "CR"),  # seed 001: blasts <= 5
+        (2, 0.6, 60, None, None, "CRh"),  # ANC > 0.5 and PLT > 50
+        (2, 0.5, 60, None, None, "CRi"),  # ANC = 0.5 is not > 0.5
+        (2, 0.9, 40, None, None, "CRi"),
+        (2, None, None, None, None, "CRi"),  # missing counts: not recovered
+        (5.1, 2.0, 200, None, None, "NR"),
+        (2, 2.0, 200, True, None, "NR"),  # circulating blasts
+        (2, 2.0, 200, None, True, "NR"),  # extramedullary disease
+        (None, 2.0, 200, None, None, None),  # no marrow blasts: not classifiable
+    ],
+)
+def test_classification_algorithm(blasts, anc, plt, circ, emd, expected):
+    a = assess([("a", T0, blasts, anc, plt)]).assign(circulating_blasts=pd.array([circ], dtype="boolean"),
+                                                     extramedullary_disease=pd.array([emd], dtype="boolean"))
+    assert classify_response(a, DeriveSettings()).item() == expected
+
+
+def test_blast_rule_inclusive_or_exclusive():
+    # seed 001 "<= 5% blasts"; seed 003 "< 5%"
+    a = assess([("a", T0, 5.0, 2.0, 200)])
+    assert classify_response(a, DeriveSettings(cr_blast_inclusive=True)).item() == "CR"
+    assert classify_response(a, DeriveSettings(cr_blast_inclusive=False)).item() == "NR"
+
+
+def windows_for(pid_t0, cycles=None, next_therapy=None, settings=None):
+    t0 = pd.DataFrame(pid_t0, columns=["patient_id", "t0_date"])
+    cycles = cycles if cycles is not None else pd.DataFrame(columns=["patient_id", "cycle_number", "cycle_start"])
+    nt = next_therapy if next_therapy is not None else pd.DataFrame(
+        {"patient_id": t0["patient_id"], "first_next_therapy_date": pd.NaT})
+    return derive_windows(t0, cycles, nt, settings or DeriveSettings())
+
+
+def patients_for(ids, in_cr=False, mrd="unknown"):
+    return pd.DataFrame({"patient_id": ids, "t0_date": T0, "in_cr_at_t0": in_cr, "mrd_status_at_t0": mrd})
+
+
+def test_recorded_response_wins_and_both_are_kept():
+    a = assess([("a", D("2023-01-29"), 30, 1, 100)]).assign(response_recorded=["CRi"])
+    r = derive_responses(a, windows_for([("a", T0)]), DeriveSettings())
+    assert r[["response_derived", "response_recorded", "response", "response_source"]].values.tolist() == [
+        ["NR", "CRi", "CRi", "recorded"]]
+
+
+def test_best_response_windows_two_cycles_and_twelve_weeks():
+    # a: CRi on day 28, CR on day 100 (after 12 weeks; no cycle 3 -> 2-cycle window ends day 84)
+    # b: cycle 3 starts on day 60 -> CR on day 70 is after the 2-cycle window but within 12 weeks
+    # c: assessment on T0 itself is baseline, not a response
+    a = assess([
+        ("a", D("2023-01-29"), 2, 0.8, 80), ("a", D("2023-04-11"), 2, 2.0, 200),
+        ("b", D("2023-01-29"), 40, 2.0, 200), ("b", D("2023-03-12"), 1, 2.0, 200),
+        ("c", T0, 1, 2.0, 200),
+    ])
+    cycles = pd.DataFrame({"patient_id": ["b"], "cycle_number": [3], "cycle_start": [D("2023-03-02")]})
+    w = windows_for([("a", T0), ("b", T0), ("c", T0)], cycles=cycles)
+    r = derive_responses(a, w, DeriveSettings())
+    best = derive_best_response(r, patients_for(["a", "b", "c"]), DeriveSettings()).set_index("patient_id")
+    assert best.loc["a", ["best_response_2_cycles", "best_response_12_weeks", "best_response_overall"]].tolist() == [
+        "CRh", "CRh", "CR"]
+    assert best.loc["b", ["best_response_2_cycles", "best_response_12_weeks", "best_response_overall"]].tolist() == [
+        "NR", "CR", "CR"]
+    assert best.loc["c", "best_response_overall"] is None and not best.loc["c", "post_baseline_assessment"]
+    assert best.loc["a", "date_first_cr_cri"] == D("2023-01-29")  # CRh counts as CRi (seeds 001/003)
+    assert best.loc["a", "date_first_marrow_assessment"] == D("2023-01-29")
+
+
+def test_composites_and_crh_setting():
+    a = assess([("h", D("2023-01-29"), 2, 0.8, 80)])  # CRh
+    r = derive_responses(a, windows_for([("h", T0)]), DeriveSettings())
+    best = derive_best_response(r, patients_for(["h"]), DeriveSettings()).iloc[0]
+    assert (best["cr_cri_overall"], best["cr_crh_overall"], best["cr_crh_cri_overall"]) == (True, True, True)
+    s = DeriveSettings(crh_counts_as_cri=False)
+    best2 = derive_best_response(derive_responses(a, windows_for([("h", T0)]), s), patients_for(["h"]), s).iloc[0]
+    assert best2["cr_cri_overall"] is False or not best2["cr_cri_overall"]
+
+
+def test_assessments_after_next_therapy_or_cutoff_are_not_attributed():
+    a = assess([("a", D("2023-03-01"), 2, 2, 200)])
+    nt = pd.DataFrame({"patient_id": ["a"], "first_next_therapy_date": [D("2023-02-01")]})
+    r = derive_responses(a, windows_for([("a", T0)], next_therapy=nt), DeriveSettings())
+    assert not r["in_overall"].item() and r["post_baseline"].item()
+    s = DeriveSettings(response_before_next_therapy=False, data_cutoff=dt.date(2023, 2, 15))
+    r2 = derive_responses(a, windows_for([("a", T0)], next_therapy=nt, settings=s), s)
+    assert not r2["in_overall"].item() and not r2["post_baseline"].item()
+
+
+def test_mrd_negativity_complete_response_and_denominators():
+    # MRD negative < 1e-4; complete MRD response = undetectable (0); denominators per seed
+    a = assess([("a", D("2023-01-29"), 1, 2, 200, 0.0), ("b", D("2023-01-29"), 1, 2, 200, 0.5e-4),
+                ("c", D("2023-01-29"), 30, 2, 200, 1e-4), ("d", D("2023-01-29"), 30, 2, 200, None)],
+               cols=("patient_id", "assessment_date", "bm_blast_pct", "anc", "platelets", "mrd_value"))
+    r = derive_responses(a, windows_for([(p, T0) for p in "abcd"]), DeriveSettings())
+    pts = patients_for(list("abcd")).assign(mrd_status_at_t0=["positive", "negative", "positive", "unknown"])
+    best = derive_best_response(r, pts, DeriveSettings()).set_index("patient_id")
+    assert best["mrd_negative_overall"].tolist() == [True, True, False, False]  # 1e-4 itself is positive
+    assert best["complete_mrd_response_overall"].tolist() == [True, False, False, False]
+    assert best["mrd_denominator_all_treated"].tolist() == [True] * 4
+    assert best["mrd_denominator_available"].tolist() == [True, True, True, False]
+    assert best["mrd_denominator_responders"].tolist() == [True, True, False, False]
+    assert best["mrd_denominator_positive_at_t0"].tolist() == [True, False, True, False]
+    assert best.loc["a", "date_first_mrd_negative"] == D("2023-01-29") and pd.isna(best.loc["c", "date_first_mrd_negative"])
+
+
+def test_responder_definition_and_primary_window_from_settings():
+    # seed 002: CR/CRh within 2 cycles; a CRi is not a responder there
+    a = assess([("i", D("2023-01-29"), 2, 0.4, 40)])
+    s = DeriveSettings(responder_definition="cr_crh", primary_response_window="2_cycles", crh_counts_as_cri=False)
+    best = derive_best_response(derive_responses(a, windows_for([("i", T0)], settings=s), s), patients_for(["i"]), s)
+    assert best["best_response"].item() == "CRi" and not best["responder"].item()
