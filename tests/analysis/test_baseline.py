@@ -70,3 +70,10 @@ def test_fisher_enumeration_equals_scipy_on_2x2():
 
     for t in ([[3, 7], [9, 2]], [[0, 5], [4, 1]], [[10, 10], [10, 10]]):
         assert fisher_exact_rxc(np.array(t)) == pytest.approx(fisher_exact(t).pvalue, rel=1e-12)
+
+
+def test_text_columns_are_strings(adsl):
+    ard = baseline_table(adsl, ["sex", "age"], "arm", section="exposure", table="exposure")
+    for col in ("section", "table", "variable", "level", "group_var", "group", "statistic", "method", "note"):
+        assert ard[col].map(type).eq(str).all(), col
+    assert set(ard.table) == {"exposure"}

@@ -204,11 +204,11 @@ def baseline_table(adsl: pd.DataFrame, variables, group_var: str = "", *, sectio
                 _describe_categorical(levels[mask], order, rows, section, table, variable=var, group_var=group_var, group=g)
             if len(groups) >= 2:
                 known = levels.notna().to_numpy()
-                table = np.array([[int(((levels == lev).to_numpy() & mask & known).sum()) for lev in order]
-                                  for _, mask in groups])
-                p, method, note = categorical_test(table)
+                counts = np.array([[int(((levels == lev).to_numpy() & mask & known).sum()) for lev in order]
+                                   for _, mask in groups])
+                p, method, note = categorical_test(counts)
                 rows.append(ard_row(section, table, var, "test_p", p, group_var=group_var, group="",
-                                    denominator=int(table.sum()), method=method, note=note))
+                                    denominator=int(counts.sum()), method=method, note=note))
         else:
             values = pd.to_numeric(col, errors="coerce").astype("float64")
             _describe_continuous(values, rows, section, table, variable=var)

@@ -46,7 +46,8 @@ class StudyResults:
     methods : ordered records ``topic, text`` describing what was done (estimators, CIs, tests, versions);
         the report turns them into the methods paragraph.
     unavailable : analyses that could not be run and why (e.g. survival on a summary-form study).
-    findings : validation findings (``FINDING_COLUMNS``) shown in the data-quality appendix.
+    findings : validation findings (``ValidationReport.to_frame()``: at least ``FINDING_COLUMNS``) shown in
+        the data-quality appendix; empty for the bundled examples.
     analysis_data : the derived AnalysisData the results come from (swimmer plot, attrition, listings).
     form : "study" (dated tables) or "summary" (one row per patient, no dates).
     time_unit : "days" or "months" (times in ``curves``, ``risk_tables`` and landmark rows).

@@ -43,6 +43,6 @@ class AnalysisSettings:
     cox_endpoints: tuple[str, ...] = ("OS",)
     cox_covariates: tuple[str, ...] = ("age_at_t0", "disease_setting", "ph_status")
     cox_ties: str = "efron"
-    analysis_set: str = "all_treated"
+    analysis_set: str = "treated"
     ae_window: str = "during blinatumomab"
     grading: str = "CTCAE_v5"

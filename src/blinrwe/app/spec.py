@@ -123,7 +123,7 @@ class EndpointSpec:
     preset: str = ""
     names: tuple[str, ...] = ("OS", "EFS", "RFS", "PFS", "CIR")
     variants: tuple[str, ...] = ("none",)
-    analysis_set: str = "all_treated"
+    analysis_set: str = "treated"
 
 
 @dataclass(frozen=True)

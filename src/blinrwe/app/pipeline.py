@@ -1,0 +1,267 @@
+"""The whole study, one step at a time or in one call.
+
+From Python::
+
+    from blinrwe.app.pipeline import load_spec, load_study, derive, analyse, write_report
+
+    spec = load_spec("study.toml")
+    study, validation = load_study(spec)          # read + validate (raises InputDataError on errors)
+    analysis_data = derive(study, spec)            # AnalysisData (ADSL, endpoints, AE worst grades...)
+    results = analyse(analysis_data, spec, validation)   # StudyResults (ARD, curves, flows, methods)
+    write_report(results, spec, "out/")           # report.html, report.docx, tables.xlsx, results.csv ...
+
+or ``run_study(spec)`` for all of it into ``spec.report.output``, built in a
+temporary folder beside the target and renamed into place only on success (a
+failed run leaves no partial folder).
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from blinrwe.analysis import AnalysisSettings, StudyResults, analyse_study
+from blinrwe.analysis.results import FINDING_COLUMNS, empty_frame
+from blinrwe.derive import DeriveSettings, derive_analysis_data
+from blinrwe.derive import preset as derive_preset
+from blinrwe.errors import InputDataError, SpecificationError, UserError
+
+from .spec import StudySpec, load_spec, resolved, write_spec
+
+__all__ = [
+    "load_spec",
+    "load_study",
+    "derive_settings",
+    "derive",
+    "analysis_settings",
+    "analyse",
+    "write_report",
+    "run_study",
+    "Progress",
+]
+
+OUTPUT_FILES = ("results.csv", "study.resolved.toml", "validation.txt")
+
+
+class Progress:
+    """Stage messages on stderr ("[blinrwe] derive ... 0.4 s"); never patient data."""
+
+    def __init__(self, stream=None, enabled: bool = True):
+        self.stream = stream if stream is not None else sys.stderr
+        self.enabled = enabled
+        self.times: dict[str, float] = {}
+
+    def stage(self, name: str, fn: Callable, *args, **kwargs):
+        if self.enabled:
+            print(f"[blinrwe] {name} ...", file=self.stream, flush=True)
+        start = time.perf_counter()
+        out = fn(*args, **kwargs)
+        self.times[name] = time.perf_counter() - start
+        if self.enabled:
+            print(f"[blinrwe] {name} done in {self.times[name]:.1f} s", file=self.stream, flush=True)
+        return out
+
+
+# --- steps ------------------------------------------------------------------
+
+
+def load_study(spec: StudySpec):
+    """Read and validate the study data named by the specification.
+
+    Returns ``(StudyData, validation)`` where ``validation`` is the
+    ValidationReport (None for the bundled examples, which are generated typed).
+    Raises :class:`InputDataError` listing every finding when the data have errors.
+    """
+    d = spec.data
+    if d.example == "synthetic":
+        from blinrwe.examples import synthetic_cohort
+
+        kwargs = {"data_cutoff": d.cutoff} if d.cutoff else {}
+        return synthetic_cohort(d.n, d.seed, **kwargs), None
+    if d.example == "seed003":
+        from blinrwe import examples
+
+        if not hasattr(examples, "seed003_summary"):
+            raise SpecificationError('data.example = "seed003" is not available in this version of blinrwe.')
+        return examples.seed003_summary(), None
+    path = spec.data_path()
+    if path is None or not path.exists():
+        raise SpecificationError(
+            f'data.path = "{spec.data.path}" does not exist (looked for {path}); give an .xlsx workbook or a '
+            "folder of CSV files, relative to the specification file."
+        )
+    from blinrwe.intake import read_study
+    from blinrwe.validate import validate_study
+
+    raw = read_study(path)
+    study, report = validate_study(raw, data_cutoff=d.cutoff)
+    if study is None or report.has_errors:
+        raise InputDataError(
+            f"{path.name}: the data have errors; fix them and run again.\n{report.to_text()}", report.findings
+        )
+    return study, report
+
+
+def _validation_text(report) -> str:
+    if report is None:
+        return "No validation report: the data are a bundled example generated in typed form.\n"
+    return report.to_text() + "\n"
+
+
+def _findings_frame(report) -> pd.DataFrame:
+    """Validation findings for the report's data-quality appendix (``ValidationReport.to_frame()``)."""
+    if report is None:
+        return empty_frame(FINDING_COLUMNS)
+    return report.to_frame()
+
+
+def derive_settings(spec: StudySpec) -> DeriveSettings:
+    """The derivation settings of a specification: preset, then [definitions], endpoints, cut-off, AE window."""
+    base = derive_preset(spec.endpoints.preset) if spec.endpoints.preset else DeriveSettings()
+    endpoints = tuple(spec.endpoints.names)
+    for e in spec.cox.endpoints:
+        if e not in endpoints:
+            endpoints += (e,)
+    changes = dict(spec.definitions)
+    changes.update(
+        endpoints=endpoints,
+        censoring_variants=tuple(spec.endpoints.variants),
+        response_window_cycles=spec.response.window_cycles,
+        ae_days_after_last_infusion=spec.safety.ae_window_days if spec.safety.ae_window == "days_after_last_infusion"
+        else 0,
+    )
+    if spec.data.cutoff is not None:
+        changes["data_cutoff"] = spec.data.cutoff
+    return base.with_changes(**changes)
+
+
+def derive(study, spec: StudySpec):
+    """AnalysisData of the study under the specification's definitions."""
+    return derive_analysis_data(study, derive_settings(spec))
+
+
+def analysis_settings(spec: StudySpec) -> AnalysisSettings:
+    """What the analysis layer computes, from the specification."""
+    s = spec
+    window = ("during blinatumomab" if s.safety.ae_window == "during_blinatumomab"
+              else f"from the first infusion to {s.safety.ae_window_days} days after the last")
+    return AnalysisSettings(
+        endpoints=tuple(s.endpoints.names),
+        variants=tuple(s.endpoints.variants),
+        subgroups=tuple(s.subgroups.variables),
+        table1_by=s.subgroups.table1_by,
+        table1_variables=tuple(s.subgroups.table1_variables),
+        time_unit=s.survival.time_unit,
+        landmarks=tuple(s.survival.landmarks),
+        confidence_level=s.survival.confidence_level,
+        ci_transform=s.survival.ci_transform,
+        followup=s.survival.followup,
+        response_confidence_level=s.response.confidence_level,
+        cox_endpoints=tuple(s.cox.endpoints),
+        cox_covariates=tuple(s.cox.covariates),
+        cox_ties=s.cox.ties,
+        analysis_set=s.endpoints.analysis_set,
+        ae_window=window,
+        grading=s.safety.grading,
+    )
+
+
+def analyse(analysis_data, spec: StudySpec, validation=None) -> StudyResults:
+    """StudyResults of the analysis data under the specification."""
+    form = getattr(analysis_data, "form", "study")
+    return analyse_study(analysis_data, analysis_settings(spec), form=form, findings=_findings_frame(validation),
+                         synthetic=spec.is_synthetic, title=spec.study.title)
+
+
+def report_context(spec: StudySpec):
+    """The report layer's ReportContext built from the specification."""
+    from blinrwe.report import ReportContext
+
+    r = spec.report
+    subtitle = spec.study.subtitle
+    if spec.is_synthetic:
+        subtitle = (subtitle + " - " if subtitle else "") + "SYNTHETIC DATA (generated example cohort, not patients)"
+    if spec.data.cutoff:
+        subtitle = (subtitle + "; " if subtitle else "") + f"data cut-off {spec.data.cutoff.isoformat()}"
+    return ReportContext(
+        title=spec.study.title,
+        subtitle=subtitle,
+        percent_decimals=r.percent_decimals,
+        continuous_decimals=r.continuous_decimals,
+        hr_decimals=r.hr_decimals,
+        p_decimals=r.p_decimals,
+        rounding=r.rounding,
+        ci_level=int(round(spec.survival.confidence_level * 100)),
+        ci_separator=r.ci_separator,
+        time_unit=spec.survival.time_unit,
+        landmarks=tuple(spec.survival.landmarks),
+        show_se=r.show_se,
+        ci_bands=r.ci_bands,
+    )
+
+
+def write_report(results: StudyResults, spec: StudySpec, out_dir, validation=None,
+                 progress: Progress | None = None) -> Path:
+    """Write every output of one run into ``out_dir`` (created if needed)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    results.ard.to_csv(out / "results.csv", index=False)
+    write_spec(resolved(spec), out / "study.resolved.toml")
+    (out / "validation.txt").write_text(_validation_text(validation), encoding="utf-8")
+    formats = [f for f in spec.report.formats if f != "csv"] + list(spec.report.figure_formats)
+    if formats:
+        from blinrwe.report import render_report
+
+        run = (progress or Progress(enabled=False)).stage
+        run("render", render_report, results, report_context(spec), out, formats)
+    return out
+
+
+def run_study(spec: StudySpec, out_dir=None, *, progress: Progress | None = None) -> Path:
+    """Run the whole study into ``out_dir`` (default ``spec.report.output``); returns the folder.
+
+    The outputs are built in a temporary folder beside the target and renamed
+    into place only when everything succeeded; an existing folder is replaced.
+    """
+    progress = progress or Progress()
+    target = Path(out_dir) if out_dir is not None else spec.output_path()
+    target = target.resolve()
+    if out_dir is not None:
+        spec = replace(spec, report=replace(spec.report, output=str(target)))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists() and not target.is_dir():
+        raise SpecificationError(f"output folder {target} is a file; give a folder path in report.output.")
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
+    try:
+        study, validation = progress.stage("read and validate", load_study, spec)
+        data = progress.stage("derive", derive, study, spec)
+        results = progress.stage("analyse", analyse, data, spec, validation)
+        write_report(results, spec, tmp, validation, progress)
+        if target.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+            target.rename(old / target.name)
+            tmp.rename(target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target
+
+
+def bundled_spec(name: str) -> Path:
+    """Path of a bundled example specification ("example_study" or "seed003")."""
+    from importlib import resources
+
+    path = Path(str(resources.files("blinrwe.examples").joinpath("studies", f"{name}.toml")))
+    if not path.is_file():
+        raise UserError(f"bundled study {name!r} not found at {path}; reinstall blinrwe.")
+    return path
