@@ -62,7 +62,18 @@ def _write_cell(cell, text: str, bold: bool = False, align=WD_ALIGN_PARAGRAPH.CE
     run.font.size = _TABLE_FONT
 
 
-def add_table(doc, table: DisplayTable, number: int) -> None:
+def _set_widths(word, table: DisplayTable, text_width) -> None:
+    """Stub column wide enough for indented labels (about a third of the page), data columns share the rest."""
+    n_data = len(table.columns)
+    stub = int(text_width * (0.34 if n_data > 2 else 0.45))
+    data = int((text_width - stub) / max(n_data, 1))
+    word.autofit = False
+    for row in word.rows:
+        for j, cell in enumerate(row.cells):
+            cell.width = stub if j == 0 else data
+
+
+def add_table(doc, table: DisplayTable, number: int, text_width=None) -> None:
     """One display table as a Word table with its caption above and footnotes below."""
     caption = doc.add_paragraph()
     caption.paragraph_format.keep_with_next = True
@@ -100,6 +111,8 @@ def add_table(doc, table: DisplayTable, number: int) -> None:
         _border(word.cell(0, c), top=("single", 12))
         _border(last.cells[c], bottom=("single", 6))
         _border(word.rows[-1].cells[c], bottom=("single", 12))
+    if text_width is not None:
+        _set_widths(word, table, text_width)
     for note in table.footnotes:
         p = doc.add_paragraph()
         p.paragraph_format.space_after = Pt(0)
@@ -108,8 +121,12 @@ def add_table(doc, table: DisplayTable, number: int) -> None:
     doc.add_paragraph()
 
 
-def write_docx(document: ReportDocument, path: Path, dpi: int = 200) -> Path:
-    """Write the report as DOCX (landscape when a table has more than six data columns)."""
+def write_docx(document: ReportDocument, path: Path, dpi: int = 200, png_files=None) -> Path:
+    """Write the report as DOCX (landscape when a table has more than six data columns).
+
+    ``png_files`` (figure name -> PNG path) reuses figures already written instead of
+    drawing them again."""
+    png_files = png_files or {}
     doc = Document()
     style = doc.styles["Normal"]
     style.font.name = "Arial"
@@ -134,14 +151,15 @@ def write_docx(document: ReportDocument, path: Path, dpi: int = 200) -> Path:
         for paragraph in s.paragraphs:
             doc.add_paragraph(paragraph)
         for table in s.tables:
-            add_table(doc, table, document.table_number(table))
+            add_table(doc, table, document.table_number(table), text_width)
         for figure in s.figures:
             caption = doc.add_paragraph()
             caption.paragraph_format.keep_with_next = True
             caption.add_run(f"Figure {document.figure_number(figure)}. ").bold = True
             caption.add_run(figure.title).bold = True
             width = min(text_width, Inches(6.5))
-            doc.add_picture(io.BytesIO(figure.png_bytes(dpi)), width=width)
+            png = Path(png_files[figure.name]).read_bytes() if figure.name in png_files else figure.png_bytes(dpi)
+            doc.add_picture(io.BytesIO(png), width=width)
             if figure.caption:
                 note = doc.add_paragraph()
                 note.add_run(figure.caption).font.size = Pt(8.5)

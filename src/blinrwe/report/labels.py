@@ -43,6 +43,22 @@ VARIABLE_LABELS = {
     "genetic_abnormalities": "Genetic abnormalities",
     "genetic_risk_group": "Genetic risk group",
     "cycles": "Blinatumomab cycles",
+    "cycles_started": "Blinatumomab cycles started",
+    "cycles_class": "Blinatumomab cycles",
+    "infusion_days_total": "Infusion days, all cycles",
+    "infusion_days_cycle1": "Infusion days, cycle 1",
+    "duration_class_cycle1": "Blinatumomab duration, cycle 1",
+    "duration_class_total": "Blinatumomab duration, all cycles",
+    "regimen_class": "Dosing regimen",
+    "cumulative_dose_ug": "Cumulative dose, µg",
+    "first_next_therapy": "First therapy after blinatumomab",
+    "further_treatment_group": "Further treatment",
+    "therapy_path": "Therapy path",
+    "cr_cri": "CR/CRi",
+    "cr_crh": "CR/CRh",
+    "cr_crh_cri": "CR/CRh/CRi",
+    "mrd_negative": "MRD negativity",
+    "responder": "Responders",
     "n_cycles": "Blinatumomab cycles",
     "infusion_days": "Infusion days",
     "exposure_days": "Infusion days",
@@ -191,10 +207,11 @@ def variant_label(variant: str, overrides: Mapping[str, str] = {}) -> str:
     return _humanise(text) if text else "Primary analysis"
 
 
-def abbreviations_in(texts) -> str:
-    """Footnote listing the abbreviations that occur in ``texts`` ("CI confidence interval; ...")."""
+def abbreviations_in(texts, already_explained=()) -> str:
+    """Footnote listing the abbreviations that occur in ``texts`` ("CI, confidence interval; ...")."""
     joined = " ".join(texts)
-    found = [f"{abbr}, {meaning}" for abbr, meaning in ABBREVIATIONS.items() if _occurs(abbr, joined)]
+    found = [f"{abbr}, {meaning}" for abbr, meaning in ABBREVIATIONS.items()
+             if abbr not in already_explained and _occurs(abbr, joined)]
     return "; ".join(found) + "." if found else ""
 
 

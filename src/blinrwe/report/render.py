@@ -54,7 +54,8 @@ def render_report(results, context: ReportContext, out_dir, formats=FORMATS, fin
         if "html" in formats:
             files["html"] = write_html(document, out / "report.html")
         if "docx" in formats:
-            files["docx"] = write_docx(document, out / "report.docx", context.figure_dpi)
+            pngs = {p.stem: p for p in files.get("png", [])}
+            files["docx"] = write_docx(document, out / "report.docx", context.figure_dpi, pngs)
         if "xlsx" in formats:
             files["xlsx"] = write_xlsx(document, results.ard, out / "tables.xlsx")
     finally:

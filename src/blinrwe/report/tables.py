@@ -138,7 +138,8 @@ def _test_rows(sub: pd.DataFrame, variable: str, statistics=_TEST_STATS) -> pd.D
 
 def _finish(table: DisplayTable, extra_notes: Iterable[str] = ()) -> DisplayTable:
     texts = [table.title, *table.columns, *(r.label for r in table.rows), *(c for r in table.rows for c in r.cells), *extra_notes]
-    return with_footnotes(table, *extra_notes, abbreviations_in(texts))
+    explained = {"NR", "NE", "NA"} if any("NR, median not reached" in n for n in extra_notes) else set()
+    return with_footnotes(table, *extra_notes, abbreviations_in(texts, explained))
 
 
 def _landmark_label(time: float, unit: str) -> str:

@@ -52,7 +52,7 @@ def forest_plot(ard: pd.DataFrame, table: str, context: ReportContext, title: st
         ax.axvline(1.0, color="#555555", linewidth=0.8, linestyle="--")
         ax.set_xscale("log")
         ax.set_xlim(lo, hi)
-        ticks = [t for t in (0.1, 0.2, 0.5, 1, 2, 5, 10, 20) if lo <= t <= hi]
+        ticks = [t for t in (0.05, 0.1, 0.25, 0.5, 1, 2, 4, 10, 20, 50) if lo <= t <= hi]
         ax.xaxis.set_major_locator(FixedLocator(ticks))
         ax.xaxis.set_major_formatter(matplotlib.ticker.FixedFormatter([f"{t:g}" for t in ticks]))
         ax.xaxis.set_minor_locator(NullLocator())

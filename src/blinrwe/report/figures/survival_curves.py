@@ -113,7 +113,7 @@ def survival_curve_plot(curves: pd.DataFrame, risk_tables: pd.DataFrame, ard: pd
         if p_rows is not None and not p_rows.empty and len(groups) > 1:
             p = format_p_value(p_rows["value"].iloc[0], context.p_decimals, rounding=context.rounding)
             name_p = "Gray's test" if kind == "cif" else "Log-rank"
-            p_text = f"{name_p} p {p}" if p.startswith("<") else f"{name_p} p = {p}"
+            p_text = f"{name_p} p < {p[1:]}" if p.startswith("<") else f"{name_p} p = {p}"
             ax.text(0.98, 0.97 if kind == "km" else 0.05, p_text, transform=ax.transAxes, ha="right",
                     va="top" if kind == "km" else "bottom")
 
@@ -128,13 +128,13 @@ def survival_curve_plot(curves: pd.DataFrame, risk_tables: pd.DataFrame, ard: pd
             drawn = []
             for i, group in enumerate(groups):
                 colour = group_colour(i) if len(groups) > 1 else "#000000"
-                ax_risk.text(-0.02, i, level_label(group, context.group_labels), transform=label_at,
+                ax_risk.text(-0.05, i, level_label(group, context.group_labels), transform=label_at,
                              ha="right", va="center", color=colour, fontweight="bold")
                 r = risk[risk["group"] == group]
                 for t, n in zip(r["time"].astype(float), r["n_risk"]):
                     ax_risk.text(t, i, format_count(n), ha="center", va="center")
                     drawn.append({"group": group, "time": t, "n_risk": n})
-            ax_risk.text(-0.02, -0.9, "Number at risk", transform=label_at, ha="right", va="center", fontstyle="italic")
+            ax_risk.text(-0.05, -0.9, "Number at risk", transform=label_at, ha="right", va="center", fontstyle="italic")
             risk_drawn = pd.DataFrame(drawn, columns=["group", "time", "n_risk"])
 
     censors = pd.concat(censor_points, ignore_index=True) if censor_points else pd.DataFrame(columns=["group", "time", "estimate"])

@@ -1,0 +1,72 @@
+"""The KM / incidence figure draws the curves, censor marks, medians, p and risk table it was given."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.collections import PolyCollection
+
+from blinrwe.report.figures import survival_curve_plot
+from blinrwe.report.formatting import format_p_value
+
+
+@pytest.fixture(scope="module")
+def km(results, context):
+    return survival_curve_plot(results.curves, results.risk_tables, results.ard, "OS::disease_setting", context)
+
+
+def test_step_lines_are_the_curve_rows(km, results):
+    ax = km.figure.axes[0]
+    steps = [line for line in ax.get_lines() if line.get_drawstyle() == "steps-post"]
+    assert len(steps) == 2
+    for line, group in zip(steps, ["newly_diagnosed", "relapsed_refractory"]):
+        c = results.curves[(results.curves.analysis == "OS::disease_setting") & (results.curves.group == group)]
+        np.testing.assert_array_equal(line.get_xdata(), c["time"].to_numpy())
+        np.testing.assert_array_equal(line.get_ydata(), c["estimate"].to_numpy())
+
+
+def test_censor_marks_and_bands(km, results):
+    c = results.curves[(results.curves.analysis == "OS::disease_setting")]
+    marks = km.data["censor_marks"]
+    assert len(marks) == int((c["n_censor"] > 0).sum())
+    ax = km.figure.axes[0]
+    assert sum(isinstance(coll, PolyCollection) for coll in ax.collections) == 2  # one CI band per group
+    marker_lines = [line for line in ax.get_lines() if line.get_marker() == "|"]
+    assert sum(len(line.get_xdata()) for line in marker_lines) == len(marks)
+
+
+def test_median_lines_from_ard(km, results):
+    ard = results.ard
+    med = ard[(ard.variable == "OS") & (ard.variant == "") & (ard.group_var == "disease_setting") & (ard.statistic == "km_median")]
+    reached = med[med["value"].notna()]
+    assert km.data["medians"]["median"].tolist() == reached["value"].tolist()
+
+
+def test_logrank_annotation(km, results):
+    p = results.ard.query("variable == 'OS' and statistic == 'logrank_p'")["value"].iloc[0]
+    texts = [t.get_text() for t in km.figure.axes[0].texts]
+    assert f"Log-rank p < {format_p_value(p)[1:]}" in texts
+
+
+def test_risk_table_aligned_to_ticks(km, results):
+    ax, ax_risk = km.figure.axes
+    risk = results.risk_tables[results.risk_tables.analysis == "OS::disease_setting"]
+    assert list(ax.get_xticks()) == sorted(set(risk["time"]))
+    numbers = [(t.get_position()[0], t.get_text()) for t in ax_risk.texts if t.get_text().isdigit()]
+    expected = [(float(t), str(int(n))) for t, n in zip(risk["time"], risk["n_risk"])]
+    assert sorted(numbers) == sorted(expected)
+    assert ax.get_xlabel() == "Months since first blinatumomab infusion"
+
+
+def test_cif_rises_and_has_no_median(results, context):
+    curves = pd.DataFrame({"analysis": "relapse::", "endpoint": "relapse", "variant": "", "group_var": "", "group": "Overall",
+                           "kind": "cif", "time": [0.0, 2.0, 5.0], "estimate": [0.0, 0.1, 0.2], "lower": np.nan,
+                           "upper": np.nan, "n_risk": [20, 18, 10], "n_event": [0, 2, 2], "n_censor": [0, 0, 1]})
+    fig = survival_curve_plot(curves, results.risk_tables.iloc[0:0], results.ard, "relapse::", context)
+    assert fig.figure.axes[0].get_ylabel() == "Cumulative incidence of relapse (%)"
+    assert fig.data["medians"].empty
+    assert len(fig.figure.axes) == 1  # no risk table without risk rows
+
+
+def test_unknown_analysis(results, context):
+    with pytest.raises(ValueError, match="no curve rows for analysis 'XYZ'"):
+        survival_curve_plot(results.curves, results.risk_tables, results.ard, "XYZ", context)

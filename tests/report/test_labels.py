@@ -1,0 +1,21 @@
+from blinrwe.report.labels import abbreviations_in, endpoint_label, level_label, variable_label, variant_label
+
+
+def test_labels_with_units_from_the_data_dictionary():
+    assert variable_label("age_at_t0") == "Age at first infusion, years"
+    assert variable_label("age_at_t0", {"age_at_t0": "Age"}) == "Age"
+    assert variable_label("some_new_flag") == "Some new flag"
+
+
+def test_levels_endpoints_variants():
+    assert level_label("relapsed_refractory") == "Relapsed/refractory"
+    assert level_label("CRi") == "CRi"
+    assert endpoint_label("EFS", "censor_hsct_cart") == "Event-free survival (EFS), censored at HSCT/CAR-T"
+    assert variant_label("") == "Primary analysis"
+
+
+def test_abbreviations_whole_words_only():
+    note = abbreviations_in(["CR rate", "CRS grade"])
+    assert "CR, complete remission" in note and "CRS, cytokine" in note
+    assert "CRi" not in note
+    assert "NR" not in abbreviations_in(["NR (95% CI 1-NE)"], already_explained={"NR", "NE"})

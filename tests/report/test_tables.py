@@ -1,0 +1,173 @@
+"""Display tables against the ARD values they show (expected cells are the ARD numbers
+passed through the formatting functions, never strings typed by hand)."""
+
+import pytest
+
+from blinrwe.report.formatting import (
+    EstimateStyle,
+    format_estimate_ci,
+    format_fraction_percent,
+    format_hazard_ratio,
+    format_interval,
+    format_mean_sd,
+    format_median_range,
+    format_n_percent,
+    format_p_value,
+)
+from blinrwe.report.tables import (
+    attrition_table,
+    censoring_variants_table,
+    competing_risks_table,
+    cox_table,
+    data_quality_table,
+    descriptive_table,
+    flow_table,
+    response_table,
+    safety_table,
+    survival_table,
+)
+
+
+def one(ard, **kw):
+    rows = ard
+    for k, v in kw.items():
+        rows = rows[rows[k] == v]
+    assert len(rows) == 1, kw
+    return rows.iloc[0]
+
+
+GROUPS = ["Overall", "newly_diagnosed", "relapsed_refractory"]
+
+
+def test_table1_against_ard(ard, context):
+    t = descriptive_table(ard, "table1", "Baseline", context)
+    assert t.columns == ("Overall (N = 96)", "Newly diagnosed (N = 53)", "Relapsed/refractory (N = 43)", "p")
+    for i, g in enumerate(GROUPS):
+        col = t.columns[i]
+        med = {s: one(ard, table="table1", variable="age_at_t0", group=g, statistic=s)["value"] for s in ("median", "min", "max", "mean", "sd")}
+        assert t.cell(("age_at_t0", "", "median_range"), col) == format_median_range(med["median"], med["min"], med["max"])
+        assert t.cell(("age_at_t0", "", "mean_sd"), col) == format_mean_sd(med["mean"], med["sd"])
+        for level in ("M", "F"):
+            n = one(ard, table="table1", variable="sex", group=g, level=level, statistic="n")
+            pct = one(ard, table="table1", variable="sex", group=g, level=level, statistic="pct")
+            assert t.cell(("sex", level, "n"), col) == format_n_percent(n["value"], n["denominator"], fraction=pct["value"] / 100)
+        miss = one(ard, table="table1", variable="ph_status", group=g, statistic="missing")
+        assert t.cell(("ph_status", "", "missing"), col) == str(int(miss["value"]))
+    p = one(ard, table="table1", variable="ph_status", statistic="test_p")["value"]
+    assert t.row(("ph_status",)).cells[-1] == format_p_value(p) == "<0.001"
+    assert any("Wilcoxon rank-sum" in note for note in t.footnotes)
+    assert any("recorded value" in note for note in t.footnotes)  # ph_status denominators exclude missing
+    with pytest.raises(KeyError):
+        t.row(("sex", "", "missing"))  # no missing row when nothing is missing
+
+
+def test_response_table_against_ard(ard, context):
+    t = response_table(ard, context)
+    assert [h.span for h in t.spanning] == [2, 2, 2]
+    for i, g in enumerate(GROUPS):
+        r = one(ard, table="response", variable="cr_cri", group=g, statistic="proportion")
+        cells = t.row(("cr_cri", "", "proportion")).cells
+        assert cells[2 * i] == format_fraction_percent(r["n"], r["denominator"], fraction=r["value"])
+        assert cells[2 * i + 1] == format_interval(r["lower"], r["upper"], scale=100.0)
+    assert t.row(("cr_cri", "", "proportion")).cells[3] == "76.8-100.0"  # ND 14/14: exact CI upper bound 100
+    assert any("Clopper-Pearson" in n for n in t.footnotes)
+
+
+def test_survival_table_tokens_and_values(ard, context):
+    t = survival_table(ard, context, "disease_setting")
+    assert t.columns[-1] == "Log-rank p"
+    rate_style = EstimateStyle(scale=100.0)
+    for i, g in enumerate(["newly_diagnosed", "relapsed_refractory"]):
+        col = t.columns[i]
+        med = one(ard, section="survival", variable="OS", variant="", group=g, statistic="km_median")
+        expected = format_estimate_ci(med["value"], med["lower"], med["upper"], point_token="NR" if med["note"] == "not_reached" else None)
+        assert t.cell(("OS", "", "km_median"), col) == expected
+        rate = one(ard, section="survival", variable="OS", variant="", group=g, statistic="km_rate", time=12.0)
+        assert t.cell(("OS", "", "km_rate", 12.0), col) == format_estimate_ci(rate["value"], rate["lower"], rate["upper"], rate_style)
+        ev = one(ard, section="survival", variable="OS", variant="", group=g, statistic="events")
+        assert t.cell(("OS", "", "events"), col) == f"{int(ev['n'])}/{int(ev['denominator'])}"
+    # median not reached in newly diagnosed: NR with the upper bound NE
+    assert t.cell(("OS", "", "km_median"), t.columns[0]).startswith("NR (95% CI ")
+    assert t.cell(("OS", "", "km_median"), t.columns[0]).endswith("-NE)")
+    # a landmark beyond follow-up is NE, never NR
+    assert t.cell(("OS", "", "km_rate", 24.0), t.columns[0]) == "NE"
+    assert t.row(("OS", "")).cells[-1] == "<0.001"
+
+
+def test_show_se_adds_rows(ard, context):
+    from dataclasses import replace
+
+    t = survival_table(ard, replace(context, show_se=True))
+    se = one(ard, section="survival", variable="OS", variant="", group="Overall", statistic="km_se", time=12.0)
+    assert t.cell(("OS", "", "km_se", 12.0), t.columns[0]) == f"\u00b1 {round(se['value'] * 100, 1):.1f}"
+
+
+def test_follow_up_row(ard, context):
+    t = survival_table(ard, context)
+    fu = one(ard, section="followup", statistic="followup_median")
+    assert t.cell(("OS", "", "followup_median"), t.columns[0]) == format_estimate_ci(fu["value"], fu["lower"], fu["upper"])
+    assert any("reverse Kaplan-Meier" in n for n in t.footnotes)
+
+
+def test_censoring_variants_side_by_side(ard, context):
+    t = censoring_variants_table(ard, context)
+    assert t.columns == ("Primary analysis", "Censored at HSCT/CAR-T")
+    assert [r.key[0] for r in t.rows if r.is_heading] == ["EFS"]  # OS has one variant only
+    for j, variant in enumerate(["", "censor_hsct_cart"]):
+        ev = one(ard, section="survival", variable="EFS", variant=variant, group="Overall", statistic="events")
+        assert t.cell(("EFS", "events"), t.columns[j]) == f"{int(ev['n'])}/{int(ev['denominator'])}"
+
+
+def test_cox_table_side_by_side(ard, context):
+    t = cox_table(ard, context)
+    assert [h.text for h in t.spanning] == ["Univariable", "Multivariable"]
+    assert t.row(("ph_status", "negative")).cells == ("1 (reference)", "", "1 (reference)", "")
+    for j, table in enumerate(["cox_univariable", "cox_multivariable"]):
+        hr = one(ard, table=table, variable="ph_status", level="positive", statistic="hr")
+        p = one(ard, table=table, variable="ph_status", level="positive", statistic="cox_p")
+        assert t.row(("ph_status", "positive")).cells[2 * j] == format_hazard_ratio(hr["value"], hr["lower"], hr["upper"])
+        assert t.row(("ph_status", "positive")).cells[2 * j + 1] == format_p_value(p["value"])
+    assert t.row(("age_at_t0", "")).level == 0
+
+
+def test_competing_risks(ard, context):
+    t = competing_risks_table(ard, context, "disease_setting")
+    r = one(ard, table="competing_risks", group="newly_diagnosed", statistic="cif")
+    assert t.cell(("relapse", "cif", 12.0), t.columns[0]) == format_estimate_ci(r["value"], r["lower"], r["upper"], EstimateStyle(scale=100.0))
+    assert t.row(("relapse",)).cells[-1] == format_p_value(0.041)
+    assert t.columns[-1] == "Gray's test p"
+
+
+def test_safety_table_seed001(ard, context):
+    t = safety_table(ard, context)
+    assert t.columns == ("Any grade", "Grade 1-2", "Grade \u2265 3")
+    assert [r.key[0] for r in t.rows][:3] == ["any", "CRS", "ICANS"]
+    for term in ("any", "CRS", "ICANS", "infection"):
+        for j, stat in enumerate(["grade_any", "grade_1_2", "grade_3plus"]):
+            r = one(ard, table="safety", variable=term, statistic=stat)
+            assert t.cell((term,), t.columns[j]) == format_n_percent(r["value"], r["denominator"])
+    assert t.cell(("ICANS",), "Grade 1-2") == "0"
+
+
+def test_patterns_and_flows(ard, results, context):
+    t = descriptive_table(ard, "patterns", "Patterns", context)
+    r = one(ard, table="patterns", level="allo_hsct", statistic="n")
+    assert t.cell(("first_next_therapy", "allo_hsct", "n"), t.columns[0]) == format_n_percent(r["value"], r["denominator"])
+    f = flow_table(results.flows, context)
+    assert f.row(("<= 14 days",)).cells == tuple(str(int(n)) for n in [25, 10, 5, 0])
+
+
+def test_attrition_and_data_quality(results):
+    a = attrition_table(results.analysis_data.attrition)
+    att = results.analysis_data.attrition
+    assert a.row(("response_evaluable", "included")).cells == (str(int(att[att.analysis_set == "response_evaluable"].included.sum())),)
+    assert a.row(("response_evaluable", "in CR at first infusion")).cells == ("54",)
+    dq = data_quality_table(results.findings.to_dict("records"))
+    assert dq.rows[0].cells == ("infusions, row 14, end_date", "Segment ends after the data cut-off; kept")
+
+
+def test_empty_inputs_give_empty_tables(context):
+    from blinrwe.analysis.ard import empty_ard
+
+    assert safety_table(empty_ard(), context).is_empty
+    assert descriptive_table(empty_ard(), "table1", "T", context).is_empty
