@@ -1,0 +1,30 @@
+"""Subsequent-therapy paths (domain-spec 7) and the seed 003 grouping."""
+
+import pandas as pd
+
+from blinrwe.derive.study_tables import conform
+from blinrwe.derive.therapy_paths import derive_therapy_paths, parse_next_therapy
+
+D = pd.Timestamp
+
+
+def test_paths_first_next_therapy_and_seed003_rule():
+    patients = conform("patients", pd.DataFrame({"patient_id": ["a", "b", "c"], "disease_setting": "relapsed_refractory"}))
+    therapies = conform("therapies", pd.DataFrame({
+        "patient_id": ["a", "a", "b", "b", "b"], "sequence_number": [2, 1, 1, 2, 3],
+        "therapy_type": ["allo_hsct", "car_t", "chemotherapy", "inotuzumab", "chemotherapy"],
+        "start_date": [D("2023-05-01"), D("2023-03-01"), D("2023-02-01"), D("2023-04-01"), D("2023-06-01")],
+    }))
+    out = derive_therapy_paths(patients, therapies).set_index("patient_id")
+    assert out["therapy_path"].tolist() == ["car_t -> allo_hsct", "chemotherapy -> inotuzumab -> chemotherapy", "none"]
+    assert out.loc["a", "first_next_therapy"] == "car_t" and out.loc["a", "first_next_therapy_date"] == D("2023-03-01")
+    # seed 003: "a CAR-T -> allo-HSCT patient is counted as allo-HSCT"
+    assert out["further_treatment_group"].tolist() == ["allo_hsct", "chemotherapy", "none"]
+    assert out["allo_hsct_after"].tolist() == [True, False, False]
+    assert out.loc["a", "car_t_date"] == D("2023-03-01") and out["n_subsequent_therapies"].tolist() == [2, 3, 0]
+
+
+def test_parse_summary_next_therapy_text():
+    text = pd.Series(["CART+allo-HSCT", "Blina", "No", None, "Chemotherapy->allo-HSCT", "DLI", "radiotherapy"])
+    assert parse_next_therapy(text).tolist() == ["car_t -> allo_hsct", "blinatumomab", "none", "none",
+                                                 "chemotherapy -> allo_hsct", "dli", "other"]
