@@ -62,7 +62,7 @@ def _window_rows(sub: pd.DataFrame, window: str, col: str, level: float, keys: d
             continue  # summary form has no CRh category
         rows.append(_proportion_rows(int(best.eq(cat).sum()), n, level, variable=cat, level=window, **keys))
     for comp in COMPOSITES:
-        column = f"{comp}_{window}"
+        column = f"{comp}_{window}" if f"{comp}_{window}" in sub.columns else comp
         k = int(_flag(sub[column]).sum()) if column in sub.columns else int(best.isin(_COMPOSITE_MEMBERS[comp]).sum())
         rows.append(_proportion_rows(k, n, level, variable=comp, level=window, **keys))
     evaluable = int(best.notna().sum())
@@ -76,10 +76,10 @@ def _window_rows(sub: pd.DataFrame, window: str, col: str, level: float, keys: d
             dcol = f"mrd_denominator_{denom}"
             if denom == "all_treated":
                 mask = np.ones(n, dtype=bool) if dcol not in sub.columns else _flag(sub[dcol])
-            elif dcol in sub.columns:
+            elif dcol in sub.columns and _flag(sub[dcol]).any():
                 mask = _flag(sub[dcol])
             else:
-                continue
+                continue  # denominator not derived or empty (e.g. no MRD at start recorded)
             rows.append(_proportion_rows(int((mrd & mask).sum()), int(mask.sum()), level, variable="mrd_negative",
                                          level=f"{window}|{denom}", **keys))
     return rows

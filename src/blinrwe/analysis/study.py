@@ -94,7 +94,7 @@ def analyse_study(analysis_data, settings: AnalysisSettings | None = None, *, fo
     ids = _patients_in_set(analysis_data, s.analysis_set)
     adsl = adsl_all[adsl_all["patient_id"].isin(set(ids))].reset_index(drop=True)
     parts = [ard_frame(_attrition_rows(getattr(analysis_data, "attrition", None)))]
-    unavailable = []
+    unavailable = [("derive", name, reason) for name, reason in getattr(analysis_data, "unavailable", {}).items()]
 
     table1_vars = s.table1_variables or tuple(v for v in TABLE1_VARIABLES if v in adsl.columns)
     absent = [v for v in table1_vars if v not in adsl.columns]

@@ -1,31 +1,161 @@
-"""The ``blinrwe`` command line. Calls the pipeline only; user errors print without a traceback."""
+"""The ``blinrwe`` command line. Calls the pipeline only; user errors print without a traceback.
+
+Commands::
+
+    blinrwe demo                          run the bundled example study (synthetic cohort)
+    blinrwe run study.toml [--out DIR]    run a study specification into one output folder
+    blinrwe template study.xlsx [--form summary]   write a workbook to fill in
+    blinrwe validate study.xlsx [--cutoff YYYY-MM-DD]   print every finding; exit 3 on errors
+    blinrwe spec study.toml               write a study specification with every default, to edit
+
+Exit codes: 0 success; 2 usage or user error; 3 input data errors; 4 study
+specification errors.
+"""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
+from pathlib import Path
 
 from blinrwe import __version__
-from blinrwe.errors import UserError
+from blinrwe.errors import InputDataError, SpecificationError, UserError
+
+DEMO_OUTPUT = Path("blinrwe-output") / "example"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="blinrwe", description=__doc__)
+    parser = argparse.ArgumentParser(prog="blinrwe", description=__doc__.split("\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"blinrwe {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("demo", help="run the bundled example study and print where the report is")
+    parser.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="run the bundled example study (synthetic cohort) and print where the report is")
+    demo.add_argument("--out", type=Path, default=DEMO_OUTPUT, help=f"output folder (default {DEMO_OUTPUT})")
+    demo.add_argument("--n", type=int, default=None, help="number of synthetic patients (default from the example)")
+
+    run = sub.add_parser("run", help="run a study specification (TOML) into one output folder")
+    run.add_argument("spec", type=Path, help="study specification, e.g. study.toml")
+    run.add_argument("--out", type=Path, default=None, help="output folder (default: report.output of the spec)")
+
+    template = sub.add_parser("template", help="write an empty study workbook to fill in")
+    template.add_argument("path", type=Path, help="workbook to write, e.g. study.xlsx")
+    template.add_argument("--form", choices=("study", "summary"), default="study",
+                          help="study: dated tables (all analyses); summary: one row per patient, no dates")
+
+    validate = sub.add_parser("validate", help="check a study workbook or CSV folder and print every finding")
+    validate.add_argument("path", type=Path, help="study.xlsx or a folder of CSV files")
+    validate.add_argument("--cutoff", type=_date, default=None, help="data cut-off date, YYYY-MM-DD")
+
+    spec = sub.add_parser("spec", help="write a study specification with every key and its default, to edit")
+    spec.add_argument("path", type=Path, help="file to write, e.g. study.toml")
+    spec.add_argument("--data", default="study.xlsx", help="data path to put in the specification")
     return parser
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; use YYYY-MM-DD, e.g. 2024-04-30") from None
+
+
+def _progress(args):
+    from .pipeline import Progress
+
+    return Progress(enabled=not args.quiet)
+
+
+def _report_location(out: Path) -> str:
+    html = out / "report.html"
+    target = html if html.exists() else out
+    return str(target.resolve())
+
+
+def cmd_demo(args) -> int:
+    from dataclasses import replace
+
+    from .pipeline import bundled_spec, load_spec, run_study
+
+    spec = load_spec(bundled_spec("example_study"))
+    if args.n is not None:
+        if args.n < 10:
+            raise UserError(f"--n {args.n}: give at least 10 synthetic patients.")
+        spec = replace(spec, data=replace(spec.data, n=args.n))
+    out = run_study(spec, args.out, progress=_progress(args))
+    print("Example study (SYNTHETIC cohort, not real patients) written to:")
+    print(f"  {_report_location(out)}")
+    return 0
+
+
+def cmd_run(args) -> int:
+    from .pipeline import load_spec, run_study
+
+    spec = load_spec(args.spec)
+    out = run_study(spec, args.out, progress=_progress(args))
+    print(f"Report written to: {_report_location(out)}")
+    return 0
+
+
+def cmd_template(args) -> int:
+    from blinrwe.intake import write_template
+
+    if args.path.suffix.lower() != ".xlsx":
+        raise UserError(f"{args.path}: the template is an Excel workbook; give a name ending in .xlsx.")
+    if args.path.exists():
+        raise UserError(f"{args.path} already exists; give a new file name (blinrwe never overwrites your data).")
+    path = write_template(args.path, form=args.form)
+    print(f"Template written to: {Path(path or args.path).resolve()}")
+    return 0
+
+
+def cmd_validate(args) -> int:
+    from blinrwe.intake import read_study
+    from blinrwe.validate import validate_study
+
+    if not args.path.exists():
+        raise UserError(f"{args.path} not found; give a study .xlsx workbook or a folder of CSV files.")
+    raw = read_study(args.path)
+    _, report = validate_study(raw, data_cutoff=args.cutoff)
+    print(report.to_text())
+    return InputDataError.exit_code if report.has_errors else 0
+
+
+def cmd_spec(args) -> int:
+    from .spec import StudySpec, write_spec
+
+    if args.path.exists():
+        raise UserError(f"{args.path} already exists; give a new file name.")
+    from dataclasses import replace
+
+    spec = StudySpec()
+    spec = replace(spec, data=replace(spec.data, path=args.data))
+    write_spec(spec, args.path)
+    print(f"Study specification written to: {args.path.resolve()}")
+    return 0
+
+
+COMMANDS = {"demo": cmd_demo, "run": cmd_run, "template": cmd_template, "validate": cmd_validate, "spec": cmd_spec}
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        if args.command == "demo":
-            print("blinrwe demo: not yet wired")
-        return 0
+        return COMMANDS[args.command](args)
+    except InputDataError as err:
+        print(f"blinrwe: error: {err}", file=sys.stderr)
+        return err.exit_code
+    except SpecificationError as err:
+        print(f"blinrwe: error in the study specification: {err}", file=sys.stderr)
+        return err.exit_code
     except UserError as err:
         print(f"blinrwe: error: {err}", file=sys.stderr)
         return err.exit_code
+    except KeyboardInterrupt:
+        print("blinrwe: interrupted; no output folder was written.", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":
