@@ -1,0 +1,31 @@
+from dataclasses import replace
+
+from blinrwe.report.document import build_document
+
+
+def test_sections_in_article_order(results, context):
+    doc = build_document(results, context)
+    assert [s.heading for s in doc.sections] == [
+        "Patient flow", "Baseline characteristics", "Blinatumomab exposure", "Response", "Time-to-event outcomes",
+        "Competing risks", "Regression", "Safety", "Treatment patterns", "Methods", "Appendix: data quality"]
+    assert doc.table_number(doc.tables[1]) == 2
+    assert [f.name for f in doc.figures][-2:] == ["figure_sankey", "figure_swimmer"]
+    assert doc.notice == ""
+
+
+def test_synthetic_notice_and_unavailable(results, context):
+    import pandas as pd
+
+    synthetic = replace(results, synthetic=True,
+                        unavailable=pd.DataFrame({"section": ["survival"], "analysis": ["overall_survival"], "reason": ["summary form has no dates"]}))
+    doc = build_document(synthetic, context)
+    assert "synthetic" in doc.notice
+    appendix = doc.sections[-1]
+    assert any("summary form has no dates" in p for p in appendix.paragraphs)
+
+
+def test_minimal_results_render_methods_only(context):
+    from blinrwe.analysis.results import StudyResults
+
+    doc = build_document(StudyResults(), context)
+    assert [s.heading for s in doc.sections] == ["Methods"]

@@ -1,0 +1,23 @@
+from dataclasses import replace
+
+from blinrwe.report.methods_text import ard_methods, methods_paragraphs, methods_text
+
+
+def test_methods_use_records_and_ard(results, context):
+    text = methods_text(results, context)
+    for record in results.methods["text"]:
+        assert record in text
+    for method in ("Clopper-Pearson exact 95% CI", "log-rank test (Mantel-Cox)", "Gray's test", "reverse Kaplan-Meier"):
+        assert method in text
+    assert "sample statistic" not in text
+
+
+def test_conventions_follow_context(results, context):
+    text = dict(methods_paragraphs(results, replace(context, rounding="truncate", time_unit="days")))["Reporting conventions"]
+    assert "truncated" in text and "Times are in days" in text and "NR denotes a median not reached" in text
+
+
+def test_ard_methods_by_section(ard):
+    sections = dict(ard_methods(ard))
+    assert "Wilcoxon" in sections["baseline"]
+    assert list(sections)[0] == "baseline"

@@ -1,0 +1,28 @@
+from pathlib import Path
+
+import pytest
+
+from blinrwe.errors import SpecificationError
+from blinrwe.report import render_report
+
+
+def test_every_format_written(rendered):
+    files = rendered.files
+    for key in ("html", "docx", "xlsx"):
+        assert Path(files[key]).stat().st_size > 0
+    n = len(rendered.document.figures)
+    assert n >= 5
+    for fmt, magic in (("png", b"\x89PNG"), ("pdf", b"%PDF"), ("svg", b"<?xml")):
+        assert len(files[fmt]) == n
+        assert all(Path(p).read_bytes()[:4] == magic[:4] for p in files[fmt])
+
+
+def test_subset_of_formats(results, context, tmp_path):
+    out = render_report(results, context, tmp_path, formats=("xlsx",))
+    assert set(out.files) == {"xlsx"}
+    assert not (tmp_path / "figures").exists()
+
+
+def test_unknown_format(results, context, tmp_path):
+    with pytest.raises(SpecificationError, match="'pptx'"):
+        render_report(results, context, tmp_path, formats=("pptx",))
