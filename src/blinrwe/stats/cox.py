@@ -283,78 +283,111 @@ def _strata_codes(frame: pd.DataFrame, strata: list[str]) -> np.ndarray:
 class _PartialLikelihood:
     """Log partial likelihood, score and information of sorted, centred data.
 
-    Rows are sorted by (stratum, time). A "tie group" is the set of rows sharing
-    a stratum and a time. Risk-set sums at a tie group are the reverse cumulative
-    sums, within the stratum, of the per-group sums. Efron's approximation
-    replaces the d deaths' share of the risk set by fractions k/d (k = 0..d-1)
-    (Breslow: k/d = 0), one term per death.
+    Rows are sorted by (stratum, time, status). A "tie group" is the set of rows
+    sharing a stratum and a time. Risk-set sums of (1, x, x x') weighted by
+    exp(eta) are the reverse cumulative sums, within the stratum, of the per-group
+    sums; the deaths' own sums come from the same pass (rows of a group are
+    ordered censored first, deaths last). Efron's approximation gives a group with
+    d deaths the d denominators ``S0 - (k/d) D0`` (k = 0..d-1; Breslow: k/d = 0);
+    only scalar sums over k are formed per death, everything p-dimensional is
+    per tie group.
     """
 
     def __init__(self, time, status, x, strata, efron: bool):
         n, p = x.shape
-        self.x = x
         self.p = p
-        new_group = np.ones(n, dtype=bool)
-        if n > 1:
-            new_group[1:] = (time[1:] != time[:-1]) | (strata[1:] != strata[:-1])
-        self.gid = np.cumsum(new_group) - 1
-        self.n_groups = int(self.gid[-1]) + 1 if n else 0
-        gstrata = strata[new_group]
+        self.tri = np.triu_indices(p)
+        m = 1 + p + self.tri[0].size
+        z = np.empty((n, m))
+        z[:, 0] = 1.0
+        z[:, 1:1 + p] = x
+        for k, (i, j) in enumerate(zip(*self.tri)):
+            z[:, 1 + p + k] = x[:, i] * x[:, j]
+        self.z = z
+        self._w = np.empty_like(z)  # reused each iteration (no 8 n m-byte allocation per step)
+        self.x = x
+        change_group = np.ones(n, dtype=bool)
+        change_group[1:] = (time[1:] != time[:-1]) | (strata[1:] != strata[:-1])
+        change_seg = change_group.copy()
+        change_seg[1:] |= status[1:] != status[:-1]
+        self.seg_starts = np.flatnonzero(change_seg)
+        gid = np.cumsum(change_group) - 1
+        self.n_groups = int(gid[-1]) + 1
+        self.seg_gid = gid[self.seg_starts]
+        self.seg_dead = status[self.seg_starts] == 1
+        seg_new_group = np.ones(self.seg_starts.size, dtype=bool)
+        seg_new_group[1:] = self.seg_gid[1:] != self.seg_gid[:-1]
+        self.group_seg_starts = np.flatnonzero(seg_new_group)
+        gstrata = strata[change_group]
         bounds = np.flatnonzero(np.diff(gstrata)) + 1
         self.stratum_slices = list(zip(np.concatenate(([0], bounds)), np.concatenate((bounds, [self.n_groups]))))
         self.dead = np.flatnonzero(status == 1)
-        dgid = self.gid[self.dead]
-        # position of each death within its tie group, and the group's number of deaths
-        first = np.concatenate(([True], dgid[1:] != dgid[:-1])) if dgid.size else np.zeros(0, bool)
-        starts = np.flatnonzero(first)
-        counts = np.diff(np.concatenate((starts, [dgid.size])))
-        rank = np.arange(dgid.size) - np.repeat(starts, counts)
-        self.death_group = dgid
-        self.frac = rank / np.repeat(counts, counts) if efron else np.zeros(dgid.size)
+        dcount = np.bincount(gid[self.dead], minlength=self.n_groups)
+        self.death_groups = np.flatnonzero(dcount > 0)  # tie groups with deaths
+        d = dcount[self.death_groups]
+        self.owner = np.repeat(np.arange(d.size), d)  # death term -> index in death_groups
+        rank = np.arange(self.owner.size) - np.repeat(np.cumsum(d) - d, d)
+        self.frac = rank / np.repeat(d, d) if efron else np.zeros(self.owner.size)
+        self.n_dead = self.dead.size
         self.xd = x[self.dead]
         self.sum_xd = self.xd.sum(axis=0)
-        self.tri = np.triu_indices(p)
+        self.xd_by_group = np.column_stack(
+            [np.bincount(gid[self.dead], weights=self.xd[:, j], minlength=self.n_groups)[self.death_groups]
+             for j in range(p)]
+        ) if p else np.zeros((self.death_groups.size, 0))
+        self.group_time_index = np.flatnonzero(change_group)[self.death_groups]  # a row of each death group
 
-    def _group_sums(self, weights_by_col, idx=None):
-        gid = self.gid if idx is None else self.gid[idx]
-        return np.column_stack([np.bincount(gid, weights=w, minlength=self.n_groups) for w in weights_by_col])
+    def unpack(self, packed: np.ndarray) -> np.ndarray:
+        """Symmetric p x p matrices from packed upper triangles (last axis)."""
+        out = np.zeros(packed.shape[:-1] + (self.p, self.p))
+        out[..., self.tri[0], self.tri[1]] = packed
+        out[..., self.tri[1], self.tri[0]] = packed
+        return out
 
-    def death_terms(self, beta: np.ndarray):
-        """Per death (one Efron term each): eta (all rows), denominator, mean and packed E[x x']."""
-        x, p = self.x, self.p
-        eta = x @ beta if p else np.zeros(x.shape[0])
-        shift = float(np.max(eta)) if eta.size else 0.0  # the likelihood is invariant to a common shift
-        eta = eta - shift
-        r = np.exp(eta)
-        rx = r[:, None] * x
-        cols = [r] + [rx[:, j] for j in range(p)] + [rx[:, i] * x[:, j] for i, j in zip(*self.tri)]
-        gsum = self._group_sums(cols)
-        # risk set at each tie group: sum over this and later groups of the stratum
+    def group_terms(self, beta: np.ndarray):
+        """Per tie group with deaths: sum of log denominators, Efron-weighted mean sum, information."""
+        p = self.p
+        eta = self.x @ beta if p else np.zeros(self.x.shape[0])
+        shift = float(np.max(eta))  # the likelihood is invariant to a common shift of eta
+        w = np.multiply(self.z, np.exp(eta - shift)[:, None], out=self._w)
+        seg = np.add.reduceat(w, self.seg_starts, axis=0)
+        gsum = np.add.reduceat(seg, self.group_seg_starts, axis=0)
+        dsum = np.zeros_like(gsum)
+        np.add.at(dsum, self.seg_gid[self.seg_dead], seg[self.seg_dead])
         risk = np.empty_like(gsum)
         for a, b in self.stratum_slices:
             risk[a:b] = np.cumsum(gsum[a:b][::-1], axis=0)[::-1]
-        d = self.dead
-        dsum = np.column_stack(
-            [np.bincount(self.death_group, weights=c[d], minlength=self.n_groups) for c in cols]
-        )
-        terms = risk[self.death_group] - self.frac[:, None] * dsum[self.death_group]
-        denom = terms[:, 0]
-        mean = terms[:, 1:1 + p] / denom[:, None]
-        second = terms[:, 1 + p:] / denom[:, None]
-        return eta, denom, mean, second
+        risk = risk[self.death_groups]
+        dsum = dsum[self.death_groups]
+        den = risk[self.owner, 0] - self.frac * dsum[self.owner, 0]
+        inv = 1.0 / den
+        f = self.frac
+        k = self.death_groups.size
 
-    def unpack(self, packed: np.ndarray) -> np.ndarray:
-        """Symmetric p x p matrix from its packed upper triangle."""
-        out = np.zeros((self.p, self.p))
-        out[self.tri] = packed
-        return out + np.triu(out, 1).T
+        def by_group(values):
+            return np.bincount(self.owner, weights=values, minlength=k)
+
+        log_den = by_group(np.log(den))
+        a1, b1 = by_group(inv), by_group(f * inv)
+        inv2 = inv * inv
+        a2, b2, c2 = by_group(inv2), by_group(f * inv2), by_group(f * f * inv2)
+        s1, d1 = risk[:, 1:1 + p], dsum[:, 1:1 + p]
+        s2, d2 = risk[:, 1 + p:], dsum[:, 1 + p:]
+        mean_sum = s1 * a1[:, None] - d1 * b1[:, None]  # sum over the group's deaths of the risk-set means
+        second = s2 * a1[:, None] - d2 * b1[:, None]
+        cross = s1[:, :, None] * d1[:, None, :]
+        outer = (a2[:, None, None] * (s1[:, :, None] * s1[:, None, :])
+                 - b2[:, None, None] * (cross + cross.transpose(0, 2, 1))
+                 + c2[:, None, None] * (d1[:, :, None] * d1[:, None, :]))
+        info = self.unpack(second) - outer
+        eta_dead_sum = float(self.sum_xd @ beta) - self.n_dead * shift if p else 0.0
+        return eta_dead_sum, log_den, mean_sum, info
 
     def __call__(self, beta: np.ndarray):
-        eta, denom, mean, second = self.death_terms(beta)
-        loglik = float(np.sum(eta[self.dead]) - np.sum(np.log(denom)))
-        score = self.sum_xd - mean.sum(axis=0)
-        info = self.unpack(second.sum(axis=0)) - mean.T @ mean
-        return loglik, score, info
+        eta_dead_sum, log_den, mean_sum, info = self.group_terms(beta)
+        loglik = eta_dead_sum - float(np.sum(log_den))
+        score = self.sum_xd - mean_sum.sum(axis=0)
+        return loglik, score, info.sum(axis=0)
 
 
 def _newton_raphson(pl: _PartialLikelihood, p: int, iter_max: int, eps: float):
@@ -458,9 +491,8 @@ def cox_ph(
     x, names, terms = _design_matrix(frame, covariates)
     scodes = _strata_codes(frame, strata_cols)
 
-    t = _timefix(t)
-    order = np.lexsort((t, scodes))
-    t, status, x, scodes = t[order], status[order], x[order], scodes[order]
+    order = np.lexsort((status, t, scodes))
+    t, status, x, scodes = _timefix(t[order]), status[order], x[order], scodes[order]
     means = x.mean(axis=0)
     xc = x - means  # centring: same estimates, less round-off (as coxfit6)
 

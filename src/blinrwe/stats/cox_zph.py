@@ -79,18 +79,16 @@ def cox_zph(fit: CoxResult, transform: str = "km") -> CoxZphResult:
     p = x.shape[1]
     status = design.status
     pl = _PartialLikelihood(design.time, status, x - x.mean(axis=0), design.strata, efron=(fit.ties == "efron"))
-    _, _, mean, second = pl.death_terms(fit.coef)
+    _, _, mean_sum, m_g = pl.group_terms(fit.coef)
     g_all = _time_function(design.time, status, key)
     g_all = g_all - g_all[status == 1].mean()
-    g = g_all[pl.dead]
+    g = g_all[pl.group_time_index]  # one time weight per tie group with deaths
 
     # score for the x*g(t) terms and the 2p x 2p information, all at the fitted beta
-    resid = pl.xd - mean  # Schoenfeld residuals (unscaled), one per death
-    u2 = (g[:, None] * resid).sum(axis=0)
-    m_k = np.stack([pl.unpack(row) for row in second]) - mean[:, :, None] * mean[:, None, :]
-    i11 = m_k.sum(axis=0)
-    i12 = np.einsum("k,kij->ij", g, m_k)
-    i22 = np.einsum("k,kij->ij", g * g, m_k)
+    u2 = (g[:, None] * (pl.xd_by_group - mean_sum)).sum(axis=0)
+    i11 = m_g.sum(axis=0)
+    i12 = np.einsum("k,kij->ij", g, m_g)
+    i22 = np.einsum("k,kij->ij", g * g, m_g)
     imat = np.block([[i11, i12], [i12.T, i22]])
 
     names = list(fit.table["term"])
