@@ -203,7 +203,7 @@ def derive_time_to_event(patient_dates: pd.DataFrame, endpoint: Endpoint, settin
     sources = (*endpoint.sources, *VARIANT_SOURCES[variant])
     cutoff = pd.Timestamp(s.data_cutoff) if s.data_cutoff is not None else None
     patients = pd.Series(patient_dates["patient_id"].unique() if patient_ids is None else pd.unique(
-        pd.Series(patient_ids)), dtype=object)
+        pd.Series(patient_ids)))
 
     # origin: first available kind in declared order
     order = pd.DataFrame({"kind": list(endpoint.origin), "priority": range(len(endpoint.origin))})
@@ -266,12 +266,19 @@ def derive_endpoints(patient_dates: pd.DataFrame, settings: DeriveSettings,
     ``excluded`` has ``endpoint, variant, patient_id, reason``.
     """
     defs = endpoint_definitions(settings)
+    # integer patient codes make the repeated merges and sorts several times faster on large cohorts
+    ids = pd.Index(pd.unique(pd.concat([patient_dates["patient_id"], pd.Series(
+        [] if patient_ids is None else list(patient_ids), dtype=object)], ignore_index=True)))
+    coded = patient_dates.assign(patient_id=ids.get_indexer(patient_dates["patient_id"]))
+    coded_ids = None if patient_ids is None else ids.get_indexer(pd.Series(patient_ids))
     rows, excl = [], []
     for name in settings.endpoints:
         for variant in settings.censoring_variants:
-            tte, ex = derive_time_to_event(patient_dates, defs[name], settings, variant, patient_ids)
+            tte, ex = derive_time_to_event(coded, defs[name], settings, variant, coded_ids)
             rows.append(tte)
             excl.append(ex.assign(endpoint=name, variant=variant))
     tte = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=TTE_COLUMNS)
     ex = pd.concat(excl, ignore_index=True) if excl else pd.DataFrame(columns=["endpoint", "variant", "patient_id", "reason"])
+    tte["patient_id"] = ids.take(tte["patient_id"].astype(int).to_numpy()).to_numpy() if len(tte) else tte["patient_id"]
+    ex["patient_id"] = ids.take(ex["patient_id"].astype(int).to_numpy()).to_numpy() if len(ex) else ex["patient_id"]
     return tte, ex[["endpoint", "variant", "patient_id", "reason"]]
