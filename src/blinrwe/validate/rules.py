@@ -369,10 +369,12 @@ def _doses(ctx: RuleContext, inf: pd.DataFrame) -> list[Finding]:
     light = f["weight"] < WEIGHT_THRESHOLD_KG
     out = []
     over_day = f[(daily > MAX_FIXED_DOSE_UG_DAY + 1e-9)]
-    out += emit(ctx, "DOSE_ABOVE_LABEL", "infusions", over_day, "daily_dose_ug" if f["daily_dose_ug"].notna().any() else "dose_value",
-                "daily dose " + daily[over_day.index].round(2).astype(str) + " ug/day is above the label maximum of 28 ug/day",
-                "check dose_value, dose_unit and daily_dose_ug (label: 9 then 28 ug/day; < 45 kg 5 then 15 ug/m2/day, max 28 ug/day)",
-                daily[over_day.index])
+    for column, rows in (("daily_dose_ug", over_day[over_day["daily_dose_ug"].notna()]),
+                         ("dose_value", over_day[over_day["daily_dose_ug"].isna()])):
+        out += emit(ctx, "DOSE_ABOVE_LABEL", "infusions", rows, column,
+                    "daily dose " + daily[rows.index].round(2).astype(str) + " ug/day is above the label maximum of 28 ug/day",
+                    "check dose_value, dose_unit and daily_dose_ug (label: 9 then 28 ug/day; < 45 kg 5 then 15 ug/m2/day, "
+                    "max 28 ug/day)", column)
     over_m2 = f[per_m2 & light & (f["dose_value"] > MAX_BSA_DOSE_UG_M2_DAY + 1e-9)]
     out += emit(ctx, "DOSE_ABOVE_LABEL", "infusions", over_m2, "dose_value",
                 "dose_value above the label maximum of 15 ug/m2/day for a patient under 45 kg",
