@@ -159,3 +159,13 @@ def test_seed003_summary_form_reproduces_the_published_counts():
     assert a["relapse_number"].astype(float).fillna(-1).tolist()[:3] == [0, 2, 0]
     att = data.attrition
     assert att.loc[att["analysis_set"] == "MRD response: responders", "included"].sum() == 25
+
+
+def test_data_cutoff_of_the_study_is_used_unless_set():
+    import datetime as dt
+    from types import SimpleNamespace
+
+    study = SimpleNamespace(tables=cohort(), form="study", data_cutoff=dt.date(2023, 2, 1))
+    data = derive_analysis_data(study, DeriveSettings())
+    assert data.settings.data_cutoff == dt.date(2023, 2, 1)
+    assert row(data, "n", "OS")[["end_date", "event", "source"]].tolist() == [D("2023-02-01"), 0, "data_cutoff"]

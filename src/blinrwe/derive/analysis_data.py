@@ -60,6 +60,10 @@ class AnalysisData:
 def derive_analysis_data(study, settings: DeriveSettings | None = None) -> AnalysisData:
     """Derive every analysis dataset from ``study`` (StudyData or mapping of table -> DataFrame)."""
     settings = settings or DeriveSettings()
+    # StudyData may carry the study's data cut-off; an explicit setting wins
+    study_cutoff = getattr(study, "data_cutoff", None)
+    if settings.data_cutoff is None and study_cutoff is not None:
+        settings = settings.with_changes(data_cutoff=study_cutoff)
     if study_form(study) == "summary":
         return derive_summary_analysis_data(study, settings)
     t = study_tables(study)
