@@ -204,22 +204,28 @@ def _tabulate(t: np.ndarray, codes: np.ndarray, gidx: np.ndarray, n_groups: int,
     if whole and span * width <= max(8 * n, 1 << 22):
         # Whole-number times (days): one counting pass over the time range, no sort.
         values = None
-        if t.dtype.kind == "i":
-            key = t.astype(np.int64, copy=True) if t.dtype != np.int64 else t.copy()
-        else:
-            key = t.astype(np.int64)
-        if tmin:
-            key -= int(tmin)
-        if width > 1:
-            key *= width
+        base = t if t.dtype.kind == "i" else t.astype(np.int64)
+        offset = int(tmin)
     else:
-        values, idx = np.unique(t, return_inverse=True)
+        values, base = np.unique(t, return_inverse=True)
+        base = base.reshape(-1)
         span = values.shape[0]
-        key = idx.reshape(-1).astype(np.int64, copy=False) * width
+        offset = 0
+    # key = ((time index) * groups + group) * codes + code, built in place in one array.
     if n_groups > 1:
-        key += gidx * n_codes
-    if n_codes > 1:
-        key += codes
+        key = np.multiply(base, n_groups, dtype=np.int64)
+        if offset:
+            key -= offset * n_groups
+        key += gidx
+        if n_codes > 1:
+            key *= n_codes
+            key += codes
+    else:
+        key = np.multiply(base, n_codes, dtype=np.int64)
+        if offset:
+            key -= offset * n_codes
+        if n_codes > 1:
+            key += codes
     counts = np.bincount(key, weights=weights, minlength=span * width)
     if weights is not None:
         counts = np.rint(counts)
@@ -237,42 +243,69 @@ def _at_risk(total: np.ndarray) -> np.ndarray:
     return np.cumsum(total[::-1], axis=0)[::-1]
 
 
-def _factorize_groups(group, n: int, name: str):
+def _group_codes(group, n: int, name: str):
+    """Return (codes, labels, sparse). With ``sparse`` True the labels are 0..max of small
+    non-negative integer groups, some possibly absent (drop empty groups after counting);
+    the codes are then the caller's array itself (no copy, no hashing)."""
     if isinstance(group, pd.Series):
         group = group.to_numpy() if not isinstance(group.dtype, pd.CategoricalDtype) else group.array
     if isinstance(group, pd.Categorical):
         codes = np.asarray(group.codes, dtype=np.int64)
         labels = tuple(group.categories)
+        sparse = False
     else:
         arr = np.asarray(group)
         if arr.ndim != 1:
             raise StatisticalInputError(f"{name} must be one-dimensional; got shape {arr.shape}.")
         lo = int(arr.min()) if arr.dtype.kind in "iub" and arr.size else -1
-        if lo >= 0 and int(arr.max()) < (1 << 16):
-            # Small non-negative integer labels: a lookup table instead of a hash/sort.
-            as_int = arr.astype(np.intp, copy=False)
-            present = np.flatnonzero(np.bincount(as_int))
-            if present.size == present[-1] + 1:
-                codes = as_int.astype(np.int64, copy=False)
-            else:
-                lookup = np.zeros(int(present[-1]) + 1, dtype=np.int64)
-                lookup[present] = np.arange(present.size)
-                codes = lookup[as_int]
-            labels = tuple(present.astype(arr.dtype).tolist())
+        hi = int(arr.max()) if lo >= 0 else -1
+        if lo >= 0 and hi < 256:
+            codes = arr.view(np.uint8) if arr.dtype.kind == "b" else arr
+            labels = tuple(np.arange(hi + 1).astype(arr.dtype).tolist())
+            sparse = True
         else:
             codes, uniques = pd.factorize(arr, sort=True, use_na_sentinel=True)
             codes = codes.astype(np.int64)
             labels = tuple(uniques.tolist() if hasattr(uniques, "tolist") else uniques)
+            sparse = False
     if codes.shape[0] != n:
         raise StatisticalInputError(
             f"{name} has {codes.shape[0]} values but time has {n}; give one {name} label per time."
         )
-    if codes.size and codes.min() < 0:
+    if not sparse and codes.size and codes.min() < 0:
         i = int(np.flatnonzero(codes < 0)[0])
         raise StatisticalInputError(
             f"{name} is missing at position {i}; give every subject a {name} or drop the row."
         )
+    return codes, labels, sparse
+
+
+def _factorize_groups(group, n: int, name: str):
+    """Return (codes 0..k-1, labels) with only the labels present (or all categories)."""
+    codes, labels, sparse = _group_codes(group, n, name)
+    if sparse:
+        present = np.flatnonzero(np.bincount(codes, minlength=len(labels)))
+        lookup = np.zeros(len(labels), dtype=np.int64)
+        lookup[present] = np.arange(present.size)
+        codes = lookup[codes]
+        labels = tuple(labels[i] for i in present)
     return codes, labels
+
+
+def _drop_empty_groups(counts: "GroupedEventCounts", keep: np.ndarray | None = None) -> "GroupedEventCounts":
+    if keep is None:
+        keep = counts.n > 0
+    if keep.all():
+        return counts
+    return GroupedEventCounts(
+        time=counts.time,
+        groups=tuple(g for g, k in zip(counts.groups, keep) if k),
+        n_risk=counts.n_risk[:, keep],
+        n_event=counts.n_event[:, keep],
+        n_censor=counts.n_censor[:, keep],
+        n_event_by_cause=counts.n_event_by_cause[:, keep, :],
+        causes=counts.causes,
+    )
 
 
 def _prepare(time, event, weights, causes):
@@ -318,8 +351,9 @@ def event_counts(time, event, *, weights=None, causes: Sequence[int] = (1,)) -> 
 def grouped_event_counts(time, event, group, *, weights=None, causes: Sequence[int] = (1,)) -> GroupedEventCounts:
     """Tabulate follow-up by group on the pooled distinct times (see :func:`event_counts`)."""
     t, codes, w, causes = _prepare(time, event, weights, causes)
-    gidx, labels = _factorize_groups(group, t.shape[0], "group")
-    return _grouped_from_codes(t, codes, gidx, labels, w, causes)
+    gidx, labels, sparse = _group_codes(group, t.shape[0], "group")
+    counts = _grouped_from_codes(t, codes, gidx, labels, w, causes)
+    return _drop_empty_groups(counts) if sparse else counts
 
 
 def _grouped_from_codes(t, codes, gidx, labels, w, causes) -> GroupedEventCounts:

@@ -28,7 +28,7 @@ from scipy.stats import chi2
 from blinrwe.errors import StatisticalInputError
 
 from ._inputs import as_event_codes, as_times
-from .counts import GroupedEventCounts, _factorize_groups, _grouped_from_codes
+from .counts import GroupedEventCounts, _drop_empty_groups, _factorize_groups, _group_codes, _grouped_from_codes
 
 __all__ = ["LogRankTest", "LogRankTrend", "logrank", "logrank_from_counts", "logrank_trend"]
 
@@ -133,24 +133,33 @@ def _stratum_counts(time, event, group, strata):
     """Validate once, tabulate once (strata x groups as one index), split by stratum."""
     t = as_times(time, "time")
     e = as_event_codes(event, t.shape[0], (1,), "event")
-    gcodes, labels = _factorize_groups(group, t.shape[0], "group")
+    gcodes, labels, sparse = _group_codes(group, t.shape[0], "group")
+    k = len(labels)
+    if strata is None:
+        parts = [_grouped_from_codes(t, e, gcodes, tuple(range(k)), None, (1,))]
+    else:
+        scodes, slabels = _factorize_groups(strata, t.shape[0], "strata")
+        both = _grouped_from_codes(t, e, scodes * k + gcodes, tuple(range(len(slabels) * k)), None, (1,))
+        parts = []
+        for s in range(len(slabels)):
+            cols = slice(s * k, (s + 1) * k)
+            parts.append(GroupedEventCounts(
+                time=both.time, groups=tuple(range(k)), n_risk=both.n_risk[:, cols],
+                n_event=both.n_event[:, cols], n_censor=both.n_censor[:, cols],
+                n_event_by_cause=both.n_event_by_cause[:, cols, :], causes=(1,),
+            ))
+    if sparse:  # small integer labels: drop the values that no subject has
+        keep = sum(p.n for p in parts) > 0
+        parts = [_drop_empty_groups(p, keep) for p in parts]
+        labels = tuple(lab for lab, k_ in zip(labels, keep) if k_)
+        parts = [GroupedEventCounts(time=p.time, groups=tuple(range(len(labels))), n_risk=p.n_risk,
+                                    n_event=p.n_event, n_censor=p.n_censor, n_event_by_cause=p.n_event_by_cause,
+                                    causes=(1,)) for p in parts]
     if len(labels) < 2:
         raise StatisticalInputError(
             f"group has {len(labels)} level(s) ({list(labels)}); the log-rank test compares at least 2 groups."
         )
-    k = len(labels)
-    if strata is None:
-        return [_grouped_from_codes(t, e, gcodes, tuple(range(k)), None, (1,))], labels
-    scodes, slabels = _factorize_groups(strata, t.shape[0], "strata")
-    both = _grouped_from_codes(t, e, scodes * k + gcodes, tuple(range(len(slabels) * k)), None, (1,))
-    out = []
-    for s in range(len(slabels)):
-        cols = slice(s * k, (s + 1) * k)
-        out.append(GroupedEventCounts(
-            time=both.time, groups=tuple(range(k)), n_risk=both.n_risk[:, cols], n_event=both.n_event[:, cols],
-            n_censor=both.n_censor[:, cols], n_event_by_cause=both.n_event_by_cause[:, cols, :], causes=(1,),
-        ))
-    return out, labels
+    return parts, labels
 
 
 def _relabel(result: LogRankTest, labels) -> LogRankTest:
