@@ -52,18 +52,20 @@ def print_table(rows) -> None:
     print("(scipy has no median CI and is timed without it; R times itself with system.time on its own draw.)")
 
 
-def run_cox(sizes) -> None:
+def run_cox(sizes, skip=()) -> None:
     path = HERE / "cox.py"
     if not path.exists():
         return
     spec = importlib.util.spec_from_file_location("bench_cox", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    # Cox at 1e7 is beyond the Cox target (1e6) and would hog the shared machine.
+    cox_sizes = [n for n in sizes if n <= 10**6] or [min(sizes)]
     print("\nCox benchmark (bench/cox.py)")
     if hasattr(module, "run"):
-        module.run(sizes)
+        module.run(cox_sizes, skip=tuple(skip))
     elif hasattr(module, "main"):
-        module.main(["--sizes", ",".join(str(n) for n in sizes)])
+        module.main(["--sizes", ",".join(str(n) for n in cox_sizes)])
 
 
 def main(argv=None) -> int:
@@ -78,7 +80,7 @@ def main(argv=None) -> int:
     rows = survival.run(sizes, seed=args.seed, skip=skip)
     print_table(rows)
     if "cox" not in skip:
-        run_cox(sizes)
+        run_cox(sizes, skip)
     return 0
 
 

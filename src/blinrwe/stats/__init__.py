@@ -25,7 +25,7 @@ from .proportion import ProportionCI, proportion_ci
 # Cox models and competing risks (owned by another module author).
 from .cox import CoxResult, cox_ph
 from .cox_zph import CoxZphResult, cox_zph
-# competing_risks: added once src/blinrwe/stats/competing_risks.py is committed.
+from .competing_risks import CumulativeIncidence, cumulative_incidence, gray_test
 
 __all__ = [
     "EventCounts",
@@ -50,4 +50,7 @@ __all__ = [
     "cox_ph",
     "CoxZphResult",
     "cox_zph",
+    "CumulativeIncidence",
+    "cumulative_incidence",
+    "gray_test",
 ]
