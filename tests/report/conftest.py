@@ -107,10 +107,14 @@ def build_results(cohort: pd.DataFrame, *, with_curves: bool = True) -> StudyRes
     resp = {"Overall": (28, 42, 0.5047, 0.7956), "newly_diagnosed": (14, 14, 0.7684, 1.0), "relapsed_refractory": (14, 28, 0.3065, 0.6935)}
     for gv, g, c in groups:
         k, nn, lo, hi = resp[g]
+        # as analysis/response.py writes them: level = assessment window [| MRD denominator]
+        rows.append(ard_row("response", "response", "evaluable", "n", nn, level="2_cycles", n=nn, denominator=nn, group_var=gv, group=g))
         rows.append(ard_row("response", "response", "cr_cri", "proportion", k / nn, lower=lo, upper=hi, n=k, denominator=nn,
-                            group_var=gv, group=g, method="Clopper-Pearson exact 95% CI"))
-        for level, m in (("CR", k - 3 if k > 3 else k), ("CRi", 3 if k > 3 else 0), ("NR", nn - k)):
-            rows.append(ard_row("response", "response", "best_response", "n", m, level=level, n=m, denominator=nn, group_var=gv, group=g))
+                            level="2_cycles", group_var=gv, group=g, method="Clopper-Pearson exact 95% CI"))
+        rows.append(ard_row("response", "response", "mrd_negative", "proportion", 0.5, lower=0.3, upper=0.7, n=k // 2, denominator=k,
+                            level="2_cycles|responders", group_var=gv, group=g, method="Clopper-Pearson exact 95% CI"))
+        rows.append(ard_row("response", "response", "cr_cri", "proportion", k / nn, lower=lo, upper=hi, n=k, denominator=nn,
+                            level="overall", group_var=gv, group=g, method="Clopper-Pearson exact 95% CI"))
     # Survival from the cohort (KM), one variant for OS, two for EFS
     curves = []
     for endpoint, variants in (("OS", ("",)), ("EFS", ("", "censor_hsct_cart"))):
@@ -141,11 +145,13 @@ def build_results(cohort: pd.DataFrame, *, with_curves: bool = True) -> StudyRes
                         method="reverse Kaplan-Meier"))
     # Cox
     for table, hr, p in (("cox_univariable", (0.54, 0.31, 0.93), 0.026), ("cox_multivariable", (0.61, 0.34, 1.09), 0.095)):
-        rows.append(ard_row("cox", table, "ph_status", "hr", 1.0, level="negative", note="reference", method="Cox proportional hazards (Efron ties)"))
-        rows.append(ard_row("cox", table, "ph_status", "hr", hr[0], lower=hr[1], upper=hr[2], level="positive", method="Cox proportional hazards (Efron ties)"))
-        rows.append(ard_row("cox", table, "ph_status", "cox_p", p, level="positive", method="Wald test"))
-        rows.append(ard_row("cox", table, "age_at_t0", "hr", 1.021, lower=1.004, upper=1.038, method="Cox proportional hazards (Efron ties)"))
-        rows.append(ard_row("cox", table, "age_at_t0", "cox_p", 0.0149, method="Wald test"))
+        # as analysis/regression.py writes them: variable = endpoint, level = model term
+        cox = dict(variant="", n=45, denominator=96)
+        rows.append(ard_row("cox", table, "OS", "hr", hr[0], lower=hr[1], upper=hr[2], level="ph_status[positive]", method="Cox proportional hazards (Efron ties)", **cox))
+        rows.append(ard_row("cox", table, "OS", "cox_p", p, level="ph_status[positive]", method="Wald test", **cox))
+        rows.append(ard_row("cox", table, "OS", "hr", 1.021, lower=1.004, upper=1.038, level="age_at_t0", method="Cox proportional hazards (Efron ties)", **cox))
+        rows.append(ard_row("cox", table, "OS", "cox_p", 0.0149, level="age_at_t0", method="Wald test", **cox))
+        rows.append(ard_row("cox", table, "OS", "zph_p", 0.41, level="GLOBAL", method="Grambsch-Therneau score test", **cox))
     # Competing risks
     for gv, g, c in groups:
         rows.append(ard_row("competing_risks", "competing_risks", "relapse", "events", 9, n=9, denominator=len(c), group_var=gv, group=g))

@@ -27,3 +27,10 @@ def test_mappings_are_frozen():
 def test_invalid_settings_name_the_parameter(kwargs, message):
     with pytest.raises(SpecificationError, match=message.replace("(", r"\(")):
         ReportContext(**kwargs)
+
+
+def test_context_pickles():
+    import pickle
+
+    ctx = ReportContext(group_labels={"a": "A"})
+    assert pickle.loads(pickle.dumps(ctx)) == ctx

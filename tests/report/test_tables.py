@@ -16,9 +16,10 @@ from blinrwe.report.formatting import (
 )
 from blinrwe.report.tables import (
     attrition_table,
+    attrition_table_from_ard,
     censoring_variants_table,
     competing_risks_table,
-    cox_table,
+    cox_tables,
     data_quality_table,
     descriptive_table,
     flow_table,
@@ -65,11 +66,15 @@ def test_response_table_against_ard(ard, context):
     t = response_table(ard, context)
     assert [h.span for h in t.spanning] == [2, 2, 2]
     for i, g in enumerate(GROUPS):
-        r = one(ard, table="response", variable="cr_cri", group=g, statistic="proportion")
-        cells = t.row(("cr_cri", "", "proportion")).cells
+        r = one(ard, table="response", variable="cr_cri", level="2_cycles", group=g, statistic="proportion")
+        cells = t.row(("cr_cri", "2_cycles", "proportion")).cells
         assert cells[2 * i] == format_fraction_percent(r["n"], r["denominator"], fraction=r["value"])
         assert cells[2 * i + 1] == format_interval(r["lower"], r["upper"], scale=100.0)
-    assert t.row(("cr_cri", "", "proportion")).cells[3] == "76.8-100.0"  # ND 14/14: exact CI upper bound 100
+    assert t.row(("cr_cri", "2_cycles", "proportion")).cells[3] == "76.8-100.0"  # ND 14/14: exact CI upper bound 100
+    assert t.row(("2_cycles",)).label == "Within 2 cycles"
+    mrd = t.row(("mrd_negative", "2_cycles|responders", "proportion"))
+    assert mrd.label == "MRD negativity (of responders)"
+    assert t.row(("evaluable", "2_cycles", "n")).cells[0] == "42"
     assert any("Clopper-Pearson" in n for n in t.footnotes)
 
 
@@ -119,22 +124,28 @@ def test_censoring_variants_side_by_side(ard, context):
 
 
 def test_cox_table_side_by_side(ard, context):
-    t = cox_table(ard, context)
+    (t,) = cox_tables(ard, context)
+    assert t.title.endswith("Overall survival (OS)")
     assert [h.text for h in t.spanning] == ["Univariable", "Multivariable"]
-    assert t.row(("ph_status", "negative")).cells == ("1 (reference)", "", "1 (reference)", "")
+    assert t.row(("OS", "ph_status")).is_heading
     for j, table in enumerate(["cox_univariable", "cox_multivariable"]):
-        hr = one(ard, table=table, variable="ph_status", level="positive", statistic="hr")
-        p = one(ard, table=table, variable="ph_status", level="positive", statistic="cox_p")
-        assert t.row(("ph_status", "positive")).cells[2 * j] == format_hazard_ratio(hr["value"], hr["lower"], hr["upper"])
-        assert t.row(("ph_status", "positive")).cells[2 * j + 1] == format_p_value(p["value"])
-    assert t.row(("age_at_t0", "")).level == 0
+        hr = one(ard, table=table, level="ph_status[positive]", statistic="hr")
+        p = one(ard, table=table, level="ph_status[positive]", statistic="cox_p")
+        row = t.row(("OS", "ph_status[positive]"))
+        assert row.label == "Positive" and row.level == 1
+        assert row.cells[2 * j] == format_hazard_ratio(hr["value"], hr["lower"], hr["upper"])
+        assert row.cells[2 * j + 1] == format_p_value(p["value"])
+    assert t.row(("OS", "age_at_t0")).level == 0
+    assert "45 events among 96 patients." in t.footnotes
+    with pytest.raises(KeyError):
+        t.row(("OS", "GLOBAL"))
 
 
 def test_competing_risks(ard, context):
     t = competing_risks_table(ard, context, "disease_setting")
     r = one(ard, table="competing_risks", group="newly_diagnosed", statistic="cif")
-    assert t.cell(("relapse", "cif", 12.0), t.columns[0]) == format_estimate_ci(r["value"], r["lower"], r["upper"], EstimateStyle(scale=100.0))
-    assert t.row(("relapse",)).cells[-1] == format_p_value(0.041)
+    assert t.cell(("relapse", "", "cif", 12.0), t.columns[0]) == format_estimate_ci(r["value"], r["lower"], r["upper"], EstimateStyle(scale=100.0))
+    assert t.row(("relapse", "")).cells[-1] == format_p_value(0.041)
     assert t.columns[-1] == "Gray's test p"
 
 
@@ -155,6 +166,17 @@ def test_patterns_and_flows(ard, results, context):
     assert t.cell(("first_next_therapy", "allo_hsct", "n"), t.columns[0]) == format_n_percent(r["value"], r["denominator"])
     f = flow_table(results.flows, context)
     assert f.row(("<= 14 days",)).cells == tuple(str(int(n)) for n in [25, 10, 5, 0])
+
+
+def test_attrition_from_ard(context):
+    from blinrwe.analysis.ard import ard_frame, ard_row
+
+    ard = ard_frame([ard_row("flow", "attrition", "treated", "n", 200, level="included"),
+                     ard_row("flow", "attrition", "responders", "n", 162, level="included"),
+                     ard_row("flow", "attrition", "responders", "n", 38, level="excluded: not a responder")])
+    t = attrition_table_from_ard(ard)
+    assert t.row(("responders", "included")).cells == ("162",)
+    assert t.row(("responders", "not a responder")).label == "Excluded: not a responder"
 
 
 def test_attrition_and_data_quality(results):

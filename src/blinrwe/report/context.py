@@ -29,7 +29,6 @@ figure_dpi          resolution of PNG figures
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Mapping
 
 from blinrwe.errors import SpecificationError
@@ -37,6 +36,21 @@ from blinrwe.errors import SpecificationError
 from .formatting import ROUNDING_MODES
 
 TIME_UNITS = ("months", "days")
+
+
+class _FrozenDict(dict):
+    """A read-only dict (unlike MappingProxyType it pickles, so contexts cross process boundaries)."""
+
+    def _read_only(self, *args, **kwargs):
+        raise TypeError("ReportContext mappings are read-only; build a new context with dataclasses.replace")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _read_only  # type: ignore[assignment]
+
+    def __hash__(self):
+        return hash(tuple(sorted(self.items())))
+
+    def __reduce__(self):
+        return (_FrozenDict, (dict(self),))
 
 
 @dataclass(frozen=True)
@@ -80,8 +94,8 @@ class ReportContext:
                 f"report.swimmer_max_patients = {self.swimmer_max_patients} must be at least 1"
             )
         # Freeze the mappings and landmarks so the context is hashable-in-spirit and immutable.
-        object.__setattr__(self, "group_labels", MappingProxyType(dict(self.group_labels)))
-        object.__setattr__(self, "variable_labels", MappingProxyType(dict(self.variable_labels)))
+        object.__setattr__(self, "group_labels", _FrozenDict(self.group_labels))
+        object.__setattr__(self, "variable_labels", _FrozenDict(self.variable_labels))
         object.__setattr__(self, "landmarks", tuple(float(t) for t in self.landmarks))
 
     @property

@@ -14,14 +14,15 @@ import pandas as pd
 
 from .context import ReportContext
 from .figures import PlottedFigure, forest_plot, sankey_plot, survival_curve_plot, swimmer_data, swimmer_plot
-from .labels import level_label, variable_label
+from .labels import endpoint_label, level_label, variable_label
 from .methods_text import methods_paragraphs
 from .table_model import DisplayTable
 from .tables import (
     attrition_table,
+    attrition_table_from_ard,
     censoring_variants_table,
     competing_risks_table,
-    cox_table,
+    cox_tables,
     data_quality_table,
     descriptive_table,
     flow_table,
@@ -73,10 +74,22 @@ def _frame(results, name: str) -> pd.DataFrame:
     return value if isinstance(value, pd.DataFrame) else pd.DataFrame()
 
 
+_PATTERN_TITLES = {
+    "patterns": "Therapy after blinatumomab",
+    "next_therapy": "First therapy after blinatumomab",
+    "further_treatment": "Further treatment after blinatumomab (a path with allo-HSCT counts as allo-HSCT)",
+    "therapy_paths": "Sequences of therapies after blinatumomab",
+}
+
+
 def _curve_figures(results, context: ReportContext, kind: str) -> list[PlottedFigure]:
+    """One figure per endpoint x grouping, for the primary censoring variant only (the first
+    variant of each endpoint in the curves); the other variants are in the sensitivity table."""
     curves = _frame(results, "curves")
     if curves.empty:
         return []
+    primary = curves.groupby("endpoint", sort=False)["variant"].first()
+    curves = curves[curves["variant"] == curves["endpoint"].map(primary)]
     risk = _frame(results, "risk_tables")
     if risk.empty:
         risk = pd.DataFrame(columns=["analysis", "group", "time", "n_risk"])
@@ -91,7 +104,9 @@ def build_document(results, context: ReportContext, findings=None) -> ReportDocu
     data = getattr(results, "analysis_data", None)
 
     attrition = getattr(data, "attrition", None)
-    if isinstance(attrition, pd.DataFrame) and not attrition.empty:
+    if _has(ard, "table", "attrition"):
+        sections.append(Section("Patient flow", tables=(attrition_table_from_ard(ard),), anchor="flow"))
+    elif isinstance(attrition, pd.DataFrame) and not attrition.empty:
         sections.append(Section("Patient flow", tables=(attrition_table(attrition),), anchor="flow"))
     if _has(ard, "table", "table1"):
         sections.append(Section("Baseline characteristics", tables=(descriptive_table(ard, "table1", "Baseline characteristics at the first blinatumomab infusion", context),), anchor="baseline"))
@@ -112,25 +127,28 @@ def build_document(results, context: ReportContext, findings=None) -> ReportDocu
         cr = ard[ard["table"] == "competing_risks"]
         tables = tuple(competing_risks_table(ard, context, gv) for gv in dict.fromkeys(cr["group_var"].fillna("")))
         sections.append(Section("Competing risks", tables=tables, figures=tuple(_curve_figures(results, context, "cif")), anchor="competing"))
-    cox_tables = [t for t in ("cox_univariable", "cox_multivariable") if _has(ard, "table", t)]
-    if cox_tables:
+    cox_ids = [t for t in ("cox_univariable", "cox_multivariable") if _has(ard, "table", t)]
+    if cox_ids:
         figures = []
-        forest_source = "cox_subgroups" if _has(ard, "table", "cox_subgroups") else cox_tables[0]
-        figures.append(forest_plot(ard, forest_source, context,
-                                   "Hazard ratios by subgroup" if forest_source == "cox_subgroups" else "Univariable hazard ratios"))
-        sections.append(Section("Regression", tables=(cox_table(ard, context),), figures=tuple(figures), anchor="cox"))
+        forest_source = "cox_subgroups" if _has(ard, "table", "cox_subgroups") else cox_ids[-1]
+        hr_rows = ard[(ard["table"] == forest_source) & (ard["statistic"] == "hr")]
+        endpoint = hr_rows["variable"].iloc[0]
+        kind = {"cox_subgroups": "by subgroup", "cox_univariable": "univariable", "cox_multivariable": "multivariable"}[forest_source]
+        figures.append(forest_plot(ard, forest_source, context, f"Hazard ratios ({kind}): {endpoint_label(endpoint)}", endpoint=endpoint))
+        sections.append(Section("Regression", tables=tuple(cox_tables(ard, context)), figures=tuple(figures), anchor="cox"))
     if _has(ard, "table", "safety"):
         sections.append(Section("Safety", tables=(safety_table(ard, context),), anchor="safety"))
 
     pattern_tables, pattern_figures = [], []
-    if _has(ard, "table", "patterns"):
-        pattern_tables.append(descriptive_table(ard, "patterns", "Therapy after blinatumomab", context))
+    patterns = ard[ard["section"] == "patterns"] if ard is not None and not ard.empty else pd.DataFrame(columns=["table"])
+    for table_id in dict.fromkeys(patterns["table"]):
+        pattern_tables.append(descriptive_table(ard, table_id, _PATTERN_TITLES.get(table_id, level_label(table_id)), context))
     flows = _frame(results, "flows")
     if not flows.empty:
         flow_names = list(dict.fromkeys(flows["flow"])) if "flow" in flows else [""]
         for i, flow in enumerate(flow_names):
             f = flows[flows["flow"] == flow] if flow else flows
-            source, _, target = str(flow).partition("->")
+            source, _, target = (part.strip() for part in str(flow).partition("->"))
             source_title = variable_label(source, context.variable_labels) if source else "Blinatumomab exposure"
             target_title = variable_label(target, context.variable_labels) if target else "Next therapy"
             title = f"{target_title} by {source_title.lower()}"

@@ -6,6 +6,8 @@ label and cell is escaped; only the SVG that matplotlib wrote is inserted raw.
 
 from __future__ import annotations
 
+import base64
+import html
 from pathlib import Path
 
 import jinja2
@@ -20,13 +22,28 @@ _ENV = jinja2.Environment(
 )
 
 
-def render_html(document: ReportDocument) -> str:
-    """The report as one HTML string (figures embedded)."""
-    svgs = {f.name: f.svg_text() for f in document.figures}
+def _embedded(figure, files: dict) -> str:
+    """Inline SVG when an SVG file was written (or nothing was), else the written PNG as a
+    base64 data URI, so a figure is drawn once per format and never again for the HTML."""
+    svg = next((p for p in files.get("svg", []) if Path(p).stem == figure.name), None)
+    if svg is not None:
+        text = Path(svg).read_text(encoding="utf-8")
+        return text[text.index("<svg"):]
+    png = next((p for p in files.get("png", []) if Path(p).stem == figure.name), None)
+    if png is not None:
+        data = base64.b64encode(Path(png).read_bytes()).decode("ascii")
+        return f'<img alt="{html.escape(figure.title)}" src="data:image/png;base64,{data}" style="max-width:100%">'
+    return figure.svg_text()
+
+
+def render_html(document: ReportDocument, figure_files: dict | None = None) -> str:
+    """The report as one HTML string (figures embedded). ``figure_files`` maps "svg"/"png"
+    to the figure files already written (reused instead of drawing again)."""
+    svgs = {f.name: _embedded(f, figure_files or {}) for f in document.figures}
     return _ENV.get_template("report.html.j2").render(doc=document, svgs=svgs)
 
 
-def write_html(document: ReportDocument, path: Path) -> Path:
+def write_html(document: ReportDocument, path: Path, figure_files: dict | None = None) -> Path:
     path = Path(path)
-    path.write_text(render_html(document), encoding="utf-8")
+    path.write_text(render_html(document, figure_files), encoding="utf-8")
     return path

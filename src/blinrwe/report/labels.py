@@ -59,6 +59,15 @@ VARIABLE_LABELS = {
     "cr_crh_cri": "CR/CRh/CRi",
     "mrd_negative": "MRD negativity",
     "responder": "Responders",
+    "evaluable": "Evaluable patients",
+    "CR": "CR",
+    "CRi": "CRi",
+    "CRh": "CRh",
+    "CIR": "Cumulative incidence of relapse",
+    "NRM": "Non-relapse mortality",
+    "vials_min": "Vials, minimum",
+    "full_dose_days": "Days at full dose",
+    "patients": "Patients",
     "n_cycles": "Blinatumomab cycles",
     "infusion_days": "Infusion days",
     "exposure_days": "Infusion days",
@@ -110,6 +119,7 @@ ABBREVIATIONS = {
 
 VARIANT_LABELS = {
     "": "",
+    "none": "",
     "primary": "",
     "default": "",
     "uncensored": "not censored at HSCT/CAR-T",
@@ -195,7 +205,7 @@ def endpoint_label(endpoint: str, variant: str = "", overrides: Mapping[str, str
     """"Event-free survival (EFS), censored at HSCT/CAR-T"."""
     base = overrides.get(endpoint) or ENDPOINT_LABELS.get(endpoint)
     text = f"{base} ({endpoint})" if base and base != endpoint else str(endpoint)
-    suffix = overrides.get(variant, VARIANT_LABELS.get(variant, _humanise(variant)))
+    suffix = overrides.get(variant, VARIANT_LABELS.get(variant) if variant in VARIANT_LABELS else _censoring_label(variant))
     return f"{text}, {suffix}" if suffix else text
 
 
@@ -203,8 +213,14 @@ def variant_label(variant: str, overrides: Mapping[str, str] = {}) -> str:
     """Short label of a censoring variant ("Primary analysis" for the default)."""
     if variant in overrides:
         return overrides[variant]
-    text = VARIANT_LABELS.get(variant, _humanise(variant))
+    text = VARIANT_LABELS[variant] if variant in VARIANT_LABELS else _censoring_label(variant)
     return _humanise(text) if text else "Primary analysis"
+
+
+def _censoring_label(variant: str) -> str:
+    """Variant codes name the therapies censored at ("allo_hsct_or_car_t" -> "censored at allo-HSCT or CAR-T")."""
+    parts = str(variant).split("_or_")
+    return "censored at " + " or ".join(LEVEL_LABELS.get(p, p.replace("_", " ")) for p in parts)
 
 
 def abbreviations_in(texts, already_explained=()) -> str:

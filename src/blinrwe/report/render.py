@@ -52,7 +52,7 @@ def render_report(results, context: ReportContext, out_dir, formats=FORMATS, fin
                 for fmt, path in save_figure(figure, out / "figures", figure_formats, context.figure_dpi).items():
                     files[fmt].append(path)
         if "html" in formats:
-            files["html"] = write_html(document, out / "report.html")
+            files["html"] = write_html(document, out / "report.html", files)
         if "docx" in formats:
             pngs = {p.stem: p for p in files.get("png", [])}
             files["docx"] = write_docx(document, out / "report.docx", context.figure_dpi, pngs)

@@ -235,9 +235,21 @@ def _stats_of(v: pd.DataFrame, group_var: str, group: str) -> dict:
 # ----------------------------------------------------------------------------- response
 
 
+_WINDOW_LABELS = {"2_cycles": "Within 2 cycles", "12_weeks": "Within 12 weeks", "overall": "At any time after blinatumomab", "": ""}
+_DENOMINATOR_LABELS = {"all_treated": "all treated patients", "available": "patients with MRD assessed",
+                       "responders": "responders", "positive_at_t0": "MRD-positive at first infusion"}
+
+
+def _window_and_denominator(level: str) -> tuple[str, str]:
+    """ARD response levels read "<window>" or "<window>|<denominator>" (analysis/response.py)."""
+    window, _, denominator = str(level or "").partition("|")
+    return window, denominator
+
+
 def response_table(ard: pd.DataFrame, context: ReportContext, table_id: str = "response", title: str = "Response to blinatumomab") -> DisplayTable:
-    """Response rates as n/N (%) with the exact (Clopper-Pearson) CI, per group, and the
-    best-response distribution as n (%) (seed 001 Table 2, seed 003 section 3.2)."""
+    """Response rates as n/N (%) with the exact (Clopper-Pearson) CI per group, by assessment
+    window (within 2 cycles, 12 weeks, overall), MRD negativity with each denominator
+    named (seed 001 Table 2: "87.2% (41/47) within 2 cycles", seed 003 section 3.2)."""
     sub = ard[ard["table"] == table_id]
     pairs = _group_columns(sub)
     spanning, columns = [], []
@@ -246,31 +258,38 @@ def response_table(ard: pd.DataFrame, context: ReportContext, table_id: str = "r
         columns += ["n/N (%)", f"{context.ci_level}% CI"]
     style = EstimateStyle(context.percent_decimals, context.rounding, context.ci_level, 100.0, context.ci_separator)
     rows: list[Row] = []
-    for variable in _ordered_unique(sub.loc[sub["statistic"] != "N", "variable"]):
-        v = sub[sub["variable"] == variable]
-        label = variable_label(variable, context.variable_labels)
-        if (v["statistic"] == "proportion").any():
-            cells = []
-            for gv, g in pairs:
-                r = _first(_select(v, group_var=gv, group=g, statistic="proportion"))
-                if r is None:
-                    cells += [NOT_APPLICABLE, ""]
-                    continue
-                n = r["n"] if not _missing(r["n"]) else float("nan")
-                cells.append(format_fraction_percent(n, r["denominator"], fraction=r["value"], decimals=style.decimals, rounding=style.rounding))
-                cells.append(format_interval(r["lower"], r["upper"], style.decimals, style.rounding, 100.0, style.separator))
-            rows.append(Row(label, tuple(cells), 0, False, (variable, "", "proportion")))
-        levels = [lv for lv in _ordered_unique(v.loc[v["statistic"] == "n", "level"]) if lv not in ("", None)]
-        if levels:
-            rows.append(Row(f"{label}, n (%)", tuple([""] * len(columns)), 0, True, (variable,)))
-            for level in levels:
+    levels = _ordered_unique(sub.loc[sub["statistic"].isin(["proportion", "n"]), "level"].fillna(""))
+    windows = _ordered_unique(_window_and_denominator(lv)[0] for lv in levels)
+    for window in windows:
+        in_window = [lv for lv in levels if _window_and_denominator(lv)[0] == window]
+        if window:
+            rows.append(Row(_WINDOW_LABELS.get(window, window.replace("_", " ").capitalize()), tuple([""] * len(columns)), 0, True, (window,)))
+        w = sub[sub["level"].fillna("").isin(in_window)]
+        for variable, level in _ordered_unique(zip(w["variable"], w["level"].fillna(""))):
+            v = w[(w["variable"] == variable) & (w["level"].fillna("") == level)]
+            _, denominator = _window_and_denominator(level)
+            label = variable_label(variable, context.variable_labels)
+            if denominator:
+                label += f" (of {_DENOMINATOR_LABELS.get(denominator, denominator.replace('_', ' '))})"
+            indent = 1 if window else 0
+            if (v["statistic"] == "proportion").any():
                 cells = []
                 for gv, g in pairs:
-                    r = _first(_select(v, group_var=gv, group=g, level=level, statistic="n"))
-                    cells += ["0" if r is None else format_n_percent(r["value"], r["denominator"], style.decimals, style.rounding), ""]
-                rows.append(Row(level_label(level, context.group_labels), tuple(cells), 1, False, (variable, level, "n")))
+                    r = _first(_select(v, group_var=gv, group=g, statistic="proportion"))
+                    if r is None:
+                        cells += [NOT_APPLICABLE, ""]
+                        continue
+                    cells.append(format_fraction_percent(r["n"], r["denominator"], fraction=r["value"], decimals=style.decimals, rounding=style.rounding))
+                    cells.append(format_interval(r["lower"], r["upper"], style.decimals, style.rounding, 100.0, style.separator))
+                rows.append(Row(label, tuple(cells), indent, False, (variable, level, "proportion")))
+            elif (v["statistic"] == "n").any():
+                cells = []
+                for gv, g in pairs:
+                    r = _first(_select(v, group_var=gv, group=g, statistic="n"))
+                    cells += [NOT_APPLICABLE if r is None else format_count(r["value"]), ""]
+                rows.append(Row(f"{label}, n", tuple(cells), indent, False, (variable, level, "n")))
     notes = [
-        "n/N: responders / patients evaluable for the response; the denominator is printed in each cell.",
+        "n/N: patients with the response / patients in the denominator named in the row.",
         _methods_note(sub, ["proportion"], "Confidence intervals"),
     ]
     table = DisplayTable(table_id, title, tuple(columns), tuple(rows), "Response", tuple(spanning))
@@ -308,12 +327,16 @@ def _survival_cells(rows: pd.DataFrame, context: ReportContext) -> dict:
             format_estimate_ci(follow["value"], follow["lower"], follow["upper"], style) if has_ci
             else format_number(follow["value"], context.continuous_decimals, context.rounding)
         )
+    simple = _first(rows[rows["statistic"] == "followup_simple_median"])
+    if simple is not None:
+        out[("followup_simple_median",)] = format_number(simple["value"], context.continuous_decimals, context.rounding)
     return out
 
 
 def _survival_row_specs(sub: pd.DataFrame, context: ReportContext) -> list[tuple[tuple, str]]:
     unit = context.time_unit
-    specs = [(("followup_median",), f"Median follow-up, {unit} (95% CI)"), (("events",), "Events/N"),
+    specs = [(("followup_median",), f"Median follow-up (reverse Kaplan-Meier), {unit} (95% CI)"),
+             (("followup_simple_median",), f"Median observation time, {unit}"), (("events",), "Events/N"),
              (("km_median",), f"Median, {unit} (95% CI)")]
     for t in sorted(set(sub.loc[sub["statistic"] == "km_rate", "time"].dropna())):
         specs.append((("km_rate", float(t)), f"{_landmark_label(t, unit)} rate, % (95% CI)"))
@@ -384,42 +407,63 @@ def censoring_variants_table(ard: pd.DataFrame, context: ReportContext, group: s
 # ----------------------------------------------------------------------------- Cox
 
 
-def cox_table(ard: pd.DataFrame, context: ReportContext, title: str = "Cox proportional hazards regression") -> DisplayTable:
-    """Univariable and multivariable hazard ratios side by side (HR (95% CI), p)."""
-    models = [t for t in ("cox_univariable", "cox_multivariable") if (ard["table"] == t).any()]
-    sub = ard[ard["table"].isin(models)]
+def _cox_term(term: str) -> tuple[str, str]:
+    """ "disease_setting[relapsed_refractory]" -> ("disease_setting", "relapsed_refractory"); "age" -> ("age", "")."""
+    name, bracket, rest = str(term).partition("[")
+    return name, rest.rstrip("]") if bracket else ""
+
+
+def cox_tables(ard: pd.DataFrame, context: ReportContext) -> list[DisplayTable]:
+    """One hazard-ratio table per endpoint of the Cox rows (ARD: variable = endpoint,
+    level = model term, as in analysis/regression.py)."""
+    sub = ard[ard["table"].isin(["cox_univariable", "cox_multivariable"])]
+    return [cox_table(ard, context, endpoint) for endpoint in _ordered_unique(sub.loc[sub["statistic"] == "hr", "variable"])]
+
+
+def cox_table(ard: pd.DataFrame, context: ReportContext, endpoint: str, title: str = "Cox proportional hazards regression") -> DisplayTable:
+    """Univariable and multivariable hazard ratios side by side (HR (95% CI), p) for one endpoint.
+
+    A categorical covariate prints as a heading with one row per non-reference level;
+    a row marked "reference" in the ARD note prints "1 (reference)"."""
+    models = [t for t in ("cox_univariable", "cox_multivariable") if ((ard["table"] == t) & (ard["variable"] == endpoint)).any()]
+    sub = ard[ard["table"].isin(models) & (ard["variable"] == endpoint)]
     spanning = [SpanningHeader("Univariable" if m == "cox_univariable" else "Multivariable", 2) for m in models]
     columns = []
     for _ in models:
         columns += [f"HR ({context.ci_level}% CI)", "p"]
     rows: list[Row] = []
-    endpoints = _ordered_unique(sub["variant"].fillna(""))  # not used for keys; kept in title when single
-    for variable in _ordered_unique(sub.loc[sub["statistic"] == "hr", "variable"]):
-        v = sub[sub["variable"] == variable]
-        levels = _ordered_unique(v.loc[v["statistic"] == "hr", "level"].fillna(""))
-        label = variable_label(variable, context.variable_labels)
-        categorical = levels != [""]
+    terms = [t for t in _ordered_unique(sub.loc[sub["statistic"] == "hr", "level"].fillna("")) if t and t != "GLOBAL"]
+    covariates = _ordered_unique(_cox_term(t)[0] for t in terms)
+    for covariate in covariates:
+        own = [t for t in terms if _cox_term(t)[0] == covariate]
+        categorical = any(_cox_term(t)[1] for t in own)
+        label = variable_label(covariate, context.variable_labels)
         if categorical:
-            rows.append(Row(label, tuple([""] * len(columns)), 0, True, (variable,)))
-        for level in levels:
+            rows.append(Row(label, tuple([""] * len(columns)), 0, True, (endpoint, covariate)))
+        for term in own:
             cells = []
             for model in models:
-                m = _select(v, table=model)
-                hr = _first(m[(m["statistic"] == "hr") & (m["level"].fillna("") == level)])
-                p = _first(m[(m["statistic"] == "cox_p") & (m["level"].fillna("") == level)])
+                m = sub[(sub["table"] == model) & (sub["level"].fillna("") == term)]
+                hr = _first(m[m["statistic"] == "hr"])
+                p = _first(m[m["statistic"] == "cox_p"])
                 if hr is None:
                     cells += ["", ""]
-                elif _has_note(hr, "reference") or (hr["value"] == 1 and _missing(hr["lower"])):
+                elif _has_note(hr, "reference"):
                     cells += ["1 (reference)", ""]
                 else:
                     cells.append(format_hazard_ratio(hr["value"], hr["lower"], hr["upper"], context.hr_decimals, context.rounding))
                     cells.append("" if p is None else format_p_value(p["value"], context.p_decimals, rounding=context.rounding))
+            level = _cox_term(term)[1]
             row_label = level_label(level, context.group_labels) if categorical else label
-            rows.append(Row(row_label, tuple(cells), 1 if categorical else 0, False, (variable, level)))
+            rows.append(Row(row_label, tuple(cells), 1 if categorical else 0, False, (endpoint, term)))
+    events = _first(sub[sub["statistic"] == "hr"])
     notes = [_methods_note(sub, ["hr"], "Hazard ratios"), _methods_note(sub, ["cox_p"], "p values")]
-    if len(endpoints) == 1 and endpoints[0]:
-        title = f"{title}: {endpoint_label(endpoints[0])}"
-    table = DisplayTable("cox", title, tuple(columns), tuple(rows), "Variable", tuple(spanning))
+    if events is not None and not _missing(events["n"]):
+        notes.insert(0, f"{format_count(events['n'])} events among {format_count(events['denominator'])} patients.")
+    notes.append("Hazard ratios of categorical covariates are relative to the first level (reference), which is not shown.")
+    variant = _first(sub)["variant"] if not sub.empty else ""
+    table = DisplayTable(f"cox_{endpoint}", f"{title}: {endpoint_label(endpoint, variant or '', context.variable_labels)}",
+                         tuple(columns), tuple(rows), "Variable", tuple(spanning))
     return _finish(table, notes)
 
 
@@ -436,18 +480,19 @@ def competing_risks_table(ard: pd.DataFrame, context: ReportContext, group_var: 
         columns.append("Gray's test p")
     style = EstimateStyle(context.percent_decimals, context.rounding, context.ci_level, 100.0, context.ci_separator)
     rows: list[Row] = []
-    for variable in _ordered_unique(sub.loc[sub["statistic"] != "N", "variable"]):
-        v = sub[sub["variable"] == variable]
+    keys = sub.loc[sub["statistic"] != "N"]
+    for variable, variant in _ordered_unique(zip(keys["variable"], keys["variant"].fillna(""))):
+        v = sub[(sub["variable"] == variable) & (sub["variant"].fillna("") == variant)]
         heading = [""] * len(columns)
         if has_p:
             heading[-1] = _p_cell(v, "gray_p", context)
-        rows.append(Row(endpoint_label(variable, "", context.variable_labels), tuple(heading), 0, True, (variable,)))
+        rows.append(Row(endpoint_label(variable, variant, context.variable_labels), tuple(heading), 0, True, (variable, variant)))
         if (v["statistic"] == "events").any():
             cells = []
             for gv, g in pairs:
                 r = _first(_select(v, group=g, statistic="events"))
                 cells.append(NOT_APPLICABLE if r is None else f"{format_count(r['n'] if not _missing(r['n']) else r['value'])}/{format_count(r['denominator'])}")
-            rows.append(Row("Events/N", tuple(cells + ([""] if has_p else [])), 1, False, (variable, "events")))
+            rows.append(Row("Events/N", tuple(cells + ([""] if has_p else [])), 1, False, (variable, variant, "events")))
         for t in sorted(set(v.loc[v["statistic"] == "cif", "time"].dropna())):
             cells = []
             for gv, g in pairs:
@@ -458,7 +503,7 @@ def competing_risks_table(ard: pd.DataFrame, context: ReportContext, group_var: 
                     token = NOT_ESTIMABLE if _has_note(r, "beyond_follow_up") else None
                     cells.append(format_estimate_ci(r["value"], r["lower"], r["upper"], style, token))
             label = f"{_landmark_label(t, context.time_unit)} cumulative incidence, % (95% CI)"
-            rows.append(Row(label, tuple(cells + ([""] if has_p else [])), 1, False, (variable, "cif", float(t))))
+            rows.append(Row(label, tuple(cells + ([""] if has_p else [])), 1, False, (variable, variant, "cif", float(t))))
     notes = [_methods_note(sub, ["cif"], "Cumulative incidence"), _methods_note(sub, ["gray_p"], "p values")]
     table = DisplayTable("competing_risks", "Cumulative incidence with competing risks", tuple(columns), tuple(rows), "Endpoint")
     return _finish(table, notes)
@@ -490,7 +535,9 @@ def safety_table(ard: pd.DataFrame, context: ReportContext, title: str = "Advers
         for gv, g in pairs:
             for statistic, _ in present:
                 r = _first(_select(sub, variable=term, group_var=gv, group=g, statistic=statistic))
-                cells.append("0" if r is None else format_n_percent(r["value"], r["denominator"], context.percent_decimals, context.rounding))
+                pct = _first(_select(sub, variable=term, group_var=gv, group=g, statistic=f"{statistic}_pct"))
+                fraction = None if pct is None or _missing(pct["value"]) else pct["value"] / 100
+                cells.append("0" if r is None else format_n_percent(r["value"], r["denominator"], context.percent_decimals, context.rounding, fraction))
         label = level_label(term, context.group_labels) if term in ("any", "CRS", "ICANS") else level_label(term, context.variable_labels)
         rows.append(Row(label, tuple(cells), 0 if term == "any" else 1, False, (term,)))
     notes = [
@@ -516,6 +563,23 @@ def flow_table(flows: pd.DataFrame, context: ReportContext, title: str = "Therap
     columns = tuple(level_label(t, context.group_labels) for t in targets)
     table = DisplayTable("flows", title, columns, tuple(rows), "Blinatumomab exposure", (SpanningHeader("Next therapy, n", len(columns)),) if columns else ())
     return _finish(table, ["Counts of patients; each patient is counted once, at the first therapy after blinatumomab."])
+
+
+def attrition_table_from_ard(ard: pd.DataFrame, title: str = "Patient flow") -> DisplayTable:
+    """Patients included in each analysis set and excluded by reason, from the ARD rows
+    ``section="flow", table="attrition"`` (variable = analysis set, level = "included" or
+    "excluded: <reason>", value = patients)."""
+    sub = ard[(ard["section"] == "flow") & (ard["table"] == "attrition")]
+    rows: list[Row] = []
+    for analysis_set in _ordered_unique(sub["variable"]):
+        a = sub[sub["variable"] == analysis_set]
+        included = _first(a[a["level"] == "included"])
+        rows.append(Row(f"{level_label(analysis_set)}: included", (NOT_APPLICABLE if included is None else format_count(included["value"]),),
+                        0, False, (analysis_set, "included")))
+        for _, r in a[a["level"] != "included"].iterrows():
+            reason = str(r["level"]).removeprefix("excluded: ")
+            rows.append(Row(f"Excluded: {reason}", (format_count(r["value"]),), 1, False, (analysis_set, reason)))
+    return DisplayTable("attrition", title, ("Patients, n",), tuple(rows), "Analysis set")
 
 
 def attrition_table(attrition: pd.DataFrame, title: str = "Patient flow") -> DisplayTable:

@@ -64,7 +64,8 @@ class PlottedFigure:
 
     def svg_text(self) -> str:
         buffer = io.StringIO()
-        self.figure.savefig(buffer, format="svg", bbox_inches="tight", facecolor="white")
+        with matplotlib.rc_context(STYLE):  # svg.fonttype "none": text stays text
+            self.figure.savefig(buffer, format="svg", bbox_inches="tight", facecolor="white")
         text = buffer.getvalue()
         return text[text.index("<svg"):]  # drop the XML prolog and DOCTYPE for inline use
 

@@ -21,21 +21,26 @@ from .base import STYLE, PlottedFigure, new_figure
 
 def forest_rows(ard: pd.DataFrame, table: str) -> pd.DataFrame:
     """The HR rows of ``table`` in ARD order, reference levels dropped, with display labels left to the plot."""
-    rows = ard[(ard["table"] == table) & (ard["statistic"] == "hr")]
+    rows = ard[(ard["table"] == table) & (ard["statistic"] == "hr") & (ard["level"].fillna("") != "GLOBAL")]
     reference = rows["note"].fillna("").str.contains("reference") | ((rows["value"] == 1) & rows["lower"].isna())
     return rows[~reference].reset_index(drop=True)
 
 
 def forest_plot(ard: pd.DataFrame, table: str, context: ReportContext, title: str = "Hazard ratios",
-                name: str = "figure_forest") -> PlottedFigure:
-    """Forest plot of the hazard ratios in ARD ``table`` (e.g. "cox_subgroups", "cox_univariable")."""
+                name: str = "figure_forest", endpoint: str | None = None) -> PlottedFigure:
+    """Forest plot of the hazard ratios in ARD ``table`` (e.g. "cox_univariable") for one
+    endpoint (ARD variable; the first when not given), one row per model term (ARD level)."""
     rows = forest_rows(ard, table)
+    if not rows.empty:
+        endpoint = endpoint or rows["variable"].iloc[0]
+        rows = rows[rows["variable"] == endpoint].reset_index(drop=True)
     if rows.empty:
         raise ValueError(f"ARD table {table!r} has no hazard-ratio rows")
-    labels = [
-        variable_label(v, context.variable_labels) + (f": {level_label(lv, context.group_labels)}" if lv else "")
-        for v, lv in zip(rows["variable"], rows["level"].fillna(""))
-    ]
+    labels = []
+    for term in rows["level"].fillna(""):
+        name, bracket, level = str(term).partition("[")
+        label = variable_label(name, context.variable_labels)
+        labels.append(f"{label}: {level_label(level.rstrip(']'), context.group_labels)}" if bracket else label)
     texts = [format_hazard_ratio(h, lo, hi, context.hr_decimals, context.rounding)
              for h, lo, hi in zip(rows["value"], rows["lower"], rows["upper"])]
     y = np.arange(len(rows))[::-1]
