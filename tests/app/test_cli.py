@@ -1,0 +1,75 @@
+"""The command line: user errors print a message (no traceback) and exit non-zero."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+
+
+def blinrwe(*args, cwd):
+    env = dict(os.environ, PYTHONPATH=str(SRC) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    return subprocess.run([sys.executable, "-m", "blinrwe.app.cli", *map(str, args)], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def assert_user_error(res, code, text):
+    assert res.returncode == code, res.stderr
+    assert "Traceback" not in res.stderr
+    assert text in res.stderr
+
+
+def test_run_missing_spec(tmp_path):
+    res = blinrwe("run", "absent.toml", cwd=tmp_path)
+    assert_user_error(res, 4, "absent.toml not found")
+
+
+def test_run_bad_spec_lists_every_problem(tmp_path):
+    (tmp_path / "study.toml").write_text('[data]\nexample = "x"\n[survival]\ntime_unit = "weeks"\n')
+    res = blinrwe("run", "study.toml", cwd=tmp_path)
+    assert_user_error(res, 4, 'data.example = "x" is not allowed')
+    assert 'survival.time_unit = "weeks"' in res.stderr
+    assert not [p for p in tmp_path.iterdir() if p.name != "study.toml"]
+
+
+def test_run_missing_data_file(tmp_path):
+    (tmp_path / "study.toml").write_text('[data]\npath = "nope.xlsx"\n')
+    res = blinrwe("run", "study.toml", cwd=tmp_path)
+    assert_user_error(res, 4, 'data.path = "nope.xlsx" does not exist')
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["study.toml"]
+
+
+def test_validate_missing_path(tmp_path):
+    assert_user_error(blinrwe("validate", "nothing.xlsx", cwd=tmp_path), 2, "nothing.xlsx not found")
+
+
+def test_validate_bad_cutoff_is_usage_error(tmp_path):
+    res = blinrwe("validate", "x.xlsx", "--cutoff", "30/04/2024", cwd=tmp_path)
+    assert_user_error(res, 2, "is not a date; use YYYY-MM-DD")
+
+
+def test_template_then_validate(tmp_path):
+    res = blinrwe("template", "study.xlsx", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert (tmp_path / "study.xlsx").is_file()
+    assert_user_error(blinrwe("template", "study.xlsx", cwd=tmp_path), 2, "already exists")
+    res = blinrwe("validate", "study.xlsx", cwd=tmp_path)
+    assert "Traceback" not in res.stderr
+    assert res.returncode in (0, 3)
+    assert "error(s)" in res.stdout
+
+
+def test_spec_command_writes_an_editable_spec(tmp_path):
+    res = blinrwe("spec", "study.toml", "--data", "my.xlsx", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    text = (tmp_path / "study.toml").read_text()
+    assert 'path = "my.xlsx"' in text and "landmarks = " in text
+
+
+@pytest.mark.parametrize("argv", [[], ["frobnicate"]])
+def test_usage_errors(tmp_path, argv):
+    res = blinrwe(*argv, cwd=tmp_path)
+    assert res.returncode == 2 and "Traceback" not in res.stderr

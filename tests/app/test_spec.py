@@ -1,0 +1,112 @@
+"""Study specification: defaults, round trip, pinned error messages."""
+
+import datetime as dt
+import tomllib
+
+import pytest
+
+from blinrwe.app.spec import (StudySpec, dumps_toml, load_spec, resolved, spec_from_dict, spec_to_dict,
+                              write_spec)
+from blinrwe.errors import SpecificationError
+
+FULL = """
+[study]
+title = "My study \\"quoted\\" é"
+
+[data]
+path = "data/study.xlsx"
+cutoff = 2024-04-30
+
+[endpoints]
+preset = "001"
+names = ["OS", "EFS"]
+variants = ["none", "allo_hsct_or_car_t"]
+
+[definitions]
+mrd_threshold = 0.001
+cr_blast_inclusive = false
+
+[survival]
+time_unit = "days"
+landmarks = [180, 365]
+
+[report]
+percent_decimals = 2
+rounding = "half_even"
+figure_formats = ["png", "svg"]
+output = "out"
+"""
+
+
+def test_round_trip(tmp_path):
+    path = tmp_path / "study.toml"
+    path.write_text(FULL, encoding="utf-8")
+    spec = load_spec(path)
+    assert spec.data.cutoff == dt.date(2024, 4, 30)
+    assert spec.survival.landmarks == (180.0, 365.0)
+    assert dict(spec.definitions) == {"mrd_threshold": 0.001, "cr_blast_inclusive": False}
+    out = write_spec(spec, tmp_path / "study.resolved.toml")
+    again = load_spec(out)
+    assert spec_to_dict(again) == spec_to_dict(spec)
+    assert again.source != spec.source  # only the origin differs
+    assert tomllib.loads(dumps_toml(spec_to_dict(again))) == spec_to_dict(spec)
+
+
+def test_defaults_are_written_and_paths_resolved(tmp_path):
+    path = tmp_path / "study.toml"
+    path.write_text('[data]\nexample = "synthetic"\n', encoding="utf-8")
+    spec = resolved(load_spec(path))
+    assert spec.report.output == str(tmp_path / "blinrwe-output")
+    text = dumps_toml(spec_to_dict(spec))
+    for key in ("time_unit", "landmarks", "percent_decimals", "ae_window", "covariates"):
+        assert f"\n{key} = " in text
+    assert spec_from_dict(tomllib.loads(text)) == spec_from_dict(spec_to_dict(spec))
+
+
+def test_every_problem_reported_at_once():
+    raw = {
+        "data": {"example": "synth", "n": "many"},
+        "survival": {"time_unit": "weeks", "landmarks": [12, 6]},
+        "report": {"formats": [], "percent_decimals": 9},
+        "definitions": {"nope": 1},
+        "extra": {},
+    }
+    with pytest.raises(SpecificationError) as err:
+        spec_from_dict(raw, source="study.toml")
+    msg = str(err.value)
+    assert msg.startswith("the study specification in study.toml has 8 problems:")
+    assert 'data.example = "synth" is not allowed; allowed values: "synthetic", "seed003".' in msg
+    assert 'data.n = "many": expected a whole number.' in msg
+    assert 'survival.time_unit = "weeks" is not allowed; allowed values: "days", "months".' in msg
+    assert "survival.landmarks = [12.0, 6.0]: list landmark times in increasing order." in msg
+    assert "report.formats is empty" in msg
+    assert "report.percent_decimals = 9 is out of range; allowed: 0 to 6." in msg
+    assert "unknown key definitions.nope" in msg
+    assert "unknown section [extra]" in msg
+
+
+def test_data_source_required_and_exclusive():
+    with pytest.raises(SpecificationError, match="give either path"):
+        spec_from_dict({})
+    with pytest.raises(SpecificationError, match="are both set; give one of them"):
+        spec_from_dict({"data": {"path": "x.xlsx", "example": "synthetic"}})
+
+
+def test_bad_toml_and_missing_file(tmp_path):
+    with pytest.raises(SpecificationError, match="not found"):
+        load_spec(tmp_path / "absent.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[data\nexample = 1", encoding="utf-8")
+    with pytest.raises(SpecificationError, match="is not valid TOML"):
+        load_spec(bad)
+
+
+def test_preset_and_definitions_checked_by_derive():
+    with pytest.raises(SpecificationError, match='endpoints.preset = "999"'):
+        spec_from_dict({"data": {"example": "synthetic"}, "endpoints": {"preset": "999"}})
+    with pytest.raises(SpecificationError, match="bsa_formula"):
+        spec_from_dict({"data": {"example": "synthetic"}, "definitions": {"bsa_formula": "guess"}})
+
+
+def test_built_in_code_equals_defaults():
+    assert spec_from_dict({"data": {"example": "synthetic"}}).survival == StudySpec().survival
