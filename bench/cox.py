@@ -83,7 +83,7 @@ _R_CODE = r"""
 suppressPackageStartupMessages(library(survival))
 d <- read.csv(commandArgs(TRUE)[1])
 tm <- system.time(f <- coxph(Surv(time, status) ~ x1 + x2 + x3, data = d, ties = "efron"))[["elapsed"]]
-cat(tm, coef(f), "\n")
+cat(sprintf("%.17g", c(tm, coef(f))), "\n")
 """
 
 
