@@ -1,0 +1,91 @@
+"""Cell coercion: every cell finding pinned, through the workbook and the CSV path."""
+
+import pytest
+
+from blinrwe.validate.coerce import cell_text, suggest
+
+from .scenarios import D, edit, run_both
+
+# (id, scenario, code, table, row, column, value as typed, message, hint fragment)
+CASES = [
+    ("required", edit("infusions", 0, dose_unit=None), "REQUIRED_MISSING", "infusions", 2, "dose_unit", None,
+     "'dose_unit' is required", "fill in 'dose_unit' (Unit of the prescribed rate)"),
+    ("date", edit("events", 0, event_date="31/01/2023"), "DATE_UNREADABLE", "events", 2, "event_date", "31/01/2023",
+     "'event_date' is not a date", "enter the date as YYYY-MM-DD"),
+    ("date-invalid-day", edit("events", 0, event_date="2023-02-30"), "DATE_UNREADABLE", "events", 2, "event_date",
+     "2023-02-30", "'event_date' is not a date", "YYYY-MM-DD"),
+    ("date-year", edit("patients", diagnosis_date="1850-01-01"), "DATE_IMPLAUSIBLE", "patients", 2,
+     "diagnosis_date", "1850-01-01", "'diagnosis_date' is outside 1900-2100", "check the year"),
+    ("partial", edit("events", 0, event_date="2023-08"), "DATE_PARTIAL_IMPUTED", "events", 2, "event_date",
+     "2023-08", "partial date completed as 2023-08-15 by the 'mid' rule", "enter the full date if it is known"),
+    ("number", edit("patients", weight_kg="sixty"), "NUMBER_INVALID", "patients", 2, "weight_kg", "sixty",
+     "'weight_kg' must be a number", "enter a number in kg, without the unit"),
+    ("decimal-comma", edit("patients", weight_kg="60,5"), "NUMBER_INVALID", "patients", 2, "weight_kg", "60,5",
+     "'weight_kg' must be a number", "use a point as decimal separator (60.5)"),
+    ("integer", edit("infusions", 0, cycle_number=1.5), "INTEGER_INVALID", "infusions", 2, "cycle_number", 1.5,
+     "'cycle_number' must be a whole number", "enter a whole number"),
+    ("range", edit("assessments", bm_blast_pct=120), "NUMBER_OUT_OF_RANGE", "assessments", 2, "bm_blast_pct", 120,
+     "'bm_blast_pct' is outside 0-100 %", "enter a value between 0 and 100 %"),
+    ("percent", edit("assessments", bm_blast_pct="2%"), "PERCENT_SIGN", "assessments", 2, "bm_blast_pct", "2%",
+     "'bm_blast_pct' is in %; the percent sign was removed", "enter the number without '%'"),
+    ("code", edit("assessments", response_recorded="cr"), "CODE_INVALID", "assessments", 2, "response_recorded", "cr",
+     "'cr' is not an allowed code of 'response_recorded'",
+     "use one of: CR, CRh, CRi, hypoplastic, NR, PD, relapse (did you mean 'CR'?)"),
+    ("code-list", edit("patients", genetic_abnormalities="KMT2A_r;ikzf1 deletion"), "CODE_INVALID", "patients", 2,
+     "genetic_abnormalities", "KMT2A_r;ikzf1 deletion", "'ikzf1 deletion' is not an allowed code of 'genetic_abnormalities'",
+     "(did you mean 'IKZF1_deletion'?)"),
+    ("yes-no", edit("assessments", circulating_blasts="maybe"), "YES_NO_INVALID", "assessments", 2,
+     "circulating_blasts", "maybe", "'circulating_blasts' must be yes or no", "enter yes or no"),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_cell_finding(case, tmp_path):
+    _, tables, code, table, row, column, value, message, hint = case
+    for study, report in run_both(tables, tmp_path):
+        hits = [f for f in report.findings if f.code == code]
+        assert len(hits) == 1, report.to_text()
+        f = hits[0]
+        assert (f.table, f.row, f.column, f.message) == (table, row, column, message)
+        assert hint in f.hint
+        assert f.value == value or str(f.value) == str(value)
+
+
+def test_case_insensitive_yes_no_and_missing_tokens(tmp_path):
+    tables = edit("assessments", circulating_blasts="YES", platelets="NA")
+    for study, report in run_both(tables, tmp_path):
+        assert report.findings == ()
+        a = study.tables["assessments"]
+        assert bool(a.loc[0, "circulating_blasts"]) is True
+        assert a["platelets"].isna().all()
+
+
+def test_unknown_yes_no_is_missing_not_an_error(tmp_path):
+    for study, report in run_both(edit("patients", prior_allo_hsct="unknown"), tmp_path):
+        assert report.findings == ()
+        assert study.tables["patients"]["prior_allo_hsct"].isna().all()
+
+
+def test_imputation_rules(tmp_path):
+    tables = edit("events", 0, event_date="2023-08")
+    tables["patients"][0]["diagnosis_date"] = "2022"
+    for rule, relapse, dx in (("first", "2023-08-01", "2022-01-01"), ("mid", "2023-08-15", "2022-06-30"),
+                              ("last", "2023-08-31", "2022-12-31")):
+        for study, report in run_both(tables, tmp_path, partial_dates=rule):
+            assert report.codes() == {"DATE_PARTIAL_IMPUTED": 2}
+            ev, p = study.tables["events"], study.tables["patients"]
+            assert ev.loc[0, "event_date"].date().isoformat() == relapse
+            assert bool(ev.loc[0, "event_date_imputed"]) and not bool(ev.loc[1, "event_date_imputed"])
+            assert p.loc[0, "diagnosis_date"].date().isoformat() == dx
+
+
+def test_cell_text_renders_excel_values_as_typed():
+    assert cell_text(52) == "52" and cell_text(52.0) == "52" and cell_text(0.1) == "0.1"
+    assert cell_text(D(2023, 1, 2)) == "2023-01-02"
+    assert cell_text("  x ") == "x" and cell_text("") is None and cell_text("N/A") is None
+
+
+def test_suggest_close_codes():
+    assert suggest("cr", ("CR", "CRi")) == "CR"
+    assert suggest("primary refractory", ("primary_refractory", "relapsed")) == "primary_refractory"
+    assert suggest("zzz", ("CR", "CRi")) is None
