@@ -181,6 +181,15 @@ def _dates(col: Column, raw: pd.Series, rule: str, out: _Collector) -> tuple[pd.
     return dates, (imputed & ~odd)
 
 
+def _missing(col: Column, index: pd.Index) -> pd.Series:
+    dtype = PANDAS_DTYPE[col.dtype]
+    if col.dtype is DType.ENUM_LIST:
+        return pd.Series([()] * len(index), index=index, dtype=object)
+    if dtype == "object":
+        return pd.Series([None] * len(index), index=index, dtype=object)
+    return pd.Series(pd.NA if dtype in ("Int64", "boolean") else None, index=index, dtype=dtype)
+
+
 def coerce_sheet(sheet: RawSheet, table: Table, rule: str) -> tuple[pd.DataFrame, list[Finding]]:
     """Typed table (declared columns, flags, ``source_row``) and the findings of its cells.
 
@@ -195,7 +204,17 @@ def coerce_sheet(sheet: RawSheet, table: Table, rule: str) -> tuple[pd.DataFrame
     data: dict[str, pd.Series] = {}
     for col in table.columns:
         pos = positions.get(col.name.casefold())
-        raw = sheet.cells[pos] if pos is not None else pd.Series(None, index=index, dtype=object)
+        if pos is None:  # absent column: missing everywhere (absent required columns are reported by the caller)
+            data[col.name] = _missing(col, index)
+            continue
+        raw = sheet.cells[pos]
+        if raw.isna().all():
+            data[col.name] = _missing(col, index)
+            if col.required:
+                for row in index:
+                    out.add("REQUIRED_MISSING", row, col.name, None, f"'{col.name}' is required",
+                            f"fill in '{col.name}' ({col.description.rstrip('.')})")
+            continue
         if col.dtype is DType.DATE:
             values, imputed = _dates(col, raw, rule, out)
             flag_pos = positions.get(imputed_flag(col.name).casefold())
@@ -220,7 +239,7 @@ def coerce_sheet(sheet: RawSheet, table: Table, rule: str) -> tuple[pd.DataFrame
                 data[col.name] = _enum_list(col, raw, text, out)
             else:
                 data[col.name] = text.where(text.notna(), None)
-        if col.required and pos is not None:
+        if col.required:
             for row in index[empty]:
                 out.add("REQUIRED_MISSING", row, col.name, None, f"'{col.name}' is required",
                         f"fill in '{col.name}' ({col.description.rstrip('.')})")
