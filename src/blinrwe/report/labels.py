@@ -198,7 +198,7 @@ def level_label(level, overrides: Mapping[str, str] = {}) -> str:
     key = str(level)
     if key in overrides:
         return overrides[key]
-    return LEVEL_LABELS.get(key, key.replace("_", " ") if key.islower() else key)
+    return LEVEL_LABELS.get(key, _humanise(key) if key.islower() else key)
 
 
 def endpoint_label(endpoint: str, variant: str = "", overrides: Mapping[str, str] = {}) -> str:

@@ -99,7 +99,7 @@ def survival_curve_plot(curves: pd.DataFrame, risk_tables: pd.DataFrame, ard: pd
         ax.set_xlabel(context.time_axis_label)
         base = ENDPOINT_LABELS.get(endpoint, variable_label(endpoint, context.variable_labels))
         if kind == "cif":
-            ylabel = f"Cumulative incidence of {base[0].lower() + base[1:]} (%)"
+            ylabel = f"{base} (%)" if base.lower().startswith("cumulative incidence") else f"Cumulative incidence of {base[0].lower() + base[1:]} (%)"
         else:
             ylabel = f"{base} (%)"
         ax.set_ylabel(ylabel)
