@@ -115,7 +115,7 @@ def read_csv_folder(path: str | Path) -> RawStudy:
 def read_study(path: str | Path) -> RawStudy:
     """Read a study from an .xlsx workbook, a folder of CSV files, or a single CSV file."""
     path = Path(path)
-    if path.is_dir() or path.suffix.lower() == ".csv":
+    if path.is_dir() or path.suffix.lower() in (".csv", ""):
         return read_csv_folder(path)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         return read_xlsx(path)

@@ -1,0 +1,149 @@
+"""Template and study writers: layout, drop-downs, dictionary; round trips; a corrupted cell per declared column."""
+
+import datetime as dt
+
+import openpyxl
+import pandas as pd
+import pandas.testing as pdt
+import pytest
+
+from blinrwe.errors import UserError
+from blinrwe.examples import synthetic_cohort
+from blinrwe.intake import read_study, write_study, write_template
+from blinrwe.model import FORMS, DType, data_dictionary
+from blinrwe.validate import validate_study
+
+TODAY = dt.date(2025, 1, 1)
+
+
+@pytest.mark.parametrize("form", ["study", "summary"])
+def test_template_layout(form, tmp_path):
+    path = write_template(tmp_path / "t.xlsx", form=form)
+    book = openpyxl.load_workbook(path)
+    tables = FORMS[form]
+    assert book.sheetnames == ["README", *(t.name for t in tables), "data_dictionary", "lists"]
+    assert book["lists"].sheet_state == "hidden"
+    lists = book["lists"]
+    for table in tables:
+        ws = book[table.name]
+        assert [c.value for c in ws[1]] == list(table.column_names)
+        validations = {str(dv.sqref).split(":")[0][:-1]: dv for dv in ws.data_validations.dataValidation}
+        for i, col in enumerate(table.columns, start=1):
+            cell = ws.cell(1, i)
+            assert col.description in cell.comment.text
+            letter = cell.column_letter
+            if col.dtype is DType.ENUM:
+                ref = validations[letter].formula1
+                rng = ref.split("!")[1].replace("$", "")
+                values = [c.value for row in lists[rng] for c in row]
+                assert tuple(values) == col.allowed
+            elif col.dtype is DType.BOOL:
+                assert validations[letter].formula1 == '"yes,no"'
+            elif col.dtype is DType.DATE:
+                assert ws.column_dimensions[letter].number_format == "yyyy-mm-dd"
+    dictionary = list(book["data_dictionary"].iter_rows(values_only=True))
+    assert dictionary[0][:3] == ("table", "column", "type")
+    assert len(dictionary) - 1 == len(data_dictionary(form))
+    assert "How to fill in this workbook" == book["README"]["A1"].value
+
+
+def test_filled_template_validates(tmp_path):
+    path = write_template(tmp_path / "t.xlsx")
+    book = openpyxl.load_workbook(path)
+    p, inf = book["patients"], book["infusions"]
+    cols = {c.value: c.column for c in p[1]}
+    p.cell(2, cols["patient_id"], "P1")
+    p.cell(2, cols["age_at_t0"], 44)
+    p.cell(2, cols["disease_setting"], "newly_diagnosed")
+    icol = {c.value: c.column for c in inf[1]}
+    for k, v in dict(patient_id="P1", cycle_number=1, start_date=dt.date(2023, 1, 2), end_date=dt.date(2023, 1, 29),
+                     dose_value=28, dose_unit="ug/day").items():
+        inf.cell(2, icol[k], v)
+    book.save(path)
+    study, report = validate_study(read_study(path), today=TODAY)
+    assert not report.has_errors, report.to_text()
+    assert [f.code for f in report.warnings] == ["NO_FOLLOW_UP"]
+    assert study.tables["infusions"].loc[0, "start_date"] == pd.Timestamp("2023-01-02")
+
+
+def test_unknown_form_is_a_user_error(tmp_path):
+    with pytest.raises(UserError, match="form must be one of study, summary"):
+        write_template(tmp_path / "t.xlsx", form="long")
+
+
+def _partial_study(tmp_path):
+    """A small synthetic study with partial dates, empty lists and missing booleans written in."""
+    study = synthetic_cohort(15, seed=5)
+    folder = write_study(study, tmp_path / "orig")
+    ev = pd.read_csv(folder / "events.csv", dtype=str, keep_default_na=False)
+    ev.loc[0, "event_date"] = ev.loc[0, "event_date"][:7]  # YYYY-MM
+    ev.to_csv(folder / "events.csv", index=False)
+    p = pd.read_csv(folder / "patients.csv", dtype=str, keep_default_na=False)
+    p.loc[1, "diagnosis_date"] = p.loc[1, "diagnosis_date"][:4]  # YYYY
+    p.loc[2, "cns_involvement"] = ""
+    p.to_csv(folder / "patients.csv", index=False)
+    first, report = validate_study(read_study(folder), today=TODAY)
+    assert report.codes() == {"DATE_PARTIAL_IMPUTED": 2}, report.to_text()
+    return first
+
+
+def test_round_trip_loses_nothing(tmp_path):
+    first = _partial_study(tmp_path)
+    assert bool(first.tables["events"].loc[0, "event_date_imputed"])
+    assert bool(first.tables["patients"].loc[1, "diagnosis_date_imputed"])
+    assert pd.isna(first.tables["patients"].loc[2, "cns_involvement"])
+    for target in (tmp_path / "again.xlsx", tmp_path / "again_csv"):
+        write_study(first, target)
+        again, report = validate_study(read_study(target), today=TODAY)
+        assert report.findings == (), report.to_text()  # imputed values travel with their flags
+        for name in first.tables:
+            pdt.assert_frame_equal(again.tables[name], first.tables[name])
+
+
+def _bad_values(col):
+    """(cell value, expected finding code) that break ``col``."""
+    if col.dtype is DType.DATE:
+        return [("2023-31-12", "DATE_UNREADABLE")]
+    if col.dtype is DType.ENUM or col.dtype is DType.ENUM_LIST:
+        return [("not_a_code", "CODE_INVALID")]
+    if col.dtype is DType.BOOL:
+        return [("perhaps", "YES_NO_INVALID")]
+    if col.dtype in (DType.INT, DType.FLOAT):
+        out = [("twelve", "NUMBER_INVALID")]
+        if col.maximum is not None:
+            out.append((col.maximum + 1000, "NUMBER_OUT_OF_RANGE"))
+        if col.dtype is DType.INT:
+            out.append((1.5, "INTEGER_INVALID"))
+        return out
+    if col.required:
+        return [(None, "REQUIRED_MISSING")]
+    return []
+
+
+def test_corrupting_each_declared_column_is_reported_at_its_cell(tmp_path):
+    """Each declared column gets bad values in its own rows of a real workbook; each finding names the cell."""
+    path = write_study(synthetic_cohort(60, seed=9), tmp_path / "study.xlsx")
+    book = openpyxl.load_workbook(path)
+    expected = []
+    for table in FORMS["study"]:
+        ws = book[table.name]
+        header = [c.value for c in ws[1]]
+        row = 2
+        for col in table.columns:
+            for value, code in _bad_values(col):
+                assert row <= ws.max_row, f"not enough rows in {table.name}"
+                ws.cell(row, header.index(col.name) + 1).value = value
+                expected.append((code, table.name, row, col.name, value))
+                row += 1
+    book.save(path)
+    study, report = validate_study(read_study(path), today=TODAY)
+    assert study is None
+    found = {(f.code, f.sheet, f.row, f.column): f for f in report.findings}
+    assert len(expected) > 100
+    for code, sheet, row, column, value in expected:
+        f = found.get((code, sheet, row, column))
+        assert f is not None, (code, sheet, row, column)
+        assert f.file == "study.xlsx"
+        if value is not None:
+            assert f.value == value
+        assert f.hint
