@@ -29,6 +29,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from .ard import ard_frame, ard_row
+from .levels import factor_levels
 
 __all__ = ["baseline_table", "categorical_test", "continuous_test", "fisher_exact_rxc", "FISHER_MAX_TABLES"]
 
@@ -39,14 +40,6 @@ TABLE = "table1"
 
 def _is_categorical(series: pd.Series) -> bool:
     return not (pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series))
-
-
-def _as_levels(series: pd.Series) -> pd.Series:
-    """Category labels as strings (booleans as "yes"/"no", as entered); missing stays missing."""
-    if pd.api.types.is_bool_dtype(series):
-        return series.map({True: "yes", False: "no"}).astype("object").where(series.notna(), None)
-    out = series.astype("object")
-    return out.where(out.notna(), None).map(lambda v: v if v is None else str(v))
 
 
 class _TooManyTables(Exception):
@@ -160,19 +153,19 @@ def _describe_continuous(values: pd.Series, rows: list, section=SECTION, table=T
                             method="" if name in ("n", "missing") else "sample statistic", note=note, **keys))
 
 
-def _describe_categorical(levels: pd.Series, order: list[str], rows: list, section=SECTION, table=TABLE,
+def _describe_categorical(codes: np.ndarray, order: list[str], rows: list, section=SECTION, table=TABLE,
                           **keys) -> None:
-    known = levels.dropna()
+    known = codes[codes >= 0]
     denom = int(known.size)
-    counts = known.value_counts()
-    for level in order:
-        k = int(counts.get(level, 0))
+    counts = np.bincount(known, minlength=len(order))
+    for j, level in enumerate(order):
+        k = int(counts[j])
         rows.append(ard_row(section, table, statistic="n", value=k, level=level, n=k, denominator=denom, **keys))
         rows.append(ard_row(section, table, statistic="pct", value=100.0 * k / denom if denom else np.nan,
                             level=level, n=k, denominator=denom,
                             note="" if denom else "not_applicable: no known values", **keys))
-    rows.append(ard_row(section, table, statistic="missing", value=int(levels.isna().sum()),
-                        denominator=int(levels.size), **keys))
+    rows.append(ard_row(section, table, statistic="missing", value=int(codes.size - denom),
+                        denominator=int(codes.size), **keys))
 
 
 def baseline_table(adsl: pd.DataFrame, variables, group_var: str = "", *, section: str = SECTION,
@@ -185,9 +178,9 @@ def baseline_table(adsl: pd.DataFrame, variables, group_var: str = "", *, sectio
     rows: list[dict] = []
     groups: list[tuple[str, pd.Series]] = []
     if group_var:
-        glev = _as_levels(adsl[group_var])
-        for g in sorted(glev.dropna().unique()):
-            groups.append((g, (glev == g).to_numpy()))
+        gcodes, glabels = factor_levels(adsl[group_var])
+        for j, g in enumerate(glabels):
+            groups.append((g, gcodes == j))
     rows.append(ard_row(section, table, "patients", "N", len(adsl), n=len(adsl)))
     for g, mask in groups:
         rows.append(ard_row(section, table, "patients", "N", int(mask.sum()), n=int(mask.sum()),
@@ -197,15 +190,14 @@ def baseline_table(adsl: pd.DataFrame, variables, group_var: str = "", *, sectio
             continue
         col = adsl[var]
         if _is_categorical(col):
-            levels = _as_levels(col)
-            order = sorted(levels.dropna().unique())
-            _describe_categorical(levels, order, rows, section, table, variable=var)
+            codes, order = factor_levels(col)
+            _describe_categorical(codes, order, rows, section, table, variable=var)
             for g, mask in groups:
-                _describe_categorical(levels[mask], order, rows, section, table, variable=var, group_var=group_var, group=g)
+                _describe_categorical(codes[mask], order, rows, section, table, variable=var, group_var=group_var,
+                                      group=g)
             if len(groups) >= 2:
-                known = levels.notna().to_numpy()
-                counts = np.array([[int(((levels == lev).to_numpy() & mask & known).sum()) for lev in order]
-                                   for _, mask in groups])
+                known = codes >= 0
+                counts = np.array([np.bincount(codes[mask & known], minlength=len(order)) for _, mask in groups])
                 p, method, note = categorical_test(counts)
                 rows.append(ard_row(section, table, var, "test_p", p, group_var=group_var, group="",
                                     denominator=int(counts.sum()), method=method, note=note))

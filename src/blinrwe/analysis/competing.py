@@ -18,21 +18,15 @@ from blinrwe.errors import StatisticalInputError
 from blinrwe.stats.competing_risks import cumulative_incidence
 
 from .ard import ard_row
+from .levels import level_labels
 from .results import CURVE_COLUMNS, RISK_TABLE_COLUMNS
-from .survival import SurvivalOutput, figure_ticks, time_column
+from .survival import SurvivalOutput, figure_ticks, split_endpoints, time_column
 
 __all__ = ["competing_risk_analyses", "CAUSES"]
 
 SECTION = "competing_risks"
 TABLE = "competing_risks"
 CAUSES = {1: "CIR", 2: "NRM"}
-
-
-def _levels(values: pd.Series) -> pd.Series:
-    if pd.api.types.is_bool_dtype(values):
-        return values.map({True: "yes", False: "no"}).astype(object).where(values.notna(), None)
-    out = values.astype(object)
-    return out.where(out.notna(), None).map(lambda v: v if v is None else str(v))
 
 
 def _one(time, etype, group, landmarks, time_unit, level, keys, variant, gvar, out: SurvivalOutput, ticks):
@@ -87,10 +81,11 @@ def competing_risk_analyses(tte: pd.DataFrame, adsl: pd.DataFrame, *, endpoints,
     """CIR and NRM for each competing-risk endpoint x variant, overall and by subgroup."""
     out = out or SurvivalOutput()
     tcol = time_column(time_unit)
+    parts = split_endpoints(tte, endpoints)
     for endpoint in endpoints:
         for variant in variants:
-            sel = tte[(tte["endpoint"] == endpoint) & (tte["variant"] == variant)]
-            if sel.empty:
+            sel = parts.get((endpoint, variant))
+            if sel is None or sel.empty:
                 continue
             time = sel[tcol].to_numpy(dtype=float)
             etype = sel["event_type"].to_numpy(dtype=np.int64)
@@ -104,7 +99,7 @@ def competing_risk_analyses(tte: pd.DataFrame, adsl: pd.DataFrame, *, endpoints,
             for gvar in subgroups:
                 if gvar not in adsl.columns:
                     continue
-                lev = _levels(sel[["patient_id"]].merge(adsl[["patient_id", gvar]], on="patient_id", how="left")[gvar])
+                lev = level_labels(sel[["patient_id"]].merge(adsl[["patient_id", gvar]], on="patient_id", how="left")[gvar])
                 known = lev.notna().to_numpy()
                 if known.sum() == 0:
                     continue

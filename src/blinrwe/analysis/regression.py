@@ -19,6 +19,7 @@ from blinrwe.stats.cox import cox_ph
 from blinrwe.stats.cox_zph import cox_zph
 
 from .ard import ard_frame, ard_row
+from .survival import split_endpoints
 
 __all__ = ["cox_models"]
 
@@ -64,9 +65,10 @@ def cox_models(tte: pd.DataFrame, adsl: pd.DataFrame, *, endpoints, covariates, 
     rows: list[dict] = []
     if not covariates:
         return ard_frame(rows)
+    parts = split_endpoints(tte, endpoints)
     for endpoint in endpoints:
-        sel = tte[(tte["endpoint"] == endpoint) & (tte["variant"] == variant)]
-        if sel.empty:
+        sel = parts.get((endpoint, variant))
+        if sel is None or sel.empty:
             continue
         data = sel[["patient_id", time_column, "event"]].merge(adsl[["patient_id", *covariates]], on="patient_id",
                                                                  how="left")

@@ -20,6 +20,7 @@ import pandas as pd
 from blinrwe.stats.proportion import proportion_ci
 
 from .ard import ard_frame, ard_row
+from .levels import factor_levels
 
 __all__ = ["response_table", "WINDOWS", "CATEGORIES", "COMPOSITES", "MRD_DENOMINATORS"]
 
@@ -53,34 +54,52 @@ def _windows(adsl: pd.DataFrame) -> list[tuple[str, str]]:
     return found
 
 
-def _window_rows(sub: pd.DataFrame, window: str, col: str, level: float, keys: dict) -> list[dict]:
-    rows = []
-    n = len(sub)
-    best = sub[col].astype(object)
-    for cat in CATEGORIES:
-        if cat == "CRh" and not best.eq("CRh").any() and window == "overall" and col == "best_response":
-            continue  # summary form has no CRh category
-        rows.append(_proportion_rows(int(best.eq(cat).sum()), n, level, variable=cat, level=window, **keys))
+def _window_arrays(adsl: pd.DataFrame, window: str, col: str) -> dict:
+    """Per-patient arrays of one window, computed once (subsets are boolean masks over them)."""
+    best = adsl[col].astype(object).to_numpy()
+    known = pd.notna(best)
+    arrays = {"known": known}
+    cats = {cat: best == cat for cat in CATEGORIES}
+    arrays["categories"] = cats
+    arrays["show_crh"] = not (col == "best_response" and not cats["CRh"].any())
+    comps = {}
     for comp in COMPOSITES:
-        column = f"{comp}_{window}" if f"{comp}_{window}" in sub.columns else comp
-        k = int(_flag(sub[column]).sum()) if column in sub.columns else int(best.isin(_COMPOSITE_MEMBERS[comp]).sum())
-        rows.append(_proportion_rows(k, n, level, variable=comp, level=window, **keys))
-    evaluable = int(best.notna().sum())
+        column = f"{comp}_{window}" if f"{comp}_{window}" in adsl.columns else comp
+        comps[comp] = _flag(adsl[column]) if column in adsl.columns else np.isin(best, _COMPOSITE_MEMBERS[comp])
+    arrays["composites"] = comps
+    mrd_col = f"mrd_negative_{window}" if f"mrd_negative_{window}" in adsl.columns else (
+        "mrd_negative" if "mrd_negative" in adsl.columns and window == "overall" else "")
+    arrays["mrd"] = _flag(adsl[mrd_col]) if mrd_col else None
+    denominators = {}
+    for denom in MRD_DENOMINATORS:
+        dcol = f"mrd_denominator_{denom}"
+        if dcol in adsl.columns:
+            denominators[denom] = _flag(adsl[dcol])
+        elif denom == "all_treated":
+            denominators[denom] = np.ones(len(adsl), dtype=bool)
+    arrays["denominators"] = denominators
+    return arrays
+
+
+def _window_rows(arrays: dict, mask: np.ndarray, window: str, level: float, keys: dict) -> list[dict]:
+    rows = []
+    n = int(mask.sum())
+    for cat, hit in arrays["categories"].items():
+        if cat == "CRh" and not arrays["show_crh"]:
+            continue  # the summary form has no CRh category
+        rows.append(_proportion_rows(int((hit & mask).sum()), n, level, variable=cat, level=window, **keys))
+    for comp, hit in arrays["composites"].items():
+        rows.append(_proportion_rows(int((hit & mask).sum()), n, level, variable=comp, level=window, **keys))
+    evaluable = int((arrays["known"] & mask).sum())
     rows.append(ard_row(SECTION, TABLE, "evaluable", "n", evaluable, level=window, n=evaluable, denominator=n,
                         method="count", **keys))
-    mrd_col = f"mrd_negative_{window}" if f"mrd_negative_{window}" in sub.columns else (
-        "mrd_negative" if "mrd_negative" in sub.columns and window == "overall" else "")
-    if mrd_col:
-        mrd = _flag(sub[mrd_col])
-        for denom in MRD_DENOMINATORS:
-            dcol = f"mrd_denominator_{denom}"
-            if denom == "all_treated":
-                mask = np.ones(n, dtype=bool) if dcol not in sub.columns else _flag(sub[dcol])
-            elif dcol in sub.columns and _flag(sub[dcol]).any():
-                mask = _flag(sub[dcol])
-            else:
+    mrd = arrays["mrd"]
+    if mrd is not None:
+        for denom, dmask in arrays["denominators"].items():
+            if denom != "all_treated" and not dmask.any():
                 continue  # denominator not derived or empty (e.g. no MRD at start recorded)
-            rows.append(_proportion_rows(int((mrd & mask).sum()), int(mask.sum()), level, variable="mrd_negative",
+            sub = dmask & mask
+            rows.append(_proportion_rows(int((mrd & sub).sum()), int(sub.sum()), level, variable="mrd_negative",
                                          level=f"{window}|{denom}", **keys))
     return rows
 
@@ -93,21 +112,19 @@ def response_table(adsl: pd.DataFrame, subgroups=(), *, level: float = 0.95, ext
     ``("blasts_gt50", mask)`` reported like a group level (``group_var`` = name, group "yes").
     """
     rows: list[dict] = []
-    windows = _windows(adsl)
-    for window, col in windows:
-        rows.extend(_window_rows(adsl, window, col, level, {}))
-        for gvar in subgroups:
-            if gvar not in adsl.columns:
-                continue
-            values = adsl[gvar]
-            if pd.api.types.is_bool_dtype(values):
-                labels = values.map({True: "yes", False: "no"})
-            else:
-                labels = values.astype(object).map(lambda v: v if v is None or v is pd.NA else str(v))
-            for g in sorted(labels.dropna().unique()):
-                sub = adsl[(labels == g).to_numpy()]
-                rows.extend(_window_rows(sub, window, col, level, dict(group_var=gvar, group=g)))
+    everyone = np.ones(len(adsl), dtype=bool)
+    groupings = []
+    for gvar in subgroups:
+        if gvar in adsl.columns:
+            codes, labels = factor_levels(adsl[gvar])
+            groupings.append((gvar, [(g, codes == j) for j, g in enumerate(labels)]))
+    for window, col in _windows(adsl):
+        arrays = _window_arrays(adsl, window, col)
+        rows.extend(_window_rows(arrays, everyone, window, level, {}))
+        for gvar, groups in groupings:
+            for g, mask in groups:
+                rows.extend(_window_rows(arrays, mask, window, level, dict(group_var=gvar, group=g)))
         for name, mask in extra_groups:
-            sub = adsl[np.asarray(mask, dtype=bool)]
-            rows.extend(_window_rows(sub, window, col, level, dict(group_var=name, group="yes")))
+            rows.extend(_window_rows(arrays, np.asarray(mask, dtype=bool), window, level,
+                                     dict(group_var=name, group="yes")))
     return ard_frame(rows)

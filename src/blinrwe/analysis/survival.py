@@ -23,9 +23,10 @@ from blinrwe.stats.kaplan_meier import kaplan_meier_from_counts, median_follow_u
 from blinrwe.stats.logrank import logrank_from_counts
 
 from .ard import ard_row
+from .levels import level_labels
 from .results import CURVE_COLUMNS, RISK_TABLE_COLUMNS
 
-__all__ = ["survival_analyses", "figure_ticks", "time_column", "curve_rows", "SurvivalOutput"]
+__all__ = ["survival_analyses", "split_endpoints", "figure_ticks", "time_column", "curve_rows", "SurvivalOutput"]
 
 SECTION = "survival"
 TABLE = "survival"
@@ -34,6 +35,12 @@ TABLE = "survival"
 def time_column(time_unit: str) -> str:
     """Column of ``AnalysisData.tte`` holding times in ``time_unit``."""
     return "time_months" if time_unit == "months" else "time_days"
+
+
+def split_endpoints(tte: pd.DataFrame, endpoints) -> dict:
+    """Rows of ``tte`` per (endpoint, variant), split in one pass (no per-endpoint scans of the long table)."""
+    sel = tte[tte["endpoint"].isin(list(endpoints))]
+    return {key: frame for key, frame in sel.groupby(["endpoint", "variant"], sort=False, observed=True)}
 
 
 def figure_ticks(max_time: float, time_unit: str) -> np.ndarray:
@@ -124,13 +131,6 @@ def _logrank_rows(grouped, keys: dict) -> list[dict]:
             ard_row(SECTION, TABLE, statistic="logrank_p", value=res.p, **common)]
 
 
-def _levels(values: pd.Series) -> pd.Series:
-    if pd.api.types.is_bool_dtype(values):
-        return values.map({True: "yes", False: "no"}).astype(object).where(values.notna(), None)
-    out = values.astype(object)
-    return out.where(out.notna(), None).map(lambda v: v if v is None else str(v))
-
-
 def survival_analyses(tte: pd.DataFrame, adsl: pd.DataFrame, *, endpoints, variants, subgroups, time_unit,
                       landmarks, level=0.95, ci_transform="log-log", out: SurvivalOutput | None = None) -> SurvivalOutput:
     """KM analyses of every endpoint x variant, overall and by each subgroup column of ``adsl``.
@@ -140,10 +140,11 @@ def survival_analyses(tte: pd.DataFrame, adsl: pd.DataFrame, *, endpoints, varia
     """
     out = out or SurvivalOutput()
     tcol = time_column(time_unit)
+    parts = split_endpoints(tte, endpoints)
     for endpoint in endpoints:
         for variant in variants:
-            sel = tte[(tte["endpoint"] == endpoint) & (tte["variant"] == variant)]
-            if sel.empty:
+            sel = parts.get((endpoint, variant))
+            if sel is None or sel.empty:
                 continue
             time = sel[tcol].to_numpy(dtype=float)
             event = sel["event"].to_numpy(dtype=np.int64)
@@ -166,7 +167,7 @@ def survival_analyses(tte: pd.DataFrame, adsl: pd.DataFrame, *, endpoints, varia
             for gvar in subgroups:
                 if gvar not in adsl.columns:
                     continue
-                lev = _levels(sel[["patient_id"]].merge(adsl[["patient_id", gvar]], on="patient_id", how="left")[gvar])
+                lev = level_labels(sel[["patient_id"]].merge(adsl[["patient_id", gvar]], on="patient_id", how="left")[gvar])
                 known = lev.notna().to_numpy()
                 if known.sum() == 0:
                     continue
