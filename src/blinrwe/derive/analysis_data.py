@@ -18,6 +18,7 @@ from .attrition import ATTRITION_COLUMNS, derive_attrition
 from .body_surface import derive_bsa
 from .endpoints import TTE_COLUMNS, derive_endpoints, derive_patient_dates
 from .exposure import derive_exposure
+from .keys import decode_patient_ids, encode_patient_ids
 from .response import derive_best_response, derive_responses, derive_windows
 from .safety import AE_COLUMNS, derive_adverse_events, derive_ae_flags
 from .setting import derive_burden_classes, derive_setting
@@ -66,7 +67,8 @@ def derive_analysis_data(study, settings: DeriveSettings | None = None) -> Analy
         settings = settings.with_changes(data_cutoff=study_cutoff)
     if study_form(study) == "summary":
         return derive_summary_analysis_data(study, settings)
-    t = study_tables(study)
+    # the derivations run on integer patient codes (id order); the ids are put back at the end
+    t, ids = encode_patient_ids(study_tables(study))
     s = settings
     patients = t["patients"]
     bsa = derive_bsa(patients, s.bsa_formula)
@@ -91,8 +93,10 @@ def derive_analysis_data(study, settings: DeriveSettings | None = None) -> Analy
     dates = derive_patient_dates(adsl, t["events"], t["assessments"], t["therapies"], s)
     tte, excluded = derive_endpoints(dates, s, patients["patient_id"])
     attrition = derive_attrition(adsl, excluded, s.endpoints, form="study")
-    return AnalysisData(adsl=adsl, responses=responses, tte=tte, adverse_events=ae, therapy_paths=paths,
-                        attrition=attrition, exposure_cycles=cycles, settings=s, form="study", unavailable={})
+    out = {name: decode_patient_ids(frame, ids) for name, frame in (
+        ("adsl", adsl), ("responses", responses), ("tte", tte), ("adverse_events", ae), ("therapy_paths", paths),
+        ("attrition", attrition), ("exposure_cycles", cycles))}
+    return AnalysisData(**out, settings=s, form="study", unavailable={})
 
 
 def _age_at_t0(patients: pd.DataFrame, exposure: pd.DataFrame) -> np.ndarray:

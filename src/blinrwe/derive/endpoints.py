@@ -41,6 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .keys import first_in_group, sort_key, sort_order
 from .settings import DeriveSettings
 
 DAY = pd.Timedelta(days=1)
@@ -187,7 +188,8 @@ def derive_patient_dates(adsl: pd.DataFrame, events: pd.DataFrame, assessments: 
         parts.append(_dates(first, "start_date", kind))
     dates = pd.concat(parts, ignore_index=True)
     dates = dates.loc[dates["patient_id"].isin(adsl["patient_id"]) & dates["date"].notna()]
-    return dates.sort_values(["patient_id", "kind", "date"], kind="mergesort").reset_index(drop=True)
+    order = sort_order(sort_key(dates["patient_id"]), sort_key(dates["kind"]), sort_key(dates["date"]))
+    return dates.take(order).reset_index(drop=True)
 
 
 def derive_time_to_event(patient_dates: pd.DataFrame, endpoint: Endpoint, settings: DeriveSettings,
@@ -198,64 +200,106 @@ def derive_time_to_event(patient_dates: pd.DataFrame, endpoint: Endpoint, settin
     :data:`TTE_COLUMNS` (one row per patient with an origin on or before the
     cut-off); ``excluded`` has ``patient_id, reason`` for the others
     (``patient_ids``: every patient of the study; default those with a date).
+    Rows of ``patient_dates`` without a date are ignored.
+
+    The steps are the module's rule as table operations on integer keys
+    (patient code, date in ns, source priority): join the dates to the
+    endpoint's source table, keep those on or after the origin, sort and take
+    the first row per patient (SQL: ``ROW_NUMBER() OVER (PARTITION BY patient
+    ORDER BY date, priority) = 1``).
     """
     s = settings
     sources = (*endpoint.sources, *VARIANT_SOURCES[variant])
     cutoff = pd.Timestamp(s.data_cutoff) if s.data_cutoff is not None else None
-    patients = pd.Series(patient_dates["patient_id"].unique() if patient_ids is None else pd.unique(
+    universe = pd.Series(patient_dates["patient_id"].unique() if patient_ids is None else pd.unique(
         pd.Series(patient_ids)))
+    code, ids = pd.factorize(patient_dates["patient_id"], sort=True)  # code order = id order
+    kind_code, kinds = pd.factorize(patient_dates["kind"])
+    kind_of = {k: i for i, k in enumerate(kinds)}
+    date = patient_dates["date"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+    dated = date != np.iinfo(np.int64).min
 
-    # origin: first available kind in declared order
-    order = pd.DataFrame({"kind": list(endpoint.origin), "priority": range(len(endpoint.origin))})
-    origin = patient_dates.merge(order, on="kind").sort_values(["patient_id", "priority", "date"], kind="mergesort")
-    origin = origin.drop_duplicates("patient_id")[["patient_id", "date"]].rename(columns={"date": "origin_date"})
-    excluded = pd.DataFrame({"patient_id": patients[~patients.isin(origin["patient_id"])].to_numpy(),
+    # origin: first available kind in declared order (then the earliest date)
+    origin_priority = np.full(len(kinds) + 1, -1)
+    for i, k in reversed(list(enumerate(endpoint.origin))):
+        if k in kind_of:
+            origin_priority[kind_of[k]] = i
+    rows = np.flatnonzero(dated & (origin_priority[kind_code] >= 0))
+    rows = rows[sort_order(code[rows], origin_priority[kind_code[rows]], date[rows])]
+    rows = rows[first_in_group(code[rows])]
+    origin_code, origin_date = code[rows], date[rows]
+    excluded = pd.DataFrame({"patient_id": universe[~universe.isin(ids.take(origin_code))].to_numpy(),
                              "reason": endpoint.no_origin_reason})
     if cutoff is not None:
-        late = origin["origin_date"] > cutoff
-        excluded = pd.concat([excluded, pd.DataFrame({"patient_id": origin.loc[late, "patient_id"].to_numpy(),
+        late = origin_date > cutoff.value
+        excluded = pd.concat([excluded, pd.DataFrame({"patient_id": ids.take(origin_code[late]).to_numpy(),
                                                       "reason": "origin after the data cut-off"})], ignore_index=True)
-        origin = origin.loc[~late]
+        origin_code, origin_date = origin_code[~late], origin_date[~late]
+    origin_of = np.full(len(ids), np.iinfo(np.int64).max)  # no origin: no date is on or after it
+    origin_of[origin_code] = origin_date
 
-    table = pd.DataFrame([{"kind": k, "source": src.name, "role": src.role, "event_type": src.event_type,
-                           "priority": i} for i, src in enumerate(sources) for k in src.kinds])
-    cand = patient_dates.merge(table, on="kind").merge(origin, on="patient_id")
-    cand = cand.loc[cand["date"] >= cand["origin_date"]]
-    beyond = cand["date"] > cutoff if cutoff is not None else pd.Series(False, index=cand.index)
+    # candidate rows: the dates of the sources' kinds on or after the origin (join with the source table)
+    names = [src.name for src in sources] + ["data_cutoff"]
+    parts = []
+    for priority, src in enumerate(sources):
+        for k in src.kinds:
+            if k in kind_of:
+                r = np.flatnonzero((kind_code == kind_of[k]) & dated)
+                r = r[date[r] >= origin_of[code[r]]]
+                parts.append((r, np.full(len(r), priority)))
+    rows = np.concatenate([r for r, _ in parts]) if parts else np.zeros(0, dtype=np.int64)
+    priority = np.concatenate([p for _, p in parts]) if parts else np.zeros(0, dtype=np.int64)
+    c_code, c_date = code[rows], date[rows]
+    role = np.array([src.role for src in sources] + ["followup"], dtype=object)[priority]
+    src_event_type = np.array([src.event_type for src in sources] + [0])[priority]
+    competes = (role == "event") | (role == "censor")
+    beyond = c_date > cutoff.value if cutoff is not None else np.zeros(len(rows), dtype=bool)
 
     # earliest event or intercurrent censoring wins; ties -> declared order
-    ev = cand.loc[cand["role"].isin(["event", "censor"]) & ~beyond]
-    ev = ev.sort_values(["patient_id", "date", "priority"], kind="mergesort").drop_duplicates("patient_id")
-    ev = ev.assign(event_type=np.where(ev["role"].eq("event"), ev["event_type"], 0))
+    ev = np.flatnonzero(competes & ~beyond)
+    ev = ev[sort_order(c_code[ev], c_date[ev], priority[ev])]
+    ev = ev[first_in_group(c_code[ev])]
 
-    # otherwise: latest follow-up date, truncated at the cut-off
-    fu = cand.loc[cand["role"].eq("followup") | (beyond & cand["role"].isin(["event", "censor"]))].copy()
+    # otherwise: latest follow-up date, truncated at the cut-off (source data_cutoff, before any other)
+    fu = np.flatnonzero((role == "followup") | (beyond & competes))
+    fu_date, fu_priority = c_date[fu], priority[fu]
     if cutoff is not None:
-        over = fu["date"] > cutoff
-        fu.loc[over, "source"] = "data_cutoff"
-        fu.loc[over, "date"] = cutoff
-        fu.loc[over, "priority"] = -1
-    fu = fu.sort_values(["patient_id", "date", "priority"], ascending=[True, False, True], kind="mergesort")
-    fu = fu.drop_duplicates("patient_id").assign(event_type=0)
+        over = fu_date > cutoff.value
+        fu_date = np.where(over, cutoff.value, fu_date)
+        fu_priority = np.where(over, -1, fu_priority)
+    order = sort_order(c_code[fu], -fu_date, fu_priority)
+    fu, fu_date, fu_priority = fu[order], fu_date[order], fu_priority[order]
+    first = first_in_group(c_code[fu])
+    fu, fu_date, fu_priority = fu[first], fu_date[first], fu_priority[first]
 
-    keep = ["patient_id", "date", "source", "event_type"]
-    end = pd.concat([ev[keep], fu.loc[~fu["patient_id"].isin(ev["patient_id"]), keep]], ignore_index=True)
-    out = origin.merge(end, on="patient_id", how="left")
-    none = out["date"].isna()
-    out.loc[none, "date"] = out.loc[none, "origin_date"]
-    out.loc[none, "source"] = "origin"
-    out["event_type"] = out["event_type"].fillna(0).astype("Int64")
-    out = out.rename(columns={"date": "end_date"})
-    out["time_days"] = ((out["end_date"] - out["origin_date"]) // DAY).astype("Int64")
-    out["time_months"] = out["time_days"].astype(float) / s.days_per_month
-    # ``event`` is always the event of interest; ``event_type`` (0/1/2) is only filled for
-    # competing-risk endpoints (CIR) and missing otherwise (docs/architecture.md).
-    out["event"] = (out["event_type"] == 1).astype("Int64")
-    if not endpoint.competing:
-        out["event_type"] = pd.array([pd.NA] * len(out), dtype="Int64")
-    out["endpoint"] = endpoint.name
-    out["variant"] = variant
-    out = out.sort_values("patient_id", kind="mergesort").reset_index(drop=True)
+    # per patient with an origin: the event row, else the follow-up row, else the origin itself
+    n = len(ids)
+    end_date = origin_of.copy()
+    end_source = np.full(n, len(names))  # "origin"
+    event_type = np.zeros(n, dtype=np.int64)
+    has_fu = c_code[fu]
+    end_date[has_fu], end_source[has_fu] = fu_date, np.where(fu_priority < 0, len(names) - 1, fu_priority)
+    has_ev = c_code[ev]
+    end_date[has_ev], end_source[has_ev] = c_date[ev], priority[ev]
+    event_type[has_ev] = np.where(role[ev] == "event", src_event_type[ev], 0)
+
+    end_date, end_source, event_type = end_date[origin_code], end_source[origin_code], event_type[origin_code]
+    time_days = (end_date - origin_date) // DAY.value
+    out = pd.DataFrame({
+        "patient_id": ids.take(origin_code).to_numpy(),
+        "endpoint": endpoint.name,
+        "variant": variant,
+        "origin_date": origin_date.view("datetime64[ns]"),
+        "end_date": end_date.view("datetime64[ns]"),
+        "time_days": pd.array(time_days, dtype="Int64"),
+        "time_months": time_days.astype(float) / s.days_per_month,
+        # ``event`` is always the event of interest; ``event_type`` (0/1/2) is only filled for
+        # competing-risk endpoints (CIR) and missing otherwise (docs/architecture.md).
+        "event": pd.array((event_type == 1).astype(np.int64), dtype="Int64"),
+        "event_type": pd.array(event_type, dtype="Int64") if endpoint.competing else pd.array(
+            [pd.NA] * len(origin_code), dtype="Int64"),
+        "source": np.array([*names, "origin"], dtype=object)[end_source],
+    })
     return out[TTE_COLUMNS], excluded.sort_values("patient_id", kind="mergesort").reset_index(drop=True)
 
 
@@ -269,7 +313,9 @@ def derive_endpoints(patient_dates: pd.DataFrame, settings: DeriveSettings,
     # integer patient codes make the repeated merges and sorts several times faster on large cohorts
     ids = pd.Index(pd.unique(pd.concat([patient_dates["patient_id"], pd.Series(
         [] if patient_ids is None else list(patient_ids), dtype=object)], ignore_index=True)))
-    coded = patient_dates.assign(patient_id=ids.get_indexer(patient_dates["patient_id"]))
+    # kinds as categories: each endpoint then factorises them for free
+    coded = patient_dates.assign(patient_id=ids.get_indexer(patient_dates["patient_id"]),
+                                 kind=patient_dates["kind"].astype("category"))
     coded_ids = None if patient_ids is None else ids.get_indexer(pd.Series(patient_ids))
     rows, excl = [], []
     for name in settings.endpoints:
