@@ -1,0 +1,52 @@
+"""Survival ARD rows equal direct calls of the stats functions."""
+
+import numpy as np
+
+from blinrwe.analysis.survival import SurvivalOutput, figure_ticks, survival_analyses
+from blinrwe.stats.counts import grouped_event_counts
+from blinrwe.stats.kaplan_meier import kaplan_meier, median_follow_up
+from blinrwe.stats.logrank import logrank
+
+
+def _run(data):
+    out = survival_analyses(data.tte, data.adsl, endpoints=["OS"], variants=["none"], subgroups=["disease_setting"],
+                            time_unit="months", landmarks=[12.0], out=SurvivalOutput())
+    rows, curves, risk = out.frames()
+    import pandas as pd
+
+    return pd.DataFrame(rows), curves, risk
+
+
+def test_overall_rows_equal_direct_calls(analysis_data):
+    ard, curves, risk = _run(analysis_data)
+    sel = analysis_data.tte[(analysis_data.tte.endpoint == "OS") & (analysis_data.tte.variant == "none")]
+    km = kaplan_meier(sel.time_months.to_numpy(), sel.event.to_numpy())
+    overall = ard[(ard.group == "Overall") & (ard.section == "survival")].set_index("statistic")
+    med = km.median()
+    np.testing.assert_equal(overall.loc["km_median", "value"], np.nan if med.estimate is None else med.estimate)
+    assert (overall.loc["km_median", "note"] == "not_reached") == (not med.reached)
+    at = km.at([12.0]).iloc[0]
+    assert overall.loc["km_rate", "value"] == at.survival
+    assert (overall.loc["km_rate", "lower"], overall.loc["km_rate", "upper"]) == (at.lower, at.upper)
+    assert overall.loc["km_se", "value"] == at.std_err
+    assert overall.loc["events", "n"] == km.n_events and overall.loc["events", "denominator"] == km.n
+    fu = median_follow_up(sel.time_months.to_numpy(), sel.event.to_numpy())
+    assert ard[ard.statistic == "followup_median"].value.item() == fu.reverse_km.estimate
+    curve = curves[curves.analysis == "OS:none:"]
+    assert curve.time.iloc[0] == 0 and curve.estimate.iloc[0] == 1
+    assert np.allclose(curve.estimate.iloc[1:], km.surv)
+
+
+def test_logrank_row_equals_direct_call(analysis_data):
+    ard, _, _ = _run(analysis_data)
+    sel = analysis_data.tte[(analysis_data.tte.endpoint == "OS") & (analysis_data.tte.variant == "none")]
+    groups = sel[["patient_id"]].merge(analysis_data.adsl[["patient_id", "disease_setting"]])["disease_setting"]
+    direct = logrank(sel.time_months.to_numpy(), sel.event.to_numpy(), groups.to_numpy())
+    assert ard[ard.statistic == "logrank_p"].value.item() == direct.p
+    counts = grouped_event_counts(sel.time_months.to_numpy(), sel.event.to_numpy(), groups.to_numpy())
+    assert set(ard.group) >= set(counts.groups)
+
+
+def test_ticks():
+    assert list(figure_ticks(25, "months")) == [0, 6, 12, 18, 24]
+    assert figure_ticks(0, "days").tolist() == [0.0]
