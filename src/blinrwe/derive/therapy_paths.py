@@ -15,6 +15,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from .keys import first_in_group, sort_key, sort_order
+
 PATH_SEPARATOR = " -> "
 #: seed 003 grouping: the first type of this list present in the path wins; otherwise the first therapy.
 FURTHER_TREATMENT_PRIORITY = ("allo_hsct", "car_t")
@@ -36,17 +38,28 @@ def derive_therapy_paths(patients: pd.DataFrame, therapies: pd.DataFrame) -> pd.
     ``further_treatment`` (bool), ``further_treatment_group`` (seed 003 rule),
     ``allo_hsct_after`` / ``allo_hsct_date``, ``car_t_after`` / ``car_t_date``.
     """
-    t = therapies.sort_values(["patient_id", "sequence_number", "start_date"], kind="mergesort")
-    t = t.loc[t["patient_id"].isin(patients["patient_id"])]
+    t = therapies.loc[therapies["patient_id"].isin(patients["patient_id"])]
+    t = t.take(sort_order(sort_key(t["patient_id"]), sort_key(t["sequence_number"]), sort_key(t["start_date"])))
     out = patients[["patient_id"]].copy()
-    paths = t.groupby("patient_id")["therapy_type"].agg(PATH_SEPARATOR.join).rename("therapy_path")
-    t = t.assign(order=t.groupby("patient_id").cumcount() + 1)
-    first = t.loc[t["order"] == 1, ["patient_id", "therapy_type", "start_date"]].rename(
-        columns={"therapy_type": "first_next_therapy", "start_date": "first_next_therapy_date"})
-    second = t.loc[t["order"] == 2, ["patient_id", "therapy_type"]].rename(columns={"therapy_type": "second_next_therapy"})
-    n = t.groupby("patient_id").size().rename("n_subsequent_therapies")
-    out = (out.merge(paths.reset_index(), on="patient_id", how="left").merge(first, on="patient_id", how="left")
-           .merge(second, on="patient_id", how="left").merge(n.reset_index(), on="patient_id", how="left"))
+    # one row per patient with therapies: the path is the string aggregate of the ordered types
+    # (SQL: STRING_AGG(therapy_type, ' -> ' ORDER BY sequence_number, start_date)), first and second
+    pid = t["patient_id"].to_numpy()
+    types = t["therapy_type"].to_numpy(dtype=object)
+    first = first_in_group(pid)
+    starts = np.flatnonzero(first)
+    group = np.cumsum(first) - 1
+    position = np.arange(len(t)) - starts[group] if len(t) else np.zeros(0, dtype=np.int64)
+    second = np.full(len(starts), None, dtype=object)
+    second[group[position == 1]] = types[position == 1]
+    per_patient = pd.DataFrame({
+        "patient_id": pid[starts],
+        "therapy_path": np.add.reduceat(np.where(first, types, PATH_SEPARATOR + types), starts) if len(t) else types,
+        "first_next_therapy": types[starts],
+        "first_next_therapy_date": t["start_date"].to_numpy()[starts],
+        "second_next_therapy": second,
+        "n_subsequent_therapies": np.diff(np.append(starts, len(t))),
+    })
+    out = out.merge(per_patient, on="patient_id", how="left")
     for kind in ("allo_hsct", "car_t"):
         d = t.loc[t["therapy_type"] == kind].groupby("patient_id")["start_date"].min().rename(f"{kind}_date")
         out = out.merge(d.reset_index(), on="patient_id", how="left")
@@ -68,10 +81,12 @@ def derive_therapy_paths(patients: pd.DataFrame, therapies: pd.DataFrame) -> pd.
 
 def further_treatment_group(paths: pd.DataFrame) -> pd.Series:
     """Seed 003 grouping of further treatment from ``therapy_path`` and ``first_next_therapy``."""
-    p = paths["therapy_path"].fillna("none")
+    # evaluated once per distinct path (few), then looked up per patient
+    code, distinct = pd.factorize(paths["therapy_path"].fillna("none"))
+    p = pd.Series(distinct, dtype=object)
     conds = [p.eq("none")] + [p.str.contains(rf"(?:^| ){k}(?: |$)", regex=True) for k in FURTHER_TREATMENT_PRIORITY]
-    return pd.Series(np.select(conds, ["none", *FURTHER_TREATMENT_PRIORITY], None), index=paths.index).where(
-        lambda x: x.notna(), paths["first_next_therapy"])
+    group = np.select(conds, ["none", *FURTHER_TREATMENT_PRIORITY], None) if len(p) else np.zeros(0, dtype=object)
+    return pd.Series(group[code], index=paths.index).where(lambda x: x.notna(), paths["first_next_therapy"])
 
 
 def parse_next_therapy(text: pd.Series) -> pd.Series:
