@@ -27,6 +27,7 @@ import pandas as pd
 
 from blinrwe.errors import InputDataError
 
+from .keys import first_in_group, sort_key, sort_order
 from .settings import CutPoints, DeriveSettings
 
 DAY = pd.Timedelta(days=1)
@@ -81,6 +82,31 @@ def derive_segment_doses(infusions: pd.DataFrame, patients: pd.DataFrame, bsa: p
     return seg
 
 
+def infusion_day_rows(segments: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The patient-days of running infusion as ``(segment_row, day)`` arrays, sorted by patient and day.
+
+    ``segment_row`` is the position in ``segments`` of the segment giving that
+    day's rate (the latest-starting one; ties: the higher daily dose, then the
+    first recorded); ``day`` is the date as int64 nanoseconds. Each segment is
+    expanded to its days (repeat + offset), the rows sorted by patient, day,
+    start descending and dose descending, and the first row of each
+    patient-day kept (SQL: ``ROW_NUMBER() OVER (PARTITION BY patient, day
+    ORDER BY start DESC, dose DESC) = 1``).
+    """
+    start = segments["start_date"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+    n_days = ((segments["end_date"] - segments["start_date"]) // DAY + 1).astype(int).to_numpy()
+    row = np.repeat(np.arange(len(segments)), n_days)
+    first_of_segment = np.repeat(np.cumsum(n_days) - n_days, n_days)
+    day = start[row] + (np.arange(len(row)) - first_of_segment) * DAY.value
+    dose = segments["daily_dose_used_ug"].to_numpy(dtype=float)
+    dose_desc = np.where(np.isnan(dose), np.inf, -dose)  # descending, missing last
+    patient = sort_key(segments["patient_id"])
+    order = sort_order(patient[row], day, -start[row], dose_desc[row])
+    row, day = row[order], day[order]
+    keep = first_in_group(patient[row], day)
+    return row[keep], day[keep]
+
+
 def derive_infusion_days(segments: pd.DataFrame) -> pd.DataFrame:
     """One row per patient x calendar day of running infusion, with the rate of that day.
 
@@ -88,19 +114,14 @@ def derive_infusion_days(segments: pd.DataFrame) -> pd.DataFrame:
     daily_dose_used_ug, dose_source``. Overlapping segments count once (the
     latest-starting segment gives the rate; ties: the higher dose).
     """
+    cols = ["patient_id", "cycle_number", "rate_class", "daily_dose_used_ug", "dose_source"]
     if segments.empty:
         return pd.DataFrame(columns=["patient_id", "infusion_date", "cycle_number", "rate_class",
                                      "daily_dose_used_ug", "dose_source"])
-    n_days = ((segments["end_date"] - segments["start_date"]) // DAY + 1).astype(int).to_numpy()
-    days = segments.loc[segments.index.repeat(n_days),
-                        ["patient_id", "start_date", "cycle_number", "rate_class", "daily_dose_used_ug", "dose_source"]]
-    offset = days.groupby(level=0).cumcount().to_numpy()
-    days = days.reset_index(drop=True)
-    days["infusion_date"] = days["start_date"] + pd.to_timedelta(offset, unit="D")
-    days = days.sort_values(["patient_id", "infusion_date", "start_date", "daily_dose_used_ug"],
-                            ascending=[True, True, False, False], kind="mergesort")
-    days = days.drop_duplicates(["patient_id", "infusion_date"], keep="first")
-    return days.drop(columns="start_date").reset_index(drop=True)
+    row, day = infusion_day_rows(segments)
+    days = segments[cols].take(row).reset_index(drop=True)
+    days["infusion_date"] = day.view("datetime64[ns]")
+    return days
 
 
 def derive_exposure_cycles(days: pd.DataFrame, settings: DeriveSettings) -> pd.DataFrame:
