@@ -55,3 +55,16 @@ def test_unknown_method_and_level():
         proportion_ci(1, 2, method="agresti")
     with pytest.raises(StatisticalInputError, match="level must be between 0 and 1"):
         proportion_ci(1, 2, level=95)
+
+
+def test_clopper_pearson_equals_scipy_root_finder():
+    """The closed-form beta quantiles equal scipy's root-finding exact interval (a second implementation)."""
+    from scipy.stats import binomtest
+
+    for n in (1, 2, 7, 30, 101):
+        for k in range(0, n + 1, max(1, n // 7)):
+            for level in (0.9, 0.95, 0.99):
+                ci = proportion_ci(k, n, level=level)
+                ref = binomtest(k, n).proportion_ci(confidence_level=level, method="exact")
+                assert ci.lower == pytest.approx(ref.low, rel=1e-9, abs=1e-12)
+                assert ci.upper == pytest.approx(ref.high, rel=1e-9, abs=1e-12)
