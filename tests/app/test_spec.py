@@ -110,3 +110,18 @@ def test_preset_and_definitions_checked_by_derive():
 
 def test_built_in_code_equals_defaults():
     assert spec_from_dict({"data": {"example": "synthetic"}}).survival == StudySpec().survival
+
+
+def test_cox_subgroups_default_to_the_subgroup_variables(tmp_path):
+    from blinrwe.app.pipeline import analysis_settings
+
+    spec = spec_from_dict({"data": {"example": "synthetic"}, "subgroups": {"variables": ["ph_status"]}})
+    assert spec.cox.subgroups is None
+    assert analysis_settings(spec).forest_subgroups == ("ph_status",)
+    assert resolved(spec).cox.subgroups == ("ph_status",)  # written out in study.resolved.toml
+    again = load_spec(write_spec(resolved(spec), tmp_path / "s.toml"))
+    assert again.cox.subgroups == ("ph_status",)
+    none = spec_from_dict({"data": {"example": "synthetic"}, "cox": {"subgroups": []}})
+    assert none.cox.subgroups == () and analysis_settings(none).forest_subgroups == ()
+    with pytest.raises(SpecificationError, match=r"cox.subgroups = 1: expected a text value"):
+        spec_from_dict({"data": {"example": "synthetic"}, "cox": {"subgroups": [1]}})

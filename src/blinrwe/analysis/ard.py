@@ -28,7 +28,34 @@ denominator  N the statistic is computed on
 time         landmark time for km_rate / cif rows (in ``time_unit``), NaN otherwise
 time_unit    "days" | "months" | ""
 method       what produced the value (estimator, CI, test)
-note         flags: "not_reached", "not_estimable", "beyond_follow_up", warnings
+note         flags: "not_reached", "not_estimable", "beyond_follow_up", warnings, and:
+             "reference"      hr row of a reference level (value 1, no CI): print "1 (reference)";
+             "not_applicable" the variable does not apply to any patient of this group
+                              (e.g. relapse number in newly diagnosed patients): print NA,
+                              not a count (``missing`` rows of Table 1, see baseline.py);
+             "integer"        descriptive rows (n, missing, mean, sd, median, q1, q3, min,
+                              max) of a variable whose values are whole numbers (relapse
+                              number, prior lines, cycles, infusion days): print values that
+                              are whole (min, max, most medians) without decimals.
+             Several flags are joined by "; " (test with ``flag in note``).
+
+Cox tables
+----------
+cox_univariable, cox_multivariable
+             variable = endpoint, level = model term: "age_at_t0" (numeric) or
+             "covariate[level]" (categorical, dummy-coded against the first sorted level);
+             statistics hr (value, lower, upper), coef, cox_p per term; the reference level
+             of each categorical covariate has its own hr row "covariate[reference]" with
+             value 1 and note "reference", placed before that covariate's other levels;
+             cox_lr_p, missing and zph_p per model (level = "a + b" or the covariate,
+             "GLOBAL" for the global PH test). n = events, denominator = patients of the model.
+cox_subgroups
+             subgroup hazard ratios for the forest plot (see regression.py): variable =
+             endpoint, group_var = subgroup variable, group = the level compared, level =
+             the reference level; statistics hr (value, lower, upper) and cox_p; the
+             reference level itself has an hr row with group = level = reference, value 1,
+             note "reference". n = events, denominator = patients of the model; method = the
+             Cox method string.
 """
 
 from __future__ import annotations

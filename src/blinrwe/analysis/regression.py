@@ -5,6 +5,23 @@ For each endpoint named in the specification: one model per covariate
 each with hazard ratios, Wald CIs and p-values, the likelihood-ratio test of
 the model, and the proportional-hazards test (R ``cox.zph``, KM transform) per
 term and globally. Fits are :func:`blinrwe.stats.cox.cox_ph` (R ``coxph``).
+
+Categorical covariates are dummy-coded against their first level in sorted order
+(R's factor default, as ``cox_ph``); that reference level gets its own ``hr`` row
+(value 1, no CI, note "reference", level ``covariate[reference]``) placed before
+the covariate's other levels, so the report prints "1 (reference)".
+
+Subgroup hazard ratios (table "cox_subgroups", the forest plot of the seeds):
+for each endpoint and each subgroup variable, the univariable Cox model of the
+endpoint on that variable alone (patients with a known value), i.e. the hazard
+ratio of each level against the reference level (first in sorted order) within
+one model, as R ``coxph(Surv(time, event) ~ factor(subgroup))``. Rows:
+``variable`` = endpoint, ``group_var`` = subgroup variable, ``group`` = compared
+level, ``level`` = reference level, statistics ``hr`` (value, lower, upper) and
+``cox_p`` (Wald p), ``n`` = events and ``denominator`` = patients of the model;
+plus the reference level's own ``hr`` row (``group`` = ``level`` = reference,
+value 1, note "reference"). Events and patients per level are the survival
+section's ``events`` rows with the same ``group_var`` / ``group``.
 """
 
 from __future__ import annotations
@@ -19,11 +36,30 @@ from blinrwe.stats.cox import cox_ph
 from blinrwe.stats.cox_zph import cox_zph
 
 from .ard import ard_frame, ard_row
+from .levels import level_labels
 from .survival import split_endpoints
 
-__all__ = ["cox_models"]
+__all__ = ["cox_models", "cox_subgroup_models", "reference_levels"]
 
 SECTION = "cox"
+
+
+def reference_levels(data: pd.DataFrame, time: str, event: str, covariates) -> dict[str, str]:
+    """Reference (first sorted) level of each categorical covariate among the complete rows, as ``cox_ph`` codes it."""
+    used = [time, event, *covariates]
+    complete = data[used].notna().all(axis=1).to_numpy()
+    out = {}
+    for cov in covariates:
+        col = data[cov]
+        if col.dtype == object or isinstance(col.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(col):
+            values = col[complete]
+            if isinstance(col.dtype, pd.CategoricalDtype):
+                levels = [lv for lv in col.cat.categories if (values == lv).any()]
+            else:
+                levels = sorted(pd.unique(values.astype(str)))
+            if levels:
+                out[cov] = str(levels[0])
+    return out
 
 
 def _model_rows(data, time, event, covariates, table, endpoint, variant, ties, level) -> list[dict]:
@@ -37,7 +73,13 @@ def _model_rows(data, time, event, covariates, table, endpoint, variant, ties, l
         return [ard_row(SECTION, table, endpoint, "hr", None, level=label, note=f"not_estimable: {err}", **keys)]
     note = "; ".join(str(w.message) for w in caught) or ("" if fit.converged else "did not converge")
     rows = []
+    references = reference_levels(data, time, event, covariates)
+    first_term = {cols[0]: cov for cov, cols in fit.terms.items() if cols}
     for rec in fit.table.itertuples(index=False):
+        cov = first_term.get(rec.term)
+        if cov in references:
+            rows.append(ard_row(SECTION, table, endpoint, "hr", 1.0, level=f"{cov}[{references[cov]}]", n=fit.n_events,
+                                denominator=fit.n, method=fit.method, note="reference", **keys))
         common = dict(level=rec.term, n=fit.n_events, denominator=fit.n, method=fit.method, note=note, **keys)
         rows.append(ard_row(SECTION, table, endpoint, "hr", rec.hr, lower=rec.lower, upper=rec.upper, **common))
         rows.append(ard_row(SECTION, table, endpoint, "coef", rec.coef, **common))
@@ -85,4 +127,49 @@ def cox_models(tte: pd.DataFrame, adsl: pd.DataFrame, *, endpoints, covariates, 
         if len(covariates) > 1:
             rows.extend(_model_rows(data, time_column, "event", covariates, "cox_multivariable", endpoint, variant,
                                     ties, level))
+    return ard_frame(rows)
+
+
+def cox_subgroup_models(tte: pd.DataFrame, adsl: pd.DataFrame, *, endpoints, subgroups, variant: str = "none",
+                        time_column: str = "time_months", ties: str = "efron", level: float = 0.95) -> pd.DataFrame:
+    """ARD rows of table "cox_subgroups": per endpoint and subgroup variable, the HR of each level vs the reference.
+
+    One univariable Cox model per endpoint x subgroup variable (module docstring).
+    A model that cannot be fitted (one level only, no events) gives one ``hr`` row
+    with NaN and the reason in ``note`` ("not_estimable: ...").
+    """
+    subgroups = [g for g in subgroups if g in adsl.columns]
+    rows: list[dict] = []
+    if not subgroups:
+        return ard_frame(rows)
+    parts = split_endpoints(tte, endpoints)
+    for endpoint in endpoints:
+        sel = parts.get((endpoint, variant))
+        if sel is None or sel.empty:
+            continue
+        base = sel[["patient_id", time_column, "event"]]
+        for gvar in subgroups:
+            data = base.merge(adsl[["patient_id", gvar]], on="patient_id", how="left")
+            data[gvar] = level_labels(data[gvar]).to_numpy()
+            keys = dict(group_var=gvar, variant=variant)
+            try:
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    fit = cox_ph(data, time_column, "event", [gvar], ties=ties, level=level)
+            except StatisticalInputError as err:
+                rows.append(ard_row(SECTION, "cox_subgroups", endpoint, "hr", None, group="",
+                                    note=f"not_estimable: {err}", **keys))
+                continue
+            note = "; ".join(str(w.message) for w in caught) or ("" if fit.converged else "did not converge")
+            reference = reference_levels(data, time_column, "event", [gvar])[gvar]
+            common = dict(n=fit.n_events, denominator=fit.n, method=fit.method, **keys)
+            rows.append(ard_row(SECTION, "cox_subgroups", endpoint, "hr", 1.0, group=reference, level=reference,
+                                note="reference", **common))
+            prefix = f"{gvar}["
+            for rec in fit.table.itertuples(index=False):
+                compared = rec.term[len(prefix):-1] if rec.term.startswith(prefix) else rec.term
+                rows.append(ard_row(SECTION, "cox_subgroups", endpoint, "hr", rec.hr, lower=rec.lower, upper=rec.upper,
+                                    group=compared, level=reference, note=note, **common))
+                rows.append(ard_row(SECTION, "cox_subgroups", endpoint, "cox_p", rec.p, group=compared,
+                                    level=reference, note=note, **common))
     return ard_frame(rows)

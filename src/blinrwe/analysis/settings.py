@@ -26,6 +26,8 @@ class AnalysisSettings:
     followup : "reverse_km" or "simple_median" (the one marked primary in the methods).
     response_confidence_level : Clopper-Pearson level of response rates.
     cox_endpoints, cox_covariates, cox_ties : Cox regression.
+    cox_subgroups : grouping columns whose levels get a hazard ratio against the reference
+        level per Cox endpoint (forest plot; table "cox_subgroups"); None = ``subgroups``.
     analysis_set : attrition set whose included patients are analysed.
     """
 
@@ -43,6 +45,12 @@ class AnalysisSettings:
     cox_endpoints: tuple[str, ...] = ("OS",)
     cox_covariates: tuple[str, ...] = ("age_at_t0", "disease_setting", "ph_status")
     cox_ties: str = "efron"
+    cox_subgroups: tuple[str, ...] | None = None
     analysis_set: str = "treated"
     ae_window: str = "during blinatumomab"
     grading: str = "CTCAE_v5"
+
+    @property
+    def forest_subgroups(self) -> tuple[str, ...]:
+        """Grouping columns of the subgroup hazard ratios (``cox_subgroups``, else ``subgroups``)."""
+        return self.subgroups if self.cox_subgroups is None else self.cox_subgroups

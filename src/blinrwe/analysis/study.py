@@ -18,7 +18,7 @@ from .competing import competing_risk_analyses
 from .exposure import exposure_table
 from .methods import method_records
 from .patterns import therapy_path_counts, treatment_flows
-from .regression import cox_models
+from .regression import cox_models, cox_subgroup_models
 from .response import response_table
 from .results import FINDING_COLUMNS, UNAVAILABLE_COLUMNS, StudyResults, empty_frame
 from .safety import safety_table
@@ -73,7 +73,7 @@ def _patients_in_set(analysis_data, aset: str):
 
 
 def _check_subgroups(adsl: pd.DataFrame, settings: AnalysisSettings) -> None:
-    missing = [g for g in settings.subgroups if g not in adsl.columns]
+    missing = [g for g in (*settings.subgroups, *settings.forest_subgroups) if g not in adsl.columns]
     if settings.table1_by and settings.table1_by not in adsl.columns:
         missing.append(settings.table1_by)
     if missing:
@@ -126,6 +126,9 @@ def analyse_study(analysis_data, settings: AnalysisSettings | None = None, *, fo
         parts.append(cox_models(tte, adsl, endpoints=s.cox_endpoints, covariates=s.cox_covariates,
                                 variant=s.variants[0], time_column=time_column(s.time_unit), ties=s.cox_ties,
                                 level=s.confidence_level))
+        parts.append(cox_subgroup_models(tte, adsl, endpoints=s.cox_endpoints, subgroups=s.forest_subgroups,
+                                         variant=s.variants[0], time_column=time_column(s.time_unit),
+                                         ties=s.cox_ties, level=s.confidence_level))
         ae = getattr(analysis_data, "adverse_events", None)
         if ae is not None:
             parts.append(safety_table(ae, adsl["patient_id"], grading=s.grading, window=s.ae_window))

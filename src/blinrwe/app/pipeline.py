@@ -167,6 +167,7 @@ def analysis_settings(spec: StudySpec) -> AnalysisSettings:
         cox_endpoints=tuple(s.cox.endpoints),
         cox_covariates=tuple(s.cox.covariates),
         cox_ties=s.cox.ties,
+        cox_subgroups=None if s.cox.subgroups is None else tuple(s.cox.subgroups),
         analysis_set=s.endpoints.analysis_set,
         ae_window=window,
         grading=s.safety.grading,

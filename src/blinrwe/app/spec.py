@@ -156,11 +156,18 @@ class ResponseSpec:
 
 @dataclass(frozen=True)
 class CoxSpec:
-    """Cox regression: which endpoints, which covariates (univariable each, then all together)."""
+    """Cox regression: which endpoints, which covariates (univariable each, then all together).
+
+    ``subgroups``: grouping variables whose levels get a hazard ratio against the
+    reference (first) level, one univariable model per variable (the forest plot);
+    not given = the ``[subgroups] variables``; ``[]`` = none. The resolved
+    specification writes the list out.
+    """
 
     endpoints: tuple[str, ...] = ("OS",)
     covariates: tuple[str, ...] = ("age_at_t0", "disease_setting", "ph_status")
     ties: str = "efron"
+    subgroups: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -483,11 +490,12 @@ def spec_to_dict(spec: StudySpec) -> dict:
 
 
 def resolved(spec: StudySpec) -> StudySpec:
-    """A copy with data and output paths made absolute, so it can be run from anywhere."""
+    """A copy with data and output paths made absolute and implicit defaults written out, to run from anywhere."""
     data_path = spec.data_path()
     data = replace(spec.data, path=str(data_path)) if data_path is not None else spec.data
     report = replace(spec.report, output=str(spec.output_path()))
-    return replace(spec, data=data, report=report)
+    cox = spec.cox if spec.cox.subgroups is not None else replace(spec.cox, subgroups=spec.subgroups.variables)
+    return replace(spec, data=data, report=report, cox=cox)
 
 
 # --- TOML writer ------------------------------------------------------------

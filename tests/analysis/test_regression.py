@@ -1,0 +1,108 @@
+"""Cox ARD rows equal direct cox_ph / cox_zph calls; reference rows; subgroup hazard ratios."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from blinrwe.analysis.levels import level_labels
+from blinrwe.analysis.regression import cox_models, cox_subgroup_models, reference_levels
+from blinrwe.stats.cox import cox_ph
+from blinrwe.stats.cox_zph import cox_zph
+
+COVARIATES = ["age_at_t0", "disease_setting", "ph_status"]
+
+
+def _model_data(data, covariates, endpoint="OS", variant="none"):
+    tte = data.tte
+    sel = tte[(tte.endpoint == endpoint) & (tte.variant == variant)]
+    return sel[["patient_id", "time_months", "event"]].merge(data.adsl[["patient_id", *covariates]], on="patient_id",
+                                                               how="left")
+
+
+@pytest.fixture(scope="module")
+def ard(analysis_data):
+    return cox_models(analysis_data.tte, analysis_data.adsl, endpoints=["OS"], covariates=COVARIATES)
+
+
+def test_univariable_rows_equal_direct_fits(analysis_data, ard):
+    for cov in COVARIATES:
+        fit = cox_ph(_model_data(analysis_data, [cov]), "time_months", "event", [cov])
+        uni = ard[(ard.table == "cox_univariable") & (ard.note != "reference")]
+        for rec in fit.table.itertuples(index=False):
+            rows = uni[uni.level == rec.term].set_index("statistic")
+            assert (rows.loc["hr", "value"], rows.loc["hr", "lower"], rows.loc["hr", "upper"]) == \
+                (rec.hr, rec.lower, rec.upper)
+            assert rows.loc["cox_p", "value"] == rec.p and rows.loc["coef", "value"] == rec.coef
+            assert (rows.loc["hr", "n"], rows.loc["hr", "denominator"]) == (fit.n_events, fit.n)
+            assert rows.loc["hr", "method"] == fit.method
+        lr = ard[(ard.table == "cox_univariable") & (ard.statistic == "cox_lr_p") & (ard.level == cov)]
+        assert lr.value.item() == fit.lr_test.p
+
+
+def test_multivariable_rows_and_ph_test_equal_direct_fits(analysis_data, ard):
+    fit = cox_ph(_model_data(analysis_data, COVARIATES), "time_months", "event", COVARIATES)
+    multi = ard[(ard.table == "cox_multivariable") & (ard.note != "reference")]
+    for rec in fit.table.itertuples(index=False):
+        row = multi[(multi.level == rec.term) & (multi.statistic == "hr")].iloc[0]
+        assert (row.value, row.lower, row.upper) == (rec.hr, rec.lower, rec.upper)
+    dropped = multi[multi.statistic == "missing"].value.item()
+    assert dropped == fit.n_dropped
+    zph = cox_zph(fit)
+    got = multi[multi.statistic == "zph_p"].set_index("level")["value"]
+    for rec in zph.table.itertuples(index=False):
+        assert got[str(rec.term)] == rec.p
+
+
+def test_reference_rows_precede_their_levels(analysis_data, ard):
+    for table in ("cox_univariable", "cox_multivariable"):
+        hr = ard[(ard.table == table) & (ard.statistic == "hr")].reset_index(drop=True)
+        refs = hr[hr.note == "reference"]
+        data = _model_data(analysis_data, COVARIATES)
+        covs = COVARIATES if table == "cox_multivariable" else ["disease_setting"]
+        expected = reference_levels(data, "time_months", "event", covs)
+        for cov, ref in expected.items():
+            row = refs[refs.level == f"{cov}[{ref}]"]
+            assert len(row) == 1
+            assert row.value.item() == 1.0 and np.isnan(row.lower.item()) and np.isnan(row.upper.item())
+            # the reference row comes right before the covariate's first estimated level
+            nxt = hr.loc[row.index.item() + 1, "level"]
+            assert nxt.startswith(f"{cov}[") and nxt != f"{cov}[{ref}]"
+    # numeric covariates have no reference row
+    assert not ard[(ard.note == "reference") & ard.level.str.startswith("age_at_t0")].shape[0]
+    # every reference level is the first sorted level among the complete rows (R's factor default)
+    data = _model_data(analysis_data, ["ph_status"])
+    complete = data.dropna()
+    assert reference_levels(data, "time_months", "event", ["ph_status"]) == {"ph_status": sorted(complete.ph_status)[0]}
+
+
+def test_subgroup_hazard_ratios_equal_direct_univariable_fits(analysis_data):
+    groups = ["disease_setting", "ph_status", "prior_tki"]
+    ard = cox_subgroup_models(analysis_data.tte, analysis_data.adsl, endpoints=["OS", "EFS"], subgroups=groups)
+    assert set(ard.table) == {"cox_subgroups"} and set(ard.section) == {"cox"}
+    for endpoint in ("OS", "EFS"):
+        for gvar in groups:
+            data = _model_data(analysis_data, [gvar], endpoint=endpoint)
+            data[gvar] = level_labels(data[gvar]).to_numpy()
+            fit = cox_ph(data, "time_months", "event", [gvar])
+            rows = ard[(ard.variable == endpoint) & (ard.group_var == gvar)]
+            reference = sorted(data[gvar].dropna())[0]
+            ref = rows[rows.note == "reference"]
+            assert (ref.group.item(), ref.level.item(), ref.value.item()) == (reference, reference, 1.0)
+            for rec in fit.table.itertuples(index=False):
+                compared = rec.term[len(gvar) + 1:-1]
+                hr = rows[(rows.group == compared) & (rows.statistic == "hr")].iloc[0]
+                p = rows[(rows.group == compared) & (rows.statistic == "cox_p")].iloc[0]
+                assert (hr.value, hr.lower, hr.upper, p.value) == (rec.hr, rec.lower, rec.upper, rec.p)
+                assert (hr.level, hr.n, hr.denominator, hr.method) == (reference, fit.n_events, fit.n, fit.method)
+    # booleans are compared as "yes" vs the reference "no"
+    tki = ard[(ard.group_var == "prior_tki") & (ard.statistic == "hr") & (ard.note != "reference")]
+    assert set(tki.group) == {"yes"} and set(tki.level) == {"no"}
+
+
+def test_subgroup_with_one_level_is_not_estimable(analysis_data):
+    adsl = analysis_data.adsl.assign(single=pd.Series("x", index=analysis_data.adsl.index, dtype=object))
+    ard = cox_subgroup_models(analysis_data.tte, adsl, endpoints=["OS"], subgroups=["single", "absent"])
+    assert len(ard) == 1
+    row = ard.iloc[0]
+    assert row.statistic == "hr" and np.isnan(row.value) and row.note.startswith("not_estimable: ")
+    assert "single category" in row.note
