@@ -41,7 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .keys import first_in_group, sort_key, sort_order
+from .keys import first_per_group, sort_key, sort_order
 from .settings import DeriveSettings
 
 DAY = pd.Timedelta(days=1)
@@ -224,9 +224,10 @@ def derive_time_to_event(patient_dates: pd.DataFrame, endpoint: Endpoint, settin
     for i, k in reversed(list(enumerate(endpoint.origin))):
         if k in kind_of:
             origin_priority[kind_of[k]] = i
+    n = len(ids)
     rows = np.flatnonzero(dated & (origin_priority[kind_code] >= 0))
-    rows = rows[sort_order(code[rows], origin_priority[kind_code[rows]], date[rows])]
-    rows = rows[first_in_group(code[rows])]
+    first = first_per_group(code[rows], n, origin_priority[kind_code[rows]], date[rows])
+    rows = rows[first[first >= 0]]
     origin_code, origin_date = code[rows], date[rows]
     excluded = pd.DataFrame({"patient_id": universe[~universe.isin(ids.take(origin_code))].to_numpy(),
                              "reason": endpoint.no_origin_reason})
@@ -257,8 +258,8 @@ def derive_time_to_event(patient_dates: pd.DataFrame, endpoint: Endpoint, settin
 
     # earliest event or intercurrent censoring wins; ties -> declared order
     ev = np.flatnonzero(competes & ~beyond)
-    ev = ev[sort_order(c_code[ev], c_date[ev], priority[ev])]
-    ev = ev[first_in_group(c_code[ev])]
+    earliest = first_per_group(c_code[ev], n, c_date[ev], priority[ev])
+    ev = ev[earliest[earliest >= 0]]
 
     # otherwise: latest follow-up date, truncated at the cut-off (source data_cutoff, before any other)
     fu = np.flatnonzero((role == "followup") | (beyond & competes))
@@ -267,13 +268,11 @@ def derive_time_to_event(patient_dates: pd.DataFrame, endpoint: Endpoint, settin
         over = fu_date > cutoff.value
         fu_date = np.where(over, cutoff.value, fu_date)
         fu_priority = np.where(over, -1, fu_priority)
-    order = sort_order(c_code[fu], -fu_date, fu_priority)
-    fu, fu_date, fu_priority = fu[order], fu_date[order], fu_priority[order]
-    first = first_in_group(c_code[fu])
-    fu, fu_date, fu_priority = fu[first], fu_date[first], fu_priority[first]
+    latest = first_per_group(c_code[fu], n, -fu_date, fu_priority)
+    latest = latest[latest >= 0]
+    fu, fu_date, fu_priority = fu[latest], fu_date[latest], fu_priority[latest]
 
     # per patient with an origin: the event row, else the follow-up row, else the origin itself
-    n = len(ids)
     end_date = origin_of.copy()
     end_source = np.full(n, len(names))  # "origin"
     event_type = np.zeros(n, dtype=np.int64)

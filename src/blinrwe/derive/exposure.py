@@ -95,12 +95,15 @@ def infusion_day_rows(segments: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """
     start = segments["start_date"].to_numpy(dtype="datetime64[ns]").view(np.int64)
     n_days = ((segments["end_date"] - segments["start_date"]) // DAY + 1).astype(int).to_numpy()
-    row = np.repeat(np.arange(len(segments)), n_days)
-    first_of_segment = np.repeat(np.cumsum(n_days) - n_days, n_days)
-    day = start[row] + (np.arange(len(row)) - first_of_segment) * DAY.value
     dose = segments["daily_dose_used_ug"].to_numpy(dtype=float)
-    dose_desc = np.where(np.isnan(dose), np.inf, -dose)  # descending, missing last
+    dose_desc = sort_key(pd.Series(np.where(np.isnan(dose), np.inf, -dose)))  # descending, missing last
     patient = sort_key(segments["patient_id"])
+    # expanding the segments in patient and start order gives day rows that are nearly sorted already
+    # (the stable pre-sort keeps the recorded order of segments with the same patient and start)
+    segment = sort_order(patient, start)
+    row = np.repeat(segment, n_days[segment])
+    first_of_segment = np.repeat(np.cumsum(n_days[segment]) - n_days[segment], n_days[segment])
+    day = start[row] + (np.arange(len(row)) - first_of_segment) * DAY.value
     order = sort_order(patient[row], day, -start[row], dose_desc[row])
     row, day = row[order], day[order]
     keep = first_in_group(patient[row], day)

@@ -57,9 +57,39 @@ def decode_patient_ids(frame: pd.DataFrame, ids: np.ndarray | None) -> pd.DataFr
 def sort_order(*keys) -> np.ndarray:
     """Row order sorting by ``keys`` (most significant first), stable, ascending.
 
-    Keys are numeric arrays (see :func:`sort_key`; negate for descending); missing values are not allowed.
+    Keys are integer arrays (see :func:`sort_key`; negate for descending).
+    When they fit together in 62 bits they are packed into one int64 key
+    (mixed radix, dates in whole days when they are) and sorted once, which is
+    several times faster than a lexsort over each key; the order is the same.
     """
-    return np.lexsort([np.asarray(k) for k in reversed(keys)])
+    keys = [np.asarray(k) for k in keys]
+    packed = _packed(keys)
+    if packed is not None:
+        return np.argsort(packed, kind="stable")
+    return np.lexsort(keys[::-1])
+
+
+def _packed(keys: list[np.ndarray]) -> np.ndarray | None:
+    """One int64 array ordering rows like ``keys`` lexicographically, or None when they do not fit."""
+    if not keys or len(keys[0]) == 0 or any(k.dtype.kind not in "iub" for k in keys):
+        return None
+    packed, capacity = None, 1
+    for k in keys:
+        k = k.astype(np.int64, copy=False)
+        lo, hi = int(k.min()), int(k.max())
+        if hi - lo >= 2**62:
+            return None
+        shifted = k - lo
+        step = 1
+        if hi - lo >= 2**31:  # e.g. dates in ns: pack the number of whole steps (days) when all are whole
+            step = int(np.gcd.reduce(shifted)) or 1
+        span = (hi - lo) // step + 1
+        capacity *= span
+        if capacity >= 2**62:
+            return None
+        digit = shifted // step if step > 1 else shifted
+        packed = digit if packed is None else packed * span + digit
+    return packed
 
 
 def first_in_group(*sorted_keys) -> np.ndarray:
@@ -73,6 +103,33 @@ def first_in_group(*sorted_keys) -> np.ndarray:
             same &= k[1:] == k[:-1]
         first[1:] = ~same
     return first
+
+
+def first_per_group(group: np.ndarray, n_groups: int, *keys) -> np.ndarray:
+    """For each group ``0 .. n_groups - 1`` the row that sorts first by ``keys`` (ties: the earliest row).
+
+    Returns row positions, ``-1`` for empty groups. The same rows as
+    :func:`sort_order` over ``(group, *keys)`` + :func:`first_in_group`
+    (SQL: ``ROW_NUMBER() OVER (PARTITION BY group ORDER BY keys) = 1``), found
+    without sorting: the minimum packed key per group, then the earliest row
+    holding it.
+    """
+    group = np.asarray(group)
+    packed = _packed([np.asarray(k) for k in keys])
+    row = np.full(n_groups, -1, dtype=np.int64)
+    if len(group) == 0:
+        return row
+    if packed is None:
+        order = sort_order(group, *keys)
+        order = order[first_in_group(group[order])]
+        row[group[order]] = order
+        return row
+    best = np.full(n_groups, np.iinfo(np.int64).max)
+    np.minimum.at(best, group, packed)
+    tied = np.flatnonzero(packed == best[group])
+    earliest = np.full(n_groups, len(group), dtype=np.int64)
+    np.minimum.at(earliest, group[tied], tied)
+    return np.where(earliest < len(group), earliest, -1)
 
 
 def sort_key(values) -> np.ndarray:
