@@ -77,3 +77,55 @@ def test_text_columns_are_strings(adsl):
     for col in ("section", "table", "variable", "level", "group_var", "group", "statistic", "method", "note"):
         assert ard[col].map(type).eq(str).all(), col
     assert set(ard.table) == {"exposure"}
+
+
+def _cell(ard, variable, statistic, group="Overall"):
+    rows = ard[(ard.variable == variable) & (ard.statistic == statistic) & (ard.group == group)]
+    assert len(rows) == 1, (variable, statistic, group)
+    return rows.iloc[0]
+
+
+@pytest.fixture
+def settings_adsl():
+    return pd.DataFrame({
+        "patient_id": [f"P{i}" for i in range(7)],
+        "disease_setting": ["newly_diagnosed"] * 3 + ["relapsed_refractory"] * 4,
+        "rr_type": [None, None, None, "relapsed", "relapsed", "primary_refractory", None],
+        "relapse_number": [np.nan, np.nan, np.nan, 1.0, 2.0, 0.0, np.nan],
+        "prior_lines": pd.array([0, 1, 0, 2, 3, 1, None], dtype="Int64"),
+        "age": [20.5, 30.0, 41.0, 50.0, 60.0, 70.0, 80.0],
+    })
+
+
+def test_not_applicable_in_newly_diagnosed(settings_adsl):
+    from blinrwe.analysis.baseline import NOT_APPLICABLE
+
+    ard = baseline_table(settings_adsl, ["rr_type", "relapse_number", "age"], "disease_setting")
+    for variable in ("rr_type", "relapse_number"):
+        assert variable in NOT_APPLICABLE
+        nd = _cell(ard, variable, "missing", "newly_diagnosed")
+        assert "not_applicable" in nd.note and (nd.value, nd.denominator) == (0, 0)
+        assert _cell(ard, variable, "not_applicable", "newly_diagnosed").value == 3
+        rr = _cell(ard, variable, "missing", "relapsed_refractory")
+        assert "not_applicable" not in rr.note and (rr.value, rr.denominator) == (1, 4)
+        overall = _cell(ard, variable, "missing")
+        # newly diagnosed patients are not counted as missing in the whole cohort either
+        assert "not_applicable" not in overall.note and (overall.value, overall.denominator) == (1, 4)
+        na = _cell(ard, variable, "not_applicable")
+        assert (na.value, na.denominator) == (3, 7) and na.method.startswith("not applicable: ")
+    # a variable without a rule keeps every missing value as missing
+    assert "not_applicable" not in set(ard[ard.variable == "age"].statistic)
+    # the recorded values of the relapsed patients are described as usual
+    assert _cell(ard, "relapse_number", "median", "relapsed_refractory").value == 1.0
+    # without the setting column the rule cannot be applied: missing stays missing
+    plain = baseline_table(settings_adsl.drop(columns="disease_setting"), ["rr_type"])
+    assert _cell(plain, "rr_type", "missing").value == 4
+
+
+def test_integer_variables_are_flagged(settings_adsl):
+    ard = baseline_table(settings_adsl, ["relapse_number", "prior_lines", "age"])
+    for variable in ("relapse_number", "prior_lines"):  # float column by name; Int64 column by dtype
+        rows = ard[ard.variable == variable]
+        assert rows.note.str.contains("integer").all(), variable
+    assert not ard[ard.variable == "age"].note.str.contains("integer").any()
+    assert _cell(ard, "prior_lines", "max").value == 3 and _cell(ard, "prior_lines", "missing").value == 1

@@ -32,7 +32,10 @@ note         flags: "not_reached", "not_estimable", "beyond_follow_up", warnings
              "reference"      hr row of a reference level (value 1, no CI): print "1 (reference)";
              "not_applicable" the variable does not apply to any patient of this group
                               (e.g. relapse number in newly diagnosed patients): print NA,
-                              not a count (``missing`` rows of Table 1, see baseline.py);
+                              not a count (``missing`` rows of Table 1, see baseline.py).
+                              For such variables ``missing`` counts only patients to whom
+                              the variable applies (its ``denominator``), and a row with
+                              statistic ``not_applicable`` counts the others;
              "integer"        descriptive rows (n, missing, mean, sd, median, q1, q3, min,
                               max) of a variable whose values are whole numbers (relapse
                               number, prior lines, cycles, infusion days): print values that

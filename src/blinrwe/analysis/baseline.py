@@ -18,10 +18,23 @@ Tests between groups (patients with a known value only, as R drops ``NA``):
   groups have < 50 values and there are no ties, otherwise the normal
   approximation with continuity and tie correction).
 * continuous, three or more groups: Kruskal-Wallis (R ``kruskal.test``).
+
+Not applicable (``NOT_APPLICABLE``): some variables do not apply to some
+patients by definition (the relapse type and number of a newly diagnosed
+patient). Their missing values are not "missing": the ``missing`` row counts only
+patients to whom the variable applies (``denominator`` = those patients), a
+``not_applicable`` row counts the others, and in a group where the variable
+applies to nobody (e.g. the newly diagnosed column) the ``missing`` row carries
+the note "not_applicable" so the report prints NA.
+
+Whole numbers (``INTEGER_VARIABLES`` and integer dtypes): descriptive rows of
+such variables carry the note "integer" (ard.py), so the report prints whole
+values without decimals.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from math import lgamma
 
 import numpy as np
@@ -31,11 +44,50 @@ from scipy import stats as sps
 from .ard import ard_frame, ard_row
 from .levels import factor_levels
 
-__all__ = ["baseline_table", "categorical_test", "continuous_test", "fisher_exact_rxc", "FISHER_MAX_TABLES"]
+__all__ = ["baseline_table", "categorical_test", "continuous_test", "fisher_exact_rxc", "FISHER_MAX_TABLES",
+           "NotApplicableWhen", "NOT_APPLICABLE", "INTEGER_VARIABLES", "not_applicable_mask"]
 
 FISHER_MAX_TABLES = 200_000
 SECTION = "baseline"
 TABLE = "table1"
+
+
+@dataclass(frozen=True)
+class NotApplicableWhen:
+    """A variable does not apply to patients whose ``column`` is one of ``values`` (``reason`` says why)."""
+
+    column: str
+    values: tuple[str, ...]
+    reason: str
+
+
+_NEWLY_DIAGNOSED = (
+    NotApplicableWhen("disease_setting", ("newly_diagnosed",), "newly diagnosed patients have had no relapse"),
+    NotApplicableWhen("setting", ("frontline",), "frontline patients have had no relapse"),  # summary form
+)
+# variable -> conditions tried in order; the first whose column is in the data applies.
+NOT_APPLICABLE: dict[str, tuple[NotApplicableWhen, ...]] = {
+    "rr_type": _NEWLY_DIAGNOSED,
+    "relapse_number": _NEWLY_DIAGNOSED,
+}
+# Whole-number variables whose derived column may be float (e.g. relapse number with missing values).
+INTEGER_VARIABLES = frozenset({
+    "relapse_number", "prior_lines", "blina_line", "cycles_started", "infusion_days_total", "infusion_days_cycle1",
+    "full_dose_days", "step_up_days", "vials_min", "n_subsequent_therapies",
+})
+
+
+def not_applicable_mask(adsl: pd.DataFrame, variable: str) -> tuple[np.ndarray | None, str]:
+    """Boolean mask of patients to whom ``variable`` does not apply (None when every patient) and the reason."""
+    for rule in NOT_APPLICABLE.get(variable, ()):
+        if rule.column in adsl.columns:
+            values = adsl[rule.column].astype(object).to_numpy()
+            return np.isin(values, list(rule.values)), rule.reason
+    return None, ""
+
+
+def _join(*notes: str) -> str:
+    return "; ".join(n for n in notes if n)
 
 
 def _is_categorical(series: pd.Series) -> bool:
@@ -138,23 +190,42 @@ def continuous_test(samples: list[np.ndarray]) -> tuple[float, str, str]:
     return float(res.pvalue), "Kruskal-Wallis rank-sum test", ""
 
 
-def _describe_continuous(values: pd.Series, rows: list, section=SECTION, table=TABLE, **keys) -> None:
+def _missing_rows(is_missing: np.ndarray, na: np.ndarray | None, reason: str, rows: list, section, table,
+                  note: str, **keys) -> None:
+    """The ``missing`` row (patients to whom the variable applies) and, with a rule, the ``not_applicable`` row."""
+    size = int(is_missing.size)
+    if na is None:
+        rows.append(ard_row(section, table, statistic="missing", value=int(is_missing.sum()), denominator=size,
+                            note=note, **keys))
+        return
+    applies = ~na
+    flag = "not_applicable" if size and not applies.any() else ""
+    rows.append(ard_row(section, table, statistic="missing", value=int((is_missing & applies).sum()),
+                        denominator=int(applies.sum()), note=_join(flag, note), **keys))
+    rows.append(ard_row(section, table, statistic="not_applicable", value=int((is_missing & na).sum()),
+                        denominator=size, method=f"not applicable: {reason}", note=note, **keys))
+
+
+def _describe_continuous(values: pd.Series, rows: list, section=SECTION, table=TABLE, *, na=None, reason="",
+                         integer=False, **keys) -> None:
+    is_missing = values.isna().to_numpy()
     v = values.dropna().to_numpy(dtype=float)
-    missing = int(values.isna().sum())
     n = v.size
-    stats = {"n": n, "missing": missing}
+    stats = {"n": n}
     if n:
         q1, med, q3 = np.quantile(v, [0.25, 0.5, 0.75])  # type 7, as R's default
         stats.update(mean=v.mean(), sd=v.std(ddof=1) if n > 1 else np.nan, median=med, q1=q1, q3=q3,
                      min=v.min(), max=v.max())
+    whole = "integer" if integer else ""
     for name, value in stats.items():
-        note = "not_estimable" if name == "sd" and n < 2 else ""
-        rows.append(ard_row(section, table, statistic=name, value=value, denominator=n + missing,
-                            method="" if name in ("n", "missing") else "sample statistic", note=note, **keys))
+        note = _join("not_estimable" if name == "sd" and n < 2 else "", whole)
+        rows.append(ard_row(section, table, statistic=name, value=value, denominator=int(is_missing.size),
+                            method="" if name == "n" else "sample statistic", note=note, **keys))
+    _missing_rows(is_missing, na, reason, rows, section, table, whole, **keys)
 
 
-def _describe_categorical(codes: np.ndarray, order: list[str], rows: list, section=SECTION, table=TABLE,
-                          **keys) -> None:
+def _describe_categorical(codes: np.ndarray, order: list[str], rows: list, section=SECTION, table=TABLE, *,
+                          na=None, reason="", **keys) -> None:
     known = codes[codes >= 0]
     denom = int(known.size)
     counts = np.bincount(known, minlength=len(order))
@@ -164,8 +235,7 @@ def _describe_categorical(codes: np.ndarray, order: list[str], rows: list, secti
         rows.append(ard_row(section, table, statistic="pct", value=100.0 * k / denom if denom else np.nan,
                             level=level, n=k, denominator=denom,
                             note="" if denom else "not_applicable: no known values", **keys))
-    rows.append(ard_row(section, table, statistic="missing", value=int(codes.size - denom),
-                        denominator=int(codes.size), **keys))
+    _missing_rows(codes < 0, na, reason, rows, section, table, "", **keys)
 
 
 def baseline_table(adsl: pd.DataFrame, variables, group_var: str = "", *, section: str = SECTION,
@@ -189,12 +259,17 @@ def baseline_table(adsl: pd.DataFrame, variables, group_var: str = "", *, sectio
         if var not in adsl.columns or var == group_var:
             continue
         col = adsl[var]
+        na, reason = not_applicable_mask(adsl, var)
+
+        def sub(mask):
+            return None if na is None else na[mask]
+
         if _is_categorical(col):
             codes, order = factor_levels(col)
-            _describe_categorical(codes, order, rows, section, table, variable=var)
+            _describe_categorical(codes, order, rows, section, table, na=na, reason=reason, variable=var)
             for g, mask in groups:
-                _describe_categorical(codes[mask], order, rows, section, table, variable=var, group_var=group_var,
-                                      group=g)
+                _describe_categorical(codes[mask], order, rows, section, table, na=sub(mask), reason=reason,
+                                      variable=var, group_var=group_var, group=g)
             if len(groups) >= 2:
                 known = codes >= 0
                 counts = np.array([np.bincount(codes[mask & known], minlength=len(order)) for _, mask in groups])
@@ -203,9 +278,11 @@ def baseline_table(adsl: pd.DataFrame, variables, group_var: str = "", *, sectio
                                     denominator=int(counts.sum()), method=method, note=note))
         else:
             values = pd.to_numeric(col, errors="coerce").astype("float64")
-            _describe_continuous(values, rows, section, table, variable=var)
+            integer = var in INTEGER_VARIABLES or pd.api.types.is_integer_dtype(col)
+            _describe_continuous(values, rows, section, table, na=na, reason=reason, integer=integer, variable=var)
             for g, mask in groups:
-                _describe_continuous(values[mask], rows, section, table, variable=var, group_var=group_var, group=g)
+                _describe_continuous(values[mask], rows, section, table, na=sub(mask), reason=reason, integer=integer,
+                                     variable=var, group_var=group_var, group=g)
             if len(groups) >= 2:
                 samples = [values[mask].dropna().to_numpy() for _, mask in groups]
                 p, method, note = continuous_test(samples)
