@@ -85,3 +85,26 @@ def test_failed_run_leaves_no_folder(spec_path, tmp_path):
     with pytest.raises(SpecificationError, match="no_such_column"):
         run_study(load_spec(spec_path))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["study.toml"]
+
+
+def test_partial_date_rule_reaches_validation(tmp_path):
+    """[data] partial_dates decides how a YYYY-MM date in the user's CSV folder is imputed."""
+    from blinrwe.examples.synthetic import write_synthetic_study
+    from blinrwe.app.spec import spec_from_dict
+
+    folder = write_synthetic_study(tmp_path / "csv", n_patients=12, seed=2)
+    patients = folder / "patients.csv"
+    lines = patients.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    col = header.index("diagnosis_date")
+    cells = lines[1].split(",")
+    cells[col] = cells[col][:7]  # "YYYY-MM-DD" -> "YYYY-MM"
+    lines[1] = ",".join(cells)
+    patients.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    days = {}
+    for rule in ("first", "last"):
+        spec = spec_from_dict({"data": {"path": str(folder), "partial_dates": rule}})
+        study, validation = load_study(spec)
+        days[rule] = study.tables["patients"]["diagnosis_date"].iloc[0].day
+        assert study.partial_dates == rule and study.tables["patients"]["diagnosis_date_imputed"].iloc[0]
+    assert days["first"] == 1 and days["last"] >= 28

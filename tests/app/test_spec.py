@@ -125,3 +125,12 @@ def test_cox_subgroups_default_to_the_subgroup_variables(tmp_path):
     assert none.cox.subgroups == () and analysis_settings(none).forest_subgroups == ()
     with pytest.raises(SpecificationError, match=r"cox.subgroups = 1: expected a text value"):
         spec_from_dict({"data": {"example": "synthetic"}, "cox": {"subgroups": [1]}})
+
+
+def test_partial_dates_rule_checked_and_round_tripped(tmp_path):
+    assert spec_from_dict({"data": {"example": "synthetic"}}).data.partial_dates == "mid"
+    spec = spec_from_dict({"data": {"example": "synthetic", "partial_dates": "last"}})
+    assert load_spec(write_spec(spec, tmp_path / "s.toml")).data.partial_dates == "last"
+    with pytest.raises(SpecificationError) as err:
+        spec_from_dict({"data": {"example": "synthetic", "partial_dates": "middle"}})
+    assert 'data.partial_dates = "middle" is not allowed; allowed values: "first", "mid", "last".' in str(err.value)

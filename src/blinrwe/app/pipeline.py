@@ -101,7 +101,7 @@ def load_study(spec: StudySpec):
     from blinrwe.validate import validate_study
 
     raw = read_study(path)
-    study, report = validate_study(raw, data_cutoff=d.cutoff)
+    study, report = validate_study(raw, data_cutoff=d.cutoff, partial_dates=d.partial_dates)
     if study is None or report.has_errors:
         raise InputDataError(
             f"{path.name}: the data have errors; fix them and run again.\n{report.to_text()}", report.findings

@@ -17,6 +17,7 @@ Example::
     [data]
     path = "my_study.xlsx"        # or a CSV folder; or example = "synthetic"
     cutoff = 2024-04-30
+    partial_dates = "mid"         # 2021-03 -> 2021-03-15 ("first": 03-01, "last": 03-31), flagged
 
     [endpoints]
     preset = "seed001"
@@ -38,6 +39,7 @@ from typing import Any
 
 from blinrwe.derive import settings as _derive_settings
 from blinrwe.errors import SpecificationError
+from blinrwe.validate.dates import IMPUTATION_RULES
 
 __all__ = [
     "StudySpec",
@@ -110,6 +112,7 @@ class DataSpec:
     n: int = 200  # synthetic cohort size
     seed: int = 1  # synthetic cohort random seed
     cutoff: dt.date | None = None  # data cut-off: later events are ignored, follow-up censored
+    partial_dates: str = "mid"  # YYYY-MM / YYYY dates imputed to the "first", "mid" or "last" day (flagged)
 
 
 @dataclass(frozen=True)
@@ -256,6 +259,7 @@ _SECTION_ORDER = ("study", "data", "endpoints", "definitions", "subgroups", "sur
 # Allowed values per key ("section.key"); list keys check each element.
 _ALLOWED: dict[str, tuple] = {
     "data.example": ("",) + EXAMPLES,
+    "data.partial_dates": IMPUTATION_RULES,
     "endpoints.names": ENDPOINTS,
     "endpoints.variants": VARIANTS,
     "survival.time_unit": TIME_UNITS,
