@@ -73,3 +73,33 @@ def test_spec_command_writes_an_editable_spec(tmp_path):
 def test_usage_errors(tmp_path, argv):
     res = blinrwe(*argv, cwd=tmp_path)
     assert res.returncode == 2 and "Traceback" not in res.stderr
+
+
+def test_dictionary_printed_and_written(tmp_path, capsys):
+    """In-process (no subprocess start-up): printed Markdown, and CSV / XLSX / MD files read back."""
+    import csv
+
+    import openpyxl
+
+    from blinrwe.app.cli import main
+    from blinrwe.model.dictionary import data_dictionary
+
+    assert main(["dictionary", "--form", "summary"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    expected = data_dictionary("summary")
+    assert lines[0].startswith("| table | column |") and len(lines) == 2 + len(expected)
+    assert lines[2].startswith(f"| {expected[0].table} | {expected[0].column} |")
+    for name in ("dd.csv", "dd.xlsx", "dd.md"):
+        assert main(["dictionary", "--out", str(tmp_path / name)]) == 0
+    study = data_dictionary("study")
+    with open(tmp_path / "dd.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(r["table"], r["column"]) for r in rows] == [(e.table, e.column) for e in study]
+    sheet = openpyxl.load_workbook(tmp_path / "dd.xlsx").active
+    assert sheet.max_row == 1 + len(study) and sheet.cell(2, 2).value == study[0].column
+    assert (tmp_path / "dd.md").read_text(encoding="utf-8").count("\n") == 2 + len(study)
+    capsys.readouterr()
+    assert main(["dictionary", "--out", str(tmp_path / "dd.csv")]) == 2
+    assert "already exists" in capsys.readouterr().err
+    assert main(["dictionary", "--out", str(tmp_path / "dd.json")]) == 2
+    assert "give a file name ending in .csv, .xlsx, .md" in capsys.readouterr().err

@@ -7,6 +7,7 @@ Commands::
     blinrwe template study.xlsx [--form summary]   write a workbook to fill in
     blinrwe validate study.xlsx [--cutoff YYYY-MM-DD]   print every finding; exit 3 on errors
     blinrwe spec study.toml               write a study specification with every default, to edit
+    blinrwe dictionary [--form summary] [--out dictionary.xlsx]   print or write the data dictionary
 
 Exit codes: 0 success; 2 usage or user error; 3 input data errors; 4 study
 specification errors.
@@ -52,6 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
     spec = sub.add_parser("spec", help="write a study specification with every key and its default, to edit")
     spec.add_argument("path", type=Path, help="file to write, e.g. study.toml")
     spec.add_argument("--data", default="study.xlsx", help="data path to put in the specification")
+
+    dictionary = sub.add_parser("dictionary", help="print or write the data dictionary (every column of the template)")
+    dictionary.add_argument("--form", choices=("study", "summary"), default="study",
+                            help="study: dated tables; summary: one row per patient, no dates")
+    dictionary.add_argument("--out", type=Path, default=None,
+                            help="file to write: .csv, .xlsx or .md (default: print a Markdown table)")
     return parser
 
 
@@ -137,7 +144,58 @@ def cmd_spec(args) -> int:
     return 0
 
 
-COMMANDS = {"demo": cmd_demo, "run": cmd_run, "template": cmd_template, "validate": cmd_validate, "spec": cmd_spec}
+DICTIONARY_FORMATS = (".csv", ".xlsx", ".md")
+
+
+def dictionary_frame(form: str):
+    """The data dictionary of ``form`` as a table (one row per declared column)."""
+    from dataclasses import asdict
+
+    import pandas as pd
+
+    from blinrwe.model.dictionary import data_dictionary
+
+    frame = pd.DataFrame([asdict(e) for e in data_dictionary(form)])
+    frame["required"] = frame["required"].map({True: "yes", False: "no"})
+    return frame
+
+
+def _markdown(frame) -> str:
+    def cell(value) -> str:
+        if value is None or value != value:  # None or NaN
+            return ""
+        text = f"{value:g}" if isinstance(value, float) else str(value)
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| " + " | ".join(frame.columns) + " |", "|" + "---|" * len(frame.columns)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join(lines) + "\n"
+
+
+def cmd_dictionary(args) -> int:
+    frame = dictionary_frame(args.form)
+    if args.out is None:
+        sys.stdout.write(_markdown(frame))
+        return 0
+    suffix = args.out.suffix.lower()
+    if suffix not in DICTIONARY_FORMATS:
+        raise UserError(f"--out {args.out}: give a file name ending in {', '.join(DICTIONARY_FORMATS)}.")
+    if args.out.exists():
+        raise UserError(f"{args.out} already exists; give a new file name.")
+    if not args.out.parent.is_dir():
+        raise UserError(f"--out {args.out}: folder {args.out.parent} does not exist; create it first.")
+    if suffix == ".csv":
+        frame.to_csv(args.out, index=False)
+    elif suffix == ".xlsx":
+        frame.to_excel(args.out, index=False, sheet_name="data_dictionary")
+    else:
+        args.out.write_text(_markdown(frame), encoding="utf-8")
+    print(f"Data dictionary ({args.form} form) written to: {args.out.resolve()}")
+    return 0
+
+
+COMMANDS = {"demo": cmd_demo, "run": cmd_run, "template": cmd_template, "validate": cmd_validate, "spec": cmd_spec,
+            "dictionary": cmd_dictionary}
 
 
 def main(argv: list[str] | None = None) -> int:
