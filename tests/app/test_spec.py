@@ -134,3 +134,23 @@ def test_partial_dates_rule_checked_and_round_tripped(tmp_path):
     with pytest.raises(SpecificationError) as err:
         spec_from_dict({"data": {"example": "synthetic", "partial_dates": "middle"}})
     assert 'data.partial_dates = "middle" is not allowed; allowed values: "first", "mid", "last".' in str(err.value)
+
+
+def test_display_settings_reach_the_report_context(tmp_path):
+    from blinrwe.app.pipeline import report_context
+
+    raw = {"data": {"example": "synthetic"}, "report": {"figure_dpi": 120, "swimmer_max_patients": 25},
+           "group_labels": {"newly_diagnosed": "Newly diagnosed"}, "variable_labels": {"age_at_t0": "Age, years"}}
+    spec = spec_from_dict(raw)
+    again = load_spec(write_spec(spec, tmp_path / "s.toml"))
+    assert spec_to_dict(again) == spec_to_dict(spec)
+    context = report_context(again)
+    assert (context.figure_dpi, context.swimmer_max_patients) == (120, 25)
+    assert dict(context.group_labels) == {"newly_diagnosed": "Newly diagnosed"}
+    assert dict(context.variable_labels) == {"age_at_t0": "Age, years"}
+    with pytest.raises(SpecificationError) as err:
+        spec_from_dict({**raw, "report": {"figure_dpi": 5}, "group_labels": {"x": 3}, "variable_labels": []})
+    msg = str(err.value)
+    assert "report.figure_dpi = 5 is out of range; allowed: 50 to 1200." in msg
+    assert 'group_labels.x = 3: expected a non-empty label in quotes, e.g. x = "My label".' in msg
+    assert "variable_labels must be a section [variable_labels]" in msg

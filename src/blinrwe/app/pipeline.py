@@ -205,6 +205,10 @@ def report_context(spec: StudySpec):
         landmarks=tuple(spec.survival.landmarks),
         show_se=r.show_se,
         ci_bands=r.ci_bands,
+        group_labels=dict(spec.group_labels),
+        variable_labels=dict(spec.variable_labels),
+        swimmer_max_patients=r.swimmer_max_patients,
+        figure_dpi=r.figure_dpi,
     )
 
 

@@ -196,6 +196,8 @@ class ReportSpec:
     ci_bands: bool = True
     formats: tuple[str, ...] = ("html", "docx", "xlsx", "csv")
     figure_formats: tuple[str, ...] = ("png",)
+    figure_dpi: int = 200  # resolution of PNG figures
+    swimmer_max_patients: int = 60  # lanes of the swimmer plot (first N by patient id; the report says so)
     output: str = "blinrwe-output"
 
 
@@ -205,6 +207,9 @@ class StudySpec:
 
     ``definitions`` holds changed derivation settings (names of
     :class:`blinrwe.derive.settings.DeriveSettings` fields) as ``(name, value)`` pairs.
+    ``group_labels`` / ``variable_labels`` (sections ``[group_labels]``,
+    ``[variable_labels]``) are display labels as ``(code, label)`` pairs, e.g.
+    ``newly_diagnosed = "Newly diagnosed"``, ``age_at_t0 = "Age, years"``.
     """
 
     study: StudyInfo = field(default_factory=StudyInfo)
@@ -217,6 +222,8 @@ class StudySpec:
     cox: CoxSpec = field(default_factory=CoxSpec)
     safety: SafetySpec = field(default_factory=SafetySpec)
     report: ReportSpec = field(default_factory=ReportSpec)
+    group_labels: tuple[tuple[str, str], ...] = ()
+    variable_labels: tuple[tuple[str, str], ...] = ()
     source: str = ""  # the file the specification was read from ("" when built in code)
 
     @property
@@ -254,7 +261,8 @@ _SECTION_CLASSES = {
     "report": ReportSpec,
 }
 _SECTION_ORDER = ("study", "data", "endpoints", "definitions", "subgroups", "survival", "response", "cox",
-                  "safety", "report")
+                  "safety", "report", "group_labels", "variable_labels")
+_LABEL_SECTIONS = ("group_labels", "variable_labels")
 
 # Allowed values per key ("section.key"); list keys check each element.
 _ALLOWED: dict[str, tuple] = {
@@ -285,6 +293,8 @@ _RANGES: dict[str, tuple[float, float]] = {
     "report.continuous_decimals": (0, 6),
     "report.hr_decimals": (0, 6),
     "report.p_decimals": (1, 6),
+    "report.figure_dpi": (50, 1200),
+    "report.swimmer_max_patients": (1, 10_000),
 }
 # Lists that must not be empty.
 _NON_EMPTY = {"endpoints.variants", "report.formats"}
@@ -427,6 +437,21 @@ def _definitions(given: Any, findings: list[str]) -> tuple[tuple[str, Any], ...]
     return tuple(out)
 
 
+def _labels(name: str, given: Any, findings: list[str]) -> tuple[tuple[str, str], ...]:
+    """A [group_labels] / [variable_labels] section: code = "display label" pairs."""
+    if not isinstance(given, dict):
+        findings.append(f"{name} must be a section [{name}] with code = \"label\" lines, got {_describe(given)}.")
+        return ()
+    out = []
+    for code, label in given.items():
+        if not isinstance(label, str) or not label.strip():
+            findings.append(f'{name}.{code} = {_describe(label)}: expected a non-empty label in quotes, e.g. '
+                            f'{code} = "My label".')
+            continue
+        out.append((str(code), label))
+    return tuple(out)
+
+
 def spec_from_dict(raw: dict, *, source: str = "") -> StudySpec:
     """Build a :class:`StudySpec` from a parsed TOML dict, checking every key; raises with all findings."""
     findings: list[str] = []
@@ -459,7 +484,8 @@ def spec_from_dict(raw: dict, *, source: str = "") -> StudySpec:
                 values[key] = got
         sections[name] = cls(**values)
     definitions = _definitions(raw.get("definitions", {}), findings)
-    spec = StudySpec(**sections, definitions=definitions, source=str(source))
+    labels = {name: _labels(name, raw.get(name, {}), findings) for name in _LABEL_SECTIONS}
+    spec = StudySpec(**sections, definitions=definitions, **labels, source=str(source))
     _check_cross(spec, findings)
     if findings:
         head = f"the study specification{where} has {len(findings)} problem{'s' if len(findings) > 1 else ''}:"
@@ -487,6 +513,9 @@ def spec_to_dict(spec: StudySpec) -> dict:
     for name in _SECTION_ORDER:
         if name == "definitions":
             out[name] = {k: (list(v) if isinstance(v, tuple) else v) for k, v in spec.definitions}
+            continue
+        if name in _LABEL_SECTIONS:
+            out[name] = dict(getattr(spec, name))
             continue
         section = asdict(getattr(spec, name))
         out[name] = {k: (list(v) if isinstance(v, tuple) else v) for k, v in section.items() if v is not None}
