@@ -127,6 +127,10 @@ def derive_infusion_days(segments: pd.DataFrame) -> pd.DataFrame:
     return days
 
 
+CYCLE_COLUMNS = ["patient_id", "cycle_number", "cycle_start", "cycle_end", "infusion_days", "full_dose_days",
+                 "step_up_days", "cumulative_dose_ug", "label_cycle"]
+
+
 def derive_exposure_cycles(days: pd.DataFrame, settings: DeriveSettings) -> pd.DataFrame:
     """One row per patient x cycle: ``cycle_start, cycle_end, infusion_days, full_dose_days,
     step_up_days, cumulative_dose_ug, label_cycle``.
@@ -135,26 +139,57 @@ def derive_exposure_cycles(days: pd.DataFrame, settings: DeriveSettings) -> pd.D
     (per-m2 rate without BSA). ``label_cycle``: 28 infusion days with no
     step-up, or (first cycle) 7 step-up days then full dose.
     """
-    cols = ["patient_id", "cycle_number", "cycle_start", "cycle_end", "infusion_days", "full_dose_days",
-            "step_up_days", "cumulative_dose_ug", "label_cycle"]
     if days.empty:
-        return pd.DataFrame(columns=cols)
-    d = days.assign(full=days["rate_class"].eq("full"), step=days["rate_class"].eq("step_up"),
-                    dose_missing=days["daily_dose_used_ug"].isna())
-    g = d.groupby(["patient_id", "cycle_number"], sort=True)
-    cyc = g.agg(cycle_start=("infusion_date", "min"), cycle_end=("infusion_date", "max"),
-                infusion_days=("infusion_date", "size"), full_dose_days=("full", "sum"),
-                step_up_days=("step", "sum"), cumulative_dose_ug=("daily_dose_used_ug", "sum"),
-                dose_missing=("dose_missing", "any")).reset_index()
-    cyc.loc[cyc["dose_missing"], "cumulative_dose_ug"] = np.nan
-    first = cyc.groupby("patient_id")["cycle_number"].transform("min") == cyc["cycle_number"]
+        return pd.DataFrame(columns=CYCLE_COLUMNS)
+    group, keys = _cycle_groups(days)
+    return _cycle_table(keys, group, days["infusion_date"].to_numpy(dtype="datetime64[ns]").view(np.int64),
+                        days["rate_class"].eq("full").to_numpy(), days["rate_class"].eq("step_up").to_numpy(),
+                        days["daily_dose_used_ug"].to_numpy(dtype=float), settings)
+
+
+def _cycle_groups(frame: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+    """Group number of each row by (patient, cycle) in sorted order (-1: cycle missing) and the group keys."""
+    group = frame.groupby(["patient_id", "cycle_number"], sort=True).ngroup().to_numpy(dtype=float)
+    group = np.where(np.isnan(group), -1, group).astype(np.int64)
+    numbered, first = np.unique(group, return_index=True)
+    first = first[numbered >= 0]
+    return group, frame[["patient_id", "cycle_number"]].take(first).reset_index(drop=True)
+
+
+def _cycle_table(keys: pd.DataFrame, group: np.ndarray, day: np.ndarray, full: np.ndarray, step: np.ndarray,
+                 dose: np.ndarray, settings: DeriveSettings) -> pd.DataFrame:
+    """Aggregate infusion days (arrays, one entry per patient-day) to the cycle table.
+
+    ``keys``: ``patient_id, cycle_number`` of each group; ``group``: the group of
+    each day (-1: none). GROUP BY patient, cycle: MIN/MAX(day), COUNT, SUM.
+    """
     s = settings
+    n_groups = len(keys)
+    inside = group >= 0
+    g, day, full, step, dose = group[inside], day[inside], full[inside], step[inside], dose[inside]
+    n_days = np.bincount(g, minlength=n_groups)
+    first_day = np.full(n_groups, np.iinfo(np.int64).max)
+    np.minimum.at(first_day, g, day)
+    last_day = np.full(n_groups, np.iinfo(np.int64).min)
+    np.maximum.at(last_day, g, day)
+    # pandas' grouped sum (compensated summation, in row order), as the dose totals were always computed
+    dose_sum = pd.Series(dose).groupby(g).sum().reindex(range(n_groups), fill_value=0.0).to_numpy()
+    dose_missing = np.bincount(g[np.isnan(dose)], minlength=n_groups) > 0
+    has_days = n_days > 0  # a cycle whose segments are all overlapped by another cycle's has no day of its own
+    cyc = keys.loc[has_days].reset_index(drop=True)
+    cyc["cycle_start"] = first_day[has_days].view("datetime64[ns]")
+    cyc["cycle_end"] = last_day[has_days].view("datetime64[ns]")
+    cyc["infusion_days"] = n_days[has_days]
+    cyc["full_dose_days"] = np.bincount(g[full], minlength=n_groups)[has_days]
+    cyc["step_up_days"] = np.bincount(g[step], minlength=n_groups)[has_days]
+    cyc["cumulative_dose_ug"] = np.where(dose_missing, np.nan, dose_sum)[has_days]
+    first = cyc.groupby("patient_id")["cycle_number"].transform("min") == cyc["cycle_number"]
     full_length = cyc["infusion_days"] == s.label_cycle_days
     no_step = cyc["step_up_days"] == 0
     step_then_full = first & (cyc["step_up_days"] == s.label_step_up_days) & (
         cyc["full_dose_days"] == s.label_cycle_days - s.label_step_up_days)
     cyc["label_cycle"] = full_length & ((no_step & (cyc["full_dose_days"] == s.label_cycle_days)) | step_then_full)
-    return cyc[cols]
+    return cyc[CYCLE_COLUMNS]
 
 
 def derive_exposure(patients: pd.DataFrame, infusions: pd.DataFrame, bsa: pd.DataFrame,
@@ -186,8 +221,15 @@ def derive_exposure(patients: pd.DataFrame, infusions: pd.DataFrame, bsa: pd.Dat
     """
     s = settings
     segments = derive_segment_doses(infusions, patients, bsa, s)
-    days = derive_infusion_days(segments)
-    cycles = derive_exposure_cycles(days, s)
+    if segments.empty:
+        cycles = pd.DataFrame(columns=CYCLE_COLUMNS)
+    else:
+        # the patient-days as positions into ``segments`` (the days table is never materialised)
+        row, day = infusion_day_rows(segments)
+        segment_group, keys = _cycle_groups(segments)
+        rate = segments["rate_class"].to_numpy(dtype=object)
+        cycles = _cycle_table(keys, segment_group[row], day, (rate == "full")[row], (rate == "step_up")[row],
+                              segments["daily_dose_used_ug"].to_numpy(dtype=float)[row], s)
 
     out = patients[["patient_id", "stop_reason"]].copy()
     if not segments.empty:
@@ -215,7 +257,7 @@ def derive_exposure(patients: pd.DataFrame, infusions: pd.DataFrame, bsa: pd.Dat
             cumulative_dose_ug=("cumulative_dose_ug", "sum"), dose_missing=("dose_missing", "any"),
             all_label=("label_cycle", "all"), all_fixed=("fixed", "all"), all_short=("short", "all"),
         ).reset_index()
-        total = days.groupby("patient_id").size().rename("infusion_days_total").reset_index()
+        total = segments["patient_id"].take(row).value_counts().rename("infusion_days_total").reset_index()
         out = (out.merge(seg_agg, on="patient_id", how="left").merge(total, on="patient_id", how="left")
                .merge(cyc_first[["patient_id", "infusion_days"]].rename(columns={"infusion_days": "infusion_days_cycle1"}),
                       on="patient_id", how="left")
