@@ -1,13 +1,16 @@
 """The pipeline end to end on a small synthetic cohort; atomic output folder."""
 
 import csv
+import io
 import tomllib
 from dataclasses import replace
+from types import SimpleNamespace
 
+import pandas as pd
 import pytest
 
 from blinrwe.analysis import ARD_COLUMNS
-from blinrwe.app.pipeline import analyse, derive, load_spec, load_study, run_study, write_report
+from blinrwe.app.pipeline import Progress, analyse, derive, load_spec, load_study, run_study, write_report
 from blinrwe.errors import SpecificationError
 
 SMALL = """
@@ -45,6 +48,17 @@ def spec_path(tmp_path):
     return path
 
 
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    """One full run (every format rendered) shared by the tests of this module: rendering takes most of the time."""
+    folder = tmp_path_factory.mktemp("rendered")
+    path = folder / "study.toml"
+    path.write_text(SMALL, encoding="utf-8")
+    stream = io.StringIO()
+    out = run_study(load_spec(path), progress=Progress(stream=stream))
+    return SimpleNamespace(folder=folder, out=out, progress=stream.getvalue())
+
+
 def test_steps_from_python(spec_path, tmp_path):
     spec = load_spec(spec_path)
     study, validation = load_study(spec)
@@ -61,8 +75,8 @@ def test_steps_from_python(spec_path, tmp_path):
         assert tuple(next(csv.reader(fh))) == ARD_COLUMNS
 
 
-def test_run_writes_every_output(spec_path, tmp_path, capsys):
-    out = run_study(load_spec(spec_path))
+def test_run_writes_every_output(rendered):
+    tmp_path, out = rendered.folder, rendered.out
     assert out == (tmp_path / "out").resolve()
     names = {p.name for p in out.iterdir()}
     assert {"report.html", "report.docx", "tables.xlsx", "results.csv", "figures", "study.resolved.toml",
@@ -76,8 +90,17 @@ def test_run_writes_every_output(spec_path, tmp_path, capsys):
     study, validation = load_study(again)
     second = write_report(analyse(derive(study, again), again, validation), again, tmp_path / "again")
     assert (second / "results.csv").read_text() == (out / "results.csv").read_text()
-    assert "[blinrwe] analyse" in capsys.readouterr().err
+    assert "[blinrwe] analyse" in rendered.progress
     assert not [p for p in tmp_path.iterdir() if ".partial-" in p.name or ".old-" in p.name]
+
+
+def test_results_csv_holds_the_forest_plot_rows(rendered):
+    """The written ARD has the subgroup hazard ratios and the Cox reference rows the report draws from."""
+    ard = pd.read_csv(rendered.out / "results.csv", keep_default_na=False, na_values=[""])
+    forest = ard[ard.table == "cox_subgroups"]
+    assert set(forest.variable) == {"OS"} and set(forest.group_var) == {"disease_setting"}
+    assert {"hr", "cox_p"} <= set(forest.statistic)
+    assert (ard[(ard.table == "cox_univariable") & (ard.note == "reference")].value == 1).all()
 
 
 def test_failed_run_leaves_no_folder(spec_path, tmp_path):
@@ -108,3 +131,22 @@ def test_partial_date_rule_reaches_validation(tmp_path):
         days[rule] = study.tables["patients"]["diagnosis_date"].iloc[0].day
         assert study.partial_dates == rule and study.tables["patients"]["diagnosis_date_imputed"].iloc[0]
     assert days["first"] == 1 and days["last"] >= 28
+
+
+def test_failed_rendering_leaves_no_folder_and_keeps_the_previous_one(spec_path, tmp_path):
+    """The renderer rejects a format after results.csv was written: nothing partial remains, an old run stays."""
+    spec = load_spec(spec_path)
+    spec = replace(spec, data=replace(spec.data, n=20),
+                   report=replace(spec.report, formats=("csv", "rtf"), figure_formats=()))  # built in code, unchecked
+    quiet = Progress(enabled=False)
+    with pytest.raises(SpecificationError, match="'rtf' not supported"):
+        run_study(spec, progress=quiet)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["study.toml"]
+    previous = tmp_path / "out"
+    previous.mkdir()
+    (previous / "results.csv").write_text("earlier run\n")
+    with pytest.raises(SpecificationError, match="'rtf' not supported"):
+        run_study(spec, progress=quiet)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "study.toml"]
+    assert [p.name for p in previous.iterdir()] == ["results.csv"]
+    assert (previous / "results.csv").read_text() == "earlier run\n"
