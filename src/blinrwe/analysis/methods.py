@@ -43,6 +43,11 @@ def method_records(settings, ard: pd.DataFrame, *, form: str, extra=()) -> pd.Da
                      "continuous variables as median (range) and mean (SD). Groups are compared with Pearson's "
                      "chi-squared test (Yates' correction for 2x2 tables) or Fisher's exact test when an expected "
                      "count is below 5, and with the Wilcoxon rank-sum or Kruskal-Wallis test."))
+    if len(ard) and (ard["statistic"] == "not_applicable").any():
+        rules = ard.loc[ard["statistic"] == "not_applicable", ["variable", "method"]].drop_duplicates("variable")
+        recs.append(("baseline", "Not counted as missing where not applicable by definition: "
+                     + "; ".join(f"{v} ({m.removeprefix('not applicable: ')})" for v, m in rules.itertuples(index=False))
+                     + "."))
     if "response" in sections:
         recs.append(("response", f"Response rates are given with exact (Clopper-Pearson) "
                      f"{int(round(settings.response_confidence_level * 100))}% confidence intervals; the denominator "
@@ -58,6 +63,10 @@ def method_records(settings, ard: pd.DataFrame, *, form: str, extra=()) -> pd.Da
         recs.append(("cox", f"Hazard ratios from Cox proportional hazards models ({settings.cox_ties} ties), "
                      "univariable and multivariable (complete cases), with Wald confidence intervals; proportional "
                      "hazards checked by scaled Schoenfeld residuals (cox.zph, KM transform)."))
+    if len(ard) and (ard["table"] == "cox_subgroups").any():
+        recs.append(("cox", "Subgroup hazard ratios (forest plot): for each subgroup variable a univariable Cox model "
+                     "of the endpoint on that variable, each level compared with the reference (first) level, among "
+                     "patients with a known value."))
     if "competing_risks" in sections:
         recs.append(("competing_risks", "Cumulative incidence of relapse and non-relapse mortality as competing "
                      "risks (Aalen-Johansen estimator), groups compared with Gray's test."))

@@ -1,0 +1,75 @@
+"""Competing-risk ARD rows and curves equal direct cumulative_incidence calls."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from blinrwe.analysis.competing import CAUSES, competing_risk_analyses
+from blinrwe.analysis.survival import SurvivalOutput
+from blinrwe.stats.competing_risks import cumulative_incidence
+
+LANDMARKS = [6.0, 12.0]
+
+
+@pytest.fixture(scope="module")
+def run(analysis_data):
+    out = competing_risk_analyses(analysis_data.tte, analysis_data.adsl, endpoints=["CIR"], variants=["none"],
+                                  subgroups=["disease_setting"], time_unit="months", landmarks=LANDMARKS,
+                                  out=SurvivalOutput())
+    rows, curves, risk = out.frames()
+    return pd.DataFrame(rows), curves, risk
+
+
+def _cir(data):
+    tte = data.tte
+    return tte[(tte.endpoint == "CIR") & (tte.variant == "none")]
+
+
+def test_overall_rows_equal_direct_call(analysis_data, run):
+    ard, curves, _ = run
+    sel = _cir(analysis_data)
+    ci = cumulative_incidence(sel.time_months.to_numpy(), sel.event_type.to_numpy(), 1)
+    for cause, name in CAUSES.items():
+        rows = ard[(ard.variable == name) & (ard.group == "Overall")]
+        events = rows[rows.statistic == "events"].iloc[0]
+        assert (events.n, events.denominator) == (int((sel.event_type == cause).sum()), len(sel))
+        direct = ci.at(LANDMARKS, cause=cause)
+        got = rows[rows.statistic == "cif"].sort_values("time")
+        np.testing.assert_array_equal(got.time, direct.time)
+        np.testing.assert_array_equal(got.value, direct.estimate)
+        np.testing.assert_array_equal(got.lower, direct.lower)
+        np.testing.assert_array_equal(got.upper, direct.upper)
+        assert set(got.method) == {ci.method}
+        curve = curves[(curves.analysis == f"{name}:none:") & (curves.group == "Overall")]
+        assert (curve.time.iloc[0], curve.estimate.iloc[0]) == (0.0, 0.0)
+        table = ci.table[(ci.table.cause == cause)]
+        np.testing.assert_array_equal(curve.estimate.iloc[1:], table.estimate)
+        assert set(curve.kind) == {"cif"}
+
+
+def test_gray_test_rows_equal_direct_call(analysis_data, run):
+    ard, curves, risk = run
+    sel = _cir(analysis_data)
+    group = sel[["patient_id"]].merge(analysis_data.adsl[["patient_id", "disease_setting"]])["disease_setting"]
+    ci = cumulative_incidence(sel.time_months.to_numpy(), sel.event_type.to_numpy(), 1, group=group.to_numpy())
+    for rec in ci.gray_test.itertuples(index=False):
+        name = CAUSES[int(rec.cause)]
+        rows = ard[(ard.variable == name) & (ard.group_var == "disease_setting") & (ard.group == "")]
+        stat = rows[rows.statistic == "gray_stat"].iloc[0]
+        p = rows[rows.statistic == "gray_p"].iloc[0]
+        assert (stat.value, p.value) == (rec.stat, rec.p)
+        assert stat.method == ci.gray_method and p.denominator == len(sel)
+    for g in ci.groups:
+        direct = ci.at(LANDMARKS, cause=1)
+        direct = direct[direct.group == g]
+        got = ard[(ard.variable == "CIR") & (ard.group == g) & (ard.statistic == "cif")].sort_values("time")
+        np.testing.assert_array_equal(got.value, direct.estimate)
+    assert set(risk.group) == {"Overall", *ci.groups}
+    assert (risk.groupby("analysis").time.min() == 0).all()
+
+
+def test_no_rows_for_absent_endpoint(analysis_data):
+    out = competing_risk_analyses(analysis_data.tte, analysis_data.adsl, endpoints=["NRM_absent"], variants=["none"],
+                                  subgroups=[], time_unit="months", landmarks=LANDMARKS)
+    rows, curves, _ = out.frames()
+    assert rows == [] and curves.empty
