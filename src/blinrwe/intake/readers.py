@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pandas as pd
 
@@ -28,29 +30,74 @@ def _is_empty(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _sheet(name: str, file: str, sheet: str | None, rows: list[tuple]) -> RawSheet:
-    if not rows:
+def _blank(values: np.ndarray) -> np.ndarray:
+    """Which cells are empty (``None`` or only white space), without a Python call per cell.
+
+    Text columns are factorised first: white space is looked for once per distinct value
+    (a registry column has a few thousand distinct values in 100,000 rows).
+    """
+    kind = pd.api.types.infer_dtype(values, skipna=True)
+    if kind == "empty":
+        return np.ones(len(values), dtype=bool)
+    if kind == "string":
+        codes, distinct = pd.factorize(values, use_na_sentinel=True)
+        blank_distinct = np.fromiter((not v.strip() for v in distinct), dtype=bool, count=len(distinct))
+        return (codes < 0) | blank_distinct[np.maximum(codes, 0)]
+    if kind in ("mixed", "mixed-integer"):  # some text among numbers or dates (workbooks only)
+        return np.fromiter((_is_empty(v) for v in values), dtype=bool, count=len(values))
+    return np.fromiter((v is None for v in values), dtype=bool, count=len(values))
+
+
+def _sheet(name: str, file: str, sheet: str | None, grid: pd.DataFrame) -> RawSheet:
+    """A RawSheet from every row of a sheet as read (``grid``: object cells, row 0 = header).
+
+    Trailing empty header cells and columns are dropped, entirely empty rows are
+    dropped, and data rows keep their spreadsheet number (header = row 1).
+    """
+    if grid.shape[0] == 0:
         return RawSheet(name, file, sheet, (), pd.DataFrame(index=pd.Index([], dtype="int64")))
-    header_row = rows[0]
+    values = [grid[c].to_numpy(dtype=object) for c in grid.columns]
+    blank = [_blank(v) for v in values]
+    header_row = [v[0] for v in values]
     width = len(header_row)
     while width and _is_empty(header_row[width - 1]):
         width -= 1
-    data_width = max([width] + [max((i + 1 for i, v in enumerate(r) if not _is_empty(v)), default=0) for r in rows[1:]])
+    filled = [np.flatnonzero(~b[1:]) for b in blank]  # data rows with a value, per column
+    data_width = max([width] + [i + 1 for i, rows in enumerate(filled) if len(rows)])
     header = tuple("" if _is_empty(v) else str(v).strip() for v in header_row[:data_width])
-    header += ("",) * (data_width - len(header))
-    body, numbers = [], []
-    for number, row in enumerate(rows[1:], start=2):
-        values = [None if _is_empty(v) else v for v in row[:data_width]]
-        if any(v is not None for v in values):
-            body.append(values + [None] * (data_width - len(values)))
-            numbers.append(number)
-    cells = pd.DataFrame(body, index=pd.Index(numbers, dtype="int64"), columns=range(data_width), dtype=object)
+    keep = np.zeros(grid.shape[0] - 1, dtype=bool)
+    for rows in filled[:data_width]:
+        keep[rows] = True
+    numbers = np.flatnonzero(keep) + 2
+    cells = pd.DataFrame({i: np.where(blank[i][1:][keep], None, values[i][1:][keep]) for i in range(data_width)},
+                         index=pd.Index(numbers, dtype="int64"), columns=range(data_width), dtype=object)
     return RawSheet(name, file, sheet, header, cells)
 
 
 def _percent_text(value: float) -> str:
     # A cell formatted as percent stores 45 % as 0.45; give validation the value as typed.
     return f"{round(value * 100, 9)!r}%"
+
+
+def _cell_value(cell):
+    v = cell.value
+    if v is None or isinstance(v, (str, bool)):
+        return v
+    if isinstance(v, (int, float)):
+        # only numbers ask for their format (a style lookup per cell costs as much as reading it)
+        return _percent_text(v) if "%" in (getattr(cell, "number_format", "") or "") else v
+    if isinstance(v, dt.time):
+        return v.isoformat()
+    return v
+
+
+def _grid(rows: list[tuple]) -> pd.DataFrame:
+    """Rows of cells as one object frame, short rows padded with ``None``."""
+    width = max((len(r) for r in rows), default=0)
+    if any(len(r) != width for r in rows):
+        rows = [tuple(r) + (None,) * (width - len(r)) for r in rows]
+    frame = pd.DataFrame(rows, columns=range(width), dtype=object) if rows else pd.DataFrame()
+    return frame
 
 
 def read_xlsx(path: str | Path) -> RawStudy:
@@ -70,24 +117,15 @@ def read_xlsx(path: str | Path) -> RawStudy:
             if title in METADATA_SHEETS:
                 ignored.append(title)
                 continue
-            rows = []
-            for row in ws.iter_rows():
-                values = []
-                for c in row:
-                    v = c.value
-                    if isinstance(v, (int, float)) and not isinstance(v, bool) and "%" in (getattr(c, "number_format", "") or ""):
-                        v = _percent_text(v)
-                    elif isinstance(v, dt.time):
-                        v = v.isoformat()
-                    values.append(v)
-                rows.append(tuple(values))
-            sheets[title] = _sheet(title, path.name, ws.title, rows)
+            rows = [tuple(_cell_value(c) for c in row) for row in ws.iter_rows()]
+            sheets[title] = _sheet(title, path.name, ws.title, _grid(rows))
     finally:
         book.close()
     return RawStudy(source=str(path), kind="xlsx", sheets=sheets, ignored=tuple(ignored))
 
 
-def _read_csv_file(path: Path) -> list[tuple]:
+def _read_csv_file(path: Path) -> pd.DataFrame:
+    """Every row of a CSV file as text cells (row 0 = header), for :func:`_sheet`."""
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
@@ -95,7 +133,15 @@ def _read_csv_file(path: Path) -> list[tuple]:
         raise UserError(f"{path}: not UTF-8 text; save the CSV as 'CSV UTF-8 (comma delimited)'") from None
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","  # European Excel exports use ';'
-    return [tuple(r) for r in csv.reader(text.splitlines(), delimiter=delimiter)]
+    if not text.strip("\r\n"):
+        return _grid([tuple(r) for r in csv.reader(text.splitlines(), delimiter=delimiter)])
+    try:
+        # pandas' C parser: the csv module's dialect (quotes doubled), every cell kept as typed
+        grid = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, dtype=str, keep_default_na=False,
+                           na_filter=False, skip_blank_lines=False, engine="c")
+    except pd.errors.ParserError:  # rows longer than the header row: the csv module copes
+        return _grid([tuple(r) for r in csv.reader(text.splitlines(), delimiter=delimiter)])
+    return grid.set_axis(range(grid.shape[1]), axis=1)
 
 
 def read_csv_folder(path: str | Path) -> RawStudy:

@@ -91,7 +91,8 @@ def _previous_max(frame: pd.DataFrame, column: str) -> pd.Series:
     """Per patient, the largest ``column`` value on the rows before (frame sorted by patient)."""
     if frame.empty:
         return frame[column].copy()
-    return frame.groupby("patient_id")[column].transform(lambda s: s.cummax().shift())
+    by_patient = frame["patient_id"]
+    return frame.groupby(by_patient, sort=False)[column].cummax().groupby(by_patient, sort=False).shift()
 
 
 # --- keys ------------------------------------------------------------------------------
