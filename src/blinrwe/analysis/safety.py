@@ -29,26 +29,44 @@ def _grade_column(ae: pd.DataFrame) -> str:
 
 def safety_table(adverse_events: pd.DataFrame, patient_ids, *, grading: str = "CTCAE_v5",
                  window: str = "") -> pd.DataFrame:
-    """ARD rows: per term (and "any") counts of patients by worst grade among ``patient_ids``."""
+    """ARD rows: per term (and "any") counts of patients by worst grade among ``patient_ids``.
+
+    ``adverse_events`` may hold several rows per patient and term (the worst grade is
+    taken) and may already hold the derived "any" term (``AnalysisData.adverse_events``):
+    "any" is always recomputed here as the worst grade over the specific terms, so a
+    patient is never counted twice.
+    """
     ids = pd.Index(pd.unique(pd.Series(list(patient_ids), dtype=object)))
     n = len(ids)
-    ae = adverse_events[adverse_events["patient_id"].isin(ids)]
+    ae = adverse_events[adverse_events["term"].astype(object) != "any"] if len(adverse_events) else adverse_events
     rows: list[dict] = []
     method = f"patients counted once per term at the worst grade ({grading}; CRS/ICANS by ASTCT 2019)"
     note = f"window: {window}" if window else ""
+    # Integer keys (patient position x term code) instead of a group-by on two text columns.
     if ae.empty:
-        worst = pd.DataFrame({"term": pd.Series(dtype=object), "grade": pd.Series(dtype=float)})
+        patient = np.zeros(0, dtype=np.int64)
+        term_codes, terms = np.zeros(0, dtype=np.int64), []
+        grade = np.zeros(0)
     else:
-        gcol = _grade_column(ae)
-        worst = (ae.assign(grade=pd.to_numeric(ae[gcol], errors="coerce"))
-                 .groupby(["patient_id", "term"], observed=True)["grade"].max().reset_index())
-    any_ae = worst.groupby("patient_id")["grade"].max().reset_index().assign(term="any")
-    both = pd.concat([any_ae, worst], ignore_index=True)
-    terms = ["any"] + sorted(worst["term"].dropna().unique())
-    for term in terms:
-        g = both.loc[both["term"] == term, "grade"].to_numpy(dtype=float)
+        patient = np.asarray(ids.get_indexer(ae["patient_id"].to_numpy()), dtype=np.int64)
+        term_codes, terms = pd.factorize(ae["term"].astype(object), sort=True)
+        terms = [str(t) for t in terms]
+        grade = pd.to_numeric(ae[_grade_column(ae)], errors="coerce").astype("float64").to_numpy()
+        keep = (patient >= 0) & (term_codes >= 0) & ~np.isnan(grade)
+        patient, term_codes, grade = patient[keep], term_codes[keep].astype(np.int64), grade[keep]
+    n_terms = len(terms)
+    worst = np.full((n, n_terms + 1), np.nan)  # column n_terms = any term
+    if patient.size:
+        flat = np.full(n * n_terms, -np.inf)
+        np.maximum.at(flat, patient * n_terms + term_codes, grade)
+        worst[:, :n_terms] = np.where(np.isfinite(flat), flat, np.nan).reshape(n, n_terms)
+        with np.errstate(invalid="ignore"):
+            worst[:, n_terms] = np.fmax.reduce(worst[:, :n_terms], axis=1)
+    for j, term in [(n_terms, "any")] + list(enumerate(terms)):
+        g = worst[:, j]
+        g = g[~np.isnan(g)]
         counts = {
-            "grade_any": int(np.sum(~np.isnan(g))),
+            "grade_any": int(g.size),
             "grade_1_2": int(np.sum((g >= 1) & (g <= 2))),
             "grade_3plus": int(np.sum(g >= 3)),
         }
