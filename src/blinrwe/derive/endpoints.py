@@ -138,11 +138,10 @@ def endpoint_definitions(settings: DeriveSettings) -> dict[str, Endpoint]:
     }
 
 
-def _dates(frame: pd.DataFrame, column: str, kind: str, mask=None) -> pd.DataFrame:
-    sub = frame if mask is None else frame.loc[mask]
-    sub = sub.loc[sub[column].notna(), ["patient_id", column]]
-    return pd.DataFrame({"patient_id": sub["patient_id"].to_numpy(), "kind": kind,
-                         "date": sub[column].astype("datetime64[ns]").to_numpy()})
+def _dates(patient_id: np.ndarray, dates: pd.Series, kind: str, mask=None) -> pd.DataFrame:
+    d = dates.to_numpy(dtype="datetime64[ns]")
+    keep = ~np.isnat(d) if mask is None else ~np.isnat(d) & np.asarray(mask, dtype=bool)
+    return pd.DataFrame({"patient_id": patient_id[keep], "kind": kind, "date": d[keep]})
 
 
 def derive_patient_dates(adsl: pd.DataFrame, events: pd.DataFrame, assessments: pd.DataFrame,
@@ -161,35 +160,59 @@ def derive_patient_dates(adsl: pd.DataFrame, events: pd.DataFrame, assessments: 
 
     ``adsl`` needs ``patient_id, t0_date, last_infusion_date, in_cr_at_t0,
     responder, date_first_response, date_first_mrd_negative,
-    date_first_marrow_assessment, cr_cri_12_weeks``.
+    date_first_marrow_assessment, cr_cri_12_weeks``. Sorted by patient, kind, date.
     """
-    in_cr = adsl["in_cr_at_t0"].astype("boolean").fillna(False).astype(bool)
-    treated = adsl["t0_date"].notna()
-    no_cr_12w = treated & ~in_cr & ~adsl["cr_cri_12_weeks"].astype("boolean").fillna(False).astype(bool)
-    nonresp = treated & ~in_cr & ~adsl["responder"].astype("boolean").fillna(False).astype(bool)
-    a = adsl.assign(efs_failure=adsl["t0_date"] + settings.efs_failure_time_days * DAY)
+    in_cr = adsl["in_cr_at_t0"].astype("boolean").fillna(False).astype(bool).to_numpy()
+    treated = adsl["t0_date"].notna().to_numpy()
+    no_cr_12w = treated & ~in_cr & ~adsl["cr_cri_12_weeks"].astype("boolean").fillna(False).astype(bool).to_numpy()
+    nonresp = treated & ~in_cr & ~adsl["responder"].astype("boolean").fillna(False).astype(bool).to_numpy()
+    pid = adsl["patient_id"].to_numpy()
     parts = [
-        _dates(a, "t0_date", "t0"),
-        _dates(a, "t0_date", "t0_if_cr_at_t0", in_cr),
-        _dates(a, "date_first_response", "first_response_active", ~in_cr),
-        _dates(a, "date_first_mrd_negative", "first_mrd_negative_if_cr_at_t0", in_cr),
-        _dates(a, "last_infusion_date", "last_infusion"),
-        _dates(a, "efs_failure", "efs_failure", no_cr_12w),
-        _dates(a, "date_first_marrow_assessment", "no_response_first_assessment", nonresp),
+        _dates(pid, adsl["t0_date"], "t0"),
+        _dates(pid, adsl["t0_date"], "t0_if_cr_at_t0", in_cr),
+        _dates(pid, adsl["date_first_response"], "first_response_active", ~in_cr),
+        _dates(pid, adsl["date_first_mrd_negative"], "first_mrd_negative_if_cr_at_t0", in_cr),
+        _dates(pid, adsl["last_infusion_date"], "last_infusion"),
+        _dates(pid, adsl["t0_date"] + settings.efs_failure_time_days * DAY, "efs_failure", no_cr_12w),
+        _dates(pid, adsl["date_first_marrow_assessment"], "no_response_first_assessment", nonresp),
         pd.DataFrame({"patient_id": events["patient_id"].to_numpy(), "kind": events["event_type"].to_numpy(),
                       "date": events["event_date"].astype("datetime64[ns]").to_numpy()}),
     ]
-    last_marrow = assessments.groupby("patient_id")["assessment_date"].max().reset_index()
-    parts.append(_dates(last_marrow, "assessment_date", "last_marrow_assessment"))
+    last_marrow = assessments.groupby("patient_id")["assessment_date"].max()
+    parts.append(_dates(last_marrow.index.to_numpy(), last_marrow, "last_marrow_assessment"))
     for kind, mask in (("allo_hsct", therapies["therapy_type"].eq("allo_hsct")),
                        ("car_t", therapies["therapy_type"].eq("car_t")),
                        ("new_therapy", pd.Series(True, index=therapies.index))):
-        first = therapies.loc[mask].groupby("patient_id")["start_date"].min().reset_index()
-        parts.append(_dates(first, "start_date", kind))
+        first = therapies.loc[mask].groupby("patient_id")["start_date"].min()
+        parts.append(_dates(first.index.to_numpy(), first, kind))
     dates = pd.concat(parts, ignore_index=True)
     dates = dates.loc[dates["patient_id"].isin(adsl["patient_id"]) & dates["date"].notna()]
     order = sort_order(sort_key(dates["patient_id"]), sort_key(dates["kind"]), sort_key(dates["date"]))
     return dates.take(order).reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class _DateTable:
+    """``patient_dates`` as integer arrays, built once and shared by every endpoint x variant."""
+
+    ids: pd.Index  # ids[code] = patient_id, codes in id order
+    code: np.ndarray  # per row
+    date: np.ndarray  # per row, int64 nanoseconds
+    rows: dict  # kind -> positions of its dated rows, in table order
+
+
+def _date_table(patient_dates: pd.DataFrame) -> _DateTable:
+    code, ids = pd.factorize(patient_dates["patient_id"], sort=True)
+    date = patient_dates["date"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+    kind_code, kinds = pd.factorize(patient_dates["kind"])
+    dated = np.flatnonzero((date != np.iinfo(np.int64).min) & (kind_code >= 0))
+    by_kind = dated[np.argsort(kind_code[dated], kind="stable")]
+    bounds = np.searchsorted(kind_code[by_kind], np.arange(len(kinds) + 1))
+    rows = {kind: by_kind[bounds[i]:bounds[i + 1]] for i, kind in enumerate(kinds)}
+    return _DateTable(ids=ids, code=code, date=date, rows=rows)
+
+
+_ROLES = ("event", "censor", "followup")
 
 
 def derive_time_to_event(patient_dates: pd.DataFrame, endpoint: Endpoint, settings: DeriveSettings,
@@ -201,60 +224,57 @@ def derive_time_to_event(patient_dates: pd.DataFrame, endpoint: Endpoint, settin
     cut-off); ``excluded`` has ``patient_id, reason`` for the others
     (``patient_ids``: every patient of the study; default those with a date).
     Rows of ``patient_dates`` without a date are ignored.
+    """
+    universe = pd.Series(patient_dates["patient_id"].unique() if patient_ids is None else pd.unique(
+        pd.Series(patient_ids)))
+    return _time_to_event(_date_table(patient_dates), universe, endpoint, settings, variant)
 
-    The steps are the module's rule as table operations on integer keys
-    (patient code, date in ns, source priority): join the dates to the
-    endpoint's source table, keep those on or after the origin, sort and take
-    the first row per patient (SQL: ``ROW_NUMBER() OVER (PARTITION BY patient
-    ORDER BY date, priority) = 1``).
+
+def _time_to_event(table: _DateTable, universe: pd.Series, endpoint: Endpoint, settings: DeriveSettings,
+                   variant: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The module's rule as table operations on integer keys (patient code, date in ns, source priority).
+
+    Join the dates to the endpoint's source table, keep those on or after the
+    origin, then the first row per patient by (date, priority) (SQL:
+    ``ROW_NUMBER() OVER (PARTITION BY patient ORDER BY date, priority) = 1``).
     """
     s = settings
     sources = (*endpoint.sources, *VARIANT_SOURCES[variant])
-    cutoff = pd.Timestamp(s.data_cutoff) if s.data_cutoff is not None else None
-    universe = pd.Series(patient_dates["patient_id"].unique() if patient_ids is None else pd.unique(
-        pd.Series(patient_ids)))
-    code, ids = pd.factorize(patient_dates["patient_id"], sort=True)  # code order = id order
-    kind_code, kinds = pd.factorize(patient_dates["kind"])
-    kind_of = {k: i for i, k in enumerate(kinds)}
-    date = patient_dates["date"].to_numpy(dtype="datetime64[ns]").view(np.int64)
-    dated = date != np.iinfo(np.int64).min
+    cutoff = pd.Timestamp(s.data_cutoff).value if s.data_cutoff is not None else None
+    ids, code, date, rows_of = table.ids, table.code, table.date, table.rows
+    n = len(ids)
 
     # origin: first available kind in declared order (then the earliest date)
-    origin_priority = np.full(len(kinds) + 1, -1)
-    for i, k in reversed(list(enumerate(endpoint.origin))):
-        if k in kind_of:
-            origin_priority[kind_of[k]] = i
-    n = len(ids)
-    rows = np.flatnonzero(dated & (origin_priority[kind_code] >= 0))
-    first = first_per_group(code[rows], n, origin_priority[kind_code[rows]], date[rows])
+    parts = [(rows_of[k], i) for i, k in enumerate(endpoint.origin) if k in rows_of and k not in endpoint.origin[:i]]
+    rows = np.concatenate([r for r, _ in parts]) if parts else np.zeros(0, dtype=np.int64)
+    priority = np.concatenate([np.full(len(r), i) for r, i in parts]) if parts else np.zeros(0, dtype=np.int64)
+    first = first_per_group(code[rows], n, priority, date[rows])
     rows = rows[first[first >= 0]]
     origin_code, origin_date = code[rows], date[rows]
     excluded = pd.DataFrame({"patient_id": universe[~universe.isin(ids.take(origin_code))].to_numpy(),
                              "reason": endpoint.no_origin_reason})
     if cutoff is not None:
-        late = origin_date > cutoff.value
+        late = origin_date > cutoff
         excluded = pd.concat([excluded, pd.DataFrame({"patient_id": ids.take(origin_code[late]).to_numpy(),
                                                       "reason": "origin after the data cut-off"})], ignore_index=True)
         origin_code, origin_date = origin_code[~late], origin_date[~late]
-    origin_of = np.full(len(ids), np.iinfo(np.int64).max)  # no origin: no date is on or after it
+    origin_of = np.full(n, np.iinfo(np.int64).max)  # no origin: no date is on or after it
     origin_of[origin_code] = origin_date
 
     # candidate rows: the dates of the sources' kinds on or after the origin (join with the source table)
-    names = [src.name for src in sources] + ["data_cutoff"]
     parts = []
-    for priority, src in enumerate(sources):
+    for i, src in enumerate(sources):
         for k in src.kinds:
-            if k in kind_of:
-                r = np.flatnonzero((kind_code == kind_of[k]) & dated)
+            if k in rows_of:
+                r = rows_of[k]
                 r = r[date[r] >= origin_of[code[r]]]
-                parts.append((r, np.full(len(r), priority)))
+                parts.append((r, np.full(len(r), i)))
     rows = np.concatenate([r for r, _ in parts]) if parts else np.zeros(0, dtype=np.int64)
     priority = np.concatenate([p for _, p in parts]) if parts else np.zeros(0, dtype=np.int64)
     c_code, c_date = code[rows], date[rows]
-    role = np.array([src.role for src in sources] + ["followup"], dtype=object)[priority]
-    src_event_type = np.array([src.event_type for src in sources] + [0])[priority]
-    competes = (role == "event") | (role == "censor")
-    beyond = c_date > cutoff.value if cutoff is not None else np.zeros(len(rows), dtype=bool)
+    role = np.array([_ROLES.index(src.role) for src in sources], dtype=np.int64)[priority]
+    competes = role < 2  # event or censor
+    beyond = c_date > cutoff if cutoff is not None else np.zeros(len(rows), dtype=bool)
 
     # earliest event or intercurrent censoring wins; ties -> declared order
     ev = np.flatnonzero(competes & ~beyond)
@@ -262,42 +282,43 @@ def derive_time_to_event(patient_dates: pd.DataFrame, endpoint: Endpoint, settin
     ev = ev[earliest[earliest >= 0]]
 
     # otherwise: latest follow-up date, truncated at the cut-off (source data_cutoff, before any other)
-    fu = np.flatnonzero((role == "followup") | (beyond & competes))
+    fu = np.flatnonzero(~competes | beyond)
     fu_date, fu_priority = c_date[fu], priority[fu]
     if cutoff is not None:
-        over = fu_date > cutoff.value
-        fu_date = np.where(over, cutoff.value, fu_date)
+        over = fu_date > cutoff
+        fu_date = np.where(over, cutoff, fu_date)
         fu_priority = np.where(over, -1, fu_priority)
     latest = first_per_group(c_code[fu], n, -fu_date, fu_priority)
     latest = latest[latest >= 0]
     fu, fu_date, fu_priority = fu[latest], fu_date[latest], fu_priority[latest]
 
     # per patient with an origin: the event row, else the follow-up row, else the origin itself
+    names = np.array([src.name for src in sources] + ["data_cutoff", "origin"], dtype=object)
     end_date = origin_of.copy()
-    end_source = np.full(n, len(names))  # "origin"
+    end_source = np.full(n, len(names) - 1)  # origin
     event_type = np.zeros(n, dtype=np.int64)
-    has_fu = c_code[fu]
-    end_date[has_fu], end_source[has_fu] = fu_date, np.where(fu_priority < 0, len(names) - 1, fu_priority)
-    has_ev = c_code[ev]
-    end_date[has_ev], end_source[has_ev] = c_date[ev], priority[ev]
-    event_type[has_ev] = np.where(role[ev] == "event", src_event_type[ev], 0)
+    end_date[c_code[fu]] = fu_date
+    end_source[c_code[fu]] = np.where(fu_priority < 0, len(names) - 2, fu_priority)
+    end_date[c_code[ev]] = c_date[ev]
+    end_source[c_code[ev]] = priority[ev]
+    event_type[c_code[ev]] = np.where(role[ev] == 0, np.array([src.event_type for src in sources])[priority[ev]], 0)
 
     end_date, end_source, event_type = end_date[origin_code], end_source[origin_code], event_type[origin_code]
     time_days = (end_date - origin_date) // DAY.value
+    m = len(origin_code)
     out = pd.DataFrame({
         "patient_id": ids.take(origin_code).to_numpy(),
         "endpoint": endpoint.name,
         "variant": variant,
         "origin_date": origin_date.view("datetime64[ns]"),
         "end_date": end_date.view("datetime64[ns]"),
-        "time_days": pd.array(time_days, dtype="Int64"),
+        "time_days": pd.arrays.IntegerArray(time_days, np.zeros(m, dtype=bool)),
         "time_months": time_days.astype(float) / s.days_per_month,
         # ``event`` is always the event of interest; ``event_type`` (0/1/2) is only filled for
         # competing-risk endpoints (CIR) and missing otherwise (docs/architecture.md).
-        "event": pd.array((event_type == 1).astype(np.int64), dtype="Int64"),
-        "event_type": pd.array(event_type, dtype="Int64") if endpoint.competing else pd.array(
-            [pd.NA] * len(origin_code), dtype="Int64"),
-        "source": np.array([*names, "origin"], dtype=object)[end_source],
+        "event": pd.arrays.IntegerArray((event_type == 1).astype(np.int64), np.zeros(m, dtype=bool)),
+        "event_type": pd.arrays.IntegerArray(event_type, np.full(m, not endpoint.competing)),
+        "source": names[end_source],
     })
     return out[TTE_COLUMNS], excluded.sort_values("patient_id", kind="mergesort").reset_index(drop=True)
 
@@ -309,21 +330,15 @@ def derive_endpoints(patient_dates: pd.DataFrame, settings: DeriveSettings,
     ``excluded`` has ``endpoint, variant, patient_id, reason``.
     """
     defs = endpoint_definitions(settings)
-    # integer patient codes make the repeated merges and sorts several times faster on large cohorts
-    ids = pd.Index(pd.unique(pd.concat([patient_dates["patient_id"], pd.Series(
-        [] if patient_ids is None else list(patient_ids), dtype=object)], ignore_index=True)))
-    # kinds as categories: each endpoint then factorises them for free
-    coded = patient_dates.assign(patient_id=ids.get_indexer(patient_dates["patient_id"]),
-                                 kind=patient_dates["kind"].astype("category"))
-    coded_ids = None if patient_ids is None else ids.get_indexer(pd.Series(patient_ids))
+    table = _date_table(patient_dates)  # once for every endpoint x variant
+    universe = pd.Series(patient_dates["patient_id"].unique() if patient_ids is None else pd.unique(
+        pd.Series(patient_ids)))
     rows, excl = [], []
     for name in settings.endpoints:
         for variant in settings.censoring_variants:
-            tte, ex = derive_time_to_event(coded, defs[name], settings, variant, coded_ids)
+            tte, ex = _time_to_event(table, universe, defs[name], settings, variant)
             rows.append(tte)
             excl.append(ex.assign(endpoint=name, variant=variant))
     tte = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=TTE_COLUMNS)
     ex = pd.concat(excl, ignore_index=True) if excl else pd.DataFrame(columns=["endpoint", "variant", "patient_id", "reason"])
-    tte["patient_id"] = ids.take(tte["patient_id"].astype(int).to_numpy()).to_numpy() if len(tte) else tte["patient_id"]
-    ex["patient_id"] = ids.take(ex["patient_id"].astype(int).to_numpy()).to_numpy() if len(ex) else ex["patient_id"]
     return tte, ex[["endpoint", "variant", "patient_id", "reason"]]
