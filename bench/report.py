@@ -7,7 +7,14 @@
 Stages: generate (synthetic cohort), validate (the generator returns typed
 data, so this is the write -> read -> validate round trip of the CSV folder,
 timed separately and only up to ``--validate-max`` patients), derive, analyse,
-render (HTML, DOCX, XLSX, PNG). Goal: 100,000 patients in under a minute on 2 cores.
+render (HTML, DOCX, XLSX, PNG). Goal: 100,000 patients in under a minute on 2 cores;
+analyse <= 10 s at 100,000 patients.
+
+Measured (2 shared cores, load ~4): analyse at 100,000 patients 11.1 s before and 4.4 s
+after one split of the long endpoint table per run, group levels looked up by patient
+position instead of a merge per analysis, Cox covariates as Categoricals, AE worst
+grades on integer keys, analysis-set and attrition counts on factorised codes, and
+Clopper-Pearson bounds from beta quantiles (identical ARD, checked at 3,000 patients).
 """
 
 from __future__ import annotations

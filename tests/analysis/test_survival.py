@@ -50,3 +50,27 @@ def test_logrank_row_equals_direct_call(analysis_data):
 def test_ticks():
     assert list(figure_ticks(25, "months")) == [0, 6, 12, 18, 24]
     assert figure_ticks(0, "days").tolist() == [0.0]
+
+
+def test_split_endpoints_keeps_rows_in_table_order(analysis_data):
+    from blinrwe.analysis.survival import split_endpoints
+
+    tte = analysis_data.tte.sample(frac=1.0, random_state=1)  # shuffled: parts must not depend on row order
+    parts = split_endpoints(tte, ["OS", "CIR", "absent"])
+    assert set(parts) == {("OS", "none"), ("OS", "allo_hsct"), ("CIR", "none")}
+    for (endpoint, variant), rows in parts.items():
+        expected = tte[(tte.endpoint == endpoint) & (tte.variant == variant)]
+        assert rows.index.equals(expected.index)
+    assert split_endpoints(tte.iloc[:0], ["OS"]) == {}
+
+
+def test_group_rows_do_not_depend_on_patient_order(analysis_data):
+    """Groups are looked up by patient id (positions), so a reordered ADSL gives the same rows."""
+    ard, _, _ = _run(analysis_data)
+    import types
+
+    shuffled = types.SimpleNamespace(**{**vars(analysis_data), "adsl": analysis_data.adsl.iloc[::-1]})
+    again, _, _ = _run(shuffled)
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(ard, again)

@@ -18,9 +18,9 @@ from blinrwe.errors import StatisticalInputError
 from blinrwe.stats.competing_risks import cumulative_incidence
 
 from .ard import ard_row
-from .levels import level_labels
+from .levels import codes_at, patient_positions
 from .results import CURVE_COLUMNS, RISK_TABLE_COLUMNS
-from .survival import SurvivalOutput, figure_ticks, split_endpoints, time_column
+from .survival import SurvivalOutput, figure_ticks, split_endpoints, subgroup_codes, time_column
 
 __all__ = ["competing_risk_analyses", "CAUSES"]
 
@@ -77,11 +77,16 @@ def _one(time, etype, group, landmarks, time_unit, level, keys, variant, gvar, o
 
 
 def competing_risk_analyses(tte: pd.DataFrame, adsl: pd.DataFrame, *, endpoints, variants, subgroups, time_unit,
-                            landmarks, level=0.95, out: SurvivalOutput | None = None) -> SurvivalOutput:
-    """CIR and NRM for each competing-risk endpoint x variant, overall and by subgroup."""
+                            landmarks, level=0.95, out: SurvivalOutput | None = None,
+                            parts: dict | None = None) -> SurvivalOutput:
+    """CIR and NRM for each competing-risk endpoint x variant, overall and by subgroup.
+
+    ``parts``: :func:`~.survival.split_endpoints` of ``tte`` when the caller already has it.
+    """
     out = out or SurvivalOutput()
     tcol = time_column(time_unit)
-    parts = split_endpoints(tte, endpoints)
+    parts = split_endpoints(tte, endpoints) if parts is None else parts
+    groupings = subgroup_codes(adsl, subgroups)
     for endpoint in endpoints:
         for variant in variants:
             sel = parts.get((endpoint, variant))
@@ -96,15 +101,15 @@ def competing_risk_analyses(tte: pd.DataFrame, adsl: pd.DataFrame, *, endpoints,
                 out.rows.append(ard_row(SECTION, TABLE, endpoint, "cif", None, variant=variant,
                                         note=f"not_estimable: {err}"))
                 continue
-            for gvar in subgroups:
-                if gvar not in adsl.columns:
+            positions = patient_positions(adsl, sel["patient_id"]) if groupings else None
+            for gvar, (codes, labels) in groupings.items():
+                g = codes_at(codes, positions)
+                known = g >= 0
+                if not known.any():
                     continue
-                lev = level_labels(sel[["patient_id"]].merge(adsl[["patient_id", gvar]], on="patient_id", how="left")[gvar])
-                known = lev.notna().to_numpy()
-                if known.sum() == 0:
-                    continue
+                names = np.array(labels, dtype=object)[g[known]]
                 try:
-                    _one(time[known], etype[known], lev[known].to_numpy(), landmarks, time_unit, level, {}, variant,
+                    _one(time[known], etype[known], names, landmarks, time_unit, level, {}, variant,
                          gvar, out, ticks)
                 except StatisticalInputError as err:
                     out.rows.append(ard_row(SECTION, TABLE, "CIR", "gray_p", None, variant=variant, group_var=gvar,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["factor_levels", "level_labels"]
+__all__ = ["factor_levels", "level_labels", "patient_positions", "codes_at", "present_categorical"]
 
 
 def factor_levels(values) -> tuple[np.ndarray, list[str]]:
@@ -44,3 +44,33 @@ def level_labels(values) -> pd.Series:
     arr = np.array(labels + [None], dtype=object)
     index = values.index if isinstance(values, pd.Series) else None
     return pd.Series(arr[np.where(codes >= 0, codes, len(labels))], index=index, dtype=object)
+
+
+def patient_positions(adsl: pd.DataFrame, patient_ids) -> np.ndarray:
+    """Row position in ``adsl`` of each patient id (-1 when absent): one hash lookup per row.
+
+    Replaces a merge per analysis: the levels of any ADSL column for the rows of a
+    long table are then ``codes[positions]`` (integer takes, no string hashing).
+    """
+    index = pd.Index(adsl["patient_id"])
+    ids = patient_ids.to_numpy() if isinstance(patient_ids, pd.Series) else np.asarray(patient_ids, dtype=object)
+    return np.asarray(index.get_indexer(ids), dtype=np.int64)
+
+
+def codes_at(codes: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """``codes`` (from :func:`factor_levels` of an ADSL column) at ``positions`` (-1 stays missing)."""
+    return np.where(positions >= 0, codes[np.maximum(positions, 0)], -1) if codes.size else \
+        np.full(positions.shape, -1, dtype=np.int64)
+
+
+def present_categorical(codes: np.ndarray, labels: list[str]) -> pd.Categorical:
+    """The known values (codes >= 0) as a Categorical of the labels present, in label order.
+
+    Statistics functions take a Categorical without hashing its values; keeping
+    only present levels gives the same groups as factorising the labels themselves.
+    """
+    known = codes[codes >= 0]
+    present = np.flatnonzero(np.bincount(known, minlength=len(labels)))
+    remap = np.full(len(labels), -1, dtype=np.int64)
+    remap[present] = np.arange(present.size)
+    return pd.Categorical.from_codes(remap[known], categories=[labels[i] for i in present])

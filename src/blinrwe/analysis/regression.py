@@ -36,7 +36,7 @@ from blinrwe.stats.cox import cox_ph
 from blinrwe.stats.cox_zph import cox_zph
 
 from .ard import ard_frame, ard_row
-from .levels import level_labels
+from .levels import codes_at, factor_levels, patient_positions
 from .survival import split_endpoints
 
 __all__ = ["cox_models", "cox_subgroup_models", "reference_levels"]
@@ -45,21 +45,44 @@ SECTION = "cox"
 
 
 def reference_levels(data: pd.DataFrame, time: str, event: str, covariates) -> dict[str, str]:
-    """Reference (first sorted) level of each categorical covariate among the complete rows, as ``cox_ph`` codes it."""
+    """Reference (first) level of each categorical covariate among the complete rows, as ``cox_ph`` codes it:
+    the first present category of a Categorical, else the smallest text in sorted order."""
     used = [time, event, *covariates]
     complete = data[used].notna().all(axis=1).to_numpy()
     out = {}
     for cov in covariates:
         col = data[cov]
-        if col.dtype == object or isinstance(col.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(col):
-            values = col[complete]
-            if isinstance(col.dtype, pd.CategoricalDtype):
-                levels = [lv for lv in col.cat.categories if (values == lv).any()]
-            else:
-                levels = sorted(pd.unique(values.astype(str)))
-            if levels:
-                out[cov] = str(levels[0])
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            present = np.isin(np.arange(len(col.cat.categories)), col.cat.codes.to_numpy()[complete])
+            levels = [lv for lv, ok in zip(col.cat.categories, present) if ok]
+        elif col.dtype == object or pd.api.types.is_string_dtype(col):
+            levels = sorted({str(v) for v in pd.unique(col[complete])})
+        else:
+            continue
+        if levels:
+            out[cov] = str(levels[0])
     return out
+
+
+def _covariate_frame(sel: pd.DataFrame, adsl: pd.DataFrame, time_column: str, columns, *,
+                     all_categorical: bool = False) -> pd.DataFrame:
+    """Time, event and the ADSL ``columns`` for the rows of ``sel`` (taken by position, no merge).
+
+    Text and yes/no columns (every column with ``all_categorical``) become Categoricals of
+    their sorted ARD labels (``factor_levels``), which ``cox_ph`` codes exactly as the text
+    itself (first sorted level = reference).
+    """
+    positions = patient_positions(adsl, sel["patient_id"])
+    data = {time_column: sel[time_column].to_numpy(), "event": sel["event"].to_numpy()}
+    for col in columns:
+        values = adsl[col]
+        if not all_categorical and pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            taken = values.astype("float64").to_numpy()[np.maximum(positions, 0)]
+            data[col] = np.where(positions >= 0, taken, np.nan)
+        else:
+            codes, labels = factor_levels(values)
+            data[col] = pd.Categorical.from_codes(codes_at(codes, positions), categories=labels)
+    return pd.DataFrame(data)
 
 
 def _model_rows(data, time, event, covariates, table, endpoint, variant, ties, level) -> list[dict]:
@@ -101,26 +124,22 @@ def _model_rows(data, time, event, covariates, table, endpoint, variant, ties, l
 
 
 def cox_models(tte: pd.DataFrame, adsl: pd.DataFrame, *, endpoints, covariates, variant: str = "none",
-               time_column: str = "time_months", ties: str = "efron", level: float = 0.95) -> pd.DataFrame:
-    """ARD rows of univariable (table "cox_univariable") and multivariable ("cox_multivariable") models."""
+               time_column: str = "time_months", ties: str = "efron", level: float = 0.95,
+               parts: dict | None = None) -> pd.DataFrame:
+    """ARD rows of univariable (table "cox_univariable") and multivariable ("cox_multivariable") models.
+
+    ``parts``: :func:`~.survival.split_endpoints` of ``tte`` when the caller already has it.
+    """
     covariates = [c for c in covariates if c in adsl.columns]
     rows: list[dict] = []
     if not covariates:
         return ard_frame(rows)
-    parts = split_endpoints(tte, endpoints)
+    parts = split_endpoints(tte, endpoints) if parts is None else parts
     for endpoint in endpoints:
         sel = parts.get((endpoint, variant))
         if sel is None or sel.empty:
             continue
-        data = sel[["patient_id", time_column, "event"]].merge(adsl[["patient_id", *covariates]], on="patient_id",
-                                                                 how="left")
-        for col in covariates:
-            if pd.api.types.is_bool_dtype(data[col]):
-                data[col] = data[col].map({True: "yes", False: "no"}).astype(object)
-            elif not pd.api.types.is_numeric_dtype(data[col]):
-                data[col] = data[col].astype(object).where(data[col].notna(), None)
-            else:
-                data[col] = data[col].astype("float64")
+        data = _covariate_frame(sel, adsl, time_column, covariates)
         for cov in covariates:
             rows.extend(_model_rows(data, time_column, "event", [cov], "cox_univariable", endpoint, variant, ties,
                                     level))
@@ -131,7 +150,8 @@ def cox_models(tte: pd.DataFrame, adsl: pd.DataFrame, *, endpoints, covariates, 
 
 
 def cox_subgroup_models(tte: pd.DataFrame, adsl: pd.DataFrame, *, endpoints, subgroups, variant: str = "none",
-                        time_column: str = "time_months", ties: str = "efron", level: float = 0.95) -> pd.DataFrame:
+                        time_column: str = "time_months", ties: str = "efron", level: float = 0.95,
+                        parts: dict | None = None) -> pd.DataFrame:
     """ARD rows of table "cox_subgroups": per endpoint and subgroup variable, the HR of each level vs the reference.
 
     One univariable Cox model per endpoint x subgroup variable (module docstring).
@@ -142,15 +162,14 @@ def cox_subgroup_models(tte: pd.DataFrame, adsl: pd.DataFrame, *, endpoints, sub
     rows: list[dict] = []
     if not subgroups:
         return ard_frame(rows)
-    parts = split_endpoints(tte, endpoints)
+    parts = split_endpoints(tte, endpoints) if parts is None else parts
     for endpoint in endpoints:
         sel = parts.get((endpoint, variant))
         if sel is None or sel.empty:
             continue
-        base = sel[["patient_id", time_column, "event"]]
+        frame = _covariate_frame(sel, adsl, time_column, subgroups, all_categorical=True)
         for gvar in subgroups:
-            data = base.merge(adsl[["patient_id", gvar]], on="patient_id", how="left")
-            data[gvar] = level_labels(data[gvar]).to_numpy()
+            data = frame[[time_column, "event", gvar]]
             keys = dict(group_var=gvar, variant=variant)
             try:
                 with warnings.catch_warnings(record=True) as caught:

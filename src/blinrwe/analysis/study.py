@@ -8,6 +8,7 @@ no dates; the others are listed in ``StudyResults.unavailable`` with the reason.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from blinrwe.errors import SpecificationError
@@ -23,7 +24,7 @@ from .response import response_table
 from .results import FINDING_COLUMNS, UNAVAILABLE_COLUMNS, StudyResults, empty_frame
 from .safety import safety_table
 from .settings import AnalysisSettings
-from .survival import SurvivalOutput, survival_analyses, time_column
+from .survival import SurvivalOutput, split_endpoints, survival_analyses, time_column
 
 __all__ = ["analyse_study", "TABLE1_VARIABLES"]
 
@@ -43,33 +44,51 @@ _DATED_ONLY = (
 
 
 def _attrition_rows(attrition: pd.DataFrame) -> list[dict]:
+    """Included and excluded-by-reason counts per analysis set (sets factorised once: the table is sets x patients)."""
     rows = []
     if attrition is None or attrition.empty:
         return rows
-    for aset, sub in attrition.groupby("analysis_set", sort=False):
-        included = sub["included"].astype("boolean").fillna(False)
-        rows.append(ard_row("flow", "attrition", aset, "n", int(included.sum()), level="included",
-                            n=int(included.sum()), denominator=len(sub), method="count"))
-        excluded = sub.loc[~included.to_numpy(), "reason"].fillna("unknown")
-        for reason, k in excluded.value_counts().sort_index().items():
-            rows.append(ard_row("flow", "attrition", aset, "n", int(k), level=f"excluded: {reason}", n=int(k),
-                                denominator=len(sub), method="count"))
+    set_codes, sets = pd.factorize(attrition["analysis_set"])
+    included = attrition["included"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    sizes = np.bincount(set_codes, minlength=len(sets))
+    n_included = np.bincount(set_codes[included], minlength=len(sets))
+    excluded = ~included
+    reasons = attrition["reason"].to_numpy(dtype=object)[excluded]
+    reasons = np.where(pd.isna(reasons), "unknown", reasons)
+    reason_codes, reason_labels = pd.factorize(pd.Series(reasons, dtype=object), sort=True)
+    by_set = np.zeros((len(sets), len(reason_labels)), dtype=np.int64)
+    np.add.at(by_set, (set_codes[excluded], reason_codes), 1)
+    for i, aset in enumerate(sets):
+        k = int(n_included[i])
+        rows.append(ard_row("flow", "attrition", aset, "n", k, level="included", n=k, denominator=int(sizes[i]),
+                            method="count"))
+        for j, reason in enumerate(reason_labels):
+            k = int(by_set[i, j])
+            if k:
+                rows.append(ard_row("flow", "attrition", aset, "n", k, level=f"excluded: {reason}", n=k,
+                                    denominator=int(sizes[i]), method="count"))
     return rows
 
 
-def _patients_in_set(analysis_data, aset: str):
+def _analysis_set_mask(analysis_data, aset: str) -> np.ndarray:
+    """Which ADSL rows are in analysis set ``aset`` (every row when there is no attrition table)."""
     attrition = getattr(analysis_data, "attrition", None)
     adsl = analysis_data.adsl
     if attrition is None or attrition.empty:
-        return adsl["patient_id"]
-    sets = list(dict.fromkeys(attrition["analysis_set"]))
-    if aset not in sets:
+        return np.ones(len(adsl), dtype=bool)
+    set_codes, sets = pd.factorize(attrition["analysis_set"])
+    if aset not in set(sets):
         raise SpecificationError(
             f'endpoints.analysis_set = "{aset}" is not an analysis set of this study; allowed values: '
             + ", ".join(f'"{s}"' for s in sets) + "."
         )
-    sub = attrition[attrition["analysis_set"] == aset]
-    return sub.loc[sub["included"].astype("boolean").fillna(False).to_numpy(), "patient_id"]
+    rows = set_codes == list(sets).index(aset)
+    sub = attrition.loc[rows]
+    included = sub["included"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    ids = sub["patient_id"].to_numpy(dtype=object)
+    if ids.shape == (len(adsl),) and (ids == adsl["patient_id"].to_numpy(dtype=object)).all():
+        return included  # the set lists the ADSL patients in ADSL order (derive's layout): no lookup needed
+    return adsl["patient_id"].isin(pd.Series(ids[included], dtype=object)).to_numpy()
 
 
 def _check_subgroups(adsl: pd.DataFrame, settings: AnalysisSettings) -> None:
@@ -91,8 +110,9 @@ def analyse_study(analysis_data, settings: AnalysisSettings | None = None, *, fo
     s = settings or AnalysisSettings()
     adsl_all = analysis_data.adsl
     _check_subgroups(adsl_all, s)
-    ids = _patients_in_set(analysis_data, s.analysis_set)
-    adsl = adsl_all[adsl_all["patient_id"].isin(set(ids))].reset_index(drop=True)
+    in_set = _analysis_set_mask(analysis_data, s.analysis_set)
+    everyone = bool(in_set.all())
+    adsl = adsl_all if everyone else adsl_all[in_set].reset_index(drop=True)
     parts = [ard_frame(_attrition_rows(getattr(analysis_data, "attrition", None)))]
     unavailable = [("derive", name, reason) for name, reason in getattr(analysis_data, "unavailable", {}).items()]
 
@@ -111,24 +131,26 @@ def analyse_study(analysis_data, settings: AnalysisSettings | None = None, *, fo
     else:
         parts.append(exposure_table(adsl, s.table1_by))
         tte = analysis_data.tte
-        tte = tte[tte["patient_id"].isin(set(adsl["patient_id"]))]
-        competing = set(tte.loc[tte.get("event_type", pd.Series(dtype=float)).notna(), "endpoint"]) \
-            if "event_type" in tte.columns else set()
+        if not everyone:
+            tte = tte[tte["patient_id"].isin(adsl["patient_id"])]
+        split = split_endpoints(tte, (*s.endpoints, *s.cox_endpoints))  # once for every analysis below
+        competing = {endpoint for (endpoint, _), rows in split.items()
+                     if "event_type" in rows.columns and rows["event_type"].notna().any()}
         km_endpoints = [e for e in s.endpoints if e not in competing]
         out = survival_analyses(tte, adsl, endpoints=km_endpoints, variants=s.variants, subgroups=s.subgroups,
                                 time_unit=s.time_unit, landmarks=s.landmarks, level=s.confidence_level,
-                                ci_transform=s.ci_transform, out=SurvivalOutput())
+                                ci_transform=s.ci_transform, out=SurvivalOutput(), parts=split)
         competing_risk_analyses(tte, adsl, endpoints=[e for e in s.endpoints if e in competing], variants=s.variants,
                                 subgroups=s.subgroups, time_unit=s.time_unit, landmarks=s.landmarks,
-                                level=s.confidence_level, out=out)
+                                level=s.confidence_level, out=out, parts=split)
         rows, curves, risk = out.frames()
         parts.append(ard_frame(rows))
         parts.append(cox_models(tte, adsl, endpoints=s.cox_endpoints, covariates=s.cox_covariates,
                                 variant=s.variants[0], time_column=time_column(s.time_unit), ties=s.cox_ties,
-                                level=s.confidence_level))
+                                level=s.confidence_level, parts=split))
         parts.append(cox_subgroup_models(tte, adsl, endpoints=s.cox_endpoints, subgroups=s.forest_subgroups,
                                          variant=s.variants[0], time_column=time_column(s.time_unit),
-                                         ties=s.cox_ties, level=s.confidence_level))
+                                         ties=s.cox_ties, level=s.confidence_level, parts=split))
         ae = getattr(analysis_data, "adverse_events", None)
         if ae is not None:
             parts.append(safety_table(ae, adsl["patient_id"], grading=s.grading, window=s.ae_window))
