@@ -8,12 +8,14 @@ analyses that could not be run are listed in the appendix with the reason.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Callable, Sequence
 
 import pandas as pd
 
+from .ard_index import ArdIndex
 from .context import ReportContext
-from .figures import PlottedFigure, forest_plot, sankey_plot, survival_curve_plot, swimmer_data, swimmer_plot
+from .figures import FigureJob, PlottedFigure, forest_plot, sankey_plot, survival_curve_plot, swimmer_data, swimmer_plot
 from .labels import endpoint_label, level_label, variable_label
 from .methods_text import methods_paragraphs
 from .table_model import DisplayTable
@@ -28,8 +30,16 @@ from .tables import (
     flow_table,
     response_table,
     safety_table,
+    subgroup_table,
     survival_table,
 )
+
+#: draws figure jobs in order (the default draws them here; render_report uses worker processes)
+FigureDrawer = Callable[[Sequence[FigureJob]], Sequence[PlottedFigure]]
+
+
+def draw_here(jobs: Sequence[FigureJob]) -> list[PlottedFigure]:
+    return [job.draw() for job in jobs]
 
 
 @dataclass(frozen=True, eq=False)
@@ -65,8 +75,10 @@ class ReportDocument:
         return next(i for i, f in enumerate(self.figures, 1) if f is figure)
 
 
-def _has(ard: pd.DataFrame, column: str, value) -> bool:
-    return ard is not None and not ard.empty and bool((ard[column] == value).any())
+def _has(index: ArdIndex, column: str, value) -> bool:
+    if column == "table":
+        return len(index.table(value)) > 0
+    return index.has(**{column: value})
 
 
 def _frame(results, name: str) -> pd.DataFrame:
@@ -82,24 +94,35 @@ _PATTERN_TITLES = {
 }
 
 
-def _curve_figures(results, context: ReportContext, kind: str) -> list[PlottedFigure]:
+def _curve_figures(results, ard: ArdIndex, context: ReportContext, kind: str) -> list[FigureJob]:
     """One figure per endpoint x grouping, for the primary censoring variant only (the first
     variant of each endpoint in the curves); the other variants are in the sensitivity table."""
     curves = _frame(results, "curves")
     if curves.empty:
         return []
     primary = curves.groupby("endpoint", sort=False)["variant"].first()
-    curves = curves[curves["variant"] == curves["endpoint"].map(primary)]
+    curves = curves[(curves["kind"] == kind) & (curves["variant"] == curves["endpoint"].map(primary))]
     risk = _frame(results, "risk_tables")
     if risk.empty:
         risk = pd.DataFrame(columns=["analysis", "group", "time", "n_risk"])
-    return [survival_curve_plot(curves, risk, results.ard, analysis, context)
-            for analysis in dict.fromkeys(curves.loc[curves["kind"] == kind, "analysis"])]
+    risk_of = dict(tuple(risk.groupby("analysis", sort=False)))
+    empty_risk = risk.iloc[0:0]
+    # split once: each figure gets only its own curve, risk and ARD rows (small to send to a worker)
+    jobs = []
+    for analysis, c in curves.groupby("analysis", sort=False):
+        first = c.iloc[0]
+        own = ard.where(variable=first["endpoint"], group_var=first["group_var"] or "",
+                        statistic={"km_median", "logrank_p", "gray_p"})
+        jobs.append(FigureJob(survival_curve_plot, (c, risk_of.get(analysis, empty_risk), own, analysis, context)))
+    return jobs
 
 
-def build_document(results, context: ReportContext, findings=None) -> ReportDocument:
-    """Every table and figure the results support, in the order of a journal article."""
-    ard = results.ard
+def build_document(results, context: ReportContext, findings=None, draw: FigureDrawer = draw_here) -> ReportDocument:
+    """Every table and figure the results support, in the order of a journal article.
+
+    Figures are collected as :class:`FigureJob` s and drawn at the end by ``draw`` (in this
+    process by default; :func:`blinrwe.report.render_report` draws and saves them in workers)."""
+    ard = ArdIndex(results.ard)  # grouped once; every table and figure reads this index
     sections: list[Section] = []
     data = getattr(results, "analysis_data", None)
 
@@ -116,32 +139,36 @@ def build_document(results, context: ReportContext, findings=None) -> ReportDocu
         sections.append(Section("Response", tables=(response_table(ard, context),), anchor="response"))
 
     if _has(ard, "section", "survival"):
-        surv = ard[ard["section"].isin(["survival", "followup"])]
-        tables = [survival_table(ard, context, gv) for gv in dict.fromkeys(surv["group_var"].fillna(""))]
+        surv = ard.where(section={"survival", "followup"})
+        tables = [survival_table(ard, context, gv) for gv in surv.unique("group_var")]
         variants = censoring_variants_table(ard, context)
         if not variants.is_empty:
             tables.append(variants)
         sections.append(Section("Time-to-event outcomes", tables=tuple(t for t in tables if not t.is_empty),
-                                figures=tuple(_curve_figures(results, context, "km")), anchor="survival"))
+                                figures=tuple(_curve_figures(results, ard, context, "km")), anchor="survival"))
     if _has(ard, "table", "competing_risks"):
-        cr = ard[ard["table"] == "competing_risks"]
-        tables = tuple(competing_risks_table(ard, context, gv) for gv in dict.fromkeys(cr["group_var"].fillna("")))
-        sections.append(Section("Competing risks", tables=tables, figures=tuple(_curve_figures(results, context, "cif")), anchor="competing"))
+        tables = tuple(competing_risks_table(ard, context, gv) for gv in ard.table("competing_risks").unique("group_var"))
+        sections.append(Section("Competing risks", tables=tables, figures=tuple(_curve_figures(results, ard, context, "cif")), anchor="competing"))
     cox_ids = [t for t in ("cox_univariable", "cox_multivariable") if _has(ard, "table", t)]
-    if cox_ids:
-        figures = []
-        forest_source = "cox_subgroups" if _has(ard, "table", "cox_subgroups") else cox_ids[-1]
-        hr_rows = ard[(ard["table"] == forest_source) & (ard["statistic"] == "hr")]
-        endpoint = hr_rows["variable"].iloc[0]
-        kind = {"cox_subgroups": "by subgroup", "cox_univariable": "univariable", "cox_multivariable": "multivariable"}[forest_source]
-        figures.append(forest_plot(ard, forest_source, context, f"Hazard ratios ({kind}): {endpoint_label(endpoint)}", endpoint=endpoint))
-        sections.append(Section("Regression", tables=tuple(cox_tables(ard, context)), figures=tuple(figures), anchor="cox"))
+    if cox_ids or _has(ard, "table", "cox_subgroups"):
+        tables, figures = list(cox_tables(ard, context)) if cox_ids else [], []
+        subgroups = ard.table("cox_subgroups")
+        for endpoint in subgroups.where(statistic="hr").unique("variable"):
+            tables.append(subgroup_table(ard, context, endpoint))
+            figures.append(FigureJob(forest_plot, (subgroups.where(variable=endpoint), "cox_subgroups", context,
+                                                   f"Hazard ratios by subgroup: {endpoint_label(endpoint)}"), {"endpoint": endpoint}))
+        if not figures:  # no subgroup analysis: the model's hazard ratios, for its first endpoint
+            source = cox_ids[-1]
+            endpoint = ard.table(source).first(statistic="hr")["variable"]
+            kind = "univariable" if source == "cox_univariable" else "multivariable"
+            figures.append(FigureJob(forest_plot, (ard.table(source).where(variable=endpoint), source, context,
+                                                   f"Hazard ratios ({kind}): {endpoint_label(endpoint)}"), {"endpoint": endpoint}))
+        sections.append(Section("Regression", tables=tuple(tables), figures=tuple(figures), anchor="cox"))
     if _has(ard, "table", "safety"):
         sections.append(Section("Safety", tables=(safety_table(ard, context),), anchor="safety"))
 
     pattern_tables, pattern_figures = [], []
-    patterns = ard[ard["section"] == "patterns"] if ard is not None and not ard.empty else pd.DataFrame(columns=["table"])
-    for table_id in dict.fromkeys(patterns["table"]):
+    for table_id in ard.where(section="patterns").unique("table"):
         pattern_tables.append(descriptive_table(ard, table_id, _PATTERN_TITLES.get(table_id, level_label(table_id)), context))
     flows = _frame(results, "flows")
     if not flows.empty:
@@ -153,12 +180,12 @@ def build_document(results, context: ReportContext, findings=None) -> ReportDocu
             target_title = variable_label(target, context.variable_labels) if target else "Next therapy"
             title = f"{target_title} by {source_title.lower()}"
             pattern_tables.append(flow_table(f, context, title))
-            pattern_figures.append(sankey_plot(f, context, title, source_title, target_title,
-                                               name=f"figure_sankey_{i + 1}" if len(flow_names) > 1 else "figure_sankey"))
+            pattern_figures.append(FigureJob(sankey_plot, (f, context, title, source_title, target_title),
+                                             {"name": f"figure_sankey_{i + 1}" if len(flow_names) > 1 else "figure_sankey"}))
     if data is not None:
         lanes, events, total = swimmer_data(data, context)
         if not lanes.empty:
-            pattern_figures.append(swimmer_plot(lanes, events, context, total))
+            pattern_figures.append(FigureJob(swimmer_plot, (lanes, events, context, total)))
     if pattern_tables or pattern_figures:
         sections.append(Section("Treatment patterns", tables=tuple(pattern_tables), figures=tuple(pattern_figures), anchor="patterns"))
 
@@ -181,4 +208,6 @@ def build_document(results, context: ReportContext, findings=None) -> ReportDocu
     if getattr(results, "synthetic", False):
         notice = "These results are computed from a generated synthetic cohort, not from real patients."
     title = context.title or getattr(results, "title", "") or "Blinatumomab real-world study"
+    drawn = iter(draw([job for s in sections for job in s.figures]))
+    sections = [replace(s, figures=tuple(next(drawn) for _ in s.figures)) for s in sections]
     return ReportDocument(title, context.subtitle, notice, tuple(sections))

@@ -49,32 +49,54 @@ def _repeat_header(row) -> None:
     tr_pr.append(flag)
 
 
-def _write_cell(cell, text: str, bold: bool = False, align=WD_ALIGN_PARAGRAPH.CENTER, indent_level: int = 0) -> None:
-    cell.text = ""
+_STUB_STYLE = "Table stub"
+_CELL_STYLE = "Table cell"
+
+
+def _table_styles(doc) -> dict:
+    """Paragraph styles of table text, defined once per document: every cell then names its
+    style instead of carrying its own font size, spacing and alignment (python-docx writes
+    each run/paragraph property as XML, which dominated the writing time)."""
+    from docx.enum.style import WD_STYLE_TYPE
+
+    styles = {}
+    for name, align in ((_STUB_STYLE, WD_ALIGN_PARAGRAPH.LEFT), (_CELL_STYLE, WD_ALIGN_PARAGRAPH.CENTER)):
+        style = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        style.base_style = doc.styles["Normal"]
+        style.font.size = _TABLE_FONT
+        style.paragraph_format.space_before = Pt(0)
+        style.paragraph_format.space_after = Pt(0)
+        style.paragraph_format.alignment = align
+        styles[name] = style
+    return styles
+
+
+def _write_cell(cell, text: str, style, bold: bool = False, indent_level: int = 0) -> None:
+    """Text into a new (empty) cell: its one paragraph gets the style and a single run."""
     paragraph = cell.paragraphs[0]
-    paragraph.alignment = align
-    paragraph.paragraph_format.space_after = Pt(0)
-    paragraph.paragraph_format.space_before = Pt(0)
+    # the style id written directly: Paragraph.style = ... looks the style up among all styles each time
+    paragraph._p.get_or_add_pPr().style = style.style_id
     if indent_level:
         paragraph.paragraph_format.left_indent = Cm(0.35 * indent_level)
-    run = paragraph.add_run(text)
-    run.bold = bold
-    run.font.size = _TABLE_FONT
+    if text:
+        run = paragraph.add_run(text)
+        if bold:
+            run.bold = True
 
 
-def _set_widths(word, table: DisplayTable, text_width) -> None:
-    """Stub column wide enough for indented labels (about a third of the page), data columns share the rest."""
+def _set_widths(cells: list, width: int, table: DisplayTable, text_width) -> None:
+    """Stub column wide enough for indented labels, data columns share the rest."""
     n_data = len(table.columns)
     stub = int(text_width * (0.34 if n_data > 2 else 0.45))
     data = int((text_width - stub) / max(n_data, 1))
-    word.autofit = False
-    for row in word.rows:
-        for j, cell in enumerate(row.cells):
-            cell.width = stub if j == 0 else data
+    for i, cell in enumerate(cells):
+        cell.width = stub if i % width == 0 else data
 
 
-def add_table(doc, table: DisplayTable, number: int, text_width=None) -> None:
+def add_table(doc, table: DisplayTable, number: int, text_width=None, styles: dict | None = None) -> None:
     """One display table as a Word table with its caption above and footnotes below."""
+    styles = styles or _table_styles(doc)
+    stub_style, cell_style = styles[_STUB_STYLE], styles[_CELL_STYLE]
     caption = doc.add_paragraph()
     caption.paragraph_format.keep_with_next = True
     run = caption.add_run(f"Table {number}. ")
@@ -84,35 +106,45 @@ def add_table(doc, table: DisplayTable, number: int, text_width=None) -> None:
     width = 1 + len(table.columns)
     word = doc.add_table(rows=n_header + len(table.rows), cols=width)
     word.alignment = WD_TABLE_ALIGNMENT.CENTER
-    word.autofit = True
-    header_rows = [word.rows[i] for i in range(n_header)]
+    word.autofit = text_width is None
+    spans = []
     if table.spanning:
         col = 1
         for h in table.spanning:
-            merged = word.cell(0, col).merge(word.cell(0, col + h.span - 1)) if h.span > 1 else word.cell(0, col)
-            _write_cell(merged, h.text, bold=True)
-            if h.text:
-                for c in range(col, col + h.span):
-                    _border(word.cell(0, c), bottom=("single", 4))
+            if h.span > 1:
+                word.cell(0, col).merge(word.cell(0, col + h.span - 1))
+            spans.append((col, h))
             col += h.span
-    last = header_rows[-1]
-    _write_cell(last.cells[0], table.stub_header, bold=True, align=WD_ALIGN_PARAGRAPH.LEFT)
+    # python-docx computes the whole cell grid for every row.cells / table.cell call;
+    # take it once (row-major, a merged cell repeated over its span)
+    cells = word._cells
+
+    def at(r: int, c: int):
+        return cells[r * width + c]
+
+    for col, h in spans:
+        _write_cell(at(0, col), h.text, cell_style, bold=True)
+        if h.text:
+            for c in range(col, col + h.span):
+                _border(at(0, c), bottom=("single", 4))
+    last = n_header - 1
+    _write_cell(at(last, 0), table.stub_header, stub_style, bold=True)
     for j, name in enumerate(table.columns, 1):
-        _write_cell(last.cells[j], name, bold=True)
-    for i, row in enumerate(table.rows):
-        cells = word.rows[n_header + i].cells
-        _write_cell(cells[0], row.label, bold=row.is_heading, align=WD_ALIGN_PARAGRAPH.LEFT, indent_level=row.level)
+        _write_cell(at(last, j), name, cell_style, bold=True)
+    for i, row in enumerate(table.rows, n_header):
+        _write_cell(at(i, 0), row.label, stub_style, bold=row.is_heading, indent_level=row.level)
         for j, text in enumerate(row.cells, 1):
-            _write_cell(cells[j], text)
-    for r in header_rows:
-        _repeat_header(r)
+            _write_cell(at(i, j), text, cell_style)
+    for r in range(n_header):
+        _repeat_header(word.rows[r])
     # Three-line style: heavy rule above the header, thin rule under it, heavy rule at the end.
+    n_rows = n_header + len(table.rows)
     for c in range(width):
-        _border(word.cell(0, c), top=("single", 12))
-        _border(last.cells[c], bottom=("single", 6))
-        _border(word.rows[-1].cells[c], bottom=("single", 12))
+        _border(at(0, c), top=("single", 12))
+        _border(at(last, c), bottom=("single", 6))
+        _border(at(n_rows - 1, c), bottom=("single", 12))
     if text_width is not None:
-        _set_widths(word, table, text_width)
+        _set_widths(cells, width, table, text_width)
     for note in table.footnotes:
         p = doc.add_paragraph()
         p.paragraph_format.space_after = Pt(0)
@@ -138,6 +170,7 @@ def write_docx(document: ReportDocument, path: Path, dpi: int = 200, png_files=N
     for side in ("left_margin", "right_margin"):
         setattr(section, side, Cm(2.0))
     text_width = section.page_width - section.left_margin - section.right_margin
+    styles = _table_styles(doc)
     doc.add_heading(document.title, level=0)
     if document.subtitle:
         doc.add_paragraph(document.subtitle)
@@ -151,7 +184,7 @@ def write_docx(document: ReportDocument, path: Path, dpi: int = 200, png_files=N
         for paragraph in s.paragraphs:
             doc.add_paragraph(paragraph)
         for table in s.tables:
-            add_table(doc, table, document.table_number(table), text_width)
+            add_table(doc, table, document.table_number(table), text_width, styles)
         for figure in s.figures:
             caption = doc.add_paragraph()
             caption.paragraph_format.keep_with_next = True

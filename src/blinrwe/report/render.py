@@ -10,12 +10,14 @@ from blinrwe.errors import SpecificationError
 from .context import ReportContext
 from .document import ReportDocument, build_document
 from .docx import write_docx
-from .figures import save_figure
+from .figures.batch import draw_figures
 from .html import write_html
 from .xlsx import write_xlsx
 
 FORMATS = ("html", "docx", "xlsx", "png", "svg", "pdf")
 FIGURE_FORMATS = ("png", "svg", "pdf")
+#: figures are drawn in this many worker processes (the target machine has 2 cores)
+FIGURE_WORKERS = 2
 
 
 @dataclass(frozen=True, eq=False)
@@ -27,38 +29,38 @@ class RenderedReport:
     files: dict = field(default_factory=dict)
 
 
-def render_report(results, context: ReportContext, out_dir, formats=FORMATS, findings=None) -> RenderedReport:
+def render_report(results, context: ReportContext, out_dir, formats=FORMATS, findings=None,
+                  workers: int = FIGURE_WORKERS) -> RenderedReport:
     """Write the study report into ``out_dir``.
 
     ``results`` is a :class:`blinrwe.analysis.results.StudyResults`; ``context`` the
     :class:`ReportContext` built from the spec; ``formats`` any of "html" (report.html,
     self-contained), "docx" (report.docx), "xlsx" (tables.xlsx: every table plus the
     ARD), "png", "svg", "pdf" (each figure under figures/). ``findings`` overrides
-    ``results.findings`` for the data-quality appendix.
+    ``results.findings`` for the data-quality appendix. Figures are drawn and written
+    in ``workers`` processes (1: in this process); the files do not depend on it.
     """
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise SpecificationError(f"report format(s) {', '.join(map(repr, unknown))} not supported; choose from {', '.join(FORMATS)}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    document = build_document(results, context, findings)
-    files: dict = {}
-    try:
-        figure_formats = [f for f in formats if f in FIGURE_FORMATS]
-        if figure_formats:
-            for fmt in figure_formats:
-                files[fmt] = []
-            for figure in document.figures:
-                for fmt, path in save_figure(figure, out / "figures", figure_formats, context.figure_dpi).items():
-                    files[fmt].append(path)
-        if "html" in formats:
-            files["html"] = write_html(document, out / "report.html", files)
-        if "docx" in formats:
-            pngs = {p.stem: p for p in files.get("png", [])}
-            files["docx"] = write_docx(document, out / "report.docx", context.figure_dpi, pngs)
-        if "xlsx" in formats:
-            files["xlsx"] = write_xlsx(document, results.ard, out / "tables.xlsx")
-    finally:
-        for figure in document.figures:
-            figure.figure.clear()  # free the artists; Figures are not registered with pyplot
+    figure_formats = [f for f in FIGURE_FORMATS if f in formats]
+    files: dict = {fmt: [] for fmt in figure_formats}
+
+    def draw_and_write(jobs):
+        drawn = draw_figures(jobs, out / "figures", figure_formats, context.figure_dpi, workers)
+        for _, paths in drawn:
+            for fmt, path in paths.items():
+                files[fmt].append(path)
+        return [plotted for plotted, _ in drawn]
+
+    document = build_document(results, context, findings, draw=draw_and_write)
+    if "html" in formats:
+        files["html"] = write_html(document, out / "report.html", files)
+    if "docx" in formats:
+        pngs = {p.stem: p for p in files.get("png", [])}
+        files["docx"] = write_docx(document, out / "report.docx", context.figure_dpi, pngs)
+    if "xlsx" in formats:
+        files["xlsx"] = write_xlsx(document, results.ard, out / "tables.xlsx")
     return RenderedReport(document, files)

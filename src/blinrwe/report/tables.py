@@ -39,6 +39,7 @@ from typing import Iterable
 
 import pandas as pd
 
+from .ard_index import ArdRows, as_ard_index
 from .context import ReportContext
 from .formatting import (
     NOT_APPLICABLE,
@@ -67,25 +68,8 @@ _TEST_STATS = ("test_p", "logrank_p", "trend_p", "gray_p")
 # ----------------------------------------------------------------------------- helpers
 
 
-def _select(ard: pd.DataFrame, **conditions) -> pd.DataFrame:
-    mask = pd.Series(True, index=ard.index)
-    for column, wanted in conditions.items():
-        if isinstance(wanted, (list, tuple, set)):
-            mask &= ard[column].isin(list(wanted))
-        else:
-            mask &= ard[column] == wanted
-    return ard[mask]
-
-
-def _first(rows: pd.DataFrame):
-    return None if rows.empty else rows.iloc[0]
-
-
 def _ordered_unique(values: Iterable) -> list:
-    seen: dict = {}
-    for v in values:
-        seen.setdefault(v, None)
-    return list(seen)
+    return list(dict.fromkeys(values))
 
 
 def _missing(x) -> bool:
@@ -97,46 +81,63 @@ def _has_note(row, flag: str) -> bool:
     return isinstance(note, str) and flag in note
 
 
-def _group_columns(sub: pd.DataFrame) -> list[tuple[str, str]]:
+def _by(rows: ArdRows, *columns: str) -> dict:
+    """``rows`` split by one column (keys are its values) or several (keys are tuples), in
+    one pass, groups in order of first appearance."""
+    out: dict = {}
+    for r in rows:
+        key = r[columns[0]] if len(columns) == 1 else tuple(r[c] for c in columns)
+        out.setdefault(key, []).append(r)
+    return {k: ArdRows(v) for k, v in out.items()}
+
+
+def _group_columns(sub: ArdRows) -> list[tuple[str, str]]:
     """(group_var, group) pairs of the table's columns: Overall first, then groups in ARD order."""
-    pairs = _ordered_unique(zip(sub["group_var"], sub["group"]))
-    pairs = [p for p in pairs if p[1] not in ("", None)]
+    pairs = [p for p in sub.unique_pairs("group_var", "group") if p[1]]
     overall = [p for p in pairs if p[1] == OVERALL]
     return overall[:1] + [p for p in pairs if p[1] != OVERALL]
 
 
-def _group_n(sub: pd.DataFrame, group_var: str, group: str):
-    """Patients in a column: the ``N`` row, else the largest denominator in the column."""
-    rows = _select(sub, group_var=group_var, group=group)
-    n_rows = rows[rows["statistic"] == "N"]
-    if not n_rows.empty:
-        return n_rows["value"].iloc[0]
-    dens = rows["denominator"].dropna()
-    return dens.max() if not dens.empty else float("nan")
+def _group_sizes(sub: ArdRows) -> dict[tuple[str, str], float]:
+    """Patients per column: the ``N`` row, else the largest denominator in the column."""
+    sizes: dict[tuple[str, str], float] = {}
+    from_n: set = set()
+    for r in sub:
+        pair = (r["group_var"], r["group"])
+        if r["statistic"] == "N":
+            if pair not in from_n:
+                sizes[pair] = r["value"]
+                from_n.add(pair)
+        elif pair not in from_n and not _missing(r["denominator"]):
+            current = sizes.get(pair)
+            sizes[pair] = r["denominator"] if current is None or _missing(current) else max(current, r["denominator"])
+    return sizes
 
 
-def _column_header(sub: pd.DataFrame, pair: tuple[str, str], context: ReportContext) -> str:
-    n = _group_n(sub, *pair)
+def _column_header(sizes: dict, pair: tuple[str, str], context: ReportContext) -> str:
+    n = sizes.get(pair, float("nan"))
     label = level_label(pair[1], context.group_labels)
     return label if _missing(n) else f"{label} (N = {format_count(n)})"
 
 
-def _methods_note(rows: pd.DataFrame, statistics: Iterable[str], prefix: str) -> str:
-    methods = _ordered_unique(m for m in rows[rows["statistic"].isin(list(statistics))]["method"] if isinstance(m, str) and m)
+def _methods_note(rows: ArdRows, statistics: Iterable[str], prefix: str) -> str:
+    wanted = set(statistics)
+    methods = _ordered_unique(r["method"] for r in rows if r["statistic"] in wanted and r["method"])
     return f"{prefix}: {'; '.join(methods)}." if methods else ""
 
 
-def _p_cell(rows: pd.DataFrame, statistic: str, context: ReportContext) -> str:
-    row = _first(rows[rows["statistic"] == statistic])
+def _p_cell(rows: ArdRows, statistic: str, context: ReportContext) -> str:
+    row = rows.first(statistic=statistic)
     return "" if row is None else format_p_value(row["value"], context.p_decimals, rounding=context.rounding)
 
 
-def _test_rows(sub: pd.DataFrame, variable: str, statistics=_TEST_STATS) -> pd.DataFrame:
-    rows = sub[(sub["variable"] == variable) & sub["statistic"].isin(list(statistics))]
-    return rows[rows["group"].isin(["", None]) | rows["group"].isna()]
+def _test_rows(sub: ArdRows, variable: str, statistics=_TEST_STATS) -> ArdRows:
+    """Between-group test rows of ``variable`` (group "" in the ARD)."""
+    return sub.where(variable=variable, statistic=set(statistics), group="")
 
 
 def _finish(table: DisplayTable, extra_notes: Iterable[str] = ()) -> DisplayTable:
+    extra_notes = list(extra_notes)
     texts = [table.title, *table.columns, *(r.label for r in table.rows), *(c for r in table.rows for c in r.cells), *extra_notes]
     explained = {"NR", "NE", "NA"} if any("NR, median not reached" in n for n in extra_notes) else set()
     return with_footnotes(table, *extra_notes, abbreviations_in(texts, explained))
@@ -154,14 +155,18 @@ def _landmark_label(time: float, unit: str) -> str:
 # ----------------------------------------------------------------------------- descriptive
 
 
-def descriptive_table(ard: pd.DataFrame, table_id: str, title: str, context: ReportContext) -> DisplayTable:
+def descriptive_table(ard, table_id: str, title: str, context: ReportContext) -> DisplayTable:
     """Baseline-style table: continuous variables as median (range) and mean (SD),
     categorical variables as n (%), missing counts, and the between-group test p
-    (Table 1 of seed 001; exposure; treatment patterns)."""
-    sub = ard[ard["table"] == table_id]
+    (Table 1 of seed 001; exposure; treatment patterns).
+
+    ``ard`` is the ARD DataFrame or an :class:`~blinrwe.report.ard_index.ArdIndex` of it."""
+    index = as_ard_index(ard)
+    sub = index.table(table_id)
     pairs = _group_columns(sub)
-    columns = [_column_header(sub, p, context) for p in pairs]
-    has_p = bool((sub["statistic"] == "test_p").any())
+    sizes = _group_sizes(sub)
+    columns = [_column_header(sizes, p, context) for p in pairs]
+    has_p = sub.has(statistic="test_p")
     if has_p:
         columns.append("p")
     pct = dict(decimals=context.percent_decimals, rounding=context.rounding)
@@ -172,12 +177,17 @@ def descriptive_table(ard: pd.DataFrame, table_id: str, title: str, context: Rep
     def blank():
         return [""] * len(columns)
 
-    for variable in _ordered_unique(sub.loc[sub["statistic"] != "N", "variable"]):
-        v = sub[sub["variable"] == variable]
+    for variable, v in _by(sub, "variable").items():
+        if all(r["statistic"] == "N" for r in v):
+            continue
         p = _p_cell(_test_rows(v, variable, ("test_p",)), "test_p", context) if has_p else None
         label = variable_label(variable, context.variable_labels)
-        levels = [lv for lv in _ordered_unique(v.loc[v["statistic"] == "n", "level"]) if lv not in ("", None)]
-        if not levels and set(v["statistic"]) & _CONTINUOUS_STATS:
+        levels = [lv for lv in _ordered_unique(r["level"] for r in v if r["statistic"] == "n") if lv]
+        # (group_var, group, level, statistic) -> record, first wins as in ARD order
+        cell: dict[tuple, dict] = {}
+        for r in v:
+            cell.setdefault((r["group_var"], r["group"], r["level"], r["statistic"]), r)
+        if not levels and any(r["statistic"] in _CONTINUOUS_STATS for r in v):
             heading = blank()
             if has_p:
                 heading[-1] = p
@@ -185,7 +195,7 @@ def descriptive_table(ard: pd.DataFrame, table_id: str, title: str, context: Rep
             for spec in ("median_range", "mean_sd"):
                 cells = blank()
                 for i, (gv, g) in enumerate(pairs):
-                    s = _stats_of(v, gv, g)
+                    s = {stat: rec["value"] for (cgv, cg, _, stat), rec in cell.items() if cgv == gv and cg == g}
                     if spec == "median_range" and "median" in s:
                         cells[i] = format_median_range(s["median"], s.get("min"), s.get("max"), **num)
                     elif spec == "mean_sd" and "mean" in s:
@@ -200,22 +210,22 @@ def descriptive_table(ard: pd.DataFrame, table_id: str, title: str, context: Rep
             for level in levels:
                 cells = blank()
                 for i, (gv, g) in enumerate(pairs):
-                    n_row = _first(_select(v, group_var=gv, group=g, level=level, statistic="n"))
+                    n_row = cell.get((gv, g, level, "n"))
                     if n_row is None:
                         cells[i] = "0"
                         continue
-                    pct_row = _first(_select(v, group_var=gv, group=g, level=level, statistic="pct"))
+                    pct_row = cell.get((gv, g, level, "pct"))
                     fraction = None if pct_row is None or _missing(pct_row["value"]) else pct_row["value"] / 100
                     cells[i] = format_n_percent(n_row["value"], n_row["denominator"], fraction=fraction, **pct)
-                    group_n = _group_n(sub, gv, g)
+                    group_n = sizes.get((gv, g), float("nan"))
                     if not _missing(n_row["denominator"]) and not _missing(group_n) and n_row["denominator"] < group_n:
                         any_partial_denominator = True
                 rows.append(Row(level_label(level, context.group_labels), tuple(cells), 1, False, (variable, level, "n")))
-        missing = v[v["statistic"] == "missing"]
-        if not missing.empty and (missing["value"].fillna(0) > 0).any():
+        missing = v.where(statistic="missing")
+        if any(not _missing(m["value"]) and m["value"] > 0 for m in missing):
             cells = blank()
             for i, (gv, g) in enumerate(pairs):
-                m = _first(_select(missing, group_var=gv, group=g))
+                m = missing.first(group_var=gv, group=g)
                 cells[i] = "0" if m is None else format_count(m["value"])
             rows.append(Row("Missing, n", tuple(cells), 1, False, (variable, "", "missing")))
 
@@ -225,11 +235,6 @@ def descriptive_table(ard: pd.DataFrame, table_id: str, title: str, context: Rep
     notes.append(_methods_note(sub, ["test_p"], "p values"))
     table = DisplayTable(table_id, title, tuple(columns), tuple(rows), stub_header="Characteristic")
     return _finish(table, notes)
-
-
-def _stats_of(v: pd.DataFrame, group_var: str, group: str) -> dict:
-    rows = _select(v, group_var=group_var, group=group)
-    return {s: val for s, val in zip(rows["statistic"], rows["value"])}
 
 
 # ----------------------------------------------------------------------------- response
@@ -246,46 +251,47 @@ def _window_and_denominator(level: str) -> tuple[str, str]:
     return window, denominator
 
 
-def response_table(ard: pd.DataFrame, context: ReportContext, table_id: str = "response", title: str = "Response to blinatumomab") -> DisplayTable:
+def response_table(ard, context: ReportContext, table_id: str = "response", title: str = "Response to blinatumomab") -> DisplayTable:
     """Response rates as n/N (%) with the exact (Clopper-Pearson) CI per group, by assessment
     window (within 2 cycles, 12 weeks, overall), MRD negativity with each denominator
     named (seed 001 Table 2: "87.2% (41/47) within 2 cycles", seed 003 section 3.2)."""
-    sub = ard[ard["table"] == table_id]
+    sub = as_ard_index(ard).table(table_id)
     pairs = _group_columns(sub)
+    sizes = _group_sizes(sub)
     spanning, columns = [], []
     for pair in pairs:
-        spanning.append(SpanningHeader(_column_header(sub, pair, context), 2))
+        spanning.append(SpanningHeader(_column_header(sizes, pair, context), 2))
         columns += ["n/N (%)", f"{context.ci_level}% CI"]
     style = EstimateStyle(context.percent_decimals, context.rounding, context.ci_level, 100.0, context.ci_separator)
     rows: list[Row] = []
-    levels = _ordered_unique(sub.loc[sub["statistic"].isin(["proportion", "n"]), "level"].fillna(""))
+    shown = sub.where(statistic={"proportion", "n"})
+    levels = shown.unique("level")
     windows = _ordered_unique(_window_and_denominator(lv)[0] for lv in levels)
     for window in windows:
-        in_window = [lv for lv in levels if _window_and_denominator(lv)[0] == window]
+        in_window = {lv for lv in levels if _window_and_denominator(lv)[0] == window}
         if window:
             rows.append(Row(_WINDOW_LABELS.get(window, window.replace("_", " ").capitalize()), tuple([""] * len(columns)), 0, True, (window,)))
-        w = sub[sub["level"].fillna("").isin(in_window)]
-        for variable, level in _ordered_unique(zip(w["variable"], w["level"].fillna(""))):
-            v = w[(w["variable"] == variable) & (w["level"].fillna("") == level)]
+        w = sub.where(level=in_window)
+        for (variable, level), v in _by(w, "variable", "level").items():
             _, denominator = _window_and_denominator(level)
             label = variable_label(variable, context.variable_labels)
             if denominator:
                 label += f" (of {_DENOMINATOR_LABELS.get(denominator, denominator.replace('_', ' '))})"
             indent = 1 if window else 0
-            if (v["statistic"] == "proportion").any():
+            if v.has(statistic="proportion"):
                 cells = []
                 for gv, g in pairs:
-                    r = _first(_select(v, group_var=gv, group=g, statistic="proportion"))
+                    r = v.first(group_var=gv, group=g, statistic="proportion")
                     if r is None:
                         cells += [NOT_APPLICABLE, ""]
                         continue
                     cells.append(format_fraction_percent(r["n"], r["denominator"], fraction=r["value"], decimals=style.decimals, rounding=style.rounding))
                     cells.append(format_interval(r["lower"], r["upper"], style.decimals, style.rounding, 100.0, style.separator))
                 rows.append(Row(label, tuple(cells), indent, False, (variable, level, "proportion")))
-            elif (v["statistic"] == "n").any():
+            elif v.has(statistic="n"):
                 cells = []
                 for gv, g in pairs:
-                    r = _first(_select(v, group_var=gv, group=g, statistic="n"))
+                    r = v.first(group_var=gv, group=g, statistic="n")
                     cells += [NOT_APPLICABLE if r is None else format_count(r["value"]), ""]
                 rows.append(Row(f"{label}, n", tuple(cells), indent, False, (variable, level, "n")))
     notes = [
@@ -299,68 +305,70 @@ def response_table(ard: pd.DataFrame, context: ReportContext, table_id: str = "r
 # ----------------------------------------------------------------------------- survival
 
 
-def _survival_cells(rows: pd.DataFrame, context: ReportContext) -> dict:
+def _survival_cells(rows: ArdRows, context: ReportContext) -> dict:
     """Formatted cells of one endpoint x variant x group, keyed like the table rows."""
     style = EstimateStyle(context.continuous_decimals, context.rounding, context.ci_level, 1.0, context.ci_separator)
     rate_style = EstimateStyle(context.percent_decimals, context.rounding, context.ci_level, 100.0, context.ci_separator)
     out: dict = {}
-    events = _first(rows[rows["statistic"] == "events"])
+    events = rows.first(statistic="events")
     if events is not None:
         n_events = events["n"] if not _missing(events["n"]) else events["value"]
         out[("events",)] = f"{format_count(n_events)}/{format_count(events['denominator'])}"
-    median = _first(rows[rows["statistic"] == "km_median"])
+    median = rows.first(statistic="km_median")
     if median is not None:
         token = NOT_REACHED if (_has_note(median, "not_reached") or (_missing(median["value"]) and _has_note(median, "not reached"))) else None
         out[("km_median",)] = format_estimate_ci(median["value"], median["lower"], median["upper"], style, token)
-    for _, r in rows[rows["statistic"] == "km_rate"].iterrows():
+    for r in rows.where(statistic="km_rate"):
         token = NOT_ESTIMABLE if _has_note(r, "beyond_follow_up") else None
         out[("km_rate", float(r["time"]))] = format_estimate_ci(r["value"], r["lower"], r["upper"], rate_style, token)
-    for _, r in rows[rows["statistic"] == "km_se"].iterrows():
+    for r in rows.where(statistic="km_se"):
         out[("km_se", float(r["time"]))] = (
             NOT_ESTIMABLE if _has_note(r, "beyond_follow_up") or _missing(r["value"])
             else f"\u00b1 {format_number(r['value'] * 100, context.percent_decimals, context.rounding)}"
         )
-    follow = _first(rows[rows["statistic"] == "followup_median"])
+    follow = rows.first(statistic="followup_median")
     if follow is not None:
         has_ci = not (_missing(follow["lower"]) and _missing(follow["upper"]))
         out[("followup_median",)] = (
             format_estimate_ci(follow["value"], follow["lower"], follow["upper"], style) if has_ci
             else format_number(follow["value"], context.continuous_decimals, context.rounding)
         )
-    simple = _first(rows[rows["statistic"] == "followup_simple_median"])
+    simple = rows.first(statistic="followup_simple_median")
     if simple is not None:
         out[("followup_simple_median",)] = format_number(simple["value"], context.continuous_decimals, context.rounding)
     return out
 
 
-def _survival_row_specs(sub: pd.DataFrame, context: ReportContext) -> list[tuple[tuple, str]]:
+def _survival_row_specs(sub: ArdRows, context: ReportContext) -> list[tuple[tuple, str]]:
     unit = context.time_unit
     specs = [(("followup_median",), f"Median follow-up (reverse Kaplan-Meier), {unit} (95% CI)"),
              (("followup_simple_median",), f"Median observation time, {unit}"), (("events",), "Events/N"),
              (("km_median",), f"Median, {unit} (95% CI)")]
-    for t in sorted(set(sub.loc[sub["statistic"] == "km_rate", "time"].dropna())):
+    for t in sorted({r["time"] for r in sub if r["statistic"] == "km_rate" and not _missing(r["time"])}):
         specs.append((("km_rate", float(t)), f"{_landmark_label(t, unit)} rate, % (95% CI)"))
         if context.show_se:
             specs.append((("km_se", float(t)), "\u00b1 SE, %"))
     return specs
 
 
-def survival_table(ard: pd.DataFrame, context: ReportContext, group_var: str = "", title: str | None = None) -> DisplayTable:
+def survival_table(ard, context: ReportContext, group_var: str = "", title: str | None = None) -> DisplayTable:
     """Kaplan-Meier summary per endpoint and censoring variant: events/N, median (95% CI),
     landmark rates (95% CI) [+/- SE], with the log-rank p when groups are compared
     (seed 001 Table 2, seed 003 section 3.4)."""
-    sub = ard[(ard["section"].isin(["survival", "followup"])) & (ard["group_var"] == group_var)]
+    sub = as_ard_index(ard).where(section={"survival", "followup"}, group_var=group_var)
     pairs = _group_columns(sub)
-    columns = [_column_header(sub[sub["statistic"] == "events"] if (sub["statistic"] == "events").any() else sub, p, context) for p in pairs]
-    has_p = group_var != "" and sub["statistic"].isin(["logrank_p", "trend_p"]).any()
+    events_rows = sub.where(statistic="events")
+    sizes = _group_sizes(events_rows if len(events_rows) else sub)
+    columns = [_column_header(sizes, p, context) for p in pairs]
+    has_p = group_var != "" and sub.has(statistic={"logrank_p", "trend_p"})
     if has_p:
         columns.append("Log-rank p")
     specs = _survival_row_specs(sub, context)
     rows: list[Row] = []
-    endpoints = _ordered_unique(zip(sub["variable"], sub["variant"].fillna("")))
-    for endpoint, variant in endpoints:
-        e = sub[(sub["variable"] == endpoint) & (sub["variant"].fillna("") == variant)]
-        per_group = [_survival_cells(_select(e, group=g), context) for _, g in pairs]
+    by_endpoint = _by(sub, "variable", "variant")
+    for (endpoint, variant), e in by_endpoint.items():
+        by_group = _by(e, "group")
+        per_group = [_survival_cells(by_group.get(g, ArdRows()), context) for _, g in pairs]
         heading = [""] * len(columns)
         if has_p:
             heading[-1] = _p_cell(e, "logrank_p", context) or _p_cell(e, "trend_p", context)
@@ -382,19 +390,19 @@ def survival_table(ard: pd.DataFrame, context: ReportContext, group_var: str = "
     return _finish(table, notes)
 
 
-def censoring_variants_table(ard: pd.DataFrame, context: ReportContext, group: str = OVERALL) -> DisplayTable:
+def censoring_variants_table(ard, context: ReportContext, group: str = OVERALL) -> DisplayTable:
     """The same endpoint under its censoring variants side by side (e.g. EFS not censored
     vs censored at allo-HSCT/CAR-T, seed 001), whole cohort."""
-    sub = ard[(ard["section"] == "survival") & (ard["group"] == group) & (ard["group_var"] == "")]
-    variants_by_endpoint = sub.groupby("variable", sort=False)["variant"].apply(lambda s: _ordered_unique(s.fillna("")))
-    multi = {e: v for e, v in variants_by_endpoint.items() if len(v) > 1}
+    sub = as_ard_index(ard).where(section="survival", group=group, group_var="")
+    by_endpoint = _by(sub, "variable")
+    multi = {e: rows.unique("variant") for e, rows in by_endpoint.items() if len(rows.unique("variant")) > 1}
     variants = _ordered_unique(v for vs in multi.values() for v in vs)
     columns = [variant_label(v, context.variable_labels) for v in variants]
     specs = _survival_row_specs(sub, context)
     rows: list[Row] = []
     for endpoint, endpoint_variants in multi.items():
-        e = sub[sub["variable"] == endpoint]
-        per_variant = [_survival_cells(e[e["variant"].fillna("") == v], context) if v in endpoint_variants else {} for v in variants]
+        e = _by(by_endpoint[endpoint], "variant")
+        per_variant = [_survival_cells(e[v], context) if v in endpoint_variants else {} for v in variants]
         rows.append(Row(endpoint_label(endpoint, "", context.variable_labels), tuple([""] * len(columns)), 0, True, (endpoint,)))
         for key, label in specs:
             if not any(key in cells for cells in per_variant):
@@ -413,26 +421,29 @@ def _cox_term(term: str) -> tuple[str, str]:
     return name, rest.rstrip("]") if bracket else ""
 
 
-def cox_tables(ard: pd.DataFrame, context: ReportContext) -> list[DisplayTable]:
+def cox_tables(ard, context: ReportContext) -> list[DisplayTable]:
     """One hazard-ratio table per endpoint of the Cox rows (ARD: variable = endpoint,
     level = model term, as in analysis/regression.py)."""
-    sub = ard[ard["table"].isin(["cox_univariable", "cox_multivariable"])]
-    return [cox_table(ard, context, endpoint) for endpoint in _ordered_unique(sub.loc[sub["statistic"] == "hr", "variable"])]
+    index = as_ard_index(ard)
+    sub = index.tables(["cox_univariable", "cox_multivariable"])
+    return [cox_table(index, context, endpoint) for endpoint in sub.where(statistic="hr").unique("variable")]
 
 
-def cox_table(ard: pd.DataFrame, context: ReportContext, endpoint: str, title: str = "Cox proportional hazards regression") -> DisplayTable:
+def cox_table(ard, context: ReportContext, endpoint: str, title: str = "Cox proportional hazards regression") -> DisplayTable:
     """Univariable and multivariable hazard ratios side by side (HR (95% CI), p) for one endpoint.
 
     A categorical covariate prints as a heading with one row per non-reference level;
     a row marked "reference" in the ARD note prints "1 (reference)"."""
-    models = [t for t in ("cox_univariable", "cox_multivariable") if ((ard["table"] == t) & (ard["variable"] == endpoint)).any()]
-    sub = ard[ard["table"].isin(models) & (ard["variable"] == endpoint)]
+    index = as_ard_index(ard)
+    per_model = {t: index.table(t).where(variable=endpoint) for t in ("cox_univariable", "cox_multivariable")}
+    models = [t for t, rows in per_model.items() if len(rows)]
+    sub = ArdRows(r for t in models for r in per_model[t])
     spanning = [SpanningHeader("Univariable" if m == "cox_univariable" else "Multivariable", 2) for m in models]
     columns = []
     for _ in models:
         columns += [f"HR ({context.ci_level}% CI)", "p"]
     rows: list[Row] = []
-    terms = [t for t in _ordered_unique(sub.loc[sub["statistic"] == "hr", "level"].fillna("")) if t and t != "GLOBAL"]
+    terms = [t for t in sub.where(statistic="hr").unique("level") if t and t != "GLOBAL"]
     covariates = _ordered_unique(_cox_term(t)[0] for t in terms)
     for covariate in covariates:
         own = [t for t in terms if _cox_term(t)[0] == covariate]
@@ -443,9 +454,9 @@ def cox_table(ard: pd.DataFrame, context: ReportContext, endpoint: str, title: s
         for term in own:
             cells = []
             for model in models:
-                m = sub[(sub["table"] == model) & (sub["level"].fillna("") == term)]
-                hr = _first(m[m["statistic"] == "hr"])
-                p = _first(m[m["statistic"] == "cox_p"])
+                m = per_model[model].where(level=term)
+                hr = m.first(statistic="hr")
+                p = m.first(statistic="cox_p")
                 if hr is None:
                     cells += ["", ""]
                 elif _has_note(hr, "reference"):
@@ -456,12 +467,12 @@ def cox_table(ard: pd.DataFrame, context: ReportContext, endpoint: str, title: s
             level = _cox_term(term)[1]
             row_label = level_label(level, context.group_labels) if categorical else label
             rows.append(Row(row_label, tuple(cells), 1 if categorical else 0, False, (endpoint, term)))
-    events = _first(sub[sub["statistic"] == "hr"])
+    events = sub.first(statistic="hr")
     notes = [_methods_note(sub, ["hr"], "Hazard ratios"), _methods_note(sub, ["cox_p"], "p values")]
     if events is not None and not _missing(events["n"]):
         notes.insert(0, f"{format_count(events['n'])} events among {format_count(events['denominator'])} patients.")
     notes.append("Hazard ratios of categorical covariates are relative to the first level (reference), which is not shown.")
-    variant = _first(sub)["variant"] if not sub.empty else ""
+    variant = sub[0]["variant"] if len(sub) else ""
     table = DisplayTable(f"cox_{endpoint}", f"{title}: {endpoint_label(endpoint, variant or '', context.variable_labels)}",
                          tuple(columns), tuple(rows), "Variable", tuple(spanning))
     return _finish(table, notes)
@@ -470,33 +481,33 @@ def cox_table(ard: pd.DataFrame, context: ReportContext, endpoint: str, title: s
 # ----------------------------------------------------------------------------- competing risks
 
 
-def competing_risks_table(ard: pd.DataFrame, context: ReportContext, group_var: str = "") -> DisplayTable:
+def competing_risks_table(ard, context: ReportContext, group_var: str = "") -> DisplayTable:
     """Cumulative incidence (Aalen-Johansen) at landmarks with 95% CI per group and Gray's test p."""
-    sub = ard[(ard["table"] == "competing_risks") & (ard["group_var"] == group_var)]
+    sub = as_ard_index(ard).table("competing_risks").where(group_var=group_var)
     pairs = _group_columns(sub)
-    columns = [_column_header(sub, p, context) for p in pairs]
-    has_p = (sub["statistic"] == "gray_p").any()
+    sizes = _group_sizes(sub)
+    columns = [_column_header(sizes, p, context) for p in pairs]
+    has_p = sub.has(statistic="gray_p")
     if has_p:
         columns.append("Gray's test p")
     style = EstimateStyle(context.percent_decimals, context.rounding, context.ci_level, 100.0, context.ci_separator)
     rows: list[Row] = []
-    keys = sub.loc[sub["statistic"] != "N"]
-    for variable, variant in _ordered_unique(zip(keys["variable"], keys["variant"].fillna(""))):
-        v = sub[(sub["variable"] == variable) & (sub["variant"].fillna("") == variant)]
+    keyed = ArdRows(r for r in sub if r["statistic"] != "N")
+    for (variable, variant), v in _by(keyed, "variable", "variant").items():
         heading = [""] * len(columns)
         if has_p:
             heading[-1] = _p_cell(v, "gray_p", context)
         rows.append(Row(endpoint_label(variable, variant, context.variable_labels), tuple(heading), 0, True, (variable, variant)))
-        if (v["statistic"] == "events").any():
+        if v.has(statistic="events"):
             cells = []
             for gv, g in pairs:
-                r = _first(_select(v, group=g, statistic="events"))
+                r = v.first(group=g, statistic="events")
                 cells.append(NOT_APPLICABLE if r is None else f"{format_count(r['n'] if not _missing(r['n']) else r['value'])}/{format_count(r['denominator'])}")
             rows.append(Row("Events/N", tuple(cells + ([""] if has_p else [])), 1, False, (variable, variant, "events")))
-        for t in sorted(set(v.loc[v["statistic"] == "cif", "time"].dropna())):
+        for t in sorted({r["time"] for r in v if r["statistic"] == "cif" and not _missing(r["time"])}):
             cells = []
             for gv, g in pairs:
-                r = _first(v[(v["group"] == g) & (v["statistic"] == "cif") & (v["time"] == t)])
+                r = v.first(group=g, statistic="cif", time=t)
                 if r is None:
                     cells.append(NOT_APPLICABLE)
                 else:
@@ -515,27 +526,31 @@ def competing_risks_table(ard: pd.DataFrame, context: ReportContext, group_var: 
 _GRADE_COLUMNS = (("grade_any", "Any grade"), ("grade_1_2", "Grade 1-2"), ("grade_3plus", "Grade \u2265 3"))
 
 
-def safety_table(ard: pd.DataFrame, context: ReportContext, title: str = "Adverse events during blinatumomab") -> DisplayTable:
+def safety_table(ard, context: ReportContext, title: str = "Adverse events during blinatumomab") -> DisplayTable:
     """Patients with each adverse event at their worst grade: any grade, grade 1-2 and
     grade >= 3, n (%) (seed 001 Table 3; seed 003 Table 3). CRS and ICANS first after
     'any adverse event', the other terms in ARD order."""
-    sub = ard[ard["table"] == "safety"]
+    sub = as_ard_index(ard).table("safety")
     pairs = _group_columns(sub)
-    present = [(s, lab) for s, lab in _GRADE_COLUMNS if (sub["statistic"] == s).any()]
+    sizes = _group_sizes(sub)
+    present = [(s, lab) for s, lab in _GRADE_COLUMNS if sub.has(statistic=s)]
     spanning, columns = [], []
     for pair in pairs:
-        spanning.append(SpanningHeader(_column_header(sub, pair, context), len(present)))
+        spanning.append(SpanningHeader(_column_header(sizes, pair, context), len(present)))
         columns += [lab for _, lab in present]
-    terms = _ordered_unique(sub.loc[sub["statistic"].isin([s for s, _ in present]), "variable"])
+    terms = sub.where(statistic={s for s, _ in present}).unique("variable")
     priority = [t for t in ("any", "CRS", "ICANS") if t in terms]
     terms = priority + [t for t in terms if t not in priority]
+    cell: dict[tuple, dict] = {}
+    for r in sub:
+        cell.setdefault((r["variable"], r["group_var"], r["group"], r["statistic"]), r)
     rows: list[Row] = []
     for term in terms:
         cells = []
         for gv, g in pairs:
             for statistic, _ in present:
-                r = _first(_select(sub, variable=term, group_var=gv, group=g, statistic=statistic))
-                pct = _first(_select(sub, variable=term, group_var=gv, group=g, statistic=f"{statistic}_pct"))
+                r = cell.get((term, gv, g, statistic))
+                pct = cell.get((term, gv, g, f"{statistic}_pct"))
                 fraction = None if pct is None or _missing(pct["value"]) else pct["value"] / 100
                 cells.append("0" if r is None else format_n_percent(r["value"], r["denominator"], context.percent_decimals, context.rounding, fraction))
         label = level_label(term, context.group_labels) if term in ("any", "CRS", "ICANS") else level_label(term, context.variable_labels)
@@ -565,18 +580,19 @@ def flow_table(flows: pd.DataFrame, context: ReportContext, title: str = "Therap
     return _finish(table, ["Counts of patients; each patient is counted once, at the first therapy after blinatumomab."])
 
 
-def attrition_table_from_ard(ard: pd.DataFrame, title: str = "Patient flow") -> DisplayTable:
+def attrition_table_from_ard(ard, title: str = "Patient flow") -> DisplayTable:
     """Patients included in each analysis set and excluded by reason, from the ARD rows
     ``section="flow", table="attrition"`` (variable = analysis set, level = "included" or
     "excluded: <reason>", value = patients)."""
-    sub = ard[(ard["section"] == "flow") & (ard["table"] == "attrition")]
+    sub = as_ard_index(ard).table("attrition").where(section="flow")
     rows: list[Row] = []
-    for analysis_set in _ordered_unique(sub["variable"]):
-        a = sub[sub["variable"] == analysis_set]
-        included = _first(a[a["level"] == "included"])
+    for analysis_set, a in _by(sub, "variable").items():
+        included = a.first(level="included")
         rows.append(Row(f"{level_label(analysis_set)}: included", (NOT_APPLICABLE if included is None else format_count(included["value"]),),
                         0, False, (analysis_set, "included")))
-        for _, r in a[a["level"] != "included"].iterrows():
+        for r in a:
+            if r["level"] == "included":
+                continue
             reason = str(r["level"]).removeprefix("excluded: ")
             rows.append(Row(f"Excluded: {reason}", (format_count(r["value"]),), 1, False, (analysis_set, reason)))
     return DisplayTable("attrition", title, ("Patients, n",), tuple(rows), "Analysis set")
@@ -609,3 +625,28 @@ def data_quality_table(findings: Iterable, title: str = "Data-quality findings")
         where = ", ".join(str(x) for x in (get("table") or get("sheet"), f"row {get('row')}" if get("row") not in (None, "") else None, get("column")) if x)
         rows.append(Row(str(get("severity") or "warning").capitalize(), (where, str(get("message") or "")), 0, False, (i,)))
     return DisplayTable("data_quality", title, ("Where", "Finding"), tuple(rows), "Severity")
+
+
+def subgroup_table(ard, context: ReportContext, endpoint: str) -> DisplayTable:
+    """Hazard ratios of ``endpoint`` within subgroups (ARD table ``cox_subgroups``): per
+    subgroup variable the reference level ("1 (reference)") and each compared level with
+    events/patients, HR (95% CI) and p. The same rows as the subgroup forest plot."""
+    from .figures.forest import subgroup_forest_rows  # the figure and the table print the same rows
+
+    sub = as_ard_index(ard).table("cox_subgroups").where(variable=endpoint)
+    forest = subgroup_forest_rows(sub, endpoint, context)
+    has_events = (forest["events"] != "").any()
+    columns = (["Events/N"] if has_events else []) + [f"HR ({context.ci_level}% CI)", "p"]
+    rows = []
+    for r in forest.itertuples(index=False):
+        if r.kind == "heading":
+            rows.append(Row(r.label, tuple([""] * len(columns)), 0, True, r.key))
+        else:
+            cells = ([r.events] if has_events else []) + [r.text, r.p_text]
+            rows.append(Row(r.label, tuple(cells), 1, False, r.key))
+    variant = sub[0]["variant"] if len(sub) else ""
+    notes = ["Hazard ratios compare each level with the reference level of the same subgroup variable.",
+             _methods_note(sub, ["hr"], "Hazard ratios"), _methods_note(sub, ["cox_p"], "p values")]
+    table = DisplayTable(f"cox_subgroups_{endpoint}", f"Hazard ratios by subgroup: {endpoint_label(endpoint, variant, context.variable_labels)}",
+                         tuple(columns), tuple(rows), "Subgroup")
+    return _finish(table, notes)

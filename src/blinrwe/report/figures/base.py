@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Mapping
 
 import matplotlib
 
@@ -31,6 +31,7 @@ STYLE = {
     "axes.linewidth": 0.8,
     "lines.linewidth": 1.6,
     "svg.fonttype": "none",  # text stays text in SVG (searchable, smaller)
+    "svg.hashsalt": "blinrwe",  # fixed SVG element ids: the same figure gives the same file
     "pdf.fonttype": 42,      # TrueType in PDF, editable by journals
 }
 
@@ -70,15 +71,49 @@ class PlottedFigure:
         return text[text.index("<svg"):]  # drop the XML prolog and DOCTYPE for inline use
 
 
+#: per-format savefig metadata: no creation dates, so the same results give byte-identical files
+_METADATA = {"png": {"Software": "blinrwe (matplotlib)"},
+             "svg": {"Date": None, "Creator": "blinrwe (matplotlib)"},
+             "pdf": {"CreationDate": None, "ModDate": None, "Creator": "blinrwe (matplotlib)"}}
+_PAD_INCHES = 0.1  # matplotlib's savefig.pad_inches default around a tight bounding box
+
+
+def tight_bbox(figure: Figure):
+    """The figure's tight bounding box (inches, padded), computed once for every format.
+
+    ``savefig(bbox_inches="tight")`` lays the figure out again for each file it writes;
+    a figure saved as PNG, SVG and PDF would pay that pass three times."""
+    figure.draw_without_rendering()
+    return figure.get_tightbbox().padded(_PAD_INCHES)
+
+
 def save_figure(plotted: PlottedFigure, out_dir: Path, formats=("png", "svg", "pdf"), dpi: int = 200) -> dict[str, Path]:
-    """Write the figure as each of ``formats`` into ``out_dir``; returns format -> path."""
+    """Write the figure as each of ``formats`` into ``out_dir``; returns format -> path.
+
+    One layout pass for all formats; files carry no timestamps (deterministic bytes)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {}
     with matplotlib.rc_context(STYLE):
+        bbox = tight_bbox(plotted.figure)
         for fmt in formats:
             path = out_dir / f"{plotted.name}.{fmt}"
-            plotted.figure.savefig(path, format=fmt, dpi=dpi, bbox_inches="tight", facecolor="white",
-                                   metadata={"Creator": "blinrwe"} if fmt in ("png", "pdf", "svg") else None)
+            plotted.figure.savefig(path, format=fmt, dpi=dpi, bbox_inches=bbox, facecolor="white",
+                                   metadata=_METADATA.get(fmt))
             paths[fmt] = path
     return paths
+
+
+@dataclass(frozen=True)
+class FigureJob:
+    """A figure still to be drawn: ``builder(*args, **kwargs)`` returns a :class:`PlottedFigure`.
+
+    The builder is a module-level function and the arguments are plain data, so a job
+    can be drawn in a worker process (see :func:`blinrwe.report.figures.batch.draw_figures`)."""
+
+    builder: Callable[..., PlottedFigure]
+    args: tuple = ()
+    kwargs: Mapping = field(default_factory=dict)
+
+    def draw(self) -> PlottedFigure:
+        return self.builder(*self.args, **dict(self.kwargs))

@@ -16,20 +16,18 @@ import pandas as pd
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 from matplotlib.transforms import blended_transform_factory
 
+from ..ard_index import ArdRows, as_ard_rows
 from ..context import ReportContext
 from ..formatting import format_count, format_p_value
 from ..labels import ENDPOINT_LABELS, endpoint_label, level_label, variable_label
 from .base import STYLE, PlottedFigure, group_colour, new_figure
 
 
-def _ard_rows(ard: pd.DataFrame, endpoint: str, variant: str, group_var: str, statistic: str) -> pd.DataFrame:
-    if ard is None or ard.empty:
-        return ard
-    return ard[(ard["variable"] == endpoint) & (ard["variant"].fillna("") == variant)
-               & (ard["group_var"].fillna("") == group_var) & (ard["statistic"] == statistic)]
+def _ard_rows(ard: ArdRows, endpoint: str, variant: str, group_var: str, statistic: str) -> ArdRows:
+    return ard.where(variable=endpoint, variant=variant, group_var=group_var, statistic=statistic)
 
 
-def survival_curve_plot(curves: pd.DataFrame, risk_tables: pd.DataFrame, ard: pd.DataFrame, analysis: str,
+def survival_curve_plot(curves: pd.DataFrame, risk_tables: pd.DataFrame, ard, analysis: str,
                         context: ReportContext, name: str | None = None) -> PlottedFigure:
     """One figure for one ``analysis`` of ``curves`` (all its groups).
 
@@ -39,6 +37,7 @@ def survival_curve_plot(curves: pd.DataFrame, risk_tables: pd.DataFrame, ard: pd
     and the log-rank (or Gray's) p is written in the corner. The number-at-risk table
     sits under the x axis, each count centred on its tick.
     """
+    ard = as_ard_rows(ard)
     c = curves[curves["analysis"] == analysis].sort_values(["group", "time"], kind="stable")
     if c.empty:
         raise ValueError(f"no curve rows for analysis {analysis!r}")
@@ -81,10 +80,10 @@ def survival_curve_plot(curves: pd.DataFrame, risk_tables: pd.DataFrame, ard: pd
                 ax.plot(cens["time"], cens["estimate"], linestyle="none", marker="|", markersize=6,
                         markeredgewidth=1.1, color=colour)
                 censor_points.append(cens[["group", "time", "estimate"]])
-            if kind == "km" and median_rows is not None and not median_rows.empty:
-                m = median_rows[median_rows["group"] == group]
-                if not m.empty and not math.isnan(m["value"].iloc[0]):
-                    med = float(m["value"].iloc[0])
+            m = median_rows.first(group=group) if kind == "km" else None
+            if m is not None:
+                if not math.isnan(m["value"]):
+                    med = float(m["value"])
                     ax.plot([0, med, med], [0.5, 0.5, 0], linestyle=":", linewidth=0.9, color=colour)
                     medians.append({"group": group, "median": med})
 
@@ -110,8 +109,8 @@ def survival_curve_plot(curves: pd.DataFrame, risk_tables: pd.DataFrame, ard: pd
         p_text = ""
         p_stat = "gray_p" if kind == "cif" else "logrank_p"
         p_rows = _ard_rows(ard, endpoint, variant, group_var, p_stat)
-        if p_rows is not None and not p_rows.empty and len(groups) > 1:
-            p = format_p_value(p_rows["value"].iloc[0], context.p_decimals, rounding=context.rounding)
+        if len(p_rows) and len(groups) > 1:
+            p = format_p_value(p_rows[0]["value"], context.p_decimals, rounding=context.rounding)
             name_p = "Gray's test" if kind == "cif" else "Log-rank"
             p_text = f"{name_p} p < {p[1:]}" if p.startswith("<") else f"{name_p} p = {p}"
             ax.text(0.98, 0.97 if kind == "km" else 0.05, p_text, transform=ax.transAxes, ha="right",
