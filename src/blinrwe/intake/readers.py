@@ -30,6 +30,21 @@ def _is_empty(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+#: What str.isspace() calls white space in ASCII text (str.strip() removes the same).
+_ASCII_WHITE_SPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
+
+
+def _white_space_in(texts: np.ndarray) -> bool:
+    """Does any of these strings hold a white-space character (a cheap test that most columns pass)?"""
+    try:
+        joined = "".join(texts)
+    except TypeError:  # not all str
+        return True
+    if not joined.isascii():
+        return True
+    return any(ch in joined for ch in _ASCII_WHITE_SPACE)
+
+
 def _blank(values: np.ndarray) -> np.ndarray:
     """Which cells are empty (``None`` or only white space), without a Python call per cell.
 
@@ -40,6 +55,13 @@ def _blank(values: np.ndarray) -> np.ndarray:
     if kind == "empty":
         return np.ones(len(values), dtype=bool)
     if kind == "string":
+        if pd.api.types.infer_dtype(values, skipna=False) == "string":  # no None at all (CSV)
+            missing, texts = np.zeros(len(values), dtype=bool), values
+        else:
+            missing = np.equal(values, None)
+            texts = values[~missing]
+        if not _white_space_in(texts):
+            return missing | np.equal(values, "")
         codes, distinct = pd.factorize(values, use_na_sentinel=True)
         blank_distinct = np.fromiter((not v.strip() for v in distinct), dtype=bool, count=len(distinct))
         return (codes < 0) | blank_distinct[np.maximum(codes, 0)]

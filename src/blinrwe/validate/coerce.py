@@ -65,6 +65,68 @@ def suggest(value: str, allowed: tuple[str, ...]) -> str | None:
     return folded[close[0]] if close else None
 
 
+def cell_texts(raw: pd.Series) -> pd.Series:
+    """``raw.map(cell_text)``, rendered once per distinct value for text columns (every CSV column)."""
+    return _Distinct.of(raw).texts()
+
+
+class _Distinct:
+    """A column of cells as its distinct texts (``cell_text``) and, per cell, which one (-1 = empty).
+
+    Registry columns repeat few values (codes, yes/no, dates, doses), so every parse,
+    check and hint runs once per distinct text and is broadcast back to the cells;
+    findings are still made per failing cell. Only columns whose cells are all text
+    are factorised on the raw values (in Python ``1 == 1.0 == True``, so mixed
+    workbook cells are rendered one by one first).
+    """
+
+    def __init__(self, index: pd.Index, codes: np.ndarray, values: np.ndarray, all_none: bool = False):
+        self.index = index
+        self.codes = codes
+        self.values = pd.Series(values, dtype=object)  # str, positions 0..k-1
+        self.all_none = all_none  # every cell None: nothing typed, not even 'NA' 
+
+    @classmethod
+    def of(cls, raw: pd.Series) -> "_Distinct":
+        cells = raw.to_numpy(dtype=object)
+        kind = pd.api.types.infer_dtype(cells, skipna=True)
+        if kind == "empty":
+            return cls(raw.index, np.full(len(cells), -1, dtype=np.intp), np.array([], dtype=object), all_none=True)
+        if kind != "string":
+            cells = np.array([cell_text(v) for v in cells], dtype=object)
+        codes, distinct = pd.factorize(cells, use_na_sentinel=True)
+        texts = pd.Series(distinct, dtype=object)
+        if kind == "string":  # cell_text of text, for all distinct values at once
+            texts = texts.str.strip()
+        gone = np.append((texts.eq("") | texts.isin(MISSING_TOKENS)).to_numpy(dtype=bool), True)  # [-1]: empty
+        codes = np.where(gone[codes], -1, codes)
+        return cls(raw.index, codes, texts.to_numpy(dtype=object))
+
+    @property
+    def present(self) -> np.ndarray:
+        return self.codes >= 0
+
+    def broadcast(self, per_value, fill) -> np.ndarray:
+        """Cell values from one value per distinct text (``fill`` for empty cells)."""
+        per_value = np.asarray(per_value)
+        table = np.empty(len(per_value) + 1, dtype=per_value.dtype)
+        table[:-1] = per_value
+        table[-1] = fill
+        return table[self.codes]
+
+    def flags(self, per_value) -> np.ndarray:
+        """Per cell: is its distinct text flagged in ``per_value`` (empty cells never are)."""
+        return self.broadcast(np.asarray(per_value, dtype=bool), False)
+
+    def failing(self, per_value) -> list[tuple[int, int]]:
+        """``(row number, distinct text position)`` of the flagged cells, in row order."""
+        at = np.flatnonzero(self.flags(per_value))
+        return list(zip(self.index[at].tolist(), self.codes[at].tolist()))
+
+    def texts(self) -> pd.Series:
+        return pd.Series(self.broadcast(self.values.to_numpy(), None), index=self.index, dtype=object)
+
+
 class _Collector:
     """Collects cell findings for one sheet and column."""
 
@@ -85,29 +147,32 @@ def _range_hint(col: Column) -> str:
     return f"enter a value between {col.minimum:g} and {col.maximum:g}{unit}"
 
 
-def _numbers(col: Column, raw: pd.Series, text: pd.Series, out: _Collector) -> pd.Series:
+def _number_hint(col: Column, v: str) -> str:
+    if "," in v and pd.notna(pd.to_numeric(v.replace(",", "."), errors="coerce")):
+        return f"use a point as decimal separator ({v.replace(',', '.')})"
+    if col.unit:
+        return f"enter a number in {col.unit}, without the unit"
+    return "enter a number"
+
+
+def _numbers(col: Column, raw: pd.Series, cells: _Distinct, out: _Collector) -> pd.Series:
+    text = cells.values
     work = text.copy()
     if col.unit == "%":
-        pct = work.str.endswith("%", na=False)
-        for row in work.index[pct]:
+        pct = work.str.endswith("%")
+        for row, _ in cells.failing(pct):
             out.add("PERCENT_SIGN", row, col.name, raw[row], f"'{col.name}' is in %; the percent sign was removed",
                     "enter the number without '%' (45 for 45 %)")
         work[pct] = work[pct].str[:-1].str.strip()
-    values = pd.to_numeric(work, errors="coerce")
-    finite = values.map(lambda v: not (isinstance(v, float) and math.isinf(v)))
-    values = values.where(finite)
-    bad = text.notna() & values.isna()
-    for row in text.index[bad]:
-        v = text[row]
-        hint = "enter a number"
-        if isinstance(v, str) and "," in v and pd.notna(pd.to_numeric(v.replace(",", "."), errors="coerce")):
-            hint = f"use a point as decimal separator ({v.replace(',', '.')})"
-        elif col.unit:
-            hint = f"enter a number in {col.unit}, without the unit"
-        out.add("NUMBER_INVALID", row, col.name, raw[row], f"'{col.name}' must be a number", hint)
+    values = pd.to_numeric(work, errors="coerce").astype("float64")
+    values = values.where(~np.isinf(values.to_numpy()))
+    bad = values.isna()
+    hints = {i: _number_hint(col, text.iat[i]) for i in np.flatnonzero(bad.to_numpy())}
+    for row, i in cells.failing(bad):
+        out.add("NUMBER_INVALID", row, col.name, raw[row], f"'{col.name}' must be a number", hints[i])
     if col.dtype is DType.INT:
         whole = values.isna() | (values == values.round())
-        for row in values.index[~whole]:
+        for row, _ in cells.failing(~whole):
             out.add("INTEGER_INVALID", row, col.name, raw[row], f"'{col.name}' must be a whole number", "enter a whole number")
         values = values.where(whole)
     outside = pd.Series(False, index=values.index)
@@ -115,53 +180,58 @@ def _numbers(col: Column, raw: pd.Series, text: pd.Series, out: _Collector) -> p
         outside |= values < col.minimum
     if col.maximum is not None:
         outside |= values > col.maximum
-    for row in values.index[outside]:
+    for row, _ in cells.failing(outside):
         out.add("NUMBER_OUT_OF_RANGE", row, col.name, raw[row],
                 f"'{col.name}' is outside {col.minimum:g}-{col.maximum:g}" + (f" {col.unit}" if col.unit else ""),
                 _range_hint(col) + (" (MRD as a fraction: 0.01 % = 0.0001)" if col.unit == "fraction" else ""))
     values = values.where(~outside)
+    result = pd.Series(cells.broadcast(values.to_numpy(), np.nan), index=cells.index, dtype="float64")
     if col.dtype is DType.INT:
-        return values.round().astype("Int64")
-    return values.astype("float64")
-
-
-def _booleans(col: Column, raw: pd.Series, text: pd.Series, out: _Collector) -> pd.Series:
-    folded = text.str.casefold()
-    result = pd.Series(pd.NA, index=text.index, dtype="boolean")
-    result[folded.isin(YES | {"true"})] = True
-    result[folded.isin(NO | {"false"})] = False
-    bad = text.notna() & result.isna() & ~folded.isin(UNKNOWN)
-    for row in text.index[bad]:
-        out.add("YES_NO_INVALID", row, col.name, raw[row], f"'{col.name}' must be yes or no",
-                "enter yes or no (leave empty or write 'unknown' when not known)")
+        return result.round().astype("Int64")
     return result
 
 
-def _enum(col: Column, raw: pd.Series, text: pd.Series, out: _Collector) -> pd.Series:
-    ok = text.isna() | text.isin(col.allowed)
-    for row in text.index[~ok]:
-        v = text[row]
-        guess = suggest(v, col.allowed)
-        hint = f"use one of: {', '.join(col.allowed)}" + (f" (did you mean '{guess}'?)" if guess else "")
-        out.add("CODE_INVALID", row, col.name, raw[row], f"'{v}' is not an allowed code of '{col.name}'", hint)
-    return text.where(ok).astype(object).where(ok & text.notna(), None)
+def _booleans(col: Column, raw: pd.Series, cells: _Distinct, out: _Collector) -> pd.Series:
+    folded = cells.values.str.casefold()
+    value = pd.Series(pd.NA, index=folded.index, dtype="boolean")
+    value[folded.isin(YES | {"true"})] = True
+    value[folded.isin(NO | {"false"})] = False
+    bad = value.isna() & ~folded.isin(UNKNOWN)
+    for row, _ in cells.failing(bad):
+        out.add("YES_NO_INVALID", row, col.name, raw[row], f"'{col.name}' must be yes or no",
+                "enter yes or no (leave empty or write 'unknown' when not known)")
+    result = pd.array(cells.broadcast(value.to_numpy(dtype=object, na_value=None), None), dtype="boolean")
+    return pd.Series(result, index=cells.index)
 
 
-def _enum_list(col: Column, raw: pd.Series, text: pd.Series, out: _Collector) -> pd.Series:
-    def split(v):
-        return () if v is None else tuple(p.strip() for p in v.split(LIST_SEPARATOR) if p.strip())
+def _enum(col: Column, raw: pd.Series, cells: _Distinct, out: _Collector) -> pd.Series:
+    text = cells.values
+    ok = text.isin(col.allowed)
+    hints = {}
+    for row, i in cells.failing(~ok):
+        v = text.iat[i]
+        if i not in hints:
+            guess = suggest(v, col.allowed)
+            hints[i] = f"use one of: {', '.join(col.allowed)}" + (f" (did you mean '{guess}'?)" if guess else "")
+        out.add("CODE_INVALID", row, col.name, raw[row], f"'{v}' is not an allowed code of '{col.name}'", hints[i])
+    return pd.Series(cells.broadcast(text.where(ok, None).to_numpy(dtype=object), None), index=cells.index, dtype=object)
 
-    parts = text.map(split, na_action=None)
-    result = []
-    for row, codes in parts.items():
-        bad = [c for c in codes if c not in col.allowed]
-        for c in bad:
-            guess = suggest(c, col.allowed)
-            hint = (f"use codes from: {', '.join(col.allowed)}, separated by '{LIST_SEPARATOR}'"
-                    + (f" (did you mean '{guess}'?)" if guess else ""))
-            out.add("CODE_INVALID", row, col.name, raw[row], f"'{c}' is not an allowed code of '{col.name}'", hint)
-        result.append(tuple(c for c in codes if c in col.allowed))
-    return pd.Series(result, index=text.index, dtype=object)
+
+def _enum_list(col: Column, raw: pd.Series, cells: _Distinct, out: _Collector) -> pd.Series:
+    codes_of = [tuple(p.strip() for p in v.split(LIST_SEPARATOR) if p.strip()) for v in cells.values]
+    bad_of = [[c for c in codes if c not in col.allowed] for codes in codes_of]
+    hints: dict[str, str] = {}
+    for row, i in cells.failing([bool(b) for b in bad_of]):
+        for c in bad_of[i]:
+            if c not in hints:
+                guess = suggest(c, col.allowed)
+                hints[c] = (f"use codes from: {', '.join(col.allowed)}, separated by '{LIST_SEPARATOR}'"
+                            + (f" (did you mean '{guess}'?)" if guess else ""))
+            out.add("CODE_INVALID", row, col.name, raw[row], f"'{c}' is not an allowed code of '{col.name}'", hints[c])
+    kept = np.empty(len(codes_of), dtype=object)
+    for i, codes in enumerate(codes_of):
+        kept[i] = tuple(c for c in codes if c in col.allowed)
+    return pd.Series(cells.broadcast(kept, ()), index=cells.index, dtype=object)
 
 
 def _dates(col: Column, raw: pd.Series, rule: str, out: _Collector) -> tuple[pd.Series, pd.Series]:
@@ -199,7 +269,7 @@ def coerce_sheet(sheet: RawSheet, table: Table, rule: str) -> tuple[pd.DataFrame
     positions = {h.casefold(): i for i, h in reversed(list(enumerate(sheet.header))) if h}
     index = sheet.cells.index
     pid_pos = positions.get("patient_id")
-    pids = sheet.cells[pid_pos].map(cell_text) if pid_pos is not None else None
+    pids = cell_texts(sheet.cells[pid_pos]) if pid_pos is not None else None
     out = _Collector(sheet, table, pids)
     data: dict[str, pd.Series] = {}
     for col in table.columns:
@@ -208,7 +278,13 @@ def coerce_sheet(sheet: RawSheet, table: Table, rule: str) -> tuple[pd.DataFrame
             data[col.name] = _missing(col, index)
             continue
         raw = sheet.cells[pos]
-        if raw.isna().all():
+        if col.dtype is DType.DATE:
+            empty = raw.isna().to_numpy()
+            nothing_typed = empty.all()
+        else:
+            cells = _Distinct.of(raw)
+            nothing_typed = cells.all_none
+        if nothing_typed:
             data[col.name] = _missing(col, index)
             if col.required:
                 for row in index:
@@ -220,25 +296,24 @@ def coerce_sheet(sheet: RawSheet, table: Table, rule: str) -> tuple[pd.DataFrame
             flag_pos = positions.get(imputed_flag(col.name).casefold())
             if flag_pos is not None:  # a flag written by blinrwe travels back in
                 flag_col = Column(imputed_flag(col.name), DType.BOOL, "")
-                imputed = imputed | _booleans(flag_col, sheet.cells[flag_pos], sheet.cells[flag_pos].map(cell_text), out).fillna(False)
+                flag_cells = sheet.cells[flag_pos]
+                imputed = imputed | _booleans(flag_col, flag_cells, _Distinct.of(flag_cells), out).fillna(False)
             data[col.name] = values
             if imputed.any():
                 data[imputed_flag(col.name)] = imputed.astype("boolean")
-            empty = raw.isna()
         else:
-            text = raw.map(cell_text).astype(object)
-            empty = text.isna()
+            empty = ~cells.present
             if col.dtype in (DType.INT, DType.FLOAT):
-                data[col.name] = _numbers(col, raw, text, out)
+                data[col.name] = _numbers(col, raw, cells, out)
             elif col.dtype is DType.BOOL:
-                data[col.name] = _booleans(col, raw, text, out)
-                empty = empty | text.str.casefold().isin(UNKNOWN)
+                data[col.name] = _booleans(col, raw, cells, out)
+                empty = empty | cells.flags(cells.values.str.casefold().isin(UNKNOWN))
             elif col.dtype is DType.ENUM:
-                data[col.name] = _enum(col, raw, text, out)
+                data[col.name] = _enum(col, raw, cells, out)
             elif col.dtype is DType.ENUM_LIST:
-                data[col.name] = _enum_list(col, raw, text, out)
+                data[col.name] = _enum_list(col, raw, cells, out)
             else:
-                data[col.name] = text.where(text.notna(), None)
+                data[col.name] = cells.texts()
         if col.required:
             for row in index[empty]:
                 out.add("REQUIRED_MISSING", row, col.name, None, f"'{col.name}' is required",

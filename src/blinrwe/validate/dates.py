@@ -51,6 +51,21 @@ def parse_dates(cells: pd.Series, rule: str = DEFAULT_RULE) -> tuple[pd.Series, 
     not dates.
     """
     check_rule(rule)
+    values = cells.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(values, skipna=True) == "string":
+        # Every CSV column: parse each distinct text once (a registry column repeats its dates).
+        codes, distinct = pd.factorize(values, use_na_sentinel=True)
+        dates, imputed, unreadable = _parse(pd.Series(distinct, dtype=object), rule)
+        at = np.where(codes < 0, len(distinct), codes)
+        return (
+            pd.Series(np.append(dates.to_numpy(), np.datetime64("NaT", "ns"))[at], index=cells.index),
+            pd.Series(np.append(imputed.to_numpy(dtype=bool), False)[at], index=cells.index),
+            pd.Series(np.append(unreadable.to_numpy(dtype=bool), False)[at], index=cells.index),
+        )
+    return _parse(cells, rule)
+
+
+def _parse(cells: pd.Series, rule: str) -> tuple[pd.Series, pd.Series, pd.Series]:
     index = cells.index
     dates = pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
     imputed = pd.Series(False, index=index)
@@ -58,7 +73,8 @@ def parse_dates(cells: pd.Series, rule: str = DEFAULT_RULE) -> tuple[pd.Series, 
 
     is_dt = cells.map(lambda v: isinstance(v, (dt.date, np.datetime64)))
     if is_dt.any():
-        dates[is_dt] = pd.to_datetime(cells[is_dt].map(lambda v: pd.Timestamp(v).normalize()))
+        # Excel can hold dates pandas cannot (9999-12-31): unreadable, like the same date typed as text
+        dates[is_dt] = pd.to_datetime(cells[is_dt].map(lambda v: pd.Timestamp(v).normalize()), errors="coerce")
     text = cells[present & ~is_dt].map(_as_text).str.strip()
 
     full = text.str.fullmatch(_FULL + _TIME)
