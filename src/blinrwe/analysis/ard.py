@@ -57,7 +57,8 @@ cox_subgroups
              endpoint, group_var = subgroup variable, group = the level compared, level =
              the reference level; statistics hr (value, lower, upper) and cox_p; the
              reference level itself has an hr row with group = level = reference, value 1,
-             note "reference". n = events, denominator = patients of the model; method = the
+             note "reference". n = events, denominator = patients of the level in ``group``
+             (events/N per forest row; their sum over levels = the model's); method = the
              Cox method string.
 """
 

@@ -18,10 +18,10 @@ ratio of each level against the reference level (first in sorted order) within
 one model, as R ``coxph(Surv(time, event) ~ factor(subgroup))``. Rows:
 ``variable`` = endpoint, ``group_var`` = subgroup variable, ``group`` = compared
 level, ``level`` = reference level, statistics ``hr`` (value, lower, upper) and
-``cox_p`` (Wald p), ``n`` = events and ``denominator`` = patients of the model;
-plus the reference level's own ``hr`` row (``group`` = ``level`` = reference,
-value 1, note "reference"). Events and patients per level are the survival
-section's ``events`` rows with the same ``group_var`` / ``group``.
+``cox_p`` (Wald p); ``n`` = events and ``denominator`` = patients *of the level in
+``group``* (the forest plot's "events/N" per row; the model's totals are their
+sums over the variable's levels); plus the reference level's own ``hr`` row
+(``group`` = ``level`` = reference, value 1, note "reference").
 """
 
 from __future__ import annotations
@@ -149,6 +149,18 @@ def cox_models(tte: pd.DataFrame, adsl: pd.DataFrame, *, endpoints, covariates, 
     return ard_frame(rows)
 
 
+def _level_counts(data: pd.DataFrame, time_column: str, gvar: str) -> tuple[dict, dict]:
+    """Patients and events per level of the Categorical ``gvar`` among the rows the model uses."""
+    complete = data[[time_column, "event", gvar]].notna().all(axis=1).to_numpy()
+    codes = data[gvar].cat.codes.to_numpy()[complete]
+    event = data["event"].to_numpy()[complete].astype(np.int64) == 1
+    k = len(data[gvar].cat.categories)
+    patients = np.bincount(codes, minlength=k)
+    events = np.bincount(codes[event], minlength=k)
+    labels = [str(c) for c in data[gvar].cat.categories]
+    return dict(zip(labels, patients.tolist())), dict(zip(labels, events.tolist()))
+
+
 def cox_subgroup_models(tte: pd.DataFrame, adsl: pd.DataFrame, *, endpoints, subgroups, variant: str = "none",
                         time_column: str = "time_months", ties: str = "efron", level: float = 0.95,
                         parts: dict | None = None) -> pd.DataFrame:
@@ -181,14 +193,18 @@ def cox_subgroup_models(tte: pd.DataFrame, adsl: pd.DataFrame, *, endpoints, sub
                 continue
             note = "; ".join(str(w.message) for w in caught) or ("" if fit.converged else "did not converge")
             reference = reference_levels(data, time_column, "event", [gvar])[gvar]
-            common = dict(n=fit.n_events, denominator=fit.n, method=fit.method, **keys)
+            patients, events = _level_counts(data, time_column, gvar)
+
+            def counts(level_name):
+                return dict(n=events[level_name], denominator=patients[level_name], method=fit.method, **keys)
+
             rows.append(ard_row(SECTION, "cox_subgroups", endpoint, "hr", 1.0, group=reference, level=reference,
-                                note="reference", **common))
+                                note="reference", **counts(reference)))
             prefix = f"{gvar}["
             for rec in fit.table.itertuples(index=False):
                 compared = rec.term[len(prefix):-1] if rec.term.startswith(prefix) else rec.term
                 rows.append(ard_row(SECTION, "cox_subgroups", endpoint, "hr", rec.hr, lower=rec.lower, upper=rec.upper,
-                                    group=compared, level=reference, note=note, **common))
+                                    group=compared, level=reference, note=note, **counts(compared)))
                 rows.append(ard_row(SECTION, "cox_subgroups", endpoint, "cox_p", rec.p, group=compared,
-                                    level=reference, note=note, **common))
+                                    level=reference, note=note, **counts(compared)))
     return ard_frame(rows)
