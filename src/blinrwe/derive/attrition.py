@@ -12,13 +12,19 @@ import pandas as pd
 ATTRITION_COLUMNS = ["analysis_set", "patient_id", "included", "reason"]
 
 
-def _set(adsl: pd.DataFrame, name: str, conditions: list[tuple[pd.Series, str]]) -> pd.DataFrame:
-    """Rows for one set; ``conditions`` are (must-hold mask, reason if not) in order."""
-    masks = [np.asarray(pd.Series(m).astype("boolean").fillna(False).astype(bool)) for m, _ in conditions]
-    failed = [~m for m in masks]
-    reason = np.select(failed, [r for _, r in conditions], "") if conditions else np.full(len(adsl), "")
-    return pd.DataFrame({"analysis_set": name, "patient_id": adsl["patient_id"].to_numpy(),
-                         "included": reason == "", "reason": reason})
+def _first_failed(adsl: pd.DataFrame, conditions: list[tuple[pd.Series, str]], reasons: list[str]) -> np.ndarray:
+    """Per patient the index in ``reasons`` of the first failed condition, -1 when all hold.
+
+    ``conditions`` are (must-hold mask, reason if not) in order; a missing
+    value fails. ``reasons`` collects the reason texts (appended as met).
+    """
+    failed = np.full(len(adsl), -1, dtype=np.int64)
+    for mask, reason in reversed(conditions):  # the first failed condition wins
+        if reason not in reasons:
+            reasons.append(reason)
+        holds = np.asarray(pd.Series(mask).astype("boolean").fillna(False).astype(bool))
+        failed[~holds] = reasons.index(reason)
+    return failed
 
 
 def derive_attrition(adsl: pd.DataFrame, tte_excluded: pd.DataFrame | None, endpoints: tuple[str, ...],
@@ -27,30 +33,49 @@ def derive_attrition(adsl: pd.DataFrame, tte_excluded: pd.DataFrame | None, endp
     ``MRD response: MRD available``, ``MRD response: responders``,
     ``MRD response: MRD-positive at T0``, and one per time-to-event endpoint
     (population of the ``none`` variant; the variants differ only in censoring).
+
+    Built as one reason code per set x patient (the reason texts looked up once at
+    the end), so the table costs little more than its rows.
     """
     treated = adsl["treated"]
     not_treated = (treated, "no blinatumomab infusion recorded")
+    reasons: list[str] = []
     sets = [
-        _set(adsl, "treated", [not_treated]),
-        _set(adsl, "efficacy", [not_treated, (adsl["post_baseline_assessment"], "no post-baseline assessment")]),
-        _set(adsl, "safety", [not_treated]),
-        _set(adsl, "MRD response: all treated", [not_treated]),
-        _set(adsl, "MRD response: MRD available", [not_treated, (adsl["mrd_denominator_available"], "no MRD assessment")]),
-        _set(adsl, "MRD response: responders", [not_treated, (adsl["mrd_denominator_responders"], "not a responder")]),
-        _set(adsl, "MRD response: MRD-positive at T0",
-             [not_treated, (adsl["mrd_denominator_positive_at_t0"], "not MRD-positive at the start of blinatumomab")]),
+        ("treated", [not_treated]),
+        ("efficacy", [not_treated, (adsl["post_baseline_assessment"], "no post-baseline assessment")]),
+        ("safety", [not_treated]),
+        ("MRD response: all treated", [not_treated]),
+        ("MRD response: MRD available", [not_treated, (adsl["mrd_denominator_available"], "no MRD assessment")]),
+        ("MRD response: responders", [not_treated, (adsl["mrd_denominator_responders"], "not a responder")]),
+        ("MRD response: MRD-positive at T0",
+         [not_treated, (adsl["mrd_denominator_positive_at_t0"], "not MRD-positive at the start of blinatumomab")]),
     ]
+    codes = [(name, _first_failed(adsl, conditions, reasons)) for name, conditions in sets]
     if form == "study" and tte_excluded is not None:
         first_variant = tte_excluded.groupby("endpoint")["variant"].first() if len(tte_excluded) else pd.Series(dtype=object)
         for name in endpoints:
             ex = tte_excluded.loc[(tte_excluded["endpoint"] == name)]
             if name in first_variant.index:
                 ex = ex.loc[ex["variant"] == first_variant[name]]
-            reasons = adsl["patient_id"].map(ex.set_index("patient_id")["reason"]) if len(ex) else pd.Series(
+            why = adsl["patient_id"].map(ex.set_index("patient_id")["reason"]) if len(ex) else pd.Series(
                 None, index=adsl.index, dtype=object)
-            sets.append(_set(adsl, name, [not_treated, (reasons.isna(), "")]).assign(
-                reason=lambda d, r=reasons: np.where(d["reason"].eq("") & r.notna().to_numpy(), r.to_numpy(), d["reason"]),
-            ).assign(included=lambda d: d["reason"].eq("")))
-    out = pd.concat(sets, ignore_index=True)
-    out["reason"] = out["reason"].where(out["reason"] != "", None)
-    return out[ATTRITION_COLUMNS]
+            # not treated first; else the endpoint's own reason (no origin, origin after the cut-off)
+            code = np.full(len(adsl), -1, dtype=np.int64)
+            has_reason = why.notna().to_numpy()
+            if has_reason.any():
+                why_code, why_text = pd.factorize(why[has_reason])
+                code[has_reason] = len(reasons) + why_code
+                reasons.extend(why_text)
+            holds = np.asarray(pd.Series(treated).astype("boolean").fillna(False).astype(bool))
+            if not_treated[1] not in reasons:
+                reasons.append(not_treated[1])
+            code[~holds] = reasons.index(not_treated[1])
+            codes.append((name, code))
+    code = np.concatenate([c for _, c in codes]) if codes else np.zeros(0, dtype=np.int64)
+    text = np.array([*reasons, None], dtype=object)  # -1 -> None (included)
+    return pd.DataFrame({
+        "analysis_set": np.repeat(np.array([n for n, _ in codes], dtype=object), [len(c) for _, c in codes]),
+        "patient_id": np.tile(adsl["patient_id"].to_numpy(), len(codes)),
+        "included": code < 0,
+        "reason": text[code],
+    })[ATTRITION_COLUMNS]

@@ -53,6 +53,8 @@ def conform(name: str, frame: pd.DataFrame | None) -> pd.DataFrame:
         dtype = _PANDAS_DTYPE[col.dtype]
         if col.name not in frame.columns:
             frame[col.name] = pd.Series([None] * len(frame), index=frame.index, dtype="object").astype(dtype)
+        elif frame[col.name].dtype == dtype:
+            continue  # already declared (StudyData from validate): nothing to convert
         elif col.dtype == DType.DATE:
             frame[col.name] = pd.to_datetime(frame[col.name]).astype("datetime64[ns]")
         elif col.dtype in (DType.INT, DType.FLOAT, DType.BOOL):
@@ -62,7 +64,8 @@ def conform(name: str, frame: pd.DataFrame | None) -> pd.DataFrame:
         if missing.any():
             row = _row_label(frame, missing)
             raise InputDataError(f"table {name!r}, {row}: patient_id is empty; every row needs the patient it belongs to.")
-        frame["patient_id"] = frame["patient_id"].astype(str)
+        if pd.api.types.infer_dtype(frame["patient_id"], skipna=False) != "string":
+            frame["patient_id"] = frame["patient_id"].astype(str)
     return frame
 
 
