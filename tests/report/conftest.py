@@ -152,6 +152,26 @@ def build_results(cohort: pd.DataFrame, *, with_curves: bool = True) -> StudyRes
         rows.append(ard_row("cox", table, "OS", "hr", 1.021, lower=1.004, upper=1.038, level="age_at_t0", method="Cox proportional hazards (Efron ties)", **cox))
         rows.append(ard_row("cox", table, "OS", "cox_p", 0.0149, level="age_at_t0", method="Wald test", **cox))
         rows.append(ard_row("cox", table, "OS", "zph_p", 0.41, level="GLOBAL", method="Grambsch-Therneau score test", **cox))
+    # Cox subgroups (analysis/regression.py): group = level compared, level = reference level,
+    # the reference level itself as an "hr" row of 1 marked "reference"
+    for gv, ref, others in (("disease_setting", "newly_diagnosed", (("relapsed_refractory", 2.9, 1.6, 5.3, 0.0004),)),
+                            ("ph_status", "negative", (("positive", 0.8, 0.42, 1.52, 0.49),))):
+        sg = dict(variant="", n=45, denominator=96, group_var=gv, level=ref, method="Cox proportional hazards (Efron ties)")
+        rows.append(ard_row("cox", "cox_subgroups", "OS", "hr", 1.0, group=ref, note="reference", **sg))
+        for level, hr, lo, hi, p in others:
+            rows.append(ard_row("cox", "cox_subgroups", "OS", "hr", hr, lower=lo, upper=hi, group=level, **sg))
+            rows.append(ard_row("cox", "cox_subgroups", "OS", "cox_p", p, group=level, **{**sg, "method": "Wald test"}))
+    # Table 1: an integer variable that does not apply to newly diagnosed patients
+    for gv, g, c in groups:
+        if g == "newly_diagnosed":
+            rows.append(ard_row("baseline", "table1", "relapse_number", "n", 0, group_var=gv, group=g, denominator=len(c), note="integer"))
+            rows.append(ard_row("baseline", "table1", "relapse_number", "missing", 0, group_var=gv, group=g, denominator=0, note="not_applicable; integer"))
+            rows.append(ard_row("baseline", "table1", "relapse_number", "not_applicable", len(c), group_var=gv, group=g, denominator=len(c), note="integer"))
+            continue
+        for stat, val in zip(("median", "min", "max", "mean", "sd"), (1.5, 1, 3, 1.44, 0.63)):
+            rows.append(ard_row("baseline", "table1", "relapse_number", stat, val, group_var=gv, group=g, denominator=43, note="integer"))
+        rows.append(ard_row("baseline", "table1", "relapse_number", "not_applicable", 53 if g == "Overall" else 0,
+                            group_var=gv, group=g, denominator=len(c), note="integer"))
     # Competing risks
     for gv, g, c in groups:
         rows.append(ard_row("competing_risks", "competing_risks", "relapse", "events", 9, n=9, denominator=len(c), group_var=gv, group=g))

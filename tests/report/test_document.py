@@ -11,6 +11,9 @@ def test_sections_in_article_order(results, context):
     assert doc.table_number(doc.tables[1]) == 2
     assert [f.name for f in doc.figures][-2:] == ["figure_sankey", "figure_swimmer"]
     assert doc.notice == ""
+    regression = next(s for s in doc.sections if s.heading == "Regression")
+    assert [t.table_id for t in regression.tables] == ["cox_OS", "cox_subgroups_OS"]
+    assert [f.name for f in regression.figures] == ["figure_forest_subgroups_os"]  # one forest plot per endpoint
 
 
 def test_synthetic_notice_and_unavailable(results, context):

@@ -17,6 +17,15 @@ def test_every_format_written(rendered):
         assert all(Path(p).read_bytes()[:4] == magic[:4] for p in files[fmt])
 
 
+def test_figure_files_named_consistently(rendered):
+    folder = Path(rendered.files["png"][0]).parent
+    names = sorted(p.name for p in folder.iterdir())
+    assert all(name.startswith("figure_") for name in names), names  # no stray "ph_status.png"
+    stems = {Path(n).stem for n in names}
+    assert stems == {f.name for f in rendered.document.figures}
+    assert "figure_forest_subgroups_os" in stems
+
+
 def test_subset_of_formats(results, context, tmp_path):
     out = render_report(results, context, tmp_path, formats=("xlsx",))
     assert set(out.files) == {"xlsx"}

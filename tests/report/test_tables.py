@@ -193,3 +193,71 @@ def test_empty_inputs_give_empty_tables(context):
 
     assert safety_table(empty_ard(), context).is_empty
     assert descriptive_table(empty_ard(), "table1", "T", context).is_empty
+
+
+def test_table1_not_applicable_prints_na_and_integers_have_no_decimals(ard, context):
+    t = descriptive_table(ard, "table1", "Baseline", context)
+    overall, nd, rr = t.columns[:3]
+    # an integer variable: median/range without decimals (a half stays), mean (SD) with one decimal
+    assert t.cell(("relapse_number", "", "median_range"), overall) == "1.5 (1-3)"
+    assert t.cell(("relapse_number", "", "mean_sd"), rr) == "1.4 (0.6)"
+    # not applicable to newly diagnosed patients: NA, never a count of 0 or an empty cell
+    assert t.cell(("relapse_number", "", "median_range"), nd) == "NA"
+    assert t.cell(("relapse_number", "", "mean_sd"), nd) == "NA"
+    assert t.cell(("relapse_number", "", "not_applicable"), overall) == "53"
+    assert t.cell(("relapse_number", "", "not_applicable"), nd) == "53"
+    assert any(note.startswith("NA, not applicable") for note in t.footnotes)
+    # a non-integer variable keeps the study's decimals
+    assert t.cell(("age_at_t0", "", "median_range"), overall) == "34.0 (11.0-67.0)"
+
+
+def test_table1_not_applicable_levels_and_missing():
+    from blinrwe.analysis.ard import ard_frame, ard_row
+    from blinrwe.report import ReportContext
+
+    rows = []
+    for g, n, den in (("newly_diagnosed", 0, 0), ("relapsed_refractory", 26, 84)):
+        note = "not_applicable: no known values" if den == 0 else ""
+        rows.append(ard_row("baseline", "table1", "rr_type", "n", n, level="relapsed", n=n, denominator=den, group_var="disease_setting", group=g))
+        rows.append(ard_row("baseline", "table1", "rr_type", "pct", None if den == 0 else 100 * n / den, level="relapsed", n=n,
+                            denominator=den, group_var="disease_setting", group=g, note=note))
+        rows.append(ard_row("baseline", "table1", "rr_type", "missing", 0 if den == 0 else 3, group_var="disease_setting", group=g,
+                            denominator=den, note="not_applicable" if den == 0 else ""))
+    t = descriptive_table(ard_frame(rows), "table1", "T", ReportContext())
+    assert t.row(("rr_type", "relapsed", "n")).cells == ("NA", "26 (31.0)")
+    assert t.row(("rr_type", "", "missing")).cells == ("NA", "3")
+
+
+def test_cox_reference_rows_print_reference_first(context):
+    from blinrwe.analysis.ard import ard_frame, ard_row
+
+    cox = dict(variant="", n=40, denominator=90, method="Cox proportional hazards (Efron ties)")
+    ard = ard_frame([
+        ard_row("cox", "cox_univariable", "OS", "hr", 2.05, lower=1.23, upper=3.41, level="disease_setting[relapsed_refractory]", **cox),
+        ard_row("cox", "cox_univariable", "OS", "cox_p", 0.0058, level="disease_setting[relapsed_refractory]", **cox),
+        ard_row("cox", "cox_univariable", "OS", "hr", 1.0, level="disease_setting[newly_diagnosed]", note="reference", **cox),
+    ])
+    (t,) = cox_tables(ard, context)
+    labels = [r.label for r in t.rows]
+    assert labels == ["Disease setting", "Newly diagnosed", "Relapsed/refractory"]
+    assert t.row(("OS", "disease_setting[newly_diagnosed]")).cells == ("1 (reference)", "")
+    assert t.row(("OS", "disease_setting[relapsed_refractory]")).cells == ("2.05 (1.23-3.41)", "0.006")
+    assert "Hazard ratios of categorical covariates are relative to the level marked reference." in t.footnotes
+
+
+def test_subgroup_table_matches_ard(ard, context):
+    from blinrwe.report.tables import subgroup_table
+
+    t = subgroup_table(ard, context, "OS")
+    assert t.columns == ("Events/N", "HR (95% CI)", "p")
+    assert [r.label for r in t.rows] == ["Disease setting", "Newly diagnosed", "Relapsed/refractory",
+                                         "Philadelphia chromosome", "Negative", "Positive"]
+    # the same events/patients on every level are the model's totals: printed once, on the heading
+    assert t.row(("OS", "disease_setting")).is_heading
+    assert t.row(("OS", "disease_setting")).cells == ("45/96", "", "")
+    assert t.row(("OS", "disease_setting", "newly_diagnosed")).cells == ("", "1 (reference)", "")
+    hr = one(ard, table="cox_subgroups", group="relapsed_refractory", statistic="hr")
+    p = one(ard, table="cox_subgroups", group="relapsed_refractory", statistic="cox_p")
+    assert t.row(("OS", "disease_setting", "relapsed_refractory")).cells == ("",
+        format_hazard_ratio(hr["value"], hr["lower"], hr["upper"]), format_p_value(p["value"]))
+    assert any("Wald test" in n for n in t.footnotes)

@@ -27,6 +27,7 @@ from blinrwe.errors import SpecificationError
 NOT_REACHED = "NR"
 NOT_ESTIMABLE = "NE"
 NOT_APPLICABLE = "NA"
+REFERENCE_LEVEL = "1 (reference)"  # the hazard ratio printed for a reference level
 
 _ROUNDING = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "truncate": ROUND_DOWN}
 ROUNDING_MODES = tuple(_ROUNDING)
@@ -110,10 +111,18 @@ def format_fraction_percent(n, denominator, fraction=None, decimals: int = 1, ro
     return f"{format_count(n)}/{format_count(denominator)} ({format_percent(fraction, decimals, rounding)}%)"
 
 
-def format_median_range(median, minimum, maximum, decimals: int = 1, rounding: str = "half_up") -> str:
-    """"median (min-max)", e.g. ``34.0 (11.0-67.0)``."""
+def format_median_range(median, minimum, maximum, decimals: int = 1, rounding: str = "half_up", integer: bool = False) -> str:
+    """"median (min-max)", e.g. ``34.0 (11.0-67.0)``.
+
+    ``integer`` (counts such as relapse number or cycles): no decimals, except a median
+    halfway between two counts, which keeps its ".5" (``1.5 (0-3)``) rather than be
+    rounded to a count no patient has."""
     if _is_missing(median):
         return NOT_APPLICABLE
+    if integer:
+        median_decimals = 0 if float(median).is_integer() else 1
+        lo, hi = format_number(minimum, 0, rounding), format_number(maximum, 0, rounding)
+        return f"{format_number(median, median_decimals, rounding)} ({lo}-{hi})"
     lo = format_number(minimum, decimals, rounding)
     hi = format_number(maximum, decimals, rounding)
     return f"{format_number(median, decimals, rounding)} ({lo}-{hi})"

@@ -45,6 +45,7 @@ from .formatting import (
     NOT_APPLICABLE,
     NOT_ESTIMABLE,
     NOT_REACHED,
+    REFERENCE_LEVEL,
     EstimateStyle,
     format_count,
     format_estimate_ci,
@@ -183,10 +184,13 @@ def descriptive_table(ard, table_id: str, title: str, context: ReportContext) ->
         p = _p_cell(_test_rows(v, variable, ("test_p",)), "test_p", context) if has_p else None
         label = variable_label(variable, context.variable_labels)
         levels = [lv for lv in _ordered_unique(r["level"] for r in v if r["statistic"] == "n") if lv]
+        integer = any(_has_note(r, "integer") for r in v)
         # (group_var, group, level, statistic) -> record, first wins as in ARD order
         cell: dict[tuple, dict] = {}
         for r in v:
             cell.setdefault((r["group_var"], r["group"], r["level"], r["statistic"]), r)
+        # columns where the variable does not apply (e.g. relapse number among newly diagnosed patients)
+        not_applicable = {(r["group_var"], r["group"]) for r in v if _has_note(r, "not_applicable") and r["statistic"] in ("missing", "n", "pct")}
         if not levels and any(r["statistic"] in _CONTINUOUS_STATS for r in v):
             heading = blank()
             if has_p:
@@ -197,10 +201,12 @@ def descriptive_table(ard, table_id: str, title: str, context: ReportContext) ->
                 for i, (gv, g) in enumerate(pairs):
                     s = {stat: rec["value"] for (cgv, cg, _, stat), rec in cell.items() if cgv == gv and cg == g}
                     if spec == "median_range" and "median" in s:
-                        cells[i] = format_median_range(s["median"], s.get("min"), s.get("max"), **num)
+                        cells[i] = format_median_range(s["median"], s.get("min"), s.get("max"), integer=integer, **num)
                     elif spec == "mean_sd" and "mean" in s:
                         cells[i] = format_mean_sd(s["mean"], s.get("sd"), **num)
-                if any(cells):
+                    elif (gv, g) in not_applicable:
+                        cells[i] = NOT_APPLICABLE
+                if any(c and c != NOT_APPLICABLE for c in cells):
                     rows.append(Row("Median (range)" if spec == "median_range" else "Mean (SD)", tuple(cells), 1, False, (variable, "", spec)))
         else:
             heading = blank()
@@ -211,10 +217,13 @@ def descriptive_table(ard, table_id: str, title: str, context: ReportContext) ->
                 cells = blank()
                 for i, (gv, g) in enumerate(pairs):
                     n_row = cell.get((gv, g, level, "n"))
+                    pct_row = cell.get((gv, g, level, "pct"))
+                    if _has_note(n_row, "not_applicable") or _has_note(pct_row, "not_applicable"):
+                        cells[i] = NOT_APPLICABLE
+                        continue
                     if n_row is None:
                         cells[i] = "0"
                         continue
-                    pct_row = cell.get((gv, g, level, "pct"))
                     fraction = None if pct_row is None or _missing(pct_row["value"]) else pct_row["value"] / 100
                     cells[i] = format_n_percent(n_row["value"], n_row["denominator"], fraction=fraction, **pct)
                     group_n = sizes.get((gv, g), float("nan"))
@@ -226,12 +235,23 @@ def descriptive_table(ard, table_id: str, title: str, context: ReportContext) ->
             cells = blank()
             for i, (gv, g) in enumerate(pairs):
                 m = missing.first(group_var=gv, group=g)
-                cells[i] = "0" if m is None else format_count(m["value"])
+                cells[i] = (NOT_APPLICABLE if m is not None and _has_note(m, "not_applicable")
+                            else "0" if m is None else format_count(m["value"]))
             rows.append(Row("Missing, n", tuple(cells), 1, False, (variable, "", "missing")))
+        inapplicable = v.where(statistic="not_applicable")
+        if any(not _missing(m["value"]) and m["value"] > 0 for m in inapplicable):
+            cells = blank()
+            for i, (gv, g) in enumerate(pairs):
+                m = inapplicable.first(group_var=gv, group=g)
+                cells[i] = "0" if m is None else format_count(m["value"])
+            rows.append(Row("Not applicable, n", tuple(cells), 1, False, (variable, "", "not_applicable")))
 
     notes = []
     if any_partial_denominator:
         notes.append("Percentages are of patients with a recorded value; missing values are counted separately.")
+    if any(r.key[-1:] == ("not_applicable",) or NOT_APPLICABLE in r.cells for r in rows):
+        notes.append("NA, not applicable (the characteristic does not apply to these patients, e.g. relapse number "
+                     "in newly diagnosed patients); they are counted in 'Not applicable' and excluded from percentages.")
     notes.append(_methods_note(sub, ["test_p"], "p values"))
     table = DisplayTable(table_id, title, tuple(columns), tuple(rows), stub_header="Characteristic")
     return _finish(table, notes)
@@ -445,8 +465,10 @@ def cox_table(ard, context: ReportContext, endpoint: str, title: str = "Cox prop
     rows: list[Row] = []
     terms = [t for t in sub.where(statistic="hr").unique("level") if t and t != "GLOBAL"]
     covariates = _ordered_unique(_cox_term(t)[0] for t in terms)
+    reference_terms = {r["level"] for r in sub.where(statistic="hr") if _has_note(r, "reference")}
     for covariate in covariates:
         own = [t for t in terms if _cox_term(t)[0] == covariate]
+        own = [t for t in own if t in reference_terms] + [t for t in own if t not in reference_terms]  # reference first
         categorical = any(_cox_term(t)[1] for t in own)
         label = variable_label(covariate, context.variable_labels)
         if categorical:
@@ -460,7 +482,7 @@ def cox_table(ard, context: ReportContext, endpoint: str, title: str = "Cox prop
                 if hr is None:
                     cells += ["", ""]
                 elif _has_note(hr, "reference"):
-                    cells += ["1 (reference)", ""]
+                    cells += [REFERENCE_LEVEL, ""]
                 else:
                     cells.append(format_hazard_ratio(hr["value"], hr["lower"], hr["upper"], context.hr_decimals, context.rounding))
                     cells.append("" if p is None else format_p_value(p["value"], context.p_decimals, rounding=context.rounding))
@@ -471,7 +493,10 @@ def cox_table(ard, context: ReportContext, endpoint: str, title: str = "Cox prop
     notes = [_methods_note(sub, ["hr"], "Hazard ratios"), _methods_note(sub, ["cox_p"], "p values")]
     if events is not None and not _missing(events["n"]):
         notes.insert(0, f"{format_count(events['n'])} events among {format_count(events['denominator'])} patients.")
-    notes.append("Hazard ratios of categorical covariates are relative to the first level (reference), which is not shown.")
+    if reference_terms:
+        notes.append("Hazard ratios of categorical covariates are relative to the level marked reference.")
+    else:
+        notes.append("Hazard ratios of categorical covariates are relative to the first level (reference), which is not shown.")
     variant = sub[0]["variant"] if len(sub) else ""
     table = DisplayTable(f"cox_{endpoint}", f"{title}: {endpoint_label(endpoint, variant or '', context.variable_labels)}",
                          tuple(columns), tuple(rows), "Variable", tuple(spanning))
@@ -640,7 +665,7 @@ def subgroup_table(ard, context: ReportContext, endpoint: str) -> DisplayTable:
     rows = []
     for r in forest.itertuples(index=False):
         if r.kind == "heading":
-            rows.append(Row(r.label, tuple([""] * len(columns)), 0, True, r.key))
+            rows.append(Row(r.label, tuple(([r.events] if has_events else []) + ["", ""]), 0, True, r.key))
         else:
             cells = ([r.events] if has_events else []) + [r.text, r.p_text]
             rows.append(Row(r.label, tuple(cells), 1, False, r.key))

@@ -26,11 +26,10 @@ from matplotlib.ticker import FixedFormatter, FixedLocator, NullFormatter, NullL
 
 from ..ard_index import ArdRows, as_ard_rows
 from ..context import ReportContext
-from ..formatting import format_count, format_hazard_ratio, format_p_value
+from ..formatting import REFERENCE_LEVEL, format_count, format_hazard_ratio, format_p_value
 from ..labels import level_label, variable_label
 from .base import STYLE, PlottedFigure, new_figure
 
-REFERENCE_TEXT = "1 (reference)"
 FOREST_COLUMNS = ("label", "kind", "hr", "lower", "upper", "text", "p_text", "events", "key")
 _KINDS = ("heading", "reference", "estimate")
 _TABLE_KIND = {"cox_subgroups": "subgroups", "cox_univariable": "univariable", "cox_multivariable": "multivariable"}
@@ -60,45 +59,53 @@ def _row(label, kind, r=None, text="", p_text="", events="", key=()) -> dict:
 
 
 def cox_forest_rows(ard, table: str, endpoint: str, context: ReportContext) -> pd.DataFrame:
-    """One row per model term of ``table`` for ``endpoint`` ("Variable: level"), in ARD order."""
+    """One row per model term of ``table`` for ``endpoint`` ("Variable: level"), in ARD order
+    except that a covariate's reference level comes before its other levels."""
     rows = as_ard_rows(ard).where(table=table, variable=endpoint)
     p_of = {r["level"]: r for r in rows.where(statistic="cox_p")}
+    terms = [r for r in rows.where(statistic="hr") if r["level"] not in ("", "GLOBAL")]
+    covariates = list(dict.fromkeys(r["level"].partition("[")[0] for r in terms))
     out = []
-    for r in rows.where(statistic="hr"):
-        if r["level"] in ("", "GLOBAL"):
-            continue
-        name, bracket, level = r["level"].partition("[")
-        label = variable_label(name, context.variable_labels)
-        if bracket:
-            label = f"{label}: {level_label(level.rstrip(']'), context.group_labels)}"
-        if _is_reference(r):
-            out.append(_row(label, "reference", text=REFERENCE_TEXT, key=(endpoint, r["level"])))
-        else:
-            out.append(_row(label, "estimate", r, _hr_text(r, context), _p_text(p_of.get(r["level"]), context), _events_text(r),
-                            key=(endpoint, r["level"])))
+    for covariate in covariates:
+        own = [r for r in terms if r["level"].partition("[")[0] == covariate]
+        for r in sorted(own, key=lambda r: not _is_reference(r)):  # stable: reference first
+            name, bracket, level = r["level"].partition("[")
+            label = variable_label(name, context.variable_labels)
+            if bracket:
+                label = f"{label}: {level_label(level.rstrip(']'), context.group_labels)}"
+            if _is_reference(r):
+                out.append(_row(label, "reference", text=REFERENCE_LEVEL, key=(endpoint, r["level"])))
+            else:
+                out.append(_row(label, "estimate", r, _hr_text(r, context), _p_text(p_of.get(r["level"]), context),
+                                key=(endpoint, r["level"])))
     return pd.DataFrame(out, columns=FOREST_COLUMNS)
 
 
 def subgroup_forest_rows(ard, endpoint: str, context: ReportContext) -> pd.DataFrame:
     """Rows of the subgroup forest plot of ``endpoint``: per subgroup variable a heading, the
-    reference level, then each compared level, in ARD order."""
+    reference level, then each compared level, in ARD order.
+
+    Events/patients (ARD ``n``/``denominator``) are printed per level when they differ
+    between the levels of a subgroup variable, else once on its heading (model totals)."""
     rows = as_ard_rows(ard).where(table="cox_subgroups", variable=endpoint)
     p_of = {(r["group_var"], r["group"]): r for r in rows.where(statistic="cox_p")}
     out = []
     hr_rows = rows.where(statistic="hr")
     for subgroup in hr_rows.unique("group_var"):
         own = hr_rows.where(group_var=subgroup)
-        out.append(_row(variable_label(subgroup, context.variable_labels), "heading", key=(endpoint, subgroup)))
+        per_level = len({(r["n"], r["denominator"]) for r in own}) > 1
+        totals = "" if per_level else _events_text(own[0])
+        out.append(_row(variable_label(subgroup, context.variable_labels), "heading", events=totals, key=(endpoint, subgroup)))
         references = [r for r in own if _is_reference(r)]
         compared = [r for r in own if not _is_reference(r)]
         reference_levels = [r["group"] or r["level"] for r in references] or list(dict.fromkeys(r["level"] for r in compared if r["level"]))
         for level in reference_levels:
             ref = next((r for r in references if (r["group"] or r["level"]) == level), None)
-            out.append(_row(level_label(level, context.group_labels), "reference", text=REFERENCE_TEXT,
-                            events="" if ref is None else _events_text(ref), key=(endpoint, subgroup, level)))
+            out.append(_row(level_label(level, context.group_labels), "reference", text=REFERENCE_LEVEL,
+                            events=_events_text(ref) if ref is not None and per_level else "", key=(endpoint, subgroup, level)))
         for r in compared:
             out.append(_row(level_label(r["group"], context.group_labels), "estimate", r, _hr_text(r, context),
-                            _p_text(p_of.get((subgroup, r["group"])), context), _events_text(r),
+                            _p_text(p_of.get((subgroup, r["group"])), context), _events_text(r) if per_level else "",
                             key=(endpoint, subgroup, r["group"])))
     return pd.DataFrame(out, columns=FOREST_COLUMNS)
 
