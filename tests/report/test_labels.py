@@ -19,3 +19,13 @@ def test_abbreviations_whole_words_only():
     assert "CR, complete remission" in note and "CRS, cytokine" in note
     assert "CRi" not in note
     assert "NR" not in abbreviations_in(["NR (95% CI 1-NE)"], already_explained={"NR", "NE"})
+
+
+def test_levels_in_natural_order():
+    from blinrwe.report.labels import ordered_levels
+
+    assert ordered_levels([">28 d", "15-28 d", "<=14 d", "15-28 d"]) == ["<=14 d", "15-28 d", ">28 d"]
+    assert ordered_levels([">= 2", "1"]) == ["1", ">= 2"]
+    assert ordered_levels(["none", "other", "tki", "inotuzumab", "blinatumomab", "chemotherapy", "car_t", "allo_hsct"]) == [
+        "allo_hsct", "car_t", "chemotherapy", "blinatumomab", "inotuzumab", "tki", "other", "none"]
+    assert ordered_levels(["unknown", "b_code", "a_code", "2 cycles"]) == ["2 cycles", "b_code", "a_code", "unknown"]

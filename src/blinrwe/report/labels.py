@@ -168,6 +168,36 @@ LEVEL_LABELS = {
 }
 
 
+#: therapies after blinatumomab in clinical order (consolidation by transplant or cellular therapy first)
+THERAPY_ORDER = ("allo_hsct", "car_t", "chemotherapy", "blinatumomab", "inotuzumab", "tki", "other", "none")
+_BOUND = re.compile(r"^\s*(<=|>=|<|>|\u2264|\u2265)?\s*(\d+(?:\.\d+)?)")
+_BOUND_RANK = {"<": -2, "<=": -1, "\u2264": -1, "": 0, ">=": 0, "\u2265": 0, ">": 1}
+_LAST = ("unknown", "missing", "not_known")
+
+
+def ordered_levels(levels) -> list:
+    """Category levels in the order a reader expects, not in order of first appearance.
+
+    Therapies in :data:`THERAPY_ORDER`; classes that start with a number or a bound in
+    ascending order ("<= 14 d", "15-28 d", "> 28 d"; "1", ">= 2"); any other level after
+    those in its order of appearance; "unknown"/"missing" last."""
+    levels = list(dict.fromkeys(levels))
+
+    def key(item):
+        position, level = item
+        code = str(level)
+        if code in THERAPY_ORDER:
+            return (0, THERAPY_ORDER.index(code), 0, position)
+        bound = _BOUND.match(code)
+        if bound:
+            return (1, float(bound[2]), _BOUND_RANK[bound[1] or ""], position)
+        if code.lower() in _LAST:
+            return (3, 0, 0, position)
+        return (2, 0, 0, position)
+
+    return [level for _, level in sorted(enumerate(levels), key=key)]
+
+
 def _humanise(code: str) -> str:
     text = str(code).replace("_", " ").strip()
     return text[:1].upper() + text[1:] if text else text

@@ -58,7 +58,7 @@ from .formatting import (
     format_number,
     format_p_value,
 )
-from .labels import abbreviations_in, endpoint_label, level_label, variable_label, variant_label
+from .labels import abbreviations_in, endpoint_label, level_label, ordered_levels, variable_label, variant_label
 from .table_model import DisplayTable, Row, SpanningHeader, with_footnotes
 
 OVERALL = "Overall"
@@ -593,8 +593,8 @@ def safety_table(ard, context: ReportContext, title: str = "Adverse events durin
 
 def flow_table(flows: pd.DataFrame, context: ReportContext, title: str = "Therapy after blinatumomab by exposure") -> DisplayTable:
     """Patients from each blinatumomab exposure class (rows) to each next therapy (columns)."""
-    sources = _ordered_unique(flows["source"])
-    targets = _ordered_unique(flows["target"])
+    sources = ordered_levels(flows["source"])
+    targets = ordered_levels(flows["target"])
     counts = {(s, t): n for s, t, n in zip(flows["source"], flows["target"], flows["n"])}
     rows = [
         Row(level_label(s, context.group_labels), tuple(format_count(counts.get((s, t), 0)) for t in targets), 0, False, (s,))

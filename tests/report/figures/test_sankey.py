@@ -19,3 +19,14 @@ def test_band_heights_proportional_to_counts(results, context):
 def test_empty_flows_rejected(context):
     with pytest.raises(ValueError, match="no flows"):
         sankey_plot(pd.DataFrame({"source": ["a"], "target": ["b"], "n": [0]}), context)
+
+
+def test_nodes_in_natural_order_not_first_appearance(context):
+    flows = pd.DataFrame({"source": ["> 28 d", "15-28 d", "<= 14 d", "> 28 d", "<= 14 d"],
+                          "target": ["none", "chemotherapy", "car_t", "allo_hsct", "none"], "n": [3, 4, 5, 6, 7]})
+    plotted = sankey_plot(flows, context)
+    assert plotted.data["sources"]["node"].tolist() == ["<= 14 d", "15-28 d", "> 28 d"]
+    assert plotted.data["targets"]["node"].tolist() == ["allo_hsct", "car_t", "chemotherapy", "none"]
+    # nodes stacked from the top in that order
+    tops = plotted.data["bands"].groupby("source", sort=False)["source_top"].max()
+    assert tops["<= 14 d"] > tops["15-28 d"] > tops["> 28 d"]

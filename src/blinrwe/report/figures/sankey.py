@@ -16,7 +16,7 @@ from matplotlib.path import Path as MplPath
 
 from ..context import ReportContext
 from ..formatting import format_count
-from ..labels import level_label
+from ..labels import level_label, ordered_levels
 from .base import STYLE, PlottedFigure, group_colour, new_figure
 
 _GAP = 0.03  # vertical gap between nodes, as a fraction of the total height
@@ -40,8 +40,13 @@ def sankey_plot(flows: pd.DataFrame, context: ReportContext, title: str = "Thera
     flows = flows[flows["n"].astype(float) > 0].reset_index(drop=True)
     if flows.empty:
         raise ValueError("no flows with patients to draw")
-    sources = {s: float(flows.loc[flows["source"] == s, "n"].sum()) for s in dict.fromkeys(flows["source"])}
-    targets = {t: float(flows.loc[flows["target"] == t, "n"].sum()) for t in dict.fromkeys(flows["target"])}
+    source_order, target_order = ordered_levels(flows["source"]), ordered_levels(flows["target"])
+    # bands stacked in node order on both sides, so they never cross inside a node
+    flows = flows.assign(_s=flows["source"].map({s: i for i, s in enumerate(source_order)}),
+                         _t=flows["target"].map({t: i for i, t in enumerate(target_order)}))
+    flows = flows.sort_values(["_s", "_t"], kind="stable").drop(columns=["_s", "_t"]).reset_index(drop=True)
+    sources = {s: float(flows.loc[flows["source"] == s, "n"].sum()) for s in source_order}
+    targets = {t: float(flows.loc[flows["target"] == t, "n"].sum()) for t in target_order}
     total = sum(sources.values())
     n_gaps = max(len(sources), len(targets)) - 1
     scale = (1.0 - _GAP * n_gaps) / total
