@@ -129,8 +129,24 @@ def fisher_exact_rxc(table: np.ndarray, max_tables: int = FISHER_MAX_TABLES) -> 
             for tail in compositions(k - first, caps[1:]):
                 yield (first, *tail)
 
+    def composition_array(k: int, caps: tuple[int, ...]) -> np.ndarray:
+        if len(caps) == 2:  # two rows (two groups): one free cell per column, no Python loop
+            first = np.arange(max(0, k - caps[1]), min(k, caps[0]) + 1, dtype=np.int64)
+            return np.column_stack([first, k - first])
+        return np.array(list(compositions(k, caps)), dtype=np.int64).reshape(-1, len(caps))
+
     def walk(j: int, remaining: tuple[int, ...], acc: float):
         nonlocal total, seen
+        if j == len(cols) - 2:
+            # Last free column at once: its compositions as an array, the final column determined.
+            comp = composition_array(int(cols[j]), remaining)
+            seen += comp.shape[0]
+            if seen > max_tables:
+                raise _TooManyTables
+            last = np.asarray(remaining, dtype=np.int64) - comp
+            logp = const - acc - lfact[comp].sum(axis=1) - lfact[last].sum(axis=1)
+            total += float(np.exp(logp[logp <= threshold]).sum())
+            return
         if j == len(cols) - 1:
             seen += 1
             if seen > max_tables:
