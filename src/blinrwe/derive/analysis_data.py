@@ -18,7 +18,7 @@ from .attrition import ATTRITION_COLUMNS, derive_attrition
 from .body_surface import derive_bsa
 from .endpoints import TTE_COLUMNS, derive_endpoints, derive_patient_dates
 from .exposure import derive_exposure
-from .keys import decode_patient_ids, encode_patient_ids
+from .keys import decode_patient_ids, encode_patient_ids, join_on_patient
 from .response import derive_best_response, derive_responses, derive_windows
 from .safety import AE_COLUMNS, derive_adverse_events, derive_ae_flags
 from .setting import derive_burden_classes, derive_setting
@@ -86,7 +86,7 @@ def derive_analysis_data(study, settings: DeriveSettings | None = None) -> Analy
 
     adsl = patients[["patient_id", *BASELINE_COLUMNS]].copy()
     adsl["age_at_t0"] = _age_at_t0(patients, exposure)
-    adsl = join_patient_parts(adsl, (bsa, setting, exposure, best, paths, ae_flags, outcomes))
+    adsl = join_on_patient(adsl, (bsa, setting, exposure, best, paths, ae_flags, outcomes))
     adsl.insert(1, "treated", adsl["t0_date"].notna())
 
     dates = derive_patient_dates(adsl, t["events"], t["assessments"], t["therapies"], s)
@@ -96,27 +96,6 @@ def derive_analysis_data(study, settings: DeriveSettings | None = None) -> Analy
         ("adsl", adsl), ("responses", responses), ("tte", tte), ("adverse_events", ae), ("therapy_paths", paths),
         ("attrition", attrition), ("exposure_cycles", cycles))}
     return AnalysisData(**out, settings=s, form="study", unavailable={})
-
-
-def join_patient_parts(adsl: pd.DataFrame, parts) -> pd.DataFrame:
-    """Left-join each per-patient part to ``adsl`` on ``patient_id``.
-
-    Every part derived here lists the patients of ``patients`` in the same
-    order; then the join is a column concatenation (one copy instead of one per
-    part). Otherwise (duplicate ids, another order, shared column names) it is
-    the ordinary merge.
-    """
-    ids = adsl["patient_id"].to_numpy()
-    aligned = adsl["patient_id"].is_unique and all(
-        len(part) == len(adsl) and np.array_equal(part["patient_id"].to_numpy(), ids) for part in parts)
-    columns = [c for part in parts for c in part.columns if c != "patient_id"]
-    if aligned and len(set(columns)) == len(columns) and not set(columns) & set(adsl.columns):
-        index = pd.RangeIndex(len(adsl))  # as a merge gives
-        return pd.concat([adsl.set_axis(index), *(part.drop(columns="patient_id").set_axis(index) for part in parts)],
-                         axis=1)
-    for part in parts:
-        adsl = adsl.merge(part, on="patient_id", how="left")
-    return adsl
 
 
 def _age_at_t0(patients: pd.DataFrame, exposure: pd.DataFrame) -> np.ndarray:

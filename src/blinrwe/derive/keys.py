@@ -20,6 +20,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+_DAY_NS = 86_400 * 10**9
+
 
 def encode_patient_ids(tables: Mapping[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], np.ndarray | None]:
     """Replace ``patient_id`` in every table by its code; return ``(tables, ids)``, ``ids[code] = id``.
@@ -54,6 +56,28 @@ def decode_patient_ids(frame: pd.DataFrame, ids: np.ndarray | None) -> pd.DataFr
     return frame
 
 
+def join_on_patient(base: pd.DataFrame, parts) -> pd.DataFrame:
+    """Left-join each per-patient part to ``base`` on ``patient_id`` (``base.merge(part, how="left")`` in turn).
+
+    The per-patient parts of this layer list the patients in ``base``'s order;
+    then the join is a column concatenation (no key matching, one copy). In
+    any other case (duplicate ids, another order, shared column names) it is
+    the ordinary merge.
+    """
+    ids = base["patient_id"].to_numpy()
+    aligned = base["patient_id"].is_unique and all(
+        len(part) == len(base) and np.array_equal(part["patient_id"].to_numpy(), ids) for part in parts)
+    columns = [c for part in parts for c in part.columns if c != "patient_id"]
+    if aligned and len(set(columns)) == len(columns) and not set(columns) & set(base.columns):
+        index = pd.RangeIndex(len(base))  # as a merge gives
+        pieces = [base] + [part.iloc[:, 1:] if part.columns[0] == "patient_id" else part.drop(columns="patient_id")
+                           for part in parts]
+        return pd.concat([p if p.index.equals(index) else p.set_axis(index) for p in pieces], axis=1)
+    for part in parts:
+        base = base.merge(part, on="patient_id", how="left")
+    return base
+
+
 def sort_order(*keys) -> np.ndarray:
     """Row order sorting by ``keys`` (most significant first), stable, ascending.
 
@@ -81,8 +105,8 @@ def _packed(keys: list[np.ndarray]) -> np.ndarray | None:
             return None
         shifted = k - lo
         step = 1
-        if hi - lo >= 2**31:  # e.g. dates in ns: pack the number of whole steps (days) when all are whole
-            step = int(np.gcd.reduce(shifted)) or 1
+        if hi - lo >= 2**31 and not (shifted % _DAY_NS).any():  # dates in ns, all whole days: pack the days
+            step = _DAY_NS
         span = (hi - lo) // step + 1
         capacity *= span
         if capacity >= 2**62:

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .exposure import classify
+from .keys import join_on_patient
 from .settings import DeriveSettings
 
 IN_CR = ("CR", "CRi")
@@ -103,8 +104,6 @@ def derive_burden_classes(patients: pd.DataFrame, settings: DeriveSettings) -> p
 
 def derive_setting(patients: pd.DataFrame, settings: DeriveSettings) -> pd.DataFrame:
     """Setting, intent, relapse number, MRD at T0 and burden classes: one row per patient."""
-    out = derive_intent(patients)
-    for part in (derive_relapse_number(patients), derive_mrd_status_at_t0(patients, settings),
-                 derive_burden_classes(patients, settings)):
-        out = out.merge(part, on="patient_id", how="left")
-    return out
+    return join_on_patient(derive_intent(patients), (
+        derive_relapse_number(patients), derive_mrd_status_at_t0(patients, settings),
+        derive_burden_classes(patients, settings)))
