@@ -136,7 +136,14 @@ def build_document(results, context: ReportContext, findings=None, draw: FigureD
     if _has(ard, "table", "exposure"):
         sections.append(Section("Blinatumomab exposure", tables=(descriptive_table(ard, "exposure", "Blinatumomab exposure", context),), anchor="exposure"))
     if _has(ard, "table", "response"):
-        sections.append(Section("Response", tables=(response_table(ard, context),), anchor="response"))
+        group_vars = [gv for gv in ard.table("response").unique("group_var") if gv]
+        if len(group_vars) <= 1:
+            tables = (response_table(ard, context),)
+        else:
+            tables = tuple(response_table(ard, context, group_var=gv,
+                                          title=f"Response to blinatumomab by {variable_label(gv, context.variable_labels).lower()}")
+                           for gv in group_vars)
+        sections.append(Section("Response", tables=tables, anchor="response"))
 
     if _has(ard, "section", "survival"):
         surv = ard.where(section={"survival", "followup"})
@@ -175,10 +182,14 @@ def build_document(results, context: ReportContext, findings=None, draw: FigureD
         flow_names = list(dict.fromkeys(flows["flow"])) if "flow" in flows else [""]
         for i, flow in enumerate(flow_names):
             f = flows[flows["flow"] == flow] if flow else flows
-            source, _, target = (part.strip() for part in str(flow).partition("->"))
+            pair, _, condition = str(flow).partition("|")
+            source, _, target = (part.strip() for part in pair.partition("->"))
             source_title = variable_label(source, context.variable_labels) if source else "Blinatumomab exposure"
             target_title = variable_label(target, context.variable_labels) if target else "Next therapy"
-            title = f"{target_title} by {source_title.lower()}"
+            title = f"{target_title} by {source_title[:1].lower() + source_title[1:]}"
+            if condition.strip():  # "disease_setting=newly_diagnosed": the patients the flow is restricted to
+                name_, _, value = condition.strip().partition("=")
+                title += f": {level_label(value.strip(), context.group_labels)} ({variable_label(name_.strip(), context.variable_labels).lower()})"
             pattern_tables.append(flow_table(f, context, title))
             pattern_figures.append(FigureJob(sankey_plot, (f, context, title, source_title, target_title),
                                              {"name": f"figure_sankey_{i + 1}" if len(flow_names) > 1 else "figure_sankey"}))

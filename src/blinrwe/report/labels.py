@@ -79,6 +79,11 @@ VARIABLE_LABELS = {
     "any_subsequent_therapy": "Any subsequent therapy",
     "allo_hsct_after": "Allo-HSCT after blinatumomab",
     "car_t_after": "CAR-T after blinatumomab",
+    "cd19_positive": "CD19-positive",
+    "dose_per_label": "Dosed per label",
+    "treated": "All treated patients",
+    "efficacy": "Efficacy analysis set",
+    "safety": "Safety analysis set",
 }
 
 ENDPOINT_LABELS = {
@@ -165,6 +170,26 @@ LEVEL_LABELS = {
     "any": "Any adverse event",
     "CRS": "Cytokine release syndrome",
     "ICANS": "ICANS",
+    # therapy before blinatumomab (bridging_type)
+    "chemo_induction_consolidation": "Chemotherapy (induction/consolidation)",
+    "hyper_cvad_tki": "Hyper-CVAD with TKI",
+    "intensive_chemo": "Intensive chemotherapy",
+    "low_intensity_chemo": "Low-intensity chemotherapy",
+    "none_direct": "None (blinatumomab directly)",
+    "tki_plus_chemo": "TKI with chemotherapy",
+    # reasons for stopping blinatumomab (stop_reason)
+    "AE": "Adverse event",
+    "completed": "Completed as planned",
+    "cost": "Cost",
+    "progression": "Progression",
+    "to_car_t": "Proceeded to CAR-T",
+    "to_transplant": "Proceeded to transplant",
+    # dosing regimen (regimen_class)
+    "fixed_14_day": "Fixed 14-day",
+    "label": "As per label",
+    "short_course_<10d_full_dose": "Short course (<10 days at full dose)",
+    # patterns of infection and AEs
+    "liver_enzymes_increased": "Liver enzymes increased",
 }
 
 
@@ -224,11 +249,26 @@ def variable_label(variable: str, overrides: Mapping[str, str] = {}) -> str:
 
 
 def level_label(level, overrides: Mapping[str, str] = {}) -> str:
-    """Reader's label of a category level or group code."""
+    """Reader's label of a category level or group code; a therapy sequence
+    ("chemotherapy -> allo_hsct") has each step labelled ("Chemotherapy -> allo-HSCT")."""
     key = str(level)
     if key in overrides:
         return overrides[key]
-    return LEVEL_LABELS.get(key, _humanise(key) if key.islower() else key)
+    if " -> " in key:
+        steps = [level_label(step, overrides) for step in key.split(" -> ")]
+        return " -> ".join([steps[0]] + [_in_sentence(step) for step in steps[1:]])
+    if key in LEVEL_LABELS:
+        return LEVEL_LABELS[key]
+    if key in VARIABLE_LABELS:
+        return VARIABLE_LABELS[key]
+    return _humanise(key) if key.islower() else key
+
+
+def _in_sentence(label: str) -> str:
+    """A label inside a sentence: "Chemotherapy" -> "chemotherapy", "Allo-HSCT" -> "allo-HSCT",
+    abbreviations ("CAR-T", "TKI") unchanged."""
+    first = label.split(" ")[0].split("-")[0]
+    return label if first.isupper() and len(first) > 1 else label[:1].lower() + label[1:]
 
 
 def endpoint_label(endpoint: str, variant: str = "", overrides: Mapping[str, str] = {}) -> str:
@@ -250,7 +290,7 @@ def variant_label(variant: str, overrides: Mapping[str, str] = {}) -> str:
 def _censoring_label(variant: str) -> str:
     """Variant codes name the therapies censored at ("allo_hsct_or_car_t" -> "censored at allo-HSCT or CAR-T")."""
     parts = str(variant).split("_or_")
-    return "censored at " + " or ".join(LEVEL_LABELS.get(p, p.replace("_", " ")) for p in parts)
+    return "censored at " + " or ".join(_in_sentence(LEVEL_LABELS.get(p, p.replace("_", " "))) for p in parts)
 
 
 def abbreviations_in(texts, already_explained=()) -> str:

@@ -58,7 +58,7 @@ from .formatting import (
     format_number,
     format_p_value,
 )
-from .labels import abbreviations_in, endpoint_label, level_label, ordered_levels, variable_label, variant_label
+from .labels import ENDPOINT_LABELS, abbreviations_in, endpoint_label, level_label, ordered_levels, variable_label, variant_label
 from .table_model import DisplayTable, Row, SpanningHeader, with_footnotes
 
 OVERALL = "Overall"
@@ -183,7 +183,7 @@ def descriptive_table(ard, table_id: str, title: str, context: ReportContext) ->
             continue
         p = _p_cell(_test_rows(v, variable, ("test_p",)), "test_p", context) if has_p else None
         label = variable_label(variable, context.variable_labels)
-        levels = [lv for lv in _ordered_unique(r["level"] for r in v if r["statistic"] == "n") if lv]
+        levels = ordered_levels(lv for lv in _ordered_unique(r["level"] for r in v if r["statistic"] == "n") if lv)
         integer = any(_has_note(r, "integer") for r in v)
         # (group_var, group, level, statistic) -> record, first wins as in ARD order
         cell: dict[tuple, dict] = {}
@@ -271,11 +271,17 @@ def _window_and_denominator(level: str) -> tuple[str, str]:
     return window, denominator
 
 
-def response_table(ard, context: ReportContext, table_id: str = "response", title: str = "Response to blinatumomab") -> DisplayTable:
+def response_table(ard, context: ReportContext, table_id: str = "response", title: str = "Response to blinatumomab",
+                   group_var: str | None = None) -> DisplayTable:
     """Response rates as n/N (%) with the exact (Clopper-Pearson) CI per group, by assessment
     window (within 2 cycles, 12 weeks, overall), MRD negativity with each denominator
-    named (seed 001 Table 2: "87.2% (41/47) within 2 cycles", seed 003 section 3.2)."""
+    named (seed 001 Table 2: "87.2% (41/47) within 2 cycles", seed 003 section 3.2).
+
+    ``group_var`` keeps the whole cohort and the groups of that variable only (a table per
+    grouping stays readable; every grouping side by side would not fit a page)."""
     sub = as_ard_index(ard).table(table_id)
+    if group_var is not None:  # the whole cohort and the groups of one grouping variable
+        sub = ArdRows(r for r in sub if r["group_var"] in ("", group_var))
     pairs = _group_columns(sub)
     sizes = _group_sizes(sub)
     spanning, columns = [], []
@@ -613,14 +619,22 @@ def attrition_table_from_ard(ard, title: str = "Patient flow") -> DisplayTable:
     rows: list[Row] = []
     for analysis_set, a in _by(sub, "variable").items():
         included = a.first(level="included")
-        rows.append(Row(f"{level_label(analysis_set)}: included", (NOT_APPLICABLE if included is None else format_count(included["value"]),),
+        rows.append(Row(_analysis_set_label(analysis_set), (NOT_APPLICABLE if included is None else format_count(included["value"]),),
                         0, False, (analysis_set, "included")))
         for r in a:
             if r["level"] == "included":
                 continue
             reason = str(r["level"]).removeprefix("excluded: ")
             rows.append(Row(f"Excluded: {reason}", (format_count(r["value"]),), 1, False, (analysis_set, reason)))
-    return DisplayTable("attrition", title, ("Patients, n",), tuple(rows), "Analysis set")
+    return DisplayTable("attrition", title, ("Patients included, n",), tuple(rows), "Analysis set",
+                        footnotes=("Indented rows: patients excluded from the analysis set above, by reason.",))
+
+
+def _analysis_set_label(analysis_set: str) -> str:
+    """"treated" -> "All treated patients", "OS" -> "Overall survival (OS)"; other names as written."""
+    if analysis_set in ENDPOINT_LABELS:
+        return endpoint_label(analysis_set)
+    return level_label(analysis_set)
 
 
 def attrition_table(attrition: pd.DataFrame, title: str = "Patient flow") -> DisplayTable:
@@ -630,11 +644,11 @@ def attrition_table(attrition: pd.DataFrame, title: str = "Patient flow") -> Dis
     for analysis_set in _ordered_unique(attrition["analysis_set"]):
         a = attrition[attrition["analysis_set"] == analysis_set]
         included = a["included"].astype(bool)
-        rows.append(Row(f"{level_label(analysis_set)}: included", (format_count(int(included.sum())),), 0, False, (analysis_set, "included")))
+        rows.append(Row(_analysis_set_label(analysis_set), (format_count(int(included.sum())),), 0, False, (analysis_set, "included")))
         excluded = a.loc[~included, "reason"].fillna("reason not recorded")
         for reason, n in excluded.value_counts(sort=False).items():
             rows.append(Row(f"Excluded: {reason}", (format_count(int(n)),), 1, False, (analysis_set, reason)))
-    return DisplayTable("attrition", title, ("Patients, n",), tuple(rows), "Analysis set",
+    return DisplayTable("attrition", title, ("Patients included, n",), tuple(rows), "Analysis set",
                         footnotes=("Every analysis set starts from all patients with at least one blinatumomab infusion.",))
 
 

@@ -202,6 +202,7 @@ def forest_plot(ard, table: str, context: ReportContext, title: str = "Hazard ra
         ax.tick_params(axis="y", length=0, pad=1.2 * axes_width_pt)
         for text, kind in zip(labels, rows["kind"]):
             text.set_horizontalalignment("left")
+            text.set_verticalalignment("center")  # level with the texts beside it
             if kind == "heading":
                 text.set_fontweight("bold")
         columns = [(1.04, f"HR ({context.ci_level}% CI)", rows["text"])]

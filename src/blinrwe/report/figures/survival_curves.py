@@ -113,8 +113,8 @@ def survival_curve_plot(curves: pd.DataFrame, risk_tables: pd.DataFrame, ard, an
             p = format_p_value(p_rows[0]["value"], context.p_decimals, rounding=context.rounding)
             name_p = "Gray's test" if kind == "cif" else "Log-rank"
             p_text = f"{name_p} p < {p[1:]}" if p.startswith("<") else f"{name_p} p = {p}"
-            ax.text(0.98, 0.97 if kind == "km" else 0.05, p_text, transform=ax.transAxes, ha="right",
-                    va="top" if kind == "km" else "bottom")
+            # top right: KM curves fall away from it, incidence curves rarely reach it (legend is top left)
+            ax.text(0.98, 0.97, p_text, transform=ax.transAxes, ha="right", va="top")
 
         risk_drawn = pd.DataFrame(columns=["group", "time", "n_risk"])
         if ax_risk is not None:
@@ -138,7 +138,13 @@ def survival_curve_plot(curves: pd.DataFrame, risk_tables: pd.DataFrame, ard, an
 
     censors = pd.concat(censor_points, ignore_index=True) if censor_points else pd.DataFrame(columns=["group", "time", "estimate"])
     stem = name or "figure_" + "_".join(x for x in (kind, endpoint, variant, group_var) if x).replace("/", "-").replace(" ", "_").lower()
-    title = f"{'Kaplan-Meier estimate' if kind == 'km' else 'Cumulative incidence'} of {endpoint_label(endpoint, variant, context.variable_labels)}"
+    described = endpoint_label(endpoint, variant, context.variable_labels)
+    if kind == "km":
+        title = f"Kaplan-Meier estimate of {described[:1].lower() + described[1:]}"
+    elif described.lower().startswith("cumulative incidence"):
+        title = described
+    else:
+        title = f"Cumulative incidence of {described[:1].lower() + described[1:]}"
     if group_var:
         title += f" by {variable_label(group_var, context.variable_labels).lower()}"
     caption = "Tick marks show censored observations"
