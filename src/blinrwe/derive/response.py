@@ -157,45 +157,46 @@ def derive_best_response(responses: pd.DataFrame, patients: pd.DataFrame, settin
     """
     s = settings
     out = patients[["patient_id"]].copy()
-    r = responses.copy()
-    r["rank"] = r["response"].map(RESPONSE_RANK)
-    rank_to_cat = {v: k for k, v in RESPONSE_RANK.items()}
-    mrd_neg = r["mrd_negative"].astype("boolean").fillna(False).astype(bool)
-    mrd_undet = r["mrd_undetectable"].astype("boolean").fillna(False).astype(bool)
-    mrd_known = r["mrd_value"].notna()
-    for w in RESPONSE_WINDOWS:
-        inw = r[_window_flag(w)].astype("boolean").fillna(False).astype(bool)
-        sub = r.loc[inw].assign(mrd_neg=mrd_neg[inw], mrd_undet=mrd_undet[inw], mrd_known=mrd_known[inw])
-        agg = sub.groupby("patient_id").agg(
-            rank=("rank", "min"), cr_cri=("cr_cri", "any"), cr_crh=("cr_crh", "any"),
-            cr_crh_cri=("cr_crh_cri", "any"), mrd_assessed=("mrd_known", "any"),
-            mrd_negative=("mrd_neg", "any"), complete_mrd_response=("mrd_undet", "any"),
-        ).reset_index()
-        agg[f"best_response_{w}"] = agg["rank"].map(rank_to_cat)
-        agg = agg.drop(columns="rank").rename(columns={c: f"{c}_{w}" for c in
-                                                      ("cr_cri", "cr_crh", "cr_crh_cri", "mrd_assessed",
-                                                       "mrd_negative", "complete_mrd_response")})
-        out = out.merge(agg, on="patient_id", how="left")
-        for c in ("cr_cri", "cr_crh", "cr_crh_cri", "mrd_assessed", "mrd_negative", "complete_mrd_response"):
-            out[f"{c}_{w}"] = out[f"{c}_{w}"].astype("boolean").fillna(False).astype(bool)
-        out[f"best_response_{w}"] = out[f"best_response_{w}"].astype(object).where(out[f"best_response_{w}"].notna(), None)
+    r = responses
 
+    def flag(column) -> np.ndarray:
+        return r[column].astype("boolean").fillna(False).astype(bool).to_numpy()
+
+    # one GROUP BY patient over window-masked columns: MIN(rank) and ANY(flag) per window, MIN(date) per
+    # first-date definition (a patient without a row in a window gets no rank, False flags, no date)
+    rank = r["response"].map(RESPONSE_RANK).to_numpy(dtype=float)
+    composites = {c: flag(c) for c in ("cr_cri", "cr_crh", "cr_crh_cri")}
+    mrd = {"mrd_assessed": r["mrd_value"].notna().to_numpy(), "mrd_negative": flag("mrd_negative"),
+           "complete_mrd_response": flag("mrd_undetectable")}
+    date = r["assessment_date"].to_numpy(dtype="datetime64[ns]")
+    never = np.datetime64("NaT", "ns")
     pw = s.primary_response_window
+    primary, overall = flag(_window_flag(pw)), flag("in_overall")
+    columns = {"patient_id": r["patient_id"].to_numpy()}
+    how = {}
+    for w in RESPONSE_WINDOWS:
+        inw = flag(_window_flag(w))
+        columns[f"rank_{w}"], how[f"rank_{w}"] = np.where(inw, rank, np.nan), "min"
+        for c, values in (*composites.items(), *mrd.items()):
+            columns[f"{c}_{w}"], how[f"{c}_{w}"] = inw & values, "any"
+    for name, mask in (("date_first_response", primary & composites[s.responder_definition]),
+                       ("date_first_cr_cri", overall & composites["cr_cri"]),
+                       ("date_first_mrd_negative", overall & mrd["mrd_negative"]),
+                       ("date_first_marrow_assessment", flag("post_baseline"))):
+        columns[name], how[name] = np.where(mask, date, never), "min"
+    per_patient = pd.DataFrame(columns).groupby("patient_id", sort=False).agg(how).reindex(out["patient_id"])
+
+    category = np.full(max(RESPONSE_RANK.values()) + 1, None, dtype=object)  # rank -> category; 0: missing
+    category[list(RESPONSE_RANK.values())] = list(RESPONSE_RANK)
+    for w in RESPONSE_WINDOWS:
+        for c in (*composites, *mrd):
+            out[f"{c}_{w}"] = per_patient[f"{c}_{w}"].astype("boolean").fillna(False).astype(bool).to_numpy()
+        best = per_patient[f"rank_{w}"].to_numpy(dtype=float)
+        out[f"best_response_{w}"] = category[np.where(np.isnan(best), 0, best).astype(np.int64)]
     out["best_response"] = out[f"best_response_{pw}"]
     out["responder"] = out[f"{s.responder_definition}_{pw}"]
-
-    def first_date(mask: pd.Series, name: str) -> None:
-        nonlocal out
-        d = r.loc[mask].groupby("patient_id")["assessment_date"].min().rename(name).reset_index()
-        out = out.merge(d, on="patient_id", how="left")
-        out[name] = out[name].astype("datetime64[ns]")
-
-    primary = r[_window_flag(pw)].astype("boolean").fillna(False).astype(bool)
-    overall = r["in_overall"].astype("boolean").fillna(False).astype(bool)
-    first_date(primary & r[s.responder_definition], "date_first_response")
-    first_date(overall & r["cr_cri"], "date_first_cr_cri")
-    first_date(overall & mrd_neg, "date_first_mrd_negative")
-    first_date(r["post_baseline"].astype("boolean").fillna(False).astype(bool), "date_first_marrow_assessment")
+    for name in ("date_first_response", "date_first_cr_cri", "date_first_mrd_negative", "date_first_marrow_assessment"):
+        out[name] = per_patient[name].to_numpy(dtype="datetime64[ns]")
     out["post_baseline_assessment"] = out["date_first_marrow_assessment"].notna()
 
     p = patients.set_index("patient_id").reindex(out["patient_id"])
