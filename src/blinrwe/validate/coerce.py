@@ -74,57 +74,57 @@ class _Distinct:
     """A column of cells as its distinct texts (``cell_text``) and, per cell, which one (-1 = empty).
 
     Registry columns repeat few values (codes, yes/no, dates, doses), so every parse,
-    check and hint runs once per distinct text and is broadcast back to the cells;
-    findings are still made per failing cell. Only columns whose cells are all text
-    are factorised on the raw values (in Python ``1 == 1.0 == True``, so mixed
-    workbook cells are rendered one by one first).
+    check and hint runs once per distinct text, in plain Python over the distinct
+    texts (or one pandas call for numbers), and is broadcast back to the cells with
+    numpy; findings are still made per failing cell, in row order. Only columns
+    whose cells are all text are factorised on the raw values (in Python
+    ``1 == 1.0 == True``, so mixed workbook cells are rendered one by one first).
     """
 
-    def __init__(self, index: pd.Index, codes: np.ndarray, values: np.ndarray, all_none: bool = False):
+    def __init__(self, index: pd.Index, codes: np.ndarray, values: list[str], all_none: bool = False):
         self.index = index
-        self.codes = codes
-        self.values = pd.Series(values, dtype=object)  # str, positions 0..k-1
-        self.all_none = all_none  # every cell None: nothing typed, not even 'NA' 
+        self.codes = codes  # per cell: position in ``values``; -1 = empty
+        self.values = values  # distinct texts
+        self.all_none = all_none  # every cell None: nothing typed, not even 'NA'
 
     @classmethod
     def of(cls, raw: pd.Series) -> "_Distinct":
         cells = raw.to_numpy(dtype=object)
         kind = pd.api.types.infer_dtype(cells, skipna=True)
         if kind == "empty":
-            return cls(raw.index, np.full(len(cells), -1, dtype=np.intp), np.array([], dtype=object), all_none=True)
+            return cls(raw.index, np.full(len(cells), -1, dtype=np.intp), [], all_none=True)
         if kind != "string":
             cells = np.array([cell_text(v) for v in cells], dtype=object)
         codes, distinct = pd.factorize(cells, use_na_sentinel=True)
-        texts = pd.Series(distinct, dtype=object)
-        if kind == "string":  # cell_text of text, for all distinct values at once
-            texts = texts.str.strip()
-        gone = np.append((texts.eq("") | texts.isin(MISSING_TOKENS)).to_numpy(dtype=bool), True)  # [-1]: empty
+        texts = [v.strip() for v in distinct] if kind == "string" else list(distinct)  # cell_text of text
+        gone = np.array([t == "" or t in MISSING_TOKENS for t in texts] + [True], dtype=bool)  # [-1]: empty
         codes = np.where(gone[codes], -1, codes)
-        return cls(raw.index, codes, texts.to_numpy(dtype=object))
+        return cls(raw.index, codes, texts)
 
     @property
     def present(self) -> np.ndarray:
         return self.codes >= 0
 
-    def broadcast(self, per_value, fill) -> np.ndarray:
+    def broadcast(self, per_value, fill, dtype=object) -> np.ndarray:
         """Cell values from one value per distinct text (``fill`` for empty cells)."""
-        per_value = np.asarray(per_value)
-        table = np.empty(len(per_value) + 1, dtype=per_value.dtype)
+        table = np.empty(len(per_value) + 1, dtype=dtype)
         table[:-1] = per_value
         table[-1] = fill
         return table[self.codes]
 
     def flags(self, per_value) -> np.ndarray:
         """Per cell: is its distinct text flagged in ``per_value`` (empty cells never are)."""
-        return self.broadcast(np.asarray(per_value, dtype=bool), False)
+        return self.broadcast(per_value, False, dtype=bool)
 
     def failing(self, per_value) -> list[tuple[int, int]]:
         """``(row number, distinct text position)`` of the flagged cells, in row order."""
+        if not any(per_value):
+            return []
         at = np.flatnonzero(self.flags(per_value))
         return list(zip(self.index[at].tolist(), self.codes[at].tolist()))
 
     def texts(self) -> pd.Series:
-        return pd.Series(self.broadcast(self.values.to_numpy(), None), index=self.index, dtype=object)
+        return pd.Series(self.broadcast(self.values, None), index=self.index, dtype=object)
 
 
 class _Collector:
@@ -157,25 +157,26 @@ def _number_hint(col: Column, v: str) -> str:
 
 def _numbers(col: Column, raw: pd.Series, cells: _Distinct, out: _Collector) -> pd.Series:
     text = cells.values
-    work = text.copy()
+    work = text
     if col.unit == "%":
-        pct = work.str.endswith("%")
+        pct = [t.endswith("%") for t in text]
         for row, _ in cells.failing(pct):
             out.add("PERCENT_SIGN", row, col.name, raw[row], f"'{col.name}' is in %; the percent sign was removed",
                     "enter the number without '%' (45 for 45 %)")
-        work[pct] = work[pct].str[:-1].str.strip()
-    values = pd.to_numeric(work, errors="coerce").astype("float64")
-    values = values.where(~np.isinf(values.to_numpy()))
-    bad = values.isna()
-    hints = {i: _number_hint(col, text.iat[i]) for i in np.flatnonzero(bad.to_numpy())}
+        work = [t[:-1].strip() if p else t for t, p in zip(text, pct)]
+    # pandas' number parser (one call per column) decides what reads as a number
+    values = np.asarray(pd.to_numeric(np.array(work, dtype=object), errors="coerce"), dtype="float64").copy()
+    values[np.isinf(values)] = np.nan
+    bad = np.isnan(values)
+    hints = {i: _number_hint(col, text[i]) for i in np.flatnonzero(bad).tolist()}
     for row, i in cells.failing(bad):
         out.add("NUMBER_INVALID", row, col.name, raw[row], f"'{col.name}' must be a number", hints[i])
     if col.dtype is DType.INT:
-        whole = values.isna() | (values == values.round())
+        whole = np.isnan(values) | (values == np.round(values))
         for row, _ in cells.failing(~whole):
             out.add("INTEGER_INVALID", row, col.name, raw[row], f"'{col.name}' must be a whole number", "enter a whole number")
-        values = values.where(whole)
-    outside = pd.Series(False, index=values.index)
+        values[~whole] = np.nan
+    outside = np.zeros(len(values), dtype=bool)
     if col.minimum is not None:
         outside |= values < col.minimum
     if col.maximum is not None:
@@ -184,37 +185,40 @@ def _numbers(col: Column, raw: pd.Series, cells: _Distinct, out: _Collector) -> 
         out.add("NUMBER_OUT_OF_RANGE", row, col.name, raw[row],
                 f"'{col.name}' is outside {col.minimum:g}-{col.maximum:g}" + (f" {col.unit}" if col.unit else ""),
                 _range_hint(col) + (" (MRD as a fraction: 0.01 % = 0.0001)" if col.unit == "fraction" else ""))
-    values = values.where(~outside)
-    result = pd.Series(cells.broadcast(values.to_numpy(), np.nan), index=cells.index, dtype="float64")
+    values[outside] = np.nan
+    result = pd.Series(cells.broadcast(values, np.nan, dtype="float64"), index=cells.index, dtype="float64")
     if col.dtype is DType.INT:
         return result.round().astype("Int64")
     return result
 
 
+_TRUE = YES | {"true"}
+_FALSE = NO | {"false"}
+
+
 def _booleans(col: Column, raw: pd.Series, cells: _Distinct, out: _Collector) -> pd.Series:
-    folded = cells.values.str.casefold()
-    value = pd.Series(pd.NA, index=folded.index, dtype="boolean")
-    value[folded.isin(YES | {"true"})] = True
-    value[folded.isin(NO | {"false"})] = False
-    bad = value.isna() & ~folded.isin(UNKNOWN)
+    folded = [t.casefold() for t in cells.values]
+    value = [False if f in _FALSE else (True if f in _TRUE else None) for f in folded]
+    bad = [v is None and f not in UNKNOWN for v, f in zip(value, folded)]
     for row, _ in cells.failing(bad):
         out.add("YES_NO_INVALID", row, col.name, raw[row], f"'{col.name}' must be yes or no",
                 "enter yes or no (leave empty or write 'unknown' when not known)")
-    result = pd.array(cells.broadcast(value.to_numpy(dtype=object, na_value=None), None), dtype="boolean")
-    return pd.Series(result, index=cells.index)
+    return pd.Series(pd.array(cells.broadcast(value, None), dtype="boolean"), index=cells.index)
 
 
 def _enum(col: Column, raw: pd.Series, cells: _Distinct, out: _Collector) -> pd.Series:
     text = cells.values
-    ok = text.isin(col.allowed)
+    allowed = set(col.allowed)
+    ok = [t in allowed for t in text]
     hints = {}
-    for row, i in cells.failing(~ok):
-        v = text.iat[i]
+    for row, i in cells.failing([not k for k in ok]):
+        v = text[i]
         if i not in hints:
             guess = suggest(v, col.allowed)
             hints[i] = f"use one of: {', '.join(col.allowed)}" + (f" (did you mean '{guess}'?)" if guess else "")
         out.add("CODE_INVALID", row, col.name, raw[row], f"'{v}' is not an allowed code of '{col.name}'", hints[i])
-    return pd.Series(cells.broadcast(text.where(ok, None).to_numpy(dtype=object), None), index=cells.index, dtype=object)
+    return pd.Series(cells.broadcast([t if k else None for t, k in zip(text, ok)], None), index=cells.index,
+                     dtype=object)
 
 
 def _enum_list(col: Column, raw: pd.Series, cells: _Distinct, out: _Collector) -> pd.Series:
@@ -228,7 +232,7 @@ def _enum_list(col: Column, raw: pd.Series, cells: _Distinct, out: _Collector) -
                 hints[c] = (f"use codes from: {', '.join(col.allowed)}, separated by '{LIST_SEPARATOR}'"
                             + (f" (did you mean '{guess}'?)" if guess else ""))
             out.add("CODE_INVALID", row, col.name, raw[row], f"'{c}' is not an allowed code of '{col.name}'", hints[c])
-    kept = np.empty(len(codes_of), dtype=object)
+    kept = np.empty(len(codes_of), dtype=object)  # element-wise: numpy would make a 2-D array of equal tuples
     for i, codes in enumerate(codes_of):
         kept[i] = tuple(c for c in codes if c in col.allowed)
     return pd.Series(cells.broadcast(kept, ()), index=cells.index, dtype=object)
@@ -307,7 +311,7 @@ def coerce_sheet(sheet: RawSheet, table: Table, rule: str) -> tuple[pd.DataFrame
                 data[col.name] = _numbers(col, raw, cells, out)
             elif col.dtype is DType.BOOL:
                 data[col.name] = _booleans(col, raw, cells, out)
-                empty = empty | cells.flags(cells.values.str.casefold().isin(UNKNOWN))
+                empty = empty | cells.flags([t.casefold() in UNKNOWN for t in cells.values])
             elif col.dtype is DType.ENUM:
                 data[col.name] = _enum(col, raw, cells, out)
             elif col.dtype is DType.ENUM_LIST:

@@ -52,17 +52,55 @@ def parse_dates(cells: pd.Series, rule: str = DEFAULT_RULE) -> tuple[pd.Series, 
     """
     check_rule(rule)
     values = cells.to_numpy(dtype=object)
-    if pd.api.types.infer_dtype(values, skipna=True) == "string":
-        # Every CSV column: parse each distinct text once (a registry column repeats its dates).
-        codes, distinct = pd.factorize(values, use_na_sentinel=True)
-        dates, imputed, unreadable = _parse(pd.Series(distinct, dtype=object), rule)
-        at = np.where(codes < 0, len(distinct), codes)
-        return (
-            pd.Series(np.append(dates.to_numpy(), np.datetime64("NaT", "ns"))[at], index=cells.index),
-            pd.Series(np.append(imputed.to_numpy(dtype=bool), False)[at], index=cells.index),
-            pd.Series(np.append(unreadable.to_numpy(dtype=bool), False)[at], index=cells.index),
-        )
-    return _parse(cells, rule)
+    if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "datetime", "date"):
+        return _parse(cells, rule)
+    # Text (every CSV column) or Excel dates: parse each distinct value once (a registry column
+    # repeats its dates); plain full dates take a shortcut, anything else the general parser.
+    codes, distinct = pd.factorize(values, use_na_sentinel=True)
+    day = np.full(len(distinct) + 1, np.datetime64("NaT"), dtype="datetime64[D]")
+    imputed = np.zeros(len(distinct) + 1, dtype=bool)
+    unreadable = np.zeros(len(distinct) + 1, dtype=bool)
+    rest = []
+    for i, v in enumerate(distinct):
+        d = _plain_day(v)
+        if d is None:
+            rest.append(i)
+        else:
+            day[i] = d
+    if rest:
+        d, imp, bad = _parse(pd.Series(distinct[rest], dtype=object), rule)
+        day[rest] = d.to_numpy().astype("datetime64[D]")
+        imputed[rest] = imp.to_numpy(dtype=bool)
+        unreadable[rest] = bad.to_numpy(dtype=bool)
+    at = np.where(codes < 0, len(distinct), codes)
+    return (pd.Series(day[at].astype("datetime64[ns]"), index=cells.index),
+            pd.Series(imputed[at], index=cells.index),
+            pd.Series(unreadable[at], index=cells.index))
+
+
+#: Years whose every day pandas holds at nanosecond resolution (1677-09-22 to 2262-04-11).
+_SAFE_YEARS = range(1678, 2262)
+
+
+def _plain_day(value) -> dt.date | None:
+    """The day of an Excel date or of ISO text ``YYYY-MM-DD`` in a safe year; ``None`` for anything else.
+
+    A shortcut only: whatever it declines goes through :func:`_parse`, which it agrees
+    with on every value it accepts.
+    """
+    if isinstance(value, str):
+        t = value.strip()
+        if len(t) == 10 and t[4] == "-" and t[7] == "-" and t.isascii():
+            y, m, d = t[:4], t[5:7], t[8:]
+            if y.isdigit() and m.isdigit() and d.isdigit() and int(y) in _SAFE_YEARS:
+                try:
+                    return dt.date(int(y), int(m), int(d))
+                except ValueError:
+                    return None
+        return None
+    if isinstance(value, dt.date) and value.year in _SAFE_YEARS:  # datetime too: the time of day is dropped
+        return value if type(value) is dt.date else value.date()
+    return None
 
 
 def _parse(cells: pd.Series, rule: str) -> tuple[pd.Series, pd.Series, pd.Series]:

@@ -41,26 +41,39 @@ class RuleContext:
         return name in self.where
 
 
-def emit(ctx: RuleContext, code: str, table: str, rows: pd.DataFrame, column: str | None,
-         message: str | pd.Series, hint: str, value: str | pd.Series | None = None) -> list[Finding]:
-    """One finding per row of ``rows`` (a subset of ``ctx.tables[table]``)."""
-    if rows.empty:
+def _true(mask) -> np.ndarray:
+    """A row mask as plain booleans (missing = False, as pandas' boolean indexing treats it)."""
+    if isinstance(mask, pd.Series):
+        return mask.to_numpy(dtype=bool, na_value=False)
+    return np.asarray(mask, dtype=bool)
+
+
+Text = str | pd.Series | Callable[[pd.DataFrame], str | pd.Series]
+
+
+def emit(ctx: RuleContext, code: str, table: str, frame: pd.DataFrame, mask, column: str | None,
+         message: Text, hint: str, value: str | None = None) -> list[Finding]:
+    """One finding per row of ``frame`` (rows of ``ctx.tables[table]``) where ``mask`` holds.
+
+    ``message`` is a text, or a function of the failing rows giving one text per row:
+    it is only called when a row fails, so a clean study never formats anything.
+    ``value`` names the column whose cell the finding quotes.
+    """
+    at = np.flatnonzero(_true(mask))
+    if len(at) == 0:
         return []
+    rows = frame.iloc[at]
     file, sheet = ctx.where.get(table, (None, None))
-    msgs = message if isinstance(message, pd.Series) else pd.Series(message, index=rows.index)
-    if isinstance(value, str):
-        values = rows[value]
-    elif isinstance(value, pd.Series):
-        values = value
-    else:
-        values = pd.Series(None, index=rows.index, dtype=object)
-    pids = rows["patient_id"] if "patient_id" in rows else pd.Series(None, index=rows.index, dtype=object)
+    text = message(rows) if callable(message) else message
+    msgs = text.loc[rows.index].tolist() if isinstance(text, pd.Series) else [text] * len(at)
+    values = rows[value] if value is not None else pd.Series(None, index=rows.index, dtype=object)
+    pids = rows["patient_id"].tolist() if "patient_id" in rows else [None] * len(at)
     out = []
-    for i in rows.index:
-        v = values[i]
+    for k, (msg, row, pid) in enumerate(zip(msgs, rows["source_row"].tolist(), pids)):
+        v = values.iloc[k]
         v = None if (not isinstance(v, tuple) and pd.isna(v)) else v
-        out.append(finding(code, msgs[i], hint, file=file, sheet=sheet, row=int(rows.at[i, "source_row"]),
-                           column=column, value=v, table=table, patient_id=pids[i]))
+        out.append(finding(code, msg, hint, file=file, sheet=sheet, row=int(row), column=column, value=v,
+                           table=table, patient_id=pid))
     return out
 
 
@@ -71,20 +84,21 @@ def _d(ts: pd.Series) -> pd.Series:
 def first_infusion(ctx: RuleContext) -> pd.Series:
     """T0 per patient: the start of the earliest infusion segment (domain-spec 4)."""
     inf = ctx.tables["infusions"]
-    return inf.dropna(subset=["start_date"]).groupby("patient_id")["start_date"].min()
+    return inf["start_date"].groupby(inf["patient_id"]).min().dropna()
 
 
 def death_date(ctx: RuleContext) -> pd.Series:
     ev = ctx.tables["events"]
-    return ev[ev["event_type"] == "death"].dropna(subset=["event_date"]).groupby("patient_id")["event_date"].min()
+    death = ev["event_date"][ev["event_type"] == "death"]
+    return death.groupby(ev["patient_id"][death.index]).min().dropna()
 
 
-def _with(frame: pd.DataFrame, per_patient: pd.Series, name: str) -> pd.DataFrame:
-    """``frame`` plus a column holding each row's patient-level value (keeping its dtype)."""
+def _lookup(frame: pd.DataFrame, per_patient: pd.Series) -> pd.Series:
+    """Each row's patient-level value (keeping its dtype), aligned with ``frame``."""
     values = frame["patient_id"].map(per_patient)
     if pd.api.types.is_datetime64_any_dtype(per_patient.dtype):
         values = pd.to_datetime(values)
-    return frame.assign(**{name: values})
+    return values
 
 
 def _previous_max(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -104,31 +118,38 @@ def check_keys(ctx: RuleContext) -> list[Finding]:
             continue
         table = ALL_TABLES[name]
         if table.one_row_per_patient:
-            ids = frame.dropna(subset=["patient_id"])
-            dup = ids[ids.duplicated("patient_id", keep="first")]
-            first_row = ids.drop_duplicates("patient_id").set_index("patient_id")["source_row"]
-            out += emit(ctx, "PATIENT_DUPLICATE", name, dup, "patient_id",
-                        "patient id already used on row " + dup["patient_id"].map(first_row).astype(str),
+            ids = frame["patient_id"]
+            dup = ids.notna() & ids.duplicated(keep="first")  # missing ids never repeat a present one
+            out += emit(ctx, "PATIENT_DUPLICATE", name, frame, dup, "patient_id",
+                        lambda r: "patient id already used on row "
+                        + r["patient_id"].map(_first_rows(frame)).astype(str),
                         "give each patient one row and a unique id", "patient_id")
         elif table.key:
-            keyed = frame.dropna(subset=list(table.key))
-            dup = keyed[keyed.duplicated(list(table.key), keep="first")]
-            out += emit(ctx, "ROW_DUPLICATE", name, dup, None,
+            key = list(table.key)
+            # a complete key can only repeat a complete key, so incomplete rows need not be dropped first
+            dup = frame[key].notna().all(axis=1) & frame[key].duplicated(keep="first")
+            out += emit(ctx, "ROW_DUPLICATE", name, frame, dup, None,
                         f"same {' + '.join(table.key)} as an earlier row",
                         "delete the repeated row, or correct the date / number that makes it a copy", "patient_id")
     return out
 
 
+def _first_rows(frame: pd.DataFrame) -> pd.Series:
+    """Spreadsheet row of each patient id's first row."""
+    ids = frame.dropna(subset=["patient_id"])
+    return ids.drop_duplicates("patient_id").set_index("patient_id")["source_row"]
+
+
 def check_patient_references(ctx: RuleContext) -> list[Finding]:
     if not ctx.has("patients"):
         return []
-    known = set(ctx.tables["patients"]["patient_id"].dropna())
+    known = ctx.tables["patients"]["patient_id"].dropna().unique()
     out = []
     for name, frame in ctx.tables.items():
         if name == "patients" or not ctx.has(name) or frame.empty:
             continue
-        bad = frame[frame["patient_id"].notna() & ~frame["patient_id"].isin(known)]
-        out += emit(ctx, "PATIENT_UNKNOWN", name, bad, "patient_id", "patient id is not in the patients sheet",
+        bad = frame["patient_id"].notna() & ~frame["patient_id"].isin(known)
+        out += emit(ctx, "PATIENT_UNKNOWN", name, frame, bad, "patient_id", "patient id is not in the patients sheet",
                     "add the patient to the patients sheet or correct the id (ids must match exactly)", "patient_id")
     return out
 
@@ -141,41 +162,35 @@ def check_patients(ctx: RuleContext) -> list[Finding]:
     p = ctx.tables["patients"]
     out = []
     if ctx.has("infusions"):
-        treated = set(ctx.tables["infusions"]["patient_id"].dropna())
-        none = p[p["patient_id"].notna() & ~p["patient_id"].isin(treated)]
-        out += emit(ctx, "PATIENT_WITHOUT_INFUSION", "patients", none, "patient_id",
-                    "patient has no row in the infusions sheet (T0, the first infusion, is unknown)",
+        treated = ctx.tables["infusions"]["patient_id"].dropna().unique()
+        out += emit(ctx, "PATIENT_WITHOUT_INFUSION", "patients", p, p["patient_id"].notna() & ~p["patient_id"].isin(treated),
+                    "patient_id", "patient has no row in the infusions sheet (T0, the first infusion, is unknown)",
                     "add the blinatumomab infusion segments of this patient, or remove the patient", "patient_id")
-    t0 = first_infusion(ctx) if ctx.has("infusions") else pd.Series(dtype="datetime64[ns]")
-    p = _with(p, t0, "t0")
-    miss = p[p["birth_date"].isna() & p["age_at_t0"].isna()]
-    out += emit(ctx, "AGE_MISSING", "patients", miss, "age_at_t0", "neither birth_date nor age_at_t0 is given",
-                "enter age_at_t0 (years) or birth_date", "patient_id")
-    age = (p["t0"] - p["birth_date"]).dt.days / 365.25
-    mism = p[(age - p["age_at_t0"]).abs() > 1]
-    out += emit(ctx, "AGE_BIRTH_MISMATCH", "patients", mism, "age_at_t0",
-                "age_at_t0 differs by more than a year from the age computed from birth_date and the first infusion ("
-                + age[mism.index].round(1).astype(str) + " years)",
+    t0 = _lookup(p, first_infusion(ctx) if ctx.has("infusions") else pd.Series(dtype="datetime64[ns]"))
+    out += emit(ctx, "AGE_MISSING", "patients", p, p["birth_date"].isna() & p["age_at_t0"].isna(), "age_at_t0",
+                "neither birth_date nor age_at_t0 is given", "enter age_at_t0 (years) or birth_date", "patient_id")
+    age = (t0 - p["birth_date"]).dt.days / 365.25
+    out += emit(ctx, "AGE_BIRTH_MISMATCH", "patients", p, (age - p["age_at_t0"]).abs() > 1, "age_at_t0",
+                lambda r: "age_at_t0 differs by more than a year from the age computed from birth_date and the first "
+                "infusion (" + age[r.index].round(1).astype(str) + " years)",
                 "correct birth_date or age_at_t0 (age at the first blinatumomab infusion)", "age_at_t0")
     bmi = p["weight_kg"] / (p["height_cm"] / 100) ** 2
-    odd = p[(bmi < 10) | (bmi > 60)]
-    out += emit(ctx, "BMI_IMPLAUSIBLE", "patients", odd, "weight_kg",
-                "height and weight give a body-mass index of " + bmi[odd.index].round(1).astype(str) + " kg/m2",
+    out += emit(ctx, "BMI_IMPLAUSIBLE", "patients", p, (bmi < 10) | (bmi > 60), "weight_kg",
+                lambda r: "height and weight give a body-mass index of " + bmi[r.index].round(1).astype(str) + " kg/m2",
                 "check height_cm (centimetres) and weight_kg (kilograms); they may be swapped or in other units", "weight_kg")
-    bad = p[p["birth_date"] > p["diagnosis_date"]]
-    out += emit(ctx, "BIRTH_AFTER_DIAGNOSIS", "patients", bad, "birth_date",
-                "birth_date is after diagnosis_date (" + _d(bad["diagnosis_date"]) + ")",
+    out += emit(ctx, "BIRTH_AFTER_DIAGNOSIS", "patients", p, p["birth_date"] > p["diagnosis_date"], "birth_date",
+                lambda r: "birth_date is after diagnosis_date (" + _d(r["diagnosis_date"]) + ")",
                 "correct birth_date or diagnosis_date", "birth_date")
-    bad = p[p["diagnosis_date"] > p["t0"]]
-    out += emit(ctx, "DIAGNOSIS_AFTER_T0", "patients", bad, "diagnosis_date",
-                "diagnosis_date is after the first infusion (" + _d(bad["t0"]) + ")",
+    out += emit(ctx, "DIAGNOSIS_AFTER_T0", "patients", p, p["diagnosis_date"] > t0, "diagnosis_date",
+                lambda r: "diagnosis_date is after the first infusion (" + _d(t0[r.index]) + ")",
                 "correct diagnosis_date (first diagnosis of B-ALL) or the infusion dates", "diagnosis_date")
     out += _setting(ctx, p)
     status = p["mrd_status_at_t0"]
     lvl = p["mrd_at_t0"]
-    bad = p[((status == "positive") & (lvl < MRD_NEGATIVE_BELOW)) | ((status == "negative") & (lvl >= MRD_NEGATIVE_BELOW))]
-    out += emit(ctx, "MRD_STATUS_INCONSISTENT", "patients", bad, "mrd_status_at_t0",
-                "mrd_status_at_t0 contradicts mrd_at_t0 (" + bad["mrd_at_t0"].astype(str) + "; negative means < 0.0001)",
+    bad = ((status == "positive") & (lvl < MRD_NEGATIVE_BELOW)) | ((status == "negative") & (lvl >= MRD_NEGATIVE_BELOW))
+    out += emit(ctx, "MRD_STATUS_INCONSISTENT", "patients", p, bad, "mrd_status_at_t0",
+                lambda r: "mrd_status_at_t0 contradicts mrd_at_t0 (" + r["mrd_at_t0"].astype(str)
+                + "; negative means < 0.0001)",
                 "check both; the recorded status wins in the analysis", "mrd_status_at_t0")
     return out
 
@@ -183,11 +198,12 @@ def check_patients(ctx: RuleContext) -> list[Finding]:
 def _setting(ctx: RuleContext, p: pd.DataFrame) -> list[Finding]:
     nd = p["disease_setting"] == "newly_diagnosed"
     rr = p["disease_setting"] == "relapsed_refractory"
+    intent = p["intent"].fillna("")
     checks = [
         (nd & p["rr_type"].notna(), "rr_type", "rr_type is given for a newly diagnosed patient"),
         (nd & (p["relapse_number"].fillna(0) > 0), "relapse_number", "relapse_number > 0 for a newly diagnosed patient"),
-        (nd & p["intent"].fillna("").str.startswith("rr_"), "intent", "an R/R intent for a newly diagnosed patient"),
-        (rr & p["intent"].fillna("").str.startswith("frontline_"), "intent", "a frontline intent for an R/R patient"),
+        (nd & intent.str.startswith("rr_"), "intent", "an R/R intent for a newly diagnosed patient"),
+        (rr & intent.str.startswith("frontline_"), "intent", "a frontline intent for an R/R patient"),
         ((p["rr_type"] == "primary_refractory") & (p["relapse_number"].fillna(0) > 0), "relapse_number",
          "relapse_number > 0 for a primary refractory patient (never in remission)"),
         ((p["rr_type"] == "relapsed") & (p["relapse_number"] == 0), "relapse_number",
@@ -197,8 +213,7 @@ def _setting(ctx: RuleContext, p: pd.DataFrame) -> list[Finding]:
     ]
     out = []
     for mask, column, message in checks:
-        rows = p[mask.fillna(False).astype(bool)]
-        out += emit(ctx, "SETTING_INCONSISTENT", "patients", rows, column, message,
+        out += emit(ctx, "SETTING_INCONSISTENT", "patients", p, mask, column, message,
                     "check disease_setting, rr_type, relapse_number, intent and disease status at T0 together", column)
     return out
 
@@ -219,25 +234,26 @@ _BEFORE_T0 = {  # table: (date column, code, what, hint)
 def check_against_t0(ctx: RuleContext) -> list[Finding]:
     if not ctx.has("infusions"):
         return []
-    t0 = first_infusion(ctx)
+    first = first_infusion(ctx)
     out = []
     for name, (column, code, what, hint) in _BEFORE_T0.items():
         if not ctx.has(name):
             continue
-        f = _with(ctx.tables[name], t0, "t0")
-        bad = f[f[column] < f["t0"]]
-        out += emit(ctx, code, name, bad, column, f"{what} dated before the first infusion (" + _d(bad["t0"]) + ")",
+        f = ctx.tables[name]
+        t0 = _lookup(f, first)
+        out += emit(ctx, code, name, f, f[column] < t0, column,
+                    lambda r, t0=t0, what=what: f"{what} dated before the first infusion (" + _d(t0[r.index]) + ")",
                     hint, column)
     if ctx.has("events"):
-        ev = _with(ctx.tables["events"], t0, "t0")
-        early = ev[ev["event_date"] < ev["t0"]]
-        death = early[early["event_type"] == "death"]
-        out += emit(ctx, "DEATH_BEFORE_T0", "events", death, "event_date",
-                    "death before the first infusion (" + _d(death["t0"]) + ")",
+        ev = ctx.tables["events"]
+        t0 = _lookup(ev, first)
+        early = ev["event_date"] < t0
+        death = ev["event_type"] == "death"
+        out += emit(ctx, "DEATH_BEFORE_T0", "events", ev, early & death, "event_date",
+                    lambda r: "death before the first infusion (" + _d(t0[r.index]) + ")",
                     "correct the death date or the infusion dates", "event_date")
-        other = early[early["event_type"] != "death"]
-        out += emit(ctx, "EVENT_BEFORE_T0", "events", other, "event_date",
-                    other["event_type"].astype(str) + " dated before the first infusion (" + _d(other["t0"]) + ")",
+        out += emit(ctx, "EVENT_BEFORE_T0", "events", ev, early & ~death, "event_date",
+                    lambda r: r["event_type"].astype(str) + " dated before the first infusion (" + _d(t0[r.index]) + ")",
                     "events are counted from the first infusion; history before it belongs in the patients sheet",
                     "event_date")
     return out
@@ -262,14 +278,17 @@ def check_death(ctx: RuleContext) -> list[Finding]:
     if not ctx.has("events"):
         return []
     ev = ctx.tables["events"]
-    deaths = ev[(ev["event_type"] == "death") & ev["patient_id"].notna()]
-    out = emit(ctx, "DEATH_DUPLICATE", "events", deaths[deaths.duplicated("patient_id", keep="first")], "event_type",
+    deaths = (ev["event_type"] == "death") & ev["patient_id"].notna()
+    second = deaths & ev["patient_id"].where(deaths).duplicated(keep="first")
+    out = emit(ctx, "DEATH_DUPLICATE", "events", ev, second, "event_type",
                "a second death row for this patient", "keep one death row per patient", "event_date")
     died = death_date(ctx)
+    if died.empty:
+        return out
     for name, column, frame in _dated_records(ctx):
-        f = _with(frame, died, "death")
-        bad = f[f[column] > f["death"]]
-        out += emit(ctx, "RECORD_AFTER_DEATH", name, bad, column, f"{column} is after the death date (" + _d(bad["death"]) + ")",
+        death = _lookup(frame, died)
+        out += emit(ctx, "RECORD_AFTER_DEATH", name, frame, frame[column] > death, column,
+                    lambda r, death=death, column=column: f"{column} is after the death date (" + _d(death[r.index]) + ")",
                     "correct this date or the death date in the events sheet", column)
     return out
 
@@ -282,12 +301,11 @@ def check_cutoff_and_today(ctx: RuleContext) -> list[Finding]:
         for col in ALL_TABLES[name].columns:
             if col.dtype is not DType.DATE:
                 continue
-            future = frame[frame[col.name] > ctx.today]
-            out += emit(ctx, "DATE_IN_FUTURE", name, future, col.name, f"{col.name} is after today",
+            future = frame[col.name] > ctx.today
+            out += emit(ctx, "DATE_IN_FUTURE", name, frame, future, col.name, f"{col.name} is after today",
                         "correct the date (YYYY-MM-DD)", col.name)
             if ctx.data_cutoff is not None:
-                late = frame[(frame[col.name] > ctx.data_cutoff) & ~(frame[col.name] > ctx.today)]
-                out += emit(ctx, "DATE_AFTER_CUTOFF", name, late, col.name,
+                out += emit(ctx, "DATE_AFTER_CUTOFF", name, frame, (frame[col.name] > ctx.data_cutoff) & ~future, col.name,
                             f"{col.name} is after the data cut-off ({ctx.data_cutoff.date().isoformat()})",
                             "check the date; follow-up after the cut-off is not used (patients are censored at the cut-off)",
                             col.name)
@@ -299,9 +317,8 @@ def check_follow_up(ctx: RuleContext) -> list[Finding]:
         return []
     ev = ctx.tables["events"]
     p = ctx.tables["patients"]
-    closed = set(ev.loc[ev["event_type"].isin(["death", "last_contact"]), "patient_id"].dropna())
-    open_ = p[p["patient_id"].notna() & ~p["patient_id"].isin(closed)]
-    out = emit(ctx, "NO_FOLLOW_UP", "patients", open_, "patient_id",
+    closed = ev.loc[ev["event_type"].isin(["death", "last_contact"]), "patient_id"].dropna().unique()
+    out = emit(ctx, "NO_FOLLOW_UP", "patients", p, p["patient_id"].notna() & ~p["patient_id"].isin(closed), "patient_id",
                "no death and no last_contact row in the events sheet",
                "add a last_contact event (date last known alive) or the death", "patient_id")
     lc = ev[ev["event_type"] == "last_contact"].dropna(subset=["event_date", "patient_id"])
@@ -314,10 +331,9 @@ def check_follow_up(ctx: RuleContext) -> list[Finding]:
         latest.append(frame[["patient_id", column]].rename(columns={column: "date"}))
     other = pd.concat(latest).dropna().groupby("patient_id")["date"].max()
     last = lc.sort_values("event_date").drop_duplicates("patient_id", keep="last")
-    last = _with(last, other, "latest")
-    early = last[last["event_date"] < last["latest"]]
-    out += emit(ctx, "LAST_CONTACT_EARLY", "events", early, "event_date",
-                "last contact is before another record of the patient (" + _d(early["latest"]) + ")",
+    latest_other = _lookup(last, other)
+    out += emit(ctx, "LAST_CONTACT_EARLY", "events", last, last["event_date"] < latest_other, "event_date",
+                lambda r: "last contact is before another record of the patient (" + _d(latest_other[r.index]) + ")",
                 "set last_contact to the last date the patient was known alive", "event_date")
     return out
 
@@ -329,24 +345,22 @@ def check_infusions(ctx: RuleContext) -> list[Finding]:
         return []
     inf = ctx.tables["infusions"]
     out = []
-    bad = inf[inf["end_date"] < inf["start_date"]]
-    out += emit(ctx, "INFUSION_END_BEFORE_START", "infusions", bad, "end_date",
-                "end_date is before start_date (" + _d(bad["start_date"]) + ")",
+    out += emit(ctx, "INFUSION_END_BEFORE_START", "infusions", inf, inf["end_date"] < inf["start_date"], "end_date",
+                lambda r: "end_date is before start_date (" + _d(r["start_date"]) + ")",
                 "swap or correct the dates; end_date is the last day of the segment", "end_date")
     ok = inf.dropna(subset=["patient_id", "start_date", "end_date"]).sort_values(["patient_id", "start_date", "source_row"])
     prev_end = _previous_max(ok, "end_date")
-    prev_row = ok.groupby("patient_id")["source_row"].shift()
-    over = ok[ok["start_date"] <= prev_end]
-    out += emit(ctx, "INFUSION_OVERLAP", "infusions", over, "start_date",
-                "segment starts on or before the end of an earlier segment (row "
-                + prev_row[over.index].astype("Int64").astype(str) + ", ends " + _d(prev_end[over.index]) + ")",
+    out += emit(ctx, "INFUSION_OVERLAP", "infusions", ok, ok["start_date"] <= prev_end, "start_date",
+                lambda r: "segment starts on or before the end of an earlier segment (row "
+                + ok.groupby("patient_id")["source_row"].shift()[r.index].astype("Int64").astype(str)
+                + ", ends " + _d(prev_end[r.index]) + ")",
                 "end_date is inclusive: the next segment starts the day after; correct the dates or remove a copy",
                 "start_date")
     cyc = ok.dropna(subset=["cycle_number"])
     prev_cycle = _previous_max(cyc, "cycle_number")
-    back = cyc[cyc["cycle_number"] < prev_cycle]
-    out += emit(ctx, "CYCLE_ORDER", "infusions", back, "cycle_number",
-                "cycle_number is lower than that of an earlier segment (" + prev_cycle[back.index].astype("Int64").astype(str) + ")",
+    out += emit(ctx, "CYCLE_ORDER", "infusions", cyc, cyc["cycle_number"] < prev_cycle, "cycle_number",
+                lambda r: "cycle_number is lower than that of an earlier segment ("
+                + prev_cycle[r.index].astype("Int64").astype(str) + ")",
                 "number the cycles in date order", "cycle_number")
     if ctx.has("patients"):
         out += _doses(ctx, inf)
@@ -362,27 +376,29 @@ def _doses(ctx: RuleContext, inf: pd.DataFrame) -> list[Finding]:
     """Label maximum (domain-spec 1.3/1.6): >= 45 kg 28 ug/day; < 45 kg 15 ug/m2/day, capped at 28 ug/day."""
     p = ctx.tables["patients"].drop_duplicates("patient_id").set_index("patient_id")
     bsa = p["bsa_m2"].fillna(bsa_mosteller(p["height_cm"], p["weight_kg"]))
-    f = inf.assign(weight=inf["patient_id"].map(p["weight_kg"]), bsa=inf["patient_id"].map(bsa))
-    per_day = f["dose_unit"] == "ug/day"
-    per_m2 = f["dose_unit"] == "ug/m2/day"
-    daily = f["daily_dose_ug"].fillna(f["dose_value"].where(per_day))
-    heavy = f["weight"] >= WEIGHT_THRESHOLD_KG
-    light = f["weight"] < WEIGHT_THRESHOLD_KG
+    weight, bsa = inf["patient_id"].map(p["weight_kg"]), inf["patient_id"].map(bsa)
+    per_day = inf["dose_unit"] == "ug/day"
+    per_m2 = inf["dose_unit"] == "ug/m2/day"
+    recorded = inf["daily_dose_ug"].notna()
+    daily = inf["daily_dose_ug"].fillna(inf["dose_value"].where(per_day))
+    heavy = weight >= WEIGHT_THRESHOLD_KG
+    light = weight < WEIGHT_THRESHOLD_KG
     out = []
-    over_day = f[(daily > MAX_FIXED_DOSE_UG_DAY + 1e-9)]
-    for column, rows in (("daily_dose_ug", over_day[over_day["daily_dose_ug"].notna()]),
-                         ("dose_value", over_day[over_day["daily_dose_ug"].isna()])):
-        out += emit(ctx, "DOSE_ABOVE_LABEL", "infusions", rows, column,
-                    "daily dose " + daily[rows.index].round(2).astype(str) + " ug/day is above the label maximum of 28 ug/day",
+    over_day = daily > MAX_FIXED_DOSE_UG_DAY + 1e-9
+    for column, mask in (("daily_dose_ug", over_day & recorded), ("dose_value", over_day & ~recorded)):
+        out += emit(ctx, "DOSE_ABOVE_LABEL", "infusions", inf, mask, column,
+                    lambda r: "daily dose " + daily[r.index].round(2).astype(str)
+                    + " ug/day is above the label maximum of 28 ug/day",
                     "check dose_value, dose_unit and daily_dose_ug (label: 9 then 28 ug/day; < 45 kg 5 then 15 ug/m2/day, "
                     "max 28 ug/day)", column)
-    over_m2 = f[per_m2 & light & (f["dose_value"] > MAX_BSA_DOSE_UG_M2_DAY + 1e-9)]
-    out += emit(ctx, "DOSE_ABOVE_LABEL", "infusions", over_m2, "dose_value",
+    out += emit(ctx, "DOSE_ABOVE_LABEL", "infusions", inf,
+                per_m2 & light & (inf["dose_value"] > MAX_BSA_DOSE_UG_M2_DAY + 1e-9), "dose_value",
                 "dose_value above the label maximum of 15 ug/m2/day for a patient under 45 kg",
                 "check dose_value and dose_unit (label for < 45 kg: 5 then 15 ug/m2/day)", "dose_value")
-    computed = f[per_m2 & f["daily_dose_ug"].isna() & heavy & (f["dose_value"] * f["bsa"] > MAX_FIXED_DOSE_UG_DAY + 1e-9)]
-    out += emit(ctx, "DOSE_ABOVE_LABEL", "infusions", computed, "dose_value",
-                "dose_value x BSA gives " + (computed["dose_value"] * computed["bsa"]).round(2).astype(str)
+    computed = inf["dose_value"] * bsa
+    out += emit(ctx, "DOSE_ABOVE_LABEL", "infusions", inf,
+                per_m2 & ~recorded & heavy & (computed > MAX_FIXED_DOSE_UG_DAY + 1e-9), "dose_value",
+                lambda r: "dose_value x BSA gives " + computed[r.index].round(2).astype(str)
                 + " ug/day, above 28 ug/day, for a patient of 45 kg or more (label: fixed dose)",
                 "patients of 45 kg or more get a fixed dose in ug/day; check dose_unit", "dose_value")
     return out
@@ -395,12 +411,13 @@ def check_assessments(ctx: RuleContext) -> list[Finding]:
         return []
     a = ctx.tables["assessments"]
     results = ["bm_blast_pct", "circulating_blasts", "extramedullary_disease", "anc", "platelets", "response_recorded", "mrd_value"]
-    empty = a[a[results].isna().all(axis=1)]
-    out = emit(ctx, "ASSESSMENT_EMPTY", "assessments", empty, None, "assessment row without any result",
+    out = emit(ctx, "ASSESSMENT_EMPTY", "assessments", a, a[results].isna().all(axis=1), None,
+               "assessment row without any result",
                "enter the marrow blasts, counts, response and/or MRD, or delete the row", "assessment_date")
-    bad = a[a["response_recorded"].isin([*REMISSION, "hypoplastic"]) & (a["bm_blast_pct"] > REMISSION_BLAST_PCT)]
-    out += emit(ctx, "RESPONSE_VS_BLASTS", "assessments", bad, "response_recorded",
-                "remission recorded with " + bad["bm_blast_pct"].astype(str) + " % marrow blasts (remission needs <= 5 %)",
+    bad = a["response_recorded"].isin([*REMISSION, "hypoplastic"]) & (a["bm_blast_pct"] > REMISSION_BLAST_PCT)
+    out += emit(ctx, "RESPONSE_VS_BLASTS", "assessments", a, bad, "response_recorded",
+                lambda r: "remission recorded with " + r["bm_blast_pct"].astype(str)
+                + " % marrow blasts (remission needs <= 5 %)",
                 "check response_recorded and bm_blast_pct; the recorded response wins in the analysis", "response_recorded")
     return out
 
@@ -410,22 +427,22 @@ def check_relapse_after_remission(ctx: RuleContext) -> list[Finding]:
     if not ctx.has("events"):
         return []
     ev = ctx.tables["events"]
-    rel = ev[(ev["event_type"] == "relapse") & ev["event_date"].notna()]
-    if rel.empty:
+    relapse = (ev["event_type"] == "relapse") & ev["event_date"].notna()
+    if not relapse.any():
         return []
-    in_cr_at_t0 = set()
+    in_cr_at_t0 = np.array([], dtype=object)
     if ctx.has("patients"):
         p = ctx.tables["patients"]
-        in_cr_at_t0 = set(p.loc[p["disease_status_at_t0"].isin(["CR", "CRi"]), "patient_id"])
+        in_cr_at_t0 = p.loc[p["disease_status_at_t0"].isin(["CR", "CRi"]), "patient_id"].unique()
     first_remission = pd.Series(dtype="datetime64[ns]")
     if ctx.has("assessments"):
         a = ctx.tables["assessments"]
         recorded = a["response_recorded"]
         remission = recorded.isin(REMISSION) | (recorded.isna() & (a["bm_blast_pct"] <= REMISSION_BLAST_PCT))
-        first_remission = a[remission].groupby("patient_id")["assessment_date"].min()
-    rel = _with(rel, first_remission, "remission")
-    bad = rel[~rel["patient_id"].isin(in_cr_at_t0) & ~(rel["remission"] < rel["event_date"])]
-    return emit(ctx, "RELAPSE_WITHOUT_REMISSION", "events", bad, "event_type",
+        first_remission = a["assessment_date"][remission].groupby(a["patient_id"][remission]).min().dropna()
+    remitted = _lookup(ev, first_remission) < ev["event_date"]
+    bad = relapse & ~ev["patient_id"].isin(in_cr_at_t0) & ~remitted
+    return emit(ctx, "RELAPSE_WITHOUT_REMISSION", "events", ev, bad, "event_type",
                 "relapse without an earlier remission (no CR/CRi at T0 and no CR/CRh/CRi assessment before it)",
                 "record it as progression, or add the assessment that showed remission", "event_date")
 
@@ -435,17 +452,16 @@ def check_event_details(ctx: RuleContext) -> list[Finding]:
         return []
     ev = ctx.tables["events"]
     out = []
-    site = ev[ev["relapse_site"].notna() & ~ev["event_type"].isin(["relapse", "progression", "mrd_relapse"])]
-    out += emit(ctx, "EVENT_DETAIL_MISPLACED", "events", site, "relapse_site",
-                "relapse_site on a " + site["event_type"].astype(str) + " row",
+    site = ev["relapse_site"].notna() & ~ev["event_type"].isin(["relapse", "progression", "mrd_relapse"])
+    out += emit(ctx, "EVENT_DETAIL_MISPLACED", "events", ev, site, "relapse_site",
+                lambda r: "relapse_site on a " + r["event_type"].astype(str) + " row",
                 "give relapse_site on relapse rows only", "relapse_site")
-    cause = ev[ev["cause_of_death"].notna() & (ev["event_type"] != "death")]
-    out += emit(ctx, "EVENT_DETAIL_MISPLACED", "events", cause, "cause_of_death",
-                "cause_of_death on a " + cause["event_type"].astype(str) + " row",
+    death = ev["event_type"] == "death"
+    out += emit(ctx, "EVENT_DETAIL_MISPLACED", "events", ev, ev["cause_of_death"].notna() & ~death, "cause_of_death",
+                lambda r: "cause_of_death on a " + r["event_type"].astype(str) + " row",
                 "give cause_of_death on the death row only", "cause_of_death")
-    nocause = ev[(ev["event_type"] == "death") & ev["cause_of_death"].isna()]
-    out += emit(ctx, "DEATH_CAUSE_MISSING", "events", nocause, "cause_of_death", "death without cause_of_death",
-                "enter the cause of death ('unknown' if it is not known)", "cause_of_death")
+    out += emit(ctx, "DEATH_CAUSE_MISSING", "events", ev, death & ev["cause_of_death"].isna(), "cause_of_death",
+                "death without cause_of_death", "enter the cause of death ('unknown' if it is not known)", "cause_of_death")
     return out
 
 
@@ -455,14 +471,12 @@ def check_therapies(ctx: RuleContext) -> list[Finding]:
     if not ctx.has("therapies"):
         return []
     t = ctx.tables["therapies"]
-    bad = t[t["end_date"] < t["start_date"]]
-    out = emit(ctx, "END_BEFORE_START", "therapies", bad, "end_date",
-               "end_date is before start_date (" + _d(bad["start_date"]) + ")", "correct the dates", "end_date")
+    out = emit(ctx, "END_BEFORE_START", "therapies", t, t["end_date"] < t["start_date"], "end_date",
+               lambda r: "end_date is before start_date (" + _d(r["start_date"]) + ")", "correct the dates", "end_date")
     ok = t.dropna(subset=["patient_id", "sequence_number", "start_date"]).sort_values(["patient_id", "sequence_number"])
     prev = _previous_max(ok, "start_date")
-    back = ok[ok["start_date"] < prev]
-    out += emit(ctx, "THERAPY_SEQUENCE_ORDER", "therapies", back, "sequence_number",
-                "starts before a therapy with a lower sequence_number (" + _d(prev[back.index]) + ")",
+    out += emit(ctx, "THERAPY_SEQUENCE_ORDER", "therapies", ok, ok["start_date"] < prev, "sequence_number",
+                lambda r: "starts before a therapy with a lower sequence_number (" + _d(prev[r.index]) + ")",
                 "number the therapies in the order they were given", "sequence_number")
     return out
 
@@ -471,22 +485,20 @@ def check_adverse_events(ctx: RuleContext) -> list[Finding]:
     if not ctx.has("adverse_events"):
         return []
     ae = ctx.tables["adverse_events"]
-    bad = ae[ae["resolution_date"] < ae["onset_date"]]
-    out = emit(ctx, "END_BEFORE_START", "adverse_events", bad, "resolution_date",
-               "resolution_date is before onset_date (" + _d(bad["onset_date"]) + ")", "correct the dates", "resolution_date")
-    dead = set(death_date(ctx).index) if ctx.has("events") else set()
+    out = emit(ctx, "END_BEFORE_START", "adverse_events", ae, ae["resolution_date"] < ae["onset_date"], "resolution_date",
+               lambda r: "resolution_date is before onset_date (" + _d(r["onset_date"]) + ")", "correct the dates",
+               "resolution_date")
     fatal = ae["fatal"].fillna(False).astype(bool)
-    g5 = ae["grade"] == 5
+    g5 = (ae["grade"] == 5).fillna(False).astype(bool)
     checks = [
         (fatal & (ae["grade"] < 5), "fatal", "fatal adverse event with grade below 5"),
-        (g5.fillna(False).astype(bool) & (ae["fatal"] == False), "fatal", "grade 5 (death) but fatal = no"),  # noqa: E712
+        (g5 & (ae["fatal"] == False), "fatal", "grade 5 (death) but fatal = no"),  # noqa: E712
     ]
     if ctx.has("events"):
-        checks.append(((fatal | g5.fillna(False).astype(bool)) & ~ae["patient_id"].isin(dead), "fatal",
+        checks.append(((fatal | g5) & ~ae["patient_id"].isin(death_date(ctx).index), "fatal",
                        "fatal adverse event but no death row in the events sheet"))
     for mask, column, message in checks:
-        rows = ae[mask.fillna(False).astype(bool)]
-        out += emit(ctx, "FATAL_AE_INCONSISTENT", "adverse_events", rows, column, message,
+        out += emit(ctx, "FATAL_AE_INCONSISTENT", "adverse_events", ae, mask, column, message,
                     "check grade, fatal and the death row in the events sheet", "grade")
     return out
 
@@ -506,8 +518,7 @@ def check_summary(ctx: RuleContext) -> list[Finding]:
     ]
     out = []
     for mask, column, message in checks:
-        rows = s[mask.fillna(False).astype(bool)]
-        out += emit(ctx, "SUMMARY_INCONSISTENT", "patient_summary", rows, column, message,
+        out += emit(ctx, "SUMMARY_INCONSISTENT", "patient_summary", s, mask, column, message,
                     "check best_response, relapse, mrd_negative and next_therapy together", column)
     return out
 
