@@ -169,3 +169,20 @@ def test_data_cutoff_of_the_study_is_used_unless_set():
     data = derive_analysis_data(study, DeriveSettings())
     assert data.settings.data_cutoff == dt.date(2023, 2, 1)
     assert row(data, "n", "OS")[["end_date", "event", "source"]].tolist() == [D("2023-02-01"), 0, "data_cutoff"]
+
+
+def test_results_do_not_depend_on_how_patient_ids_sort():
+    # The derivations run on integer codes in id order. Renaming the patients so that their ids sort in
+    # the reverse order, and shuffling every table, must give the same rows per patient.
+    from blinrwe.examples import synthetic_cohort
+
+    study = synthetic_cohort(300, 15)
+    rename = {pid: f"Z{10_000 - i:05d}" for i, pid in enumerate(sorted(study.tables["patients"]["patient_id"]))}
+    renamed = {name: df.assign(patient_id=df["patient_id"].map(rename)).sample(frac=1.0, random_state=5)
+               for name, df in study.tables.items()}
+    settings = DeriveSettings(censoring_variants=("none", "allo_hsct"))
+    data, other = derive_analysis_data(study, settings), derive_analysis_data(renamed, settings)
+    back = {v: k for k, v in rename.items()}
+    for name in ("adsl", "responses", "tte", "adverse_events", "therapy_paths", "attrition", "exposure_cycles"):
+        theirs = getattr(other, name).assign(patient_id=lambda d: d["patient_id"].map(back))
+        pd.testing.assert_frame_equal(_canonical(theirs), _canonical(getattr(data, name)), check_exact=True, obj=name)

@@ -6,6 +6,7 @@ patient contributes) with the expected row written out by hand.
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -219,3 +220,83 @@ def test_patient_dates_kinds_from_the_derived_patient_table():
     assert ("c", "first_response_active") not in got
     assert (got[("c", "new_therapy")], got[("c", "allo_hsct")]) == (D("2023-02-01"), D("2023-04-01"))
     assert got[("n", "last_marrow_assessment")] == D("2023-01-29")
+
+
+# --- equivalence with the first (merge and sort) implementation, kept as the naive reference ---------------
+
+def naive_time_to_event(patient_dates, endpoint, settings, variant="none", patient_ids=None):
+    """The module's rule written plainly with merges, sorts and drop_duplicates (the first implementation)."""
+    from blinrwe.derive.endpoints import DAY, VARIANT_SOURCES
+
+    s = settings
+    sources = (*endpoint.sources, *VARIANT_SOURCES[variant])
+    cutoff = pd.Timestamp(s.data_cutoff) if s.data_cutoff is not None else None
+    patients = pd.Series(patient_dates["patient_id"].unique() if patient_ids is None else pd.unique(
+        pd.Series(patient_ids)))
+    order = pd.DataFrame({"kind": list(endpoint.origin), "priority": range(len(endpoint.origin))})
+    origin = patient_dates.merge(order, on="kind").sort_values(["patient_id", "priority", "date"], kind="mergesort")
+    origin = origin.drop_duplicates("patient_id")[["patient_id", "date"]].rename(columns={"date": "origin_date"})
+    excluded = pd.DataFrame({"patient_id": patients[~patients.isin(origin["patient_id"])].to_numpy(),
+                             "reason": endpoint.no_origin_reason})
+    if cutoff is not None:
+        late = origin["origin_date"] > cutoff
+        excluded = pd.concat([excluded, pd.DataFrame({"patient_id": origin.loc[late, "patient_id"].to_numpy(),
+                                                      "reason": "origin after the data cut-off"})], ignore_index=True)
+        origin = origin.loc[~late]
+    table = pd.DataFrame([{"kind": k, "source": src.name, "role": src.role, "event_type": src.event_type,
+                           "priority": i} for i, src in enumerate(sources) for k in src.kinds])
+    cand = patient_dates.merge(table, on="kind").merge(origin, on="patient_id")
+    cand = cand.loc[cand["date"] >= cand["origin_date"]]
+    beyond = cand["date"] > cutoff if cutoff is not None else pd.Series(False, index=cand.index)
+    ev = cand.loc[cand["role"].isin(["event", "censor"]) & ~beyond]
+    ev = ev.sort_values(["patient_id", "date", "priority"], kind="mergesort").drop_duplicates("patient_id")
+    ev = ev.assign(event_type=np.where(ev["role"].eq("event"), ev["event_type"], 0))
+    fu = cand.loc[cand["role"].eq("followup") | (beyond & cand["role"].isin(["event", "censor"]))].copy()
+    if cutoff is not None:
+        over = fu["date"] > cutoff
+        fu.loc[over, "source"] = "data_cutoff"
+        fu.loc[over, "date"] = cutoff
+        fu.loc[over, "priority"] = -1
+    fu = fu.sort_values(["patient_id", "date", "priority"], ascending=[True, False, True], kind="mergesort")
+    fu = fu.drop_duplicates("patient_id").assign(event_type=0)
+    keep = ["patient_id", "date", "source", "event_type"]
+    end = pd.concat([ev[keep], fu.loc[~fu["patient_id"].isin(ev["patient_id"]), keep]], ignore_index=True)
+    out = origin.merge(end, on="patient_id", how="left")
+    none = out["date"].isna()
+    out.loc[none, "date"] = out.loc[none, "origin_date"]
+    out.loc[none, "source"] = "origin"
+    out["event_type"] = out["event_type"].fillna(0).astype("Int64")
+    out = out.rename(columns={"date": "end_date"})
+    out["time_days"] = ((out["end_date"] - out["origin_date"]) // DAY).astype("Int64")
+    out["time_months"] = out["time_days"].astype(float) / s.days_per_month
+    out["event"] = (out["event_type"] == 1).astype("Int64")
+    if not endpoint.competing:
+        out["event_type"] = pd.array([pd.NA] * len(out), dtype="Int64")
+    out["endpoint"] = endpoint.name
+    out["variant"] = variant
+    out = out.sort_values("patient_id", kind="mergesort").reset_index(drop=True)
+    return out[TTE_COLUMNS], excluded.sort_values("patient_id", kind="mergesort").reset_index(drop=True)
+
+
+@pytest.mark.parametrize("settings", [
+    DeriveSettings(censoring_variants=("none", "allo_hsct_or_car_t", "new_therapy")),
+    DeriveSettings(data_cutoff=dt.date(2022, 6, 30), rfs_origin_cr_at_t0="exclude",
+                   censoring_variants=("none", "car_t")),
+], ids=["no cut-off", "cut-off"])
+def test_engine_equals_the_naive_merge_and_sort_rule_on_a_synthetic_cohort(settings):
+    from blinrwe.derive import derive_analysis_data
+    from blinrwe.derive.study_tables import study_tables
+    from blinrwe.examples import synthetic_cohort
+
+    study = synthetic_cohort(300, 11)
+    adsl = derive_analysis_data(study, settings).adsl
+    t = study_tables(study)
+    pdates = derive_patient_dates(adsl, t["events"], t["assessments"], t["therapies"], settings)
+    ids = [*adsl["patient_id"], "SYN-never-dated"]
+    for name, endpoint in endpoint_definitions(settings).items():
+        for variant in settings.censoring_variants:
+            for patient_ids in (None, ids):
+                got = derive_time_to_event(pdates, endpoint, settings, variant, patient_ids)
+                want = naive_time_to_event(pdates, endpoint, settings, variant, patient_ids)
+                pd.testing.assert_frame_equal(got[0], want[0], check_exact=True, obj=f"{name}/{variant}")
+                pd.testing.assert_frame_equal(got[1], want[1], check_exact=True, obj=f"{name}/{variant} excluded")

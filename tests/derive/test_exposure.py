@@ -178,3 +178,58 @@ def test_end_before_start_is_a_user_error_naming_the_row():
     inf = infusions([("a", 1, D("2023-01-10"), D("2023-01-01"), 28, "ug/day")]).assign(source_row=4)
     with pytest.raises(InputDataError, match="table 'infusions', row 4: end_date is before start_date"):
         exposure(pts, inf)
+
+
+# --- equivalence with the first (repeat, sort, drop_duplicates, group-by) implementation ---------------------
+
+def naive_infusion_days(segments):
+    n_days = ((segments["end_date"] - segments["start_date"]) // pd.Timedelta(days=1) + 1).astype(int).to_numpy()
+    days = segments.loc[segments.index.repeat(n_days),
+                        ["patient_id", "start_date", "cycle_number", "rate_class", "daily_dose_used_ug", "dose_source"]]
+    offset = days.groupby(level=0).cumcount().to_numpy()
+    days = days.reset_index(drop=True)
+    days["infusion_date"] = days["start_date"] + pd.to_timedelta(offset, unit="D")
+    days = days.sort_values(["patient_id", "infusion_date", "start_date", "daily_dose_used_ug"],
+                            ascending=[True, True, False, False], kind="mergesort")
+    days = days.drop_duplicates(["patient_id", "infusion_date"], keep="first")
+    return days.drop(columns="start_date").reset_index(drop=True)
+
+
+def naive_cycles(days, s):
+    d = days.assign(full=days["rate_class"].eq("full"), step=days["rate_class"].eq("step_up"),
+                    dose_missing=days["daily_dose_used_ug"].isna())
+    cyc = d.groupby(["patient_id", "cycle_number"], sort=True).agg(
+        cycle_start=("infusion_date", "min"), cycle_end=("infusion_date", "max"),
+        infusion_days=("infusion_date", "size"), full_dose_days=("full", "sum"), step_up_days=("step", "sum"),
+        cumulative_dose_ug=("daily_dose_used_ug", "sum"), dose_missing=("dose_missing", "any")).reset_index()
+    cyc.loc[cyc["dose_missing"], "cumulative_dose_ug"] = np.nan
+    first = cyc.groupby("patient_id")["cycle_number"].transform("min") == cyc["cycle_number"]
+    full_length = cyc["infusion_days"] == s.label_cycle_days
+    step_then_full = first & (cyc["step_up_days"] == s.label_step_up_days) & (
+        cyc["full_dose_days"] == s.label_cycle_days - s.label_step_up_days)
+    cyc["label_cycle"] = full_length & (((cyc["step_up_days"] == 0) & (cyc["full_dose_days"] == s.label_cycle_days))
+                                        | step_then_full)
+    return cyc.drop(columns="dose_missing")
+
+
+def test_days_and_cycles_equal_the_naive_implementation_with_overlaps_and_gaps():
+    # synthetic cohort plus overlapping re-recorded bags (later start, half rate), exact duplicates, recorded
+    # doses, missing cycle numbers and missing BSA (dose unknown), rows shuffled
+    from blinrwe.derive.study_tables import study_tables
+    from blinrwe.examples import synthetic_cohort
+
+    t = study_tables(synthetic_cohort(300, 12))
+    inf = t["infusions"]
+    bag = inf.iloc[::6].assign(start_date=lambda d: d["start_date"] + pd.Timedelta(days=2),
+                               dose_value=lambda d: d["dose_value"] * 0.5)
+    inf = pd.concat([inf, bag, inf.iloc[::9]], ignore_index=True).sample(frac=1.0, random_state=3).reset_index(drop=True)
+    inf.loc[inf.index[::11], "daily_dose_ug"] = 7.0
+    inf.loc[inf.index[::13], "cycle_number"] = pd.NA
+    pts = t["patients"].copy()
+    pts.loc[pts.index[::8], ["bsa_m2", "height_cm"]] = np.nan
+    s = DeriveSettings()
+    seg = segment_doses(pts, inf, s)
+    days = derive_infusion_days(seg)
+    pd.testing.assert_frame_equal(days, naive_infusion_days(seg), check_exact=True)
+    _, cycles = exposure(pts, inf, s)
+    pd.testing.assert_frame_equal(cycles, naive_cycles(days, s), check_exact=True)

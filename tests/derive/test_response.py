@@ -129,3 +129,51 @@ def test_responder_definition_and_primary_window_from_settings():
     s = DeriveSettings(responder_definition="cr_crh", primary_response_window="2_cycles", crh_counts_as_cri=False)
     best = derive_best_response(derive_responses(a, windows_for([("i", T0)], settings=s), s), patients_for(["i"]), s)
     assert best["best_response"].item() == "CRi" and not best["responder"].item()
+
+
+def naive_best_response(responses, patients, s):
+    """The first implementation: one filtered group-by and merge per window and per first date."""
+    from blinrwe.derive.response import RESPONSE_RANK
+
+    out = patients[["patient_id"]].copy()
+    r = responses.assign(rank=responses["response"].map(RESPONSE_RANK))
+    flag = {"2_cycles": "in_2_cycles", "12_weeks": "in_12_weeks", "overall": "in_overall"}
+    rank_to_cat = {v: k for k, v in RESPONSE_RANK.items()}
+    for w, col in flag.items():
+        sub = r.loc[r[col].astype(bool)].assign(mrd_known=lambda d: d["mrd_value"].notna(),
+                                               mrd_neg=lambda d: d["mrd_negative"].fillna(False).astype(bool),
+                                               mrd_undet=lambda d: d["mrd_undetectable"].fillna(False).astype(bool))
+        agg = sub.groupby("patient_id").agg(
+            rank=("rank", "min"), cr_cri=("cr_cri", "any"), cr_crh=("cr_crh", "any"), cr_crh_cri=("cr_crh_cri", "any"),
+            mrd_assessed=("mrd_known", "any"), mrd_negative=("mrd_neg", "any"), complete_mrd_response=("mrd_undet", "any"))
+        agg = agg.add_suffix(f"_{w}").reset_index()
+        out = out.merge(agg, on="patient_id", how="left")
+        out[f"best_response_{w}"] = out.pop(f"rank_{w}").map(rank_to_cat)
+    primary = r[flag[s.primary_response_window]].astype(bool)
+    overall = r["in_overall"].astype(bool)
+    for name, mask in (("date_first_response", primary & r[s.responder_definition]),
+                       ("date_first_cr_cri", overall & r["cr_cri"]),
+                       ("date_first_mrd_negative", overall & r["mrd_negative"].fillna(False).astype(bool)),
+                       ("date_first_marrow_assessment", r["post_baseline"].astype(bool))):
+        d = r.loc[mask].groupby("patient_id")["assessment_date"].min().rename(name).reset_index()
+        out = out.merge(d, on="patient_id", how="left")
+    return out
+
+
+@pytest.mark.parametrize("settings", [DeriveSettings(), DeriveSettings(
+    primary_response_window="2_cycles", responder_definition="cr_crh", data_cutoff=dt.date(2022, 6, 30))])
+def test_best_response_equals_the_naive_per_window_group_bys(settings):
+    from blinrwe.derive import derive_analysis_data
+    from blinrwe.examples import synthetic_cohort
+
+    data = derive_analysis_data(synthetic_cohort(300, 14), settings)
+    patients = data.adsl[["patient_id", "t0_date", "in_cr_at_t0", "mrd_status_at_t0"]]
+    got = derive_best_response(data.responses, patients, settings)
+    want = naive_best_response(data.responses, patients, settings)
+    for col in want.columns:
+        expected = want[col]
+        if expected.dtype == object and col.startswith(("cr_", "mrd_", "complete_")):
+            expected = expected.astype("boolean").fillna(False).astype(bool)
+        def plain(values):
+            return [None if pd.isna(v) else v for v in values]
+        assert plain(got[col].tolist()) == plain(expected.tolist()), col

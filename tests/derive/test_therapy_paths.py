@@ -28,3 +28,25 @@ def test_parse_summary_next_therapy_text():
     text = pd.Series(["CART+allo-HSCT", "Blina", "No", None, "Chemotherapy->allo-HSCT", "DLI", "radiotherapy"])
     assert parse_next_therapy(text).tolist() == ["car_t -> allo_hsct", "blinatumomab", "none", "none",
                                                  "chemotherapy -> allo_hsct", "dli", "other"]
+
+
+def test_paths_equal_a_plain_group_by_join_on_a_synthetic_cohort():
+    # naive reference: sort, then GROUP BY patient with a Python string join
+    import numpy as np
+
+    from blinrwe.derive.study_tables import study_tables
+    from blinrwe.examples import synthetic_cohort
+
+    t = study_tables(synthetic_cohort(300, 13))
+    therapies = t["therapies"].sample(frac=1.0, random_state=4).reset_index(drop=True)
+    therapies.loc[therapies.index[::7], "sequence_number"] = pd.NA
+    out = derive_therapy_paths(t["patients"], therapies).set_index("patient_id")
+    ordered = therapies.sort_values(["patient_id", "sequence_number", "start_date"], kind="mergesort")
+    naive = ordered.groupby("patient_id")["therapy_type"].agg(" -> ".join)
+    expected = naive.reindex(out.index).fillna("none")
+    assert out["therapy_path"].tolist() == expected.tolist()
+    second = ordered.groupby("patient_id")["therapy_type"].nth(1)
+    expected_second = pd.Series(second.to_numpy(), index=ordered.loc[second.index, "patient_id"]).reindex(out.index)
+    assert out["second_next_therapy"].tolist() == [None if pd.isna(v) else v for v in expected_second]
+    assert (out["n_subsequent_therapies"].to_numpy() == np.array([0 if p == "none" else p.count(" -> ") + 1
+                                                                  for p in expected])).all()
