@@ -8,10 +8,11 @@ set on the underlying WordprocessingML (w:tcBorders, w:tblHeader), as Word write
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 from docx import Document
-from docx.enum.section import WD_ORIENT
+from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
@@ -84,13 +85,54 @@ def _write_cell(cell, text: str, style, bold: bool = False, indent_level: int = 
             run.bold = True
 
 
-def _set_widths(cells: list, width: int, table: DisplayTable, text_width) -> None:
-    """Stub column wide enough for indented labels, data columns share the rest."""
-    n_data = len(table.columns)
-    stub = int(text_width * (0.34 if n_data > 2 else 0.45))
-    data = int((text_width - stub) / max(n_data, 1))
+#: average width of a character of 8.5 pt Arial, for sizing columns to their text (inches)
+_CHAR_IN = 0.068
+_CELL_PADDING_IN = 0.16
+
+
+def _natural_widths(table: DisplayTable) -> list[float]:
+    """Width (inches) each column needs: the stub its longest label on one line, a data
+    column its longest cell on one line (headers may wrap between words)."""
+    stub = max([len(table.stub_header)] + [len(r.label) + 4 * r.level for r in table.rows])
+    data = []
+    for j, name in enumerate(table.columns):
+        # a header wraps between words but not inside "(N = 84)"
+        header = max((len(chunk) for chunk in re.findall(r"\([^)]*\)|\S+", name)), default=0)
+        data.append(max([header] + [len(r.cells[j]) for r in table.rows]))
+    return [n * _CHAR_IN + _CELL_PADDING_IN for n in [stub, *data]]
+
+
+_MIN_STUB_IN = 1.4
+
+
+def needs_landscape(table: DisplayTable, portrait_width_in: float) -> bool:
+    """A table goes on a landscape page when it has more than six data columns or its
+    data columns and a narrow stub cannot fit a portrait page."""
+    widths = _natural_widths(table)
+    return len(table.columns) > 6 or min(widths[0], _MIN_STUB_IN) + sum(widths[1:]) > portrait_width_in
+
+
+def _set_widths(word, cells: list, width: int, table: DisplayTable, text_width) -> None:
+    """Columns sized to their text: data columns get what their longest cell needs (numbers
+    never wrap when they fit), the stub column the rest (labels wrap if they must), and
+    any spare width is shared by the data columns.
+
+    Set on the grid (w:gridCol, which LibreOffice follows) and on every cell (w:tcW, Word)."""
+    total = text_width / 914400  # EMU -> inches
+    natural = _natural_widths(table)
+    stub_need, data = natural[0], natural[1:]
+    if sum(data) + min(stub_need, _MIN_STUB_IN) <= total:
+        stub = min(stub_need, total - sum(data))
+        spare = total - stub - sum(data)
+        data = [w + spare / len(data) for w in data] if data else data
+    else:  # too wide even so: a narrow stub, data columns shrunk in proportion
+        stub = min(stub_need, _MIN_STUB_IN)
+        data = [w * (total - stub) / sum(data) for w in data]
+    emu = [int(w * 914400) for w in [stub, *data]]
+    for j, column in enumerate(word.columns):
+        column.width = emu[j]
     for i, cell in enumerate(cells):
-        cell.width = stub if i % width == 0 else data
+        cell.width = emu[i % width]
 
 
 def add_table(doc, table: DisplayTable, number: int, text_width=None, styles: dict | None = None) -> None:
@@ -122,6 +164,8 @@ def add_table(doc, table: DisplayTable, number: int, text_width=None, styles: di
     def at(r: int, c: int):
         return cells[r * width + c]
 
+    if n_header > 1:
+        _write_cell(at(0, 0), "", stub_style)  # the blank corner above the stub header, in table text size
     for col, h in spans:
         _write_cell(at(0, col), h.text, cell_style, bold=True)
         if h.text:
@@ -144,7 +188,7 @@ def add_table(doc, table: DisplayTable, number: int, text_width=None, styles: di
         _border(at(last, c), bottom=("single", 6))
         _border(at(n_rows - 1, c), bottom=("single", 12))
     if text_width is not None:
-        _set_widths(cells, width, table, text_width)
+        _set_widths(word, cells, width, table, text_width)
     for note in table.footnotes:
         p = doc.add_paragraph()
         p.paragraph_format.space_after = Pt(0)
@@ -153,8 +197,24 @@ def add_table(doc, table: DisplayTable, number: int, text_width=None, styles: di
     doc.add_paragraph()
 
 
+_MARGIN = Cm(2.0)
+
+
+def _orient(doc, landscape: bool):
+    """The current section if it already has the orientation, else a new section (new page)
+    with it; returns the section's text width (EMU)."""
+    section = doc.sections[-1]
+    is_landscape = section.orientation == WD_ORIENT.LANDSCAPE
+    if is_landscape != landscape:
+        section = doc.add_section(WD_SECTION.NEW_PAGE)
+        section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+        section.page_width, section.page_height = section.page_height, section.page_width
+    return section.page_width - section.left_margin - section.right_margin
+
+
 def write_docx(document: ReportDocument, path: Path, dpi: int = 200, png_files=None) -> Path:
-    """Write the report as DOCX (landscape when a table has more than six data columns).
+    """Write the report as DOCX: portrait pages, with a landscape section for each run of
+    tables too wide for portrait (:func:`needs_landscape`).
 
     ``png_files`` (figure name -> PNG path) reuses figures already written instead of
     drawing them again."""
@@ -164,12 +224,9 @@ def write_docx(document: ReportDocument, path: Path, dpi: int = 200, png_files=N
     style.font.name = "Arial"
     style.font.size = Pt(10)
     section = doc.sections[0]
-    if any(len(t.columns) > 6 for t in document.tables):
-        section.orientation = WD_ORIENT.LANDSCAPE
-        section.page_width, section.page_height = section.page_height, section.page_width
     for side in ("left_margin", "right_margin"):
-        setattr(section, side, Cm(2.0))
-    text_width = section.page_width - section.left_margin - section.right_margin
+        setattr(section, side, _MARGIN)
+    portrait_width = section.page_width - section.left_margin - section.right_margin
     styles = _table_styles(doc)
     doc.add_heading(document.title, level=0)
     if document.subtitle:
@@ -180,19 +237,27 @@ def write_docx(document: ReportDocument, path: Path, dpi: int = 200, png_files=N
         run.bold = True
         run.font.color.rgb = RGBColor(0xD5, 0x5E, 0x00)
     for s in document.sections:
+        first_wide = bool(s.tables) and needs_landscape(s.tables[0], portrait_width / 914400)
+        _orient(doc, first_wide)  # the heading goes on the page of the section's first table
         doc.add_heading(s.heading, level=1)
         for paragraph in s.paragraphs:
             doc.add_paragraph(paragraph)
         for table in s.tables:
+            text_width = _orient(doc, needs_landscape(table, portrait_width / 914400))
             add_table(doc, table, document.table_number(table), text_width, styles)
         for figure in s.figures:
+            text_width = _orient(doc, False)
             caption = doc.add_paragraph()
             caption.paragraph_format.keep_with_next = True
             caption.add_run(f"Figure {document.figure_number(figure)}. ").bold = True
             caption.add_run(figure.title).bold = True
             width = min(text_width, Inches(6.5))
             png = Path(png_files[figure.name]).read_bytes() if figure.name in png_files else figure.png_bytes(dpi)
-            doc.add_picture(io.BytesIO(png), width=width)
+            picture = doc.add_picture(io.BytesIO(png), width=width)
+            if picture.height > Inches(8.2):  # tall figures (swimmer plot) fit one page
+                ratio = Inches(8.2) / picture.height
+                picture.width, picture.height = int(picture.width * ratio), Inches(8.2)
+            doc.paragraphs[-1].paragraph_format.keep_with_next = bool(figure.caption)
             if figure.caption:
                 note = doc.add_paragraph()
                 note.add_run(figure.caption).font.size = Pt(8.5)

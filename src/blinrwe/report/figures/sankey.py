@@ -86,7 +86,6 @@ def sankey_plot(flows: pd.DataFrame, context: ReportContext, title: str = "Thera
         ax.set_xlim(0, 1)
         ax.set_ylim(min(b for b, _ in [*left.values(), *right.values()]) - 0.01, 1.0)
         ax.axis("off")
-        fig.suptitle(title, x=0.02, ha="left", fontweight="bold", fontsize=10)
     data = {"bands": pd.DataFrame(bands), "sources": pd.DataFrame({"node": list(sources), "n": list(sources.values())}),
             "targets": pd.DataFrame({"node": list(targets), "n": list(targets.values())})}
     return PlottedFigure(name, title, fig, data, "Band widths are proportional to the number of patients.")
