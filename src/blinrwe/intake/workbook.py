@@ -19,6 +19,7 @@ import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -133,28 +134,33 @@ def _output_columns(table: Table, frame: pd.DataFrame | None) -> list[str]:
     return names
 
 
+def _cell_value(dtype: DType, v, for_csv: bool):
+    """One typed value as the user would type it (date, yes/no, 'a;b' list, plain number)."""
+    if v is None or (not isinstance(v, tuple) and pd.isna(v)):
+        return None
+    if dtype is DType.DATE:
+        d = pd.Timestamp(v).date()
+        return d.isoformat() if for_csv else d
+    if dtype is DType.BOOL:
+        return "yes" if bool(v) else "no"
+    if dtype is DType.ENUM_LIST:
+        return LIST_SEPARATOR.join(v) if v else None
+    if dtype is DType.INT:
+        return str(int(v)) if for_csv else int(v)
+    if dtype is DType.FLOAT:
+        f = float(v)
+        return None if math.isnan(f) else (repr(f) if for_csv else f)
+    return str(v)
+
+
 def _cell_values(col: Column | None, series: pd.Series, for_csv: bool) -> list:
-    """Typed values as the user would type them (dates, yes/no, 'a;b' lists, plain numbers)."""
+    """Typed values as the user would type them, rendered once per distinct value of the column."""
     dtype = col.dtype if col is not None else DType.BOOL  # imputation flags are booleans
-    out = []
-    for v in series.tolist():
-        if v is None or (not isinstance(v, tuple) and pd.isna(v)):
-            out.append(None)
-        elif dtype is DType.DATE:
-            d = pd.Timestamp(v).date()
-            out.append(d.isoformat() if for_csv else d)
-        elif dtype is DType.BOOL:
-            out.append("yes" if bool(v) else "no")
-        elif dtype is DType.ENUM_LIST:
-            out.append(LIST_SEPARATOR.join(v) if v else None)
-        elif dtype is DType.INT:
-            out.append(str(int(v)) if for_csv else int(v))
-        elif dtype is DType.FLOAT:
-            f = float(v)
-            out.append(None if math.isnan(f) else (repr(f) if for_csv else f))
-        else:
-            out.append(str(v))
-    return out
+    codes, distinct = pd.factorize(series, use_na_sentinel=True)
+    rendered = np.empty(len(distinct) + 1, dtype=object)  # [-1]: missing
+    for i, v in enumerate(distinct):
+        rendered[i] = _cell_value(dtype, v, for_csv)
+    return rendered[codes].tolist()
 
 
 def _table_sheet(book: Workbook, table: Table, frame: pd.DataFrame | None, lists_col) -> None:
