@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import openpyxl
 import pandas as pd
+from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
 
 from blinrwe.errors import UserError
 
@@ -113,6 +114,29 @@ def _cell_value(cell):
     return v
 
 
+def _has_percent_format(book) -> bool:
+    """Could any cell of the workbook be formatted as percent (then each number's format is looked up)?
+
+    Reads openpyxl's table of the workbook's cell formats (as ``ReadOnlyCell.number_format``
+    does); if that is not available, every cell is looked at.
+    """
+    try:
+        styles, custom = book._cell_styles, book._number_formats
+        formats = [BUILTIN_FORMATS.get(s.numFmtId, "General") if s.numFmtId < BUILTIN_FORMATS_MAX_SIZE
+                   else custom[s.numFmtId - BUILTIN_FORMATS_MAX_SIZE] for s in styles]
+    except (AttributeError, IndexError, TypeError):
+        return True
+    return any("%" in (f or "") for f in formats)
+
+
+def _times_as_text(grid: pd.DataFrame) -> pd.DataFrame:
+    """Excel time-of-day cells as ISO text (as :func:`_cell_value` does)."""
+    for c in grid.columns:
+        if pd.api.types.infer_dtype(grid[c], skipna=True) in ("time", "mixed", "mixed-integer"):
+            grid[c] = grid[c].map(lambda v: v.isoformat() if isinstance(v, dt.time) else v).astype(object)
+    return grid
+
+
 def _grid(rows: list[tuple]) -> pd.DataFrame:
     """Rows of cells as one object frame, short rows padded with ``None``."""
     width = max((len(r) for r in rows), default=0)
@@ -133,14 +157,18 @@ def read_xlsx(path: str | Path) -> RawStudy:
         raise UserError(f"{path}: cannot be read as an .xlsx workbook ({type(err).__name__}); "
                         "save it from Excel as 'Excel Workbook (.xlsx)'") from None
     sheets, ignored = {}, []
+    percent_cells = _has_percent_format(book)
     try:
         for ws in book.worksheets:
             title = ws.title.strip()
             if title in METADATA_SHEETS:
                 ignored.append(title)
                 continue
-            rows = [tuple(_cell_value(c) for c in row) for row in ws.iter_rows()]
-            sheets[title] = _sheet(title, path.name, ws.title, _grid(rows))
+            if percent_cells:
+                grid = _grid([tuple(_cell_value(c) for c in row) for row in ws.iter_rows()])
+            else:  # no cell can be percent-formatted: values alone, without a style lookup per cell
+                grid = _times_as_text(_grid(list(ws.iter_rows(values_only=True))))
+            sheets[title] = _sheet(title, path.name, ws.title, grid)
     finally:
         book.close()
     return RawStudy(source=str(path), kind="xlsx", sheets=sheets, ignored=tuple(ignored))
