@@ -9,8 +9,11 @@ codes, and :func:`decode_patient_ids` puts the ids back on the results (SQL: a
 surrogate key).
 
 :func:`sort_order` is a stable multi-key sort (``ORDER BY k1, k2, ...``) on
-numeric keys; :func:`first_in_group` marks the first row of each key group of a
-sorted table (``ROW_NUMBER() OVER (PARTITION BY ...) = 1``).
+integer keys (packed into one key when they fit); :func:`first_in_group` marks
+the first row of each key group of a sorted table and :func:`first_per_group`
+finds the same rows without sorting (``ROW_NUMBER() OVER (PARTITION BY ...
+ORDER BY ...) = 1``); :func:`join_on_patient` is the left join of per-patient
+parts. Each is the plain pandas operation, only faster (tests/derive/test_keys.py).
 """
 
 from __future__ import annotations
