@@ -248,7 +248,30 @@ def context() -> ReportContext:
 
 @pytest.fixture(scope="session")
 def rendered(results, context, tmp_path_factory):
-    """The full report rendered once for the writer tests (html, docx, xlsx, png, svg, pdf)."""
+    """The full report rendered once for the writer tests (html, docx, xlsx, png, svg, pdf).
+
+    Rendered once per test run, not once per xdist worker: the first worker to get here
+    renders into the run's shared temporary folder and pickles the result; the others wait
+    on a file lock and load it (pytest-xdist's documented pattern for session data).
+    PNGs at 72 dpi: what is drawn is the same, the pixels are fewer."""
+    import os
+    import pickle
+    from dataclasses import replace
+
     from blinrwe.report import render_report
 
-    return render_report(results, context, tmp_path_factory.mktemp("report"))
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # shared by every worker of this run
+    try:
+        import fcntl
+    except ImportError:  # no flock (Windows): each worker renders its own
+        return render_report(results, replace(context, figure_dpi=72), tmp_path_factory.mktemp("report"))
+    with open(root / "rendered.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        cached = root / "rendered.pickle"
+        if cached.exists():
+            return pickle.loads(cached.read_bytes())
+        report = render_report(results, replace(context, figure_dpi=72), root / "rendered_report")
+        cached.write_bytes(pickle.dumps(report))
+        return report
