@@ -17,7 +17,7 @@ from matplotlib.lines import Line2D
 
 from ..context import ReportContext
 from ..labels import level_label
-from .base import STYLE, PlottedFigure, group_colour, new_figure
+from .base import STYLE, PlottedFigure, new_figure
 
 DAYS_PER_MONTH = 30.4375  # docs/architecture.md: months are days / 30.4375
 
@@ -37,6 +37,10 @@ MARKERS = {
     "Relapse": ("X", "#D55E00"),
     "Death": ("s", "#000000"),
 }
+
+#: lane colours per group: Paul Tol's muted palette, chosen to differ from every marker colour
+#: above (the Okabe-Ito colours of the markers would vanish on lanes of the same colour)
+LANE_COLOURS = ("#332288", "#999933", "#882255", "#44AA99", "#AA4499", "#117733")
 
 LANE_COLUMNS = ("patient_id", "end", "infusion_end", "ongoing", "group")
 EVENT_COLUMNS = ("patient_id", "time", "event")
@@ -109,7 +113,7 @@ def swimmer_plot(lanes: pd.DataFrame, events: pd.DataFrame, context: ReportConte
     y_of = dict(zip(lanes["patient_id"], range(len(lanes))[::-1]))
     y = lanes["patient_id"].map(y_of).to_numpy(float)
     groups = list(dict.fromkeys(g for g in lanes["group"] if isinstance(g, str) and g))
-    colour_of = {g: group_colour(i) for i, g in enumerate(groups)}
+    colour_of = {g: LANE_COLOURS[i % len(LANE_COLOURS)] for i, g in enumerate(groups)}
     lane_colours = [colour_of.get(g, "#7f7f7f") for g in lanes["group"]]
     height = max(2.6, 0.9 + 0.14 * len(lanes))
 
@@ -131,7 +135,8 @@ def swimmer_plot(lanes: pd.DataFrame, events: pd.DataFrame, context: ReportConte
             if e.empty:
                 continue
             ey = e["patient_id"].map(y_of).to_numpy(float)
-            ax.scatter(e["time"], ey, marker=marker, color=colour, s=26, zorder=3, linewidths=0.3, edgecolors="white")
+            size = 70 if marker == "*" else 32  # a star reads as small as the others only when larger
+            ax.scatter(e["time"], ey, marker=marker, color=colour, s=size, zorder=3, linewidths=0.3, edgecolors="white")
             handles.append(Line2D([], [], linestyle="none", marker=marker, color=colour, label=label))
             plotted_events.append(e.assign(y=ey))
         for g in groups:
