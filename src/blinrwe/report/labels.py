@@ -203,21 +203,24 @@ _LAST = ("unknown", "missing", "not_known")
 def ordered_levels(levels) -> list:
     """Category levels in the order a reader expects, not in order of first appearance.
 
-    Therapies in :data:`THERAPY_ORDER`; classes that start with a number or a bound in
-    ascending order ("<= 14 d", "15-28 d", "> 28 d"; "1", ">= 2"); any other level after
-    those in its order of appearance; "unknown"/"missing" last."""
+    Therapies in :data:`THERAPY_ORDER` (when every level is a therapy); classes that start
+    with a number or a bound in ascending order ("<= 14 d", "15-28 d", "> 28 d"; "1", ">= 2");
+    any other level after those in its order of appearance; then "other", "none" and
+    "unknown"/"missing" last."""
     levels = list(dict.fromkeys(levels))
+    residual = {"other": 0, "none": 1, **{code: 2 for code in _LAST}}
+    therapies = all(str(level) in THERAPY_ORDER or str(level).lower() in residual for level in levels)
 
     def key(item):
         position, level = item
         code = str(level)
-        if code in THERAPY_ORDER:
+        if therapies and code in THERAPY_ORDER:
             return (0, THERAPY_ORDER.index(code), 0, position)
+        if code.lower() in residual:
+            return (3, residual[code.lower()], 0, position)
         bound = _BOUND.match(code)
         if bound:
             return (1, float(bound[2]), _BOUND_RANK[bound[1] or ""], position)
-        if code.lower() in _LAST:
-            return (3, 0, 0, position)
         return (2, 0, 0, position)
 
     return [level for _, level in sorted(enumerate(levels), key=key)]
