@@ -44,7 +44,7 @@ class RuleContext:
 def _true(mask) -> np.ndarray:
     """A row mask as plain booleans (missing = False, as pandas' boolean indexing treats it)."""
     if isinstance(mask, pd.Series):
-        return mask.to_numpy(dtype=bool, na_value=False)
+        return mask.to_numpy() if mask.dtype == bool else mask.to_numpy(dtype=bool, na_value=False)
     return np.asarray(mask, dtype=bool)
 
 
