@@ -67,3 +67,22 @@ def test_non_utf8_csv_is_a_user_error(tmp_path):
     (tmp_path / "patients.csv").write_bytes("patient_id\nJos\xe9\n".encode("latin-1"))
     with pytest.raises(UserError, match="not UTF-8"):
         read_study(tmp_path)
+
+
+def test_csv_cells_as_typed_white_space_ragged_rows_and_line_breaks(tmp_path):
+    (tmp_path / "events.csv").write_text('patient_id,note\nP1,"two\nlines"\n  ,\t\n\nP2, x \n')
+    cells = read_csv_folder(tmp_path).sheets["events"].cells
+    assert list(cells.index) == [2, 5]  # rows of white space only are empty; rows count CSV records
+    assert cells.loc[2, 1] == "two\nlines" and cells.loc[5, 1] == " x "  # kept as typed (validation strips)
+    (tmp_path / "events.csv").write_text("patient_id,note\nP1,a,extra\nP2\n")
+    sheet = read_csv_folder(tmp_path).sheets["events"]
+    assert sheet.header == ("patient_id", "note", "") and sheet.cells.loc[2, 2] == "extra"
+    assert sheet.cells.loc[3].tolist() == ["P2", None, None]
+
+
+def test_xlsx_time_cells_as_text_with_and_without_percent_formats(tmp_path):
+    for fmt in (None, {"C2": "0%"}):
+        path = _book(tmp_path / "t.xlsx", [["patient_id", "t", "p"], ["S1", dt.time(10, 30), 0.5]], fmt=fmt)
+        cells = read_xlsx(path).sheets["patient_summary"].cells
+        assert cells.loc[2, 1] == "10:30:00"
+        assert cells.loc[2, 2] == ("50.0%" if fmt else 0.5)

@@ -89,3 +89,18 @@ def test_suggest_close_codes():
     assert suggest("cr", ("CR", "CRi")) == "CR"
     assert suggest("primary refractory", ("primary_refractory", "relapsed")) == "primary_refractory"
     assert suggest("zzz", ("CR", "CRi")) is None
+
+
+def test_cell_texts_equal_cell_text_per_cell():
+    """Rendering per distinct value gives the cell-by-cell texts, for workbook (mixed) and CSV (text) columns."""
+    import datetime as dt
+
+    import pandas as pd
+
+    from blinrwe.validate.coerce import cell_texts
+
+    mixed = pd.Series([1, 1.0, True, 0, False, 2.5, " x ", "x", "NA", "  ", None, dt.date(2023, 1, 2),
+                       dt.datetime(2023, 1, 2, 10, 30), dt.datetime(2023, 1, 2), float("nan"), 1e20, -0.0], dtype=object)
+    text = pd.Series([" CR ", "CR", "", "n/a", ".", None, "cr", "CR"] * 3, dtype=object)
+    for cells in (mixed, text, pd.Series([None, None], dtype=object)):
+        assert cell_texts(cells).tolist() == cells.map(cell_text).tolist()

@@ -57,7 +57,7 @@ def parse_dates(cells: pd.Series, rule: str = DEFAULT_RULE) -> tuple[pd.Series, 
     # Text (every CSV column) or Excel dates: parse each distinct value once (a registry column
     # repeats its dates); plain full dates take a shortcut, anything else the general parser.
     codes, distinct = pd.factorize(values, use_na_sentinel=True)
-    day = np.full(len(distinct) + 1, np.datetime64("NaT"), dtype="datetime64[D]")
+    day = np.full(len(distinct) + 1, np.datetime64("NaT"), dtype="datetime64[ns]")  # not [D]: numpy wraps 1677
     imputed = np.zeros(len(distinct) + 1, dtype=bool)
     unreadable = np.zeros(len(distinct) + 1, dtype=bool)
     rest = []
@@ -66,14 +66,14 @@ def parse_dates(cells: pd.Series, rule: str = DEFAULT_RULE) -> tuple[pd.Series, 
         if d is None:
             rest.append(i)
         else:
-            day[i] = d
+            day[i] = np.datetime64(d, "ns")
     if rest:
         d, imp, bad = _parse(pd.Series(distinct[rest], dtype=object), rule)
-        day[rest] = d.to_numpy().astype("datetime64[D]")
+        day[rest] = d.to_numpy()
         imputed[rest] = imp.to_numpy(dtype=bool)
         unreadable[rest] = bad.to_numpy(dtype=bool)
     at = np.where(codes < 0, len(distinct), codes)
-    return (pd.Series(day[at].astype("datetime64[ns]"), index=cells.index),
+    return (pd.Series(day[at], index=cells.index),
             pd.Series(imputed[at], index=cells.index),
             pd.Series(unreadable[at], index=cells.index))
 
