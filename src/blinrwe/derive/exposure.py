@@ -104,6 +104,9 @@ def infusion_day_rows(segments: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     row = np.repeat(segment, n_days[segment])
     first_of_segment = np.repeat(np.cumsum(n_days[segment]) - n_days[segment], n_days[segment])
     day = start[row] + (np.arange(len(row)) - first_of_segment) * DAY.value
+    same_patient = patient[row][1:] == patient[row][:-1]
+    if not (same_patient & (day[1:] <= day[:-1])).any():
+        return row, day  # no segment overlaps another: already one row per patient-day, in order
     order = sort_order(patient[row], day, -start[row], dose_desc[row])
     row, day = row[order], day[order]
     keep = first_in_group(patient[row], day)
