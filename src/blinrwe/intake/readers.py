@@ -187,8 +187,8 @@ def _read_csv_file(path: Path) -> pd.DataFrame:
         return _grid([tuple(r) for r in csv.reader(text.splitlines(), delimiter=delimiter)])
     try:
         # pandas' C parser: the csv module's dialect (quotes doubled), every cell kept as typed
-        grid = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, dtype=str, keep_default_na=False,
-                           na_filter=False, skip_blank_lines=False, engine="c")
+        grid = pd.read_csv(io.BytesIO(raw), encoding="utf-8-sig", sep=delimiter, header=None, dtype=str,
+                           keep_default_na=False, na_filter=False, skip_blank_lines=False, engine="c")
     except pd.errors.ParserError:  # rows longer than the header row: the csv module copes
         return _grid([tuple(r) for r in csv.reader(text.splitlines(), delimiter=delimiter)])
     return grid.set_axis(range(grid.shape[1]), axis=1)
