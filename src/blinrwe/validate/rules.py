@@ -8,7 +8,7 @@ Rules skip rows whose inputs are missing: a missing value was already reported
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import numpy as np
@@ -27,10 +27,19 @@ MAX_FIXED_DOSE_UG_DAY = 28.0
 MAX_BSA_DOSE_UG_M2_DAY = 15.0
 MRD_NEGATIVE_BELOW = 1e-4  # domain-spec 3.2
 
+#: Column the rules add to their copy of every table: the patient id as an integer code
+#: (-1 when missing), codes in the sorted order of the ids. Joins, group-bys and sorts use it;
+#: findings quote ``patient_id`` itself.
+PATIENT = "_patient"
+
 
 @dataclass(frozen=True)
 class RuleContext:
-    """Typed tables and where each came from (file, sheet)."""
+    """Typed tables and where each came from (file, sheet).
+
+    :func:`run_rules` adds the :data:`PATIENT` code column to the tables before
+    the rules run (:func:`with_patient_codes`); a rule called on its own needs it too.
+    """
 
     tables: dict[str, pd.DataFrame]
     where: dict[str, tuple[str | None, str | None]]  # table -> (file, sheet); absent tables are missing
@@ -81,21 +90,41 @@ def _d(ts: pd.Series) -> pd.Series:
     return ts.dt.strftime("%Y-%m-%d")
 
 
+def with_patient_codes(ctx: RuleContext) -> RuleContext:
+    """The context with the :data:`PATIENT` code column added to (shallow copies of) its tables."""
+    names = [name for name, frame in ctx.tables.items() if "patient_id" in frame]
+    ids = [ctx.tables[name]["patient_id"].to_numpy(dtype=object) for name in names]
+    codes, _ = pd.factorize(np.concatenate(ids) if ids else np.array([], dtype=object), sort=True)
+    tables = dict(ctx.tables)
+    for name, part in zip(names, np.split(codes, np.cumsum([len(i) for i in ids])[:-1])):
+        frame = tables[name].copy(deep=False)
+        frame[PATIENT] = part
+        tables[name] = frame
+    return replace(ctx, tables=tables)
+
+
+def _per_patient(values: pd.Series, patients: pd.Series, how: str) -> pd.Series:
+    """``values`` aggregated per patient code (missing ids and values left out)."""
+    out = values.groupby(patients).agg(how)
+    return out[out.index >= 0].dropna()
+
+
 def first_infusion(ctx: RuleContext) -> pd.Series:
-    """T0 per patient: the start of the earliest infusion segment (domain-spec 4)."""
+    """T0 per patient code: the start of the earliest infusion segment (domain-spec 4)."""
     inf = ctx.tables["infusions"]
-    return inf["start_date"].groupby(inf["patient_id"]).min().dropna()
+    return _per_patient(inf["start_date"], inf[PATIENT], "min")
 
 
 def death_date(ctx: RuleContext) -> pd.Series:
+    """Death date per patient code (the earliest death row)."""
     ev = ctx.tables["events"]
-    death = ev["event_date"][ev["event_type"] == "death"]
-    return death.groupby(ev["patient_id"][death.index]).min().dropna()
+    death = ev["event_type"] == "death"
+    return _per_patient(ev["event_date"][death], ev[PATIENT][death], "min")
 
 
 def _lookup(frame: pd.DataFrame, per_patient: pd.Series) -> pd.Series:
     """Each row's patient-level value (keeping its dtype), aligned with ``frame``."""
-    values = frame["patient_id"].map(per_patient)
+    values = frame[PATIENT].map(per_patient)
     if pd.api.types.is_datetime64_any_dtype(per_patient.dtype):
         values = pd.to_datetime(values)
     return values
@@ -105,7 +134,7 @@ def _previous_max(frame: pd.DataFrame, column: str) -> pd.Series:
     """Per patient, the largest ``column`` value on the rows before (frame sorted by patient)."""
     if frame.empty:
         return frame[column].copy()
-    by_patient = frame["patient_id"]
+    by_patient = frame[PATIENT]
     return frame.groupby(by_patient, sort=False)[column].cummax().groupby(by_patient, sort=False).shift()
 
 
@@ -118,16 +147,17 @@ def check_keys(ctx: RuleContext) -> list[Finding]:
             continue
         table = ALL_TABLES[name]
         if table.one_row_per_patient:
-            ids = frame["patient_id"]
-            dup = ids.notna() & ids.duplicated(keep="first")  # missing ids never repeat a present one
+            ids = frame[PATIENT]
+            dup = (ids >= 0) & ids.duplicated(keep="first")  # missing ids never repeat a present one
             out += emit(ctx, "PATIENT_DUPLICATE", name, frame, dup, "patient_id",
                         lambda r: "patient id already used on row "
                         + r["patient_id"].map(_first_rows(frame)).astype(str),
                         "give each patient one row and a unique id", "patient_id")
         elif table.key:
-            key = list(table.key)
+            others = [k for k in table.key if k != "patient_id"]
+            key = [PATIENT, *others]
             # a complete key can only repeat a complete key, so incomplete rows need not be dropped first
-            dup = frame[key].notna().all(axis=1) & frame[key].duplicated(keep="first")
+            dup = (frame[PATIENT] >= 0) & frame[others].notna().all(axis=1) & frame[key].duplicated(keep="first")
             out += emit(ctx, "ROW_DUPLICATE", name, frame, dup, None,
                         f"same {' + '.join(table.key)} as an earlier row",
                         "delete the repeated row, or correct the date / number that makes it a copy", "patient_id")
@@ -143,12 +173,12 @@ def _first_rows(frame: pd.DataFrame) -> pd.Series:
 def check_patient_references(ctx: RuleContext) -> list[Finding]:
     if not ctx.has("patients"):
         return []
-    known = ctx.tables["patients"]["patient_id"].dropna().unique()
+    known = ctx.tables["patients"][PATIENT].unique()
     out = []
     for name, frame in ctx.tables.items():
         if name == "patients" or not ctx.has(name) or frame.empty:
             continue
-        bad = frame["patient_id"].notna() & ~frame["patient_id"].isin(known)
+        bad = (frame[PATIENT] >= 0) & ~frame[PATIENT].isin(known)
         out += emit(ctx, "PATIENT_UNKNOWN", name, frame, bad, "patient_id", "patient id is not in the patients sheet",
                     "add the patient to the patients sheet or correct the id (ids must match exactly)", "patient_id")
     return out
@@ -162,8 +192,8 @@ def check_patients(ctx: RuleContext) -> list[Finding]:
     p = ctx.tables["patients"]
     out = []
     if ctx.has("infusions"):
-        treated = ctx.tables["infusions"]["patient_id"].dropna().unique()
-        out += emit(ctx, "PATIENT_WITHOUT_INFUSION", "patients", p, p["patient_id"].notna() & ~p["patient_id"].isin(treated),
+        treated = ctx.tables["infusions"][PATIENT].unique()
+        out += emit(ctx, "PATIENT_WITHOUT_INFUSION", "patients", p, (p[PATIENT] >= 0) & ~p[PATIENT].isin(treated),
                     "patient_id", "patient has no row in the infusions sheet (T0, the first infusion, is unknown)",
                     "add the blinatumomab infusion segments of this patient, or remove the patient", "patient_id")
     t0 = _lookup(p, first_infusion(ctx) if ctx.has("infusions") else pd.Series(dtype="datetime64[ns]"))
@@ -278,8 +308,8 @@ def check_death(ctx: RuleContext) -> list[Finding]:
     if not ctx.has("events"):
         return []
     ev = ctx.tables["events"]
-    deaths = (ev["event_type"] == "death") & ev["patient_id"].notna()
-    second = deaths & ev["patient_id"].where(deaths).duplicated(keep="first")
+    deaths = (ev["event_type"] == "death") & (ev[PATIENT] >= 0)
+    second = deaths & ev[PATIENT].where(deaths).duplicated(keep="first")
     out = emit(ctx, "DEATH_DUPLICATE", "events", ev, second, "event_type",
                "a second death row for this patient", "keep one death row per patient", "event_date")
     died = death_date(ctx)
@@ -317,8 +347,8 @@ def check_follow_up(ctx: RuleContext) -> list[Finding]:
         return []
     ev = ctx.tables["events"]
     p = ctx.tables["patients"]
-    closed = ev.loc[ev["event_type"].isin(["death", "last_contact"]), "patient_id"].dropna().unique()
-    out = emit(ctx, "NO_FOLLOW_UP", "patients", p, p["patient_id"].notna() & ~p["patient_id"].isin(closed), "patient_id",
+    closed = ev.loc[ev["event_type"].isin(["death", "last_contact"]), PATIENT].unique()
+    out = emit(ctx, "NO_FOLLOW_UP", "patients", p, (p[PATIENT] >= 0) & ~p[PATIENT].isin(closed), "patient_id",
                "no death and no last_contact row in the events sheet",
                "add a last_contact event (date last known alive) or the death", "patient_id")
     lc = ev[ev["event_type"] == "last_contact"].dropna(subset=["event_date", "patient_id"])
@@ -328,9 +358,10 @@ def check_follow_up(ctx: RuleContext) -> list[Finding]:
     for name, column, frame in _dated_records(ctx):
         if name == "events":
             frame = frame[frame["event_type"] != "last_contact"]
-        latest.append(frame[["patient_id", column]].rename(columns={column: "date"}))
-    other = pd.concat(latest).dropna().groupby("patient_id")["date"].max()
-    last = lc.sort_values("event_date").drop_duplicates("patient_id", keep="last")
+        latest.append(frame[[PATIENT, column]].rename(columns={column: "date"}))
+    latest = pd.concat(latest)
+    other = _per_patient(latest["date"], latest[PATIENT], "max")
+    last = lc.sort_values("event_date").drop_duplicates(PATIENT, keep="last")
     latest_other = _lookup(last, other)
     out += emit(ctx, "LAST_CONTACT_EARLY", "events", last, last["event_date"] < latest_other, "event_date",
                 lambda r: "last contact is before another record of the patient (" + _d(latest_other[r.index]) + ")",
@@ -348,11 +379,12 @@ def check_infusions(ctx: RuleContext) -> list[Finding]:
     out += emit(ctx, "INFUSION_END_BEFORE_START", "infusions", inf, inf["end_date"] < inf["start_date"], "end_date",
                 lambda r: "end_date is before start_date (" + _d(r["start_date"]) + ")",
                 "swap or correct the dates; end_date is the last day of the segment", "end_date")
-    ok = inf.dropna(subset=["patient_id", "start_date", "end_date"]).sort_values(["patient_id", "start_date", "source_row"])
+    ok = inf.dropna(subset=["start_date", "end_date"])
+    ok = ok[ok[PATIENT] >= 0].sort_values([PATIENT, "start_date", "source_row"])  # codes sort as the ids do
     prev_end = _previous_max(ok, "end_date")
     out += emit(ctx, "INFUSION_OVERLAP", "infusions", ok, ok["start_date"] <= prev_end, "start_date",
                 lambda r: "segment starts on or before the end of an earlier segment (row "
-                + ok.groupby("patient_id")["source_row"].shift()[r.index].astype("Int64").astype(str)
+                + ok.groupby(PATIENT)["source_row"].shift()[r.index].astype("Int64").astype(str)
                 + ", ends " + _d(prev_end[r.index]) + ")",
                 "end_date is inclusive: the next segment starts the day after; correct the dates or remove a copy",
                 "start_date")
@@ -374,9 +406,10 @@ def bsa_mosteller(height_cm: pd.Series, weight_kg: pd.Series) -> pd.Series:
 
 def _doses(ctx: RuleContext, inf: pd.DataFrame) -> list[Finding]:
     """Label maximum (domain-spec 1.3/1.6): >= 45 kg 28 ug/day; < 45 kg 15 ug/m2/day, capped at 28 ug/day."""
-    p = ctx.tables["patients"].drop_duplicates("patient_id").set_index("patient_id")
+    # rows without an id match the first such patient row, as a lookup by id matches missing with missing
+    p = ctx.tables["patients"].drop_duplicates(PATIENT).set_index(PATIENT)
     bsa = p["bsa_m2"].fillna(bsa_mosteller(p["height_cm"], p["weight_kg"]))
-    weight, bsa = inf["patient_id"].map(p["weight_kg"]), inf["patient_id"].map(bsa)
+    weight, bsa = inf[PATIENT].map(p["weight_kg"]), inf[PATIENT].map(bsa)
     per_day = inf["dose_unit"] == "ug/day"
     per_m2 = inf["dose_unit"] == "ug/m2/day"
     recorded = inf["daily_dose_ug"].notna()
@@ -433,15 +466,15 @@ def check_relapse_after_remission(ctx: RuleContext) -> list[Finding]:
     in_cr_at_t0 = np.array([], dtype=object)
     if ctx.has("patients"):
         p = ctx.tables["patients"]
-        in_cr_at_t0 = p.loc[p["disease_status_at_t0"].isin(["CR", "CRi"]), "patient_id"].unique()
+        in_cr_at_t0 = p.loc[p["disease_status_at_t0"].isin(["CR", "CRi"]), PATIENT].unique()
     first_remission = pd.Series(dtype="datetime64[ns]")
     if ctx.has("assessments"):
         a = ctx.tables["assessments"]
         recorded = a["response_recorded"]
         remission = recorded.isin(REMISSION) | (recorded.isna() & (a["bm_blast_pct"] <= REMISSION_BLAST_PCT))
-        first_remission = a["assessment_date"][remission].groupby(a["patient_id"][remission]).min().dropna()
+        first_remission = _per_patient(a["assessment_date"][remission], a[PATIENT][remission], "min")
     remitted = _lookup(ev, first_remission) < ev["event_date"]
-    bad = relapse & ~ev["patient_id"].isin(in_cr_at_t0) & ~remitted
+    bad = relapse & ~ev[PATIENT].isin(in_cr_at_t0) & ~remitted
     return emit(ctx, "RELAPSE_WITHOUT_REMISSION", "events", ev, bad, "event_type",
                 "relapse without an earlier remission (no CR/CRi at T0 and no CR/CRh/CRi assessment before it)",
                 "record it as progression, or add the assessment that showed remission", "event_date")
@@ -473,7 +506,8 @@ def check_therapies(ctx: RuleContext) -> list[Finding]:
     t = ctx.tables["therapies"]
     out = emit(ctx, "END_BEFORE_START", "therapies", t, t["end_date"] < t["start_date"], "end_date",
                lambda r: "end_date is before start_date (" + _d(r["start_date"]) + ")", "correct the dates", "end_date")
-    ok = t.dropna(subset=["patient_id", "sequence_number", "start_date"]).sort_values(["patient_id", "sequence_number"])
+    ok = t.dropna(subset=["sequence_number", "start_date"])
+    ok = ok[ok[PATIENT] >= 0].sort_values([PATIENT, "sequence_number"])
     prev = _previous_max(ok, "start_date")
     out += emit(ctx, "THERAPY_SEQUENCE_ORDER", "therapies", ok, ok["start_date"] < prev, "sequence_number",
                 lambda r: "starts before a therapy with a lower sequence_number (" + _d(prev[r.index]) + ")",
@@ -495,7 +529,7 @@ def check_adverse_events(ctx: RuleContext) -> list[Finding]:
         (g5 & (ae["fatal"] == False), "fatal", "grade 5 (death) but fatal = no"),  # noqa: E712
     ]
     if ctx.has("events"):
-        checks.append(((fatal | g5) & ~ae["patient_id"].isin(death_date(ctx).index), "fatal",
+        checks.append(((fatal | g5) & ~ae[PATIENT].isin(death_date(ctx).index), "fatal",
                        "fatal adverse event but no death row in the events sheet"))
     for mask, column, message in checks:
         out += emit(ctx, "FATAL_AE_INCONSISTENT", "adverse_events", ae, mask, column, message,
@@ -544,6 +578,7 @@ SUMMARY_RULES: tuple[Callable[[RuleContext], list[Finding]], ...] = (check_keys,
 
 def run_rules(ctx: RuleContext, form: str) -> list[Finding]:
     rules = STUDY_RULES if form == "study" else SUMMARY_RULES
+    ctx = with_patient_codes(ctx)
     out: list[Finding] = []
     for rule in rules:
         out += rule(ctx)
