@@ -35,8 +35,9 @@ def _is_empty(value) -> bool:
 _ASCII_WHITE_SPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
 
 
-def _white_space_in(texts: np.ndarray) -> bool:
-    """Does any of these strings hold a white-space character (a cheap test that most columns pass)?"""
+def any_white_space(texts) -> bool:
+    """Does any of these strings hold a white-space character? (one scan of their concatenation;
+    most registry columns hold none, and then no cell needs stripping)"""
     try:
         joined = "".join(texts)
     except TypeError:  # not all str
@@ -61,7 +62,7 @@ def _blank(values: np.ndarray) -> np.ndarray:
         else:
             missing = np.equal(values, None)
             texts = values[~missing]
-        if not _white_space_in(texts):
+        if not any_white_space(texts):
             return missing | np.equal(values, "")
         codes, distinct = pd.factorize(values, use_na_sentinel=True)
         blank_distinct = np.fromiter((not v.strip() for v in distinct), dtype=bool, count=len(distinct))
@@ -92,8 +93,11 @@ def _sheet(name: str, file: str, sheet: str | None, grid: pd.DataFrame) -> RawSh
     for rows in filled[:data_width]:
         keep[rows] = True
     numbers = np.flatnonzero(keep) + 2
-    cells = pd.DataFrame({i: np.where(blank[i][1:][keep], None, values[i][1:][keep]) for i in range(data_width)},
-                         index=pd.Index(numbers, dtype="int64"), columns=range(data_width), dtype=object)
+    columns = {}
+    for i in range(data_width):
+        v, b = (values[i][1:], blank[i][1:]) if keep.all() else (values[i][1:][keep], blank[i][1:][keep])
+        columns[i] = np.where(b, None, v) if b.any() else v
+    cells = pd.DataFrame(columns, index=pd.Index(numbers, dtype="int64"), columns=range(data_width), dtype=object)
     return RawSheet(name, file, sheet, header, cells)
 
 

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from blinrwe.intake.raw import RawSheet
+from blinrwe.intake.readers import any_white_space
 from blinrwe.model import DType, imputed_flag
 from blinrwe.model.schema import Column, Table
 
@@ -96,7 +97,9 @@ class _Distinct:
         if kind != "string":
             cells = np.array([cell_text(v) for v in cells], dtype=object)
         codes, distinct = pd.factorize(cells, use_na_sentinel=True)
-        texts = [v.strip() for v in distinct] if kind == "string" else list(distinct)  # cell_text of text
+        texts = list(distinct)
+        if kind == "string" and any_white_space(distinct):  # cell_text of text
+            texts = [v.strip() for v in distinct]
         gone = np.array([t == "" or t in MISSING_TOKENS for t in texts] + [True], dtype=bool)  # [-1]: empty
         codes = np.where(gone[codes], -1, codes)
         return cls(raw.index, codes, texts)
@@ -273,7 +276,8 @@ def coerce_sheet(sheet: RawSheet, table: Table, rule: str) -> tuple[pd.DataFrame
     positions = {h.casefold(): i for i, h in reversed(list(enumerate(sheet.header))) if h}
     index = sheet.cells.index
     pid_pos = positions.get("patient_id")
-    pids = cell_texts(sheet.cells[pid_pos]) if pid_pos is not None else None
+    pid_cells = _Distinct.of(sheet.cells[pid_pos]) if pid_pos is not None else None
+    pids = pid_cells.texts() if pid_cells is not None else None
     out = _Collector(sheet, table, pids)
     data: dict[str, pd.Series] = {}
     for col in table.columns:
@@ -286,7 +290,7 @@ def coerce_sheet(sheet: RawSheet, table: Table, rule: str) -> tuple[pd.DataFrame
             empty = raw.isna().to_numpy()
             nothing_typed = empty.all()
         else:
-            cells = _Distinct.of(raw)
+            cells = pid_cells if pos == pid_pos else _Distinct.of(raw)
             nothing_typed = cells.all_none
         if nothing_typed:
             data[col.name] = _missing(col, index)
