@@ -21,9 +21,12 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2
 
+# Statistics side by side with lifelines, scipy, statsmodels and R (when installed),
+# then the whole report pipeline stage by stage at 1e3, 1e4 and 1e5 patients.
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -r requirements-bench.lock
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/report.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info
