@@ -11,9 +11,12 @@ import matplotlib
 
 matplotlib.use("Agg")  # no display on servers; Figure objects below never touch pyplot
 
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from PIL import Image  # noqa: E402  (Pillow: a matplotlib dependency)
+from PIL.PngImagePlugin import PngInfo  # noqa: E402
 
 # Okabe & Ito (2008) colour-blind-safe palette, the one Nature Methods recommends; black last.
 GROUP_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
@@ -87,20 +90,56 @@ def tight_bbox(figure: Figure):
     return figure.get_tightbbox().padded(_PAD_INCHES)
 
 
+def write_png_trimmed(figure: Figure, path: Path, dpi: int) -> bool:
+    """Draw ``figure`` once at ``dpi`` and write it as PNG cropped to its ink plus the usual
+    padding; False (nothing written) when ink reaches the canvas edge, i.e. something may
+    stick out of the figure and only a tight bounding box (a second layout pass) shows it.
+
+    ``savefig(bbox_inches="tight")`` lays the figure out once to measure it and again to
+    draw it; for figures drawn inside their canvas, trimming the white margin of the one
+    drawing gives the same picture for about two thirds of the work."""
+    original_dpi = figure.dpi
+    figure.set_dpi(dpi)
+    try:
+        canvas = figure.canvas if isinstance(figure.canvas, FigureCanvasAgg) else FigureCanvasAgg(figure)
+        canvas.draw()
+        rgba = np.asarray(canvas.buffer_rgba())
+    finally:
+        figure.set_dpi(original_dpi)
+    # one 32-bit comparison per pixel: opaque white is 0xFFFFFFFF (the figure face is white)
+    ink = rgba.view(np.uint32)[..., 0] != 0xFFFFFFFF
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    height, width = ink.shape
+    if not rows.size or rows[0] == 0 or cols[0] == 0 or rows[-1] == height - 1 or cols[-1] == width - 1:
+        return False
+    pad = int(round(_PAD_INCHES * dpi))
+    crop = rgba[max(rows[0] - pad, 0):rows[-1] + pad + 1, max(cols[0] - pad, 0):cols[-1] + pad + 1]
+    info = PngInfo()
+    for key, value in _METADATA["png"].items():
+        info.add_text(key, value)
+    Image.fromarray(np.ascontiguousarray(crop), "RGBA").convert("RGB").save(path, format="png", dpi=(dpi, dpi), pnginfo=info)
+    return True
+
+
 def save_figure(plotted: PlottedFigure, out_dir: Path, formats=("png", "svg", "pdf"), dpi: int = 200) -> dict[str, Path]:
     """Write the figure as each of ``formats`` into ``out_dir``; returns format -> path.
 
-    One layout pass for all formats; files carry no timestamps (deterministic bytes)."""
+    PNG from one drawing trimmed to its ink (:func:`write_png_trimmed`); the vector formats
+    share one tight-bbox layout pass; files carry no timestamps (deterministic bytes)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {}
     with matplotlib.rc_context(STYLE):
-        bbox = tight_bbox(plotted.figure)
+        bbox = None
         for fmt in formats:
             path = out_dir / f"{plotted.name}.{fmt}"
+            paths[fmt] = path
+            if fmt == "png" and write_png_trimmed(plotted.figure, path, dpi):
+                continue
+            if bbox is None:
+                bbox = tight_bbox(plotted.figure)
             plotted.figure.savefig(path, format=fmt, dpi=dpi, bbox_inches=bbox, facecolor="white",
                                    metadata=_METADATA.get(fmt))
-            paths[fmt] = path
     return paths
 
 

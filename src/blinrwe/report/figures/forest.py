@@ -161,7 +161,7 @@ def forest_plot(ard, table: str, context: ReportContext, title: str = "Hazard ra
     with matplotlib.rc_context(STYLE):
         fig = new_figure(7.2, height)
         # label column on the left (axes coordinates < 0), text columns on the right (> 1)
-        ax = fig.add_axes((0.36, 0.62 / height, 0.30, 1 - 0.98 / height))
+        ax = fig.add_axes((0.38, 0.62 / height, 0.30, 1 - 0.98 / height))
         hr = est["hr"].to_numpy(float)
         lower = np.clip(est["lower"].to_numpy(float), lo, hi)
         upper = np.clip(est["upper"].to_numpy(float), lo, hi)

@@ -58,8 +58,15 @@ def sankey_plot(flows: pd.DataFrame, context: ReportContext, title: str = "Thera
     bands = []
 
     with matplotlib.rc_context(STYLE):
-        fig = new_figure(7.0, 4.6)
-        ax = fig.add_axes((0.22, 0.04, 0.56, 0.84))
+        # margins sized to the node labels (~0.075 in a character) so every label is inside the canvas
+        source_chars = max(len(line) for s in sources for line in (level_label(s, context.group_labels), f"(n = {format_count(sources[s])})"))
+        target_chars = max(len(f"{level_label(t, context.group_labels)} (n = {format_count(targets[t])})") for t in targets)
+        left_in = max(0.075 * source_chars + 0.35, 0.045 * len(source_title) + 0.2, 1.0)
+        right_in = max(0.075 * target_chars + 0.35, 0.045 * len(target_title) + 0.2, 1.0)
+        plot_in = 3.6
+        width = left_in + plot_in + right_in
+        fig = new_figure(width, 4.6)
+        ax = fig.add_axes((left_in / width, 0.04, plot_in / width, 0.84))
         for _, f in flows.iterrows():  # one patch per flow (sources x targets, a few dozen at most)
             h = float(f["n"]) * scale
             s_top, t_top = src_cursor[f["source"]], tgt_cursor[f["target"]]

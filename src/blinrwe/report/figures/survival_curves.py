@@ -50,11 +50,14 @@ def survival_curve_plot(curves: pd.DataFrame, risk_tables: pd.DataFrame, ard, an
     ticks = sorted(set(risk["time"].astype(float))) if not risk.empty else []
     n_table_rows = len(groups) if ticks else 0
 
+    # room on the left for the risk-table row labels (bold, ~0.085 in a character) inside the canvas
+    longest = max((len(level_label(g, context.group_labels)) for g in groups), default=0)
+    left = max(0.2, (0.085 * longest + 0.55) / 7.0)
     with matplotlib.rc_context(STYLE):
         fig = new_figure(7.0, 4.4 + 0.22 * n_table_rows + (0.45 if ticks else 0))
         if ticks:
             grid = fig.add_gridspec(2, 1, height_ratios=[4.4, 0.45 + 0.22 * n_table_rows], hspace=0.42,
-                                    left=0.2, right=0.97, top=0.93, bottom=0.08)
+                                    left=left, right=0.97, top=0.93, bottom=0.08)
             ax = fig.add_subplot(grid[0])
             ax_risk = fig.add_subplot(grid[1], sharex=ax)
         else:
