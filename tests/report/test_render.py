@@ -35,3 +35,12 @@ def test_subset_of_formats(results, context, tmp_path):
 def test_unknown_format(results, context, tmp_path):
     with pytest.raises(SpecificationError, match="'pptx'"):
         render_report(results, context, tmp_path, formats=("pptx",))
+
+
+def test_docx_and_html_without_png_files_draw_from_the_figures(results, context, tmp_path):
+    out = render_report(results, context, tmp_path, formats=("html", "docx", "svg"))
+    assert "png" not in out.files and len(out.files["svg"]) == len(out.document.figures)
+    assert all(f.figure is not None for f in out.document.figures)
+    import docx
+
+    assert len(docx.Document(str(out.files["docx"])).inline_shapes) == len(out.document.figures)

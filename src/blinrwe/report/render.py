@@ -23,7 +23,9 @@ FIGURE_WORKERS = 2
 @dataclass(frozen=True, eq=False)
 class RenderedReport:
     """What was written: ``files`` maps "html"/"docx"/"xlsx" to a path and each figure
-    format to the list of figure files; ``document`` holds the tables and figures."""
+    format to the list of figure files; ``document`` holds the tables and figures (each
+    figure's name, title, caption and plotted data; its matplotlib ``figure`` is None when
+    the figure was written to files, which is all the writers use)."""
 
     document: ReportDocument
     files: dict = field(default_factory=dict)
@@ -49,7 +51,9 @@ def render_report(results, context: ReportContext, out_dir, formats=FORMATS, fin
     files: dict = {fmt: [] for fmt in figure_formats}
 
     def draw_and_write(jobs):
-        drawn = draw_figures(jobs, out / "figures", figure_formats, context.figure_dpi, workers)
+        # with PNG files written, the Figures stay in the workers: HTML and DOCX embed the files
+        drawn = draw_figures(jobs, out / "figures", figure_formats, context.figure_dpi, workers,
+                             keep_figures="png" not in figure_formats)
         for _, paths in drawn:
             for fmt, path in paths.items():
                 files[fmt].append(path)

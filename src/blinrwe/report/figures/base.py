@@ -53,11 +53,14 @@ def group_colour(index: int) -> str:
 
 @dataclass(frozen=True, eq=False)
 class PlottedFigure:
-    """A rendered figure, its file stem, caption and the data drawn (name -> DataFrame)."""
+    """A rendered figure, its file stem, caption and the data drawn (name -> DataFrame).
+
+    ``figure`` is None for a figure already written to files by a worker process
+    (:func:`blinrwe.report.figures.batch.draw_and_save`)."""
 
     name: str
     title: str
-    figure: Figure
+    figure: Figure | None
     data: Mapping[str, pd.DataFrame] = field(default_factory=dict)
     caption: str = ""
 

@@ -10,31 +10,49 @@ no timestamps, so the output does not depend on which worker drew what.
 from __future__ import annotations
 
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
-from .base import FigureJob, PlottedFigure, save_figure
+from .base import FigureJob, PlottedFigure, new_figure, save_figure
 
 #: below this many figures a worker pool costs more than it saves
 _MIN_JOBS_FOR_POOL = 4
 
 
-def draw_and_save(job: FigureJob, out_dir: Path | None, formats: Sequence[str], dpi: int) -> tuple[PlottedFigure, dict]:
-    """Draw one figure and write it in ``formats`` (nothing written without ``out_dir``)."""
+def draw_and_save(job: FigureJob, out_dir: Path | None, formats: Sequence[str], dpi: int,
+                  keep_figure: bool = True) -> tuple[PlottedFigure, dict]:
+    """Draw one figure and write it in ``formats`` (nothing written without ``out_dir``).
+
+    ``keep_figure=False`` returns the figure's name, title, caption and plotted data without
+    the matplotlib Figure (written to files already; sending it back from a worker would
+    cost a pickle round trip per figure)."""
     plotted = job.draw()
     paths = save_figure(plotted, out_dir, formats, dpi) if out_dir is not None and formats else {}
+    if not keep_figure:
+        plotted = replace(plotted, figure=None)
     return plotted, paths
 
 
+def _warm_up() -> None:
+    """Draw one small text-bearing figure here, before the workers fork, so they inherit
+    loaded fonts and glyph caches instead of each building them again."""
+    figure = new_figure(1, 1)
+    figure.text(0.5, 0.5, "0123456789 %()=<>.,- AaBbCcNnRr", fontweight="bold")
+    figure.text(0.5, 0.2, "0123456789 %()=<>.,- AaBbCcNnRr", fontstyle="italic")
+    figure.canvas.draw()
+
+
 def draw_figures(jobs: Sequence[FigureJob], out_dir: Path | None = None, formats: Sequence[str] = (), dpi: int = 200,
-                 workers: int = 1) -> list[tuple[PlottedFigure, dict]]:
+                 workers: int = 1, keep_figures: bool = True) -> list[tuple[PlottedFigure, dict]]:
     """(figure, format -> path) for every job, in job order.
 
     ``workers`` > 1 draws in that many processes (the report uses 2); small batches are
-    drawn in this process."""
+    drawn in this process. ``keep_figures=False``: see :func:`draw_and_save`."""
     jobs = list(jobs)
     if workers <= 1 or len(jobs) < _MIN_JOBS_FOR_POOL:
-        return [draw_and_save(job, out_dir, formats, dpi) for job in jobs]
+        return [draw_and_save(job, out_dir, formats, dpi, keep_figures) for job in jobs]
+    _warm_up()
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(draw_and_save, job, out_dir, tuple(formats), dpi) for job in jobs]
+        futures = [pool.submit(draw_and_save, job, out_dir, tuple(formats), dpi, keep_figures) for job in jobs]
         return [f.result() for f in futures]
