@@ -70,3 +70,17 @@ def test_cif_rises_and_has_no_median(results, context):
 def test_unknown_analysis(results, context):
     with pytest.raises(ValueError, match="no curve rows for analysis 'XYZ'"):
         survival_curve_plot(results.curves, results.risk_tables, results.ard, "XYZ", context)
+
+
+def test_censor_marks_left_out_when_too_many_to_read(context):
+    from blinrwe.report.figures.survival_curves import MAX_CENSOR_MARKS
+
+    n = MAX_CENSOR_MARKS + 50
+    time = np.arange(n + 1, dtype=float)
+    curves = pd.DataFrame({"analysis": "OS::", "endpoint": "OS", "variant": "", "group_var": "", "group": "Overall", "kind": "km",
+                           "time": time, "estimate": np.linspace(1, 0.5, n + 1), "lower": np.nan, "upper": np.nan,
+                           "n_risk": np.arange(n + 1, 0, -1), "n_event": 0, "n_censor": [0] + [1] * n})
+    fig = survival_curve_plot(curves, pd.DataFrame(columns=["analysis", "group", "time", "n_risk"]), None, "OS::", context)
+    assert not [line for line in fig.figure.axes[0].get_lines() if line.get_marker() == "|"]
+    assert fig.data["censor_marks"].empty
+    assert fig.caption.startswith(f"Censored observations are not marked (more than {MAX_CENSOR_MARKS} per curve)")

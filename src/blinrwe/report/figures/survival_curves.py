@@ -23,6 +23,10 @@ from ..labels import ENDPOINT_LABELS, endpoint_label, level_label, variable_labe
 from .base import STYLE, PlottedFigure, group_colour, new_figure
 
 
+#: above this many censoring times in one curve the tick marks are not drawn
+MAX_CENSOR_MARKS = 300
+
+
 def _ard_rows(ard: ArdRows, endpoint: str, variant: str, group_var: str, statistic: str) -> ArdRows:
     return ard.where(variable=endpoint, variant=variant, group_var=group_var, statistic=statistic)
 
@@ -52,7 +56,7 @@ def survival_curve_plot(curves: pd.DataFrame, risk_tables: pd.DataFrame, ard, an
 
     # room on the left for the risk-table row labels (bold, ~0.085 in a character) inside the canvas
     longest = max((len(level_label(g, context.group_labels)) for g in groups), default=0)
-    left = max(0.2, (0.085 * longest + 0.55) / 7.0)
+    left = max(0.2, (0.085 * longest + 0.75) / 7.0)
     with matplotlib.rc_context(STYLE):
         fig = new_figure(7.0, 4.4 + 0.22 * n_table_rows + (0.45 if ticks else 0))
         if ticks:
@@ -65,6 +69,9 @@ def survival_curve_plot(curves: pd.DataFrame, risk_tables: pd.DataFrame, ard, an
             ax_risk = None
 
         censor_points, medians, legend_n = [], [], []
+        # censor ticks stop being readable marks past a few hundred per curve (a registry of
+        # 100,000 patients draws a solid band): then they are left out and the caption says so
+        marks_readable = int((c["n_censor"].fillna(0) > 0).groupby(c["group"]).sum().max() or 0) <= MAX_CENSOR_MARKS
         median_rows = _ard_rows(ard, endpoint, variant, group_var, "km_median")
         for i, group in enumerate(groups):
             g = c[c["group"] == group]
@@ -79,7 +86,7 @@ def survival_curve_plot(curves: pd.DataFrame, risk_tables: pd.DataFrame, ard, an
                 ax.fill_between(t, g["lower"].to_numpy(float), g["upper"].to_numpy(float), step="post",
                                 color=colour, alpha=0.13, linewidth=0)
             cens = g[g["n_censor"].fillna(0) > 0]
-            if not cens.empty:
+            if not cens.empty and marks_readable:
                 ax.plot(cens["time"], cens["estimate"], linestyle="none", marker="|", markersize=6,
                         markeredgewidth=1.1, color=colour)
                 censor_points.append(cens[["group", "time", "estimate"]])
@@ -130,13 +137,13 @@ def survival_curve_plot(curves: pd.DataFrame, risk_tables: pd.DataFrame, ard, an
             drawn = []
             for i, group in enumerate(groups):
                 colour = group_colour(i) if len(groups) > 1 else "#000000"
-                ax_risk.text(-0.05, i, level_label(group, context.group_labels), transform=label_at,
+                ax_risk.text(-0.08, i, level_label(group, context.group_labels), transform=label_at,
                              ha="right", va="center", color=colour, fontweight="bold")
                 r = risk[risk["group"] == group]
                 for t, n in zip(r["time"].astype(float), r["n_risk"]):
                     ax_risk.text(t, i, format_count(n), ha="center", va="center")
                     drawn.append({"group": group, "time": t, "n_risk": n})
-            ax_risk.text(-0.05, -0.9, "Number at risk", transform=label_at, ha="right", va="center", fontstyle="italic")
+            ax_risk.text(-0.08, -0.9, "Number at risk", transform=label_at, ha="right", va="center", fontstyle="italic")
             risk_drawn = pd.DataFrame(drawn, columns=["group", "time", "n_risk"])
 
     censors = pd.concat(censor_points, ignore_index=True) if censor_points else pd.DataFrame(columns=["group", "time", "estimate"])
@@ -150,7 +157,8 @@ def survival_curve_plot(curves: pd.DataFrame, risk_tables: pd.DataFrame, ard, an
         title = f"Cumulative incidence of {described[:1].lower() + described[1:]}"
     if group_var:
         title += f" by {variable_label(group_var, context.variable_labels).lower()}"
-    caption = "Tick marks show censored observations"
+    caption = ("Tick marks show censored observations" if marks_readable
+               else f"Censored observations are not marked (more than {MAX_CENSOR_MARKS} per curve)")
     if context.ci_bands:
         caption += f"; shaded bands are pointwise {context.ci_level}% confidence intervals"
     if medians:
