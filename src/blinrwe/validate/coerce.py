@@ -241,21 +241,28 @@ def _enum_list(col: Column, raw: pd.Series, cells: _Distinct, out: _Collector) -
     return pd.Series(cells.broadcast(kept, ()), index=cells.index, dtype=object)
 
 
+_FIRST_PLAUSIBLE = np.datetime64("1900-01-01", "ns")
+_AFTER_PLAUSIBLE = np.datetime64("2101-01-01", "ns")
+
+
 def _dates(col: Column, raw: pd.Series, rule: str, out: _Collector) -> tuple[pd.Series, pd.Series]:
     dates, imputed, unreadable = parse_dates(raw, rule)
-    for row in raw.index[unreadable]:
+    for row in raw.index[unreadable.to_numpy()].tolist():
         out.add("DATE_UNREADABLE", row, col.name, raw[row], f"'{col.name}' is not a date",
                 "enter the date as YYYY-MM-DD (e.g. 2023-04-17), or as YYYY-MM / YYYY when only month or year is known")
-    odd = dates.notna() & ((dates.dt.year < 1900) | (dates.dt.year > 2100))
-    for row in raw.index[odd]:
-        out.add("DATE_IMPLAUSIBLE", row, col.name, raw[row], f"'{col.name}' is outside 1900-2100",
-                "check the year (four digits, YYYY-MM-DD)")
-    dates = dates.where(~odd)
-    for row in raw.index[imputed & ~odd]:
+    day = dates.to_numpy()
+    odd = (day < _FIRST_PLAUSIBLE) | (day >= _AFTER_PLAUSIBLE)  # years outside 1900-2100; NaT compares False
+    if odd.any():
+        for row in raw.index[odd].tolist():
+            out.add("DATE_IMPLAUSIBLE", row, col.name, raw[row], f"'{col.name}' is outside 1900-2100",
+                    "check the year (four digits, YYYY-MM-DD)")
+        dates = dates.where(~odd)
+    imputed = imputed & ~odd
+    for row in raw.index[imputed.to_numpy()].tolist():
         out.add("DATE_PARTIAL_IMPUTED", row, col.name, raw[row],
                 f"partial date completed as {dates[row].date().isoformat()} by the '{rule}' rule",
                 "enter the full date if it is known; otherwise nothing to do (the value is flagged as imputed)")
-    return dates, (imputed & ~odd)
+    return dates, imputed
 
 
 def _missing(col: Column, index: pd.Index) -> pd.Series:
