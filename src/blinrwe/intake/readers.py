@@ -4,6 +4,11 @@ Readers only transport cell values; they never coerce types (validation does,
 so that the same rules and messages apply to both paths). The workbook layout
 is the template's: row 1 holds the column names (units and descriptions are
 cell comments on it), data start in row 2, one sheet per table.
+
+CSV files go through pandas' C parser (every cell as text); workbooks through
+openpyxl in read-only mode, reading values only unless some cell format of the
+workbook is a percent format (then each number's format is looked up, so that
+45 % arrives as the text "45.0%" the user typed).
 """
 
 from __future__ import annotations

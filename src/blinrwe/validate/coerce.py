@@ -5,6 +5,12 @@ way whether the cell came from Excel (numbers, dates, booleans) or from CSV
 (text): cells are first rendered as text exactly as a user would read them, then
 parsed. Invalid cells become missing values and produce one finding each;
 nothing stops at the first problem.
+
+Speed: a registry column of 100,000 rows holds a few hundred distinct values, so
+each column is factorised and every rendering, parse, check and hint is done
+once per distinct text, then broadcast to the cells (see ``_Distinct``); the
+per-cell functions (:func:`cell_text`, ``validate.dates``) stay the definition
+and tests check that both give the same result.
 """
 
 from __future__ import annotations
