@@ -11,6 +11,23 @@ noisy estimate): ``generate`` = ``synthetic_cohort(n, seed)``; ``write`` =
 user-facing cost of ``blinrwe validate``. The validated tables are checked to
 equal the generated ones (a bench that got faster by dropping work would say so).
 Timings are not tests.
+
+Results (2 shared cores, load average about 3; the per-cell implementation of commit
+58518d4 and the vectorised one run back to back in the same minutes; seconds):
+
+=======  ========  ===============  ===============  ===============  ===============
+format   patients  write before     write after      read+validate    read+validate
+                                                     before           after
+=======  ========  ===============  ===============  ===============  ===============
+csv      1,000     0.17             0.11             1.02             0.25
+csv      10,000    2.58             0.80             7.91             0.73
+csv      100,000   17.97            5.13             79.63            4.73
+xlsx     1,000     1.26             1.23             3.17             1.48
+=======  ========  ===============  ===============  ===============  ===============
+
+After, by stage at 100,000 CSV patients: read 2.0 (pandas' C parser about 1.5 of it),
+validate 2.7 (cells 1.3, rules 1.4). xlsx at 10,000 patients: write 11.1, read 15.1
+(openpyxl parsing the sheet XML, about 12 us per cell), validate 0.7.
 """
 
 from __future__ import annotations
