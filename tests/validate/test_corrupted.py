@@ -41,3 +41,21 @@ def test_same_findings_as_the_per_cell_implementation(corrupted_paths, intake):
     found = found.astype(object).where(found.notna(), "").astype(str)
     assert len(found) > 700 and found["code"].nunique() >= 35
     pdt.assert_frame_equal(found, golden)
+
+
+def test_workbook_read_with_and_without_format_lookups_gives_the_same_cells(corrupted_paths, monkeypatch):
+    """Values-only reading (no percent format in the workbook) equals reading every cell with its format."""
+    from blinrwe.intake import readers
+
+    with_formats = readers.read_xlsx(corrupted_paths["xlsx"])
+    monkeypatch.setattr(readers, "_has_percent_format", lambda book: False)
+    values_only = readers.read_xlsx(corrupted_paths["xlsx"])
+    for name, sheet in with_formats.sheets.items():
+        other = values_only.sheets[name].cells.copy()
+        if name == "patients":  # the one percent-formatted cell: 45 % as typed, or the stored fraction
+            pct = sheet.header.index("bm_blast_pct_at_t0")
+            changed = (sheet.cells[pct] != other[pct]) & ~(sheet.cells[pct].isna() & other[pct].isna())
+            assert sheet.cells[pct][changed].tolist() == ["45.0%"] and other[pct][changed].tolist() == [0.45]
+            other.loc[changed, pct] = "45.0%"
+        assert sheet.header == values_only.sheets[name].header
+        pdt.assert_frame_equal(sheet.cells, other)
