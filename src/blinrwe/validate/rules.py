@@ -110,13 +110,26 @@ def _per_patient(values: pd.Series, patients: pd.Series, how: str) -> pd.Series:
 
 
 def first_infusion(ctx: RuleContext) -> pd.Series:
-    """T0 per patient code: the start of the earliest infusion segment (domain-spec 4)."""
+    """T0 per patient id: the start of the earliest infusion segment (domain-spec 4)."""
+    inf = ctx.tables["infusions"]
+    return inf["start_date"].groupby(inf["patient_id"]).min().dropna()
+
+
+def death_date(ctx: RuleContext) -> pd.Series:
+    """Death date per patient id (the earliest death row)."""
+    ev = ctx.tables["events"]
+    death = ev["event_type"] == "death"
+    return ev["event_date"][death].groupby(ev["patient_id"][death]).min().dropna()
+
+
+def _first_infusion(ctx: RuleContext) -> pd.Series:
+    """:func:`first_infusion` per patient code."""
     inf = ctx.tables["infusions"]
     return _per_patient(inf["start_date"], inf[PATIENT], "min")
 
 
-def death_date(ctx: RuleContext) -> pd.Series:
-    """Death date per patient code (the earliest death row)."""
+def _death_date(ctx: RuleContext) -> pd.Series:
+    """:func:`death_date` per patient code."""
     ev = ctx.tables["events"]
     death = ev["event_type"] == "death"
     return _per_patient(ev["event_date"][death], ev[PATIENT][death], "min")
@@ -196,7 +209,7 @@ def check_patients(ctx: RuleContext) -> list[Finding]:
         out += emit(ctx, "PATIENT_WITHOUT_INFUSION", "patients", p, (p[PATIENT] >= 0) & ~p[PATIENT].isin(treated),
                     "patient_id", "patient has no row in the infusions sheet (T0, the first infusion, is unknown)",
                     "add the blinatumomab infusion segments of this patient, or remove the patient", "patient_id")
-    t0 = _lookup(p, first_infusion(ctx) if ctx.has("infusions") else pd.Series(dtype="datetime64[ns]"))
+    t0 = _lookup(p, _first_infusion(ctx) if ctx.has("infusions") else pd.Series(dtype="datetime64[ns]"))
     out += emit(ctx, "AGE_MISSING", "patients", p, p["birth_date"].isna() & p["age_at_t0"].isna(), "age_at_t0",
                 "neither birth_date nor age_at_t0 is given", "enter age_at_t0 (years) or birth_date", "patient_id")
     age = (t0 - p["birth_date"]).dt.days / 365.25
@@ -264,7 +277,7 @@ _BEFORE_T0 = {  # table: (date column, code, what, hint)
 def check_against_t0(ctx: RuleContext) -> list[Finding]:
     if not ctx.has("infusions"):
         return []
-    first = first_infusion(ctx)
+    first = _first_infusion(ctx)
     out = []
     for name, (column, code, what, hint) in _BEFORE_T0.items():
         if not ctx.has(name):
@@ -312,7 +325,7 @@ def check_death(ctx: RuleContext) -> list[Finding]:
     second = deaths & ev[PATIENT].where(deaths).duplicated(keep="first")
     out = emit(ctx, "DEATH_DUPLICATE", "events", ev, second, "event_type",
                "a second death row for this patient", "keep one death row per patient", "event_date")
-    died = death_date(ctx)
+    died = _death_date(ctx)
     if died.empty:
         return out
     for name, column, frame in _dated_records(ctx):
@@ -529,7 +542,7 @@ def check_adverse_events(ctx: RuleContext) -> list[Finding]:
         (g5 & (ae["fatal"] == False), "fatal", "grade 5 (death) but fatal = no"),  # noqa: E712
     ]
     if ctx.has("events"):
-        checks.append(((fatal | g5) & ~ae[PATIENT].isin(death_date(ctx).index), "fatal",
+        checks.append(((fatal | g5) & ~ae[PATIENT].isin(_death_date(ctx).index), "fatal",
                        "fatal adverse event but no death row in the events sheet"))
     for mask, column, message in checks:
         out += emit(ctx, "FATAL_AE_INCONSISTENT", "adverse_events", ae, mask, column, message,
