@@ -49,7 +49,7 @@ class Section:
     heading: str
     paragraphs: tuple[str, ...] = ()
     tables: tuple[DisplayTable, ...] = ()
-    figures: tuple[PlottedFigure, ...] = ()
+    figures: tuple[PlottedFigure | FigureJob, ...] = ()
     anchor: str = ""
 
 
@@ -67,6 +67,18 @@ class ReportDocument:
     @property
     def figures(self) -> list[PlottedFigure]:
         return [f for s in self.sections for f in s.figures]
+
+    @property
+    def figure_jobs(self) -> list[FigureJob]:
+        """The figures not drawn yet (a planned document, see :func:`plan_document`)."""
+        return [f for f in self.figures if isinstance(f, FigureJob)]
+
+    def with_figures(self, drawn: Sequence[PlottedFigure]) -> "ReportDocument":
+        """This document with its figure jobs replaced, in order, by the drawn figures."""
+        drawn = iter(drawn)
+        sections = tuple(replace(s, figures=tuple(next(drawn) if isinstance(f, FigureJob) else f for f in s.figures))
+                         for s in self.sections)
+        return replace(self, sections=sections)
 
     def table_number(self, table: DisplayTable) -> int:
         return next(i for i, t in enumerate(self.tables, 1) if t is table)
@@ -120,8 +132,15 @@ def _curve_figures(results, ard: ArdIndex, context: ReportContext, kind: str) ->
 def build_document(results, context: ReportContext, findings=None, draw: FigureDrawer = draw_here) -> ReportDocument:
     """Every table and figure the results support, in the order of a journal article.
 
-    Figures are collected as :class:`FigureJob` s and drawn at the end by ``draw`` (in this
-    process by default; :func:`blinrwe.report.render_report` draws and saves them in workers)."""
+    The figures are drawn by ``draw`` (in this process by default)."""
+    plan = plan_document(results, context, findings)
+    return plan.with_figures(draw(plan.figure_jobs))
+
+
+def plan_document(results, context: ReportContext, findings=None) -> ReportDocument:
+    """The document with its tables made and its figures as :class:`FigureJob` s still to
+    draw (:func:`blinrwe.report.render_report` draws them in worker processes while it
+    writes the workbook, then calls :meth:`ReportDocument.with_figures`)."""
     ard = ArdIndex(results.ard)  # grouped once; every table and figure reads this index
     sections: list[Section] = []
     data = getattr(results, "analysis_data", None)
@@ -219,6 +238,4 @@ def build_document(results, context: ReportContext, findings=None, draw: FigureD
     if getattr(results, "synthetic", False):
         notice = "These results are computed from a generated synthetic cohort, not from real patients."
     title = context.title or getattr(results, "title", "") or "Blinatumomab real-world study"
-    drawn = iter(draw([job for s in sections for job in s.figures]))
-    sections = [replace(s, figures=tuple(next(drawn) for _ in s.figures)) for s in sections]
     return ReportDocument(title, context.subtitle, notice, tuple(sections))

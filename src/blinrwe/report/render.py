@@ -8,9 +8,9 @@ from pathlib import Path
 from blinrwe.errors import SpecificationError
 
 from .context import ReportContext
-from .document import ReportDocument, build_document
+from .document import ReportDocument, plan_document
 from .docx import write_docx
-from .figures.batch import draw_figures
+from .figures.batch import FigureBatch
 from .html import write_html
 from .xlsx import write_xlsx
 
@@ -49,22 +49,21 @@ def render_report(results, context: ReportContext, out_dir, formats=FORMATS, fin
     out.mkdir(parents=True, exist_ok=True)
     figure_formats = [f for f in FIGURE_FORMATS if f in formats]
     files: dict = {fmt: [] for fmt in figure_formats}
-
-    def draw_and_write(jobs):
-        # with PNG files written, the Figures stay in the workers: HTML and DOCX embed the files
-        drawn = draw_figures(jobs, out / "figures", figure_formats, context.figure_dpi, workers,
-                             keep_figures="png" not in figure_formats)
-        for _, paths in drawn:
-            for fmt, path in paths.items():
-                files[fmt].append(path)
-        return [plotted for plotted, _ in drawn]
-
-    document = build_document(results, context, findings, draw=draw_and_write)
+    plan = plan_document(results, context, findings)
+    # with PNG files written, the Figures stay in the workers: HTML and DOCX embed the files
+    batch = FigureBatch(plan.figure_jobs, out / "figures", figure_formats, context.figure_dpi, workers,
+                        keep_figures="png" not in figure_formats)
+    with batch:
+        if "xlsx" in formats:  # tables only: written while the workers draw
+            files["xlsx"] = write_xlsx(plan, results.ard, out / "tables.xlsx")
+        drawn = batch.results()
+    for _, paths in drawn:
+        for fmt, path in paths.items():
+            files[fmt].append(path)
+    document = plan.with_figures([plotted for plotted, _ in drawn])
     if "html" in formats:
         files["html"] = write_html(document, out / "report.html", files)
     if "docx" in formats:
         pngs = {p.stem: p for p in files.get("png", [])}
         files["docx"] = write_docx(document, out / "report.docx", context.figure_dpi, pngs)
-    if "xlsx" in formats:
-        files["xlsx"] = write_xlsx(document, results.ard, out / "tables.xlsx")
     return RenderedReport(document, files)

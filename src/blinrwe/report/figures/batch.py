@@ -43,16 +43,44 @@ def _warm_up() -> None:
     figure.canvas.draw()
 
 
+class FigureBatch:
+    """Figures being drawn: the jobs start in the worker pool on entering the ``with`` block,
+    so this process can do other work (write the workbook) until :meth:`results`.
+
+    With one worker (or a small batch) nothing starts early: :meth:`results` draws here."""
+
+    def __init__(self, jobs: Sequence[FigureJob], out_dir: Path | None = None, formats: Sequence[str] = (),
+                 dpi: int = 200, workers: int = 1, keep_figures: bool = True):
+        self.jobs = list(jobs)
+        self.args = (out_dir, tuple(formats), dpi, keep_figures)
+        self.parallel = workers > 1 and len(self.jobs) >= _MIN_JOBS_FOR_POOL
+        self.workers = workers
+        self._pool = None
+        self._futures = []
+
+    def __enter__(self) -> "FigureBatch":
+        if self.parallel:
+            _warm_up()
+            self._pool = ProcessPoolExecutor(max_workers=self.workers)
+            self._futures = [self._pool.submit(draw_and_save, job, *self.args) for job in self.jobs]
+        return self
+
+    def results(self) -> list[tuple[PlottedFigure, dict]]:
+        """(figure, format -> path) for every job, in job order."""
+        if not self.parallel:
+            return [draw_and_save(job, *self.args) for job in self.jobs]
+        return [f.result() for f in self._futures]
+
+    def __exit__(self, *exc) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+
 def draw_figures(jobs: Sequence[FigureJob], out_dir: Path | None = None, formats: Sequence[str] = (), dpi: int = 200,
                  workers: int = 1, keep_figures: bool = True) -> list[tuple[PlottedFigure, dict]]:
     """(figure, format -> path) for every job, in job order.
 
     ``workers`` > 1 draws in that many processes (the report uses 2); small batches are
     drawn in this process. ``keep_figures=False``: see :func:`draw_and_save`."""
-    jobs = list(jobs)
-    if workers <= 1 or len(jobs) < _MIN_JOBS_FOR_POOL:
-        return [draw_and_save(job, out_dir, formats, dpi, keep_figures) for job in jobs]
-    _warm_up()
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(draw_and_save, job, out_dir, tuple(formats), dpi, keep_figures) for job in jobs]
-        return [f.result() for f in futures]
+    with FigureBatch(jobs, out_dir, formats, dpi, workers, keep_figures) as batch:
+        return batch.results()
