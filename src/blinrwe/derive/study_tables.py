@@ -15,18 +15,8 @@ from collections.abc import Mapping
 import pandas as pd
 
 from blinrwe.errors import InputDataError
-from blinrwe.model.schema import DType
+from blinrwe.model.schema import PANDAS_DTYPE, DType
 from blinrwe.model.tables import ALL_TABLES, STUDY_TABLES
-
-_PANDAS_DTYPE = {
-    DType.STR: "object",
-    DType.ENUM: "object",
-    DType.ENUM_LIST: "object",
-    DType.INT: "Int64",
-    DType.FLOAT: "float64",
-    DType.BOOL: "boolean",
-    DType.DATE: "datetime64[ns]",
-}
 
 
 def study_form(study) -> str:
@@ -50,7 +40,7 @@ def conform(name: str, frame: pd.DataFrame | None) -> pd.DataFrame:
     table = ALL_TABLES[name]
     frame = pd.DataFrame() if frame is None else frame.copy()
     for col in table.columns:
-        dtype = _PANDAS_DTYPE[col.dtype]
+        dtype = PANDAS_DTYPE[col.dtype]
         if col.name not in frame.columns:
             frame[col.name] = pd.Series([None] * len(frame), index=frame.index, dtype="object").astype(dtype)
         elif frame[col.name].dtype == dtype:

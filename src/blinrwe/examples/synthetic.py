@@ -28,7 +28,8 @@ import numpy as np
 import pandas as pd
 
 from blinrwe.model import ALL_TABLES, FORMS
-from blinrwe.validate.study_data import PANDAS_DTYPE, StudyData
+from blinrwe.model.schema import PANDAS_DTYPE
+from blinrwe.validate.study_data import StudyData
 
 SYNTHETIC_SITE = "SYNTHETIC"
 DEFAULT_CUTOFF = dt.date(2024, 4, 30)

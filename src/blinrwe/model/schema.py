@@ -25,6 +25,19 @@ class DType(str, Enum):
     ENUM_LIST = "enum_list"  # several values from ``allowed``, separated by ';'
 
 
+#: pandas dtype in which each declared storage type is held once typed
+#: (docs/architecture.md, StudyData).
+PANDAS_DTYPE = {
+    DType.STR: "object",
+    DType.ENUM: "object",
+    DType.ENUM_LIST: "object",  # tuples of codes
+    DType.INT: "Int64",
+    DType.FLOAT: "float64",
+    DType.BOOL: "boolean",
+    DType.DATE: "datetime64[ns]",
+}
+
+
 @dataclass(frozen=True)
 class Column:
     """One declared column.

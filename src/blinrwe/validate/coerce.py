@@ -29,7 +29,7 @@ from blinrwe.model.schema import Column, Table
 
 from .dates import parse_dates
 from .findings import Finding, finding
-from .study_data import PANDAS_DTYPE
+from blinrwe.model.schema import PANDAS_DTYPE
 
 #: Cell texts read as "no value" in every column.
 MISSING_TOKENS = frozenset({"NA", "N/A", "n/a", "na", "#N/A", "NULL", "null", "NaN", "nan", "."})

@@ -14,18 +14,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from blinrwe.model import ALL_TABLES, FORMS, DType, imputed_flag
-from blinrwe.model.schema import Table
+from blinrwe.model.schema import PANDAS_DTYPE, Table
 
-#: pandas dtype of each declared storage type (architecture.md).
-PANDAS_DTYPE = {
-    DType.STR: "object",
-    DType.ENUM: "object",
-    DType.ENUM_LIST: "object",
-    DType.INT: "Int64",
-    DType.FLOAT: "float64",
-    DType.BOOL: "boolean",
-    DType.DATE: "datetime64[ns]",
-}
 
 
 def expected_columns(table: Table, frame: pd.DataFrame) -> list[str]:
