@@ -32,3 +32,15 @@ def test_minimal_results_render_methods_only(context):
 
     doc = build_document(StudyResults(), context)
     assert [s.heading for s in doc.sections] == ["Methods"]
+
+
+def test_plan_then_draw_equals_build(results, context):
+    from blinrwe.report.document import plan_document
+    from blinrwe.report.figures import FigureJob
+
+    plan = plan_document(results, context)
+    jobs = plan.figure_jobs
+    assert jobs and all(isinstance(j, FigureJob) for j in jobs)
+    assert [t.title for t in plan.tables] == [t.title for t in build_document(results, context, draw=lambda js: [j.draw() for j in js]).tables]
+    drawn = plan.with_figures([j.draw() for j in jobs[:len(jobs)]])
+    assert not drawn.figure_jobs and [f.name for f in drawn.figures][-2:] == ["figure_sankey", "figure_swimmer"]

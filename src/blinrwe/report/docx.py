@@ -115,7 +115,7 @@ def needs_landscape(table: DisplayTable, portrait_width_in: float) -> bool:
 def _set_widths(word, cells: list, width: int, table: DisplayTable, text_width) -> None:
     """Columns sized to their text: data columns get what their longest cell needs (numbers
     never wrap when they fit), the stub column the rest (labels wrap if they must), and
-    any spare width is shared by the data columns.
+    any spare width is shared by all columns in proportion.
 
     Set on the grid (w:gridCol, which LibreOffice follows) and on every cell (w:tcW, Word)."""
     total = text_width / 914400  # EMU -> inches
@@ -124,7 +124,9 @@ def _set_widths(word, cells: list, width: int, table: DisplayTable, text_width) 
     if sum(data) + min(stub_need, _MIN_STUB_IN) <= total:
         stub = min(stub_need, total - sum(data))
         spare = total - stub - sum(data)
-        data = [w + spare / len(data) for w in data] if data else data
+        if spare > 0:  # shared in proportion, so the table keeps its shape across the page
+            grow = (stub + sum(data) + spare) / (stub + sum(data))
+            stub, data = stub * grow, [w * grow for w in data]
     else:  # too wide even so: a narrow stub, data columns shrunk in proportion
         stub = min(stub_need, _MIN_STUB_IN)
         data = [w * (total - stub) / sum(data) for w in data]

@@ -12,8 +12,11 @@ table1, exposure,         continuous variables: ``median``/``min``/``max``,
 patterns (descriptive)    ``mean``/``sd``, ``missing``; categorical variables:
                           ``n`` per ``level`` (value = count, denominator = N),
                           optional ``pct`` (percent 0-100), ``missing``;
-                          ``test_p`` (group_var set, group "") -> p column;
-                          ``N`` (value = patients) -> column header "N = x"
+                          ``not_applicable`` (patients the variable does not
+                          apply to); ``test_p`` (group_var set, group "") -> p
+                          column; ``N`` (value = patients) -> header "N = x";
+                          note "integer" -> median (range) without decimals;
+                          note "not_applicable" -> NA in that column
 response                  ``proportion`` (value, lower, upper as fractions 0-1,
                           n = responders, denominator = evaluable patients);
                           ``n`` per level (best-response distribution)
@@ -23,6 +26,9 @@ survival (+ followup)     ``events`` (n = events, denominator = N), ``km_median`
                           ``logrank_p``/``trend_p`` (group ""), ``followup_median``
 cox_univariable,          ``hr`` (value, lower, upper; note "reference" or
 cox_multivariable         value 1 with no CI -> "1 (reference)"), ``cox_p``
+cox_subgroups             ``hr`` per group_var (subgroup variable) x group (level
+                          compared), level = reference level, n/denominator =
+                          events/patients; ``cox_p``
 competing_risks           ``events``, ``cif`` per ``time`` (fractions), ``gray_p``
 safety                    ``grade_any``, ``grade_1_2``, ``grade_3plus`` (value =
                           patients, denominator = N); term "any" = any AE
