@@ -21,3 +21,14 @@ def test_ard_methods_by_section(ard):
     sections = dict(ard_methods(ard))
     assert "Wilcoxon" in sections["baseline"]
     assert list(sections)[0] == "baseline"
+
+
+def test_variable_codes_in_methods_read_as_labels(context):
+    import pandas as pd
+
+    from blinrwe.analysis.results import StudyResults
+    from blinrwe.report.methods_text import methods_text
+
+    methods = pd.DataFrame({"topic": ["baseline"], "text": ["Not counted as missing: rr_type; relapse_number; some_other_code"]})
+    text = methods_text(StudyResults(methods=methods), context)
+    assert "relapsed/refractory type; relapse number; some_other_code." in text

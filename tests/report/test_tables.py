@@ -261,3 +261,14 @@ def test_subgroup_table_matches_ard(ard, context):
     assert t.row(("OS", "disease_setting", "relapsed_refractory")).cells == ("",
         format_hazard_ratio(hr["value"], hr["lower"], hr["upper"]), format_p_value(p["value"]))
     assert any("Wald test" in n for n in t.footnotes)
+
+
+def test_test_not_estimable_prints_ne(context):
+    from blinrwe.analysis.ard import ard_frame, ard_row
+
+    ard = ard_frame([
+        ard_row("baseline", "table1", "rr_type", "n", 26, level="relapsed", denominator=84, group_var="disease_setting", group="relapsed_refractory"),
+        ard_row("baseline", "table1", "rr_type", "test_p", None, group_var="disease_setting", group="",
+                note="not_estimable: fewer than two groups or levels with patients"),
+    ])
+    assert descriptive_table(ard, "table1", "T", context).row(("rr_type",)).cells[-1] == "NE"

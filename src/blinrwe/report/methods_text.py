@@ -9,11 +9,13 @@ rounding, NR/NE/NA) and the versions of the libraries that drew the report.
 
 from __future__ import annotations
 
+import re
 from importlib import metadata
 
 import pandas as pd
 
 from .context import ReportContext
+from .labels import VARIABLE_LABELS, variable_label
 
 _SECTION_NAMES = {
     "baseline": "Baseline characteristics",
@@ -47,8 +49,23 @@ def _records(methods) -> list[tuple[str, str]]:
     return out
 
 
+_CODE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+
+
+def _readable(text: str) -> str:
+    """Variable codes the analysis layer names in its sentences ("rr_type") as the labels
+    the tables use ("relapsed/refractory type"); other words untouched."""
+    def label(match):
+        code = match.group(0)
+        if code not in VARIABLE_LABELS:
+            return code
+        text = variable_label(code)
+        return text if text[:2].isupper() else text[:1].lower() + text[1:]
+    return _CODE.sub(label, text)
+
+
 def _sentence(text: str) -> str:
-    text = text.strip()
+    text = _readable(text.strip())
     return text if text.endswith((".", "!", "?")) else text + "."
 
 

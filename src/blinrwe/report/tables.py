@@ -135,7 +135,11 @@ def _methods_note(rows: ArdRows, statistics: Iterable[str], prefix: str) -> str:
 
 def _p_cell(rows: ArdRows, statistic: str, context: ReportContext) -> str:
     row = rows.first(statistic=statistic)
-    return "" if row is None else format_p_value(row["value"], context.p_decimals, rounding=context.rounding)
+    if row is None:
+        return ""
+    if _missing(row["value"]) and _has_note(row, "not_estimable"):
+        return NOT_ESTIMABLE  # a test that could not be done (e.g. one group only), not one that does not apply
+    return format_p_value(row["value"], context.p_decimals, rounding=context.rounding)
 
 
 def _test_rows(sub: ArdRows, variable: str, statistics=_TEST_STATS) -> ArdRows:
