@@ -30,6 +30,7 @@ def test_subset_of_formats(results, context, tmp_path):
     out = render_report(results, context, tmp_path, formats=("xlsx",))
     assert set(out.files) == {"xlsx"}
     assert not (tmp_path / "figures").exists()
+    assert out.document.figure_jobs  # no output shows figures: none drawn
 
 
 def test_unknown_format(results, context, tmp_path):

@@ -50,8 +50,11 @@ def render_report(results, context: ReportContext, out_dir, formats=FORMATS, fin
     figure_formats = [f for f in FIGURE_FORMATS if f in formats]
     files: dict = {fmt: [] for fmt in figure_formats}
     plan = plan_document(results, context, findings)
-    # with PNG files written, the Figures stay in the workers: HTML and DOCX embed the files
-    batch = FigureBatch(plan.figure_jobs, out / "figures", figure_formats, context.figure_dpi, workers,
+    # figures are drawn only for an output that shows them (an XLSX-only run draws none and
+    # its document keeps them as jobs); with PNG files written, the Figures stay in the
+    # workers: HTML and DOCX embed the files
+    shown = bool(figure_formats) or "html" in formats or "docx" in formats
+    batch = FigureBatch(plan.figure_jobs if shown else [], out / "figures", figure_formats, context.figure_dpi, workers,
                         keep_figures="png" not in figure_formats)
     with batch:
         if "xlsx" in formats:  # tables only: written while the workers draw
@@ -60,7 +63,7 @@ def render_report(results, context: ReportContext, out_dir, formats=FORMATS, fin
     for _, paths in drawn:
         for fmt, path in paths.items():
             files[fmt].append(path)
-    document = plan.with_figures([plotted for plotted, _ in drawn])
+    document = plan.with_figures([plotted for plotted, _ in drawn]) if shown else plan
     if "html" in formats:
         files["html"] = write_html(document, out / "report.html", files)
     if "docx" in formats:
