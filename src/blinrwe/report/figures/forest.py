@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import FixedFormatter, FixedLocator, NullFormatter, NullLocator
 
-from ..ard_index import ArdRows, as_ard_rows
+from ..ard_index import as_ard_rows
 from ..context import ReportContext
 from ..formatting import REFERENCE_LEVEL, format_count, format_hazard_ratio, format_p_value
 from ..labels import level_label, variable_label
