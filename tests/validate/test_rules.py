@@ -182,3 +182,11 @@ def test_findings_never_stop_at_the_first(tmp_path):
     tables["events"][1]["cause_of_death"] = None
     (_, report), _ = run_both(tables, tmp_path)
     assert {"INFUSION_OVERLAP", "DOSE_ABOVE_LABEL", "DEATH_CAUSE_MISSING"} <= set(report.codes())
+
+
+def test_details_of_an_unreadable_event_type_are_not_judged(tmp_path):
+    # 'Death' is not a code: one CODE_INVALID finding, not also "relapse_site on a None row".
+    tables = edit("events", 1, event_type="Death", relapse_site="marrow")
+    for _, report in run_both(tables, tmp_path):
+        assert "CODE_INVALID" in report.codes()
+        assert "EVENT_DETAIL_MISPLACED" not in report.codes()

@@ -498,12 +498,15 @@ def check_event_details(ctx: RuleContext) -> list[Finding]:
         return []
     ev = ctx.tables["events"]
     out = []
-    site = ev["relapse_site"].notna() & ~ev["event_type"].isin(["relapse", "progression", "mrd_relapse"])
+    # A row whose event_type is unreadable already has its own finding; judging its
+    # details against an unknown type would only add noise.
+    known = ev["event_type"].notna()
+    site = known & ev["relapse_site"].notna() & ~ev["event_type"].isin(["relapse", "progression", "mrd_relapse"])
     out += emit(ctx, "EVENT_DETAIL_MISPLACED", "events", ev, site, "relapse_site",
                 lambda r: "relapse_site on a " + r["event_type"].astype(str) + " row",
                 "give relapse_site on relapse rows only", "relapse_site")
     death = ev["event_type"] == "death"
-    out += emit(ctx, "EVENT_DETAIL_MISPLACED", "events", ev, ev["cause_of_death"].notna() & ~death, "cause_of_death",
+    out += emit(ctx, "EVENT_DETAIL_MISPLACED", "events", ev, known & ev["cause_of_death"].notna() & ~death, "cause_of_death",
                 lambda r: "cause_of_death on a " + r["event_type"].astype(str) + " row",
                 "give cause_of_death on the death row only", "cause_of_death")
     out += emit(ctx, "DEATH_CAUSE_MISSING", "events", ev, death & ev["cause_of_death"].isna(), "cause_of_death",
