@@ -114,3 +114,19 @@ def test_subgroup_with_one_level_is_not_estimable(analysis_data):
     row = ard.iloc[0]
     assert row.statistic == "hr" and np.isnan(row.value) and row.note.startswith("not_estimable: ")
     assert "single category" in row.note
+
+
+def test_p_value_rows_name_their_test_not_the_model(analysis_data, ard):
+    """cox_p is the Wald test of one coefficient, cox_lr_p the model's likelihood-ratio test;
+    neither repeats the hazard-ratio (model) method."""
+    from blinrwe.analysis.regression import LR_P_METHOD, WALD_P_METHOD
+
+    subgroups = cox_subgroup_models(analysis_data.tte, analysis_data.adsl, endpoints=["OS"],
+                                    subgroups=["disease_setting"])
+    for frame in (ard, subgroups):
+        p_rows = frame[frame.statistic == "cox_p"]
+        hr_rows = frame[(frame.statistic == "hr") & (frame.note != "reference")]
+        assert len(p_rows) and set(p_rows.method) == {WALD_P_METHOD}
+        assert "Wald test" in WALD_P_METHOD and not set(p_rows.method) & set(hr_rows.method)
+    assert set(ard.loc[ard.statistic == "cox_lr_p", "method"]) == {LR_P_METHOD}
+    assert LR_P_METHOD.startswith("likelihood-ratio test")

@@ -1,6 +1,8 @@
 """Display tables against the ARD values they show (expected cells are the ARD numbers
 passed through the formatting functions, never strings typed by hand)."""
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from blinrwe.report.formatting import (
@@ -272,3 +274,26 @@ def test_test_not_estimable_prints_ne(context):
                 note="not_estimable: fewer than two groups or levels with patients"),
     ])
     assert descriptive_table(ard, "table1", "T", context).row(("rr_type",)).cells[-1] == "NE"
+
+
+def test_cox_p_value_footnote_names_the_wald_test(analysis_ard_cox, context):
+    """The footnote of the p column says which test gave it (from the ARD cox_p method)."""
+    from blinrwe.analysis.regression import WALD_P_METHOD
+
+    (t,) = cox_tables(analysis_ard_cox, context)
+    p_notes = [n for n in t.footnotes if n.startswith("p values")]
+    hr_notes = [n for n in t.footnotes if n.startswith("Hazard ratios:")]
+    assert p_notes == [f"p values: {WALD_P_METHOD}."]
+    assert hr_notes and "Wald" not in hr_notes[0] and "Cox proportional hazards" in hr_notes[0]
+
+
+@pytest.fixture(scope="module")
+def analysis_ard_cox(cohort):
+    """Cox rows written by the analysis layer itself (univariable and multivariable)."""
+    from blinrwe.analysis.regression import cox_models
+
+    adsl = pd.DataFrame({"patient_id": cohort["patient_id"], "disease_setting": cohort["disease_setting"],
+                         "age_at_t0": np.linspace(20, 70, len(cohort))})
+    tte = pd.DataFrame({"patient_id": cohort["patient_id"], "endpoint": "OS", "variant": "none",
+                        "time_months": cohort["os_time"], "event": cohort["os_event"]})
+    return cox_models(tte, adsl, endpoints=["OS"], covariates=["age_at_t0", "disease_setting"])

@@ -59,7 +59,10 @@ cox_subgroups
              reference level itself has an hr row with group = level = reference, value 1,
              note "reference". n = events, denominator = patients of the level in ``group``
              (events/N per forest row; their sum over levels = the model's); method = the
-             Cox method string.
+             Cox method string on hr rows.
+             Methods of the p-value rows name the test, not the model: cox_p = Wald test of
+             one coefficient (``regression.WALD_P_METHOD``), cox_lr_p = likelihood-ratio test
+             of the model (``regression.LR_P_METHOD``), zph_p = the cox.zph score test.
 """
 
 from __future__ import annotations

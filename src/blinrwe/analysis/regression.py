@@ -18,7 +18,7 @@ ratio of each level against the reference level (first in sorted order) within
 one model, as R ``coxph(Surv(time, event) ~ factor(subgroup))``. Rows:
 ``variable`` = endpoint, ``group_var`` = subgroup variable, ``group`` = compared
 level, ``level`` = reference level, statistics ``hr`` (value, lower, upper) and
-``cox_p`` (Wald p); ``n`` = events and ``denominator`` = patients *of the level in
+``cox_p`` (Wald p, method ``WALD_P_METHOD``); ``n`` = events and ``denominator`` = patients *of the level in
 ``group``* (the forest plot's "events/N" per row; the model's totals are their
 sums over the variable's levels); plus the reference level's own ``hr`` row
 (``group`` = ``level`` = reference, value 1, note "reference").
@@ -39,9 +39,13 @@ from .ard import ard_frame, ard_row
 from .levels import codes_at, factor_levels, patient_positions
 from .survival import split_endpoints
 
-__all__ = ["cox_models", "cox_subgroup_models", "reference_levels"]
+__all__ = ["cox_models", "cox_subgroup_models", "reference_levels", "WALD_P_METHOD", "LR_P_METHOD"]
 
 SECTION = "cox"
+#: ``method`` of ``cox_p`` rows: what the p-value of one coefficient is (R ``summary(coxph)`` "Pr(>|z|)").
+WALD_P_METHOD = "Wald test (two-sided; z = coefficient / standard error)"
+#: ``method`` of ``cox_lr_p`` rows: the global test of the model (R ``summary(coxph)`` "Likelihood ratio test").
+LR_P_METHOD = "likelihood-ratio test of the model (chi-squared, df = number of model coefficients)"
 
 
 def reference_levels(data: pd.DataFrame, time: str, event: str, covariates) -> dict[str, str]:
@@ -106,9 +110,9 @@ def _model_rows(data, time, event, covariates, table, endpoint, variant, ties, l
         common = dict(level=rec.term, n=fit.n_events, denominator=fit.n, method=fit.method, note=note, **keys)
         rows.append(ard_row(SECTION, table, endpoint, "hr", rec.hr, lower=rec.lower, upper=rec.upper, **common))
         rows.append(ard_row(SECTION, table, endpoint, "coef", rec.coef, **common))
-        rows.append(ard_row(SECTION, table, endpoint, "cox_p", rec.p, **common))
+        rows.append(ard_row(SECTION, table, endpoint, "cox_p", rec.p, **{**common, "method": WALD_P_METHOD}))
     rows.append(ard_row(SECTION, table, endpoint, "cox_lr_p", fit.lr_test.p, level=label, n=fit.n_events,
-                        denominator=fit.n, method="likelihood-ratio test", note=note, **keys))
+                        denominator=fit.n, method=LR_P_METHOD, note=note, **keys))
     if fit.n_dropped:
         rows.append(ard_row(SECTION, table, endpoint, "missing", fit.n_dropped, level=label,
                             method="patients dropped for missing covariates (complete cases)", **keys))
@@ -206,5 +210,5 @@ def cox_subgroup_models(tte: pd.DataFrame, adsl: pd.DataFrame, *, endpoints, sub
                 rows.append(ard_row(SECTION, "cox_subgroups", endpoint, "hr", rec.hr, lower=rec.lower, upper=rec.upper,
                                     group=compared, level=reference, note=note, **counts(compared)))
                 rows.append(ard_row(SECTION, "cox_subgroups", endpoint, "cox_p", rec.p, group=compared,
-                                    level=reference, note=note, **counts(compared)))
+                                    level=reference, note=note, **{**counts(compared), "method": WALD_P_METHOD}))
     return ard_frame(rows)
