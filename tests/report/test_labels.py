@@ -29,3 +29,14 @@ def test_levels_in_natural_order():
     assert ordered_levels(["none", "other", "tki", "inotuzumab", "blinatumomab", "chemotherapy", "car_t", "allo_hsct"]) == [
         "allo_hsct", "car_t", "chemotherapy", "blinatumomab", "inotuzumab", "tki", "other", "none"]
     assert ordered_levels(["unknown", "b_code", "a_code", "2 cycles"]) == ["2 cycles", "b_code", "a_code", "unknown"]
+
+
+def test_grading_codes_print_as_labels():
+    from blinrwe.report.labels import METHOD_CODE_LABELS, method_text
+
+    text = method_text("worst grade (CTCAE_v5; CRS/ICANS by ASTCT_2019), CTCAE_v6.")
+    assert text == "worst grade (CTCAE v5.0; CRS/ICANS by ASTCT 2019 consensus grading), CTCAE v6.0."
+    assert method_text("XCTCAE_v5 CTCAE_v50") == "XCTCAE_v5 CTCAE_v50"  # whole codes only
+    from blinrwe.app.spec import GRADINGS
+
+    assert set(GRADINGS) <= set(METHOD_CODE_LABELS)  # every grading a specification may name has a label

@@ -1,5 +1,7 @@
 from dataclasses import replace
 
+import pandas as pd
+
 from blinrwe.report.methods_text import ard_methods, methods_paragraphs, methods_text
 
 
@@ -32,3 +34,21 @@ def test_variable_codes_in_methods_read_as_labels(context):
     methods = pd.DataFrame({"topic": ["baseline"], "text": ["Not counted as missing: rr_type; relapse_number; some_other_code"]})
     text = methods_text(StudyResults(methods=methods), context)
     assert "relapsed/refractory type; relapse number; some_other_code." in text
+
+
+def test_grading_codes_in_methods_and_footnotes_read_as_labels(context):
+    """The analysis layer writes codes ("CTCAE_v5", "ASTCT_2019"); the report prints the names."""
+    from blinrwe.analysis import AnalysisSettings
+    from blinrwe.analysis.methods import method_records
+    from blinrwe.analysis.results import StudyResults
+    from blinrwe.analysis.safety import safety_table
+    from blinrwe.report.tables import safety_table as safety_display
+
+    ae = pd.DataFrame({"patient_id": ["P1", "P2"], "term": ["CRS", "fever"], "worst_grade": [2, 3]})
+    ard = safety_table(ae, ["P1", "P2", "P3"], grading="CTCAE_v5", window="during blinatumomab")
+    methods = method_records(AnalysisSettings(grading="CTCAE_v5"), ard, form="study")
+    text = methods_text(StudyResults(ard=ard, methods=methods), context)
+    assert "CTCAE v5.0" in text and "ASTCT 2019 consensus grading" in text
+    assert "CTCAE_v5" not in text and "ASTCT_2019" not in text
+    footnotes = " ".join(safety_display(ard, context).footnotes)
+    assert "CTCAE v5.0" in footnotes and "ASTCT 2019 consensus grading" in footnotes and "_v5" not in footnotes

@@ -13,6 +13,7 @@ from importlib import metadata
 import pandas as pd
 
 from .results import METHOD_COLUMNS
+from .safety import CRS_ICANS_GRADING
 
 __all__ = ["method_records", "software_versions"]
 
@@ -71,7 +72,7 @@ def method_records(settings, ard: pd.DataFrame, *, form: str, extra=()) -> pd.Da
         recs.append(("competing_risks", "Cumulative incidence of relapse and non-relapse mortality as competing "
                      "risks (Aalen-Johansen estimator), groups compared with Gray's test."))
     if "safety" in sections:
-        recs.append(("safety", f"Adverse events graded by {settings.grading} (CRS and ICANS by ASTCT 2019); each "
+        recs.append(("safety", f"Adverse events graded by {settings.grading} (CRS and ICANS by {CRS_ICANS_GRADING}); each "
                      f"patient is counted once per term at the worst grade ({settings.ae_window})."))
     if form == "summary":
         recs.append(("data", "The data are a patient summary without dates: only counts and proportions are "

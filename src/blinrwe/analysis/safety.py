@@ -13,11 +13,13 @@ import pandas as pd
 
 from .ard import ard_frame, ard_row
 
-__all__ = ["safety_table"]
+__all__ = ["safety_table", "CRS_ICANS_GRADING"]
 
 SECTION = "safety"
 TABLE = "safety"
 GRADED_BY_GRADE = ("CRS", "ICANS")
+#: Grading of CRS and ICANS (Lee et al., Biol Blood Marrow Transplant 2019), a code the report labels.
+CRS_ICANS_GRADING = "ASTCT_2019"
 
 
 def _grade_column(ae: pd.DataFrame) -> str:
@@ -40,7 +42,7 @@ def safety_table(adverse_events: pd.DataFrame, patient_ids, *, grading: str = "C
     n = len(ids)
     ae = adverse_events[adverse_events["term"].astype(object) != "any"] if len(adverse_events) else adverse_events
     rows: list[dict] = []
-    method = f"patients counted once per term at the worst grade ({grading}; CRS/ICANS by ASTCT 2019)"
+    method = f"patients counted once per term at the worst grade ({grading}; CRS/ICANS by {CRS_ICANS_GRADING})"
     note = f"window: {window}" if window else ""
     # Integer keys (patient position x term code) instead of a group-by on two text columns.
     if ae.empty:

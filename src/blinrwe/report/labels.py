@@ -122,6 +122,15 @@ ABBREVIATIONS = {
     "NA": "not applicable",
 }
 
+#: Codes of grading systems the analysis layer names in its method texts (``safety.grading``
+#: of the specification; CRS/ICANS grading), as a journal prints them.
+METHOD_CODE_LABELS = {
+    "CTCAE_v5": "CTCAE v5.0",
+    "CTCAE_v6": "CTCAE v6.0",
+    "ASTCT_2019": "ASTCT 2019 consensus grading",
+}
+_METHOD_CODE = re.compile(r"(?<![A-Za-z0-9_])(" + "|".join(map(re.escape, METHOD_CODE_LABELS)) + r")(?![A-Za-z0-9_])")
+
 VARIANT_LABELS = {
     "": "",
     "none": "",
@@ -265,6 +274,12 @@ def level_label(level, overrides: Mapping[str, str] = {}) -> str:
     if key in VARIABLE_LABELS:
         return VARIABLE_LABELS[key]
     return _humanise(key) if key.islower() else key
+
+
+def method_text(text: str) -> str:
+    """A method text of the analysis layer with its codes printed as labels
+    ("graded by CTCAE_v5" -> "graded by CTCAE v5.0"); other words untouched."""
+    return _METHOD_CODE.sub(lambda m: METHOD_CODE_LABELS[m.group(1)], str(text))
 
 
 def _in_sentence(label: str) -> str:

@@ -15,7 +15,7 @@ from importlib import metadata
 import pandas as pd
 
 from .context import ReportContext
-from .labels import VARIABLE_LABELS, variable_label
+from .labels import VARIABLE_LABELS, method_text, variable_label
 
 _SECTION_NAMES = {
     "baseline": "Baseline characteristics",
@@ -54,14 +54,15 @@ _CODE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 
 def _readable(text: str) -> str:
     """Variable codes the analysis layer names in its sentences ("rr_type") as the labels
-    the tables use ("relapsed/refractory type"); other words untouched."""
+    the tables use ("relapsed/refractory type"), grading codes ("CTCAE_v5") as printed
+    ("CTCAE v5.0"); other words untouched."""
     def label(match):
         code = match.group(0)
         if code not in VARIABLE_LABELS:
             return code
         text = variable_label(code)
         return text if text[:2].isupper() else text[:1].lower() + text[1:]
-    return _CODE.sub(label, text)
+    return _CODE.sub(label, method_text(text))
 
 
 def _sentence(text: str) -> str:

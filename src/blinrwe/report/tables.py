@@ -64,7 +64,16 @@ from .formatting import (
     format_number,
     format_p_value,
 )
-from .labels import ENDPOINT_LABELS, abbreviations_in, endpoint_label, level_label, ordered_levels, variable_label, variant_label
+from .labels import (
+    ENDPOINT_LABELS,
+    abbreviations_in,
+    endpoint_label,
+    level_label,
+    method_text,
+    ordered_levels,
+    variable_label,
+    variant_label,
+)
 from .table_model import DisplayTable, Row, SpanningHeader, with_footnotes
 
 OVERALL = "Overall"
@@ -129,7 +138,7 @@ def _column_header(sizes: dict, pair: tuple[str, str], context: ReportContext) -
 
 def _methods_note(rows: ArdRows, statistics: Iterable[str], prefix: str) -> str:
     wanted = set(statistics)
-    methods = _ordered_unique(r["method"] for r in rows if r["statistic"] in wanted and r["method"])
+    methods = _ordered_unique(method_text(r["method"]) for r in rows if r["statistic"] in wanted and r["method"])
     return f"{prefix}: {'; '.join(methods)}." if methods else ""
 
 
