@@ -150,3 +150,17 @@ def test_failed_rendering_leaves_no_folder_and_keeps_the_previous_one(spec_path,
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "study.toml"]
     assert [p.name for p in previous.iterdir()] == ["results.csv"]
     assert (previous / "results.csv").read_text() == "earlier run\n"
+
+
+def test_synthetic_data_said_once_in_the_subtitle():
+    """The demo subtitle is one statement that the data are synthetic, not two."""
+    from blinrwe.app.pipeline import SYNTHETIC_SUBTITLE, bundled_spec, report_context
+
+    demo = load_spec(bundled_spec("example_study"))
+    subtitle = report_context(demo).subtitle
+    assert subtitle == SYNTHETIC_SUBTITLE
+    assert subtitle.lower().count("synthetic") == 1 and subtitle.lower().count("generated") == 1
+    own = replace(demo, study=replace(demo.study, subtitle="Centre A, 2019-2023"))
+    assert report_context(own).subtitle == f"Centre A, 2019-2023 - {SYNTHETIC_SUBTITLE}"
+    says_it = replace(demo, study=replace(demo.study, subtitle="Synthetic cohort for training"))
+    assert report_context(says_it).subtitle == "Synthetic cohort for training"

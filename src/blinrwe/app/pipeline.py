@@ -48,6 +48,8 @@ __all__ = [
 ]
 
 OUTPUT_FILES = ("results.csv", "study.resolved.toml", "validation.txt")
+#: Subtitle statement of every report on the generated cohort (``data.example = "synthetic"``).
+SYNTHETIC_SUBTITLE = "SYNTHETIC DATA: a generated example cohort, not real patients"
 
 
 class Progress:
@@ -187,8 +189,8 @@ def report_context(spec: StudySpec):
 
     r = spec.report
     subtitle = spec.study.subtitle
-    if spec.is_synthetic:
-        subtitle = (subtitle + " - " if subtitle else "") + "SYNTHETIC DATA (generated example cohort, not patients)"
+    if spec.is_synthetic and "synthetic" not in subtitle.lower():  # said once, even if the subtitle says it too
+        subtitle = (subtitle + " - " if subtitle else "") + SYNTHETIC_SUBTITLE
     if spec.data.cutoff:
         subtitle = (subtitle + "; " if subtitle else "") + f"data cut-off {spec.data.cutoff.isoformat()}"
     return ReportContext(
