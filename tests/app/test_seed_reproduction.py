@@ -1,0 +1,281 @@
+"""Seed 003 through the pipeline: every count its text states, as the report prints it.
+
+The bundled study ``examples/studies/seed003.toml`` (the 30 published patients of
+Yin et al. 2024, Tables 1-2, summary form) is run once through
+:func:`blinrwe.app.pipeline.run_study` into a temporary folder, and each count of the
+text (seed-targets.yaml ``seed003_patient_level_checks`` and the ``s003_*`` targets) is
+read back from the long results table (``results.csv``) and from the rendered tables
+(``tables.xlsx``, read with openpyxl).
+
+The shipped specification reports response, MRD, baseline and therapy paths, but no
+relapse or death counts and no further treatment by response. For those the same
+study is run twice more with only the Table 1 grouping changed (by response; by
+further treatment) and the outcome columns of the patient table as Table 1 rows.
+Only the report formats are narrowed to XLSX + CSV (no HTML/DOCX/figures) for speed.
+
+Where the text disagrees with its own Table 2 (seed-targets.yaml ``inconsistencies``)
+the test pins what the listing gives and names the printed number.
+
+Not checkable from this example (no dates, no adverse events in the published
+listing): the survival estimates and log-rank p-values (their arithmetic is checked
+from risk sets in tests/stats/test_seed_targets.py), median follow-up, the adverse
+events of Table 3, "four relapsed patients received additional treatment" and
+multilineage recurrence (not in the tables).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from types import SimpleNamespace
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from blinrwe.app.pipeline import Progress, bundled_spec, load_spec, run_study
+from blinrwe.report.formatting import format_percent
+
+OUTCOMES = ("relapse", "death")
+
+
+def _run(folder, **subgroups):
+    spec = load_spec(bundled_spec("seed003"))
+    spec = replace(
+        spec,
+        subgroups=replace(spec.subgroups, **subgroups),
+        report=replace(spec.report, formats=("xlsx", "csv"), figure_formats=()),
+    )
+    out = run_study(spec, folder, progress=Progress(enabled=False))
+    ard = pd.read_csv(out / "results.csv", dtype={"level": str, "group": str})
+    workbook = openpyxl.load_workbook(out / "tables.xlsx", read_only=True)
+    tables = {}
+    for sheet in workbook.worksheets:
+        rows = [tuple(r) for r in sheet.iter_rows(values_only=True)]
+        if rows and isinstance(rows[0][0], str):
+            tables[rows[0][0]] = rows
+    workbook.close()
+    return SimpleNamespace(ard=ard, tables=tables, folder=out)
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    base = tmp_path_factory.mktemp("seed003")
+    return SimpleNamespace(
+        shipped=_run(base / "shipped"),
+        by_response=_run(base / "by_response", table1_by="responder", table1_variables=(
+            "burden_t0_gt50", "further_treatment_group", *OUTCOMES, "cause_of_death")),
+        by_further=_run(base / "by_further", table1_by="further_treatment_group",
+                        table1_variables=("responder", *OUTCOMES)),
+    )
+
+
+# --- reading the outputs back -----------------------------------------------------------
+
+_YES = {"yes", "true"}  # a yes/no level is written "yes" (death) or "True" (relapse) in the ARD
+
+
+def _ard(run, table, variable, statistic, level=None, group_var="", group="Overall"):
+    """The one ARD row of a statistic (``level`` "yes" also matches "True")."""
+    a = run.ard
+    rows = a[(a["table"] == table) & (a["variable"] == variable) & (a["statistic"] == statistic)
+             & (a["group_var"].fillna("") == group_var) & (a["group"].fillna("") == group)]
+    if level is not None:
+        levels = rows["level"].fillna("").str.lower()
+        rows = rows[levels.isin(_YES if level == "yes" else {"no", "false"} if level == "no" else {level.lower()})]
+    assert len(rows) == 1, f"{table}/{variable}/{statistic}/{level}/{group_var}={group}: {len(rows)} rows"
+    return rows.iloc[0]
+
+
+def _table(run, title_start):
+    matches = [rows for title, rows in run.tables.items() if title.startswith(title_start)]
+    assert len(matches) == 1, f"one table titled {title_start!r} expected; have {list(run.tables)}"
+    return matches[0]
+
+
+def _cell(rows, label, column, section=None):
+    """Text of the cell in row ``label`` (within ``section`` if given) under the header ``column``."""
+    col = next(i for r in rows for i, v in enumerate(r) if v == column)
+    start = 0
+    if section is not None:
+        start = next(i for i, r in enumerate(rows) if r[0] == section) + 1
+    for r in rows[start:]:
+        if section is not None and r[0] is not None and r[0] != label and r[col] is None:
+            break  # next section heading (no count in its row)
+        if r[0] == label:
+            return r[col]
+    raise AssertionError(f"no row {label!r} in section {section!r}")
+
+
+def _header(rows, start):
+    return [v for r in rows for v in r if isinstance(v, str) and v.startswith(start)]
+
+
+ALL = "Overall (N = 30)"
+
+
+# --- response ------------------------------------------------------------------------
+
+
+def test_25_of_30_responders_83_3_percent_cr_16_cri_9(runs):
+    run = runs.shipped
+    for variable, k in (("cr_cri", 25), ("CR", 16), ("CRi", 9)):
+        row = _ard(run, "response", variable, "proportion", level="overall")
+        assert (row["n"], row["denominator"]) == (k, 30)
+    response = _table(run, "Table 3. Response to blinatumomab by disease status")
+    # s003_abs_cr / s003_d_ccr "25 patients (83.3%)"; s003_cr "CR n = 16"; s003_cri "CRi n = 9"
+    assert _cell(response, "CR/CRi", ALL) == "25/30 (83.3%)"
+    assert _cell(response, "CR", ALL) == "16/30 (53.3%)"
+    assert _cell(response, "CRi", ALL) == "9/30 (30.0%)"
+    # s003_hem_tox prints 25/30 as "83.8%": the report prints 83.3 (a misprint in the seed)
+    assert format_percent(25 / 30, 1) == "83.3"
+
+
+def test_5_non_responders(runs):
+    flow_row = _ard(runs.shipped, "attrition", "MRD response: responders", "n", level="excluded: not a responder")
+    assert flow_row["value"] == 5
+    flow = _table(runs.shipped, "Table 1. Patient flow")
+    assert _cell(flow, "Excluded: not a responder", "Patients included, n") == "5"
+    assert _header(_table(runs.by_response, "Table 2. Baseline"), "No (N = ") == ["No (N = 5)"]
+
+
+def test_12_of_30_mrd_negative(runs):
+    row = _ard(runs.shipped, "response", "mrd_negative", "proportion", level="overall|all_treated")
+    assert (row["n"], row["denominator"]) == (12, 30)
+    response = _table(runs.shipped, "Table 3. Response to blinatumomab by disease status")
+    assert _cell(response, "MRD negativity (of all treated patients)", ALL) == "12/30 (40.0%)"
+    assert format_percent(row["value"], 0) == "40"  # s003_abs_mrdneg "Twelve patients (40%)"
+
+
+def test_13_high_load_patients_9_responded_6_mrd_negative(runs):
+    high = dict(group_var="burden_t0_gt50", group=">50")
+    assert _ard(runs.shipped, "response", "evaluable", "n", level="overall", **high)["value"] == 13
+    responders = _ard(runs.shipped, "response", "cr_cri", "proportion", level="overall", **high)
+    mrd = _ard(runs.shipped, "response", "mrd_negative", "proportion", level="overall|all_treated", **high)
+    assert (responders["n"], responders["denominator"], mrd["n"], mrd["denominator"]) == (9, 13, 6, 13)
+    response = _table(runs.shipped, "Table 4. Response to blinatumomab by burden")
+    assert ">50 (N = 13)" in _header(response, ">50")
+    assert _cell(response, "CR/CRi", ">50 (N = 13)") == "9/13 (69.2%)"  # s003_highload_resp "Nine (69.2%)"
+    assert _cell(response, "MRD negativity (of all treated patients)", ">50 (N = 13)") == "6/13 (46.2%)"  # six (46.2%)
+    # s003_highload / s003_abs_highload "Thirteen patients (43.3%)"
+    baseline = _table(runs.by_response, "Table 2. Baseline")
+    assert _cell(baseline, ">50", ALL) == "13 (43.3)"
+
+
+def test_high_load_non_responders_are_4_not_5(runs):
+    """s003_nonresp "Five patients (38.5%) showed no response" among the 13 high-load patients:
+    the listing gives 4 (6, 9, 11, 24; 30.8%); the fifth non-responder (26) had 6% blasts.
+    The abstract's "13 (43.3%) with a high leukemic load achieved CR" is likewise 9."""
+    high = dict(group_var="burden_t0_gt50", group=">50")
+    evaluable = _ard(runs.shipped, "response", "evaluable", "n", level="overall", **high)["value"]
+    responders = _ard(runs.shipped, "response", "cr_cri", "proportion", level="overall", **high)["n"]
+    assert evaluable - responders == 4
+    assert format_percent(4 / 13, 1) == "30.8" != "38.5"
+
+
+# --- baseline ----------------------------------------------------------------------------
+
+
+def test_baseline_counts(runs):
+    baseline = _table(runs.shipped, "Table 2. Baseline")
+    expected = {  # Table 1 / section 3.1: 14 men, 16 women; 9 primary refractory, 12 1R, 6 2R, 3 3R; 17/13 risk
+        ("Sex, n (%)", "Female"): "16 (53.3)", ("Sex, n (%)", "Male"): "14 (46.7)",
+        ("Disease status, n (%)", "Primary refractory"): "9 (30.0)",
+        ("Disease status, n (%)", "1R"): "12 (40.0)", ("Disease status, n (%)", "2R"): "6 (20.0)",
+        ("Disease status, n (%)", "3R"): "3 (10.0)",
+        ("Genetic risk group, n (%)", "Standard"): "17 (56.7)", ("Genetic risk group, n (%)", "Poor"): "13 (43.3)",
+        # 3 relapsed after allo-HSCT before blinatumomab + 1 after allo-HSCT and CAR-T
+        ("Prior therapy, n (%)", "Chemotherapy+allo-HSCT"): "3 (10.0)",
+        ("Prior therapy, n (%)", "Chemotherapy+allo-HSCT+CART"): "1 (3.3)",
+    }
+    for (section, label), text in expected.items():
+        assert _cell(baseline, label, ALL, section=section) == text, (section, label)
+    relapsed = sum(_ard(runs.shipped, "table1", "disease_status", "n", level=s)["value"] for s in ("1R", "2R", "3R"))
+    assert relapsed == 21  # s003_relapsed "21/30"
+
+
+def test_printed_medians_disagree_with_the_listing(runs):
+    """s003_age "38 years (range, 18-77 years)" and s003_blast_median "49.06% (range: 6%-99%)":
+    the listing gives medians 33.5 and 36.5 (means 38.6 and 46.5); the ranges agree."""
+    baseline = _table(runs.shipped, "Table 2. Baseline")
+    assert _cell(baseline, "Median (range)", ALL, section="Age at first infusion, years") == "33.5 (18.0-77.0)"
+    assert _cell(baseline, "Median (range)", ALL, section="Marrow blasts before blinatumomab, %") == "36.5 (6.0-99.0)"
+    assert _ard(runs.shipped, "table1", "age_at_t0", "median")["value"] == 33.5
+    assert _ard(runs.shipped, "table1", "age_at_t0", "mean")["value"] == pytest.approx(38.6)
+    assert _ard(runs.shipped, "table1", "bm_blast_pct_at_t0", "median")["value"] == 36.5
+
+
+# --- further treatment ----------------------------------------------------------------------
+
+
+def test_24_with_and_6_without_further_treatment(runs):
+    further = _table(runs.shipped, "Table 7. Further treatment")
+    assert _cell(further, "None", ALL) == "6 (20.0)"  # Fig. 2a-b: 24 vs 6
+    assert _ard(runs.shipped, "further_treatment", "further_treatment_group", "n", level="none")["value"] == 6
+    # patient 3 (CAR-T then allo-HSCT) is counted under allo-HSCT, as the text does
+    paths = _table(runs.shipped, "Table 5. Sequences of therapies")
+    assert _cell(paths, "CAR-T -> allo-HSCT", ALL) == "1 (3.3)"
+
+
+def test_further_treatment_among_responders_8_3_3_8_and_3_none(runs):
+    run = runs.by_response
+    yes = dict(group_var="responder", group="yes")
+    expected = {"chemotherapy": 8, "blinatumomab": 3, "car_t": 3, "allo_hsct": 8, "none": 3}
+    for level, k in expected.items():
+        assert _ard(run, "table1", "further_treatment_group", "n", level=level, **yes)["value"] == k, level
+    baseline = _table(run, "Table 2. Baseline")
+    section = "Further treatment, n (%)"
+    cells = {label: _cell(baseline, label, "Yes (N = 25)", section=section)
+             for label in ("Chemotherapy", "Further blinatumomab", "CAR-T", "Allo-HSCT", "None")}
+    assert cells == {"Chemotherapy": "8 (32.0)", "Further blinatumomab": "3 (12.0)", "CAR-T": "3 (12.0)",
+                     "Allo-HSCT": "8 (32.0)", "None": "3 (12.0)"}  # s003_resp_nofurther "three (12.0%)"
+    assert format_percent((25 - 3) / 25, 1) == "88.0"  # s003_resp_further "Twenty-two (88.0%)"
+    # s003_d_nonresp_further "40%": the two non-responders given CAR-T (6, 26)
+    assert _cell(baseline, "CAR-T", "No (N = 5)", section=section) == "2 (40.0)"
+
+
+# --- relapses and deaths ----------------------------------------------------------------------
+
+
+def test_5_relapses_all_among_responders(runs):
+    run = runs.by_response
+    assert _ard(run, "table1", "relapse", "n", level="yes")["value"] == 5
+    assert _ard(run, "table1", "relapse", "n", level="yes", group_var="responder", group="yes")["value"] == 5
+    baseline = _table(run, "Table 2. Baseline")
+    assert _cell(baseline, "Yes", "Yes (N = 25)", section="Relapse, n (%)") == "5 (20.0)"  # s003_d_resp_relapsed 20%
+    # non-responders: relapse cell empty for 9, 11, 24, 26; patient 6 printed "No"
+    assert _cell(baseline, "Missing, n", "No (N = 5)", section="Relapse, n (%)") == "4"
+    # s003_relapse "five (22.7%)" of the 22 responders with further treatment: no relapse without it
+    none = dict(group_var="further_treatment_group", group="none")
+    assert _ard(runs.by_further, "table1", "relapse", "n", level="yes", **none)["value"] == 0
+    assert format_percent(5 / 22, 1) == "22.7"
+
+
+def test_relapses_by_further_treatment_are_2_1_2_not_3_1_1(runs):
+    """s003_relapse_by_tx prints 3 after chemotherapy, 1 after allo-HSCT, 1 after CAR-T; Table 2
+    gives 2 (7, 13), 1 (21), 2 (17, 18)."""
+    by = {g: _ard(runs.by_further, "table1", "relapse", "n", level="yes", group_var="further_treatment_group",
+                  group=g)["value"] for g in ("chemotherapy", "allo_hsct", "car_t")}
+    assert by == {"chemotherapy": 2, "allo_hsct": 1, "car_t": 2}
+    baseline = _table(runs.by_further, "Table 2. Baseline")
+    assert _cell(baseline, "Yes", "Chemotherapy (N = 8)", section="Relapse, n (%)") == "2 (25.0)"
+
+
+def test_deaths_all_5_non_responders_and_6_in_total(runs):
+    run = runs.by_response
+    deaths = {g: _ard(run, "table1", "death", "n", level="yes", group_var=gv, group=g)["value"]
+              for gv, g in (("", "Overall"), ("responder", "no"), ("responder", "yes"))}
+    assert deaths == {"Overall": 6, "no": 5, "yes": 1}  # the one responder death is patient 13 (relapsed)
+    baseline = _table(run, "Table 2. Baseline")
+    assert _cell(baseline, "Yes", "No (N = 5)", section="Death, n (%)") == "5 (100.0)"  # s003_nonresp_died
+    assert _cell(baseline, "Yes", ALL, section="Death, n (%)") == "6 (20.0)"
+    assert _cell(baseline, "Infection", ALL, section="Cause of death, n (%)") == "1 (16.7)"  # patient 6
+    assert _cell(baseline, "Leukemia", ALL, section="Cause of death, n (%)") == "5 (83.3)"
+
+
+def test_deaths_by_further_treatment_match_the_survival_subgroups(runs):
+    """3 deaths among the 24 with further treatment (6, 26 after CAR-T; 13 after chemotherapy) and 3
+    among the 6 without (9, 11, 24): the counts behind s003_os2y_further 87.30% (risk sets 24, 23, 21)
+    and s003_os2y_nofurther 50.0% (6, 5, 4)."""
+    deaths = {g: _ard(runs.by_further, "table1", "death", "n", level="yes", group_var="further_treatment_group",
+                      group=g)["value"] for g in ("allo_hsct", "blinatumomab", "car_t", "chemotherapy", "none")}
+    assert deaths == {"allo_hsct": 0, "blinatumomab": 0, "car_t": 2, "chemotherapy": 1, "none": 3}
