@@ -57,3 +57,47 @@ def test_no_records_for_an_empty_ard():
 
     methods = method_records(AnalysisSettings(), empty_ard(), form="study")
     assert list(methods.topic) == ["software"]
+
+
+def test_definitions_actually_used_are_carried_as_values(analysis_data):
+    """The derivation settings of the AnalysisData go into the records, unformatted, named in the text."""
+    from types import SimpleNamespace
+
+    from blinrwe.derive import DeriveSettings
+
+    used = DeriveSettings(mrd_threshold=1e-3, cr_blast_inclusive=False, days_per_month=30.0,
+                          ae_days_after_last_infusion=30)
+    data = SimpleNamespace(**{**vars(analysis_data), "settings": used})
+    methods = analyse_study(data, AnalysisSettings(endpoints=("OS", "CIR"))).methods
+    values = {k: v for d in methods["values"] for k, v in d.items()}
+    assert values["mrd_threshold"] == 1e-3 and values["days_per_month"] == 30.0
+    assert values["ae_days_after_last_infusion"] == 30 and values["cr_blast_max_pct"] == 5.0
+    for text, vals in zip(methods["text"], methods["values"]):
+        for name in vals:
+            assert "{" + name + "}" in text  # every value is quoted where the text names it
+    response = " ".join(methods.loc[methods.topic == "response", "text"])
+    assert "marrow blasts < {cr_blast_max_pct}%" in response and "{mrd_threshold}" in response
+
+
+def test_only_tests_actually_used_are_named(analysis_data):
+    grouped = analyse_study(analysis_data, AnalysisSettings(table1_variables=("sex", "age_at_t0")))
+    text = " ".join(grouped.methods.text)
+    used = set(grouped.ard.loc[grouped.ard.statistic == "test_p", "method"])
+    assert "Kruskal-Wallis" not in text and not any("Kruskal" in m for m in used)
+    assert "Wilcoxon rank-sum test" in text
+    ungrouped = analyse_study(analysis_data, AnalysisSettings(table1_by="", subgroups=()))
+    assert "compared" not in " ".join(ungrouped.methods.loc[ungrouped.methods.topic == "baseline", "text"])
+
+
+def test_r_reference_versions_are_those_of_the_golden_files():
+    import json
+    import re
+    from pathlib import Path
+
+    from blinrwe.analysis.methods import R_REFERENCE
+
+    golden = Path(__file__).resolve().parents[1] / "stats" / "golden"
+    cox = json.loads((golden / "cox.json").read_text())["meta"]
+    cif = json.loads((golden / "cif.json").read_text())["meta"]
+    assert re.search(r"R version (\S+)", cox["R"]).group(1) == R_REFERENCE["R"]
+    assert cox["survival"] == R_REFERENCE["survival"] and cif["cmprsk"] == R_REFERENCE["cmprsk"]

@@ -164,3 +164,43 @@ def test_synthetic_data_said_once_in_the_subtitle():
     assert report_context(own).subtitle == f"Centre A, 2019-2023 - {SYNTHETIC_SUBTITLE}"
     says_it = replace(demo, study=replace(demo.study, subtitle="Synthetic cohort for training"))
     assert report_context(says_it).subtitle == "Synthetic cohort for training"
+
+
+def test_methods_quote_the_definitions_actually_used(spec_path, tmp_path):
+    """Changed [definitions] reach the method records and the methods paragraph (not the defaults)."""
+    from blinrwe.app.pipeline import report_context
+    from blinrwe.report.methods_text import methods_text
+
+    changed = SMALL.replace('[subgroups]', '''[definitions]
+mrd_threshold = 0.001
+cr_blast_max_pct = 10.0
+cr_blast_inclusive = false
+response_window_days = 70
+efs_failure_time_days = 2
+days_per_month = 30.0
+
+[safety]
+ae_window = "days_after_last_infusion"
+ae_window_days = 14
+
+[subgroups]''').replace('names = ["OS", "CIR"]', 'names = ["OS", "EFS", "CIR"]')
+    path = tmp_path / "changed.toml"
+    path.write_text(changed, encoding="utf-8")
+    spec = load_spec(path)
+    study, validation = load_study(spec)
+    data = derive(study, spec)
+    results = analyse(data, spec, validation)
+    values = {}
+    for v in results.methods["values"]:
+        values.update(v)
+    assert values["mrd_threshold"] == 0.001 and values["days_per_month"] == 30.0
+    text = methods_text(results, report_context(spec))
+    assert "MRD negativity is MRD below 10\u207b\u00b3" in text and "10\u207b\u2074" not in text and "1e-4" not in text
+    assert "marrow blasts < 10%" in text
+    assert "without CR/CRi within 70 days counting as an event at day 2" in text
+    assert "(1 month = 30 days)" in text and "30.4375" not in text
+    assert "from the first infusion to 14 days after the last infusion day" in text
+    default_spec = load_spec(spec_path)
+    default = analyse(derive(study, default_spec), default_spec)
+    default_text = methods_text(default, report_context(default_spec))
+    assert "MRD below 10\u207b\u2074" in default_text and "marrow blasts \u2264 5%" in default_text

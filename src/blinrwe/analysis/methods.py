@@ -1,8 +1,13 @@
 """Method records: what was actually done, for the report's methods paragraph.
 
-Records are ``(topic, text)``: plain statements of estimators, CI methods,
-tests, definitions and software versions. The report layer words them into a
-paragraph; nothing here is patient data.
+Records are ``(topic, text, values)``: plain statements of estimators, CI methods,
+tests, definitions and software versions, in the order of the report. A text may
+name a definition setting in braces (``"MRD below {mrd_threshold}"``); ``values``
+maps each such name to the value actually used (from the derivation settings of
+the AnalysisData, ``blinrwe.derive.DeriveSettings``), unformatted: the report
+prints it (``blinrwe.report.methods_text``). Codes (variables, grading systems)
+stay codes; the report labels them. Only the analyses present in the ARD are
+described, and only the tests that were actually used. Nothing here is patient data.
 """
 
 from __future__ import annotations
@@ -12,15 +17,22 @@ from importlib import metadata
 
 import pandas as pd
 
+from .regression import WALD_P_METHOD
 from .results import METHOD_COLUMNS
 from .safety import CRS_ICANS_GRADING
 
-__all__ = ["method_records", "software_versions"]
+__all__ = ["method_records", "software_versions", "R_REFERENCE"]
+
+#: R versions the estimators are checked against: the ``meta`` of the golden files in
+#: tests/stats/golden (a test keeps the two equal; regenerate both together).
+R_REFERENCE = {"R": "4.2.2", "survival": "3.5.3", "cmprsk": "2.2.11"}
+
+_CATEGORICAL_TESTS = ("Pearson's chi-squared test", "Fisher's exact test")
 
 
 def software_versions() -> dict[str, str]:
-    """Versions of blinrwe and the libraries computing the statistics."""
-    out = {"python": platform.python_version()}
+    """Versions of Python, blinrwe and the libraries computing the statistics."""
+    out = {"Python": platform.python_version()}
     for name in ("blinrwe", "numpy", "scipy", "pandas"):
         try:
             out[name] = metadata.version(name)
@@ -34,50 +46,253 @@ def software_versions() -> dict[str, str]:
     return out
 
 
-def method_records(settings, ard: pd.DataFrame, *, form: str, extra=()) -> pd.DataFrame:
-    """Ordered method records for the analyses present in ``ard``."""
-    recs: list[tuple[str, str]] = []
-    sections = set(ard["section"]) if len(ard) else set()
+def _tests_used(ard: pd.DataFrame) -> tuple[set[str], str]:
+    """Methods of the between-group tests of Table 1 and exposure, and their grouping variable."""
+    tests = ard[(ard["statistic"] == "test_p") & ard["section"].isin(["baseline", "exposure"])]
+    methods = {m for m in tests["method"] if isinstance(m, str) and m}
+    group_vars = [g for g in dict.fromkeys(tests["group_var"]) if isinstance(g, str) and g]
+    return methods, (group_vars[0] if len(group_vars) == 1 else "")
+
+
+def _comparison_sentence(ard: pd.DataFrame) -> str:
+    """How groups were compared, naming only the tests that were used."""
+    used, group_var = _tests_used(ard)
+    if not used:
+        return ""
+    chi = any(m.startswith(_CATEGORICAL_TESTS[0]) for m in used)
+    yates = any("Yates" in m for m in used)
+    fisher = any(m.startswith(_CATEGORICAL_TESTS[1]) for m in used)
+    parts = []
+    if chi or fisher:
+        cat = []
+        if chi:
+            cat.append("Pearson's chi-squared test" + (" (Yates' continuity correction for 2x2 tables)" if yates else ""))
+        if fisher:
+            cat.append("Fisher's exact test when an expected count was below 5")
+        parts.append("for categorical variables, with " + ", or ".join(cat))
+    wilcoxon = {m for m in used if m.startswith("Wilcoxon rank-sum test")}
+    if wilcoxon:
+        ways = []
+        if any("exact" in m and "normal" not in m for m in wilcoxon):
+            ways.append("exact p when both groups had fewer than 50 values and no ties")
+        if any("normal approximation" in m for m in wilcoxon):
+            ways.append("otherwise normal approximation with continuity correction" if ways
+                        else "normal approximation with continuity correction")
+        parts.append("for continuous variables, with the Wilcoxon rank-sum test (" + ", ".join(ways) + ")")
+    if any(m.startswith("Kruskal-Wallis") for m in used):
+        parts.append("the Kruskal-Wallis test for continuous variables across more than two groups")
+    small = ard[(ard["statistic"] == "test_p") & ard["note"].astype(str).str.contains("expected counts < 5")]
+    fallback = (" (the chi-squared test was kept for tables too large for exact enumeration, with expected counts "
+                "below 5)") if len(small) else ""
+    by = f" defined by {group_var}" if group_var else ""
+    return (f"Groups{by} are compared " + "; ".join(parts) + fallback
+            + ". Tests are two-sided, without adjustment for multiple comparisons.")
+
+
+def _windows(ard: pd.DataFrame) -> list[str]:
+    levels = ard.loc[(ard["section"] == "response") & (ard["table"] == "response"), "level"]
+    return list(dict.fromkeys(str(lv).partition("|")[0] for lv in levels if isinstance(lv, str) and lv))
+
+
+def _response_records(settings, ard, d, form: str) -> list[tuple[str, str, dict]]:
+    level = int(round(settings.response_confidence_level * 100))
+    recs = []
+    if form == "summary":
+        text = ("Best response and MRD negativity are taken as recorded in the patient summary (not re-derived from "
+                "marrow and blood values)")
+        values = {}
+        if d is not None:
+            text += "; responders are patients with {responder_definition}"
+            values["responder_definition"] = d.responder_definition
+        recs.append(("response", text + ".", values))
+    elif d is not None:
+        comparator = "\u2264" if d.cr_blast_inclusive else "<"
+        recs.append(("response", (
+            f"Response is derived per marrow assessment after the first infusion (the recorded category wins when "
+            f"given): CR, marrow blasts {comparator} {{cr_blast_max_pct}}% without circulating blasts or "
+            "extramedullary disease, with ANC \u2265 {anc_full} \u00d7 10\u2079/L and platelets \u2265 "
+            "{platelets_full} \u00d7 10\u2079/L; CRh, the same blast criteria with ANC > {anc_partial} \u00d7 "
+            "10\u2079/L and platelets > {platelets_partial} \u00d7 10\u2079/L; CRi, the blast criteria without "
+            "these counts."),
+            dict(cr_blast_max_pct=d.cr_blast_max_pct, anc_full=d.anc_full, platelets_full=d.platelets_full,
+                 anc_partial=d.anc_partial, platelets_partial=d.platelets_partial)))
+        windows = _windows(ard)
+        described = {
+            "2_cycles": "within 2 cycles (before cycle 3, at most {response_window_cycles} \u00d7 {cycle_days} days "
+                        "after the first infusion)",
+            "12_weeks": "within 12 weeks ({response_window_days} days after the first infusion)",
+            "overall": "at any time after the first infusion",
+        }
+        shown = [described[w] for w in windows if w in described]
+        if shown:
+            text = "Best response is given " + (", ".join(shown[:-1]) + " and " if len(shown) > 1 else "") + shown[-1]
+            if d.response_before_next_therapy:
+                text += "; assessments after the start of the next therapy are not attributed to blinatumomab"
+            text += "; responders are patients with {responder_definition}"
+            if d.crh_counts_as_cri:
+                text += " (CRh counted as CRi)"
+            values = dict(response_window_cycles=d.response_window_cycles, cycle_days=d.cycle_days,
+                          response_window_days=d.response_window_days, responder_definition=d.responder_definition)
+            recs.append(("response", text + ".", {k: v for k, v in values.items() if "{" + k + "}" in text}))
+        recs.append(("response", "MRD negativity is MRD below {mrd_threshold} (MRD status at the first infusion: "
+                     "positive at or above it).", dict(mrd_threshold=d.mrd_threshold)))
+    recs.append(("response", f"Response rates are given with exact (Clopper-Pearson) {level}% confidence intervals; "
+                 "the denominator of each rate is stated.", {}))
+    return recs
+
+
+_ENDPOINT_DEFINITIONS = {
+    "OS": "OS from the first infusion to death from any cause",
+    "EFS": "EFS from the first infusion to relapse or death, patients not in CR at the first infusion without "
+           "CR/CRi within {response_window_days} days counting as an event at day {efs_failure_time_days}",
+    "RFS": "RFS in responders from the first response (or from the first infusion when in CR at it) to relapse "
+           "or death",
+    "PFS": "PFS from the first infusion to progression, relapse or death",
+    "DFS": "DFS from the first infusion to relapse, progression or death",
+    "DOR": "DOR in responders from the first response to progression, relapse or death",
+}
+# EFS without the derivation settings (no numbers to quote)
+_EFS_UNQUANTIFIED = ("EFS from the first infusion to relapse or death, patients not in CR at the first infusion "
+                     "without CR/CRi in the response window counting as an early event")
+
+
+def _survival_records(settings, ard, d) -> list[tuple[str, str, dict]]:
     level = int(round(settings.confidence_level * 100))
+    recs = []
+    surv = ard[ard["section"].isin(["survival", "competing_risks"])]
+    endpoints = [e for e in dict.fromkeys(surv["variable"]) if e in _ENDPOINT_DEFINITIONS]
+    if endpoints:
+        values = {}
+        parts = []
+        for e in endpoints:
+            text = _ENDPOINT_DEFINITIONS[e]
+            if e == "EFS":
+                if d is None:
+                    text = _EFS_UNQUANTIFIED
+                else:
+                    values.update(response_window_days=d.response_window_days,
+                                  efs_failure_time_days=d.efs_failure_time_days)
+            if d is not None and e == "PFS" and d.nonresponder_fails_at_first_assessment:
+                text += ", non-responders failing at their first marrow assessment after the first infusion"
+            parts.append(text)
+        sentence = "Endpoints: " + "; ".join(parts) + ". Patients without an event are censored at their last follow-up"
+        if d is not None and d.data_cutoff is not None:
+            sentence += " or at the data cut-off ({data_cutoff})"
+            values["data_cutoff"] = d.data_cutoff
+        variants = [v for v in dict.fromkeys(surv["variant"]) if isinstance(v, str) and v not in ("", "none")]
+        if variants:
+            sentence += "; sensitivity analyses: {variants}"
+            values["variants"] = tuple(variants)
+        recs.append(("survival", sentence + ".", values))
+    if (ard["section"] == "survival").any():
+        text = (f"Time-to-event endpoints are estimated by the Kaplan-Meier method with Greenwood variance and "
+                f"{level}% pointwise confidence intervals on the {settings.ci_transform} scale; median times with "
+                f"Brookmeyer-Crowley confidence intervals (same scale)")
+        if (ard["statistic"] == "logrank_p").any():
+            text += "; groups compared with the log-rank test"
+        text += f". Times in {settings.time_unit}"
+        values = {}
+        if settings.time_unit == "months" and d is not None:
+            text += " (1 month = {days_per_month} days)"
+            values["days_per_month"] = d.days_per_month
+        recs.append(("survival", text + ".", values))
+    if (ard["section"] == "followup").any():
+        primary, other = (("the reverse Kaplan-Meier method", "the median observation time of all patients (events "
+                           "and censorings)") if settings.followup == "reverse_km" else
+                          ("the median observation time of all patients (events and censorings)",
+                           "the reverse Kaplan-Meier method"))
+        recs.append(("followup", f"Median follow-up is estimated by {primary}; {other} is also given.", {}))
+    return recs
+
+
+def _cox_records(settings, ard) -> list[tuple[str, str, dict]]:
+    level = int(round(settings.confidence_level * 100))
+    recs = []
+    tables = set(ard.loc[ard["section"] == "cox", "table"])
+    models = [name for table, name in (("cox_univariable", "univariable (one covariate at a time)"),
+                                       ("cox_multivariable", "multivariable (all covariates; complete cases)"))
+              if table in tables]
+    if models:
+        models_fitted = ard.loc[(ard["statistic"] == "cox_lr_p") & ard["table"].isin(tables), ["table", "level"]]
+        multi = models_fitted.loc[models_fitted["table"] == "cox_multivariable", "level"]
+        covariates = (str(multi.iloc[0]).split(" + ") if len(multi) else
+                      list(dict.fromkeys(models_fitted.loc[models_fitted["table"] == "cox_univariable", "level"])))
+        text = (f"Hazard ratios with {level}% Wald confidence intervals are from Cox proportional hazards models "
+                f"({settings.cox_ties} method for ties), " + " and ".join(models)
+                + (" with covariates " + ", ".join(covariates) if covariates else "")
+                + f"; p values of the coefficients are from the {WALD_P_METHOD.split(' (')[0]}")
+        if (ard["statistic"] == "cox_lr_p").any():
+            text += ", and each model's likelihood-ratio test is given in the results workbook"
+        if (ard["statistic"] == "zph_p").any():
+            text += (". Proportional hazards are checked with the Grambsch-Therneau score test on scaled Schoenfeld "
+                     "residuals (R cox.zph, Kaplan-Meier transformed time; results in the workbook)")
+        recs.append(("cox", text + ".", {}))
+    if "cox_subgroups" in tables:
+        recs.append(("cox", "Subgroup hazard ratios (forest plot): for each subgroup variable a univariable Cox model "
+                     "of the endpoint on that variable, each level compared with the reference (first) level, among "
+                     "patients with a known value.", {}))
+    return recs
+
+
+def _safety_record(settings, d) -> tuple[str, str, dict]:
+    text = (f"Adverse events graded by {settings.grading} (CRS and ICANS by {CRS_ICANS_GRADING}); each patient is "
+            "counted once per term at the worst grade, among events with onset ")
+    if d is None:
+        return ("safety", text + f"in the adverse-event window ({settings.ae_window}).", {})
+    if d.ae_days_after_last_infusion:
+        text += "from the first infusion to {ae_days_after_last_infusion} days after the last infusion day."
+    else:
+        text += "from the first infusion to the last infusion day (during blinatumomab)."
+    return ("safety", text, dict(ae_days_after_last_infusion=d.ae_days_after_last_infusion))
+
+
+def method_records(settings, ard: pd.DataFrame, *, form: str, extra=(), definitions=None) -> pd.DataFrame:
+    """Ordered method records for the analyses present in ``ard``.
+
+    ``definitions``: the DeriveSettings the analysis data were derived with
+    (``AnalysisData.settings``); their values go into the records so the methods
+    paragraph quotes what was actually done (None: definitions not described).
+    """
+    recs: list[tuple[str, str, dict]] = []
+    d = definitions
+    sections = set(ard["section"]) if len(ard) else set()
     if "baseline" in sections:
         recs.append(("baseline", "Categorical variables are summarised as n (%) of patients with a known value and "
-                     "continuous variables as median (range) and mean (SD). Groups are compared with Pearson's "
-                     "chi-squared test (Yates' correction for 2x2 tables) or Fisher's exact test when an expected "
-                     "count is below 5, and with the Wilcoxon rank-sum or Kruskal-Wallis test."))
+                     "continuous variables as median (range) and mean (SD).", {}))
+    comparison = _comparison_sentence(ard) if len(ard) else ""
+    if comparison:
+        recs.append(("baseline", comparison, {}))
     if len(ard) and (ard["statistic"] == "not_applicable").any():
         rules = ard.loc[ard["statistic"] == "not_applicable", ["variable", "method"]].drop_duplicates("variable")
         recs.append(("baseline", "Not counted as missing where not applicable by definition: "
                      + "; ".join(f"{v} ({m.removeprefix('not applicable: ')})" for v, m in rules.itertuples(index=False))
-                     + "."))
+                     + ".", {}))
     if "response" in sections:
-        recs.append(("response", f"Response rates are given with exact (Clopper-Pearson) "
-                     f"{int(round(settings.response_confidence_level * 100))}% confidence intervals; the denominator "
-                     "of each rate is stated. MRD negativity is MRD below 1e-4."))
-    if "survival" in sections:
-        recs.append(("survival", f"Time-to-event endpoints are estimated by the Kaplan-Meier method with Greenwood "
-                     f"variance and {level}% pointwise confidence intervals on the {settings.ci_transform} scale; "
-                     "median times with Brookmeyer-Crowley confidence intervals; groups compared with the "
-                     f"log-rank test. Times in {settings.time_unit} (1 month = 30.4375 days)."))
-        primary = "reverse Kaplan-Meier" if settings.followup == "reverse_km" else "simple median of observation times"
-        recs.append(("followup", f"Median follow-up is reported by the {primary} method (both methods are given)."))
+        recs.extend(_response_records(settings, ard, d, form))
+    if sections & {"survival", "competing_risks", "followup"}:
+        recs.extend(_survival_records(settings, ard, d))
     if "cox" in sections:
-        recs.append(("cox", f"Hazard ratios from Cox proportional hazards models ({settings.cox_ties} ties), "
-                     "univariable and multivariable (complete cases), with Wald confidence intervals; proportional "
-                     "hazards checked by scaled Schoenfeld residuals (cox.zph, KM transform)."))
-    if len(ard) and (ard["table"] == "cox_subgroups").any():
-        recs.append(("cox", "Subgroup hazard ratios (forest plot): for each subgroup variable a univariable Cox model "
-                     "of the endpoint on that variable, each level compared with the reference (first) level, among "
-                     "patients with a known value."))
+        recs.extend(_cox_records(settings, ard))
     if "competing_risks" in sections:
-        recs.append(("competing_risks", "Cumulative incidence of relapse and non-relapse mortality as competing "
-                     "risks (Aalen-Johansen estimator), groups compared with Gray's test."))
+        level = int(round(settings.confidence_level * 100))
+        text = ("Cumulative incidence of relapse (from the RFS origin, in responders) with death without relapse "
+                "(non-relapse mortality) as the competing event is estimated by the Aalen-Johansen estimator with "
+                f"delta-method variance and {level}% pointwise confidence intervals on the log(-log) scale (as R "
+                "cmprsk cuminc)")
+        if (ard["statistic"] == "gray_p").any():
+            text += "; groups compared with Gray's test"
+        recs.append(("competing_risks", text + ".", {}))
     if "safety" in sections:
-        recs.append(("safety", f"Adverse events graded by {settings.grading} (CRS and ICANS by {CRS_ICANS_GRADING}); each "
-                     f"patient is counted once per term at the worst grade ({settings.ae_window})."))
+        recs.append(_safety_record(settings, d))
     if form == "summary":
-        recs.append(("data", "The data are a patient summary without dates: only counts and proportions are "
-                     "computed."))
-    recs.extend(extra)
+        recs.append(("data", "The data are a per-patient summary without dates: only counts, proportions and "
+                     "their confidence intervals are computed; the analyses that need dates are listed as not "
+                     "available, with the reason.", {}))
+    recs.extend((t[0], t[1], t[2] if len(t) > 2 else {}) for t in extra)
     versions = software_versions()
-    recs.append(("software", "Computed with " + ", ".join(f"{k} {v}" for k, v in versions.items()) + "."))
+    text = "Computed with " + ", ".join(f"{k} {v}" for k, v in versions.items())
+    if sections & {"survival", "competing_risks", "cox"}:
+        text += (f"; the estimators reproduce R {R_REFERENCE['R']} (survival {R_REFERENCE['survival']}, cmprsk "
+                 f"{R_REFERENCE['cmprsk']}), against which they are tested")
+    recs.append(("software", text + ".", {}))
     return pd.DataFrame(recs, columns=list(METHOD_COLUMNS))

@@ -20,7 +20,7 @@ CURVE_COLUMNS = ("analysis", "endpoint", "variant", "group_var", "group", "kind"
                  "lower", "upper", "n_risk", "n_event", "n_censor")
 RISK_TABLE_COLUMNS = ("analysis", "endpoint", "variant", "group_var", "group", "time", "n_risk")
 FLOW_COLUMNS = ("flow", "source", "target", "n")
-METHOD_COLUMNS = ("topic", "text")
+METHOD_COLUMNS = ("topic", "text", "values")
 UNAVAILABLE_COLUMNS = ("section", "analysis", "reason")
 FINDING_COLUMNS = ("severity", "table", "row", "column", "message")
 
@@ -43,8 +43,9 @@ class StudyResults:
     risk_tables : numbers at risk at the figure tick times (``RISK_TABLE_COLUMNS``).
     flows : Sankey counts ``flow, source, target, n``; ``flow`` names the diagram
         (e.g. "duration_class->next_therapy").
-    methods : ordered records ``topic, text`` describing what was done (estimators, CIs, tests, versions);
-        the report turns them into the methods paragraph.
+    methods : ordered records ``topic, text, values`` describing what was done (estimators, CIs, tests,
+        definitions, versions); ``values`` maps each ``{name}`` in ``text`` to the setting actually used
+        (e.g. ``mrd_threshold``: 1e-4; see ``methods.py``); the report prints them into the methods paragraph.
     unavailable : analyses that could not be run and why (e.g. survival on a summary-form study).
     findings : validation findings (``ValidationReport.to_frame()``: at least ``FINDING_COLUMNS``) shown in
         the data-quality appendix; empty for the bundled examples.

@@ -34,6 +34,8 @@ TABLE1_VARIABLES = (
     "genetic_risk_group", "wbc_at_diagnosis", "cns_involvement", "extramedullary_disease", "cd19_positive",
     "prior_allo_hsct", "prior_car_t", "prior_inotuzumab", "prior_tki", "prior_therapy", "bridging_type",
 )
+# Table 1 shows one of two columns holding the same value (summary form: age_years = age_at_t0).
+_SAME_AS = {"age_years": "age_at_t0"}
 _DATED_ONLY = (
     ("exposure", "exposure", "needs the dated infusion table"),
     ("survival", "time-to-event endpoints (Kaplan-Meier, log-rank, follow-up)", "needs dates of events"),
@@ -116,7 +118,8 @@ def analyse_study(analysis_data, settings: AnalysisSettings | None = None, *, fo
     parts = [ard_frame(_attrition_rows(getattr(analysis_data, "attrition", None)))]
     unavailable = [("derive", name, reason) for name, reason in getattr(analysis_data, "unavailable", {}).items()]
 
-    table1_vars = s.table1_variables or tuple(v for v in TABLE1_VARIABLES if v in adsl.columns)
+    table1_vars = s.table1_variables or tuple(v for v in TABLE1_VARIABLES if v in adsl.columns
+                                              and not (v in _SAME_AS and _SAME_AS[v] in adsl.columns))
     absent = [v for v in table1_vars if v not in adsl.columns]
     for v in absent:
         unavailable.append(("baseline", v, "not in the data"))
@@ -126,7 +129,13 @@ def analyse_study(analysis_data, settings: AnalysisSettings | None = None, *, fo
     curves = risk = None
     flows = treatment_flows(adsl, split_by="disease_setting")
     if form == "summary":
+        # One line per analysis: what derive could not derive is said again, more fully, below.
+        endpoints = [e for e in s.endpoints if e in getattr(analysis_data, "unavailable", {})]
+        covered = {*endpoints, "exposure", "adverse events"}
+        unavailable = [u for u in unavailable if u[1] not in covered]
         for section, what, why in _DATED_ONLY:
+            if section == "survival" and endpoints:
+                what = what.replace("endpoints", f"endpoints {', '.join(endpoints)}", 1)
             unavailable.append((section, what, f"the study uses the patient summary form (no dates); {why}"))
     else:
         parts.append(exposure_table(adsl, s.table1_by))
@@ -162,7 +171,7 @@ def analyse_study(analysis_data, settings: AnalysisSettings | None = None, *, fo
     return StudyResults(
         ard=ard,
         flows=flows,
-        methods=method_records(s, ard, form=form),
+        methods=method_records(s, ard, form=form, definitions=getattr(analysis_data, "settings", None)),
         unavailable=pd.DataFrame(unavailable, columns=list(UNAVAILABLE_COLUMNS)),
         findings=findings if findings is not None else empty_frame(FINDING_COLUMNS),
         analysis_data=analysis_data,

@@ -9,13 +9,15 @@ rounding, NR/NE/NA) and the versions of the libraries that drew the report.
 
 from __future__ import annotations
 
+import math
 import re
 from importlib import metadata
 
 import pandas as pd
 
 from .context import ReportContext
-from .labels import VARIABLE_LABELS, method_text, variable_label
+from .formatting import format_p_value
+from .labels import VARIABLE_LABELS, in_sentence, method_text, variant_label
 
 _SECTION_NAMES = {
     "baseline": "Baseline characteristics",
@@ -29,24 +31,75 @@ _SECTION_NAMES = {
     "patterns": "Treatment patterns",
 }
 _RENDERING_PACKAGES = ("matplotlib", "jinja2", "python-docx", "openpyxl")
+# ARD methods that say nothing a reader needs (a count is a count)
+_SELF_EVIDENT = frozenset({"sample statistic", "count"})
+_NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six")
+
+
+def _decimals(n: int) -> str:
+    return f"{_NUMBER_WORDS[n]} decimal{'' if n == 1 else 's'}" if 0 <= n < len(_NUMBER_WORDS) else f"{n} decimals"
 
 
 def _records(methods) -> list[tuple[str, str]]:
+    """(topic, text) of each method record, its ``{name}`` placeholders filled with the
+    printed ``values`` (records without values are taken as written)."""
     if methods is None:
         return []
     if isinstance(methods, pd.DataFrame):
-        return [(str(t), str(x)) for t, x in zip(methods.get("topic", []), methods.get("text", [])) if str(x).strip()]
-    out = []
-    for m in methods:
-        if isinstance(m, dict):
-            topic, text = m.get("topic", ""), m.get("text", "")
-        elif hasattr(m, "text"):
-            topic, text = getattr(m, "topic", ""), m.text
-        else:
-            topic, text = m
-        if text:
-            out.append((str(topic), str(text)))
-    return out
+        values = methods["values"] if "values" in methods.columns else [None] * len(methods)
+        rows = zip(methods.get("topic", []), methods.get("text", []), values)
+    else:
+        rows = []
+        for m in methods:
+            if isinstance(m, dict):
+                rows.append((m.get("topic", ""), m.get("text", ""), m.get("values")))
+            elif hasattr(m, "text"):
+                rows.append((getattr(m, "topic", ""), m.text, getattr(m, "values", None)))
+            else:
+                rows.append((*m, None)[:3])
+    return [(str(t), fill_values(str(x), v)) for t, x, v in rows if x and str(x).strip()]
+
+
+_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+_SUPERSCRIPT = str.maketrans("-0123456789", "\u207b\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079")
+
+
+def _number(value) -> str:
+    """A setting's number as written in a methods section: 5.0 -> "5", 30.4375 -> "30.4375"."""
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _threshold(value: float) -> str:
+    """An MRD threshold: a power of ten as 10⁻⁴, else the plain number."""
+    exponent = math.log10(value) if value > 0 else float("nan")
+    if math.isfinite(exponent) and abs(exponent - round(exponent)) < 1e-9:
+        return "10" + str(int(round(exponent))).translate(_SUPERSCRIPT)
+    return _number(value)
+
+
+def _variants(codes) -> str:
+    return "; ".join(in_sentence(variant_label(c)) for c in codes)
+
+
+_FORMATS = {
+    "mrd_threshold": _threshold,
+    "responder_definition": lambda code: VARIABLE_LABELS.get(code, code),
+    "data_cutoff": lambda d: d.isoformat() if hasattr(d, "isoformat") else str(d),
+    "variants": _variants,
+}
+
+
+def fill_values(text: str, values) -> str:
+    """``text`` with each ``{name}`` of ``values`` replaced by the printed value (others left as written)."""
+    if not isinstance(values, dict) or not values:
+        return text
+
+    def value(match):
+        name = match.group(1)
+        if name not in values:
+            return match.group(0)
+        return _FORMATS.get(name, _number)(values[name])
+    return _PLACEHOLDER.sub(value, text)
 
 
 _CODE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
@@ -58,10 +111,7 @@ def _readable(text: str) -> str:
     ("CTCAE v5.0"); other words untouched."""
     def label(match):
         code = match.group(0)
-        if code not in VARIABLE_LABELS:
-            return code
-        text = variable_label(code)
-        return text if text[:2].isupper() else text[:1].lower() + text[1:]
+        return in_sentence(VARIABLE_LABELS[code]) if code in VARIABLE_LABELS else code
     return _CODE.sub(label, method_text(text))
 
 
@@ -77,7 +127,7 @@ def ard_methods(ard: pd.DataFrame) -> list[tuple[str, str]]:
     out = []
     for section in dict.fromkeys(ard["section"]):
         methods = [m for m in dict.fromkeys(ard.loc[ard["section"] == section, "method"]) if isinstance(m, str) and m.strip()]
-        methods = [m for m in methods if m != "sample statistic"]
+        methods = [m for m in methods if m not in _SELF_EVIDENT]
         if methods:
             out.append((section, "; ".join(methods)))
     return out
@@ -104,14 +154,19 @@ def methods_paragraphs(results, context: ReportContext) -> list[tuple[str, str]]
         text = " ".join(_sentence(f"{_SECTION_NAMES.get(s, s.replace('_', ' ').capitalize())}: {m}") for s, m in by_section)
         paragraphs.append(("Methods recorded with each result", text))
     rounding = {"half_up": "rounded half up", "half_even": "rounded half to even", "truncate": "truncated"}[context.rounding]
-    conventions = (
-        f"Times are in {context.time_unit} from the {context.time_origin}"
-        + (" (1 month = 30.4375 days)" if context.time_unit == "months" else "")
-        + f". Percentages are shown with {context.percent_decimals} decimal(s) and continuous values with "
-        f"{context.continuous_decimals}, {rounding}; p values below {10 ** -context.p_decimals:g} are shown as "
-        f"<{10 ** -context.p_decimals:g}. NR denotes a median not reached, NE a value or confidence bound that cannot be "
-        f"estimated (including landmark rates beyond the available follow-up) and NA not applicable."
+    ard = getattr(results, "ard", None)
+    timed = ard is not None and len(ard) and ard["section"].isin(["survival", "competing_risks", "followup"]).any()
+    below = format_p_value(0.0, context.p_decimals, rounding=context.rounding)
+    above = format_p_value(1.0, context.p_decimals, rounding=context.rounding)
+    conventions = (f"Times are in {context.time_unit} from the {context.time_origin}. " if timed else "")
+    conventions += (
+        f"Percentages are shown with {_decimals(context.percent_decimals)} and continuous values with "
+        f"{_decimals(context.continuous_decimals)}, {rounding}; p values below {below[1:]} are shown as {below} and "
+        f"those that round to 1 as {above}. "
     )
+    conventions += ("NR denotes a median not reached, NE a value or confidence bound that cannot be estimated "
+                    "(including landmark rates beyond the available follow-up) and NA not applicable." if timed else
+                    "NE denotes a value that cannot be estimated and NA not applicable.")
     versions = rendering_versions()
     if versions:
         conventions += f" Tables and figures were produced with blinrwe ({versions})."
