@@ -27,3 +27,24 @@ def test_summary_form_lists_unavailable(analysis_data):
     res = analyse_study(analysis_data, form="summary")
     assert "survival" not in set(res.ard.section)
     assert "survival" in set(res.unavailable.section)
+
+
+def test_summary_form_lists_each_unavailable_analysis_once(seed003_summary_data):
+    res = analyse_study(seed003_summary_data, AnalysisSettings(subgroups=(), table1_by="", cox_covariates=()),
+                        form="summary")
+    names = list(res.unavailable.analysis)
+    assert len(names) == len(set(names))
+    from_derive = set(res.unavailable.loc[res.unavailable.section == "derive", "analysis"])
+    assert not {"OS", "PFS", "exposure", "adverse events"} & from_derive  # said once, by the analysis layer
+    survival = res.unavailable.loc[res.unavailable.section == "survival", "analysis"].item()
+    assert survival.startswith("time-to-event endpoints OS, PFS (")
+    table1 = set(res.ard.loc[res.ard.table == "table1", "variable"])
+    assert "age_at_t0" in table1 and "age_years" not in table1  # the same value, shown once
+
+
+@pytest.fixture(scope="module")
+def seed003_summary_data():
+    from blinrwe.derive import derive_analysis_data, preset
+    from blinrwe.examples import seed003_summary
+
+    return derive_analysis_data(seed003_summary(), preset("003"))

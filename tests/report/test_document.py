@@ -44,3 +44,17 @@ def test_plan_then_draw_equals_build(results, context):
     assert [t.title for t in plan.tables] == [t.title for t in build_document(results, context, draw=lambda js: [j.draw() for j in js]).tables]
     drawn = plan.with_figures([j.draw() for j in jobs[:len(jobs)]])
     assert not drawn.figure_jobs and [f.name for f in drawn.figures][-2:] == ["figure_sankey", "figure_swimmer"]
+
+
+def test_unavailable_analyses_listed_once_with_reason(results, context):
+    import pandas as pd
+
+    unavailable = pd.DataFrame({"section": ["cox", "exposure", "cox"],
+                                "analysis": ["Cox regression", "exposure", "Cox regression"],
+                                "reason": ["needs dates of events", "needs the dated infusion table",
+                                           "needs dates of events"]})
+    doc = build_document(replace(results, unavailable=unavailable), context)
+    section = doc.sections[-1]
+    assert section.heading == "Appendix: analyses not available"
+    assert section.paragraphs == ("Cox regression: not available; needs dates of events.",
+                                  "Exposure: not available; needs the dated infusion table.")

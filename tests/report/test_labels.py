@@ -40,3 +40,11 @@ def test_grading_codes_print_as_labels():
     from blinrwe.app.spec import GRADINGS
 
     assert set(GRADINGS) <= set(METHOD_CODE_LABELS)  # every grading a specification may name has a label
+
+
+def test_labels_inside_a_sentence_keep_proper_nouns_and_abbreviations():
+    from blinrwe.report.labels import in_sentence
+
+    assert in_sentence("Philadelphia chromosome") == "Philadelphia chromosome"
+    assert in_sentence("CR/CRi") == "CR/CRi" and in_sentence("Allo-HSCT") == "allo-HSCT"
+    assert in_sentence("Disease setting") == "disease setting"

@@ -115,6 +115,12 @@ def curve_rows(km, *, endpoint, variant, group_var, group, kind="km") -> pd.Data
     return frame[list(CURVE_COLUMNS)]
 
 
+def _rate_method(km_method: str, level: float) -> str:
+    """Method of landmark rates: the KM method without its quantile-CI part (which is about medians)."""
+    parts = [p for p in km_method.split("; ") if "quantile" not in p]
+    return "; ".join(parts) + f"; {int(round(level * 100))}% CI"
+
+
 def _km_rows(km, landmarks, time_unit, method, keys: dict) -> list[dict]:
     rows = [
         ard_row(SECTION, TABLE, statistic="events", value=km.n_events, n=km.n_events, denominator=km.n,
@@ -178,7 +184,7 @@ def survival_analyses(tte: pd.DataFrame, adsl: pd.DataFrame, *, endpoints, varia
             time = sel[tcol].to_numpy(dtype=float)
             event = sel["event"].to_numpy(dtype=np.int64)
             km = kaplan_meier_from_counts(event_counts(time, event), conf_type=ci_transform, level=level)
-            method = f"{km.method}; {int(round(level * 100))}% CI"
+            method = _rate_method(km.method, level)
             keys = dict(variable=endpoint, variant=variant)
             out.rows.extend(_km_rows(km, landmarks, time_unit, method, keys))
             fu = median_follow_up(time, event, conf_type=ci_transform, level=level)

@@ -16,7 +16,7 @@ import pandas as pd
 from .ard_index import ArdIndex
 from .context import ReportContext
 from .figures import FigureJob, PlottedFigure, forest_plot, sankey_plot, survival_curve_plot, swimmer_data, swimmer_plot
-from .labels import endpoint_label, level_label, variable_label
+from .labels import endpoint_label, in_sentence, level_label, variable_label
 from .methods_text import methods_paragraphs
 from .table_model import DisplayTable
 from .tables import (
@@ -129,6 +129,17 @@ def _curve_figures(results, ard: ArdIndex, context: ReportContext, kind: str) ->
     return jobs
 
 
+def unavailable_paragraphs(unavailable: pd.DataFrame) -> list[str]:
+    """One sentence per analysis that could not be run with these data, and why
+    ("Cox regression: not available; the study uses the patient summary form ...")."""
+    out = []
+    for r in unavailable.to_dict("records"):
+        what = str(r.get("analysis", "") or r.get("section", ""))
+        label = level_label(what) if what.islower() and " " not in what else what[:1].upper() + what[1:]
+        out.append(f"{label}: not available; {r.get('reason', '')}.")
+    return list(dict.fromkeys(out))
+
+
 def build_document(results, context: ReportContext, findings=None, draw: FigureDrawer = draw_here) -> ReportDocument:
     """Every table and figure the results support, in the order of a journal article.
 
@@ -160,7 +171,7 @@ def plan_document(results, context: ReportContext, findings=None) -> ReportDocum
             tables = (response_table(ard, context),)
         else:
             tables = tuple(response_table(ard, context, group_var=gv,
-                                          title=f"Response to blinatumomab by {variable_label(gv, context.variable_labels).lower()}")
+                                          title=f"Response to blinatumomab by {in_sentence(variable_label(gv, context.variable_labels))}")
                            for gv in group_vars)
         sections.append(Section("Response", tables=tables, anchor="response"))
 
@@ -205,10 +216,10 @@ def plan_document(results, context: ReportContext, findings=None) -> ReportDocum
             source, _, target = (part.strip() for part in pair.partition("->"))
             source_title = variable_label(source, context.variable_labels) if source else "Blinatumomab exposure"
             target_title = variable_label(target, context.variable_labels) if target else "Next therapy"
-            title = f"{target_title} by {source_title[:1].lower() + source_title[1:]}"
+            title = f"{target_title} by {in_sentence(source_title)}"
             if condition.strip():  # "disease_setting=newly_diagnosed": the patients the flow is restricted to
                 name_, _, value = condition.strip().partition("=")
-                title += f": {level_label(value.strip(), context.group_labels)} ({variable_label(name_.strip(), context.variable_labels).lower()})"
+                title += f": {level_label(value.strip(), context.group_labels)} ({in_sentence(variable_label(name_.strip(), context.variable_labels))})"
             pattern_tables.append(flow_table(f, context, title))
             pattern_figures.append(FigureJob(sankey_plot, (f, context, title, source_title, target_title),
                                              {"name": f"figure_sankey_{i + 1}" if len(flow_names) > 1 else "figure_sankey"}))
@@ -226,13 +237,12 @@ def plan_document(results, context: ReportContext, findings=None) -> ReportDocum
     if findings is not None and len(findings):
         records = findings.to_dict("records") if isinstance(findings, pd.DataFrame) else list(findings)
         appendix_tables.append(data_quality_table(records))
+    if appendix_tables:
+        sections.append(Section("Appendix: data quality", tables=tuple(appendix_tables), anchor="appendix"))
     unavailable = _frame(results, "unavailable")
-    paragraphs = []
     if not unavailable.empty:
-        paragraphs = [f"Not analysed: {level_label(r.get('analysis', ''))} ({r.get('section', '')}): {r.get('reason', '')}."
-                      for r in unavailable.to_dict("records")]
-    if appendix_tables or paragraphs:
-        sections.append(Section("Appendix: data quality", paragraphs=tuple(paragraphs), tables=tuple(appendix_tables), anchor="appendix"))
+        sections.append(Section("Appendix: analyses not available", paragraphs=tuple(unavailable_paragraphs(unavailable)),
+                                anchor="unavailable"))
 
     notice = ""
     if getattr(results, "synthetic", False):

@@ -29,6 +29,16 @@ VARIABLE_LABELS = {
     "bm_blast_pct_at_diagnosis": "Marrow blasts at diagnosis",
     "bm_blast_pct_at_t0": "Marrow blasts before blinatumomab",
     "burden_class": "Leukaemic burden before blinatumomab",
+    "burden_t0_ge5": "Burden at first infusion (marrow blasts, cut-off 5%)",
+    "burden_t0_gt15": "Burden at first infusion (marrow blasts, cut-off 15%)",
+    "burden_t0_ge50": "Burden at first infusion (marrow blasts, cut-off 50%)",
+    "burden_t0_gt50": "Burden at first infusion (marrow blasts, cut-off 50%)",
+    "burden_t0_pooled": "Burden at first infusion (marrow blast classes)",
+    "burden_dx_ge5": "Burden at diagnosis (marrow blasts, cut-off 5%)",
+    "burden_dx_gt15": "Burden at diagnosis (marrow blasts, cut-off 15%)",
+    "burden_dx_ge50": "Burden at diagnosis (marrow blasts, cut-off 50%)",
+    "burden_dx_gt50": "Burden at diagnosis (marrow blasts, cut-off 50%)",
+    "burden_dx_pooled": "Burden at diagnosis (marrow blast classes)",
     "cns_involvement": "CNS involvement",
     "extramedullary_disease": "Extramedullary disease",
     "refractory_to_last_treatment": "Refractory to last treatment",
@@ -122,12 +132,14 @@ ABBREVIATIONS = {
     "NA": "not applicable",
 }
 
-#: Codes of grading systems the analysis layer names in its method texts (``safety.grading``
-#: of the specification; CRS/ICANS grading), as a journal prints them.
+#: Codes the analysis layer names in its method texts (grading systems: ``safety.grading`` of
+#: the specification, CRS/ICANS grading; Cox ties), as a journal prints them.
 METHOD_CODE_LABELS = {
     "CTCAE_v5": "CTCAE v5.0",
     "CTCAE_v6": "CTCAE v6.0",
     "ASTCT_2019": "ASTCT 2019 consensus grading",
+    "efron": "Efron",  # Cox ties (``cox.ties``)
+    "breslow": "Breslow",
 }
 _METHOD_CODE = re.compile(r"(?<![A-Za-z0-9_])(" + "|".join(map(re.escape, METHOD_CODE_LABELS)) + r")(?![A-Za-z0-9_])")
 
@@ -282,11 +294,21 @@ def method_text(text: str) -> str:
     return _METHOD_CODE.sub(lambda m: METHOD_CODE_LABELS[m.group(1)], str(text))
 
 
-def _in_sentence(label: str) -> str:
+#: Words that keep their capital inside a sentence ("by Philadelphia chromosome").
+PROPER_NOUNS = frozenset({"Philadelphia", "Kaplan-Meier", "Cox"})
+
+
+def in_sentence(label: str) -> str:
     """A label inside a sentence: "Chemotherapy" -> "chemotherapy", "Allo-HSCT" -> "allo-HSCT",
-    abbreviations ("CAR-T", "TKI") unchanged."""
-    first = label.split(" ")[0].split("-")[0]
-    return label if first.isupper() and len(first) > 1 else label[:1].lower() + label[1:]
+    abbreviations ("CAR-T", "TKI", "CR/CRi") and proper nouns ("Philadelphia chromosome") unchanged."""
+    word = label.split(" ")[0].rstrip(",")
+    first = word.split("-")[0].split("/")[0]
+    if (first.isupper() and len(first) > 1) or word in PROPER_NOUNS or first in PROPER_NOUNS:
+        return label
+    return label[:1].lower() + label[1:]
+
+
+_in_sentence = in_sentence
 
 
 def endpoint_label(endpoint: str, variant: str = "", overrides: Mapping[str, str] = {}) -> str:

@@ -427,7 +427,8 @@ def survival_table(ard, context: ReportContext, group_var: str = "", title: str 
     table_id = "survival" if not group_var else f"survival_by_{group_var}"
     notes = [
         "NR, median not reached; NE, not estimable (a bound or a landmark beyond follow-up).",
-        _methods_note(sub, ["km_median", "km_rate"], "Estimates"),
+        _methods_note(sub, ["km_median"], "Medians"),
+        _methods_note(sub, ["km_rate"], "Landmark rates"),
         _methods_note(sub, ["followup_median"], "Follow-up"),
         _methods_note(sub, ["logrank_p", "trend_p"], "p values"),
     ]
