@@ -93,11 +93,14 @@ def _table(run, title_start):
 
 
 def _cell(rows, label, column, section=None):
-    """Text of the cell in row ``label`` (within ``section`` if given) under the header ``column``."""
+    """Text of the cell in row ``label`` (within ``section`` if given) under the header ``column``;
+    the "Yes" level of a yes/no ``section`` is the section's own row (one row per yes/no variable)."""
     col = next(i for r in rows for i, v in enumerate(r) if v == column)
     start = 0
     if section is not None:
         start = next(i for i, r in enumerate(rows) if r[0] == section) + 1
+        if label == "Yes" and rows[start - 1][col] is not None:
+            return rows[start - 1][col]  # a yes/no variable prints its "yes" counts on its own row
     for r in rows[start:]:
         if section is not None and r[0] is not None and r[0] != label and r[col] is None:
             break  # next section heading (no count in its row)

@@ -1,6 +1,8 @@
 """Display tables against the ARD values they show (expected cells are the ARD numbers
 passed through the formatting functions, never strings typed by hand)."""
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -297,3 +299,34 @@ def analysis_ard_cox(cohort):
     tte = pd.DataFrame({"patient_id": cohort["patient_id"], "endpoint": "OS", "variant": "none",
                         "time_months": cohort["os_time"], "event": cohort["os_event"]})
     return cox_models(tte, adsl, endpoints=["OS"], covariates=["age_at_t0", "disease_setting"])
+
+
+def test_yes_no_variable_on_one_row_with_missing_and_p(context):
+    """A yes/no variable prints one row "n (%)" of the patients with "yes" (the ARD's own n and pct),
+    the test p on that row, and its missing count below; other categorical variables keep a row per level."""
+    from blinrwe.analysis.baseline import baseline_table
+    from blinrwe.report.tables import descriptive_table
+
+    adsl = pd.DataFrame({
+        "patient_id": [f"P{i}" for i in range(12)],
+        "disease_setting": ["newly_diagnosed"] * 6 + ["relapsed_refractory"] * 6,
+        "cns_involvement": pd.array([True, False, False, None, False, False, True, True, False, True, False, None],
+                                    dtype="boolean"),
+        "prior_car_t": pd.array([False] * 12, dtype="boolean"),
+        "sex": ["F", "M"] * 6,
+    })
+    ard = baseline_table(adsl, ["cns_involvement", "prior_car_t", "sex"], "disease_setting")
+    t = descriptive_table(ard, "table1", "T", replace(context, group_labels={}))
+    labels = [r.label for r in t.rows]
+    assert labels == ["CNS involvement, n (%)", "Missing, n", "Prior CAR-T, n (%)", "Sex, n (%)", "Female", "Male"]
+    yes = ard[(ard.variable == "cns_involvement") & (ard.level == "yes") & (ard.statistic.isin(["n", "pct"]))]
+    expected = []
+    for group in ("Overall", "newly_diagnosed", "relapsed_refractory"):
+        n = yes[(yes.group == group) & (yes.statistic == "n")].iloc[0]
+        pct = yes[(yes.group == group) & (yes.statistic == "pct")].iloc[0]
+        expected.append(format_n_percent(n["value"], n["denominator"], fraction=pct["value"] / 100))
+    p = ard[(ard.variable == "cns_involvement") & (ard.statistic == "test_p")].iloc[0]["value"]
+    row = t.row(("cns_involvement", "yes", "n"))
+    assert not row.is_heading and row.cells == (*expected, format_p_value(p))
+    assert t.row(("cns_involvement", "", "missing")).cells == ("2", "1", "1", "")
+    assert t.row(("prior_car_t", "yes", "n")).cells[:3] == ("0", "0", "0")  # nobody: a zero count, as elsewhere

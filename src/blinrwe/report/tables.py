@@ -16,7 +16,9 @@ patterns (descriptive)    ``mean``/``sd``, ``missing``; categorical variables:
                           apply to); ``test_p`` (group_var set, group "") -> p
                           column; ``N`` (value = patients) -> header "N = x";
                           note "integer" -> median (range) without decimals;
-                          note "not_applicable" -> NA in that column
+                          note "not_applicable" -> NA in that column; a
+                          variable whose levels are only "yes"/"no" prints
+                          one row, "<label>, n (%)", from its "yes" rows
 response                  ``proportion`` (value, lower, upper as fractions 0-1,
                           n = responders, denominator = evaluable patients);
                           ``n`` per level (best-response distribution)
@@ -79,6 +81,7 @@ from .table_model import DisplayTable, Row, SpanningHeader, with_footnotes
 OVERALL = "Overall"
 _CONTINUOUS_STATS = {"median", "mean", "sd", "min", "max", "q1", "q3"}
 _TEST_STATS = ("test_p", "logrank_p", "trend_p", "gray_p")
+_YES_NO = {"yes", "no"}  # ARD levels of a yes/no variable (analysis/levels.py)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -228,11 +231,8 @@ def descriptive_table(ard, table_id: str, title: str, context: ReportContext) ->
                 if any(c and c != NOT_APPLICABLE for c in cells):
                     rows.append(Row("Median (range)" if spec == "median_range" else "Mean (SD)", tuple(cells), 1, False, (variable, "", spec)))
         else:
-            heading = blank()
-            if has_p:
-                heading[-1] = p
-            rows.append(Row(f"{label}, n (%)", tuple(heading), 0, True, (variable,)))
-            for level in levels:
+            def level_cells(level):
+                nonlocal any_partial_denominator
                 cells = blank()
                 for i, (gv, g) in enumerate(pairs):
                     n_row = cell.get((gv, g, level, "n"))
@@ -248,7 +248,23 @@ def descriptive_table(ard, table_id: str, title: str, context: ReportContext) ->
                     group_n = sizes.get((gv, g), float("nan"))
                     if not _missing(n_row["denominator"]) and not _missing(group_n) and n_row["denominator"] < group_n:
                         any_partial_denominator = True
-                rows.append(Row(level_label(level, context.group_labels), tuple(cells), 1, False, (variable, level, "n")))
+                return cells
+
+            if levels and set(levels) <= _YES_NO:
+                # A yes/no variable on one row, the patients with "yes" (journal layout); the test of
+                # the yes/no table stays on the row, missing counts follow as for any variable.
+                cells = level_cells("yes")
+                if has_p:
+                    cells[-1] = p
+                rows.append(Row(f"{label}, n (%)", tuple(cells), 0, False, (variable, "yes", "n")))
+            else:
+                heading = blank()
+                if has_p:
+                    heading[-1] = p
+                rows.append(Row(f"{label}, n (%)", tuple(heading), 0, True, (variable,)))
+                for level in levels:
+                    rows.append(Row(level_label(level, context.group_labels), tuple(level_cells(level)), 1, False,
+                                    (variable, level, "n")))
         missing = v.where(statistic="missing")
         if any(not _missing(m["value"]) and m["value"] > 0 for m in missing):
             cells = blank()
