@@ -85,7 +85,7 @@ def _comparison_sentence(ard: pd.DataFrame) -> str:
     fallback = (" (the chi-squared test was kept for tables too large for exact enumeration, with expected counts "
                 "below 5)") if len(small) else ""
     by = f" defined by {group_var}" if group_var else ""
-    return (f"Groups{by} are compared " + "; ".join(parts) + fallback
+    return (f"Groups{by} are compared, " + "; ".join(parts) + fallback
             + ". Tests are two-sided, without adjustment for multiple comparisons.")
 
 
