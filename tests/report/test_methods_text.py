@@ -52,3 +52,29 @@ def test_grading_codes_in_methods_and_footnotes_read_as_labels(context):
     assert "CTCAE_v5" not in text and "ASTCT_2019" not in text
     footnotes = " ".join(safety_display(ard, context).footnotes)
     assert "CTCAE v5.0" in footnotes and "ASTCT 2019 consensus grading" in footnotes and "_v5" not in footnotes
+
+
+def test_setting_values_are_printed_into_their_sentences(context):
+    import datetime as dt
+
+    from blinrwe.analysis.results import StudyResults
+    from blinrwe.report.methods_text import fill_values
+
+    assert fill_values("MRD below {mrd_threshold}.", {"mrd_threshold": 1e-4}) == "MRD below 10\u207b\u2074."
+    assert fill_values("MRD below {mrd_threshold}.", {"mrd_threshold": 5e-4}) == "MRD below 0.0005."
+    assert fill_values("blasts < {cr_blast_max_pct}%, month {days_per_month}", {"cr_blast_max_pct": 5.0,
+                       "days_per_month": 30.4375}) == "blasts < 5%, month 30.4375"
+    assert fill_values("cut-off ({data_cutoff}); {other}", {"data_cutoff": dt.date(2024, 4, 30)}) == \
+        "cut-off (2024-04-30); {other}"
+    assert fill_values("{variants}", {"variants": ("allo_hsct_or_car_t",)}) == "censored at allo-HSCT or CAR-T"
+    methods = pd.DataFrame({"topic": ["response"], "text": ["Responders: {responder_definition}"],
+                            "values": [{"responder_definition": "cr_cri"}]})
+    assert "Responders: CR/CRi." in methods_text(StudyResults(methods=methods), context)
+
+
+def test_conventions_without_times_for_undated_results(context):
+    from blinrwe.analysis.results import StudyResults
+
+    text = dict(methods_paragraphs(StudyResults(), context))["Reporting conventions"]
+    assert "Times are in" not in text and "NR denotes" not in text
+    assert "one decimal" in text and "<0.001" in text and ">0.999" in text
