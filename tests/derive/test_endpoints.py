@@ -203,7 +203,7 @@ def test_patient_dates_kinds_from_the_derived_patient_table():
         "last_infusion_date": [D("2023-01-28"), D("2023-01-28")], "in_cr_at_t0": [False, True],
         "responder": [False, True], "date_first_response": [pd.NaT, D("2023-01-29")],
         "date_first_mrd_negative": [pd.NaT, D("2023-01-29")], "date_first_marrow_assessment": [D("2023-01-29")] * 2,
-        "cr_cri_12_weeks": [False, True],
+        "date_first_cr_cri": [pd.NaT, pd.NaT], "cr_cri_12_weeks": [False, True],
     })
     events = conform("events", pd.DataFrame({"patient_id": ["n"], "event_type": ["death"], "event_date": [D("2023-03-01")]}))
     therapies = conform("therapies", pd.DataFrame({"patient_id": ["c", "c"], "sequence_number": [1, 2],
@@ -221,6 +221,41 @@ def test_patient_dates_kinds_from_the_derived_patient_table():
     assert (got[("c", "new_therapy")], got[("c", "allo_hsct")]) == (D("2023-02-01"), D("2023-04-01"))
     assert got[("n", "last_marrow_assessment")] == D("2023-01-29")
 
+
+
+def test_efs_failure_uses_its_own_window_not_the_best_response_window():
+    # Best response window 12 weeks (84 days), EFS failure window 8 weeks (56 days); both inclusive.
+    # "late": first CR/CRi on day 70 -> a 12-week responder, but no CR/CRi within 56 days -> EFS event at day 1.
+    # "edge": first CR/CRi on day 56 -> within the EFS window; relapse on day 200 -> EFS event at day 200.
+    # "never": no CR/CRi -> EFS event at day 1 whatever the window.
+    s = DeriveSettings(response_window_days=84, efs_failure_window_days=56)
+    t0 = D("2023-01-01")
+    adsl = pd.DataFrame({
+        "patient_id": ["late", "edge", "never"], "t0_date": [t0] * 3, "last_infusion_date": [D("2023-01-28")] * 3,
+        "in_cr_at_t0": [False] * 3, "responder": [True, True, False],
+        "date_first_response": [t0 + pd.Timedelta(days=70), t0 + pd.Timedelta(days=56), pd.NaT],
+        "date_first_cr_cri": [t0 + pd.Timedelta(days=70), t0 + pd.Timedelta(days=56), pd.NaT],
+        "date_first_mrd_negative": [pd.NaT] * 3, "date_first_marrow_assessment": [D("2023-01-29")] * 3,
+        "cr_cri_12_weeks": [True, True, False],  # the 12-week response flag: not the EFS rule
+    })
+    events = conform("events", pd.DataFrame({"patient_id": ["edge"], "event_type": ["relapse"],
+                                             "event_date": [t0 + pd.Timedelta(days=200)]}))
+    assessments = conform("assessments", pd.DataFrame({"patient_id": ["late", "edge", "never"],
+                                                       "assessment_date": [t0 + pd.Timedelta(days=300)] * 3}))
+    therapies = conform("therapies", pd.DataFrame(columns=["patient_id", "sequence_number", "therapy_type",
+                                                           "start_date"]))
+    pdates = derive_patient_dates(adsl, events, assessments, therapies, s)
+    rows, _ = tte(pdates, endpoint="EFS", settings=s)
+    cols = ["time_days", "event", "source"]
+    assert rows.loc["late", cols].tolist() == [1, 1, "induction_failure"]
+    assert rows.loc["edge", cols].tolist() == [200, 1, "relapse"]
+    assert rows.loc["never", cols].tolist() == [1, 1, "induction_failure"]
+    # the same patients with the windows swapped: "late" reached CR/CRi within 84 days -> censored at day 300
+    swapped = s.with_changes(response_window_days=56, efs_failure_window_days=84)
+    rows, _ = tte(derive_patient_dates(adsl, events, assessments, therapies, swapped), endpoint="EFS",
+                  settings=swapped)
+    assert rows.loc["late", cols].tolist() == [300, 0, "last_marrow_assessment"]
+    assert "within 84 days" in endpoint_definitions(swapped)["EFS"].definition
 
 # --- equivalence with the first (merge and sort) implementation, kept as the naive reference ---------------
 

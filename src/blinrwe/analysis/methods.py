@@ -144,7 +144,7 @@ def _response_records(settings, ard, d, form: str) -> list[tuple[str, str, dict]
 _ENDPOINT_DEFINITIONS = {
     "OS": "OS from the first infusion to death from any cause",
     "EFS": "EFS from the first infusion to relapse or death, patients not in CR at the first infusion without "
-           "CR/CRi within {response_window_days} days counting as an event at day {efs_failure_time_days}",
+           "CR/CRi within {efs_failure_window_days} days counting as an event at day {efs_failure_time_days}",
     "RFS": "RFS in responders from the first response (or from the first infusion when in CR at it) to relapse "
            "or death",
     "PFS": "PFS from the first infusion to progression, relapse or death",
@@ -170,7 +170,7 @@ def _survival_records(settings, ard, d) -> list[tuple[str, str, dict]]:
                 if d is None:
                     text = _EFS_UNQUANTIFIED
                 else:
-                    values.update(response_window_days=d.response_window_days,
+                    values.update(efs_failure_window_days=d.efs_failure_window_days,
                                   efs_failure_time_days=d.efs_failure_time_days)
             if d is not None and e == "PFS" and d.nonresponder_fails_at_first_assessment:
                 text += ", non-responders failing at their first marrow assessment after the first infusion"

@@ -29,7 +29,10 @@ follow-up date the patient is censored at the origin (time 0, source
 Time: ``time_days = end_date - origin_date`` in days (same-day = 0);
 ``time_months = time_days / days_per_month`` (30.4375). The EFS
 induction-failure rule (seed 001) is a patient date ``efs_failure`` at
-T0 + 1 day, so those patients have an event at time 1 day by the same rule.
+T0 + ``efs_failure_time_days`` (1) for patients not in CR at T0 without a
+CR/CRi within ``efs_failure_window_days`` (84 = 12 weeks) of T0, so those
+patients have an event at time 1 day by the same rule. This window is its own
+setting: ``response_window_days`` only bounds the 12-week best response.
 
 All steps are merges, sorts and group-bys (SQL: UNION ALL + ROW_NUMBER()).
 """
@@ -103,8 +106,9 @@ def endpoint_definitions(settings: DeriveSettings) -> dict[str, Endpoint]:
             "EFS", ("t0",),
             (Source("induction_failure", ("efs_failure",)), Source("relapse", ("relapse",)),
              Source("death", ("death",)), *followup(s.disease_followup)),
-            "T0 to relapse or death; no CR/CRi within 12 weeks (patients not in CR at T0) = event at day 1 "
-            "(seed 001); censored at the last disease assessment (domain-spec 4)."),
+            f"T0 to relapse or death; no CR/CRi within {s.efs_failure_window_days} days (patients not in CR at T0) "
+            f"= event at day {s.efs_failure_time_days} (seed 001); censored at the last disease assessment "
+            "(domain-spec 4)."),
         "RFS": Endpoint(
             "RFS", responder_origin,
             (Source("relapse", ("relapse",)), Source("death", ("death",)), *followup(s.disease_followup)),
@@ -153,18 +157,22 @@ def derive_patient_dates(adsl: pd.DataFrame, events: pd.DataFrame, assessments: 
     ``first_mrd_negative_if_cr_at_t0``; event types of the events table
     (``relapse, progression, mrd_relapse, death, last_contact,
     last_disease_assessment``); ``last_marrow_assessment``; ``last_infusion``;
-    ``efs_failure`` (T0 + 1 day for patients not in CR at T0 without CR/CRi
-    within 12 weeks, seed 001); ``no_response_first_assessment`` (first
+    ``efs_failure`` (T0 + ``efs_failure_time_days`` for patients not in CR at
+    T0 whose first CR/CRi is missing or later than T0 +
+    ``efs_failure_window_days``, seed 001); ``no_response_first_assessment`` (first
     assessment after T0 of patients not in CR at T0 who are not responders,
     seed 003); ``allo_hsct``, ``car_t``, ``new_therapy`` (first start dates).
 
     ``adsl`` needs ``patient_id, t0_date, last_infusion_date, in_cr_at_t0,
     responder, date_first_response, date_first_mrd_negative,
-    date_first_marrow_assessment, cr_cri_12_weeks``. Sorted by patient, kind, date.
+    date_first_marrow_assessment, date_first_cr_cri``. Sorted by patient, kind, date.
     """
     in_cr = adsl["in_cr_at_t0"].astype("boolean").fillna(False).astype(bool).to_numpy()
     treated = adsl["t0_date"].notna().to_numpy()
-    no_cr_12w = treated & ~in_cr & ~adsl["cr_cri_12_weeks"].astype("boolean").fillna(False).astype(bool).to_numpy()
+    # first CR/CRi (any time after T0, before the next therapy and the cut-off) on or before the EFS window end
+    efs_window_end = adsl["t0_date"] + settings.efs_failure_window_days * DAY
+    cr_in_efs_window = (adsl["date_first_cr_cri"] <= efs_window_end).to_numpy(dtype=bool)  # NaT compares False
+    no_cr_12w = treated & ~in_cr & ~cr_in_efs_window
     nonresp = treated & ~in_cr & ~adsl["responder"].astype("boolean").fillna(False).astype(bool).to_numpy()
     pid = adsl["patient_id"].to_numpy()
     parts = [
