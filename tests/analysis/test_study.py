@@ -42,6 +42,22 @@ def test_summary_form_lists_each_unavailable_analysis_once(seed003_summary_data)
     assert "age_at_t0" in table1 and "age_years" not in table1  # the same value, shown once
 
 
+
+def test_summary_form_flow_marks_the_undeterminable_set_unavailable(seed003_summary_data):
+    # seed 003: no MRD at the start of treatment -> "MRD-positive at T0" is neither "0 included" nor "30 excluded"
+    res = analyse_study(seed003_summary_data, AnalysisSettings(subgroups=(), table1_by="", cox_covariates=()),
+                        form="summary")
+    flow = res.ard[(res.ard.table == "attrition") & (res.ard.variable == "MRD response: MRD-positive at T0")]
+    assert flow.level.str.startswith("unavailable: ").all() and len(flow) == 1
+    assert "included" not in set(flow.level) and not flow.level.str.startswith("excluded").any()
+    assert "MRD response: MRD-positive at T0" in set(res.unavailable.analysis)
+    responders = res.ard[(res.ard.table == "attrition") & (res.ard.variable == "MRD response: responders")]
+    assert responders.set_index("level").value["included"] == 25
+    with pytest.raises(SpecificationError, match="cannot be determined"):
+        analyse_study(seed003_summary_data, AnalysisSettings(subgroups=(), table1_by="", cox_covariates=(),
+                                                             analysis_set="MRD response: MRD-positive at T0"),
+                      form="summary")
+
 @pytest.fixture(scope="module")
 def seed003_summary_data():
     from blinrwe.derive import derive_analysis_data, preset

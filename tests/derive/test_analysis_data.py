@@ -159,6 +159,11 @@ def test_seed003_summary_form_reproduces_the_published_counts():
     assert a["relapse_number"].astype(float).fillna(-1).tolist()[:3] == [0, 2, 0]
     att = data.attrition
     assert att.loc[att["analysis_set"] == "MRD response: responders", "included"].sum() == 25
+    # no MRD at the start of treatment on the summary form: that set is undetermined (not 0 of 30) and unavailable
+    pos = att[att["analysis_set"] == "MRD response: MRD-positive at T0"]
+    assert len(pos) == 30 and pos["included"].isna().all()
+    assert "summary form" in data.unavailable["MRD response: MRD-positive at T0"]
+    assert a["mrd_denominator_positive_at_t0"].isna().all()
 
 
 def test_data_cutoff_of_the_study_is_used_unless_set():

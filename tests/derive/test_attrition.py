@@ -21,3 +21,19 @@ def test_reasons_per_analysis_set():
     assert got[("RFS", "b")] == "not a responder" and got[("RFS", "c")] == "no blinatumomab infusion recorded"
     assert got[("RFS", "a")] is None and got[("OS", "b")] is None
     assert got[("MRD response: MRD-positive at T0", "a")] == "not MRD-positive at the start of blinatumomab"
+
+
+def test_undetermined_set_has_missing_membership_and_its_reason():
+    # a set the input cannot decide (summary form: no MRD at the start of treatment) is unknown, not empty
+    adsl = pd.DataFrame({
+        "patient_id": ["a", "b"], "treated": [True, True], "post_baseline_assessment": [True, True],
+        "mrd_denominator_available": [True, False], "mrd_denominator_responders": [True, False],
+        "mrd_denominator_positive_at_t0": pd.array([pd.NA, pd.NA], dtype="boolean"),
+    })
+    why = "MRD status at the start of blinatumomab is not recorded"
+    out = derive_attrition(adsl, None, (), form="summary", undetermined={"MRD response: MRD-positive at T0": why})
+    assert str(out["included"].dtype) == "boolean"
+    pos = out[out["analysis_set"] == "MRD response: MRD-positive at T0"]
+    assert pos["included"].isna().all() and (pos["reason"] == why).all()
+    other = out[out["analysis_set"] == "MRD response: MRD available"].set_index("patient_id")
+    assert other["included"].tolist() == [True, False] and other.loc["b", "reason"] == "no MRD assessment"

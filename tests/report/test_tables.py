@@ -183,6 +183,24 @@ def test_attrition_from_ard(context):
     assert t.row(("responders", "not a responder")).label == "Excluded: not a responder"
 
 
+def test_attrition_from_ard_undeterminable_set_is_not_available_not_zero(context):
+    from blinrwe.analysis.ard import ard_frame, ard_row
+
+    why = "MRD status at the start of blinatumomab is not on the patient summary form"
+    ard = ard_frame([ard_row("flow", "attrition", "treated", "n", 30, level="included"),
+                     ard_row("flow", "attrition", "MRD response: MRD-positive at T0", "n", 30,
+                             level=f"unavailable: {why}")])
+    t = attrition_table_from_ard(ard)
+    assert t.row(("MRD response: MRD-positive at T0", "included")).cells == ("NA",)
+    row = t.row(("MRD response: MRD-positive at T0", why))
+    assert row.label == f"Not available: {why}" and row.cells == ("",)
+    raw = attrition_table(pd.DataFrame({"analysis_set": ["MRD response: MRD-positive at T0"] * 2,
+                                        "patient_id": ["a", "b"], "included": pd.array([pd.NA, pd.NA], dtype="boolean"),
+                                        "reason": [why, why]}))
+    assert raw.row(("MRD response: MRD-positive at T0", "included")).cells == ("NA",)
+    assert raw.row(("MRD response: MRD-positive at T0", why)).label == f"Not available: {why}"
+
+
 def test_attrition_and_data_quality(results):
     a = attrition_table(results.analysis_data.attrition)
     att = results.analysis_data.attrition

@@ -46,28 +46,38 @@ _DATED_ONLY = (
 
 
 def _attrition_rows(attrition: pd.DataFrame) -> list[dict]:
-    """Included and excluded-by-reason counts per analysis set (sets factorised once: the table is sets x patients)."""
+    """Included and excluded-by-reason counts per analysis set (sets factorised once: the table is sets x patients).
+
+    Patients whose membership cannot be determined (``included`` missing, e.g. "MRD-positive at T0" on the
+    summary form) are counted in ``unavailable: <reason>`` rows, never as excluded; a set nobody can be
+    placed in gets no ``included`` row (it is unknown, not empty).
+    """
     rows = []
     if attrition is None or attrition.empty:
         return rows
     set_codes, sets = pd.factorize(attrition["analysis_set"])
-    included = attrition["included"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    flag = attrition["included"].astype("boolean")
+    unknown = flag.isna().to_numpy()
+    included = flag.fillna(False).to_numpy(dtype=bool)
     sizes = np.bincount(set_codes, minlength=len(sets))
     n_included = np.bincount(set_codes[included], minlength=len(sets))
+    n_known = np.bincount(set_codes[~unknown], minlength=len(sets))
     excluded = ~included
     reasons = attrition["reason"].to_numpy(dtype=object)[excluded]
     reasons = np.where(pd.isna(reasons), "unknown", reasons)
+    reasons = np.where(unknown[excluded], "unavailable: " + reasons.astype(str), "excluded: " + reasons.astype(str))
     reason_codes, reason_labels = pd.factorize(pd.Series(reasons, dtype=object), sort=True)
     by_set = np.zeros((len(sets), len(reason_labels)), dtype=np.int64)
     np.add.at(by_set, (set_codes[excluded], reason_codes), 1)
     for i, aset in enumerate(sets):
         k = int(n_included[i])
-        rows.append(ard_row("flow", "attrition", aset, "n", k, level="included", n=k, denominator=int(sizes[i]),
-                            method="count"))
-        for j, reason in enumerate(reason_labels):
+        if n_known[i]:
+            rows.append(ard_row("flow", "attrition", aset, "n", k, level="included", n=k, denominator=int(sizes[i]),
+                                method="count"))
+        for j, level in enumerate(reason_labels):
             k = int(by_set[i, j])
             if k:
-                rows.append(ard_row("flow", "attrition", aset, "n", k, level=f"excluded: {reason}", n=k,
+                rows.append(ard_row("flow", "attrition", aset, "n", k, level=level, n=k,
                                     denominator=int(sizes[i]), method="count"))
     return rows
 
@@ -86,6 +96,12 @@ def _analysis_set_mask(analysis_data, aset: str) -> np.ndarray:
         )
     rows = set_codes == list(sets).index(aset)
     sub = attrition.loc[rows]
+    if sub["included"].astype("boolean").isna().any():
+        why = sub.loc[sub["included"].astype("boolean").isna(), "reason"].iloc[0]
+        raise SpecificationError(
+            f'endpoints.analysis_set = "{aset}" cannot be determined from these data ({why}); '
+            'choose another analysis set, e.g. "treated".'
+        )
     included = sub["included"].astype("boolean").fillna(False).to_numpy(dtype=bool)
     ids = sub["patient_id"].to_numpy(dtype=object)
     if ids.shape == (len(adsl),) and (ids == adsl["patient_id"].to_numpy(dtype=object)).all():

@@ -146,7 +146,10 @@ def derive_summary_analysis_data(study, settings: DeriveSettings) -> AnalysisDat
     ``responder``; ``mrd_negative``; the next-therapy path and the seed 003
     further-treatment group; ``relapse``; ``death`` and ``cause_of_death``.
     Exposure, windows, time-to-event endpoints and AE windows need dates:
-    empty tables, reasons in ``unavailable``.
+    empty tables, reasons in ``unavailable``. MRD at the start of treatment is
+    not on the form: ``mrd_denominator_positive_at_t0`` is missing and the
+    analysis set "MRD response: MRD-positive at T0" is undetermined (attrition
+    ``included`` missing) and listed in ``unavailable``.
     """
     s = settings
     ps = summary_table(study)
@@ -177,7 +180,8 @@ def derive_summary_analysis_data(study, settings: DeriveSettings) -> AnalysisDat
     adsl["mrd_denominator_all_treated"] = True
     adsl["mrd_denominator_available"] = ps["mrd_negative"].notna().to_numpy()
     adsl["mrd_denominator_responders"] = adsl["responder"]
-    adsl["mrd_denominator_positive_at_t0"] = False
+    # the summary form has no MRD at the start of treatment: unknown, not "nobody"
+    adsl["mrd_denominator_positive_at_t0"] = pd.array([pd.NA] * len(adsl), dtype="boolean")
     path = parse_next_therapy(ps["next_therapy"])
     first = path.str.split(" -> ").str[0]
     paths = pd.DataFrame({"patient_id": ps["patient_id"].to_numpy(), "therapy_path": path.to_numpy(),
@@ -203,7 +207,10 @@ def derive_summary_analysis_data(study, settings: DeriveSettings) -> AnalysisDat
         "response windows": "best response within 2 cycles / 12 weeks needs assessment dates; only the recorded best response is available",
         "adverse events": "the AE window needs onset and infusion dates (dated study form)",
     })
-    attrition = derive_attrition(adsl, None, s.endpoints, form="summary")
+    undetermined = {"MRD response: MRD-positive at T0": "MRD status at the start of blinatumomab is not on the "
+                                                          "patient summary form (use the dated study form)"}
+    unavailable.update(undetermined)
+    attrition = derive_attrition(adsl, None, s.endpoints, form="summary", undetermined=undetermined)
     empty = lambda cols: pd.DataFrame({c: pd.Series(dtype=object) for c in cols})  # noqa: E731
     return AnalysisData(
         adsl=adsl, responses=empty(["patient_id", "assessment_date", "response"]), tte=empty(TTE_COLUMNS),

@@ -2,6 +2,10 @@
 
 One row per analysis set x patient: ``analysis_set, patient_id, included,
 reason`` (reason empty when included; the first failed condition otherwise).
+``included`` is ``boolean``: missing for a set that cannot be determined from
+the input (e.g. "MRD-positive at T0" on the patient summary form, which has no
+MRD at the start of treatment); ``reason`` then says why. Such a set is not an
+empty set: it is unknown.
 """
 
 from __future__ import annotations
@@ -28,11 +32,14 @@ def _first_failed(adsl: pd.DataFrame, conditions: list[tuple[pd.Series, str]], r
 
 
 def derive_attrition(adsl: pd.DataFrame, tte_excluded: pd.DataFrame | None, endpoints: tuple[str, ...],
-                     form: str = "study") -> pd.DataFrame:
+                     form: str = "study", undetermined: dict[str, str] | None = None) -> pd.DataFrame:
     """Analysis sets: ``treated``, ``efficacy``, ``safety``, ``MRD response: all treated``,
     ``MRD response: MRD available``, ``MRD response: responders``,
     ``MRD response: MRD-positive at T0``, and one per time-to-event endpoint
     (population of the ``none`` variant; the variants differ only in censoring).
+
+    ``undetermined``: analysis set -> why it cannot be determined from this
+    input; its rows get ``included`` missing and that reason.
 
     Built as one reason code per set x patient (the reason texts looked up once at
     the end), so the table costs little more than its rows.
@@ -71,11 +78,20 @@ def derive_attrition(adsl: pd.DataFrame, tte_excluded: pd.DataFrame | None, endp
                 reasons.append(not_treated[1])
             code[~holds] = reasons.index(not_treated[1])
             codes.append((name, code))
+    unknown = np.zeros(0, dtype=bool)
+    for i, (name, code) in enumerate(codes):
+        why = (undetermined or {}).get(name)
+        known = np.full(len(code), why is None)
+        if why is not None:
+            if why not in reasons:
+                reasons.append(why)
+            codes[i] = (name, np.full(len(code), reasons.index(why), dtype=np.int64))
+        unknown = np.concatenate([unknown, ~known])
     code = np.concatenate([c for _, c in codes]) if codes else np.zeros(0, dtype=np.int64)
     text = np.array([*reasons, None], dtype=object)  # -1 -> None (included)
     return pd.DataFrame({
         "analysis_set": np.repeat(np.array([n for n, _ in codes], dtype=object), [len(c) for _, c in codes]),
         "patient_id": np.tile(adsl["patient_id"].to_numpy(), len(codes)),
-        "included": code < 0,
+        "included": pd.arrays.BooleanArray(code < 0, unknown),
         "reason": text[code],
     })[ATTRITION_COLUMNS]

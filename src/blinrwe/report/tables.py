@@ -650,7 +650,9 @@ def flow_table(flows: pd.DataFrame, context: ReportContext, title: str = "Therap
 def attrition_table_from_ard(ard, title: str = "Patient flow") -> DisplayTable:
     """Patients included in each analysis set and excluded by reason, from the ARD rows
     ``section="flow", table="attrition"`` (variable = analysis set, level = "included" or
-    "excluded: <reason>", value = patients)."""
+    "excluded: <reason>", value = patients). A set that cannot be determined from the data
+    (level "unavailable: <reason>", no "included" row) prints NA and "Not available: <reason>"
+    rather than 0 included."""
     sub = as_ard_index(ard).table("attrition").where(section="flow")
     rows: list[Row] = []
     for analysis_set, a in _by(sub, "variable").items():
@@ -660,7 +662,15 @@ def attrition_table_from_ard(ard, title: str = "Patient flow") -> DisplayTable:
         for r in a:
             if r["level"] == "included":
                 continue
-            reason = str(r["level"]).removeprefix("excluded: ")
+            level = str(r["level"])
+            if level.startswith("unavailable: "):
+                reason = level.removeprefix("unavailable: ")
+                if included is None:  # nobody can be placed in the set: say why, no count
+                    rows.append(Row(f"Not available: {reason}", ("",), 1, False, (analysis_set, reason)))
+                else:
+                    rows.append(Row(f"Not determined: {reason}", (format_count(r["value"]),), 1, False, (analysis_set, reason)))
+                continue
+            reason = level.removeprefix("excluded: ")
             rows.append(Row(f"Excluded: {reason}", (format_count(r["value"]),), 1, False, (analysis_set, reason)))
     return DisplayTable("attrition", title, ("Patients included, n",), tuple(rows), "Analysis set",
                         footnotes=("Indented rows: patients excluded from the analysis set above, by reason.",))
@@ -679,7 +689,13 @@ def attrition_table(attrition: pd.DataFrame, title: str = "Patient flow") -> Dis
     rows: list[Row] = []
     for analysis_set in _ordered_unique(attrition["analysis_set"]):
         a = attrition[attrition["analysis_set"] == analysis_set]
-        included = a["included"].astype(bool)
+        flag = a["included"].astype("boolean")
+        if flag.isna().all():  # the set cannot be determined from these data: unknown, not empty
+            reason = a["reason"].dropna().iloc[0] if a["reason"].notna().any() else "not determinable from these data"
+            rows.append(Row(_analysis_set_label(analysis_set), (NOT_APPLICABLE,), 0, False, (analysis_set, "included")))
+            rows.append(Row(f"Not available: {reason}", ("",), 1, False, (analysis_set, reason)))
+            continue
+        included = flag.fillna(False).astype(bool)
         rows.append(Row(_analysis_set_label(analysis_set), (format_count(int(included.sum())),), 0, False, (analysis_set, "included")))
         excluded = a.loc[~included, "reason"].fillna("reason not recorded")
         for reason, n in excluded.value_counts(sort=False).items():
