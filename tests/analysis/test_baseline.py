@@ -143,3 +143,27 @@ def test_fisher_enumeration_limit_counts_every_table():
     t3 = np.array([[3, 1, 0, 2], [1, 4, 2, 0], [0, 2, 3, 1]])
     assert fisher_exact_rxc(t3) == pytest.approx(fisher_exact_rxc(t3.T), rel=1e-12)
     assert 0 < p <= 1
+
+
+def test_relapse_not_applicable_without_response_and_cause_of_death_while_alive():
+    # summary form (seed 003): relapse blank for non-responders, cause of death blank for patients alive
+    adsl = pd.DataFrame({
+        "patient_id": ["r1", "r2", "r3", "n1", "n2", "n3"],
+        "responder": [True, True, True, False, False, False],
+        "relapse": pd.array([True, False, None, None, None, False], dtype="boolean"),
+        "death": pd.array([True, False, None, True, True, False], dtype="boolean"),
+        "cause_of_death": ["leukemia", None, None, "infection", None, None],
+    })
+    ard = baseline_table(adsl, ["relapse", "cause_of_death"], "responder")
+    # relapse: the 2 blank non-responders are not applicable; the blank responder r3 is missing
+    assert (_cell(ard, "relapse", "not_applicable").value, _cell(ard, "relapse", "missing").value) == (2, 1)
+    assert _cell(ard, "relapse", "missing").denominator == 3  # missing among the responders only
+    no = _cell(ard, "relapse", "missing", "no")
+    assert "not_applicable" in no.note and (no.value, no.denominator) == (0, 0)  # NA in the non-responder column
+    assert _cell(ard, "relapse", "not_applicable", "no").value == 2
+    # recorded values are described as usual, levels "yes"/"no" as for every yes/no variable
+    yes = ard[(ard.variable == "relapse") & (ard.statistic == "n") & (ard.group == "Overall")]
+    assert dict(zip(yes.level, yes.value)) == {"no": 2, "yes": 1}
+    # cause of death: r2 and n3 alive -> not applicable; r3 (vital status unknown) and n2 (dead, no cause) missing
+    assert _cell(ard, "cause_of_death", "not_applicable").value == 2
+    assert (_cell(ard, "cause_of_death", "missing").value, _cell(ard, "cause_of_death", "missing").denominator) == (2, 4)

@@ -71,17 +71,13 @@ def runs(tmp_path_factory):
 
 # --- reading the outputs back -----------------------------------------------------------
 
-_YES = {"yes", "true"}  # a yes/no level is written "yes" (death) or "True" (relapse) in the ARD
-
-
 def _ard(run, table, variable, statistic, level=None, group_var="", group="Overall"):
-    """The one ARD row of a statistic (``level`` "yes" also matches "True")."""
+    """The one ARD row of a statistic (yes/no variables have the levels "yes" and "no")."""
     a = run.ard
     rows = a[(a["table"] == table) & (a["variable"] == variable) & (a["statistic"] == statistic)
              & (a["group_var"].fillna("") == group_var) & (a["group"].fillna("") == group)]
     if level is not None:
-        levels = rows["level"].fillna("").str.lower()
-        rows = rows[levels.isin(_YES if level == "yes" else {"no", "false"} if level == "no" else {level.lower()})]
+        rows = rows[rows["level"].fillna("") == level]
     assert len(rows) == 1, f"{table}/{variable}/{statistic}/{level}/{group_var}={group}: {len(rows)} rows"
     return rows.iloc[0]
 
@@ -245,8 +241,9 @@ def test_5_relapses_all_among_responders(runs):
     assert _ard(run, "table1", "relapse", "n", level="yes", group_var="responder", group="yes")["value"] == 5
     baseline = _table(run, "Table 2. Baseline")
     assert _cell(baseline, "Yes", "Yes (N = 25)", section="Relapse, n (%)") == "5 (20.0)"  # s003_d_resp_relapsed 20%
-    # non-responders: relapse cell empty for 9, 11, 24, 26; patient 6 printed "No"
-    assert _cell(baseline, "Missing, n", "No (N = 5)", section="Relapse, n (%)") == "4"
+    # non-responders: relapse cell empty for 9, 11, 24, 26 (not applicable without a response); patient 6 "No"
+    assert _cell(baseline, "Not applicable, n", "No (N = 5)", section="Relapse, n (%)") == "4"
+    assert _ard(run, "table1", "relapse", "missing")["value"] == 0
     # s003_relapse "five (22.7%)" of the 22 responders with further treatment: no relapse without it
     none = dict(group_var="further_treatment_group", group="none")
     assert _ard(runs.by_further, "table1", "relapse", "n", level="yes", **none)["value"] == 0

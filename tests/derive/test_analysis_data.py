@@ -164,6 +164,9 @@ def test_seed003_summary_form_reproduces_the_published_counts():
     assert len(pos) == 30 and pos["included"].isna().all()
     assert "summary form" in data.unavailable["MRD response: MRD-positive at T0"]
     assert a["mrd_denominator_positive_at_t0"].isna().all()
+    # yes/no outcomes stay nullable booleans (not object columns of True/False/NA)
+    assert {str(a[c].dtype) for c in ("relapse", "death", "mrd_negative")} == {"boolean"}
+    assert a["relapse"].isna().sum() == 4 and a["relapse"].sum() == 5
 
 
 def test_data_cutoff_of_the_study_is_used_unless_set():

@@ -21,7 +21,8 @@ Tests between groups (patients with a known value only, as R drops ``NA``):
 
 Not applicable (``NOT_APPLICABLE``): some variables do not apply to some
 patients by definition (the relapse type and number of a newly diagnosed
-patient). Their missing values are not "missing": the ``missing`` row counts only
+patient; relapse after blinatumomab of a patient who never responded; the
+cause of death of a patient who is alive). Their missing values are not "missing": the ``missing`` row counts only
 patients to whom the variable applies (``denominator`` = those patients), a
 ``not_applicable`` row counts the others, and in a group where the variable
 applies to nobody (e.g. the newly diagnosed column) the ``missing`` row carries
@@ -42,7 +43,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from .ard import ard_frame, ard_row
-from .levels import factor_levels
+from .levels import factor_levels, level_labels
 
 __all__ = ["baseline_table", "categorical_test", "continuous_test", "fisher_exact_rxc", "FISHER_MAX_TABLES",
            "NotApplicableWhen", "NOT_APPLICABLE", "INTEGER_VARIABLES", "not_applicable_mask"]
@@ -54,7 +55,11 @@ TABLE = "table1"
 
 @dataclass(frozen=True)
 class NotApplicableWhen:
-    """A variable does not apply to patients whose ``column`` is one of ``values`` (``reason`` says why)."""
+    """A variable does not apply to patients whose ``column`` is one of ``values`` (``reason`` says why).
+
+    ``values`` are ARD level labels of ``column`` (:func:`blinrwe.analysis.levels.level_labels`): the text
+    of a category, "yes"/"no" for a yes/no column. A missing ``column`` value never matches.
+    """
 
     column: str
     values: tuple[str, ...]
@@ -69,6 +74,10 @@ _NEWLY_DIAGNOSED = (
 NOT_APPLICABLE: dict[str, tuple[NotApplicableWhen, ...]] = {
     "rr_type": _NEWLY_DIAGNOSED,
     "relapse_number": _NEWLY_DIAGNOSED,
+    # relapse after blinatumomab presupposes a response (domain-spec 4: relapse from CR/CRi); seed 003
+    # leaves it blank for non-responders
+    "relapse": (NotApplicableWhen("responder", ("no",), "relapse requires a prior response"),),
+    "cause_of_death": (NotApplicableWhen("death", ("no",), "patients alive have no cause of death"),),
 }
 # Whole-number variables whose derived column may be float (e.g. relapse number with missing values).
 INTEGER_VARIABLES = frozenset({
@@ -81,8 +90,8 @@ def not_applicable_mask(adsl: pd.DataFrame, variable: str) -> tuple[np.ndarray |
     """Boolean mask of patients to whom ``variable`` does not apply (None when every patient) and the reason."""
     for rule in NOT_APPLICABLE.get(variable, ()):
         if rule.column in adsl.columns:
-            values = adsl[rule.column].astype(object).to_numpy()
-            return np.isin(values, list(rule.values)), rule.reason
+            labels = level_labels(adsl[rule.column])  # None when missing: never matches
+            return labels.isin(rule.values).to_numpy(dtype=bool), rule.reason
     return None, ""
 
 

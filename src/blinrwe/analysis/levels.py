@@ -1,7 +1,8 @@
 """Category levels of ADSL columns as they appear in the ARD (``level`` / ``group`` labels).
 
-Booleans are labelled "yes"/"no" (as entered in the template), other values by
-their text; missing stays missing (code -1). Factorising once into integer
+Booleans are labelled "yes"/"no" (as entered in the template), whether the
+column is ``bool``, nullable ``boolean`` or an object column holding only
+True/False and missing values; other values by their text; missing stays missing (code -1). Factorising once into integer
 codes keeps the per-level counts O(n) with ``np.bincount`` on registry-sized
 cohorts (object-array comparisons per level were the hot spot at 100,000 patients).
 """
@@ -17,8 +18,11 @@ __all__ = ["factor_levels", "level_labels", "patient_positions", "codes_at", "pr
 def factor_levels(values) -> tuple[np.ndarray, list[str]]:
     """``(codes, labels)``: int64 codes into the sorted labels, -1 for missing."""
     series = values if isinstance(values, pd.Series) else pd.Series(values)
-    is_bool = pd.api.types.is_bool_dtype(series)
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    # an object column of True/False (and missing) is a yes/no variable like a bool/boolean one;
+    # checked on the distinct values only
+    is_bool = pd.api.types.is_bool_dtype(series) or (
+        series.dtype == object and len(uniques) > 0 and all(isinstance(u, (bool, np.bool_)) for u in uniques))
     if is_bool:
         labels = ["yes" if bool(u) else "no" for u in uniques]
     else:

@@ -176,7 +176,8 @@ def derive_summary_analysis_data(study, settings: DeriveSettings) -> AnalysisDat
     adsl["cr_crh_cri"] = adsl["best_response"].isin(("CR", "CRh", "CRi"))
     adsl["responder"] = adsl[s.responder_definition]
     adsl["post_baseline_assessment"] = adsl["best_response"].notna()
-    adsl["mrd_negative"] = ps["mrd_negative"].astype("boolean").to_numpy()
+    # nullable boolean kept as such (to_numpy would give an object column of True/False/NA)
+    adsl["mrd_negative"] = ps["mrd_negative"].astype("boolean").array
     adsl["mrd_denominator_all_treated"] = True
     adsl["mrd_denominator_available"] = ps["mrd_negative"].notna().to_numpy()
     adsl["mrd_denominator_responders"] = adsl["responder"]
@@ -193,7 +194,7 @@ def derive_summary_analysis_data(study, settings: DeriveSettings) -> AnalysisDat
     paths["allo_hsct_after"] = paths["therapy_path"].str.contains("allo_hsct")
     paths["car_t_after"] = paths["therapy_path"].str.contains("car_t")
     adsl = adsl.merge(paths, on="patient_id")
-    adsl["relapse"] = ps["relapse"].astype("boolean").to_numpy()
+    adsl["relapse"] = ps["relapse"].astype("boolean").array
     death = ps["death_cause"]
     adsl["death"] = pd.array(np.where(death.isna(), None, death.ne("alive")), dtype="boolean")
     adsl["cause_of_death"] = death.where(death.ne("alive"), None).to_numpy()

@@ -1,0 +1,24 @@
+"""ARD level labels of ADSL columns: one "yes"/"no" convention for every yes/no variable."""
+
+import numpy as np
+import pandas as pd
+
+from blinrwe.analysis.levels import factor_levels, level_labels
+
+
+def test_yes_no_whatever_the_boolean_dtype():
+    plain = pd.Series([True, False, True])
+    nullable = pd.Series(pd.array([True, None, False], dtype="boolean"))
+    as_object = pd.Series(np.array([True, None, False], dtype=object))  # e.g. a nullable column via to_numpy()
+    for values in (plain, nullable, as_object):
+        codes, labels = factor_levels(values)
+        assert labels == ["no", "yes"], values.dtype
+    assert level_labels(as_object).tolist() == ["yes", None, "no"]
+    assert level_labels(nullable).tolist() == ["yes", None, "no"]
+
+
+def test_text_levels_keep_their_text():
+    codes, labels = factor_levels(pd.Series(["CR", None, "NR", "CR"]))
+    assert labels == ["CR", "NR"] and codes.tolist() == [0, -1, 1, 0]
+    # an object column mixing booleans and text is not a yes/no variable
+    assert factor_levels(pd.Series([True, "unknown"], dtype=object))[1] == ["True", "unknown"]
