@@ -7,11 +7,11 @@ text (seed-targets.yaml ``seed003_patient_level_checks`` and the ``s003_*`` targ
 read back from the long results table (``results.csv``) and from the rendered tables
 (``tables.xlsx``, read with openpyxl).
 
-The shipped specification reports response, MRD, baseline and therapy paths, but no
-relapse or death counts and no further treatment by response. For those the same
-study is run twice more with only the Table 1 grouping changed (by response; by
-further treatment) and the outcome columns of the patient table as Table 1 rows.
-Only the report formats are narrowed to XLSX + CSV (no HTML/DOCX/figures) for speed.
+The shipped specification reports response, MRD, therapy paths and Table 1 by
+response (CR/CRi yes/no) with further treatment, relapse, death and cause of death
+as rows. For the counts by further treatment the same study is run once more with
+only the Table 1 grouping changed (by further treatment). Only the report formats
+are narrowed to XLSX + CSV (no HTML/DOCX/figures) for speed.
 
 Where the text disagrees with its own Table 2 (seed-targets.yaml ``inconsistencies``)
 the test pins what the listing gives and names the printed number.
@@ -60,10 +60,10 @@ def _run(folder, **subgroups):
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     base = tmp_path_factory.mktemp("seed003")
+    shipped = _run(base / "shipped")
     return SimpleNamespace(
-        shipped=_run(base / "shipped"),
-        by_response=_run(base / "by_response", table1_by="responder", table1_variables=(
-            "burden_t0_gt50", "further_treatment_group", *OUTCOMES, "cause_of_death")),
+        shipped=shipped,
+        by_response=shipped,  # the shipped Table 1 is by response
         by_further=_run(base / "by_further", table1_by="further_treatment_group",
                         table1_variables=("responder", *OUTCOMES)),
     )
@@ -113,6 +113,17 @@ ALL = "Overall (N = 30)"
 
 
 # --- response ------------------------------------------------------------------------
+
+
+def test_shipped_spec_reports_table_1_by_response_with_outcomes(runs):
+    spec = load_spec(bundled_spec("seed003"))
+    assert spec.subgroups.table1_by == "responder"
+    assert {"further_treatment_group", *OUTCOMES, "cause_of_death"} <= set(spec.subgroups.table1_variables)
+    baseline = _table(runs.shipped, "Table 2. Baseline")
+    assert _header(baseline, "Yes (N = ") == ["Yes (N = 25)"] and _header(baseline, "No (N = ") == ["No (N = 5)"]
+    # cause of death: not applicable for the 24 patients alive, none missing
+    assert _cell(baseline, "Not applicable, n", ALL, section="Cause of death, n (%)") == "24"
+    assert _ard(runs.shipped, "table1", "cause_of_death", "missing")["value"] == 0
 
 
 def test_25_of_30_responders_83_3_percent_cr_16_cri_9(runs):
