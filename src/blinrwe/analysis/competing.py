@@ -20,7 +20,7 @@ from blinrwe.stats.competing_risks import cumulative_incidence
 from .ard import ard_row
 from .levels import codes_at, patient_positions
 from .results import CURVE_COLUMNS, RISK_TABLE_COLUMNS
-from .survival import SurvivalOutput, figure_ticks, split_endpoints, subgroup_codes, time_column
+from .survival import SurvivalOutput, endpoint_parts, figure_ticks, split_endpoints, subgroup_codes, time_column
 
 __all__ = ["competing_risk_analyses", "CAUSES"]
 
@@ -87,31 +87,27 @@ def competing_risk_analyses(tte: pd.DataFrame, adsl: pd.DataFrame, *, endpoints,
     tcol = time_column(time_unit)
     parts = split_endpoints(tte, endpoints) if parts is None else parts
     groupings = subgroup_codes(adsl, subgroups)
-    for endpoint in endpoints:
-        for variant in variants:
-            sel = parts.get((endpoint, variant))
-            if sel is None or sel.empty:
+    for endpoint, variant, sel in endpoint_parts(parts, endpoints, variants):
+        time = sel[tcol].to_numpy(dtype=float)
+        etype = sel["event_type"].to_numpy(dtype=np.int64)
+        ticks = figure_ticks(float(time.max()), time_unit)
+        try:
+            _one(time, etype, None, landmarks, time_unit, level, {}, variant, "", out, ticks)
+        except StatisticalInputError as err:
+            out.rows.append(ard_row(SECTION, TABLE, endpoint, "cif", None, variant=variant,
+                                    note=f"not_estimable: {err}"))
+            continue
+        positions = patient_positions(adsl, sel["patient_id"]) if groupings else None
+        for gvar, (codes, labels) in groupings.items():
+            g = codes_at(codes, positions)
+            known = g >= 0
+            if not known.any():
                 continue
-            time = sel[tcol].to_numpy(dtype=float)
-            etype = sel["event_type"].to_numpy(dtype=np.int64)
-            ticks = figure_ticks(float(time.max()), time_unit)
+            names = np.array(labels, dtype=object)[g[known]]
             try:
-                _one(time, etype, None, landmarks, time_unit, level, {}, variant, "", out, ticks)
+                _one(time[known], etype[known], names, landmarks, time_unit, level, {}, variant,
+                     gvar, out, ticks)
             except StatisticalInputError as err:
-                out.rows.append(ard_row(SECTION, TABLE, endpoint, "cif", None, variant=variant,
+                out.rows.append(ard_row(SECTION, TABLE, "CIR", "gray_p", None, variant=variant, group_var=gvar,
                                         note=f"not_estimable: {err}"))
-                continue
-            positions = patient_positions(adsl, sel["patient_id"]) if groupings else None
-            for gvar, (codes, labels) in groupings.items():
-                g = codes_at(codes, positions)
-                known = g >= 0
-                if not known.any():
-                    continue
-                names = np.array(labels, dtype=object)[g[known]]
-                try:
-                    _one(time[known], etype[known], names, landmarks, time_unit, level, {}, variant,
-                         gvar, out, ticks)
-                except StatisticalInputError as err:
-                    out.rows.append(ard_row(SECTION, TABLE, "CIR", "gray_p", None, variant=variant, group_var=gvar,
-                                            note=f"not_estimable: {err}"))
     return out

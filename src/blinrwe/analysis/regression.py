@@ -37,7 +37,7 @@ from blinrwe.stats.cox_zph import cox_zph
 
 from .ard import ard_frame, ard_row
 from .levels import codes_at, factor_levels, patient_positions
-from .survival import split_endpoints
+from .survival import endpoint_parts, split_endpoints
 
 __all__ = ["cox_models", "cox_subgroup_models", "reference_levels", "WALD_P_METHOD", "LR_P_METHOD"]
 
@@ -139,10 +139,7 @@ def cox_models(tte: pd.DataFrame, adsl: pd.DataFrame, *, endpoints, covariates, 
     if not covariates:
         return ard_frame(rows)
     parts = split_endpoints(tte, endpoints) if parts is None else parts
-    for endpoint in endpoints:
-        sel = parts.get((endpoint, variant))
-        if sel is None or sel.empty:
-            continue
+    for endpoint, _, sel in endpoint_parts(parts, endpoints, (variant,)):
         data = _covariate_frame(sel, adsl, time_column, covariates)
         for cov in covariates:
             rows.extend(_model_rows(data, time_column, "event", [cov], "cox_univariable", endpoint, variant, ties,
@@ -179,10 +176,7 @@ def cox_subgroup_models(tte: pd.DataFrame, adsl: pd.DataFrame, *, endpoints, sub
     if not subgroups:
         return ard_frame(rows)
     parts = split_endpoints(tte, endpoints) if parts is None else parts
-    for endpoint in endpoints:
-        sel = parts.get((endpoint, variant))
-        if sel is None or sel.empty:
-            continue
+    for endpoint, _, sel in endpoint_parts(parts, endpoints, (variant,)):
         frame = _covariate_frame(sel, adsl, time_column, subgroups, all_categorical=True)
         for gvar in subgroups:
             data = frame[[time_column, "event", gvar]]

@@ -64,6 +64,15 @@ def split_endpoints(tte: pd.DataFrame, endpoints) -> dict:
     return parts
 
 
+def endpoint_parts(parts: dict, endpoints, variants=("none",)):
+    """(endpoint, variant, rows) for each requested pair that has rows, in request order."""
+    for endpoint in endpoints:
+        for variant in variants:
+            sel = parts.get((endpoint, variant))
+            if sel is not None and not sel.empty:
+                yield endpoint, variant, sel
+
+
 def figure_ticks(max_time: float, time_unit: str) -> np.ndarray:
     """Tick times of a survival figure's x axis (and its risk table): 0 to max in round steps, <= 9 ticks."""
     steps = (1, 3, 6, 12, 24, 36, 60, 120) if time_unit == "months" else (7, 14, 30, 90, 180, 365, 730, 1825, 3650)
@@ -176,45 +185,41 @@ def survival_analyses(tte: pd.DataFrame, adsl: pd.DataFrame, *, endpoints, varia
     tcol = time_column(time_unit)
     parts = split_endpoints(tte, endpoints) if parts is None else parts
     groupings = subgroup_codes(adsl, subgroups)
-    for endpoint in endpoints:
-        for variant in variants:
-            sel = parts.get((endpoint, variant))
-            if sel is None or sel.empty:
+    for endpoint, variant, sel in endpoint_parts(parts, endpoints, variants):
+        time = sel[tcol].to_numpy(dtype=float)
+        event = sel["event"].to_numpy(dtype=np.int64)
+        km = kaplan_meier_from_counts(event_counts(time, event), conf_type=ci_transform, level=level)
+        method = _rate_method(km.method, level)
+        keys = dict(variable=endpoint, variant=variant)
+        out.rows.extend(_km_rows(km, landmarks, time_unit, method, keys))
+        fu = median_follow_up(time, event, conf_type=ci_transform, level=level)
+        rk = fu.reverse_km
+        out.rows.append(ard_row("followup", "survival", endpoint, "followup_median", rk.estimate, lower=rk.lower,
+                                upper=rk.upper, denominator=fu.n, time_unit=time_unit,
+                                method="reverse Kaplan-Meier median follow-up",
+                                note="" if rk.reached else "not_reached", variant=variant))
+        out.rows.append(ard_row("followup", "survival", endpoint, "followup_simple_median", fu.simple_median,
+                                denominator=fu.n, time_unit=time_unit,
+                                method="median of observation times (events and censorings)", variant=variant))
+        out.curves.append(curve_rows(km, endpoint=endpoint, variant=variant, group_var="", group="Overall"))
+        ticks = figure_ticks(float(time.max()) if time.size else 0.0, time_unit)
+        out.risk.append(_risk_rows(km, ticks, endpoint, variant, "", "Overall"))
+        positions = patient_positions(adsl, sel["patient_id"]) if groupings else None
+        for gvar, (codes, labels) in groupings.items():
+            g = codes_at(codes, positions)
+            known = g >= 0
+            if not known.any():
                 continue
-            time = sel[tcol].to_numpy(dtype=float)
-            event = sel["event"].to_numpy(dtype=np.int64)
-            km = kaplan_meier_from_counts(event_counts(time, event), conf_type=ci_transform, level=level)
-            method = _rate_method(km.method, level)
-            keys = dict(variable=endpoint, variant=variant)
-            out.rows.extend(_km_rows(km, landmarks, time_unit, method, keys))
-            fu = median_follow_up(time, event, conf_type=ci_transform, level=level)
-            rk = fu.reverse_km
-            out.rows.append(ard_row("followup", "survival", endpoint, "followup_median", rk.estimate, lower=rk.lower,
-                                    upper=rk.upper, denominator=fu.n, time_unit=time_unit,
-                                    method="reverse Kaplan-Meier median follow-up",
-                                    note="" if rk.reached else "not_reached", variant=variant))
-            out.rows.append(ard_row("followup", "survival", endpoint, "followup_simple_median", fu.simple_median,
-                                    denominator=fu.n, time_unit=time_unit,
-                                    method="median of observation times (events and censorings)", variant=variant))
-            out.curves.append(curve_rows(km, endpoint=endpoint, variant=variant, group_var="", group="Overall"))
-            ticks = figure_ticks(float(time.max()) if time.size else 0.0, time_unit)
-            out.risk.append(_risk_rows(km, ticks, endpoint, variant, "", "Overall"))
-            positions = patient_positions(adsl, sel["patient_id"]) if groupings else None
-            for gvar, (codes, labels) in groupings.items():
-                g = codes_at(codes, positions)
-                known = g >= 0
-                if not known.any():
-                    continue
-                grouped = grouped_event_counts(time[known], event[known], present_categorical(g, labels))
-                for label in grouped.groups:
-                    gkm = kaplan_meier_from_counts(grouped.group(label), conf_type=ci_transform, level=level)
-                    gkeys = dict(variable=endpoint, variant=variant, group_var=gvar, group=label)
-                    out.rows.extend(_km_rows(gkm, landmarks, time_unit, method, gkeys))
-                    out.curves.append(curve_rows(gkm, endpoint=endpoint, variant=variant, group_var=gvar, group=label))
-                    out.risk.append(_risk_rows(gkm, ticks, endpoint, variant, gvar, label))
-                if len(grouped.groups) >= 2:
-                    out.rows.extend(_logrank_rows(grouped, dict(variable=endpoint, variant=variant,
-                                                                group_var=gvar, group="")))
+            grouped = grouped_event_counts(time[known], event[known], present_categorical(g, labels))
+            for label in grouped.groups:
+                gkm = kaplan_meier_from_counts(grouped.group(label), conf_type=ci_transform, level=level)
+                gkeys = dict(variable=endpoint, variant=variant, group_var=gvar, group=label)
+                out.rows.extend(_km_rows(gkm, landmarks, time_unit, method, gkeys))
+                out.curves.append(curve_rows(gkm, endpoint=endpoint, variant=variant, group_var=gvar, group=label))
+                out.risk.append(_risk_rows(gkm, ticks, endpoint, variant, gvar, label))
+            if len(grouped.groups) >= 2:
+                out.rows.extend(_logrank_rows(grouped, dict(variable=endpoint, variant=variant,
+                                                            group_var=gvar, group="")))
     return out
 
 

@@ -256,17 +256,7 @@ def _save(book: Workbook, path: Path) -> None:
 
 def write_template(path: str | Path, form: str = "study") -> Path:
     """Write an empty study workbook for ``form`` ("study" = dated tables, "summary" = one row per patient)."""
-    tables = _check_form(form)
-    path = Path(path)
-    book = Workbook(write_only=True)
-    _readme_sheet(book, form, [])
-    refs = _list_refs(tables)
-    for table in tables:
-        _table_sheet(book, table, None, refs)
-    _dictionary_sheet(book, form)
-    _lists_sheet(book, tables)
-    _save(book, path)
-    return path
+    return write_study_xlsx({}, path, form)
 
 
 def write_study_xlsx(tables: Mapping[str, pd.DataFrame], path: str | Path, form: str,
