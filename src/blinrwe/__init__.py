@@ -2,7 +2,7 @@
 
 Layers, one way only (a lower layer never imports a higher one):
 
-    model -> intake -> validate -> derive -> stats -> report -> app
+    model -> intake -> validate -> derive -> stats -> analysis -> report -> app
 
 ``model`` declares the input tables once; ``stats`` is independent of the
 clinical layers and consumes per-time counts.
