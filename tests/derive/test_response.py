@@ -177,3 +177,47 @@ def test_best_response_equals_the_naive_per_window_group_bys(settings):
         def plain(values):
             return [None if pd.isna(v) else v for v in values]
         assert plain(got[col].tolist()) == plain(expected.tolist()), col
+
+
+# Each window's upper bound is inclusive: an assessment on the boundary day counts, one the day after
+# does not (domain-spec 3.4; a `<=` turned into `<` must fail here).
+DAY = pd.Timedelta(days=1)
+
+
+def _flags(day, cycles=None, next_therapy=None, settings=None):
+    s = settings or DeriveSettings()
+    a = assess([("a", day, 2, 2.0, 200)])
+    w = windows_for([("a", T0)], cycles=cycles, next_therapy=next_therapy, settings=s)
+    row = derive_responses(a, w, s).iloc[0]
+    return bool(row["in_2_cycles"]), bool(row["in_12_weeks"]), bool(row["in_overall"]), bool(row["post_baseline"])
+
+
+def test_twelve_week_window_ends_on_day_84_inclusive():
+    end = T0 + 84 * DAY
+    assert _flags(end)[1] and not _flags(end + DAY)[1]
+
+
+def test_two_cycle_window_without_cycle_3_ends_on_day_84_inclusive():
+    end = T0 + 2 * 42 * DAY
+    assert _flags(end)[0] and not _flags(end + DAY)[0]
+
+
+def test_two_cycle_window_ends_the_day_before_cycle_3():
+    cycle3 = T0 + 60 * DAY
+    cycles = pd.DataFrame({"patient_id": ["a"], "cycle_number": [3], "cycle_start": [cycle3]})
+    assert _flags(cycle3 - DAY, cycles=cycles)[0] and not _flags(cycle3, cycles=cycles)[0]
+
+
+def test_overall_window_ends_on_the_day_the_next_therapy_starts_inclusive():
+    start = T0 + 50 * DAY
+    nt = pd.DataFrame({"patient_id": ["a"], "first_next_therapy_date": [start]})
+    assert _flags(start, next_therapy=nt)[2] and not _flags(start + DAY, next_therapy=nt)[2]
+    assert _flags(start, next_therapy=nt)[1] and not _flags(start + DAY, next_therapy=nt)[1]
+
+
+def test_data_cutoff_is_inclusive_and_the_first_infusion_day_is_baseline():
+    cutoff = T0 + 30 * DAY
+    s = DeriveSettings(data_cutoff=cutoff.date())
+    assert _flags(cutoff, settings=s)[2:] == (True, True)
+    assert _flags(cutoff + DAY, settings=s)[2:] == (False, False)
+    assert _flags(T0)[3] is False and _flags(T0 + DAY)[3] is True
