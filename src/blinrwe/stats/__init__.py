@@ -21,6 +21,7 @@ from .kaplan_meier import (
 )
 from .logrank import LogRankTest, LogRankTrend, logrank, logrank_from_counts, logrank_trend
 from .proportion import ProportionCI, proportion_ci
+from .rmst import RestrictedMean, rmst, rmst_from_counts
 
 # Cox models and competing risks (owned by another module author).
 from .cox import CoxResult, cox_ph
@@ -46,6 +47,9 @@ __all__ = [
     "logrank_trend",
     "ProportionCI",
     "proportion_ci",
+    "RestrictedMean",
+    "rmst",
+    "rmst_from_counts",
     "CoxResult",
     "cox_ph",
     "CoxZphResult",
