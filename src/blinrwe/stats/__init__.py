@@ -21,6 +21,7 @@ from .kaplan_meier import (
 )
 from .logrank import LogRankTest, LogRankTrend, logrank, logrank_from_counts, logrank_trend
 from .proportion import ProportionCI, proportion_ci
+from .mantel_byar import MantelByarTest, mantel_byar
 from .rmst import RestrictedMean, rmst, rmst_from_counts
 
 # Cox models and competing risks (owned by another module author).
@@ -47,6 +48,8 @@ __all__ = [
     "logrank_trend",
     "ProportionCI",
     "proportion_ci",
+    "MantelByarTest",
+    "mantel_byar",
     "RestrictedMean",
     "rmst",
     "rmst_from_counts",
