@@ -28,6 +28,7 @@ from .rmst import RestrictedMean, rmst, rmst_from_counts
 from .cox import CoxResult, cox_ph
 from .cox_zph import CoxZphResult, cox_zph
 from .competing_risks import CumulativeIncidence, cumulative_incidence, gray_test
+from .fine_gray import FineGrayResult, fine_gray
 
 __all__ = [
     "EventCounts",
@@ -60,4 +61,6 @@ __all__ = [
     "CumulativeIncidence",
     "cumulative_incidence",
     "gray_test",
+    "FineGrayResult",
+    "fine_gray",
 ]
