@@ -23,6 +23,7 @@ from .logrank import LogRankTest, LogRankTrend, logrank, logrank_from_counts, lo
 from .proportion import ProportionCI, proportion_ci
 from .mantel_byar import MantelByarTest, mantel_byar
 from .rmst import RestrictedMean, rmst, rmst_from_counts
+from .survival_difference import SurvivalDifference, survival_difference
 
 # Cox models and competing risks (owned by another module author).
 from .cox import CoxResult, cox_ph
@@ -54,6 +55,8 @@ __all__ = [
     "RestrictedMean",
     "rmst",
     "rmst_from_counts",
+    "SurvivalDifference",
+    "survival_difference",
     "CoxResult",
     "cox_ph",
     "CoxZphResult",
