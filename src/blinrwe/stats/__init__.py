@@ -22,6 +22,7 @@ from .kaplan_meier import (
 from .logrank import LogRankTest, LogRankTrend, logrank, logrank_from_counts, logrank_trend
 from .proportion import ProportionCI, proportion_ci
 from .mantel_byar import MantelByarTest, mantel_byar
+from .simon_makuch import SimonMakuch, counting_process_counts, simon_makuch
 from .rmst import RestrictedMean, rmst, rmst_from_counts
 from .survival_difference import SurvivalDifference, survival_difference
 
@@ -52,6 +53,9 @@ __all__ = [
     "proportion_ci",
     "MantelByarTest",
     "mantel_byar",
+    "SimonMakuch",
+    "counting_process_counts",
+    "simon_makuch",
     "RestrictedMean",
     "rmst",
     "rmst_from_counts",

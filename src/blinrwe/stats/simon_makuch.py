@@ -1,0 +1,70 @@
+"""Simon-Makuch curves: Kaplan-Meier by the state a patient is in now (e.g. transplanted or not yet).
+
+Clinical meaning: a patient contributes to the "no HSCT" curve until the day of the transplant and
+to the "HSCT" curve from then on, so the transplant curve is not credited with the time patients
+had to survive to reach it (Simon & Makuch 1984). The number at risk moves between the curves.
+
+Conventions, chosen to equal R ``survfit(Surv(tstart, tstop, event) ~ state)`` on counting-process
+rows (``blinrwe.derive.time_dependent`` builds them as ``tmerge`` does; golden values in
+``tests/stats/golden/simon_makuch.json``): at a time ``t`` the risk set of a state holds the
+intervals ``(tstart, tstop]`` of that state with ``tstart < t <= tstop``; every stop time of the
+state gets a row (an interval that ends at a switch counts as censored in the state it leaves);
+estimates, Greenwood errors and pointwise CIs as :func:`blinrwe.stats.kaplan_meier`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from blinrwe.errors import StatisticalInputError
+
+from ._inputs import as_event_codes, as_times
+from .counts import EventCounts
+from .kaplan_meier import KaplanMeier, kaplan_meier_from_counts
+
+__all__ = ["SimonMakuch", "simon_makuch", "counting_process_counts"]
+
+
+@dataclass(frozen=True)
+class SimonMakuch:
+    """``curves``: state label -> :class:`KaplanMeier` of the time spent in that state."""
+
+    curves: dict
+
+    @property
+    def method(self) -> str:
+        return "Simon-Makuch Kaplan-Meier by current state (risk sets move between states at the switch)"
+
+
+def counting_process_counts(start, stop, event) -> EventCounts:
+    """Per-time counts of ``(start, stop]`` intervals: at risk when ``start < t <= stop``."""
+    t0, t1 = as_times(start, "start").astype(float), as_times(stop, "stop").astype(float)
+    if t0.shape != t1.shape:
+        raise StatisticalInputError(f"start has {t0.size} values but stop has {t1.size}; give one per interval.")
+    bad = np.flatnonzero(t0 >= t1)
+    if bad.size:
+        i = int(bad[0])
+        raise StatisticalInputError(f"interval {i} is ({t0[i]}, {t1[i]}]; start must be before stop.")
+    d = as_event_codes(event, t1.size, (1,))
+    times = np.unique(t1)
+    n_risk = (t1.size - np.searchsorted(np.sort(t1), times, side="left")
+              - (t0.size - np.searchsorted(np.sort(t0), times, side="left")))
+    n_event = np.bincount(np.searchsorted(times, t1[d == 1]), minlength=times.size)
+    n_censor = np.bincount(np.searchsorted(times, t1[d == 0]), minlength=times.size)
+    return EventCounts(time=times, n_risk=n_risk, n_event=n_event, n_censor=n_censor, n_event_by_cause=n_event)
+
+
+def simon_makuch(start, stop, event, state, conf_type: str = "log-log", level: float = 0.95) -> SimonMakuch:
+    """Kaplan-Meier curves by current state from counting-process rows (one row per interval)."""
+    state = np.asarray(state)
+    if state.shape[0] != np.asarray(stop).shape[0]:
+        raise StatisticalInputError("state must have one value per interval.")
+    start, stop, event = np.asarray(start), np.asarray(stop), np.asarray(event)
+    curves = {}
+    for label in sorted(set(state.tolist())):
+        rows = state == label
+        curves[label] = kaplan_meier_from_counts(counting_process_counts(start[rows], stop[rows], event[rows]),
+                                                 conf_type=conf_type, level=level)
+    return SimonMakuch(curves=curves)
