@@ -88,6 +88,8 @@ def check_output_folder(target: Path, protected: Iterable[tuple[str, Path]] = ()
     ``protected`` names folders the run reads from, e.g. ``("the folder of the study data", path)``;
     ``target`` may be none of them nor contain one. The current folder, the home folder and
     filesystem roots are always protected."""
+    if target.parent == target or os.path.ismount(target):
+        raise _refuse(target, "it is the root of a filesystem", Path.cwd() / "blinrwe-report")
     example = target / "blinrwe-report"
     always = [("the current folder", Path.cwd()), ("the home folder", Path.home())]
     for what, folder in [*protected, *always]:
@@ -96,8 +98,6 @@ def check_output_folder(target: Path, protected: Iterable[tuple[str, Path]] = ()
             raise _refuse(target, f"it is {what}", example)
         if _contains(target, folder):
             raise _refuse(target, f"it contains {what} ({folder})", example)
-    if target.parent == target or os.path.ismount(target):
-        raise _refuse(target, "it is the root of a filesystem", example.parent.parent / "blinrwe-report")
     if not target.exists() and not target.is_symlink():
         return
     if not target.is_dir():
