@@ -1,8 +1,8 @@
 """The output folder: blinrwe replaces only a new, empty or blinrwe-written folder; one run at a time;
 killed runs leave nothing it does not clean; disk full, read-only and out of memory are one line.
 
-Every refusal goes through the real command line in a subprocess and checks that the user's files are
-byte-identical afterwards."""
+Every refusal goes through the command line's ``main`` and checks that the user's files are byte-identical
+afterwards; locks, kills and the environment's errors use real subprocesses."""
 
 import os
 import resource
@@ -32,8 +32,8 @@ output = "{output}"
 """
 
 
-def blinrwe_command(*args):
-    return [sys.executable, "-m", "blinrwe.app.cli", "--quiet", *map(str, args)]
+def blinrwe_command(*args, quiet=True):
+    return [sys.executable, "-m", "blinrwe.app.cli", *(["--quiet"] if quiet else []), *map(str, args)]
 
 
 def environment(**extra):
@@ -44,6 +44,22 @@ def environment(**extra):
 def blinrwe(*args, cwd, **extra_env):
     return subprocess.run(blinrwe_command(*args), cwd=cwd, env=environment(**extra_env), capture_output=True,
                           text=True, timeout=300)
+
+
+@pytest.fixture
+def cli(capsys, monkeypatch):
+    """``blinrwe ARGS`` through the command line's main, in ``cwd``: (exit code, stderr)."""
+    from blinrwe.app.cli import main
+
+    def run(*args, cwd, home=None):
+        monkeypatch.chdir(cwd)
+        if home is not None:
+            monkeypatch.setenv("HOME", str(home))
+        code = main(["--quiet", *map(str, args)])
+        captured = capsys.readouterr()
+        return subprocess.CompletedProcess(args, code, captured.out, captured.err)
+
+    return run
 
 
 def snapshot(folder: Path) -> dict:
@@ -79,33 +95,33 @@ def study(tmp_path):
     ("documents", "it is a folder that blinrwe did not write and it is not empty"),
     ("study.toml", "it is a file, not a folder"),
 ])
-def test_refused_folders_are_left_byte_identical(study, out, why):
+def test_refused_folders_are_left_byte_identical(cli, study, out, why):
     before = snapshot(study.parent)
-    res = blinrwe("run", "study.toml", "--out", out, cwd=study)
+    res = cli("run", "study.toml", "--out", out, cwd=study)
     assert_one_line_error(res, why)
     assert "Choose another folder with --out DIR, or with output = \"DIR\" under [report]" in res.stderr
     assert snapshot(study.parent) == before
 
 
-def test_refused_as_report_output_of_the_spec(study):
+def test_refused_as_report_output_of_the_spec(cli, study):
     """The same rules hold for [report] output as for --out."""
     (study / "study.toml").write_text(CSV_ONLY.format(data="data", output="data"), encoding="utf-8")
     before = snapshot(study)
-    assert_one_line_error(blinrwe("run", "study.toml", cwd=study), "it is the folder of the study data")
-    assert_one_line_error(blinrwe("demo", "--out", study, cwd=study.parent), "it is a folder that blinrwe did not")
+    assert_one_line_error(cli("run", "study.toml", cwd=study), "it is the folder of the study data")
+    assert_one_line_error(cli("demo", "--out", study, cwd=study.parent), "it is a folder that blinrwe did not")
     assert snapshot(study) == before
 
 
-def test_current_home_and_root_folders_are_refused(study, tmp_path):
+def test_current_home_and_root_folders_are_refused(cli, study, tmp_path):
     home = tmp_path / "home"
     home.mkdir()
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     spec = study / "study.toml"
-    assert_one_line_error(blinrwe("run", spec, "--out", home, cwd=elsewhere, HOME=str(home)), "it is the home folder")
-    assert_one_line_error(blinrwe("run", spec, "--out", ".", cwd=elsewhere), "it is the current folder")
-    assert_one_line_error(blinrwe("run", spec, "--out", tmp_path, cwd=elsewhere), "it contains")
-    assert_one_line_error(blinrwe("run", spec, "--out", "/", cwd=elsewhere), "it is the root of a filesystem")
+    assert_one_line_error(cli("run", spec, "--out", home, cwd=elsewhere, home=home), "it is the home folder")
+    assert_one_line_error(cli("run", spec, "--out", ".", cwd=elsewhere), "it is the current folder")
+    assert_one_line_error(cli("run", spec, "--out", tmp_path, cwd=elsewhere), "it contains")
+    assert_one_line_error(cli("run", spec, "--out", "/", cwd=elsewhere), "it is the root of a filesystem")
     assert not any(home.iterdir()) and not any(elsewhere.iterdir())
 
 
@@ -270,3 +286,119 @@ def test_sigterm_handler_is_restored_after_main(tmp_path):
     before = signal.getsignal(signal.SIGTERM)
     assert main(["validate", str(tmp_path / "absent.xlsx")]) == 2
     assert signal.getsignal(signal.SIGTERM) is before
+
+
+FIGURES = """
+[data]
+example = "synthetic"
+n = 60
+seed = 3
+
+[endpoints]
+names = ["OS", "CIR"]
+
+[subgroups]
+variables = ["disease_setting"]
+
+[cox]
+covariates = ["age_at_t0", "disease_setting"]
+
+[report]
+formats = ["html", "csv"]
+figure_formats = ["png", "svg"]
+output = "out"
+"""
+
+
+def _stat(pid) -> list[str] | None:
+    """Fields of /proc/PID/stat after the command name (state, ppid, pgrp, session, ...); None when gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    return text[text.rindex(")") + 2:].split()
+
+
+def _alive(pid) -> bool:
+    fields = _stat(pid)
+    return fields is not None and fields[0] not in ("Z", "X")  # a zombie has ended
+
+
+def _in_session(session: int) -> set[int]:
+    """Live processes of a session: the run started with start_new_session, so all its descendants."""
+    pids = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            fields = _stat(entry.name)
+            if fields is not None and fields[3] == str(session) and fields[0] not in ("Z", "X"):
+                pids.add(int(entry.name))
+    return pids
+
+
+def _wait_until(condition, what, bound=120.0):
+    import time
+
+    start = time.monotonic()
+    while not condition():
+        assert time.monotonic() - start < bound, f"gave up waiting for {what}"
+        time.sleep(0.02)
+
+
+@pytest.mark.parametrize("how, moment", [
+    ("SIGTERM", "analyse"), ("SIGTERM", "figures"), ("Ctrl-C", "figures"), ("SIGKILL", "figures"),
+])
+def test_a_killed_run_leaves_no_worker_and_no_half_written_output(tmp_path, how, moment):
+    """A real ``blinrwe run`` killed at a point chosen by a seeded generator (during the analysis, or while
+    the figure workers draw): every process of the run is gone, the previous output is untouched, and
+    nothing else is left beside it (after SIGKILL the marked partial folder is removed by the next run).
+    Ctrl-C is SIGINT to the run's whole process group, as a terminal sends it."""
+    import random
+    import threading
+    import time
+
+    from blinrwe.app.pipeline import Progress, load_spec, run_study
+
+    rng = random.Random(f"{how}-{moment}")
+    (tmp_path / "study.toml").write_text(FIGURES, encoding="utf-8")
+    with replacing(tmp_path / "out") as tmp:
+        (tmp / "results.csv").write_text("previous run\n")
+    before = snapshot(tmp_path / "out")
+    run = subprocess.Popen(blinrwe_command("run", "study.toml", quiet=False), cwd=tmp_path,
+                           env=environment(), stderr=subprocess.PIPE, text=True, start_new_session=True)
+    stderr: list[str] = []
+    reader = threading.Thread(target=lambda: stderr.extend(run.stderr), daemon=True)
+    reader.start()
+    workers: set[int] = set()
+    if moment == "analyse":
+        _wait_until(lambda: any(line.startswith("[blinrwe] analyse ...") for line in stderr), "the analysis")
+        time.sleep(rng.uniform(0.0, 0.5))
+    else:
+        _wait_until(lambda: workers.update(_in_session(run.pid) - {run.pid}) or workers, "the figure workers")
+        deadline = time.monotonic() + rng.uniform(0.1, 1.5)
+        while time.monotonic() < deadline:
+            workers |= _in_session(run.pid) - {run.pid}
+            time.sleep(0.02)
+    assert run.poll() is None, "the run ended before it was killed: " + "".join(stderr)
+    if how == "Ctrl-C":
+        os.killpg(run.pid, signal.SIGINT)
+    else:
+        os.kill(run.pid, getattr(signal, how))
+    returncode = run.wait(timeout=120)
+    reader.join(timeout=60)
+    _wait_until(lambda: not _in_session(run.pid), "every process of the run to end", bound=30)
+    assert not [pid for pid in workers if _alive(pid)]
+    text = "".join(stderr)
+    assert "Traceback" not in text, text
+    assert snapshot(tmp_path / "out") == before
+    beside = sorted(p.name for p in tmp_path.iterdir())
+    if how == "SIGKILL":
+        assert returncode == -signal.SIGKILL
+        assert all(name in ("out", "study.toml", ".out.lock") or name.startswith(".out.partial-") for name in beside)
+        (tmp_path / "csv.toml").write_text(FIGURES.replace('["html", "csv"]', '["csv"]').replace('["png", "svg"]', "[]"))
+        run_study(load_spec(tmp_path / "csv.toml"), progress=Progress(enabled=False))
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["csv.toml", "out", "study.toml"]
+    else:
+        assert returncode == (143 if how == "SIGTERM" else 130)
+        word = "terminated" if how == "SIGTERM" else "interrupted"
+        assert text.rstrip().endswith(f"blinrwe: {word}; no output folder was written."), text
+        assert beside == ["out", "study.toml"]

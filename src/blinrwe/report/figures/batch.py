@@ -19,6 +19,8 @@ import multiprocessing
 import os
 import signal
 import sys
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
@@ -83,24 +85,27 @@ class FigureBatch:
     def __enter__(self) -> "FigureBatch":
         if self.parallel:
             _warm_up()
-            self._pool = multiprocessing.get_context("fork").Pool(self.workers, _worker_init, (os.getpid(),))
-            self._pending = [self._pool.apply_async(draw_and_save, (job, *self.args)) for job in self.jobs]
+            self._pool = ProcessPoolExecutor(self.workers, multiprocessing.get_context("fork"), _worker_init,
+                                             (os.getpid(),))
+            self._pending = [self._pool.submit(draw_and_save, job, *self.args) for job in self.jobs]
         return self
 
     def results(self) -> list[tuple[PlottedFigure, dict]]:
         """(figure, format -> path) for every job, in job order."""
         if not self.parallel:
             return [draw_and_save(job, *self.args) for job in self.jobs]
-        return [pending.get() for pending in self._pending]
+        try:
+            return [pending.result() for pending in self._pending]
+        except BrokenProcessPool:  # a worker was killed: on Linux, by the kernel when memory runs out
+            raise MemoryError("a figure worker process was killed, most likely because memory ran out") from None
 
     def __exit__(self, exc_type, *exc) -> None:
         if self._pool is None:
             return
-        if exc_type is None:
-            self._pool.close()
-        else:  # an error or an interrupt: stop drawing now
-            self._pool.terminate()
-        self._pool.join()
+        if exc_type is not None:  # an error or an interrupt: stop drawing now (Python 3.14: terminate_workers())
+            for process in list((self._pool._processes or {}).values()):
+                process.terminate()
+        self._pool.shutdown(wait=True, cancel_futures=True)
         self._pool = None
 
 
