@@ -106,7 +106,9 @@ def check_output_folder(target: Path, protected: Iterable[tuple[str, Path]] = ()
         return
     listed = _listed_files(target / MARKER)
     if listed is None:
-        raise _refuse(target, "it is a folder that blinrwe did not write and it is not empty", example)
+        earlier = (" (if it is a report from a blinrwe version before the marker, delete it yourself)"
+                   if (target / "study.resolved.toml").is_file() else "")
+        raise _refuse(target, f"it is a folder that blinrwe did not write and it is not empty{earlier}", example)
     unlisted = _unlisted_files(target, listed)
     if unlisted:
         more = f" and {len(unlisted) - 3} more" if len(unlisted) > 3 else ""
@@ -122,7 +124,8 @@ def _environment_error(err: BaseException, target: Path) -> OutputFolderError | 
         return None
     reason = _ENVIRONMENT_ERRNOS[err.errno]
     filename = Path(os.fsdecode(err.filename)).absolute() if err.filename else None
-    if filename is not None and not _contains(target.parent, filename):  # not an output: a file the run reads
+    if filename is not None and not (_contains(target.parent, filename) or _contains(filename, target)):
+        # not the output folder, its lock or a folder above it: a file the run reads
         return OutputFolderError(f"cannot use {filename}: {reason}; nothing was written to {target}.")
     return OutputFolderError(f"cannot write the output folder {target}: {reason}; nothing was written. Free space "
                              "or choose a writable folder with --out DIR.")
