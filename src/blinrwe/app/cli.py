@@ -205,6 +205,7 @@ class Terminated(KeyboardInterrupt):
 
 
 def _terminate(signum, frame):
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a repeated SIGTERM must not interrupt the clean-up
     raise Terminated()
 
 
