@@ -142,14 +142,36 @@ def test_failed_rendering_leaves_no_folder_and_keeps_the_previous_one(spec_path,
     with pytest.raises(SpecificationError, match="'rtf' not supported"):
         run_study(spec, progress=quiet)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["study.toml"]
-    previous = tmp_path / "out"
-    previous.mkdir()
-    (previous / "results.csv").write_text("earlier run\n")
+    previous = run_study(replace(spec, report=replace(spec.report, formats=("csv",))), progress=quiet)
+    before = {p.name: p.read_bytes() for p in previous.iterdir()}
     with pytest.raises(SpecificationError, match="'rtf' not supported"):
         run_study(spec, progress=quiet)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "study.toml"]
-    assert [p.name for p in previous.iterdir()] == ["results.csv"]
-    assert (previous / "results.csv").read_text() == "earlier run\n"
+    assert {p.name: p.read_bytes() for p in previous.iterdir()} == before
+
+
+def test_rerun_replaces_a_folder_blinrwe_wrote_and_leaves_nothing_beside_it(spec_path, tmp_path):
+    """The success path of a re-run: the new outputs replace the old ones; no .old-* or .partial-* folder,
+    no lock file stays beside the output folder."""
+    from blinrwe.app.output_folder import MARKER
+
+    spec = load_spec(spec_path)
+    spec = replace(spec, report=replace(spec.report, formats=("csv",), figure_formats=()))
+    quiet = Progress(enabled=False)
+    first = run_study(replace(spec, data=replace(spec.data, n=20)), progress=quiet)
+    (first / "figures").mkdir()  # an earlier run's extra output, listed in its marker, must go
+    (first / "figures" / "old.png").write_bytes(b"png")
+    with open(first / MARKER, "a", encoding="utf-8") as marker:
+        marker.write("figures/old.png\n")
+    second = run_study(replace(spec, data=replace(spec.data, n=30)), progress=quiet)
+    assert second == first
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "study.toml"]
+    assert sorted(p.name for p in second.iterdir()) == [MARKER, "results.csv", "study.resolved.toml",
+                                                       "validation.txt"]
+    assert tomllib.loads((second / "study.resolved.toml").read_text())["data"]["n"] == 30
+    third = run_study(spec, progress=quiet)  # and again, from the folder the second run wrote
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "study.toml"]
+    assert tomllib.loads((third / "study.resolved.toml").read_text())["data"]["n"] == 60
 
 
 def test_synthetic_data_said_once_in_the_subtitle():

@@ -9,14 +9,16 @@ Commands::
     blinrwe spec study.toml               write a study specification with every default, to edit
     blinrwe dictionary [--form summary] [--out dictionary.xlsx]   print or write the data dictionary
 
-Exit codes: 0 success; 2 usage or user error; 3 input data errors; 4 study
-specification errors.
+Exit codes: 0 success; 2 usage or user error (including an output folder refused,
+locked, on a full or read-only disk, or a run out of memory); 3 input data errors;
+4 study specification errors; 130 interrupted by Ctrl-C, 143 by SIGTERM (both clean up).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import signal
 import sys
 from pathlib import Path
 
@@ -198,8 +200,18 @@ COMMANDS = {"demo": cmd_demo, "run": cmd_run, "template": cmd_template, "validat
             "dictionary": cmd_dictionary}
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that a terminated run cleans up the same way."""
+
+
+def _terminate(signum, frame):
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a repeated SIGTERM must not interrupt the clean-up
+    raise Terminated()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         return COMMANDS[args.command](args)
     except InputDataError as err:
@@ -211,9 +223,16 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as err:
         print(f"blinrwe: error: {err}", file=sys.stderr)
         return err.exit_code
-    except KeyboardInterrupt:
-        print("blinrwe: interrupted; no output folder was written.", file=sys.stderr)
-        return 130
+    except MemoryError:
+        print("blinrwe: error: out of memory; close other programs or use a machine with more memory.",
+              file=sys.stderr)
+        return UserError.exit_code
+    except KeyboardInterrupt as err:
+        how, code = ("terminated", 143) if isinstance(err, Terminated) else ("interrupted", 130)
+        print(f"blinrwe: {how}; no output folder was written.", file=sys.stderr)
+        return code
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

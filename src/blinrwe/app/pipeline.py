@@ -12,14 +12,14 @@ From Python::
 
 or ``run_study(spec)`` for all of it into ``spec.report.output``, built in a
 temporary folder beside the target and renamed into place only on success (a
-failed run leaves no partial folder).
+failed run leaves no partial folder). The output folder rules (never the data's or
+the specification's folder, never a folder blinrwe did not write) are
+:mod:`blinrwe.app.output_folder`'s.
 """
 
 from __future__ import annotations
 
-import shutil
 import sys
-import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -33,6 +33,7 @@ from blinrwe.derive import DeriveSettings, derive_analysis_data
 from blinrwe.derive import preset as derive_preset
 from blinrwe.errors import InputDataError, SpecificationError, UserError
 
+from .output_folder import replacing
 from .spec import StudySpec, load_spec, resolved, write_spec
 
 __all__ = [
@@ -234,34 +235,33 @@ def write_report(results: StudyResults, spec: StudySpec, out_dir, validation=Non
 def run_study(spec: StudySpec, out_dir=None, *, progress: Progress | None = None) -> Path:
     """Run the whole study into ``out_dir`` (default ``spec.report.output``); returns the folder.
 
-    The outputs are built in a temporary folder beside the target and renamed
-    into place only when everything succeeded; an existing folder is replaced.
+    The outputs are built in a temporary folder beside the target and moved into place
+    only when everything succeeded. The target must be new, empty or a folder blinrwe
+    wrote; the data's and the specification's folders (and any folder holding them) are
+    refused: see :mod:`blinrwe.app.output_folder`.
     """
     progress = progress or Progress()
     target = Path(out_dir) if out_dir is not None else spec.output_path()
     target = target.resolve()
     if out_dir is not None:
         spec = replace(spec, report=replace(spec.report, output=str(target)))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if target.exists() and not target.is_dir():
-        raise SpecificationError(f"output folder {target} is a file; give a folder path in report.output.")
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
-    try:
+    with replacing(target, _read_folders(spec)) as tmp:
         study, validation = progress.stage("read and validate", load_study, spec)
         data = progress.stage("derive", derive, study, spec)
         results = progress.stage("analyse", analyse, data, spec, validation)
         write_report(results, spec, tmp, validation, progress)
-        if target.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-            target.rename(old / target.name)
-            tmp.rename(target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return target
+
+
+def _read_folders(spec: StudySpec) -> list[tuple[str, Path]]:
+    """The folders a run reads from, which its output folder may neither be nor contain."""
+    folders = []
+    if spec.source:
+        folders.append(("the folder of the study specification", spec.base_dir))
+    data = spec.data_path()
+    if data is not None:
+        folders.append(("the folder of the study data", data if data.is_dir() else data.parent))
+    return folders
 
 
 def bundled_spec(name: str) -> Path:

@@ -22,3 +22,35 @@ def test_workers_write_identical_files_in_order(results, context, tmp_path):
 def test_nothing_written_without_folder(results, context):
     (plotted, paths), = draw_figures([FigureJob(sankey_plot, (results.flows, context))])
     assert paths == {} and plotted.name == "figure_sankey"
+
+
+def _children() -> set[int]:
+    """Live child processes of this process, from /proc."""
+    import os
+    from pathlib import Path
+
+    found = set()
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text() if entry.name.isdigit() else ""
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split() if stat else []
+        if fields and fields[1] == str(os.getpid()) and fields[0] not in ("Z", "X"):
+            found.add(int(entry.name))
+    return found
+
+
+def test_an_error_in_the_batch_terminates_its_workers(results, context, tmp_path):
+    """An error (or Ctrl-C) while the workers draw stops them at once: none outlives the batch."""
+    import pytest
+
+    from blinrwe.report.figures.batch import FigureBatch
+
+    jobs = [FigureJob(sankey_plot, (results.flows, context), {"name": f"figure_sankey_{i}"}) for i in range(8)]
+    before = _children()
+    with pytest.raises(KeyboardInterrupt):
+        with FigureBatch(jobs, tmp_path, ("png",), dpi=40, workers=2):
+            assert len(_children() - before) == 2
+            raise KeyboardInterrupt
+    assert _children() - before == set()

@@ -5,11 +5,22 @@ report's figures can be drawn in parallel: a :class:`FigureJob` goes to a worker
 which draws it, writes its files and sends back the :class:`PlottedFigure`
 (matplotlib Figures pickle). Results come back in job order and the files carry
 no timestamps, so the output does not depend on which worker drew what.
+
+Workers never outlive the run: each asks the kernel to kill it when its parent dies
+(Linux ``PR_SET_PDEATHSIG``, so even a SIGKILLed run leaves none behind), ignores
+Ctrl-C (the parent handles it) and is terminated by the parent when the batch ends
+with an error or an interrupt.
 """
 
 from __future__ import annotations
 
+import ctypes
+import multiprocessing
+import os
+import signal
+import sys
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
@@ -43,6 +54,19 @@ def _warm_up() -> None:
     figure.canvas.draw()
 
 
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _worker_init(parent: int) -> None:
+    """Run in each worker: die with the parent, leave Ctrl-C and SIGTERM handling to it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the parent decides
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler inherited by fork
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the request above
+        os._exit(1)
+
+
 class FigureBatch:
     """Figures being drawn: the jobs start in the worker pool on entering the ``with`` block,
     so this process can do other work (write the workbook) until :meth:`results`.
@@ -56,24 +80,33 @@ class FigureBatch:
         self.parallel = workers > 1 and len(self.jobs) >= _MIN_JOBS_FOR_POOL
         self.workers = workers
         self._pool = None
-        self._futures = []
+        self._pending = []
 
     def __enter__(self) -> "FigureBatch":
         if self.parallel:
             _warm_up()
-            self._pool = ProcessPoolExecutor(max_workers=self.workers)
-            self._futures = [self._pool.submit(draw_and_save, job, *self.args) for job in self.jobs]
+            self._pool = ProcessPoolExecutor(self.workers, multiprocessing.get_context("fork"), _worker_init,
+                                             (os.getpid(),))
+            self._pending = [self._pool.submit(draw_and_save, job, *self.args) for job in self.jobs]
         return self
 
     def results(self) -> list[tuple[PlottedFigure, dict]]:
         """(figure, format -> path) for every job, in job order."""
         if not self.parallel:
             return [draw_and_save(job, *self.args) for job in self.jobs]
-        return [f.result() for f in self._futures]
+        try:
+            return [pending.result() for pending in self._pending]
+        except BrokenProcessPool:  # a worker was killed: on Linux, by the kernel when memory runs out
+            raise MemoryError("a figure worker process was killed, most likely because memory ran out") from None
 
-    def __exit__(self, *exc) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+    def __exit__(self, exc_type, *exc) -> None:
+        if self._pool is None:
+            return
+        if exc_type is not None:  # an error or an interrupt: stop drawing now (Python 3.14: terminate_workers())
+            for process in list((self._pool._processes or {}).values()):
+                process.terminate()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pool = None
 
 
 def draw_figures(jobs: Sequence[FigureJob], out_dir: Path | None = None, formats: Sequence[str] = (), dpi: int = 200,
