@@ -34,6 +34,7 @@ from blinrwe.derive import preset as derive_preset
 from blinrwe.errors import InputDataError, SpecificationError, UserError
 
 from .spec import StudySpec, load_spec, resolved, write_spec
+from .spec_fit import fit_to_data
 
 __all__ = [
     "load_spec",
@@ -249,6 +250,7 @@ def run_study(spec: StudySpec, out_dir=None, *, progress: Progress | None = None
     try:
         study, validation = progress.stage("read and validate", load_study, spec)
         data = progress.stage("derive", derive, study, spec)
+        spec, validation = fit_to_data(spec, data, validation)  # unusable variables: reported, never dropped silently
         results = progress.stage("analyse", analyse, data, spec, validation)
         write_report(results, spec, tmp, validation, progress)
         if target.exists():
