@@ -34,3 +34,19 @@ def test_lists_come_from_their_sources(capsys):
     assert all(k.path in keys for k in spec_keys())
     assert main(["list", "variables", "--form", "summary"]) == 0
     assert "burden_t0_gt50" in capsys.readouterr().out
+
+
+# Patient-level input columns that reach the ADSL under another name, or are free-text remarks.
+_CONSUMED = {"birth_date": "age_at_t0", "bsa_m2": "bsa_m2_used", "next_therapy": "therapy_path", "death_cause": "cause_of_death",
+             "note": None}
+
+
+@pytest.mark.parametrize("form", ["study", "summary"])
+def test_every_entered_patient_level_column_reaches_the_derived_table(form):
+    """Nothing a user enters on a patient row is dropped silently (e.g. ph_status on the summary form)."""
+    from blinrwe.model.tables import FORMS
+
+    names = {v.name for v in variables(form)}
+    lost = [c.name for t in FORMS[form] if t.one_row_per_patient for c in t.columns
+            if c.name != "patient_id" and c.name not in names and c.name not in _CONSUMED]
+    assert not lost, f"entered but not in the {form}-form ADSL: {lost}"

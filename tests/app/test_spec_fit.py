@@ -12,6 +12,8 @@ import pytest
 from blinrwe.app.spec import spec_from_dict
 from blinrwe.app.spec_fit import fit_to_data
 from blinrwe.errors import SpecificationError
+from blinrwe.examples import seed003_summary
+from blinrwe.intake.workbook import write_study
 
 from .test_cli import blinrwe
 
@@ -23,15 +25,17 @@ def folders(tmp_path):
     for name in ("data", "specs", "elsewhere", "cwd"):
         (tmp_path / name).mkdir()
     shutil.copytree(SEED003, tmp_path / "data" / "summary")
+    write_study(seed003_summary(), tmp_path / "data" / "summary.xlsx")  # a real summary-form workbook
     return tmp_path
 
 
-def test_spec_written_from_another_folder_runs_from_a_third(folders):
-    res = blinrwe("spec", "../specs/study.toml", "--data", "../data/summary", cwd=folders / "cwd")
+@pytest.mark.parametrize("data", ["summary", "summary.xlsx"])
+def test_spec_written_from_another_folder_runs_from_a_third(folders, data):
+    res = blinrwe("spec", "../specs/study.toml", "--data", f"../data/{data}", cwd=folders / "cwd")
     assert res.returncode == 0, res.stderr
     assert "summary form" in res.stdout
     text = (folders / "specs" / "study.toml").read_text(encoding="utf-8")
-    assert 'path = "../data/summary"' in text  # relative to the spec's folder, not to where it was written
+    assert f'path = "../data/{data}"' in text  # relative to the spec's folder, not to where it was written
     res = blinrwe("--quiet", "run", folders / "specs" / "study.toml", cwd=folders / "elsewhere")
     assert res.returncode == 0, res.stderr
     out = folders / "specs" / "blinrwe-output"

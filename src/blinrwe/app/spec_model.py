@@ -201,11 +201,14 @@ LABEL_SECTIONS = {
 }
 SECTION_ORDER = ("study", "data", "endpoints", "definitions", "subgroups", "survival", "response", "cox", "safety",
                  "report", *LABEL_SECTIONS)
+#: DeriveSettings fields set through other keys (not in [definitions]), and the key that sets them.
+SET_ELSEWHERE = {"endpoints": "endpoints.names", "censoring_variants": "endpoints.variants",
+                 "data_cutoff": "data.cutoff", "ae_days_after_last_infusion": "safety.ae_window and ae_window_days",
+                 "response_window_cycles": "response.window_cycles", "preset": "endpoints.preset"}
 DEFINITIONS_HELP = ("Single definitions changed from the preset (or the defaults). Leave a line commented to "
-                    "keep the preset's value.")
-# DeriveSettings fields set through other sections, or not plain values.
-_NOT_DEFINITIONS = ("endpoints", "censoring_variants", "data_cutoff", "ae_days_after_last_infusion", "preset",
-                    "response_window_cycles")
+                    "keep the preset's value. Set elsewhere: "
+                    + ", ".join(f"{name} by {key}" for name, key in SET_ELSEWHERE.items() if name != "preset")
+                    + "; the cut-points of duration and burden classes are fixed (domain-spec 1.5, 2.3).")
 _DEFINITION_ALLOWED = {"bsa_formula": _derive_settings.BSA_FORMULAS,
                        "primary_response_window": _derive_settings.RESPONSE_WINDOWS,
                        "responder_definition": _derive_settings.COMPOSITES}
@@ -281,7 +284,7 @@ def definition_keys() -> tuple[SpecKey, ...]:
     out = []
     for f in fields(_derive_settings.DeriveSettings):
         kind = kind_of(f.type)
-        if f.name in _NOT_DEFINITIONS or kind == "other":
+        if f.name in SET_ELSEWHERE or kind == "other":
             continue
         out.append(SpecKey("definitions", f.name, kind, default_of(f), DEFINITION_HELP.get(f.name, ""),
                            allowed=_DEFINITION_ALLOWED.get(f.name, ()), optional=True, advanced=True))
