@@ -6,7 +6,8 @@ import pytest
 
 from blinrwe.app.catalog import variables
 from blinrwe.app.spec_model import SECTIONS, definition_keys, spec_keys
-from blinrwe.app.spec_toml import spec_to_dict, with_form_defaults
+from blinrwe.app.spec_model import with_form_defaults
+from blinrwe.app.spec_toml import spec_to_dict
 from blinrwe.app.spec import StudySpec, spec_from_dict
 from blinrwe.derive import presets
 

@@ -9,7 +9,7 @@ validation, the commented writer, the reference and a form.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -145,7 +145,7 @@ class CoxSpec:
                        allowed=COX_TIES, advanced=True)
     subgroups: tuple[str, ...] | None = option(None, "Variables of the forest plot (hazard ratio of each level "
                                                "against the first); left out = the [subgroups] variables; "
-                                               "[] for none.", optional=True, example='["disease_setting"]')
+                                               "[] for none.", optional=True, example='["ph_status"]')
 
 
 @dataclass(frozen=True)
@@ -300,3 +300,15 @@ def spec_keys() -> tuple[SpecKey, ...]:
         elif name in SECTIONS:
             out.extend(section_keys(name))
     return tuple(out)
+
+
+def with_form_defaults(spec: StudySpec, form: str) -> StudySpec:
+    """``spec`` with the keys whose default differs on ``form`` set to that default."""
+    if form != "summary":
+        return spec
+    changes = {}
+    for name in SECTIONS:
+        fields_ = {k.name: k.default_for(form) for k in section_keys(name) if k.default_for(form) != k.default}
+        if fields_:
+            changes[name] = replace(getattr(spec, name), **fields_)
+    return replace(spec, **changes)

@@ -13,8 +13,10 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
-from .spec_model import StudySpec
-from .spec_toml import with_form_defaults, write_spec
+from blinrwe.errors import UserError
+
+from .spec_model import StudySpec, with_form_defaults
+from .spec_toml import write_spec
 
 __all__ = ["write_new_spec", "data_form", "relative_to_spec"]
 
@@ -28,7 +30,7 @@ def data_form(data: Path) -> str | None:
         return None
     try:
         raw = read_study(data)
-    except Exception:  # unreadable data: validation says why later; the study form is assumed here
+    except (UserError, OSError):  # unreadable data: `blinrwe validate` and `run` say why; study form assumed
         return None
     return detect_form(raw)[0]
 

@@ -14,15 +14,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 import textwrap
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from blinrwe.derive import presets as _presets
 
 from .spec_keys import KINDS, SpecKey
-from .spec_model import (DEFINITIONS_HELP, LABEL_SECTIONS, SECTION_ORDER, SECTIONS, StudySpec, definition_keys,
-                         section_keys)
+from .spec_model import DEFINITIONS_HELP, LABEL_SECTIONS, SECTION_ORDER, StudySpec, definition_keys, section_keys
 
 __all__ = ["spec_to_dict", "dumps_toml", "commented_toml", "write_spec", "toml_value"]
 
@@ -164,18 +163,6 @@ def commented_toml(spec: StudySpec, header: str = "") -> str:
                 value = getattr(section, key.name)
                 lines += _key_lines(key, value, active=value is not None)
     return "\n".join(lines) + "\n"
-
-
-def with_form_defaults(spec: StudySpec, form: str) -> StudySpec:
-    """``spec`` with the keys whose default differs on ``form`` set to that default."""
-    if form != "summary":
-        return spec
-    changes = {}
-    for name in SECTIONS:
-        fields_ = {k.name: k.default_for(form) for k in section_keys(name) if k.default_for(form) != k.default}
-        if fields_:
-            changes[name] = replace(getattr(spec, name), **fields_)
-    return replace(spec, **changes)
 
 
 def write_spec(spec: StudySpec, path: str | Path, header: str | None = None) -> Path:
