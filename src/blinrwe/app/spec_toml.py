@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 import textwrap
 from dataclasses import asdict
 from pathlib import Path
@@ -175,5 +176,8 @@ def write_spec(spec: StudySpec, path: str | Path, header: str | None = None) -> 
             f"Study specification resolved by blinrwe {__version__}: every key with its value, defaults included.\n"
             f"Run again with: blinrwe run {path.name}"
         )
-    path.write_text(commented_toml(spec, header=header), encoding="utf-8")
+    text = commented_toml(spec, header=header)
+    tmp = path.with_name(f".{path.name}.partial")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)  # atomic: a reader never sees half a specification
     return path
