@@ -152,7 +152,6 @@ def cmd_spec(args) -> int:
     return 0
 
 
-
 def cmd_list(args) -> int:
     from .catalog import listing
 
