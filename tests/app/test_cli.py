@@ -103,3 +103,10 @@ def test_dictionary_printed_and_written(tmp_path, capsys):
     assert "already exists" in capsys.readouterr().err
     assert main(["dictionary", "--out", str(tmp_path / "dd.json")]) == 2
     assert "give a file name ending in .csv, .xlsx, .md" in capsys.readouterr().err
+
+
+def test_list_command_and_spec_into_a_missing_folder(tmp_path):
+    res = blinrwe("list", "endpoints", cwd=tmp_path)
+    assert res.returncode == 0 and "RFS" in res.stdout
+    assert_user_error(blinrwe("list", "nothing", cwd=tmp_path), 2, "invalid choice")
+    assert_user_error(blinrwe("spec", "no/such/study.toml", cwd=tmp_path), 2, "does not exist; create it first")

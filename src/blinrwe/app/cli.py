@@ -6,7 +6,8 @@ Commands::
     blinrwe run study.toml [--out DIR]    run a study specification into one output folder
     blinrwe template study.xlsx [--form summary]   write a workbook to fill in
     blinrwe validate study.xlsx [--cutoff YYYY-MM-DD]   print every finding; exit 3 on errors
-    blinrwe spec study.toml               write a study specification with every default, to edit
+    blinrwe spec study.toml [--data study.xlsx]   write a commented study specification, to edit
+    blinrwe list presets|endpoints|variables|analysis-sets|keys [--form summary]   what a specification can name
     blinrwe dictionary [--form summary] [--out dictionary.xlsx]   print or write the data dictionary
 
 Exit codes: 0 success; 2 usage or user error (including an output folder refused,
@@ -26,6 +27,7 @@ from blinrwe import __version__
 from blinrwe.errors import InputDataError, SpecificationError, UserError
 
 DEMO_OUTPUT = Path("blinrwe-output") / "example"
+LISTS = ("presets", "endpoints", "variables", "analysis-sets", "keys")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,9 +54,17 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("path", type=Path, help="study.xlsx or a folder of CSV files")
     validate.add_argument("--cutoff", type=_date, default=None, help="data cut-off date, YYYY-MM-DD")
 
-    spec = sub.add_parser("spec", help="write a study specification with every key and its default, to edit")
+    spec = sub.add_parser("spec", help="write a study specification with every key, its meaning and default, to edit")
     spec.add_argument("path", type=Path, help="file to write, e.g. study.toml")
-    spec.add_argument("--data", default="study.xlsx", help="data path to put in the specification")
+    spec.add_argument("--data", type=Path, default=Path("study.xlsx"),
+                      help="the study workbook or CSV folder (written relative to the specification's folder)")
+    spec.add_argument("--form", choices=("study", "summary"), default=None,
+                      help="entry form of the data (default: read from --data when it exists, else study)")
+
+    listing = sub.add_parser("list", help="list presets, endpoints, variables, analysis sets or specification keys")
+    listing.add_argument("what", choices=LISTS, help="what to list")
+    listing.add_argument("--form", choices=("study", "summary"), default="study",
+                         help="variables and analysis sets of this entry form (default study)")
 
     dictionary = sub.add_parser("dictionary", help="print or write the data dictionary (every column of the template)")
     dictionary.add_argument("--form", choices=("study", "summary"), default="study",
@@ -133,16 +143,21 @@ def cmd_validate(args) -> int:
 
 
 def cmd_spec(args) -> int:
-    from .spec import StudySpec, write_spec
+    from .spec_start import write_new_spec
 
     if args.path.exists():
         raise UserError(f"{args.path} already exists; give a new file name.")
-    from dataclasses import replace
+    if not args.path.parent.resolve().is_dir():
+        raise UserError(f"{args.path}: folder {args.path.parent} does not exist; create it first.")
+    path, form = write_new_spec(args.path, args.data, form=args.form)
+    print(f"Study specification ({form} form) written to: {path.resolve()}")
+    return 0
 
-    spec = StudySpec()
-    spec = replace(spec, data=replace(spec.data, path=args.data))
-    write_spec(spec, args.path)
-    print(f"Study specification written to: {args.path.resolve()}")
+
+def cmd_list(args) -> int:
+    from .catalog import listing
+
+    sys.stdout.write(listing(args.what, form=args.form))
     return 0
 
 
@@ -197,7 +212,7 @@ def cmd_dictionary(args) -> int:
 
 
 COMMANDS = {"demo": cmd_demo, "run": cmd_run, "template": cmd_template, "validate": cmd_validate, "spec": cmd_spec,
-            "dictionary": cmd_dictionary}
+            "dictionary": cmd_dictionary, "list": cmd_list}
 
 
 class Terminated(KeyboardInterrupt):

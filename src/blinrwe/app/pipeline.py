@@ -35,6 +35,7 @@ from blinrwe.errors import InputDataError, SpecificationError, UserError
 
 from .output_folder import replacing
 from .spec import StudySpec, load_spec, resolved, write_spec
+from .spec_fit import fit_to_data
 
 __all__ = [
     "load_spec",
@@ -248,6 +249,7 @@ def run_study(spec: StudySpec, out_dir=None, *, progress: Progress | None = None
     with replacing(target, _read_folders(spec)) as tmp:
         study, validation = progress.stage("read and validate", load_study, spec)
         data = progress.stage("derive", derive, study, spec)
+        spec, validation = fit_to_data(spec, data, validation)  # unusable variables: reported, never dropped silently
         results = progress.stage("analyse", analyse, data, spec, validation)
         write_report(results, spec, tmp, validation, progress)
     return target

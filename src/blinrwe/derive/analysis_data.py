@@ -159,6 +159,7 @@ def derive_summary_analysis_data(study, settings: DeriveSettings) -> AnalysisDat
     adsl["age_at_t0"] = ps["age_years"].astype(float).to_numpy()
     adsl["age_years"] = adsl["age_at_t0"]
     adsl["sex"] = ps["sex"].to_numpy()
+    adsl["ph_status"] = ps["ph_status"].to_numpy()
     adsl["genetic_risk_group"] = ps["genetic_risk_group"].to_numpy()
     adsl["prior_therapy"] = ps["prior_therapy"].to_numpy()
     adsl["bm_blast_pct_at_t0"] = ps["bm_blast_pct_at_t0"].astype(float).to_numpy()

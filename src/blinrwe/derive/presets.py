@@ -116,6 +116,18 @@ def seed_004() -> DeriveSettings:
 
 PRESETS = {"000": seed_000, "001": seed_001, "002": seed_002, "003": seed_003, "004": seed_004}
 
+#: One line per preset: whose definitions it reproduces (shown in the written spec and `blinrwe list presets`).
+PRESET_DESCRIPTIONS = {
+    "000": "Wang et al. 2025 (seed 000): 19 R/R patients; OS, RFS; response and MRD over the whole course.",
+    "001": "Zhou et al. 2024 (seed 001): 96 ND and R/R patients; CR with blasts <= 5 %; EFS with the 12-week "
+           "failure rule; censoring at transplant/CAR-T; AEs during blinatumomab.",
+    "002": "Phase II trial after allo-HSCT (seed 002): 64 adults; CR/CRh within 2 cycles; RFS, OS; AEs to 30 days "
+           "after the last infusion.",
+    "003": "Yin et al. 2024 (seed 003): 30 adults R/R Ph-negative, short course; CR with blasts < 5 %; PFS with "
+           "non-responders failing at the first assessment; cut-off 2024-04-30.",
+    "004": "Xie et al. 2023 (seed 004): 33 children, 14-day course; OS and DFS; remission over the whole course.",
+}
+
 
 def preset(seed: str) -> DeriveSettings:
     """The settings reproducing seed ``seed`` ('000' ... '004')."""

@@ -91,6 +91,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "FATAL_AE_INCONSISTENT": (W, "a fatal or grade 5 adverse event without a matching death"),
     # summary form
     "SUMMARY_INCONSISTENT": (W, "summary fields contradict each other"),
+    # the study specification against the data
+    "SPEC_VARIABLE_UNAVAILABLE": (W, "a variable the specification names cannot be used with these data"),
 }
 
 

@@ -1,0 +1,314 @@
+"""The sections of the study specification, each key declared once (see :mod:`blinrwe.app.spec_keys`).
+
+Every field is a key: its type and default are the field's, its help, allowed
+values and range the :func:`~blinrwe.app.spec_keys.option` metadata.
+:func:`spec_keys` lists them all (with the ``[definitions]`` keys) for
+validation, the commented writer, the reference and a form.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from blinrwe.derive import presets as _presets
+from blinrwe.derive import settings as _derive_settings
+from blinrwe.validate.dates import IMPUTATION_RULES
+
+from .spec_keys import DEFINITION_HELP, SpecKey, default_of, kind_of, option
+
+EXAMPLES = ("synthetic", "seed003")
+# Endpoint and censoring vocabularies are the derivation layer's (one source of truth).
+ENDPOINTS = _derive_settings.ENDPOINTS
+VARIANTS = _derive_settings.CENSORING_VARIANTS
+PRESETS = tuple(_presets.PRESETS)
+TIME_UNITS = ("days", "months")
+AE_WINDOWS = ("during_blinatumomab", "days_after_last_infusion")
+GRADINGS = ("CTCAE_v5", "CTCAE_v6")
+ROUNDING = ("half_up", "half_even", "truncate")
+FORMATS = ("html", "docx", "xlsx", "csv")
+FIGURE_FORMATS = ("png", "svg", "pdf")
+CI_TRANSFORMS = ("log-log", "log", "plain")
+FOLLOWUP_METHODS = ("reverse_km", "simple_median")
+COX_TIES = ("efron", "breslow")
+
+
+@dataclass(frozen=True)
+class StudyInfo:
+    """Title lines of the report."""
+
+    title: str = option("Blinatumomab real-world study", "Title of the report (first line of every output).")
+    subtitle: str = option("", "Second title line, e.g. the centres and the period; empty for none.")
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """Where the patient data are: ``path`` (xlsx file or CSV folder) or a bundled ``example``."""
+
+    path: str = option("", "The study workbook (.xlsx) or folder of CSV files, written by `blinrwe template`. "
+                       "A relative path is read from the folder of this specification file.")
+    example: str = option("", "A bundled example instead of your data: \"synthetic\" (generated patients) or "
+                          "\"seed003\" (the published patients of seed 003); leave empty for your own data.",
+                          allowed=("",) + EXAMPLES)
+    n: int = option(200, "Number of patients of the synthetic example cohort.", range=(1, 10_000_000),
+                    advanced=True)
+    seed: int = option(1, "Random seed of the synthetic example cohort (same seed, same patients).",
+                       range=(0, 2**32 - 1), advanced=True)
+    cutoff: dt.date | None = option(None, "Data cut-off date: events after it are ignored and follow-up is "
+                                    "censored at it. Leave out to use all data.", optional=True,
+                                    example="2024-04-30")
+    partial_dates: str = option("mid", "How an incomplete date (2021-03 or 2021) is completed: \"first\", "
+                                "\"mid\" or \"last\" day of the month or year; every such date is flagged "
+                                "in validation.", allowed=IMPUTATION_RULES)
+
+
+@dataclass(frozen=True)
+class EndpointSpec:
+    """Time-to-event endpoints (domain-spec section 4): a seed preset of definitions, which ones, which variants.
+
+    ``preset`` names a set of definitions of the derivation layer (e.g. "001"; "" = defaults);
+    single definitions are changed in the ``[definitions]`` section.
+    """
+
+    preset: str = option("", "A published study's definitions to reproduce (response, windows, endpoint rules); "
+                         "empty for blinrwe's defaults. Single definitions are changed in [definitions].",
+                         allowed=("",) + PRESETS)
+    names: tuple[str, ...] = option(("OS", "EFS", "RFS", "PFS", "CIR"),
+                                    "Time-to-event endpoints to estimate (Kaplan-Meier; CIR as cumulative "
+                                    "incidence). They need dates: none on the patient summary form.",
+                                    allowed=ENDPOINTS, summary_default=())
+    variants: tuple[str, ...] = option(("none",), "Censoring variants of every endpoint: \"none\" (no extra "
+                                       "censoring), or censored at allo-HSCT, CAR-T, either, or any new therapy.",
+                                       allowed=VARIANTS, non_empty=True)
+    analysis_set: str = option("treated", "Patients analysed (an analysis set; `blinrwe list analysis-sets`).")
+
+
+@dataclass(frozen=True)
+class SubgroupSpec:
+    """Grouping variables (ADSL columns) for Table 1, response and survival (log-rank between levels)."""
+
+    variables: tuple[str, ...] = option(("disease_setting", "ph_status", "intent"),
+                                        "Variables whose levels get their own response rates and survival "
+                                        "curves, with a log-rank test between levels (`blinrwe list variables`).",
+                                        summary_default=("disease_status", "burden_t0_gt50"))
+    table1_by: str = option("disease_setting", "Variable splitting the columns of Table 1 (baseline "
+                            "characteristics); empty for the overall column only.", summary_default="responder")
+    table1_variables: tuple[str, ...] = option((), "Rows of Table 1; empty for the standard baseline variables "
+                                               "present in the data.")
+
+
+@dataclass(frozen=True)
+class SurvivalSpec:
+    """Kaplan-Meier settings (domain-spec section 5)."""
+
+    time_unit: str = option("months", "Unit of times in curves, medians and landmarks.", allowed=TIME_UNITS)
+    landmarks: tuple[float, ...] = option((6.0, 12.0, 24.0), "Times (in time_unit) at which survival rates are "
+                                          "reported, each > 0, increasing.")
+    confidence_level: float = option(0.95, "Confidence level of survival estimates and hazard ratios.",
+                                     range=(0.5, 0.999))
+    ci_transform: str = option("log-log", "Transformation of the Kaplan-Meier confidence interval (log-log as "
+                               "SAS and most papers; log as R's default; plain).", allowed=CI_TRANSFORMS,
+                               advanced=True)
+    followup: str = option("reverse_km", "Median follow-up reported first: reverse Kaplan-Meier (censoring "
+                           "reversed) or the simple median of follow-up times.", allowed=FOLLOWUP_METHODS,
+                           advanced=True)
+
+
+@dataclass(frozen=True)
+class ResponseSpec:
+    """Response windows (domain-spec section 3.4): best response within ``window_cycles`` and overall."""
+
+    window_cycles: int = option(2, "Number of cycles of the early best-response window (e.g. CR within 2 cycles).",
+                                range=(1, 12))
+    confidence_level: float = option(0.95, "Confidence level of response rates (exact Clopper-Pearson).",
+                                     range=(0.5, 0.999))
+
+
+@dataclass(frozen=True)
+class CoxSpec:
+    """Cox regression: which endpoints, which covariates (univariable each, then all together).
+
+    ``subgroups``: grouping variables whose levels get a hazard ratio against the
+    reference (first) level, one univariable model per variable (the forest plot);
+    not given = the ``[subgroups] variables``; ``[]`` = none. The resolved
+    specification writes the list out.
+    """
+
+    endpoints: tuple[str, ...] = option(("OS",), "Endpoints with Cox regression (each must be in "
+                                        "endpoints.names); [] for none.", allowed=ENDPOINTS, summary_default=())
+    covariates: tuple[str, ...] = option(("age_at_t0", "disease_setting", "ph_status"),
+                                         "Covariates: one model per covariate, then one with all of them "
+                                         "(hazard ratios against the first level).", summary_default=())
+    ties: str = option("efron", "Handling of tied event times (Efron as R; Breslow as some SAS set-ups).",
+                       allowed=COX_TIES, advanced=True)
+    subgroups: tuple[str, ...] | None = option(None, "Variables of the forest plot (hazard ratio of each level "
+                                               "against the first); left out = the [subgroups] variables; "
+                                               "[] for none.", optional=True, example='["ph_status"]')
+
+
+@dataclass(frozen=True)
+class SafetySpec:
+    """Adverse-event window and grading (domain-spec section 6)."""
+
+    ae_window: str = option("during_blinatumomab", "Which adverse events count: those starting during "
+                            "blinatumomab, or up to ae_window_days after the last infusion.", allowed=AE_WINDOWS)
+    ae_window_days: int = option(30, "Days after the last infusion counted when ae_window = "
+                                 "\"days_after_last_infusion\" (30 in trials).", range=(0, 365))
+    grading: str = option("CTCAE_v5", "Grading system named in the safety tables.", allowed=GRADINGS)
+
+
+@dataclass(frozen=True)
+class ReportSpec:
+    """Rounding and outputs. A relative ``output`` is resolved against the specification's folder."""
+
+    percent_decimals: int = option(1, "Decimals of percentages.", range=(0, 6))
+    continuous_decimals: int = option(1, "Decimals of medians, means and times.", range=(0, 6))
+    hr_decimals: int = option(2, "Decimals of hazard ratios.", range=(0, 6))
+    p_decimals: int = option(3, "Decimals of p values (smaller ones print as < 0.001).", range=(1, 6))
+    rounding: str = option("half_up", "Rounding of estimates: half_up (0.125 -> 0.13, as most papers), half_even, "
+                           "or truncate (25/26 -> 96.1).", allowed=ROUNDING)
+    ci_separator: str = option("-", "Text between confidence bounds, e.g. \"-\" or \" to \".")
+    show_se: bool = option(False, "Show standard errors beside survival rates.")
+    ci_bands: bool = option(True, "Draw confidence bands around survival curves.")
+    formats: tuple[str, ...] = option(FORMATS, "Report files to write.", allowed=FORMATS, non_empty=True)
+    figure_formats: tuple[str, ...] = option(("png",), "Figure files to write.", allowed=FIGURE_FORMATS)
+    figure_dpi: int = option(200, "Resolution of PNG figures (dots per inch).", range=(50, 1200), advanced=True)
+    swimmer_max_patients: int = option(60, "Lanes of the swimmer plot (the first N patients; the report says "
+                                       "so).", range=(1, 10_000), advanced=True)
+    output: str = option("blinrwe-output", "Folder the report is written to; a relative path is read from the "
+                         "folder of this specification file.")
+
+
+#: The sections made of declared keys, in file order.
+SECTIONS: dict[str, type] = {
+    "study": StudyInfo,
+    "data": DataSpec,
+    "endpoints": EndpointSpec,
+    "subgroups": SubgroupSpec,
+    "survival": SurvivalSpec,
+    "response": ResponseSpec,
+    "cox": CoxSpec,
+    "safety": SafetySpec,
+    "report": ReportSpec,
+}
+LABEL_SECTIONS = {
+    "group_labels": ("Display labels of codes (levels of grouping variables), one line per code: "
+                     'code = "Label", e.g. newly_diagnosed = "Newly diagnosed".'),
+    "variable_labels": ("Display names of variables, one line per variable: name = \"Label\", "
+                        'e.g. age_at_t0 = "Age, years".'),
+}
+SECTION_ORDER = ("study", "data", "endpoints", "definitions", "subgroups", "survival", "response", "cox", "safety",
+                 "report", *LABEL_SECTIONS)
+#: DeriveSettings fields set through other keys (not in [definitions]), and the key that sets them.
+SET_ELSEWHERE = {"endpoints": "endpoints.names", "censoring_variants": "endpoints.variants",
+                 "data_cutoff": "data.cutoff", "ae_days_after_last_infusion": "safety.ae_window and ae_window_days",
+                 "response_window_cycles": "response.window_cycles", "preset": "endpoints.preset"}
+DEFINITIONS_HELP = ("Single definitions changed from the preset (or the defaults). Leave a line commented to "
+                    "keep the preset's value. Set elsewhere: "
+                    + ", ".join(f"{name} by {key}" for name, key in SET_ELSEWHERE.items() if name != "preset")
+                    + "; the cut-points of duration and burden classes are fixed (domain-spec 1.5, 2.3).")
+_DEFINITION_ALLOWED = {"bsa_formula": _derive_settings.BSA_FORMULAS,
+                       "primary_response_window": _derive_settings.RESPONSE_WINDOWS,
+                       "responder_definition": _derive_settings.COMPOSITES}
+
+
+@dataclass(frozen=True)
+class StudySpec:
+    """The whole study specification (immutable; change with :func:`dataclasses.replace`).
+
+    ``definitions`` holds changed derivation settings (names of
+    :class:`blinrwe.derive.settings.DeriveSettings` fields) as ``(name, value)`` pairs.
+    ``group_labels`` / ``variable_labels`` (sections ``[group_labels]``,
+    ``[variable_labels]``) are display labels as ``(code, label)`` pairs, e.g.
+    ``newly_diagnosed = "Newly diagnosed"``, ``age_at_t0 = "Age, years"``.
+    ``given`` names the keys (``section.key``) the file set, so a default that does not
+    fit the data can be reported as a warning, a value the user chose as an error.
+    """
+
+    study: StudyInfo = field(default_factory=StudyInfo)
+    data: DataSpec = field(default_factory=DataSpec)
+    endpoints: EndpointSpec = field(default_factory=EndpointSpec)
+    definitions: tuple[tuple[str, Any], ...] = ()
+    subgroups: SubgroupSpec = field(default_factory=SubgroupSpec)
+    survival: SurvivalSpec = field(default_factory=SurvivalSpec)
+    response: ResponseSpec = field(default_factory=ResponseSpec)
+    cox: CoxSpec = field(default_factory=CoxSpec)
+    safety: SafetySpec = field(default_factory=SafetySpec)
+    report: ReportSpec = field(default_factory=ReportSpec)
+    group_labels: tuple[tuple[str, str], ...] = ()
+    variable_labels: tuple[tuple[str, str], ...] = ()
+    source: str = ""  # the file the specification was read from ("" when built in code)
+    given: frozenset[str] = field(default=frozenset(), compare=False)
+
+    @property
+    def is_synthetic(self) -> bool:
+        """True when the data are the generated synthetic cohort (reports must say so)."""
+        return self.data.example == "synthetic"
+
+    @property
+    def base_dir(self) -> Path:
+        """Folder that relative paths in the specification are resolved against."""
+        return Path(self.source).resolve().parent if self.source else Path.cwd()
+
+    def data_path(self) -> Path | None:
+        """Absolute path of the data (None for a bundled example)."""
+        if not self.data.path:
+            return None
+        path = Path(self.data.path).expanduser()
+        return path if path.is_absolute() else self.base_dir / path
+
+    def output_path(self) -> Path:
+        """Absolute path of the output folder."""
+        path = Path(self.report.output).expanduser()
+        return path if path.is_absolute() else self.base_dir / path
+
+
+def section_keys(section: str) -> tuple[SpecKey, ...]:
+    """The declared keys of one section, in field order."""
+    return tuple(_key(section, f) for f in fields(SECTIONS[section]))
+
+
+def _key(section: str, f) -> SpecKey:
+    info = f.metadata.get("key")
+    if info is None:  # a key added without option(...): no help (a test fails on it)
+        return SpecKey(section, f.name, kind_of(f.type), default_of(f), "")
+    return SpecKey(section, f.name, kind_of(f.type), default_of(f), info.help, allowed=info.allowed,
+                   range=info.range, non_empty=info.non_empty, summary_default=info.summary_default,
+                   optional=info.optional, advanced=info.advanced, example=info.example)
+
+
+def definition_keys() -> tuple[SpecKey, ...]:
+    """The ``[definitions]`` keys: plain fields of DeriveSettings (defaults before any preset)."""
+    out = []
+    for f in fields(_derive_settings.DeriveSettings):
+        kind = kind_of(f.type)
+        if f.name in SET_ELSEWHERE or kind == "other":
+            continue
+        out.append(SpecKey("definitions", f.name, kind, default_of(f), DEFINITION_HELP.get(f.name, ""),
+                           allowed=_DEFINITION_ALLOWED.get(f.name, ()), optional=True, advanced=True))
+    return tuple(out)
+
+
+def spec_keys() -> tuple[SpecKey, ...]:
+    """Every key of the specification, in file order (sections, then [definitions] after [endpoints])."""
+    out = []
+    for name in SECTION_ORDER:
+        if name == "definitions":
+            out.extend(definition_keys())
+        elif name in SECTIONS:
+            out.extend(section_keys(name))
+    return tuple(out)
+
+
+def with_form_defaults(spec: StudySpec, form: str) -> StudySpec:
+    """``spec`` with the keys whose default differs on ``form`` set to that default."""
+    if form != "summary":
+        return spec
+    changes = {}
+    for name in SECTIONS:
+        fields_ = {k.name: k.default_for(form) for k in section_keys(name) if k.default_for(form) != k.default}
+        if fields_:
+            changes[name] = replace(getattr(spec, name), **fields_)
+    return replace(spec, **changes)
