@@ -147,6 +147,11 @@ class SurvivalSpec:
     confidence_level: float = 0.95
     ci_transform: str = "log-log"
     followup: str = "reverse_km"
+    # Comparisons within a subset: "<subset> by <variable>", e.g. "responder by allo_hsct_after" (OS by
+    # HSCT vs no HSCT among responders, seed 004); <subset> is a yes/no variable. Not given = offered for
+    # each subgroup defined after the first infusion (allo_hsct_after, car_t_after, further treatment, MRD:
+    # among responders); [] = none. (Spec declaration helper: port this key.)
+    within: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -396,6 +401,11 @@ def _check_cross(spec: StudySpec, findings: list[str]) -> None:
             f"cox.endpoints = {list(spec.cox.endpoints)} names {missing} which endpoints.names does not include; "
             f"add them to endpoints.names = {list(spec.endpoints.names)} or remove them."
         )
+    for item in spec.survival.within or ():
+        subset, by, variable = str(item).partition(" by ")
+        if not by or not subset.strip() or not variable.strip():
+            findings.append(f'survival.within = "{item}": write "<subset> by <variable>", e.g. '
+                            '"responder by allo_hsct_after".')
     if spec.endpoints.preset and spec.endpoints.preset not in _preset_names():
         findings.append(
             f'endpoints.preset = "{spec.endpoints.preset}" is not allowed; allowed values: '
