@@ -54,8 +54,7 @@ def flag_rows(rows: list[dict], flag: str) -> None:
 
 def time_origin_row(section: str, endpoint: str, variant: str, origin: str) -> dict:
     """The ARD row saying what time 0 of ``endpoint`` is (``level`` = the origin in words, no value)."""
-    return ard_row(section, section, endpoint, "time_origin", None, level=origin, variant=variant,
-                   method="time origin of the endpoint (its declared definition)")
+    return ard_row(section, section, endpoint, "time_origin", None, level=origin, variant=variant)
 
 
 def time_column(time_unit: str) -> str:

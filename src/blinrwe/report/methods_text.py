@@ -94,8 +94,8 @@ def _setting_value(value) -> str:
 
 
 def _changed_settings(pairs) -> str:
-    """"fixed course days 14; nonresponder fails at first assessment no" from (name, value) pairs."""
-    return "; ".join(f"{name.replace('_', ' ')} {_setting_value(value)}" for name, value in pairs)
+    """"fixed course days = 14; nonresponder fails at first assessment = no" from (name, value) pairs."""
+    return "; ".join(f"{name.replace('_', ' ')} = {_setting_value(value)}" for name, value in pairs)
 
 
 _FORMATS = {

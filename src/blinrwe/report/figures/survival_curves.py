@@ -157,7 +157,7 @@ def survival_curve_plot(curves: pd.DataFrame, risk_tables: pd.DataFrame, ard, an
                      ha="left", va="bottom", color="#a00000", fontsize=7.5)
 
     censors = pd.concat(censor_points, ignore_index=True) if censor_points else pd.DataFrame(columns=["group", "time", "estimate"])
-    stem = name or "figure_" + "_".join(x for x in (kind, endpoint, variant, group_var) if x).replace("/", "-").replace(" ", "_").lower()
+    stem = name or "figure_" + "_".join(x for x in (kind, endpoint, variant, group_var) if x).replace("/", "-").replace(" ", "_").replace("|", "_among_").lower()
     described = endpoint_label(endpoint, variant, context.variable_labels)
     if kind == "km":
         title = f"Kaplan-Meier estimate of {described[:1].lower() + described[1:]}"
