@@ -177,3 +177,24 @@ def test_best_response_equals_the_naive_per_window_group_bys(settings):
         def plain(values):
             return [None if pd.isna(v) else v for v in values]
         assert plain(got[col].tolist()) == plain(expected.tolist()), col
+
+
+def test_response_populations_overt_disease_and_cr_at_start():
+    """Overt marrow disease = blasts at the first infusion >= overt_disease_blast_pct (missing blasts: unknown);
+    in CR at start from in_cr_at_t0 (seed 000: 15 overt, 4 with < 5% blasts in CR)."""
+    import pandas as pd
+
+    from blinrwe.derive.response import derive_response_populations, response_population_descriptions
+    from blinrwe.derive.settings import DeriveSettings
+
+    adsl = pd.DataFrame({"patient_id": ["a", "b", "c", "d"], "bm_blast_pct_at_t0": [5.0, 4.9, None, 60.0],
+                         "in_cr_at_t0": pd.array([False, True, None, False], dtype="boolean")})
+    out = derive_response_populations(adsl, DeriveSettings())
+    assert out["response_population_overt_disease"].tolist() == [True, False, pd.NA, True]
+    assert out["response_population_in_cr_at_t0"].tolist() == [False, True, pd.NA, False]
+    ten = derive_response_populations(adsl, DeriveSettings(overt_disease_blast_pct=10.0))
+    assert ten["response_population_overt_disease"].tolist() == [False, False, pd.NA, True]
+    assert "\u226510% marrow blasts" in response_population_descriptions(DeriveSettings(overt_disease_blast_pct=10.0))[
+        "overt_disease"]
+    summary = derive_response_populations(adsl.drop(columns="in_cr_at_t0"), DeriveSettings())
+    assert summary["response_population_in_cr_at_t0"].isna().all()  # the summary form does not record it
