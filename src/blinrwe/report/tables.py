@@ -752,6 +752,7 @@ def subgroup_table(ard, context: ReportContext, endpoint: str) -> DisplayTable:
             rows.append(Row(r.label, tuple(cells), 1, False, r.key))
     variant = sub[0]["variant"] if len(sub) else ""
     notes = ["Hazard ratios compare each level with the reference level of the same subgroup variable.",
+             immortal_time_warning(immortal_time_events(r["note"] for r in sub)),
              _methods_note(sub, ["hr"], "Hazard ratios"), _methods_note(sub, ["cox_p"], "p values")]
     table = DisplayTable(f"cox_subgroups_{endpoint}", f"Hazard ratios by subgroup: {endpoint_label(endpoint, variant, context.variable_labels)}",
                          tuple(columns), tuple(rows), "Subgroup")
