@@ -125,3 +125,17 @@ def test_origins_and_immortal_time_flags_on_generated_cohorts(seed):
     post = compared["group_var"].str.partition("|")[0].map(is_post_baseline)
     assert compared["note"].str.contains("immortal_time", regex=False).equals(post)
     assert post.any() and (~post).any()
+
+
+def test_within_comparison_not_repeated_for_an_endpoint_of_the_subset_only(analysis_data):
+    """RFS and CIR count only responders: their comparison by allo-HSCT among responders is the one already
+    made, so it is not given twice."""
+    data = _with_responder(analysis_data)
+    responders = set(data.adsl.loc[data.adsl["responder"].fillna(False).astype(bool), "patient_id"])
+    tte = data.tte[(data.tte.endpoint != "CIR") | data.tte.patient_id.isin(responders)]
+    from types import SimpleNamespace
+
+    res = analyse_study(SimpleNamespace(**{**vars(data), "tte": tte}),
+                        AnalysisSettings(endpoints=("OS", "CIR"), subgroups=("allo_hsct_after",)))
+    within = res.ard[res.ard.group_var == "allo_hsct_after|responder"]
+    assert "OS" in set(within.variable) and not {"CIR", "NRM"} & set(within.variable)

@@ -151,6 +151,8 @@ def _within_comparisons(tte, adsl, s: AnalysisSettings, km_endpoints, competing,
         sub = pd.DataFrame({"patient_id": adsl["patient_id"].to_numpy()[members],
                             group_var: adsl[variable].to_numpy()[members]})
         keep = {key: rows[rows["patient_id"].isin(sub["patient_id"])] for key, rows in split.items()}
+        if variable in s.subgroups:  # an endpoint of the subset only (RFS, CIR: responders) is compared already
+            keep = {key: rows for key, rows in keep.items() if len(rows) < len(split[key])}
         common = dict(variants=s.variants, subgroups=(group_var,), time_unit=s.time_unit, landmarks=s.landmarks,
                       level=s.confidence_level, out=out, parts=keep, origins=origins, overall=False)
         survival_analyses(tte, sub, endpoints=km_endpoints, ci_transform=s.ci_transform, **common)
