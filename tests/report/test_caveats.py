@@ -25,7 +25,7 @@ def test_immortal_time_events_from_note_flags_in_order():
     assert immortal_time_events(notes) == ["allo-HSCT", "response"]
     assert immortal_time_warning([]) == ""
     warning = immortal_time_warning(["allo-HSCT"])
-    assert "immortal-time bias" in warning and "allo-HSCT after the first infusion" in warning
+    assert "immortal-time bias" in warning and "defined by allo-HSCT, which happens after time 0" in warning
 
 
 def test_time_origin_note_groups_endpoints_by_origin():

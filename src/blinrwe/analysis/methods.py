@@ -270,7 +270,7 @@ def _immortal_time_records(ard: pd.DataFrame) -> list[tuple[str, str, dict]]:
     events = list(dict.fromkeys(post_baseline_event(v) for v in variables))
     values: dict = {"post_baseline_variables": tuple(variables)}
     text = ("Groups defined by an event after the first infusion (" + ", ".join(events) + "; by "
-            "{post_baseline_variables}) are compared from the first infusion: a patient had to be alive and "
+            "{post_baseline_variables}) are compared from the endpoint's time 0: a patient had to be alive and "
             "event-free until that event to join its group, so these comparisons carry immortal-time bias in "
             "favour of the group with the event, and their p values do not test its effect. Time-dependent "
             "methods (landmark, Simon-Makuch, Mantel-Byar) were not applied")

@@ -44,9 +44,9 @@ def immortal_time_warning(events: list[str]) -> str:
     if not events:
         return ""
     what = " or ".join(events)
-    return (f"Caution, immortal-time bias: the groups are defined by {what} after the first infusion but compared "
-            f"from it; a patient had to be alive and event-free until {what} to join that group, which favours it. "
-            "The p value does not test the effect of the event.")
+    return (f"Caution, immortal-time bias: the groups are defined by {what}, which happens after time 0, but are "
+            f"compared from time 0; a patient had to be alive and event-free until {what} to join that group, which "
+            "favours it. The p value does not test the effect of the event.")
 
 
 def time_origin_note(origins: Mapping[str, str]) -> str:

@@ -153,7 +153,7 @@ def survival_curve_plot(curves: pd.DataFrame, risk_tables: pd.DataFrame, ard, an
         warning = immortal_time_warning(immortal_time_events(
             r["note"] for r in ard if r["variable"] == endpoint and (r["group_var"] or "") == group_var))
         if warning:
-            fig.text(0.01, 0.005, "Caution: groups defined after the first infusion (immortal-time bias; see caption)",
+            fig.text(0.01, 0.005, "Caution: groups defined after time 0 (immortal-time bias; see caption)",
                      ha="left", va="bottom", color="#a00000", fontsize=7.5)
 
     censors = pd.concat(censor_points, ignore_index=True) if censor_points else pd.DataFrame(columns=["group", "time", "estimate"])
