@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping
 
-from .labels import in_sentence, variable_label
+from blinrwe.analysis.survival import IMMORTAL_TIME
 
-IMMORTAL_TIME = "immortal_time"
+from .labels import in_sentence, variable_label
 
 
 def axis_label(time_unit: str, origin: str) -> str:
