@@ -109,7 +109,8 @@ class DeriveSettings:
         "exclude"); ``*_followup``: the kinds of patient dates whose latest
         value is the censoring date of each endpoint (see
         :mod:`blinrwe.derive.endpoints`); ``nonresponder_fails_at_first_assessment``
-        for PFS/DFS (seed 003 rule).
+        for PFS and DFS (seed 003 rule; off in the seed 004 preset, whose DFS fails non-responders only
+        at relapse, progression or death).
     Safety (domain-spec 6)
         ``ae_days_after_last_infusion``: AE window = first infusion to last
         infusion day + this many days (0 = during blinatumomab, seed 001; 30 =
