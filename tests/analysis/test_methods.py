@@ -101,3 +101,55 @@ def test_r_reference_versions_are_those_of_the_golden_files():
     cif = json.loads((golden / "cif.json").read_text())["meta"]
     assert re.search(r"R version (\S+)", cox["R"]).group(1) == R_REFERENCE["R"]
     assert cox["survival"] == R_REFERENCE["survival"] and cif["cmprsk"] == R_REFERENCE["cmprsk"]
+
+
+def _with(analysis_data, **kw):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(**{**vars(analysis_data), **kw})
+
+
+def test_preset_rules_are_generated_from_the_settings_used(analysis_data):
+    """Each setting that differs from the defaults is carried, with the preset's name (never retyped)."""
+    from blinrwe.derive import preset
+
+    used = preset("004").with_changes(endpoints=("OS", "EFS"))
+    methods = analyse_study(_with(analysis_data, settings=used), AnalysisSettings(endpoints=("OS", "EFS"))).methods
+    record = methods[methods.topic == "definitions"].iloc[0]
+    assert "{preset}" in record.text and record["values"]["preset"] == "004"
+    assert dict(record["values"]["changed_settings"]) == {"nonresponder_fails_at_first_assessment": False}
+    defaults = analyse_study(_with(analysis_data, settings=preset("004").__class__()), AnalysisSettings()).methods
+    assert "definitions" not in set(defaults.topic)  # nothing to say when nothing differs and no preset
+
+
+def test_endpoint_definitions_come_from_the_declarations(analysis_data):
+    from blinrwe.derive import DeriveSettings, endpoint_definitions
+
+    used = DeriveSettings(efs_failure_window_days=56)
+    methods = analyse_study(_with(analysis_data, settings=used), AnalysisSettings(endpoints=("OS", "EFS", "CIR")))
+    text = " ".join(methods.methods.text)
+    for name in ("OS", "EFS", "CIR"):
+        assert endpoint_definitions(used)[name].rule in text
+    assert "within 56 days" in text and "from the first response (CR/CRi)" in text
+
+
+def test_immortal_time_warning_only_when_a_comparison_is_flagged(analysis_data):
+    grouped = analyse_study(analysis_data, AnalysisSettings(endpoints=("OS",), subgroups=("allo_hsct_after",)))
+    records = grouped.methods[grouped.methods.text.str.contains("immortal-time bias")]
+    assert len(records) == 1 and records.iloc[0]["values"]["post_baseline_variables"] == ("allo_hsct_after",)
+    assert "Simon-Makuch" in records.iloc[0].text
+    plain = analyse_study(analysis_data, AnalysisSettings(endpoints=("OS",), subgroups=("disease_setting",)))
+    assert not plain.methods.text.str.contains("immortal").any()
+
+
+def test_response_populations_are_described(analysis_data):
+    from blinrwe.derive import DeriveSettings
+
+    n = len(analysis_data.adsl)
+    adsl = analysis_data.adsl.assign(response_population_overt_disease=[i % 3 != 0 for i in range(n)],
+                                     response_population_in_cr_at_t0=[i % 3 == 0 for i in range(n)])
+    used = DeriveSettings(response_population="overt_disease", overt_disease_blast_pct=10.0)
+    res = analyse_study(_with(analysis_data, adsl=adsl, settings=used), AnalysisSettings(endpoints=("OS",)))
+    text = " ".join(res.methods.loc[res.methods.topic == "response", "text"])
+    assert "first among patients with \u226510% marrow blasts at the first infusion" in text
+    assert "separately among patients in CR/CRi at the first infusion" in text

@@ -130,3 +130,14 @@ def test_p_value_rows_name_their_test_not_the_model(analysis_data, ard):
         assert "Wald test" in WALD_P_METHOD and not set(p_rows.method) & set(hr_rows.method)
     assert set(ard.loc[ard.statistic == "cox_lr_p", "method"]) == {LR_P_METHOD}
     assert LR_P_METHOD.startswith("likelihood-ratio test")
+
+
+def test_subgroup_hazard_ratios_by_a_group_defined_after_the_start_are_flagged(analysis_data):
+    from blinrwe.analysis.regression import cox_subgroup_models
+
+    ard = cox_subgroup_models(analysis_data.tte, analysis_data.adsl, endpoints=["OS"],
+                              subgroups=["disease_setting", "allo_hsct_after"])
+    flagged = ard["note"].str.contains("immortal_time: allo-HSCT", regex=False)
+    assert flagged.equals(ard["group_var"] == "allo_hsct_after") and flagged.any()
+    reference = ard[(ard.group_var == "allo_hsct_after") & ard.note.str.contains("reference")]
+    assert len(reference) == 1  # the reference flag is kept beside the warning

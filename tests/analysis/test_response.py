@@ -47,3 +47,24 @@ def test_seed003_published_response_counts(seed003_results):
     high = _get(ard, "cr_cri", group_var="burden_t0_gt50", group=">50")
     assert (high.n, high.denominator) == (9, 13)
     assert "survival" in set(seed003_results.unavailable.section)
+
+
+def test_population_rows_come_first_and_name_their_denominator(analysis_data):
+    """Seed 000: response among patients with overt disease (the headline), then among those in CR at the
+    start, then among all; each population has a ``population`` row naming it."""
+    import numpy as np
+
+    adsl = analysis_data.adsl
+    overt = np.arange(len(adsl)) % 4 != 0
+    populations = [("overt_disease", "patients with \u22655% marrow blasts at the first infusion", overt),
+                   ("in_cr_at_t0", "patients in CR/CRi at the first infusion", ~overt)]
+    ard = response_table(adsl, (), populations=populations)
+    overall = ard[ard.level.str.startswith("overall")]
+    levels = list(dict.fromkeys(overall.level))
+    assert levels[:2] == ["overall|overt_disease", "overall|in_cr_at_t0"] and "overall" in levels
+    named = overall[overall.statistic == "population"].set_index("variable")
+    assert named.loc["overt_disease", "value"] == overt.sum() and "5%" in named.loc["overt_disease", "method"]
+    cr = overall[(overall.variable == "cr_cri") & (overall.level == "overall|overt_disease")].iloc[0]
+    expected = int((adsl["cr_cri_overall"].fillna(False).to_numpy(dtype=bool) & overt).sum())
+    assert (cr.n, cr.denominator) == (expected, overt.sum())
+    assert response_table(adsl, ()).equals(response_table(adsl, (), populations=()))

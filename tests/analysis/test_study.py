@@ -64,3 +64,78 @@ def seed003_summary_data():
     from blinrwe.examples import seed003_summary
 
     return derive_analysis_data(seed003_summary(), preset("003"))
+
+
+# --- time origins, groups defined after the start, comparisons within a subset -----------------------------
+
+def _with_responder(analysis_data):
+    from types import SimpleNamespace
+
+    adsl = analysis_data.adsl.assign(responder=analysis_data.adsl["cr_cri_overall"])
+    return SimpleNamespace(**{**vars(analysis_data), "adsl": adsl})
+
+
+def test_within_comparison_among_the_subset_only(analysis_data):
+    data = _with_responder(analysis_data)
+    s = AnalysisSettings(endpoints=("OS", "CIR"), subgroups=("disease_setting",),
+                         within=(("responder", "allo_hsct_after"),))
+    res = analyse_study(data, s)
+    within = res.ard[res.ard.group_var == "allo_hsct_after|responder"]
+    events = within[(within.statistic == "events") & (within.variable == "OS")]
+    responders = data.adsl.loc[data.adsl["responder"].fillna(False).astype(bool)]
+    assert events["denominator"].sum() == len(responders)  # only responders are compared
+    assert within["note"].str.contains("immortal_time: allo-HSCT", regex=False).all()
+    assert {"OS", "CIR"} <= set(within["variable"])
+    assert "OS:none:allo_hsct_after|responder" in set(res.curves.analysis)
+    assert not res.ard[(res.ard.group_var.isin(["", "disease_setting"]))]["note"].str.contains("immortal").any()
+
+
+def test_within_comparisons_offered_for_post_baseline_subgroups_unless_turned_off(analysis_data):
+    data = _with_responder(analysis_data)
+    auto = analyse_study(data, AnalysisSettings(endpoints=("OS",), subgroups=("allo_hsct_after",)))
+    assert "allo_hsct_after|responder" in set(auto.ard.group_var)
+    off = analyse_study(data, AnalysisSettings(endpoints=("OS",), subgroups=("allo_hsct_after",), within=()))
+    assert "allo_hsct_after|responder" not in set(off.ard.group_var)
+    # without a responder column nothing is offered (no error); asked for explicitly it is a user error
+    plain = analyse_study(analysis_data, AnalysisSettings(endpoints=("OS",), subgroups=("allo_hsct_after",)))
+    assert not any("|" in str(g) for g in plain.ard.group_var)
+    with pytest.raises(SpecificationError, match="responder by allo_hsct_after"):
+        analyse_study(analysis_data, AnalysisSettings(endpoints=("OS",), within=(("responder", "allo_hsct_after"),)))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_origins_and_immortal_time_flags_on_generated_cohorts(seed):
+    """Class guarantee over generated cohorts: every curve and risk-table row carries its endpoint's declared
+    origin; every row of a comparison by a variable defined after the first infusion is flagged, no other."""
+    from blinrwe.derive import derive_analysis_data, endpoint_definitions, is_post_baseline
+    from blinrwe.examples import synthetic_cohort
+
+    data = derive_analysis_data(synthetic_cohort(80, seed))
+    s = AnalysisSettings(endpoints=("OS", "EFS", "RFS", "DOR", "CIR"), cox_endpoints=(),
+                         subgroups=("disease_setting", "responder", "allo_hsct_after", "car_t_after"))
+    res = analyse_study(data, s)
+    declared = {n: e.time_origin for n, e in endpoint_definitions(data.settings).items()}
+    declared["NRM"] = declared["CIR"]
+    for frame in (res.curves, res.risk_tables):
+        assert (frame["time_origin"] == frame["endpoint"].map(declared)).all()
+    timed = res.ard[res.ard.section.isin(["survival", "competing_risks"])]
+    origin = timed[timed.statistic == "time_origin"].set_index("variable")["level"].to_dict()
+    assert origin == {e: declared[e] for e in origin} and {"OS", "RFS", "CIR"} <= set(origin)
+    compared = timed[timed.group_var.fillna("") != ""]
+    post = compared["group_var"].str.partition("|")[0].map(is_post_baseline)
+    assert compared["note"].str.contains("immortal_time", regex=False).equals(post)
+    assert post.any() and (~post).any()
+
+
+def test_within_comparison_not_repeated_for_an_endpoint_of_the_subset_only(analysis_data):
+    """RFS and CIR count only responders: their comparison by allo-HSCT among responders is the one already
+    made, so it is not given twice."""
+    data = _with_responder(analysis_data)
+    responders = set(data.adsl.loc[data.adsl["responder"].fillna(False).astype(bool), "patient_id"])
+    tte = data.tte[(data.tte.endpoint != "CIR") | data.tte.patient_id.isin(responders)]
+    from types import SimpleNamespace
+
+    res = analyse_study(SimpleNamespace(**{**vars(data), "tte": tte}),
+                        AnalysisSettings(endpoints=("OS", "CIR"), subgroups=("allo_hsct_after",)))
+    within = res.ard[res.ard.group_var == "allo_hsct_after|responder"]
+    assert "OS" in set(within.variable) and not {"CIR", "NRM"} & set(within.variable)

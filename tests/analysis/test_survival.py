@@ -74,3 +74,42 @@ def test_group_rows_do_not_depend_on_patient_order(analysis_data):
     import pandas as pd
 
     pd.testing.assert_frame_equal(ard, again)
+
+
+def test_time_origin_rows_curves_and_risk_tables_carry_the_declared_origin(analysis_data):
+    import pandas as pd
+
+    out = survival_analyses(analysis_data.tte, analysis_data.adsl, endpoints=["OS", "EFS"], variants=["none"],
+                            subgroups=["disease_setting"], time_unit="months", landmarks=[12.0],
+                            origins={"EFS": "first response (CR/CRi)"})
+    rows, curves, risk = out.frames()
+    rows = pd.DataFrame(rows)
+    origin = rows[rows.statistic == "time_origin"].set_index("variable")["level"]
+    assert origin.to_dict() == {"OS": "first blinatumomab infusion", "EFS": "first response (CR/CRi)"}
+    for frame in (curves, risk):
+        assert frame.groupby("endpoint")["time_origin"].unique().map(list).to_dict() == {
+            "OS": ["first blinatumomab infusion"], "EFS": ["first response (CR/CRi)"]}
+
+
+def test_groups_defined_after_the_start_are_flagged_on_every_row(analysis_data):
+    """Every row of a comparison by a post-baseline variable (allo-HSCT after blinatumomab) carries the
+    immortal-time flag; rows of baseline groupings and of the whole cohort do not."""
+    import pandas as pd
+
+    out = survival_analyses(analysis_data.tte, analysis_data.adsl, endpoints=["OS"], variants=["none"],
+                            subgroups=["disease_setting", "allo_hsct_after"], time_unit="months", landmarks=[12.0])
+    rows = pd.DataFrame(out.frames()[0])
+    flagged = rows["note"].str.contains("immortal_time: allo-HSCT", regex=False)
+    assert flagged.equals(rows["group_var"] == "allo_hsct_after")
+    assert {"logrank_p", "km_median", "events"} <= set(rows.loc[flagged, "statistic"])
+
+
+def test_comparison_only_leaves_out_the_whole_cohort_rows(analysis_data):
+    import pandas as pd
+
+    out = survival_analyses(analysis_data.tte, analysis_data.adsl, endpoints=["OS"], variants=["none"],
+                            subgroups=["disease_setting"], time_unit="months", landmarks=[12.0], overall=False)
+    rows, curves, _ = out.frames()
+    rows = pd.DataFrame(rows)
+    assert set(rows["group_var"]) == {"disease_setting"} and set(curves["group_var"]) == {"disease_setting"}
+    assert not rows["section"].eq("followup").any()

@@ -221,7 +221,7 @@ ae_window_days = 14
     assert "MRD negativity is MRD below 10\u207b\u00b3" in text and "10\u207b\u2074" not in text and "1e-4" not in text
     assert "marrow blasts < 10%" in text
     # the EFS rule quotes its own window (efs_failure_window_days), not the best-response window
-    assert "without CR/CRi within 56 days counting as an event at day 2" in text
+    assert "no CR/CRi within 56 days (patients not in CR at the first infusion; an event at day 2)" in text
     assert "without CR/CRi within 70 days" not in text
     assert "(1 month = 30 days)" in text and "30.4375" not in text
     assert "from the first infusion to 14 days after the last infusion day" in text

@@ -154,3 +154,26 @@ def test_display_settings_reach_the_report_context(tmp_path):
     assert "report.figure_dpi = 5 is out of range; allowed: 50 to 1200." in msg
     assert 'group_labels.x = 3: expected a non-empty label in quotes, e.g. x = "My label".' in msg
     assert "variable_labels must be a section [variable_labels]" in msg
+
+
+def test_within_subset_comparisons_key():
+    """[survival] within = ["<subset> by <variable>"]: comparisons within a subset (seed 004: HSCT vs no HSCT
+    among responders); not given = offered automatically; a malformed item is a finding."""
+    from blinrwe.app.pipeline import analysis_settings
+
+    spec = spec_from_dict({"data": {"example": "synthetic"},
+                           "survival": {"within": ["responder by allo_hsct_after"]}})
+    assert spec.survival.within == ("responder by allo_hsct_after",)
+    assert analysis_settings(spec).within == (("responder", "allo_hsct_after"),)
+    assert analysis_settings(spec_from_dict({"data": {"example": "synthetic"}})).within is None
+    assert analysis_settings(spec_from_dict({"data": {"example": "synthetic"}, "survival": {"within": []}})).within == ()
+    with pytest.raises(SpecificationError, match='survival.within = "allo_hsct_after": write "<subset> by <variable>"'):
+        spec_from_dict({"data": {"example": "synthetic"}, "survival": {"within": ["allo_hsct_after"]}})
+
+
+def test_response_population_is_a_definition():
+    spec = spec_from_dict({"data": {"example": "synthetic"}, "definitions": {"response_population": "overt_disease",
+                                                                           "overt_disease_blast_pct": 5}})
+    assert dict(spec.definitions) == {"response_population": "overt_disease", "overt_disease_blast_pct": 5.0}
+    with pytest.raises(SpecificationError, match="response_population='everyone'"):
+        spec_from_dict({"data": {"example": "synthetic"}, "definitions": {"response_population": "everyone"}})

@@ -335,3 +335,36 @@ def test_engine_equals_the_naive_merge_and_sort_rule_on_a_synthetic_cohort(setti
                 want = naive_time_to_event(pdates, endpoint, settings, variant, patient_ids)
                 pd.testing.assert_frame_equal(got[0], want[0], check_exact=True, obj=f"{name}/{variant}")
                 pd.testing.assert_frame_equal(got[1], want[1], check_exact=True, obj=f"{name}/{variant} excluded")
+
+
+def test_time_origin_is_declared_per_endpoint():
+    """RFS, DOR and CIR start at the first response (named by the responder composite); the others at T0."""
+    defs = endpoint_definitions(DeriveSettings())
+    assert {e.name for e in defs.values() if e.time_origin == "first blinatumomab infusion"} == {"OS", "EFS", "PFS", "DFS"}
+    assert {defs[e].time_origin for e in ("RFS", "DOR", "CIR")} == {"first response (CR/CRi)"}
+    crh = endpoint_definitions(DeriveSettings(responder_definition="cr_crh"))
+    assert crh["RFS"].time_origin == "first response (CR/CRh)"
+
+
+@pytest.mark.parametrize("fails", [True, False])
+def test_rule_is_generated_from_the_declared_sources(fails):
+    """The printed definition follows the sources actually used: the non-responder rule appears exactly
+    when its source is declared (seed 003 PFS on; seed 004 DFS off)."""
+    defs = endpoint_definitions(DeriveSettings(nonresponder_fails_at_first_assessment=fails))
+    for name in ("PFS", "DFS"):
+        has_source = any(s.name == "no_response_first_assessment" for s in defs[name].sources)
+        assert has_source is fails and ("no response" in defs[name].rule) is fails
+    assert defs["OS"].rule == "OS from the first blinatumomab infusion to death from any cause"
+    assert defs["RFS"].rule.startswith("RFS from the first response (CR/CRi) to the first of relapse or death")
+    assert "responders only" in defs["RFS"].rule and "within 84 days" in defs["EFS"].rule
+
+
+def test_dfs_without_the_non_responder_rule_counts_only_relapse_progression_death():
+    """Seed 004: a child without CR is not a DFS failure at the first assessment."""
+    s = DeriveSettings(nonresponder_fails_at_first_assessment=False)
+    rows, _ = tte(dates(("a", "t0", "2023-01-01"), ("a", "no_response_first_assessment", "2023-01-16"),
+                        ("a", "last_contact", "2024-01-01")), "DFS", settings=s)
+    assert (rows.loc["a", "event"], rows.loc["a", "source"]) == (0, "last_contact")
+    failing, _ = tte(dates(("a", "t0", "2023-01-01"), ("a", "no_response_first_assessment", "2023-01-16"),
+                           ("a", "last_contact", "2024-01-01")), "DFS")
+    assert (failing.loc["a", "event"], failing.loc["a", "time_days"]) == (1, 15)

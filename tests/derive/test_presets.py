@@ -28,3 +28,18 @@ def test_seed_definitions():
 def test_unknown_preset_is_a_user_error():
     with pytest.raises(SpecificationError, match="unknown derivation preset '007'"):
         preset("007")
+
+
+def test_seed004_dfs_does_not_fail_children_without_cr_at_the_first_assessment():
+    """42.9% DFS among the 7 children without CR (3/7) means they were not failures at day 15."""
+    from blinrwe.derive.endpoints import endpoint_definitions
+
+    s = preset("004")
+    assert not s.nonresponder_fails_at_first_assessment
+    assert "no response" not in endpoint_definitions(s)["DFS"].rule
+
+
+def test_seed000_reports_response_among_overt_disease():
+    s = preset("000")
+    assert (s.response_population, s.overt_disease_blast_pct) == ("overt_disease", 5.0)
+    assert preset("001").response_population == "all_treated"

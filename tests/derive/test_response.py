@@ -221,3 +221,21 @@ def test_data_cutoff_is_inclusive_and_the_first_infusion_day_is_baseline():
     assert _flags(cutoff, settings=s)[2:] == (True, True)
     assert _flags(cutoff + DAY, settings=s)[2:] == (False, False)
     assert _flags(T0)[3] is False and _flags(T0 + DAY)[3] is True
+
+
+def test_response_populations_overt_disease_and_cr_at_start():
+    """Overt marrow disease = blasts at the first infusion >= overt_disease_blast_pct (missing blasts: unknown);
+    in CR at start from in_cr_at_t0 (seed 000: 15 overt, 4 with < 5% blasts in CR)."""
+    from blinrwe.derive.response import derive_response_populations, response_population_descriptions
+
+    adsl = pd.DataFrame({"patient_id": ["a", "b", "c", "d"], "bm_blast_pct_at_t0": [5.0, 4.9, None, 60.0],
+                         "in_cr_at_t0": pd.array([False, True, None, False], dtype="boolean")})
+    out = derive_response_populations(adsl, DeriveSettings())
+    assert out["response_population_overt_disease"].tolist() == [True, False, pd.NA, True]
+    assert out["response_population_in_cr_at_t0"].tolist() == [False, True, pd.NA, False]
+    ten = derive_response_populations(adsl, DeriveSettings(overt_disease_blast_pct=10.0))
+    assert ten["response_population_overt_disease"].tolist() == [False, False, pd.NA, True]
+    assert "\u226510% marrow blasts" in response_population_descriptions(DeriveSettings(overt_disease_blast_pct=10.0))[
+        "overt_disease"]
+    summary = derive_response_populations(adsl.drop(columns="in_cr_at_t0"), DeriveSettings())
+    assert summary["response_population_in_cr_at_t0"].isna().all()  # the summary form does not record it

@@ -78,3 +78,34 @@ def test_conventions_without_times_for_undated_results(context):
     text = dict(methods_paragraphs(StudyResults(), context))["Reporting conventions"]
     assert "Times are in" not in text and "NR denotes" not in text
     assert "one decimal" in text and "<0.001" in text and ">0.999" in text
+
+
+def test_definition_settings_and_within_comparisons_are_printed(context):
+    import datetime as dt
+
+    from blinrwe.report.methods_text import fill_values
+
+    pairs = (("nonresponder_fails_at_first_assessment", False), ("fixed_course_days", 10),
+             ("data_cutoff", dt.date(2024, 4, 30)), ("os_followup", ("last_contact", "last_infusion")))
+    assert fill_values("{changed_settings}", {"changed_settings": pairs}) == (
+        "nonresponder fails at first assessment = no; fixed course days = 10; data cutoff = 2024-04-30; "
+        "os followup = last_contact, last_infusion")
+    assert fill_values("{within}", {"within": (("allo_hsct_after", "responder"),)}) == \
+        "allo-HSCT after blinatumomab among responders"
+    assert fill_values("{post_baseline_variables}", {"post_baseline_variables": ("car_t_after",)}) == \
+        "CAR-T after blinatumomab"
+
+
+def test_time_origin_by_endpoint_in_the_conventions(context):
+    from blinrwe.analysis.ard import ard_frame, ard_row
+    from blinrwe.analysis.results import StudyResults
+
+    ard = ard_frame([ard_row("survival", "survival", "OS", "time_origin", None, level="first blinatumomab infusion"),
+                     ard_row("survival", "survival", "RFS", "time_origin", None, level="first response (CR/CRi)"),
+                     ard_row("competing_risks", "competing_risks", "CIR", "time_origin", None,
+                             level="first response (CR/CRi)")])
+    text = dict(methods_paragraphs(StudyResults(ard=ard), context))["Reporting conventions"]
+    assert ("Times are in months from the first blinatumomab infusion (OS); for RFS, CIR, from the first response "
+            "(CR/CRi).") in text
+    only_t0 = dict(methods_paragraphs(StudyResults(ard=ard.iloc[:1]), context))["Reporting conventions"]
+    assert "Times are in months from the first blinatumomab infusion." in only_t0

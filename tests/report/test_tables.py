@@ -348,3 +348,39 @@ def test_yes_no_variable_on_one_row_with_missing_and_p(context):
     assert not row.is_heading and row.cells == (*expected, format_p_value(p))
     assert t.row(("cns_involvement", "", "missing")).cells == ("2", "1", "1", "")
     assert t.row(("prior_car_t", "yes", "n")).cells[:3] == ("0", "0", "0")  # nobody: a zero count, as elsewhere
+
+
+def test_survival_table_states_time_origins_and_immortal_time(ard, context):
+    from blinrwe.analysis.ard import ard_frame, ard_row
+
+    extra = ard_frame([ard_row("survival", "survival", "OS", "time_origin", None, level="first blinatumomab infusion")])
+    base = pd.concat([ard, extra], ignore_index=True)
+    table = survival_table(base, context)
+    assert any(n.startswith("Time 0: first blinatumomab infusion (OS") for n in table.footnotes)
+    assert not any("immortal" in n for n in table.footnotes)
+    flagged = base.copy()
+    rows = flagged.group_var == "disease_setting"
+    flagged.loc[rows, "note"] = "immortal_time: allo-HSCT"
+    grouped = survival_table(flagged, context, "disease_setting")
+    assert any("immortal-time bias" in n and "allo-HSCT" in n for n in grouped.footnotes)
+    within = flagged.assign(group_var=flagged.group_var.replace({"disease_setting": "disease_setting|responder"}))
+    table = survival_table(within, context, "disease_setting|responder")
+    assert table.title.endswith("among responders") and "|" not in table.table_id
+
+
+def test_response_table_names_the_population_of_each_row(context):
+    from blinrwe.analysis.response import response_table as response_ard
+
+    adsl = pd.DataFrame({"patient_id": list("abcdef"), "best_response_overall": ["CR", "CR", "NR", "CR", "CR", None],
+                         "mrd_negative_overall": pd.array([True, False, False, True, True, None], dtype="boolean")})
+    overt = np.array([True, True, True, False, False, True])
+    ard = response_ard(adsl, populations=[("overt_disease", "patients with \u22655% marrow blasts at the first "
+                                           "infusion", overt),
+                                          ("in_cr_at_t0", "patients in CR/CRi at the first infusion", ~overt)])
+    table = response_table(ard, context)
+    cells = {r.label: r.cells[0] for r in table.rows}
+    assert cells["CR/CRi (of patients with \u22655% marrow blasts at the first infusion)"] == "2/4 (50.0%)"
+    assert cells["CR/CRi (of patients in CR/CRi at the first infusion)"] == "2/2 (100.0%)"
+    assert cells["CR/CRi"] == "4/6 (66.7%)"
+    labels = [r.label for r in table.rows]
+    assert labels.index("CR/CRi (of patients with \u22655% marrow blasts at the first infusion)") < labels.index("CR/CRi")

@@ -20,7 +20,11 @@ statistic    n, N, pct, mean, sd, median, q1, q3, min, max, missing,
              proportion, events, km_median, km_quantile, km_rate, km_se,
              followup_median, logrank_chisq, logrank_p, trend_p, hr, coef,
              cox_p, cox_lr_p, zph_p, cif, gray_stat, gray_p, test_p,
-             grade_any, grade_1_2, grade_3plus, flow ...
+             grade_any, grade_1_2, grade_3plus, flow,
+             time_origin (survival / competing_risks, one per endpoint x variant: ``level`` = what
+             time 0 is, in words, from the endpoint's declaration; no value),
+             population (response: the patients a block of rates is among; ``level`` =
+             "<window>|<population>", ``method`` = the population in words, value = its patients) ...
 value        float (NaN when not estimable)
 lower, upper confidence limits (NaN when not applicable/estimable)
 n            numerator / events (NaN when not applicable)
@@ -40,6 +44,9 @@ note         flags: "not_reached", "not_estimable", "beyond_follow_up", warnings
                               max) of a variable whose values are whole numbers (relapse
                               number, prior lines, cycles, infusion days): print values that
                               are whole (min, max, most medians) without decimals.
+             "immortal_time: <event>"  every row of a comparison by a group defined by an event
+                              after the first infusion (blinrwe.derive.post_baseline), e.g.
+                              "immortal_time: allo-HSCT": the report warns of immortal-time bias.
              Several flags are joined by "; " (test with ``flag in note``).
 
 Cox tables

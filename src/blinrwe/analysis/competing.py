@@ -14,13 +14,24 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from blinrwe.derive.endpoints import T0_ORIGIN
 from blinrwe.errors import StatisticalInputError
 from blinrwe.stats.competing_risks import cumulative_incidence
 
 from .ard import ard_row
 from .levels import codes_at, patient_positions
 from .results import CURVE_COLUMNS, RISK_TABLE_COLUMNS
-from .survival import SurvivalOutput, endpoint_parts, figure_ticks, split_endpoints, subgroup_codes, time_column
+from .survival import (
+    SurvivalOutput,
+    endpoint_parts,
+    figure_ticks,
+    flag_rows,
+    immortal_time_flag,
+    split_endpoints,
+    subgroup_codes,
+    time_column,
+    time_origin_row,
+)
 
 __all__ = ["competing_risk_analyses", "CAUSES"]
 
@@ -29,7 +40,8 @@ TABLE = "competing_risks"
 CAUSES = {1: "CIR", 2: "NRM"}
 
 
-def _one(time, etype, group, landmarks, time_unit, level, keys, variant, gvar, out: SurvivalOutput, ticks):
+def _one(time, etype, group, landmarks, time_unit, level, keys, variant, gvar, out: SurvivalOutput, ticks,
+         origin=T0_ORIGIN):
     ci = cumulative_incidence(time, etype, 1, group=group, level=level)
     tab = ci.table
     for cause, name in CAUSES.items():
@@ -56,7 +68,7 @@ def _one(time, etype, group, landmarks, time_unit, level, keys, variant, gvar, o
             steps = pd.concat([first, cur[["time", "estimate", "lower", "upper", "n_risk", "n_event", "n_censor"]]],
                               ignore_index=True)
             steps = steps.assign(analysis=analysis, endpoint=name, variant=variant, group_var=gvar, group=label,
-                                 kind="cif")
+                                 kind="cif", time_origin=origin)
             out.curves.append(steps[list(CURVE_COLUMNS)])
             ct = cur["time"].to_numpy()
             idx = np.searchsorted(ct, ticks, side="left")
@@ -65,7 +77,8 @@ def _one(time, etype, group, landmarks, time_unit, level, keys, variant, gvar, o
                 np.zeros(ticks.size, dtype=np.int64)
             out.risk.append(pd.DataFrame({"analysis": analysis, "endpoint": name, "variant": variant,
                                           "group_var": gvar, "group": label, "time": ticks,
-                                          "n_risk": n_risk.astype(np.int64)})[list(RISK_TABLE_COLUMNS)])
+                                          "n_risk": n_risk.astype(np.int64),
+                                          "time_origin": origin})[list(RISK_TABLE_COLUMNS)])
     if ci.gray_test is not None:
         for rec in ci.gray_test.itertuples(index=False):
             name = CAUSES.get(int(rec.cause), str(rec.cause))
@@ -78,36 +91,45 @@ def _one(time, etype, group, landmarks, time_unit, level, keys, variant, gvar, o
 
 def competing_risk_analyses(tte: pd.DataFrame, adsl: pd.DataFrame, *, endpoints, variants, subgroups, time_unit,
                             landmarks, level=0.95, out: SurvivalOutput | None = None,
-                            parts: dict | None = None) -> SurvivalOutput:
+                            parts: dict | None = None, origins=None, overall: bool = True) -> SurvivalOutput:
     """CIR and NRM for each competing-risk endpoint x variant, overall and by subgroup.
 
-    ``parts``: :func:`~.survival.split_endpoints` of ``tte`` when the caller already has it.
+    ``parts``: :func:`~.survival.split_endpoints` of ``tte`` when the caller already has it;
+    ``origins`` and ``overall`` as in :func:`~.survival.survival_analyses` (the time origin of
+    both causes is that of the endpoint; comparisons by variables defined after the first
+    infusion are flagged ``immortal_time``).
     """
     out = out or SurvivalOutput()
+    origins = origins or {}
     tcol = time_column(time_unit)
     parts = split_endpoints(tte, endpoints) if parts is None else parts
     groupings = subgroup_codes(adsl, subgroups)
     for endpoint, variant, sel in endpoint_parts(parts, endpoints, variants):
+        origin = origins.get(endpoint, T0_ORIGIN)
         time = sel[tcol].to_numpy(dtype=float)
         etype = sel["event_type"].to_numpy(dtype=np.int64)
         ticks = figure_ticks(float(time.max()), time_unit)
-        try:
-            _one(time, etype, None, landmarks, time_unit, level, {}, variant, "", out, ticks)
-        except StatisticalInputError as err:
-            out.rows.append(ard_row(SECTION, TABLE, endpoint, "cif", None, variant=variant,
-                                    note=f"not_estimable: {err}"))
-            continue
+        if overall:
+            out.rows.extend(time_origin_row(SECTION, name, variant, origin) for name in CAUSES.values())
+            try:
+                _one(time, etype, None, landmarks, time_unit, level, {}, variant, "", out, ticks, origin)
+            except StatisticalInputError as err:
+                out.rows.append(ard_row(SECTION, TABLE, endpoint, "cif", None, variant=variant,
+                                        note=f"not_estimable: {err}"))
+                continue
         positions = patient_positions(adsl, sel["patient_id"]) if groupings else None
         for gvar, (codes, labels) in groupings.items():
             g = codes_at(codes, positions)
             known = g >= 0
             if not known.any():
                 continue
+            first_row = len(out.rows)
             names = np.array(labels, dtype=object)[g[known]]
             try:
                 _one(time[known], etype[known], names, landmarks, time_unit, level, {}, variant,
-                     gvar, out, ticks)
+                     gvar, out, ticks, origin)
             except StatisticalInputError as err:
                 out.rows.append(ard_row(SECTION, TABLE, "CIR", "gray_p", None, variant=variant, group_var=gvar,
                                         note=f"not_estimable: {err}"))
+            flag_rows(out.rows[first_row:], immortal_time_flag(gvar))
     return out

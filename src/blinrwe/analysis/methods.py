@@ -13,9 +13,14 @@ described, and only the tests that were actually used. Nothing here is patient d
 from __future__ import annotations
 
 import platform
+from dataclasses import fields
 from importlib import metadata
 
 import pandas as pd
+
+from blinrwe.derive.endpoints import endpoint_definitions
+from blinrwe.derive.post_baseline import post_baseline_event
+from blinrwe.derive.settings import DeriveSettings
 
 from .regression import WALD_P_METHOD
 from .results import METHOD_COLUMNS
@@ -141,41 +146,49 @@ def _response_records(settings, ard, d, form: str) -> list[tuple[str, str, dict]
     return recs
 
 
-_ENDPOINT_DEFINITIONS = {
-    "OS": "OS from the first infusion to death from any cause",
-    "EFS": "EFS from the first infusion to relapse or death, patients not in CR at the first infusion without "
-           "CR/CRi within {efs_failure_window_days} days counting as an event at day {efs_failure_time_days}",
-    "RFS": "RFS in responders from the first response (or from the first infusion when in CR at it) to relapse "
-           "or death",
-    "PFS": "PFS from the first infusion to progression, relapse or death",
-    "DFS": "DFS from the first infusion to relapse, progression or death",
-    "DOR": "DOR in responders from the first response to progression, relapse or death",
-}
-# EFS without the derivation settings (no numbers to quote)
-_EFS_UNQUANTIFIED = ("EFS from the first infusion to relapse or death, patients not in CR at the first infusion "
-                     "without CR/CRi in the response window counting as an early event")
+#: DeriveSettings fields stated by other records (endpoints, variants, cut-off, AE window) or bookkeeping
+_STATED_ELSEWHERE = ("endpoints", "censoring_variants", "data_cutoff", "ae_days_after_last_infusion", "preset")
+
+
+def _definition_records(d) -> list[tuple[str, str, dict]]:
+    """The preset (if any) and every definition setting that differs from the defaults, as used.
+
+    Generated from the settings, never retyped: a preset's rules are exactly the
+    fields it changes (with any [definitions] of the study on top).
+    """
+    if d is None:
+        return []
+    default = DeriveSettings()
+    changed = tuple((f.name, getattr(d, f.name)) for f in fields(d)
+                    if f.name not in _STATED_ELSEWHERE and getattr(d, f.name) != getattr(default, f.name))
+    if not d.preset and not changed:
+        return []
+    text = "Definitions follow preset {preset}" if d.preset else "Definitions are the blinrwe defaults"
+    values: dict = {"preset": d.preset} if d.preset else {}
+    if changed:
+        text += "; settings that differ from the defaults: {changed_settings}"
+        values["changed_settings"] = changed
+    return [("definitions", text + ".", values)]
+
+
+def _endpoint_sentence(endpoints, d) -> str:
+    """"Endpoints: <rule>; <rule>", each rule generated from the endpoint's declaration (origin, events,
+    who enters) under the derivation settings used."""
+    declared = endpoint_definitions(d)
+    rules = [declared[e].rule for e in endpoints if e in declared]
+    return "Endpoints: " + "; ".join(rules) if rules else ""
 
 
 def _survival_records(settings, ard, d) -> list[tuple[str, str, dict]]:
     level = int(round(settings.confidence_level * 100))
     recs = []
     surv = ard[ard["section"].isin(["survival", "competing_risks"])]
-    endpoints = [e for e in dict.fromkeys(surv["variable"]) if e in _ENDPOINT_DEFINITIONS]
-    if endpoints:
+    endpoints = [e for e in dict.fromkeys(surv["variable"]) if isinstance(e, str) and e]
+    sentence = _endpoint_sentence(endpoints, d) if d is not None else (
+        "Endpoints: " + ", ".join(e for e in endpoints if e != "NRM") if endpoints else "")
+    if sentence:
         values = {}
-        parts = []
-        for e in endpoints:
-            text = _ENDPOINT_DEFINITIONS[e]
-            if e == "EFS":
-                if d is None:
-                    text = _EFS_UNQUANTIFIED
-                else:
-                    values.update(efs_failure_window_days=d.efs_failure_window_days,
-                                  efs_failure_time_days=d.efs_failure_time_days)
-            if d is not None and e == "PFS" and d.nonresponder_fails_at_first_assessment:
-                text += ", non-responders failing at their first marrow assessment after the first infusion"
-            parts.append(text)
-        sentence = "Endpoints: " + "; ".join(parts) + ". Patients without an event are censored at their last follow-up"
+        sentence += ". Patients without an event are censored at their last follow-up"
         if d is not None and d.data_cutoff is not None:
             sentence += " or at the data cut-off ({data_cutoff})"
             values["data_cutoff"] = d.data_cutoff
@@ -246,6 +259,41 @@ def _safety_record(settings, d) -> tuple[str, str, dict]:
     return ("safety", text, dict(ae_days_after_last_infusion=d.ae_days_after_last_infusion))
 
 
+def _immortal_time_records(ard: pd.DataFrame) -> list[tuple[str, str, dict]]:
+    """The warning for comparisons by groups defined after the first infusion (rows flagged
+    ``immortal_time`` by the analysis), naming the variables, and the comparisons within a subset made."""
+    flagged = ard.loc[ard["note"].astype(str).str.contains("immortal_time", regex=False), "group_var"]
+    group_vars = [g for g in dict.fromkeys(flagged) if isinstance(g, str) and g]
+    if not group_vars:
+        return []
+    variables = list(dict.fromkeys(g.partition("|")[0] for g in group_vars))
+    events = list(dict.fromkeys(post_baseline_event(v) for v in variables))
+    values: dict = {"post_baseline_variables": tuple(variables)}
+    text = ("Groups defined by an event after the first infusion (" + ", ".join(events) + "; by "
+            "{post_baseline_variables}) are compared from the endpoint's time 0: a patient had to be alive and "
+            "event-free until that event to join its group, so these comparisons carry immortal-time bias in "
+            "favour of the group with the event, and their p values do not test its effect. Time-dependent "
+            "methods (landmark, Simon-Makuch, Mantel-Byar) were not applied")
+    within = tuple((v, subset) for v, _, subset in (g.partition("|") for g in group_vars if "|" in g))
+    if within:
+        text += "; the comparisons are also given within the patients they apply to ({within})"
+        values["within"] = within
+    return [("survival", text + ".", values)]
+
+
+def _population_record(ard: pd.DataFrame) -> list[tuple[str, str, dict]]:
+    """Which populations the headline response rates are of (the ``population`` rows of the response table)."""
+    rows = ard.loc[(ard["section"] == "response") & (ard["statistic"] == "population") & (ard["group_var"] == "")]
+    described = list(dict.fromkeys(rows["method"]))
+    if not described:
+        return []
+    text = ("Response rates are given first among " + described[0]
+            + (", then separately among " + ", ".join(described[1:]) + " (whose remission is sustained, not "
+               "reached)" if len(described) > 1 else "")
+            + ", and among all patients analysed; each row names its denominator")
+    return [("response", text + ".", {})]
+
+
 def method_records(settings, ard: pd.DataFrame, *, form: str, extra=(), definitions=None) -> pd.DataFrame:
     """Ordered method records for the analyses present in ``ard``.
 
@@ -267,10 +315,13 @@ def method_records(settings, ard: pd.DataFrame, *, form: str, extra=(), definiti
         recs.append(("baseline", "Not counted as missing where not applicable by definition: "
                      + "; ".join(f"{v} ({m.removeprefix('not applicable: ')})" for v, m in rules.itertuples(index=False))
                      + ".", {}))
+    recs.extend(_definition_records(d))
     if "response" in sections:
         recs.extend(_response_records(settings, ard, d, form))
+        recs.extend(_population_record(ard))
     if sections & {"survival", "competing_risks", "followup"}:
         recs.extend(_survival_records(settings, ard, d))
+        recs.extend(_immortal_time_records(ard))
     if "cox" in sections:
         recs.extend(_cox_records(settings, ard))
     if "competing_risks" in sections:

@@ -37,7 +37,7 @@ from blinrwe.stats.cox_zph import cox_zph
 
 from .ard import ard_frame, ard_row
 from .levels import codes_at, factor_levels, patient_positions
-from .survival import endpoint_parts, split_endpoints
+from .survival import endpoint_parts, flag_rows, immortal_time_flag, split_endpoints
 
 __all__ = ["cox_models", "cox_subgroup_models", "reference_levels", "WALD_P_METHOD", "LR_P_METHOD"]
 
@@ -205,4 +205,6 @@ def cox_subgroup_models(tte: pd.DataFrame, adsl: pd.DataFrame, *, endpoints, sub
                                     group=compared, level=reference, note=note, **counts(compared)))
                 rows.append(ard_row(SECTION, "cox_subgroups", endpoint, "cox_p", rec.p, group=compared,
                                     level=reference, note=note, **{**counts(compared), "method": WALD_P_METHOD}))
+    for r in rows:  # hazard ratios by a group defined after the first infusion: immortal-time bias
+        flag_rows([r], immortal_time_flag(r["group_var"]))
     return ard_frame(rows)

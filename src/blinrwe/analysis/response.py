@@ -10,6 +10,14 @@ responders, MRD-positive at start).
 
 Summary-form studies (no dates) have one window, "overall", from the recorded
 best response.
+
+When the study gives its headline rates among a population
+(``DeriveSettings.response_population``, e.g. seed 000: "12 of the 15 patients
+with overt marrow disease"), the rows of each population come first, with
+level "<window>|<population>" (``overt_disease``, then ``in_cr_at_t0``: the
+patients in CR at the start, whose CR is sustained rather than reached), and a
+``population`` row per window names it (``method`` = the population in words,
+value = its patients); the rows of all patients follow.
 """
 
 from __future__ import annotations
@@ -104,12 +112,37 @@ def _window_rows(arrays: dict, mask: np.ndarray, window: str, level: float, keys
     return rows
 
 
-def response_table(adsl: pd.DataFrame, subgroups=(), *, level: float = 0.95, extra_groups=()) -> pd.DataFrame:
+def _population_rows(arrays: dict, mask: np.ndarray, window: str, level: float, keys: dict,
+                     code: str, description: str) -> list[dict]:
+    """Categories, composites, evaluable count and MRD negativity among one population (level
+    "<window>|<code>"), after the ``population`` row naming it."""
+    n = int(mask.sum())
+    lv = f"{window}|{code}"
+    rows = [ard_row(SECTION, TABLE, code, "population", n, level=lv, n=n, method=description, **keys)]
+    for cat, hit in arrays["categories"].items():
+        if cat == "CRh" and not arrays["show_crh"]:
+            continue
+        rows.append(_proportion_rows(int((hit & mask).sum()), n, level, variable=cat, level=lv, **keys))
+    for comp, hit in arrays["composites"].items():
+        rows.append(_proportion_rows(int((hit & mask).sum()), n, level, variable=comp, level=lv, **keys))
+    evaluable = int((arrays["known"] & mask).sum())
+    rows.append(ard_row(SECTION, TABLE, "evaluable", "n", evaluable, level=lv, n=evaluable, denominator=n,
+                        method="count", **keys))
+    if arrays["mrd"] is not None:
+        rows.append(_proportion_rows(int((arrays["mrd"] & mask).sum()), n, level, variable="mrd_negative",
+                                     level=lv, **keys))
+    return rows
+
+
+def response_table(adsl: pd.DataFrame, subgroups=(), *, level: float = 0.95, extra_groups=(),
+                   populations=()) -> pd.DataFrame:
     """ARD rows of the response table, overall and by each grouping column.
 
     ``level`` column of a row = the window ("2_cycles", "overall", ...); for MRD rows
     "<window>|<denominator>". ``extra_groups`` are (name, boolean mask) subsets such as
     ``("blasts_gt50", mask)`` reported like a group level (``group_var`` = name, group "yes").
+    ``populations``: (code, description, boolean mask) of the populations the headline
+    rates are given among, in order (module docstring); their rows come first.
     """
     rows: list[dict] = []
     everyone = np.ones(len(adsl), dtype=bool)
@@ -120,6 +153,13 @@ def response_table(adsl: pd.DataFrame, subgroups=(), *, level: float = 0.95, ext
             groupings.append((gvar, [(g, codes == j) for j, g in enumerate(labels)]))
     for window, col in _windows(adsl):
         arrays = _window_arrays(adsl, window, col)
+        for code, description, pmask in populations:
+            pmask = np.asarray(pmask, dtype=bool)
+            rows.extend(_population_rows(arrays, pmask, window, level, {}, code, description))
+            for gvar, groups in groupings:
+                for g, mask in groups:
+                    rows.extend(_population_rows(arrays, mask & pmask, window, level, dict(group_var=gvar, group=g),
+                                                 code, description))
         rows.extend(_window_rows(arrays, everyone, window, level, {}))
         for gvar, groups in groupings:
             for g, mask in groups:

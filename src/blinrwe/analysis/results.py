@@ -17,8 +17,8 @@ __all__ = ["StudyResults", "CURVE_COLUMNS", "RISK_TABLE_COLUMNS", "FLOW_COLUMNS"
            "UNAVAILABLE_COLUMNS", "FINDING_COLUMNS", "empty_frame"]
 
 CURVE_COLUMNS = ("analysis", "endpoint", "variant", "group_var", "group", "kind", "time", "estimate",
-                 "lower", "upper", "n_risk", "n_event", "n_censor")
-RISK_TABLE_COLUMNS = ("analysis", "endpoint", "variant", "group_var", "group", "time", "n_risk")
+                 "lower", "upper", "n_risk", "n_event", "n_censor", "time_origin")
+RISK_TABLE_COLUMNS = ("analysis", "endpoint", "variant", "group_var", "group", "time", "n_risk", "time_origin")
 FLOW_COLUMNS = ("flow", "source", "target", "n")
 METHOD_COLUMNS = ("topic", "text", "values")
 UNAVAILABLE_COLUMNS = ("section", "analysis", "reason")
@@ -39,8 +39,11 @@ class StudyResults:
     ard : the analysis results dataset, one row per statistic (columns in ``ard.py``).
     curves : step-function data of every KM / cumulative-incidence curve, one row per
         analysis x group x time (``CURVE_COLUMNS``); ``analysis`` is "<endpoint>:<variant>:<group_var>";
-        time in ``time_unit``; the first row of each curve is time 0 with estimate 1 (KM) or 0 (CIF).
-    risk_tables : numbers at risk at the figure tick times (``RISK_TABLE_COLUMNS``).
+        time in ``time_unit``; the first row of each curve is time 0 with estimate 1 (KM) or 0 (CIF);
+        ``time_origin`` says what time 0 is ("first blinatumomab infusion", "first response (CR/CRi)": the
+        endpoint's declared origin, ``blinrwe.derive.endpoints.Endpoint.time_origin``). A ``group_var``
+        "<variable>|<subset>" is a comparison by ``variable`` among the patients with ``subset`` = yes.
+    risk_tables : numbers at risk at the figure tick times (``RISK_TABLE_COLUMNS``, same ``time_origin``).
     flows : Sankey counts ``flow, source, target, n``; ``flow`` names the diagram
         (e.g. "duration_class->next_therapy").
     methods : ordered records ``topic, text, values`` describing what was done (estimators, CIs, tests,

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from blinrwe.derive.post_baseline import applies_among
+
 __all__ = ["AnalysisSettings"]
 
 
@@ -29,6 +31,11 @@ class AnalysisSettings:
     cox_subgroups : grouping columns whose levels get a hazard ratio against the reference
         level per Cox endpoint (forest plot; table "cox_subgroups"); None = ``subgroups``.
     analysis_set : attrition set whose included patients are analysed.
+    within : comparisons within a subset, as (subset, variable) pairs: survival and competing risks by
+        ``variable`` among the patients with ``subset`` = yes (e.g. ("responder", "allo_hsct_after"):
+        OS by HSCT vs no HSCT among responders, seed 004). None = offered automatically for each
+        subgroup defined after the first infusion that declares the patients it applies to
+        (``blinrwe.derive.post_baseline``); () = none.
     """
 
     endpoints: tuple[str, ...] = ("OS", "EFS", "RFS", "PFS", "CIR")
@@ -47,6 +54,7 @@ class AnalysisSettings:
     cox_ties: str = "efron"
     cox_subgroups: tuple[str, ...] | None = None
     analysis_set: str = "treated"
+    within: tuple[tuple[str, str], ...] | None = None
     ae_window: str = "during blinatumomab"
     grading: str = "CTCAE_v5"
 
@@ -54,3 +62,9 @@ class AnalysisSettings:
     def forest_subgroups(self) -> tuple[str, ...]:
         """Grouping columns of the subgroup hazard ratios (``cox_subgroups``, else ``subgroups``)."""
         return self.subgroups if self.cox_subgroups is None else self.cox_subgroups
+
+    def within_pairs(self) -> tuple[tuple[str, str], ...]:
+        """The (subset, variable) comparisons to make: ``within``, or the declared ones for the subgroups."""
+        if self.within is not None:
+            return tuple(self.within)
+        return tuple((applies_among(g), g) for g in dict.fromkeys(self.subgroups) if applies_among(g))

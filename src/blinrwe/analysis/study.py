@@ -11,6 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from blinrwe.derive.endpoints import endpoint_definitions
+from blinrwe.derive.response import RESPONSE_POPULATION_CODES, response_population_descriptions
+from blinrwe.derive.settings import DeriveSettings
 from blinrwe.errors import SpecificationError
 
 from .ard import ard_frame, ard_row, empty_ard
@@ -109,6 +112,53 @@ def _analysis_set_mask(analysis_data, aset: str) -> np.ndarray:
     return adsl["patient_id"].isin(pd.Series(ids[included], dtype=object)).to_numpy()
 
 
+def _time_origins(definitions) -> dict[str, str]:
+    """Endpoint -> what its time 0 is, from the endpoint declarations of the derivation settings used
+    (the defaults when the analysis data carry none); NRM shares the origin of CIR."""
+    origins = {name: e.time_origin for name, e in endpoint_definitions(definitions or DeriveSettings()).items()}
+    origins["NRM"] = origins["CIR"]
+    return origins
+
+
+def _response_populations(adsl: pd.DataFrame, definitions) -> list[tuple[str, str, np.ndarray]]:
+    """(code, description, mask) of the populations the headline response rates are given among
+    (``DeriveSettings.response_population``): none for all treated; else overt disease first, then the
+    patients in CR at the first infusion (shown separately: their CR is sustained, not reached)."""
+    if definitions is None or definitions.response_population == "all_treated":
+        return []
+    described = response_population_descriptions(definitions)
+    out = []
+    for code in RESPONSE_POPULATION_CODES:
+        column = f"response_population_{code}"
+        if column in adsl.columns:
+            out.append((code, described[code], adsl[column].astype("boolean").fillna(False).to_numpy(dtype=bool)))
+    return out
+
+
+def _within_comparisons(tte, adsl, s: AnalysisSettings, km_endpoints, competing, origins, out, split) -> None:
+    """Survival and competing risks by ``variable`` among the patients with ``subset`` = yes, for each
+    (subset, variable) of ``s.within_pairs()``; group_var "<variable>|<subset>" (no whole-cohort rows)."""
+    for subset, variable in s.within_pairs():
+        if subset not in adsl.columns or variable not in adsl.columns:
+            if s.within is None:
+                continue  # offered automatically, but these data do not have the subset
+            raise SpecificationError(
+                f'survival.within = "{subset} by {variable}": the derived patient table has no '
+                f'{"variable " + repr(variable) if subset in adsl.columns else "subset " + repr(subset)}; '
+                'give a yes/no variable of the patients to compare within, "by", and a grouping variable.')
+        members = adsl[subset].astype("boolean").fillna(False).to_numpy(dtype=bool)
+        group_var = f"{variable}|{subset}"
+        sub = pd.DataFrame({"patient_id": adsl["patient_id"].to_numpy()[members],
+                            group_var: adsl[variable].to_numpy()[members]})
+        keep = {key: rows[rows["patient_id"].isin(sub["patient_id"])] for key, rows in split.items()}
+        if variable in s.subgroups:  # an endpoint of the subset only (RFS, CIR: responders) is compared already
+            keep = {key: rows for key, rows in keep.items() if len(rows) < len(split[key])}
+        common = dict(variants=s.variants, subgroups=(group_var,), time_unit=s.time_unit, landmarks=s.landmarks,
+                      level=s.confidence_level, out=out, parts=keep, origins=origins, overall=False)
+        survival_analyses(tte, sub, endpoints=km_endpoints, ci_transform=s.ci_transform, **common)
+        competing_risk_analyses(tte, sub, endpoints=[e for e in s.endpoints if e in competing], **common)
+
+
 def _check_subgroups(adsl: pd.DataFrame, settings: AnalysisSettings) -> None:
     missing = [g for g in (*settings.subgroups, *settings.forest_subgroups) if g not in adsl.columns]
     if settings.table1_by and settings.table1_by not in adsl.columns:
@@ -140,7 +190,9 @@ def analyse_study(analysis_data, settings: AnalysisSettings | None = None, *, fo
     for v in absent:
         unavailable.append(("baseline", v, "not in the data"))
     parts.append(baseline_table(adsl, [v for v in table1_vars if v in adsl.columns], s.table1_by))
-    parts.append(response_table(adsl, s.subgroups, level=s.response_confidence_level))
+    definitions = getattr(analysis_data, "settings", None)
+    parts.append(response_table(adsl, s.subgroups, level=s.response_confidence_level,
+                                populations=_response_populations(adsl, definitions)))
 
     curves = risk = None
     flows = treatment_flows(adsl, split_by="disease_setting")
@@ -162,12 +214,14 @@ def analyse_study(analysis_data, settings: AnalysisSettings | None = None, *, fo
         competing = {endpoint for (endpoint, _), rows in split.items()
                      if "event_type" in rows.columns and rows["event_type"].notna().any()}
         km_endpoints = [e for e in s.endpoints if e not in competing]
+        origins = _time_origins(definitions)
         out = survival_analyses(tte, adsl, endpoints=km_endpoints, variants=s.variants, subgroups=s.subgroups,
                                 time_unit=s.time_unit, landmarks=s.landmarks, level=s.confidence_level,
-                                ci_transform=s.ci_transform, out=SurvivalOutput(), parts=split)
+                                ci_transform=s.ci_transform, out=SurvivalOutput(), parts=split, origins=origins)
         competing_risk_analyses(tte, adsl, endpoints=[e for e in s.endpoints if e in competing], variants=s.variants,
                                 subgroups=s.subgroups, time_unit=s.time_unit, landmarks=s.landmarks,
-                                level=s.confidence_level, out=out, parts=split)
+                                level=s.confidence_level, out=out, parts=split, origins=origins)
+        _within_comparisons(tte, adsl, s, km_endpoints, competing, origins, out, split)
         rows, curves, risk = out.frames()
         parts.append(ard_frame(rows))
         parts.append(cox_models(tte, adsl, endpoints=s.cox_endpoints, covariates=s.cox_covariates,
@@ -187,7 +241,7 @@ def analyse_study(analysis_data, settings: AnalysisSettings | None = None, *, fo
     return StudyResults(
         ard=ard,
         flows=flows,
-        methods=method_records(s, ard, form=form, definitions=getattr(analysis_data, "settings", None)),
+        methods=method_records(s, ard, form=form, definitions=definitions),
         unavailable=pd.DataFrame(unavailable, columns=list(UNAVAILABLE_COLUMNS)),
         findings=findings if findings is not None else empty_frame(FINDING_COLUMNS),
         analysis_data=analysis_data,

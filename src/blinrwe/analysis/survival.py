@@ -17,6 +17,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from blinrwe.derive.endpoints import T0_ORIGIN
+from blinrwe.derive.post_baseline import post_baseline_event
 from blinrwe.errors import StatisticalInputError
 from blinrwe.stats.counts import event_counts, grouped_event_counts
 from blinrwe.stats.kaplan_meier import kaplan_meier_from_counts, median_follow_up
@@ -26,10 +28,33 @@ from .ard import ard_row
 from .levels import codes_at, factor_levels, patient_positions, present_categorical
 from .results import CURVE_COLUMNS, RISK_TABLE_COLUMNS
 
-__all__ = ["survival_analyses", "split_endpoints", "subgroup_codes", "figure_ticks", "time_column", "curve_rows", "SurvivalOutput"]
+__all__ = ["survival_analyses", "split_endpoints", "subgroup_codes", "figure_ticks", "time_column", "curve_rows",
+           "SurvivalOutput", "IMMORTAL_TIME", "immortal_time_flag", "flag_rows", "time_origin_row"]
 
 SECTION = "survival"
 TABLE = "survival"
+#: ARD note flag of every row of a comparison by a group defined after the first infusion
+#: ("immortal_time: allo-HSCT"; the variables are declared in blinrwe.derive.post_baseline).
+IMMORTAL_TIME = "immortal_time"
+
+
+def immortal_time_flag(group_var: str) -> str:
+    """"immortal_time: <event>" when ``group_var`` (or the variable of "<variable>|<subset>") is
+    defined by an event after the first infusion, else ""."""
+    event = post_baseline_event(str(group_var).partition("|")[0])
+    return f"{IMMORTAL_TIME}: {event}" if event else ""
+
+
+def flag_rows(rows: list[dict], flag: str) -> None:
+    """Add ``flag`` to the ``note`` of each ARD row of ``rows`` (flags joined by "; ")."""
+    if flag:
+        for r in rows:
+            r["note"] = f"{r['note']}; {flag}" if r["note"] else flag
+
+
+def time_origin_row(section: str, endpoint: str, variant: str, origin: str) -> dict:
+    """The ARD row saying what time 0 of ``endpoint`` is (``level`` = the origin in words, no value)."""
+    return ard_row(section, section, endpoint, "time_origin", None, level=origin, variant=variant)
 
 
 def time_column(time_unit: str) -> str:
@@ -96,7 +121,7 @@ class SurvivalOutput:
         return self.rows, curves, risk
 
 
-def curve_rows(km, *, endpoint, variant, group_var, group, kind="km") -> pd.DataFrame:
+def curve_rows(km, *, endpoint, variant, group_var, group, kind="km", time_origin=T0_ORIGIN) -> pd.DataFrame:
     """Step data of one KM curve, starting at time 0 with S = 1."""
     c = km.counts
     analysis = f"{endpoint}:{variant}:{group_var}"
@@ -120,6 +145,7 @@ def curve_rows(km, *, endpoint, variant, group_var, group, kind="km") -> pd.Data
         "n_risk": col(c.n, c.n_risk),
         "n_event": col(0, c.n_event),
         "n_censor": col(0, c.n_censor),
+        "time_origin": time_origin,
     })
     return frame[list(CURVE_COLUMNS)]
 
@@ -174,60 +200,73 @@ def subgroup_codes(adsl: pd.DataFrame, subgroups) -> dict[str, tuple[np.ndarray,
 
 def survival_analyses(tte: pd.DataFrame, adsl: pd.DataFrame, *, endpoints, variants, subgroups, time_unit,
                       landmarks, level=0.95, ci_transform="log-log", out: SurvivalOutput | None = None,
-                      parts: dict | None = None) -> SurvivalOutput:
+                      parts: dict | None = None, origins=None, overall: bool = True) -> SurvivalOutput:
     """KM analyses of every endpoint x variant, overall and by each subgroup column of ``adsl``.
 
     ``tte`` is ``AnalysisData.tte`` restricted to the analysis set; competing-risk
     endpoints (with ``event_type``) are analysed in :mod:`.competing` instead.
     ``parts``: :func:`split_endpoints` of ``tte`` when the caller already has it.
+    ``origins``: endpoint -> what its time 0 is, in words (default: the first
+    infusion); ``overall=False`` gives only the comparisons by the subgroups (a
+    comparison within a subset, whose whole-cohort rows are given elsewhere).
+    Every row of a comparison by a variable defined after the first infusion
+    carries the note flag :data:`IMMORTAL_TIME`.
     """
     out = out or SurvivalOutput()
+    origins = origins or {}
     tcol = time_column(time_unit)
     parts = split_endpoints(tte, endpoints) if parts is None else parts
     groupings = subgroup_codes(adsl, subgroups)
     for endpoint, variant, sel in endpoint_parts(parts, endpoints, variants):
+        origin = origins.get(endpoint, T0_ORIGIN)
         time = sel[tcol].to_numpy(dtype=float)
         event = sel["event"].to_numpy(dtype=np.int64)
         km = kaplan_meier_from_counts(event_counts(time, event), conf_type=ci_transform, level=level)
         method = _rate_method(km.method, level)
-        keys = dict(variable=endpoint, variant=variant)
-        out.rows.extend(_km_rows(km, landmarks, time_unit, method, keys))
-        fu = median_follow_up(time, event, conf_type=ci_transform, level=level)
-        rk = fu.reverse_km
-        out.rows.append(ard_row("followup", "survival", endpoint, "followup_median", rk.estimate, lower=rk.lower,
-                                upper=rk.upper, denominator=fu.n, time_unit=time_unit,
-                                method="reverse Kaplan-Meier median follow-up",
-                                note="" if rk.reached else "not_reached", variant=variant))
-        out.rows.append(ard_row("followup", "survival", endpoint, "followup_simple_median", fu.simple_median,
-                                denominator=fu.n, time_unit=time_unit,
-                                method="median of observation times (events and censorings)", variant=variant))
-        out.curves.append(curve_rows(km, endpoint=endpoint, variant=variant, group_var="", group="Overall"))
         ticks = figure_ticks(float(time.max()) if time.size else 0.0, time_unit)
-        out.risk.append(_risk_rows(km, ticks, endpoint, variant, "", "Overall"))
+        if overall:
+            keys = dict(variable=endpoint, variant=variant)
+            out.rows.append(time_origin_row(SECTION, endpoint, variant, origin))
+            out.rows.extend(_km_rows(km, landmarks, time_unit, method, keys))
+            fu = median_follow_up(time, event, conf_type=ci_transform, level=level)
+            rk = fu.reverse_km
+            out.rows.append(ard_row("followup", "survival", endpoint, "followup_median", rk.estimate, lower=rk.lower,
+                                    upper=rk.upper, denominator=fu.n, time_unit=time_unit,
+                                    method="reverse Kaplan-Meier median follow-up",
+                                    note="" if rk.reached else "not_reached", variant=variant))
+            out.rows.append(ard_row("followup", "survival", endpoint, "followup_simple_median", fu.simple_median,
+                                    denominator=fu.n, time_unit=time_unit,
+                                    method="median of observation times (events and censorings)", variant=variant))
+            out.curves.append(curve_rows(km, endpoint=endpoint, variant=variant, group_var="", group="Overall",
+                                         time_origin=origin))
+            out.risk.append(_risk_rows(km, ticks, endpoint, variant, "", "Overall", origin))
         positions = patient_positions(adsl, sel["patient_id"]) if groupings else None
         for gvar, (codes, labels) in groupings.items():
             g = codes_at(codes, positions)
             known = g >= 0
             if not known.any():
                 continue
+            first_row = len(out.rows)
             grouped = grouped_event_counts(time[known], event[known], present_categorical(g, labels))
             for label in grouped.groups:
                 gkm = kaplan_meier_from_counts(grouped.group(label), conf_type=ci_transform, level=level)
                 gkeys = dict(variable=endpoint, variant=variant, group_var=gvar, group=label)
                 out.rows.extend(_km_rows(gkm, landmarks, time_unit, method, gkeys))
-                out.curves.append(curve_rows(gkm, endpoint=endpoint, variant=variant, group_var=gvar, group=label))
-                out.risk.append(_risk_rows(gkm, ticks, endpoint, variant, gvar, label))
+                out.curves.append(curve_rows(gkm, endpoint=endpoint, variant=variant, group_var=gvar, group=label,
+                                             time_origin=origin))
+                out.risk.append(_risk_rows(gkm, ticks, endpoint, variant, gvar, label, origin))
             if len(grouped.groups) >= 2:
                 out.rows.extend(_logrank_rows(grouped, dict(variable=endpoint, variant=variant,
                                                             group_var=gvar, group="")))
+            flag_rows(out.rows[first_row:], immortal_time_flag(gvar))
     return out
 
 
-def _risk_rows(km, ticks, endpoint, variant, group_var, group) -> pd.DataFrame:
+def _risk_rows(km, ticks, endpoint, variant, group_var, group, time_origin=T0_ORIGIN) -> pd.DataFrame:
     c = km.counts
     idx = np.searchsorted(c.time, ticks, side="left")
     n_risk = np.where(idx < c.time.size, c.n_risk[np.minimum(idx, max(c.time.size - 1, 0))], 0) if c.time.size \
         else np.zeros(ticks.size, dtype=np.int64)
     return pd.DataFrame({"analysis": f"{endpoint}:{variant}:{group_var}", "endpoint": endpoint, "variant": variant,
                          "group_var": group_var, "group": group, "time": ticks,
-                         "n_risk": n_risk.astype(np.int64)})[list(RISK_TABLE_COLUMNS)]
+                         "n_risk": n_risk.astype(np.int64), "time_origin": time_origin})[list(RISK_TABLE_COLUMNS)]

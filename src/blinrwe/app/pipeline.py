@@ -173,6 +173,8 @@ def analysis_settings(spec: StudySpec) -> AnalysisSettings:
         cox_ties=s.cox.ties,
         cox_subgroups=None if s.cox.subgroups is None else tuple(s.cox.subgroups),
         analysis_set=s.endpoints.analysis_set,
+        within=None if s.survival.within is None else tuple(
+            tuple(part.strip() for part in item.split(" by ", 1)) for item in s.survival.within),
         ae_window=window,
         grading=s.safety.grading,
     )

@@ -113,6 +113,11 @@ def _check_cross(spec: StudySpec, findings: list[str]) -> None:
         findings.append(f"survival.landmarks = {list(spec.survival.landmarks)}: landmark times must be > 0.")
     if list(spec.survival.landmarks) != sorted(spec.survival.landmarks):
         findings.append(f"survival.landmarks = {list(spec.survival.landmarks)}: list landmark times in increasing order.")
+    for item in spec.survival.within or ():
+        subset, by, variable = str(item).partition(" by ")
+        if not by or not subset.strip() or not variable.strip():
+            findings.append(f'survival.within = "{item}": write "<subset> by <variable>", e.g. '
+                            '"responder by allo_hsct_after".')
     missing = [e for e in spec.cox.endpoints if e not in spec.endpoints.names]
     if missing:
         findings.append(

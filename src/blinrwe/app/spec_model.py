@@ -114,6 +114,12 @@ class SurvivalSpec:
     followup: str = option("reverse_km", "Median follow-up reported first: reverse Kaplan-Meier (censoring "
                            "reversed) or the simple median of follow-up times.", allowed=FOLLOWUP_METHODS,
                            advanced=True)
+    within: tuple[str, ...] | None = option(None, "Comparisons within a subset, each \"<subset> by <variable>\", "
+                                            "e.g. \"responder by allo_hsct_after\" (OS by HSCT vs no HSCT among "
+                                            "responders, as seed 004); <subset> is a yes/no variable. Left out = "
+                                            "offered for each subgroup defined after the first infusion (HSCT, "
+                                            "CAR-T, further treatment, MRD: among responders); [] for none.",
+                                            optional=True, example='["responder by allo_hsct_after"]')
 
 
 @dataclass(frozen=True)

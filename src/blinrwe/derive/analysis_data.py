@@ -19,7 +19,7 @@ from .body_surface import derive_bsa
 from .endpoints import TTE_COLUMNS, derive_endpoints, derive_patient_dates
 from .exposure import derive_exposure
 from .keys import decode_patient_ids, encode_patient_ids, join_on_patient
-from .response import derive_best_response, derive_responses, derive_windows
+from .response import derive_best_response, derive_response_populations, derive_responses, derive_windows
 from .safety import AE_COLUMNS, derive_adverse_events, derive_ae_flags
 from .setting import derive_burden_classes, derive_setting
 from .settings import DeriveSettings
@@ -88,6 +88,7 @@ def derive_analysis_data(study, settings: DeriveSettings | None = None) -> Analy
     adsl["age_at_t0"] = _age_at_t0(patients, exposure)
     adsl = join_on_patient(adsl, (bsa, setting, exposure, best, paths, ae_flags, outcomes))
     adsl.insert(1, "treated", adsl["t0_date"].notna())
+    adsl = join_on_patient(adsl, (derive_response_populations(adsl, s),))
 
     dates = derive_patient_dates(adsl, t["events"], t["assessments"], t["therapies"], s)
     tte, excluded = derive_endpoints(dates, s, patients["patient_id"])
@@ -177,6 +178,7 @@ def derive_summary_analysis_data(study, settings: DeriveSettings) -> AnalysisDat
     adsl["cr_crh_cri"] = adsl["best_response"].isin(("CR", "CRh", "CRi"))
     adsl["responder"] = adsl[s.responder_definition]
     adsl["post_baseline_assessment"] = adsl["best_response"].notna()
+    adsl = adsl.merge(derive_response_populations(adsl, s), on="patient_id")
     # nullable boolean kept as such (to_numpy would give an object column of True/False/NA)
     adsl["mrd_negative"] = ps["mrd_negative"].astype("boolean").array
     adsl["mrd_denominator_all_treated"] = True

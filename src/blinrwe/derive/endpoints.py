@@ -60,6 +60,7 @@ class Source:
     kinds: tuple[str, ...]
     role: str = "event"  # "event" | "censor" | "followup"
     event_type: int = 1
+    description: str = ""  # the event in words, for the methods ("" = the name)
 
     def __post_init__(self):
         if self.role not in ("event", "censor", "followup"):
@@ -68,7 +69,13 @@ class Source:
 
 @dataclass(frozen=True)
 class Endpoint:
-    """A time-to-event endpoint: origin kinds, ordered sources, and who is left out and why."""
+    """A time-to-event endpoint: origin kinds, ordered sources, and who is left out and why.
+
+    ``time_origin`` says in words what time 0 is ("first blinatumomab infusion",
+    "first response (CR/CRi)"): the axis labels, risk tables and methods of the
+    report print it (one declaration, here). ``population`` names who enters
+    when not every treated patient does.
+    """
 
     name: str
     origin: tuple[str, ...]
@@ -76,6 +83,30 @@ class Endpoint:
     definition: str
     no_origin_reason: str = "no origin date"
     competing: bool = False
+    time_origin: str = "first blinatumomab infusion"
+    population: str = ""
+
+    @property
+    def rule(self) -> str:
+        """The definition generated from the declaration: origin, events in order, who enters.
+
+        E.g. "DFS from the first blinatumomab infusion to the first of relapse,
+        progression or death"; a rule switched by a setting (non-responders
+        failing at their first assessment) appears exactly when its source does.
+        """
+        events = [s.description or s.name.replace("_", " ") for s in self.sources if s.role == "event"]
+        listed = events[0] if len(events) == 1 else "the first of " + ", ".join(events[:-1]) + " or " + events[-1]
+        text = f"{self.name} from the {self.time_origin} to {listed}"
+        return text + (f" ({self.population})" if self.population else "")
+
+
+#: Time 0 of the endpoints that start at the first infusion (domain-spec 4, ``T0``).
+T0_ORIGIN = "first blinatumomab infusion"
+
+
+def composite_name(code: str) -> str:
+    """A response composite code as printed: "cr_cri" -> "CR/CRi", "cr_crh_cri" -> "CR/CRh/CRi"."""
+    return "/".join(part[:2].upper() + part[2:] for part in code.split("_"))
 
 
 #: Censoring variants: extra intercurrent censoring sources (domain-spec 4).
@@ -95,50 +126,60 @@ def endpoint_definitions(settings: DeriveSettings) -> dict[str, Endpoint]:
     def followup(kinds):
         return tuple(Source(k, (k,), "followup") for k in kinds)
 
-    responder_origin = ("t0_if_cr_at_t0", "first_response_active") if s.rfs_origin_cr_at_t0 == "t0" else (
-        "first_response_active",)
-    nonresp = (Source("no_response_first_assessment", ("no_response_first_assessment",)),) if (
-        s.nonresponder_fails_at_first_assessment) else ()
+    responder = composite_name(s.responder_definition)
+    response_origin = f"first response ({responder})"
+    in_cr_at_t0 = s.rfs_origin_cr_at_t0 == "t0"
+    responder_origin = ("t0_if_cr_at_t0", "first_response_active") if in_cr_at_t0 else ("first_response_active",)
+    responders = f"responders only{'; patients in CR at the first infusion enter at it' if in_cr_at_t0 else ''}"
+    nonresp = (Source("no_response_first_assessment", ("no_response_first_assessment",),
+                      description="no response (an event at the first marrow assessment after the first infusion)"),) \
+        if s.nonresponder_fails_at_first_assessment else ()
+    relapse = Source("relapse", ("relapse",))
+    progression = Source("progression", ("progression",))
+    death = Source("death", ("death",))
     return {
-        "OS": Endpoint("OS", ("t0",), (Source("death", ("death",)), *followup(s.os_followup)),
-                       "T0 to death from any cause; alive: censored at the latest follow-up date (domain-spec 4)."),
+        "OS": Endpoint("OS", ("t0",), (Source("death", ("death",), description="death from any cause"),
+                                       *followup(s.os_followup)),
+                       "T0 to death from any cause; alive: censored at the latest follow-up date (domain-spec 4).",
+                       time_origin=T0_ORIGIN),
         "EFS": Endpoint(
             "EFS", ("t0",),
-            (Source("induction_failure", ("efs_failure",)), Source("relapse", ("relapse",)),
-             Source("death", ("death",)), *followup(s.disease_followup)),
+            (Source("induction_failure", ("efs_failure",),
+                    description=f"no CR/CRi within {s.efs_failure_window_days} days (patients not in CR at the first "
+                                f"infusion; an event at day {s.efs_failure_time_days})"),
+             relapse, death, *followup(s.disease_followup)),
             f"T0 to relapse or death; no CR/CRi within {s.efs_failure_window_days} days (patients not in CR at T0) "
             f"= event at day {s.efs_failure_time_days} (seed 001); censored at the last disease assessment "
-            "(domain-spec 4)."),
+            "(domain-spec 4).", time_origin=T0_ORIGIN),
         "RFS": Endpoint(
-            "RFS", responder_origin,
-            (Source("relapse", ("relapse",)), Source("death", ("death",)), *followup(s.disease_followup)),
+            "RFS", responder_origin, (relapse, death, *followup(s.disease_followup)),
             "First CR/CRi (or T0 when in CR at T0) to relapse or death (seed 001; seed 002 CR/CRh within 2 cycles).",
-            no_origin_reason="not a responder"),
+            no_origin_reason="not a responder", time_origin=response_origin, population=responders),
         "PFS": Endpoint(
-            "PFS", ("t0",),
-            (*nonresp, Source("progression", ("progression",)), Source("relapse", ("relapse",)),
-             Source("death", ("death",)), *followup(s.pfs_followup)),
+            "PFS", ("t0",), (*nonresp, progression, relapse, death, *followup(s.pfs_followup)),
             "T0 to progression, relapse or death; non-responders fail at the first post-treatment marrow "
-            "assessment; censored at last follow-up (seed 003)."),
+            "assessment; censored at last follow-up (seed 003).", time_origin=T0_ORIGIN),
         "DFS": Endpoint(
-            "DFS", ("t0",),
-            (*nonresp, Source("relapse", ("relapse",)), Source("progression", ("progression",)),
-             Source("death", ("death",)), *followup(s.pfs_followup)),
-            "T0 to relapse or death, non-responders failing at the first assessment (seed 004, PFS-like)."),
+            "DFS", ("t0",), (*nonresp, relapse, progression, death, *followup(s.pfs_followup)),
+            "T0 to relapse, progression or death; with ``nonresponder_fails_at_first_assessment`` non-responders "
+            "fail at the first assessment (PFS-like, domain-spec 4); without it (seed 004) they fail only at "
+            "progression, relapse or death.", time_origin=T0_ORIGIN),
         "DOR": Endpoint(
             "DOR", ("first_response_active", "first_mrd_negative_if_cr_at_t0"),
-            (Source("progression", ("progression",)), Source("relapse", ("relapse",)), Source("death", ("death",)),
-             *followup(s.disease_followup)),
+            (progression, relapse, death, *followup(s.disease_followup)),
             "Date of response (first CR/CRi; MRD remission for patients in CR at T0) to progression/relapse or "
             "death (seed 001); responders only.",
-            no_origin_reason="not a responder"),
+            no_origin_reason="not a responder", time_origin=response_origin,
+            population="responders only; patients in CR at the first infusion from their first MRD negativity"),
         "CIR": Endpoint(
             "CIR", responder_origin,
-            (Source("relapse", ("relapse",), event_type=1), Source("death_without_relapse", ("death",), event_type=2),
+            (Source("relapse", ("relapse",), event_type=1),
+             Source("death_without_relapse", ("death",), event_type=2,
+                    description="death without relapse (non-relapse mortality, the competing event)"),
              *followup(s.os_followup)),
             "Cumulative incidence of relapse from the RFS origin; death without prior relapse (non-relapse "
             "mortality) is the competing event (event_type 2).",
-            no_origin_reason="not a responder", competing=True),
+            no_origin_reason="not a responder", competing=True, time_origin=response_origin, population=responders),
     }
 
 

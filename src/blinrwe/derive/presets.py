@@ -21,12 +21,18 @@ def seed_000() -> DeriveSettings:
     * "Rates of complete remission (CR) and minimal residual disease (MRD)
       response, 1-year overall survival (OS) and relapse-free survival (RFS)" ->
       endpoints OS, RFS; CR/CRi responders (not stated: default).
+    * "Twelve (80.0%, 95% CI: 51.9-95.7) of the 15 patients with overt marrow
+      disease achieved CR ... Four patients with < 5% blast but positive MRD all
+      sustained CR" -> response rates among patients with >= 5% marrow blasts at
+      the start (``response_population = "overt_disease"``); patients in CR at
+      the start are reported separately.
     * "The overall MRD response rate was 63.2% (12/19)" -> MRD denominator all
       treated; window overall.
     * "cytokine release syndrome ... 10 with grade 1-2 and 1 with grade 3" -> AE
       worst grade; window not stated (default: during blinatumomab).
     """
-    return DeriveSettings(preset="000", endpoints=("OS", "RFS", "CIR"), primary_response_window="overall")
+    return DeriveSettings(preset="000", endpoints=("OS", "RFS", "CIR"), primary_response_window="overall",
+                          response_population="overt_disease", overt_disease_blast_pct=5.0)
 
 
 def seed_001() -> DeriveSettings:
@@ -104,14 +110,18 @@ def seed_004() -> DeriveSettings:
 
     * "a short course of blinatumomab (14 days)" -> fixed_14_day regimen class.
     * "The overall survival (OS) rates ... and the disease-free survival (DFS)
-      rates" for CR and non-CR patients -> OS and DFS; DFS is not defined in the
-      abstract: PFS-like with non-responders failing at the first assessment
-      (domain-spec 4, configurable).
+      rates" for CR and non-CR patients -> OS and DFS. DFS is not defined in the
+      abstract, but "the disease-free survival (DFS) rates were 96.1% and 42.9%"
+      (3/7 non-CR children event-free) and "the DFS was 84.8% (28/33)" (5
+      events: 1 in CR, 4 without CR) mean the children without CR were **not**
+      failures at their first assessment: DFS = first infusion to relapse,
+      progression or death for every child (``nonresponder_fails_at_first_assessment``
+      off; with it on every non-CR child fails at day ~15 and DFS prints 0%).
     * "Of the 7 children without CR, 5 were still in remission at 28 days" ->
       remission assessed at about day 14 and 28: window overall.
     """
     return DeriveSettings(preset="004", endpoints=("OS", "DFS"), primary_response_window="overall",
-                          fixed_course_days=14, nonresponder_fails_at_first_assessment=True)
+                          fixed_course_days=14, nonresponder_fails_at_first_assessment=False)
 
 
 PRESETS = {"000": seed_000, "001": seed_001, "002": seed_002, "003": seed_003, "004": seed_004}

@@ -205,3 +205,34 @@ def derive_best_response(responses: pd.DataFrame, patients: pd.DataFrame, settin
     out["mrd_denominator_responders"] = out["responder"]
     out["mrd_denominator_positive_at_t0"] = p["mrd_status_at_t0"].eq("positive").to_numpy()
     return out
+
+
+#: Populations the response rates are given among (ADSL ``response_population_<code>``), besides all
+#: patients analysed. ``overt_disease``: marrow blasts before the first infusion >= the setting
+#: ``overt_disease_blast_pct`` (seed 000 "overt marrow disease" vs "< 5% blast"); ``in_cr_at_t0``:
+#: CR/CRi at the first infusion, whose CR is sustained rather than reached (seed 000 "all sustained CR").
+RESPONSE_POPULATION_CODES = ("overt_disease", "in_cr_at_t0")
+
+
+def response_population_descriptions(settings: DeriveSettings) -> dict[str, str]:
+    """Each response denominator in words, with the setting that defines it (tables and methods print these)."""
+    return {"overt_disease": f"patients with \u2265{settings.overt_disease_blast_pct:g}% marrow blasts at the "
+                             "first infusion",
+            "in_cr_at_t0": "patients in CR/CRi at the first infusion"}
+
+
+def derive_response_populations(adsl: pd.DataFrame, settings: DeriveSettings) -> pd.DataFrame:
+    """``patient_id, response_population_overt_disease, response_population_in_cr_at_t0`` (nullable booleans).
+
+    Overt disease needs ``bm_blast_pct_at_t0`` (missing blasts: unknown); CR at
+    the first infusion is ``in_cr_at_t0`` (missing on the summary form, which
+    does not record it).
+    """
+    blasts = adsl["bm_blast_pct_at_t0"].astype(float) if "bm_blast_pct_at_t0" in adsl else pd.Series(
+        np.nan, index=adsl.index)
+    overt = np.where(blasts.isna(), None, blasts >= settings.overt_disease_blast_pct)
+    in_cr = adsl["in_cr_at_t0"].astype("boolean") if "in_cr_at_t0" in adsl else pd.Series(
+        pd.NA, index=adsl.index, dtype="boolean")
+    return pd.DataFrame({"patient_id": adsl["patient_id"].to_numpy(),
+                         "response_population_overt_disease": pd.array(overt, dtype="boolean"),
+                         "response_population_in_cr_at_t0": in_cr.array})

@@ -18,6 +18,9 @@ BSA_FORMULAS = ("mosteller", "dubois", "haycock", "gehan_george", "recorded")
 RESPONSE_WINDOWS = ("2_cycles", "12_weeks", "overall")
 ENDPOINTS = ("OS", "EFS", "RFS", "PFS", "DFS", "DOR", "CIR")
 COMPOSITES = ("cr_cri", "cr_crh", "cr_crh_cri")
+#: Who the headline response rates are of (domain-spec 3.2, seed 000): every treated patient, or the
+#: patients with overt marrow disease at the start (marrow blasts >= ``overt_disease_blast_pct``).
+RESPONSE_POPULATIONS = ("all_treated", "overt_disease")
 CENSORING_VARIANTS = ("none", "allo_hsct", "car_t", "allo_hsct_or_car_t", "new_therapy")
 
 
@@ -92,6 +95,11 @@ class DeriveSettings:
         the responder MRD denominator);
         ``response_before_next_therapy``: assessments after the start of the
         first subsequent therapy are not attributed to blinatumomab.
+        ``response_population``: denominator of the headline response rates,
+        ``all_treated`` or ``overt_disease`` (marrow blasts before the first
+        infusion >= ``overt_disease_blast_pct``, 5; seed 000 "12 of the 15
+        patients with overt marrow disease"); patients in CR at the start are
+        then reported separately (their CR is sustained, not reached).
     MRD (domain-spec 3.2)
         ``mrd_threshold``: negative when MRD < threshold (1e-4).
     Endpoints (domain-spec 4)
@@ -101,7 +109,8 @@ class DeriveSettings:
         "exclude"); ``*_followup``: the kinds of patient dates whose latest
         value is the censoring date of each endpoint (see
         :mod:`blinrwe.derive.endpoints`); ``nonresponder_fails_at_first_assessment``
-        for PFS/DFS (seed 003 rule).
+        for PFS and DFS (seed 003 rule; off in the seed 004 preset, whose DFS fails non-responders only
+        at relapse, progression or death).
     Safety (domain-spec 6)
         ``ae_days_after_last_infusion``: AE window = first infusion to last
         infusion day + this many days (0 = during blinatumomab, seed 001; 30 =
@@ -137,6 +146,8 @@ class DeriveSettings:
     primary_response_window: str = "overall"
     responder_definition: str = "cr_cri"
     response_before_next_therapy: bool = True
+    response_population: str = "all_treated"
+    overt_disease_blast_pct: float = 5.0
     mrd_threshold: float = 1e-4
     # endpoints
     endpoints: tuple[str, ...] = ENDPOINTS
@@ -171,6 +182,8 @@ class DeriveSettings:
                 bad("censoring_variants", name, CENSORING_VARIANTS)
         if self.responder_definition not in COMPOSITES:
             bad("responder_definition", self.responder_definition, COMPOSITES)
+        if self.response_population not in RESPONSE_POPULATIONS:
+            bad("response_population", self.response_population, RESPONSE_POPULATIONS)
         if self.rfs_origin_cr_at_t0 not in ("t0", "exclude"):
             bad("rfs_origin_cr_at_t0", self.rfs_origin_cr_at_t0, ("t0", "exclude"))
         if self.days_per_month <= 0:

@@ -17,7 +17,8 @@ import pandas as pd
 
 from .context import ReportContext
 from .formatting import format_p_value
-from .labels import VARIABLE_LABELS, in_sentence, method_text, variant_label
+from .caveats import grouping_label
+from .labels import VARIABLE_LABELS, in_sentence, method_text, variable_label, variant_label
 
 _SECTION_NAMES = {
     "baseline": "Baseline characteristics",
@@ -81,7 +82,26 @@ def _variants(codes) -> str:
     return "; ".join(in_sentence(variant_label(c)) for c in codes)
 
 
+def _setting_value(value) -> str:
+    """A definition setting's value as written in the methods: yes/no, lists, dates, numbers."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (tuple, list)):
+        return ", ".join(_setting_value(v) for v in value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return _number(value)
+
+
+def _changed_settings(pairs) -> str:
+    """"fixed course days = 14; nonresponder fails at first assessment = no" from (name, value) pairs."""
+    return "; ".join(f"{name.replace('_', ' ')} = {_setting_value(value)}" for name, value in pairs)
+
+
 _FORMATS = {
+    "changed_settings": _changed_settings,
+    "post_baseline_variables": lambda codes: ", ".join(in_sentence(variable_label(c)) for c in codes),
+    "within": lambda pairs: "; ".join(in_sentence(grouping_label(f"{v}|{subset}")) for v, subset in pairs),
     "mrd_threshold": _threshold,
     "responder_definition": lambda code: VARIABLE_LABELS.get(code, code),
     "data_cutoff": lambda d: d.isoformat() if hasattr(d, "isoformat") else str(d),
@@ -143,6 +163,23 @@ def rendering_versions() -> str:
     return ", ".join(versions)
 
 
+def _origins(ard, context: ReportContext) -> str:
+    """Time 0 by endpoint from the ARD ``time_origin`` rows ("first blinatumomab infusion (OS, PFS); for RFS,
+    CIR and NRM, from the first response (CR/CRi)"); the report's time origin when the ARD has none."""
+    rows = ard.loc[ard["statistic"] == "time_origin", ["variable", "level"]] if "statistic" in ard else ard.iloc[0:0]
+    by_origin: dict[str, list[str]] = {}
+    for endpoint, origin in rows.drop_duplicates().itertuples(index=False):
+        if isinstance(origin, str) and origin:
+            by_origin.setdefault(origin, []).append(endpoint)
+    if not by_origin:
+        return context.time_origin
+    parts = list(by_origin.items())
+    if len(parts) == 1:
+        return parts[0][0]
+    return "; ".join([f"{parts[0][0]} ({', '.join(parts[0][1])})"]
+                     + [f"for {', '.join(e)}, from the {o}" for o, e in parts[1:]])
+
+
 def methods_paragraphs(results, context: ReportContext) -> list[tuple[str, str]]:
     """(heading, paragraph) pairs of the methods section."""
     paragraphs = []
@@ -158,7 +195,7 @@ def methods_paragraphs(results, context: ReportContext) -> list[tuple[str, str]]
     timed = ard is not None and len(ard) and ard["section"].isin(["survival", "competing_risks", "followup"]).any()
     below = format_p_value(0.0, context.p_decimals, rounding=context.rounding)
     above = format_p_value(1.0, context.p_decimals, rounding=context.rounding)
-    conventions = (f"Times are in {context.time_unit} from the {context.time_origin}. " if timed else "")
+    conventions = (f"Times are in {context.time_unit} from the {_origins(ard, context)}. " if timed else "")
     conventions += (
         f"Percentages are shown with {_decimals(context.percent_decimals)} and continuous values with "
         f"{_decimals(context.continuous_decimals)}, {rounding}; p values below {below[1:]} are shown as {below} and "

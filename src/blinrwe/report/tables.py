@@ -48,6 +48,7 @@ from typing import Iterable
 import pandas as pd
 
 from .ard_index import ArdRows, as_ard_index
+from .caveats import grouping_label, immortal_time_events, immortal_time_warning, time_origin_note
 from .context import ReportContext
 from .formatting import (
     NOT_APPLICABLE,
@@ -326,6 +327,8 @@ def response_table(ard, context: ReportContext, table_id: str = "response", titl
     style = EstimateStyle(context.percent_decimals, context.rounding, context.ci_level, 100.0, context.ci_separator)
     rows: list[Row] = []
     shown = sub.where(statistic={"proportion", "n"})
+    # populations the analysis named (overt disease, in CR at start): their words, with the defining setting
+    named = {r["variable"]: r["method"] for r in sub if r["statistic"] == "population" and r["method"]}
     levels = shown.unique("level")
     windows = _ordered_unique(_window_and_denominator(lv)[0] for lv in levels)
     for window in windows:
@@ -337,7 +340,7 @@ def response_table(ard, context: ReportContext, table_id: str = "response", titl
             _, denominator = _window_and_denominator(level)
             label = variable_label(variable, context.variable_labels)
             if denominator:
-                label += f" (of {_DENOMINATOR_LABELS.get(denominator, denominator.replace('_', ' '))})"
+                label += f" (of {named.get(denominator) or _DENOMINATOR_LABELS.get(denominator, denominator.replace('_', ' '))})"
             indent = 1 if window else 0
             if v.has(statistic="proportion"):
                 cells = []
@@ -356,7 +359,8 @@ def response_table(ard, context: ReportContext, table_id: str = "response", titl
                     cells += [NOT_APPLICABLE if r is None else format_count(r["value"]), ""]
                 rows.append(Row(f"{label}, n", tuple(cells), indent, False, (variable, level, "n")))
     notes = [
-        "n/N: patients with the response / patients in the denominator named in the row.",
+        "n/N: patients with the response / patients in the denominator named in the row (no name: all patients "
+        "in the column).",
         _methods_note(sub, ["proportion"], "Confidence intervals"),
     ]
     table = DisplayTable(table_id, title, tuple(columns), tuple(rows), "Response", tuple(spanning))
@@ -412,6 +416,15 @@ def _survival_row_specs(sub: ArdRows, context: ReportContext) -> list[tuple[tupl
     return specs
 
 
+def _time_caveats(index, sub: ArdRows, by_endpoint: dict) -> list[str]:
+    """Footnotes on time 0 of the table's endpoints (their ``time_origin`` rows) and, for a comparison
+    by a group defined after the first infusion, the immortal-time warning."""
+    endpoints = {e for e, _ in by_endpoint}
+    origins = {r["variable"]: r["level"] for r in index.where(statistic="time_origin")
+               if r["variable"] in endpoints and r["level"]}
+    return [time_origin_note(origins), immortal_time_warning(immortal_time_events(r["note"] for r in sub))]
+
+
 def survival_table(ard, context: ReportContext, group_var: str = "", title: str | None = None) -> DisplayTable:
     """Kaplan-Meier summary per endpoint and censoring variant: events/N, median (95% CI),
     landmark rates (95% CI) [+/- SE], with the log-rank p when groups are compared
@@ -439,9 +452,10 @@ def survival_table(ard, context: ReportContext, group_var: str = "", title: str 
                 continue
             cells = [cells.get(key, NOT_APPLICABLE) for cells in per_group] + ([""] if has_p else [])
             rows.append(Row(label, tuple(cells), 1, False, (endpoint, variant, *key)))
-    title = title or ("Time-to-event outcomes" if not group_var else f"Time-to-event outcomes by {variable_label(group_var, context.variable_labels).lower()}")
-    table_id = "survival" if not group_var else f"survival_by_{group_var}"
+    title = title or ("Time-to-event outcomes" if not group_var else f"Time-to-event outcomes by {grouping_label(group_var, context.variable_labels).lower()}")
+    table_id = "survival" if not group_var else f"survival_by_{group_var.replace('|', '_among_')}"
     notes = [
+        *_time_caveats(as_ard_index(ard), sub, by_endpoint),
         "NR, median not reached; NE, not estimable (a bound or a landmark beyond follow-up).",
         _methods_note(sub, ["km_median"], "Medians"),
         _methods_note(sub, ["km_rate"], "Landmark rates"),
@@ -559,7 +573,7 @@ def competing_risks_table(ard, context: ReportContext, group_var: str = "") -> D
         columns.append("Gray's test p")
     style = EstimateStyle(context.percent_decimals, context.rounding, context.ci_level, 100.0, context.ci_separator)
     rows: list[Row] = []
-    keyed = ArdRows(r for r in sub if r["statistic"] != "N")
+    keyed = ArdRows(r for r in sub if r["statistic"] not in ("N", "time_origin"))
     for (variable, variant), v in _by(keyed, "variable", "variant").items():
         heading = [""] * len(columns)
         if has_p:
@@ -582,7 +596,8 @@ def competing_risks_table(ard, context: ReportContext, group_var: str = "") -> D
                     cells.append(format_estimate_ci(r["value"], r["lower"], r["upper"], style, token))
             label = f"{_landmark_label(t, context.time_unit)} cumulative incidence, % (95% CI)"
             rows.append(Row(label, tuple(cells + ([""] if has_p else [])), 1, False, (variable, variant, "cif", float(t))))
-    notes = [_methods_note(sub, ["cif"], "Cumulative incidence"), _methods_note(sub, ["gray_p"], "p values")]
+    notes = [*_time_caveats(as_ard_index(ard), sub, _by(keyed, "variable", "variant")),
+             _methods_note(sub, ["cif"], "Cumulative incidence"), _methods_note(sub, ["gray_p"], "p values")]
     table = DisplayTable("competing_risks", "Cumulative incidence with competing risks", tuple(columns), tuple(rows), "Endpoint")
     return _finish(table, notes)
 
@@ -737,6 +752,7 @@ def subgroup_table(ard, context: ReportContext, endpoint: str) -> DisplayTable:
             rows.append(Row(r.label, tuple(cells), 1, False, r.key))
     variant = sub[0]["variant"] if len(sub) else ""
     notes = ["Hazard ratios compare each level with the reference level of the same subgroup variable.",
+             immortal_time_warning(immortal_time_events(r["note"] for r in sub)),
              _methods_note(sub, ["hr"], "Hazard ratios"), _methods_note(sub, ["cox_p"], "p values")]
     table = DisplayTable(f"cox_subgroups_{endpoint}", f"Hazard ratios by subgroup: {endpoint_label(endpoint, variant, context.variable_labels)}",
                          tuple(columns), tuple(rows), "Subgroup")

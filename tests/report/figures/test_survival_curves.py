@@ -84,3 +84,27 @@ def test_censor_marks_left_out_when_too_many_to_read(context):
     assert not [line for line in fig.figure.axes[0].get_lines() if line.get_marker() == "|"]
     assert fig.data["censor_marks"].empty
     assert fig.caption.startswith(f"Censored observations are not marked (more than {MAX_CENSOR_MARKS} per curve)")
+
+
+def _relabelled(results, analysis, **columns):
+    c = results.curves[results.curves.analysis == analysis].assign(**columns)
+    return c, results.risk_tables[results.risk_tables.analysis == analysis]
+
+
+def test_x_axis_says_the_endpoints_time_origin(results, context):
+    """RFS, DOR and CIR start at response: their axis says so (the origin travels with the curve)."""
+    curves, risk = _relabelled(results, "OS::disease_setting", time_origin="first response (CR/CRi)")
+    fig = survival_curve_plot(curves, risk, results.ard, "OS::disease_setting", context)
+    assert fig.figure.axes[0].get_xlabel() == "Months since first response (CR/CRi)"
+
+
+def test_groups_defined_after_the_start_carry_the_immortal_time_warning(results, context):
+    ard = results.ard.copy()
+    rows = (ard.variable == "OS") & (ard.group_var == "disease_setting")
+    ard.loc[rows, "note"] = ard.loc[rows, "note"].fillna("").map(lambda n: f"{n}; immortal_time: allo-HSCT" if n
+                                                                 else "immortal_time: allo-HSCT")
+    fig = survival_curve_plot(results.curves, results.risk_tables, ard, "OS::disease_setting", context)
+    assert "immortal-time bias" in fig.caption and "allo-HSCT" in fig.caption
+    assert any("immortal-time bias" in t.get_text() for t in fig.figure.texts)  # on the image itself
+    plain = survival_curve_plot(results.curves, results.risk_tables, results.ard, "OS::disease_setting", context)
+    assert "immortal" not in plain.caption and not plain.data["caveats"]["text"].tolist()

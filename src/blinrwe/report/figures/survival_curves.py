@@ -17,6 +17,7 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter
 from matplotlib.transforms import blended_transform_factory
 
 from ..ard_index import ArdRows, as_ard_rows
+from ..caveats import axis_label, grouping_label, immortal_time_events, immortal_time_warning
 from ..context import ReportContext
 from ..formatting import format_count, format_p_value
 from ..labels import ENDPOINT_LABELS, endpoint_label, level_label, variable_label
@@ -105,7 +106,10 @@ def survival_curve_plot(curves: pd.DataFrame, risk_tables: pd.DataFrame, ard, an
             ax.set_xticks(ticks)
         else:
             ax.xaxis.set_major_locator(MaxNLocator(nbins=8, integer=True))
-        ax.set_xlabel(context.time_axis_label)
+        # time 0 is the endpoint's declared origin (RFS, DOR, CIR: the first response), carried by its curve
+        origin = str(first["time_origin"]) if "time_origin" in c.columns and isinstance(first["time_origin"], str) \
+            and first["time_origin"] else context.time_origin
+        ax.set_xlabel(axis_label(context.time_unit, origin))
         base = ENDPOINT_LABELS.get(endpoint, variable_label(endpoint, context.variable_labels))
         if kind == "cif":
             ylabel = f"{base} (%)" if base.lower().startswith("cumulative incidence") else f"Cumulative incidence of {base[0].lower() + base[1:]} (%)"
@@ -145,9 +149,15 @@ def survival_curve_plot(curves: pd.DataFrame, risk_tables: pd.DataFrame, ard, an
                     drawn.append({"group": group, "time": t, "n_risk": n})
             ax_risk.text(-0.08, -0.9, "Number at risk", transform=label_at, ha="right", va="center", fontstyle="italic")
             risk_drawn = pd.DataFrame(drawn, columns=["group", "time", "n_risk"])
+        # groups defined after the first infusion (allo-HSCT, response ...): said on the figure itself
+        warning = immortal_time_warning(immortal_time_events(
+            r["note"] for r in ard if r["variable"] == endpoint and (r["group_var"] or "") == group_var))
+        if warning:
+            fig.text(0.01, 0.005, "Caution: groups defined after time 0 (immortal-time bias; see caption)",
+                     ha="left", va="bottom", color="#a00000", fontsize=7.5)
 
     censors = pd.concat(censor_points, ignore_index=True) if censor_points else pd.DataFrame(columns=["group", "time", "estimate"])
-    stem = name or "figure_" + "_".join(x for x in (kind, endpoint, variant, group_var) if x).replace("/", "-").replace(" ", "_").lower()
+    stem = name or "figure_" + "_".join(x for x in (kind, endpoint, variant, group_var) if x).replace("/", "-").replace(" ", "_").replace("|", "_among_").lower()
     described = endpoint_label(endpoint, variant, context.variable_labels)
     if kind == "km":
         title = f"Kaplan-Meier estimate of {described[:1].lower() + described[1:]}"
@@ -156,19 +166,20 @@ def survival_curve_plot(curves: pd.DataFrame, risk_tables: pd.DataFrame, ard, an
     else:
         title = f"Cumulative incidence of {described[:1].lower() + described[1:]}"
     if group_var:
-        title += f" by {variable_label(group_var, context.variable_labels).lower()}"
+        title += f" by {grouping_label(group_var, context.variable_labels).lower()}"
     caption = ("Tick marks show censored observations" if marks_readable
                else f"Censored observations are not marked (more than {MAX_CENSOR_MARKS} per curve)")
     if context.ci_bands:
         caption += f"; shaded bands are pointwise {context.ci_level}% confidence intervals"
     if medians:
         caption += "; dotted lines mark the median"
-    caption += "."
+    caption += "." + (f" {warning}" if warning else "")
     data = {
         "curves": c.reset_index(drop=True),
         "risk_table": risk_drawn,
         "censor_marks": censors,
         "medians": pd.DataFrame(medians, columns=["group", "median"]),
         "p_value": pd.DataFrame({"text": [p_text]}),
+        "caveats": pd.DataFrame({"text": [warning] if warning else []}),
     }
     return PlottedFigure(stem, title, fig, data, caption)
