@@ -160,6 +160,11 @@ DEFINITION_HELP: dict[str, str] = {
     "response_before_next_therapy": "Only assessments before the start of the next therapy are credited to "
                                     "blinatumomab.",
     "mrd_threshold": "MRD below this level is negative (1e-4 = 0.01 %).",
+    "response_population": 'Denominator of the headline response rates: "all_treated", or "overt_disease" '
+                           "(patients with marrow blasts at or above overt_disease_blast_pct at the first "
+                           "infusion; those already in CR are shown separately, as seed 000).",
+    "overt_disease_blast_pct": "Marrow blasts (%) at the first infusion from which a patient counts as having "
+                               "overt disease (5).",
     "days_per_month": "Days per month when times are shown in months (30.4375 = 365.25 / 12).",
     "efs_failure_window_days": "EFS (seed 001): patients without CR/CRi within this many days of the first "
                                "infusion are treatment failures.",

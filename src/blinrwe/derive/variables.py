@@ -23,6 +23,11 @@ _DERIVED = {
     "bsa_source": "Whether the BSA used was recorded or computed.",
     "setting": "Frontline or relapsed/refractory at the first infusion (derived).",
     "in_cr_at_t0": "Already in CR/CRi at the first infusion (MRD-level disease).",
+    "response_population_overt_disease": "Overt marrow disease at the first infusion (blasts at or above "
+                                         "overt_disease_blast_pct): the denominator of response when "
+                                         "response_population = \"overt_disease\".",
+    "response_population_in_cr_at_t0": "In CR at the first infusion: response shown separately for them when "
+                                       "response_population = \"overt_disease\".",
     "intent_derived": "Intent of blinatumomab derived from setting and status at T0.",
     "intent": "Intent of blinatumomab: recorded, else derived (induction, consolidation, re-induction...).",
     "intent_source": "Whether the intent was recorded or derived.",
