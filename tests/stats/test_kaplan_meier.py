@@ -98,6 +98,30 @@ def test_level_90():
         _close([_none_or(got.lower), _none_or(got.upper)], [_arr(q["lower"])[i], _arr(q["upper"])[i]])
 
 
+NEAR_TIES = json.loads((Path(__file__).parent / "golden" / "near_ties.json").read_text())
+
+
+def test_near_ties_are_one_time_as_survfit():
+    """Issue 7: 0.1 + 0.2 and 0.3 are one time with 2 events (R survfit's timefix), not two rows."""
+    tab = kaplan_meier([0.1 + 0.2, 0.3, 1], [1, 1, 0]).table
+    assert tab["time"].tolist() == [0.3, 1.0]
+    assert tab["n_event"].tolist() == [2, 0] and tab["n_risk"].tolist() == [3, 1]
+
+
+@pytest.mark.parametrize("case", NEAR_TIES["km"], ids=lambda c: c["name"])
+def test_near_ties_equal_survfit(case):
+    fit = kaplan_meier([float(t) for t in case["time"]], case["event"])  # times as "%.17g" text: exact
+    exp = case["table"]
+    for col in ("time", "n_risk", "n_event", "n_censor", "survival", "lower", "upper"):
+        _close(fit.table[col], exp[col])
+    _close(np.where(np.isinf(fit.se_log), np.nan, fit.se_log), exp["se_cumhaz"])
+    q = case["quantiles"]
+    for i, p in enumerate(q["p"]):
+        got = fit.quantile(p)
+        _close([_none_or(got.estimate), _none_or(got.lower), _none_or(got.upper)],
+               [_arr(q["estimate"])[i], _arr(q["lower"])[i], _arr(q["upper"])[i]])
+
+
 def test_hand_example():
     # 6 subjects: events at 2, 3, 5, 9; censored at 3 and 7.
     fit = kaplan_meier([2, 3, 3, 5, 7, 9], [1, 1, 0, 1, 0, 1])

@@ -49,6 +49,20 @@ def test_trend_equals_manual_r(case):
     assert res.df == 1
 
 
+NEAR_TIES = json.loads((Path(__file__).parent / "golden" / "near_ties.json").read_text())["logrank"]
+
+
+@pytest.mark.parametrize("case", NEAR_TIES, ids=lambda c: c["name"])
+def test_near_ties_equal_survdiff(case):
+    """Times within sqrt(machine eps) are one time, as survdiff's timefix (times stored as exact text)."""
+    res = logrank([float(t) for t in case["time"]], case["event"], case["group"], strata=case["strata"])
+    np.testing.assert_allclose(res.table["observed"], case["observed"], rtol=REL)
+    np.testing.assert_allclose(res.table["expected"], case["expected"], rtol=REL)
+    np.testing.assert_allclose(res.variance, np.atleast_2d(case["var"]), rtol=REL, atol=1e-12)
+    assert res.chisq == pytest.approx(case["chisq"], rel=REL)
+    assert res.p == pytest.approx(case["p"], rel=REL) and res.df == case["df"]
+
+
 def test_two_group_trend_equals_logrank():
     case = GOLDEN[0]  # aml, 2 groups: any two scores give the ordinary test
     scores = [0 if g == "Maintained" else 1 for g in case["group"]]

@@ -47,8 +47,8 @@ from scipy import stats as _sps
 
 from blinrwe.errors import StatisticalInputError
 
-from ._inputs import as_level, as_times
-from .counts import event_counts, grouped_event_counts
+from ._inputs import as_level, as_times, tie_near_times
+from .counts import _grouped_from_codes
 
 __all__ = ["CumulativeIncidence", "cumulative_incidence", "gray_test"]
 
@@ -242,9 +242,7 @@ def _gray_all_causes(t, codes, gidx, n_groups, scodes, n_causes, rho):
         var = np.zeros((n_groups, n_groups))
         for s in np.unique(scodes):
             ins = scodes == s
-            counts = grouped_event_counts(
-                t[ins], m[ins], pd.Categorical.from_codes(gidx[ins], categories=list(range(n_groups))), causes=(1, 2)
-            )
+            counts = _grouped_from_codes(t[ins], m[ins], gidx[ins], tuple(range(n_groups)), None, (1, 2))
             sc, vv = _gray_stratum(
                 counts.n_risk, counts.n_event_by_cause[:, :, 0], counts.n_event_by_cause[:, :, 1], rho
             )
@@ -336,7 +334,7 @@ def cumulative_incidence(
     rho : power of the weight ``(1 - F(t-))^rho`` in Gray's test (cmprsk default 0).
     """
     level = as_level(level)
-    t = as_times(time, "time").astype(np.float64)
+    t = tie_near_times(as_times(time, "time").astype(np.float64))
     n = t.shape[0]
     if n == 0:
         raise StatisticalInputError("time is empty; give at least one subject.")
@@ -365,9 +363,9 @@ def cumulative_incidence(
     k = len(labels)
     cause_codes = tuple(range(1, k + 1)) if k else (1,)
     frames = []
+    by_group = _grouped_from_codes(t, codes, gidx, tuple(range(len(groups))), None, cause_codes)
     for gi, g in enumerate(groups):
-        ins = gidx == gi
-        counts = event_counts(t[ins], codes[ins], causes=cause_codes)
+        counts = by_group.group(gi)
         for ci, c in enumerate(labels):
             d_cause = counts.n_event_by_cause[:, ci]
             d_other = counts.n_event - d_cause
