@@ -74,3 +74,12 @@ def test_group_rows_do_not_depend_on_patient_order(analysis_data):
     import pandas as pd
 
     pd.testing.assert_frame_equal(ard, again)
+
+
+def test_singular_logrank_is_not_estimable_with_its_reason():
+    """Everyone at risk dies at the only event time: the p row carries NaN and the reason (the report prints NE)."""
+    from blinrwe.analysis.survival import _logrank_rows
+
+    rows = _logrank_rows(grouped_event_counts([4, 4, 4], [1, 1, 1], ["a", "b", "b"]), dict(variable="OS"))
+    p = next(r for r in rows if r["statistic"] == "logrank_p")
+    assert np.isnan(p["value"]) and p["note"].startswith("not_estimable: variance is zero")

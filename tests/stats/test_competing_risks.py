@@ -139,6 +139,16 @@ def test_gray_test_function_and_labels():
     assert "Gray" in res.gray_method and "Aalen-Johansen" in res.method
 
 
+def test_gray_test_singular_variance_is_not_estimable():
+    """Group b is censored before any event: no information (cmprsk prints stat -1, p 1); NaN with the reason."""
+    res = cumulative_incidence([1, 2, 3, 4, 0.5, 0.7], [1, 2, 1, 0, 0, 0], 1, group=list("aaaabb"))
+    gray = res.gray_test
+    assert gray["stat"].isna().all() and gray["p"].isna().all()
+    assert gray["note"].str.startswith("variance of the score is singular").all()
+    ok = cumulative_incidence([1, 1, 2, 2], [1, 1, 2, 1], 1, group=list("abab")).gray_test
+    assert (ok["note"] == "").all() and ok["p"].notna().all()
+
+
 def test_beyond_follow_up_is_nan_and_before_first_event_is_zero():
     res = cumulative_incidence([2, 3, 5], [1, 0, 2], 1)
     at = res.at([0, 1.5, 2, 5, 5.5])

@@ -32,6 +32,10 @@ array arithmetic):
   all groups, score ``s`` for the first K-1 groups and its variance ``V``;
   ``s' V^-1 s`` ~ chi-square(K-1). Weight ``(1 - F(t-))^rho`` (rho = 0 default, as
   cmprsk). With ``strata`` the scores and variances are summed over strata.
+  A singular variance (by R ``qr()``'s rank rule, as cmprsk decides it: e.g. a group
+  with nobody at risk at the cause's event times) gives ``stat`` and ``p`` NaN with
+  the reason in ``note``; cmprsk reports ``stat = -1, p = 1`` there, a p value that
+  reads as "no difference" where there is no test.
   Hand-written because no Python library implements Gray's test (lifelines has
   the Aalen-Johansen estimate only, with a different variance; scikit-survival and
   statsmodels none).
@@ -47,6 +51,7 @@ from scipy import stats as _sps
 
 from blinrwe.errors import StatisticalInputError
 
+from ._chi_square import quadratic_form
 from ._inputs import as_level, as_times, tie_near_times
 from .counts import _grouped_from_codes
 
@@ -174,6 +179,11 @@ def loglog_ci(estimate, variance, level: float):
 
 # --- Gray's test (cmprsk crstm/crst) ------------------------------------------------------------
 
+_GRAY_SINGULAR = (
+    "variance of the score is singular: a group has no patients at risk at any event time of the cause "
+    "(cmprsk reports stat -1, p 1)"
+)
+
 
 def _gray_stratum(n_risk, d_cause, d_other, rho: float):
     """Score (ng) and variance (ng x ng) of one stratum; arrays are (times, groups)."""
@@ -248,13 +258,8 @@ def _gray_all_causes(t, codes, gidx, n_groups, scodes, n_causes, rho):
             )
             score += sc
             var += vv
-        s1 = score[:-1]
-        v1 = var[:-1, :-1]
-        if np.linalg.matrix_rank(v1) < n_groups - 1:
-            stat = np.nan  # cmprsk returns -1 for a singular variance
-        else:
-            stat = float(s1 @ np.linalg.solve(v1, s1))
-        rows.append((stat, n_groups - 1))
+        stat = quadratic_form(score[:-1], var[:-1, :-1])
+        rows.append((stat, _GRAY_SINGULAR if np.isnan(stat) else ""))
     return rows
 
 
@@ -268,8 +273,9 @@ class CumulativeIncidence:
     ``table``: the step curve of every group x cause, one row per distinct
     observation time of the group: ``group, cause, time, n_risk, n_event,
     n_competing, n_censor, estimate, variance, lower, upper``.
-    ``gray_test``: ``cause, stat, df, p`` (one row per cause, as ``cuminc$Tests``),
-    or None without groups.
+    ``gray_test``: ``cause, stat, df, p, note`` (one row per cause, as ``cuminc$Tests``),
+    or None without groups; ``stat`` and ``p`` are NaN where the score variance is
+    singular, with the reason in ``note`` ("" otherwise).
     """
 
     cause: object
@@ -384,7 +390,8 @@ def cumulative_incidence(
         rows = _gray_all_causes(t, codes, gidx, len(groups), scodes, k, rho)
         stat = np.array([r[0] for r in rows])
         df = len(groups) - 1
-        gray = pd.DataFrame({"cause": labels, "stat": stat, "df": df, "p": _sps.chi2.sf(stat, df)})
+        gray = pd.DataFrame({"cause": labels, "stat": stat, "df": df, "p": _sps.chi2.sf(stat, df),
+                             "note": [r[1] for r in rows]})
         gray_method = (
             f"Gray's test (cmprsk cuminc), rho = {rho:g}" + (", stratified" if strata is not None else "")
         )
