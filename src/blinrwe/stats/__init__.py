@@ -21,6 +21,7 @@ from .kaplan_meier import (
 )
 from .logrank import LogRankTest, LogRankTrend, logrank, logrank_from_counts, logrank_trend
 from .proportion import ProportionCI, proportion_ci
+from .fisher import FisherTest, fisher_exact
 
 # Cox models and competing risks (owned by another module author).
 from .cox import CoxResult, cox_ph
@@ -46,6 +47,8 @@ __all__ = [
     "logrank_trend",
     "ProportionCI",
     "proportion_ci",
+    "FisherTest",
+    "fisher_exact",
     "CoxResult",
     "cox_ph",
     "CoxZphResult",
