@@ -151,6 +151,50 @@ def test_sas_rule_interval_from_event_times():
     assert q.rule == "sas" and "SAS" in q.method
 
 
+SAS = json.loads((Path(__file__).parent / "golden" / "sas_lifetest.json").read_text())
+
+
+def _sas_fit(case):
+    d = SAS["datasets"][case["data"]]
+    if case["data"] == "whas500":
+        keep = np.array(d["afb"]) == case["afb"]
+        return kaplan_meier(np.array(d["lenfoly"])[keep], np.array(d["fstat"])[keep])
+    return kaplan_meier(d["time"], d["event"])
+
+
+def _as_printed(got, printed, decimals):
+    """A value equals SAS's printed one to its last printed digit; None (SAS '.' / NE) is not estimable."""
+    if printed is None:
+        assert got is None or np.isnan(got), (got, printed)
+    else:
+        assert got is not None and abs(got - printed) <= 0.5 * 10.0 ** -decimals + 1e-9, (got, printed)
+
+
+@pytest.mark.parametrize("case", SAS["cases"], ids=lambda c: c["name"])
+def test_sas_rule_equals_published_proc_lifetest(case):
+    """rule="sas" quartiles with their CIs, and landmarks (also beyond follow-up), equal SAS PROC LIFETEST
+    output published by the CAMIS project (golden/sas_lifetest.json cites it); CONFTYPE=LOGLOG."""
+    fit = _sas_fit(case)
+    dec = case["decimals"]
+    for q in case["quartiles"]:
+        got = fit.quantile(q["percent"] / 100, rule="sas")
+        for key in ("estimate", "lower", "upper"):
+            _as_printed(getattr(got, key), q[key], dec["time"])
+    at = fit.at([lm["time"] for lm in case["landmarks"]])
+    for lm, row in zip(case["landmarks"], at.itertuples(index=False)):
+        _as_printed(row.survival, lm["survival"], dec["survival"])
+        if "std_err" in lm:
+            _as_printed(row.std_err, lm["std_err"], dec["std_err"])
+        _as_printed(row.lower, lm["lower"], dec["ci"])
+        _as_printed(row.upper, lm["upper"], dec["ci"])
+
+
+def test_sas_upper_bound_is_ne_when_the_last_event_takes_the_curve_to_0():
+    """Issue 7: the upper bound came out as the last event time (SAS prints NE)."""
+    q = kaplan_meier([54, 75, 77, 84, 87, 92, 103, 105, 112, 118], [1] * 5 + [0] * 4 + [1]).quantile(0.75, rule="sas")
+    assert (q.estimate, q.lower, q.upper) == (118, 87, None)
+
+
 def test_not_reached_is_none():
     q = kaplan_meier([2, 4, 6], [0, 0, 0]).median()
     assert q.estimate is None and not q.reached and q.lower is None and q.upper is None
