@@ -27,9 +27,7 @@ and names the fallback.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
-from itertools import product
 
 import numpy as np
 from scipy import stats as _sps
@@ -89,18 +87,9 @@ def _spread(total: int, caps: np.ndarray, balanced: bool) -> np.ndarray:
             left -= out[i]
         return out
     left = total
-    order = np.argsort(caps, kind="stable")
-    for pos, i in enumerate(order):
-        share = left // (caps.size - pos)
-        out[i] = min(caps[i], share)
+    for pos, i in enumerate(np.argsort(caps, kind="stable")):  # smallest caps first; nothing is left over
+        out[i] = min(caps[i], left // (caps.size - pos))
         left -= out[i]
-    # hand out what integer division left, one each to rows still below their cap
-    for i in order[::-1]:
-        if left == 0:
-            break
-        if out[i] < caps[i]:
-            out[i] += 1
-            left -= 1
     return out
 
 
@@ -121,8 +110,8 @@ def fisher_exact(table, max_paths: int = FISHER_MAX_PATHS) -> FisherTest:
         t = t.T  # fewer rows: fewer nodes per stage
     try:
         return FisherTest(_network_p(t, max_paths))
-    except _TooLarge:
-        return FisherTest(float("nan"), note=f"exact enumeration stopped: more than {max_paths:,} partial tables")
+    except _TooLarge as why:
+        return FisherTest(float("nan"), note=f"exact enumeration stopped: {why}")
 
 
 def _network_p(t: np.ndarray, max_paths: int) -> float:
@@ -153,7 +142,7 @@ def _network_p(t: np.ndarray, max_paths: int) -> float:
     # nodes: sorted remaining row totals (one row each); paths: node index, partial log value, multiplicity
     keys = np.sort(rows)[None, ::-1].astype(np.int64)
     if float(n + 1) ** rows.size >= 2.0 ** 62:
-        raise _TooLarge  # node codes would not fit in 64 bits
+        raise _TooLarge("the table is too large to index its nodes in 64 bits")
     radix = (n + 1) ** np.arange(rows.size, dtype=np.int64)
     node_of, past, weight = np.zeros(1, dtype=np.int64), np.zeros(1), np.ones(1)
     for stage in range(m - 2):
@@ -176,7 +165,7 @@ def _network_p(t: np.ndarray, max_paths: int) -> float:
             comp = _compositions(int(cols[stage]), remaining)
             held += pp.size * comp.shape[0]
             if held > max_paths:
-                raise _TooLarge
+                raise _TooLarge(f"more than {max_paths:,} partial tables")
             rest = np.sort(remaining[None, :] - comp, axis=1)[:, ::-1]
             child_keys.append(np.repeat(rest, pp.size, axis=0))
             child_past.append((value(comp)[:, None] + pp[None, :]).ravel())
