@@ -54,7 +54,8 @@ def logrank_reference(time, event, group):
             if n > 1:
                 for m in range(k):
                     delta = 1 if j == m else 0
-                    v[j][m] += Fraction(d * (n - d), n - 1) * Fraction(at_risk[j], n) * (delta - Fraction(at_risk[m], n))
+                    share_j, share_m = Fraction(at_risk[j], n), Fraction(at_risk[m], n)
+                    v[j][m] += Fraction(d * (n - d), n - 1) * share_j * (delta - share_m)
     as_float = ([float(x) for x in o], [float(x) for x in e])
     # Solve the (k-1) x (k-1) system (drop the first group) by Gauss-Jordan elimination.
     idx = [j for j in range(k) if e[j] > 0][1:]

@@ -45,7 +45,8 @@ from blinrwe.stats.fisher import fisher_exact
 from .ard import ard_frame, ard_row
 from .levels import factor_levels, level_labels
 
-__all__ = ["baseline_table", "categorical_test", "continuous_test", "NotApplicableWhen", "NOT_APPLICABLE", "INTEGER_VARIABLES", "not_applicable_mask"]
+__all__ = ["baseline_table", "categorical_test", "continuous_test", "NotApplicableWhen", "NOT_APPLICABLE",
+           "INTEGER_VARIABLES", "not_applicable_mask"]
 
 SECTION = "baseline"
 TABLE = "table1"

@@ -111,7 +111,7 @@ def fisher_exact(table, max_paths: int = FISHER_MAX_PATHS) -> FisherTest:
     try:
         return FisherTest(_network_p(t, max_paths))
     except _TooLarge as why:
-        return FisherTest(float("nan"), note=f"exact enumeration stopped: {why}")
+        return FisherTest(float("nan"), note=f"too large for exact enumeration ({why})")
 
 
 def _network_p(t: np.ndarray, max_paths: int) -> float:
@@ -142,7 +142,7 @@ def _network_p(t: np.ndarray, max_paths: int) -> float:
     # nodes: sorted remaining row totals (one row each); paths: node index, partial log value, multiplicity
     keys = np.sort(rows)[None, ::-1].astype(np.int64)
     if float(n + 1) ** rows.size >= 2.0 ** 62:
-        raise _TooLarge("the table is too large to index its nodes in 64 bits")
+        raise _TooLarge("its nodes cannot be indexed in 64 bits")
     radix = (n + 1) ** np.arange(rows.size, dtype=np.int64)
     node_of, past, weight = np.zeros(1, dtype=np.int64), np.zeros(1), np.ones(1)
     for stage in range(m - 2):
