@@ -63,15 +63,6 @@ def test_group_test_rows_equal_direct_calls(adsl):
     assert p_sex == categorical_test(np.array([[1, 2], [2, 1]]))[0]
 
 
-def test_fisher_enumeration_equals_scipy_on_2x2():
-    from scipy.stats import fisher_exact
-
-    from blinrwe.analysis.baseline import fisher_exact_rxc
-
-    for t in ([[3, 7], [9, 2]], [[0, 5], [4, 1]], [[10, 10], [10, 10]]):
-        assert fisher_exact_rxc(np.array(t)) == pytest.approx(fisher_exact(t).pvalue, rel=1e-12)
-
-
 def test_text_columns_are_strings(adsl):
     ard = baseline_table(adsl, ["sex", "age"], "arm", section="exposure", table="exposure")
     for col in ("section", "table", "variable", "level", "group_var", "group", "statistic", "method", "note"):
@@ -129,20 +120,6 @@ def test_integer_variables_are_flagged(settings_adsl):
         assert rows.note.str.contains("integer").all(), variable
     assert not ard[ard.variable == "age"].note.str.contains("integer").any()
     assert _cell(ard, "prior_lines", "max").value == 3 and _cell(ard, "prior_lines", "missing").value == 1
-
-
-def test_fisher_enumeration_limit_counts_every_table():
-    """The limit counts tables (also those of the vectorised last free column), so large tables fall back."""
-    from blinrwe.analysis.baseline import _TooManyTables, fisher_exact_rxc
-
-    table = np.array([[30, 1, 0, 2, 12], [41, 4, 2, 0, 9]])
-    p = fisher_exact_rxc(table)
-    with pytest.raises(_TooManyTables):
-        fisher_exact_rxc(table, max_tables=10)
-    # a three-row table (general compositions) and its transpose give the same p
-    t3 = np.array([[3, 1, 0, 2], [1, 4, 2, 0], [0, 2, 3, 1]])
-    assert fisher_exact_rxc(t3) == pytest.approx(fisher_exact_rxc(t3.T), rel=1e-12)
-    assert 0 < p <= 1
 
 
 def test_relapse_not_applicable_without_response_and_cause_of_death_while_alive():

@@ -73,3 +73,15 @@ def test_no_rows_for_absent_endpoint(analysis_data):
                                   subgroups=[], time_unit="months", landmarks=LANDMARKS)
     rows, curves, _ = out.frames()
     assert rows == [] and curves.empty
+
+
+def test_singular_gray_test_is_not_estimable_with_its_reason():
+    """Group b is censored before any event: Gray's test rows carry NaN and the reason (cmprsk would print p = 1)."""
+    from blinrwe.analysis.competing import _one
+
+    out = SurvivalOutput()
+    _one(np.array([1, 2, 3, 4, 0.5, 0.7]), np.array([1, 2, 1, 0, 0, 0]), np.array(list("aaaabb")), LANDMARKS,
+         "months", 0.95, dict(), "none", "disease_setting", out, np.array([0.0, 6.0]))
+    gray = [r for r in out.rows if r["statistic"] in ("gray_stat", "gray_p")]
+    assert gray and all(np.isnan(r["value"]) and r["note"].startswith("not_estimable: variance of the score")
+                        for r in gray)

@@ -113,3 +113,12 @@ def test_comparison_only_leaves_out_the_whole_cohort_rows(analysis_data):
     rows = pd.DataFrame(rows)
     assert set(rows["group_var"]) == {"disease_setting"} and set(curves["group_var"]) == {"disease_setting"}
     assert not rows["section"].eq("followup").any()
+
+
+def test_singular_logrank_is_not_estimable_with_its_reason():
+    """Everyone at risk dies at the only event time: the p row carries NaN and the reason (the report prints NE)."""
+    from blinrwe.analysis.survival import _logrank_rows
+
+    rows = _logrank_rows(grouped_event_counts([4, 4, 4], [1, 1, 1], ["a", "b", "b"]), dict(variable="OS"))
+    p = next(r for r in rows if r["statistic"] == "logrank_p")
+    assert np.isnan(p["value"]) and p["note"].startswith("not_estimable: variance is zero")

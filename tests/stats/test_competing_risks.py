@@ -61,6 +61,29 @@ def test_gray_test_matches_r(case):
     np.testing.assert_array_equal(got["df"], tests["df"])
 
 
+NEAR_TIES = json.loads((Path(__file__).parent / "golden" / "near_ties.json").read_text())["cif"]
+
+
+def test_near_ties_are_one_time():
+    """Times within sqrt(machine eps) are one time (survival's aeqSurv rule): equal to cmprsk on the
+    times R's aeqSurv ties; cuminc itself compares times exactly and would split them."""
+    case = NEAR_TIES
+    time = [float(t) for t in case["time"]]  # exact text: the near ties survive JSON
+    assert len(set(time)) == case["n_distinct_raw"] > case["n_distinct_tied"]
+    result = cumulative_incidence(time, case["status"], 1, group=case["group"])
+    for cause in (1, 2):
+        assert result.table[result.table["cause"] == cause]["time"].nunique() == case["n_distinct_tied"]
+    times = [float(t) for t in case["times"]]
+    for curve in case["curves"]:
+        got = result.at(times, cause=curve["cause"])
+        got = got[got["group"] == curve["group"]]
+        np.testing.assert_allclose(got["estimate"], _arr(curve["est"]), rtol=RTOL, atol=1e-14)
+        np.testing.assert_allclose(got["variance"], _arr(curve["var"]), rtol=RTOL, atol=1e-14)
+    tests = case["tests"]
+    np.testing.assert_allclose(result.gray_test["stat"], tests["stat"], rtol=RTOL)
+    np.testing.assert_allclose(result.gray_test["p"], tests["p"], rtol=RTOL)
+
+
 def test_curve_jumps_match_cuminc_corners():
     case = CASES[0]
     result = run_case(case)
@@ -114,6 +137,16 @@ def test_gray_test_function_and_labels():
     by_code = gray_test(d["time"], d["status"], 1, d["group"])
     np.testing.assert_allclose(res.gray_test.set_index("cause").loc["relapse", "stat"], by_code["stat"].iloc[0])
     assert "Gray" in res.gray_method and "Aalen-Johansen" in res.method
+
+
+def test_gray_test_singular_variance_is_not_estimable():
+    """Group b is censored before any event: no information (cmprsk prints stat -1, p 1); NaN with the reason."""
+    res = cumulative_incidence([1, 2, 3, 4, 0.5, 0.7], [1, 2, 1, 0, 0, 0], 1, group=list("aaaabb"))
+    gray = res.gray_test
+    assert gray["stat"].isna().all() and gray["p"].isna().all()
+    assert gray["note"].str.startswith("variance of the score is singular").all()
+    ok = cumulative_incidence([1, 1, 2, 2], [1, 1, 2, 1], 1, group=list("abab")).gray_test
+    assert (ok["note"] == "").all() and ok["p"].notna().all()
 
 
 def test_beyond_follow_up_is_nan_and_before_first_event_is_zero():

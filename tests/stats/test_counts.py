@@ -164,3 +164,40 @@ def test_missing_table_column_is_named():
 def test_event_counts_validates_its_arrays():
     with pytest.raises(StatisticalInputError, match="distinct and ascending"):
         EventCounts(time=[2, 1], n_risk=[2, 1], n_event=[1, 1], n_censor=[0, 0], n_event_by_cause=[1, 1])
+
+
+# --- near ties (R's timefix, blinrwe.stats._inputs.tie_near_times) ---------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from blinrwe.stats._inputs import tie_near_times  # noqa: E402
+
+
+def test_near_tie_rule_is_r_aeqsurv():
+    # absolute: steps of 1e-9 chain into one tie at the smallest time
+    np.testing.assert_array_equal(tie_near_times(np.array([1 + 2e-9, 1.0, 1 + 1e-9, 2.0])), [1, 1, 1, 2])
+    # relative to the mean distinct time: whole seconds near 1e8 one apart are one time (R merges them too)
+    big = np.array([100_000_000, 100_000_001, 100_001_000], dtype=np.int64)
+    np.testing.assert_array_equal(tie_near_times(big), [100_000_000, 100_000_000, 100_001_000])
+    # whole days: nothing to merge, the array itself comes back (no sort)
+    days = np.array([3, 1, 2, 2], dtype=np.int64)
+    assert tie_near_times(days) is days
+    assert tie_near_times(days.astype(float))[0] == 3.0
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 2), st.integers(0, 1), st.integers(0, 1000)),
+                min_size=1, max_size=40))
+def test_floating_point_noise_never_splits_a_time(rows):
+    """Times computed two ways (noise up to 1e-12 relative) give the counts of the exact times."""
+    exact = np.array([r[0] / 10 for r in rows])
+    noisy = exact * (1 + np.array([r[3] for r in rows]) * 1e-15)
+    code = [r[1] for r in rows]
+    group = [r[2] for r in rows]
+    a = grouped_event_counts(exact, code, group, causes=(1, 2))
+    b = grouped_event_counts(noisy, code, group, causes=(1, 2))
+    np.testing.assert_allclose(b.time, a.time, rtol=1e-11)
+    for name in ("n_risk", "n_event", "n_censor", "n_event_by_cause"):
+        np.testing.assert_array_equal(getattr(b, name), getattr(a, name), err_msg=name)
+    np.testing.assert_array_equal(event_counts(noisy, code, causes=(1, 2)).n_event, a.pooled().n_event)

@@ -98,6 +98,30 @@ def test_level_90():
         _close([_none_or(got.lower), _none_or(got.upper)], [_arr(q["lower"])[i], _arr(q["upper"])[i]])
 
 
+NEAR_TIES = json.loads((Path(__file__).parent / "golden" / "near_ties.json").read_text())
+
+
+def test_near_ties_are_one_time_as_survfit():
+    """Issue 7: 0.1 + 0.2 and 0.3 are one time with 2 events (R survfit's timefix), not two rows."""
+    tab = kaplan_meier([0.1 + 0.2, 0.3, 1], [1, 1, 0]).table
+    assert tab["time"].tolist() == [0.3, 1.0]
+    assert tab["n_event"].tolist() == [2, 0] and tab["n_risk"].tolist() == [3, 1]
+
+
+@pytest.mark.parametrize("case", NEAR_TIES["km"], ids=lambda c: c["name"])
+def test_near_ties_equal_survfit(case):
+    fit = kaplan_meier([float(t) for t in case["time"]], case["event"])  # times as "%.17g" text: exact
+    exp = case["table"]
+    for col in ("time", "n_risk", "n_event", "n_censor", "survival", "lower", "upper"):
+        _close(fit.table[col], exp[col])
+    _close(np.where(np.isinf(fit.se_log), np.nan, fit.se_log), exp["se_cumhaz"])
+    q = case["quantiles"]
+    for i, p in enumerate(q["p"]):
+        got = fit.quantile(p)
+        _close([_none_or(got.estimate), _none_or(got.lower), _none_or(got.upper)],
+               [_arr(q["estimate"])[i], _arr(q["lower"])[i], _arr(q["upper"])[i]])
+
+
 def test_hand_example():
     # 6 subjects: events at 2, 3, 5, 9; censored at 3 and 7.
     fit = kaplan_meier([2, 3, 3, 5, 7, 9], [1, 1, 0, 1, 0, 1])
@@ -125,6 +149,50 @@ def test_sas_rule_interval_from_event_times():
     assert q.estimate in events and q.lower in events and (q.upper is None or q.upper in events)
     assert q.lower <= q.estimate and (q.upper is None or q.estimate <= q.upper)
     assert q.rule == "sas" and "SAS" in q.method
+
+
+SAS = json.loads((Path(__file__).parent / "golden" / "sas_lifetest.json").read_text())
+
+
+def _sas_fit(case):
+    d = SAS["datasets"][case["data"]]
+    if case["data"] == "whas500":
+        keep = np.array(d["afb"]) == case["afb"]
+        return kaplan_meier(np.array(d["lenfoly"])[keep], np.array(d["fstat"])[keep])
+    return kaplan_meier(d["time"], d["event"])
+
+
+def _as_printed(got, printed, decimals):
+    """A value equals SAS's printed one to its last printed digit; None (SAS '.' / NE) is not estimable."""
+    if printed is None:
+        assert got is None or np.isnan(got), (got, printed)
+    else:
+        assert got is not None and abs(got - printed) <= 0.5 * 10.0 ** -decimals + 1e-9, (got, printed)
+
+
+@pytest.mark.parametrize("case", SAS["cases"], ids=lambda c: c["name"])
+def test_sas_rule_equals_published_proc_lifetest(case):
+    """rule="sas" quartiles with their CIs, and landmarks (also beyond follow-up), equal SAS PROC LIFETEST
+    output published by the CAMIS project (golden/sas_lifetest.json cites it); CONFTYPE=LOGLOG."""
+    fit = _sas_fit(case)
+    dec = case["decimals"]
+    for q in case["quartiles"]:
+        got = fit.quantile(q["percent"] / 100, rule="sas")
+        for key in ("estimate", "lower", "upper"):
+            _as_printed(getattr(got, key), q[key], dec["time"])
+    at = fit.at([lm["time"] for lm in case["landmarks"]])
+    for lm, row in zip(case["landmarks"], at.itertuples(index=False)):
+        _as_printed(row.survival, lm["survival"], dec["survival"])
+        if "std_err" in lm:
+            _as_printed(row.std_err, lm["std_err"], dec["std_err"])
+        _as_printed(row.lower, lm["lower"], dec["ci"])
+        _as_printed(row.upper, lm["upper"], dec["ci"])
+
+
+def test_sas_upper_bound_is_ne_when_the_last_event_takes_the_curve_to_0():
+    """Issue 7: the upper bound came out as the last event time (SAS prints NE)."""
+    q = kaplan_meier([54, 75, 77, 84, 87, 92, 103, 105, 112, 118], [1] * 5 + [0] * 4 + [1]).quantile(0.75, rule="sas")
+    assert (q.estimate, q.lower, q.upper) == (118, 87, None)
 
 
 def test_not_reached_is_none():

@@ -10,10 +10,9 @@ Tests between groups (patients with a known value only, as R drops ``NA``):
 
 * categorical: Pearson's chi-square (R ``chisq.test``; Yates' continuity
   correction on 2x2 tables, as R's default) when every expected count is >= 5,
-  otherwise Fisher's exact test (R ``fisher.test``). 2 x 2 tables use scipy;
-  larger tables are enumerated here (see :func:`fisher_exact_rxc`). The
-  enumeration grows quickly with the table, so above ``FISHER_MAX_TABLES``
-  tables the chi-square test is kept and the row notes the small expected counts.
+  otherwise Fisher's exact test (R ``fisher.test``, :func:`blinrwe.stats.fisher_exact`).
+  For a table too large even for its exact network algorithm the chi-square test is
+  kept, its method names the fallback and the row notes the small expected counts.
 * continuous, two groups: Wilcoxon rank-sum (R ``wilcox.test``: exact p when both
   groups have < 50 values and there are no ties, otherwise the normal
   approximation with continuity and tie correction).
@@ -36,19 +35,19 @@ values without decimals.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from math import lgamma
 
 import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from blinrwe.stats.fisher import fisher_exact
+
 from .ard import ard_frame, ard_row
 from .levels import factor_levels, level_labels
 
-__all__ = ["baseline_table", "categorical_test", "continuous_test", "fisher_exact_rxc", "FISHER_MAX_TABLES",
-           "NotApplicableWhen", "NOT_APPLICABLE", "INTEGER_VARIABLES", "not_applicable_mask"]
+__all__ = ["baseline_table", "categorical_test", "continuous_test", "NotApplicableWhen", "NOT_APPLICABLE",
+           "INTEGER_VARIABLES", "not_applicable_mask"]
 
-FISHER_MAX_TABLES = 200_000
 SECTION = "baseline"
 TABLE = "table1"
 
@@ -103,74 +102,6 @@ def _is_categorical(series: pd.Series) -> bool:
     return not (pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series))
 
 
-class _TooManyTables(Exception):
-    pass
-
-
-def fisher_exact_rxc(table: np.ndarray, max_tables: int = FISHER_MAX_TABLES) -> float:
-    """Exact p-value of Fisher's test for an R x C table, as R ``fisher.test``.
-
-    The p-value is the total probability, given the margins (multivariate
-    hypergeometric), of the tables no more probable than the observed one
-    (R's relative tolerance 1e-7). Hand-written because scipy's R x C
-    ``fisher_exact`` defaults to a Monte Carlo p-value (random, not R's).
-    Tables are enumerated column by column (the largest column last, as it is
-    determined by the others); raises ``_TooManyTables`` beyond ``max_tables``.
-    """
-    t = np.asarray(table, dtype=np.int64)
-    if t.shape[0] > t.shape[1]:
-        t = t.T
-    t = t[:, np.argsort(t.sum(axis=0), kind="stable")]
-    rows, cols = t.sum(axis=1), t.sum(axis=0)
-    lfact = np.array([lgamma(i + 1) for i in range(int(t.sum()) + 1)])
-    const = lfact[rows].sum() + lfact[cols].sum() - lfact[int(t.sum())]
-    threshold = const - lfact[t].sum() + np.log1p(1e-7)
-    total = 0.0
-    seen = 0
-
-    def compositions(k: int, caps: tuple[int, ...]):
-        if len(caps) == 1:
-            if k <= caps[0]:
-                yield (k,)
-            return
-        rest = sum(caps[1:])
-        for first in range(max(0, k - rest), min(k, caps[0]) + 1):
-            for tail in compositions(k - first, caps[1:]):
-                yield (first, *tail)
-
-    def composition_array(k: int, caps: tuple[int, ...]) -> np.ndarray:
-        if len(caps) == 2:  # two rows (two groups): one free cell per column, no Python loop
-            first = np.arange(max(0, k - caps[1]), min(k, caps[0]) + 1, dtype=np.int64)
-            return np.column_stack([first, k - first])
-        return np.array(list(compositions(k, caps)), dtype=np.int64).reshape(-1, len(caps))
-
-    def walk(j: int, remaining: tuple[int, ...], acc: float):
-        nonlocal total, seen
-        if j == len(cols) - 2:
-            # Last free column at once: its compositions as an array, the final column determined.
-            comp = composition_array(int(cols[j]), remaining)
-            seen += comp.shape[0]
-            if seen > max_tables:
-                raise _TooManyTables
-            last = np.asarray(remaining, dtype=np.int64) - comp
-            logp = const - acc - lfact[comp].sum(axis=1) - lfact[last].sum(axis=1)
-            total += float(np.exp(logp[logp <= threshold]).sum())
-            return
-        if j == len(cols) - 1:
-            seen += 1
-            if seen > max_tables:
-                raise _TooManyTables
-            logp = const - acc - sum(lfact[r] for r in remaining)
-            if logp <= threshold:
-                total += np.exp(logp)
-            return
-        for comp in compositions(int(cols[j]), remaining):
-            walk(j + 1, tuple(r - c for r, c in zip(remaining, comp)), acc + sum(lfact[c] for c in comp))
-
-    walk(0, tuple(int(r) for r in rows), 0.0)
-    return float(min(1.0, total))
-
-
 def categorical_test(table: np.ndarray) -> tuple[float, str, str]:
     """p-value, method and note for a groups x levels contingency table (rows or columns of zeros dropped)."""
     t = np.asarray(table, dtype=np.int64)
@@ -179,17 +110,17 @@ def categorical_test(table: np.ndarray) -> tuple[float, str, str]:
         return float("nan"), "", "not_estimable: fewer than two groups or levels with patients"
     expected = sps.contingency.expected_freq(t)
     small = bool((expected < 5).any())
+    fallback = ""
     if small:
-        if t.shape == (2, 2):
-            return float(sps.fisher_exact(t).pvalue), "Fisher's exact test", ""
-        try:
-            return fisher_exact_rxc(t), "Fisher's exact test", ""
-        except _TooManyTables:
-            pass
+        fisher = fisher_exact(t)
+        if not fisher.note:
+            return fisher.p, fisher.method, ""
+        fallback = f" ({fisher.method} not computed: {fisher.note})"
     res = sps.chi2_contingency(t, correction=True)
     method = "Pearson's chi-squared test"
     if t.shape == (2, 2):
         method += " with Yates' continuity correction"
+    method += fallback
     note = "expected counts < 5" if small else ""
     return float(res.pvalue), method, note
 

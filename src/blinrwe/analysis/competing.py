@@ -82,7 +82,8 @@ def _one(time, etype, group, landmarks, time_unit, level, keys, variant, gvar, o
     if ci.gray_test is not None:
         for rec in ci.gray_test.itertuples(index=False):
             name = CAUSES.get(int(rec.cause), str(rec.cause))
-            gk = dict(variable=name, variant=variant, group_var=gvar, group="")
+            gk = dict(variable=name, variant=variant, group_var=gvar, group="",
+                      note=f"not_estimable: {rec.note}" if rec.note else "")
             out.rows.append(ard_row(SECTION, TABLE, statistic="gray_stat", value=rec.stat, denominator=len(time),
                                     method=ci.gray_method, **gk))
             out.rows.append(ard_row(SECTION, TABLE, statistic="gray_p", value=rec.p, denominator=len(time),

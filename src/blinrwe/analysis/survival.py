@@ -188,7 +188,8 @@ def _logrank_rows(grouped, keys: dict) -> list[dict]:
         res = logrank_from_counts(grouped)
     except StatisticalInputError as err:
         return [ard_row(SECTION, TABLE, statistic="logrank_p", value=None, note=f"not_estimable: {err}", **keys)]
-    common = dict(denominator=int(grouped.n.sum()), n=int(grouped.n_event.sum()), method=res.method, **keys)
+    common = dict(denominator=int(grouped.n.sum()), n=int(grouped.n_event.sum()), method=res.method,
+                  note=f"not_estimable: {res.note}" if res.note else "", **keys)
     return [ard_row(SECTION, TABLE, statistic="logrank_chisq", value=res.chisq, **common),
             ard_row(SECTION, TABLE, statistic="logrank_p", value=res.p, **common)]
 

@@ -25,6 +25,7 @@ from .mantel_byar import MantelByarTest, mantel_byar
 from .simon_makuch import SimonMakuch, counting_process_counts, simon_makuch
 from .rmst import RestrictedMean, rmst, rmst_from_counts
 from .survival_difference import SurvivalDifference, survival_difference
+from .fisher import FisherTest, fisher_exact
 
 # Cox models and competing risks (owned by another module author).
 from .cox import CoxResult, cox_ph
@@ -61,6 +62,8 @@ __all__ = [
     "rmst_from_counts",
     "SurvivalDifference",
     "survival_difference",
+    "FisherTest",
+    "fisher_exact",
     "CoxResult",
     "cox_ph",
     "CoxZphResult",

@@ -1,4 +1,4 @@
-"""Checks on the arrays handed to the survival estimators.
+"""Checks on the arrays handed to the survival estimators, and R's rule for near-tied times.
 
 Every check raises :class:`blinrwe.errors.StatisticalInputError` naming the
 parameter, the offending position and value, and how to fix it. Values are
@@ -10,6 +10,10 @@ from __future__ import annotations
 import numpy as np
 
 from blinrwe.errors import StatisticalInputError
+
+
+# R all.equal's tolerance, used by survival's aeqSurv (timefix = TRUE).
+TIE_TOLERANCE = float(np.sqrt(np.finfo(float).eps))
 
 
 def _first_bad(mask: np.ndarray) -> int:
@@ -48,6 +52,30 @@ def as_times(values, name: str = "time") -> np.ndarray:
             "origin and must be >= 0 (check the origin and end dates)."
         )
     return arr
+
+
+def tie_near_times(t: np.ndarray) -> np.ndarray:
+    """Times that differ only by floating-point noise become one tie, as R survival's ``aeqSurv``.
+
+    R's ``survfit``, ``survdiff`` and ``coxph`` (``timefix = TRUE``, the default) sort the
+    distinct times and tie each one to the previous when they differ by at most
+    ``sqrt(machine eps)``, absolutely or relative to the mean of the distinct absolute
+    times; a tie group takes its smallest time. So ``0.1 + 0.2`` and ``0.3`` (months
+    computed two ways) are one time with two events, not two times. Applied once to the
+    whole sample an estimator is given (all groups and strata together, as R).
+    """
+    if t.size < 2:
+        return t
+    top = float(t.max())  # times are >= 0 (as_times)
+    if top * TIE_TOLERANCE < 1 and (t.dtype.kind in "iu" or np.array_equal(t, np.floor(t))):
+        return t  # distinct whole numbers differ by >= 1, more than either tolerance
+    y = np.unique(t)
+    dy = np.diff(y)
+    tied = (dy <= TIE_TOLERANCE) | (dy / np.mean(np.abs(y)) <= TIE_TOLERANCE)
+    if not tied.any():
+        return t
+    cuts = y[np.concatenate(([True], ~tied))]
+    return cuts[np.searchsorted(cuts, t, side="right") - 1]
 
 
 def as_event_codes(values, n: int, causes: tuple[int, ...], name: str = "event") -> np.ndarray:

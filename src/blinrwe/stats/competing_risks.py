@@ -32,6 +32,10 @@ array arithmetic):
   all groups, score ``s`` for the first K-1 groups and its variance ``V``;
   ``s' V^-1 s`` ~ chi-square(K-1). Weight ``(1 - F(t-))^rho`` (rho = 0 default, as
   cmprsk). With ``strata`` the scores and variances are summed over strata.
+  A singular variance (by R ``qr()``'s rank rule, as cmprsk decides it: e.g. a group
+  with nobody at risk at the cause's event times) gives ``stat`` and ``p`` NaN with
+  the reason in ``note``; cmprsk reports ``stat = -1, p = 1`` there, a p value that
+  reads as "no difference" where there is no test.
   Hand-written because no Python library implements Gray's test (lifelines has
   the Aalen-Johansen estimate only, with a different variance; scikit-survival and
   statsmodels none).
@@ -47,8 +51,9 @@ from scipy import stats as _sps
 
 from blinrwe.errors import StatisticalInputError
 
-from ._inputs import as_level, as_times
-from .counts import event_counts, grouped_event_counts
+from ._chi_square import quadratic_form
+from ._inputs import as_level, as_times, tie_near_times
+from .counts import _grouped_from_codes
 
 __all__ = ["CumulativeIncidence", "cumulative_incidence", "gray_test"]
 
@@ -174,6 +179,11 @@ def loglog_ci(estimate, variance, level: float):
 
 # --- Gray's test (cmprsk crstm/crst) ------------------------------------------------------------
 
+_GRAY_SINGULAR = (
+    "variance of the score is singular: a group has no patients at risk at any event time of the cause "
+    "(cmprsk reports stat -1, p 1)"
+)
+
 
 def _gray_stratum(n_risk, d_cause, d_other, rho: float):
     """Score (ng) and variance (ng x ng) of one stratum; arrays are (times, groups)."""
@@ -242,21 +252,14 @@ def _gray_all_causes(t, codes, gidx, n_groups, scodes, n_causes, rho):
         var = np.zeros((n_groups, n_groups))
         for s in np.unique(scodes):
             ins = scodes == s
-            counts = grouped_event_counts(
-                t[ins], m[ins], pd.Categorical.from_codes(gidx[ins], categories=list(range(n_groups))), causes=(1, 2)
-            )
+            counts = _grouped_from_codes(t[ins], m[ins], gidx[ins], tuple(range(n_groups)), None, (1, 2))
             sc, vv = _gray_stratum(
                 counts.n_risk, counts.n_event_by_cause[:, :, 0], counts.n_event_by_cause[:, :, 1], rho
             )
             score += sc
             var += vv
-        s1 = score[:-1]
-        v1 = var[:-1, :-1]
-        if np.linalg.matrix_rank(v1) < n_groups - 1:
-            stat = np.nan  # cmprsk returns -1 for a singular variance
-        else:
-            stat = float(s1 @ np.linalg.solve(v1, s1))
-        rows.append((stat, n_groups - 1))
+        stat = quadratic_form(score[:-1], var[:-1, :-1])
+        rows.append((stat, _GRAY_SINGULAR if np.isnan(stat) else ""))
     return rows
 
 
@@ -270,8 +273,9 @@ class CumulativeIncidence:
     ``table``: the step curve of every group x cause, one row per distinct
     observation time of the group: ``group, cause, time, n_risk, n_event,
     n_competing, n_censor, estimate, variance, lower, upper``.
-    ``gray_test``: ``cause, stat, df, p`` (one row per cause, as ``cuminc$Tests``),
-    or None without groups.
+    ``gray_test``: ``cause, stat, df, p, note`` (one row per cause, as ``cuminc$Tests``),
+    or None without groups; ``stat`` and ``p`` are NaN where the score variance is
+    singular, with the reason in ``note`` ("" otherwise).
     """
 
     cause: object
@@ -336,7 +340,7 @@ def cumulative_incidence(
     rho : power of the weight ``(1 - F(t-))^rho`` in Gray's test (cmprsk default 0).
     """
     level = as_level(level)
-    t = as_times(time, "time").astype(np.float64)
+    t = tie_near_times(as_times(time, "time").astype(np.float64))
     n = t.shape[0]
     if n == 0:
         raise StatisticalInputError("time is empty; give at least one subject.")
@@ -365,9 +369,9 @@ def cumulative_incidence(
     k = len(labels)
     cause_codes = tuple(range(1, k + 1)) if k else (1,)
     frames = []
+    by_group = _grouped_from_codes(t, codes, gidx, tuple(range(len(groups))), None, cause_codes)
     for gi, g in enumerate(groups):
-        ins = gidx == gi
-        counts = event_counts(t[ins], codes[ins], causes=cause_codes)
+        counts = by_group.group(gi)
         for ci, c in enumerate(labels):
             d_cause = counts.n_event_by_cause[:, ci]
             d_other = counts.n_event - d_cause
@@ -386,7 +390,8 @@ def cumulative_incidence(
         rows = _gray_all_causes(t, codes, gidx, len(groups), scodes, k, rho)
         stat = np.array([r[0] for r in rows])
         df = len(groups) - 1
-        gray = pd.DataFrame({"cause": labels, "stat": stat, "df": df, "p": _sps.chi2.sf(stat, df)})
+        gray = pd.DataFrame({"cause": labels, "stat": stat, "df": df, "p": _sps.chi2.sf(stat, df),
+                             "note": [r[1] for r in rows]})
         gray_method = (
             f"Gray's test (cmprsk cuminc), rho = {rho:g}" + (", stratified" if strata is not None else "")
         )

@@ -13,7 +13,9 @@ sum(1 - event) AS n_censor FROM tte GROUP BY time`` in duckdb).
 Conventions (as R ``survival``): a subject censored at ``t`` is at risk at ``t``
 (events are taken to precede censorings at the same time); every time with an
 event *or* a censoring gets a row (as ``survfit``); no late entry (everyone is at
-risk from time 0), so ``n_risk`` is the number of subjects whose time is ``>= t``.
+risk from time 0), so ``n_risk`` is the number of subjects whose time is ``>= t``;
+times within ``sqrt(machine eps)`` of each other are one time (R's ``timefix``,
+:func:`blinrwe.stats._inputs.tie_near_times`).
 
 Speed: whole-number times (days) are tabulated with one ``np.bincount`` over the
 time range, O(n) without sorting; other times (months) fall back to ``np.unique``.
@@ -32,7 +34,7 @@ import pandas as pd
 
 from blinrwe.errors import StatisticalInputError
 
-from ._inputs import as_event_codes, as_times, as_weights
+from ._inputs import as_event_codes, as_times, as_weights, tie_near_times
 
 __all__ = [
     "EventCounts",
@@ -310,7 +312,7 @@ def _drop_empty_groups(counts: "GroupedEventCounts", keep: np.ndarray | None = N
 
 def _prepare(time, event, weights, causes):
     causes = _check_causes(causes)
-    t = as_times(time, "time")
+    t = tie_near_times(as_times(time, "time"))
     codes = as_event_codes(event, t.shape[0], causes, "event")
     w = None if weights is None else as_weights(weights, t.shape[0], "weights")
     # Map codes (0 and the causes) onto 0..K, 0 = censored.

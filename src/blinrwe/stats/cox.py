@@ -49,7 +49,7 @@ from scipy import stats as _sps
 
 from blinrwe.errors import StatisticalInputError
 
-from ._inputs import as_event_codes, as_level, as_times
+from ._inputs import as_event_codes, as_level, as_times, tie_near_times
 
 __all__ = ["ChiSquareTest", "CoxConvergenceWarning", "CoxResult", "cox_ph"]
 
@@ -186,20 +186,6 @@ def _chinv2(chol: np.ndarray) -> np.ndarray:
 
 
 # --- data preparation ------------------------------------------------------------------
-
-
-def _timefix(t: np.ndarray) -> np.ndarray:
-    """R ``aeqSurv``: times within all.equal tolerance of each other become one tie."""
-    tol = np.sqrt(np.finfo(float).eps)
-    y = np.unique(t)
-    if y.size < 2:
-        return t
-    dy = np.diff(y)
-    tied = (dy <= tol) | (dy / np.mean(np.abs(y)) <= tol)
-    if not tied.any():
-        return t
-    cuts = y[np.concatenate(([True], ~tied))]
-    return cuts[np.searchsorted(cuts, t, side="right") - 1]
 
 
 def _as_list(value, name: str) -> list[str]:
@@ -483,7 +469,7 @@ def cox_ph(
         raise StatisticalInputError(
             f"no complete rows: every row misses one of {used}; check the columns for missing values."
         )
-    t = as_times(frame[time].to_numpy(), f"column {time!r}").astype(np.float64)
+    t = tie_near_times(as_times(frame[time].to_numpy(), f"column {time!r}").astype(np.float64))
     status = as_event_codes(frame[event].to_numpy(), n, (1,), f"column {event!r}")
     n_events = int(status.sum())
     if n_events == 0:
@@ -494,7 +480,7 @@ def cox_ph(
     scodes = _strata_codes(frame, strata_cols)
 
     order = np.lexsort((status, t, scodes))
-    t, status, x, scodes = _timefix(t[order]), status[order], x[order], scodes[order]
+    t, status, x, scodes = t[order], status[order], x[order], scodes[order]
     means = x.mean(axis=0)
     xc = x - means  # centring: same estimates, less round-off (as coxfit6)
 

@@ -32,9 +32,10 @@ Conventions, chosen to equal R ``survival`` (golden values from survival 3.5-3 i
   [t_j, t_j+1), not estimable when that flat runs to the end), and the CI is
   [smallest event time whose transformed test of S(t) = 1 - p is not rejected,
   the event time following the largest such time] (not estimable when the largest
-  is the last event time), as documented in the SAS/STAT LIFETEST
-  "Computational Formulas" and implemented by statsmodels ``quantile_ci``
-  (not checked against SAS output: no SAS here).
+  is the last event time, or when the following event time takes S to 0), as
+  documented in the SAS/STAT LIFETEST "Computational Formulas". Checked against SAS
+  PROC LIFETEST output published by the PSI CAMIS project (CONFTYPE=LOGLOG; values
+  in ``tests/stats/golden/sas_lifetest.json`` with their source).
 * ``at(times)`` equals ``summary(fit, times=, extend=TRUE)`` up to the last
   observation time (before the first observed time S = 1 with bounds 1, 1, as R). Beyond it R carries the last estimate forward; here the
   estimate is NaN with ``estimable = False`` (a landmark not reached by follow-up
@@ -311,7 +312,10 @@ class KaplanMeier:
         if inside.size == 0:
             return est, np.nan, np.nan
         lo = t[inside[0]]
-        hi = t[inside[-1] + 1] if inside[-1] + 1 < t.size else np.nan
+        after = inside[-1] + 1
+        # SAS prints NE for the upper bound when the next event time is the one that takes S to 0
+        # (no variance there to test), and when there is no later event time
+        hi = t[after] if after < t.size and s[after] > 0 else np.nan
         return est, lo, hi
 
     # --- landmarks ------------------------------------------------------------

@@ -10,6 +10,13 @@ the first remaining group, and the reduced system is solved; df = (groups with
 E > 0) - 1. Equal to R ``survival::survdiff`` (golden values in
 ``tests/stats/golden/km_logrank.json``) and SAS PROC LIFETEST's log-rank test.
 
+Not estimable (``chisq`` and ``p`` NaN, the reason in ``note``; never an error):
+no events; only one group with expected events (the others have nobody at risk at
+any event time); a zero or singular variance of O - E, e.g. when at every event time
+every patient at risk has the event (``D = N``, so each term ``D (N - D)`` is 0).
+R's ``survdiff`` stops there with "system is exactly singular" from ``solve``; SAS
+prints no test. Singular is decided by R ``qr()``'s rank rule (``stats._chi_square``).
+
 Test for trend across ordered groups with scores w (SAS LIFETEST ``TREND``):
 ``chi2 = (w'(O - E))^2 / (w' V w)`` on 1 df, from the same O - E and V.
 
@@ -27,7 +34,8 @@ from scipy.stats import chi2
 
 from blinrwe.errors import StatisticalInputError
 
-from ._inputs import as_event_codes, as_times
+from ._chi_square import quadratic_form
+from ._inputs import as_event_codes, as_times, tie_near_times
 from .counts import GroupedEventCounts, _drop_empty_groups, _factorize_groups, _group_codes, _grouped_from_codes
 
 __all__ = ["LogRankTest", "LogRankTrend", "logrank", "logrank_from_counts", "logrank_trend"]
@@ -44,6 +52,7 @@ class LogRankTest:
     variance: np.ndarray = field(repr=False)
     stratified: bool = False
     method: str = "log-rank test (Mantel-Cox; R survdiff rho = 0)"
+    note: str = ""  # why chisq and p are NaN (not estimable); "" when they are computed
 
     @property
     def groups(self) -> tuple:
@@ -62,6 +71,7 @@ class LogRankTrend:
     groups: tuple
     df: int = 1
     method: str = "log-rank test for trend (scores w: (w'(O-E))^2 / w'Vw, 1 df)"
+    note: str = ""  # why chisq, z and p are NaN (not estimable); "" when they are computed
 
 
 def _accumulate(counts: GroupedEventCounts):
@@ -81,22 +91,30 @@ def _accumulate(counts: GroupedEventCounts):
     return observed, expected, variance
 
 
-def _chisq(observed, expected, variance):
+_ZERO_VARIANCE = (
+    "variance is zero: at every event time all patients at risk had the event, so the groups cannot be "
+    "compared (R survdiff stops with a singular system)"
+)
+
+
+def _chisq(observed, expected, variance) -> tuple[float, int, str]:
+    """Chi-square, df and, when it cannot be computed, the reason (chi-square NaN)."""
     use = expected > 0
     df = int(use.sum()) - 1
     if df < 1:
-        return 0.0, df
+        why = "no events in any group" if df < 0 else (
+            "only one group had patients at risk at the event times, so there is nothing to compare")
+        return float("nan"), max(df, 0), why
     idx = np.flatnonzero(use)[1:]
     diff = (observed - expected)[idx]
     vv = variance[np.ix_(idx, idx)]
-    try:
-        sol = np.linalg.solve(vv, diff)
-    except np.linalg.LinAlgError as exc:
-        raise StatisticalInputError(
-            "the log-rank variance matrix is singular (a group shares no event times with the others); "
-            "merge or drop that group."
-        ) from exc
-    return float(sol @ diff), df
+    chisq = quadratic_form(diff, vv)
+    if np.isnan(chisq):
+        return chisq, df, _ZERO_VARIANCE if not np.any(vv) else (
+            "variance matrix of O - E is singular: a group is at risk only at event times where every "
+            "patient at risk had the event; merge or drop that group"
+        )
+    return chisq, df, ""
 
 
 def logrank_from_counts(strata_counts) -> LogRankTest:
@@ -121,17 +139,17 @@ def logrank_from_counts(strata_counts) -> LogRankTest:
         expected += e
         variance += v
         n += c.n
-    chisq, df = _chisq(observed, expected, variance)
-    p = float(chi2.sf(chisq, df)) if df >= 1 else float("nan")
+    chisq, df, note = _chisq(observed, expected, variance)
+    p = float("nan") if note else float(chi2.sf(chisq, df))
     table = pd.DataFrame({"group": list(groups), "n": n, "observed": observed, "expected": expected})
     variance.flags.writeable = False
     return LogRankTest(chisq=chisq, df=df, p=p, table=table, variance=variance,
-                       stratified=len(strata_counts) > 1)
+                       stratified=len(strata_counts) > 1, note=note)
 
 
 def _stratum_counts(time, event, group, strata):
     """Validate once, tabulate once (strata x groups as one index), split by stratum."""
-    t = as_times(time, "time")
+    t = tie_near_times(as_times(time, "time"))
     e = as_event_codes(event, t.shape[0], (1,), "event")
     gcodes, labels, sparse = _group_codes(group, t.shape[0], "group")
     k = len(labels)
@@ -166,7 +184,7 @@ def _relabel(result: LogRankTest, labels) -> LogRankTest:
     table = result.table.copy()
     table["group"] = list(labels)
     return LogRankTest(chisq=result.chisq, df=result.df, p=result.p, table=table, variance=result.variance,
-                       stratified=result.stratified)
+                       stratified=result.stratified, note=result.note)
 
 
 def logrank(time, event, group, strata=None) -> LogRankTest:
@@ -203,7 +221,10 @@ def logrank_trend(time, event, group_scores, strata=None) -> LogRankTrend:
     u = float(w @ diff)
     v = float(w @ test.variance @ w)
     if not v > 0:
-        raise StatisticalInputError("the trend statistic has zero variance (no events at shared times); cannot test.")
+        nan = float("nan")
+        return LogRankTrend(chisq=nan, z=nan, p=nan, scores=tuple(w.tolist()), groups=tuple(labels),
+                            note=test.note or "variance of the trend statistic is zero: the groups' events "
+                                              "fall only at times where every patient at risk had the event")
     chisq = u * u / v
     return LogRankTrend(chisq=chisq, z=u / np.sqrt(v), p=float(chi2.sf(chisq, 1)), scores=tuple(w.tolist()),
                         groups=tuple(labels))

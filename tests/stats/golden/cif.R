@@ -1,11 +1,11 @@
 # Golden values for blinrwe.stats.competing_risks from R cmprsk::cuminc / timepoints.
-# Run from the repository root:  Rscript tests/stats/golden/cif.R
-# Writes tests/stats/golden/cif.json (inputs included, so the tests never need R).
+# Run from this folder:  cd tests/stats/golden && Rscript cif.R
+# Writes cif.json beside this script (inputs included, so the tests never need R).
 # The CI is not part of cmprsk: it is computed here from cuminc's est and var with the
 # log(-log) formula est^exp(+/- z sqrt(var) / (est log est)), z = qnorm(0.975).
 suppressPackageStartupMessages({library(cmprsk); library(KMsurv); library(jsonlite)})
 
-out_path <- "tests/stats/golden/cif.json"
+out_path <- "cif.json"
 
 data(bmt, package = "KMsurv")
 # relapse = d2 == 1; death in remission (without relapse) = d1 == 1 & d2 == 0; time t2

@@ -1,9 +1,9 @@
 # Golden values for blinrwe.stats.cox_ph and cox_zph from R survival::coxph / cox.zph.
-# Run from the repository root:  Rscript tests/stats/golden/cox.R
-# Writes tests/stats/golden/cox.json (inputs included, so the tests never need R).
+# Run from this folder:  cd tests/stats/golden && Rscript cox.R
+# Writes cox.json beside this script (inputs included, so the tests never need R).
 suppressPackageStartupMessages({library(survival); library(KMsurv); library(jsonlite)})
 
-out_path <- "tests/stats/golden/cox.json"
+out_path <- "cox.json"
 
 # ---- inputs ---------------------------------------------------------------------------
 aml_d <- data.frame(time = aml$time, status = aml$status, x = as.character(aml$x))
