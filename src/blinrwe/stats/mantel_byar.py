@@ -15,6 +15,7 @@ and a switch at time 0 puts the patient in the new state from the start. At ``be
 exact-ties score is ``sum_t (d1_t - d_t n1_t / n_t)`` with the hypergeometric variance
 ``sum_t d_t (n_t - d_t) / (n_t - 1) * n1_t (n_t - n1_t) / n_t^2``, where at each event time
 ``n_t``, ``n1_t`` are at risk (in the new state) and ``d_t``, ``d1_t`` the events.
+Times and switch times within sqrt(machine eps) are one time (R's ``aeqSurv``).
 When nobody is at risk in both states at an event time the variance is 0: ``chisq`` and ``p``
 are NaN and ``note`` says why.
 """
@@ -28,7 +29,7 @@ from scipy.stats import chi2
 
 from blinrwe.errors import StatisticalInputError
 
-from ._inputs import as_event_codes, as_times
+from ._inputs import as_event_codes, as_times, tie_near_times
 
 __all__ = ["MantelByarTest", "mantel_byar"]
 
@@ -53,7 +54,7 @@ class MantelByarTest:
 
 def _switch_times(values, n: int) -> np.ndarray:
     try:
-        s = np.asarray(values, dtype=float).reshape(-1)
+        s = np.array(values, dtype=float).reshape(-1)  # a copy: near ties are set in place below
     except (TypeError, ValueError):
         raise StatisticalInputError("switch_time must be numbers (NaN for patients who never enter the state).") from None
     if s.shape[0] != n:
@@ -71,6 +72,9 @@ def mantel_byar(time, event, switch_time) -> MantelByarTest:
     t = as_times(time)
     d = as_event_codes(event, t.size, (1,)).astype(bool)
     s = _switch_times(switch_time, t.size)
+    known = np.isfinite(s)
+    tied = tie_near_times(np.concatenate([t.astype(float), s[known]]))
+    t, s[known] = tied[: t.size], tied[t.size:]
     switched = np.isfinite(s) & (s < t)  # a switch at or after the last time does not count
     s_on = np.sort(s[switched])
     t_on = np.sort(t[switched])

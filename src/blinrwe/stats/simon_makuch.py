@@ -9,7 +9,8 @@ rows (``blinrwe.derive.time_dependent`` builds them as ``tmerge`` does; golden v
 ``tests/stats/golden/simon_makuch.json``): at a time ``t`` the risk set of a state holds the
 intervals ``(tstart, tstop]`` of that state with ``tstart < t <= tstop``; every stop time of the
 state gets a row (an interval that ends at a switch counts as censored in the state it leaves);
-estimates, Greenwood errors and pointwise CIs as :func:`blinrwe.stats.kaplan_meier`.
+estimates, Greenwood errors and pointwise CIs as :func:`blinrwe.stats.kaplan_meier`. Start and
+stop times within sqrt(machine eps) are one time (R's ``aeqSurv`` on both, over all intervals).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import numpy as np
 
 from blinrwe.errors import StatisticalInputError
 
-from ._inputs import as_event_codes, as_times
+from ._inputs import as_event_codes, as_times, tie_near_times
 from .counts import EventCounts
 from .kaplan_meier import KaplanMeier, kaplan_meier_from_counts
 
@@ -48,6 +49,7 @@ def counting_process_counts(start, stop, event) -> EventCounts:
         i = int(bad[0])
         raise StatisticalInputError(f"interval {i} is ({t0[i]}, {t1[i]}]; start must be before stop.")
     d = as_event_codes(event, t1.size, (1,))
+    t0, t1 = np.split(tie_near_times(np.concatenate([t0, t1])), 2)
     times = np.unique(t1)
     n_risk = (t1.size - np.searchsorted(np.sort(t1), times, side="left")
               - (t0.size - np.searchsorted(np.sort(t0), times, side="left")))
@@ -61,7 +63,9 @@ def simon_makuch(start, stop, event, state, conf_type: str = "log-log", level: f
     state = np.asarray(state)
     if state.shape[0] != np.asarray(stop).shape[0]:
         raise StatisticalInputError("state must have one value per interval.")
-    start, stop, event = np.asarray(start), np.asarray(stop), np.asarray(event)
+    start, stop, event = np.asarray(start, dtype=float), np.asarray(stop, dtype=float), np.asarray(event)
+    if start.shape == stop.shape:  # near ties over all intervals together, as R (shape errors reported below)
+        start, stop = np.split(tie_near_times(np.concatenate([start, stop])), 2)
     curves = {}
     for label in sorted(set(state.tolist())):
         rows = state == label
