@@ -21,7 +21,7 @@ from blinrwe.model.schema import Table
 
 from .coerce import coerce_sheet
 from .dates import DEFAULT_RULE, check_rule
-from .findings import Finding, ValidationReport, finding
+from .findings import Finding, ValidationReport, finding, read_findings
 from .rules import RuleContext, run_rules
 from .study_data import StudyData, empty_table, expected_columns
 
@@ -108,7 +108,11 @@ def validate_study(
     errors). Returns the typed StudyData only when there is no error.
     """
     check_rule(partial_dates)
-    form, findings = detect_form(raw)
+    findings = read_findings(raw)
+    if raw.notes and not raw.sheets:  # the input could not be read at all: say why, nothing else
+        return None, ValidationReport(source=raw.source, findings=tuple(findings))
+    form, form_findings = detect_form(raw)
+    findings += form_findings
     if form is None:
         return None, ValidationReport(source=raw.source, findings=tuple(findings))
     findings += _unknown_sheets(raw, form)

@@ -1,0 +1,99 @@
+"""How much a reader accepts before it refuses the input (hostile-input bounds).
+
+A study workbook is a zip of XML files; a few megabytes can unpack to gigabytes
+(a "decompression bomb": 1.9 MB expanding to 10 million rows ran for minutes and
+kept growing). Every reader checks these bounds *before* building any table and
+stops as soon as one is passed, with a finding that names the limit, the value
+found and how to raise it:
+
+=====================  ==============================  ===========  ==============================
+limit                  environment variable            default      what is counted
+=====================  ==============================  ===========  ==============================
+``max_uncompressed_mb``  ``BLINRWE_MAX_UNCOMPRESSED_MB``  256          megabytes of the unpacked workbook
+                                                                    (zip directory, then the bytes
+                                                                    actually streamed), or of the CSV files
+``max_rows``             ``BLINRWE_MAX_ROWS``             1048576      rows of one sheet or CSV file
+                                                                    (Excel's own maximum)
+``max_columns``          ``BLINRWE_MAX_COLUMNS``          1000         columns of one sheet or CSV file
+``max_cells``            ``BLINRWE_MAX_CELLS``            10000000     rows x columns of one sheet or CSV file
+=====================  ==============================  ===========  ==============================
+
+The largest study tables seen (100,000 patients' infusions, about 1.5 million
+cells and 60 MB unpacked) sit well inside them. Set a limit with the keyword
+argument of the same name (``read_study(path, max_rows=2_000_000)``), which wins,
+or with the environment variable.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+
+from blinrwe.errors import UserError
+
+from .raw import ReadNote
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """Bounds on what one read accepts (see the module docstring)."""
+
+    max_uncompressed_mb: float = 256
+    max_rows: int = 1_048_576
+    max_columns: int = 1000
+    max_cells: int = 10_000_000
+
+    @property
+    def max_bytes(self) -> int:
+        return int(self.max_uncompressed_mb * 1024 * 1024)
+
+
+def env_name(limit: str) -> str:
+    """``max_rows`` -> ``BLINRWE_MAX_ROWS``."""
+    return f"BLINRWE_{limit.upper()}"
+
+
+def how_to_raise(limit: str) -> str:
+    """The fix hint's clause naming both ways of raising ``limit``."""
+    return f"set the environment variable {env_name(limit)} or pass {limit}= to read_study"
+
+
+def _number(name: str, text, kind: type):
+    try:
+        value = kind(text)
+    except (TypeError, ValueError):
+        value = None
+    if value is None or not value > 0 or value != value or value == float("inf"):
+        raise UserError(f"{name} = {text!r}: give a positive {'whole ' if kind is int else ''}number "
+                        f"(default {getattr(ReadLimits, name.removeprefix('BLINRWE_').lower())})")
+    return value
+
+
+def read_limits(**given) -> ReadLimits:
+    """The limits of one read: keyword arguments (``None`` = not given), else the environment, else the default."""
+    values = {}
+    for f in fields(ReadLimits):
+        kind = int if f.type in ("int", int) else float
+        if given.get(f.name) is not None:
+            values[f.name] = _number(f.name, given[f.name], kind)
+        elif os.environ.get(env_name(f.name), "").strip():
+            values[f.name] = _number(env_name(f.name), os.environ[env_name(f.name)].strip(), kind)
+    unknown = set(given) - {f.name for f in fields(ReadLimits)}
+    if unknown:
+        raise TypeError(f"unknown read limit(s): {', '.join(sorted(unknown))}")
+    return ReadLimits(**values)
+
+
+class Refused(Exception):
+    """Reading stopped before any table was built: the note says why (a limit passed, a damaged sheet)."""
+
+    def __init__(self, note: ReadNote):
+        super().__init__(note.message)
+        self.note = note
+
+
+def too_large(where: str, what: str, limit: str) -> ReadNote:
+    """The INPUT_TOO_LARGE note: ``where`` (file, sheet) ``what`` (the count and the limit passed)."""
+    return ReadNote("INPUT_TOO_LARGE", f"{where} {what}; reading stopped before any table was built",
+                    f"if the data really are this large, {how_to_raise(limit)}; otherwise delete the stray rows, "
+                    "columns or cells far below or right of the data (or copy the table into a new workbook)")
