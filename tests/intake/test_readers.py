@@ -7,6 +7,7 @@ import pytest
 
 from blinrwe.errors import UserError
 from blinrwe.intake import read_csv_folder, read_study, read_xlsx
+from blinrwe.validate import validate_study
 
 
 def _book(path, rows, fmt=None):
@@ -50,8 +51,6 @@ def test_csv_folder_and_single_file(tmp_path):
 
 @pytest.mark.parametrize("name,content,match", [
     ("missing.xlsx", None, "file not found"),
-    ("bad.xlsx", b"not a zip", "cannot be read as an .xlsx workbook"),
-    ("old.xls", b"", "old .xls workbooks are not read"),
     ("x.txt", b"", "give an .xlsx workbook or a folder"),
     ("nofolder", None, "folder not found"),
 ])
@@ -66,6 +65,13 @@ def test_unreadable_inputs_are_user_errors(tmp_path, name, content, match):
 def test_non_utf8_csv_is_a_user_error(tmp_path):
     (tmp_path / "patients.csv").write_bytes("patient_id\nJos\xe9\n".encode("latin-1"))
     with pytest.raises(UserError, match="not UTF-8"):
+        read_study(tmp_path)
+
+
+def test_workbook_named_csv_is_a_user_error_that_says_so(tmp_path):
+    book = openpyxl.Workbook()
+    book.save(tmp_path / "patients.csv")
+    with pytest.raises(UserError, match="this is an Excel workbook .* named .csv"):
         read_study(tmp_path)
 
 
@@ -86,3 +92,54 @@ def test_xlsx_time_cells_as_text_with_and_without_percent_formats(tmp_path):
         cells = read_xlsx(path).sheets["patient_summary"].cells
         assert cells.loc[2, 1] == "10:30:00"
         assert cells.loc[2, 2] == ("50.0%" if fmt else 0.5)
+
+
+def _csv_study(folder, rows, n=40):
+    """A summary-form CSV of ``n`` patients, with ``rows`` (line number -> text) replacing lines."""
+    lines = ["patient_id,disease_status,best_response,sex"] + [f"S{i},1R,CR,M" for i in range(1, n + 1)]
+    for number, text in rows.items():
+        lines[number - 1] = text
+    folder.mkdir(exist_ok=True)
+    (folder / "patient_summary.csv").write_text("\n".join(lines) + "\n")
+    return folder
+
+
+def test_stray_quote_swallowing_rows_names_the_line_it_opened(tmp_path):
+    """One stray '"' once swallowed 38 rows into one cell with no finding."""
+    folder = _csv_study(tmp_path / "s", {12: 'S11,1R,"CR,M', 50: 'S49,1R,CR",M'}, n=60)
+    study, report = validate_study(read_study(folder))
+    hits = [f for f in report.findings if f.code == "CSV_STRAY_QUOTE"]
+    assert len(hits) == 1 and study is None, report.to_text()
+    f = hits[0]
+    assert (f.file, f.row, f.column, f.severity.value) == ("patient_summary.csv", 12, "best_response", "error")
+    assert f.message == ("a '\"' at the start of this cell on line 12 opens a quoted text that closes only on line 50, "
+                         "so lines 13-50 (38 line(s)) were read into this one cell")
+    assert f.value.startswith("CR,M\nS12,1R,CR,M")
+    assert "remove the stray '\"' on line 12 of patient_summary.csv" in f.hint
+
+
+def test_stray_quote_never_closed_runs_to_the_end_of_the_file(tmp_path):
+    folder = _csv_study(tmp_path / "s", {30: 'S29,1R,"CR,M'})
+    notes = read_study(folder).notes
+    assert [(n.code, n.row) for n in notes] == [("CSV_STRAY_QUOTE", 30)]
+    assert "never closes, so every line to the end of the file" in notes[0].message
+
+
+def test_quoted_line_breaks_in_free_text_are_kept_without_a_note(tmp_path):
+    folder = _csv_study(tmp_path / "s", {3: 'S2,1R,CR,"first line\nsecond, with a comma"'})
+    raw = read_study(folder)
+    assert raw.notes == ()
+    cells = raw.sheets["patient_summary"].cells
+    assert cells.loc[3, 3] == "first line\nsecond, with a comma" and len(cells) == 40
+    assert cells.loc[4, 0] == "S3"  # rows count CSV records, as Excel shows them
+
+
+def test_stray_quote_is_found_with_crlf_line_ends_and_semicolons(tmp_path):
+    folder = tmp_path / "s"
+    folder.mkdir()
+    lines = ["patient_id;disease_status;best_response"] + [f"S{i};1R;CR" for i in range(1, 11)]
+    lines[4] = 'S4;"1R;CR'
+    (folder / "patient_summary.csv").write_bytes(("\r\n".join(lines) + "\r\n").encode())
+    notes = read_study(folder).notes
+    assert [(n.code, n.row) for n in notes] == [("CSV_STRAY_QUOTE", 5)]
+    assert "on line 5" in notes[0].message

@@ -71,6 +71,9 @@ def _number(name: str, text, kind: type):
 
 def read_limits(**given) -> ReadLimits:
     """The limits of one read: keyword arguments (``None`` = not given), else the environment, else the default."""
+    unknown = set(given) - {f.name for f in fields(ReadLimits)}
+    if unknown:
+        raise TypeError(f"unknown read limit(s): {', '.join(sorted(unknown))}")
     values = {}
     for f in fields(ReadLimits):
         kind = int if f.type in ("int", int) else float
@@ -78,9 +81,6 @@ def read_limits(**given) -> ReadLimits:
             values[f.name] = _number(f.name, given[f.name], kind)
         elif os.environ.get(env_name(f.name), "").strip():
             values[f.name] = _number(env_name(f.name), os.environ[env_name(f.name)].strip(), kind)
-    unknown = set(given) - {f.name for f in fields(ReadLimits)}
-    if unknown:
-        raise TypeError(f"unknown read limit(s): {', '.join(sorted(unknown))}")
     return ReadLimits(**values)
 
 

@@ -29,7 +29,7 @@ _OLE_SCAN = 4 * 1024 * 1024
 
 @dataclass(frozen=True)
 class Signature:
-    """``kind``: "xlsx", "encrypted", "xls" or "other"; ``what``: the content in words (for messages)."""
+    """``kind``: "xlsx", "encrypted", "xls", "damaged" (a broken zip) or "other"; ``what``: the content in words."""
 
     kind: str
     what: str
@@ -53,7 +53,7 @@ def _zip(path: Path) -> Signature:
             names = set(archive.namelist())
             mimetype = archive.read("mimetype")[:100] if "mimetype" in names else b""
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError):
-        return Signature("other", "a damaged zip archive (not a complete .xlsx workbook)")
+        return Signature("damaged", "a damaged or incomplete zip archive")
     if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
         if "xl/workbook.bin" in names:
             return Signature("other", "an Excel binary workbook (.xlsb)")

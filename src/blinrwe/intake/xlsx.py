@@ -28,9 +28,10 @@ import datetime as dt
 import zipfile
 from pathlib import Path
 
-import openpyxl
+from openpyxl.reader.excel import ExcelReader
 from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
-from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.styles.stylesheet import apply_stylesheet
+from openpyxl.utils import coordinate_to_tuple, get_column_letter, range_boundaries
 from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
 
 from blinrwe.errors import UserError
@@ -88,7 +89,15 @@ class _Parser(WorkSheetParser):
         self.uncalculated: list[tuple[int, int, str]] = []  # (row, column, formula text)
 
     def parse_cell(self, element):
-        cell = super().parse_cell(element)
+        try:
+            cell = super().parse_cell(element)
+        except ValueError:  # a number cell openpyxl cannot cast ("NaN", "inf" from writers other than Excel)
+            if element.get("t", "n") != "n":
+                raise
+            coordinate = element.get("r")  # (openpyxl has counted the column before casting)
+            row, column = coordinate_to_tuple(coordinate) if coordinate else (self.row_counter, self.col_counter)
+            cell = {"row": row, "column": column, "value": element.findtext(VALUE_TAG), "data_type": "n",
+                    "style_id": 0}
         if element.find(FORMULA_TAG) is not None:
             formula = self.parse_formula(element)  # also keeps shared formulas translatable
             empty_text_result = element.get("t") == "str" and element.find(VALUE_TAG) is not None
@@ -104,24 +113,25 @@ def _damaged(path: Path, err: Exception, sheet: str | None = None) -> ReadNote:
                     file=path.name, sheet=sheet)
 
 
-def _read_rows(book, ws, path: Path, budget: dict, limits: ReadLimits, percent: set[int]):
-    """(rows of values, their spreadsheet numbers, notes) of one sheet, within the limits."""
-    where = f"{path.name}, sheet '{ws.title}'"
-    parser = _Parser(_CountedSource(ws._get_source(), budget, limits, where), ws._shared_strings, data_only=True,
-                     epoch=book.epoch, date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
-    rows, numbers, width, last = [], [], 0, 0
+def _read_rows(book, source, shared_strings, limits: ReadLimits, percent: set[int], file: str, title: str):
+    """(rows of values, their spreadsheet numbers, the parser) of one sheet's XML ``source``, within the limits."""
+    where = f"{file}, sheet '{title}'"
+    parser = _Parser(source, shared_strings, data_only=True, epoch=book.epoch, date_formats=book._date_formats,
+                     timedelta_formats=book._timedelta_formats)
+    rows, numbers, width, last, seen = [], [], 0, 0, 0
     try:
         for number, cells in parser.parse():
+            seen += 1  # empty <row> elements too: millions of them are a bomb as well
+            if seen > limits.max_rows:
+                raise Refused(too_large(where, f"has more than {limits.max_rows:,} rows (stopped at row {number:,})",
+                                        "max_rows"))
             if not cells:
                 continue
             if number <= last:
                 raise Refused(ReadNote("WORKBOOK_UNREADABLE", f"row {number} comes after row {last}: the sheet's rows "
                                        "are out of order, so the file was not written by Excel",
-                                       f"{SAVE_AS_XLSX} again", file=path.name, sheet=ws.title, row=number))
+                                       f"{SAVE_AS_XLSX} again", file=file, sheet=title, row=number))
             last = number
-            if len(rows) >= limits.max_rows:
-                raise Refused(too_large(where, f"has more than {limits.max_rows:,} rows (stopped at row {number:,})",
-                                         "max_rows"))
             row_width = max(c["column"] for c in cells)
             if row_width > limits.max_columns:
                 raise Refused(too_large(where, f"has a cell in column {get_column_letter(min(row_width, 18278))} "
@@ -155,7 +165,7 @@ def _label(header: list, column: int) -> str:
     return get_column_letter(column) if is_empty(value) else str(value).strip()
 
 
-def _sheet_notes(path: Path, ws, rows: list, numbers: list, parser: _Parser) -> list[ReadNote]:
+def _sheet_notes(file: str, title: str, rows: list, numbers: list, parser: _Parser) -> list[ReadNote]:
     header = rows[0] if numbers and numbers[0] == 1 else []
     at = dict(zip(numbers, rows))
     notes = []
@@ -164,7 +174,7 @@ def _sheet_notes(path: Path, ws, rows: list, numbers: list, parser: _Parser) -> 
             "FORMULA_NOT_CALCULATED", f"cell {get_column_letter(column)}{row} holds the formula {formula} but no "
             "calculated value (the workbook was written by a program or never recalculated), so it reads as empty",
             "open the workbook in Excel or LibreOffice and save it (that calculates every formula), or copy the "
-            "column and paste it back with Paste Special > Values", file=path.name, sheet=ws.title, row=row,
+            "column and paste it back with Paste Special > Values", file=file, sheet=title, row=row,
             column=_label(header, column), value=formula))
     merged = parser.merged_cells.mergeCell if parser.merged_cells is not None else []
     for rng in merged:
@@ -180,7 +190,7 @@ def _sheet_notes(path: Path, ws, rows: list, numbers: list, parser: _Parser) -> 
         notes.append(ReadNote(
             "CELL_MERGED", f"cells {rng.ref} are merged: Excel shows one value for all of them but only {first} holds "
             "it; the other cells of the range read as empty", "unmerge the cells (Home > Merge & Center > Unmerge "
-            "Cells) and type the value into every row and column it belongs to", file=path.name, sheet=ws.title,
+            "Cells) and type the value into every row and column it belongs to", file=file, sheet=title,
             row=min_row, column=_label(header, min_col), value=value))
     return notes
 
@@ -198,6 +208,10 @@ def _content_note(path: Path) -> ReadNote | None:
         return ReadNote("WORKBOOK_ENCRYPTED", "the workbook is protected with a password (encrypted), so it cannot "
                         "be read", "open it in Excel with the password, remove it (File > Info > Protect Workbook > "
                         "Encrypt with Password, clear the box) and save; or save an unprotected copy",
+                        file=path.name, value=sig.what)
+    if sig.kind == "damaged":
+        return ReadNote("WORKBOOK_UNREADABLE", f"the workbook is damaged or incomplete ({sig.what}), so it cannot be "
+                        "read", f"copy the file again from its source (it may be cut short), or {SAVE_AS_XLSX} again",
                         file=path.name, value=sig.what)
     if sig.kind == "xls":
         return ReadNote("WORKBOOK_IS_XLS", f"the file is named {path.suffix or 'without an extension'} but holds "
@@ -231,34 +245,61 @@ def read_xlsx(path: str | Path, **limits) -> RawStudy:
         return _unreadable(path, too_large(path.name, f"unpacks to {declared / 2**20:,.0f} MB (its zip directory "
                                             f"says so), more than {bounds.max_uncompressed_mb:g} MB",
                                             "max_uncompressed_mb"))
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as err:  # noqa: BLE001 -- a damaged file can fail anywhere inside openpyxl
-        return _unreadable(path, _damaged(path, err))
+    with open(path, "rb") as handle:  # a file object: openpyxl would refuse a workbook named .xls by its name
+        try:
+            reader = _open_workbook(handle)
+        except Exception as err:  # noqa: BLE001 -- a damaged file can fail anywhere inside openpyxl
+            return _unreadable(path, _damaged(path, err))
+        try:
+            return _read_sheets(path, reader, bounds)
+        finally:
+            reader.archive.close()
+
+
+def _open_workbook(handle):
+    """openpyxl's workbook reader with the sheet list, shared strings and styles read, and no sheet parsed.
+
+    (``load_workbook(read_only=True)`` would parse every sheet once to find its size when
+    the sheet states none: the whole of a bomb, before a row could be counted.)
+    """
+    reader = ExcelReader(handle, read_only=True, data_only=True)
+    reader.read_manifest()
+    reader.read_strings()
+    reader.read_workbook()
+    apply_stylesheet(reader.archive, reader.wb)
+    return reader
+
+
+def _read_sheets(path: Path, reader, bounds: ReadLimits) -> RawStudy:
+    book = reader.wb
     sheets, ignored, notes = {}, [], []
     budget = {"bytes": 0}
+    percent = _percent_styles(book)
     try:
-        percent = _percent_styles(book)
-        for ws in book.worksheets:
-            title = ws.title.strip()
-            if title in METADATA_SHEETS:
-                ignored.append(title)
-                continue
-            try:
-                rows, numbers, parser = _read_rows(book, ws, path, budget, bounds, percent)
-            except Refused as stop:
-                return _unreadable(path, stop.note)
-            except Exception as err:  # noqa: BLE001 -- damaged sheet XML (openpyxl / expat errors)
-                return _unreadable(path, _damaged(path, err, ws.title))
-            if ws.sheet_state != "visible":
-                notes.append(ReadNote("SHEET_HIDDEN", f"the sheet is hidden in Excel ({ws.sheet_state}) and is read "
-                                      "as the table it is named after", "unhide it (right-click a sheet tab > Unhide) "
-                                      "and check it, or delete it if it is not study data", file=path.name,
-                                      sheet=ws.title))
-            notes += _sheet_notes(path, ws, rows, numbers, parser)
-            if numbers and numbers[0] != 1:  # no header row: row 1 is empty
-                rows, numbers = [[]] + rows, [1] + numbers
-            sheets[title] = raw_sheet(title, path.name, ws.title, grid_of(rows), numbers)
-    finally:
-        book.close()
+        found = [(sheet, rel) for sheet, rel in reader.parser.find_sheets()
+                 if rel.target in reader.valid_files and "chartsheet" not in rel.Type]
+    except Exception as err:  # noqa: BLE001 -- damaged workbook.xml relations
+        return _unreadable(path, _damaged(path, err))
+    for sheet, rel in found:
+        title = sheet.name.strip()
+        if title in METADATA_SHEETS:
+            ignored.append(title)
+            continue
+        try:
+            source = _CountedSource(reader.archive.open(rel.target), budget, bounds,
+                                    f"{path.name}, sheet '{sheet.name}'")
+            rows, numbers, parser = _read_rows(book, source, reader.shared_strings, bounds, percent,
+                                               path.name, sheet.name)
+        except Refused as stop:
+            return _unreadable(path, stop.note)
+        except Exception as err:  # noqa: BLE001 -- damaged sheet XML (openpyxl / expat errors)
+            return _unreadable(path, _damaged(path, err, sheet.name))
+        if sheet.state not in (None, "visible"):
+            notes.append(ReadNote("SHEET_HIDDEN", f"the sheet is hidden in Excel ({sheet.state}) and is read as the "
+                                  "table it is named after", "unhide it (right-click a sheet tab > Unhide) and check "
+                                  "it, or delete it if it is not study data", file=path.name, sheet=sheet.name))
+        notes += _sheet_notes(path.name, sheet.name, rows, numbers, parser)
+        if numbers and numbers[0] != 1:  # no header row: row 1 is empty
+            rows, numbers = [[]] + rows, [1] + numbers
+        sheets[title] = raw_sheet(title, path.name, sheet.name, grid_of(rows), numbers)
     return RawStudy(source=str(path), kind="xlsx", sheets=sheets, ignored=tuple(ignored), notes=tuple(notes))
