@@ -213,6 +213,11 @@ def _numbers(col: Column, raw: pd.Series, cells: _Distinct, out: _Collector) -> 
     # pandas' number parser (one call per column) decides what reads as a number
     values = np.asarray(pd.to_numeric(np.array(work, dtype=object), errors="coerce"), dtype="float64").copy()
     infinite = np.isinf(values)
+    for i in np.flatnonzero(np.isnan(values)).tolist():  # pandas reads 1e999 as not a number; Python as inf
+        try:
+            infinite[i] = math.isinf(float(work[i]))
+        except ValueError:
+            pass
     values[infinite] = np.nan
     bad = np.isnan(values)
     hints = {i: _number_hint(col, text[i]) for i in np.flatnonzero(bad & ~infinite).tolist()}
