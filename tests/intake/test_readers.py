@@ -1,9 +1,16 @@
 """Readers: xlsx and CSV cells as typed by the user; errors for unreadable files."""
 
+import csv
 import datetime as dt
+import shutil
+import tempfile
+from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from blinrwe.errors import UserError
 from blinrwe.intake import read_csv_folder, read_study, read_xlsx
@@ -147,3 +154,113 @@ def test_stray_quote_is_found_with_crlf_line_ends_and_semicolons(tmp_path):
     notes = read_study(folder).notes
     assert [(n.code, n.row) for n in notes] == [("CSV_STRAY_QUOTE", 5)]
     assert "on line 5" in notes[0].message
+
+
+# --- fuzz: corrupted bytes, truncated files, random cells -> findings or a clean blinrwe error, never a traceback
+
+FUZZ = settings(derandomize=True, database=None, deadline=None, max_examples=40,
+                suppress_health_check=[HealthCheck.too_slow])
+
+
+def _read_and_validate(path):
+    """Findings, or a UserError; any other exception fails the test (it would be a traceback)."""
+    try:
+        raw = read_study(path)
+        _, report = validate_study(raw, today=dt.date(2025, 1, 1))
+    except UserError as err:
+        assert str(err)
+        return None
+    assert report.to_text()
+    if not raw.sheets:
+        assert report.has_errors  # nothing read: the reason is a finding
+    return report
+
+
+@pytest.fixture(scope="module")
+def good_files(tmp_path_factory):
+    from tests.validate.scenarios import BASE, write_csv, write_xlsx
+
+    tmp = tmp_path_factory.mktemp("fuzz")
+    xlsx = write_xlsx(BASE, tmp / "study.xlsx").read_bytes()
+    csv_text = (write_csv(BASE, tmp / "csv") / "infusions.csv").read_bytes()
+    return {"xlsx": xlsx, "csv": csv_text, "folder": tmp / "csv"}
+
+
+def _write(tmp, name, data):
+    path = Path(tmp) / name
+    path.write_bytes(data)
+    return path
+
+
+@FUZZ
+@given(flips=st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.integers(0, 255)), min_size=1, max_size=12))
+def test_fuzz_corrupted_workbook_bytes(good_files, flips):
+    data = bytearray(good_files["xlsx"])
+    for where, byte in flips:
+        data[int(where * len(data))] = byte
+    with tempfile.TemporaryDirectory() as tmp:
+        _read_and_validate(_write(tmp, "study.xlsx", bytes(data)))
+
+
+@FUZZ
+@given(cut=st.floats(0, 1), kind=st.sampled_from(["xlsx", "csv"]))
+def test_fuzz_truncated_files(good_files, cut, kind):
+    data = good_files[kind]
+    with tempfile.TemporaryDirectory() as tmp:
+        if kind == "xlsx":
+            _read_and_validate(_write(tmp, "study.xlsx", data[: int(cut * len(data))]))
+        else:
+            folder = Path(tmp) / "s"
+            shutil.copytree(good_files["folder"], folder)
+            (folder / "infusions.csv").write_bytes(data[: int(cut * len(data))])
+            _read_and_validate(folder)
+
+
+@FUZZ
+@given(edits=st.lists(st.tuples(st.floats(0, 1, exclude_max=True),
+                                st.sampled_from(['"', ",", ";", "\n", "\r", "\r\n", "\x00", "\ufeff", "\u2028", "é",
+                                                 "\xff", "NaN", "#N/A", "inf", '""'])), min_size=1, max_size=10))
+def test_fuzz_corrupted_csv_text(good_files, edits):
+    data = good_files["csv"]
+    for where, text in edits:
+        at = int(where * len(data))
+        data = data[:at] + (text.encode("latin-1") if text == "\xff" else text.encode()) + data[at:]
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "s"
+        shutil.copytree(good_files["folder"], folder)
+        (folder / "infusions.csv").write_bytes(data)
+        _read_and_validate(folder)
+
+
+_TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")) | st.sampled_from("\"',;\n\t"), max_size=12)
+_CELL = st.one_of(st.none(), _TEXT, st.sampled_from(["NaN", "#DIV/0!", "#N/A", "inf", "-Infinity", "1e999", "=A1",
+                                                     "2023-02-30", "yes", "P1", "CR", " "]),
+                  st.floats(allow_nan=True, allow_infinity=True), st.integers(-10**20, 10**20), st.booleans(),
+                  st.dates(dt.date(1, 1, 1), dt.date(9999, 12, 31)))
+
+
+@FUZZ
+@given(table=st.sampled_from(["patients", "infusions", "assessments", "events", "patient_summary"]),
+       rows=st.lists(st.lists(_CELL, min_size=1, max_size=8), min_size=0, max_size=6), as_xlsx=st.booleans())
+def test_fuzz_random_cells(table, rows, as_xlsx):
+    from blinrwe.model import ALL_TABLES
+
+    header = [c.name for c in ALL_TABLES[table].columns][:8]
+    with tempfile.TemporaryDirectory() as tmp:
+        if as_xlsx:
+            book = openpyxl.Workbook()
+            ws = book.active
+            ws.title = table
+            ws.append(header)
+            for r in rows:
+                ws.append([v if not isinstance(v, str) else ILLEGAL_CHARACTERS_RE.sub("", v) for v in r])
+            path = Path(tmp) / "study.xlsx"
+            book.save(path)
+        else:
+            path = Path(tmp) / "s"
+            path.mkdir()
+            with open(path / f"{table}.csv", "w", newline="", encoding="utf-8") as fh:
+                w = csv.writer(fh)
+                w.writerow(header)
+                w.writerows([["" if v is None else v for v in r] for r in rows])
+        _read_and_validate(path)

@@ -92,8 +92,10 @@ class Refused(Exception):
         self.note = note
 
 
-def too_large(where: str, what: str, limit: str) -> ReadNote:
-    """The INPUT_TOO_LARGE note: ``where`` (file, sheet) ``what`` (the count and the limit passed)."""
-    return ReadNote("INPUT_TOO_LARGE", f"{where} {what}; reading stopped before any table was built",
-                    f"if the data really are this large, {how_to_raise(limit)}; otherwise delete the stray rows, "
-                    "columns or cells far below or right of the data (or copy the table into a new workbook)")
+def too_large(where: str | tuple[str, str], what: str, limit: str) -> ReadNote:
+    """The INPUT_TOO_LARGE note: ``where`` (a file, or (file, sheet)) ``what`` (the count and the limit passed)."""
+    file, sheet = where if isinstance(where, tuple) else (where, None)
+    return ReadNote("INPUT_TOO_LARGE", f"the {'sheet' if sheet else 'file'} {what}; reading stopped before any table "
+                    "was built", f"if the data really are this large, {how_to_raise(limit)}; otherwise delete the "
+                    "stray rows, columns or cells far below or right of the data (or copy the table into a new "
+                    "workbook)", file=file, sheet=sheet)

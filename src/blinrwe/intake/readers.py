@@ -156,7 +156,7 @@ def read_csv_folder(path: str | Path, **limits) -> RawStudy:
         for file in files:
             total += file.stat().st_size
             if total > bounds.max_bytes:
-                raise Refused(too_large(file.name, f"brings the CSV files read to {total / 2**20:,.0f} MB, more than "
+                raise Refused(too_large(file.name, f"takes the CSV files read so far to {total / 2**20:,.1f} MB, more than "
                                          f"{bounds.max_uncompressed_mb:g} MB", "max_uncompressed_mb"))
             grid, file_notes = _read_csv_file(file, bounds)
             name = file.stem.strip()

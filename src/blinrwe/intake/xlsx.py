@@ -66,7 +66,7 @@ def _percent_styles(book) -> set[int]:
 class _CountedSource:
     """A sheet's XML stream that refuses once the bytes unpacked so far pass the limit."""
 
-    def __init__(self, raw, budget: dict, limits: ReadLimits, where: str):
+    def __init__(self, raw, budget: dict, limits: ReadLimits, where: tuple[str, str]):
         self.raw, self.budget, self.limits, self.where = raw, budget, limits, where
 
     def read(self, n: int = -1) -> bytes:
@@ -115,7 +115,7 @@ def _damaged(path: Path, err: Exception, sheet: str | None = None) -> ReadNote:
 
 def _read_rows(book, source, shared_strings, limits: ReadLimits, percent: set[int], file: str, title: str):
     """(rows of values, their spreadsheet numbers, the parser) of one sheet's XML ``source``, within the limits."""
-    where = f"{file}, sheet '{title}'"
+    where = (file, title)
     parser = _Parser(source, shared_strings, data_only=True, epoch=book.epoch, date_formats=book._date_formats,
                      timedelta_formats=book._timedelta_formats)
     rows, numbers, width, last, seen = [], [], 0, 0, 0
@@ -286,8 +286,7 @@ def _read_sheets(path: Path, reader, bounds: ReadLimits) -> RawStudy:
             ignored.append(title)
             continue
         try:
-            source = _CountedSource(reader.archive.open(rel.target), budget, bounds,
-                                    f"{path.name}, sheet '{sheet.name}'")
+            source = _CountedSource(reader.archive.open(rel.target), budget, bounds, (path.name, sheet.name))
             rows, numbers, parser = _read_rows(book, source, reader.shared_strings, bounds, percent,
                                                path.name, sheet.name)
         except Refused as stop:

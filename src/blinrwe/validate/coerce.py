@@ -98,6 +98,12 @@ def _blank_specials(col: Column, raw: pd.Series, out: "_Collector") -> pd.Series
     return raw.where(~flagged, None)
 
 
+def _quoted(text: str, limit: int = 40) -> str:
+    """A cell's text for a message: on one line, at most ``limit`` characters."""
+    one_line = " ".join(text.split()) if ("\n" in text or "\r" in text) else text
+    return one_line if len(one_line) <= limit else one_line[:limit] + "..."
+
+
 def suggest(value: str, allowed: tuple[str, ...]) -> str | None:
     """The allowed code the user probably meant (same letters ignoring case, or a close spelling)."""
     folded = {a.casefold(): a for a in allowed}
@@ -273,7 +279,8 @@ def _enum(col: Column, raw: pd.Series, cells: _Distinct, out: _Collector) -> pd.
         if i not in hints:
             guess = suggest(v, col.allowed)
             hints[i] = f"use one of: {', '.join(col.allowed)}" + (f" (did you mean '{guess}'?)" if guess else "")
-        out.add("CODE_INVALID", row, col.name, raw[row], f"'{v}' is not an allowed code of '{col.name}'", hints[i])
+        out.add("CODE_INVALID", row, col.name, raw[row], f"'{_quoted(v)}' is not an allowed code of '{col.name}'",
+                hints[i])
     return pd.Series(cells.broadcast([t if k else None for t, k in zip(text, ok)], None), index=cells.index,
                      dtype=object)
 

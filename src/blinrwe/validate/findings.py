@@ -145,11 +145,15 @@ class Finding:
         return f"{self.severity.value.upper()} {self.code} {where}{self.message}{value}. Fix: {self.hint}"
 
 
+#: Longest value quoted in a finding's line (a cell that swallowed rows can hold thousands of characters).
+SHOWN_CHARACTERS = 80
+
+
 def _show(value) -> str:
     if isinstance(value, pd.Timestamp):
         return value.date().isoformat() if value == value.normalize() else value.isoformat()
     if isinstance(value, str):
-        return repr(value)
+        return repr(value) if len(value) <= SHOWN_CHARACTERS else repr(value[:SHOWN_CHARACTERS]) + "..."
     return str(value)
 
 
