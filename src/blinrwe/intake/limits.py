@@ -4,22 +4,21 @@ A study workbook is a zip of XML files; a few megabytes can unpack to gigabytes
 (a "decompression bomb": 1.9 MB expanding to 10 million rows ran for minutes and
 kept growing). Every reader checks these bounds *before* building any table and
 stops as soon as one is passed, with a finding that names the limit, the value
-found and how to raise it:
+found and how to raise it (environment variable, default: what is counted):
 
-=====================  ==============================  ===========  ==============================
-limit                  environment variable            default      what is counted
-=====================  ==============================  ===========  ==============================
-``max_uncompressed_mb``  ``BLINRWE_MAX_UNCOMPRESSED_MB``  256          megabytes of the unpacked workbook
-                                                                    (zip directory, then the bytes
-                                                                    actually streamed), or of the CSV files
-``max_rows``             ``BLINRWE_MAX_ROWS``             1048576      rows of one sheet or CSV file
-                                                                    (Excel's own maximum)
-``max_columns``          ``BLINRWE_MAX_COLUMNS``          1000         columns of one sheet or CSV file
-``max_cells``            ``BLINRWE_MAX_CELLS``            10000000     rows x columns of one sheet or CSV file
-=====================  ==============================  ===========  ==============================
+- ``max_uncompressed_mb`` (``BLINRWE_MAX_UNCOMPRESSED_MB``, 256): megabytes of the
+  unpacked workbook, from the zip directory before parsing and from the bytes
+  actually streamed while parsing; for CSV, megabytes of the files read;
+- ``max_rows`` (``BLINRWE_MAX_ROWS``, 1,048,576 = Excel's own maximum): rows of one
+  sheet (every ``<row>`` element, empty ones too) or CSV file;
+- ``max_columns`` (``BLINRWE_MAX_COLUMNS``, 1,000): columns of one sheet or CSV file
+  (a single cell in column XFD would make every row 16,384 cells wide);
+- ``max_cells`` (``BLINRWE_MAX_CELLS``, 10,000,000): rows x columns of one sheet or
+  CSV file, the size of the grid that would be built.
 
-The largest study tables seen (100,000 patients' infusions, about 1.5 million
-cells and 60 MB unpacked) sit well inside them. Set a limit with the keyword
+A registry of tens of thousands of patients sits well inside them (the intake
+benchmark's 100,000-patient study has about 4 million cells in its largest
+table). Set a limit with the keyword
 argument of the same name (``read_study(path, max_rows=2_000_000)``), which wins,
 or with the environment variable.
 """
