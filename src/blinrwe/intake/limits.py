@@ -18,9 +18,9 @@ found and how to raise it (environment variable, default: what is counted):
 
 A registry of tens of thousands of patients sits well inside them (the intake
 benchmark's 100,000-patient study has about 4 million cells in its largest
-table). Set a limit with the keyword
-argument of the same name (``read_study(path, max_rows=2_000_000)``), which wins,
-or with the environment variable.
+table, patients). Set a limit with the keyword argument of the same name
+(``read_study(path, max_rows=2_000_000)``), which wins, or with the environment
+variable.
 """
 
 from __future__ import annotations

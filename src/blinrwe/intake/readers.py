@@ -52,7 +52,7 @@ def _physical_lines(text: str) -> int:
 def _check_size(path: Path, text: str, delimiter: str, limits: ReadLimits) -> None:
     """Refuse before parsing: header width, and the largest grid the parser could build (lines x width)."""
     where = path.name
-    width = text.split("\n", 1)[0].count(delimiter) + 1
+    width = _LINE_BREAK.split(text, 1)[0].count(delimiter) + 1
     if width > limits.max_columns:
         raise Refused(too_large(where, f"has {width:,} columns in its header row, more than {limits.max_columns:,}",
                                  "max_columns"))
@@ -119,7 +119,7 @@ def _read_csv_file(path: Path, limits: ReadLimits) -> tuple[pd.DataFrame, list[R
     """Every row of a CSV file as text cells (row 0 = header) and what was noticed, for :func:`raw_sheet`."""
     raw = path.read_bytes()
     text = _decode(path, raw)
-    first = text.split("\n", 1)[0]
+    first = _LINE_BREAK.split(text, 1)[0]  # (old Mac exports end lines with a lone CR)
     delimiter = ";" if first.count(";") > first.count(",") else ","  # European Excel exports use ';'
     _check_size(path, text, delimiter, limits)
     if not text.strip("\r\n"):

@@ -294,8 +294,8 @@ def _read_sheets(path: Path, reader, bounds: ReadLimits) -> RawStudy:
         except Exception as err:  # noqa: BLE001 -- damaged sheet XML (openpyxl / expat errors)
             return _unreadable(path, _damaged(path, err, sheet.name))
         if sheet.state not in (None, "visible"):
-            notes.append(ReadNote("SHEET_HIDDEN", f"the sheet is hidden in Excel ({sheet.state}) and is read as the "
-                                  "table it is named after", "unhide it (right-click a sheet tab > Unhide) and check "
+            notes.append(ReadNote("SHEET_HIDDEN", f"the sheet is hidden in Excel ({sheet.state}) but is read like "
+                                  "any other sheet", "unhide it (right-click a sheet tab > Unhide) and check "
                                   "it, or delete it if it is not study data", file=path.name, sheet=sheet.name))
         notes += _sheet_notes(path.name, sheet.name, rows, numbers, parser)
         if numbers and numbers[0] != 1:  # no header row: row 1 is empty
