@@ -136,12 +136,16 @@ def _zip(path, members):
     (b"", "an empty file (0 bytes)"),
     (None, "a zip archive that is not an Excel workbook"),
     ("ods", "an OpenDocument spreadsheet (.ods)"),
+    ("strict", "an Excel workbook saved as 'Strict Open XML Spreadsheet'"),
     (bytes(range(256)) * 4, "a binary file"),
 ])
 def test_other_content_named_xlsx_says_what_it_is(tmp_path, content, what):
     path = tmp_path / "study.xlsx"
     if content is None:
         _zip(path, {"notes.txt": "x"})
+    elif content == "strict":
+        _zip(path, {"[Content_Types].xml": "<Types/>", "xl/workbook.xml":
+                    '<workbook xmlns="http://purl.oclc.org/ooxml/spreadsheetml/main"/>'})
     elif content == "ods":
         _zip(path, {"mimetype": "application/vnd.oasis.opendocument.spreadsheet", "content.xml": "<x/>"})
     else:

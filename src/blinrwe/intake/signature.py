@@ -17,7 +17,9 @@ is where MS-CFB stores them; nothing is decrypted or parsed.
 
 from __future__ import annotations
 
+import io
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,16 +49,24 @@ def _ole(head: bytes) -> Signature:
     return Signature("other", "an OLE compound file that is not a workbook (for example an old Word .doc)")
 
 
+def _nothing():
+    return io.BytesIO(b"")
+
+
 def _zip(path: Path) -> Signature:
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
             mimetype = archive.read("mimetype")[:100] if "mimetype" in names else b""
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError):
+            with archive.open("xl/workbook.xml") if "xl/workbook.xml" in names else _nothing() as fh:
+                workbook_head = fh.read(4096)
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError, RuntimeError):
         return Signature("damaged", "a damaged or incomplete zip archive")
     if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
         if "xl/workbook.bin" in names:
             return Signature("other", "an Excel binary workbook (.xlsb)")
+        if b"purl.oclc.org/ooxml/spreadsheetml" in workbook_head:  # ISO/IEC 29500 Strict: openpyxl reads no cell
+            return Signature("other", "an Excel workbook saved as 'Strict Open XML Spreadsheet'")
         return Signature("xlsx", "an Excel workbook")
     if b"opendocument.spreadsheet" in mimetype:
         return Signature("other", "an OpenDocument spreadsheet (.ods)")
