@@ -158,7 +158,7 @@ def test_stray_quote_is_found_with_crlf_line_ends_and_semicolons(tmp_path):
 
 # --- fuzz: corrupted bytes, truncated files, random cells -> findings or a clean blinrwe error, never a traceback
 
-FUZZ = settings(derandomize=True, database=None, deadline=None, max_examples=40,
+FUZZ = settings(derandomize=True, database=None, deadline=None, max_examples=25,
                 suppress_health_check=[HealthCheck.too_slow])
 
 

@@ -25,6 +25,7 @@ dimension (``<dimension ref="A1:XFD1048576"/>`` in a 10 kB file would make
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -245,7 +246,8 @@ def read_xlsx(path: str | Path, **limits) -> RawStudy:
         return _unreadable(path, too_large(path.name, f"unpacks to {declared / 2**20:,.0f} MB (its zip directory "
                                             f"says so), more than {bounds.max_uncompressed_mb:g} MB",
                                             "max_uncompressed_mb"))
-    with open(path, "rb") as handle:  # a file object: openpyxl would refuse a workbook named .xls by its name
+    with open(path, "rb") as handle, warnings.catch_warnings():  # (a file object: openpyxl refuses the name .xls)
+        warnings.simplefilter("ignore")  # openpyxl's warnings on unsupported extensions are not the user's business
         try:
             reader = _open_workbook(handle)
         except Exception as err:  # noqa: BLE001 -- a damaged file can fail anywhere inside openpyxl
