@@ -1,6 +1,8 @@
 """validate_study: RawStudy -> (StudyData or None, ValidationReport with every finding).
 
-Order: which form the input is, which sheets and columns are there, every cell
+Order: what the reader noticed in the files (blinrwe.intake ReadNote: stray
+quotes, formulas without values, merged cells, limits...; when nothing could be
+read, only that), which form the input is, which sheets and columns are there, every cell
 (types, codes, ranges, required values, partial dates), then the cross-table
 rules. Everything runs even after errors, so the user sees all problems at once.
 Nothing is raised for data problems; a caller that wants to stop uses
