@@ -1,12 +1,24 @@
 """Readers: xlsx and CSV cells as typed by the user; errors for unreadable files."""
 
+import csv
 import datetime as dt
+import shutil
+import tempfile
+from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from blinrwe.errors import UserError
 from blinrwe.intake import read_csv_folder, read_study, read_xlsx
+from blinrwe.validate import validate_study
+
+
+#: Codes these tests pin (tests/validate/test_findings.py checks every code is pinned).
+CODES_PINNED = {"CSV_STRAY_QUOTE"}
 
 
 def _book(path, rows, fmt=None):
@@ -50,8 +62,6 @@ def test_csv_folder_and_single_file(tmp_path):
 
 @pytest.mark.parametrize("name,content,match", [
     ("missing.xlsx", None, "file not found"),
-    ("bad.xlsx", b"not a zip", "cannot be read as an .xlsx workbook"),
-    ("old.xls", b"", "old .xls workbooks are not read"),
     ("x.txt", b"", "give an .xlsx workbook or a folder"),
     ("nofolder", None, "folder not found"),
 ])
@@ -66,6 +76,13 @@ def test_unreadable_inputs_are_user_errors(tmp_path, name, content, match):
 def test_non_utf8_csv_is_a_user_error(tmp_path):
     (tmp_path / "patients.csv").write_bytes("patient_id\nJos\xe9\n".encode("latin-1"))
     with pytest.raises(UserError, match="not UTF-8"):
+        read_study(tmp_path)
+
+
+def test_workbook_named_csv_is_a_user_error_that_says_so(tmp_path):
+    book = openpyxl.Workbook()
+    book.save(tmp_path / "patients.csv")
+    with pytest.raises(UserError, match="this is an Excel workbook .* named .csv"):
         read_study(tmp_path)
 
 
@@ -86,3 +103,164 @@ def test_xlsx_time_cells_as_text_with_and_without_percent_formats(tmp_path):
         cells = read_xlsx(path).sheets["patient_summary"].cells
         assert cells.loc[2, 1] == "10:30:00"
         assert cells.loc[2, 2] == ("50.0%" if fmt else 0.5)
+
+
+def _csv_study(folder, rows, n=40):
+    """A summary-form CSV of ``n`` patients, with ``rows`` (line number -> text) replacing lines."""
+    lines = ["patient_id,disease_status,best_response,sex"] + [f"S{i},1R,CR,M" for i in range(1, n + 1)]
+    for number, text in rows.items():
+        lines[number - 1] = text
+    folder.mkdir(exist_ok=True)
+    (folder / "patient_summary.csv").write_text("\n".join(lines) + "\n")
+    return folder
+
+
+def test_stray_quote_swallowing_rows_names_the_line_it_opened(tmp_path):
+    """One stray '"' once swallowed 38 rows into one cell with no finding."""
+    folder = _csv_study(tmp_path / "s", {12: 'S11,1R,"CR,M', 50: 'S49,1R,CR",M'}, n=60)
+    study, report = validate_study(read_study(folder))
+    hits = [f for f in report.findings if f.code == "CSV_STRAY_QUOTE"]
+    assert len(hits) == 1 and study is None, report.to_text()
+    f = hits[0]
+    assert (f.file, f.row, f.column, f.severity.value) == ("patient_summary.csv", 12, "best_response", "error")
+    assert f.message == ("a '\"' at the start of this cell on line 12 opens a quoted text that closes only on line 50, "
+                         "so lines 13-50 (38 line(s)) were read into this one cell")
+    assert f.value.startswith("CR,M\nS12,1R,CR,M")
+    assert "remove the stray '\"' on line 12 of patient_summary.csv" in f.hint
+
+
+def test_stray_quote_never_closed_runs_to_the_end_of_the_file(tmp_path):
+    folder = _csv_study(tmp_path / "s", {30: 'S29,1R,"CR,M'})
+    notes = read_study(folder).notes
+    assert [(n.code, n.row) for n in notes] == [("CSV_STRAY_QUOTE", 30)]
+    assert "never closes, so every line to the end of the file" in notes[0].message
+
+
+def test_quoted_line_breaks_in_free_text_are_kept_without_a_note(tmp_path):
+    folder = _csv_study(tmp_path / "s", {3: 'S2,1R,CR,"first line\nsecond, with a comma"'})
+    raw = read_study(folder)
+    assert raw.notes == ()
+    cells = raw.sheets["patient_summary"].cells
+    assert cells.loc[3, 3] == "first line\nsecond, with a comma" and len(cells) == 40
+    assert cells.loc[4, 0] == "S3"  # rows count CSV records, as Excel shows them
+
+
+def test_stray_quote_is_found_with_crlf_line_ends_and_semicolons(tmp_path):
+    folder = tmp_path / "s"
+    folder.mkdir()
+    lines = ["patient_id;disease_status;best_response"] + [f"S{i};1R;CR" for i in range(1, 11)]
+    lines[4] = 'S4;"1R;CR'
+    (folder / "patient_summary.csv").write_bytes(("\r\n".join(lines) + "\r\n").encode())
+    notes = read_study(folder).notes
+    assert [(n.code, n.row) for n in notes] == [("CSV_STRAY_QUOTE", 5)]
+    assert "on line 5" in notes[0].message
+
+
+# --- fuzz: corrupted bytes, truncated files, random cells -> findings or a clean blinrwe error, never a traceback
+
+FUZZ = settings(derandomize=True, database=None, deadline=None, max_examples=25,
+                suppress_health_check=[HealthCheck.too_slow])
+
+
+def _read_and_validate(path):
+    """Findings, or a UserError; any other exception fails the test (it would be a traceback)."""
+    try:
+        raw = read_study(path)
+        _, report = validate_study(raw, today=dt.date(2025, 1, 1))
+    except UserError as err:
+        assert str(err)
+        return None
+    assert report.to_text()
+    if not raw.sheets:
+        assert report.has_errors  # nothing read: the reason is a finding
+    return report
+
+
+@pytest.fixture(scope="module")
+def good_files(tmp_path_factory):
+    from tests.validate.scenarios import BASE, write_csv, write_xlsx
+
+    tmp = tmp_path_factory.mktemp("fuzz")
+    xlsx = write_xlsx(BASE, tmp / "study.xlsx").read_bytes()
+    csv_text = (write_csv(BASE, tmp / "csv") / "infusions.csv").read_bytes()
+    return {"xlsx": xlsx, "csv": csv_text, "folder": tmp / "csv"}
+
+
+def _write(tmp, name, data):
+    path = Path(tmp) / name
+    path.write_bytes(data)
+    return path
+
+
+@FUZZ
+@given(flips=st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.integers(0, 255)), min_size=1, max_size=12))
+def test_fuzz_corrupted_workbook_bytes(good_files, flips):
+    data = bytearray(good_files["xlsx"])
+    for where, byte in flips:
+        data[int(where * len(data))] = byte
+    with tempfile.TemporaryDirectory() as tmp:
+        _read_and_validate(_write(tmp, "study.xlsx", bytes(data)))
+
+
+@FUZZ
+@given(cut=st.floats(0, 1), kind=st.sampled_from(["xlsx", "csv"]))
+def test_fuzz_truncated_files(good_files, cut, kind):
+    data = good_files[kind]
+    with tempfile.TemporaryDirectory() as tmp:
+        if kind == "xlsx":
+            _read_and_validate(_write(tmp, "study.xlsx", data[: int(cut * len(data))]))
+        else:
+            folder = Path(tmp) / "s"
+            shutil.copytree(good_files["folder"], folder)
+            (folder / "infusions.csv").write_bytes(data[: int(cut * len(data))])
+            _read_and_validate(folder)
+
+
+@FUZZ
+@given(edits=st.lists(st.tuples(st.floats(0, 1, exclude_max=True),
+                                st.sampled_from(['"', ",", ";", "\n", "\r", "\r\n", "\x00", "\ufeff", "\u2028", "é",
+                                                 "\xff", "NaN", "#N/A", "inf", '""'])), min_size=1, max_size=10))
+def test_fuzz_corrupted_csv_text(good_files, edits):
+    data = good_files["csv"]
+    for where, text in edits:
+        at = int(where * len(data))
+        data = data[:at] + (text.encode("latin-1") if text == "\xff" else text.encode()) + data[at:]
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "s"
+        shutil.copytree(good_files["folder"], folder)
+        (folder / "infusions.csv").write_bytes(data)
+        _read_and_validate(folder)
+
+
+_TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")) | st.sampled_from("\"',;\n\t"), max_size=12)
+_CELL = st.one_of(st.none(), _TEXT, st.sampled_from(["NaN", "#DIV/0!", "#N/A", "inf", "-Infinity", "1e999", "=A1",
+                                                     "2023-02-30", "yes", "P1", "CR", " "]),
+                  st.floats(allow_nan=True, allow_infinity=True), st.integers(-10**20, 10**20), st.booleans(),
+                  st.dates(dt.date(1, 1, 1), dt.date(9999, 12, 31)))
+
+
+@FUZZ
+@given(table=st.sampled_from(["patients", "infusions", "assessments", "events", "patient_summary"]),
+       rows=st.lists(st.lists(_CELL, min_size=1, max_size=8), min_size=0, max_size=6), as_xlsx=st.booleans())
+def test_fuzz_random_cells(table, rows, as_xlsx):
+    from blinrwe.model import ALL_TABLES
+
+    header = [c.name for c in ALL_TABLES[table].columns][:8]
+    with tempfile.TemporaryDirectory() as tmp:
+        if as_xlsx:
+            book = openpyxl.Workbook()
+            ws = book.active
+            ws.title = table
+            ws.append(header)
+            for r in rows:
+                ws.append([v if not isinstance(v, str) else ILLEGAL_CHARACTERS_RE.sub("", v) for v in r])
+            path = Path(tmp) / "study.xlsx"
+            book.save(path)
+        else:
+            path = Path(tmp) / "s"
+            path.mkdir()
+            with open(path / f"{table}.csv", "w", newline="", encoding="utf-8") as fh:
+                w = csv.writer(fh)
+                w.writerow(header)
+                w.writerows([["" if v is None else v for v in r] for r in rows])
+        _read_and_validate(path)

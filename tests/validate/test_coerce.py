@@ -36,6 +36,21 @@ CASES = [
      "(did you mean 'IKZF1_deletion'?)"),
     ("yes-no", edit("assessments", circulating_blasts="maybe"), "YES_NO_INVALID", "assessments", 2,
      "circulating_blasts", "maybe", "'circulating_blasts' must be yes or no", "enter yes or no"),
+    ("infinite", edit("patients", weight_kg="inf"), "NUMBER_INFINITE", "patients", 2, "weight_kg", "inf",
+     "'weight_kg' is infinite", "enter a finite number"),
+    ("infinity", edit("assessments", platelets="-Infinity"), "NUMBER_INFINITE", "assessments", 2, "platelets",
+     "-Infinity", "'platelets' is infinite", "division by zero"),
+    ("nan", edit("patients", weight_kg="NaN"), "NAN_TEXT", "patients", 2, "weight_kg", "NaN",
+     "'weight_kg' holds NaN ('not a number', as a program writes an undefined result); it is read as empty",
+     "leave the cell empty when the value is unknown"),
+    ("nan-date", edit("events", 0, event_date="nan"), "NAN_TEXT", "events", 2, "event_date", "nan",
+     "'event_date' holds NaN ('not a number', as a program writes an undefined result); it is read as empty",
+     "correct it there"),
+    ("excel-error", edit("assessments", platelets="#DIV/0!"), "EXCEL_ERROR", "assessments", 2, "platelets", "#DIV/0!",
+     "'platelets' holds the Excel error #DIV/0! (a formula that failed); it is read as empty",
+     "correct the formula"),
+    ("excel-na", edit("patients", site="#N/A"), "EXCEL_ERROR", "patients", 2, "site", "#N/A",
+     "'site' holds the Excel error #N/A (a formula that failed); it is read as empty", "or type the value"),
 ]
 
 
@@ -104,3 +119,20 @@ def test_cell_texts_equal_cell_text_per_cell():
     text = pd.Series([" CR ", "CR", "", "n/a", ".", None, "cr", "CR"] * 3, dtype=object)
     for cells in (mixed, text, pd.Series([None, None], dtype=object)):
         assert cell_texts(cells).tolist() == cells.map(cell_text).tolist()
+
+
+def test_special_cells_are_one_finding_each_and_read_as_empty(tmp_path):
+    """NaN, Excel errors and infinite numbers: their own finding, no second one (not also 'not a number')."""
+    tables = edit("patients", weight_kg="#VALUE!", height_cm="NaN", bm_blast_pct_at_t0="1e999")
+    for study, report in run_both(tables, tmp_path):
+        assert report.codes() == {"EXCEL_ERROR": 1, "NAN_TEXT": 1, "NUMBER_INFINITE": 1}, report.to_text()
+        assert study is None
+    tables = edit("patients", height_cm="NaN")
+    for study, report in run_both(tables, tmp_path):
+        assert report.codes() == {"NAN_TEXT": 1} and not report.has_errors
+        assert study.tables["patients"]["height_cm"].isna().all()
+
+
+def test_required_cell_holding_an_excel_error_is_also_missing(tmp_path):
+    for study, report in run_both(edit("infusions", 0, dose_unit="#REF!"), tmp_path):
+        assert report.codes() == {"EXCEL_ERROR": 1, "REQUIRED_MISSING": 1}

@@ -3,12 +3,14 @@
 from blinrwe.validate import CODES, Finding, Severity, ValidationReport
 from blinrwe.validate.findings import finding
 
+from ..intake import test_limits, test_readers, test_xlsx
 from . import test_coerce, test_rules, test_study
 
 
 def test_every_code_is_pinned_by_a_scenario_test():
     pinned = (test_rules.CODES_PINNED | {c[2] for c in test_coerce.CASES} | {c[2] for c in test_study.CASES}
               | {"COLUMN_DUPLICATE", "COLUMN_UNNAMED"}
+              | test_xlsx.CODES_PINNED | test_limits.CODES_PINNED | test_readers.CODES_PINNED
               | {"SPEC_VARIABLE_UNAVAILABLE"})  # pinned by tests/app/test_spec_fit.py
     assert pinned == set(CODES)
 
@@ -32,6 +34,18 @@ def test_report_orders_errors_first_and_summarises():
     assert report.codes() == {"TABLE_ABSENT": 1, "TABLE_MISSING": 1}
     frame = report.to_frame()
     assert list(frame["severity"]) == ["warning", "error"]
+
+
+def test_reader_notes_become_findings_of_their_code():
+    from blinrwe.intake.raw import RawStudy, ReadNote
+    from blinrwe.validate.findings import read_findings
+
+    raw = RawStudy("/data/study.xlsx", "xlsx", {}, notes=(
+        ReadNote("SHEET_HIDDEN", "the sheet is hidden", "unhide it", file="study.xlsx", sheet="events"),
+        ReadNote("INPUT_TOO_LARGE", "too large", "raise the limit")))
+    hidden, large = read_findings(raw)
+    assert (hidden.severity, hidden.file, hidden.sheet) == (Severity.WARNING, "study.xlsx", "events")
+    assert (large.severity, large.file) == (Severity.ERROR, "/data/study.xlsx")  # no file named: the source
 
 
 def test_empty_report_is_clean():

@@ -1,13 +1,18 @@
 """Intake: read a study workbook or CSV folder into a RawStudy; write the template and filled studies."""
 
-from .raw import RawSheet, RawStudy
-from .readers import read_csv_folder, read_study, read_xlsx
+from .limits import ReadLimits, read_limits
+from .raw import RawSheet, RawStudy, ReadNote
+from .readers import read_csv_folder, read_study
+from .xlsx import read_xlsx
 from .workbook import write_study, write_study_csv, write_study_xlsx, write_template
 
 __all__ = [
     "RawSheet",
     "RawStudy",
+    "ReadLimits",
+    "ReadNote",
     "read_csv_folder",
+    "read_limits",
     "read_study",
     "read_xlsx",
     "write_study",

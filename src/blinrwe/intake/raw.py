@@ -4,6 +4,11 @@ Readers produce it; validation turns it into typed tables. Nothing is
 interpreted here beyond what the file format itself says (an Excel date cell is
 a ``datetime``, a CSV cell is text), so every finding can quote the value the
 user typed and point at its spreadsheet row.
+
+What a reader notices about the file itself (a quote that swallowed rows, a
+formula without a calculated value, merged cells, a hidden sheet, an encrypted
+workbook, a limit passed) travels as :class:`ReadNote`; validation turns each
+into a finding of the same code (``blinrwe.validate.CODES`` holds the severity).
 """
 
 from __future__ import annotations
@@ -43,6 +48,20 @@ class RawSheet:
 
 
 @dataclass(frozen=True)
+class ReadNote:
+    """Something the reader saw in the file that validation must report (code from ``validate.CODES``)."""
+
+    code: str
+    message: str
+    hint: str
+    file: str | None = None
+    sheet: str | None = None
+    row: int | None = None  # spreadsheet row (header = 1); for a CSV, the record number
+    column: str | None = None  # the header of the column, or its letter when it has none
+    value: object = None
+
+
+@dataclass(frozen=True)
 class RawStudy:
     """Every sheet of a workbook or CSV file of a folder, keyed by sheet name / file stem."""
 
@@ -50,3 +69,4 @@ class RawStudy:
     kind: str  # "xlsx" or "csv"
     sheets: dict[str, RawSheet]
     ignored: tuple[str, ...] = ()  # files or sheets that are not tables (README, dictionary, ...)
+    notes: tuple[ReadNote, ...] = ()  # what the reader saw; no sheets + a note = the input could not be read

@@ -3,227 +3,184 @@
 Readers only transport cell values; they never coerce types (validation does,
 so that the same rules and messages apply to both paths). The workbook layout
 is the template's: row 1 holds the column names (units and descriptions are
-cell comments on it), data start in row 2, one sheet per table.
+cell comments on it), data start in row 2, one sheet per table. Workbooks are
+read by :mod:`blinrwe.intake.xlsx`; what is read at most is bounded by
+:mod:`blinrwe.intake.limits` (keyword arguments of :func:`read_study`).
 
-CSV files go through pandas' C parser (every cell as text); workbooks through
-openpyxl in read-only mode, reading values only unless some cell format of the
-workbook is a percent format (then each number's format is looked up, so that
-45 % arrives as the text "45.0%" the user typed).
+CSV files go through pandas' C parser (every cell as text). A quoted cell may
+hold line breaks (CSV allows it), but a stray ``"`` at the start of a cell
+makes every following line part of that cell until the next ``"``: such a cell
+(its continuation lines hold whole rows of delimiters) is reported with the
+physical line where the quote opened and where it closed.
 """
 
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
-import zipfile
+import re
 from pathlib import Path
 
-import numpy as np
-import openpyxl
 import pandas as pd
-from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
 
 from blinrwe.errors import UserError
 
-from .raw import RawSheet, RawStudy
+from .limits import ReadLimits, Refused, read_limits, too_large
+from .raw import RawStudy, ReadNote
+from .sheet import grid_of, raw_sheet
+from .signature import OLE_MAGIC, ZIP_MAGICS
+from .xlsx import read_xlsx
 
-#: Sheets the template adds for the user's benefit; never read as tables.
-METADATA_SHEETS = ("README", "data_dictionary", "lists")
-
-
-def _is_empty(value) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-#: What str.isspace() calls white space in ASCII text (str.strip() removes the same).
-_ASCII_WHITE_SPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
-def any_white_space(texts) -> bool:
-    """Does any of these strings hold a white-space character? (one scan of their concatenation;
-    most registry columns hold none, and then no cell needs stripping)"""
+def _decode(path: Path, raw: bytes) -> str:
     try:
-        joined = "".join(texts)
-    except TypeError:  # not all str
-        return True
-    if not joined.isascii():
-        return True
-    return any(ch in joined for ch in _ASCII_WHITE_SPACE)
-
-
-def _blank(values: np.ndarray) -> np.ndarray:
-    """Which cells are empty (``None`` or only white space), without a Python call per cell.
-
-    Text columns are factorised first: white space is looked for once per distinct value
-    (a registry column has a few thousand distinct values in 100,000 rows).
-    """
-    kind = pd.api.types.infer_dtype(values, skipna=True)
-    if kind == "empty":
-        return np.ones(len(values), dtype=bool)
-    if kind == "string":
-        if pd.api.types.infer_dtype(values, skipna=False) == "string":  # no None at all (CSV)
-            missing, texts = np.zeros(len(values), dtype=bool), values
-        else:
-            missing = np.equal(values, None)
-            texts = values[~missing]
-        if not any_white_space(texts):
-            return missing | np.equal(values, "")
-        codes, distinct = pd.factorize(values, use_na_sentinel=True)
-        blank_distinct = np.fromiter((not v.strip() for v in distinct), dtype=bool, count=len(distinct))
-        return (codes < 0) | blank_distinct[np.maximum(codes, 0)]
-    if kind in ("mixed", "mixed-integer"):  # some text among numbers or dates (workbooks only)
-        return np.fromiter((_is_empty(v) for v in values), dtype=bool, count=len(values))
-    return np.fromiter((v is None for v in values), dtype=bool, count=len(values))
-
-
-def _sheet(name: str, file: str, sheet: str | None, grid: pd.DataFrame) -> RawSheet:
-    """A RawSheet from every row of a sheet as read (``grid``: object cells, row 0 = header).
-
-    Trailing empty header cells and columns are dropped, entirely empty rows are
-    dropped, and data rows keep their spreadsheet number (header = row 1).
-    """
-    if grid.shape[0] == 0:
-        return RawSheet(name, file, sheet, (), pd.DataFrame(index=pd.Index([], dtype="int64")))
-    values = [grid[c].to_numpy(dtype=object) for c in grid.columns]
-    blank = [_blank(v) for v in values]
-    header_row = [v[0] for v in values]
-    width = len(header_row)
-    while width and _is_empty(header_row[width - 1]):
-        width -= 1
-    filled = [np.flatnonzero(~b[1:]) for b in blank]  # data rows with a value, per column
-    data_width = max([width] + [i + 1 for i, rows in enumerate(filled) if len(rows)])
-    header = tuple("" if _is_empty(v) else str(v).strip() for v in header_row[:data_width])
-    keep = np.zeros(grid.shape[0] - 1, dtype=bool)
-    for rows in filled[:data_width]:
-        keep[rows] = True
-    numbers = np.flatnonzero(keep) + 2
-    columns = {}
-    for i in range(data_width):
-        v, b = (values[i][1:], blank[i][1:]) if keep.all() else (values[i][1:][keep], blank[i][1:][keep])
-        columns[i] = np.where(b, None, v) if b.any() else v
-    cells = pd.DataFrame(columns, index=pd.Index(numbers, dtype="int64"), columns=range(data_width), dtype=object)
-    return RawSheet(name, file, sheet, header, cells)
-
-
-def _percent_text(value: float) -> str:
-    # A cell formatted as percent stores 45 % as 0.45; give validation the value as typed.
-    return f"{round(value * 100, 9)!r}%"
-
-
-def _cell_value(cell):
-    v = cell.value
-    if v is None or isinstance(v, (str, bool)):
-        return v
-    if isinstance(v, (int, float)):
-        # only numbers ask for their format (a style lookup per cell costs as much as reading it)
-        return _percent_text(v) if "%" in (getattr(cell, "number_format", "") or "") else v
-    if isinstance(v, dt.time):
-        return v.isoformat()
-    return v
-
-
-def _has_percent_format(book) -> bool:
-    """Could any cell of the workbook be formatted as percent (then each number's format is looked up)?
-
-    Reads openpyxl's table of the workbook's cell formats (as ``ReadOnlyCell.number_format``
-    does); if that is not available, every cell is looked at.
-    """
-    try:
-        styles, custom = book._cell_styles, book._number_formats
-        formats = [BUILTIN_FORMATS.get(s.numFmtId, "General") if s.numFmtId < BUILTIN_FORMATS_MAX_SIZE
-                   else custom[s.numFmtId - BUILTIN_FORMATS_MAX_SIZE] for s in styles]
-    except (AttributeError, IndexError, TypeError):
-        return True
-    return any("%" in (f or "") for f in formats)
-
-
-def _times_as_text(grid: pd.DataFrame) -> pd.DataFrame:
-    """Excel time-of-day cells as ISO text (as :func:`_cell_value` does)."""
-    for c in grid.columns:
-        if pd.api.types.infer_dtype(grid[c], skipna=True) in ("time", "mixed", "mixed-integer"):
-            grid[c] = grid[c].map(lambda v: v.isoformat() if isinstance(v, dt.time) else v).astype(object)
-    return grid
-
-
-def _grid(rows: list[tuple]) -> pd.DataFrame:
-    """Rows of cells as one object frame, short rows padded with ``None``."""
-    width = max((len(r) for r in rows), default=0)
-    if any(len(r) != width for r in rows):
-        rows = [tuple(r) + (None,) * (width - len(r)) for r in rows]
-    frame = pd.DataFrame(rows, columns=range(width), dtype=object) if rows else pd.DataFrame()
-    return frame
-
-
-def read_xlsx(path: str | Path) -> RawStudy:
-    """Read every sheet of an .xlsx workbook (cached values of formulas)."""
-    path = Path(path)
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except FileNotFoundError:
-        raise UserError(f"{path}: file not found; give the path of the study workbook (.xlsx)") from None
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as err:
-        raise UserError(f"{path}: cannot be read as an .xlsx workbook ({type(err).__name__}); "
-                        "save it from Excel as 'Excel Workbook (.xlsx)'") from None
-    sheets, ignored = {}, []
-    percent_cells = _has_percent_format(book)
-    try:
-        for ws in book.worksheets:
-            title = ws.title.strip()
-            if title in METADATA_SHEETS:
-                ignored.append(title)
-                continue
-            if percent_cells:
-                grid = _grid([tuple(_cell_value(c) for c in row) for row in ws.iter_rows()])
-            else:  # no cell can be percent-formatted: values alone, without a style lookup per cell
-                grid = _times_as_text(_grid(list(ws.iter_rows(values_only=True))))
-            sheets[title] = _sheet(title, path.name, ws.title, grid)
-    finally:
-        book.close()
-    return RawStudy(source=str(path), kind="xlsx", sheets=sheets, ignored=tuple(ignored))
-
-
-def _read_csv_file(path: Path) -> pd.DataFrame:
-    """Every row of a CSV file as text cells (row 0 = header), for :func:`_sheet`."""
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
+        if raw.startswith(ZIP_MAGICS) or raw.startswith(OLE_MAGIC):
+            raise UserError(f"{path}: this is an Excel workbook (or other binary file) named .csv; give it its own "
+                            "name (.xlsx) or save the sheet as 'CSV UTF-8 (comma delimited)'") from None
         raise UserError(f"{path}: not UTF-8 text; save the CSV as 'CSV UTF-8 (comma delimited)'") from None
-    first = text.split("\n", 1)[0]
+
+
+def _physical_lines(text: str) -> int:
+    n = len(_LINE_BREAK.findall(text))
+    return n if text.endswith(("\n", "\r")) else n + 1
+
+
+def _check_size(path: Path, text: str, delimiter: str, limits: ReadLimits) -> None:
+    """Refuse before parsing: header width, and the largest grid the parser could build (lines x width)."""
+    where = path.name
+    width = _LINE_BREAK.split(text, 1)[0].count(delimiter) + 1
+    if width > limits.max_columns:
+        raise Refused(too_large(where, f"has {width:,} columns in its header row, more than {limits.max_columns:,}",
+                                 "max_columns"))
+    lines = _physical_lines(text)
+    if lines > limits.max_rows and text.count('"') == 0:  # without quotes, lines are rows
+        raise Refused(too_large(where, f"has {lines:,} rows, more than {limits.max_rows:,}", "max_rows"))
+    if lines * width > limits.max_cells:
+        raise Refused(too_large(where, f"has up to {lines * width:,} cells ({lines:,} lines of {width:,} columns), "
+                                 f"more than {limits.max_cells:,}", "max_cells"))
+
+
+def _csv_records(text: str, delimiter: str, limits: ReadLimits, where: str) -> tuple[list[list[str]], list[int]]:
+    """Every record (the csv module's dialect) and the physical line it starts on, within the limits."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows, starts, previous, width = [], [], 0, 0
+    try:
+        for record in reader:
+            if len(rows) >= limits.max_rows:
+                raise Refused(too_large(where, f"has more than {limits.max_rows:,} rows", "max_rows"))
+            width = max(width, len(record))
+            if len(record) > limits.max_columns or (len(rows) + 1) * width > limits.max_cells:
+                raise Refused(too_large(where, f"has a row of {len(record):,} cells on line {previous + 1:,} "
+                                         f"(limits: {limits.max_columns:,} columns, {limits.max_cells:,} cells)",
+                                         "max_columns"))
+            rows.append(record)
+            starts.append(previous + 1)
+            previous = reader.line_num
+    except csv.Error as err:
+        raise UserError(f"{where}: cannot be read as CSV on line {previous + 1} ({err}); "
+                        "save it as 'CSV UTF-8 (comma delimited)'") from None
+    return rows, starts
+
+
+def _stray_quotes(file: str, rows: list[list[str]], starts: list[int], delimiter: str,
+                  unclosed_at_end: bool) -> list[ReadNote]:
+    """A note per cell whose quoted text runs over whole rows of the file (a stray opening quote)."""
+    header = rows[0] if rows else []
+    width = len(header)
+    notes = []
+    for number, (record, line) in enumerate(zip(rows, starts), start=1):
+        for j, cell in enumerate(record):
+            parts = _LINE_BREAK.split(cell)
+            if len(parts) > 1:
+                is_last = number == len(rows)
+                never_closed = unclosed_at_end and is_last
+                if never_closed and parts[-1] == "":
+                    parts = parts[:-1]
+                whole_rows = [p for p in parts[1:] if p.count(delimiter) >= max(1, width - 1)]
+                if whole_rows:
+                    name = str(header[j]).strip() if j < len(header) and str(header[j]).strip() else f"column {j + 1}"
+                    last = line + len(parts) - 1
+                    closes = ("never closes, so every line to the end of the file" if never_closed else
+                              f"closes only on line {last}, so lines {line + 1}-{last}")
+                    notes.append(ReadNote(
+                        "CSV_STRAY_QUOTE", f"a '\"' at the start of this cell on line {line} opens a quoted text that "
+                        f"{closes} ({len(parts) - 1} line(s)) were read into this one cell",
+                        f"remove the stray '\"' on line {line} of {file} (or type it twice, \"\", if it belongs to the "
+                        "text), save, and validate again", file=file, row=number, column=name, value=cell[:80]))
+            line += len(parts) - 1
+    return notes
+
+
+def _read_csv_file(path: Path, limits: ReadLimits) -> tuple[pd.DataFrame, list[ReadNote]]:
+    """Every row of a CSV file as text cells (row 0 = header) and what was noticed, for :func:`raw_sheet`."""
+    raw = path.read_bytes()
+    text = _decode(path, raw)
+    first = _LINE_BREAK.split(text, 1)[0]  # (old Mac exports end lines with a lone CR)
     delimiter = ";" if first.count(";") > first.count(",") else ","  # European Excel exports use ';'
+    _check_size(path, text, delimiter, limits)
     if not text.strip("\r\n"):
-        return _grid([tuple(r) for r in csv.reader(text.splitlines(), delimiter=delimiter)])
+        return grid_of([]), []
+    unclosed = False
     try:
         # pandas' C parser: the csv module's dialect (quotes doubled), every cell kept as typed
         grid = pd.read_csv(io.BytesIO(raw), encoding="utf-8-sig", sep=delimiter, header=None, dtype=str,
-                           keep_default_na=False, na_filter=False, skip_blank_lines=False, engine="c")
-    except pd.errors.ParserError:  # rows longer than the header row: the csv module copes
-        return _grid([tuple(r) for r in csv.reader(text.splitlines(), delimiter=delimiter)])
-    return grid.set_axis(range(grid.shape[1]), axis=1)
+                           keep_default_na=False, na_filter=False, skip_blank_lines=False, engine="c",
+                           nrows=limits.max_rows + 1)
+        if len(grid) > limits.max_rows:
+            raise Refused(too_large(path.name, f"has more than {limits.max_rows:,} rows", "max_rows"))
+        if '"' not in text or len(grid) == _physical_lines(text):  # no cell spans lines
+            return grid.set_axis(range(grid.shape[1]), axis=1), []
+    except pd.errors.ParserError as err:  # rows longer than the header row, or a quote never closed
+        unclosed = "EOF inside string" in str(err)
+    except (ValueError, OverflowError, MemoryError) as err:
+        raise UserError(f"{path}: cannot be read as CSV ({type(err).__name__}); "
+                        "save it as 'CSV UTF-8 (comma delimited)'") from None
+    rows, starts = _csv_records(text, delimiter, limits, path.name)
+    return grid_of([tuple(r) for r in rows]), _stray_quotes(path.name, rows, starts, delimiter, unclosed)
 
 
-def read_csv_folder(path: str | Path) -> RawStudy:
-    """Read every ``<table>.csv`` of a folder (or one CSV file) as text cells."""
+def read_csv_folder(path: str | Path, **limits) -> RawStudy:
+    """Read every ``<table>.csv`` of a folder (or one CSV file) as text cells, within the read limits."""
     path = Path(path)
+    bounds = read_limits(**limits)
     if not path.exists():
         raise UserError(f"{path}: folder not found; give a folder of <table>.csv files or an .xlsx workbook")
     files = [path] if path.is_file() else sorted(p for p in path.iterdir() if p.suffix.lower() == ".csv")
     ignored = () if path.is_file() else tuple(sorted(p.name for p in path.iterdir() if p.suffix.lower() != ".csv"))
-    sheets = {}
-    for file in files:
-        name = file.stem.strip()
-        sheets[name] = _sheet(name, file.name if path.is_dir() else file.name, None, _read_csv_file(file))
-    return RawStudy(source=str(path), kind="csv", sheets=sheets, ignored=ignored)
+    sheets, notes, total = {}, [], 0
+    try:
+        for file in files:
+            total += file.stat().st_size
+            if total > bounds.max_bytes:
+                raise Refused(too_large(file.name, f"takes the CSV files read so far to {total / 2**20:,.1f} MB, more than "
+                                         f"{bounds.max_uncompressed_mb:g} MB", "max_uncompressed_mb"))
+            grid, file_notes = _read_csv_file(file, bounds)
+            name = file.stem.strip()
+            sheets[name] = raw_sheet(name, file.name, None, grid)
+            notes += file_notes
+    except Refused as stop:
+        return RawStudy(source=str(path), kind="csv", sheets={}, ignored=ignored, notes=(stop.note,))
+    return RawStudy(source=str(path), kind="csv", sheets=sheets, ignored=ignored, notes=tuple(notes))
 
 
-def read_study(path: str | Path) -> RawStudy:
-    """Read a study from an .xlsx workbook, a folder of CSV files, or a single CSV file."""
+def read_study(path: str | Path, *, max_uncompressed_mb: float | None = None, max_rows: int | None = None,
+               max_columns: int | None = None, max_cells: int | None = None) -> RawStudy:
+    """Read a study from an .xlsx workbook, a folder of CSV files, or a single CSV file.
+
+    The limits (``None``: the environment variable, else the default; see
+    :mod:`blinrwe.intake.limits`) bound what is read; an input past one, or one that
+    cannot be read at all (encrypted, an .xls, not a workbook), gives a RawStudy
+    without sheets and a note that validation reports as a finding.
+    """
     path = Path(path)
+    limits = dict(max_uncompressed_mb=max_uncompressed_mb, max_rows=max_rows, max_columns=max_columns,
+                  max_cells=max_cells)
     if path.is_dir() or path.suffix.lower() in (".csv", ""):
-        return read_csv_folder(path)
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return read_xlsx(path)
-    if path.suffix.lower() == ".xls":
-        raise UserError(f"{path}: old .xls workbooks are not read; open it in Excel and save as .xlsx")
+        return read_csv_folder(path, **limits)
+    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+        return read_xlsx(path, **limits)
     raise UserError(f"{path}: give an .xlsx workbook or a folder of <table>.csv files")

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from blinrwe.intake.raw import RawSheet
-from blinrwe.intake.readers import any_white_space
+from blinrwe.intake.sheet import any_white_space
 from blinrwe.model import DType, imputed_flag
 from blinrwe.model.schema import Column, Table
 
@@ -37,6 +37,12 @@ YES = frozenset({"yes", "y", "true", "1", "1.0"})
 NO = frozenset({"no", "n", "false", "0", "0.0"})
 UNKNOWN = frozenset({"unknown", "unk"})
 LIST_SEPARATOR = ";"
+#: "Not a number" as pandas, R, numpy and spreadsheets write it: read as empty, and said so.
+NAN_TEXTS = frozenset({"nan", "-nan", "+nan", "nan(ind)", "-nan(ind)"})
+#: Excel's error values (a formula that failed: Microsoft, "How to correct a #... error"), upper case.
+EXCEL_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
+                          "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!",
+                          "#EXTERNAL!", "#PYTHON!"})
 
 
 def cell_text(value) -> str | None:
@@ -59,6 +65,43 @@ def cell_text(value) -> str | None:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
+
+
+def _special(value) -> str | None:
+    """The finding code of a cell that reads as empty but is not empty: NaN text or an Excel error value."""
+    if not isinstance(value, str):  # (a workbook's NaN number arrives as the text "NaN")
+        return None
+    text = value.strip()
+    if text.casefold() in NAN_TEXTS:
+        return "NAN_TEXT"
+    return "EXCEL_ERROR" if text.upper() in EXCEL_ERRORS else None
+
+
+def _blank_specials(col: Column, raw: pd.Series, out: "_Collector") -> pd.Series:
+    """``raw`` with NaN texts and Excel error values emptied, one finding per such cell (once per distinct value)."""
+    codes, distinct = pd.factorize(raw.to_numpy(dtype=object), use_na_sentinel=True)
+    special = [_special(v) for v in distinct]
+    if not any(special):
+        return raw
+    flagged = np.array([c is not None for c in special] + [False], dtype=bool)[codes]  # [-1]: empty
+    for row, i in zip(raw.index[flagged].tolist(), codes[flagged].tolist()):
+        value = raw[row]
+        if special[i] == "NAN_TEXT":
+            out.add("NAN_TEXT", row, col.name, value, f"'{col.name}' holds NaN ('not a number', as a program writes "
+                    "an undefined result); it is read as empty", "leave the cell empty when the value is unknown; if "
+                    "a script or formula wrote NaN, correct it there (often a division by zero or a missing input)")
+        else:
+            text = str(value).strip().upper()
+            out.add("EXCEL_ERROR", row, col.name, value, f"'{col.name}' holds the Excel error {text} (a formula "
+                    "that failed); it is read as empty", "correct the formula (or its input) in Excel so that it "
+                    "shows a value, or type the value; leave the cell empty only when the value is unknown")
+    return raw.where(~flagged, None)
+
+
+def _quoted(text: str, limit: int = 40) -> str:
+    """A cell's text for a message: on one line, at most ``limit`` characters."""
+    one_line = " ".join(text.split()) if ("\n" in text or "\r" in text) else text
+    return one_line if len(one_line) <= limit else one_line[:limit] + "..."
 
 
 def suggest(value: str, allowed: tuple[str, ...]) -> str | None:
@@ -175,11 +218,22 @@ def _numbers(col: Column, raw: pd.Series, cells: _Distinct, out: _Collector) -> 
         work = [t[:-1].strip() if p else t for t, p in zip(text, pct)]
     # pandas' number parser (one call per column) decides what reads as a number
     values = np.asarray(pd.to_numeric(np.array(work, dtype=object), errors="coerce"), dtype="float64").copy()
-    values[np.isinf(values)] = np.nan
+    infinite = np.isinf(values)
+    for i in np.flatnonzero(np.isnan(values)).tolist():  # pandas reads 1e999 as not a number; Python as inf
+        try:
+            infinite[i] = math.isinf(float(work[i]))
+        except ValueError:
+            pass
+    values[infinite] = np.nan
     bad = np.isnan(values)
-    hints = {i: _number_hint(col, text[i]) for i in np.flatnonzero(bad).tolist()}
-    for row, i in cells.failing(bad):
-        out.add("NUMBER_INVALID", row, col.name, raw[row], f"'{col.name}' must be a number", hints[i])
+    hints = {i: _number_hint(col, text[i]) for i in np.flatnonzero(bad & ~infinite).tolist()}
+    for row, i in cells.failing(bad):  # one pass in row order: infinite and unreadable numbers interleave
+        if infinite[i]:
+            out.add("NUMBER_INFINITE", row, col.name, raw[row], f"'{col.name}' is infinite",
+                    "enter a finite number; an infinite value is usually a division by zero in the formula or "
+                    "script that produced the column")
+        else:
+            out.add("NUMBER_INVALID", row, col.name, raw[row], f"'{col.name}' must be a number", hints[i])
     if col.dtype is DType.INT:
         whole = np.isnan(values) | (values == np.round(values))
         for row, _ in cells.failing(~whole):
@@ -225,7 +279,8 @@ def _enum(col: Column, raw: pd.Series, cells: _Distinct, out: _Collector) -> pd.
         if i not in hints:
             guess = suggest(v, col.allowed)
             hints[i] = f"use one of: {', '.join(col.allowed)}" + (f" (did you mean '{guess}'?)" if guess else "")
-        out.add("CODE_INVALID", row, col.name, raw[row], f"'{v}' is not an allowed code of '{col.name}'", hints[i])
+        out.add("CODE_INVALID", row, col.name, raw[row], f"'{_quoted(v)}' is not an allowed code of '{col.name}'",
+                hints[i])
     return pd.Series(cells.broadcast([t if k else None for t, k in zip(text, ok)], None), index=cells.index,
                      dtype=object)
 
@@ -298,12 +353,13 @@ def coerce_sheet(sheet: RawSheet, table: Table, rule: str) -> tuple[pd.DataFrame
         if pos is None:  # absent column: missing everywhere (absent required columns are reported by the caller)
             data[col.name] = _missing(col, index)
             continue
-        raw = sheet.cells[pos]
+        typed = sheet.cells[pos]
+        raw = _blank_specials(col, typed, out)
         if col.dtype is DType.DATE:
             empty = raw.isna().to_numpy()
             nothing_typed = empty.all()
         else:
-            cells = pid_cells if pos == pid_pos else _Distinct.of(raw)
+            cells = pid_cells if pos == pid_pos and raw is typed else _Distinct.of(raw)
             nothing_typed = cells.all_none
         if nothing_typed:
             data[col.name] = _missing(col, index)

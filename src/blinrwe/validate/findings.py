@@ -17,6 +17,8 @@ from enum import Enum
 
 import pandas as pd
 
+from blinrwe.intake.raw import RawStudy
+
 
 class Severity(str, Enum):
     ERROR = "error"
@@ -27,6 +29,16 @@ E, W = Severity.ERROR, Severity.WARNING
 
 #: Every finding code, its severity and what it means.
 CODES: dict[str, tuple[Severity, str]] = {
+    # the file itself (noticed by the reader: blinrwe.intake ReadNote)
+    "WORKBOOK_ENCRYPTED": (E, "the workbook is password-protected (encrypted)"),
+    "WORKBOOK_IS_XLS": (E, "an Excel 97-2003 .xls file under an .xlsx name (or as .xls)"),
+    "WORKBOOK_NOT_XLSX": (E, "a file named like a workbook holds something else (CSV, HTML, another zip...)"),
+    "WORKBOOK_UNREADABLE": (E, "the workbook is damaged"),
+    "INPUT_TOO_LARGE": (E, "the input passes a read limit (unpacked size, rows, columns, cells)"),
+    "CSV_STRAY_QUOTE": (E, "a stray quote in a CSV file made following rows part of one cell"),
+    "FORMULA_NOT_CALCULATED": (E, "a formula cell without a calculated value (reads as empty)"),
+    "CELL_MERGED": (E, "merged cells: only the top-left one holds the value"),
+    "SHEET_HIDDEN": (W, "a hidden sheet is read as a table"),
     # structure of the workbook / folder
     "FORM_UNKNOWN": (E, "no sheet or CSV file of either entry form"),
     "FORM_AMBIGUOUS": (W, "both the dated study and the summary form are present"),
@@ -44,6 +56,9 @@ CODES: dict[str, tuple[Severity, str]] = {
     "DATE_IMPLAUSIBLE": (E, "a date outside 1900-2100"),
     "DATE_PARTIAL_IMPUTED": (W, "a partial date was completed by the imputation rule"),
     "NUMBER_INVALID": (E, "a number cannot be read"),
+    "NUMBER_INFINITE": (E, "an infinite number (inf, Infinity, 1e999)"),
+    "NAN_TEXT": (W, "'NaN' (not a number, as programs write it) read as empty"),
+    "EXCEL_ERROR": (E, "an Excel error value (#DIV/0!, #N/A, #VALUE!...) read as empty"),
     "INTEGER_INVALID": (E, "a whole number is expected"),
     "NUMBER_OUT_OF_RANGE": (E, "a number outside its declared range"),
     "PERCENT_SIGN": (W, "a percent sign was removed from a value in %"),
@@ -132,17 +147,27 @@ class Finding:
         return f"{self.severity.value.upper()} {self.code} {where}{self.message}{value}. Fix: {self.hint}"
 
 
+#: Longest value quoted in a finding's line (a cell that swallowed rows can hold thousands of characters).
+SHOWN_CHARACTERS = 80
+
+
 def _show(value) -> str:
     if isinstance(value, pd.Timestamp):
         return value.date().isoformat() if value == value.normalize() else value.isoformat()
     if isinstance(value, str):
-        return repr(value)
+        return repr(value) if len(value) <= SHOWN_CHARACTERS else repr(value[:SHOWN_CHARACTERS]) + "..."
     return str(value)
 
 
 def finding(code: str, message: str, hint: str, **location) -> Finding:
     """A finding with the severity of its code (see :data:`CODES`)."""
     return Finding(code=code, severity=CODES[code][0], message=message, hint=hint, **location)
+
+
+def read_findings(raw: RawStudy) -> list[Finding]:
+    """The reader's notes about the files (stray quotes, formulas, merged cells, limits...) as findings."""
+    return [finding(n.code, n.message, n.hint, file=n.file or raw.source, sheet=n.sheet, row=n.row, column=n.column,
+                    value=n.value) for n in raw.notes]
 
 
 @dataclass(frozen=True)

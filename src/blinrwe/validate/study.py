@@ -1,6 +1,8 @@
 """validate_study: RawStudy -> (StudyData or None, ValidationReport with every finding).
 
-Order: which form the input is, which sheets and columns are there, every cell
+Order: what the reader noticed in the files (blinrwe.intake ReadNote: stray
+quotes, formulas without values, merged cells, limits...; when nothing could be
+read, only that), which form the input is, which sheets and columns are there, every cell
 (types, codes, ranges, required values, partial dates), then the cross-table
 rules. Everything runs even after errors, so the user sees all problems at once.
 Nothing is raised for data problems; a caller that wants to stop uses
@@ -21,7 +23,7 @@ from blinrwe.model.schema import Table
 
 from .coerce import coerce_sheet
 from .dates import DEFAULT_RULE, check_rule
-from .findings import Finding, ValidationReport, finding
+from .findings import Finding, ValidationReport, finding, read_findings
 from .rules import RuleContext, run_rules
 from .study_data import StudyData, empty_table, expected_columns
 
@@ -108,7 +110,11 @@ def validate_study(
     errors). Returns the typed StudyData only when there is no error.
     """
     check_rule(partial_dates)
-    form, findings = detect_form(raw)
+    findings = read_findings(raw)
+    if raw.notes and not raw.sheets:  # the input could not be read at all: say why, nothing else
+        return None, ValidationReport(source=raw.source, findings=tuple(findings))
+    form, form_findings = detect_form(raw)
+    findings += form_findings
     if form is None:
         return None, ValidationReport(source=raw.source, findings=tuple(findings))
     findings += _unknown_sheets(raw, form)
