@@ -198,6 +198,12 @@ class ReportSpec:
     figure_formats: tuple[str, ...] = ("png",)
     figure_dpi: int = 200  # resolution of PNG figures
     swimmer_max_patients: int = 60  # lanes of the swimmer plot (first N by patient id; the report says so)
+    # show_patient_ids: label swimmer-plot lanes (and any listing) with the study patient ids;
+    # false (default): lanes are numbered 1..N and no patient id appears in a shareable output
+    show_patient_ids: bool = False
+    # min_cell: small-cell suppression of shared aggregates: counts of 1 to min_cell - 1 patients
+    # print "<min_cell" (with complementary suppression); 0 or 1 (default 0) = off
+    min_cell: int = 0
     output: str = "blinrwe-output"
 
 
@@ -295,6 +301,7 @@ _RANGES: dict[str, tuple[float, float]] = {
     "report.p_decimals": (1, 6),
     "report.figure_dpi": (50, 1200),
     "report.swimmer_max_patients": (1, 10_000),
+    "report.min_cell": (0, 1000),
 }
 # Lists that must not be empty.
 _NON_EMPTY = {"endpoints.variants", "report.formats"}

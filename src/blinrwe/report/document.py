@@ -15,6 +15,7 @@ import pandas as pd
 
 from .ard_index import ArdIndex
 from .context import ReportContext
+from .disclosure import withhold_patient_ids
 from .figures import FigureJob, PlottedFigure, forest_plot, sankey_plot, survival_curve_plot, swimmer_data, swimmer_plot
 from .labels import endpoint_label, in_sentence, level_label, variable_label
 from .methods_text import methods_paragraphs
@@ -140,6 +141,17 @@ def unavailable_paragraphs(unavailable: pd.DataFrame) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def _without_patient_ids(records: list, data) -> list[dict]:
+    """Findings whose messages name no patient id (the ids of the cohort and of the findings)."""
+    rows = [r if isinstance(r, dict) else {k: getattr(r, k, None) for k in ("severity", "table", "sheet", "row", "column", "message", "patient_id")}
+            for r in records]
+    adsl = getattr(data, "adsl", None)
+    ids = list(adsl["patient_id"]) if isinstance(adsl, pd.DataFrame) and "patient_id" in adsl else []
+    ids += [r.get("patient_id") for r in rows]
+    messages = withhold_patient_ids([r.get("message") or "" for r in rows], ids)
+    return [{**r, "message": m} for r, m in zip(rows, messages)]
+
+
 def build_document(results, context: ReportContext, findings=None, draw: FigureDrawer = draw_here) -> ReportDocument:
     """Every table and figure the results support, in the order of a journal article.
 
@@ -221,6 +233,8 @@ def plan_document(results, context: ReportContext, findings=None) -> ReportDocum
                 name_, _, value = condition.strip().partition("=")
                 title += f": {level_label(value.strip(), context.group_labels)} ({in_sentence(variable_label(name_.strip(), context.variable_labels))})"
             pattern_tables.append(flow_table(f, context, title))
+            if not (f["n"].astype(float) > 0).any():  # every flow suppressed (disclosure.py): nothing to draw
+                continue
             pattern_figures.append(FigureJob(sankey_plot, (f, context, title, source_title, target_title),
                                              {"name": f"figure_sankey_{i + 1}" if len(flow_names) > 1 else "figure_sankey"}))
     if data is not None:
@@ -236,6 +250,8 @@ def plan_document(results, context: ReportContext, findings=None) -> ReportDocum
     findings = findings if findings is not None else getattr(results, "findings", None)
     if findings is not None and len(findings):
         records = findings.to_dict("records") if isinstance(findings, pd.DataFrame) else list(findings)
+        if not context.show_patient_ids:
+            records = _without_patient_ids(records, data)
         appendix_tables.append(data_quality_table(records))
     if appendix_tables:
         sections.append(Section("Appendix: data quality", tables=tuple(appendix_tables), anchor="appendix"))
