@@ -202,3 +202,11 @@ def test_results_without_dataclass_are_masked_too(cohort_results):
     plain = SimpleNamespace(**{k: getattr(cohort_results, k) for k in ("ard", "curves", "risk_tables", "flows")})
     masked = suppress_small_cells(plain, 5)
     assert masked is not plain and not [v for v in _count_values(masked.ard) if _small(v, 5)]
+
+
+def test_tables_with_a_masked_count_say_why(cohort_results):
+    document = plan_document(suppress_small_cells(cohort_results, 5), ReportContext(min_cell=5))
+    for table in document.tables:
+        shown = any("N = <5" in c for c in table.columns) or any(re.match(r"<5(?![\d.])|\d+/<5", c)
+                                                                  for r in table.rows for c in r.cells)
+        assert shown == any(n.startswith("<5: fewer than 5 patients") for n in table.footnotes), table.title

@@ -8,6 +8,7 @@ analyses that could not be run are listed in the appendix with the reason.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
 
@@ -15,11 +16,11 @@ import pandas as pd
 
 from .ard_index import ArdIndex
 from .context import ReportContext
-from .disclosure import withhold_patient_ids
+from .disclosure import suppression_active, withhold_patient_ids
 from .figures import FigureJob, PlottedFigure, forest_plot, sankey_plot, survival_curve_plot, swimmer_data, swimmer_plot
 from .labels import endpoint_label, in_sentence, level_label, variable_label
 from .methods_text import methods_paragraphs
-from .table_model import DisplayTable
+from .table_model import DisplayTable, with_footnotes
 from .tables import (
     attrition_table,
     attrition_table_from_ard,
@@ -264,4 +265,18 @@ def plan_document(results, context: ReportContext, findings=None) -> ReportDocum
     if getattr(results, "synthetic", False):
         notice = "These results are computed from a generated synthetic cohort, not from real patients."
     title = context.title or getattr(results, "title", "") or "Blinatumomab real-world study"
+    if suppression_active(context.min_cell):
+        sections = [replace(s, tables=tuple(_suppression_note(t, context.min_cell) for t in s.tables)) for s in sections]
     return ReportDocument(title, context.subtitle, notice, tuple(sections))
+
+
+def _suppression_note(table: DisplayTable, k: int) -> DisplayTable:
+    """The table with a footnote on "<k" when it shows a suppressed count (disclosure.py)."""
+    token = f"<{k}"
+    masked = re.compile(rf"(^|/){token}(?![\d.])")  # "<5", "<5/80"; not a "<5" blast level or "<0.001"
+    if not (any(f"N = {token}" in c for c in table.columns)
+            or any(masked.search(c) for r in table.rows for c in r.cells)):
+        return table
+    return with_footnotes(table, f"{token}: fewer than {k} patients; the count is suppressed to protect confidentiality, "
+                                 f"with its percentage and confidence interval (and, where a total would reveal it, "
+                                 f"the next smallest count).")
