@@ -179,6 +179,9 @@ def test_tables_and_figure_annotations_print_no_small_count(cohort_results, k):
         texts += [t.get_text() for ax in plotted.figure.axes if ax.get_legend() for t in ax.get_legend().get_texts()]
         for text in texts:
             counts = [int(x) for x in _HEADER_N.findall(text)] + ([int(text)] if text.isdigit() else [])
+            events = _N_OVER_N.match(text)  # "3/40" events/N beside a forest row
+            if events:
+                counts += [int(events.group(1)), int(events.group(2))]
             assert not [c for c in counts if 1 <= c < k], (plotted.name, text)
 
 
@@ -210,3 +213,17 @@ def test_tables_with_a_masked_count_say_why(cohort_results):
         shown = any("N = <5" in c for c in table.columns) or any(re.match(r"<5(?![\d.])|\d+/<5", c)
                                                                   for r in table.rows for c in r.cells)
         assert shown == any(n.startswith("<5: fewer than 5 patients") for n in table.footnotes), table.title
+
+
+def test_spec_keys_reach_the_context():
+    from blinrwe.app.pipeline import report_context
+    from blinrwe.errors import SpecificationError
+
+    spec = spec_from_dict({"data": {"example": "synthetic"}, "report": {"min_cell": 5, "show_patient_ids": True}})
+    context = report_context(spec)
+    assert (context.min_cell, context.show_patient_ids) == (5, True)
+    default = report_context(spec_from_dict({"data": {"example": "synthetic"}}))
+    assert (default.min_cell, default.show_patient_ids) == (0, False)
+    for bad in (-1, 1001, 2.5, "5"):
+        with pytest.raises(SpecificationError, match="report.min_cell"):
+            spec_from_dict({"data": {"example": "synthetic"}, "report": {"min_cell": bad}})

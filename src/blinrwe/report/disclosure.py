@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import copy
 import math
+import numbers
 import re
 from dataclasses import is_dataclass, replace
 
@@ -33,7 +34,7 @@ import pandas as pd
 COUNT_STATISTICS = frozenset({"N", "n", "missing", "not_applicable", "events"})
 _GRADE_COUNT = re.compile(r"^grade_[0-9a-z_]+$")
 #: ARD statistics whose value (and CI) is computed from the row's ``n`` and ``denominator``
-_PROPORTION = re.compile(r"^(pct|proportion|cif|grade_[0-9a-z_]+_pct)$")
+_PROPORTION = re.compile(r"^(pct|proportion|grade_[0-9a-z_]+_pct)$")
 #: sections whose categorical levels (with the missing / not-applicable counts) add up to the column's N
 _PARTITIONED_SECTIONS = frozenset({"baseline", "exposure", "patterns", "flow"})
 #: adverse-event grade cells -> the band they add up to (safety.py)
@@ -71,8 +72,12 @@ def suppression_active(min_cell: int) -> bool:
     return int(min_cell or 0) > 1
 
 
+def _number(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and not math.isnan(value)
+
+
 def _small(value, k: int) -> bool:
-    return not is_suppressed(value) and isinstance(value, (int, float)) and not math.isnan(value) and 1 <= value < k
+    return _number(value) and 1 <= value < k
 
 
 def _is_count_statistic(statistic: str) -> bool:
@@ -91,7 +96,6 @@ class _Cells:
     count statistic) -> row positions, with the count each cell shows."""
 
     def __init__(self, ard: pd.DataFrame):
-        self.ard = ard
         self.rows: dict[tuple, list[int]] = {}
         self.count: dict[tuple, float] = {}
         self.section: dict[tuple, str] = {}
@@ -163,7 +167,7 @@ def _complete(cells: _Cells, partitions, k: int) -> None:
 
 
 def _positive(value) -> bool:
-    return isinstance(value, (int, float)) and not math.isnan(value) and value > 0
+    return _number(value) and value > 0
 
 
 def suppress_ard(ard: pd.DataFrame, k: int) -> pd.DataFrame:
@@ -275,4 +279,4 @@ def suppression_sentence(min_cell: int) -> str:
         return ""
     return (f"Counts below {k} are suppressed (shown as '<{k}'), with their percentages and confidence intervals; "
             f"where a total would reveal a suppressed count, the next smallest count of the same total is suppressed "
-            f"too. Flows of fewer than {k} patients are not drawn in the Sankey diagrams.")
+            "too.")

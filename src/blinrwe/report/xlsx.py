@@ -18,9 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, TYPE_FORMULA, TYPE_STRING
 from openpyxl.styles import Alignment, Border, Font, Side
-from openpyxl.cell.cell import TYPE_FORMULA, TYPE_STRING
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 
 from .disclosure import is_suppressed
