@@ -227,3 +227,11 @@ def test_spec_keys_reach_the_context():
     for bad in (-1, 1001, 2.5, "5"):
         with pytest.raises(SpecificationError, match="report.min_cell"):
             spec_from_dict({"data": {"example": "synthetic"}, "report": {"min_cell": bad}})
+
+
+def test_patient_ids_are_withheld_as_whole_tokens():
+    from blinrwe.report.disclosure import withhold_patient_ids
+
+    texts = ["patient P1 and P12 (value: 'PT-ZX001K')", "row 3: P1-extra is not an id", "nothing here"]
+    assert withhold_patient_ids(texts, ["P1", "P12", "PT-ZX001K", None, ""]) == [
+        "patient [patient] and [patient] (value: '[patient]')", "row 3: P1-extra is not an id", "nothing here"]

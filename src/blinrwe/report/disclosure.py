@@ -268,7 +268,8 @@ def withhold_patient_ids(texts, patient_ids) -> list[str]:
     ids = sorted({str(i) for i in patient_ids if isinstance(i, str) and i.strip()}, key=len, reverse=True)
     if not ids:
         return [str(t) for t in texts]
-    pattern = re.compile("|".join(map(re.escape, ids)))
+    # whole tokens only: id "P1" is not taken out of "P12" (the longer id is tried first anyway)
+    pattern = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, ids)) + r")(?![\w-])")
     return [pattern.sub("[patient]", str(t)) for t in texts]
 
 

@@ -144,8 +144,8 @@ def unavailable_paragraphs(unavailable: pd.DataFrame) -> list[str]:
 
 def _without_patient_ids(records: list, data) -> list[dict]:
     """Findings whose messages name no patient id (the ids of the cohort and of the findings)."""
-    rows = [r if isinstance(r, dict) else {k: getattr(r, k, None) for k in ("severity", "table", "sheet", "row", "column", "message", "patient_id")}
-            for r in records]
+    fields = ("severity", "table", "sheet", "row", "column", "message", "patient_id")
+    rows = [r if isinstance(r, dict) else {k: getattr(r, k, None) for k in fields} for r in records]
     adsl = getattr(data, "adsl", None)
     ids = list(adsl["patient_id"]) if isinstance(adsl, pd.DataFrame) and "patient_id" in adsl else []
     ids += [r.get("patient_id") for r in rows]
