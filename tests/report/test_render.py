@@ -1,5 +1,12 @@
+import csv
+import io
+import re
+import zipfile
+import zlib
 from pathlib import Path
+from types import SimpleNamespace
 
+import openpyxl
 import pytest
 
 from blinrwe.errors import SpecificationError
@@ -48,15 +55,6 @@ def test_docx_and_html_without_png_files_draw_from_the_figures(results, context,
 
 
 # --- outputs safe to open and to share: a hostile generated cohort through the whole pipeline ----------
-
-import csv  # noqa: E402
-import io  # noqa: E402
-import re  # noqa: E402
-import zipfile  # noqa: E402
-import zlib  # noqa: E402
-from types import SimpleNamespace  # noqa: E402
-
-import openpyxl  # noqa: E402
 
 #: text a spreadsheet would run as a formula (OWASP's first characters), as sites, therapy details and labels
 HOSTILE = ('=HYPERLINK("http://evil.example","click")', "+1+2", "-3+4", "@SUM(A1)", "=1+1", "-cmd|' /C calc'!A0")
