@@ -215,6 +215,8 @@ def report_context(spec: StudySpec):
         variable_labels=dict(spec.variable_labels),
         swimmer_max_patients=r.swimmer_max_patients,
         figure_dpi=r.figure_dpi,
+        show_patient_ids=r.show_patient_ids,
+        min_cell=r.min_cell,
     )
 
 
@@ -223,15 +225,14 @@ def write_report(results: StudyResults, spec: StudySpec, out_dir, validation=Non
     """Write every output of one run into ``out_dir`` (created if needed)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    results.ard.to_csv(out / "results.csv", index=False)
     write_spec(resolved(spec), out / "study.resolved.toml")
     (out / "validation.txt").write_text(_validation_text(validation), encoding="utf-8")
-    formats = [f for f in spec.report.formats if f != "csv"] + list(spec.report.figure_formats)
-    if formats:
-        from blinrwe.report import render_report
+    # results.csv is always written (OUTPUT_FILES), by the report layer (escaped, suppressed)
+    formats = ["csv"] + [f for f in spec.report.formats if f != "csv"] + list(spec.report.figure_formats)
+    from blinrwe.report import render_report
 
-        run = (progress or Progress(enabled=False)).stage
-        run("render", render_report, results, report_context(spec), out, formats)
+    run = (progress or Progress(enabled=False)).stage
+    run("render", render_report, results, report_context(spec), out, formats)
     return out
 
 

@@ -183,6 +183,12 @@ class ReportSpec:
     figure_dpi: int = option(200, "Resolution of PNG figures (dots per inch).", range=(50, 1200), advanced=True)
     swimmer_max_patients: int = option(60, "Lanes of the swimmer plot (the first N patients; the report says "
                                        "so).", range=(1, 10_000), advanced=True)
+    show_patient_ids: bool = option(False, "Label the swimmer-plot lanes and the data-quality appendix with the "
+                                    "study patient ids; false: lanes are numbered 1..N and no patient id "
+                                    "appears in a shareable output.")
+    min_cell: int = option(0, "Small-cell suppression for shared outputs: counts of 1 to min_cell - 1 patients "
+                           "print \"<min_cell\" in every table, figure and results row (with complementary "
+                           "suppression so totals do not reveal them); 0 or 1 = off.", range=(0, 1000))
     output: str = option("blinrwe-output", "Folder the report is written to; a relative path is read from the "
                          "folder of this specification file.")
 

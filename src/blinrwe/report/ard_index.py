@@ -95,7 +95,8 @@ class ArdIndex(ArdRows):
                 r[c] = _text(r.get(c))
             for c in _NUMERIC:
                 v = r.get(c)
-                r[c] = float("nan") if v is None else float(v)
+                # floats kept as they are: a SuppressedCount (disclosure.py) must keep printing "<k"
+                r[c] = v if isinstance(v, float) else float("nan") if v is None else float(v)
         super().__init__(records)
         self.frame = frame
         self._by_table: dict[str, list[dict]] = {}

@@ -24,6 +24,8 @@ group_labels        display labels of group levels and codes ({"newly_diagnosed"
 variable_labels     display labels of variables ({"age_at_t0": "Age at first infusion, years"})
 swimmer_max_patients  lanes drawn in the swimmer plot (first N by patient id; a note says so)
 figure_dpi          resolution of PNG figures
+show_patient_ids    label swimmer lanes and listings by patient id (default False: lanes numbered 1..N)
+min_cell            small-cell suppression: counts 1..min_cell-1 print "<min_cell" (0 or 1: off; disclosure.py)
 """
 
 from __future__ import annotations
@@ -75,6 +77,8 @@ class ReportContext:
     variable_labels: Mapping[str, str] = field(default_factory=dict)
     swimmer_max_patients: int = 60
     figure_dpi: int = 200
+    show_patient_ids: bool = False
+    min_cell: int = 0
 
     def __post_init__(self):
         if self.rounding not in ROUNDING_MODES:
@@ -93,6 +97,8 @@ class ReportContext:
             raise SpecificationError(
                 f"report.swimmer_max_patients = {self.swimmer_max_patients} must be at least 1"
             )
+        if not isinstance(self.min_cell, int) or isinstance(self.min_cell, bool) or self.min_cell < 0:
+            raise SpecificationError(f"report.min_cell = {self.min_cell!r} must be a whole number, 0 (off) or more")
         # Freeze the mappings and landmarks so the context is hashable-in-spirit and immutable.
         object.__setattr__(self, "group_labels", _FrozenDict(self.group_labels))
         object.__setattr__(self, "variable_labels", _FrozenDict(self.variable_labels))

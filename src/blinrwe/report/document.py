@@ -8,6 +8,7 @@ analyses that could not be run are listed in the appendix with the reason.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
 
@@ -15,10 +16,11 @@ import pandas as pd
 
 from .ard_index import ArdIndex
 from .context import ReportContext
+from .disclosure import suppression_active, withhold_patient_ids
 from .figures import FigureJob, PlottedFigure, forest_plot, sankey_plot, survival_curve_plot, swimmer_data, swimmer_plot
 from .labels import endpoint_label, in_sentence, level_label, variable_label
 from .methods_text import methods_paragraphs
-from .table_model import DisplayTable
+from .table_model import DisplayTable, with_footnotes
 from .tables import (
     attrition_table,
     attrition_table_from_ard,
@@ -140,6 +142,17 @@ def unavailable_paragraphs(unavailable: pd.DataFrame) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def _without_patient_ids(records: list, data) -> list[dict]:
+    """Findings whose messages name no patient id (the ids of the cohort and of the findings)."""
+    fields = ("severity", "table", "sheet", "row", "column", "message", "patient_id")
+    rows = [r if isinstance(r, dict) else {k: getattr(r, k, None) for k in fields} for r in records]
+    adsl = getattr(data, "adsl", None)
+    ids = list(adsl["patient_id"]) if isinstance(adsl, pd.DataFrame) and "patient_id" in adsl else []
+    ids += [r.get("patient_id") for r in rows]
+    messages = withhold_patient_ids([r.get("message") or "" for r in rows], ids)
+    return [{**r, "message": m} for r, m in zip(rows, messages)]
+
+
 def build_document(results, context: ReportContext, findings=None, draw: FigureDrawer = draw_here) -> ReportDocument:
     """Every table and figure the results support, in the order of a journal article.
 
@@ -221,6 +234,8 @@ def plan_document(results, context: ReportContext, findings=None) -> ReportDocum
                 name_, _, value = condition.strip().partition("=")
                 title += f": {level_label(value.strip(), context.group_labels)} ({in_sentence(variable_label(name_.strip(), context.variable_labels))})"
             pattern_tables.append(flow_table(f, context, title))
+            if not (f["n"].astype(float) > 0).any():  # every flow suppressed (disclosure.py): nothing to draw
+                continue
             pattern_figures.append(FigureJob(sankey_plot, (f, context, title, source_title, target_title),
                                              {"name": f"figure_sankey_{i + 1}" if len(flow_names) > 1 else "figure_sankey"}))
     if data is not None:
@@ -236,6 +251,8 @@ def plan_document(results, context: ReportContext, findings=None) -> ReportDocum
     findings = findings if findings is not None else getattr(results, "findings", None)
     if findings is not None and len(findings):
         records = findings.to_dict("records") if isinstance(findings, pd.DataFrame) else list(findings)
+        if not context.show_patient_ids:
+            records = _without_patient_ids(records, data)
         appendix_tables.append(data_quality_table(records))
     if appendix_tables:
         sections.append(Section("Appendix: data quality", tables=tuple(appendix_tables), anchor="appendix"))
@@ -248,4 +265,18 @@ def plan_document(results, context: ReportContext, findings=None) -> ReportDocum
     if getattr(results, "synthetic", False):
         notice = "These results are computed from a generated synthetic cohort, not from real patients."
     title = context.title or getattr(results, "title", "") or "Blinatumomab real-world study"
+    if suppression_active(context.min_cell):
+        sections = [replace(s, tables=tuple(_suppression_note(t, context.min_cell) for t in s.tables)) for s in sections]
     return ReportDocument(title, context.subtitle, notice, tuple(sections))
+
+
+def _suppression_note(table: DisplayTable, k: int) -> DisplayTable:
+    """The table with a footnote on "<k" when it shows a suppressed count (disclosure.py)."""
+    token = f"<{k}"
+    masked = re.compile(rf"(^|/){token}(?![\d.])")  # "<5", "<5/80"; not a "<5" blast level or "<0.001"
+    if not (any(f"N = {token}" in c for c in table.columns)
+            or any(masked.search(c) for r in table.rows for c in r.cells)):
+        return table
+    return with_footnotes(table, f"{token}: fewer than {k} patients; the count is suppressed to protect confidentiality, "
+                                 f"with its percentage and confidence interval (and, where a total would reveal it, "
+                                 f"the next smallest count).")

@@ -24,6 +24,8 @@ from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 
 from blinrwe.errors import SpecificationError
 
+from .disclosure import is_suppressed
+
 NOT_REACHED = "NR"
 NOT_ESTIMABLE = "NE"
 NOT_APPLICABLE = "NA"
@@ -70,7 +72,9 @@ def format_number(value, decimals: int = 1, rounding: str = "half_up", missing: 
 
 
 def format_count(value, missing: str = NOT_APPLICABLE) -> str:
-    """A count as an integer string (counts arrive as floats from the ARD)."""
+    """A count as an integer string (counts arrive as floats from the ARD); a suppressed count prints "<k"."""
+    if is_suppressed(value):
+        return str(value)
     if _is_missing(value):
         return missing
     return str(int(round_decimal(value, 0)))
@@ -86,8 +90,10 @@ def format_percent(fraction, decimals: int = 1, rounding: str = "half_up", missi
 def format_n_percent(n, denominator, decimals: int = 1, rounding: str = "half_up", fraction=None) -> str:
     """"n (%)" cell, e.g. ``53 (55.2)``; the percentage is n/N unless ``fraction`` is given.
 
-    ``0`` prints as "0" (seed 001 Table 3), an empty denominator as "0".
+    ``0`` prints as "0" (seed 001 Table 3), an empty denominator as "0"; a suppressed n prints "<k".
     """
+    if is_suppressed(n):
+        return str(n)
     if _is_missing(n):
         return NOT_APPLICABLE
     count = format_count(n)
@@ -101,7 +107,9 @@ def format_n_percent(n, denominator, decimals: int = 1, rounding: str = "half_up
 
 
 def format_fraction_percent(n, denominator, fraction=None, decimals: int = 1, rounding: str = "half_up") -> str:
-    """"n/N (%)" cell, e.g. ``14/28 (50.0%)`` (response rates with their denominator)."""
+    """"n/N (%)" cell, e.g. ``14/28 (50.0%)`` (response rates with their denominator); "<k" when n is suppressed."""
+    if is_suppressed(n):
+        return str(n)
     if _is_missing(n) or _is_missing(denominator):
         return NOT_APPLICABLE
     if fraction is None:
@@ -136,7 +144,9 @@ def format_mean_sd(mean, sd, decimals: int = 1, rounding: str = "half_up") -> st
 
 
 def format_interval(lower, upper, decimals: int = 1, rounding: str = "half_up", scale: float = 1.0, separator: str = "-") -> str:
-    """"a-b" with NE for a bound that cannot be estimated."""
+    """"a-b" with NE for a bound that cannot be estimated; empty when the bounds are suppressed (disclosure.py)."""
+    if is_suppressed(lower) or is_suppressed(upper):
+        return ""
     lo = NOT_ESTIMABLE if _is_missing(lower) else format_number(Decimal(repr(float(lower))) * Decimal(repr(scale)), decimals, rounding)
     hi = NOT_ESTIMABLE if _is_missing(upper) else format_number(Decimal(repr(float(upper))) * Decimal(repr(scale)), decimals, rounding)
     return f"{lo}{separator}{hi}"

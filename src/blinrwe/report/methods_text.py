@@ -16,6 +16,7 @@ from importlib import metadata
 import pandas as pd
 
 from .context import ReportContext
+from .disclosure import suppression_sentence
 from .formatting import format_p_value
 from .caveats import grouping_label
 from .labels import VARIABLE_LABELS, in_sentence, method_text, variable_label, variant_label
@@ -204,6 +205,9 @@ def methods_paragraphs(results, context: ReportContext) -> list[tuple[str, str]]
     conventions += ("NR denotes a median not reached, NE a value or confidence bound that cannot be estimated "
                     "(including landmark rates beyond the available follow-up) and NA not applicable." if timed else
                     "NE denotes a value that cannot be estimated and NA not applicable.")
+    suppression = suppression_sentence(context.min_cell)
+    if suppression:
+        conventions += " " + suppression
     versions = rendering_versions()
     if versions:
         conventions += f" Tables and figures were produced with blinrwe ({versions})."

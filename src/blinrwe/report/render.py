@@ -8,13 +8,15 @@ from pathlib import Path
 from blinrwe.errors import SpecificationError
 
 from .context import ReportContext
+from .disclosure import suppress_small_cells
 from .document import ReportDocument, plan_document
 from .docx import write_docx
 from .figures.batch import FigureBatch
 from .html import write_html
+from .results_csv import write_results_csv
 from .xlsx import write_xlsx
 
-FORMATS = ("html", "docx", "xlsx", "png", "svg", "pdf")
+FORMATS = ("html", "docx", "xlsx", "csv", "png", "svg", "pdf")
 FIGURE_FORMATS = ("png", "svg", "pdf")
 #: figures are drawn in this many worker processes (the target machine has 2 cores)
 FIGURE_WORKERS = 2
@@ -38,7 +40,10 @@ def render_report(results, context: ReportContext, out_dir, formats=FORMATS, fin
     ``results`` is a :class:`blinrwe.analysis.results.StudyResults`; ``context`` the
     :class:`ReportContext` built from the spec; ``formats`` any of "html" (report.html,
     self-contained), "docx" (report.docx), "xlsx" (tables.xlsx: every table plus the
-    ARD), "png", "svg", "pdf" (each figure under figures/). ``findings`` overrides
+    ARD), "csv" (results.csv: the ARD, formula-like text escaped), "png", "svg", "pdf"
+    (each figure under figures/). With ``context.min_cell`` of 2 or more, small counts are
+    suppressed in the results first (:mod:`blinrwe.report.disclosure`), so every output
+    shows the same masked results. ``findings`` overrides
     ``results.findings`` for the data-quality appendix. Figures are drawn and written
     in ``workers`` processes (1: in this process); the files do not depend on it.
     """
@@ -49,6 +54,9 @@ def render_report(results, context: ReportContext, out_dir, formats=FORMATS, fin
     out.mkdir(parents=True, exist_ok=True)
     figure_formats = [f for f in FIGURE_FORMATS if f in formats]
     files: dict = {fmt: [] for fmt in figure_formats}
+    results = suppress_small_cells(results, context.min_cell)  # before anything is formatted or drawn
+    if "csv" in formats:
+        files["csv"] = write_results_csv(results.ard, out / "results.csv")
     plan = plan_document(results, context, findings)
     # figures are drawn only for an output that shows them (an XLSX-only run draws none and
     # its document keeps them as jobs); with PNG files written, the Figures stay in the

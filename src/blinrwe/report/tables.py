@@ -50,6 +50,7 @@ import pandas as pd
 from .ard_index import ArdRows, as_ard_index
 from .caveats import grouping_label, immortal_time_events, immortal_time_warning, time_origin_note
 from .context import ReportContext
+from .disclosure import is_suppressed
 from .formatting import (
     NOT_APPLICABLE,
     NOT_ESTIMABLE,
@@ -137,7 +138,7 @@ def _group_sizes(sub: ArdRows) -> dict[tuple[str, str], float]:
 def _column_header(sizes: dict, pair: tuple[str, str], context: ReportContext) -> str:
     n = sizes.get(pair, float("nan"))
     label = level_label(pair[1], context.group_labels)
-    return label if _missing(n) else f"{label} (N = {format_count(n)})"
+    return label if _missing(n) and not is_suppressed(n) else f"{label} (N = {format_count(n)})"
 
 
 def _methods_note(rows: ArdRows, statistics: Iterable[str], prefix: str) -> str:
@@ -267,7 +268,7 @@ def descriptive_table(ard, table_id: str, title: str, context: ReportContext) ->
                     rows.append(Row(level_label(level, context.group_labels), tuple(level_cells(level)), 1, False,
                                     (variable, level, "n")))
         missing = v.where(statistic="missing")
-        if any(not _missing(m["value"]) and m["value"] > 0 for m in missing):
+        if any(is_suppressed(m["value"]) or (not _missing(m["value"]) and m["value"] > 0) for m in missing):
             cells = blank()
             for i, (gv, g) in enumerate(pairs):
                 m = missing.first(group_var=gv, group=g)
@@ -275,7 +276,7 @@ def descriptive_table(ard, table_id: str, title: str, context: ReportContext) ->
                             else "0" if m is None else format_count(m["value"]))
             rows.append(Row("Missing, n", tuple(cells), 1, False, (variable, "", "missing")))
         inapplicable = v.where(statistic="not_applicable")
-        if any(not _missing(m["value"]) and m["value"] > 0 for m in inapplicable):
+        if any(is_suppressed(m["value"]) or (not _missing(m["value"]) and m["value"] > 0) for m in inapplicable):
             cells = blank()
             for i, (gv, g) in enumerate(pairs):
                 m = inapplicable.first(group_var=gv, group=g)

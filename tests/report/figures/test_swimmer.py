@@ -40,3 +40,26 @@ def test_hundred_thousand_patients_draw_capped_lanes(context):
     plotted = swimmer_plot(lanes, events, context, total)
     assert len(plotted.figure.axes[0].get_yticklabels()) == context.swimmer_max_patients
     assert "of 100000 patients" in plotted.caption
+
+
+def _labels(plotted):
+    ax = plotted.figure.axes[0]
+    return [t.get_text() for t in sorted(ax.get_yticklabels(), key=lambda t: -t.get_position()[1])]
+
+
+def test_lanes_are_numbered_from_the_top_not_labelled_by_patient_id(results, context):
+    lanes, events, total = swimmer_data(results.analysis_data, context)
+    plotted = swimmer_plot(lanes, events, context, total)
+    assert _labels(plotted) == [str(i) for i in range(1, len(lanes) + 1)]  # top lane first
+    drawn = {t.get_text() for ax in plotted.figure.axes for t in ax.texts} | set(_labels(plotted))
+    assert not drawn & set(lanes["patient_id"])
+    assert f"numbered 1 to {len(lanes)} from the top; patient identifiers are not shown" in plotted.caption
+
+
+def test_patient_ids_only_when_the_specification_asks(results, context):
+    from dataclasses import replace
+
+    lanes, events, total = swimmer_data(results.analysis_data, context)
+    plotted = swimmer_plot(lanes, events, replace(context, show_patient_ids=True), total)
+    assert _labels(plotted) == lanes.sort_values("patient_id")["patient_id"].tolist()
+    assert "identifiers are not shown" not in plotted.caption

@@ -26,6 +26,7 @@ from matplotlib.ticker import FixedFormatter, FixedLocator, NullFormatter, NullL
 
 from ..ard_index import as_ard_rows
 from ..context import ReportContext
+from ..disclosure import is_suppressed
 from ..formatting import REFERENCE_LEVEL, format_count, format_hazard_ratio, format_p_value
 from ..labels import level_label, variable_label
 from .base import STYLE, PlottedFigure, new_figure
@@ -48,7 +49,8 @@ def _hr_text(r: dict, context: ReportContext) -> str:
 
 
 def _events_text(r: dict) -> str:
-    return "" if math.isnan(r["n"]) else f"{format_count(r['n'])}/{format_count(r['denominator'])}"
+    missing = math.isnan(r["n"]) and not is_suppressed(r["n"])  # a suppressed count prints "<k"
+    return "" if missing else f"{format_count(r['n'])}/{format_count(r['denominator'])}"
 
 
 def _row(label, kind, r=None, text="", p_text="", events="", key=()) -> dict:

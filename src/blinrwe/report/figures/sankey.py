@@ -15,6 +15,7 @@ from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path as MplPath
 
 from ..context import ReportContext
+from ..disclosure import suppression_active
 from ..formatting import format_count
 from ..labels import level_label, ordered_levels
 from .base import STYLE, PlottedFigure, group_colour, new_figure
@@ -95,4 +96,7 @@ def sankey_plot(flows: pd.DataFrame, context: ReportContext, title: str = "Thera
         ax.axis("off")
     data = {"bands": pd.DataFrame(bands), "sources": pd.DataFrame({"node": list(sources), "n": list(sources.values())}),
             "targets": pd.DataFrame({"node": list(targets), "n": list(targets.values())})}
-    return PlottedFigure(name, title, fig, data, "Band widths are proportional to the number of patients.")
+    caption = "Band widths are proportional to the number of patients."
+    if suppression_active(context.min_cell):  # masked flows are NaN, so not drawn (disclosure.py)
+        caption += f" Flows of fewer than {context.min_cell} patients are not drawn."
+    return PlottedFigure(name, title, fig, data, caption)

@@ -6,6 +6,10 @@ first MRD negativity, allo-HSCT, CAR-T, relapse and death, and an arrow for
 patients alive at last contact (ongoing). Lanes are capped at
 ``ReportContext.swimmer_max_patients`` (the first patients by id), so a registry of
 100,000 patients draws the same 60 lanes; the caption says how many were shown.
+
+Lanes are labelled 1..N from the top (the plot's order), never by patient id, so the
+figure can be shared; ``ReportContext.show_patient_ids`` (spec ``[report]
+show_patient_ids = true``) labels them by the study identifier instead, for internal use.
 """
 
 from __future__ import annotations
@@ -102,6 +106,14 @@ def swimmer_data(analysis_data, context: ReportContext, group_var: str = "diseas
     return lanes, events, total
 
 
+def lane_labels(lanes: pd.DataFrame, context: ReportContext) -> list[str]:
+    """Y-axis labels of the lanes in plot order (top first): "1".."N", or the patient ids
+    when the specification asks for them (``show_patient_ids``)."""
+    if context.show_patient_ids:
+        return lanes["patient_id"].astype(str).tolist()
+    return [str(i) for i in range(1, len(lanes) + 1)]
+
+
 def swimmer_plot(lanes: pd.DataFrame, events: pd.DataFrame, context: ReportContext, total_patients: int | None = None,
                  name: str = "figure_swimmer") -> PlottedFigure:
     """Swimmer plot of ``lanes`` (patient_id, end, infusion_end, ongoing, group) and
@@ -142,7 +154,7 @@ def swimmer_plot(lanes: pd.DataFrame, events: pd.DataFrame, context: ReportConte
         for g in groups:
             handles.append(Line2D([], [], color=colour_of[g], linewidth=5, label=level_label(g, context.group_labels)))
         ax.set_yticks(y)
-        ax.set_yticklabels(lanes["patient_id"].astype(str), fontsize=6 if len(lanes) > 30 else 7.5)
+        ax.set_yticklabels(lane_labels(lanes, context), fontsize=6 if len(lanes) > 30 else 7.5)
         ax.set_ylim(-0.8, len(lanes) - 0.2)
         ax.set_xlim(0, None)
         ax.set_xlabel(context.time_axis_label)
@@ -151,6 +163,8 @@ def swimmer_plot(lanes: pd.DataFrame, events: pd.DataFrame, context: ReportConte
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=7.5)
         ax.set_title("Course of each patient after blinatumomab", loc="left", fontweight="bold")
     caption = "Each lane is one patient from the first blinatumomab infusion to death or last contact."
+    if not context.show_patient_ids:
+        caption += f" Lanes are numbered 1 to {len(lanes)} from the top; patient identifiers are not shown."
     if total > len(lanes):
         caption += f" The first {len(lanes)} of {total} patients by study identifier are shown."
     data = {"lanes": lanes.assign(y=y), "events": pd.concat(plotted_events, ignore_index=True) if plotted_events else

@@ -1,0 +1,53 @@
+"""results.csv: the ARD (one row per statistic, unformatted) as a CSV file safe to open.
+
+Spreadsheet programs run a CSV field that starts with ``=``, ``+``, ``-``, ``@``, tab or
+carriage return as a formula (CSV injection). A site name, therapy detail or group label
+from a user's data can start that way, so such text fields are escaped as OWASP
+recommends (https://owasp.org/www-community/attacks/CSV_Injection): a single quote is
+put in front and the field is quoted (``'=HYPERLINK(...)`` in ``"..."``). Numbers,
+negative ones included, are written unchanged, and so is text that is a plain number
+("-1"); a suppressed count (disclosure.py) is written as its text ``<k``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+#: first characters a spreadsheet reads as the start of a formula (OWASP)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def needs_escape(text: str) -> bool:
+    """True for text a spreadsheet would run as a formula."""
+    return text.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.match(text)
+
+
+def csv_field(value) -> str:
+    """One CSV field: empty for a missing value, formula-like text escaped and quoted,
+    other text quoted only when it holds a comma, quote or line break."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        text = str(value)  # repr of a number, "<k" of a suppressed count
+        return "" if text == "nan" else text
+    text = str(value)
+    if isinstance(value, str) and needs_escape(text):
+        return _quoted("'" + text)
+    return _quoted(text) if any(c in text for c in ',"\n\r') else text
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def write_results_csv(ard: pd.DataFrame, path) -> Path:
+    """Write ``ard`` to ``path`` (UTF-8, header row, "\\n" line ends), formula-like text escaped."""
+    path = Path(path)
+    lines = [",".join(csv_field(str(c)) for c in ard.columns)]
+    lines += [",".join(csv_field(v) for v in record) for record in ard.itertuples(index=False, name=None)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8", newline="")
+    return path
