@@ -103,12 +103,18 @@ def test_survival_table_tokens_and_values(ard, context):
     assert t.row(("OS", "")).cells[-1] == "<0.001"
 
 
-def test_show_se_adds_rows(ard, context):
-    from dataclasses import replace
-
+def test_show_se_prints_rate_plus_minus_se_in_one_cell(ard, context):
+    # seed 000 prints "64.2% ± 12.1%": the SE sits beside the rate, not on a row of its own
     t = survival_table(ard, replace(context, show_se=True))
+    rate = one(ard, section="survival", variable="OS", variant="", group="Overall", statistic="km_rate", time=12.0)
     se = one(ard, section="survival", variable="OS", variant="", group="Overall", statistic="km_se", time=12.0)
-    assert t.cell(("OS", "", "km_se", 12.0), t.columns[0]) == f"\u00b1 {round(se['value'] * 100, 1):.1f}"
+    style = EstimateStyle(1, "half_up", 95, 100.0, "-")
+    assert t.cell(("OS", "", "km_rate", 12.0), t.columns[0]) == format_estimate_ci(
+        rate["value"], rate["lower"], rate["upper"], style, se=se["value"])
+    assert " \u00b1 " in t.cell(("OS", "", "km_rate", 12.0), t.columns[0])
+    assert t.row(("OS", "", "km_rate", 12.0)).label == "1-year rate, % \u00b1 SE (95% CI)"
+    assert not any(r.key[2:3] == ("km_se",) for r in t.rows)
+    assert "\u00b1" not in survival_table(ard, context).cell(("OS", "", "km_rate", 12.0), t.columns[0])
 
 
 def test_follow_up_row(ard, context):
