@@ -354,3 +354,67 @@ def test_yes_no_variable_on_one_row_with_missing_and_p(context):
     assert not row.is_heading and row.cells == (*expected, format_p_value(p))
     assert t.row(("cns_involvement", "", "missing")).cells == ("2", "1", "1", "")
     assert t.row(("prior_car_t", "yes", "n")).cells[:3] == ("0", "0", "0")  # nobody: a zero count, as elsewhere
+
+
+# --- NE with its reason, never a crash; truncation for estimates only; S = 1 (issue 7) ---
+
+
+def _with_rows(ard, *rows):
+    from blinrwe.analysis.ard import ard_frame
+
+    return pd.concat([ard, ard_frame(rows)], ignore_index=True)
+
+
+def test_hazard_ratio_not_estimable_prints_ne_with_its_reason(ard, context):
+    from blinrwe.analysis.ard import ard_row, not_estimable
+    from blinrwe.report.tables import subgroup_table
+
+    reason = not_estimable("no events in level yes of cns_involvement (hazard ratio not estimable)")
+    cox = dict(variant="", n=45, denominator=96, level="cns_involvement[yes]", note=reason)
+    extra = [ard_row("cox", t, "OS", s, None, **cox) for t in ("cox_univariable", "cox_multivariable") for s in ("hr", "cox_p")]
+    sub = dict(variant="", n=0, denominator=4, group_var="cns_involvement", level="no")
+    extra += [ard_row("cox", "cox_subgroups", "OS", "hr", 1.0, **{**sub, "n": 45, "denominator": 92}, group="no", note="reference"),
+              ard_row("cox", "cox_subgroups", "OS", "hr", None, **sub, group="yes", note=reason),
+              ard_row("cox", "cox_subgroups", "OS", "cox_p", None, **sub, group="yes", note=reason)]
+    table = cox_tables(_with_rows(ard, *extra), context)[0]
+    assert table.row(("OS", "cns_involvement[yes]")).cells == ("NE", "NE", "NE", "NE")
+    assert "NE: no events in level yes of cns_involvement (hazard ratio not estimable)." in table.footnotes
+    forest = subgroup_table(_with_rows(ard, *extra), context, "OS")
+    assert forest.row(("OS", "cns_involvement", "yes")).cells[-2:] == ("NE", "NE")
+    assert "NE: no events in level yes of cns_involvement (hazard ratio not estimable)." in forest.footnotes
+
+
+def test_log_rank_p_that_cannot_be_computed_prints_ne_with_its_reason(ard, context):
+    from blinrwe.analysis.ard import ard_row, not_estimable
+
+    reason = "the variance of observed minus expected events is zero (log-rank test not estimable)"
+    without = ard[~((ard.statistic == "logrank_p") & (ard.variable == "OS"))]
+    rows = _with_rows(without, ard_row("survival", "survival", "OS", "logrank_p", None, group_var="disease_setting",
+                                       group="", variant="", note=not_estimable(reason)))
+    t = survival_table(rows, context, group_var="disease_setting")
+    assert t.row(("OS", "")).cells[-1] == "NE"
+    assert f"NE: {reason}." in t.footnotes
+
+
+def test_truncation_spares_p_values_and_confidence_bounds(ard, context):
+    truncating = replace(context, rounding="truncate")
+    t = cox_tables(ard, truncating)[0]
+    # HR 1.021 (1.004-1.038), p 0.0149: the estimate truncates, bound and p round half up
+    assert t.row(("OS", "age_at_t0")).cells[:2] == ("1.02 (1.00-1.04)", "0.015")
+    response = response_table(ard, truncating)
+    r = one(ard, table="response", variable="cr_cri", group="relapsed_refractory", level="2_cycles", statistic="proportion")
+    ci = response.row(("cr_cri", "2_cycles", "proportion")).cells[5]  # relapsed/refractory: 0.3065-0.6935
+    assert ci == format_interval(r["lower"], r["upper"], 1, "half_up", 100.0) == "30.7-69.4"  # truncated: 69.3
+
+
+def test_landmark_rates_at_survival_one_print_one_way_across_a_row(context):
+    # 6 months after censorings only, 1 year before any observation in one group: both (1, 1) from
+    # the analysis (R survival >= 3.6), printed identically
+    from blinrwe.analysis.ard import ard_frame, ard_row
+
+    keys = dict(variable="OS", variant="", time_unit="months", method="Kaplan-Meier; log-log CI")
+    rows = [ard_row("survival", "survival", statistic="km_rate", value=1.0, lower=1.0, upper=1.0, time=t, group=g,
+                    group_var="", **keys) for t, g in ((6.0, "Overall"), (12.0, "Overall"))]
+    t = survival_table(ard_frame(rows), replace(context, landmarks=(6.0, 12.0)))
+    cells = {t.cell(("OS", "", "km_rate", time), t.columns[0]) for time in (6.0, 12.0)}
+    assert cells == {"100.0 (95% CI 100.0-100.0)"}
