@@ -107,15 +107,15 @@ def _fit(data, time, event, covariates, ties, level):
 def not_estimable_terms(fit, data: pd.DataFrame, time: str, event: str, covariates) -> dict[str, str]:
     """Model terms whose hazard ratio cannot be estimated, each with the reason in words.
 
-    A term is not estimable when its coefficient diverges (monotone likelihood, flagged by
-    ``cox_ph`` as R ``coxph`` does: "coefficient may be infinite"), or when its hazard ratio,
-    a bound or its p value is not a finite number. R prints such a hazard ratio as ~0 or
+    A term is not estimable when its level or the reference level has no events, when its
+    coefficient diverges (monotone likelihood, flagged by ``cox_ph`` as R ``coxph`` does:
+    "coefficient may be infinite"), or when its hazard ratio, a bound or its p value is not
+    a finite number. R prints such a hazard ratio as ~0 or
     ~1e9 with the bound 0 or Inf and a p near 1; none of them is an estimate, so the ARD
     keeps NaN and the reason: no events in the compared level, no events in the reference
     level, or the events ordered completely by the covariate (monotone likelihood).
     """
-    warned = " ".join(fit.warnings)
-    diverged = not fit.converged and "infinite" in warned
+    warned = " ".join(fit.warnings)  # names the diverging terms: "Loglik converged before variable(s) ['x[yes]']"
     complete = data[[time, event, *covariates]].notna().all(axis=1).to_numpy()
     had_event = data[event].to_numpy()[complete] == 1
     references = reference_levels(data, time, event, covariates)
@@ -129,18 +129,17 @@ def not_estimable_terms(fit, data: pd.DataFrame, time: str, event: str, covariat
             events_in = dict(zip((str(c) for c in data[cov].cat.categories), counts.tolist()))
         for term in columns:
             rec = table.loc[term]
-            finite = all(np.isfinite(float(rec[c])) for c in ("hr", "lower", "upper", "p"))
-            if finite and not diverged and repr(term) not in warned:
-                continue
             level = term[len(cov) + 1:-1] if term.startswith(f"{cov}[") else ""
             if level and events_in.get(level) == 0:
                 reason = f"no events in level {level} of {cov}"
             elif level and events_in.get(references.get(cov)) == 0:
                 reason = f"no events in the reference level {references[cov]} of {cov}"
-            elif diverged or repr(term) in warned:
+            elif repr(term) in warned:
                 reason = f"the events are ordered completely by {cov} (monotone likelihood, infinite coefficient)"
-            else:
+            elif not all(np.isfinite(float(rec[c])) for c in ("hr", "lower", "upper", "p")):
                 reason = f"the estimate for {term} or its variance is not a finite number"
+            else:
+                continue
             out[term] = f"{reason} (hazard ratio not estimable)"
     return out
 

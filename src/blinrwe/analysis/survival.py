@@ -106,7 +106,7 @@ def degenerate_bounds(estimate, lower, upper, at: float) -> tuple[np.ndarray, np
     yet, Greenwood SE 0) has bounds (1, 1), as R survival >= 3.6 gives for every CI
     transform (3.5 and the log-log formula give NaN after the first censoring, (1, 1)
     before it, so one row printed "100.0-100.0" beside "NE-NE"); a cumulative incidence
-    F(t) = 0 has (0, 0) likewise. docs/statistics.md, "Landmarks".
+    F(t) = 0 has (0, 0) likewise (docs/statistics.md, "Pointwise CI").
     """
     estimate = np.asarray(estimate, dtype=float)
     lower, upper = np.array(lower, dtype=float), np.array(upper, dtype=float)
