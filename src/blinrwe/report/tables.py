@@ -155,8 +155,7 @@ def _p_cell(rows: ArdRows, statistic: str, context: ReportContext) -> str:
     row = rows.first(statistic=statistic)
     if row is None:
         return ""
-    if _missing(row["value"]) and _has_note(row, "not_estimable"):
-        return NOT_ESTIMABLE  # a test that could not be done (e.g. one group only), not one that does not apply
+    # NE for a test that could not be done (e.g. one group only), never a blank or "nan"
     return format_p_value(row["value"], context.p_decimals, rounding=context.rounding)
 
 
