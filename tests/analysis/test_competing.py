@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from blinrwe.analysis.ard import not_estimable_reason
 from blinrwe.analysis.competing import CAUSES, competing_risk_analyses
 from blinrwe.analysis.survival import SurvivalOutput
 from blinrwe.stats.competing_risks import cumulative_incidence
@@ -85,3 +86,52 @@ def test_singular_gray_test_is_not_estimable_with_its_reason():
     gray = [r for r in out.rows if r["statistic"] in ("gray_stat", "gray_p")]
     assert gray and all(np.isnan(r["value"]) and r["note"].startswith("not_estimable: variance of the score")
                         for r in gray)
+
+
+# --- tests that cannot be computed; bounds while F = 0 (issue 7) -------------------------
+
+
+def _tiny(times, types, groups, endpoint="CIR", landmarks=(0.5, 6.0)):
+    ids = [f"P{i}" for i in range(len(times))]
+    tte = pd.DataFrame({"patient_id": ids, "endpoint": endpoint, "variant": "none", "time_months": times,
+                        "event": [int(t > 0) for t in types], "event_type": types})
+    adsl = pd.DataFrame({"patient_id": ids, "arm": pd.Series(groups, dtype=object)})
+    out = competing_risk_analyses(tte, adsl, endpoints=[endpoint], variants=["none"], subgroups=["arm"],
+                                  time_unit="months", landmarks=list(landmarks), out=SurvivalOutput())
+    rows, curves, _ = out.frames()
+    return pd.DataFrame(rows), curves
+
+
+def test_gray_test_that_cannot_be_computed_is_not_estimable_with_a_reason():
+    # one relapse per group at the same time and nobody else: zero variance, R cuminc gives NaN
+    ard, _ = _tiny([1.0, 1.0], [1, 1], ["a", "b"])
+    for statistic in ("gray_stat", "gray_p"):
+        row = ard[(ard.statistic == statistic) & (ard.variable == "CIR")].iloc[0]
+        assert np.isnan(row.value) and "Gray's test of CIR" in not_estimable_reason(row.note)
+
+
+def test_failed_grouped_analysis_is_labelled_by_its_endpoint(monkeypatch):
+    # the grouped estimate cannot fail on data analysis itself prepares, so the stats error is injected
+    from blinrwe.analysis import competing
+    from blinrwe.errors import StatisticalInputError
+
+    def grouped_fails(time, event_type, cause, group=None, **kwargs):
+        if group is not None:
+            raise StatisticalInputError("injected failure of the grouped estimate")
+        return cumulative_incidence(time, event_type, cause, group=group, **kwargs)
+
+    monkeypatch.setattr(competing, "cumulative_incidence", grouped_fails)
+    ard, _ = _tiny([1.0, 2.0, 3.0, 4.0], [1, 2, 0, 2], ["a", "a", "b", "b"], endpoint="CIR_CR")
+    failed = ard[(ard.statistic == "gray_p") & (ard.group_var == "arm")]
+    assert list(failed.variable) == ["CIR_CR"] and np.isnan(failed.value.item())  # was "CIR" whatever the endpoint
+    assert not_estimable_reason(failed.note.item()) == "injected failure of the grouped estimate"
+
+
+def test_incidence_of_zero_has_bounds_zero_zero():
+    # F = 0 before the first event of the cause: (0, 0), the counterpart of S = 1 with (1, 1)
+    ard, curves = _tiny([1.0, 2.0, 8.0, 9.0, 10.0], [0, 2, 1, 0, 1], ["a"] * 5)
+    cif = ard[(ard.statistic == "cif") & (ard.group == "Overall")]
+    zero = cif[cif.value == 0]
+    assert len(zero) == 3 and (zero[["lower", "upper"]].to_numpy() == 0).all()  # CIR at 0.5, 6; NRM at 0.5
+    start = curves[curves.estimate == 0]
+    assert len(start) and (start[["lower", "upper"]].to_numpy() == 0).all()

@@ -1,12 +1,15 @@
 """Cox ARD rows equal direct cox_ph / cox_zph calls; reference rows; subgroup hazard ratios."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
 
+from blinrwe.analysis.ard import not_estimable_reason
 from blinrwe.analysis.levels import level_labels
 from blinrwe.analysis.regression import cox_models, cox_subgroup_models, reference_levels
-from blinrwe.stats.cox import cox_ph
+from blinrwe.stats.cox import CoxConvergenceWarning, cox_ph
 from blinrwe.stats.cox_zph import cox_zph
 
 COVARIATES = ["age_at_t0", "disease_setting", "ph_status"]
@@ -141,3 +144,76 @@ def test_subgroup_hazard_ratios_by_a_group_defined_after_the_start_are_flagged(a
     assert flagged.equals(ard["group_var"] == "allo_hsct_after") and flagged.any()
     reference = ard[(ard.group_var == "allo_hsct_after") & ard.note.str.contains("reference")]
     assert len(reference) == 1  # the reference flag is kept beside the warning
+
+
+# --- hazard ratios that cannot be estimated (issue 7) ------------------------------------
+
+
+def _without_events_in(data, column, values, level):
+    """``data`` with ``column`` added to the ADSL and no OS event among patients of ``level``."""
+    adsl = data.adsl.assign(**{column: pd.Series(values, index=data.adsl.index, dtype=object)})
+    patients = set(adsl.loc[adsl[column] == level, "patient_id"])
+    tte = data.tte.copy()
+    tte.loc[tte.patient_id.isin(patients) & (tte.endpoint == "OS"), "event"] = 0
+    return tte, adsl
+
+
+def _rows(ard, table, level, statistic):
+    return ard[(ard.table == table) & (ard.level == level) & (ard.statistic == statistic)]
+
+
+def test_level_without_events_is_not_estimable_with_its_reason(analysis_data):
+    # R coxph: coefficient ~ -20, HR upper bound Inf; the report died on it (demo --n 250)
+    values = ["yes" if i < 6 else "no" for i in range(len(analysis_data.adsl))]
+    tte, adsl = _without_events_in(analysis_data, "cns", values, "yes")
+    with pytest.warns(CoxConvergenceWarning, match="infinite"), np.errstate(over="ignore"):  # genuinely degenerate
+        cox_ph(_model_data(SimpleNamespace(tte=tte, adsl=adsl), ["cns"]), "time_months", "event", ["cns"])
+    ard = cox_models(tte, adsl, endpoints=["OS"], covariates=["age_at_t0", "cns"])
+    for table in ("cox_univariable", "cox_multivariable"):
+        for statistic in ("hr", "coef", "cox_p"):
+            row = _rows(ard, table, "cns[yes]", statistic).iloc[0]
+            assert np.isnan([row.value, row.lower, row.upper]).all()
+            assert not_estimable_reason(row.note) == "no events in level yes of cns (hazard ratio not estimable)"
+        age = _rows(ard, table, "age_at_t0", "hr").iloc[0]
+        assert np.isfinite([age.value, age.lower, age.upper]).all() and not_estimable_reason(age.note) is None
+        assert np.isfinite(ard[(ard.table == table) & (ard.statistic == "cox_lr_p")].value).all()
+    numbers = ard[["value", "lower", "upper"]].to_numpy(dtype=float)
+    assert not np.isinf(numbers).any()
+
+
+def test_reference_level_without_events_makes_every_comparison_not_estimable(analysis_data):
+    values = ["a_rare" if i < 6 else ("b" if i % 2 else "c") for i in range(len(analysis_data.adsl))]
+    tte, adsl = _without_events_in(analysis_data, "site", values, "a_rare")
+    ard = cox_models(tte, adsl, endpoints=["OS"], covariates=["site"])
+    assert _rows(ard, "cox_univariable", "site[a_rare]", "hr").note.item() == "reference"
+    for level in ("site[b]", "site[c]"):
+        row = _rows(ard, "cox_univariable", level, "hr").iloc[0]
+        assert np.isnan(row.value)
+        assert not_estimable_reason(row.note) == "no events in the reference level a_rare of site (hazard ratio not estimable)"
+
+
+def test_monotone_likelihood_with_events_in_both_levels_is_not_estimable():
+    # every event of level "late" happens after the last patient of "early" left the risk set:
+    # the likelihood keeps rising as the coefficient goes to -inf though both levels have events
+    tte = pd.DataFrame({"patient_id": [f"P{i}" for i in range(8)], "endpoint": "OS", "variant": "none",
+                        "time_months": [1.0, 2, 3, 4, 5, 6, 7, 8], "event": [1, 1, 1, 1, 1, 1, 1, 0]})
+    adsl = pd.DataFrame({"patient_id": tte.patient_id, "arm": ["early"] * 4 + ["late"] * 4})
+    ard = cox_models(tte, adsl, endpoints=["OS"], covariates=["arm"])
+    row = _rows(ard, "cox_univariable", "arm[late]", "hr").iloc[0]
+    assert np.isnan(row.value)
+    assert not_estimable_reason(row.note) == ("the events are ordered completely by arm (monotone likelihood, infinite "
+                                              "coefficient) (hazard ratio not estimable)")
+
+
+def test_subgroup_level_without_events_is_not_estimable(analysis_data):
+    values = ["yes" if i < 6 else "no" for i in range(len(analysis_data.adsl))]
+    tte, adsl = _without_events_in(analysis_data, "cns", values, "yes")
+    ard = cox_subgroup_models(tte, adsl, endpoints=["OS"], subgroups=["cns", "disease_setting"])
+    ref = ard[(ard.group_var == "cns") & (ard.note == "reference")].iloc[0]
+    assert (ref.group, ref.value) == ("no", 1.0)
+    for statistic in ("hr", "cox_p"):
+        row = ard[(ard.group_var == "cns") & (ard.group == "yes") & (ard.statistic == statistic)].iloc[0]
+        assert np.isnan(row.value) and (row.n, row.denominator) == (0, 6)
+        assert not_estimable_reason(row.note) == "no events in level yes of cns (hazard ratio not estimable)"
+    other = ard[(ard.group_var == "disease_setting") & (ard.statistic == "hr") & (ard.note != "reference")]
+    assert np.isfinite(other.value).all()

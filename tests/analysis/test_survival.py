@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from blinrwe.analysis.ard import not_estimable_reason
 from blinrwe.analysis.survival import SurvivalOutput, figure_ticks, survival_analyses
 from blinrwe.stats.counts import grouped_event_counts
 from blinrwe.stats.kaplan_meier import kaplan_meier, median_follow_up
@@ -122,3 +123,53 @@ def test_singular_logrank_is_not_estimable_with_its_reason():
     rows = _logrank_rows(grouped_event_counts([4, 4, 4], [1, 1, 1], ["a", "b", "b"]), dict(variable="OS"))
     p = next(r for r in rows if r["statistic"] == "logrank_p")
     assert np.isnan(p["value"]) and p["note"].startswith("not_estimable: variance is zero")
+
+
+# --- NE instead of a crash; one convention at S = 1 (issue 7) --------------------------
+
+
+def _tiny(times, events, groups, landmarks=(12.0,)):
+    import pandas as pd
+
+    ids = [f"P{i}" for i in range(len(times))]
+    tte = pd.DataFrame({"patient_id": ids, "endpoint": "OS", "variant": "none", "time_months": times,
+                        "event": events})
+    adsl = pd.DataFrame({"patient_id": ids, "arm": groups})
+    out = survival_analyses(tte, adsl, endpoints=["OS"], variants=["none"], subgroups=["arm"], time_unit="months",
+                            landmarks=list(landmarks), out=SurvivalOutput())
+    rows, curves, _ = out.frames()
+    return pd.DataFrame(rows), curves
+
+
+def test_logrank_with_zero_variance_is_not_estimable_with_a_reason():
+    # every patient at risk has the event at the only event time: V = 0
+    ard, _ = _tiny([3.0, 3.0], [1, 1], ["a", "b"])
+    p = ard[ard.statistic == "logrank_p"].iloc[0]
+    assert np.isnan(p.value) and not_estimable_reason(p.note)
+
+
+def test_logrank_with_one_group_expecting_events_is_not_estimable_with_a_reason():
+    # group b leaves before the first event: no expected events, df = 0, p NaN
+    ard, _ = _tiny([5.0, 6.0, 7.0, 1.0, 2.0], [1, 1, 0, 0, 0], ["a", "a", "a", "b", "b"])
+    for statistic in ("logrank_chisq", "logrank_p"):
+        row = ard[ard.statistic == statistic].iloc[0]
+        assert np.isnan(row.value)
+        assert not_estimable_reason(row.note) == "fewer than two groups with events expected (log-rank test not estimable)"
+
+
+def test_survival_of_one_has_bounds_one_one_at_every_landmark():
+    # before the first observation (R: (1, 1)) and after a censoring but before any event (R 3.5 log-log: NaN):
+    # one convention, (1, 1) as R survival >= 3.6, so a row never prints "100.0-100.0" beside "NE-NE"
+    ard, curves = _tiny([2.0, 3.0, 10.0, 12.0, 14.0], [0, 0, 1, 1, 0], ["a"] * 5, landmarks=(1.0, 6.0, 11.0))
+    rates = ard[(ard.statistic == "km_rate") & (ard.group == "Overall")].set_index("time")
+    assert (rates.loc[[1.0, 6.0], ["value", "lower", "upper"]].to_numpy() == 1.0).all()
+    assert 0 < rates.loc[11.0, "lower"] < rates.loc[11.0, "value"] < rates.loc[11.0, "upper"] < 1
+    at_one = curves[(curves.group == "Overall") & (curves.estimate == 1.0)]
+    assert len(at_one) == 3 and (at_one[["lower", "upper"]].to_numpy() == 1.0).all()
+
+
+def test_landmark_after_the_curve_reached_zero_is_zero():
+    ard, _ = _tiny([1.0, 2.0, 3.0], [1, 1, 1], ["a"] * 3, landmarks=(2.5, 12.0))
+    rates = ard[(ard.statistic == "km_rate") & (ard.group == "Overall")].set_index("time")
+    assert rates.loc[12.0, "value"] == 0.0 and rates.loc[12.0, "note"] == ""
+    assert np.isnan(rates.loc[12.0, ["lower", "upper"]].to_numpy(dtype=float)).all()  # Greenwood undefined at S = 0

@@ -17,6 +17,7 @@ def test_methods_use_records_and_ard(results, context):
 def test_conventions_follow_context(results, context):
     text = dict(methods_paragraphs(results, replace(context, rounding="truncate", time_unit="days")))["Reporting conventions"]
     assert "truncated" in text and "Times are in days" in text and "NR denotes a median not reached" in text
+    assert "confidence bounds, standard errors and p values are rounded half up" in text  # truncation: estimates only
 
 
 def test_ard_methods_by_section(ard):

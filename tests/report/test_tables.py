@@ -103,12 +103,18 @@ def test_survival_table_tokens_and_values(ard, context):
     assert t.row(("OS", "")).cells[-1] == "<0.001"
 
 
-def test_show_se_adds_rows(ard, context):
-    from dataclasses import replace
-
+def test_show_se_prints_rate_plus_minus_se_in_one_cell(ard, context):
+    # seed 000 prints "64.2% ± 12.1%": the SE sits beside the rate, not on a row of its own
     t = survival_table(ard, replace(context, show_se=True))
+    rate = one(ard, section="survival", variable="OS", variant="", group="Overall", statistic="km_rate", time=12.0)
     se = one(ard, section="survival", variable="OS", variant="", group="Overall", statistic="km_se", time=12.0)
-    assert t.cell(("OS", "", "km_se", 12.0), t.columns[0]) == f"\u00b1 {round(se['value'] * 100, 1):.1f}"
+    style = EstimateStyle(1, "half_up", 95, 100.0, "-")
+    assert t.cell(("OS", "", "km_rate", 12.0), t.columns[0]) == format_estimate_ci(
+        rate["value"], rate["lower"], rate["upper"], style, se=se["value"])
+    assert " \u00b1 " in t.cell(("OS", "", "km_rate", 12.0), t.columns[0])
+    assert t.row(("OS", "", "km_rate", 12.0)).label == "1-year rate, % \u00b1 SE (95% CI)"
+    assert not any(r.key[2:3] == ("km_se",) for r in t.rows)
+    assert "\u00b1" not in survival_table(ard, context).cell(("OS", "", "km_rate", 12.0), t.columns[0])
 
 
 def test_follow_up_row(ard, context):
@@ -384,3 +390,67 @@ def test_response_table_names_the_population_of_each_row(context):
     assert cells["CR/CRi"] == "4/6 (66.7%)"
     labels = [r.label for r in table.rows]
     assert labels.index("CR/CRi (of patients with \u22655% marrow blasts at the first infusion)") < labels.index("CR/CRi")
+
+
+# --- NE with its reason, never a crash; truncation for estimates only; S = 1 (issue 7) ---
+
+
+def _with_rows(ard, *rows):
+    from blinrwe.analysis.ard import ard_frame
+
+    return pd.concat([ard, ard_frame(rows)], ignore_index=True)
+
+
+def test_hazard_ratio_not_estimable_prints_ne_with_its_reason(ard, context):
+    from blinrwe.analysis.ard import ard_row, not_estimable
+    from blinrwe.report.tables import subgroup_table
+
+    reason = not_estimable("no events in level yes of cns_involvement (hazard ratio not estimable)")
+    cox = dict(variant="", n=45, denominator=96, level="cns_involvement[yes]", note=reason)
+    extra = [ard_row("cox", t, "OS", s, None, **cox) for t in ("cox_univariable", "cox_multivariable") for s in ("hr", "cox_p")]
+    sub = dict(variant="", n=0, denominator=4, group_var="cns_involvement", level="no")
+    extra += [ard_row("cox", "cox_subgroups", "OS", "hr", 1.0, **{**sub, "n": 45, "denominator": 92}, group="no", note="reference"),
+              ard_row("cox", "cox_subgroups", "OS", "hr", None, **sub, group="yes", note=reason),
+              ard_row("cox", "cox_subgroups", "OS", "cox_p", None, **sub, group="yes", note=reason)]
+    table = cox_tables(_with_rows(ard, *extra), context)[0]
+    assert table.row(("OS", "cns_involvement[yes]")).cells == ("NE", "NE", "NE", "NE")
+    assert "NE: no events in level yes of cns_involvement (hazard ratio not estimable)." in table.footnotes
+    forest = subgroup_table(_with_rows(ard, *extra), context, "OS")
+    assert forest.row(("OS", "cns_involvement", "yes")).cells[-2:] == ("NE", "NE")
+    assert "NE: no events in level yes of cns_involvement (hazard ratio not estimable)." in forest.footnotes
+
+
+def test_log_rank_p_that_cannot_be_computed_prints_ne_with_its_reason(ard, context):
+    from blinrwe.analysis.ard import ard_row, not_estimable
+
+    reason = "the variance of observed minus expected events is zero (log-rank test not estimable)"
+    without = ard[~((ard.statistic == "logrank_p") & (ard.variable == "OS"))]
+    rows = _with_rows(without, ard_row("survival", "survival", "OS", "logrank_p", None, group_var="disease_setting",
+                                       group="", variant="", note=not_estimable(reason)))
+    t = survival_table(rows, context, group_var="disease_setting")
+    assert t.row(("OS", "")).cells[-1] == "NE"
+    assert f"NE: {reason}." in t.footnotes
+
+
+def test_truncation_spares_p_values_and_confidence_bounds(ard, context):
+    truncating = replace(context, rounding="truncate")
+    t = cox_tables(ard, truncating)[0]
+    # HR 1.021 (1.004-1.038), p 0.0149: the estimate truncates, bound and p round half up
+    assert t.row(("OS", "age_at_t0")).cells[:2] == ("1.02 (1.00-1.04)", "0.015")
+    response = response_table(ard, truncating)
+    r = one(ard, table="response", variable="cr_cri", group="relapsed_refractory", level="2_cycles", statistic="proportion")
+    ci = response.row(("cr_cri", "2_cycles", "proportion")).cells[5]  # relapsed/refractory: 0.3065-0.6935
+    assert ci == format_interval(r["lower"], r["upper"], 1, "half_up", 100.0) == "30.7-69.4"  # truncated: 69.3
+
+
+def test_landmark_rates_at_survival_one_print_one_way_across_a_row(context):
+    # 6 months after censorings only, 1 year before any observation in one group: both (1, 1) from
+    # the analysis (R survival >= 3.6), printed identically
+    from blinrwe.analysis.ard import ard_frame, ard_row
+
+    keys = dict(variable="OS", variant="", time_unit="months", method="Kaplan-Meier; log-log CI")
+    rows = [ard_row("survival", "survival", statistic="km_rate", value=1.0, lower=1.0, upper=1.0, time=t, group=g,
+                    group_var="", **keys) for t, g in ((6.0, "Overall"), (12.0, "Overall"))]
+    t = survival_table(ard_frame(rows), replace(context, landmarks=(6.0, 12.0)))
+    cells = {t.cell(("OS", "", "km_rate", time), t.columns[0]) for time in (6.0, 12.0)}
+    assert cells == {"100.0 (95% CI 100.0-100.0)"}

@@ -33,6 +33,13 @@ time         landmark time for km_rate / cif rows (in ``time_unit``), NaN otherw
 time_unit    "days" | "months" | ""
 method       what produced the value (estimator, CI, test)
 note         flags: "not_reached", "not_estimable", "beyond_follow_up", warnings, and:
+             "not_estimable: <reason>"  the statistic could not be estimated (value and/or
+                              bounds NaN), with the reason in words for the report's
+                              footnote ("no events in level yes of cns_involvement (hazard
+                              ratio not estimable)"); built by :func:`not_estimable`, read by
+                              :func:`not_estimable_reason`; always the last flag of a note.
+                              No ARD number is ever infinite: :func:`ard_row` stores an
+                              infinite value or bound as NaN with such a reason;
              "reference"      hr row of a reference level (value 1, no CI): print "1 (reference)";
              "not_applicable" the variable does not apply to any patient of this group
                               (e.g. relapse number in newly diagnosed patients): print NA,
@@ -74,6 +81,10 @@ cox_subgroups
 
 from __future__ import annotations
 
+import re
+
+import math
+
 import pandas as pd
 
 ARD_COLUMNS = (
@@ -103,10 +114,32 @@ def empty_ard() -> pd.DataFrame:
 
 
 _NUMERIC = {"value", "lower", "upper", "n", "denominator", "time"}
+#: Flag of a statistic that could not be estimated (see the ``note`` column above).
+NOT_ESTIMABLE = "not_estimable"
+_NOT_ESTIMABLE_PREFIX = NOT_ESTIMABLE + ": "
+
+
+def not_estimable(reason: str, note: str = "") -> str:
+    """``note`` with the flag "not_estimable: <reason>" appended."""
+    flag = _NOT_ESTIMABLE_PREFIX + reason
+    return f"{note}; {flag}" if note else flag
+
+
+def not_estimable_reason(note) -> str | None:
+    """The reason of a "not_estimable: <reason>" flag in ``note`` (None without one)."""
+    if not isinstance(note, str):
+        return None
+    found = re.search(re.escape(_NOT_ESTIMABLE_PREFIX) + r"(.*?)(?=; [a-z_]+: |$)", note)
+    return (found.group(1).strip() or None) if found else None  # up to the next flag (e.g. immortal_time)
 
 
 def ard_row(section: str, table: str, variable: str, statistic: str, value, **extra) -> dict:
-    """One ARD row as a dict; unspecified columns get their empty value ("" or NaN)."""
+    """One ARD row as a dict; unspecified columns get their empty value ("" or NaN).
+
+    An infinite value or bound (a hazard ratio whose coefficient diverged, a statistic
+    divided by a zero variance) is not a number a reader can use: it is stored as NaN and
+    the note says "not_estimable: infinite <column>" unless it already gives a reason.
+    """
     unknown = set(extra) - set(ARD_COLUMNS)
     if unknown:
         raise TypeError(f"ard_row got unknown columns {sorted(unknown)}")
@@ -115,6 +148,12 @@ def ard_row(section: str, table: str, variable: str, statistic: str, value, **ex
     row["value"] = float("nan") if value is None else float(value)
     for name, v in extra.items():
         row[name] = (float("nan") if v is None else float(v)) if name in _NUMERIC else ("" if v is None else str(v))
+    infinite = [name for name in ARD_COLUMNS if name in _NUMERIC and math.isinf(row[name])]
+    if infinite:
+        for name in infinite:
+            row[name] = float("nan")
+        if not_estimable_reason(row["note"]) is None:
+            row["note"] = not_estimable(f"infinite {' and '.join(infinite)} ({statistic} not estimable)", row["note"])
     return row
 
 

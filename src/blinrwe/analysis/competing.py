@@ -4,8 +4,10 @@ Domain-spec section 4 (relapse and death without relapse are exclusive first
 events): for the competing-risk endpoint rows of ``AnalysisData.tte``
 (``event_type`` 1 = relapse, 2 = death without relapse, 0 = censored) the
 Aalen-Johansen cumulative incidence of each cause at the landmarks with its
-pointwise CI, events per cause, Gray's test between the levels of each grouping
-variable, and the step data of the curves. Estimates from
+pointwise CI (bounds (0, 0) while F = 0, see :func:`.survival.degenerate_bounds`),
+events per cause, Gray's test between the levels of each grouping variable
+("not_estimable: <reason>", labelled by the endpoint, when it cannot be computed),
+and the step data of the curves. Estimates from
 :func:`blinrwe.stats.competing_risks.cumulative_incidence` (R ``cmprsk::cuminc``).
 """
 
@@ -18,11 +20,12 @@ from blinrwe.derive.endpoints import T0_ORIGIN
 from blinrwe.errors import StatisticalInputError
 from blinrwe.stats.competing_risks import cumulative_incidence
 
-from .ard import ard_row
+from .ard import ard_row, not_estimable
 from .levels import codes_at, patient_positions
 from .results import CURVE_COLUMNS, RISK_TABLE_COLUMNS
 from .survival import (
     SurvivalOutput,
+    degenerate_bounds,
     endpoint_parts,
     figure_ticks,
     flag_rows,
@@ -57,7 +60,9 @@ def _one(time, etype, group, landmarks, time_unit, level, keys, variant, gvar, o
                                     method="count", **gk))
             if landmarks:
                 at = ci.at(list(landmarks), cause=cause)
-                for rec in at[at["group"] == g].itertuples(index=False):
+                at = at[at["group"] == g].copy()
+                at["lower"], at["upper"] = degenerate_bounds(at["estimate"], at["lower"], at["upper"], 0.0)
+                for rec in at.itertuples(index=False):
                     flag = "beyond_follow_up" if np.isnan(rec.estimate) else ""
                     out.rows.append(ard_row(SECTION, TABLE, statistic="cif", value=rec.estimate, lower=rec.lower,
                                             upper=rec.upper, denominator=n, time=rec.time, time_unit=time_unit,
@@ -67,6 +72,7 @@ def _one(time, etype, group, landmarks, time_unit, level, keys, variant, gvar, o
                                   "n_risk": [n], "n_event": [0], "n_censor": [0]})
             steps = pd.concat([first, cur[["time", "estimate", "lower", "upper", "n_risk", "n_event", "n_censor"]]],
                               ignore_index=True)
+            steps["lower"], steps["upper"] = degenerate_bounds(steps["estimate"], steps["lower"], steps["upper"], 0.0)
             steps = steps.assign(analysis=analysis, endpoint=name, variant=variant, group_var=gvar, group=label,
                                  kind="cif", time_origin=origin)
             out.curves.append(steps[list(CURVE_COLUMNS)])
@@ -82,12 +88,15 @@ def _one(time, etype, group, landmarks, time_unit, level, keys, variant, gvar, o
     if ci.gray_test is not None:
         for rec in ci.gray_test.itertuples(index=False):
             name = CAUSES.get(int(rec.cause), str(rec.cause))
-            gk = dict(variable=name, variant=variant, group_var=gvar, group="",
-                      note=f"not_estimable: {rec.note}" if rec.note else "")
-            out.rows.append(ard_row(SECTION, TABLE, statistic="gray_stat", value=rec.stat, denominator=len(time),
-                                    method=ci.gray_method, **gk))
-            out.rows.append(ard_row(SECTION, TABLE, statistic="gray_p", value=rec.p, denominator=len(time),
-                                    method=ci.gray_method, **gk))
+            gk = dict(variable=name, variant=variant, group_var=gvar, group="", denominator=len(time),
+                      method=ci.gray_method)
+            stat, p = rec.stat, rec.p
+            if not (np.isfinite(stat) and np.isfinite(p)):
+                stat = p = None
+                gk["note"] = not_estimable(rec.note or f"Gray's test of {name} could not be computed (no {name} "
+                                           "events, or a zero variance)")
+            out.rows.append(ard_row(SECTION, TABLE, statistic="gray_stat", value=stat, **gk))
+            out.rows.append(ard_row(SECTION, TABLE, statistic="gray_p", value=p, **gk))
 
 
 def competing_risk_analyses(tte: pd.DataFrame, adsl: pd.DataFrame, *, endpoints, variants, subgroups, time_unit,
@@ -116,7 +125,7 @@ def competing_risk_analyses(tte: pd.DataFrame, adsl: pd.DataFrame, *, endpoints,
                 _one(time, etype, None, landmarks, time_unit, level, {}, variant, "", out, ticks, origin)
             except StatisticalInputError as err:
                 out.rows.append(ard_row(SECTION, TABLE, endpoint, "cif", None, variant=variant,
-                                        note=f"not_estimable: {err}"))
+                                        note=not_estimable(str(err))))
                 continue
         positions = patient_positions(adsl, sel["patient_id"]) if groupings else None
         for gvar, (codes, labels) in groupings.items():
@@ -130,7 +139,7 @@ def competing_risk_analyses(tte: pd.DataFrame, adsl: pd.DataFrame, *, endpoints,
                 _one(time[known], etype[known], names, landmarks, time_unit, level, {}, variant,
                      gvar, out, ticks, origin)
             except StatisticalInputError as err:
-                out.rows.append(ard_row(SECTION, TABLE, "CIR", "gray_p", None, variant=variant, group_var=gvar,
-                                        note=f"not_estimable: {err}"))
+                out.rows.append(ard_row(SECTION, TABLE, endpoint, "gray_p", None, variant=variant, group_var=gvar,
+                                        group="", note=not_estimable(str(err))))
             flag_rows(out.rows[first_row:], immortal_time_flag(gvar))
     return out

@@ -11,6 +11,12 @@ Categorical covariates are dummy-coded against their first level in sorted order
 (value 1, no CI, note "reference", level ``covariate[reference]``) placed before
 the covariate's other levels, so the report prints "1 (reference)".
 
+A term whose hazard ratio cannot be estimated (no events in its level or in the
+reference level, a coefficient that diverges under monotone likelihood, a bound that is
+not finite) keeps its rows with NaN and the reason in the note, "not_estimable: no
+events in level yes of cns_involvement (hazard ratio not estimable)"
+(:func:`not_estimable_terms`); the report prints NE with the reason as a footnote.
+
 Subgroup hazard ratios (table "cox_subgroups", the forest plot of the seeds):
 for each endpoint and each subgroup variable, the univariable Cox model of the
 endpoint on that variable alone (patients with a known value), i.e. the hazard
@@ -35,11 +41,11 @@ from blinrwe.errors import StatisticalInputError
 from blinrwe.stats.cox import cox_ph
 from blinrwe.stats.cox_zph import cox_zph
 
-from .ard import ard_frame, ard_row
+from .ard import ard_frame, ard_row, not_estimable
 from .levels import codes_at, factor_levels, patient_positions
 from .survival import endpoint_parts, flag_rows, immortal_time_flag, split_endpoints
 
-__all__ = ["cox_models", "cox_subgroup_models", "reference_levels", "WALD_P_METHOD", "LR_P_METHOD"]
+__all__ = ["cox_models", "cox_subgroup_models", "reference_levels", "not_estimable_terms", "WALD_P_METHOD", "LR_P_METHOD"]
 
 SECTION = "cox"
 #: ``method`` of ``cox_p`` rows: what the p-value of one coefficient is (R ``summary(coxph)`` "Pr(>|z|)").
@@ -89,18 +95,65 @@ def _covariate_frame(sel: pd.DataFrame, adsl: pd.DataFrame, time_column: str, co
     return pd.DataFrame(data)
 
 
+def _fit(data, time, event, covariates, ties, level):
+    """``cox_ph`` with its warnings collected: ``(fit, note)``, the note being the warnings
+    joined ("did not converge" for a fit that stopped without one)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = cox_ph(data, time, event, covariates, ties=ties, level=level)
+    return fit, "; ".join(str(w.message) for w in caught) or ("" if fit.converged else "did not converge")
+
+
+def not_estimable_terms(fit, data: pd.DataFrame, time: str, event: str, covariates) -> dict[str, str]:
+    """Model terms whose hazard ratio cannot be estimated, each with the reason in words.
+
+    A term is not estimable when its level or the reference level has no events, when its
+    coefficient diverges (monotone likelihood, flagged by ``cox_ph`` as R ``coxph`` does:
+    "coefficient may be infinite"), or when its hazard ratio, a bound or its p value is not
+    a finite number. R prints such a hazard ratio as ~0 or
+    ~1e9 with the bound 0 or Inf and a p near 1; none of them is an estimate, so the ARD
+    keeps NaN and the reason: no events in the compared level, no events in the reference
+    level, or the events ordered completely by the covariate (monotone likelihood).
+    """
+    warned = " ".join(fit.warnings)  # names the diverging terms: "Loglik converged before variable(s) ['x[yes]']"
+    complete = data[[time, event, *covariates]].notna().all(axis=1).to_numpy()
+    had_event = data[event].to_numpy()[complete] == 1
+    references = reference_levels(data, time, event, covariates)
+    table = fit.table.set_index("term")
+    out: dict[str, str] = {}
+    for cov, columns in fit.terms.items():
+        events_in = {}
+        if isinstance(data[cov].dtype, pd.CategoricalDtype):
+            codes = data[cov].cat.codes.to_numpy()[complete]
+            counts = np.bincount(codes[had_event], minlength=len(data[cov].cat.categories))
+            events_in = dict(zip((str(c) for c in data[cov].cat.categories), counts.tolist()))
+        for term in columns:
+            rec = table.loc[term]
+            level = term[len(cov) + 1:-1] if term.startswith(f"{cov}[") else ""
+            if level and events_in.get(level) == 0:
+                reason = f"no events in level {level} of {cov}"
+            elif level and events_in.get(references.get(cov)) == 0:
+                reason = f"no events in the reference level {references[cov]} of {cov}"
+            elif repr(term) in warned:
+                reason = f"the events are ordered completely by {cov} (monotone likelihood, infinite coefficient)"
+            elif not all(np.isfinite(float(rec[c])) for c in ("hr", "lower", "upper", "p")):
+                reason = f"the estimate for {term} or its variance is not a finite number"
+            else:
+                continue
+            out[term] = f"{reason} (hazard ratio not estimable)"
+    return out
+
+
 def _model_rows(data, time, event, covariates, table, endpoint, variant, ties, level) -> list[dict]:
     keys = dict(variant=variant)
     label = " + ".join(covariates)
     try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            fit = cox_ph(data, time, event, covariates, ties=ties, level=level)
+        fit, note = _fit(data, time, event, covariates, ties, level)
     except StatisticalInputError as err:
-        return [ard_row(SECTION, table, endpoint, "hr", None, level=label, note=f"not_estimable: {err}", **keys)]
-    note = "; ".join(str(w.message) for w in caught) or ("" if fit.converged else "did not converge")
+        return [ard_row(SECTION, table, endpoint, "hr", None, level=label, note=not_estimable(str(err)), **keys)]
     rows = []
     references = reference_levels(data, time, event, covariates)
+    unestimable = not_estimable_terms(fit, data, time, event, covariates)
     first_term = {cols[0]: cov for cov, cols in fit.terms.items() if cols}
     for rec in fit.table.itertuples(index=False):
         cov = first_term.get(rec.term)
@@ -108,9 +161,13 @@ def _model_rows(data, time, event, covariates, table, endpoint, variant, ties, l
             rows.append(ard_row(SECTION, table, endpoint, "hr", 1.0, level=f"{cov}[{references[cov]}]", n=fit.n_events,
                                 denominator=fit.n, method=fit.method, note="reference", **keys))
         common = dict(level=rec.term, n=fit.n_events, denominator=fit.n, method=fit.method, note=note, **keys)
-        rows.append(ard_row(SECTION, table, endpoint, "hr", rec.hr, lower=rec.lower, upper=rec.upper, **common))
-        rows.append(ard_row(SECTION, table, endpoint, "coef", rec.coef, **common))
-        rows.append(ard_row(SECTION, table, endpoint, "cox_p", rec.p, **{**common, "method": WALD_P_METHOD}))
+        hr, lower, upper, coef, p = rec.hr, rec.lower, rec.upper, rec.coef, rec.p
+        if rec.term in unestimable:
+            hr = lower = upper = coef = p = None
+            common["note"] = not_estimable(unestimable[rec.term])
+        rows.append(ard_row(SECTION, table, endpoint, "hr", hr, lower=lower, upper=upper, **common))
+        rows.append(ard_row(SECTION, table, endpoint, "coef", coef, **common))
+        rows.append(ard_row(SECTION, table, endpoint, "cox_p", p, **{**common, "method": WALD_P_METHOD}))
     rows.append(ard_row(SECTION, table, endpoint, "cox_lr_p", fit.lr_test.p, level=label, n=fit.n_events,
                         denominator=fit.n, method=LR_P_METHOD, note=note, **keys))
     if fit.n_dropped:
@@ -122,7 +179,7 @@ def _model_rows(data, time, event, covariates, table, endpoint, variant, ties, l
             rows.append(ard_row(SECTION, table, endpoint, "zph_p", rec.p, level=str(rec.term), n=fit.n_events,
                                 denominator=fit.n, method=zph.method, **keys))
     except (StatisticalInputError, np.linalg.LinAlgError) as err:
-        rows.append(ard_row(SECTION, table, endpoint, "zph_p", None, level=label, note=f"not_estimable: {err}",
+        rows.append(ard_row(SECTION, table, endpoint, "zph_p", None, level=label, note=not_estimable(str(err)),
                             **keys))
     return rows
 
@@ -182,16 +239,14 @@ def cox_subgroup_models(tte: pd.DataFrame, adsl: pd.DataFrame, *, endpoints, sub
             data = frame[[time_column, "event", gvar]]
             keys = dict(group_var=gvar, variant=variant)
             try:
-                with warnings.catch_warnings(record=True) as caught:
-                    warnings.simplefilter("always")
-                    fit = cox_ph(data, time_column, "event", [gvar], ties=ties, level=level)
+                fit, note = _fit(data, time_column, "event", [gvar], ties, level)
             except StatisticalInputError as err:
                 rows.append(ard_row(SECTION, "cox_subgroups", endpoint, "hr", None, group="",
-                                    note=f"not_estimable: {err}", **keys))
+                                    note=not_estimable(str(err)), **keys))
                 continue
-            note = "; ".join(str(w.message) for w in caught) or ("" if fit.converged else "did not converge")
             reference = reference_levels(data, time_column, "event", [gvar])[gvar]
             patients, events = _level_counts(data, time_column, gvar)
+            unestimable = not_estimable_terms(fit, data, time_column, "event", [gvar])
 
             def counts(level_name):
                 return dict(n=events[level_name], denominator=patients[level_name], method=fit.method, **keys)
@@ -201,10 +256,14 @@ def cox_subgroup_models(tte: pd.DataFrame, adsl: pd.DataFrame, *, endpoints, sub
             prefix = f"{gvar}["
             for rec in fit.table.itertuples(index=False):
                 compared = rec.term[len(prefix):-1] if rec.term.startswith(prefix) else rec.term
-                rows.append(ard_row(SECTION, "cox_subgroups", endpoint, "hr", rec.hr, lower=rec.lower, upper=rec.upper,
-                                    group=compared, level=reference, note=note, **counts(compared)))
-                rows.append(ard_row(SECTION, "cox_subgroups", endpoint, "cox_p", rec.p, group=compared,
-                                    level=reference, note=note, **{**counts(compared), "method": WALD_P_METHOD}))
+                hr, lower, upper, p, term_note = rec.hr, rec.lower, rec.upper, rec.p, note
+                if rec.term in unestimable:
+                    hr = lower = upper = p = None
+                    term_note = not_estimable(unestimable[rec.term])
+                rows.append(ard_row(SECTION, "cox_subgroups", endpoint, "hr", hr, lower=lower, upper=upper,
+                                    group=compared, level=reference, note=term_note, **counts(compared)))
+                rows.append(ard_row(SECTION, "cox_subgroups", endpoint, "cox_p", p, group=compared,
+                                    level=reference, note=term_note, **{**counts(compared), "method": WALD_P_METHOD}))
     for r in rows:  # hazard ratios by a group defined after the first infusion: immortal-time bias
         flag_rows([r], immortal_time_flag(r["group_var"]))
     return ard_frame(rows)

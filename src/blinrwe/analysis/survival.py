@@ -5,8 +5,10 @@ per level of each grouping variable: events / N, median with its
 Brookmeyer-Crowley CI (``note`` "not_reached" when S(t) never falls to 0.5,
 "not_estimable" for a bound that cannot be estimated), landmark rates with
 their pointwise CI and Greenwood SE ("beyond_follow_up" when follow-up does not
-reach the landmark), the log-rank test between the levels, and the median
-follow-up (reverse Kaplan-Meier and simple median, domain-spec section 4).
+reach the landmark; bounds (1, 1) at S = 1, see :func:`degenerate_bounds`), the
+log-rank test between the levels ("not_estimable: <reason>" when it cannot be
+computed), and the median follow-up (reverse Kaplan-Meier and simple median,
+domain-spec section 4).
 Also the step data of every curve and the numbers at risk for the figures.
 
 All estimates come from :mod:`blinrwe.stats`; nothing is formatted here.
@@ -24,12 +26,13 @@ from blinrwe.stats.counts import event_counts, grouped_event_counts
 from blinrwe.stats.kaplan_meier import kaplan_meier_from_counts, median_follow_up
 from blinrwe.stats.logrank import logrank_from_counts
 
-from .ard import ard_row
+from .ard import ard_row, not_estimable
 from .levels import codes_at, factor_levels, patient_positions, present_categorical
 from .results import CURVE_COLUMNS, RISK_TABLE_COLUMNS
 
 __all__ = ["survival_analyses", "split_endpoints", "subgroup_codes", "figure_ticks", "time_column", "curve_rows",
-           "SurvivalOutput", "IMMORTAL_TIME", "immortal_time_flag", "flag_rows", "time_origin_row"]
+           "degenerate_bounds", "SurvivalOutput", "IMMORTAL_TIME", "immortal_time_flag", "flag_rows",
+           "time_origin_row"]
 
 SECTION = "survival"
 TABLE = "survival"
@@ -121,9 +124,27 @@ class SurvivalOutput:
         return self.rows, curves, risk
 
 
+def degenerate_bounds(estimate, lower, upper, at: float) -> tuple[np.ndarray, np.ndarray]:
+    """Confidence bounds ``(at, at)`` wherever the estimate is exactly ``at`` and a bound is NaN.
+
+    One convention for an estimate with no uncertainty: a Kaplan-Meier S(t) = 1 (no event
+    yet, Greenwood SE 0) has bounds (1, 1), as R survival >= 3.6 gives for every CI
+    transform (3.5 and the log-log formula give NaN after the first censoring, (1, 1)
+    before it, so one row printed "100.0-100.0" beside "NE-NE"); a cumulative incidence
+    F(t) = 0 has (0, 0) likewise (docs/statistics.md, "Pointwise CI").
+    """
+    estimate = np.asarray(estimate, dtype=float)
+    lower, upper = np.array(lower, dtype=float), np.array(upper, dtype=float)
+    fill = (estimate == at) & (np.isnan(lower) | np.isnan(upper))
+    lower[fill] = at
+    upper[fill] = at
+    return lower, upper
+
+
 def curve_rows(km, *, endpoint, variant, group_var, group, kind="km", time_origin=T0_ORIGIN) -> pd.DataFrame:
-    """Step data of one KM curve, starting at time 0 with S = 1."""
+    """Step data of one KM curve, starting at time 0 with S = 1 (bounds (1, 1) while S = 1)."""
     c = km.counts
+    lower, upper = degenerate_bounds(km.surv, km.lower, km.upper, 1.0)
     analysis = f"{endpoint}:{variant}:{group_var}"
     n = int(c.time.size)
     start_at_zero = n == 0 or c.time[0] > 0
@@ -140,8 +161,8 @@ def curve_rows(km, *, endpoint, variant, group_var, group, kind="km", time_origi
         "kind": kind,
         "time": col(0.0, c.time),
         "estimate": col(1.0, km.surv),
-        "lower": col(1.0, km.lower),
-        "upper": col(1.0, km.upper),
+        "lower": col(1.0, lower),
+        "upper": col(1.0, upper),
         "n_risk": col(c.n, c.n_risk),
         "n_event": col(0, c.n_event),
         "n_censor": col(0, c.n_censor),
@@ -171,6 +192,7 @@ def _km_rows(km, landmarks, time_unit, method, keys: dict) -> list[dict]:
                         n=km.n_events, denominator=km.n, time_unit=time_unit, method=med.method, note=note, **keys))
     if landmarks:
         at = km.at(list(landmarks))
+        at["lower"], at["upper"] = degenerate_bounds(at["survival"], at["lower"], at["upper"], 1.0)
         for rec in at.itertuples(index=False):
             flag = "" if rec.estimable else "beyond_follow_up"
             rows.append(ard_row(SECTION, TABLE, statistic="km_rate", value=rec.survival, lower=rec.lower,
@@ -183,13 +205,23 @@ def _km_rows(km, landmarks, time_unit, method, keys: dict) -> list[dict]:
 
 
 def _logrank_rows(grouped, keys: dict) -> list[dict]:
-    """Log-rank test between the levels (chi-square and p)."""
+    """Log-rank test between the levels (chi-square and p).
+
+    A test that cannot be computed (fewer than two groups with expected events, a singular
+    variance, a statistic or p that is not a finite number) gives NaN with the reason in
+    the note, printed NE with a footnote; it never raises.
+    """
     try:
         res = logrank_from_counts(grouped)
     except StatisticalInputError as err:
-        return [ard_row(SECTION, TABLE, statistic="logrank_p", value=None, note=f"not_estimable: {err}", **keys)]
-    common = dict(denominator=int(grouped.n.sum()), n=int(grouped.n_event.sum()), method=res.method,
-                  note=f"not_estimable: {res.note}" if res.note else "", **keys)
+        return [ard_row(SECTION, TABLE, statistic="logrank_p", value=None, note=not_estimable(str(err)), **keys)]
+    common = dict(denominator=int(grouped.n.sum()), n=int(grouped.n_event.sum()), method=res.method, **keys)
+    if not (np.isfinite(res.chisq) and np.isfinite(res.p)):
+        reason = res.note or ("fewer than two groups with events expected (log-rank test not estimable)" if res.df < 1 else
+                  "the variance of observed minus expected events is zero (log-rank test not estimable)")
+        common["note"] = not_estimable(reason)
+        return [ard_row(SECTION, TABLE, statistic="logrank_chisq", value=None, **common),
+                ard_row(SECTION, TABLE, statistic="logrank_p", value=None, **common)]
     return [ard_row(SECTION, TABLE, statistic="logrank_chisq", value=res.chisq, **common),
             ard_row(SECTION, TABLE, statistic="logrank_p", value=res.p, **common)]
 

@@ -12,13 +12,14 @@ percent_decimals    decimals of percentages in "n (%)" and rates (seeds: 1)
 continuous_decimals decimals of medians, means, SDs, survival times
 hr_decimals         decimals of hazard ratios
 p_decimals          decimals of p-values; smaller than 10**-p_decimals prints "<0.001"
-rounding            "half_up" (default), "half_even" or "truncate" (domain-spec section 5)
+rounding            "half_up" (default), "half_even" or "truncate" (domain-spec section 5); "truncate"
+                    applies to estimates only, bounds and p values are rounded half up
 ci_level            confidence level in percent as printed (95)
 ci_separator        between CI bounds: "-" ("9.4-NE") or ", " (seed 001 style)
 time_unit           "months" or "days": the unit of ``time`` in the ARD and curves
 time_origin         what time 0 is, for axis labels ("first blinatumomab infusion")
 landmarks           landmark times (in ``time_unit``) whose rates go in the tables
-show_se             add the Greenwood "+/- SE" line under landmark rates (seed 000)
+show_se             print landmark rates with their Greenwood SE in the same cell, "64.2 ± 12.1 (95% CI ...)" (seed 000)
 ci_bands            draw pointwise CI bands on Kaplan-Meier / incidence curves
 group_labels        display labels of group levels and codes ({"newly_diagnosed": "Newly diagnosed"})
 variable_labels     display labels of variables ({"age_at_t0": "Age at first infusion, years"})

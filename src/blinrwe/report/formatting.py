@@ -7,9 +7,16 @@ Conventions (domain-spec.md section 5, "Reporting tokens"):
   Python's ``round`` rounds half to even on the binary value (``round(2.675, 2)``
   is 2.67). A study may choose ``"half_even"`` or ``"truncate"`` (the seeds use all
   three, see seed-targets.yaml).
+* ``"truncate"`` applies to point estimates only (percentages, medians, rates, hazard
+  ratios: 25/26 -> 96.1, as seed 004 prints it). Confidence bounds, standard errors
+  and p values are never truncated (0.0016 would read 0.001): they are rounded half
+  up under ``"truncate"`` and by the chosen rule otherwise (:func:`uncertainty_rounding`).
 * ``NR`` = not reached (a median survival the curve never falls to),
   ``NE`` = not estimable (a confidence bound that cannot be computed, a landmark
-  beyond follow-up), ``NA`` = not applicable.
+  beyond follow-up, a test that could not be done), ``NA`` = not applicable.
+* No formatter raises on a number it cannot print: None, NaN and +/-infinity print the
+  formatter's missing token (``NE`` for estimates, bounds and p values, ``NA`` for counts
+  and descriptive cells), and a very large finite number prints in full.
 * Proportions arrive as fractions in [0, 1]; percentages are printed without the
   sign inside "n (%)" cells.
 * Intervals print as ``a-b`` with an en dash-free ASCII hyphen by default, or with
@@ -20,7 +27,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
 
 from blinrwe.errors import SpecificationError
 
@@ -36,12 +43,19 @@ ROUNDING_MODES = tuple(_ROUNDING)
 
 
 def _is_missing(value) -> bool:
+    """True for anything that is not a finite number (None, NaN, +/-inf, text): printed as a token."""
     if value is None:
         return True
     try:
-        return math.isnan(float(value))
-    except (TypeError, ValueError):
-        return False
+        return not math.isfinite(float(value))
+    except (TypeError, ValueError, OverflowError):
+        return True
+
+
+def uncertainty_rounding(rounding: str) -> str:
+    """The rounding of confidence bounds, standard errors and p values under the study's ``rounding``:
+    the same rule, except that ``"truncate"`` (meant for point estimates) becomes ``"half_up"``."""
+    return "half_up" if rounding == "truncate" else rounding
 
 
 def round_decimal(value: float, decimals: int, rounding: str = "half_up") -> Decimal:
@@ -49,6 +63,7 @@ def round_decimal(value: float, decimals: int, rounding: str = "half_up") -> Dec
 
     The float is first turned into its shortest repr (``repr(2.675) == '2.675'``),
     so a value that reads as a half is rounded as a half, as a reader expects.
+    Raises ``ValueError`` for NaN or an infinite value (the formatters print a token instead).
     """
     if rounding not in _ROUNDING:
         raise SpecificationError(
@@ -58,7 +73,11 @@ def round_decimal(value: float, decimals: int, rounding: str = "half_up") -> Dec
         raise SpecificationError(f"report decimals must be 0 or more, got {decimals}")
     quantum = Decimal(1).scaleb(-decimals)
     exact = value if isinstance(value, Decimal) else Decimal(repr(float(value)))
-    return exact.quantize(quantum, rounding=_ROUNDING[rounding])
+    if not exact.is_finite():
+        raise ValueError(f"cannot round {value!r} for display: not a finite number")
+    with localcontext() as ctx:  # enough digits for any finite float (1e300 with 6 decimals)
+        ctx.prec = max(ctx.prec, exact.adjusted() + decimals + 2)
+        return exact.quantize(quantum, rounding=_ROUNDING[rounding])
 
 
 def format_number(value, decimals: int = 1, rounding: str = "half_up", missing: str = NOT_ESTIMABLE) -> str:
@@ -143,12 +162,18 @@ def format_mean_sd(mean, sd, decimals: int = 1, rounding: str = "half_up") -> st
     return f"{format_number(mean, decimals, rounding)} ({format_number(sd, decimals, rounding)})"
 
 
+def _scaled(value, scale) -> Decimal:
+    return Decimal(repr(float(value))) * Decimal(repr(float(scale)))
+
+
 def format_interval(lower, upper, decimals: int = 1, rounding: str = "half_up", scale: float = 1.0, separator: str = "-") -> str:
-    """"a-b" with NE for a bound that cannot be estimated; empty when the bounds are suppressed (disclosure.py)."""
+    """"a-b" with NE for a bound that cannot be estimated; empty when the bounds are suppressed
+    (disclosure.py); bounds are never truncated (:func:`uncertainty_rounding`)."""
     if is_suppressed(lower) or is_suppressed(upper):
         return ""
-    lo = NOT_ESTIMABLE if _is_missing(lower) else format_number(Decimal(repr(float(lower))) * Decimal(repr(scale)), decimals, rounding)
-    hi = NOT_ESTIMABLE if _is_missing(upper) else format_number(Decimal(repr(float(upper))) * Decimal(repr(scale)), decimals, rounding)
+    rounding = uncertainty_rounding(rounding)
+    lo = NOT_ESTIMABLE if _is_missing(lower) else format_number(_scaled(lower, scale), decimals, rounding)
+    hi = NOT_ESTIMABLE if _is_missing(upper) else format_number(_scaled(upper, scale), decimals, rounding)
     return f"{lo}{separator}{hi}"
 
 
@@ -169,33 +194,45 @@ class EstimateStyle:
     show_ci_label: bool = True
 
 
-def format_estimate_ci(value, lower, upper, style: EstimateStyle = EstimateStyle(), point_token: str | None = None) -> str:
-    """"x (95% CI a-b)".
+def format_estimate_ci(value, lower, upper, style: EstimateStyle = EstimateStyle(), point_token: str | None = None,
+                       se=None) -> str:
+    """"x (95% CI a-b)", or "x ± se (95% CI a-b)" when a standard error ``se`` is given
+    (seed 000 prints landmark rates as "64.2% ± 12.1%").
 
     ``point_token`` replaces the point estimate (``NR`` for a median not reached,
     ``NE`` for a landmark beyond follow-up). A bound that is NaN prints ``NE``
     ("NR (95% CI 9.4-NE)"). A point token of NE with no bounds prints just "NE".
+    The SE is rounded like the bounds (never truncated); one that cannot be estimated
+    prints "± NE" beside an estimate and is left out beside a token.
     """
     if point_token is not None:
         point = point_token
     elif _is_missing(value):
         point = NOT_ESTIMABLE
     else:
-        point = format_number(Decimal(repr(float(value))) * Decimal(repr(style.scale)), style.decimals, style.rounding)
+        point = format_number(_scaled(value, style.scale), style.decimals, style.rounding)
     if point == NOT_ESTIMABLE and _is_missing(lower) and _is_missing(upper):
         return NOT_ESTIMABLE
+    if se is not None and point_token is None and point != NOT_ESTIMABLE:
+        spread = NOT_ESTIMABLE if _is_missing(se) else format_number(_scaled(se, style.scale), style.decimals,
+                                                                    uncertainty_rounding(style.rounding))
+        point = f"{point} \u00b1 {spread}"
     interval = format_interval(lower, upper, style.decimals, style.rounding, style.scale, style.separator)
     label = f"{style.level}% CI " if style.show_ci_label else ""
     return f"{point} ({label}{interval})"
 
 
 def format_p_value(p, decimals: int = 3, threshold: float = 0.001, rounding: str = "half_up") -> str:
-    """A p-value: ``<0.001`` below the threshold, else rounded (``0.046``); NA when missing.
+    """A p-value: ``<0.001`` below the threshold, else rounded (``0.046``).
 
-    A p that rounds up to 1 prints ``>0.999`` so it never reads as certainty.
+    NE when the p value is missing, NaN or infinite: a test that was run but could not be
+    computed (a single group, a zero variance) is not estimable, never blank or "nan".
+    A p that rounds up to 1 prints ``>0.999`` so it never reads as certainty. p values are
+    never truncated: ``"truncate"`` rounds them half up (0.0016 -> 0.002).
     """
     if _is_missing(p):
-        return NOT_APPLICABLE
+        return NOT_ESTIMABLE
+    rounding = uncertainty_rounding(rounding)
     p = float(p)
     if p < threshold:
         return f"<{format_number(threshold, decimals, rounding)}"

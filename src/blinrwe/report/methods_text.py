@@ -191,7 +191,8 @@ def methods_paragraphs(results, context: ReportContext) -> list[tuple[str, str]]
     if by_section:
         text = " ".join(_sentence(f"{_SECTION_NAMES.get(s, s.replace('_', ' ').capitalize())}: {m}") for s, m in by_section)
         paragraphs.append(("Methods recorded with each result", text))
-    rounding = {"half_up": "rounded half up", "half_even": "rounded half to even", "truncate": "truncated"}[context.rounding]
+    rounding = {"half_up": "rounded half up", "half_even": "rounded half to even",
+                "truncate": "truncated (confidence bounds, standard errors and p values are rounded half up)"}[context.rounding]
     ard = getattr(results, "ard", None)
     timed = ard is not None and len(ard) and ard["section"].isin(["survival", "competing_risks", "followup"]).any()
     below = format_p_value(0.0, context.p_decimals, rounding=context.rounding)
@@ -203,8 +204,10 @@ def methods_paragraphs(results, context: ReportContext) -> list[tuple[str, str]]
         f"those that round to 1 as {above}. "
     )
     conventions += ("NR denotes a median not reached, NE a value or confidence bound that cannot be estimated "
-                    "(including landmark rates beyond the available follow-up) and NA not applicable." if timed else
-                    "NE denotes a value that cannot be estimated and NA not applicable.")
+                    "(including landmark rates beyond the available follow-up; other reasons are given below each "
+                    "table) and NA not applicable." if timed else
+                    "NE denotes a value that cannot be estimated (the reason is given below each table) and NA not "
+                    "applicable.")
     suppression = suppression_sentence(context.min_cell)
     if suppression:
         conventions += " " + suppression

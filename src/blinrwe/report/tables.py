@@ -24,8 +24,10 @@ response                  ``proportion`` (value, lower, upper as fractions 0-1,
                           ``n`` per level (best-response distribution)
 survival (+ followup)     ``events`` (n = events, denominator = N), ``km_median``
                           (note "not_reached" -> NR), ``km_rate`` per ``time``
-                          (fractions; note "beyond_follow_up" -> NE), ``km_se``,
-                          ``logrank_p``/``trend_p`` (group ""), ``followup_median``
+                          (fractions; note "beyond_follow_up" -> NE), ``km_se``
+                          (with show_se, in the rate's cell: "64.2 ± 12.1 (95% CI
+                          ...)"), ``logrank_p``/``trend_p`` (group ""),
+                          ``followup_median``
 cox_univariable,          ``hr`` (value, lower, upper; note "reference" or
 cox_multivariable         value 1 with no CI -> "1 (reference)"), ``cox_p``
 cox_subgroups             ``hr`` per group_var (subgroup variable) x group (level
@@ -37,7 +39,9 @@ safety                    ``grade_any``, ``grade_1_2``, ``grade_3plus`` (value =
 ========================  ==========================================================
 
 Columns follow the groups in ARD order, "Overall" first. Footnotes state the
-methods from the ARD ``method`` column, the denominators and the abbreviations.
+methods from the ARD ``method`` column, the denominators and the abbreviations,
+and why each printed NE could not be estimated (the reason of the ARD note
+"not_estimable: <reason>", written by the analysis layer).
 """
 
 from __future__ import annotations
@@ -46,6 +50,8 @@ import math
 from typing import Iterable
 
 import pandas as pd
+
+from blinrwe.analysis.ard import not_estimable_reason
 
 from .ard_index import ArdRows, as_ard_index
 from .caveats import grouping_label, immortal_time_events, immortal_time_warning, time_origin_note
@@ -151,9 +157,16 @@ def _p_cell(rows: ArdRows, statistic: str, context: ReportContext) -> str:
     row = rows.first(statistic=statistic)
     if row is None:
         return ""
-    if _missing(row["value"]) and _has_note(row, "not_estimable"):
-        return NOT_ESTIMABLE  # a test that could not be done (e.g. one group only), not one that does not apply
+    # NE for a test that could not be done (e.g. one group only), never a blank or "nan"
     return format_p_value(row["value"], context.p_decimals, rounding=context.rounding)
+
+
+def _not_estimable_notes(rows: ArdRows, statistics: Iterable[str]) -> list[str]:
+    """One footnote per distinct reason a printed statistic is NE ("NE: no events in level yes of
+    cns_involvement (hazard ratio not estimable)."), read from the ARD note the analysis wrote."""
+    wanted = set(statistics)
+    reasons = _ordered_unique(not_estimable_reason(r["note"]) for r in rows if r["statistic"] in wanted)
+    return [f"NE: {reason.rstrip('.')}." for reason in reasons if reason]
 
 
 def _test_rows(sub: ArdRows, variable: str, statistics=_TEST_STATS) -> ArdRows:
@@ -290,6 +303,7 @@ def descriptive_table(ard, table_id: str, title: str, context: ReportContext) ->
         notes.append("NA, not applicable (the characteristic does not apply to these patients, e.g. relapse number "
                      "in newly diagnosed patients); they are counted in 'Not applicable' and excluded from percentages.")
     notes.append(_methods_note(sub, ["test_p"], "p values"))
+    notes += _not_estimable_notes(sub, ["test_p"]) if has_p else []
     table = DisplayTable(table_id, title, tuple(columns), tuple(rows), stub_header="Characteristic")
     return _finish(table, notes)
 
@@ -363,6 +377,7 @@ def response_table(ard, context: ReportContext, table_id: str = "response", titl
         "n/N: patients with the response / patients in the denominator named in the row (no name: all patients "
         "in the column).",
         _methods_note(sub, ["proportion"], "Confidence intervals"),
+        *_not_estimable_notes(sub, ["proportion"]),
     ]
     table = DisplayTable(table_id, title, tuple(columns), tuple(rows), "Response", tuple(spanning))
     return _finish(table, notes)
@@ -384,14 +399,11 @@ def _survival_cells(rows: ArdRows, context: ReportContext) -> dict:
     if median is not None:
         token = NOT_REACHED if (_has_note(median, "not_reached") or (_missing(median["value"]) and _has_note(median, "not reached"))) else None
         out[("km_median",)] = format_estimate_ci(median["value"], median["lower"], median["upper"], style, token)
+    se_at = {float(r["time"]): r["value"] for r in rows.where(statistic="km_se")} if context.show_se else {}
     for r in rows.where(statistic="km_rate"):
         token = NOT_ESTIMABLE if _has_note(r, "beyond_follow_up") else None
-        out[("km_rate", float(r["time"]))] = format_estimate_ci(r["value"], r["lower"], r["upper"], rate_style, token)
-    for r in rows.where(statistic="km_se"):
-        out[("km_se", float(r["time"]))] = (
-            NOT_ESTIMABLE if _has_note(r, "beyond_follow_up") or _missing(r["value"])
-            else f"\u00b1 {format_number(r['value'] * 100, context.percent_decimals, context.rounding)}"
-        )
+        out[("km_rate", float(r["time"]))] = format_estimate_ci(r["value"], r["lower"], r["upper"], rate_style, token,
+                                                                se=se_at.get(float(r["time"])))
     follow = rows.first(statistic="followup_median")
     if follow is not None:
         has_ci = not (_missing(follow["lower"]) and _missing(follow["upper"]))
@@ -410,10 +422,9 @@ def _survival_row_specs(sub: ArdRows, context: ReportContext) -> list[tuple[tupl
     specs = [(("followup_median",), f"Median follow-up (reverse Kaplan-Meier), {unit} (95% CI)"),
              (("followup_simple_median",), f"Median observation time, {unit}"), (("events",), "Events/N"),
              (("km_median",), f"Median, {unit} (95% CI)")]
+    rate = "% \u00b1 SE (95% CI)" if context.show_se else "% (95% CI)"
     for t in sorted({r["time"] for r in sub if r["statistic"] == "km_rate" and not _missing(r["time"])}):
-        specs.append((("km_rate", float(t)), f"{_landmark_label(t, unit)} rate, % (95% CI)"))
-        if context.show_se:
-            specs.append((("km_se", float(t)), "\u00b1 SE, %"))
+        specs.append((("km_rate", float(t)), f"{_landmark_label(t, unit)} rate, {rate}"))
     return specs
 
 
@@ -462,6 +473,8 @@ def survival_table(ard, context: ReportContext, group_var: str = "", title: str 
         _methods_note(sub, ["km_rate"], "Landmark rates"),
         _methods_note(sub, ["followup_median"], "Follow-up"),
         _methods_note(sub, ["logrank_p", "trend_p"], "p values"),
+        "Landmark rates are shown \u00b1 their Greenwood standard error." if context.show_se else "",
+        *_not_estimable_notes(sub, ["km_median", "km_rate", "followup_median", *(["logrank_p", "trend_p"] if has_p else [])]),
     ]
     table = DisplayTable(table_id, title, tuple(columns), tuple(rows), "Endpoint")
     return _finish(table, notes)
@@ -486,7 +499,8 @@ def censoring_variants_table(ard, context: ReportContext, group: str = OVERALL) 
                 continue
             rows.append(Row(label, tuple(c.get(key, NOT_APPLICABLE) for c in per_variant), 1, False, (endpoint, *key)))
     table = DisplayTable("censoring_variants", "Sensitivity of time-to-event outcomes to censoring rules", tuple(columns), tuple(rows), "Endpoint")
-    return _finish(table, ["Each column is one censoring rule applied to the whole cohort.", "NR, median not reached; NE, not estimable."])
+    return _finish(table, ["Each column is one censoring rule applied to the whole cohort.", "NR, median not reached; NE, not estimable.",
+                           *_not_estimable_notes(sub, ["km_median", "km_rate"])])
 
 
 # ----------------------------------------------------------------------------- Cox
@@ -547,7 +561,8 @@ def cox_table(ard, context: ReportContext, endpoint: str, title: str = "Cox prop
             row_label = level_label(level, context.group_labels) if categorical else label
             rows.append(Row(row_label, tuple(cells), 1 if categorical else 0, False, (endpoint, term)))
     events = sub.first(statistic="hr")
-    notes = [_methods_note(sub, ["hr"], "Hazard ratios"), _methods_note(sub, ["cox_p"], "p values")]
+    notes = [_methods_note(sub, ["hr"], "Hazard ratios"), _methods_note(sub, ["cox_p"], "p values"),
+             *_not_estimable_notes(sub, ["hr", "cox_p"])]
     if events is not None and not _missing(events["n"]):
         notes.insert(0, f"{format_count(events['n'])} events among {format_count(events['denominator'])} patients.")
     if reference_terms:
@@ -598,7 +613,8 @@ def competing_risks_table(ard, context: ReportContext, group_var: str = "") -> D
             label = f"{_landmark_label(t, context.time_unit)} cumulative incidence, % (95% CI)"
             rows.append(Row(label, tuple(cells + ([""] if has_p else [])), 1, False, (variable, variant, "cif", float(t))))
     notes = [*_time_caveats(as_ard_index(ard), sub, _by(keyed, "variable", "variant")),
-             _methods_note(sub, ["cif"], "Cumulative incidence"), _methods_note(sub, ["gray_p"], "p values")]
+             _methods_note(sub, ["cif"], "Cumulative incidence"), _methods_note(sub, ["gray_p"], "p values"),
+             *_not_estimable_notes(sub, ["cif", "gray_p"])]
     table = DisplayTable("competing_risks", "Cumulative incidence with competing risks", tuple(columns), tuple(rows), "Endpoint")
     return _finish(table, notes)
 
@@ -754,7 +770,8 @@ def subgroup_table(ard, context: ReportContext, endpoint: str) -> DisplayTable:
     variant = sub[0]["variant"] if len(sub) else ""
     notes = ["Hazard ratios compare each level with the reference level of the same subgroup variable.",
              immortal_time_warning(immortal_time_events(r["note"] for r in sub)),
-             _methods_note(sub, ["hr"], "Hazard ratios"), _methods_note(sub, ["cox_p"], "p values")]
+             _methods_note(sub, ["hr"], "Hazard ratios"), _methods_note(sub, ["cox_p"], "p values"),
+             *_not_estimable_notes(sub, ["hr", "cox_p"])]
     table = DisplayTable(f"cox_subgroups_{endpoint}", f"Hazard ratios by subgroup: {endpoint_label(endpoint, variant, context.variable_labels)}",
                          tuple(columns), tuple(rows), "Subgroup")
     return _finish(table, notes)

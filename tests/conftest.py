@@ -1,0 +1,18 @@
+"""Hypothesis profiles for the whole suite: derandomised in CI, random locally.
+
+CI sets ``CI=true``: the "ci" profile makes every property test draw the same examples on
+every run (``derandomize``), so a run can only fail on a change to the code or the test,
+never on the luck of the draw (and no example database carries draws from run to run); a
+failure prints the blob that reproduces it. Elsewhere the
+"dev" profile explores new random examples each run (and replays stored failures). Pick
+one explicitly with ``pytest --hypothesis-profile=ci``; replay a random run with
+``--hypothesis-seed=N``. Degenerate inputs are handled by the code, not filtered out here.
+"""
+
+import os
+
+from hypothesis import settings
+
+settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True)
+settings.register_profile("dev", deadline=None, print_blob=True)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
