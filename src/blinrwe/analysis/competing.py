@@ -93,8 +93,9 @@ def _one(time, etype, group, landmarks, time_unit, level, keys, variant, gvar, o
             stat, p = rec.stat, rec.p
             if not (np.isfinite(stat) and np.isfinite(p)):
                 stat = p = None
-                gk["note"] = not_estimable(rec.note or f"Gray's test of {name} could not be computed (no {name} "
-                                           "events, or a zero variance)")
+                gk["note"] = not_estimable(f"Gray's test of {name}: {rec.note}" if rec.note else
+                                           f"Gray's test of {name} could not be computed (no {name} events, "
+                                           "or a zero variance)")
             out.rows.append(ard_row(SECTION, TABLE, statistic="gray_stat", value=stat, **gk))
             out.rows.append(ard_row(SECTION, TABLE, statistic="gray_p", value=p, **gk))
 

@@ -54,7 +54,8 @@ class FineGrayResult:
     """``table``: ``term, coef, se, hr, lower, upper, z, p`` (hr = subdistribution hazard ratio).
 
     ``loglik`` (at 0, at the estimate) of the weighted partial likelihood; ``n``, ``n_events``
-    (of the cause), ``n_competing``, ``n_dropped`` (incomplete rows); ``converged``.
+    (of the cause), ``n_competing``, ``n_dropped`` (incomplete rows); ``converged``; ``note`` names a
+    coefficient that may be infinite (monotone likelihood; its se, CI and p are then NaN).
     """
 
     table: pd.DataFrame
@@ -70,6 +71,7 @@ class FineGrayResult:
     iterations: int
     level: float
     terms: dict
+    note: str = ""
 
     @property
     def method(self) -> str:
@@ -101,8 +103,10 @@ class _WeightedLikelihood:
 
     def sums(self, beta):
         """S0, S1, S2 at each failure time, and the pieces the variance needs."""
-        x, n = self.x, self.t.size
-        r = np.exp(x @ beta)
+        x = self.x
+        eta = x @ beta
+        shift = float(eta.max())  # ratios are invariant to a common shift; it keeps exp() finite
+        r = np.exp(eta - shift)
         z2 = x[:, :, None] * x[:, None, :]
 
         def at_or_after(v):  # sum over patients with T >= t_j
@@ -118,12 +122,12 @@ class _WeightedLikelihood:
         s0 = at_or_after(r) + g * before(wc)
         s1 = at_or_after(r[:, None] * x) + g[:, None] * before(wc[:, None] * x)
         s2 = at_or_after(r[:, None, None] * z2) + g[:, None, None] * before(wc[:, None, None] * z2)
-        return r, wc, s0, s1, s2
+        return r, wc, s0, s1, s2, shift
 
     def __call__(self, beta):
-        r, _, s0, s1, s2 = self.sums(beta)
+        r, _, s0, s1, s2, shift = self.sums(beta)
         d = self.d
-        loglik = float((self.x[self.cause] @ beta).sum() - np.sum(d * np.log(s0)))
+        loglik = float((self.x[self.cause] @ beta).sum() - np.sum(d * (np.log(s0) + shift)))
         zbar = s1 / s0[:, None]
         score = self.x[self.cause].sum(axis=0) - (d[:, None] * zbar).sum(axis=0)
         info = np.einsum("j,jkl->kl", d / s0, s2) - np.einsum("j,jk,jl->kl", d, zbar, zbar)
@@ -131,7 +135,7 @@ class _WeightedLikelihood:
 
     def robust_variance(self, beta, info):
         """Fine & Gray's sandwich: I^-1 (sum_i (eta_i + psi_i)(eta_i + psi_i)^T) I^-1."""
-        r, wc, s0, s1, _ = self.sums(beta)
+        r, wc, s0, s1, _, _ = self.sums(beta)
         x, d, g = self.x, self.d, self.g_fail
         zbar = s1 / s0[:, None]
         jump, jump_g = d / s0, d * g / s0  # dLambda at each failure time, and with the weight G(t_j-)
@@ -225,12 +229,18 @@ def fine_gray(data: pd.DataFrame, time: str, event_type: str, cause=1, covariate
     order = np.argsort(t, kind="stable")
     xs = x[order] - x.mean(axis=0)  # centring changes neither the estimates nor the likelihood
     lik = _WeightedLikelihood(t[order], is_cause[order], ~(is_cause | is_censored)[order], is_censored[order], xs)
-    beta, loglik0, loglik1, info, converged, iterations = _newton(lik, x.shape[1])
-    if np.linalg.matrix_rank(info) < x.shape[1]:
+    if np.linalg.matrix_rank(lik(np.zeros(x.shape[1]))[2]) < x.shape[1]:
         raise StatisticalInputError(
-            f"the covariates {names} are collinear, or a level has no events of cause {cause!r} "
+            f"the covariates {names} are collinear, or constant among the patients at risk "
             "(the subdistribution hazard ratio is not estimable); drop or recode them.")
-    var = lik.robust_variance(beta, info)
+    beta, loglik0, loglik1, info, converged, iterations = _newton(lik, x.shape[1])
+    # a coefficient that runs away (monotone likelihood: e.g. no events of the cause in a level) has no
+    # finite estimate; as coxph, flag it when exp(coef * spread of the covariate) exceeds e^20
+    spread = np.ptp(xs, axis=0)
+    diverged = [n for n, b, w in zip(names, beta, spread) if abs(b) * w > 20]
+    note = (f"coefficient of {', '.join(diverged)} may be infinite (monotone likelihood)" if diverged else "")
+    finite_info = np.all(np.isfinite(info)) and np.linalg.matrix_rank(info) == x.shape[1]
+    var = lik.robust_variance(beta, info) if finite_info and not diverged else np.full((x.shape[1],) * 2, np.nan)
     se = np.sqrt(np.diag(var))
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(se > 0, beta / se, np.nan)  # se = 0: every patient's score term vanishes; no Wald test
@@ -241,4 +251,4 @@ def fine_gray(data: pd.DataFrame, time: str, event_type: str, cause=1, covariate
     return FineGrayResult(table=table, coef=beta, var=var, loglik=(loglik0, loglik1), n=len(frame),
                           n_events=int(is_cause.sum()), n_competing=int((~(is_cause | is_censored)).sum()),
                           n_dropped=int((~complete).sum()), cause=cause, converged=converged,
-                          iterations=iterations, level=level, terms=terms)
+                          iterations=iterations, level=level, terms=terms, note=note)
