@@ -16,7 +16,7 @@ import pandas as pd
 from .ard_index import ArdIndex
 from .context import ReportContext
 from .figures import FigureJob, PlottedFigure, forest_plot, sankey_plot, survival_curve_plot, swimmer_data, swimmer_plot
-from .labels import endpoint_label, in_sentence, level_label, variable_label
+from .labels import by_variable, endpoint_label, in_sentence, level_label, variable_label
 from .methods_text import methods_paragraphs
 from .table_model import DisplayTable
 from .tables import (
@@ -171,7 +171,7 @@ def plan_document(results, context: ReportContext, findings=None) -> ReportDocum
             tables = (response_table(ard, context),)
         else:
             tables = tuple(response_table(ard, context, group_var=gv,
-                                          title=f"Response to blinatumomab by {in_sentence(variable_label(gv, context.variable_labels))}")
+                                          title=f"Response to blinatumomab {by_variable(gv, context.variable_labels)}")
                            for gv in group_vars)
         sections.append(Section("Response", tables=tables, anchor="response"))
 
@@ -216,10 +216,10 @@ def plan_document(results, context: ReportContext, findings=None) -> ReportDocum
             source, _, target = (part.strip() for part in pair.partition("->"))
             source_title = variable_label(source, context.variable_labels) if source else "Blinatumomab exposure"
             target_title = variable_label(target, context.variable_labels) if target else "Next therapy"
-            title = f"{target_title} by {in_sentence(source_title)}"
+            title = f"{target_title} {by_variable(source, context.variable_labels)}" if source else f"{target_title} by {in_sentence(source_title)}"
             if condition.strip():  # "disease_setting=newly_diagnosed": the patients the flow is restricted to
-                name_, _, value = condition.strip().partition("=")
-                title += f": {level_label(value.strip(), context.group_labels)} ({in_sentence(variable_label(name_.strip(), context.variable_labels))})"
+                name_, _, value = (part.strip() for part in condition.partition("="))
+                title += f": {level_label(value, context.group_labels, variable=name_, variable_labels=context.variable_labels)} ({in_sentence(variable_label(name_, context.variable_labels))})"
             pattern_tables.append(flow_table(f, context, title))
             pattern_figures.append(FigureJob(sankey_plot, (f, context, title, source_title, target_title),
                                              {"name": f"figure_sankey_{i + 1}" if len(flow_names) > 1 else "figure_sankey"}))
