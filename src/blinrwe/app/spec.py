@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 import tomllib
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
@@ -209,7 +210,8 @@ class StudySpec:
     :class:`blinrwe.derive.settings.DeriveSettings` fields) as ``(name, value)`` pairs.
     ``group_labels`` / ``variable_labels`` (sections ``[group_labels]``,
     ``[variable_labels]``) are display labels as ``(code, label)`` pairs, e.g.
-    ``newly_diagnosed = "Newly diagnosed"``, ``age_at_t0 = "Age, years"``.
+    ``newly_diagnosed = "Newly diagnosed"``, ``age_at_t0 = "Age, years"``; the levels of
+    one variable as ``[group_labels.cr_cri] yes = "CR"`` (stored as ``("cr_cri.yes", "CR")``).
     """
 
     study: StudyInfo = field(default_factory=StudyInfo)
@@ -443,6 +445,9 @@ def _labels(name: str, given: Any, findings: list[str]) -> tuple[tuple[str, str]
         findings.append(f"{name} must be a section [{name}] with code = \"label\" lines, got {_describe(given)}.")
         return ()
     out = []
+    if name == "group_labels":  # [group_labels.cr_cri] yes = "CR": the levels of one variable, as "cr_cri.yes"
+        given = {(f"{code}.{level}" if isinstance(levels, dict) else code): label
+                 for code, levels in given.items() for level, label in (levels.items() if isinstance(levels, dict) else [(None, levels)])}
     for code, label in given.items():
         if not isinstance(label, str) or not label.strip():
             findings.append(f'{name}.{code} = {_describe(label)}: expected a non-empty label in quotes, e.g. '
@@ -576,8 +581,11 @@ def dumps_toml(doc: dict, header: str = "") -> str:
         for key, value in section.items():
             if isinstance(value, dict):
                 raise TypeError(f"nested table {name}.{key} is not supported by the specification writer")
-            lines.append(f"{key} = {_toml_value(value)}")
+            lines.append(f"{key if _BARE_KEY.match(key) else _toml_str(key)} = {_toml_value(value)}")
     return "\n".join(lines) + "\n"
+
+
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")  # other keys ("cr_cri.yes", "<=14 d") are written quoted
 
 
 def write_spec(spec: StudySpec, path: str | Path) -> Path:

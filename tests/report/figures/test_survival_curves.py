@@ -84,3 +84,62 @@ def test_censor_marks_left_out_when_too_many_to_read(context):
     assert not [line for line in fig.figure.axes[0].get_lines() if line.get_marker() == "|"]
     assert fig.data["censor_marks"].empty
     assert fig.caption.startswith(f"Censored observations are not marked (more than {MAX_CENSOR_MARKS} per curve)")
+
+
+# --- the legend, headed by the log-rank p, is never drawn over a curve or a band -------------
+
+def _curves(shapes: dict, bands: bool) -> pd.DataFrame:
+    """KM curves of two groups from ``{group: [(time, estimate), ...]}``; bands as wide as the
+    whole axes when ``bands``."""
+    rows = []
+    for group, steps in shapes.items():
+        for t, s in steps:
+            rows.append({"analysis": "OS::disease_setting", "endpoint": "OS", "variant": "", "group_var": "disease_setting",
+                         "group": group, "kind": "km", "time": float(t), "estimate": float(s),
+                         "lower": 0.0 if bands else np.nan, "upper": 1.0 if bands else np.nan, "n_risk": 10, "n_event": 0,
+                         "n_censor": 0})
+    return pd.DataFrame(rows)
+
+
+_FLAT_TOP = [(0, 1.0), (10, 1.0)]
+_CORNER_SHAPES = {
+    # every corner crossed: the top edge by one curve, the left and bottom edges by the other
+    "all corners": {"newly_diagnosed": _FLAT_TOP, "relapsed_refractory": [(0, 1.0), (0.2, 0.0), (10, 0.0)]},
+    "all but lower left": {"newly_diagnosed": _FLAT_TOP, "relapsed_refractory": [(0, 1.0), (9.6, 0.0), (10, 0.0)]},
+    "all but upper right": {"newly_diagnosed": [(0, 1.0), (0.3, 0.0), (10, 0.0)], "relapsed_refractory": [(0, 1.0), (0.5, 0.9), (6, 0.4), (10, 0.4)]},
+    "all but lower right": {"newly_diagnosed": _FLAT_TOP, "relapsed_refractory": [(0, 1.0), (0.2, 0.05), (4, 0.05), (4.2, 0.8), (10, 0.8)]},
+    "all but upper left": {"newly_diagnosed": [(0, 1.0), (0.3, 0.2), (10, 0.2)], "relapsed_refractory": [(0, 1.0), (7, 1.0), (7.2, 0.0), (10, 0.0)]},
+    "diagonal": {"newly_diagnosed": [(t, 1 - t / 10) for t in range(11)], "relapsed_refractory": [(t, 1 - t / 12) for t in range(11)]},
+}
+
+
+def _stepped_display_paths(ax):
+    from matplotlib.path import Path
+
+    for line in ax.get_lines():
+        if line.get_drawstyle() == "steps-post" and len(line.get_xdata()):
+            x, y = np.asarray(line.get_xdata(), float), np.asarray(line.get_ydata(), float)
+            vx, vy = np.repeat(x, 2)[1:], np.repeat(y, 2)[:-1]  # post steps: horizontal, then vertical
+            yield Path(ax.transData.transform(np.column_stack([vx, vy])))
+
+
+@pytest.mark.parametrize("bands", [False, True], ids=["lines", "bands"])
+@pytest.mark.parametrize("shape", list(_CORNER_SHAPES))
+def test_logrank_p_and_legend_never_over_a_curve(shape, bands, context):
+    from blinrwe.analysis.ard import ard_frame, ard_row
+
+    ard = ard_frame([ard_row("survival", "survival", "OS", "logrank_p", 0.0123, group_var="disease_setting", group="")])
+    empty_risk = pd.DataFrame(columns=["analysis", "group", "time", "n_risk"])
+    fig = survival_curve_plot(_curves(_CORNER_SHAPES[shape], bands), empty_risk, ard, "OS::disease_setting", context)
+    fig.figure.canvas.draw()
+    renderer = fig.figure.canvas.get_renderer()
+    ax = fig.figure.axes[0]
+    legend = ax.get_legend()
+    p_text = legend.get_title()
+    assert p_text.get_text() == "Log-rank p = 0.012"
+    for box in (p_text.get_window_extent(renderer), legend.get_window_extent(renderer)):
+        for path in _stepped_display_paths(ax):
+            assert not path.intersects_bbox(box, filled=False), f"{shape}: legend over a curve"
+        for band in ax.collections:
+            for path in band.get_paths():
+                assert not band.get_transform().transform_path(path).intersects_bbox(box, filled=True), f"{shape}: legend over a band"
