@@ -7,6 +7,7 @@ labels (ReportContext.variable_labels / group_labels) win over these.
 
 from __future__ import annotations
 
+import ast
 import re
 from typing import Mapping
 
@@ -144,8 +145,6 @@ VARIABLE_LABELS.update({f"{flag}_{window}": f"{label} {heading[:1].lower()}{head
                         for flag, label in _RESPONSE_FLAGS.items() for window, heading in RESPONSE_WINDOW_LABELS.items()})
 VARIABLE_LABELS.update({f"mrd_denominator_{code}": f"MRD denominator: {label}" for code, label in MRD_DENOMINATOR_LABELS.items()})
 
-_RELAPSE_CLASSES = {"1R": "First relapse", "2R": "Second relapse", "3R": "Third relapse", ">=4R": "Fourth or later relapse",
-                    "relapsed_unknown_number": "Relapsed, number unknown"}
 _BEST_RESPONSE = {"NR": "No response", "PD": "Progressive disease", "hypoplastic": "Hypoplastic marrow", "relapse": "Relapse"}
 
 #: Levels of one variable as a reader names them, in legends, column headers and row labels;
@@ -177,8 +176,6 @@ VARIABLE_LEVEL_LABELS: dict[str, dict[str, str]] = {
     "mrd_denominator_positive_at_t0": {"yes": "MRD-positive at first infusion", "no": "Not MRD-positive at first infusion"},
     "mrd_method_at_t0": {"flow": "Flow cytometry"},
     "best_response": _BEST_RESPONSE,
-    "disease_status": _RELAPSE_CLASSES,
-    "disease_status_class": _RELAPSE_CLASSES,
 }
 for _window in RESPONSE_WINDOW_LABELS:
     VARIABLE_LEVEL_LABELS.update({
@@ -305,6 +302,16 @@ LEVEL_LABELS = {
     "short_course_<10d_full_dose": "Short course (<10 days at full dose)",
     # patterns of infection and AEs
     "liver_enzymes_increased": "Liver enzymes increased",
+    # genetic abnormalities (model.tables.GENETIC_ABNORMALITIES)
+    "KMT2A_r": "KMT2A rearranged",
+    "ETV6_RUNX1": "ETV6::RUNX1",
+    "TCF3_PBX1": "TCF3::PBX1",
+    "hyperdiploid": "Hyperdiploid",
+    "hypodiploid": "Hypodiploid",
+    "complex_karyotype": "Complex karyotype",
+    "IKZF1_deletion": "IKZF1 deletion",
+    "ph_like": "Ph-like",
+    "PAX5": "PAX5 alteration",
 }
 
 
@@ -390,6 +397,13 @@ def level_label(level, overrides: Mapping[str, str] = {}, *, variable: str = "",
         if key in _YES_NO:
             label = variable_label(variable, variable_labels)
             return label if key == "yes" else f"No {in_sentence(label)}"
+    if key.startswith("(") and key.endswith(")"):  # several values of a list column ("('ETV6_RUNX1', 'PAX5')")
+        try:
+            values = ast.literal_eval(key)
+        except (ValueError, SyntaxError):
+            values = None
+        if isinstance(values, tuple) and all(isinstance(v, str) for v in values):
+            return ", ".join(level_label(v, overrides) for v in values) or LEVEL_LABELS["none"]
     if " -> " in key:
         steps = [level_label(step, overrides) for step in key.split(" -> ")]
         return " -> ".join([steps[0]] + [_in_sentence(step) for step in steps[1:]])
