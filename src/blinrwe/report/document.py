@@ -109,7 +109,7 @@ _PATTERN_TITLES = {
 
 def _curve_figures(results, ard: ArdIndex, context: ReportContext, kind: str) -> list[FigureJob]:
     """One figure per endpoint x grouping, for the primary censoring variant only (the first
-    variant of each endpoint in the curves); the other variants are in the sensitivity table."""
+    variant of each endpoint in the curves); the other variants are in the survival tables."""
     curves = _frame(results, "curves")
     if curves.empty:
         return []
