@@ -154,3 +154,22 @@ def test_display_settings_reach_the_report_context(tmp_path):
     assert "report.figure_dpi = 5 is out of range; allowed: 50 to 1200." in msg
     assert 'group_labels.x = 3: expected a non-empty label in quotes, e.g. x = "My label".' in msg
     assert "variable_labels must be a section [variable_labels]" in msg
+
+
+def test_level_labels_of_one_variable_in_the_specification(tmp_path):
+    from blinrwe.app.pipeline import report_context
+    from blinrwe.report.labels import level_label
+
+    path = tmp_path / "study.toml"
+    path.write_text('[data]\nexample = "synthetic"\n\n[group_labels]\nnewly_diagnosed = "ND"\n"<=14 d" = "Short"\n'
+                    '"allo_hsct_after.no" = "No transplant"\n\n[group_labels.cr_cri]\nyes = "CR"\nno = "non-CR"\n', encoding="utf-8")
+    spec = load_spec(path)
+    assert dict(spec.group_labels) == {"newly_diagnosed": "ND", "<=14 d": "Short", "allo_hsct_after.no": "No transplant",
+                                       "cr_cri.yes": "CR", "cr_cri.no": "non-CR"}
+    again = load_spec(write_spec(spec, tmp_path / "resolved.toml"))  # keys that are not bare are written quoted
+    assert again.group_labels == spec.group_labels
+    labels = report_context(again).group_labels
+    assert [level_label(lv, labels, variable="cr_cri") for lv in ("yes", "no")] == ["CR", "non-CR"]
+    assert level_label("no", labels, variable="allo_hsct_after") == "No transplant"
+    with pytest.raises(SpecificationError, match=r"group_labels.cr_cri.yes = 1: expected a non-empty label"):
+        spec_from_dict({"group_labels": {"cr_cri": {"yes": 1}}})

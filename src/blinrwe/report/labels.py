@@ -183,8 +183,8 @@ for _window in RESPONSE_WINDOW_LABELS:
         f"mrd_negative_{_window}": {"yes": "MRD-negative", "no": "Not MRD-negative"},
         f"mrd_assessed_{_window}": {"yes": "MRD assessed", "no": "MRD not assessed"},
         f"best_response_{_window}": _BEST_RESPONSE,
-        **{f"{flag}_{_window}": {"yes": label, "no": f"No {label}"} for flag, label in
-           (("cr_cri", "CR/CRi"), ("cr_crh", "CR/CRh"), ("cr_crh_cri", "CR/CRh/CRi"))},
+        **{f"{flag}_{_window}": {"yes": _RESPONSE_FLAGS[flag], "no": f"No {_RESPONSE_FLAGS[flag]}"}
+           for flag in ("cr_cri", "cr_crh", "cr_crh_cri")},
     })
 
 ENDPOINT_LABELS = {

@@ -298,8 +298,6 @@ def descriptive_table(ard, table_id: str, title: str, context: ReportContext) ->
 # ----------------------------------------------------------------------------- response
 
 
-
-
 def _window_and_denominator(level: str) -> tuple[str, str]:
     """ARD response levels read "<window>" or "<window>|<denominator>" (analysis/response.py)."""
     window, _, denominator = str(level or "").partition("|")
