@@ -177,3 +177,22 @@ def test_response_population_is_a_definition():
     assert dict(spec.definitions) == {"response_population": "overt_disease", "overt_disease_blast_pct": 5.0}
     with pytest.raises(SpecificationError, match="response_population='everyone'"):
         spec_from_dict({"data": {"example": "synthetic"}, "definitions": {"response_population": "everyone"}})
+
+
+def test_level_labels_of_one_variable_in_the_specification(tmp_path):
+    from blinrwe.app.pipeline import report_context
+    from blinrwe.report.labels import level_label
+
+    path = tmp_path / "study.toml"
+    path.write_text('[data]\nexample = "synthetic"\n\n[group_labels]\nnewly_diagnosed = "ND"\n"<=14 d" = "Short"\n'
+                    '"allo_hsct_after.no" = "No transplant"\n\n[group_labels.cr_cri]\nyes = "CR"\nno = "non-CR"\n', encoding="utf-8")
+    spec = load_spec(path)
+    assert dict(spec.group_labels) == {"newly_diagnosed": "ND", "<=14 d": "Short", "allo_hsct_after.no": "No transplant",
+                                       "cr_cri.yes": "CR", "cr_cri.no": "non-CR"}
+    again = load_spec(write_spec(spec, tmp_path / "resolved.toml"))  # keys that are not bare are written quoted
+    assert again.group_labels == spec.group_labels
+    labels = report_context(again).group_labels
+    assert [level_label(lv, labels, variable="cr_cri") for lv in ("yes", "no")] == ["CR", "non-CR"]
+    assert level_label("no", labels, variable="allo_hsct_after") == "No transplant"
+    with pytest.raises(SpecificationError, match=r"group_labels.cr_cri.yes = 1: expected a non-empty label"):
+        spec_from_dict({"group_labels": {"cr_cri": {"yes": 1}}})

@@ -48,3 +48,35 @@ def test_labels_inside_a_sentence_keep_proper_nouns_and_abbreviations():
     assert in_sentence("Philadelphia chromosome") == "Philadelphia chromosome"
     assert in_sentence("CR/CRi") == "CR/CRi" and in_sentence("Allo-HSCT") == "allo-HSCT"
     assert in_sentence("Disease setting") == "disease setting"
+
+
+def test_yes_no_levels_are_named_for_their_variable():
+    assert (level_label("yes", variable="cr_cri"), level_label("no", variable="cr_cri")) == ("CR/CRi", "No CR/CRi")
+    assert (level_label("yes", variable="allo_hsct_after"), level_label("no", variable="allo_hsct_after")) == ("Allo-HSCT", "No allo-HSCT")
+    assert (level_label("yes", variable="mrd_negative"), level_label("no", variable="mrd_negative")) == ("MRD-negative", "MRD-positive")
+    # a per-window flag is False also without an assessment in the window: not "MRD-positive"
+    assert level_label("no", variable="mrd_negative_overall") == "Not MRD-negative"
+    assert (level_label("yes", variable="relapse"), level_label("no", variable="relapse")) == ("Relapse", "No relapse")
+    assert level_label("no", variable="cns_involvement") == "No CNS involvement"  # not declared: from the variable's label
+    assert level_label("no", variable="ph_like", variable_labels={"ph_like": "Ph-like ALL"}) == "No Ph-like ALL"
+    assert level_label("NR", variable="best_response_2_cycles") == "No response"  # not "NR", the not-reached abbreviation
+    assert level_label("yes") == "Yes"  # without its variable a level keeps its own label
+
+
+def test_study_labels_override_level_labels_per_variable_first():
+    overrides = {"cr_cri.yes": "CR", "cr_cri.no": "non-CR", "no": "Absent"}
+    assert level_label("yes", overrides, variable="cr_cri") == "CR"
+    assert level_label("no", overrides, variable="cr_cri") == "non-CR"
+    assert level_label("no", overrides, variable="relapse") == "Absent"  # the study's label of the code
+    assert level_label("newly_diagnosed", {"cr_cri.yes": "CR"}, variable="disease_setting") == "Newly diagnosed"
+
+
+def test_titles_by_a_variable_read_as_a_sentence():
+    from blinrwe.report.labels import by_variable
+
+    assert by_variable("ph_status") == "by Philadelphia chromosome"
+    assert by_variable("mrd_negative_overall") == "by MRD negativity at any time after blinatumomab"
+    assert by_variable("ph_like") == "by Ph-like signature"
+    assert by_variable("disease_setting", {"disease_setting": "Setting"}) == "by setting"
+    # cut-offs that differ are told apart
+    assert variable_label("burden_t0_ge50") != variable_label("burden_t0_gt50")

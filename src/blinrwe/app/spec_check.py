@@ -164,6 +164,14 @@ def _labels(name: str, given: Any, findings: list[str]) -> tuple[tuple[str, str]
         findings.append(f"{name} must be a section [{name}] with code = \"label\" lines, got {_describe(given)}.")
         return ()
     out = []
+    if name == "group_labels":  # [group_labels.cr_cri] yes = "CR": one variable's levels, kept as "cr_cri.yes"
+        flat = {}
+        for code, value in given.items():
+            if isinstance(value, dict):
+                flat.update({f"{code}.{level}": label for level, label in value.items()})
+            else:
+                flat[code] = value
+        given = flat
     for code, label in given.items():
         if not isinstance(label, str) or not label.strip():
             findings.append(f'{name}.{code} = {_describe(label)}: expected a non-empty label in quotes, e.g. '

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
+import re
 import textwrap
 from dataclasses import asdict
 from pathlib import Path
@@ -72,12 +73,20 @@ def spec_to_dict(spec: StudySpec) -> dict:
     return out
 
 
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")  # other keys ("cr_cri.yes", "<=14 d") are written quoted
+
+
+def toml_key(key: str) -> str:
+    """A key as TOML writes it: bare when it can be, else quoted."""
+    return key if _BARE_KEY.match(key) else _toml_str(key)
+
+
 def dumps_toml(doc: dict, header: str = "") -> str:
     """Write a dict of sections (dicts of scalars/lists) as TOML."""
     lines = [f"# {line}" if line else "#" for line in header.splitlines()]
     for key, value in doc.items():
         if not isinstance(value, dict):
-            lines.append(f"{key} = {toml_value(value)}")
+            lines.append(f"{toml_key(key)} = {toml_value(value)}")
     for name, section in doc.items():
         if not isinstance(section, dict):
             continue
@@ -87,7 +96,7 @@ def dumps_toml(doc: dict, header: str = "") -> str:
         for key, value in section.items():
             if isinstance(value, dict):
                 raise TypeError(f"nested table {name}.{key} is not supported by the specification writer")
-            lines.append(f"{key} = {toml_value(value)}")
+            lines.append(f"{toml_key(key)} = {toml_value(value)}")
     return "\n".join(lines) + "\n"
 
 
@@ -153,7 +162,7 @@ def commented_toml(spec: StudySpec, header: str = "") -> str:
         elif name in LABEL_SECTIONS:
             lines += _comment(LABEL_SECTIONS[name])
             labels = getattr(spec, name)
-            lines += [f"{code} = {toml_value(label)}" for code, label in labels]
+            lines += [f"{toml_key(code)} = {toml_value(label)}" for code, label in labels]
             if not labels:
                 example = LABEL_SECTIONS[name].split("e.g. ")[-1].rstrip(".")
                 lines.append(f"# {example}")

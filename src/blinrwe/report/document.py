@@ -18,9 +18,9 @@ from .ard_index import ArdIndex
 from .context import ReportContext
 from .disclosure import suppression_active, withhold_patient_ids
 from .figures import FigureJob, PlottedFigure, forest_plot, sankey_plot, survival_curve_plot, swimmer_data, swimmer_plot
-from .labels import endpoint_label, in_sentence, level_label, variable_label
+from .labels import by_variable, endpoint_label, in_sentence, level_label, variable_label
 from .methods_text import methods_paragraphs
-from .table_model import DisplayTable, with_footnotes
+from .table_model import DisplayTable, Row, with_footnotes
 from .tables import (
     attrition_table,
     attrition_table_from_ard,
@@ -110,7 +110,7 @@ _PATTERN_TITLES = {
 
 def _curve_figures(results, ard: ArdIndex, context: ReportContext, kind: str) -> list[FigureJob]:
     """One figure per endpoint x grouping, for the primary censoring variant only (the first
-    variant of each endpoint in the curves); the other variants are in the sensitivity table."""
+    variant of each endpoint in the curves); the other variants are in the survival tables."""
     curves = _frame(results, "curves")
     if curves.empty:
         return []
@@ -129,6 +129,98 @@ def _curve_figures(results, ard: ArdIndex, context: ReportContext, kind: str) ->
                         statistic={"km_median", "logrank_p", "gray_p"})
         jobs.append(FigureJob(survival_curve_plot, (c, risk_of.get(analysis, empty_risk), own, analysis, context)))
     return jobs
+
+
+def _joined(labels: Sequence[str]) -> str:
+    """"Within 2 cycles, within 12 weeks and at any time after blinatumomab"."""
+    words = [labels[0], *(in_sentence(label) for label in labels[1:])]
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def merge_repeated_blocks(table: DisplayTable) -> DisplayTable:
+    """``table`` with each group of identical row blocks printed once: a top-level heading
+    row and the rows under it are a block; blocks with the same heading cells and the same
+    rows below (labels and cells) become the first of them, its heading naming them all
+    ("Within 2 cycles, within 12 weeks and at any time after blinatumomab" when the response
+    rates are the same in every window)."""
+    blocks: list[list[Row]] = []
+    for row in table.rows:
+        if row.level == 0 or not blocks:
+            blocks.append([row])
+        else:
+            blocks[-1].append(row)
+    content = lambda block: (block[0].cells, tuple((r.label, r.cells, r.level, r.is_heading) for r in block[1:]))  # noqa: E731
+    same: dict = {}
+    for block in blocks:
+        if block[0].is_heading and len(block) > 1:
+            same.setdefault(content(block), []).append(block[0].label)
+    rows, merged = [], set()
+    for block in blocks:
+        labels = same.get(content(block), []) if block[0].is_heading and len(block) > 1 else []
+        if len(labels) > 1:
+            if content(block) in merged:
+                continue
+            merged.add(content(block))
+            block = [replace(block[0], label=_joined(labels)), *block[1:]]
+        rows.extend(block)
+    return table if len(rows) == len(table.rows) else replace(table, rows=tuple(rows))
+
+
+_GROUP_SIZE = re.compile(r"\s*\((?:N|n) = [^)]*\)")
+#: words under which nearly every number is printed: they say nothing about which number it is
+_GENERIC_WORD = re.compile(r"^(n|p|overall|.* p|n \(%\)|n/n \(%\)|\d+% ci)$")
+_ESTIMATE = re.compile(r"\d.*[(/]|[(/].*\d")  # "2.05 (1.23-3.41)", "27/116", "94 (47.0)"; not a bare count
+
+
+def _label_words(*labels: str) -> frozenset:
+    """The parts of the labels a cell is printed under, compared loosely: "Sex, n (%)" ->
+    {"sex"}; a column's "(N = 116)" and words as generic as "n (%)" or "p" are left out."""
+    parts = (part.strip().lower() for label in labels for part in _GROUP_SIZE.sub("", label).split(", "))
+    return frozenset(part for part in parts if part and not _GENERIC_WORD.match(part))
+
+
+def _printed_facts(table: DisplayTable) -> list[tuple[str, frozenset]]:
+    """Each non-empty data cell of ``table`` with the words of its row, headings above it and column."""
+    spans = table.spanning_per_column()
+    facts, path = [], []
+    for row in table.rows:
+        path = path[:row.level]
+        for cell, column, span in zip(row.cells, table.columns, spans):
+            if cell:
+                facts.append((cell, _label_words(row.label, *path, column, span)))
+        if row.is_heading:
+            path = path + [row.label]
+    return facts
+
+
+def without_repeats(sections: Sequence[Section]) -> list[Section]:
+    """The sections with nothing printed twice, judged by what the tables print:
+
+    * identical row blocks within a table once (:func:`merge_repeated_blocks`);
+    * a table every number of which earlier tables already print, each under at least two
+      of the same labels (of its row, the headings above it or its column), is left out:
+      e.g. subgroup hazard ratios that are the univariable Cox ones, with their events in
+      the survival tables (the forest plot still shows them), or the censoring-variant
+      table when the survival table lists each variant. A table with fewer than four
+      estimates (counts alone, such as the therapy flows) is always kept: bare counts
+      coincide too easily to prove a repeat."""
+    printed: dict[str, list[frozenset]] = {}
+    out = []
+    for section in sections:
+        kept = []
+        for table in section.tables:
+            table = merge_repeated_blocks(table)
+            facts = _printed_facts(table)
+            repeated = (sum(bool(_ESTIMATE.search(cell)) for cell, _ in facts) >= 4
+                        and all(any(len(words & seen) >= 2 for seen in printed.get(cell, ())) for cell, words in facts))
+            if repeated:
+                continue
+            for cell, words in facts:
+                printed.setdefault(cell, []).append(words)
+            kept.append(table)
+        if kept or section.figures or section.paragraphs or not section.tables:
+            out.append(replace(section, tables=tuple(kept)))
+    return out
 
 
 def unavailable_paragraphs(unavailable: pd.DataFrame) -> list[str]:
@@ -184,7 +276,7 @@ def plan_document(results, context: ReportContext, findings=None) -> ReportDocum
             tables = (response_table(ard, context),)
         else:
             tables = tuple(response_table(ard, context, group_var=gv,
-                                          title=f"Response to blinatumomab by {in_sentence(variable_label(gv, context.variable_labels))}")
+                                          title=f"Response to blinatumomab {by_variable(gv, context.variable_labels)}")
                            for gv in group_vars)
         sections.append(Section("Response", tables=tables, anchor="response"))
 
@@ -229,10 +321,10 @@ def plan_document(results, context: ReportContext, findings=None) -> ReportDocum
             source, _, target = (part.strip() for part in pair.partition("->"))
             source_title = variable_label(source, context.variable_labels) if source else "Blinatumomab exposure"
             target_title = variable_label(target, context.variable_labels) if target else "Next therapy"
-            title = f"{target_title} by {in_sentence(source_title)}"
+            title = f"{target_title} {by_variable(source, context.variable_labels)}" if source else f"{target_title} by {in_sentence(source_title)}"
             if condition.strip():  # "disease_setting=newly_diagnosed": the patients the flow is restricted to
-                name_, _, value = condition.strip().partition("=")
-                title += f": {level_label(value.strip(), context.group_labels)} ({in_sentence(variable_label(name_.strip(), context.variable_labels))})"
+                name_, _, value = (part.strip() for part in condition.partition("="))
+                title += f": {level_label(value, context.group_labels, variable=name_, variable_labels=context.variable_labels)} ({in_sentence(variable_label(name_, context.variable_labels))})"
             pattern_tables.append(flow_table(f, context, title))
             if not (f["n"].astype(float) > 0).any():  # every flow suppressed (disclosure.py): nothing to draw
                 continue
@@ -267,7 +359,7 @@ def plan_document(results, context: ReportContext, findings=None) -> ReportDocum
     title = context.title or getattr(results, "title", "") or "Blinatumomab real-world study"
     if suppression_active(context.min_cell):
         sections = [replace(s, tables=tuple(_suppression_note(t, context.min_cell) for t in s.tables)) for s in sections]
-    return ReportDocument(title, context.subtitle, notice, tuple(sections))
+    return ReportDocument(title, context.subtitle, notice, tuple(without_repeats(sections)))
 
 
 def _suppression_note(table: DisplayTable, k: int) -> DisplayTable:

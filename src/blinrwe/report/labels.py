@@ -7,6 +7,7 @@ labels (ReportContext.variable_labels / group_labels) win over these.
 
 from __future__ import annotations
 
+import ast
 import re
 from typing import Mapping
 
@@ -29,15 +30,15 @@ VARIABLE_LABELS = {
     "bm_blast_pct_at_diagnosis": "Marrow blasts at diagnosis",
     "bm_blast_pct_at_t0": "Marrow blasts before blinatumomab",
     "burden_class": "Leukaemic burden before blinatumomab",
-    "burden_t0_ge5": "Burden at first infusion (marrow blasts, cut-off 5%)",
-    "burden_t0_gt15": "Burden at first infusion (marrow blasts, cut-off 15%)",
-    "burden_t0_ge50": "Burden at first infusion (marrow blasts, cut-off 50%)",
-    "burden_t0_gt50": "Burden at first infusion (marrow blasts, cut-off 50%)",
+    "burden_t0_ge5": "Burden at first infusion (marrow blasts < 5% / \u2265 5%)",
+    "burden_t0_gt15": "Burden at first infusion (marrow blasts \u2264 15% / > 15%)",
+    "burden_t0_ge50": "Burden at first infusion (marrow blasts < 50% / \u2265 50%)",
+    "burden_t0_gt50": "Burden at first infusion (marrow blasts \u2264 50% / > 50%)",
     "burden_t0_pooled": "Burden at first infusion (marrow blast classes)",
-    "burden_dx_ge5": "Burden at diagnosis (marrow blasts, cut-off 5%)",
-    "burden_dx_gt15": "Burden at diagnosis (marrow blasts, cut-off 15%)",
-    "burden_dx_ge50": "Burden at diagnosis (marrow blasts, cut-off 50%)",
-    "burden_dx_gt50": "Burden at diagnosis (marrow blasts, cut-off 50%)",
+    "burden_dx_ge5": "Burden at diagnosis (marrow blasts < 5% / \u2265 5%)",
+    "burden_dx_gt15": "Burden at diagnosis (marrow blasts \u2264 15% / > 15%)",
+    "burden_dx_ge50": "Burden at diagnosis (marrow blasts < 50% / \u2265 50%)",
+    "burden_dx_gt50": "Burden at diagnosis (marrow blasts \u2264 50% / > 50%)",
     "burden_dx_pooled": "Burden at diagnosis (marrow blast classes)",
     "cns_involvement": "CNS involvement",
     "extramedullary_disease": "Extramedullary disease",
@@ -94,7 +95,97 @@ VARIABLE_LABELS = {
     "treated": "All treated patients",
     "efficacy": "Efficacy analysis set",
     "safety": "Safety analysis set",
+    # the other ADSL columns (docs/architecture.md), so no title ever prints a column code
+    "site": "Site",
+    "age_years": "Age",
+    "prior_therapy": "Prior therapy",
+    "setting": "Treatment setting",
+    "in_cr_at_t0": "In CR at first infusion",
+    "intent_derived": "Intent of blinatumomab (derived)",
+    "intent_source": "Source of the intent",
+    "relapse_number_source": "Source of the relapse number",
+    "disease_status": "Disease status",
+    "disease_status_class": "Disease status (setting and relapse number)",
+    "mrd_status_at_t0_source": "Source of the MRD status at first infusion",
+    "mrd_method_at_t0": "MRD method at first infusion",
+    "bsa_m2_computed": "Body surface area (computed)",
+    "bsa_m2_used": "Body surface area",
+    "bsa_source": "Source of the body surface area",
+    "dose_source": "Source of the dose",
+    "step_up_days": "Days at step-up dose",
+    "post_baseline_assessment": "Response assessed after the first infusion",
+    "second_next_therapy": "Second therapy after blinatumomab",
+    "n_subsequent_therapies": "Therapies after blinatumomab",
+    "further_treatment": "Any further treatment",
+    "any_ae": "Any adverse event",
+    "any_ae_ge3": "Grade \u2265 3 adverse event",
+    "crs_any": "Cytokine release syndrome",
+    "icans_any": "ICANS",
+    "crs_ge3": "Grade \u2265 3 CRS",
+    "any_ae_worst_grade": "Worst adverse-event grade",
+    "crs_worst_grade": "Worst CRS grade",
+    "icans_worst_grade": "Worst ICANS grade",
+    "relapse": "Relapse",
+    "progression": "Progression",
+    "death": "Death",
+    "cause_of_death": "Cause of death",
 }
+
+#: Response assessment windows of ``derive.response`` (``RESPONSE_WINDOWS``), as row headings.
+RESPONSE_WINDOW_LABELS = {"2_cycles": "Within 2 cycles", "12_weeks": "Within 12 weeks",
+                          "overall": "At any time after blinatumomab"}
+#: The MRD-response denominators of the ADSL (``mrd_denominator_<code>``).
+MRD_DENOMINATOR_LABELS = {"all_treated": "all treated patients", "available": "patients with MRD assessed",
+                          "responders": "responders", "positive_at_t0": "MRD-positive at first infusion"}
+#: Per-window response flags of the ADSL (``<flag>_<window>``, derive/response.py).
+_RESPONSE_FLAGS = {"best_response": "Best response", "cr_cri": "CR/CRi", "cr_crh": "CR/CRh", "cr_crh_cri": "CR/CRh/CRi",
+                   "mrd_assessed": "MRD assessed", "mrd_negative": "MRD negativity",
+                   "complete_mrd_response": "Complete MRD response"}
+VARIABLE_LABELS.update({f"{flag}_{window}": f"{label} {heading[:1].lower()}{heading[1:]}"
+                        for flag, label in _RESPONSE_FLAGS.items() for window, heading in RESPONSE_WINDOW_LABELS.items()})
+VARIABLE_LABELS.update({f"mrd_denominator_{code}": f"MRD denominator: {label}" for code, label in MRD_DENOMINATOR_LABELS.items()})
+
+_BEST_RESPONSE = {"NR": "No response", "PD": "Progressive disease", "hypoplastic": "Hypoplastic marrow", "relapse": "Relapse"}
+
+#: Levels of one variable as a reader names them, in legends, column headers and row labels;
+#: a yes/no variable never reads "Yes" / "No". A yes/no variable not listed here reads
+#: "<its label>" / "No <its label>" ("CNS involvement" / "No CNS involvement"). The
+#: specification overrides any of them: ``[group_labels.cr_cri] yes = "CR"`` (or the key
+#: ``"cr_cri.yes"``), see :func:`level_label`.
+VARIABLE_LEVEL_LABELS: dict[str, dict[str, str]] = {
+    # summary form: "no" is MRD measured and not negative (not assessed is missing)
+    "mrd_negative": {"yes": "MRD-negative", "no": "MRD-positive"},
+    "allo_hsct_after": {"yes": "Allo-HSCT", "no": "No allo-HSCT"},
+    "car_t_after": {"yes": "CAR-T", "no": "No CAR-T"},
+    "responder": {"yes": "Responder", "no": "Non-responder"},
+    "death": {"yes": "Died", "no": "Alive"},
+    "refractory_to_last_treatment": {"yes": "Refractory to last treatment", "no": "Not refractory to last treatment"},
+    "chemo_intolerant": {"yes": "Chemotherapy intolerant", "no": "Not chemotherapy intolerant"},
+    "cd19_positive": {"yes": "CD19-positive", "no": "CD19-negative"},
+    "in_cr_at_t0": {"yes": "In CR at first infusion", "no": "Not in CR at first infusion"},
+    "dose_per_label": {"yes": "Dosed per label", "no": "Not dosed per label"},
+    "treated": {"yes": "Treated", "no": "Not treated"},
+    "post_baseline_assessment": {"yes": "Response assessed", "no": "Response not assessed"},
+    "further_treatment": {"yes": "Further treatment", "no": "No further treatment"},
+    "any_ae": {"yes": "Any adverse event", "no": "No adverse event"},
+    "crs_any": {"yes": "CRS", "no": "No CRS"},
+    "icans_any": {"yes": "ICANS", "no": "No ICANS"},
+    "mrd_denominator_all_treated": {"yes": "Treated", "no": "Not treated"},
+    "mrd_denominator_available": {"yes": "MRD assessed", "no": "MRD not assessed"},
+    "mrd_denominator_responders": {"yes": "Responder", "no": "Non-responder"},
+    "mrd_denominator_positive_at_t0": {"yes": "MRD-positive at first infusion", "no": "Not MRD-positive at first infusion"},
+    "mrd_method_at_t0": {"flow": "Flow cytometry"},
+    "best_response": _BEST_RESPONSE,
+}
+for _window in RESPONSE_WINDOW_LABELS:
+    VARIABLE_LEVEL_LABELS.update({
+        # a per-window flag is False when the window had no such assessment: "not reached", not "positive"
+        f"mrd_negative_{_window}": {"yes": "MRD-negative", "no": "Not MRD-negative"},
+        f"mrd_assessed_{_window}": {"yes": "MRD assessed", "no": "MRD not assessed"},
+        f"best_response_{_window}": _BEST_RESPONSE,
+        **{f"{flag}_{_window}": {"yes": _RESPONSE_FLAGS[flag], "no": f"No {_RESPONSE_FLAGS[flag]}"}
+           for flag in ("cr_cri", "cr_crh", "cr_crh_cri")},
+    })
 
 ENDPOINT_LABELS = {
     "OS": "Overall survival",
@@ -211,6 +302,16 @@ LEVEL_LABELS = {
     "short_course_<10d_full_dose": "Short course (<10 days at full dose)",
     # patterns of infection and AEs
     "liver_enzymes_increased": "Liver enzymes increased",
+    # genetic abnormalities (model.tables.GENETIC_ABNORMALITIES)
+    "KMT2A_r": "KMT2A rearranged",
+    "ETV6_RUNX1": "ETV6::RUNX1",
+    "TCF3_PBX1": "TCF3::PBX1",
+    "hyperdiploid": "Hyperdiploid",
+    "hypodiploid": "Hypodiploid",
+    "complex_karyotype": "Complex karyotype",
+    "IKZF1_deletion": "IKZF1 deletion",
+    "ph_like": "Ph-like",
+    "PAX5": "PAX5 alteration",
 }
 
 
@@ -272,12 +373,37 @@ def variable_label(variable: str, overrides: Mapping[str, str] = {}) -> str:
     return label
 
 
-def level_label(level, overrides: Mapping[str, str] = {}) -> str:
+def level_label(level, overrides: Mapping[str, str] = {}, *, variable: str = "",
+                variable_labels: Mapping[str, str] = {}) -> str:
     """Reader's label of a category level or group code; a therapy sequence
-    ("chemotherapy -> allo_hsct") has each step labelled ("Chemotherapy -> allo-HSCT")."""
+    ("chemotherapy -> allo_hsct") has each step labelled ("Chemotherapy -> allo-HSCT").
+
+    With the ``variable`` the level belongs to, the level is named for that variable
+    (:data:`VARIABLE_LEVEL_LABELS`): ``cr_cri`` "yes" / "no" -> "CR/CRi" / "No CR/CRi",
+    never "Yes" / "No". The first of these wins: the study's ``"<variable>.<level>"`` label
+    (``overrides`` are the specification's ``[group_labels]``), its ``<level>`` label, the
+    variable's declared level label, for a yes/no level the variable's label ("CNS
+    involvement" / "No CNS involvement", from ``variable_labels`` when the study renames
+    the variable), then the level's own label."""
     key = str(level)
+    if variable and f"{variable}.{key}" in overrides:
+        return overrides[f"{variable}.{key}"]
     if key in overrides:
         return overrides[key]
+    if variable:
+        declared = VARIABLE_LEVEL_LABELS.get(variable, {})
+        if key in declared:
+            return declared[key]
+        if key in _YES_NO:
+            label = variable_label(variable, variable_labels)
+            return label if key == "yes" else f"No {in_sentence(label)}"
+    if key.startswith("(") and key.endswith(")"):  # several values of a list column ("('ETV6_RUNX1', 'PAX5')")
+        try:
+            values = ast.literal_eval(key)
+        except (ValueError, SyntaxError):
+            values = None
+        if isinstance(values, tuple) and all(isinstance(v, str) for v in values):
+            return ", ".join(level_label(v, overrides) for v in values) or LEVEL_LABELS["none"]
     if " -> " in key:
         steps = [level_label(step, overrides) for step in key.split(" -> ")]
         return " -> ".join([steps[0]] + [_in_sentence(step) for step in steps[1:]])
@@ -288,6 +414,18 @@ def level_label(level, overrides: Mapping[str, str] = {}) -> str:
     return _humanise(key) if key.islower() else key
 
 
+_YES_NO = ("yes", "no")  # ARD levels of a yes/no variable (analysis/levels.py)
+
+
+def by_variable(variable: str, variable_labels: Mapping[str, str] = {}) -> str:
+    """The end of a title grouped by ``variable``: "by disease setting", "by Philadelphia
+    chromosome", "by MRD negativity at any time after blinatumomab"; a comparison within a
+    subset, ``"<variable>|<subset>"``, reads "by allo-HSCT after blinatumomab among responders"."""
+    name, _, subset = str(variable).partition("|")
+    text = f"by {in_sentence(variable_label(name, variable_labels))}"
+    return f"{text} among {in_sentence(variable_label(subset, variable_labels))}" if subset else text
+
+
 def method_text(text: str) -> str:
     """A method text of the analysis layer with its codes printed as labels
     ("graded by CTCAE_v5" -> "graded by CTCAE v5.0"); other words untouched."""
@@ -295,7 +433,7 @@ def method_text(text: str) -> str:
 
 
 #: Words that keep their capital inside a sentence ("by Philadelphia chromosome").
-PROPER_NOUNS = frozenset({"Philadelphia", "Kaplan-Meier", "Cox"})
+PROPER_NOUNS = frozenset({"Philadelphia", "Kaplan-Meier", "Cox", "Ph", "Gray's"})
 
 
 def in_sentence(label: str) -> str:

@@ -76,7 +76,10 @@ from .formatting import (
 )
 from .labels import (
     ENDPOINT_LABELS,
+    MRD_DENOMINATOR_LABELS,
+    RESPONSE_WINDOW_LABELS,
     abbreviations_in,
+    by_variable,
     endpoint_label,
     level_label,
     method_text,
@@ -143,7 +146,7 @@ def _group_sizes(sub: ArdRows) -> dict[tuple[str, str], float]:
 
 def _column_header(sizes: dict, pair: tuple[str, str], context: ReportContext) -> str:
     n = sizes.get(pair, float("nan"))
-    label = level_label(pair[1], context.group_labels)
+    label = level_label(pair[1], context.group_labels, variable=pair[0], variable_labels=context.variable_labels)
     return label if _missing(n) and not is_suppressed(n) else f"{label} (N = {format_count(n)})"
 
 
@@ -278,7 +281,7 @@ def descriptive_table(ard, table_id: str, title: str, context: ReportContext) ->
                     heading[-1] = p
                 rows.append(Row(f"{label}, n (%)", tuple(heading), 0, True, (variable,)))
                 for level in levels:
-                    rows.append(Row(level_label(level, context.group_labels), tuple(level_cells(level)), 1, False,
+                    rows.append(Row(level_label(level, context.group_labels, variable=variable, variable_labels=context.variable_labels), tuple(level_cells(level)), 1, False,
                                     (variable, level, "n")))
         missing = v.where(statistic="missing")
         if any(is_suppressed(m["value"]) or (not _missing(m["value"]) and m["value"] > 0) for m in missing):
@@ -309,11 +312,6 @@ def descriptive_table(ard, table_id: str, title: str, context: ReportContext) ->
 
 
 # ----------------------------------------------------------------------------- response
-
-
-_WINDOW_LABELS = {"2_cycles": "Within 2 cycles", "12_weeks": "Within 12 weeks", "overall": "At any time after blinatumomab", "": ""}
-_DENOMINATOR_LABELS = {"all_treated": "all treated patients", "available": "patients with MRD assessed",
-                       "responders": "responders", "positive_at_t0": "MRD-positive at first infusion"}
 
 
 def _window_and_denominator(level: str) -> tuple[str, str]:
@@ -349,13 +347,13 @@ def response_table(ard, context: ReportContext, table_id: str = "response", titl
     for window in windows:
         in_window = {lv for lv in levels if _window_and_denominator(lv)[0] == window}
         if window:
-            rows.append(Row(_WINDOW_LABELS.get(window, window.replace("_", " ").capitalize()), tuple([""] * len(columns)), 0, True, (window,)))
+            rows.append(Row(RESPONSE_WINDOW_LABELS.get(window) or level_label(window), tuple([""] * len(columns)), 0, True, (window,)))
         w = sub.where(level=in_window)
         for (variable, level), v in _by(w, "variable", "level").items():
             _, denominator = _window_and_denominator(level)
             label = variable_label(variable, context.variable_labels)
             if denominator:
-                label += f" (of {named.get(denominator) or _DENOMINATOR_LABELS.get(denominator, denominator.replace('_', ' '))})"
+                label += f" (of {named.get(denominator) or MRD_DENOMINATOR_LABELS.get(denominator) or level_label(denominator).lower()})"
             indent = 1 if window else 0
             if v.has(statistic="proportion"):
                 cells = []
@@ -464,7 +462,7 @@ def survival_table(ard, context: ReportContext, group_var: str = "", title: str 
                 continue
             cells = [cells.get(key, NOT_APPLICABLE) for cells in per_group] + ([""] if has_p else [])
             rows.append(Row(label, tuple(cells), 1, False, (endpoint, variant, *key)))
-    title = title or ("Time-to-event outcomes" if not group_var else f"Time-to-event outcomes by {grouping_label(group_var, context.variable_labels).lower()}")
+    title = title or ("Time-to-event outcomes" if not group_var else f"Time-to-event outcomes {by_variable(group_var, context.variable_labels)}")
     table_id = "survival" if not group_var else f"survival_by_{group_var.replace('|', '_among_')}"
     notes = [
         *_time_caveats(as_ard_index(ard), sub, by_endpoint),
@@ -558,7 +556,7 @@ def cox_table(ard, context: ReportContext, endpoint: str, title: str = "Cox prop
                     cells.append(format_hazard_ratio(hr["value"], hr["lower"], hr["upper"], context.hr_decimals, context.rounding))
                     cells.append("" if p is None else format_p_value(p["value"], context.p_decimals, rounding=context.rounding))
             level = _cox_term(term)[1]
-            row_label = level_label(level, context.group_labels) if categorical else label
+            row_label = level_label(level, context.group_labels, variable=covariate, variable_labels=context.variable_labels) if categorical else label
             rows.append(Row(row_label, tuple(cells), 1 if categorical else 0, False, (endpoint, term)))
     events = sub.first(statistic="hr")
     notes = [_methods_note(sub, ["hr"], "Hazard ratios"), _methods_note(sub, ["cox_p"], "p values"),
@@ -615,7 +613,9 @@ def competing_risks_table(ard, context: ReportContext, group_var: str = "") -> D
     notes = [*_time_caveats(as_ard_index(ard), sub, _by(keyed, "variable", "variant")),
              _methods_note(sub, ["cif"], "Cumulative incidence"), _methods_note(sub, ["gray_p"], "p values"),
              *_not_estimable_notes(sub, ["cif", "gray_p"])]
-    table = DisplayTable("competing_risks", "Cumulative incidence with competing risks", tuple(columns), tuple(rows), "Endpoint")
+    title = "Cumulative incidence with competing risks" + (f" {by_variable(group_var, context.variable_labels)}" if group_var else "")
+    table_id = "competing_risks" if not group_var else f"competing_risks_by_{group_var.replace('|', '_among_')}"
+    table = DisplayTable(table_id, title, tuple(columns), tuple(rows), "Endpoint")
     return _finish(table, notes)
 
 

@@ -43,8 +43,8 @@ def test_median_lines_from_ard(km, results):
 
 def test_logrank_annotation(km, results):
     p = results.ard.query("variable == 'OS' and statistic == 'logrank_p'")["value"].iloc[0]
-    texts = [t.get_text() for t in km.figure.axes[0].texts]
-    assert f"Log-rank p < {format_p_value(p)[1:]}" in texts
+    legend = km.figure.axes[0].get_legend()
+    assert legend.get_title().get_text() == f"Log-rank p < {format_p_value(p)[1:]}"  # the p heads the legend
 
 
 def test_risk_table_aligned_to_ticks(km, results):
@@ -108,3 +108,62 @@ def test_groups_defined_after_the_start_carry_the_immortal_time_warning(results,
     assert any("immortal-time bias" in t.get_text() for t in fig.figure.texts)  # on the image itself
     plain = survival_curve_plot(results.curves, results.risk_tables, results.ard, "OS::disease_setting", context)
     assert "immortal" not in plain.caption and not plain.data["caveats"]["text"].tolist()
+
+
+# --- the legend, headed by the log-rank p, is never drawn over a curve or a band -------------
+
+def _curves(shapes: dict, bands: bool) -> pd.DataFrame:
+    """KM curves of two groups from ``{group: [(time, estimate), ...]}``; bands as wide as the
+    whole axes when ``bands``."""
+    rows = []
+    for group, steps in shapes.items():
+        for t, s in steps:
+            rows.append({"analysis": "OS::disease_setting", "endpoint": "OS", "variant": "", "group_var": "disease_setting",
+                         "group": group, "kind": "km", "time": float(t), "estimate": float(s),
+                         "lower": 0.0 if bands else np.nan, "upper": 1.0 if bands else np.nan, "n_risk": 10, "n_event": 0,
+                         "n_censor": 0})
+    return pd.DataFrame(rows)
+
+
+_FLAT_TOP = [(0, 1.0), (10, 1.0)]
+_CORNER_SHAPES = {
+    # every corner crossed: the top edge by one curve, the left and bottom edges by the other
+    "all corners": {"newly_diagnosed": _FLAT_TOP, "relapsed_refractory": [(0, 1.0), (0.2, 0.0), (10, 0.0)]},
+    "all but lower left": {"newly_diagnosed": _FLAT_TOP, "relapsed_refractory": [(0, 1.0), (9.6, 0.0), (10, 0.0)]},
+    "all but upper right": {"newly_diagnosed": [(0, 1.0), (0.3, 0.0), (10, 0.0)], "relapsed_refractory": [(0, 1.0), (0.5, 0.9), (6, 0.4), (10, 0.4)]},
+    "all but lower right": {"newly_diagnosed": _FLAT_TOP, "relapsed_refractory": [(0, 1.0), (0.2, 0.05), (4, 0.05), (4.2, 0.8), (10, 0.8)]},
+    "all but upper left": {"newly_diagnosed": [(0, 1.0), (0.3, 0.2), (10, 0.2)], "relapsed_refractory": [(0, 1.0), (7, 1.0), (7.2, 0.0), (10, 0.0)]},
+    "diagonal": {"newly_diagnosed": [(t, 1 - t / 10) for t in range(11)], "relapsed_refractory": [(t, 1 - t / 12) for t in range(11)]},
+}
+
+
+def _stepped_display_paths(ax):
+    from matplotlib.path import Path
+
+    for line in ax.get_lines():
+        if line.get_drawstyle() == "steps-post" and len(line.get_xdata()):
+            x, y = np.asarray(line.get_xdata(), float), np.asarray(line.get_ydata(), float)
+            vx, vy = np.repeat(x, 2)[1:], np.repeat(y, 2)[:-1]  # post steps: horizontal, then vertical
+            yield Path(ax.transData.transform(np.column_stack([vx, vy])))
+
+
+@pytest.mark.parametrize("bands", [False, True], ids=["lines", "bands"])
+@pytest.mark.parametrize("shape", list(_CORNER_SHAPES))
+def test_logrank_p_and_legend_never_over_a_curve(shape, bands, context):
+    from blinrwe.analysis.ard import ard_frame, ard_row
+
+    ard = ard_frame([ard_row("survival", "survival", "OS", "logrank_p", 0.0123, group_var="disease_setting", group="")])
+    empty_risk = pd.DataFrame(columns=["analysis", "group", "time", "n_risk"])
+    fig = survival_curve_plot(_curves(_CORNER_SHAPES[shape], bands), empty_risk, ard, "OS::disease_setting", context)
+    fig.figure.canvas.draw()
+    renderer = fig.figure.canvas.get_renderer()
+    ax = fig.figure.axes[0]
+    legend = ax.get_legend()
+    p_text = legend.get_title()
+    assert p_text.get_text() == "Log-rank p = 0.012"
+    for box in (p_text.get_window_extent(renderer), legend.get_window_extent(renderer)):
+        for path in _stepped_display_paths(ax):
+            assert not path.intersects_bbox(box, filled=False), f"{shape}: legend over a curve"
+        for band in ax.collections:
+            for path in band.get_paths():
+                assert not band.get_transform().transform_path(path).intersects_bbox(box, filled=True), f"{shape}: legend over a band"

@@ -51,6 +51,83 @@ def group_colour(index: int) -> str:
     return GROUP_COLOURS[index % len(GROUP_COLOURS)]
 
 
+#: cells of the free-space grid over an axes (rows, columns); a cell is ~2 pt on a 7-inch figure
+_GRID = (120, 200)
+
+
+def occupied_cells(ax, steps, pad_points: float = 4.0) -> np.ndarray:
+    """Which cells of a grid over ``ax`` (row 0 at the bottom, axes fractions) anything drawn
+    from ``steps`` covers, widened by ``pad_points`` on every side.
+
+    ``steps`` are ``(x, lower, upper)`` arrays in data coordinates of right-continuous step
+    functions as ``step(where="post")`` and ``fill_between(step="post")`` draw them: a line is
+    ``(t, s, s)``, a confidence band ``(t, lower, upper)``, a vertical segment at ``x`` a step
+    ``([x, x], [y0, y0], [y1, y1])``. Within each column the covered height runs from the
+    lowest to the highest value of the steps that column spans (vertical jumps included).
+    Call after the axes limits are set."""
+    rows, cols = _GRID
+    grid = np.zeros((rows, cols), dtype=bool)
+    to_axes = ax.transData + ax.transAxes.inverted()
+    edges = np.linspace(0.0, 1.0, cols + 1)
+    for x, lower, upper in steps:
+        x = np.asarray(x, dtype=float)
+        lower, upper = np.asarray(lower, dtype=float), np.asarray(upper, dtype=float)
+        keep = np.isfinite(x) & (np.isfinite(lower) | np.isfinite(upper))
+        if not keep.any():
+            continue
+        x, lower, upper = x[keep], lower[keep], upper[keep]
+        lower, upper = np.where(np.isfinite(lower), lower, upper), np.where(np.isfinite(upper), upper, lower)
+        ax_x = to_axes.transform(np.column_stack([x, np.zeros_like(x)]))[:, 0]
+        ax_lo = to_axes.transform(np.column_stack([x, lower]))[:, 1]
+        ax_hi = to_axes.transform(np.column_stack([x, upper]))[:, 1]
+        first = np.maximum(np.searchsorted(ax_x, edges[:-1], side="right") - 1, 0)
+        last = np.searchsorted(ax_x, edges[1:], side="right") - 1
+        spanned = (edges[1:] >= ax_x[0]) & (edges[:-1] <= ax_x[-1]) & (last >= 0)
+        for j in np.flatnonzero(spanned):
+            y0 = float(np.min(np.minimum(ax_lo, ax_hi)[first[j]:last[j] + 1]))
+            y1 = float(np.max(np.maximum(ax_lo, ax_hi)[first[j]:last[j] + 1]))
+            r0, r1 = int(np.floor(y0 * rows)), int(np.floor(y1 * rows))
+            if r1 < 0 or r0 >= rows:
+                continue
+            grid[max(r0, 0):min(r1, rows - 1) + 1, j] = True
+    width_pt, height_pt = (ax.get_window_extent().size / ax.figure.dpi * 72.0)
+    pad_c, pad_r = int(np.ceil(pad_points * cols / max(width_pt, 1e-9))), int(np.ceil(pad_points * rows / max(height_pt, 1e-9)))
+    widened = grid.copy()
+    for dr in range(-pad_r, pad_r + 1):
+        for dc in range(-pad_c, pad_c + 1):
+            widened[max(dr, 0):rows + min(dr, 0), max(dc, 0):cols + min(dc, 0)] |= \
+                grid[max(-dr, 0):rows + min(-dr, 0), max(-dc, 0):cols + min(-dc, 0)]
+    return widened
+
+
+def covers_occupied(ax, artist, occupied: np.ndarray) -> bool:
+    """Whether ``artist`` (as laid out now) lies over any occupied cell of ``ax``, or outside it."""
+    rows, cols = occupied.shape
+    box = artist.get_window_extent(ax.figure.canvas.get_renderer()).transformed(ax.transAxes.inverted())
+    if box.x0 < 0 or box.y0 < 0 or box.x1 > 1 or box.y1 > 1:
+        return True
+    r0, r1 = int(np.floor(box.y0 * rows)), int(np.ceil(box.y1 * rows))
+    c0, c1 = int(np.floor(box.x0 * cols)), int(np.ceil(box.x1 * cols))
+    return bool(occupied[r0:r1, c0:c1].any())
+
+
+#: legend locations tried in turn (matplotlib names) after the preferred ones
+LEGEND_LOCATIONS = ("upper right", "lower left", "lower right", "upper left", "center right", "center left",
+                    "upper center", "lower center", "center")
+
+
+def legend_clear_of(ax, occupied: np.ndarray, preferred=(), **kwargs):
+    """``ax.legend(**kwargs)`` at the first location (``preferred`` first, then
+    :data:`LEGEND_LOCATIONS`) where the whole box, title and annotations included, covers
+    no occupied cell (:func:`occupied_cells`); outside the axes on the right when every
+    location inside is taken. Never over a curve or a confidence band."""
+    for loc in dict.fromkeys((*preferred, *LEGEND_LOCATIONS)):
+        legend = ax.legend(loc=loc, **kwargs)
+        if not covers_occupied(ax, legend, occupied):
+            return legend
+    return ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, **kwargs)
+
+
 @dataclass(frozen=True, eq=False)
 class PlottedFigure:
     """A rendered figure, its file stem, caption and the data drawn (name -> DataFrame).

@@ -74,7 +74,7 @@ def cox_forest_rows(ard, table: str, endpoint: str, context: ReportContext) -> p
             name, bracket, level = r["level"].partition("[")
             label = variable_label(name, context.variable_labels)
             if bracket:
-                label = f"{label}: {level_label(level.rstrip(']'), context.group_labels)}"
+                label = f"{label}: {level_label(level.rstrip(']'), context.group_labels, variable=name, variable_labels=context.variable_labels)}"
             if _is_reference(r):
                 out.append(_row(label, "reference", text=REFERENCE_LEVEL, key=(endpoint, r["level"])))
             else:
@@ -103,10 +103,10 @@ def subgroup_forest_rows(ard, endpoint: str, context: ReportContext) -> pd.DataF
         reference_levels = [r["group"] or r["level"] for r in references] or list(dict.fromkeys(r["level"] for r in compared if r["level"]))
         for level in reference_levels:
             ref = next((r for r in references if (r["group"] or r["level"]) == level), None)
-            out.append(_row(level_label(level, context.group_labels), "reference", text=REFERENCE_LEVEL,
+            out.append(_row(level_label(level, context.group_labels, variable=subgroup, variable_labels=context.variable_labels), "reference", text=REFERENCE_LEVEL,
                             events=_events_text(ref) if ref is not None and per_level else "", key=(endpoint, subgroup, level)))
         for r in compared:
-            out.append(_row(level_label(r["group"], context.group_labels), "estimate", r, _hr_text(r, context),
+            out.append(_row(level_label(r["group"], context.group_labels, variable=subgroup, variable_labels=context.variable_labels), "estimate", r, _hr_text(r, context),
                             _p_text(p_of.get((subgroup, r["group"])), context), _events_text(r) if per_level else "",
                             key=(endpoint, subgroup, r["group"])))
     return pd.DataFrame(out, columns=FOREST_COLUMNS)

@@ -20,8 +20,8 @@ from ..ard_index import ArdRows, as_ard_rows
 from ..caveats import axis_label, grouping_label, immortal_time_events, immortal_time_warning
 from ..context import ReportContext
 from ..formatting import format_count, format_p_value
-from ..labels import ENDPOINT_LABELS, endpoint_label, level_label, variable_label
-from .base import STYLE, PlottedFigure, group_colour, new_figure
+from ..labels import ENDPOINT_LABELS, by_variable, endpoint_label, level_label, variable_label
+from .base import STYLE, PlottedFigure, group_colour, legend_clear_of, new_figure, occupied_cells
 
 
 #: above this many censoring times in one curve the tick marks are not drawn
@@ -39,8 +39,9 @@ def survival_curve_plot(curves: pd.DataFrame, risk_tables: pd.DataFrame, ard, an
     Kaplan-Meier curves (kind "km") fall from 100%, cumulative incidence (kind "cif")
     rises from 0. Censored observations are marked with "|" on the curve, pointwise
     CI bands are drawn when ``context.ci_bands``, dotted lines mark medians reached,
-    and the log-rank (or Gray's) p is written in the corner. The number-at-risk table
-    sits under the x axis, each count centred on its tick.
+    and the log-rank (or Gray's) p heads the legend, which is placed where no curve, band
+    or median line is (:func:`~.base.legend_clear_of`). The number-at-risk table sits under
+    the x axis, each count centred on its tick.
     """
     ard = as_ard_rows(ard)
     c = curves[curves["analysis"] == analysis].sort_values(["group", "time"], kind="stable")
@@ -56,7 +57,8 @@ def survival_curve_plot(curves: pd.DataFrame, risk_tables: pd.DataFrame, ard, an
     n_table_rows = len(groups) if ticks else 0
 
     # room on the left for the risk-table row labels (bold, ~0.085 in a character) inside the canvas
-    longest = max((len(level_label(g, context.group_labels)) for g in groups), default=0)
+    group_labels = {g: level_label(g, context.group_labels, variable=group_var, variable_labels=context.variable_labels) for g in groups}
+    longest = max((len(label) for label in group_labels.values()), default=0)
     left = max(0.2, (0.085 * longest + 0.75) / 7.0)
     with matplotlib.rc_context(STYLE):
         fig = new_figure(7.0, 4.4 + 0.22 * n_table_rows + (0.45 if ticks else 0))
@@ -70,6 +72,7 @@ def survival_curve_plot(curves: pd.DataFrame, risk_tables: pd.DataFrame, ard, an
             ax_risk = None
 
         censor_points, medians, legend_n = [], [], []
+        drawn_steps = []  # (x, lower, upper) of every line and band, to keep the legend off them
         # censor ticks stop being readable marks past a few hundred per curve (a registry of
         # 100,000 patients draws a solid band): then they are left out and the caption says so
         marks_readable = int((c["n_censor"].fillna(0) > 0).groupby(c["group"]).sum().max() or 0) <= MAX_CENSOR_MARKS
@@ -80,12 +83,14 @@ def survival_curve_plot(curves: pd.DataFrame, risk_tables: pd.DataFrame, ard, an
             t = g["time"].to_numpy(float)
             est = g["estimate"].to_numpy(float)
             n0 = g["n_risk"].iloc[0]
-            label = level_label(group, context.group_labels)
+            label = group_labels[group]
             legend_n.append(n0)
             ax.step(t, est, where="post", color=colour, label=f"{label} (n = {format_count(n0)})")
+            drawn_steps.append((t, est, est))
             if context.ci_bands and g["lower"].notna().any():
                 ax.fill_between(t, g["lower"].to_numpy(float), g["upper"].to_numpy(float), step="post",
                                 color=colour, alpha=0.13, linewidth=0)
+                drawn_steps.append((t, g["lower"].to_numpy(float), g["upper"].to_numpy(float)))
             cens = g[g["n_censor"].fillna(0) > 0]
             if not cens.empty and marks_readable:
                 ax.plot(cens["time"], cens["estimate"], linestyle="none", marker="|", markersize=6,
@@ -96,6 +101,7 @@ def survival_curve_plot(curves: pd.DataFrame, risk_tables: pd.DataFrame, ard, an
                 if not math.isnan(m["value"]):
                     med = float(m["value"])
                     ax.plot([0, med, med], [0.5, 0.5, 0], linestyle=":", linewidth=0.9, color=colour)
+                    drawn_steps += [([0, med], [0.5, 0.5], [0.5, 0.5]), ([med, med], [0, 0], [0.5, 0.5])]
                     medians.append({"group": group, "median": med})
 
         ax.set_ylim(-0.02, 1.04)
@@ -118,7 +124,6 @@ def survival_curve_plot(curves: pd.DataFrame, risk_tables: pd.DataFrame, ard, an
         ax.set_ylabel(ylabel)
         ax.set_title(endpoint_label(endpoint, variant, context.variable_labels), loc="left", fontweight="bold")
         ax.grid(axis="y", linewidth=0.4, color="#d9d9d9")
-        ax.legend(loc="lower left" if kind == "km" else "upper left", frameon=False)
 
         p_text = ""
         p_stat = "gray_p" if kind == "cif" else "logrank_p"
@@ -127,8 +132,10 @@ def survival_curve_plot(curves: pd.DataFrame, risk_tables: pd.DataFrame, ard, an
             p = format_p_value(p_rows[0]["value"], context.p_decimals, rounding=context.rounding)
             name_p = "Gray's test" if kind == "cif" else "Log-rank"
             p_text = f"{name_p} p < {p[1:]}" if p.startswith("<") else f"{name_p} p = {p}"
-            # top right: KM curves fall away from it, incidence curves rarely reach it (legend is top left)
-            ax.text(0.98, 0.97, p_text, transform=ax.transAxes, ha="right", va="top")
+        # the p heads the legend; together they go where the curves leave room (KM curves fall
+        # away from the lower left, incidence curves rise away from the upper left)
+        legend_clear_of(ax, occupied_cells(ax, drawn_steps), ("lower left",) if kind == "km" else ("upper left",),
+                        frameon=False, title=p_text or None, alignment="left")
 
         risk_drawn = pd.DataFrame(columns=["group", "time", "n_risk"])
         if ax_risk is not None:
@@ -141,7 +148,7 @@ def survival_curve_plot(curves: pd.DataFrame, risk_tables: pd.DataFrame, ard, an
             drawn = []
             for i, group in enumerate(groups):
                 colour = group_colour(i) if len(groups) > 1 else "#000000"
-                ax_risk.text(-0.08, i, level_label(group, context.group_labels), transform=label_at,
+                ax_risk.text(-0.08, i, group_labels[group], transform=label_at,
                              ha="right", va="center", color=colour, fontweight="bold")
                 r = risk[risk["group"] == group]
                 for t, n in zip(r["time"].astype(float), r["n_risk"]):
@@ -158,15 +165,7 @@ def survival_curve_plot(curves: pd.DataFrame, risk_tables: pd.DataFrame, ard, an
 
     censors = pd.concat(censor_points, ignore_index=True) if censor_points else pd.DataFrame(columns=["group", "time", "estimate"])
     stem = name or "figure_" + "_".join(x for x in (kind, endpoint, variant, group_var) if x).replace("/", "-").replace(" ", "_").replace("|", "_among_").lower()
-    described = endpoint_label(endpoint, variant, context.variable_labels)
-    if kind == "km":
-        title = f"Kaplan-Meier estimate of {described[:1].lower() + described[1:]}"
-    elif described.lower().startswith("cumulative incidence"):
-        title = described
-    else:
-        title = f"Cumulative incidence of {described[:1].lower() + described[1:]}"
-    if group_var:
-        title += f" by {grouping_label(group_var, context.variable_labels).lower()}"
+    title = curve_title(kind, endpoint, variant, group_var, context)
     caption = ("Tick marks show censored observations" if marks_readable
                else f"Censored observations are not marked (more than {MAX_CENSOR_MARKS} per curve)")
     if context.ci_bands:
@@ -183,3 +182,16 @@ def survival_curve_plot(curves: pd.DataFrame, risk_tables: pd.DataFrame, ard, an
         "caveats": pd.DataFrame({"text": [warning] if warning else []}),
     }
     return PlottedFigure(stem, title, fig, data, caption)
+
+
+def curve_title(kind: str, endpoint: str, variant: str, group_var: str, context: ReportContext) -> str:
+    """The figure title: "Kaplan-Meier estimate of overall survival (OS) by disease setting",
+    "Cumulative incidence of relapse (CIR) by Philadelphia chromosome"."""
+    described = endpoint_label(endpoint, variant, context.variable_labels)
+    if kind == "km":
+        title = f"Kaplan-Meier estimate of {described[:1].lower() + described[1:]}"
+    elif described.lower().startswith("cumulative incidence"):
+        title = described
+    else:
+        title = f"Cumulative incidence of {described[:1].lower() + described[1:]}"
+    return f"{title} {by_variable(group_var, context.variable_labels)}" if group_var else title
