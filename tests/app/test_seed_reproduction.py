@@ -454,7 +454,8 @@ def test_seed004_preset_does_not_fail_non_responders_at_day_15(seed004):
     their day-15 assessment; the preset used to make all 7 fail there and print 0%."""
     assert _rate(seed004, "DFS", "responder", "no") == pytest.approx(3 / 7)
     dfs = _titled(seed004, "Time-to-event outcomes by responders")
-    assert _cell(dfs, "1-year rate, % (95% CI)", "No (N = 7)", section="Disease-free survival (DFS)").startswith("42.9")
+    assert _cell(dfs, "1-year rate, % (95% CI)", "Non-responder (N = 7)",
+                 section="Disease-free survival (DFS)").startswith("42.9")
 
 
 def test_seed004_hsct_vs_no_hsct_among_responders_with_immortal_time_warning(seed004):

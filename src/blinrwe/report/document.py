@@ -203,23 +203,27 @@ def without_repeats(sections: Sequence[Section]) -> list[Section]:
       the survival tables (the forest plot still shows them), or the censoring-variant
       table when the survival table lists each variant. A table with fewer than four
       estimates (counts alone, such as the therapy flows) is always kept: bare counts
-      coincide too easily to prove a repeat."""
+      coincide too easily to prove a repeat.
+
+    A table left out is named in its section ("... is not shown: every number in it is
+    printed above"), so nothing the study asked for disappears without a word."""
     printed: dict[str, list[frozenset]] = {}
     out = []
     for section in sections:
-        kept = []
+        kept, left_out = [], []
         for table in section.tables:
             table = merge_repeated_blocks(table)
             facts = _printed_facts(table)
             repeated = (sum(bool(_ESTIMATE.search(cell)) for cell, _ in facts) >= 4
                         and all(any(len(words & seen) >= 2 for seen in printed.get(cell, ())) for cell, words in facts))
             if repeated:
+                left_out.append(f"{table.title}: not shown as a table; every number in it is printed above.")
                 continue
             for cell, words in facts:
                 printed.setdefault(cell, []).append(words)
             kept.append(table)
-        if kept or section.figures or section.paragraphs or not section.tables:
-            out.append(replace(section, tables=tuple(kept)))
+        if kept or section.figures or section.paragraphs or not section.tables or left_out:
+            out.append(replace(section, tables=tuple(kept), paragraphs=(*section.paragraphs, *left_out)))
     return out
 
 
