@@ -110,3 +110,10 @@ def test_list_command_and_spec_into_a_missing_folder(tmp_path):
     assert res.returncode == 0 and "RFS" in res.stdout
     assert_user_error(blinrwe("list", "nothing", cwd=tmp_path), 2, "invalid choice")
     assert_user_error(blinrwe("spec", "no/such/study.toml", cwd=tmp_path), 2, "does not exist; create it first")
+
+
+@pytest.mark.parametrize("args", [["--quiet", "demo"], ["demo", "--quiet"]])
+def test_quiet_before_or_after_the_command(tmp_path, args):
+    res = blinrwe(*args, "--n", "30", "--out", tmp_path / "out", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert "[blinrwe]" not in res.stderr

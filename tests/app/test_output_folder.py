@@ -137,6 +137,17 @@ def test_accepted_folders(tmp_path):
     assert sorted(snapshot(tmp_path / "ours")) == [MARKER, "figures", "figures/a.png", "results.csv"]
 
 
+def test_the_report_folder_is_an_ordinary_folder_not_a_private_one(tmp_path):
+    """Colleagues who can read the study folder can read its report: permissions follow the umask."""
+    old = os.umask(0o022)
+    try:
+        with replacing(tmp_path / "ours") as tmp:
+            (tmp / "report.html").write_text("x")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "ours").stat().st_mode & 0o777 == 0o755
+
+
 def test_a_blinrwe_folder_holding_a_users_file_or_a_foreign_marker_is_refused(tmp_path):
     with replacing(tmp_path / "ours") as tmp:
         (tmp / "results.csv").write_text("x\n")

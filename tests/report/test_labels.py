@@ -80,3 +80,11 @@ def test_titles_by_a_variable_read_as_a_sentence():
     assert by_variable("disease_setting", {"disease_setting": "Setting"}) == "by setting"
     # cut-offs that differ are told apart
     assert variable_label("burden_t0_ge50") != variable_label("burden_t0_gt50")
+
+
+def test_levels_of_a_comparison_within_a_subset_are_those_of_its_variable():
+    from blinrwe.report.labels import by_variable, level_label
+
+    assert [level_label(lv, variable="allo_hsct_after|responder") for lv in ("yes", "no")] == [
+        level_label(lv, variable="allo_hsct_after") for lv in ("yes", "no")]
+    assert by_variable("allo_hsct_after|responder").endswith(" among responders")

@@ -37,11 +37,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    demo = sub.add_parser("demo", help="run the bundled example study (synthetic cohort) and print where the report is")
+    # --quiet is accepted after the command too ("blinrwe run study.toml --quiet"), as users type it
+    quiet = argparse.ArgumentParser(add_help=False)
+    quiet.add_argument("--quiet", action="store_true", default=argparse.SUPPRESS, help="no progress messages on stderr")
+
+    demo = sub.add_parser("demo", parents=[quiet],
+                          help="run the bundled example study (synthetic cohort) and print where the report is")
     demo.add_argument("--out", type=Path, default=DEMO_OUTPUT, help=f"output folder (default {DEMO_OUTPUT})")
     demo.add_argument("--n", type=int, default=None, help="number of synthetic patients (default from the example)")
 
-    run = sub.add_parser("run", help="run a study specification (TOML) into one output folder")
+    run = sub.add_parser("run", parents=[quiet], help="run a study specification (TOML) into one output folder")
     run.add_argument("spec", type=Path, help="study specification, e.g. study.toml")
     run.add_argument("--out", type=Path, default=None, help="output folder (default: report.output of the spec)")
 

@@ -203,6 +203,7 @@ def replacing(target: Path, protected: Iterable[tuple[str, Path]] = ()) -> Itera
             check_output_folder(target, protected)  # again, under the lock: a run may have finished meanwhile
             _remove_stale(target)
             tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
+            tmp.chmod(0o777 & ~_umask())  # mkdtemp makes it private (0700); the report folder is an ordinary one
             _write_marker(tmp)
             yield tmp
             _write_marker(tmp)
@@ -221,3 +222,10 @@ def replacing(target: Path, protected: Iterable[tuple[str, Path]] = ()) -> Itera
         if plain is not None:
             raise plain from None
         raise
+
+
+def _umask() -> int:
+    """The process's file-creation mask (read by setting it, then restoring it)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

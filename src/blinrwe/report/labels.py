@@ -387,8 +387,10 @@ def level_label(level, overrides: Mapping[str, str] = {}, *, variable: str = "",
     (``overrides`` are the specification's ``[group_labels]``), its ``<level>`` label, the
     variable's declared level label, for a yes/no level the variable's label ("CNS
     involvement" / "No CNS involvement", from ``variable_labels`` when the study renames
-    the variable), then the level's own label."""
+    the variable), then the level's own label. A comparison within a subset names its
+    grouping ``"<variable>|<subset>"``; its levels are those of ``variable``."""
     key = str(level)
+    variable = str(variable).partition("|")[0]
     if variable and f"{variable}.{key}" in overrides:
         return overrides[f"{variable}.{key}"]
     if key in overrides:

@@ -81,6 +81,7 @@ from .labels import (
     abbreviations_in,
     by_variable,
     endpoint_label,
+    in_sentence,
     level_label,
     method_text,
     ordered_levels,
@@ -214,12 +215,16 @@ def descriptive_table(ard, table_id: str, title: str, context: ReportContext) ->
     num = dict(decimals=context.continuous_decimals, rounding=context.rounding)
     rows: list[Row] = []
     any_partial_denominator = False
+    unrecorded: list[str] = []  # columns of the template left empty for every patient: named once, not tabled
 
     def blank():
         return [""] * len(columns)
 
     for variable, v in _by(sub, "variable").items():
         if all(r["statistic"] == "N" for r in v):
+            continue
+        if not any(r["statistic"] in _CONTINUOUS_STATS or (r["statistic"] == "n" and r["level"]) for r in v):
+            unrecorded.append(variable_label(variable, context.variable_labels))
             continue
         p = _p_cell(_test_rows(v, variable, ("test_p",)), "test_p", context) if has_p else None
         label = variable_label(variable, context.variable_labels)
@@ -305,6 +310,8 @@ def descriptive_table(ard, table_id: str, title: str, context: ReportContext) ->
     if any(r.key[-1:] == ("not_applicable",) or NOT_APPLICABLE in r.cells for r in rows):
         notes.append("NA, not applicable (the characteristic does not apply to these patients, e.g. relapse number "
                      "in newly diagnosed patients); they are counted in 'Not applicable' and excluded from percentages.")
+    if unrecorded:
+        notes.append(f"Not recorded for any patient: {', '.join(in_sentence(label) for label in unrecorded)}.")
     notes.append(_methods_note(sub, ["test_p"], "p values"))
     notes += _not_estimable_notes(sub, ["test_p"]) if has_p else []
     table = DisplayTable(table_id, title, tuple(columns), tuple(rows), stub_header="Characteristic")
