@@ -45,8 +45,12 @@ def _run(folder, **subgroups):
         subgroups=replace(spec.subgroups, **subgroups),
         report=replace(spec.report, formats=("xlsx", "csv"), figure_formats=()),
     )
-    out = run_study(spec, folder, progress=Progress(enabled=False))
-    ard = pd.read_csv(out / "results.csv", dtype={"level": str, "group": str})
+    return _outputs(run_study(spec, folder, progress=Progress(enabled=False)))
+
+
+def _outputs(out):
+    """What a reader gets: results.csv as a frame, every tables.xlsx sheet by its title row, the folder."""
+    ard = pd.read_csv(out / "results.csv", dtype={"level": str, "group": str, "group_var": str})
     workbook = openpyxl.load_workbook(out / "tables.xlsx", read_only=True)
     tables = {}
     for sheet in workbook.worksheets:
@@ -396,16 +400,7 @@ def _titled(run, title):
 
 def _run_written(folder, spec_text: str):
     (folder / "study.toml").write_text(spec_text, encoding="utf-8")
-    out = run_study(load_spec(folder / "study.toml"), progress=Progress(enabled=False))
-    ard = pd.read_csv(out / "results.csv", dtype={"level": str, "group": str, "group_var": str})
-    workbook = openpyxl.load_workbook(out / "tables.xlsx", read_only=True)
-    tables = {}
-    for sheet in workbook.worksheets:
-        rows = [tuple(r) for r in sheet.iter_rows(values_only=True)]
-        if rows and isinstance(rows[0][0], str):
-            tables[rows[0][0]] = rows
-    workbook.close()
-    return SimpleNamespace(ard=ard, tables=tables, folder=out)
+    return _outputs(run_study(load_spec(folder / "study.toml"), progress=Progress(enabled=False)))
 
 
 @pytest.fixture(scope="module")
