@@ -167,3 +167,60 @@ def test_singular_variance_in_a_stratified_test():
     res = logrank([1, 2, 3, 4, 6, 6], [1, 1, 1, 0, 1, 1], ["a", "b", "a", "b", "c", "c"],
                   strata=["x", "x", "x", "x", "y", "y"])
     assert res.df == 2 and np.isnan(res.chisq) and np.isnan(res.p) and "singular" in res.note
+
+
+# --- weighted tests: Peto-Peto and Fleming-Harrington G(rho) (tests/stats/golden/weighted_logrank.R) ---------
+
+WEIGHTED = json.loads((Path(__file__).parent / "golden" / "weighted_logrank.json").read_text())
+WEIGHTED_CASES = [(name, r) for name, case in WEIGHTED.items() if not name.startswith("_") for r in case["results"]]
+
+
+@pytest.mark.parametrize("name, expected", WEIGHTED_CASES,
+                         ids=[f"{n}-rho{r['rho']}{'-strata' if r['stratified'] else ''}" for n, r in WEIGHTED_CASES])
+def test_weighted_test_equals_survdiff_rho(name, expected):
+    case = WEIGHTED[name]
+    strata = case["stratum"] if expected["stratified"] else None
+    res = logrank(case["time"], case["status"], case["group"], strata=strata, rho=expected["rho"])
+    assert res.chisq == pytest.approx(expected["chisq"], rel=1e-6)
+    np.testing.assert_allclose(res.table["observed"], expected["observed"], rtol=1e-6)
+    np.testing.assert_allclose(res.table["expected"], expected["expected"], rtol=1e-6)
+    np.testing.assert_allclose(res.variance.ravel(), expected["variance"], rtol=1e-6, atol=1e-10)
+    assert ("Peto-Peto" in res.method) == (expected["rho"] == 1) and (("G(" in res.method) == (expected["rho"] not in (0, 1)))
+
+
+def weighted_reference(time, event, group, rho):
+    """Two-group G(rho) statistic from the definition, one time at a time (pooled KM just before t)."""
+    s, u, v = 1.0, 0.0, 0.0
+    for t in sorted(set(time)):
+        n = sum(1 for x in time if x >= t)
+        n1 = sum(1 for x, g in zip(time, group) if x >= t and g == 1)
+        d = sum(1 for x, e in zip(time, event) if x == t and e)
+        d1 = sum(1 for x, e, g in zip(time, event, group) if x == t and e and g == 1)
+        if d:
+            w = s**rho
+            u += w * (d1 - d * n1 / n)
+            if n > 1:
+                v += w * w * d * (n - d) / (n - 1) * n1 / n * (1 - n1 / n)
+            s *= (n - d) / n
+    return u * u / v if v > 0 else float("nan")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 15), st.booleans(), st.integers(0, 1)), min_size=2, max_size=25),
+       st.sampled_from([0.5, 1.0, 2.0]))
+def test_weighted_test_equals_the_naive_definition(subjects, rho):
+    time = [float(t) for t, _, _ in subjects]
+    event = [int(e) for _, e, _ in subjects]
+    group = [g for _, _, g in subjects]
+    if len(set(group)) < 2:  # one group: refused with a reason, never a crash
+        with pytest.raises(StatisticalInputError, match="at least 2 groups"):
+            logrank(time, event, group, rho=rho)
+        return
+    got, expected = logrank(time, event, group, rho=rho).chisq, weighted_reference(time, event, group, rho)
+    assert (np.isnan(got) and np.isnan(expected)) or got == pytest.approx(expected, rel=1e-9, abs=1e-12)
+
+
+@pytest.mark.parametrize("rho", [-1, float("nan"), "x"])
+def test_rho_must_be_a_non_negative_number(rho):
+    with pytest.raises(StatisticalInputError, match="rho must be a number >= 0"):
+        logrank([1, 2, 3, 4], [1, 1, 0, 1], [0, 0, 1, 1], rho=rho)

@@ -74,21 +74,34 @@ class LogRankTrend:
     note: str = ""  # why chisq, z and p are NaN (not estimable); "" when they are computed
 
 
-def _accumulate(counts: GroupedEventCounts):
-    """O, E, V of one stratum."""
+def _accumulate(counts: GroupedEventCounts, rho: float = 0.0):
+    """O, E, V of one stratum, each event time weighted by S(t-)^rho (1 for the log-rank test)."""
     n = counts.n_risk.astype(float)
     d = counts.n_event.astype(float)
     total_n = n.sum(axis=1)
     total_d = d.sum(axis=1)
+    weight = np.ones_like(total_n)
+    if rho != 0:  # left-continuous Kaplan-Meier of the pooled stratum, as survdiff2.c
+        with np.errstate(invalid="ignore", divide="ignore"):
+            factor = np.where(total_n > 0, (total_n - total_d) / total_n, 1.0)
+        weight = np.concatenate(([1.0], np.cumprod(factor)[:-1])) ** rho
     keep = total_d > 0
-    n, d, total_n, total_d = n[keep], d[keep], total_n[keep], total_d[keep]
+    n, d, total_n, total_d, weight = n[keep], d[keep], total_n[keep], total_d[keep], weight[keep]
     share = n / total_n[:, None]
-    observed = d.sum(axis=0)
-    expected = (share * total_d[:, None]).sum(axis=0)
+    observed = (weight[:, None] * d).sum(axis=0)
+    expected = (weight[:, None] * share * total_d[:, None]).sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        w = np.where(total_n > 1, total_d * (total_n - total_d) / (total_n - 1), 0.0)
+        w = weight**2 * np.where(total_n > 1, total_d * (total_n - total_d) / (total_n - 1), 0.0)
     variance = np.diag((w[:, None] * share).sum(axis=0)) - (share * w[:, None]).T @ share
     return observed, expected, variance
+
+
+def _method(rho: float) -> str:
+    if rho == 0:
+        return "log-rank test (Mantel-Cox; R survdiff rho = 0)"
+    if rho == 1:
+        return "Peto-Peto modification of the Gehan-Wilcoxon test (weights S(t-); R survdiff rho = 1)"
+    return f"Fleming-Harrington G({rho:g}) weighted log-rank test (weights S(t-)^{rho:g}; R survdiff rho = {rho:g})"
 
 
 _ZERO_VARIANCE = (
@@ -117,9 +130,15 @@ def _chisq(observed, expected, variance) -> tuple[float, int, str]:
     return chisq, df, ""
 
 
-def logrank_from_counts(strata_counts) -> LogRankTest:
+def logrank_from_counts(strata_counts, rho: float = 0.0) -> LogRankTest:
     """Log-rank test from one :class:`GroupedEventCounts` or a list of them (one per stratum,
-    with the same ``groups``)."""
+    with the same ``groups``); ``rho`` > 0 weights early differences more (see :func:`logrank`)."""
+    try:
+        rho = float(rho)
+    except (TypeError, ValueError):
+        raise StatisticalInputError(f"rho must be a number >= 0 (0 log-rank, 1 Peto-Peto); got {rho!r}.") from None
+    if not (np.isfinite(rho) and rho >= 0):
+        raise StatisticalInputError(f"rho must be a number >= 0 (0 log-rank, 1 Peto-Peto); got {rho!r}.")
     if isinstance(strata_counts, GroupedEventCounts):
         strata_counts = [strata_counts]
     strata_counts = list(strata_counts)
@@ -134,7 +153,7 @@ def logrank_from_counts(strata_counts) -> LogRankTest:
     variance = np.zeros((k, k))
     n = np.zeros(k, dtype=np.int64)
     for c in strata_counts:
-        o, e, v = _accumulate(c)
+        o, e, v = _accumulate(c, rho)
         observed += o
         expected += e
         variance += v
@@ -144,7 +163,7 @@ def logrank_from_counts(strata_counts) -> LogRankTest:
     table = pd.DataFrame({"group": list(groups), "n": n, "observed": observed, "expected": expected})
     variance.flags.writeable = False
     return LogRankTest(chisq=chisq, df=df, p=p, table=table, variance=variance,
-                       stratified=len(strata_counts) > 1, note=note)
+                       stratified=len(strata_counts) > 1, method=_method(rho), note=note)
 
 
 def _stratum_counts(time, event, group, strata):
@@ -184,17 +203,21 @@ def _relabel(result: LogRankTest, labels) -> LogRankTest:
     table = result.table.copy()
     table["group"] = list(labels)
     return LogRankTest(chisq=result.chisq, df=result.df, p=result.p, table=table, variance=result.variance,
-                       stratified=result.stratified, note=result.note)
+                       stratified=result.stratified, method=result.method, note=result.note)
 
 
-def logrank(time, event, group, strata=None) -> LogRankTest:
+def logrank(time, event, group, strata=None, rho: float = 0.0) -> LogRankTest:
     """Log-rank test comparing the survival of 2 or more ``group``s, optionally stratified.
 
     ``time`` >= 0, ``event`` 1 = event, 0 = censored, ``group`` one label per subject,
     ``strata`` one label per subject (stratified test: O, E and V summed over strata).
+    ``rho``: the Fleming-Harrington G(rho) family of R ``survdiff(rho = )``: each event time is
+    weighted by S(t-)^rho, S the left-continuous Kaplan-Meier of the pooled sample (per
+    stratum); 0 is the log-rank test, 1 the Peto-Peto modification of the Gehan-Wilcoxon test
+    (more weight on early differences).
     """
     counts, labels = _stratum_counts(time, event, group, strata)
-    return _relabel(logrank_from_counts(counts), labels)
+    return _relabel(logrank_from_counts(counts, rho), labels)
 
 
 def logrank_trend(time, event, group_scores, strata=None) -> LogRankTrend:
