@@ -81,6 +81,7 @@ class _Design:
     x: np.ndarray  # (n, p) covariates, sorted, not centred
     strata: np.ndarray  # int codes (0..), sorted
     linear_predictor: np.ndarray  # x @ coef - mean, sorted
+    start: np.ndarray | None = None  # entry times of (start, stop] rows, sorted with them; None: all from 0
 
 
 @dataclass(frozen=True, eq=False)
@@ -281,7 +282,7 @@ class _PartialLikelihood:
     per tie group.
     """
 
-    def __init__(self, time, status, x, strata, efron: bool):
+    def __init__(self, time, status, x, strata, efron: bool, start=None):
         n, p = x.shape
         self.p = p
         self.tri = np.triu_indices(p)
@@ -324,6 +325,21 @@ class _PartialLikelihood:
              for j in range(p)]
         ) if p else np.zeros((self.death_groups.size, 0))
         self.group_time_index = np.flatnonzero(change_group)[self.death_groups]  # a row of each death group
+        # (start, stop] rows: a row is not at risk at times <= its start. Rows sorted by (stratum, start);
+        # for each death group, the first such row of its stratum starting at or after its time and the
+        # stratum's end: the risk set loses the sum over that range (agfit4's "entered later").
+        self.entry = None
+        if start is not None:
+            self.entry = np.lexsort((start, strata))
+            s_sorted, st_sorted = start[self.entry], strata[self.entry]
+            t_g, s_g = time[self.group_time_index], strata[self.group_time_index]
+            self.entry_from = np.empty(t_g.size, dtype=np.int64)
+            self.entry_to = np.searchsorted(st_sorted, s_g, side="right")
+            for code in np.unique(s_g):
+                lo = np.searchsorted(st_sorted, code, side="left")
+                hi = np.searchsorted(st_sorted, code, side="right")
+                mine = s_g == code
+                self.entry_from[mine] = lo + np.searchsorted(s_sorted[lo:hi], t_g[mine], side="left")
 
     def unpack(self, packed: np.ndarray) -> np.ndarray:
         """Symmetric p x p matrices from packed upper triangles (last axis)."""
@@ -346,6 +362,9 @@ class _PartialLikelihood:
         for a, b in self.stratum_slices:
             risk[a:b] = np.cumsum(gsum[a:b][::-1], axis=0)[::-1]
         risk = risk[self.death_groups]
+        if self.entry is not None:
+            suffix = np.concatenate([np.cumsum(w[self.entry][::-1], axis=0)[::-1], np.zeros((1, w.shape[1]))])
+            risk = risk - (suffix[self.entry_from] - suffix[self.entry_to])
         dsum = dsum[self.death_groups]
         den = risk[self.owner, 0] - self.frac * dsum[self.owner, 0]
         inv = 1.0 / den
@@ -424,6 +443,7 @@ def cox_ph(
     strata: str | Sequence[str] | None = None,
     level: float = 0.95,
     *,
+    start: str | None = None,
     iter_max: int = _ITER_MAX,
     eps: float = _EPS,
 ) -> CoxResult:
@@ -438,6 +458,11 @@ def cox_ph(
     ties : "efron" (R default) or "breslow" (SAS PHREG default).
     strata : column name(s); a separate baseline hazard per stratum (combination).
     level : confidence level of the hazard-ratio intervals.
+    start : column name of entry times: rows are then ``(start, time]`` intervals, R
+        ``coxph(Surv(start, time, event) ~ ...)`` (counting-process form: time-varying covariates,
+        e.g. allo-HSCT as a state from the transplant day, built by
+        ``blinrwe.derive.time_dependent``; and delayed entry). A row is at risk at event times t
+        with ``start < t <= time``; start and stop times within sqrt(machine eps) are tied as R.
     """
     if not isinstance(data, pd.DataFrame):
         raise StatisticalInputError(f"data must be a pandas DataFrame; got {type(data).__name__}.")
@@ -453,13 +478,15 @@ def cox_ph(
     strata_cols = _as_list(strata, "strata")
     _check_columns(data, [time], "time")
     _check_columns(data, [event], "event")
+    if start is not None:
+        _check_columns(data, [start], "start")
     _check_columns(data, covariates, "covariate")
     _check_columns(data, strata_cols, "strata")
     overlap = set(strata_cols) & set(covariates)
     if overlap:
         raise StatisticalInputError(f"column(s) {sorted(overlap)} are both covariates and strata; use one role.")
 
-    used = [time, event] + covariates + strata_cols
+    used = ([start] if start is not None else []) + [time, event] + covariates + strata_cols
     frame = data[list(dict.fromkeys(used))]
     complete = frame.notna().all(axis=1).to_numpy()
     n_dropped = int((~complete).sum())
@@ -469,7 +496,19 @@ def cox_ph(
         raise StatisticalInputError(
             f"no complete rows: every row misses one of {used}; check the columns for missing values."
         )
-    t = tie_near_times(as_times(frame[time].to_numpy(), f"column {time!r}").astype(np.float64))
+    t = as_times(frame[time].to_numpy(), f"column {time!r}").astype(np.float64)
+    entry = None
+    if start is None:
+        t = tie_near_times(t)
+    else:
+        entry = as_times(frame[start].to_numpy(), f"column {start!r}").astype(np.float64)
+        entry, t = np.split(tie_near_times(np.concatenate([entry, t])), 2)  # R's aeqSurv on both
+        bad = np.flatnonzero(entry >= t)
+        if bad.size:
+            i = int(bad[0])
+            raise StatisticalInputError(
+                f"row {i}: interval ({entry[i]}, {t[i]}] of columns {start!r}, {time!r} does not start before "
+                "it stops; each row must have start < stop.")
     status = as_event_codes(frame[event].to_numpy(), n, (1,), f"column {event!r}")
     n_events = int(status.sum())
     if n_events == 0:
@@ -481,11 +520,12 @@ def cox_ph(
 
     order = np.lexsort((status, t, scodes))
     t, status, x, scodes = t[order], status[order], x[order], scodes[order]
+    entry = entry[order] if entry is not None else None
     means = x.mean(axis=0)
     xc = x - means  # centring: same estimates, less round-off (as coxfit6)
 
     p = x.shape[1]
-    pl = _PartialLikelihood(t, status, xc, scodes, efron=(ties_key == "efron"))
+    pl = _PartialLikelihood(t, status, xc, scodes, efron=(ties_key == "efron"), start=entry)
     fit = _newton_raphson(pl, p, int(iter_max), float(eps))
     if fit["rank0"] < p:
         bad = [names[i] for i in range(p) if fit["chol0"][i, i] == 0]
@@ -545,8 +585,9 @@ def cox_ph(
         "Cox proportional hazards model (partial likelihood, Newton-Raphson as R coxph), "
         + ties_text
         + (f", stratified by {', '.join(strata_cols)}" if strata_cols else "")
+        + (f", counting-process ({start}, {time}] rows" if start is not None else "")
     )
-    design = _Design(time=t, status=status, x=x, strata=scodes, linear_predictor=lp)
+    design = _Design(time=t, status=status, x=x, strata=scodes, linear_predictor=lp, start=entry)
     return CoxResult(
         table=table,
         coef=beta.copy(),

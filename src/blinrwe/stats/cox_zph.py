@@ -35,6 +35,7 @@ from scipy.stats import rankdata
 from blinrwe.errors import StatisticalInputError
 
 from .counts import event_counts
+from .simon_makuch import counting_process_counts
 from .cox import CoxResult, _PartialLikelihood
 
 __all__ = ["cox_zph", "CoxZphResult"]
@@ -54,12 +55,13 @@ class CoxZphResult:
         return f"CoxZphResult(transform={self.transform!r})\n{self.table!r}"
 
 
-def _time_function(time: np.ndarray, status: np.ndarray, transform: str) -> np.ndarray:
+def _time_function(time: np.ndarray, status: np.ndarray, transform: str, start=None) -> np.ndarray:
     if transform == "identity":
         return time.astype(float)
     if transform == "rank":
         return rankdata(time, method="average")
-    counts = event_counts(time, status)
+    # pooled Kaplan-Meier; of the (start, stop] rows for a counting-process fit (R survfitKM on Surv(start, stop))
+    counts = event_counts(time, status) if start is None else counting_process_counts(start, time, status)
     surv = np.cumprod(1.0 - counts.n_event / counts.n_risk)
     surv_before = np.concatenate(([1.0], surv[:-1]))  # S(t-): left-continuous
     return 1.0 - surv_before[np.searchsorted(counts.time, time, side="left")]
@@ -78,9 +80,10 @@ def cox_zph(fit: CoxResult, transform: str = "km") -> CoxZphResult:
     x = design.x
     p = x.shape[1]
     status = design.status
-    pl = _PartialLikelihood(design.time, status, x - x.mean(axis=0), design.strata, efron=(fit.ties == "efron"))
+    pl = _PartialLikelihood(design.time, status, x - x.mean(axis=0), design.strata, efron=(fit.ties == "efron"),
+                            start=design.start)
     _, _, mean_sum, m_g = pl.group_terms(fit.coef)
-    g_all = _time_function(design.time, status, key)
+    g_all = _time_function(design.time, status, key, design.start)
     g_all = g_all - g_all[status == 1].mean()
     g = g_all[pl.group_time_index]  # one time weight per tie group with deaths
 
