@@ -32,7 +32,7 @@ def test_a_switch_at_zero_holds_from_the_start_and_one_at_the_last_time_does_not
 
 def test_a_study_splits_at_its_transplant_and_response_days():
     data = derive_analysis_data(synthetic_cohort(n_patients=80, seed=3))
-    rows = derive_state_intervals(data, "OS", states=("allo_hsct", "response"))
+    rows = derive_state_intervals(data, "OS", states=("allo_hsct_after", "responder"))
     os = data.tte.query("endpoint == 'OS' and variant == 'none'")
     # one final interval per patient, ending at the OS time with the OS event; no gaps between intervals
     last = rows.groupby("patient_id").tail(1).set_index("patient_id")
@@ -45,7 +45,7 @@ def test_a_study_splits_at_its_transplant_and_response_days():
     hsct = data.adsl.set_index("patient_id")["allo_hsct_date"]
     origin = os.set_index("patient_id")["origin_date"]
     switch = (hsct - origin).dt.days.reindex(rows["patient_id"]).to_numpy()
-    assert np.array_equal(rows["allo_hsct"].to_numpy() == 1, switch <= rows["tstart"].to_numpy())
+    assert np.array_equal(rows["allo_hsct_after"].to_numpy() == 1, switch <= rows["tstart"].to_numpy())
 
 
 def test_unknown_states_and_endpoints_are_refused():

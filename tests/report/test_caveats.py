@@ -2,7 +2,6 @@
 
 from blinrwe.report.caveats import (
     axis_label,
-    grouping_label,
     immortal_time_events,
     immortal_time_warning,
     time_origin_note,
@@ -12,12 +11,6 @@ from blinrwe.report.caveats import (
 def test_axis_label_names_unit_and_origin():
     assert axis_label("months", "first response (CR/CRi)") == "Months since first response (CR/CRi)"
     assert axis_label("days", "first blinatumomab infusion") == "Days since first blinatumomab infusion"
-
-
-def test_within_subset_grouping_reads_among():
-    assert grouping_label("allo_hsct_after|responder") == "Allo-HSCT after blinatumomab among responders"
-    assert grouping_label("allo_hsct_after") == "Allo-HSCT after blinatumomab"
-    assert grouping_label("allo_hsct_after|responder", {"responder": "Patients in CR"}).endswith("among patients in CR")
 
 
 def test_immortal_time_events_from_note_flags_in_order():

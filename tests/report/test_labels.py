@@ -88,3 +88,11 @@ def test_levels_of_a_comparison_within_a_subset_are_those_of_its_variable():
     assert [level_label(lv, variable="allo_hsct_after|responder") for lv in ("yes", "no")] == [
         level_label(lv, variable="allo_hsct_after") for lv in ("yes", "no")]
     assert by_variable("allo_hsct_after|responder").endswith(" among responders")
+
+
+def test_within_subset_grouping_reads_among():
+    from blinrwe.report.labels import grouping_label
+
+    assert grouping_label("allo_hsct_after|responder") == "Allo-HSCT after blinatumomab among responders"
+    assert grouping_label("allo_hsct_after") == "Allo-HSCT after blinatumomab"
+    assert grouping_label("allo_hsct_after|responder", {"responder": "Patients in CR"}).endswith("among patients in CR")

@@ -8,7 +8,8 @@ import pytest
 
 from blinrwe.errors import StatisticalInputError
 from blinrwe.stats.kaplan_meier import kaplan_meier
-from blinrwe.stats.simon_makuch import counting_process_counts, simon_makuch
+from blinrwe.stats.counts import counting_process_counts
+from blinrwe.stats.simon_makuch import simon_makuch
 
 GOLDEN = json.loads((Path(__file__).parent / "golden" / "simon_makuch.json").read_text())
 CASES = {k: v for k, v in GOLDEN.items() if not k.startswith("_")}

@@ -77,22 +77,15 @@ def option(default, help: str, **info):
     return field(default=default, metadata={"key": KeyInfo(help=help, **info)})
 
 
-@dataclass(frozen=True)
-class SpecKey:
-    """One key of the specification, as a form or a reference lists it."""
+@dataclass(frozen=True, kw_only=True)
+class SpecKey(KeyInfo):
+    """One key of the specification, as a form or a reference lists it: its :class:`KeyInfo`
+    with where it stands, its kind (a key of KINDS) and its default."""
 
     section: str
     name: str
-    kind: str  # a key of KINDS
+    kind: str
     default: Any
-    help: str
-    allowed: tuple = ()
-    range: tuple[float, float] | None = None
-    non_empty: bool = False
-    summary_default: Any = SAME_AS_STUDY
-    optional: bool = False
-    advanced: bool = False
-    example: str = ""
 
     @property
     def path(self) -> str:

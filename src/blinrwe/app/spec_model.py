@@ -17,7 +17,7 @@ from blinrwe.derive import presets as _presets
 from blinrwe.derive import settings as _derive_settings
 from blinrwe.validate.dates import IMPUTATION_RULES
 
-from .spec_keys import DEFINITION_HELP, SpecKey, default_of, kind_of, option
+from .spec_keys import DEFINITION_HELP, KeyInfo, SpecKey, default_of, kind_of, option
 
 EXAMPLES = ("synthetic", "seed003")
 # Endpoint and censoring vocabularies are the derivation layer's (one source of truth).
@@ -283,12 +283,8 @@ def section_keys(section: str) -> tuple[SpecKey, ...]:
 
 
 def _key(section: str, f) -> SpecKey:
-    info = f.metadata.get("key")
-    if info is None:  # a key added without option(...): no help (a test fails on it)
-        return SpecKey(section, f.name, kind_of(f.type), default_of(f), "")
-    return SpecKey(section, f.name, kind_of(f.type), default_of(f), info.help, allowed=info.allowed,
-                   range=info.range, non_empty=info.non_empty, summary_default=info.summary_default,
-                   optional=info.optional, advanced=info.advanced, example=info.example)
+    info = f.metadata.get("key", KeyInfo(help=""))  # a key added without option(...): no help (a test fails)
+    return SpecKey(**vars(info), section=section, name=f.name, kind=kind_of(f.type), default=default_of(f))
 
 
 def definition_keys() -> tuple[SpecKey, ...]:
@@ -298,8 +294,9 @@ def definition_keys() -> tuple[SpecKey, ...]:
         kind = kind_of(f.type)
         if f.name in SET_ELSEWHERE or kind == "other":
             continue
-        out.append(SpecKey("definitions", f.name, kind, default_of(f), DEFINITION_HELP.get(f.name, ""),
-                           allowed=_DEFINITION_ALLOWED.get(f.name, ()), optional=True, advanced=True))
+        out.append(SpecKey(help=DEFINITION_HELP.get(f.name, ""), section="definitions", name=f.name, kind=kind,
+                           default=default_of(f), allowed=_DEFINITION_ALLOWED.get(f.name, ()), optional=True,
+                           advanced=True))
     return tuple(out)
 
 

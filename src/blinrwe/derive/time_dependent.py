@@ -24,16 +24,13 @@ import pandas as pd
 from blinrwe.errors import SpecificationError
 
 from .analysis_data import AnalysisData
+from .post_baseline import POST_BASELINE
 
-__all__ = ["STATE_DATES", "derive_counting_process", "derive_state_intervals"]
+__all__ = ["STATES", "derive_counting_process", "derive_state_intervals"]
 
-#: Post-baseline states and the ADSL column holding the day each was first entered.
-STATE_DATES = {
-    "allo_hsct": "allo_hsct_date",
-    "car_t": "car_t_date",
-    "response": "date_first_response",
-    "mrd_negative": "date_first_mrd_negative",
-}
+#: The default time-dependent states: post-baseline ADSL variables (``derive.post_baseline``, the one
+#: declaration of what happens after the start and of its date column).
+STATES = ("allo_hsct_after", "car_t_after", "responder", "mrd_negative")
 
 
 def derive_counting_process(frame: pd.DataFrame, *, id: str, time: str, event: str,
@@ -59,22 +56,25 @@ def derive_counting_process(frame: pd.DataFrame, *, id: str, time: str, event: s
 
 
 def derive_state_intervals(data: AnalysisData, endpoint: str, variant: str = "none",
-                           states: Sequence[str] = tuple(STATE_DATES)) -> pd.DataFrame:
-    """Counting-process rows of one endpoint with the post-baseline states as time-dependent 0/1 columns.
+                           states: Sequence[str] = STATES) -> pd.DataFrame:
+    """Counting-process rows of one endpoint with post-baseline states as time-dependent 0/1 columns.
 
-    Times are days from the endpoint's origin (``tte.origin_date``): ``patient_id, tstart, tstop,
-    event`` and one column per state of :data:`STATE_DATES`.
+    ``states`` are post-baseline ADSL variables with a date (:data:`~.post_baseline.POST_BASELINE`:
+    e.g. ``allo_hsct_after`` from ``allo_hsct_date``). Times are days from the endpoint's origin
+    (``tte.origin_date``): ``patient_id, tstart, tstop, event`` and one column per state.
     """
-    unknown = [s for s in states if s not in STATE_DATES]
+    dated = [v for v, d in POST_BASELINE.items() if d.date]
+    unknown = [s for s in states if s not in dated]
     if unknown:
-        raise SpecificationError(f"unknown post-baseline state(s) {unknown}; choose from {list(STATE_DATES)}.")
+        raise SpecificationError(f"unknown post-baseline state(s) {unknown}; choose from {dated}.")
     tte = data.tte.loc[(data.tte["endpoint"] == endpoint) & (data.tte["variant"] == variant),
                        ["patient_id", "origin_date", "time_days", "event"]]
     if tte.empty:
         raise SpecificationError(f"no {endpoint} rows (variant {variant!r}) to split; derive the endpoint first.")
-    dates = data.adsl[["patient_id", *(STATE_DATES[s] for s in states)]]
-    frame = tte.merge(dates, on="patient_id", how="left")
-    for state in states:
-        frame[state] = (frame[STATE_DATES[state]] - frame["origin_date"]).dt.days.astype(float)
-    return derive_counting_process(frame, id="patient_id", time="time_days", event="event",
-                                   switches={s: s for s in states})
+    columns = {state: POST_BASELINE[state].date for state in states}
+    frame = tte.merge(data.adsl[["patient_id", *dict.fromkeys(columns.values())]], on="patient_id", how="left")
+    switches = {}
+    for state, column in columns.items():
+        switches[state] = f"_{state}_day"
+        frame[switches[state]] = (frame[column] - frame["origin_date"]).dt.days.astype(float)
+    return derive_counting_process(frame, id="patient_id", time="time_days", event="event", switches=switches)

@@ -12,20 +12,10 @@ from typing import Iterable, Mapping
 
 from blinrwe.analysis.survival import IMMORTAL_TIME
 
-from .labels import in_sentence, variable_label
-
 
 def axis_label(time_unit: str, origin: str) -> str:
     """x-axis label of a time-to-event figure: "Months since first response (CR/CRi)"."""
     return f"{time_unit.capitalize()} since {origin}"
-
-
-def grouping_label(group_var: str, overrides: Mapping[str, str] = {}) -> str:
-    """Label of a grouping; "<variable>|<subset>" (a comparison within a subset) reads
-    "Allo-HSCT after blinatumomab among responders"."""
-    variable, _, subset = str(group_var).partition("|")
-    label = variable_label(variable, overrides)
-    return f"{label} among {in_sentence(variable_label(subset, overrides))}" if subset else label
 
 
 def immortal_time_events(notes: Iterable) -> list[str]:

@@ -422,13 +422,18 @@ def level_label(level, overrides: Mapping[str, str] = {}, *, variable: str = "",
 _YES_NO = ("yes", "no")  # ARD levels of a yes/no variable (analysis/levels.py)
 
 
+def grouping_label(group_var: str, overrides: Mapping[str, str] = {}) -> str:
+    """Label of a grouping; ``"<variable>|<subset>"`` (a comparison within a subset) reads
+    "Allo-HSCT after blinatumomab among responders"."""
+    variable, _, subset = str(group_var).partition("|")
+    label = variable_label(variable, overrides)
+    return f"{label} among {in_sentence(variable_label(subset, overrides))}" if subset else label
+
+
 def by_variable(variable: str, variable_labels: Mapping[str, str] = {}) -> str:
     """The end of a title grouped by ``variable``: "by disease setting", "by Philadelphia
-    chromosome", "by MRD negativity at any time after blinatumomab"; a comparison within a
-    subset, ``"<variable>|<subset>"``, reads "by allo-HSCT after blinatumomab among responders"."""
-    name, _, subset = str(variable).partition("|")
-    text = f"by {in_sentence(variable_label(name, variable_labels))}"
-    return f"{text} among {in_sentence(variable_label(subset, variable_labels))}" if subset else text
+    chromosome", "by allo-HSCT after blinatumomab among responders" (:func:`grouping_label`)."""
+    return f"by {in_sentence(grouping_label(variable, variable_labels))}"
 
 
 def method_text(text: str) -> str:

@@ -18,7 +18,7 @@ import pandas as pd
 from .context import ReportContext
 from .disclosure import suppression_sentence
 from .formatting import format_p_value
-from .caveats import grouping_label
+from .labels import grouping_label
 from .labels import VARIABLE_LABELS, in_sentence, method_text, variable_label, variant_label
 
 _SECTION_NAMES = {

@@ -54,7 +54,7 @@ import pandas as pd
 from blinrwe.analysis.ard import not_estimable_reason
 
 from .ard_index import ArdRows, as_ard_index
-from .caveats import grouping_label, immortal_time_events, immortal_time_warning, time_origin_note
+from .caveats import immortal_time_events, immortal_time_warning, time_origin_note
 from .context import ReportContext
 from .disclosure import is_suppressed
 from .formatting import (

@@ -8,6 +8,7 @@ from .counts import (
     EventCounts,
     GroupedEventCounts,
     event_counts,
+    counting_process_counts,
     event_counts_from_table,
     grouped_event_counts,
 )
@@ -22,7 +23,7 @@ from .kaplan_meier import (
 from .logrank import LogRankTest, LogRankTrend, logrank, logrank_from_counts, logrank_trend
 from .proportion import ProportionCI, proportion_ci
 from .mantel_byar import MantelByarTest, mantel_byar
-from .simon_makuch import SimonMakuch, counting_process_counts, simon_makuch
+from .simon_makuch import SimonMakuch, simon_makuch
 from .rmst import RestrictedMean, rmst, rmst_from_counts
 from .survival_difference import SurvivalDifference, survival_difference
 from .fisher import FisherTest, fisher_exact

@@ -42,6 +42,7 @@ __all__ = [
     "event_counts",
     "grouped_event_counts",
     "event_counts_from_table",
+    "counting_process_counts",
 ]
 
 
@@ -427,3 +428,23 @@ def event_counts_from_table(
     if isinstance(table, pd.DataFrame) and isinstance(table[group].dtype, pd.CategoricalDtype):
         all_g = pd.Categorical(all_g, categories=table[group].cat.categories)
     return grouped_event_counts(all_t, all_code, all_g, weights=all_w, causes=causes)
+
+
+def counting_process_counts(start, stop, event) -> EventCounts:
+    """Per-time counts of ``(start, stop]`` intervals (delayed entry, time-dependent states): at risk
+    when ``start < t <= stop``; every stop time gets a row, as ``survfit(Surv(start, stop, event))``."""
+    t0, t1 = as_times(start, "start").astype(float), as_times(stop, "stop").astype(float)
+    if t0.shape != t1.shape:
+        raise StatisticalInputError(f"start has {t0.size} values but stop has {t1.size}; give one per interval.")
+    bad = np.flatnonzero(t0 >= t1)
+    if bad.size:
+        i = int(bad[0])
+        raise StatisticalInputError(f"interval {i} is ({t0[i]}, {t1[i]}]; start must be before stop.")
+    d = as_event_codes(event, t1.size, (1,))
+    t0, t1 = np.split(tie_near_times(np.concatenate([t0, t1])), 2)
+    times = np.unique(t1)
+    n_risk = (t1.size - np.searchsorted(np.sort(t1), times, side="left")
+              - (t0.size - np.searchsorted(np.sort(t0), times, side="left")))
+    n_event = np.bincount(np.searchsorted(times, t1[d == 1]), minlength=times.size)
+    n_censor = np.bincount(np.searchsorted(times, t1[d == 0]), minlength=times.size)
+    return EventCounts(time=times, n_risk=n_risk, n_event=n_event, n_censor=n_censor, n_event_by_cause=n_event)

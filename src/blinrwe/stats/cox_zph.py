@@ -34,8 +34,7 @@ from scipy.stats import rankdata
 
 from blinrwe.errors import StatisticalInputError
 
-from .counts import event_counts
-from .simon_makuch import counting_process_counts
+from .counts import counting_process_counts, event_counts
 from .cox import CoxResult, _PartialLikelihood
 
 __all__ = ["cox_zph", "CoxZphResult"]

@@ -41,6 +41,7 @@ from scipy import stats as _sps
 from blinrwe.errors import StatisticalInputError
 
 from ._inputs import as_level, as_times
+from .counts import event_counts
 from .cox import _as_list, _check_columns, _design_matrix
 
 __all__ = ["FineGrayResult", "fine_gray"]
@@ -80,12 +81,11 @@ class FineGrayResult:
 
 
 def _censoring_before(t_sorted: np.ndarray, censored: np.ndarray, query: np.ndarray) -> np.ndarray:
-    """Kaplan-Meier of the censoring distribution just before each query time, ``G(query-)``."""
-    times, first = np.unique(t_sorted, return_index=True)
-    at_risk = t_sorted.size - first
-    c = np.bincount(np.searchsorted(times, t_sorted[censored]), minlength=times.size)
-    after = np.cumprod(1.0 - c / at_risk)
-    k = np.searchsorted(times, query, side="left")  # number of distinct times strictly before the query
+    """Kaplan-Meier of the censoring distribution just before each query time, ``G(query-)``
+    (crr takes it from ``survfit`` with the censorings as the events)."""
+    counts = event_counts(t_sorted, censored.astype(np.int64))
+    after = np.cumprod(1.0 - counts.n_event / counts.n_risk)
+    k = np.searchsorted(counts.time, query, side="left")  # number of distinct times strictly before the query
     return np.where(k > 0, after[np.maximum(k - 1, 0)], 1.0)
 
 

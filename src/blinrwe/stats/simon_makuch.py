@@ -21,11 +21,11 @@ import numpy as np
 
 from blinrwe.errors import StatisticalInputError
 
-from ._inputs import as_event_codes, as_times, tie_near_times
-from .counts import EventCounts
+from ._inputs import tie_near_times
+from .counts import counting_process_counts
 from .kaplan_meier import KaplanMeier, kaplan_meier_from_counts
 
-__all__ = ["SimonMakuch", "simon_makuch", "counting_process_counts"]
+__all__ = ["SimonMakuch", "simon_makuch"]
 
 
 @dataclass(frozen=True)
@@ -37,25 +37,6 @@ class SimonMakuch:
     @property
     def method(self) -> str:
         return "Simon-Makuch Kaplan-Meier by current state (risk sets move between states at the switch)"
-
-
-def counting_process_counts(start, stop, event) -> EventCounts:
-    """Per-time counts of ``(start, stop]`` intervals: at risk when ``start < t <= stop``."""
-    t0, t1 = as_times(start, "start").astype(float), as_times(stop, "stop").astype(float)
-    if t0.shape != t1.shape:
-        raise StatisticalInputError(f"start has {t0.size} values but stop has {t1.size}; give one per interval.")
-    bad = np.flatnonzero(t0 >= t1)
-    if bad.size:
-        i = int(bad[0])
-        raise StatisticalInputError(f"interval {i} is ({t0[i]}, {t1[i]}]; start must be before stop.")
-    d = as_event_codes(event, t1.size, (1,))
-    t0, t1 = np.split(tie_near_times(np.concatenate([t0, t1])), 2)
-    times = np.unique(t1)
-    n_risk = (t1.size - np.searchsorted(np.sort(t1), times, side="left")
-              - (t0.size - np.searchsorted(np.sort(t0), times, side="left")))
-    n_event = np.bincount(np.searchsorted(times, t1[d == 1]), minlength=times.size)
-    n_censor = np.bincount(np.searchsorted(times, t1[d == 0]), minlength=times.size)
-    return EventCounts(time=times, n_risk=n_risk, n_event=n_event, n_censor=n_censor, n_event_by_cause=n_event)
 
 
 def simon_makuch(start, stop, event, state, conf_type: str = "log-log", level: float = 0.95) -> SimonMakuch:

@@ -17,7 +17,7 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter
 from matplotlib.transforms import blended_transform_factory
 
 from ..ard_index import ArdRows, as_ard_rows
-from ..caveats import axis_label, grouping_label, immortal_time_events, immortal_time_warning
+from ..caveats import axis_label, immortal_time_events, immortal_time_warning
 from ..context import ReportContext
 from ..formatting import format_count, format_p_value
 from ..labels import ENDPOINT_LABELS, by_variable, endpoint_label, level_label, variable_label
