@@ -24,6 +24,7 @@ from .logrank import LogRankTest, LogRankTrend, logrank, logrank_from_counts, lo
 from .proportion import ProportionCI, proportion_ci
 from .mantel_byar import MantelByarTest, mantel_byar
 from .simon_makuch import SimonMakuch, simon_makuch
+from .landmark import LandmarkAnalysis, landmark
 from .rmst import RestrictedMean, rmst, rmst_from_counts
 from .survival_difference import SurvivalDifference, survival_difference
 from .fisher import FisherTest, fisher_exact
@@ -58,6 +59,8 @@ __all__ = [
     "SimonMakuch",
     "counting_process_counts",
     "simon_makuch",
+    "LandmarkAnalysis",
+    "landmark",
     "RestrictedMean",
     "rmst",
     "rmst_from_counts",
