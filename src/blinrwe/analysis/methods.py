@@ -272,8 +272,10 @@ def _immortal_time_records(ard: pd.DataFrame) -> list[tuple[str, str, dict]]:
     text = ("Groups defined by an event after the first infusion (" + ", ".join(events) + "; by "
             "{post_baseline_variables}) are compared from the endpoint's time 0: a patient had to be alive and "
             "event-free until that event to join its group, so these comparisons carry immortal-time bias in "
-            "favour of the group with the event, and their p values do not test its effect. Time-dependent "
-            "methods (landmark, Simon-Makuch, Mantel-Byar) were not applied")
+            "favour of the group with the event, and their p values do not test its effect")
+    applied = bool(len(ard)) and (ard["section"] == "post_baseline").any()  # analysis/post_baseline.py
+    text += (" (the landmark or time-dependent analyses below are not)" if applied else
+             ". Time-dependent methods (landmark, Simon-Makuch, Mantel-Byar) were not applied")
     within = tuple((v, subset) for v, _, subset in (g.partition("|") for g in group_vars if "|" in g))
     if within:
         text += "; the comparisons are also given within the patients they apply to ({within})"

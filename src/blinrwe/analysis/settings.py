@@ -36,6 +36,9 @@ class AnalysisSettings:
         OS by HSCT vs no HSCT among responders, seed 004). None = offered automatically for each
         subgroup defined after the first infusion that declares the patients it applies to
         (``blinrwe.derive.post_baseline``); () = none.
+    postbaseline_method, postbaseline_landmarks : how groupings by a dated event after the first
+        infusion are also analysed ("time_dependent", "landmark", "both", "none"; see
+        ``blinrwe.analysis.post_baseline``) and the landmark times in ``time_unit``.
     """
 
     endpoints: tuple[str, ...] = ("OS", "EFS", "RFS", "PFS", "CIR")
@@ -57,6 +60,8 @@ class AnalysisSettings:
     within: tuple[tuple[str, str], ...] | None = None
     ae_window: str = "during blinatumomab"
     grading: str = "CTCAE_v5"
+    postbaseline_method: str = "both"
+    postbaseline_landmarks: tuple[float, ...] = (6.0,)
 
     @property
     def forest_subgroups(self) -> tuple[str, ...]:

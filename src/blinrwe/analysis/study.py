@@ -22,6 +22,7 @@ from .competing import competing_risk_analyses
 from .exposure import exposure_table
 from .methods import method_records
 from .patterns import therapy_path_counts, treatment_flows
+from .post_baseline import post_baseline_analyses, post_baseline_method_records
 from .regression import cox_models, cox_subgroup_models
 from .response import response_table
 from .results import FINDING_COLUMNS, UNAVAILABLE_COLUMNS, StudyResults, empty_frame
@@ -222,6 +223,7 @@ def analyse_study(analysis_data, settings: AnalysisSettings | None = None, *, fo
                                 subgroups=s.subgroups, time_unit=s.time_unit, landmarks=s.landmarks,
                                 level=s.confidence_level, out=out, parts=split, origins=origins)
         _within_comparisons(tte, adsl, s, km_endpoints, competing, origins, out, split)
+        post_baseline_analyses(split, adsl, s, endpoints=km_endpoints, out=out, origins=origins)
         rows, curves, risk = out.frames()
         parts.append(ard_frame(rows))
         parts.append(cox_models(tte, adsl, endpoints=s.cox_endpoints, covariates=s.cox_covariates,
@@ -241,7 +243,8 @@ def analyse_study(analysis_data, settings: AnalysisSettings | None = None, *, fo
     return StudyResults(
         ard=ard,
         flows=flows,
-        methods=method_records(s, ard, form=form, definitions=definitions),
+        methods=method_records(s, ard, form=form, definitions=definitions,
+                               extra=post_baseline_method_records(s, ard)),
         unavailable=pd.DataFrame(unavailable, columns=list(UNAVAILABLE_COLUMNS)),
         findings=findings if findings is not None else empty_frame(FINDING_COLUMNS),
         analysis_data=analysis_data,

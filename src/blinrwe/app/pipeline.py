@@ -177,6 +177,8 @@ def analysis_settings(spec: StudySpec) -> AnalysisSettings:
             tuple(part.strip() for part in item.split(" by ", 1)) for item in s.survival.within),
         ae_window=window,
         grading=s.safety.grading,
+        postbaseline_method=s.postbaseline.method,
+        postbaseline_landmarks=tuple(s.postbaseline.landmarks),
     )
 
 

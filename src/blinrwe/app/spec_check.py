@@ -113,6 +113,9 @@ def _check_cross(spec: StudySpec, findings: list[str]) -> None:
         findings.append(f"survival.landmarks = {list(spec.survival.landmarks)}: landmark times must be > 0.")
     if list(spec.survival.landmarks) != sorted(spec.survival.landmarks):
         findings.append(f"survival.landmarks = {list(spec.survival.landmarks)}: list landmark times in increasing order.")
+    pb = list(spec.postbaseline.landmarks)
+    if any(t <= 0 for t in pb) or pb != sorted(set(pb)):
+        findings.append(f"postbaseline.landmarks = {pb}: landmark times must be > 0, in increasing order.")
     for item in spec.survival.within or ():
         subset, by, variable = str(item).partition(" by ")
         if not by or not subset.strip() or not variable.strip():

@@ -33,6 +33,7 @@ FIGURE_FORMATS = ("png", "svg", "pdf")
 CI_TRANSFORMS = ("log-log", "log", "plain")
 FOLLOWUP_METHODS = ("reverse_km", "simple_median")
 COX_TIES = ("efron", "breslow")
+POST_BASELINE_METHODS = ("both", "landmark", "time_dependent", "none")
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,22 @@ class SurvivalSpec:
 
 
 @dataclass(frozen=True)
+class PostBaselineSpec:
+    """Groupings by something that happens after the start (allo-HSCT, CAR-T, response, MRD negativity).
+
+    Compared from the first infusion such groups carry immortal-time bias; these methods do not
+    (``blinrwe.analysis.post_baseline``; the variables are declared in ``blinrwe.derive.post_baseline``).
+    """
+
+    method: str = option("both", "How groupings defined after the first infusion are also analysed: "
+                         "\"time_dependent\" (Mantel-Byar test, Simon-Makuch curves, Cox with the state as a "
+                         "time-dependent covariate), \"landmark\" (patients event-free at each landmark, by their "
+                         "state then, from the landmark), \"both\", or \"none\".", allowed=POST_BASELINE_METHODS)
+    landmarks: tuple[float, ...] = option((6.0,), "Landmark times (in the time_unit of [survival]) of the landmark "
+                                          "analysis, each > 0, increasing.")
+
+
+@dataclass(frozen=True)
 class ResponseSpec:
     """Response windows (domain-spec section 3.4): best response within ``window_cycles`` and overall."""
 
@@ -200,6 +217,7 @@ SECTIONS: dict[str, type] = {
     "endpoints": EndpointSpec,
     "subgroups": SubgroupSpec,
     "survival": SurvivalSpec,
+    "postbaseline": PostBaselineSpec,
     "response": ResponseSpec,
     "cox": CoxSpec,
     "safety": SafetySpec,
@@ -211,7 +229,8 @@ LABEL_SECTIONS = {
     "variable_labels": ("Display names of variables, one line per variable: name = \"Label\", "
                         'e.g. age_at_t0 = "Age, years".'),
 }
-SECTION_ORDER = ("study", "data", "endpoints", "definitions", "subgroups", "survival", "response", "cox", "safety",
+SECTION_ORDER = ("study", "data", "endpoints", "definitions", "subgroups", "survival", "postbaseline", "response",
+                 "cox", "safety",
                  "report", *LABEL_SECTIONS)
 #: DeriveSettings fields set through other keys (not in [definitions]), and the key that sets them.
 SET_ELSEWHERE = {"endpoints": "endpoints.names", "censoring_variants": "endpoints.variants",
@@ -245,6 +264,7 @@ class StudySpec:
     definitions: tuple[tuple[str, Any], ...] = ()
     subgroups: SubgroupSpec = field(default_factory=SubgroupSpec)
     survival: SurvivalSpec = field(default_factory=SurvivalSpec)
+    postbaseline: PostBaselineSpec = field(default_factory=PostBaselineSpec)
     response: ResponseSpec = field(default_factory=ResponseSpec)
     cox: CoxSpec = field(default_factory=CoxSpec)
     safety: SafetySpec = field(default_factory=SafetySpec)

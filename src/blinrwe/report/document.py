@@ -18,8 +18,10 @@ from .ard_index import ArdIndex
 from .context import ReportContext
 from .disclosure import suppression_active, withhold_patient_ids
 from .figures import FigureJob, PlottedFigure, forest_plot, sankey_plot, survival_curve_plot, swimmer_data, swimmer_plot
+from .figures.post_baseline_curves import post_baseline_figure_jobs
 from .labels import by_variable, endpoint_label, in_sentence, level_label, variable_label
 from .methods_text import methods_paragraphs
+from .tables_post_baseline import post_baseline_heading, post_baseline_tables
 from .table_model import DisplayTable, Row, with_footnotes
 from .tables import (
     attrition_table,
@@ -295,6 +297,11 @@ def plan_document(results, context: ReportContext, findings=None) -> ReportDocum
     if _has(ard, "table", "competing_risks"):
         tables = tuple(competing_risks_table(ard, context, gv) for gv in ard.table("competing_risks").unique("group_var"))
         sections.append(Section("Competing risks", tables=tables, figures=tuple(_curve_figures(results, ard, context, "cif")), anchor="competing"))
+    if _has(ard, "section", "post_baseline"):  # landmark and time-dependent analyses (tables_post_baseline.py)
+        sections.append(Section(post_baseline_heading(), tables=tuple(post_baseline_tables(ard, context)),
+                                figures=tuple(post_baseline_figure_jobs(_frame(results, "curves"),
+                                                                        _frame(results, "risk_tables"), ard, context)),
+                                anchor="post_baseline"))
     cox_ids = [t for t in ("cox_univariable", "cox_multivariable") if _has(ard, "table", t)]
     if cox_ids or _has(ard, "table", "cox_subgroups"):
         tables, figures = list(cox_tables(ard, context)) if cox_ids else [], []

@@ -31,6 +31,7 @@ _SECTION_NAMES = {
     "competing_risks": "Competing risks",
     "safety": "Safety",
     "patterns": "Treatment patterns",
+    "post_baseline": "Groups defined after the start",
 }
 _RENDERING_PACKAGES = ("matplotlib", "jinja2", "python-docx", "openpyxl")
 # ARD methods that say nothing a reader needs (a count is a count)
@@ -102,6 +103,8 @@ def _changed_settings(pairs) -> str:
 _FORMATS = {
     "changed_settings": _changed_settings,
     "post_baseline_variables": lambda codes: ", ".join(in_sentence(variable_label(c)) for c in codes),
+    "post_baseline_groupings": lambda groups: "; ".join(in_sentence(grouping_label(g)) for g in groups),
+    "postbaseline_landmarks": lambda times: ", ".join(_number(t) for t in times),
     "within": lambda pairs: "; ".join(in_sentence(grouping_label(f"{v}|{subset}")) for v, subset in pairs),
     "mrd_threshold": _threshold,
     "responder_definition": lambda code: VARIABLE_LABELS.get(code, code),
