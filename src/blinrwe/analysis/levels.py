@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["factor_levels", "level_labels", "patient_positions", "codes_at", "present_categorical"]
+__all__ = ["factor_levels", "level_labels", "patient_positions", "codes_at", "present_categorical", "subset_variable",
+           "subset_mask"]
 
 
 def factor_levels(values) -> tuple[np.ndarray, list[str]]:
@@ -78,3 +79,18 @@ def present_categorical(codes: np.ndarray, labels: list[str]) -> pd.Categorical:
     remap = np.full(len(labels), -1, dtype=np.int64)
     remap[present] = np.arange(present.size)
     return pd.Categorical.from_codes(remap[known], categories=[labels[i] for i in present])
+
+
+def subset_variable(subset: str) -> str:
+    """The ADSL column a subset names: "responder" -> "responder", "best_response=CR" -> "best_response"."""
+    return str(subset).partition("=")[0].strip()
+
+
+def subset_mask(adsl: pd.DataFrame, subset: str) -> np.ndarray:
+    """The patients of a subset (``[survival] within``): a yes/no column = yes ("responder"), or
+    "<column>=<level>" with the level as the ARD labels it ("best_response=CR", "sex=female")."""
+    column, eq, level = str(subset).partition("=")
+    values = adsl[column.strip()]
+    if eq:
+        return (level_labels(values) == level.strip()).fillna(False).to_numpy(dtype=bool)
+    return values.astype("boolean").fillna(False).to_numpy(dtype=bool)

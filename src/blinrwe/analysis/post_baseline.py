@@ -46,6 +46,7 @@ from blinrwe.stats.mantel_byar import mantel_byar
 from blinrwe.stats.simon_makuch import simon_makuch
 
 from .ard import ard_row, not_estimable
+from .levels import subset_mask, subset_variable
 from .results import CURVE_COLUMNS, RISK_TABLE_COLUMNS
 from .survival import SurvivalOutput, endpoint_parts, figure_ticks, time_column
 
@@ -88,9 +89,9 @@ def post_baseline_groupings(adsl: pd.DataFrame, settings) -> list[tuple[str, str
         if _dated(g, adsl):
             out.append((g, g, np.ones(len(adsl), dtype=bool)))
     for subset, variable in settings.within_pairs():
-        if subset in adsl.columns and _dated(variable, adsl):
-            out.append((f"{variable}|{subset}", variable,
-                        adsl[subset].astype("boolean").fillna(False).to_numpy(dtype=bool)))
+        column = subset_variable(subset)
+        if column in adsl.columns and column != variable and _dated(variable, adsl):
+            out.append((f"{variable}|{subset}", variable, subset_mask(adsl, subset)))
     return out
 
 
@@ -264,11 +265,14 @@ def post_baseline_analyses(parts: dict, adsl: pd.DataFrame, settings, *, endpoin
     variant = settings.variants[0]
     for endpoint, variant, sel in endpoint_parts(parts, endpoints, (variant,)):
         origin = origins.get(endpoint, T0_ORIGIN)
+        done = set()
         for group_var, variable, members in groupings:
             member_ids = adsl["patient_id"][members]
             rows = sel[sel["patient_id"].isin(member_ids)]
-            if rows.empty:
+            same = (variable, len(rows), tuple(rows["patient_id"]) if len(rows) < len(sel) else ())
+            if rows.empty or same in done:  # DOR by HSCT among responders is DOR by HSCT: given once
                 continue
+            done.add(same)
             switch = switch_times(rows, adsl, variable, settings.time_unit)
             flag = rows["patient_id"].map(adsl.set_index("patient_id")[variable]).astype("boolean").fillna(False)
             known = ~(flag.to_numpy(dtype=bool) & np.isnan(switch))  # "yes" without its date: state unknown

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from blinrwe.derive.post_baseline import applies_among
 
+from .levels import subset_variable
+
 __all__ = ["AnalysisSettings"]
 
 
@@ -33,7 +35,9 @@ class AnalysisSettings:
     analysis_set : attrition set whose included patients are analysed.
     within : comparisons within a subset, as (subset, variable) pairs: survival and competing risks by
         ``variable`` among the patients with ``subset`` = yes (e.g. ("responder", "allo_hsct_after"):
-        OS by HSCT vs no HSCT among responders, seed 004). None = offered automatically for each
+        OS by HSCT vs no HSCT among responders, seed 004); ``subset`` is a yes/no column or
+        "<column>=<level>" ("best_response=CR"), and a 1-tuple ``(subset,)`` (variable = the subset's own
+        column) gives the endpoints among the subset alone (DOR among CR patients). None = offered automatically for each
         subgroup defined after the first infusion that declares the patients it applies to
         (``blinrwe.derive.post_baseline``); () = none.
     postbaseline_method, postbaseline_landmarks : how groupings by a dated event after the first
@@ -70,6 +74,6 @@ class AnalysisSettings:
 
     def within_pairs(self) -> tuple[tuple[str, str], ...]:
         """The (subset, variable) comparisons to make: ``within``, or the declared ones for the subgroups."""
-        if self.within is not None:
-            return tuple(self.within)
+        if self.within is not None:  # "<subset>" alone: the endpoints among the subset (variable = the subset's)
+            return tuple((w[0], w[1] if len(w) > 1 and w[1] else subset_variable(w[0])) for w in self.within)
         return tuple((applies_among(g), g) for g in dict.fromkeys(self.subgroups) if applies_among(g))

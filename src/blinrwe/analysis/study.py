@@ -21,6 +21,7 @@ from .baseline import baseline_table
 from .competing import competing_risk_analyses
 from .exposure import exposure_table
 from .methods import method_records
+from .levels import subset_mask, subset_variable
 from .patterns import therapy_path_counts, treatment_flows
 from .post_baseline import post_baseline_analyses, post_baseline_method_records
 from .regression import cox_models, cox_subgroup_models
@@ -140,14 +141,16 @@ def _within_comparisons(tte, adsl, s: AnalysisSettings, km_endpoints, competing,
     """Survival and competing risks by ``variable`` among the patients with ``subset`` = yes, for each
     (subset, variable) of ``s.within_pairs()``; group_var "<variable>|<subset>" (no whole-cohort rows)."""
     for subset, variable in s.within_pairs():
-        if subset not in adsl.columns or variable not in adsl.columns:
+        column = subset_variable(subset)
+        if column not in adsl.columns or variable not in adsl.columns:
             if s.within is None:
                 continue  # offered automatically, but these data do not have the subset
             raise SpecificationError(
                 f'survival.within = "{subset} by {variable}": the derived patient table has no '
-                f'{"variable " + repr(variable) if subset in adsl.columns else "subset " + repr(subset)}; '
-                'give a yes/no variable of the patients to compare within, "by", and a grouping variable.')
-        members = adsl[subset].astype("boolean").fillna(False).to_numpy(dtype=bool)
+                f'{"variable " + repr(variable) if column in adsl.columns else "subset " + repr(column)}; '
+                'give a yes/no variable (or "<variable>=<level>") of the patients to compare within, "by", and a '
+                'grouping variable.')
+        members = subset_mask(adsl, subset)
         group_var = f"{variable}|{subset}"
         sub = pd.DataFrame({"patient_id": adsl["patient_id"].to_numpy()[members],
                             group_var: adsl[variable].to_numpy()[members]})

@@ -118,9 +118,12 @@ def _check_cross(spec: StudySpec, findings: list[str]) -> None:
         findings.append(f"postbaseline.landmarks = {pb}: landmark times must be > 0, in increasing order.")
     for item in spec.survival.within or ():
         subset, by, variable = str(item).partition(" by ")
-        if not by or not subset.strip() or not variable.strip():
+        column, eq, level = subset.partition("=")
+        if not subset.strip() or (by and not variable.strip()) or " " in subset.strip() or (eq and not (
+                column.strip() and level.strip())):
             findings.append(f'survival.within = "{item}": write "<subset> by <variable>", e.g. '
-                            '"responder by allo_hsct_after".')
+                            '"responder by allo_hsct_after", or "<subset>" alone (e.g. "best_response=CR": '
+                            'every endpoint among those patients).')
     missing = [e for e in spec.cox.endpoints if e not in spec.endpoints.names]
     if missing:
         findings.append(

@@ -117,7 +117,9 @@ class SurvivalSpec:
                            advanced=True)
     within: tuple[str, ...] | None = option(None, "Comparisons within a subset, each \"<subset> by <variable>\", "
                                             "e.g. \"responder by allo_hsct_after\" (OS by HSCT vs no HSCT among "
-                                            "responders, as seed 004); <subset> is a yes/no variable. Left out = "
+                                            "responders, as seed 004); <subset> is a yes/no variable or "
+                                            "\"<variable>=<level>\"; \"<subset>\" alone gives the endpoints among "
+                                            "the subset (\"best_response=CR\": DOR among CR patients). Left out = "
                                             "offered for each subgroup defined after the first infusion (HSCT, "
                                             "CAR-T, further treatment, MRD: among responders); [] for none.",
                                             optional=True, example='["responder by allo_hsct_after"]')

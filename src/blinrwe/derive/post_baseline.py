@@ -8,7 +8,8 @@ join the group, so comparing such groups from the first infusion credits that
 2008;167:492; Anderson, Cain & Gelber, J Clin Oncol 1983;1:710 on
 survival by response). The analysis layer flags every comparison by one of
 these variables and the report warns in the table, the figure and the methods.
-Time-dependent methods (landmark, Simon-Makuch, Mantel-Byar) are not applied.
+Groupings by a yes/no variable with a date are also analysed without immortal time
+(landmark, Simon-Makuch, Mantel-Byar, time-dependent Cox: ``blinrwe.analysis.post_baseline``).
 
 :data:`POST_BASELINE` maps each such ADSL variable to what happens after the
 start, in words, and the ADSL column with its date where derive keeps one.
@@ -64,9 +65,10 @@ def _declare() -> dict[str, PostBaselineVariable]:
         ("icans_any", "ICANS", ""),
     ]
     for window in RESPONSE_WINDOWS:
+        # a yes in a window starting at T0 means the first such event ever is in it: its date is the first date
         rows.append((f"best_response_{window}", "response", ""))
-        rows += [(f"{c}_{window}", "response", "") for c in COMPOSITES]
-        rows += [(f"{m}_{window}", "MRD negativity", "")
+        rows += [(f"{c}_{window}", "response", "date_first_cr_cri" if c == "cr_cri" else "") for c in COMPOSITES]
+        rows += [(f"{m}_{window}", "MRD negativity", "date_first_mrd_negative" if m == "mrd_negative" else "")
                  for m in ("mrd_negative", "complete_mrd_response", "mrd_assessed")]
     rows += [(c, "response", "") for c in COMPOSITES]  # summary form: recorded best response
     # therapy after a response and MRD negativity apply to responders: compared among them (seeds 003, 004)

@@ -427,12 +427,28 @@ def grouping_label(group_var: str, overrides: Mapping[str, str] = {}) -> str:
     "Allo-HSCT after blinatumomab among responders"."""
     variable, _, subset = str(group_var).partition("|")
     label = variable_label(variable, overrides)
-    return f"{label} among {in_sentence(variable_label(subset, overrides))}" if subset else label
+    if subset and subset.partition("=")[0] == variable:  # the subset alone ("<subset>" in [survival] within)
+        described = subset_label(subset, overrides)
+        return described[:1].upper() + described[1:]
+    return f"{label} among {subset_label(subset, overrides)}" if subset else label
+
+
+def subset_label(subset: str, overrides: Mapping[str, str] = {}) -> str:
+    """The patients of a ``[survival] within`` subset in a sentence: "responders" (a yes/no variable),
+    "patients with best response CR" ("best_response=CR")."""
+    column, eq, level = str(subset).partition("=")
+    if not eq:
+        return in_sentence(variable_label(column, overrides))
+    return f"patients with {in_sentence(variable_label(column, overrides))} {level_label(level, variable=column)}"
 
 
 def by_variable(variable: str, variable_labels: Mapping[str, str] = {}) -> str:
     """The end of a title grouped by ``variable``: "by disease setting", "by Philadelphia
-    chromosome", "by allo-HSCT after blinatumomab among responders" (:func:`grouping_label`)."""
+    chromosome", "by allo-HSCT after blinatumomab among responders" (:func:`grouping_label`);
+    "among patients with best response CR" for a subset alone."""
+    name, _, subset = str(variable).partition("|")
+    if subset and subset.partition("=")[0] == name:
+        return f"among {subset_label(subset, variable_labels)}"
     return f"by {in_sentence(grouping_label(variable, variable_labels))}"
 
 
