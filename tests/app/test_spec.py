@@ -167,8 +167,14 @@ def test_within_subset_comparisons_key():
     assert analysis_settings(spec).within == (("responder", "allo_hsct_after"),)
     assert analysis_settings(spec_from_dict({"data": {"example": "synthetic"}})).within is None
     assert analysis_settings(spec_from_dict({"data": {"example": "synthetic"}, "survival": {"within": []}})).within == ()
-    with pytest.raises(SpecificationError, match='survival.within = "allo_hsct_after": write "<subset> by <variable>"'):
-        spec_from_dict({"data": {"example": "synthetic"}, "survival": {"within": ["allo_hsct_after"]}})
+    # a subset alone (a yes/no variable or "<variable>=<level>"): every endpoint among those patients
+    alone = spec_from_dict({"data": {"example": "synthetic"},
+                            "survival": {"within": ["best_response=CR", "best_response=CR by mrd_negative_overall"]}})
+    assert analysis_settings(alone).within_pairs() == (("best_response=CR", "best_response"),
+                                                       ("best_response=CR", "mrd_negative_overall"))
+    for bad in ("responder by ", "best_response= by allo_hsct_after", "two words"):
+        with pytest.raises(SpecificationError, match=f'survival.within = "{bad}": write "<subset> by <variable>"'):
+            spec_from_dict({"data": {"example": "synthetic"}, "survival": {"within": [bad]}})
 
 
 def test_response_population_is_a_definition():

@@ -32,6 +32,8 @@ switches, no event after the landmark, a landmark beyond follow-up). Curves: kin
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -191,10 +193,15 @@ def _time_dependent(time, event, switch, ids, keys, *, ties, level, ci_transform
                             note=reason, **hr))
         return
     try:
-        fit = cox_ph(iv, "tstop", "event", ["state"], ties=ties, level=level, start="tstart")
+        with warnings.catch_warnings(record=True) as caught, np.errstate(over="ignore"):
+            warnings.simplefilter("always")
+            fit = cox_ph(iv, "tstop", "event", ["state"], ties=ties, level=level, start="tstart")
         term = fit.table.iloc[0]
         note = ""
-        if not fit.converged or not np.isfinite(term["se"]):
+        if any("infinite" in str(w.message) for w in caught) or "infinite" in " ".join(fit.warnings):
+            note = _ne("the events are ordered completely by the state (monotone likelihood, infinite coefficient; "
+                       "time-dependent hazard ratio not estimable)")
+        elif not fit.converged or not all(np.isfinite(float(term[c])) for c in ("hr", "lower", "upper", "p")):
             note = _ne("the Cox model did not converge (time-dependent hazard ratio not estimable)")
         value, lower, upper, p = term["hr"], term["lower"], term["upper"], term["p"]
         if note:
