@@ -317,10 +317,14 @@ def post_baseline_method_records(settings, ard: pd.DataFrame) -> list[tuple[str,
             "and summarised by the hazard ratio of a Cox model with the state as a time-dependent covariate "
             "({ties} ties), with Wald confidence interval and p value"), {"ties": settings.cox_ties}))
     if LANDMARK_TABLE in tables:
-        recs.append(("post_baseline", _(
-            "In the landmark analysis, at each landmark ({postbaseline_landmarks} {time_unit} after the "
-            "endpoint's time 0) the patients still event-free and under follow-up were grouped by whether the "
-            "event had happened by then, and Kaplan-Meier curves and the log-rank test were computed from the "
-            "landmark; patients whose event happens after the landmark stay in the group they were in at it"),
-            {"postbaseline_landmarks": tuple(settings.postbaseline_landmarks), "time_unit": settings.time_unit}))
+        text = (_("In the landmark analysis, at each landmark ({postbaseline_landmarks} months after the endpoint's "
+                  "time 0) the patients still event-free and under follow-up were grouped by whether the event had "
+                  "happened by then, and Kaplan-Meier curves and the log-rank test were computed from the landmark; "
+                  "patients whose event happens after the landmark stay in the group they were in at it")
+                if settings.time_unit == "months" else
+                _("In the landmark analysis, at each landmark ({postbaseline_landmarks} days after the endpoint's "
+                  "time 0) the patients still event-free and under follow-up were grouped by whether the event had "
+                  "happened by then, and Kaplan-Meier curves and the log-rank test were computed from the landmark; "
+                  "patients whose event happens after the landmark stay in the group they were in at it"))
+        recs.append(("post_baseline", text, {"postbaseline_landmarks": tuple(settings.postbaseline_landmarks)}))
     return recs

@@ -12,6 +12,7 @@ import re
 from typing import Mapping
 
 from blinrwe.model import tables as model_tables
+from blinrwe.model.i18n import _
 
 VARIABLE_LABELS = {
     "age_at_t0": "Age at first infusion",
@@ -439,16 +440,17 @@ def subset_label(subset: str, overrides: Mapping[str, str] = {}) -> str:
     column, eq, level = str(subset).partition("=")
     if not eq:
         return in_sentence(variable_label(column, overrides))
-    return f"patients with {in_sentence(variable_label(column, overrides))} {level_label(level, variable=column)}"
+    return _("patients with {variable} {level}").format(variable=in_sentence(variable_label(column, overrides)),
+                                                        level=level_label(level, variable=column))
 
 
 def by_variable(variable: str, variable_labels: Mapping[str, str] = {}) -> str:
     """The end of a title grouped by ``variable``: "by disease setting", "by Philadelphia
     chromosome", "by allo-HSCT after blinatumomab among responders" (:func:`grouping_label`);
     "among patients with best response CR" for a subset alone."""
-    name, _, subset = str(variable).partition("|")
+    name, _sep, subset = str(variable).partition("|")
     if subset and subset.partition("=")[0] == name:
-        return f"among {subset_label(subset, variable_labels)}"
+        return _("among {subset}").format(subset=subset_label(subset, variable_labels))
     return f"by {in_sentence(grouping_label(variable, variable_labels))}"
 
 

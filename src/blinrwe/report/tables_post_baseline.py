@@ -10,6 +10,7 @@ landmark). Nothing is computed here; NE cells carry the analysis layer's reason 
 
 from __future__ import annotations
 
+from blinrwe.analysis.ard import not_estimable_reason
 from blinrwe.model.i18n import _
 
 from .ard_index import ArdRows, as_ard_index
@@ -17,13 +18,21 @@ from .context import ReportContext
 from .formatting import NOT_REACHED, EstimateStyle, format_count, format_estimate_ci, format_hazard_ratio
 from .labels import endpoint_label, grouping_label
 from .table_model import DisplayTable, Row
-from .tables import _by, _finish, _methods_note, _not_estimable_notes, _p_cell
+from .tables import _by, _finish, _methods_note, _p_cell
 
 __all__ = ["landmark_text", "post_baseline_heading", "post_baseline_tables", "time_dependent_table", "landmark_table"]
 
 SECTION = "post_baseline"
 TD_TABLE = "post_baseline_td"
 LANDMARK_TABLE = "post_baseline_landmark"
+
+
+def _reasons(rows: ArdRows, statistics) -> list[str]:
+    """One footnote per distinct reason a printed statistic is NE, in the report's language (the ARD keeps
+    the analysis layer's English reason)."""
+    wanted = set(statistics)
+    reasons = dict.fromkeys(not_estimable_reason(r["note"]) for r in rows if r["statistic"] in wanted)
+    return [f"NE: {_(reason).rstrip('.')}." for reason in reasons if reason]
 
 
 def _count(rows: ArdRows, statistic: str, group: str) -> str:
@@ -65,7 +74,7 @@ def time_dependent_table(ard, context: ReportContext) -> DisplayTable:
     """Mantel-Byar test and time-dependent Cox hazard ratio per grouping x endpoint."""
     sub = as_ard_index(ard).where(section=SECTION, table=TD_TABLE)
     columns = (_("Entered the group, n/N"), _("Events before / after entering, n"), _("Mantel-Byar p"),
-               _("HR ({level}% CI), time-dependent").format(level=context.ci_level), _("Wald p"))
+               _("HR ({level}% CI), time-dependent").format(level=context.ci_level), _("Wald p (time-dependent)"))
     rows: list[Row] = []
     for group_var, g in _by(sub, "group_var").items():
         rows.append(_grouping_heading(group_var, context, len(columns)))
@@ -79,12 +88,12 @@ def time_dependent_table(ard, context: ReportContext) -> DisplayTable:
           "from then on, so no group is credited with time before its event (no immortal time); a change on the "
           "day of the patient's last follow-up or event does not count. Hazard ratio: with the event against "
           "without it."),
-        _methods_note(sub, ["mantel_byar_p"], _("Test")),
-        _methods_note(sub, ["td_hr"], _("Hazard ratio")),
-        *_not_estimable_notes(sub, ["mantel_byar_p", "td_hr", "td_cox_p"]),
+        _methods_note(sub, ["mantel_byar_p"], _("Time-dependent test")),
+        _methods_note(sub, ["td_hr"], _("Time-dependent hazard ratio")),
+        *_reasons(sub, ["mantel_byar_p", "td_hr", "td_cox_p"]),
     ]
     table = DisplayTable("post_baseline_td", _("Groups defined after the start: time-dependent analysis"),
-                         columns, tuple(rows), _("Endpoint"))
+                         columns, tuple(rows), _("Grouping and endpoint"))
     return _finish(table, notes)
 
 
@@ -124,12 +133,12 @@ def landmark_table(ard, context: ReportContext) -> DisplayTable:
         _("Patients still event-free and under follow-up at the landmark, grouped by whether the event had "
           "happened by then; times and medians from the landmark. A patient whose event happens after the landmark "
           "stays in the group without it (no immortal time)."),
-        _("NR, median not reached; NE, not estimable."),
-        _methods_note(sub, ["landmark_logrank_p"], _("p values")),
-        *_not_estimable_notes(sub, ["landmark_median", "landmark_logrank_p"]),
+        _("NR, median from the landmark not reached; NE, not estimable."),
+        _methods_note(sub, ["landmark_logrank_p"], _("Landmark p values")),
+        *_reasons(sub, ["landmark_median", "landmark_logrank_p"]),
     ]
     table = DisplayTable("post_baseline_landmark", _("Groups defined after the start: landmark analysis"),
-                         columns, tuple(rows), _("Endpoint"))
+                         columns, tuple(rows), _("Grouping, endpoint and landmark"))
     return _finish(table, notes)
 
 

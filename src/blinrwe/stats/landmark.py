@@ -109,9 +109,9 @@ def landmark(time, event, switch_time, landmark, conf_type: str = "log-log", lev
     curves = {int(g): kaplan_meier_from_counts(grouped.group(g), conf_type=conf_type, level=level)
               for g in grouped.groups}
     if len(curves) < 2:
-        which = "has entered" if ENTERED in curves else "has not entered"
+        which = "every patient" if ENTERED in curves else "no patient"
         return LandmarkAnalysis(curves=curves, test=None,
-                                note=f"every patient at risk at the landmark {which} the state (no comparison)",
+                                note=f"{which} at risk at the landmark has entered the state (no comparison)",
                                 **common)
     test = logrank_from_counts(grouped)
     note = ""

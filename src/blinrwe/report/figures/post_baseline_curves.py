@@ -105,7 +105,7 @@ def landmark_plot(curves: pd.DataFrame, risk: pd.DataFrame, ard, analysis: str,
     medians = ArdRows([{**r, "statistic": "km_median"} for r in own])
     rows = ArdRows([r for r in ard if r["statistic"] == "landmark_logrank_p" and float(r["time"]) == at])
     plotted = survival_curve_plot(_as_km(c), risk, ArdRows([*medians, *_as_logrank(rows)]), analysis, context)
-    legend = _p_text(rows, "landmark_logrank_p", _("Log-rank"), context)
+    legend = _p_text(rows, "landmark_logrank_p", _("Log-rank from the landmark"), context)
     when = landmark_text(at, context.time_unit)
     described = endpoint_label(endpoint, variant, context.variable_labels)
     title = _("{endpoint} from the {landmark} {by}").format(
