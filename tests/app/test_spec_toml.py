@@ -39,7 +39,8 @@ def test_every_key_is_named_with_its_meaning_allowed_values_and_default():
     text = commented_toml(SPECS["defaults"])
     lines = text.splitlines()
     for key in spec_keys():
-        at = next(i for i, line in enumerate(lines) if line.lstrip("# ").startswith(f"{key.name} = "))
+        section = lines.index(f"[{key.section}]")  # a name may be in two sections ([survival], [postbaseline])
+        at = next(i for i, line in enumerate(lines) if i > section and line.lstrip("# ").startswith(f"{key.name} = "))
         comment = " ".join(lines[max(0, at - 12):at])
         assert key.help.split()[0] in comment and "Allowed:" in comment and "Default:" in comment, key.path
     for name, text_ in presets.PRESET_DESCRIPTIONS.items():

@@ -109,3 +109,14 @@ def test_the_tables_in_chinese(results, context):
         tables = post_baseline_tables(results.ard, context)
     assert [t.title for t in tables] == ["开始治疗后定义的分组：时间依赖分析", "开始治疗后定义的分组：界标分析"]
     assert "界标之后没有仍无事件且仍在随访的患者" in " ".join(tables[1].footnotes)
+
+
+def test_small_counts_are_suppressed_in_the_shared_outputs(results, context):
+    from blinrwe.report.disclosure import suppress_small_cells
+
+    masked = suppress_small_cells(results, 200)  # every count of this 150-patient cohort is below 200
+    table = landmark_table(masked.ard, context)
+    cells = table.row(("allo_hsct_after", "OS", "none", 3.0)).cells
+    assert cells[1] == cells[2] == "<200"
+    td = time_dependent_table(masked.ard, context)
+    assert td.cell(("allo_hsct_after", "OS", "none"), "Entered the group, n/N") == "<200/<200"

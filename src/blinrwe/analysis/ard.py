@@ -7,7 +7,7 @@ the method that produced it, so each printed value is traceable.
 Columns
 -------
 section      baseline | exposure | response | survival | followup | cox |
-             competing_risks | safety | patterns
+             competing_risks | safety | patterns | post_baseline
 table        display-table id the row belongs to (e.g. "table1", "response",
              "survival", "cox_univariable", "safety")
 variable     the analysed variable, endpoint or AE term (e.g. "age_at_t0",
@@ -24,7 +24,11 @@ statistic    n, N, pct, mean, sd, median, q1, q3, min, max, missing,
              time_origin (survival / competing_risks, one per endpoint x variant: ``level`` = what
              time 0 is, in words, from the endpoint's declaration; no value),
              population (response: the patients a block of rates is among; ``level`` =
-             "<window>|<population>", ``method`` = the population in words, value = its patients) ...
+             "<window>|<population>", ``method`` = the population in words, value = its patients),
+             section post_baseline (landmark and time-dependent analyses of groups defined after the
+             start; documented in ``analysis/post_baseline.py``): n_switched, sm_events,
+             mantel_byar_chisq, mantel_byar_p, td_hr, td_cox_p, landmark_n, landmark_excluded,
+             landmark_events, landmark_median, landmark_logrank_chisq, landmark_logrank_p ...
 value        float (NaN when not estimable)
 lower, upper confidence limits (NaN when not applicable/estimable)
 n            numerator / events (NaN when not applicable)

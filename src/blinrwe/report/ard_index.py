@@ -89,7 +89,8 @@ class ArdIndex(ArdRows):
     def __init__(self, ard: pd.DataFrame | None):
         frame = ard if ard is not None else pd.DataFrame(columns=list(ARD_COLUMNS))
         columns = [c for c in ARD_COLUMNS if c in frame.columns]
-        records = frame[columns].to_dict("records") if len(frame) else []
+        # not to_dict("records"): it turns every float-like object (a SuppressedCount) into a plain float NaN
+        records = [dict(zip(columns, row)) for row in zip(*(frame[c].tolist() for c in columns))] if len(frame) else []
         for r in records:
             for c in _TEXT:
                 r[c] = _text(r.get(c))

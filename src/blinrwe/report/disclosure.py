@@ -31,7 +31,9 @@ from dataclasses import is_dataclass, replace
 import pandas as pd
 
 #: ARD statistics whose ``value`` is a count of patients (ard.py)
-COUNT_STATISTICS = frozenset({"N", "n", "missing", "not_applicable", "events"})
+COUNT_STATISTICS = frozenset({"N", "n", "missing", "not_applicable", "events",
+                              # groups defined after the start (analysis/post_baseline.py)
+                              "n_switched", "sm_events", "landmark_n", "landmark_events", "landmark_excluded"})
 _GRADE_COUNT = re.compile(r"^grade_[0-9a-z_]+$")
 #: ARD statistics whose value (and CI) is computed from the row's ``n`` and ``denominator``
 _PROPORTION = re.compile(r"^(pct|proportion|grade_[0-9a-z_]+_pct)$")
