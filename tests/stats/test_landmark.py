@@ -53,7 +53,8 @@ def test_equals_survfit_and_survdiff_on_the_landmark_subset(name):
                                        equal_nan=True, err_msg=f"state {state} {column}")
 
 
-@pytest.mark.parametrize("name, words", [("nobody_enters", "no patient at risk"), ("everyone_enters", "every patient at risk"),
+@pytest.mark.parametrize("name, words", [("nobody_enters", "no patient at risk"),
+                                         ("everyone_enters", "every patient at risk"),
                                          ("beyond_follow_up", "nobody is event-free"),
                                          ("no_event_after", "no event after the landmark")])
 def test_degenerate_cases_say_why(name, words):

@@ -136,83 +136,90 @@ def _risk_frame(n_risk, ticks, *, analysis, endpoint, variant, group_var, group,
 
 
 def _time_dependent(time, event, switch, ids, keys, *, ties, level, ci_transform, time_unit, out, origin):
-    rows = out.rows
+    """Mantel-Byar, Simon-Makuch curves and the time-dependent Cox hazard ratio of one grouping x endpoint."""
     n = int(time.size)
     mb = mantel_byar(time, event, switch)
     common = dict(denominator=n, **keys)
-    rows.append(ard_row(SECTION, TD_TABLE, statistic="n_switched", value=mb.n_switched, n=mb.n_switched,
-                        method="count", group="", **common))
+    out.rows.append(ard_row(SECTION, TD_TABLE, statistic="n_switched", value=mb.n_switched, n=mb.n_switched,
+                            method="count", group="", **common))
     note = _ne(mb.note.removeprefix("not estimable: ")) if mb.note else ""
     for stat, value in (("mantel_byar_chisq", mb.chisq), ("mantel_byar_p", mb.p)):
-        rows.append(ard_row(SECTION, TD_TABLE, statistic=stat, value=value, n=int(np.sum(event)), method=mb.method,
-                            note=note, group="", **common))
+        out.rows.append(ard_row(SECTION, TD_TABLE, statistic=stat, value=value, n=int(np.sum(event)),
+                                method=mb.method, note=note, group="", **common))
     frame = pd.DataFrame({"id": ids, "time": time, "event": event, "sw": switch})
     iv = derive_counting_process(frame, id="id", time="time", event="event", switches={"state": "sw"})
     iv = iv[iv["tstop"] > iv["tstart"]]  # a follow-up of length 0 is at risk at no time
     if iv.empty:
         return
-    sm = simon_makuch(iv["tstart"], iv["tstop"], iv["event"], iv["state"], conf_type=ci_transform, level=level)
-    ticks = figure_ticks(float(time.max()), time_unit)
+    _simon_makuch_curves(iv, keys, level=level, ci_transform=ci_transform, out=out, origin=origin,
+                         ticks=figure_ticks(float(time.max()), time_unit))
+    out.rows.extend(_hazard_ratio_rows(iv, mb.n_switched, dict(group="yes", level="no", **common), ties=ties,
+                                       level=level))
+
+
+def _simon_makuch_curves(iv, keys, *, level, ci_transform, out, origin, ticks) -> None:
+    """Curves, risk tables and events per state from the ``(tstart, tstop]`` rows ``iv``."""
+    try:
+        sm = simon_makuch(iv["tstart"], iv["tstop"], iv["event"], iv["state"], conf_type=ci_transform, level=level)
+    except StatisticalInputError:  # an interval of length 0 after near ties (not seen with whole days): no curves
+        return
     analysis = f"{keys['variable']}:{keys['variant']}:{keys['group_var']}:simon_makuch"
     start, stop, state = iv["tstart"].to_numpy(float), iv["tstop"].to_numpy(float), iv["state"].to_numpy()
     # an interval ending at a switch is censored in the state it leaves, but it is no censoring to mark
     censored = (iv.groupby("id", sort=False)["tstop"].transform("max").to_numpy(float) == stop) & (
         iv["event"].to_numpy() == 0)
+    where = dict(endpoint=keys["variable"], variant=keys["variant"], group_var=keys["group_var"])
     for code, km in sm.curves.items():
         label = STATES[int(code)]
         in_state = state == code
         ever = int(iv.loc[in_state, "id"].nunique())
         k = int(iv.loc[in_state, "event"].sum())
-        rows.append(ard_row(SECTION, TD_TABLE, statistic="sm_events", value=k, n=k, denominator=ever,
-                            method="count", group=label, **{k_: v for k_, v in keys.items()}))
-        curve = _curve_frame(km, analysis=analysis, endpoint=keys["variable"], variant=keys["variant"],
-                             group_var=keys["group_var"], group=label, kind="simon_makuch", origin=origin,
-                             n_start=ever)
+        out.rows.append(ard_row(SECTION, TD_TABLE, statistic="sm_events", value=k, n=k, denominator=ever,
+                                method="count", group=label, **keys))
+        curve = _curve_frame(km, analysis=analysis, group=label, kind="simon_makuch", origin=origin, n_start=ever,
+                             **where)
         marks = np.searchsorted(km.counts.time, stop[in_state & censored])
         curve["n_censor"] = np.concatenate([[0], np.bincount(marks, minlength=km.counts.time.size)])
         out.curves.append(curve)
         s, e = start[in_state], stop[in_state]
-        at = np.array([int(np.sum((s < t) & (t <= e))) if t > 0 else int(np.sum((s <= 0) & (e > 0))) for t in ticks])
-        out.risk.append(_risk_frame(at, ticks, analysis=analysis, endpoint=keys["variable"], variant=keys["variant"],
-                                    group_var=keys["group_var"], group=label, origin=origin))
-    hr = dict(group="yes", level="no", time_unit="", **common)
+        at = [int(np.sum((s < t) & (t <= e))) if t > 0 else int(np.sum((s <= 0) & (e > 0))) for t in ticks]
+        out.risk.append(_risk_frame(at, ticks, analysis=analysis, group=label, origin=origin, **where))
+
+
+def _hazard_ratio_rows(iv, n_switched: int, keys: dict, *, ties, level) -> list[dict]:
+    """``td_hr`` and ``td_cox_p``: Cox with the state as a time-dependent covariate, or NE with the reason."""
     events = int(iv["event"].sum())
     by_state = iv.groupby("state")["event"].sum().reindex([0, 1], fill_value=0)
+    method = TD_COX_METHOD + f" ({ties} ties)"
     why = ""
-    if mb.n_switched == 0:
+    if n_switched == 0:
         why = "nobody enters the state before their last time"
     elif not (iv["state"] == 0).any():
         why = "every patient is in the state from the start"
     elif (by_state == 0).any():
         why = f"no event while in state {STATES[int(by_state.index[by_state.to_numpy() == 0][0])]!r}"
+    value = lower = upper = p = None
     if why:
-        reason = _ne(f"{why} (time-dependent hazard ratio not estimable)")
-        rows.append(ard_row(SECTION, TD_TABLE, statistic="td_hr", value=None, n=events, method=TD_COX_METHOD,
-                            note=reason, **hr))
-        rows.append(ard_row(SECTION, TD_TABLE, statistic="td_cox_p", value=None, n=events, method=TD_COX_METHOD,
-                            note=reason, **hr))
-        return
-    try:
-        with warnings.catch_warnings(record=True) as caught, np.errstate(over="ignore"):
-            warnings.simplefilter("always")
-            fit = cox_ph(iv, "tstop", "event", ["state"], ties=ties, level=level, start="tstart")
-        term = fit.table.iloc[0]
-        note = ""
-        if any("infinite" in str(w.message) for w in caught) or "infinite" in " ".join(fit.warnings):
-            note = _ne("the events are ordered completely by the state (monotone likelihood, infinite coefficient; "
-                       "time-dependent hazard ratio not estimable)")
-        elif not fit.converged or not all(np.isfinite(float(term[c])) for c in ("hr", "lower", "upper", "p")):
-            note = _ne("the Cox model did not converge (time-dependent hazard ratio not estimable)")
-        value, lower, upper, p = term["hr"], term["lower"], term["upper"], term["p"]
-        if note:
-            value = lower = upper = p = None
-    except StatisticalInputError as err:
-        value = lower = upper = p = None
-        note = _ne(f"{err} (time-dependent hazard ratio not estimable)")
-    rows.append(ard_row(SECTION, TD_TABLE, statistic="td_hr", value=value, lower=lower, upper=upper, n=events,
-                        method=TD_COX_METHOD + f" ({ties} ties)", note=note, **hr))
-    rows.append(ard_row(SECTION, TD_TABLE, statistic="td_cox_p", value=p, n=events,
-                        method=TD_COX_METHOD + f" ({ties} ties)", note=note, **hr))
+        note = _ne(f"{why} (time-dependent hazard ratio not estimable)")
+    else:
+        try:
+            with warnings.catch_warnings(record=True) as caught, np.errstate(over="ignore"):
+                warnings.simplefilter("always")
+                fit = cox_ph(iv, "tstop", "event", ["state"], ties=ties, level=level, start="tstart")
+            term = fit.table.iloc[0]
+            note = ""
+            if any("infinite" in str(w.message) for w in caught) or "infinite" in " ".join(fit.warnings):
+                note = _ne("the events are ordered completely by the state (monotone likelihood, infinite "
+                           "coefficient; time-dependent hazard ratio not estimable)")
+            elif not fit.converged or not all(np.isfinite(float(term[c])) for c in ("hr", "lower", "upper", "p")):
+                note = _ne("the Cox model did not converge (time-dependent hazard ratio not estimable)")
+            else:
+                value, lower, upper, p = term["hr"], term["lower"], term["upper"], term["p"]
+        except (StatisticalInputError, np.linalg.LinAlgError, FloatingPointError) as err:
+            note = _ne(f"{err} (time-dependent hazard ratio not estimable)")
+    return [ard_row(SECTION, TD_TABLE, statistic="td_hr", value=value, lower=lower, upper=upper, n=events,
+                    method=method, note=note, **keys),
+            ard_row(SECTION, TD_TABLE, statistic="td_cox_p", value=p, n=events, method=method, note=note, **keys)]
 
 
 def _landmarks(time, event, switch, keys, *, landmarks, level, ci_transform, time_unit, out, origin):
@@ -286,6 +293,8 @@ def post_baseline_analyses(parts: dict, adsl: pd.DataFrame, settings, *, endpoin
             time = rows[tcol].to_numpy(dtype=float)[known]
             event = rows["event"].to_numpy(dtype=np.int64)[known]
             switch, ids = switch[known], rows["patient_id"].to_numpy()[known]
+            if not time.size:
+                continue
             keys = dict(variable=endpoint, variant=variant, group_var=group_var)
             common = dict(level=settings.confidence_level, ci_transform=settings.ci_transform,
                           time_unit=settings.time_unit, out=out, origin=origin)

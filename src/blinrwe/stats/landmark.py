@@ -35,7 +35,7 @@ from blinrwe.errors import StatisticalInputError
 
 from ._inputs import TIE_TOLERANCE, as_event_codes, as_times
 from .counts import grouped_event_counts
-from .kaplan_meier import KaplanMeier, kaplan_meier_from_counts
+from .kaplan_meier import kaplan_meier_from_counts
 from .logrank import LogRankTest, logrank_from_counts
 from .mantel_byar import _switch_times
 

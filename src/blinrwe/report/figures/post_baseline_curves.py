@@ -52,7 +52,8 @@ def _p_text(rows: ArdRows, statistic: str, name: str, context: ReportContext) ->
     return f"{name} p < {p[1:]}" if p.startswith("<") else f"{name} p = {p}"
 
 
-def _retitle(plotted: PlottedFigure, *, name: str, title: str, caption: str, legend: str, xlabel: str = "") -> PlottedFigure:
+def _retitle(plotted: PlottedFigure, *, name: str, title: str, caption: str, legend: str,
+             xlabel: str = "") -> PlottedFigure:
     fig = plotted.figure
     ax = fig.axes[0]
     current = ax.get_legend()
