@@ -164,6 +164,8 @@ def test_a_subset_alone_gives_the_endpoint_among_it(data):
     n_cr = int((data.adsl["best_response"] == "CR").sum())
     assert set(rows["group"]) == {"CR"} and 0 < rows["denominator"].iloc[0] <= n_cr
     assert not (res.ard.section == "post_baseline").any()  # no grouping after the start: nothing to add
+    assert not res.ard.loc[res.ard.group_var == "best_response|best_response=CR", "note"].str.contains(
+        "immortal_time").any()  # nothing is compared
 
 
 def test_a_state_entered_before_the_origin_holds_from_the_start(data):

@@ -44,7 +44,10 @@ IMMORTAL_TIME = "immortal_time"
 def immortal_time_flag(group_var: str) -> str:
     """"immortal_time: <event>" when ``group_var`` (or the variable of "<variable>|<subset>") is
     defined by an event after the first infusion, else ""."""
-    event = post_baseline_event(str(group_var).partition("|")[0])
+    variable, _, subset = str(group_var).partition("|")
+    if subset and subset.partition("=")[0] == variable:  # a subset alone ([survival] within): nothing is compared
+        return ""
+    event = post_baseline_event(variable)
     return f"{IMMORTAL_TIME}: {event}" if event else ""
 
 
