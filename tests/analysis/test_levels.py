@@ -22,3 +22,16 @@ def test_text_levels_keep_their_text():
     assert labels == ["CR", "NR"] and codes.tolist() == [0, -1, 1, 0]
     # an object column mixing booleans and text is not a yes/no variable
     assert factor_levels(pd.Series([True, "unknown"], dtype=object))[1] == ["True", "unknown"]
+
+
+def test_subset_mask_of_a_yes_no_column_or_a_level():
+    import pandas as pd
+
+    from blinrwe.analysis.levels import subset_mask, subset_variable
+
+    adsl = pd.DataFrame({"responder": pd.array([True, False, None], dtype="boolean"),
+                         "best_response": ["CR", "CRi", None]})
+    assert subset_mask(adsl, "responder").tolist() == [True, False, False]
+    assert subset_mask(adsl, "best_response=CR").tolist() == [True, False, False]
+    assert subset_mask(adsl, "responder=no").tolist() == [False, True, False]  # yes/no levels as the ARD labels
+    assert (subset_variable("best_response=CR"), subset_variable("responder")) == ("best_response", "responder")

@@ -96,3 +96,13 @@ def test_within_subset_grouping_reads_among():
     assert grouping_label("allo_hsct_after|responder") == "Allo-HSCT after blinatumomab among responders"
     assert grouping_label("allo_hsct_after") == "Allo-HSCT after blinatumomab"
     assert grouping_label("allo_hsct_after|responder", {"responder": "Patients in CR"}).endswith("among patients in CR")
+
+
+def test_a_within_subset_reads_as_its_patients():
+    from blinrwe.report.labels import by_variable, grouping_label, subset_label
+
+    assert subset_label("responder") == "responders"
+    assert subset_label("best_response=CR") == "patients with best response CR"
+    assert grouping_label("allo_hsct_after|best_response=CR") == (
+        "Allo-HSCT after blinatumomab among patients with best response CR")
+    assert by_variable("best_response|best_response=CR") == "among patients with best response CR"
