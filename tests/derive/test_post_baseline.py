@@ -37,3 +37,18 @@ def test_derived_outcome_and_therapy_columns_are_declared(adsl):
     derived = [c for c in adsl.columns if any(k in c for k in kinds) and not c.endswith(("_date", "_source")) and not c.startswith("date_")
                and c not in baseline and "denominator" not in c and "population" not in c]
     assert derived and [c for c in derived if not is_post_baseline(c)] == []
+
+
+def test_a_yes_in_a_window_has_the_first_date_of_the_event_on_or_before_the_window_end(adsl):
+    """CR/CRi and MRD negativity by window are dated by the first such date (windows start at the first
+    infusion, so a yes within a window means the first event is in it): the state of time-dependent analyses."""
+    from blinrwe.derive.settings import RESPONSE_WINDOWS
+
+    for window in RESPONSE_WINDOWS:
+        for name, date in ((f"cr_cri_{window}", "date_first_cr_cri"),
+                           (f"mrd_negative_{window}", "date_first_mrd_negative")):
+            assert POST_BASELINE[name].date == date
+            if name in adsl.columns:
+                yes = adsl[name].astype("boolean").fillna(False).to_numpy(bool)
+                assert adsl.loc[yes, date].notna().all(), name
+                assert (adsl.loc[yes, date] > adsl.loc[yes, "t0_date"]).all(), name
