@@ -30,19 +30,21 @@ CONVENTIONS = {
                         "missing (TIMELIST prints a dot)"),
     "binomial_ci": ("CI of a response rate", "exact Clopper-Pearson (binom.test)",
                     "Wald asymptotic limits (PROC FREQ BINOMIAL; exact limits printed beside them)"),
-    "cox_ties": ("Cox model: tied event times", "Efron", "Breslow (PROC PHREG TIES=BRESLOW)"),
+    "cox_ties": ("Cox model: tied event times", "Efron approximation (coxph ties = \"efron\")",
+                 "Breslow (PROC PHREG TIES=BRESLOW)"),
     "cox_convergence": ("Cox model: when the fit stops",
                         "relative change of the log likelihood <= 1e-9 (coxph.control)",
                         "relative gradient criterion GCONV = 1e-8 (PROC PHREG)"),
 }
 #: Kinds with the same default in both (listed for completeness, no second number).
 SAME = (
-    ("Log-rank test", "survdiff", "PROC LIFETEST STRATA (log-rank)"),
-    ("Standard error of survival rates", "Greenwood", "Greenwood"),
+    ("Log-rank test of survival curves", "survdiff", "PROC LIFETEST STRATA (log-rank)"),
+    ("Standard error of survival rates", "Greenwood formula", "Greenwood formula"),
     ("Gray's test of cumulative incidence", "cmprsk::cuminc", "PROC LIFETEST EVENTCODE= (Gray's test)"),
 )
 USED_TEXT = {
-    "r": "R", "sas": "SAS", "log-log": "log-log", "log": "log", "plain": "plain", "arcsine": "arcsine",
+    "log-log": "log-log transform", "log": "log transform", "plain": "plain (linear) interval",
+    "arcsine": "arcsine-square-root transform",
     "ne": "not estimable (NE), as SAS", "clopper-pearson": "exact Clopper-Pearson, as R",
     "efron": "Efron, as R", "breslow": "Breslow, as SAS", "phreg_gconv": "GCONV = 1e-8, as SAS PHREG",
 }
@@ -104,7 +106,7 @@ def conventions_tables(ard, context: ReportContext) -> tuple[DisplayTable, ...]:
     for what, r_default, sas_default in SAME:
         listed.append(Row(_(what), (_(r_default), _(sas_default), _("the same in both")), key=(what, "same")))
     first = DisplayTable("conventions", _("R and SAS defaults, and what this report used"), columns, tuple(listed),
-                         stub_header=_("Statistic"))
+                         stub_header=_("Kind of statistic"))
     numbers = []
     for kind, (what, _r, _s) in CONVENTIONS.items():
         reported = rows.where(variable=kind, statistic="as_reported")
@@ -119,7 +121,7 @@ def conventions_tables(ard, context: ReportContext) -> tuple[DisplayTable, ...]:
     if numbers:
         tables.append(DisplayTable(
             "conventions_numbers", _("Numbers of this report under the other convention"),
-            (_("As reported"), _("Under the other convention")), tuple(numbers), stub_header=_("Statistic"),
+            (_("As reported"), _("Under the other convention")), tuple(numbers), stub_header=_("Kind of statistic"),
             footnotes=(_("The other convention is SAS's where the report follows R, and R's where it follows SAS; "
                          "computed from the same data by the same functions with the other option."),
                        _("Cox coefficients are printed to 7 decimals, with the Newton-Raphson iterations: the two "

@@ -48,9 +48,9 @@ def cost_table(ard, context: ReportContext) -> DisplayTable:
         groups.append((rec["group_var"], rec["group"], rec))
     columns = []
     for group_var, group, rec in groups:
-        name = _("Overall") if not group_var else level_label(group, context.group_labels, variable=group_var,
-                                                             variable_labels=context.variable_labels)
-        columns.append(_("{group} (N = {n})").format(group=name, n=format_count(rec["value"])))
+        name = _("All treated patients") if not group_var else level_label(
+            group, context.group_labels, variable=group_var, variable_labels=context.variable_labels)
+        columns.append(f"{name} (N = {format_count(rec['value'])})")
     d = context.continuous_decimals
     money = (lambda v: format_number(v, d, context.rounding))
     style = EstimateStyle(decimals=d, rounding=context.rounding, level=context.ci_level,
