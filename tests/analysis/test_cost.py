@@ -54,6 +54,7 @@ def test_hand_checked_cohort():
                         vial_strength_ug=38.5)
     assert value(shared, "drug_cost", "sum")["value"] == 53000
     lo, hi = value(ard, "cost_per_cr_cri", "ratio", "short")[["lower", "upper"]]
+    assert "bootstrap_left_out: " in value(ard, "cost_per_mrd_negative", "ratio", "short")["note"]
     assert 6000 <= lo <= 7000 <= hi <= 8000  # resamples of the two short-course CR/CRi patients: 6000-8000
     
 

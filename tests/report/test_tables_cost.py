@@ -27,6 +27,7 @@ def test_groups_side_by_side_with_ne_and_footnotes():
     assert any("opened per bag" in f for f in table.footnotes)
     assert any("38.5 ug" in f and "CNY" in f for f in table.footnotes)
     assert any(f.startswith("NE: no MRD-negative patient") for f in table.footnotes)
+    assert any(f.startswith("Bootstrap resamples without a responder") for f in table.footnotes)
 
 
 def test_no_price_no_table_and_chinese_text():

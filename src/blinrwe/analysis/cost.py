@@ -16,7 +16,7 @@ per group (the whole cohort first, then each level of ``by``):
   **percentile bootstrap CI**: ``replicates`` resamples of the group's patients with replacement,
   the ratio of sums in each, the ``(1 - level)/2`` and ``(1 + level)/2`` quantiles of the ratios
   (numpy's default linear interpolation, R ``quantile`` type 7). A resample without a responder
-  has no ratio and is left out (the method says how many). The generator is
+  has no ratio and is left out (note flag ``bootstrap_left_out: <k>``). The generator is
   ``numpy.random.default_rng([seed, g, m])`` (PCG64) with ``g`` the group's position (0 = whole
   cohort) and ``m`` 0 for CR/CRi, 1 for MRD negativity, so every interval is reproducible and does
   not depend on which other groups are analysed. No responder in the group: NE, with the reason.
@@ -36,9 +36,11 @@ from blinrwe.derive.drug_use import VIAL_COLUMNS, WASTAGE_RULES
 from .ard import ard_frame, ard_row, not_estimable
 from .settings import CostSettings
 
-__all__ = ["cost_table", "bootstrap_ratio_ci", "SECTION"]
+__all__ = ["cost_table", "bootstrap_ratio_ci", "SECTION", "BOOTSTRAP_LEFT_OUT"]
 
 SECTION = "cost"
+#: Note flag of a cost-per-responder row: "bootstrap_left_out: <k>" resamples had no responder (no ratio).
+BOOTSTRAP_LEFT_OUT = "bootstrap_left_out"
 _MAX_CELLS = 2_000_000  # bootstrap index cells drawn at once (replicates x patients)
 
 
@@ -88,10 +90,11 @@ def cost_table(adsl: pd.DataFrame, cycles: pd.DataFrame, settings: CostSettings,
     known = ~np.isnan(vial_count)
     rule_text = WASTAGE_RULES[rule]
     price_text = f"{s.price_per_vial:g} {s.currency}".strip()
-    rows = [ard_row(SECTION, SECTION, "price_per_vial", "price", s.price_per_vial, level=s.currency,
-                    method="price of one vial (specification [cost] price_per_vial)"),
-            ard_row(SECTION, SECTION, "vial_strength", "ug", vial_strength_ug,
-                    method="micrograms per vial ([definitions] vial_strength_ug)")]
+    priced = f"{rule_text}, priced at {price_text} per vial of {vial_strength_ug:g} ug"
+    boot_method = (f"total drug cost / responders; {s.confidence_level:.0%} percentile bootstrap CI "
+                   f"({int(s.bootstrap_replicates)} resamples of the group's patients, seed {int(s.bootstrap_seed)})")
+    rows = [ard_row(SECTION, SECTION, "price_per_vial", "price", s.price_per_vial, level=s.currency),
+            ard_row(SECTION, SECTION, "vial_strength", "ug", vial_strength_ug)]
     courses_of = (cycles.groupby("patient_id")["cycle_number"].nunique() if len(cycles) else pd.Series(dtype=float))
     courses = patients["patient_id"].map(courses_of).fillna(0).to_numpy(dtype=float)
     cr = _responder_column(patients, "cr_cri", window)
@@ -108,36 +111,31 @@ def cost_table(adsl: pd.DataFrame, cycles: pd.DataFrame, settings: CostSettings,
         use = member & known
         n = int(use.sum())
         rows.append(ard_row(SECTION, SECTION, "patients", "N", n, n=n, denominator=int(member.sum()),
-                            method="treated patients with a known vial count", **keys))
+                            method="count", **keys))
         if missing:
-            rows.append(ard_row(SECTION, SECTION, "patients", "missing", missing, n=missing,
-                                method="treated patients whose dose (so vials) is unknown", **keys))
+            rows.append(ard_row(SECTION, SECTION, "patients", "missing", missing, n=missing, method="count", **keys))
         if not n:
             continue
         v, c = vial_count[use], vial_count[use] * s.price_per_vial
         n_courses = float(courses[use].sum())
-        common = dict(level=rule, denominator=n, method=rule_text, **keys)
+        common = dict(level=rule, denominator=n, method=priced, **keys)
         rows += [ard_row(SECTION, SECTION, "courses", "n", n_courses, n=n_courses, denominator=n,
-                         method="cycles started", **keys),
+                         method="count", **keys),
                  ard_row(SECTION, SECTION, "vials", "sum", v.sum(), **common),
                  ard_row(SECTION, SECTION, "vials", "mean", v.mean(), **common),
                  ard_row(SECTION, SECTION, "vials", "median", np.median(v), **common),
-                 ard_row(SECTION, SECTION, "drug_cost", "sum", c.sum(),
-                         **{**common, "method": f"{rule_text} x {price_text} per vial"}),
-                 ard_row(SECTION, SECTION, "drug_cost", "mean", c.mean(),
-                         **{**common, "method": f"total drug cost / patients ({rule_text})"})]
+                 ard_row(SECTION, SECTION, "drug_cost", "sum", c.sum(), **common),
+                 ard_row(SECTION, SECTION, "drug_cost", "mean", c.mean(), **common)]
         per_course = c.sum() / n_courses if n_courses else None
         rows.append(ard_row(SECTION, SECTION, "drug_cost", "per_course", per_course,
-                            **{**common, "method": f"total drug cost / courses ({rule_text})",
-                               "note": "" if n_courses else not_estimable("no course started")}))
+                            **{**common, "note": "" if n_courses else not_estimable("no course started")}))
         for m, (name, flags, who) in enumerate((("cr_cri", cr, "CR/CRi"), ("mrd_negative", mrd, "MRD-negative"))):
             f = flags[use]
             if np.isnan(f).all():
                 continue
             f = np.nan_to_num(f, nan=0.0)  # not assessed / not reached: not a responder (denominator = all)
             k = int(f.sum())
-            rows.append(ard_row(SECTION, SECTION, name, "n", k, n=k, denominator=n,
-                                method=f"{who} in the {window.replace('_', ' ')} response window", **keys))
+            rows.append(ard_row(SECTION, SECTION, name, "n", k, n=k, denominator=n, method="count", **keys))
             if not k:
                 rows.append(ard_row(SECTION, SECTION, f"cost_per_{name}", "ratio", None, **{
                     **common, "note": not_estimable(f"no {who} patient in this group (cost per {who} patient "
@@ -147,9 +145,7 @@ def cost_table(adsl: pd.DataFrame, cycles: pd.DataFrame, settings: CostSettings,
             lower, upper, used = bootstrap_ratio_ci(c, f, replicates=int(s.bootstrap_replicates),
                                                     level=float(s.confidence_level), rng=rng)
             dropped = int(s.bootstrap_replicates) - used
-            method = (f"total drug cost / {who} patients; {s.confidence_level:.0%} percentile bootstrap CI "
-                      f"({int(s.bootstrap_replicates)} resamples of patients, seed {int(s.bootstrap_seed)}"
-                      + (f"; {dropped} resamples without a {who} patient left out" if dropped else "") + ")")
             rows.append(ard_row(SECTION, SECTION, f"cost_per_{name}", "ratio", c.sum() / k, lower=lower, upper=upper,
-                                n=k, **{**common, "method": method}))
+                                n=k, **{**common, "method": boot_method,
+                                        "note": f"{BOOTSTRAP_LEFT_OUT}: {dropped}" if dropped else ""}))
     return ard_frame(rows)

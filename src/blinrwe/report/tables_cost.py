@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 
 from blinrwe.analysis.ard import not_estimable_reason
+from blinrwe.analysis.cost import BOOTSTRAP_LEFT_OUT
 from blinrwe.model.i18n import _
 
 from .ard_index import as_ard_index
@@ -104,9 +105,14 @@ def cost_table(ard, context: ReportContext) -> DisplayTable:
             ug=format_number(strength["value"], 1, context.rounding)))
     boot = list(rows.where(statistic="ratio"))
     methods = [r["method"] for r in boot if r["method"]]
+    left_out = [int(str(r["note"]).split(f"{BOOTSTRAP_LEFT_OUT}: ")[1].split(";")[0])
+                for r in boot if f"{BOOTSTRAP_LEFT_OUT}: " in str(r["note"])]
     if methods:
         footnotes.append(_("Cost per responder = the group's total drug cost / its responders; CI: percentile "
                            "bootstrap of patients resampled within each group (seeded, reproducible)."))
+    if left_out:
+        footnotes.append(_("Bootstrap resamples without a responder have no ratio and were left out (up to {k} "
+                           "in a group).").format(k=max(left_out)))
     if groups and any(g[0] for g in groups):
         footnotes.append(_("Columns: {variable}.").format(
             variable=variable_label(next(g[0] for g in groups if g[0]), context.variable_labels)))
