@@ -232,10 +232,11 @@ def analyse_study(analysis_data, settings: AnalysisSettings | None = None, *, fo
         parts.append(ard_frame(rows))
         parts.append(cox_models(tte, adsl, endpoints=s.cox_endpoints, covariates=s.cox_covariates,
                                 variant=s.variants[0], time_column=time_column(s.time_unit), ties=s.cox_ties,
-                                level=s.confidence_level, parts=split))
+                                level=s.confidence_level, parts=split, convergence=s.cox_convergence))
         parts.append(cox_subgroup_models(tte, adsl, endpoints=s.cox_endpoints, subgroups=s.forest_subgroups,
                                          variant=s.variants[0], time_column=time_column(s.time_unit),
-                                         ties=s.cox_ties, level=s.confidence_level, parts=split))
+                                         ties=s.cox_ties, level=s.confidence_level, parts=split,
+                                         convergence=s.cox_convergence))
         ae = getattr(analysis_data, "adverse_events", None)
         if ae is not None:
             parts.append(safety_table(ae, adsl["patient_id"], grading=s.grading, window=s.ae_window))
