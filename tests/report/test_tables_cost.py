@@ -37,3 +37,12 @@ def test_no_price_no_table_and_chinese_text():
         table = cost_table(_ard(), ReportContext())
     assert table.title == "倍林妥莫双抗用药量与药费"
     assert not {t for code, t in missing_translations() if code == "zh" and t in {r.label for r in table.rows}}
+
+
+def test_small_cells_stay_suppressed():
+    """min_cell = 3: a cost per responder over 1-2 responders would reveal them; it prints the masked count."""
+    from blinrwe.report.disclosure import suppress_ard
+    table = cost_table(suppress_ard(_ard(), 3), ReportContext(min_cell=3))
+    label = next(c for c in table.columns if c.startswith("As per label"))
+    assert table.cell(("cost_per_cr_cri", "ratio"), label) == "<3"
+    assert table.cell(("cr_cri", "n"), label).startswith("<3")

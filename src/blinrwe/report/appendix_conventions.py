@@ -13,6 +13,7 @@ from blinrwe.model.i18n import _
 
 from .ard_index import as_ard_index
 from .context import ReportContext
+from .disclosure import is_suppressed
 from .formatting import EstimateStyle, format_estimate_ci, format_number, format_percent
 from .labels import endpoint_label, level_label, variable_label
 from .table_model import DisplayTable, Row
@@ -72,6 +73,8 @@ def _item(kind: str, rec: dict, context: ReportContext) -> str:
 def _number(kind: str, rec: dict, context: ReportContext) -> str:
     style = EstimateStyle(decimals=context.continuous_decimals, rounding=context.rounding, level=context.ci_level,
                           separator=context.ci_separator)
+    if is_suppressed(rec.get("n")) or is_suppressed(rec.get("denominator")):
+        return str(rec["n"] if is_suppressed(rec.get("n")) else rec["denominator"])  # a rate would reveal it
     if kind in ("ci_transform", "landmark_beyond", "binomial_ci"):
         pct = EstimateStyle(decimals=context.percent_decimals, rounding=context.rounding, level=context.ci_level,
                             separator=context.ci_separator, scale=100.0)

@@ -90,6 +90,11 @@ class ArdIndex(ArdRows):
         frame = ard if ard is not None else pd.DataFrame(columns=list(ARD_COLUMNS))
         columns = [c for c in ARD_COLUMNS if c in frame.columns]
         records = frame[columns].to_dict("records") if len(frame) else []
+        for c in _NUMERIC:  # to_dict boxes the floats of an object column to plain floats: a SuppressedCount
+            if c in frame.columns and frame[c].dtype == object:  # (disclosure.py) would lose its "<k"
+                for r, v in zip(records, frame[c].tolist()):
+                    if isinstance(v, float):
+                        r[c] = v
         for r in records:
             for c in _TEXT:
                 r[c] = _text(r.get(c))

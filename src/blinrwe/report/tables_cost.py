@@ -17,6 +17,7 @@ from blinrwe.model.i18n import _
 
 from .ard_index import as_ard_index
 from .context import ReportContext
+from .disclosure import is_suppressed
 from .formatting import EstimateStyle, format_count, format_estimate_ci, format_n_percent, format_number
 from .labels import level_label, variable_label
 from .table_model import DisplayTable, Row
@@ -67,6 +68,8 @@ def cost_table(ard, context: ReportContext) -> DisplayTable:
         return tuple(out)
 
     def ratio(row):
+        if is_suppressed(row["n"]):  # a cost per responder of a suppressed count would reveal the count
+            return str(row["n"])
         reason = not_estimable_reason(row["note"])
         if reason:
             notes.append(_("NE: {reason}.").format(reason=_(reason) if reason else ""))
