@@ -39,7 +39,7 @@ from blinrwe.stats.kaplan_meier import kaplan_meier_from_counts
 from blinrwe.stats.proportion import proportion_ci
 
 from .ard import ard_frame, ard_row, not_estimable
-from .regression import _covariate_frame
+from .regression import _covariate_frame, not_estimable_terms
 from .settings import AnalysisSettings
 from .survival import split_endpoints, time_column
 
@@ -142,7 +142,10 @@ def _cox_rows(parts, adsl, s: AnalysisSettings, tcol: str) -> list[dict]:
         return [_row("cox_ties", "as_reported", None, level=endpoint, note=not_estimable(str(err)))]
     rows: list[dict] = []
     keys = dict(group_var=endpoint, denominator=used.n)
+    unestimable = not_estimable_terms(used, data, tcol, "event", covariates)  # as the Cox table prints them: NE
     for t_used, t_ties, t_rule in zip(used.table.itertuples(), by_ties.table.itertuples(), by_rule.table.itertuples()):
+        if t_used.term in unestimable:
+            continue
         rows += _pair("cox_ties", t_used.term, (t_used.hr, t_used.lower, t_used.upper, f"{s.cox_ties} ties"),
                       (t_ties.hr, t_ties.lower, t_ties.upper, f"{other_ties} ties"), **keys)
         pair = _pair("cox_convergence", t_used.term, (t_used.coef, None, None, used.method),
