@@ -18,7 +18,8 @@ Methods
 ``"wald"``
     The Wald (asymptotic, normal-approximation) interval ``p -/+ z_{1-a/2} sqrt(p (1-p) / n)``,
     clipped to [0, 1]: the default confidence limits of SAS PROC FREQ ``BINOMIAL`` (which
-    prints the exact limits beside them). Zero width at k = 0 and k = n. Shown in the
+    prints the exact limits beside them; whether SAS also truncates at 0 and 1 is not confirmed
+    from its documentation, which gives the formula only). Zero width at k = 0 and k = n. Shown in the
     R-versus-SAS appendix; golden values from its formula in R.
 
 Clopper-Pearson is computed directly from :func:`scipy.stats.beta.ppf` (the
