@@ -20,7 +20,8 @@ def _ard():
 def test_groups_side_by_side_with_ne_and_footnotes():
     table = cost_table(_ard(), ReportContext(continuous_decimals=0))
     assert table.columns[0] == "All treated patients (N = 4)" and len(table.columns) == 3
-    assert table.cell(("drug_cost", "sum"), "All treated patients (N = 4)") == "58000"
+    assert table.cell(("drug_cost", "sum"), "All treated patients (N = 4)") == "58,000"
+    assert table.cell(("cost_per_cr_cri", "ratio"), "All treated patients (N = 4)").startswith("19,333 (95% CI ")
     label = next(c for c in table.columns if c.startswith("As per label"))
     assert table.cell(("cost_per_mrd_negative", "ratio"), label) == "NE"
     assert table.cell(("cr_cri", "n"), label) == "1 (50.0)"

@@ -10,6 +10,7 @@ counted (the wastage rule), the price and vial size, and the bootstrap. Formats 
 from __future__ import annotations
 
 import math
+import re
 
 from blinrwe.analysis.ard import not_estimable_reason
 from blinrwe.analysis.cost import BOOTSTRAP_LEFT_OUT
@@ -33,6 +34,20 @@ WASTAGE_TEXT = {
 }
 
 
+def _grouped(text: str) -> str:
+    """A money amount with thousands separators: "2029000.0" -> "2,029,000.0" (other text unchanged)."""
+    sign, digits = ("-", text[1:]) if text.startswith("-") else ("", text)
+    whole, dot, fraction = digits.partition(".")
+    if not whole.isdigit():
+        return text
+    return f"{sign}{int(whole):,}{dot}{fraction}"
+
+
+def _grouped_all(text: str) -> str:
+    """Every amount in "21357.9 (95% CI 17967.2-25488.5)" grouped (the "95%" level is left alone)."""
+    return re.sub(r"\d{4,}(?:\.\d+)?", lambda m: _grouped(m.group(0)), text)
+
+
 def _value(rows, variable: str, statistic: str, group: tuple):
     found = rows.where(variable=variable, statistic=statistic, group_var=group[0], group=group[1])
     return found.first() if len(found) else None
@@ -54,7 +69,7 @@ def cost_table(ard, context: ReportContext) -> DisplayTable:
             group, context.group_labels, variable=group_var, variable_labels=context.variable_labels)
         columns.append(f"{name} (N = {format_count(rec['value'])})")
     d = context.continuous_decimals
-    money = (lambda v: format_number(v, d, context.rounding))
+    money = (lambda v: _grouped(format_number(v, d, context.rounding)))
     style = EstimateStyle(decimals=d, rounding=context.rounding, level=context.ci_level,
                           separator=context.ci_separator)
     unit = f" ({currency})" if currency else ""
@@ -73,7 +88,7 @@ def cost_table(ard, context: ReportContext) -> DisplayTable:
         reason = not_estimable_reason(row["note"])
         if reason:
             notes.append(_("NE: {reason}.").format(reason=_(reason) if reason else ""))
-        return format_estimate_ci(row["value"], row["lower"], row["upper"], style)
+        return _grouped_all(format_estimate_ci(row["value"], row["lower"], row["upper"], style))
 
     spec = [
         (_("Courses (cycles) started, n"), "courses", "n", lambda r: format_count(r["value"])),
