@@ -217,3 +217,18 @@ def test_subgroup_level_without_events_is_not_estimable(analysis_data):
         assert not_estimable_reason(row.note) == "no events in level yes of cns (hazard ratio not estimable)"
     other = ard[(ard.group_var == "disease_setting") & (ard.statistic == "hr") & (ard.note != "reference")]
     assert np.isfinite(other.value).all()
+
+
+def test_phreg_stopping_rule_reaches_the_tables(analysis_data):
+    """[cox] convergence = "phreg_gconv": every model row is the fit stopped by SAS PHREG's GCONV rule."""
+    ard = cox_models(analysis_data.tte, analysis_data.adsl, endpoints=["OS"], covariates=COVARIATES,
+                     convergence="phreg_gconv")
+    fit = cox_ph(_model_data(analysis_data, COVARIATES), "time_months", "event", COVARIATES,
+                 convergence="phreg_gconv")
+    multi = ard[(ard.table == "cox_multivariable") & (ard.statistic == "coef")].set_index("level")["value"]
+    for rec in fit.table.itertuples(index=False):
+        assert multi[rec.term] == rec.coef
+    assert ard.loc[ard.statistic == "hr", "method"].str.contains("GCONV").all()
+    sub = cox_subgroup_models(analysis_data.tte, analysis_data.adsl, endpoints=["OS"], subgroups=["ph_status"],
+                              convergence="phreg_gconv")
+    assert sub.loc[(sub.statistic == "hr") & (sub.note != "reference"), "method"].str.contains("GCONV").all()

@@ -202,3 +202,20 @@ def test_level_labels_of_one_variable_in_the_specification(tmp_path):
     assert level_label("no", labels, variable="allo_hsct_after") == "No transplant"
     with pytest.raises(SpecificationError, match=r"group_labels.cr_cri.yes = 1: expected a non-empty label"):
         spec_from_dict({"group_labels": {"cr_cri": {"yes": 1}}})
+
+
+def test_cost_section_and_conventions_switch_reach_the_analysis():
+    """[cost] only with a price; [report] conventions_appendix on by default; [cox] convergence passed on."""
+    from blinrwe.app.pipeline import analysis_settings
+
+    base = {"data": {"example": "synthetic"}}
+    assert analysis_settings(spec_from_dict(base)).cost is None
+    assert analysis_settings(spec_from_dict(base)).conventions_appendix is True
+    spec = spec_from_dict({**base, "cost": {"price_per_vial": 12000, "currency": "CNY", "wastage": "shared"},
+                           "cox": {"convergence": "phreg_gconv"}, "report": {"conventions_appendix": False}})
+    s = analysis_settings(spec)
+    assert (s.cost.price_per_vial, s.cost.currency, s.cost.wastage, s.cost.by) == (12000, "CNY", "shared",
+                                                                                   "regimen_class")
+    assert s.cox_convergence == "phreg_gconv" and s.conventions_appendix is False
+    with pytest.raises(SpecificationError, match="wastage"):
+        spec_from_dict({**base, "cost": {"wastage": "per_vial"}})

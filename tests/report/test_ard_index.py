@@ -36,3 +36,16 @@ def test_missing_text_is_empty_and_numbers_are_float():
     assert r["note"] == "" and r["level"] == "" and r["group"] == "Overall"
     assert r["n"] == 3.0 and math.isnan(r["lower"])
     assert len(ArdIndex(None)) == 0
+
+
+def test_a_suppressed_count_keeps_printing_its_token():
+    """pandas' to_dict boxes the floats of an object column to plain floats; a SuppressedCount must survive."""
+    import pandas as pd
+
+    from blinrwe.analysis.ard import ard_frame, ard_row
+    from blinrwe.report.ard_index import ArdIndex
+    from blinrwe.report.disclosure import SuppressedCount, is_suppressed
+
+    frame = ard_frame([ard_row("response", "response", "CR", "proportion", 0.5, n=2, denominator=4)])
+    frame["n"] = pd.Series([SuppressedCount(5)], dtype=object)
+    assert is_suppressed(ArdIndex(frame)[0]["n"]) and str(ArdIndex(frame)[0]["n"]) == "<5"

@@ -228,3 +228,103 @@ def test_an_interval_must_start_before_it_stops():
     data = pd.DataFrame({"start": [0, 5, 0], "stop": [3, 5, 4], "event": [1, 0, 1], "x": [0, 1, 1]})
     with pytest.raises(StatisticalInputError, match="row 1: interval \\(5.0, 5.0\\]"):
         cox_ph(data, "stop", "event", ["x"], start="start")
+
+
+# --- SAS PHREG's stopping rule (convergence="phreg_gconv") -----------------------------------------------
+
+
+def _naive_breslow_iterates(time, status, x, steps=12):
+    """Plain Newton-Raphson on the Breslow partial likelihood, written from its definition with loops:
+    each iterate beta_k with its log likelihood l, score g, information I and SAS's relative gradient
+    criterion g' I^-1 g / (|l| + 1e-6) (PHREG "Convergence Criteria", GCONV)."""
+    x = np.asarray(x, dtype=float).reshape(len(time), -1)
+    beta = np.zeros(x.shape[1])
+    out = []
+    for _ in range(steps):
+        loglik, g, info = 0.0, np.zeros_like(beta), np.zeros((len(beta), len(beta)))
+        for i in range(len(time)):
+            if not status[i]:
+                continue
+            risk = [j for j in range(len(time)) if time[j] >= time[i]]
+            w = np.array([np.exp(x[j] @ beta) for j in risk])
+            xr = x[risk]
+            mean = (w[:, None] * xr).sum(axis=0) / w.sum()
+            loglik += x[i] @ beta - np.log(w.sum())
+            g += x[i] - mean
+            info += (w[:, None, None] * np.einsum("ij,ik->ijk", xr, xr)).sum(axis=0) / w.sum() - np.outer(mean, mean)
+        step = np.linalg.solve(info, g)
+        out.append(dict(beta=beta.copy(), loglik=loglik, criterion=float(g @ step) / (abs(loglik) + 1e-6)))
+        beta = beta + step
+    return out
+
+
+def _gconv_case(seed=3, n=24, p=2):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, p))
+    time = np.round(rng.exponential(np.exp(-x @ np.linspace(0.8, -0.5, p))) * 30) + 1  # whole days: ties
+    status = (rng.uniform(size=n) < 0.75).astype(int)
+    frame = pd.DataFrame(x, columns=[f"x{k}" for k in range(p)]).assign(time=time, status=status)
+    return frame, time, status, x
+
+
+@pytest.mark.parametrize("seed, p", [(3, 1), (3, 2), (11, 2), (5, 3)])
+def test_phreg_gconv_stops_at_the_iteration_the_criterion_names(seed, p):
+    """The option stops at the first iterate whose hand-computed relative gradient criterion is below 1e-8
+    and reports that iterate; R's rule (the default) goes on and still equals the naive maximum."""
+    frame, time, status, x = _gconv_case(seed, p=p)
+    covariates = [f"x{k}" for k in range(p)]
+    iterates = _naive_breslow_iterates(time, status, x)
+    k = next(i for i, it in enumerate(iterates) if it["criterion"] < 1e-8)
+    assert iterates[k - 1]["criterion"] >= 1e-8
+    sas = cox_ph(frame, "time", "status", covariates, ties="breslow", convergence="phreg_gconv")
+    assert sas.iterations == k and sas.converged
+    np.testing.assert_allclose(sas.coef, iterates[k]["beta"], rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(sas.loglik[1], iterates[k]["loglik"], rtol=1e-12)
+    assert "GCONV" in sas.method
+    r = cox_ph(frame, "time", "status", covariates, ties="breslow")
+    assert r.iterations > sas.iterations  # R's rule judges the step after it is taken: one more step
+    np.testing.assert_allclose(r.coef, iterates[-1]["beta"], rtol=1e-9)  # Newton's fixed point
+    assert np.max(np.abs(r.coef - sas.coef)) < 1e-3  # the two stop within the tolerance of the maximum
+
+
+def test_phreg_gconv_with_efron_ties_and_default_unchanged():
+    """GCONV also stops Efron fits; the default (R's rule) still reproduces every R golden (above), and
+    the gconv fit's criterion at its estimate is below 1e-8 while the iterate before was not."""
+    case = next(c for c in CASES if c["ties"] == "efron")
+    r, _ = fit_case(case)
+    sas = cox_ph(golden_frame(case), case["time"], case["event"], case["covariates"], ties="efron",
+                 strata=case.get("strata"), convergence="phreg_gconv")
+    assert sas.iterations <= r.iterations
+    np.testing.assert_allclose(sas.coef, case["expected"]["coef"], rtol=1e-3)
+    with pytest.warns(CoxConvergenceWarning, match="did not converge"):
+        before = cox_ph(golden_frame(case), case["time"], case["event"], case["covariates"], ties="efron",
+                        strata=case.get("strata"), iter_max=max(sas.iterations, 1))
+    if sas.iterations >= 1:  # iter_max = k returns the k-th iterate (R: out of iterations), = the gconv fit
+        np.testing.assert_allclose(before.coef, sas.coef, rtol=1e-12)
+
+
+def test_convergence_option_is_checked():
+    frame, *_ = _gconv_case()
+    with pytest.raises(StatisticalInputError, match="convergence must be 'r'"):
+        cox_ph(frame, "time", "status", ["x0"], convergence="sas")
+    with pytest.raises(StatisticalInputError, match="gconv must be"):
+        cox_ph(frame, "time", "status", ["x0"], convergence="phreg_gconv", gconv=0)
+
+
+SAS_PHREG = json.loads((Path(__file__).parent / "golden" / "sas_phreg.json").read_text())
+
+
+def test_phreg_gconv_reproduces_published_proc_phreg_digits():
+    """PROC PHREG output published by CAMIS (golden/sas_phreg.json cites it; whas500, AFB 0 vs 1, Breslow ties):
+    with convergence="phreg_gconv" every printed number equals SAS's to its last printed digit, the Wald
+    chi-square 10.6143 included; R's stopping rule (one more Newton step) gives 10.6142 there."""
+    d = SAS_PHREG["data"]
+    frame = pd.DataFrame({"lenfol": d["lenfol"], "fstat": d["fstat"], "afb0": (np.array(d["afb"]) == 0) * 1.0})
+    printed, dec = SAS_PHREG["printed"], SAS_PHREG["decimals"]
+    sas = cox_ph(frame, "lenfol", "fstat", ["afb0"], ties="breslow", convergence="phreg_gconv").table.iloc[0]
+    got = {"estimate": sas.coef, "std_err": sas.se, "chi_square": sas.z ** 2, "p": sas.p, "hazard_ratio": sas.hr,
+           "lower": sas.lower, "upper": sas.upper}
+    for key, value in got.items():
+        assert round(value, dec[key]) == pytest.approx(printed[key], abs=1e-12), key
+    r = cox_ph(frame, "lenfol", "fstat", ["afb0"], ties="breslow").table.iloc[0]
+    assert round(r.z ** 2, 4) == 10.6142 != printed["chi_square"]

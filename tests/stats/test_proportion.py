@@ -20,12 +20,22 @@ def test_seed_000_response_rate():
 
 
 @pytest.mark.parametrize("case", GOLDEN, ids=lambda c: f"{c['k']}/{c['n']}@{c['level']}")
-@pytest.mark.parametrize("method, key", [("clopper-pearson", "clopper_pearson"), ("wilson", "wilson")])
+@pytest.mark.parametrize("method, key", [("clopper-pearson", "clopper_pearson"), ("wilson", "wilson"),
+                                         ("wald", "wald")])
 def test_equals_r(case, method, key):
     ci = proportion_ci(case["k"], case["n"], method=method, level=case["level"])
     lo, hi = case[key]
     assert ci.lower == pytest.approx(lo, rel=1e-9, abs=1e-12)
     assert ci.upper == pytest.approx(hi, rel=1e-9, abs=1e-12)
+
+
+def test_wald_by_hand_and_naive():
+    """12/15: 0.8 -/+ 1.959964 * sqrt(0.8 * 0.2 / 15) = 0.8 -/+ 0.2024 -> 0.5976-1.0 (clipped); the exact interval
+    is never narrower than Wald's here."""
+    ci = proportion_ci(12, 15, method="wald")
+    assert ci.lower == pytest.approx(0.8 - 1.959963984540054 * (0.8 * 0.2 / 15) ** 0.5, rel=1e-12)
+    assert ci.upper == 1.0 and "Wald" in ci.method
+    assert (proportion_ci(0, 10, method="wald").lower, proportion_ci(0, 10, method="wald").upper) == (0.0, 0.0)
 
 
 def test_edges_k_zero_and_k_n():

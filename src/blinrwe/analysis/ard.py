@@ -7,7 +7,8 @@ the method that produced it, so each printed value is traceable.
 Columns
 -------
 section      baseline | exposure | response | survival | followup | cox |
-             competing_risks | safety | patterns | post_baseline
+             competing_risks | safety | patterns | post_baseline | cost (analysis/cost.py) |
+             conventions (R versus SAS appendix, analysis/conventions.py)
 table        display-table id the row belongs to (e.g. "table1", "response",
              "survival", "cox_univariable", "safety")
 variable     the analysed variable, endpoint or AE term (e.g. "age_at_t0",
@@ -58,6 +59,8 @@ note         flags: "not_reached", "not_estimable", "beyond_follow_up", warnings
              "immortal_time: <event>"  every row of a comparison by a group defined by an event
                               after the first infusion (blinrwe.derive.post_baseline), e.g.
                               "immortal_time: allo-HSCT": the report warns of immortal-time bias.
+             "bootstrap_left_out: <k>"  a cost-per-responder row whose bootstrap left out k resamples
+                              without a responder (analysis/cost.py).
              Several flags are joined by "; " (test with ``flag in note``).
 
 Cox tables

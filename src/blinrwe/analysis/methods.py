@@ -18,6 +18,7 @@ from importlib import metadata
 
 import pandas as pd
 
+from blinrwe.derive.drug_use import WASTAGE_RULES
 from blinrwe.derive.endpoints import endpoint_definitions
 from blinrwe.derive.post_baseline import post_baseline_event
 from blinrwe.derive.settings import DeriveSettings
@@ -337,6 +338,17 @@ def method_records(settings, ard: pd.DataFrame, *, form: str, extra=(), definiti
         recs.append(("competing_risks", text + ".", {}))
     if "safety" in sections:
         recs.append(_safety_record(settings, d))
+    cost = getattr(settings, "cost", None)
+    if "cost" in sections and cost is not None:  # analysis/cost.py
+        recs.append(("cost", f"Drug use counts {WASTAGE_RULES[cost.wastage]} from the infusion records, priced at "
+                     f"{cost.price_per_vial:g} {cost.currency} per vial; the drug cost per CR/CRi and per "
+                     "MRD-negative patient is the group's total drug cost divided by its responders, with "
+                     f"{int(round(cost.confidence_level * 100))}% percentile bootstrap confidence intervals "
+                     f"({cost.bootstrap_replicates} resamples of the group's patients, seed {cost.bootstrap_seed}).",
+                     {}))
+    if "conventions" in sections:
+        recs.append(("conventions", "Where R and SAS defaults differ, the appendix gives each number under the other "
+                     "convention as well.", {}))
     if form == "summary":
         recs.append(("data", "The data are a per-patient summary without dates: only counts, proportions and "
                      "their confidence intervals are computed; the analyses that need dates are listed as not "

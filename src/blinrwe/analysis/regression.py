@@ -95,12 +95,12 @@ def _covariate_frame(sel: pd.DataFrame, adsl: pd.DataFrame, time_column: str, co
     return pd.DataFrame(data)
 
 
-def _fit(data, time, event, covariates, ties, level):
+def _fit(data, time, event, covariates, ties, level, convergence="r"):
     """``cox_ph`` with its warnings collected: ``(fit, note)``, the note being the warnings
     joined ("did not converge" for a fit that stopped without one)."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        fit = cox_ph(data, time, event, covariates, ties=ties, level=level)
+        fit = cox_ph(data, time, event, covariates, ties=ties, level=level, convergence=convergence)
     return fit, "; ".join(str(w.message) for w in caught) or ("" if fit.converged else "did not converge")
 
 
@@ -144,11 +144,11 @@ def not_estimable_terms(fit, data: pd.DataFrame, time: str, event: str, covariat
     return out
 
 
-def _model_rows(data, time, event, covariates, table, endpoint, variant, ties, level) -> list[dict]:
+def _model_rows(data, time, event, covariates, table, endpoint, variant, ties, level, convergence="r") -> list[dict]:
     keys = dict(variant=variant)
     label = " + ".join(covariates)
     try:
-        fit, note = _fit(data, time, event, covariates, ties, level)
+        fit, note = _fit(data, time, event, covariates, ties, level, convergence)
     except StatisticalInputError as err:
         return [ard_row(SECTION, table, endpoint, "hr", None, level=label, note=not_estimable(str(err)), **keys)]
     rows = []
@@ -186,10 +186,11 @@ def _model_rows(data, time, event, covariates, table, endpoint, variant, ties, l
 
 def cox_models(tte: pd.DataFrame, adsl: pd.DataFrame, *, endpoints, covariates, variant: str = "none",
                time_column: str = "time_months", ties: str = "efron", level: float = 0.95,
-               parts: dict | None = None) -> pd.DataFrame:
+               parts: dict | None = None, convergence: str = "r") -> pd.DataFrame:
     """ARD rows of univariable (table "cox_univariable") and multivariable ("cox_multivariable") models.
 
     ``parts``: :func:`~.survival.split_endpoints` of ``tte`` when the caller already has it.
+    ``convergence``: the stopping rule of ``cox_ph`` ("r" or SAS PHREG's "phreg_gconv").
     """
     covariates = [c for c in covariates if c in adsl.columns]
     rows: list[dict] = []
@@ -200,10 +201,10 @@ def cox_models(tte: pd.DataFrame, adsl: pd.DataFrame, *, endpoints, covariates, 
         data = _covariate_frame(sel, adsl, time_column, covariates)
         for cov in covariates:
             rows.extend(_model_rows(data, time_column, "event", [cov], "cox_univariable", endpoint, variant, ties,
-                                    level))
+                                    level, convergence))
         if len(covariates) > 1:
             rows.extend(_model_rows(data, time_column, "event", covariates, "cox_multivariable", endpoint, variant,
-                                    ties, level))
+                                    ties, level, convergence))
     return ard_frame(rows)
 
 
@@ -221,7 +222,7 @@ def _level_counts(data: pd.DataFrame, time_column: str, gvar: str) -> tuple[dict
 
 def cox_subgroup_models(tte: pd.DataFrame, adsl: pd.DataFrame, *, endpoints, subgroups, variant: str = "none",
                         time_column: str = "time_months", ties: str = "efron", level: float = 0.95,
-                        parts: dict | None = None) -> pd.DataFrame:
+                        parts: dict | None = None, convergence: str = "r") -> pd.DataFrame:
     """ARD rows of table "cox_subgroups": per endpoint and subgroup variable, the HR of each level vs the reference.
 
     One univariable Cox model per endpoint x subgroup variable (module docstring).
@@ -239,7 +240,7 @@ def cox_subgroup_models(tte: pd.DataFrame, adsl: pd.DataFrame, *, endpoints, sub
             data = frame[[time_column, "event", gvar]]
             keys = dict(group_var=gvar, variant=variant)
             try:
-                fit, note = _fit(data, time_column, "event", [gvar], ties, level)
+                fit, note = _fit(data, time_column, "event", [gvar], ties, level, convergence)
             except StatisticalInputError as err:
                 rows.append(ard_row(SECTION, "cox_subgroups", endpoint, "hr", None, group="",
                                     note=not_estimable(str(err)), **keys))

@@ -11,7 +11,22 @@ from blinrwe.derive.post_baseline import applies_among
 
 from .levels import subset_variable
 
-__all__ = ["AnalysisSettings"]
+__all__ = ["AnalysisSettings", "CostSettings"]
+
+
+@dataclass(frozen=True)
+class CostSettings:
+    """Drug-cost analysis (``blinrwe.analysis.cost``): price per vial in ``currency``, the wastage rule
+    ("per_bag" or "shared", ``blinrwe.derive.drug_use``), the course grouping compared side by side
+    (an ADSL column, "" = whole cohort), and the seeded percentile bootstrap of cost per responder."""
+
+    price_per_vial: float
+    currency: str = ""
+    wastage: str = "per_bag"
+    by: str = "regimen_class"
+    confidence_level: float = 0.95
+    bootstrap_replicates: int = 2000
+    bootstrap_seed: int = 1
 
 
 @dataclass(frozen=True)
@@ -30,6 +45,10 @@ class AnalysisSettings:
     followup : "reverse_km" or "simple_median" (the one marked primary in the methods).
     response_confidence_level : Clopper-Pearson level of response rates.
     cox_endpoints, cox_covariates, cox_ties : Cox regression.
+    cox_convergence : stopping rule of the Cox fits, "r" (R coxph) or "phreg_gconv" (SAS PHREG GCONV).
+    cost : drug-cost analysis (None = none: no price per vial was given).
+    conventions_appendix : compute the numbers under the other (R or SAS) convention for the appendix
+        (``blinrwe.analysis.conventions``).
     cox_subgroups : grouping columns whose levels get a hazard ratio against the reference
         level per Cox endpoint (forest plot; table "cox_subgroups"); None = ``subgroups``.
     analysis_set : attrition set whose included patients are analysed.
@@ -66,6 +85,9 @@ class AnalysisSettings:
     grading: str = "CTCAE_v5"
     postbaseline_method: str = "both"
     postbaseline_landmarks: tuple[float, ...] = (6.0,)
+    cox_convergence: str = "r"
+    cost: CostSettings | None = None
+    conventions_appendix: bool = False
 
     @property
     def forest_subgroups(self) -> tuple[str, ...]:

@@ -19,6 +19,8 @@ from blinrwe.errors import SpecificationError
 from .ard import ard_frame, ard_row, empty_ard
 from .baseline import baseline_table
 from .competing import competing_risk_analyses
+from .conventions import convention_rows
+from .cost import cost_table
 from .exposure import exposure_table
 from .methods import method_records
 from .levels import subset_mask, subset_variable
@@ -211,6 +213,10 @@ def analyse_study(analysis_data, settings: AnalysisSettings | None = None, *, fo
             unavailable.append((section, what, f"the study uses the patient summary form (no dates); {why}"))
     else:
         parts.append(exposure_table(adsl, s.table1_by))
+        if s.cost is not None:  # drug cost (analysis/cost.py), only when a price per vial is given
+            ds = definitions or DeriveSettings()
+            parts.append(cost_table(adsl, getattr(analysis_data, "exposure_cycles", pd.DataFrame()), s.cost,
+                                    vial_strength_ug=ds.vial_strength_ug, window=ds.primary_response_window))
         tte = analysis_data.tte
         if not everyone:
             tte = tte[tte["patient_id"].isin(adsl["patient_id"])]
@@ -231,15 +237,20 @@ def analyse_study(analysis_data, settings: AnalysisSettings | None = None, *, fo
         parts.append(ard_frame(rows))
         parts.append(cox_models(tte, adsl, endpoints=s.cox_endpoints, covariates=s.cox_covariates,
                                 variant=s.variants[0], time_column=time_column(s.time_unit), ties=s.cox_ties,
-                                level=s.confidence_level, parts=split))
+                                level=s.confidence_level, parts=split, convergence=s.cox_convergence))
         parts.append(cox_subgroup_models(tte, adsl, endpoints=s.cox_endpoints, subgroups=s.forest_subgroups,
                                          variant=s.variants[0], time_column=time_column(s.time_unit),
-                                         ties=s.cox_ties, level=s.confidence_level, parts=split))
+                                         ties=s.cox_ties, level=s.confidence_level, parts=split,
+                                         convergence=s.cox_convergence))
         ae = getattr(analysis_data, "adverse_events", None)
         if ae is not None:
             parts.append(safety_table(ae, adsl["patient_id"], grading=s.grading, window=s.ae_window))
     parts.append(therapy_path_counts(adsl))
     ard = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else empty_ard()
+    if s.conventions_appendix and form != "summary":  # R versus SAS appendix (analysis/conventions.py)
+        extra = convention_rows(ard, tte, adsl, s)
+        if len(extra):
+            ard = pd.concat([ard, extra], ignore_index=True)
     kwargs = {}
     if curves is not None:
         kwargs.update(curves=curves, risk_tables=risk)

@@ -28,6 +28,7 @@ from typing import Callable
 import pandas as pd
 
 from blinrwe.analysis import AnalysisSettings, StudyResults, analyse_study
+from blinrwe.analysis.settings import CostSettings
 from blinrwe.analysis.results import FINDING_COLUMNS, empty_frame
 from blinrwe.derive import DeriveSettings, derive_analysis_data
 from blinrwe.derive import preset as derive_preset
@@ -179,6 +180,12 @@ def analysis_settings(spec: StudySpec) -> AnalysisSettings:
         grading=s.safety.grading,
         postbaseline_method=s.postbaseline.method,
         postbaseline_landmarks=tuple(s.postbaseline.landmarks),
+        cox_convergence=s.cox.convergence,
+        cost=None if not s.cost.price_per_vial else CostSettings(
+            price_per_vial=s.cost.price_per_vial, currency=s.cost.currency, wastage=s.cost.wastage, by=s.cost.by,
+            confidence_level=s.cost.confidence_level, bootstrap_replicates=s.cost.bootstrap_replicates,
+            bootstrap_seed=s.cost.bootstrap_seed),
+        conventions_appendix=s.report.conventions_appendix,
     )
 
 

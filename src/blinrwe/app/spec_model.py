@@ -34,6 +34,9 @@ CI_TRANSFORMS = ("log-log", "log", "plain")
 FOLLOWUP_METHODS = ("reverse_km", "simple_median")
 COX_TIES = ("efron", "breslow")
 POST_BASELINE_METHODS = ("both", "landmark", "time_dependent", "none")
+COX_CONVERGENCE = ("r", "phreg_gconv")
+WASTAGE_RULES = ("per_bag", "shared")
+COST_GROUPINGS = ("regimen_class", "duration_class_total", "duration_class_cycle1", "cycles_class", "")
 
 
 @dataclass(frozen=True)
@@ -171,6 +174,10 @@ class CoxSpec:
     subgroups: tuple[str, ...] | None = option(None, "Variables of the forest plot (hazard ratio of each level "
                                                "against the first); left out = the [subgroups] variables; "
                                                "[] for none.", optional=True, example='["ph_status"]')
+    convergence: str = option("r", "When the Newton-Raphson fit stops: \"r\" as R coxph (relative change of the "
+                              "log likelihood <= 1e-9), or \"phreg_gconv\" as SAS PROC PHREG (relative gradient "
+                              "criterion GCONV = 1e-8), which reproduces PHREG's printed digits; the two differ "
+                              "in the 5th-6th digit.", allowed=COX_CONVERGENCE, advanced=True)
 
 
 @dataclass(frozen=True)
@@ -182,6 +189,35 @@ class SafetySpec:
     ae_window_days: int = option(30, "Days after the last infusion counted when ae_window = "
                                  "\"days_after_last_infusion\" (30 in trials).", range=(0, 365))
     grading: str = option("CTCAE_v5", "Grading system named in the safety tables.", allowed=GRADINGS)
+
+
+@dataclass(frozen=True)
+class CostSpec:
+    """Blinatumomab drug use and cost (seeds 003, 004): vials from the infusion records, priced per vial.
+
+    The vial size is ``[definitions] vial_strength_ug`` (one declaration, also used for the
+    minimum vial count). No cost analysis unless ``price_per_vial`` is set (> 0).
+    """
+
+    price_per_vial: float = option(0.0, "Price of one blinatumomab vial in `currency`; 0 (the default) = no drug-cost "
+                                   "analysis. The vial size is [definitions] vial_strength_ug (35 ug US label, "
+                                   "38.5 ug EU label).", range=(0.0, 1e9))
+    currency: str = option("", "Currency of the price, printed beside every cost, e.g. \"CNY\", \"EUR\", \"USD\".")
+    wastage: str = option("per_bag", "How vials are counted, as the pharmacy prepares them: \"per_bag\" = vials "
+                          "opened per infusion bag (each bag's dose, i.e. each infusion record, is rounded up to whole "
+                          "vials; the rest of an opened vial is discarded); \"shared\" = vials shared across the "
+                          "days and bags of a course (the course's total dose is rounded up once).",
+                          allowed=WASTAGE_RULES)
+    by: str = option("regimen_class", "Courses compared side by side (e.g. short vs standard): regimen_class, "
+                     "duration_class_total, duration_class_cycle1 or cycles_class; empty for the whole cohort only.",
+                     allowed=COST_GROUPINGS)
+    confidence_level: float = option(0.95, "Confidence level of the bootstrap intervals of cost per responder.",
+                                     range=(0.5, 0.999))
+    bootstrap_replicates: int = option(2000, "Bootstrap resamples (of patients, within each group) for the "
+                                       "percentile intervals of cost per responder.", range=(100, 100_000),
+                                       advanced=True)
+    bootstrap_seed: int = option(1, "Seed of the bootstrap (same seed, same intervals).",
+                                 range=(0, 2**32 - 1), advanced=True)
 
 
 @dataclass(frozen=True)
@@ -210,6 +246,9 @@ class ReportSpec:
                            "suppression so totals do not reveal them); 0 or 1 = off.", range=(0, 1000))
     output: str = option("blinrwe-output", "Folder the report is written to; a relative path is read from the "
                          "folder of this specification file.")
+    conventions_appendix: bool = option(True, "Add the appendix \"R versus SAS conventions\": for each kind of "
+                                        "statistic the R default, the SAS default, what was used, and the number "
+                                        "under the other convention where they differ.")
 
 
 #: The sections made of declared keys, in file order.
@@ -223,6 +262,7 @@ SECTIONS: dict[str, type] = {
     "response": ResponseSpec,
     "cox": CoxSpec,
     "safety": SafetySpec,
+    "cost": CostSpec,
     "report": ReportSpec,
 }
 LABEL_SECTIONS = {
@@ -232,8 +272,7 @@ LABEL_SECTIONS = {
                         'e.g. age_at_t0 = "Age, years".'),
 }
 SECTION_ORDER = ("study", "data", "endpoints", "definitions", "subgroups", "survival", "postbaseline", "response",
-                 "cox", "safety",
-                 "report", *LABEL_SECTIONS)
+                 "cox", "safety", "cost", "report", *LABEL_SECTIONS)
 #: DeriveSettings fields set through other keys (not in [definitions]), and the key that sets them.
 SET_ELSEWHERE = {"endpoints": "endpoints.names", "censoring_variants": "endpoints.variants",
                  "data_cutoff": "data.cutoff", "ae_days_after_last_infusion": "safety.ae_window and ae_window_days",
@@ -270,6 +309,7 @@ class StudySpec:
     response: ResponseSpec = field(default_factory=ResponseSpec)
     cox: CoxSpec = field(default_factory=CoxSpec)
     safety: SafetySpec = field(default_factory=SafetySpec)
+    cost: CostSpec = field(default_factory=CostSpec)
     report: ReportSpec = field(default_factory=ReportSpec)
     group_labels: tuple[tuple[str, str], ...] = ()
     variable_labels: tuple[tuple[str, str], ...] = ()

@@ -17,6 +17,7 @@ import pandas as pd
 from .attrition import ATTRITION_COLUMNS, derive_attrition
 from .body_surface import derive_bsa
 from .endpoints import TTE_COLUMNS, derive_endpoints, derive_patient_dates
+from .drug_use import derive_drug_use
 from .exposure import derive_exposure
 from .keys import decode_patient_ids, encode_patient_ids, join_on_patient
 from .response import derive_best_response, derive_response_populations, derive_responses, derive_windows
@@ -73,6 +74,7 @@ def derive_analysis_data(study, settings: DeriveSettings | None = None) -> Analy
     patients = t["patients"]
     bsa = derive_bsa(patients, s.bsa_formula)
     exposure, cycles = derive_exposure(patients, t["infusions"], bsa, s)
+    drug_use, cycles = derive_drug_use(patients, t["infusions"], bsa, cycles, s)
     setting = derive_setting(patients, s)
     paths = derive_therapy_paths(patients, t["therapies"])
     windows = derive_windows(exposure[["patient_id", "t0_date"]], cycles, paths, s)
@@ -86,7 +88,7 @@ def derive_analysis_data(study, settings: DeriveSettings | None = None) -> Analy
 
     adsl = patients[["patient_id", *BASELINE_COLUMNS]].copy()
     adsl["age_at_t0"] = _age_at_t0(patients, exposure)
-    adsl = join_on_patient(adsl, (bsa, setting, exposure, best, paths, ae_flags, outcomes))
+    adsl = join_on_patient(adsl, (bsa, setting, exposure, drug_use, best, paths, ae_flags, outcomes))
     adsl.insert(1, "treated", adsl["t0_date"].notna())
     adsl = join_on_patient(adsl, (derive_response_populations(adsl, s),))
 

@@ -46,6 +46,8 @@ _DERIVED = {
     "step_up_days": "Days at the step-up dose.",
     "cumulative_dose_ug": "Cumulative dose infused (ug).",
     "vials_min": "Minimum number of vials for the cumulative dose.",
+    "vials_per_bag": "Vials opened per bag: each infusion record's dose rounded up to whole vials, summed (derive/drug_use.py).",
+    "vials_shared": "Vials shared across the days of a course: each cycle's dose rounded up once, summed (derive/drug_use.py).",
     "dose_per_label": "Dose per labelled schedule (fraction of the label's dose).",
     "dose_source": "Whether doses were recorded, computed or mixed.",
     "regimen_class": "Regimen: label, fixed 14-day, short course (< 10 full-dose days) or other.",

@@ -14,6 +14,8 @@ from typing import Callable, Sequence
 
 import pandas as pd
 
+from blinrwe.model import i18n
+
 from .ard_index import ArdIndex
 from .context import ReportContext
 from .disclosure import suppression_active, withhold_patient_ids
@@ -22,7 +24,9 @@ from .figures.post_baseline_curves import post_baseline_figure_jobs
 from .labels import by_variable, endpoint_label, in_sentence, level_label, variable_label
 from .methods_text import methods_paragraphs
 from .tables_post_baseline import post_baseline_heading, post_baseline_tables
+from .appendix_conventions import conventions_tables
 from .table_model import DisplayTable, Row, with_footnotes
+from .tables_cost import cost_table
 from .tables import (
     attrition_table,
     attrition_table_from_ard,
@@ -276,6 +280,8 @@ def plan_document(results, context: ReportContext, findings=None) -> ReportDocum
         sections.append(Section("Baseline characteristics", tables=(descriptive_table(ard, "table1", "Baseline characteristics at the first blinatumomab infusion", context),), anchor="baseline"))
     if _has(ard, "table", "exposure"):
         sections.append(Section("Blinatumomab exposure", tables=(descriptive_table(ard, "exposure", "Blinatumomab exposure", context),), anchor="exposure"))
+    if _has(ard, "table", "cost"):  # drug use and cost (report/tables_cost.py)
+        sections.append(Section(i18n._("Drug use and cost"), tables=(cost_table(ard, context),), anchor="cost"))
     if _has(ard, "table", "response"):
         group_vars = [gv for gv in ard.table("response").unique("group_var") if gv]
         if len(group_vars) <= 1:
@@ -350,6 +356,9 @@ def plan_document(results, context: ReportContext, findings=None) -> ReportDocum
 
     sections.append(Section("Methods", paragraphs=tuple(f"{h}. {t}" for h, t in methods_paragraphs(results, context)), anchor="methods"))
 
+    if _has(ard, "table", "conventions"):  # R versus SAS (report/appendix_conventions.py)
+        sections.append(Section(i18n._("Appendix: R versus SAS conventions"), tables=conventions_tables(ard, context),
+                                anchor="conventions"))
     appendix_tables = []
     findings = findings if findings is not None else getattr(results, "findings", None)
     if findings is not None and len(findings):

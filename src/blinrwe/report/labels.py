@@ -78,6 +78,8 @@ VARIABLE_LABELS = {
     "CIR": "Cumulative incidence of relapse",
     "NRM": "Non-relapse mortality",
     "vials_min": "Vials, minimum",
+    "vials_per_bag": "Vials opened per bag",
+    "vials_shared": "Vials shared across days",
     "full_dose_days": "Days at full dose",
     "patients": "Patients",
     "n_cycles": "Blinatumomab cycles",

@@ -150,6 +150,8 @@ def ard_methods(ard: pd.DataFrame) -> list[tuple[str, str]]:
         return []
     out = []
     for section in dict.fromkeys(ard["section"]):
+        if section == "conventions":  # the R-versus-SAS appendix states its own methods
+            continue
         methods = [m for m in dict.fromkeys(ard.loc[ard["section"] == section, "method"]) if isinstance(m, str) and m.strip()]
         methods = [m for m in methods if m not in _SELF_EVIDENT]
         if methods:

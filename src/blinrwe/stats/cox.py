@@ -20,7 +20,22 @@ Python analysis reproduces a SAS PHREG table only with ``ties="breslow"``.
 stop when ``|1 - loglik_old / loglik_new| <= 1e-9``; at most 20 iterations; a step
 that lowers the log likelihood is halved towards the previous beta (step halving);
 the information matrix is factored with R's tolerant Cholesky (pivot tolerance
-``eps^0.75``). Score (log-rank) test at beta = 0, Wald test at the estimate,
+``eps^0.75``).
+
+**SAS PHREG's stopping rule** (``convergence="phreg_gconv"``): the same Newton-Raphson
+steps, stopped as PROC PHREG stops them by default (MODEL statement ``GCONV=1E-8``, the
+relative gradient convergence criterion of the SAS/STAT PHREG and LOGISTIC documentation,
+"Convergence Criteria"): at the iterate beta_k (k = 0, 1, ...) with log partial likelihood
+l, score (gradient) g and information matrix I (minus the Hessian), the fit stops when
+``g' I^-1 g / (|l| + 1e-6) < gconv`` and reports beta_k. That is the Newton step's
+predicted (doubled) gain of log likelihood relative to the log likelihood, judged *before*
+the step; R judges the gain *after* a step, so R usually takes one more Newton step and
+its coefficients differ from PHREG's printed ones in the 5th-6th digit (both are the
+maximum to within the tolerance). ``iterations`` is k, PHREG's "Iteration" count. Checked
+against PROC PHREG output published by the PSI CAMIS project (``tests/stats/golden/sas_phreg.json``):
+every printed digit equal, the Wald chi-square 10.6143 included (R's rule: 10.6142).
+
+Score (log-rank) test at beta = 0, Wald test at the estimate,
 likelihood-ratio test ``2 (l(beta) - l(0))``; all on ``p`` degrees of freedom.
 Missing values: complete cases (R ``na.omit``); the number dropped is recorded.
 Times closer than ``sqrt(machine eps)`` (relative) are merged into ties as R's
@@ -51,12 +66,16 @@ from blinrwe.errors import StatisticalInputError
 
 from ._inputs import as_event_codes, as_level, as_times, tie_near_times
 
-__all__ = ["ChiSquareTest", "CoxConvergenceWarning", "CoxResult", "cox_ph"]
+__all__ = ["ChiSquareTest", "CoxConvergenceWarning", "CoxResult", "cox_ph", "CONVERGENCE_RULES", "gconv_criterion"]
 
 _EPS = 1e-9  # coxph.control(eps)
 _TOLER_CHOL = np.finfo(float).eps ** 0.75  # coxph.control(toler.chol)
 _TOLER_INF = np.sqrt(_EPS)  # coxph.control(toler.inf)
 _ITER_MAX = 20  # coxph.control(iter.max)
+_GCONV = 1e-8  # SAS PROC PHREG MODEL statement GCONV= default
+#: Stopping rules of the Newton-Raphson fit: R ``coxph`` (relative change of the log likelihood) or SAS PHREG
+#: (relative gradient convergence, GCONV).
+CONVERGENCE_RULES = ("r", "phreg_gconv")
 
 
 class CoxConvergenceWarning(UserWarning):
@@ -397,8 +416,17 @@ class _PartialLikelihood:
         return loglik, score, info.sum(axis=0)
 
 
-def _newton_raphson(pl: _PartialLikelihood, p: int, iter_max: int, eps: float):
-    """coxfit6 (survival/src/coxfit6.c): Newton-Raphson with step halving."""
+def gconv_criterion(loglik: float, u: np.ndarray, chol: np.ndarray) -> float:
+    """SAS's relative gradient criterion ``g' I^-1 g / (|l| + 1e-6)`` from the Cholesky factor of I."""
+    return float(u @ _chsolve2(chol, u)) / (abs(float(loglik)) + 1e-6)
+
+
+def _newton_raphson(pl: _PartialLikelihood, p: int, iter_max: int, eps: float, gconv: float | None = None):
+    """coxfit6 (survival/src/coxfit6.c): Newton-Raphson with step halving.
+
+    ``gconv``: stop instead by SAS PHREG's relative gradient criterion (module docstring),
+    checked at every accepted iterate, beta = 0 included.
+    """
     beta = np.zeros(p)
     loglik0, u, imat = pl(beta)
     chol, rank = _cholesky2(imat)
@@ -406,6 +434,9 @@ def _newton_raphson(pl: _PartialLikelihood, p: int, iter_max: int, eps: float):
     score_stat = float(u @ step)
     if rank < p:  # singular at the start: the caller reports the collinear columns
         return dict(rank0=rank, chol0=chol)
+    if gconv is not None and score_stat / (abs(loglik0) + 1e-6) < gconv:
+        return dict(beta=beta, loglik=(loglik0, loglik0), u=u, var=_chinv2(chol), flag=rank,
+                    iterations=0, converged=True, score=score_stat, rank0=rank)
     best = loglik0
     newbeta = beta + step
     halving = 0
@@ -413,7 +444,11 @@ def _newton_raphson(pl: _PartialLikelihood, p: int, iter_max: int, eps: float):
         newlk, u, imat = pl(newbeta)
         chol, flag = _cholesky2(imat)
         notfinite = not (np.all(np.isfinite(u)) and np.all(np.isfinite(imat)) and np.isfinite(newlk))
-        if not notfinite and abs(1 - best / newlk) <= eps:
+        if gconv is not None:
+            if not notfinite and newlk >= best and gconv_criterion(newlk, u, chol) < gconv:
+                return dict(beta=newbeta, loglik=(loglik0, newlk), u=u, var=_chinv2(chol), flag=flag,
+                            iterations=it, converged=True, score=score_stat, rank0=rank)
+        elif not notfinite and abs(1 - best / newlk) <= eps:
             return dict(beta=newbeta, loglik=(loglik0, newlk), u=u, var=_chinv2(chol), flag=flag,
                         iterations=it, converged=True, score=score_stat, rank0=rank)
         if notfinite or newlk < best:
@@ -446,6 +481,8 @@ def cox_ph(
     start: str | None = None,
     iter_max: int = _ITER_MAX,
     eps: float = _EPS,
+    convergence: str = "r",
+    gconv: float = _GCONV,
 ) -> CoxResult:
     """Fit a Cox proportional hazards model as R ``coxph(Surv(time, event) ~ covariates + strata(...))``.
 
@@ -463,6 +500,10 @@ def cox_ph(
         e.g. allo-HSCT as a state from the transplant day, built by
         ``blinrwe.derive.time_dependent``; and delayed entry). A row is at risk at event times t
         with ``start < t <= time``; start and stop times within sqrt(machine eps) are tied as R.
+    convergence : "r" (default): stop as R ``coxph`` (``eps``, relative change of the log
+        likelihood); "phreg_gconv": stop as SAS PROC PHREG by default, when the relative
+        gradient criterion ``g' I^-1 g / (|l| + 1e-6)`` falls below ``gconv`` (1e-8), which
+        reproduces PHREG's printed digits (module docstring).
     """
     if not isinstance(data, pd.DataFrame):
         raise StatisticalInputError(f"data must be a pandas DataFrame; got {type(data).__name__}.")
@@ -470,6 +511,11 @@ def cox_ph(
     if ties_key not in ("efron", "breslow"):
         raise StatisticalInputError(f"ties must be 'efron' (R default) or 'breslow' (SAS default); got {ties!r}.")
     level = as_level(level)
+    if convergence not in CONVERGENCE_RULES:
+        raise StatisticalInputError(
+            f"convergence must be 'r' (R coxph) or 'phreg_gconv' (SAS PHREG GCONV); got {convergence!r}.")
+    if not (isinstance(gconv, (int, float)) and 0 < float(gconv) < 1):
+        raise StatisticalInputError(f"gconv must be a number between 0 and 1 (SAS default 1e-8); got {gconv!r}.")
     covariates = _as_list(covariates, "covariates")
     if not covariates:
         raise StatisticalInputError("covariates is empty; name at least one column to model.")
@@ -526,7 +572,8 @@ def cox_ph(
 
     p = x.shape[1]
     pl = _PartialLikelihood(t, status, xc, scodes, efron=(ties_key == "efron"), start=entry)
-    fit = _newton_raphson(pl, p, int(iter_max), float(eps))
+    fit = _newton_raphson(pl, p, int(iter_max), float(eps),
+                          float(gconv) if convergence == "phreg_gconv" else None)
     if fit["rank0"] < p:
         bad = [names[i] for i in range(p) if fit["chol0"][i, i] == 0]
         raise StatisticalInputError(
@@ -547,7 +594,17 @@ def cox_ph(
             if np.max(lp) > 500 or not np.all(np.isfinite(infs)):
                 notes.append("one or more coefficients may be infinite")
         else:
-            flag_inf = ~np.isfinite(u) | ((infs > eps) & (infs > _TOLER_INF * np.abs(beta)))
+            if convergence == "phreg_gconv":  # the next Newton step is not negligible by R's standard
+                # at a GCONV stop, so the monotone-likelihood flag is R's, judged at R's estimate
+                check = _newton_raphson(pl, p, int(iter_max), float(eps))
+                if check["converged"]:
+                    infs = np.abs(check["u"] @ check["var"])
+                    u, beta_check = check["u"], check["beta"]
+                else:
+                    beta_check = beta
+            else:
+                beta_check = beta
+            flag_inf = ~np.isfinite(u) | ((infs > eps) & (infs > _TOLER_INF * np.abs(beta_check)))
             if flag_inf.any():
                 which = [names[i] for i in np.flatnonzero(flag_inf)]
                 notes.append(
@@ -586,6 +643,8 @@ def cox_ph(
         + ties_text
         + (f", stratified by {', '.join(strata_cols)}" if strata_cols else "")
         + (f", counting-process ({start}, {time}] rows" if start is not None else "")
+        + (f", stopped by SAS PHREG's relative gradient criterion (GCONV = {float(gconv):g})"
+           if convergence == "phreg_gconv" else "")
     )
     design = _Design(time=t, status=status, x=x, strata=scodes, linear_predictor=lp, start=entry)
     return CoxResult(

@@ -15,6 +15,13 @@ Methods
     applies a Yates correction that depends on the null value p = 0.5 and is not
     offered here) and SAS ``BINOMIAL(WILSON)``.
 
+``"wald"``
+    The Wald (asymptotic, normal-approximation) interval ``p -/+ z_{1-a/2} sqrt(p (1-p) / n)``,
+    clipped to [0, 1]: the default confidence limits of SAS PROC FREQ ``BINOMIAL`` (which
+    prints the exact limits beside them; whether SAS also truncates at 0 and 1 is not confirmed
+    from its documentation, which gives the formula only). Zero width at k = 0 and k = n. Shown in the
+    R-versus-SAS appendix; golden values from its formula in R.
+
 Clopper-Pearson is computed directly from :func:`scipy.stats.beta.ppf` (the
 closed form above; ``binomtest(...).proportion_ci(method="exact")`` finds the
 same bounds with a root finder, about 10 times slower, which mattered for
@@ -27,7 +34,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scipy.stats import beta, binomtest
+import math
+
+from scipy.stats import beta, binomtest, norm
 
 from blinrwe.errors import StatisticalInputError
 
@@ -38,6 +47,7 @@ __all__ = ["ProportionCI", "proportion_ci", "PROPORTION_METHODS"]
 PROPORTION_METHODS = {
     "clopper-pearson": ("exact", "Clopper-Pearson exact binomial interval"),
     "wilson": ("wilson", "Wilson score interval without continuity correction"),
+    "wald": ("wald", "Wald (asymptotic normal) interval, clipped to [0, 1] (SAS PROC FREQ BINOMIAL default)"),
 }
 
 
@@ -67,7 +77,7 @@ def _count(value, name: str) -> int:
 def proportion_ci(k, n, method: str = "clopper-pearson", level: float = 0.95) -> ProportionCI:
     """Proportion of ``k`` responders among ``n`` patients with a two-sided CI.
 
-    ``method`` is ``"clopper-pearson"`` (exact, default) or ``"wilson"``.
+    ``method`` is ``"clopper-pearson"`` (exact, default), ``"wilson"`` or ``"wald"``.
     n = 0 is an error (the proportion is not defined: report the denominator as
     not applicable instead of calling this).
     """
@@ -90,6 +100,10 @@ def proportion_ci(k, n, method: str = "clopper-pearson", level: float = 0.95) ->
         alpha = 1.0 - level
         low = 0.0 if k == 0 else float(beta.ppf(alpha / 2, k, n - k + 1))
         high = 1.0 if k == n else float(beta.ppf(1 - alpha / 2, k + 1, n - k))
+    elif scipy_method == "wald":
+        p = k / n
+        half = float(norm.ppf(1 - (1.0 - level) / 2)) * math.sqrt(p * (1 - p) / n)
+        low, high = max(0.0, p - half), min(1.0, p + half)
     else:
         ci = binomtest(k, n).proportion_ci(confidence_level=level, method=scipy_method)
         low, high = float(ci.low), float(ci.high)
