@@ -201,8 +201,10 @@ def _survival_records(settings, ard, d) -> list[tuple[str, str, dict]]:
         text = (f"Time-to-event endpoints are estimated by the Kaplan-Meier method with Greenwood variance and "
                 f"{level}% pointwise confidence intervals on the {settings.ci_transform} scale; median times with "
                 f"Brookmeyer-Crowley confidence intervals (same scale)")
-        if (ard["statistic"] == "logrank_p").any():
-            text += "; groups compared with the log-rank test"
+        tests = ard.loc[ard["statistic"] == "logrank_p", "method"].dropna()
+        if len(tests):  # a weighted test ([survival] logrank) is named in the report's own paragraph
+            text += ("; groups compared with the log-rank test" if not tests.astype(str).str.contains("Peto-Peto|Fleming-Harrington").any()
+                     else "; groups compared with the weighted test named below")
         text += f". Times in {settings.time_unit}"
         values = {}
         if settings.time_unit == "months" and d is not None:

@@ -95,12 +95,13 @@ def _covariate_frame(sel: pd.DataFrame, adsl: pd.DataFrame, time_column: str, co
     return pd.DataFrame(data)
 
 
-def _fit(data, time, event, covariates, ties, level):
+def _fit(data, time, event, covariates, ties, level, strata=()):
     """``cox_ph`` with its warnings collected: ``(fit, note)``, the note being the warnings
-    joined ("did not converge" for a fit that stopped without one)."""
+    joined ("did not converge" for a fit that stopped without one). ``strata``: columns of
+    ``data`` with their own baseline hazard (stratified Cox, ``[cox] strata``)."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        fit = cox_ph(data, time, event, covariates, ties=ties, level=level)
+        fit = cox_ph(data, time, event, covariates, ties=ties, level=level, strata=list(strata) or None)
     return fit, "; ".join(str(w.message) for w in caught) or ("" if fit.converged else "did not converge")
 
 
@@ -144,11 +145,11 @@ def not_estimable_terms(fit, data: pd.DataFrame, time: str, event: str, covariat
     return out
 
 
-def _model_rows(data, time, event, covariates, table, endpoint, variant, ties, level) -> list[dict]:
+def _model_rows(data, time, event, covariates, table, endpoint, variant, ties, level, strata=()) -> list[dict]:
     keys = dict(variant=variant)
     label = " + ".join(covariates)
     try:
-        fit, note = _fit(data, time, event, covariates, ties, level)
+        fit, note = _fit(data, time, event, covariates, ties, level, strata)
     except StatisticalInputError as err:
         return [ard_row(SECTION, table, endpoint, "hr", None, level=label, note=not_estimable(str(err)), **keys)]
     rows = []
@@ -186,24 +187,29 @@ def _model_rows(data, time, event, covariates, table, endpoint, variant, ties, l
 
 def cox_models(tte: pd.DataFrame, adsl: pd.DataFrame, *, endpoints, covariates, variant: str = "none",
                time_column: str = "time_months", ties: str = "efron", level: float = 0.95,
-               parts: dict | None = None) -> pd.DataFrame:
+               parts: dict | None = None, strata=()) -> pd.DataFrame:
     """ARD rows of univariable (table "cox_univariable") and multivariable ("cox_multivariable") models.
 
     ``parts``: :func:`~.survival.split_endpoints` of ``tte`` when the caller already has it.
+    ``strata``: ADSL columns with their own baseline hazard in every model (stratified Cox,
+    R ``strata()``; the method names them); a stratum is not also a covariate.
     """
-    covariates = [c for c in covariates if c in adsl.columns]
+    strata = [c for c in strata if c in adsl.columns]
+    covariates = [c for c in covariates if c in adsl.columns and c not in strata]
     rows: list[dict] = []
     if not covariates:
         return ard_frame(rows)
     parts = split_endpoints(tte, endpoints) if parts is None else parts
     for endpoint, _, sel in endpoint_parts(parts, endpoints, (variant,)):
         data = _covariate_frame(sel, adsl, time_column, covariates)
+        if strata:
+            data = data.join(_covariate_frame(sel, adsl, time_column, strata, all_categorical=True)[strata])
         for cov in covariates:
             rows.extend(_model_rows(data, time_column, "event", [cov], "cox_univariable", endpoint, variant, ties,
-                                    level))
+                                    level, strata))
         if len(covariates) > 1:
             rows.extend(_model_rows(data, time_column, "event", covariates, "cox_multivariable", endpoint, variant,
-                                    ties, level))
+                                    ties, level, strata))
     return ard_frame(rows)
 
 

@@ -177,6 +177,12 @@ def analysis_settings(spec: StudySpec) -> AnalysisSettings:
             tuple(part.strip() for part in item.split(" by ", 1)) for item in s.survival.within),
         ae_window=window,
         grading=s.safety.grading,
+        rmst_tau=s.survival.rmst_tau,
+        logrank_rho={"standard": 0.0, "peto": 1.0}.get(s.survival.logrank, s.survival.logrank_rho),
+        logrank_strata=tuple(s.survival.strata),
+        trend=tuple(s.survival.trend),
+        cox_strata=tuple(s.cox.strata),
+        competing_covariates=None if s.cox.competing_covariates is None else tuple(s.cox.competing_covariates),
     )
 
 
