@@ -217,3 +217,16 @@ def test_subgroup_level_without_events_is_not_estimable(analysis_data):
         assert not_estimable_reason(row.note) == "no events in level yes of cns (hazard ratio not estimable)"
     other = ard[(ard.group_var == "disease_setting") & (ard.statistic == "hr") & (ard.note != "reference")]
     assert np.isfinite(other.value).all()
+
+
+def test_stratified_cox_equals_coxph_with_strata():
+    """[cox] strata: a baseline hazard per stratum, R coxph(Surv(t, e) ~ age + strata(site))
+    (golden/competing_regression.R); the stratum is not a covariate and the method names it."""
+    from .golden_cohort import GOLDEN, golden_cohort
+
+    c = golden_cohort()
+    ard = cox_models(c.tte, c.adsl, endpoints=["OS"], covariates=["age", "site"], strata=["site"])
+    hr = ard[(ard.statistic == "coef") & (ard.table == "cox_univariable")]
+    assert list(hr["level"]) == ["age"]
+    assert hr["value"].iloc[0] == pytest.approx(GOLDEN["stratified_cox"]["coef"], rel=1e-8)
+    assert "stratified by site" in ard.loc[ard.statistic == "hr", "method"].iloc[0]

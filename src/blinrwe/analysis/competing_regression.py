@@ -72,6 +72,8 @@ def _fine_gray_unestimable(fit, data, time, covariates) -> dict[str, str]:
                 reason = f"no relapses in the reference level {references[cov]} of {cov}"
             elif repr(term) in fit.note or term in fit.note:
                 reason = f"the relapses are ordered completely by {cov} (monotone likelihood, infinite coefficient)"
+            elif fit.note and not np.isfinite(float(rec["se"])):  # fine_gray gives no variance beside a diverging term
+                reason = f"no robust variance while another coefficient diverges ({fit.note})"
             elif not all(np.isfinite(float(rec[c])) for c in ("hr", "lower", "upper", "p")):
                 reason = f"the estimate for {term} or its variance is not a finite number"
             else:

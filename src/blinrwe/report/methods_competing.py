@@ -88,7 +88,7 @@ def _regression_sentences(ard: pd.DataFrame, context: ReportContext) -> list[str
              "including the term for the estimated censoring distribution, as R cmprsk::crr), both with all "
              "covariates in one model among the patients with every covariate known")
     if covariates:
-        text += _(" ({covariates})").format(covariates=_labels(covariates, context))
+        text += f" ({_labels(covariates, context)})"
     return [text + "."]
 
 
@@ -98,13 +98,13 @@ def _summary_sentences(ard: pd.DataFrame, context: ReportContext) -> list[str]:
     if len(rmst):
         taus = ", ".join(f"{t:g}" for t in sorted(set(rmst["time"].dropna())))
         unit = context.time_unit
-        out.append((_("The restricted mean survival time (RMST) to {tau} days") if unit == "days" else
-                    _("The restricted mean survival time (RMST) to {tau} months")).format(tau=taus)
-                   + _(" is the area under the Kaplan-Meier curve up to that horizon, with R survival's variance "
-                       "(survfit rmean) and a normal confidence interval; between two groups the difference is the "
-                       "first level minus the second, with a normal confidence interval and a Wald test. A group "
-                       "whose follow-up ends before the horizon with its curve above zero is not estimable (R would "
-                       "extend the curve flat to the horizon)."))
+        horizon = (_("The restricted mean survival time (RMST) to {tau} days") if unit == "days" else
+                   _("The restricted mean survival time (RMST) to {tau} months")).format(tau=taus)
+        out.append(_("{horizon} is the area under the Kaplan-Meier curve up to that horizon, with R survival's "
+                     "variance (survfit rmean) and a normal confidence interval; between two groups the difference "
+                     "is the first level minus the second, with a normal confidence interval and a Wald test. A "
+                     "group whose follow-up ends before the horizon with its curve above zero is not estimable (R "
+                     "would extend the curve flat to the horizon).").format(horizon=horizon))
     if len(_rows(ard, table="survival_difference", statistic="surv_diff")):
         out.append(_("Survival differences between the two levels of a grouping at each landmark are the first "
                      "level minus the second, with Greenwood standard errors, a normal confidence interval and a "

@@ -177,7 +177,7 @@ def rmst_table(ard, context: ReportContext) -> DisplayTable:
                                 (endpoint, variant, gvar)))
                 level = 2
             for r in g.where(statistic="rmst"):
-                label = (_("All patients") if r["group"] == "Overall" else
+                label = (_("Whole cohort") if r["group"] == "Overall" else
                          level_label(r["group"], context.group_labels, variable=gvar.partition("|")[0],
                                      variable_labels=context.variable_labels))
                 cell = format_estimate_ci(r["value"], r["lower"], r["upper"], style)
@@ -217,7 +217,7 @@ def survival_difference_table(ard, context: ReportContext) -> DisplayTable:
     times = sorted({r["time"] for r in sub if not _missing(r["time"])})
     columns, spanning = [], []
     for t in times:
-        columns += [_("Difference ({level}% CI)").format(level=context.ci_level), _("p")]
+        columns += [_("Difference ({level}% CI)").format(level=context.ci_level), "p"]
         spanning.append(SpanningHeader(_landmark(t, context.time_unit), 2))
     rows: list[Row] = []
     for (endpoint, variant) in dict.fromkeys((r["variable"], r["variant"]) for r in sub):
