@@ -102,3 +102,12 @@ def test_rows_are_patients_with_every_covariate_known(cohort):
     ard = competing_regression(cohort.tte, adsl, endpoints=["CIR"], covariates=["age", "ph"])
     assert set(rows(ard, table="fine_gray", statistic="shr")["denominator"]) == {len(adsl) - 10}
     assert isinstance(ard, pd.DataFrame)
+
+
+def test_where_crr_stops_on_a_cause_without_events_the_report_gets_ne(cohort):
+    assert GOLDEN["crr_no_cause_events_fails"]  # R: "system is exactly singular"
+    tte = cohort.tte.copy()
+    cir = tte.endpoint == "CIR"
+    tte.loc[cir, "event_type"] = tte.loc[cir, "event_type"].replace(1, 0)
+    ard = competing_regression(tte, cohort.adsl, endpoints=["CIR"], covariates=["age", "ph"])
+    assert "no relapses" in not_estimable_reason(rows(ard, table="fine_gray")["note"].iloc[0])

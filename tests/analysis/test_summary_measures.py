@@ -92,3 +92,18 @@ def test_rmst_rows_are_finite_or_explained(patients, tau):
         assert np.isfinite(rec.value) or not_estimable_reason(rec.note)
     est = rows(ard, statistic="rmst")["value"].dropna()
     assert ((est >= 0) & (est <= tau + 1e-12)).all()
+
+
+def test_r_extends_an_all_censored_curve_flat_to_tau_which_is_ne_here():
+    case = GOLDEN["rmst_flat_beyond"]  # R: group b (no event, last time 4) has rmean 10 = tau, se 0
+    ids = [f"p{i}" for i in range(4)]
+    tte = pd.DataFrame({"patient_id": ids, "endpoint": "OS", "variant": "none",
+                        "time_months": [float(t) for t in case["time"]], "event": case["event"]})
+    adsl = pd.DataFrame({"patient_id": ids, "arm": case["group"]})
+    ard = pd.DataFrame(rmst_rows(tte, adsl, endpoints=["OS"], variants=["none"], subgroups=["arm"],
+                                 time_unit="months", tau=case["tau"]))
+    b = rows(ard, group="b", statistic="rmst").iloc[0]
+    assert case["rmst"][1] == case["tau"] and np.isnan(b.value)
+    assert "extrapolate the curve flat" in not_estimable_reason(b.note)
+    a = rows(ard, group="a", statistic="rmst").iloc[0]  # a: the event at 2 takes the curve to 0: exact, as R
+    assert a.value == pytest.approx(case["rmst"][0], rel=1e-12)

@@ -36,3 +36,16 @@ def test_missing_text_is_empty_and_numbers_are_float():
     assert r["note"] == "" and r["level"] == "" and r["group"] == "Overall"
     assert r["n"] == 3.0 and math.isnan(r["lower"])
     assert len(ArdIndex(None)) == 0
+
+
+def test_a_suppressed_count_stays_suppressed_in_the_records():
+    """pandas 2.x to_dict("records") turns a float subclass into a plain float: the index must not,
+    or a "<k" count (disclosure.py) would print NA."""
+    from blinrwe.analysis.ard import ard_frame, ard_row
+    from blinrwe.report.ard_index import ArdIndex
+    from blinrwe.report.disclosure import is_suppressed, suppress_ard
+
+    ard = suppress_ard(ard_frame([ard_row("baseline", "table1", "sex", "n", 2, level="F", n=2, denominator=40),
+                                  ard_row("baseline", "table1", "sex", "n", 38, level="M", n=38, denominator=40)]), 5)
+    records = list(ArdIndex(ard))
+    assert is_suppressed(records[0]["value"]) and str(records[0]["value"]) == "<5"

@@ -119,3 +119,13 @@ def _catalog_keys_needed():
     tree = ast.parse(Path(module.__file__).read_text())
     return {node.args[0].value for node in ast.walk(tree) if isinstance(node, ast.Call)
             and getattr(node.func, "id", None) == "_" and node.args and isinstance(node.args[0], ast.Constant)}
+
+
+def test_small_cells_are_suppressed_in_these_tables_too(ard):
+    from blinrwe.report.disclosure import suppress_ard
+
+    masked = suppress_ard(competing_ard(covariates=("age", "ph")), 1000)
+    table = rmst_table(masked, CONTEXT)
+    assert all(r.cells[0] in ("", "<1000") for r in table.rows)
+    regression = competing_regression_table(masked, CONTEXT, "CIR")
+    assert any("<1000" in f for f in regression.footnotes)

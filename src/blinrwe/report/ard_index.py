@@ -89,7 +89,9 @@ class ArdIndex(ArdRows):
     def __init__(self, ard: pd.DataFrame | None):
         frame = ard if ard is not None else pd.DataFrame(columns=list(ARD_COLUMNS))
         columns = [c for c in ARD_COLUMNS if c in frame.columns]
-        records = frame[columns].to_dict("records") if len(frame) else []
+        # not to_dict("records"): pandas 2.x unboxes a float subclass there, so a SuppressedCount
+        # (disclosure.py) would arrive as a plain NaN and print "NA" instead of "<k"
+        records = [dict(zip(columns, row)) for row in frame[columns].itertuples(index=False, name=None)]
         for r in records:
             for c in _TEXT:
                 r[c] = _text(r.get(c))

@@ -27,6 +27,7 @@ from blinrwe.model.i18n import _
 
 from .ard_index import ArdRows, as_ard_index
 from .context import ReportContext
+from .disclosure import is_suppressed
 from .formatting import (
     NOT_ESTIMABLE,
     REFERENCE_LEVEL,
@@ -48,7 +49,8 @@ MODELS = {"cause_specific_cox": ("hr", "cox_p"), "fine_gray": ("shr", "fg_p")}
 
 
 def _missing(x) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x))
+    """No number at all (a suppressed count, disclosure.py, is a number that prints "<k")."""
+    return x is None or (isinstance(x, float) and math.isnan(x) and not is_suppressed(x))
 
 
 def _reasons(rows, statistics) -> list[str]:

@@ -42,6 +42,11 @@ s <- lapply(levels(d$ph), function(g) summary(survfit(Surv(os_time, os_event) ~ 
 diff <- s[[1]]$surv - s[[2]]$surv
 dse <- sqrt(s[[1]]$std.err^2 + s[[2]]$std.err^2)
 cs_rare <- suppressWarnings(coxph(Surv(time, status == 1) ~ rare, data = d))
+# a cause with no events: crr stops ("system is exactly singular"); blinrwe gives NE with the reason
+no_cause <- try(crr(d$time, ifelse(d$status == 1, 0, d$status), cov1 = x, failcode = 1, cencode = 0), silent = TRUE)
+# tau beyond follow-up of an all-censored group: R carries S = 1 flat to tau (rmean = tau, se 0)
+flat <- summary(survfit(Surv(t, e) ~ g, data = data.frame(t = c(1, 2, 3, 4), e = c(0, 1, 0, 0),
+                                                          g = c("a", "a", "b", "b"))), rmean = 10)$table
 
 out <- list(
   data = d,
@@ -53,6 +58,9 @@ out <- list(
   rmst = rm,
   survival_difference = list(times = times, difference = diff, se = dse, p = 2 * pnorm(-abs(diff / dse))),
   cause_specific_rare = list(coef = unname(coef(cs_rare)), relapses_in_yes = sum(d$status == 1 & d$rare == "yes")),
+  crr_no_cause_events_fails = inherits(no_cause, "try-error"),
+  rmst_flat_beyond = list(time = c(1, 2, 3, 4), event = c(0, 1, 0, 0), group = c("a", "a", "b", "b"), tau = 10,
+                          rmst = unname(flat[, "rmean"]), se = unname(flat[, "se(rmean)"])),
   `_meta` = list(r = R.version.string, survival = as.character(packageVersion("survival")),
                  cmprsk = as.character(packageVersion("cmprsk")))
 )
