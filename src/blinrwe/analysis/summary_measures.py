@@ -70,7 +70,7 @@ def _rmst_block(by_group: dict, tau: float, level: float, keys: dict, time_unit:
     if compare and res.difference is not None:
         first, second = list(by_group)
         d = res.difference.iloc[0]
-        why = "; ".join(f"{g}: {w}" for g, w in why_of.items() if w)
+        why = next((f"the restricted mean of a group is not estimable: {w}" for w in why_of.values() if w), "")
         est = [None] * 4 if why else [d["estimate"], d["lower"], d["upper"], d["p"]]
         common = dict(level=f"{first}|{second}", denominator=int(res.table["n"].sum()),
                       n=int(res.table["n_events"].sum()), time=tau, time_unit=time_unit,
@@ -141,7 +141,7 @@ def survival_difference_rows(tte, adsl, *, endpoints, variants, subgroups, time_
                           denominator=int(known.sum()), time_unit=time_unit)
             for rec in res.table.itertuples(index=False):
                 note = "" if rec.estimable else not_estimable(
-                    f"landmark {rec.time:g} is beyond the follow-up of {first} or {second}, or a curve has no "
+                    f"landmark {rec.time:g} is beyond the follow-up of one of the two groups, or a curve has no "
                     "variance there")
                 block.append(ard_row(SECTION, "survival_difference", statistic="surv_diff", value=rec.difference,
                                      lower=rec.lower, upper=rec.upper, time=rec.time, method=res.method, note=note,

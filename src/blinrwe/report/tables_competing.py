@@ -21,6 +21,7 @@ survival_difference       ``surv_diff`` (fractions, printed as percentage points
 from __future__ import annotations
 
 import math
+import re
 
 from blinrwe.analysis.ard import not_estimable_reason
 from blinrwe.model.i18n import _
@@ -38,7 +39,7 @@ from .formatting import (
     format_number,
     format_p_value,
 )
-from .labels import endpoint_label, grouping_label, level_label, variable_label
+from .labels import VARIABLE_LABELS, endpoint_label, grouping_label, in_sentence, level_label, variable_label
 from .table_model import DisplayTable, Row, SpanningHeader, with_footnotes
 
 __all__ = ["competing_regression_tables", "competing_regression_table", "rmst_table", "survival_difference_table",
@@ -53,10 +54,24 @@ def _missing(x) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x) and not is_suppressed(x))
 
 
-def _reasons(rows, statistics) -> list[str]:
+_CODE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+
+
+def _readable(reason: str, context: ReportContext) -> str:
+    """Codes the analysis names in a reason ("cns_involvement", "allo_hsct") as the labels the tables use."""
+    def label(match):
+        code = match.group(0)
+        if code in VARIABLE_LABELS or code in context.variable_labels:
+            return in_sentence(variable_label(code, context.variable_labels))
+        return in_sentence(level_label(code, context.group_labels))
+    return _CODE.sub(label, reason)
+
+
+def _reasons(rows, statistics, context: ReportContext) -> list[str]:
     wanted = set(statistics)
     reasons = dict.fromkeys(not_estimable_reason(r["note"]) for r in rows if r["statistic"] in wanted)
-    return [_("NE (not estimable): {reason}.").format(reason=reason.rstrip(".")) for reason in reasons if reason]
+    return [_("NE (not estimable): {reason}.").format(reason=_readable(reason, context).rstrip("."))
+            for reason in reasons if reason]
 
 
 def _term(term: str) -> tuple[str, str]:
@@ -145,7 +160,7 @@ def competing_regression_table(ard, context: ReportContext, endpoint: str) -> Di
           "cumulative incidence of relapse; robust variance, as R cmprsk::crr)."),
         _("Both models hold all covariates together; hazard ratios of categorical covariates are relative to the "
           "level marked reference; p values are two-sided Wald tests."),
-        *_reasons([r for t in MODELS for r in per_model[t]], ("hr", "shr", "cox_p", "fg_p")),
+        *_reasons([r for t in MODELS for r in per_model[t]], ("hr", "shr", "cox_p", "fg_p"), context),
     ]
     variant = next((r["variant"] for t in MODELS for r in per_model[t]), "")
     title = _("Relapse with non-relapse mortality as competing event: cause-specific and subdistribution hazard "
@@ -199,7 +214,7 @@ def rmst_table(ard, context: ReportContext) -> DisplayTable:
           "mean time event-free within that horizon), with R survival's variance and a normal confidence interval."),
         _("Differences are the first level minus the second, with se = sqrt(se1\u00b2 + se2\u00b2), a normal "
           "confidence interval and a two-sided Wald test."),
-        *_reasons(sub, ("rmst", "rmst_diff", "rmst_diff_p")),
+        *_reasons(sub, ("rmst", "rmst_diff", "rmst_diff_p"), context),
     ]
     table = DisplayTable("rmst", title, columns, tuple(rows), _("Endpoint and group"))
     return with_footnotes(table, *notes)
@@ -242,7 +257,7 @@ def survival_difference_table(ard, context: ReportContext) -> DisplayTable:
         _("Difference in Kaplan-Meier survival between the two levels of each grouping (first minus second), in "
           "percentage points, with Greenwood standard errors, a normal confidence interval and a two-sided Wald "
           "test at each landmark."),
-        *_reasons(sub, ("surv_diff", "surv_diff_p")),
+        *_reasons(sub, ("surv_diff", "surv_diff_p"), context),
     ]
     table = DisplayTable("survival_difference", _("Difference in survival between two groups at landmark times"),
                          tuple(columns), tuple(rows), _("Endpoint and group"), tuple(spanning))
