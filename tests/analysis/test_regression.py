@@ -230,3 +230,16 @@ def test_stratified_cox_equals_coxph_with_strata():
     assert list(hr["level"]) == ["age"]
     assert hr["value"].iloc[0] == pytest.approx(GOLDEN["stratified_cox"]["coef"], rel=1e-8)
     assert "stratified by site" in ard.loc[ard.statistic == "hr", "method"].iloc[0]
+
+
+def test_subgroup_models_are_stratified_by_the_other_strata():
+    from .golden_cohort import golden_cohort
+
+    c = golden_cohort()
+    ard = cox_subgroup_models(c.tte, c.adsl, endpoints=["OS"], subgroups=["ph", "site"], strata=["site"])
+    ph = ard[(ard.group_var == "ph") & (ard.statistic == "hr") & (ard.group == "positive")].iloc[0]
+    direct = cox_ph(pd.DataFrame({"t": c.data.os_time, "e": c.data.os_event, "ph": c.data.ph, "site": c.data.site}),
+                    "t", "e", ["ph"], strata="site")
+    assert ph.value == pytest.approx(direct.table["hr"].iloc[0], rel=1e-12) and "stratified by site" in ph.method
+    site = ard[(ard.group_var == "site") & (ard.statistic == "hr")]
+    assert "stratified" not in " ".join(site["method"])  # its own variable is never its stratum

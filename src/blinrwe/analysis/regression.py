@@ -215,7 +215,7 @@ def cox_models(tte: pd.DataFrame, adsl: pd.DataFrame, *, endpoints, covariates, 
 
 def _level_counts(data: pd.DataFrame, time_column: str, gvar: str) -> tuple[dict, dict]:
     """Patients and events per level of the Categorical ``gvar`` among the rows the model uses."""
-    complete = data[[time_column, "event", gvar]].notna().all(axis=1).to_numpy()
+    complete = data.notna().all(axis=1).to_numpy()  # every column the model uses (strata too)
     codes = data[gvar].cat.codes.to_numpy()[complete]
     event = data["event"].to_numpy()[complete].astype(np.int64) == 1
     k = len(data[gvar].cat.categories)
@@ -227,25 +227,29 @@ def _level_counts(data: pd.DataFrame, time_column: str, gvar: str) -> tuple[dict
 
 def cox_subgroup_models(tte: pd.DataFrame, adsl: pd.DataFrame, *, endpoints, subgroups, variant: str = "none",
                         time_column: str = "time_months", ties: str = "efron", level: float = 0.95,
-                        parts: dict | None = None) -> pd.DataFrame:
+                        parts: dict | None = None, strata=()) -> pd.DataFrame:
     """ARD rows of table "cox_subgroups": per endpoint and subgroup variable, the HR of each level vs the reference.
 
     One univariable Cox model per endpoint x subgroup variable (module docstring).
     A model that cannot be fitted (one level only, no events) gives one ``hr`` row
-    with NaN and the reason in ``note`` ("not_estimable: ...").
+    with NaN and the reason in ``note`` ("not_estimable: ..."). ``strata``: as in
+    :func:`cox_models`, each model stratified by those of them that are not its own variable.
     """
+    strata = [c for c in strata if c in adsl.columns]
     subgroups = [g for g in subgroups if g in adsl.columns]
     rows: list[dict] = []
     if not subgroups:
         return ard_frame(rows)
     parts = split_endpoints(tte, endpoints) if parts is None else parts
     for endpoint, _, sel in endpoint_parts(parts, endpoints, (variant,)):
-        frame = _covariate_frame(sel, adsl, time_column, subgroups, all_categorical=True)
+        frame = _covariate_frame(sel, adsl, time_column, list(dict.fromkeys([*subgroups, *strata])),
+                                 all_categorical=True)
         for gvar in subgroups:
-            data = frame[[time_column, "event", gvar]]
+            own_strata = [c for c in strata if c != gvar]
+            data = frame[[time_column, "event", gvar, *own_strata]]
             keys = dict(group_var=gvar, variant=variant)
             try:
-                fit, note = _fit(data, time_column, "event", [gvar], ties, level)
+                fit, note = _fit(data, time_column, "event", [gvar], ties, level, own_strata)
             except StatisticalInputError as err:
                 rows.append(ard_row(SECTION, "cox_subgroups", endpoint, "hr", None, group="",
                                     note=not_estimable(str(err)), **keys))

@@ -245,7 +245,8 @@ def analyse_study(analysis_data, settings: AnalysisSettings | None = None, *, fo
             parts=split))
         parts.append(cox_subgroup_models(tte, adsl, endpoints=s.cox_endpoints, subgroups=s.forest_subgroups,
                                          variant=s.variants[0], time_column=time_column(s.time_unit),
-                                         ties=s.cox_ties, level=s.confidence_level, parts=split))
+                                         ties=s.cox_ties, level=s.confidence_level, parts=split,
+                                         strata=s.cox_strata))
         ae = getattr(analysis_data, "adverse_events", None)
         if ae is not None:
             parts.append(safety_table(ae, adsl["patient_id"], grading=s.grading, window=s.ae_window))
