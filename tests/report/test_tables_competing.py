@@ -1,7 +1,6 @@
 """The side-by-side cause-specific / Fine-Gray table, the RMST and survival-difference tables:
 what they print is the ARD's, NE with the reason, Chinese for every string."""
 
-import numpy as np
 import pytest
 
 from blinrwe.model import i18n
@@ -12,6 +11,8 @@ from blinrwe.report.tables_competing import (
     rmst_table,
     survival_difference_table,
 )
+
+from tests.analysis.golden_cohort import golden_cohort
 
 from .competing_ard import competing_ard
 
@@ -74,7 +75,7 @@ def test_rmst_table_prints_groups_and_the_difference(ard):
     assert table.title == "Restricted mean survival time to 12 months"
     overall = _row(table, ("OS", "none", "", "Overall"))
     rec = ard[(ard.statistic == "rmst") & (ard.group == "Overall")].iloc[0]
-    assert overall.cells[0] == str(len(competing_ard.__globals__["golden_cohort"]().adsl))
+    assert overall.cells[0] == str(len(golden_cohort().adsl))
     assert overall.cells[1] == f"{rec.value:.1f} (95% CI {rec.lower:.1f}-{rec.upper:.1f})"
     diff = _row(table, ("OS", "none", "ph", "difference"))
     assert diff.label == "Difference, Negative minus Positive"
@@ -106,7 +107,6 @@ def test_every_string_has_chinese(ard):
     ours = {text for _, text in i18n.missing_translations()} & _catalog_keys_needed()
     assert not ours, ours
     assert tables[0].spanning[0].text == "病因特异性 Cox 模型"
-    assert np.isfinite(len(tables))
 
 
 def _catalog_keys_needed():

@@ -26,7 +26,7 @@ import re
 from blinrwe.analysis.ard import not_estimable_reason
 from blinrwe.model.i18n import _
 
-from .ard_index import ArdRows, as_ard_index
+from .ard_index import as_ard_index
 from .context import ReportContext
 from .disclosure import is_suppressed
 from .formatting import (
