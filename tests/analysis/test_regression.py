@@ -232,3 +232,27 @@ def test_phreg_stopping_rule_reaches_the_tables(analysis_data):
     sub = cox_subgroup_models(analysis_data.tte, analysis_data.adsl, endpoints=["OS"], subgroups=["ph_status"],
                               convergence="phreg_gconv")
     assert sub.loc[(sub.statistic == "hr") & (sub.note != "reference"), "method"].str.contains("GCONV").all()
+def test_stratified_cox_equals_coxph_with_strata():
+    """[cox] strata: a baseline hazard per stratum, R coxph(Surv(t, e) ~ age + strata(site))
+    (golden/competing_regression.R); the stratum is not a covariate and the method names it."""
+    from .golden_cohort import GOLDEN, golden_cohort
+
+    c = golden_cohort()
+    ard = cox_models(c.tte, c.adsl, endpoints=["OS"], covariates=["age", "site"], strata=["site"])
+    hr = ard[(ard.statistic == "coef") & (ard.table == "cox_univariable")]
+    assert list(hr["level"]) == ["age"]
+    assert hr["value"].iloc[0] == pytest.approx(GOLDEN["stratified_cox"]["coef"], rel=1e-8)
+    assert "stratified by site" in ard.loc[ard.statistic == "hr", "method"].iloc[0]
+
+
+def test_subgroup_models_are_stratified_by_the_other_strata():
+    from .golden_cohort import golden_cohort
+
+    c = golden_cohort()
+    ard = cox_subgroup_models(c.tte, c.adsl, endpoints=["OS"], subgroups=["ph", "site"], strata=["site"])
+    ph = ard[(ard.group_var == "ph") & (ard.statistic == "hr") & (ard.group == "positive")].iloc[0]
+    direct = cox_ph(pd.DataFrame({"t": c.data.os_time, "e": c.data.os_event, "ph": c.data.ph, "site": c.data.site}),
+                    "t", "e", ["ph"], strata="site")
+    assert ph.value == pytest.approx(direct.table["hr"].iloc[0], rel=1e-12) and "stratified by site" in ph.method
+    site = ard[(ard.group_var == "site") & (ard.statistic == "hr")]
+    assert "stratified" not in " ".join(site["method"])  # its own variable is never its stratum

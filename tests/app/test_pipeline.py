@@ -229,3 +229,19 @@ ae_window_days = 14
     default = analyse(derive(study, default_spec), default_spec)
     default_text = methods_text(default, report_context(default_spec))
     assert "MRD below 10\u207b\u2074" in default_text and "marrow blasts \u2264 5%" in default_text
+
+
+@pytest.mark.parametrize("test, rho", [("standard", 0.0), ("peto", 1.0), ("fh", 0.25)])
+def test_issue_9_keys_reach_the_analysis_settings(tmp_path, test, rho):
+    """[survival] rmst_tau, logrank (+ logrank_rho), strata, trend and [cox] strata,
+    competing_covariates are declared once in spec_model and arrive in AnalysisSettings."""
+    from blinrwe.app.pipeline import analysis_settings
+
+    path = tmp_path / "study.toml"
+    path.write_text(f'[data]\nexample = "synthetic"\n[survival]\nrmst_tau = 18\nlogrank = "{test}"\n'
+                    'logrank_rho = 0.25\nstrata = ["intent"]\ntrend = ["disease_setting"]\n'
+                    '[cox]\nstrata = ["intent"]\ncompeting_covariates = ["age_at_t0"]\n', encoding="utf-8")
+    s = analysis_settings(load_spec(path))
+    assert (s.rmst_tau, s.logrank_rho, s.logrank_strata, s.trend) == (18.0, rho, ("intent",), ("disease_setting",))
+    assert (s.cox_strata, s.competing_covariates) == (("intent",), ("age_at_t0",))
+    assert analysis_settings(load_spec(tmp_path / "study.toml")).competing_covariates is not None

@@ -28,6 +28,7 @@ import pytest
 from blinrwe.analysis.ard import not_estimable_reason
 from blinrwe.app.pipeline import analyse, derive, load_study, report_context, write_report
 from blinrwe.app.spec import load_spec
+from blinrwe.report.disclosure import suppress_small_cells
 from blinrwe.report.document import plan_document
 
 # Specification sections after [data]; every one writes html, csv, xlsx and PNG figures.
@@ -73,6 +74,40 @@ table1_by = "intent"
 endpoints = ["OS"]
 covariates = ["intent", "mrd_status_at_t0"]
 """,
+    # issue 9: Fine-Gray beside cause-specific Cox with rare covariate levels, RMST to a horizon beyond
+    # follow-up, a weighted stratified log-rank test, the trend test, stratified Cox
+    "competing_summary": """
+[endpoints]
+names = ["OS", "CIR"]
+[subgroups]
+variables = ["disease_setting", "ph_status", "cns_involvement"]
+[survival]
+landmarks = [6.0, 12.0, 240.0]
+rmst_tau = 300.0
+logrank = "fh"
+logrank_rho = 0.5
+strata = ["ph_status"]
+trend = ["ph_status", "disease_setting"]
+[cox]
+endpoints = ["OS"]
+covariates = ["age_at_t0", "disease_setting"]
+strata = ["ph_status"]
+competing_covariates = ["age_at_t0", "cns_involvement", "extramedullary_disease", "ph_status"]
+[report]
+min_cell = 5
+""",
+    # issue 9: RMST within follow-up and the Peto-Peto test, in days
+    "rmst_days": """
+[endpoints]
+names = ["OS", "EFS", "CIR"]
+[subgroups]
+variables = ["in_cr_at_t0"]
+[survival]
+time_unit = "days"
+landmarks = [100.0, 365.0]
+rmst_tau = 180.0
+logrank = "peto"
+""",
     # what a new user runs: every default (five endpoints, three subgroups)
     "defaults": "",
 }
@@ -84,6 +119,8 @@ FAST_GRID = [
                                                   (400, 3))),
     *(("many_levels", n, seed) for n, seed in ((15, 3), (25, 4), (40, 5), (100, 6))),
     *(("defaults", n, seed) for n, seed in ((19, 0), (33, 1), (60, 2), (250, 3))),
+    *(("competing_summary", n, seed) for n, seed in ((15, 2), (25, 0), (40, 3), (120, 1))),
+    *(("rmst_days", n, seed) for n, seed in ((17, 4), (60, 5))),
 ]
 LARGE_GRID = list(itertools.product(SPECS, (15, 17, 19, 22, 25, 30, 33, 40, 50, 65, 80, 100, 150, 200, 300, 400),
                                     range(5)))
@@ -92,7 +129,8 @@ GRID = LARGE_GRID if os.environ.get("BLINRWE_SMALL_COHORTS") == "all" else FAST_
 _NOT_A_NUMBER = re.compile(r"(?<![a-z])(nan|inf|infinity)(?![a-z])", re.IGNORECASE)
 _DATA_URI = re.compile(r"data:[a-z/+]+;base64,[A-Za-z0-9+/=]+")
 #: statistics that print as a number or NE: one that is NaN must say why
-_ESTIMATES = ("hr", "cox_p", "logrank_p", "gray_p", "test_p")
+_ESTIMATES = ("hr", "cox_p", "logrank_p", "gray_p", "test_p", "shr", "fg_p", "trend_p", "rmst", "rmst_diff",
+              "rmst_diff_p", "surv_diff", "surv_diff_p")
 
 
 def _write_spec(folder, spec_name: str, n: int, seed: int):
@@ -113,6 +151,11 @@ def _expected_tables(spec) -> set[str]:
     if "CIR" in names:
         wanted.add("competing_risks")
     wanted |= {f"cox_{e}" for e in spec.cox.endpoints}
+    competing_covariates = spec.cox.covariates if spec.cox.competing_covariates is None else spec.cox.competing_covariates
+    if "CIR" in names and competing_covariates:
+        wanted.add("competing_regression_CIR")
+    if spec.survival.rmst_tau is not None and names - {"CIR"}:
+        wanted.add("rmst")
     subgroups = spec.subgroups.variables if spec.cox.subgroups is None else spec.cox.subgroups
     if subgroups:
         wanted |= {f"cox_subgroups_{e}" for e in spec.cox.endpoints}
@@ -143,7 +186,8 @@ def test_small_cohort_gives_a_complete_report(tmp_path, spec_name, n, seed):
     # every requested file, every table asked for, a PNG per figure
     for name in ("report.html", "tables.xlsx", "results.csv", "study.resolved.toml", "validation.txt"):
         assert (out / name).is_file(), name
-    document = plan_document(results, report_context(spec))
+    # the outputs show the results with small cells suppressed (render.py): plan what they show
+    document = plan_document(suppress_small_cells(results, spec.report.min_cell), report_context(spec))
     ids = {t.table_id for t in document.tables}
     # a table that would only repeat numbers printed earlier is named instead of shown (document.without_repeats)
     named = " ".join(p for section in document.sections for p in section.paragraphs)
@@ -175,3 +219,6 @@ def test_small_cohort_gives_a_complete_report(tmp_path, spec_name, n, seed):
     for table in document.tables:
         if table.table_id.startswith("cox") and any(c == "NE" or c.startswith("NE ") for r in table.rows for c in r.cells):
             assert any(f.startswith("NE: ") for f in table.footnotes), (table.table_id, table.footnotes)
+        if table.table_id.startswith(("competing_regression", "rmst", "survival_difference")) and any(
+                c == "NE" for r in table.rows for c in r.cells):
+            assert any(f.startswith("NE (not estimable): ") for f in table.footnotes), (table.table_id, table.footnotes)

@@ -49,3 +49,14 @@ def test_a_suppressed_count_keeps_printing_its_token():
     frame = ard_frame([ard_row("response", "response", "CR", "proportion", 0.5, n=2, denominator=4)])
     frame["n"] = pd.Series([SuppressedCount(5)], dtype=object)
     assert is_suppressed(ArdIndex(frame)[0]["n"]) and str(ArdIndex(frame)[0]["n"]) == "<5"
+def test_a_suppressed_count_stays_suppressed_in_the_records():
+    """pandas 2.x to_dict("records") turns a float subclass into a plain float: the index must not,
+    or a "<k" count (disclosure.py) would print NA."""
+    from blinrwe.analysis.ard import ard_frame, ard_row
+    from blinrwe.report.ard_index import ArdIndex
+    from blinrwe.report.disclosure import is_suppressed, suppress_ard
+
+    ard = suppress_ard(ard_frame([ard_row("baseline", "table1", "sex", "n", 2, level="F", n=2, denominator=40),
+                                  ard_row("baseline", "table1", "sex", "n", 38, level="M", n=38, denominator=40)]), 5)
+    records = list(ArdIndex(ard))
+    assert is_suppressed(records[0]["value"]) and str(records[0]["value"]) == "<5"

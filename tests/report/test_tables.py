@@ -454,3 +454,20 @@ def test_landmark_rates_at_survival_one_print_one_way_across_a_row(context):
     t = survival_table(ard_frame(rows), replace(context, landmarks=(6.0, 12.0)))
     cells = {t.cell(("OS", "", "km_rate", time), t.columns[0]) for time in (6.0, 12.0)}
     assert cells == {"100.0 (95% CI 100.0-100.0)"}
+
+
+def test_trend_test_gets_its_own_column_beside_the_log_rank_p():
+    """[survival] trend: the trend p is printed in its own column; the footnote names both tests."""
+    from .competing_ard import competing_ard
+
+    from blinrwe.report import ReportContext
+    from blinrwe.report.tables import survival_table
+
+    ard = competing_ard()
+    table = survival_table(ard, ReportContext(), "site")
+    assert table.columns[-2:] == ("Log-rank p", "Trend p")
+    heading = table.rows[0]
+    trend = ard[(ard.statistic == "trend_p") & (ard.group_var == "site")].iloc[0]
+    assert heading.cells[-1] == f"{trend.value:.3f}" or heading.cells[-1].startswith(("<", "NE"))
+    assert any("for trend" in f for f in table.footnotes)  # (site is also the stratum: its log-rank p is NE)
+    assert survival_table(ard, ReportContext(), "ph").columns[-1] == "Log-rank p"

@@ -84,6 +84,21 @@ cox_subgroups
              Methods of the p-value rows name the test, not the model: cox_p = Wald test of
              one coefficient (``regression.WALD_P_METHOD``), cox_lr_p = likelihood-ratio test
              of the model (``regression.LR_P_METHOD``), zph_p = the cox.zph score test.
+
+Issue 9 tables (competing_regression.py, summary_measures.py, group_tests.py)
+-----------------------------------------------------------------------------
+cause_specific_cox, fine_gray  (section competing_regression)
+             as cox_multivariable for the CIR endpoint: level = term, reference rows;
+             statistics hr / coef / cox_p (cause-specific) and shr / coef / fg_p (Fine-Gray,
+             subdistribution HR, robust Wald p); n = relapses, denominator = patients; one
+             ``events`` row with level "competing" (deaths without relapse) per model.
+rmst, survival_difference  (section summary_measures; ``time`` = tau or the landmark)
+             rmst / rmst_se per group (n = events, denominator = N); rmst_diff (value,
+             lower, upper), rmst_diff_p, surv_diff (fraction), surv_diff_p with group "" and
+             level "<first>|<second>" (first minus second).
+survival     trend_chisq / trend_p (group "") beside logrank_chisq / logrank_p when
+             ``[survival] trend`` names the grouping; the method of logrank_p names the test
+             used (weighted, stratified).
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from blinrwe.derive.drug_use import WASTAGE_RULES
 from blinrwe.derive.endpoints import endpoint_definitions
 from blinrwe.derive.post_baseline import post_baseline_event
 from blinrwe.derive.settings import DeriveSettings
+from blinrwe.model.i18n import _
 
 from .regression import WALD_P_METHOD
 from .results import METHOD_COLUMNS
@@ -202,8 +203,10 @@ def _survival_records(settings, ard, d) -> list[tuple[str, str, dict]]:
         text = (f"Time-to-event endpoints are estimated by the Kaplan-Meier method with Greenwood variance and "
                 f"{level}% pointwise confidence intervals on the {settings.ci_transform} scale; median times with "
                 f"Brookmeyer-Crowley confidence intervals (same scale)")
-        if (ard["statistic"] == "logrank_p").any():
-            text += "; groups compared with the log-rank test"
+        tests = ard.loc[ard["statistic"] == "logrank_p", "method"].dropna()
+        if len(tests):  # a weighted test ([survival] logrank) is named in the report's own paragraph
+            text += ("; groups compared with the log-rank test" if not tests.astype(str).str.contains("Peto-Peto|Fleming-Harrington").any()
+                     else _("; groups compared with the weighted test named below"))
         text += f". Times in {settings.time_unit}"
         values = {}
         if settings.time_unit == "months" and d is not None:

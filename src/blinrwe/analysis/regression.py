@@ -95,12 +95,14 @@ def _covariate_frame(sel: pd.DataFrame, adsl: pd.DataFrame, time_column: str, co
     return pd.DataFrame(data)
 
 
-def _fit(data, time, event, covariates, ties, level, convergence="r"):
+def _fit(data, time, event, covariates, ties, level, convergence="r", strata=()):
     """``cox_ph`` with its warnings collected: ``(fit, note)``, the note being the warnings
-    joined ("did not converge" for a fit that stopped without one)."""
+    joined ("did not converge" for a fit that stopped without one). ``strata``: columns of
+    ``data`` with their own baseline hazard (stratified Cox, ``[cox] strata``)."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        fit = cox_ph(data, time, event, covariates, ties=ties, level=level, convergence=convergence)
+        fit = cox_ph(data, time, event, covariates, ties=ties, level=level, convergence=convergence,
+                     strata=list(strata) or None)
     return fit, "; ".join(str(w.message) for w in caught) or ("" if fit.converged else "did not converge")
 
 
@@ -144,11 +146,11 @@ def not_estimable_terms(fit, data: pd.DataFrame, time: str, event: str, covariat
     return out
 
 
-def _model_rows(data, time, event, covariates, table, endpoint, variant, ties, level, convergence="r") -> list[dict]:
+def _model_rows(data, time, event, covariates, table, endpoint, variant, ties, level, convergence="r", strata=()) -> list[dict]:
     keys = dict(variant=variant)
     label = " + ".join(covariates)
     try:
-        fit, note = _fit(data, time, event, covariates, ties, level, convergence)
+        fit, note = _fit(data, time, event, covariates, ties, level, convergence, strata)
     except StatisticalInputError as err:
         return [ard_row(SECTION, table, endpoint, "hr", None, level=label, note=not_estimable(str(err)), **keys)]
     rows = []
@@ -186,31 +188,36 @@ def _model_rows(data, time, event, covariates, table, endpoint, variant, ties, l
 
 def cox_models(tte: pd.DataFrame, adsl: pd.DataFrame, *, endpoints, covariates, variant: str = "none",
                time_column: str = "time_months", ties: str = "efron", level: float = 0.95,
-               parts: dict | None = None, convergence: str = "r") -> pd.DataFrame:
+               parts: dict | None = None, convergence: str = "r", strata=()) -> pd.DataFrame:
     """ARD rows of univariable (table "cox_univariable") and multivariable ("cox_multivariable") models.
 
     ``parts``: :func:`~.survival.split_endpoints` of ``tte`` when the caller already has it.
+    ``strata``: ADSL columns with their own baseline hazard in every model (stratified Cox,
+    R ``strata()``; the method names them); a stratum is not also a covariate.
     ``convergence``: the stopping rule of ``cox_ph`` ("r" or SAS PHREG's "phreg_gconv").
     """
-    covariates = [c for c in covariates if c in adsl.columns]
+    strata = [c for c in strata if c in adsl.columns]
+    covariates = [c for c in covariates if c in adsl.columns and c not in strata]
     rows: list[dict] = []
     if not covariates:
         return ard_frame(rows)
     parts = split_endpoints(tte, endpoints) if parts is None else parts
     for endpoint, _, sel in endpoint_parts(parts, endpoints, (variant,)):
         data = _covariate_frame(sel, adsl, time_column, covariates)
+        if strata:
+            data = data.join(_covariate_frame(sel, adsl, time_column, strata, all_categorical=True)[strata])
         for cov in covariates:
             rows.extend(_model_rows(data, time_column, "event", [cov], "cox_univariable", endpoint, variant, ties,
-                                    level, convergence))
+                                    level, convergence, strata))
         if len(covariates) > 1:
             rows.extend(_model_rows(data, time_column, "event", covariates, "cox_multivariable", endpoint, variant,
-                                    ties, level, convergence))
+                                    ties, level, convergence, strata))
     return ard_frame(rows)
 
 
 def _level_counts(data: pd.DataFrame, time_column: str, gvar: str) -> tuple[dict, dict]:
     """Patients and events per level of the Categorical ``gvar`` among the rows the model uses."""
-    complete = data[[time_column, "event", gvar]].notna().all(axis=1).to_numpy()
+    complete = data.notna().all(axis=1).to_numpy()  # every column the model uses (strata too)
     codes = data[gvar].cat.codes.to_numpy()[complete]
     event = data["event"].to_numpy()[complete].astype(np.int64) == 1
     k = len(data[gvar].cat.categories)
@@ -222,25 +229,29 @@ def _level_counts(data: pd.DataFrame, time_column: str, gvar: str) -> tuple[dict
 
 def cox_subgroup_models(tte: pd.DataFrame, adsl: pd.DataFrame, *, endpoints, subgroups, variant: str = "none",
                         time_column: str = "time_months", ties: str = "efron", level: float = 0.95,
-                        parts: dict | None = None, convergence: str = "r") -> pd.DataFrame:
+                        parts: dict | None = None, convergence: str = "r", strata=()) -> pd.DataFrame:
     """ARD rows of table "cox_subgroups": per endpoint and subgroup variable, the HR of each level vs the reference.
 
     One univariable Cox model per endpoint x subgroup variable (module docstring).
     A model that cannot be fitted (one level only, no events) gives one ``hr`` row
-    with NaN and the reason in ``note`` ("not_estimable: ...").
+    with NaN and the reason in ``note`` ("not_estimable: ..."). ``strata``: as in
+    :func:`cox_models`, each model stratified by those of them that are not its own variable.
     """
+    strata = [c for c in strata if c in adsl.columns]
     subgroups = [g for g in subgroups if g in adsl.columns]
     rows: list[dict] = []
     if not subgroups:
         return ard_frame(rows)
     parts = split_endpoints(tte, endpoints) if parts is None else parts
     for endpoint, _, sel in endpoint_parts(parts, endpoints, (variant,)):
-        frame = _covariate_frame(sel, adsl, time_column, subgroups, all_categorical=True)
+        frame = _covariate_frame(sel, adsl, time_column, list(dict.fromkeys([*subgroups, *strata])),
+                                 all_categorical=True)
         for gvar in subgroups:
-            data = frame[[time_column, "event", gvar]]
+            own_strata = [c for c in strata if c != gvar]
+            data = frame[[time_column, "event", gvar, *own_strata]]
             keys = dict(group_var=gvar, variant=variant)
             try:
-                fit, note = _fit(data, time_column, "event", [gvar], ties, level, convergence)
+                fit, note = _fit(data, time_column, "event", [gvar], ties, level, convergence, own_strata)
             except StatisticalInputError as err:
                 rows.append(ard_row(SECTION, "cox_subgroups", endpoint, "hr", None, group="",
                                     note=not_estimable(str(err)), **keys))

@@ -62,6 +62,14 @@ class AnalysisSettings:
     postbaseline_method, postbaseline_landmarks : how groupings by a dated event after the first
         infusion are also analysed ("time_dependent", "landmark", "both", "none"; see
         ``blinrwe.analysis.post_baseline``) and the landmark times in ``time_unit``.
+    rmst_tau : horizon of the restricted mean survival time (``time_unit``; None = not computed).
+    logrank_rho, logrank_strata, trend : the test between groups: Fleming-Harrington weight
+        S(t-)^rho (0 = log-rank, 1 = Peto-Peto, R ``survdiff(rho = )``), stratified by the
+        ``logrank_strata`` columns; ``trend``: grouping columns with ordered levels that get the
+        log-rank test for trend too (analysis/group_tests.py).
+    cox_strata : columns with their own baseline hazard in every Cox model (stratified Cox).
+    competing_covariates : covariates of the cause-specific Cox and Fine-Gray models of CIR
+        (analysis/competing_regression.py); None = ``cox_covariates``.
     """
 
     endpoints: tuple[str, ...] = ("OS", "EFS", "RFS", "PFS", "CIR")
@@ -88,6 +96,12 @@ class AnalysisSettings:
     cox_convergence: str = "r"
     cost: CostSettings | None = None
     conventions_appendix: bool = False
+    rmst_tau: float | None = None
+    logrank_rho: float = 0.0
+    logrank_strata: tuple[str, ...] = ()
+    trend: tuple[str, ...] = ()
+    cox_strata: tuple[str, ...] = ()
+    competing_covariates: tuple[str, ...] | None = None
 
     @property
     def forest_subgroups(self) -> tuple[str, ...]:

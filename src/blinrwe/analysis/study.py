@@ -21,6 +21,8 @@ from .baseline import baseline_table
 from .competing import competing_risk_analyses
 from .conventions import convention_rows
 from .cost import cost_table
+from .competing_regression import competing_regression
+from .group_tests import group_tests
 from .exposure import exposure_table
 from .methods import method_records
 from .levels import subset_mask, subset_variable
@@ -31,6 +33,7 @@ from .response import response_table
 from .results import FINDING_COLUMNS, UNAVAILABLE_COLUMNS, StudyResults, empty_frame
 from .safety import safety_table
 from .settings import AnalysisSettings
+from .summary_measures import rmst_rows, survival_difference_rows
 from .survival import SurvivalOutput, split_endpoints, survival_analyses, time_column
 
 __all__ = ["analyse_study", "TABLE1_VARIABLES"]
@@ -139,7 +142,8 @@ def _response_populations(adsl: pd.DataFrame, definitions) -> list[tuple[str, st
     return out
 
 
-def _within_comparisons(tte, adsl, s: AnalysisSettings, km_endpoints, competing, origins, out, split) -> None:
+def _within_comparisons(tte, adsl, s: AnalysisSettings, km_endpoints, competing, origins, out, split,
+                        group_test=None) -> None:
     """Survival and competing risks by ``variable`` among the patients with ``subset`` = yes, for each
     (subset, variable) of ``s.within_pairs()``; group_var "<variable>|<subset>" (no whole-cohort rows)."""
     for subset, variable in s.within_pairs():
@@ -161,7 +165,8 @@ def _within_comparisons(tte, adsl, s: AnalysisSettings, km_endpoints, competing,
             keep = {key: rows for key, rows in keep.items() if len(rows) < len(split[key])}
         common = dict(variants=s.variants, subgroups=(group_var,), time_unit=s.time_unit, landmarks=s.landmarks,
                       level=s.confidence_level, out=out, parts=keep, origins=origins, overall=False)
-        survival_analyses(tte, sub, endpoints=km_endpoints, ci_transform=s.ci_transform, **common)
+        survival_analyses(tte, sub, endpoints=km_endpoints, ci_transform=s.ci_transform, group_test=group_test,
+                          **common)
         competing_risk_analyses(tte, sub, endpoints=[e for e in s.endpoints if e in competing], **common)
 
 
@@ -225,23 +230,35 @@ def analyse_study(analysis_data, settings: AnalysisSettings | None = None, *, fo
                      if "event_type" in rows.columns and rows["event_type"].notna().any()}
         km_endpoints = [e for e in s.endpoints if e not in competing]
         origins = _time_origins(definitions)
+        test = group_tests(adsl, rho=s.logrank_rho, strata=s.logrank_strata, trend=s.trend)
         out = survival_analyses(tte, adsl, endpoints=km_endpoints, variants=s.variants, subgroups=s.subgroups,
                                 time_unit=s.time_unit, landmarks=s.landmarks, level=s.confidence_level,
-                                ci_transform=s.ci_transform, out=SurvivalOutput(), parts=split, origins=origins)
+                                ci_transform=s.ci_transform, out=SurvivalOutput(), parts=split, origins=origins,
+                                group_test=test)
         competing_risk_analyses(tte, adsl, endpoints=[e for e in s.endpoints if e in competing], variants=s.variants,
                                 subgroups=s.subgroups, time_unit=s.time_unit, landmarks=s.landmarks,
                                 level=s.confidence_level, out=out, parts=split, origins=origins)
-        _within_comparisons(tte, adsl, s, km_endpoints, competing, origins, out, split)
+        _within_comparisons(tte, adsl, s, km_endpoints, competing, origins, out, split, test)
         post_baseline_analyses(split, adsl, s, endpoints=km_endpoints, out=out, origins=origins)
         rows, curves, risk = out.frames()
         parts.append(ard_frame(rows))
+        summary = dict(endpoints=km_endpoints, variants=s.variants, subgroups=s.subgroups, time_unit=s.time_unit,
+                       level=s.confidence_level, parts=split)
+        parts.append(ard_frame(rmst_rows(tte, adsl, tau=s.rmst_tau, **summary)))
+        parts.append(ard_frame(survival_difference_rows(tte, adsl, landmarks=s.landmarks, **summary)))
         parts.append(cox_models(tte, adsl, endpoints=s.cox_endpoints, covariates=s.cox_covariates,
                                 variant=s.variants[0], time_column=time_column(s.time_unit), ties=s.cox_ties,
-                                level=s.confidence_level, parts=split, convergence=s.cox_convergence))
+                                level=s.confidence_level, parts=split, strata=s.cox_strata,
+                                convergence=s.cox_convergence))
+        parts.append(competing_regression(
+            tte, adsl, endpoints=[e for e in s.endpoints if e in competing], variant=s.variants[0],
+            covariates=s.cox_covariates if s.competing_covariates is None else s.competing_covariates,
+            time_column=time_column(s.time_unit), ties=s.cox_ties, level=s.confidence_level, strata=s.cox_strata,
+            parts=split))
         parts.append(cox_subgroup_models(tte, adsl, endpoints=s.cox_endpoints, subgroups=s.forest_subgroups,
                                          variant=s.variants[0], time_column=time_column(s.time_unit),
                                          ties=s.cox_ties, level=s.confidence_level, parts=split,
-                                         convergence=s.cox_convergence))
+                                         strata=s.cox_strata, convergence=s.cox_convergence))
         ae = getattr(analysis_data, "adverse_events", None)
         if ae is not None:
             parts.append(safety_table(ae, adsl["patient_id"], grading=s.grading, window=s.ae_window))

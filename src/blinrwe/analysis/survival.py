@@ -236,7 +236,8 @@ def subgroup_codes(adsl: pd.DataFrame, subgroups) -> dict[str, tuple[np.ndarray,
 
 def survival_analyses(tte: pd.DataFrame, adsl: pd.DataFrame, *, endpoints, variants, subgroups, time_unit,
                       landmarks, level=0.95, ci_transform="log-log", out: SurvivalOutput | None = None,
-                      parts: dict | None = None, origins=None, overall: bool = True) -> SurvivalOutput:
+                      parts: dict | None = None, origins=None, overall: bool = True,
+                      group_test=None) -> SurvivalOutput:
     """KM analyses of every endpoint x variant, overall and by each subgroup column of ``adsl``.
 
     ``tte`` is ``AnalysisData.tte`` restricted to the analysis set; competing-risk
@@ -246,7 +247,8 @@ def survival_analyses(tte: pd.DataFrame, adsl: pd.DataFrame, *, endpoints, varia
     infusion); ``overall=False`` gives only the comparisons by the subgroups (a
     comparison within a subset, whose whole-cohort rows are given elsewhere).
     Every row of a comparison by a variable defined after the first infusion
-    carries the note flag :data:`IMMORTAL_TIME`.
+    carries the note flag :data:`IMMORTAL_TIME`. ``group_test``: the test between groups
+    chosen by the specification (:func:`.group_tests.group_tests`; None = log-rank).
     """
     out = out or SurvivalOutput()
     origins = origins or {}
@@ -292,8 +294,10 @@ def survival_analyses(tte: pd.DataFrame, adsl: pd.DataFrame, *, endpoints, varia
                                              time_origin=origin))
                 out.risk.append(_risk_rows(gkm, ticks, endpoint, variant, gvar, label, origin))
             if len(grouped.groups) >= 2:
-                out.rows.extend(_logrank_rows(grouped, dict(variable=endpoint, variant=variant,
-                                                            group_var=gvar, group="")))
+                tkeys = dict(variable=endpoint, variant=variant, group_var=gvar, group="")
+                out.rows.extend(_logrank_rows(grouped, tkeys) if group_test is None else group_test(
+                    time[known], event[known], present_categorical(g, labels),
+                    sel["patient_id"].to_numpy()[known], tkeys))
             flag_rows(out.rows[first_row:], immortal_time_flag(gvar))
     return out
 

@@ -186,6 +186,12 @@ def analysis_settings(spec: StudySpec) -> AnalysisSettings:
             confidence_level=s.cost.confidence_level, bootstrap_replicates=s.cost.bootstrap_replicates,
             bootstrap_seed=s.cost.bootstrap_seed),
         conventions_appendix=s.report.conventions_appendix,
+        rmst_tau=s.survival.rmst_tau,
+        logrank_rho={"standard": 0.0, "peto": 1.0}.get(s.survival.logrank, s.survival.logrank_rho),
+        logrank_strata=tuple(s.survival.strata),
+        trend=tuple(s.survival.trend),
+        cox_strata=tuple(s.cox.strata),
+        competing_covariates=None if s.cox.competing_covariates is None else tuple(s.cox.competing_covariates),
     )
 
 

@@ -28,7 +28,8 @@ __all__ = ["fit_to_data"]
 
 # (section, key) naming ADSL columns; table1_by is one name, the others lists.
 _VARIABLE_KEYS = (("subgroups", "variables"), ("subgroups", "table1_by"), ("subgroups", "table1_variables"),
-                  ("cox", "covariates"), ("cox", "subgroups"))
+                  ("cox", "covariates"), ("cox", "subgroups"), ("cox", "strata"), ("cox", "competing_covariates"),
+                  ("survival", "strata"), ("survival", "trend"))
 
 
 def _names(value) -> tuple[str, ...]:

@@ -106,7 +106,8 @@ def kind_of(annotation) -> str:
         return "str_list"
     if "date" in a:
         return "date"
-    return {"str": "str", "int": "int", "float": "float", "bool": "bool", "str | None": "str"}.get(a, "other")
+    return {"str": "str", "int": "int", "float": "float", "bool": "bool", "str | None": "str",
+            "float | None": "float"}.get(a, "other")
 
 
 def default_of(f) -> Any:

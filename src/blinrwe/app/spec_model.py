@@ -37,6 +37,7 @@ POST_BASELINE_METHODS = ("both", "landmark", "time_dependent", "none")
 COX_CONVERGENCE = ("r", "phreg_gconv")
 WASTAGE_RULES = ("per_bag", "shared")
 COST_GROUPINGS = ("regimen_class", "duration_class_total", "duration_class_cycle1", "cycles_class", "")
+LOGRANK_TESTS = ("standard", "peto", "fh")  # survdiff rho = 0, rho = 1, rho = logrank_rho
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,21 @@ class SurvivalSpec:
                                             "offered for each subgroup defined after the first infusion (HSCT, "
                                             "CAR-T, further treatment, MRD: among responders); [] for none.",
                                             optional=True, example='["responder by allo_hsct_after"]')
+    # competing: RMST, weighted / stratified / trend log-rank (issue 9; analysis/summary_measures.py, group_tests.py)
+    rmst_tau: float | None = option(None, "Horizon (in time_unit) of the restricted mean survival time: the mean "
+                                    "time event-free within the first rmst_tau, per endpoint and group, with the "
+                                    "difference between two groups. Left out = not computed.", optional=True,
+                                    range=(0.001, 1e6), example="24")
+    logrank: str = option("standard", "Test between groups: \"standard\" log-rank, \"peto\" (Peto-Peto, more "
+                          "weight on early differences) or \"fh\" (Fleming-Harrington G(logrank_rho)), as R "
+                          "survdiff(rho = ).", allowed=LOGRANK_TESTS, advanced=True)
+    logrank_rho: float = option(0.5, "rho of the Fleming-Harrington test (logrank = \"fh\"): each event time "
+                                "weighted by S(t-)^rho.", range=(0.0, 10.0), advanced=True)
+    strata: tuple[str, ...] = option((), "Variables the log-rank tests are stratified by (e.g. [\"disease_setting\"]); "
+                                     "[] for none.", advanced=True)
+    trend: tuple[str, ...] = option((), "Grouping variables with ordered levels: the log-rank test for trend "
+                                    "(scores 1, 2, ... in level order) is given beside the log-rank test.",
+                                    advanced=True)
 
 
 @dataclass(frozen=True)
@@ -178,6 +194,12 @@ class CoxSpec:
                               "log likelihood <= 1e-9), or \"phreg_gconv\" as SAS PROC PHREG (relative gradient "
                               "criterion GCONV = 1e-8), which reproduces PHREG's printed digits; the two differ "
                               "in the 5th-6th digit.", allowed=COX_CONVERGENCE, advanced=True)
+    strata: tuple[str, ...] = option((), "Variables with a separate baseline hazard in every Cox model "
+                                     "(stratified Cox, R strata()); [] for none.", advanced=True)
+    competing_covariates: tuple[str, ...] | None = option(
+        None, "Covariates of the cause-specific Cox and Fine-Gray models of relapse (CIR) with non-relapse "
+        "mortality as the competing event; left out = the [cox] covariates; [] for none.", optional=True,
+        example='["age_at_t0", "ph_status"]')
 
 
 @dataclass(frozen=True)

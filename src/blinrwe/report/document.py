@@ -17,6 +17,7 @@ import pandas as pd
 from blinrwe.model import i18n
 
 from .ard_index import ArdIndex
+from .competing_sections import competing_regression_parts, summary_measure_tables
 from .context import ReportContext
 from .disclosure import suppression_active, withhold_patient_ids
 from .figures import FigureJob, PlottedFigure, forest_plot, sankey_plot, survival_curve_plot, swimmer_data, swimmer_plot
@@ -298,11 +299,14 @@ def plan_document(results, context: ReportContext, findings=None) -> ReportDocum
         variants = censoring_variants_table(ard, context)
         if not variants.is_empty:
             tables.append(variants)
+        tables.extend(summary_measure_tables(ard, context))  # RMST, survival differences (issue 9)
         sections.append(Section("Time-to-event outcomes", tables=tuple(t for t in tables if not t.is_empty),
                                 figures=tuple(_curve_figures(results, ard, context, "km")), anchor="survival"))
     if _has(ard, "table", "competing_risks"):
         tables = tuple(competing_risks_table(ard, context, gv) for gv in ard.table("competing_risks").unique("group_var"))
-        sections.append(Section("Competing risks", tables=tables, figures=tuple(_curve_figures(results, ard, context, "cif")), anchor="competing"))
+        models, forests = competing_regression_parts(ard, context)  # cause-specific Cox beside Fine-Gray (issue 9)
+        sections.append(Section("Competing risks", tables=(*tables, *models),
+                                figures=(*_curve_figures(results, ard, context, "cif"), *forests), anchor="competing"))
     if _has(ard, "section", "post_baseline"):  # landmark and time-dependent analyses (tables_post_baseline.py)
         sections.append(Section(post_baseline_heading(), tables=tuple(post_baseline_tables(ard, context)),
                                 figures=tuple(post_baseline_figure_jobs(_frame(results, "curves"),

@@ -15,11 +15,14 @@ from importlib import metadata
 
 import pandas as pd
 
+from blinrwe.model.i18n import _
+
 from .context import ReportContext
 from .disclosure import suppression_sentence
 from .formatting import format_p_value
 from .labels import grouping_label
 from .labels import VARIABLE_LABELS, in_sentence, method_text, variable_label, variant_label
+from .methods_competing import competing_methods_paragraph
 
 _SECTION_NAMES = {
     "baseline": "Baseline characteristics",
@@ -196,6 +199,9 @@ def methods_paragraphs(results, context: ReportContext) -> list[tuple[str, str]]
     if by_section:
         text = " ".join(_sentence(f"{_SECTION_NAMES.get(s, s.replace('_', ' ').capitalize())}: {m}") for s, m in by_section)
         paragraphs.append(("Methods recorded with each result", text))
+    issue9 = competing_methods_paragraph(getattr(results, "ard", None), context)  # tests, RMST, Fine-Gray
+    if issue9:
+        paragraphs.append((_("Competing risks, summary measures and tests between groups"), issue9))
     rounding = {"half_up": "rounded half up", "half_even": "rounded half to even",
                 "truncate": "truncated (confidence bounds, standard errors and p values are rounded half up)"}[context.rounding]
     ard = getattr(results, "ard", None)

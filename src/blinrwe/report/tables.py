@@ -52,6 +52,7 @@ from typing import Iterable
 import pandas as pd
 
 from blinrwe.analysis.ard import not_estimable_reason
+from blinrwe.model.i18n import _
 
 from .ard_index import ArdRows, as_ard_index
 from .caveats import immortal_time_events, immortal_time_warning, time_origin_note
@@ -454,6 +455,9 @@ def survival_table(ard, context: ReportContext, group_var: str = "", title: str 
     has_p = group_var != "" and sub.has(statistic={"logrank_p", "trend_p"})
     if has_p:
         columns.append("Log-rank p")
+    has_trend = has_p and sub.has(statistic="logrank_p") and sub.has(statistic="trend_p")  # [survival] trend
+    if has_trend:
+        columns.append(_("Trend p"))
     specs = _survival_row_specs(sub, context)
     rows: list[Row] = []
     by_endpoint = _by(sub, "variable", "variant")
@@ -462,12 +466,14 @@ def survival_table(ard, context: ReportContext, group_var: str = "", title: str 
         per_group = [_survival_cells(by_group.get(g, ArdRows()), context) for _, g in pairs]
         heading = [""] * len(columns)
         if has_p:
-            heading[-1] = _p_cell(e, "logrank_p", context) or _p_cell(e, "trend_p", context)
+            heading[len(pairs)] = _p_cell(e, "logrank_p", context) or _p_cell(e, "trend_p", context)
+        if has_trend:
+            heading[-1] = _p_cell(e, "trend_p", context)
         rows.append(Row(endpoint_label(endpoint, variant, context.variable_labels), tuple(heading), 0, True, (endpoint, variant)))
         for key, label in specs:
             if not any(key in cells for cells in per_group):
                 continue
-            cells = [cells.get(key, NOT_APPLICABLE) for cells in per_group] + ([""] if has_p else [])
+            cells = [cells.get(key, NOT_APPLICABLE) for cells in per_group] + [""] * (has_p + has_trend)
             rows.append(Row(label, tuple(cells), 1, False, (endpoint, variant, *key)))
     title = title or ("Time-to-event outcomes" if not group_var else f"Time-to-event outcomes {by_variable(group_var, context.variable_labels)}")
     table_id = "survival" if not group_var else f"survival_by_{group_var.replace('|', '_among_')}"

@@ -60,12 +60,14 @@ def _row(label, kind, r=None, text="", p_text="", events="", key=()) -> dict:
             "key": key}
 
 
-def cox_forest_rows(ard, table: str, endpoint: str, context: ReportContext) -> pd.DataFrame:
+def cox_forest_rows(ard, table: str, endpoint: str, context: ReportContext, hr: str = "hr",
+                    p: str = "cox_p") -> pd.DataFrame:
     """One row per model term of ``table`` for ``endpoint`` ("Variable: level"), in ARD order
-    except that a covariate's reference level comes before its other levels."""
+    except that a covariate's reference level comes before its other levels. ``hr``, ``p``: the
+    ARD statistics of the ratio and its p (e.g. "shr", "fg_p" of a Fine-Gray model)."""
     rows = as_ard_rows(ard).where(table=table, variable=endpoint)
-    p_of = {r["level"]: r for r in rows.where(statistic="cox_p")}
-    terms = [r for r in rows.where(statistic="hr") if r["level"] not in ("", "GLOBAL")]
+    p_of = {r["level"]: r for r in rows.where(statistic=p)}
+    terms = [r for r in rows.where(statistic=hr) if r["level"] not in ("", "GLOBAL") and " + " not in r["level"]]
     covariates = list(dict.fromkeys(r["level"].partition("[")[0] for r in terms))
     out = []
     for covariate in covariates:
@@ -132,16 +134,19 @@ def forest_name(table: str, endpoint: str) -> str:
 
 
 def forest_plot(ard, table: str, context: ReportContext, title: str = "Hazard ratios",
-                name: str | None = None, endpoint: str | None = None) -> PlottedFigure:
+                name: str | None = None, endpoint: str | None = None,
+                rows: pd.DataFrame | None = None) -> PlottedFigure:
     """Forest plot of the hazard ratios in ARD ``table`` ("cox_subgroups", "cox_univariable",
     "cox_multivariable") for one endpoint (ARD variable; the first when not given).
 
     Subgroups are grouped under a bold heading per subgroup variable, with the reference
     level first. Hazard ratios are squares with their CI whiskers (an arrow where a bound
-    falls outside the axis), reference levels open diamonds at 1.
+    falls outside the axis), reference levels open diamonds at 1. ``rows``: rows of
+    :data:`FOREST_COLUMNS` built by the caller (e.g. two models side by side) instead of
+    those of ``table``.
     """
     ard = as_ard_rows(ard)
-    rows = forest_rows(ard, table, endpoint, context)
+    rows = forest_rows(ard, table, endpoint, context) if rows is None else rows
     if endpoint is None:
         endpoint = ard.where(table=table, statistic="hr")[0]["variable"]
     if not (rows["kind"] == "estimate").any():
@@ -197,7 +202,7 @@ def forest_plot(ard, table: str, context: ReportContext, title: str = "Hazard ra
         ax.set_xlabel(f"Hazard ratio ({context.ci_level}% CI), log scale")
         at = ax.get_yaxis_transform()
         # row labels are the y tick labels, left-aligned in a column 1.2 axes widths to the left
-        indent = "    " if table == "cox_subgroups" else ""
+        indent = "    " if (rows["kind"] == "heading").any() else ""
         ax.set_yticks(y)
         labels = ax.set_yticklabels([lab if kind == "heading" else indent + lab for lab, kind in zip(rows["label"], rows["kind"])])
         axes_width_pt = 0.30 * 7.2 * 72
