@@ -121,7 +121,7 @@ def _cause_specific(data, time, covariates, endpoint, variant, ties, level, stra
         return _failed(table_id, endpoint, variant, "hr", label, "no relapses among the patients analysed "
                        "(cause-specific hazard ratio not estimable)")
     try:
-        fit, note = _fit(cs, time, "event", covariates, ties, level, strata)
+        fit, note = _fit(cs, time, "event", covariates, ties, level, strata=strata)
     except StatisticalInputError as err:
         return _failed(table_id, endpoint, variant, "hr", label, str(err))
     unestimable = not_estimable_terms(fit, cs, time, "event", covariates)

@@ -95,7 +95,7 @@ def _covariate_frame(sel: pd.DataFrame, adsl: pd.DataFrame, time_column: str, co
     return pd.DataFrame(data)
 
 
-def _fit(data, time, event, covariates, ties, level, convergence="r", strata=()):
+def _fit(data, time, event, covariates, ties, level, *, convergence="r", strata=()):
     """``cox_ph`` with its warnings collected: ``(fit, note)``, the note being the warnings
     joined ("did not converge" for a fit that stopped without one). ``strata``: columns of
     ``data`` with their own baseline hazard (stratified Cox, ``[cox] strata``)."""
@@ -150,7 +150,7 @@ def _model_rows(data, time, event, covariates, table, endpoint, variant, ties, l
     keys = dict(variant=variant)
     label = " + ".join(covariates)
     try:
-        fit, note = _fit(data, time, event, covariates, ties, level, convergence, strata)
+        fit, note = _fit(data, time, event, covariates, ties, level, convergence=convergence, strata=strata)
     except StatisticalInputError as err:
         return [ard_row(SECTION, table, endpoint, "hr", None, level=label, note=not_estimable(str(err)), **keys)]
     rows = []
@@ -251,7 +251,8 @@ def cox_subgroup_models(tte: pd.DataFrame, adsl: pd.DataFrame, *, endpoints, sub
             data = frame[[time_column, "event", gvar, *own_strata]]
             keys = dict(group_var=gvar, variant=variant)
             try:
-                fit, note = _fit(data, time_column, "event", [gvar], ties, level, convergence, own_strata)
+                fit, note = _fit(data, time_column, "event", [gvar], ties, level, convergence=convergence,
+                                 strata=own_strata)
             except StatisticalInputError as err:
                 rows.append(ard_row(SECTION, "cox_subgroups", endpoint, "hr", None, group="",
                                     note=not_estimable(str(err)), **keys))
