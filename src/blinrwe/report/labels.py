@@ -117,6 +117,7 @@ VARIABLE_LABELS = {
     "step_up_days": "Days at step-up dose",
     "post_baseline_assessment": "Response assessed after the first infusion",
     "second_next_therapy": "Second therapy after blinatumomab",
+    "first_next_therapy_intent": "Recorded intent of the first therapy after blinatumomab",
     "n_subsequent_therapies": "Therapies after blinatumomab",
     "further_treatment": "Any further treatment",
     "any_ae": "Any adverse event",
