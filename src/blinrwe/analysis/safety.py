@@ -50,8 +50,9 @@ def safety_table(adverse_events: pd.DataFrame, patient_ids, *, grading: str = "C
     patients), each with its ``_pct`` row. A group of ``groups`` (``AE_TERM_GROUPS``: the
     neurologic events, ICANS or another neurologic event) with at least one member term
     recorded is a row of its own, a patient counted once at the worst grade over its terms.
-    ``populations`` maps a term to (patient ids, description) when it is counted among some
-    patients only: GVHD among the patients transplanted before blinatumomab (seed 002).
+    ``populations`` maps a term to (patient ids, ADSL yes/no variable) when it is counted among
+    some patients only: GVHD among the patients transplanted before blinatumomab (seed 002,
+    ``prior_allo_hsct``); its rows carry that variable as ``level`` and their own denominator.
     """
     ids = pd.Index(pd.unique(pd.Series(list(patient_ids), dtype=object)))
     n = len(ids)
@@ -89,12 +90,12 @@ def safety_table(adverse_events: pd.DataFrame, patient_ids, *, grading: str = "C
                                       f"{', '.join(members)} ({grading}; ICANS by {CRS_ICANS_GRADING})"))
     populations = populations or {}
     for term, g, how in columns:
-        denominator, term_note = n, note
+        denominator, term_note, level = n, note, ""
         if term in populations:
-            among, described = populations[term]
+            among, level = populations[term]
             inside = ids.isin(pd.Series(list(among), dtype=object))
             g, denominator = g[inside], int(inside.sum())
-            how = f"{how}; among {described}"
+            how = f"{how}; among the patients with {level} = yes"
         g = g[~np.isnan(g)]
         counts = {
             "grade_any": int(g.size),
@@ -104,8 +105,8 @@ def safety_table(adverse_events: pd.DataFrame, patient_ids, *, grading: str = "C
         }
         pct_note = term_note if denominator else not_estimable("no patients in the denominator", term_note)
         for stat, k in counts.items():
-            rows.append(ard_row(SECTION, TABLE, term, stat, k, n=k, denominator=denominator,
+            rows.append(ard_row(SECTION, TABLE, term, stat, k, level=level, n=k, denominator=denominator,
                                 method=how, note=term_note))
             rows.append(ard_row(SECTION, TABLE, term, stat + "_pct", 100.0 * k / denominator if denominator else None,
-                                n=k, denominator=denominator, method=how, note=pct_note))
+                                level=level, n=k, denominator=denominator, method=how, note=pct_note))
     return ard_frame(rows)

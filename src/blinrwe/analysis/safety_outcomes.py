@@ -29,11 +29,12 @@ import pandas as pd
 from .ard import ard_frame, ard_row, empty_ard, not_estimable
 from .baseline import baseline_table
 
-__all__ = ["deaths_table", "subsequent_therapy_table", "SECTION", "TABLE", "SUBSEQUENT_TABLE",
+__all__ = ["deaths_table", "subsequent_therapy_table", "SECTION", "TABLE", "SUBSEQUENT_SECTION", "SUBSEQUENT_TABLE",
            "SUBSEQUENT_VARIABLES", "NOT_RECORDED"]
 
 SECTION = "deaths"
 TABLE = "deaths"
+SUBSEQUENT_SECTION = "subsequent_therapy"
 SUBSEQUENT_TABLE = "subsequent_therapy_by_response"
 #: ADSL variables of the table of therapy after blinatumomab by response, in print order
 SUBSEQUENT_VARIABLES = ("further_treatment_group", "allo_hsct_after", "car_t_after", "first_next_therapy_intent")
@@ -50,12 +51,26 @@ def _count_rows(rows: list, variable: str, level: str, k: int, denominator: int,
                         level=level, n=k, denominator=denominator, method=method, note=pct_note))
 
 
+def _flag(frame: pd.DataFrame, column: str, absent: bool) -> np.ndarray:
+    """A yes/no column as a bool array (missing -> False); ``absent`` for every row without the column."""
+    if column not in frame.columns:
+        return np.full(len(frame), absent, dtype=bool)
+    return frame[column].astype("boolean").fillna(False).to_numpy(dtype=bool)
+
+
+def _fatal_mask(ae: pd.DataFrame) -> np.ndarray:
+    """Episodes recorded fatal or of (worst) grade 5 (derive/safety.py sets ``fatal`` so already)."""
+    grade = next((c for c in ("worst_grade", "grade") if c in ae.columns), None)
+    five = (pd.to_numeric(ae[grade], errors="coerce") == 5).to_numpy(dtype=bool) if grade else False
+    return _flag(ae, "fatal", False) | five
+
+
 def _fatal_rows(rows: list, adverse_events: pd.DataFrame, ids: pd.Index, window: str) -> None:
     n = len(ids)
     ae = adverse_events
     if len(ae):
         ae = ae[(ae["term"].astype(object) != "any") & ae["patient_id"].isin(ids)]
-    fatal = ae[ae["fatal"].astype("boolean").fillna(False).to_numpy(dtype=bool)] if len(ae) else ae
+    fatal = ae[_fatal_mask(ae)] if len(ae) else ae
     where = f"; window: {window}" if window else ""
     method = "adverse events in the AE window recorded fatal or of grade 5, patients counted once" + where
     patients = pd.unique(fatal["patient_id"]) if len(fatal) else []
@@ -68,8 +83,8 @@ def _fatal_rows(rows: list, adverse_events: pd.DataFrame, ids: pd.Index, window:
         _count_rows(rows, "fatal_ae_related", "yes", 0, n, related_method)
         return
     per_patient = fatal.assign(
-        related_=fatal["fatal_related"].astype("boolean").fillna(False).to_numpy(dtype=bool),
-        unknown_=fatal["fatal_unattributed"].astype("boolean").fillna(False).to_numpy(dtype=bool),
+        related_=_flag(fatal, "fatal_related", False),
+        unknown_=_flag(fatal, "fatal_unattributed", True),
     ).groupby("patient_id")[["related_", "unknown_"]].any()
     related = int(per_patient["related_"].sum())
     unattributed = int((~per_patient["related_"] & per_patient["unknown_"]).sum())
@@ -127,13 +142,16 @@ def deaths_table(adsl: pd.DataFrame, adverse_events: pd.DataFrame | None = None,
 
 
 def subsequent_therapy_table(adsl: pd.DataFrame, by: str = "responder") -> pd.DataFrame:
-    """ARD rows (section "patterns", table ``SUBSEQUENT_TABLE``): the ``SUBSEQUENT_VARIABLES``
+    """ARD rows (section ``SUBSEQUENT_SECTION``, table ``SUBSEQUENT_TABLE``): the ``SUBSEQUENT_VARIABLES``
     present in ``adsl`` as n (%) overall and among each level of ``by`` (responders and
     non-responders), without tests; empty when ``adsl`` lacks ``by`` or every such variable."""
     variables = [v for v in SUBSEQUENT_VARIABLES if v in adsl.columns]
     if by not in adsl.columns or not variables:
         return empty_ard()
-    ard = baseline_table(adsl, variables, by, section="patterns", table=SUBSEQUENT_TABLE)
-    ard = ard[ard["statistic"] != "test_p"].reset_index(drop=True)
+    ard = baseline_table(adsl, variables, by, section=SUBSEQUENT_SECTION, table=SUBSEQUENT_TABLE)
+    ard = ard[ard["statistic"] != "test_p"]
+    # responders first: the columns follow the ARD order (Overall, then "yes", then "no")
+    rank = ard["group"].map({"Overall": 0, "yes": 1}).fillna(2)
+    ard = ard.iloc[np.argsort(rank.to_numpy(), kind="stable")].reset_index(drop=True)
     ard["method"] = np.where(ard["statistic"].isin(("n", "pct")), "count", ard["method"])
     return ard
