@@ -37,7 +37,7 @@ def _grade_column(ae: pd.DataFrame) -> str:
 
 def safety_table(adverse_events: pd.DataFrame, patient_ids, *, grading: str = "CTCAE_v5",
                  window: str = "", groups: Mapping[str, Sequence[str]] = AE_TERM_GROUPS,
-                 populations: Mapping[str, tuple[Sequence, str]] | None = None) -> pd.DataFrame:
+                 populations: Mapping[str, tuple[Sequence, str, str]] | None = None) -> pd.DataFrame:
     """ARD rows: per term (and "any") counts of patients by worst grade among ``patient_ids``.
 
     ``adverse_events`` may hold several rows per patient and term (the worst grade is
@@ -50,9 +50,10 @@ def safety_table(adverse_events: pd.DataFrame, patient_ids, *, grading: str = "C
     patients), each with its ``_pct`` row. A group of ``groups`` (``AE_TERM_GROUPS``: the
     neurologic events, ICANS or another neurologic event) with at least one member term
     recorded is a row of its own, a patient counted once at the worst grade over its terms.
-    ``populations`` maps a term to (patient ids, ADSL yes/no variable) when it is counted among
-    some patients only: GVHD among the patients transplanted before blinatumomab (seed 002,
-    ``prior_allo_hsct``); its rows carry that variable as ``level`` and their own denominator.
+    ``populations`` maps a term to (patient ids, ADSL yes/no variable, description) when it is
+    counted among some patients only: GVHD among the patients transplanted before blinatumomab
+    (seed 002, ``prior_allo_hsct``); its rows carry that variable as ``level`` and their own
+    denominator.
     """
     ids = pd.Index(pd.unique(pd.Series(list(patient_ids), dtype=object)))
     n = len(ids)
@@ -86,16 +87,17 @@ def safety_table(adverse_events: pd.DataFrame, patient_ids, *, grading: str = "C
         if present:
             with np.errstate(invalid="ignore"):
                 g = np.fmax.reduce(worst[:, present], axis=1) if n else np.zeros(0)
-            columns.append((group, g, f"patients counted once per group at the worst grade over "
-                                      f"{', '.join(members)} ({grading}; ICANS by {CRS_ICANS_GRADING})"))
+            words = " or ".join(m.replace("_", " ") for m in members)
+            columns.append((group, g, f"patients counted once per group ({words}) at the worst grade "
+                                      f"({grading}; ICANS by {CRS_ICANS_GRADING})"))
     populations = populations or {}
     for term, g, how in columns:
         denominator, term_note, level = n, note, ""
         if term in populations:
-            among, level = populations[term]
+            among, level, described = populations[term]
             inside = ids.isin(pd.Series(list(among), dtype=object))
             g, denominator = g[inside], int(inside.sum())
-            how = f"{how}; among the patients with {level} = yes"
+            how = f"{how}; among {described}"
         g = g[~np.isnan(g)]
         counts = {
             "grade_any": int(g.size),

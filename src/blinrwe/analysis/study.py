@@ -168,7 +168,8 @@ def _gvhd_population(adsl: pd.DataFrame) -> dict:
     prior = adsl["prior_allo_hsct"].astype("boolean").fillna(False).to_numpy(dtype=bool)
     if not prior.any():
         return {}
-    return {"GVHD": (adsl["patient_id"].to_numpy()[prior], "prior_allo_hsct")}
+    return {"GVHD": (adsl["patient_id"].to_numpy()[prior], "prior_allo_hsct",
+                     "the patients with an allo-HSCT before blinatumomab")}
 
 
 def _check_subgroups(adsl: pd.DataFrame, settings: AnalysisSettings) -> None:
