@@ -34,3 +34,48 @@ def test_no_adverse_events():
                        "worst_grade": pd.Series(dtype="Int64")})
     ard = safety_table(ae, ["a", "b"]).set_index(["variable", "statistic"])
     assert ard.loc[("any", "grade_any"), "value"] == 0 and ard.loc[("any", "grade_any"), "denominator"] == 2
+
+
+def test_every_term_by_each_worst_grade_seed002_grade_3_and_4():
+    """Seed 002 counts "grade 3 and 4 adverse events in 20 and 28 patients": each patient once, at the
+    worst grade over every term; a patient with grades 3 and 4 is a grade-4 patient only."""
+    ae = pd.DataFrame({"patient_id": ["a", "a", "b", "c", "c", "d"],
+                       "term": ["fever", "neutropenia", "infection", "anemia", "infection", "infection"],
+                       "worst_grade": [3, 4, 3, 1, 5, 4]})
+    ard = safety_table(ae, ["a", "b", "c", "d", "e"]).set_index(["variable", "statistic"])["value"]
+    assert [ard[("any", f"grade_{k}")] for k in range(1, 6)] == [0, 0, 1, 2, 1]  # b 3; a, d 4; c 5
+    assert [ard[("infection", f"grade_{k}")] for k in range(1, 6)] == [0, 0, 1, 1, 1]
+    assert ard[("any", "grade_3_pct")] == 20.0 and ard[("fever", "grade_3")] == 1
+
+
+def test_neurologic_events_as_a_group_worst_grade_over_icans_and_other_neurologic_events():
+    ae = pd.DataFrame({"patient_id": ["a", "a", "b", "c"], "term": ["ICANS", "neurologic_event", "ICANS", "CRS"],
+                       "worst_grade": [1, 3, 4, 2]})
+    ard = safety_table(ae, ["a", "b", "c"]).set_index(["variable", "statistic"])
+    group = ard.loc["neurologic_events", "value"]
+    assert (group["grade_any"], group["grade_3"], group["grade_4"], group["grade_1"]) == (2, 1, 1, 0)
+    assert "ICANS or neurologic event" in ard.loc[("neurologic_events", "grade_any"), "method"]
+    none = safety_table(ae[ae["term"] == "CRS"], ["a", "b", "c"])
+    assert "neurologic_events" not in set(none["variable"])  # no member term recorded: no group row
+
+
+def test_gvhd_among_its_own_population_with_the_population_as_level():
+    ae = pd.DataFrame({"patient_id": ["a", "b", "c"], "term": ["GVHD", "GVHD", "CRS"], "worst_grade": [2, 3, 1]})
+    ard = safety_table(ae, ["a", "b", "c", "d"], populations={"GVHD": (["a", "b", "c"], "prior_allo_hsct",
+                                                                       "the transplanted")})
+    gvhd = ard[(ard["variable"] == "GVHD") & (ard["statistic"] == "grade_any")].iloc[0]
+    assert (gvhd["value"], gvhd["denominator"], gvhd["level"]) == (2, 3, "prior_allo_hsct")
+    assert gvhd["method"].endswith("among the transplanted")
+    crs = ard[(ard["variable"] == "CRS") & (ard["statistic"] == "grade_any")].iloc[0]
+    assert (crs["denominator"], crs["level"]) == (4, "")
+    empty = safety_table(ae, ["a"], populations={"GVHD": ([], "prior_allo_hsct", "nobody")})
+    pct = empty[(empty["variable"] == "GVHD") & (empty["statistic"] == "grade_any_pct")].iloc[0]
+    assert pd.isna(pct["value"]) and "not_estimable: no patients in the denominator" in pct["note"]
+
+
+def test_nobody_treated_gives_zero_counts_and_ne_percentages():
+    ae = pd.DataFrame({"patient_id": ["a"], "term": ["CRS"], "worst_grade": [2]})
+    ard = safety_table(ae, [])
+    assert (ard.loc[ard["statistic"] == "grade_any", "value"] == 0).all()
+    pct = ard[ard["statistic"].str.endswith("_pct")]
+    assert pct["value"].isna().all() and pct["note"].str.contains("no patients in the denominator").all()

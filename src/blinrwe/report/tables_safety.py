@@ -93,9 +93,9 @@ def ae_grade_table(ard, context: ReportContext) -> DisplayTable:
             notes.append(_("{group}: a patient with {terms} counted once, at the worst grade.").format(
                 group=level_label(group, context.group_labels),
                 terms=_(" or ").join(in_sentence(level_label(m, context.group_labels)) for m in members)))
-    notes.append(_methods_note(sub.where(variable="any"), ["grade_1"], _("Grading and window")))
+    notes.append(_methods_note(sub.where(variable="any"), ["grade_1"], _("Grading and AE window")))
     table = DisplayTable("safety_grades", _("Adverse events by worst grade"), tuple(columns), tuple(rows),
-                         _("Adverse event, n (%)"), tuple(spanning))
+                         _("Adverse event (worst grade), n (%)"), tuple(spanning))
     return _finish(table, notes)
 
 
@@ -146,8 +146,8 @@ def deaths_table(ard, context: ReportContext) -> DisplayTable:
         if not levels:
             continue
         if variable in ("fatal_ae", "fatal_ae_related"):
-            rows.append(Row(_("{label}, n (%)").format(label=variable_label(variable, context.variable_labels)),
-                            cells(variable, "yes"), 0, False, (variable, "yes")))
+            rows.append(Row(variable_label(variable, context.variable_labels), cells(variable, "yes"), 0, False,
+                            (variable, "yes")))
         elif variable == "vital_status":
             for level in levels:
                 label = level_label(level, context.group_labels, variable=variable,
