@@ -90,6 +90,12 @@ class ArdIndex(ArdRows):
         frame = ard if ard is not None else pd.DataFrame(columns=list(ARD_COLUMNS))
         columns = [c for c in ARD_COLUMNS if c in frame.columns]
         records = frame[columns].to_dict("records") if len(frame) else []
+        # to_dict unboxes a float subclass to a plain float: a SuppressedCount (disclosure.py) would print
+        # NA instead of "<k"; object columns (where suppression put them) are read back as they are
+        for c in _NUMERIC:
+            if c in frame.columns and frame[c].dtype == object and len(frame):
+                for r, v in zip(records, frame[c].tolist()):
+                    r[c] = v
         for r in records:
             for c in _TEXT:
                 r[c] = _text(r.get(c))
