@@ -207,7 +207,7 @@ def analyse_study(analysis_data, settings: AnalysisSettings | None = None, *, fo
     parts.append(response_table(adsl, s.subgroups, level=s.response_confidence_level,
                                 populations=_response_populations(adsl, definitions)))
 
-    curves = risk = None
+    curves = risk = ae = None
     flows = treatment_flows(adsl, split_by="disease_setting")
     if form == "summary":
         # One line per analysis: what derive could not derive is said again, more fully, below.
@@ -247,7 +247,7 @@ def analyse_study(analysis_data, settings: AnalysisSettings | None = None, *, fo
         if ae is not None:
             parts.append(safety_table(ae, adsl["patient_id"], grading=s.grading, window=s.ae_window,
                                       populations=_gvhd_population(adsl)))
-    parts.append(deaths_table(adsl, getattr(analysis_data, "adverse_events", None) if form != "summary" else None,
+    parts.append(deaths_table(adsl, ae if form != "summary" else None,
                               cutoff=getattr(definitions, "data_cutoff", None), window=s.ae_window))
     parts.append(subsequent_therapy_table(adsl))
     parts.append(therapy_path_counts(adsl))

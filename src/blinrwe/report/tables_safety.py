@@ -20,6 +20,7 @@ subsequent_therapy_...    ARD table ``subsequent_therapy_by_response``, laid out
 
 from __future__ import annotations
 
+from blinrwe.analysis.ard import not_estimable_reason
 from blinrwe.analysis.safety_outcomes import SUBSEQUENT_TABLE
 from blinrwe.model.i18n import _
 from blinrwe.model.tables import AE_TERM_GROUPS
@@ -55,6 +56,13 @@ def _cell(row, pct, context: ReportContext) -> str:
         return "0"
     fraction = None if pct is None or _missing(pct["value"]) else pct["value"] / 100
     return format_n_percent(row["value"], row["denominator"], context.percent_decimals, context.rounding, fraction)
+
+
+def _percent_reasons(rows) -> list[str]:
+    """"Percentages not estimable: no patients in the denominator." once per reason an ARD percentage
+    row gives (a column or population without patients: its counts print 0, its percentages nothing)."""
+    reasons = dict.fromkeys(not_estimable_reason(r["note"]) for r in rows if str(r["statistic"]).endswith("pct"))
+    return [_("Percentages not estimable: {reason}.").format(reason=reason) for reason in reasons if reason]
 
 
 def ae_grade_table(ard, context: ReportContext) -> DisplayTable:
@@ -94,6 +102,7 @@ def ae_grade_table(ard, context: ReportContext) -> DisplayTable:
                 group=level_label(group, context.group_labels),
                 terms=_(" or ").join(in_sentence(level_label(m, context.group_labels)) for m in members)))
     notes.append(_methods_note(sub.where(variable="any"), ["grade_1"], _("Grading and AE window")))
+    notes += _percent_reasons(sub)
     table = DisplayTable("safety_grades", _("Adverse events by worst grade"), tuple(columns), tuple(rows),
                          _("Adverse event (worst grade), n (%)"), tuple(spanning))
     return _finish(table, notes)
@@ -162,7 +171,7 @@ def deaths_table(ard, context: ReportContext) -> DisplayTable:
              _methods_note(sub.where(variable="fatal_ae"), ["n"], _("Fatal adverse events")),
              _methods_note(sub.where(variable="vital_status"), ["n"], _("Vital status")),
              _methods_note(sub.where(variable="fatal_ae_related"), ["n"], _("Treatment-related deaths")),
-             *_not_estimable_notes(sub, ["n"])]
+             *_not_estimable_notes(sub, ["n"]), *_percent_reasons(sub)]
     table = DisplayTable("deaths", _("Deaths and fatal adverse events"), tuple(columns), tuple(rows),
                          _("Patients, n (%)"))
     return _finish(table, notes)
