@@ -229,7 +229,7 @@ def test_24_with_and_6_without_further_treatment(runs):
     assert _cell(baseline, "None", ALL, section="Further treatment, n (%)") == "6 (20.0)"  # Fig. 2a-b: 24 vs 6
     assert _ard(runs.shipped, "further_treatment", "further_treatment_group", "n", level="none")["value"] == 6
     # patient 3 (CAR-T then allo-HSCT) is counted under allo-HSCT, as the text does
-    paths = _table(runs.shipped, "Table 5. Sequences of therapies")
+    paths = _table(runs.shipped, "Table 6. Sequences of therapies")  # after Table 5, deaths (issue 9)
     assert _cell(paths, "CAR-T -> allo-HSCT", ALL) == "1 (3.3)"
 
 
@@ -287,7 +287,7 @@ def test_deaths_all_5_non_responders_and_6_in_total(runs):
     assert _cell(baseline, "Yes", "Non-responder (N = 5)", section="Death, n (%)") == "5 (100.0)"  # s003_nonresp_died
     assert _cell(baseline, "Yes", ALL, section="Death, n (%)") == "6 (20.0)"
     assert _cell(baseline, "Infection", ALL, section="Cause of death, n (%)") == "1 (16.7)"  # patient 6
-    assert _cell(baseline, "Leukemia", ALL, section="Cause of death, n (%)") == "5 (83.3)"
+    assert _cell(baseline, "Leukaemia", ALL, section="Cause of death, n (%)") == "5 (83.3)"
 
 
 def test_deaths_by_further_treatment_match_the_survival_subgroups(runs):
