@@ -79,3 +79,39 @@ def test_nobody_treated_gives_zero_counts_and_ne_percentages():
     assert (ard.loc[ard["statistic"] == "grade_any", "value"] == 0).all()
     pct = ard[ard["statistic"].str.endswith("_pct")]
     assert pct["value"].isna().all() and pct["note"].str.contains("no patients in the denominator").all()
+
+
+# --- a naive second implementation, on random cohorts (hypothesis) -------------------------------------------
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_TERMS = ("CRS", "ICANS", "neurologic_event", "infection", "GVHD")
+
+
+def _naive(ae: pd.DataFrame, ids: list, terms) -> dict:
+    """Patients per worst grade over ``terms`` by a plain loop: the definition, written out."""
+    counts = {k: 0 for k in range(1, 6)}
+    for pid in ids:
+        grades = [g for p, t, g in ae.itertuples(index=False) if p == pid and t in terms]
+        if grades:
+            counts[max(grades)] += 1
+    return counts
+
+
+@given(st.lists(st.tuples(st.integers(0, 11), st.sampled_from(_TERMS), st.integers(1, 5)), max_size=40),
+       st.integers(0, 12))
+def test_grade_counts_equal_the_naive_definition(events, n_patients):
+    ids = [f"p{i}" for i in range(n_patients)]
+    ae = pd.DataFrame([(f"p{i}", t, g) for i, t, g in events], columns=["patient_id", "term", "worst_grade"])
+    ard = safety_table(ae, ids)
+    value = {(v, s): x for v, s, x in zip(ard["variable"], ard["statistic"], ard["value"])}
+    present = set(ae["term"]) if len(ae) else set()
+    for term, members in [("any", _TERMS), *((t, (t,)) for t in present),
+                          *([("neurologic_events", ("ICANS", "neurologic_event"))]
+                            if present & {"ICANS", "neurologic_event"} else [])]:
+        naive = _naive(ae, ids, members)
+        assert [value[(term, f"grade_{k}")] for k in range(1, 6)] == [naive[k] for k in range(1, 6)], term
+        assert value[(term, "grade_any")] == sum(naive.values())
+        assert value[(term, "grade_1_2")] == naive[1] + naive[2]
+        assert value[(term, "grade_3plus")] == naive[3] + naive[4] + naive[5]

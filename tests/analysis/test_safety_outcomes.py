@@ -87,3 +87,22 @@ def test_therapy_after_blinatumomab_by_response_seed000_allo_hsct_in_10_of_16():
                  & (ard["group"] == "Overall")]
     assert intent["value"].iloc[0] == 8  # no further therapy: no intent to record
     assert subsequent_therapy_table(adsl.drop(columns="responder")).empty
+
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@given(st.lists(st.tuples(st.sampled_from([True, False, None]),
+                          st.sampled_from(["leukemia", "infection", "other", None])), max_size=30))
+def test_vital_status_adds_up_to_n_and_causes_to_the_deaths(patients):
+    adsl = pd.DataFrame({"patient_id": [f"p{i}" for i in range(len(patients))],
+                         "death": pd.array([d for d, _ in patients], dtype="boolean"),
+                         "cause_of_death": [c if d else None for d, c in patients]})
+    ard = deaths_table(adsl)
+    n = ard[ard["statistic"] == "n"]
+    status = n[n["variable"] == "vital_status"]
+    assert status["value"].sum() == len(patients)
+    died = sum(d is True for d, _ in patients)
+    assert status.loc[status["level"] == "died", "value"].iloc[0] == died
+    assert n.loc[n["variable"] == "cause_of_death", "value"].sum() == died
