@@ -36,3 +36,16 @@ def test_missing_text_is_empty_and_numbers_are_float():
     assert r["note"] == "" and r["level"] == "" and r["group"] == "Overall"
     assert r["n"] == 3.0 and math.isnan(r["lower"])
     assert len(ArdIndex(None)) == 0
+
+
+def test_a_suppressed_count_keeps_printing_its_token():
+    """DataFrame.to_dict unboxes a float subclass to a plain float; the index keeps the SuppressedCount
+    (else a masked cell printed NA instead of "<5")."""
+    from blinrwe.analysis.ard import ard_frame, ard_row
+    from blinrwe.report.ard_index import ArdIndex
+    from blinrwe.report.disclosure import is_suppressed, suppress_ard
+
+    ard = ard_frame([ard_row("safety", "deaths", "vital_status", "n", 3, level="died", n=3, denominator=40),
+                     ard_row("safety", "deaths", "vital_status", "n", 37, level="alive", n=37, denominator=40)])
+    record = ArdIndex(suppress_ard(ard, 5)).table("deaths").first(level="died")
+    assert is_suppressed(record["value"]) and str(record["value"]) == "<5"
