@@ -229,7 +229,7 @@ def test_24_with_and_6_without_further_treatment(runs):
     assert _cell(baseline, "None", ALL, section="Further treatment, n (%)") == "6 (20.0)"  # Fig. 2a-b: 24 vs 6
     assert _ard(runs.shipped, "further_treatment", "further_treatment_group", "n", level="none")["value"] == 6
     # patient 3 (CAR-T then allo-HSCT) is counted under allo-HSCT, as the text does
-    paths = _table(runs.shipped, "Table 5. Sequences of therapies")
+    paths = _table(runs.shipped, "Table 6. Sequences of therapies")  # after Table 5, deaths (issue 9)
     assert _cell(paths, "CAR-T -> allo-HSCT", ALL) == "1 (3.3)"
 
 
@@ -287,7 +287,7 @@ def test_deaths_all_5_non_responders_and_6_in_total(runs):
     assert _cell(baseline, "Yes", "Non-responder (N = 5)", section="Death, n (%)") == "5 (100.0)"  # s003_nonresp_died
     assert _cell(baseline, "Yes", ALL, section="Death, n (%)") == "6 (20.0)"
     assert _cell(baseline, "Infection", ALL, section="Cause of death, n (%)") == "1 (16.7)"  # patient 6
-    assert _cell(baseline, "Leukemia", ALL, section="Cause of death, n (%)") == "5 (83.3)"
+    assert _cell(baseline, "Leukaemia", ALL, section="Cause of death, n (%)") == "5 (83.3)"
 
 
 def test_deaths_by_further_treatment_match_the_survival_subgroups(runs):
@@ -587,3 +587,46 @@ def test_seed000_rfs_starts_at_response(seed000):
     table = _titled(seed000, "Time-to-event outcomes")
     notes = " ".join(str(r[0]) for r in table if r[0])
     assert "Time 0: first blinatumomab infusion (OS); first response (CR/CRi) (RFS)." in notes
+
+
+# --- issue 9: deaths by cause, therapy by response, AE grades, treatment-related deaths -------------------------
+
+
+def test_seed003_vital_status_and_deaths_by_cause_of_all_30(runs):
+    """6 deaths (20.0%): 1 infection (patient 6), 5 leukaemia; 24 alive. The summary form has no AE dates, so the
+    deaths table has no fatal-AE rows."""
+    run = runs.shipped
+    assert _ard(run, "deaths", "vital_status", "n", level="alive")["value"] == 24
+    assert {c: _ard(run, "deaths", "cause_of_death", "n", level=c)["value"] for c in ("leukemia", "infection")} \
+        == {"leukemia": 5, "infection": 1}
+    assert not (run.ard["variable"] == "fatal_ae").any()
+    table = _titled(run, "Deaths and fatal adverse events")
+    assert _cell(table, "Alive at the end of follow-up", ALL) == "24 (80.0)"
+    assert _cell(table, "Died", ALL) == "6 (20.0)"
+    assert _cell(table, "Leukaemia", ALL) == "5 (16.7)" and _cell(table, "Infection", ALL) == "1 (3.3)"
+
+
+def test_seed003_allo_hsct_and_car_t_at_any_time_among_the_25_responders(runs):
+    """Allo-HSCT after blinatumomab in 8 of 25 responders (2, 3, 14, 20, 21, 22, 23, 27; patient 3 after CAR-T)
+    and CAR-T in 4 (3, 5, 17, 18): the seed 003 text counts patient 3 under allo-HSCT only (8 / 3)."""
+    run = runs.shipped
+    yes = dict(group_var="responder", group="yes")
+    assert _ard(run, "subsequent_therapy_by_response", "allo_hsct_after", "n", level="yes", **yes)["value"] == 8
+    assert _ard(run, "subsequent_therapy_by_response", "car_t_after", "n", level="yes", **yes)["value"] == 4
+    table = _titled(run, "Therapy after blinatumomab by response")
+    assert _cell(table, "Allo-HSCT after blinatumomab, n (%)", "Responder (N = 25)") == "8 (32.0)"
+    assert _cell(table, "CAR-T after blinatumomab, n (%)", "Responder (N = 25)") == "4 (16.0)"
+
+
+def test_seed004_no_treatment_related_death_and_crs_by_grade_in_the_report(seed004):
+    """"No deaths caused by treatment" (0 of 33); CRS 18: 16 grade 1 and 2 grade 3 (54.5%, severe 6.1%)."""
+    run = seed004
+    assert _ard(run, "deaths", "fatal_ae_related", "n", level="yes")["value"] == 0
+    deaths = _titled(run, "Deaths and fatal adverse events")
+    column = "Overall (N = 33)"
+    assert _cell(deaths, "Fatal adverse event related to blinatumomab (treatment-related death)", column) == "0"
+    grades = _titled(run, "Adverse events by worst grade")
+    crs = next(r for r in grades if r[0] == "Cytokine release syndrome")
+    columns = next(r for r in grades if "Grade 1" in r)  # below the spanning "Overall (N = 33)"
+    by_grade = dict(zip(columns[1:], crs[1:]))
+    assert (by_grade["Grade 1"], by_grade["Grade 2"], by_grade["Grade 3"]) == ("16 (48.5)", "0", "2 (6.1)")

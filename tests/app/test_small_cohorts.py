@@ -145,7 +145,7 @@ def _write_spec(folder, spec_name: str, n: int, seed: int):
 def _expected_tables(spec) -> set[str]:
     """Table ids the specification asks for, whatever the cohort."""
     names = set(spec.endpoints.names)
-    wanted = {"attrition", "table1", "exposure", "response", "safety"}
+    wanted = {"attrition", "table1", "exposure", "response", "safety", "safety_grades", "deaths"}
     if names - {"CIR"}:
         wanted |= {"survival", *(f"survival_by_{g}" for g in spec.subgroups.variables)}
     if "CIR" in names:
@@ -222,3 +222,82 @@ def test_small_cohort_gives_a_complete_report(tmp_path, spec_name, n, seed):
         if table.table_id.startswith(("competing_regression", "rmst", "survival_difference")) and any(
                 c == "NE" for r in table.rows for c in r.cells):
             assert any(f.startswith("NE (not estimable): ") for f in table.footnotes), (table.table_id, table.footnotes)
+
+
+# --- issue 9: the safety and outcome tables on degenerate inputs ------------------------------------------------
+
+def _write_degenerate(folder, case: str):
+    """A generated cohort (CSV folder) made degenerate: no adverse-event table, or nobody died."""
+    import csv
+
+    from blinrwe.examples.synthetic import write_synthetic_study
+
+    data = write_synthetic_study(folder / "data", n_patients=25, seed=3)
+    if case == "no_adverse_events":
+        (data / "adverse_events.csv").unlink()
+    elif case == "no_deaths":
+        path = data / "events.csv"
+        with open(path, encoding="utf-8", newline="") as f:
+            rows = list(csv.DictReader(f))
+        kept = [r for r in rows if r["event_type"] != "death"]
+        assert len(kept) < len(rows)
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            writer = csv.DictWriter(f, list(rows[0]))
+            writer.writeheader()
+            writer.writerows({**r, "cause_of_death": ""} for r in kept)
+    return data
+
+
+@pytest.mark.parametrize("case", ["no_adverse_events", "no_deaths", "summary_form"])
+def test_safety_tables_on_degenerate_inputs(tmp_path, case):
+    """No AE table: every grade count and fatal AE 0; nobody died: every patient alive, no causes; the summary form (seed 003): deaths by cause, no AE rows. Never an error, never "nan"."""
+    report = '[report]\nformats = ["html", "csv", "xlsx"]\nfigure_formats = []\n'
+    if case == "summary_form":
+        data = ('[data]\nexample = "seed003"\n[endpoints]\npreset = "003"\nnames = ["OS"]\n'
+                '[subgroups]\nvariables = []\ntable1_by = ""\n')
+    else:
+        data = f'[data]\npath = "{_write_degenerate(tmp_path, case).as_posix()}"\n[endpoints]\nnames = ["OS"]\n'
+    (tmp_path / "study.toml").write_text(data + "[cox]\nendpoints = []\n" + report, encoding="utf-8")
+    spec = load_spec(tmp_path / "study.toml")
+    study, validation = load_study(spec)
+    results = analyse(derive(study, spec), spec, validation)
+    out = write_report(results, spec, tmp_path / "out", validation)
+    document = plan_document(results, report_context(spec))
+    tables = {t.table_id: t for t in document.tables}
+    deaths = tables["deaths"]
+    labels = [r.label for r in deaths.rows]
+    if case == "no_adverse_events":  # an absent optional table has no rows (validation warns TABLE_ABSENT)
+        assert tables["safety_grades"].cell(("any",), "Grade 3") == "0"
+        assert deaths.cell(("fatal_ae", "yes"), deaths.columns[0]) == "0"
+    if case == "no_deaths":
+        assert deaths.cell(("vital_status", "died"), deaths.columns[0]) == "0"
+        assert not [r for r in deaths.rows if r.key[0] == "cause_of_death"]
+        assert tables["safety_grades"].cell(("any",), "Grade 5") == "0"
+    if case == "summary_form":
+        assert "safety_grades" not in tables and "Fatal adverse event" not in labels
+        assert "subsequent_therapy_by_response" in tables
+    text = (out / "report.html").read_text(encoding="utf-8") + (out / "results.csv").read_text(encoding="utf-8")
+    assert _NOT_A_NUMBER.search(_DATA_URI.sub("", text)) is None
+
+
+def test_safety_tables_when_nobody_was_treated():
+    """A generated cohort whose infusions are all missing: N = 0, counts 0, percentages not estimable with
+    the reason under the table; no therapy-by-response table (nobody to count)."""
+    from dataclasses import replace
+
+    from blinrwe.analysis.study import analyse_study
+    from blinrwe.derive.analysis_data import derive_analysis_data
+    from blinrwe.examples.synthetic import synthetic_cohort
+    from blinrwe.report import ReportContext
+
+    study = synthetic_cohort(20, 1)
+    tables = dict(study.tables)
+    tables["infusions"] = tables["infusions"].iloc[0:0]
+    results = analyse_study(derive_analysis_data(replace(study, tables=tables)))
+    document = plan_document(results, ReportContext())
+    by_id = {t.table_id: t for t in document.tables}
+    for table_id in ("safety_grades", "deaths"):
+        table = by_id[table_id]
+        assert "(N = 0)" in " ".join(table.columns) + " ".join(h.text for h in table.spanning)
+        assert "Percentages not estimable: no patients in the denominator." in table.footnotes
+    assert "subsequent_therapy_by_response" not in by_id

@@ -50,3 +50,18 @@ def test_adsl_flags_crs_icans():
     assert flags["crs_worst_grade"].tolist() == [3, 0, 0]
     assert flags["icans_worst_grade"].tolist() == [2, 0, 0]
     assert flags["any_ae"].tolist() == [True, True, False] and flags["crs_ge3"].tolist() == [True, False, False]
+
+
+def test_fatal_and_treatment_related_from_the_related_column():
+    """Seed 004 "no deaths caused by treatment": a fatal episode (fatal or grade 5) recorded related to
+    blinatumomab is a treatment-related death; one without the attribution is counted as unattributed."""
+    rows = conform("adverse_events", pd.DataFrame({
+        "patient_id": ["a", "a", "b"], "term": ["infection", "CRS", "infection"], "grade": [5, 2, 5],
+        "onset_date": [D("2023-01-05")] * 3, "related": [True, True, None]}))
+    out = derive_adverse_events(rows, EXPOSURE, DeriveSettings()).set_index(["patient_id", "term"])
+    assert out.loc[("a", "infection"), "fatal"] and out.loc[("a", "infection"), "fatal_related"]
+    assert not out.loc[("a", "CRS"), "fatal_related"]  # related but not fatal
+    assert out.loc[("b", "infection"), "fatal_unattributed"] and not out.loc[("b", "infection"), "fatal_related"]
+    assert out.loc[("a", "any"), "fatal_related"] and not out.loc[("a", "any"), "fatal_unattributed"]
+    old = derive_adverse_events(AES, EXPOSURE, DeriveSettings())  # a workbook without the column
+    assert not old["fatal_related"].any() and not old["fatal_unattributed"].any()

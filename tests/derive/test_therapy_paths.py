@@ -50,3 +50,14 @@ def test_paths_equal_a_plain_group_by_join_on_a_synthetic_cohort():
     assert out["second_next_therapy"].tolist() == [None if pd.isna(v) else v for v in expected_second]
     assert (out["n_subsequent_therapies"].to_numpy() == np.array([0 if p == "none" else p.count(" -> ") + 1
                                                                   for p in expected])).all()
+
+
+def test_recorded_intent_of_the_first_next_therapy():
+    """Seed 001 records why each therapy after blinatumomab was given (bridging, consolidation)."""
+    patients = conform("patients", pd.DataFrame({"patient_id": ["a", "b", "c"], "disease_setting": "relapsed_refractory"}))
+    therapies = conform("therapies", pd.DataFrame({
+        "patient_id": ["a", "a", "b"], "sequence_number": [2, 1, 1], "therapy_type": ["allo_hsct", "car_t", "chemotherapy"],
+        "start_date": pd.to_datetime(["2023-05-01", "2023-03-01", "2023-04-01"]),
+        "intent": ["consolidation", "bridging", None]}))
+    out = derive_therapy_paths(patients, therapies).set_index("patient_id")["first_next_therapy_intent"]
+    assert out.to_dict() == {"a": "bridging", "b": None, "c": None}

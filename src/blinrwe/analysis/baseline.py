@@ -77,6 +77,8 @@ NOT_APPLICABLE: dict[str, tuple[NotApplicableWhen, ...]] = {
     # leaves it blank for non-responders
     "relapse": (NotApplicableWhen("responder", ("no",), "relapse requires a prior response"),),
     "cause_of_death": (NotApplicableWhen("death", ("no",), "patients alive have no cause of death"),),
+    "first_next_therapy_intent": (NotApplicableWhen("further_treatment", ("no",),
+                                                    "patients without further therapy have no intent of it"),),
 }
 # Whole-number variables whose derived column may be float (e.g. relapse number with missing values).
 INTEGER_VARIABLES = frozenset({

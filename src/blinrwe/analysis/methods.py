@@ -251,6 +251,15 @@ def _cox_records(settings, ard) -> list[tuple[str, str, dict]]:
     return recs
 
 
+#: the definitions behind the deaths table and the AE grade groups (analysis/safety_outcomes.py, safety.py)
+AE_GROUPS_METHOD = ("Neurologic events (ICANS or another neurologic event) are counted once per patient at the "
+                    "worst grade; graft-versus-host disease among patients with an allo-HSCT before blinatumomab when "
+                    "there are any. Fatal adverse events are those recorded fatal or of grade 5, and treatment-related "
+                    "deaths those recorded as related to blinatumomab.")
+DEATHS_METHOD = ("Vital status and deaths from any cause, by recorded cause, are given as numbers and percentages "
+                 "of all treated patients.")
+
+
 def _safety_record(settings, d) -> tuple[str, str, dict]:
     text = (f"Adverse events graded by {settings.grading} (CRS and ICANS by {CRS_ICANS_GRADING}); each patient is "
             "counted once per term at the worst grade, among events with onset ")
@@ -341,6 +350,9 @@ def method_records(settings, ard: pd.DataFrame, *, form: str, extra=(), definiti
         recs.append(("competing_risks", text + ".", {}))
     if "safety" in sections:
         recs.append(_safety_record(settings, d))
+        recs.append(("safety", AE_GROUPS_METHOD, {}))
+    if "deaths" in sections:
+        recs.append(("safety", DEATHS_METHOD, {}))
     cost = getattr(settings, "cost", None)
     if "cost" in sections and cost is not None:  # analysis/cost.py
         recs.append(("cost", f"Drug use counts {WASTAGE_RULES[cost.wastage]} from the infusion records, priced at "

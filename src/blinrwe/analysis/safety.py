@@ -1,23 +1,29 @@
-"""Adverse events by term: patients with any grade, grade 1-2 and grade >= 3 (domain-spec section 6).
+"""Adverse events by term: patients with any grade, grade 1-2, grade >= 3 and each grade 1-5
+(domain-spec section 6).
 
 A patient counts once per term at the worst grade within the AE window
-("grade 1-2" = worst grade 1 or 2; "grade >= 3" = worst grade 3-5); the
-denominator is every patient of the safety set. Also "any AE" and, for CRS and
-ICANS (ASTCT grading), the number of patients at each worst grade.
+("grade 1-2" = worst grade 1 or 2; "grade >= 3" = worst grade 3-5; "grade 3" =
+worst grade 3, as seed 002 counts "grade 3 and 4 adverse events in 20 and 28
+patients"); the denominator is every patient of the safety set. Also "any AE",
+the term groups of ``model.tables.AE_TERM_GROUPS`` (neurologic events) and GVHD
+among the patients transplanted before blinatumomab.
 """
 
 from __future__ import annotations
 
+from typing import Mapping, Sequence
+
 import numpy as np
 import pandas as pd
 
-from .ard import ard_frame, ard_row
+from blinrwe.model.tables import AE_TERM_GROUPS
+
+from .ard import ard_frame, ard_row, not_estimable
 
 __all__ = ["safety_table", "CRS_ICANS_GRADING"]
 
 SECTION = "safety"
 TABLE = "safety"
-GRADED_BY_GRADE = ("CRS", "ICANS")
 #: Grading of CRS and ICANS (Lee et al., Biol Blood Marrow Transplant 2019), a code the report labels.
 CRS_ICANS_GRADING = "ASTCT_2019"
 
@@ -30,13 +36,24 @@ def _grade_column(ae: pd.DataFrame) -> str:
 
 
 def safety_table(adverse_events: pd.DataFrame, patient_ids, *, grading: str = "CTCAE_v5",
-                 window: str = "") -> pd.DataFrame:
+                 window: str = "", groups: Mapping[str, Sequence[str]] = AE_TERM_GROUPS,
+                 populations: Mapping[str, tuple[Sequence, str, str]] | None = None) -> pd.DataFrame:
     """ARD rows: per term (and "any") counts of patients by worst grade among ``patient_ids``.
 
     ``adverse_events`` may hold several rows per patient and term (the worst grade is
     taken) and may already hold the derived "any" term (``AnalysisData.adverse_events``):
     "any" is always recomputed here as the worst grade over the specific terms, so a
     patient is never counted twice.
+
+    Every term gets ``grade_any``, ``grade_1_2``, ``grade_3plus`` and each worst grade
+    ``grade_1`` ... ``grade_5`` (seed 002: worst grade 3 in 20 and worst grade 4 in 28 of 64
+    patients), each with its ``_pct`` row. A group of ``groups`` (``AE_TERM_GROUPS``: the
+    neurologic events, ICANS or another neurologic event) with at least one member term
+    recorded is a row of its own, a patient counted once at the worst grade over its terms.
+    ``populations`` maps a term to (patient ids, ADSL yes/no variable, description) when it is
+    counted among some patients only: GVHD among the patients transplanted before blinatumomab
+    (seed 002, ``prior_allo_hsct``); its rows carry that variable as ``level`` and their own
+    denominator.
     """
     ids = pd.Index(pd.unique(pd.Series(list(patient_ids), dtype=object)))
     n = len(ids)
@@ -64,19 +81,34 @@ def safety_table(adverse_events: pd.DataFrame, patient_ids, *, grading: str = "C
         worst[:, :n_terms] = np.where(np.isfinite(flat), flat, np.nan).reshape(n, n_terms)
         with np.errstate(invalid="ignore"):
             worst[:, n_terms] = np.fmax.reduce(worst[:, :n_terms], axis=1)
-    for j, term in [(n_terms, "any")] + list(enumerate(terms)):
-        g = worst[:, j]
+    columns = [("any", worst[:, n_terms], method)] + [(t, worst[:, j], method) for j, t in enumerate(terms)]
+    for group, members in groups.items():
+        present = [terms.index(m) for m in members if m in terms]
+        if present:
+            with np.errstate(invalid="ignore"):
+                g = np.fmax.reduce(worst[:, present], axis=1) if n else np.zeros(0)
+            words = " or ".join(m.replace("_", " ") for m in members)
+            columns.append((group, g, f"patients counted once per group ({words}) at the worst grade "
+                                      f"({grading}; ICANS by {CRS_ICANS_GRADING})"))
+    populations = populations or {}
+    for term, g, how in columns:
+        denominator, term_note, level = n, note, ""
+        if term in populations:
+            among, level, described = populations[term]
+            inside = ids.isin(pd.Series(list(among), dtype=object))
+            g, denominator = g[inside], int(inside.sum())
+            how = f"{how}; among {described}"
         g = g[~np.isnan(g)]
         counts = {
             "grade_any": int(g.size),
             "grade_1_2": int(np.sum((g >= 1) & (g <= 2))),
             "grade_3plus": int(np.sum(g >= 3)),
+            **{f"grade_{k}": int(np.sum(g == k)) for k in range(1, 6)},
         }
-        if term in GRADED_BY_GRADE:
-            counts.update({f"grade_{k}": int(np.sum(g == k)) for k in range(1, 6)})
+        pct_note = term_note if denominator else not_estimable("no patients in the denominator", term_note)
         for stat, k in counts.items():
-            rows.append(ard_row(SECTION, TABLE, term, stat, k, n=k, denominator=n,
-                                method=method, note=note))
-            rows.append(ard_row(SECTION, TABLE, term, stat + "_pct", 100.0 * k / n if n else None, n=k,
-                                denominator=n, method=method, note=note))
+            rows.append(ard_row(SECTION, TABLE, term, stat, k, level=level, n=k, denominator=denominator,
+                                method=how, note=term_note))
+            rows.append(ard_row(SECTION, TABLE, term, stat + "_pct", 100.0 * k / denominator if denominator else None,
+                                level=level, n=k, denominator=denominator, method=how, note=pct_note))
     return ard_frame(rows)

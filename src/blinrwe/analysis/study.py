@@ -32,6 +32,7 @@ from .regression import cox_models, cox_subgroup_models
 from .response import response_table
 from .results import FINDING_COLUMNS, UNAVAILABLE_COLUMNS, StudyResults, empty_frame
 from .safety import safety_table
+from .safety_outcomes import deaths_table, subsequent_therapy_table
 from .settings import AnalysisSettings
 from .summary_measures import rmst_rows, survival_difference_rows
 from .survival import SurvivalOutput, split_endpoints, survival_analyses, time_column
@@ -170,6 +171,18 @@ def _within_comparisons(tte, adsl, s: AnalysisSettings, km_endpoints, competing,
         competing_risk_analyses(tte, sub, endpoints=[e for e in s.endpoints if e in competing], **common)
 
 
+def _gvhd_population(adsl: pd.DataFrame) -> dict:
+    """GVHD is counted among the patients transplanted before blinatumomab (seed 002: all 64 had relapsed
+    after allo-HSCT), when the data record one; else among all treated."""
+    if "prior_allo_hsct" not in adsl.columns:
+        return {}
+    prior = adsl["prior_allo_hsct"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    if not prior.any():
+        return {}
+    return {"GVHD": (adsl["patient_id"].to_numpy()[prior], "prior_allo_hsct",
+                     "the patients with an allo-HSCT before blinatumomab")}
+
+
 def _check_subgroups(adsl: pd.DataFrame, settings: AnalysisSettings) -> None:
     missing = [g for g in (*settings.subgroups, *settings.forest_subgroups) if g not in adsl.columns]
     if settings.table1_by and settings.table1_by not in adsl.columns:
@@ -205,7 +218,7 @@ def analyse_study(analysis_data, settings: AnalysisSettings | None = None, *, fo
     parts.append(response_table(adsl, s.subgroups, level=s.response_confidence_level,
                                 populations=_response_populations(adsl, definitions)))
 
-    curves = risk = None
+    curves = risk = ae = None
     flows = treatment_flows(adsl, split_by="disease_setting")
     if form == "summary":
         # One line per analysis: what derive could not derive is said again, more fully, below.
@@ -261,7 +274,11 @@ def analyse_study(analysis_data, settings: AnalysisSettings | None = None, *, fo
                                          strata=s.cox_strata, convergence=s.cox_convergence))
         ae = getattr(analysis_data, "adverse_events", None)
         if ae is not None:
-            parts.append(safety_table(ae, adsl["patient_id"], grading=s.grading, window=s.ae_window))
+            parts.append(safety_table(ae, adsl["patient_id"], grading=s.grading, window=s.ae_window,
+                                      populations=_gvhd_population(adsl)))
+    parts.append(deaths_table(adsl, ae if form != "summary" else None,
+                              cutoff=getattr(definitions, "data_cutoff", None), window=s.ae_window))
+    parts.append(subsequent_therapy_table(adsl))
     parts.append(therapy_path_counts(adsl))
     ard = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else empty_ard()
     if s.conventions_appendix and form != "summary":  # R versus SAS appendix (analysis/conventions.py)

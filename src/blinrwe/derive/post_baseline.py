@@ -46,6 +46,7 @@ def _declare() -> dict[str, PostBaselineVariable]:
         ("further_treatment", "further treatment", "first_next_therapy_date"),
         ("further_treatment_group", "further treatment", "first_next_therapy_date"),
         ("first_next_therapy", "further treatment", "first_next_therapy_date"),
+        ("first_next_therapy_intent", "further treatment", "first_next_therapy_date"),
         ("second_next_therapy", "further treatment", ""),
         ("n_subsequent_therapies", "further treatment", ""),
         ("therapy_path", "further treatment", "first_next_therapy_date"),

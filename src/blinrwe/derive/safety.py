@@ -19,7 +19,7 @@ from .settings import DeriveSettings
 
 DAY = pd.Timedelta(days=1)
 AE_COLUMNS = ["patient_id", "term", "worst_grade", "grade_1_2", "grade_ge3", "serious", "fatal",
-              "led_to_discontinuation", "n_episodes", "first_onset_date"]
+              "fatal_related", "fatal_unattributed", "led_to_discontinuation", "n_episodes", "first_onset_date"]
 
 
 def derive_adverse_events(adverse_events: pd.DataFrame, exposure: pd.DataFrame,
@@ -28,7 +28,10 @@ def derive_adverse_events(adverse_events: pd.DataFrame, exposure: pd.DataFrame,
 
     ``exposure`` needs ``patient_id, t0_date, last_infusion_date``. Columns:
     ``patient_id, term, worst_grade, grade_1_2, grade_ge3, serious`` (any
-    serious episode), ``fatal``, ``led_to_discontinuation`` (action =
+    serious episode), ``fatal`` (an episode recorded fatal or of grade 5),
+    ``fatal_related`` (a fatal episode related to blinatumomab: a treatment-related
+    death, seeds 001 and 004), ``fatal_unattributed`` (a fatal episode whose
+    relatedness was not recorded), ``led_to_discontinuation`` (action =
     discontinued), ``n_episodes``, ``first_onset_date``. Only patients with at
     least one AE in the window have rows; the denominator is the treated
     population of ``adsl``.
@@ -43,11 +46,16 @@ def derive_adverse_events(adverse_events: pd.DataFrame, exposure: pd.DataFrame,
         fatal_=lambda d: d["fatal"].astype("boolean").fillna(False).astype(bool) | d["grade"].eq(5),
         disc_=lambda d: d["action"].eq("discontinued"),
     )
+    related = ae["related"].astype("boolean") if "related" in ae.columns else pd.Series(pd.NA, index=ae.index,
+                                                                                          dtype="boolean")
+    ae = ae.assign(fatal_related_=ae["fatal_"] & related.fillna(False).to_numpy(dtype=bool),
+                   fatal_unattributed_=ae["fatal_"] & related.isna().to_numpy(dtype=bool))
     if ae.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in AE_COLUMNS})
     both = pd.concat([ae, ae.assign(term="any")], ignore_index=True)
     out = both.groupby(["patient_id", "term"]).agg(
         worst_grade=("grade", "max"), serious=("serious_", "any"), fatal=("fatal_", "any"),
+        fatal_related=("fatal_related_", "any"), fatal_unattributed=("fatal_unattributed_", "any"),
         led_to_discontinuation=("disc_", "any"), n_episodes=("grade", "size"),
         first_onset_date=("onset_date", "min"),
     ).reset_index()

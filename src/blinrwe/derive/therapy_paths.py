@@ -34,7 +34,8 @@ def derive_therapy_paths(patients: pd.DataFrame, therapies: pd.DataFrame) -> pd.
 
     Columns: ``patient_id, n_subsequent_therapies, therapy_path`` (types
     joined by `` -> ``; ``none`` without therapy), ``first_next_therapy``,
-    ``first_next_therapy_date``, ``second_next_therapy``,
+    ``first_next_therapy_date``, ``first_next_therapy_intent`` (as recorded),
+    ``second_next_therapy``,
     ``further_treatment`` (bool), ``further_treatment_group`` (seed 003 rule),
     ``allo_hsct_after`` / ``allo_hsct_date``, ``car_t_after`` / ``car_t_date``.
     """
@@ -56,6 +57,9 @@ def derive_therapy_paths(patients: pd.DataFrame, therapies: pd.DataFrame) -> pd.
         "therapy_path": np.add.reduceat(np.where(first, types, PATH_SEPARATOR + types), starts) if len(t) else types,
         "first_next_therapy": types[starts],
         "first_next_therapy_date": t["start_date"].to_numpy()[starts],
+        # the intent recorded for it (bridging to transplant, consolidation, salvage at relapse; seed 001)
+        "first_next_therapy_intent": (t["intent"].to_numpy(dtype=object)[starts] if "intent" in t.columns
+                                      else np.full(len(starts), None, dtype=object)),
         "second_next_therapy": second,
         "n_subsequent_therapies": np.diff(np.append(starts, len(t))),
     })
@@ -72,9 +76,9 @@ def derive_therapy_paths(patients: pd.DataFrame, therapies: pd.DataFrame) -> pd.
     out["further_treatment"] = out["n_subsequent_therapies"] > 0
     out["further_treatment_group"] = further_treatment_group(out)
     cols = ["patient_id", "n_subsequent_therapies", "therapy_path", "first_next_therapy", "first_next_therapy_date",
-            "second_next_therapy", "further_treatment", "further_treatment_group", "allo_hsct_after",
+            "first_next_therapy_intent", "second_next_therapy", "further_treatment", "further_treatment_group", "allo_hsct_after",
             "allo_hsct_date", "car_t_after", "car_t_date"]
-    for c in ("first_next_therapy", "second_next_therapy"):
+    for c in ("first_next_therapy", "first_next_therapy_intent", "second_next_therapy"):
         out[c] = out[c].astype(object).where(out[c].notna(), None)
     return out[cols]
 

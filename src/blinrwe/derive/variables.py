@@ -73,6 +73,8 @@ _DERIVED = {
     "therapy_path": "Therapies after blinatumomab in order, e.g. car_t -> allo_hsct ('none').",
     "first_next_therapy": "First therapy after blinatumomab.",
     "first_next_therapy_date": "Start of the first therapy after blinatumomab.",
+    "first_next_therapy_intent": "Intent recorded for the first therapy after blinatumomab (bridging, "
+                                 "consolidation, salvage at relapse, other; empty when not recorded).",
     "second_next_therapy": "Second therapy after blinatumomab.",
     "further_treatment": "Any therapy after blinatumomab.",
     "further_treatment_group": "Further treatment group (seed 003): allo-HSCT if any, else CAR-T, else the first.",

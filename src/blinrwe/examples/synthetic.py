@@ -419,6 +419,7 @@ def synthetic_cohort(n_patients: int = 200, seed: int = 0, data_cutoff: dt.date 
         "grading_system": np.where(astct, "ASTCT_2019", "CTCAE_v5").astype(object),
         "onset_date": _as_dates(t0[ae_pat], ae_onset), "resolution_date": _as_dates(t0[ae_pat], ae_res),
         "cycle": np.ones(n_ae, dtype=int), "serious": ae_grade >= 3, "fatal": np.zeros(n_ae, bool),
+        "related": astct,  # CRS and ICANS attributed to blinatumomab, the others not (no random draw)
         "action": np.where(ae_grade >= 3, "interrupted", "none").astype(object),
     }, np.lexsort((ae_onset, ae_pat)))
 

@@ -104,6 +104,11 @@ AE_TERMS = (
     "VOD",
     "other",
 )
+#: Groups of AE terms the seed papers report as one row (domain-spec sections 6 and 8.10): "neurologic
+#: events" are the CTCAE v5.0 nervous system disorders recorded here as ``neurologic_event`` together with
+#: ICANS (ASTCT 2019), as seed 002 (grade 3/4 neurologic events) and seed 003 Table 3 ("neurologic event")
+#: count them. A patient counts once per group, at the worst grade over its terms.
+AE_TERM_GROUPS: dict[str, tuple[str, ...]] = {"neurologic_events": ("ICANS", "neurologic_event")}
 GRADING_SYSTEM = ("CTCAE_v5", "CTCAE_v6", "ASTCT_2019", "other")
 AE_ACTION = ("none", "interrupted", "discontinued")
 
@@ -245,6 +250,8 @@ ADVERSE_EVENTS = Table(
         C("cycle", D.INT, "Blinatumomab cycle during which it began.", minimum=1, maximum=12),
         C("serious", D.BOOL, "Serious adverse event."),
         C("fatal", D.BOOL, "Fatal."),
+        C("related", D.BOOL, "Related to blinatumomab in the investigator's judgement (treatment-related); "
+                             "empty when not assessed."),
         C("action", D.ENUM, "Action taken with blinatumomab.", allowed=AE_ACTION),
     ),
 )

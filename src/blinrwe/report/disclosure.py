@@ -38,7 +38,7 @@ _GRADE_COUNT = re.compile(r"^grade_[0-9a-z_]+$")
 #: ARD statistics whose value (and CI) is computed from the row's ``n`` and ``denominator``
 _PROPORTION = re.compile(r"^(pct|proportion|grade_[0-9a-z_]+_pct)$")
 #: sections whose categorical levels (with the missing / not-applicable counts) add up to the column's N
-_PARTITIONED_SECTIONS = frozenset({"baseline", "exposure", "patterns", "flow"})
+_PARTITIONED_SECTIONS = frozenset({"baseline", "exposure", "patterns", "flow", "deaths", "subsequent_therapy"})
 #: adverse-event grade cells -> the band they add up to (safety.py)
 _GRADE_BANDS = {"grade_1_2": ("grade_1", "grade_2"), "grade_3plus": ("grade_3", "grade_4", "grade_5"),
                 "grade_any": ("grade_1_2", "grade_3plus")}

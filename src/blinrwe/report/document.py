@@ -28,6 +28,7 @@ from .tables_post_baseline import post_baseline_heading, post_baseline_tables
 from .appendix_conventions import conventions_tables
 from .table_model import DisplayTable, Row, with_footnotes
 from .tables_cost import cost_table
+from .tables_safety import population_notes, safety_detail_tables, subsequent_therapy_tables
 from .tables import (
     attrition_table,
     attrition_table_from_ard,
@@ -327,12 +328,16 @@ def plan_document(results, context: ReportContext, findings=None) -> ReportDocum
             figures.append(FigureJob(forest_plot, (ard.table(source).where(variable=endpoint), source, context,
                                                    f"Hazard ratios ({kind}): {endpoint_label(endpoint)}"), {"endpoint": endpoint}))
         sections.append(Section("Regression", tables=tuple(tables), figures=tuple(figures), anchor="cox"))
-    if _has(ard, "table", "safety"):
-        sections.append(Section("Safety", tables=(safety_table(ard, context),), anchor="safety"))
+    safety_tables = (*((with_footnotes(safety_table(ard, context), *population_notes(ard, context)),)
+                       if _has(ard, "table", "safety") else ()),
+                     *safety_detail_tables(ard, context))  # by grade 1-5, deaths (tables_safety.py)
+    if safety_tables:
+        sections.append(Section("Safety", tables=safety_tables, anchor="safety"))
 
     pattern_tables, pattern_figures = [], []
     for table_id in ard.where(section="patterns").unique("table"):
         pattern_tables.append(descriptive_table(ard, table_id, _PATTERN_TITLES.get(table_id, level_label(table_id)), context))
+    pattern_tables.extend(subsequent_therapy_tables(ard, context))  # by response (tables_safety.py)
     flows = _frame(results, "flows")
     if not flows.empty:
         flow_names = list(dict.fromkeys(flows["flow"])) if "flow" in flows else [""]

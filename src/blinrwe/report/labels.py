@@ -120,6 +120,7 @@ VARIABLE_LABELS = {
     "step_up_days": "Days at step-up dose",
     "post_baseline_assessment": "Response assessed after the first infusion",
     "second_next_therapy": "Second therapy after blinatumomab",
+    "first_next_therapy_intent": "Recorded intent of the first therapy after blinatumomab",
     "n_subsequent_therapies": "Therapies after blinatumomab",
     "further_treatment": "Any further treatment",
     "any_ae": "Any adverse event",
@@ -134,6 +135,11 @@ VARIABLE_LABELS = {
     "progression": "Progression",
     "death": "Death",
     "cause_of_death": "Cause of death",
+    # deaths and fatal adverse events (analysis/safety_outcomes.py)
+    "fatal_ae": "Fatal adverse event",
+    "fatal_ae_term": "Fatal adverse event by term",
+    "fatal_ae_related": "Fatal adverse event related to blinatumomab (treatment-related death)",
+    "vital_status": "Vital status",
 }
 
 #: Response assessment windows of ``derive.response`` (``RESPONSE_WINDOWS``), as row headings.
@@ -182,6 +188,7 @@ VARIABLE_LEVEL_LABELS: dict[str, dict[str, str]] = {
     "mrd_denominator_positive_at_t0": {"yes": "MRD-positive at first infusion", "no": "Not MRD-positive at first infusion"},
     "mrd_method_at_t0": {"flow": "Flow cytometry"},
     "best_response": _BEST_RESPONSE,
+    "vital_status": {"alive": "Alive at the end of follow-up", "died": "Died", "unknown": "Vital status unknown"},
 }
 for _window in RESPONSE_WINDOW_LABELS:
     VARIABLE_LEVEL_LABELS.update({
@@ -318,6 +325,19 @@ LEVEL_LABELS = {
     "IKZF1_deletion": "IKZF1 deletion",
     "ph_like": "Ph-like",
     "PAX5": "PAX5 alteration",
+    # AE term groups and terms (model.tables.AE_TERM_GROUPS, AE_TERMS), causes of death (CAUSE_OF_DEATH)
+    "neurologic_events": "Neurologic events (ICANS or other neurologic event)",
+    "neurologic_event": "Neurologic event",
+    "GVHD": "Graft-versus-host disease",
+    "leukemia": "Leukaemia",
+    "transplant_related": "Transplant-related",
+    "car_t_crs": "CRS after CAR-T",
+    "chemotherapy_toxicity": "Chemotherapy toxicity",
+    "not_recorded": "Cause not recorded",
+    # recorded intent of a therapy after blinatumomab (THERAPY_INTENT)
+    "bridging": "Bridging",
+    "consolidation": "Consolidation",
+    "salvage_at_relapse": "Salvage at relapse",
 }
 
 
