@@ -11,7 +11,7 @@ CASES = [
     ("required", edit("infusions", 0, dose_unit=None), "REQUIRED_MISSING", "infusions", 2, "dose_unit", None,
      "'dose_unit' is required", "fill in 'dose_unit' (Unit of the prescribed rate)"),
     ("date", edit("events", 0, event_date="31/01/2023"), "DATE_UNREADABLE", "events", 2, "event_date", "31/01/2023",
-     "'event_date' is not a date", "enter the date as YYYY-MM-DD"),
+     "'event_date' is not a date", "enter 2023-01-31 (YYYY-MM-DD)"),
     ("date-invalid-day", edit("events", 0, event_date="2023-02-30"), "DATE_UNREADABLE", "events", 2, "event_date",
      "2023-02-30", "'event_date' is not a date", "YYYY-MM-DD"),
     ("date-year", edit("patients", diagnosis_date="1850-01-01"), "DATE_IMPLAUSIBLE", "patients", 2,

@@ -7,7 +7,8 @@ less deliberate changes since: no EVENT_DETAIL_MISPLACED on a row whose
 event_type is itself unreadable (events row 534, both intake paths); 'inf' is
 NUMBER_INFINITE, not NUMBER_INVALID; the workbook's '=1+1' text cells, which
 openpyxl writes as formulas without a value, are FORMULA_NOT_CALCULATED (they
-were read as empty without a finding of their own). This study is validated
+were read as empty without a finding of their own); a date typed day first that
+can only be read one way ('31/01/2023') has a hint giving the ISO date. This study is validated
 through both intake paths, with a data cut-off, and compared finding by finding, in report order (code, place, value and its type,
 message, hint, patient).
 """
