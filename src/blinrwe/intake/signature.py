@@ -72,7 +72,7 @@ def _zip(path: Path) -> Signature:
         return Signature("other", "an OpenDocument spreadsheet (.ods)")
     if "word/document.xml" in names:
         return Signature("other", "a Word document (.docx)")
-    return Signature("other", f"a zip archive that is not an Excel workbook ({len(names)} file(s) inside)")
+    return Signature("other", "a zip archive that is not an Excel workbook")
 
 
 def _text(head: bytes) -> Signature:
