@@ -36,6 +36,7 @@ from openpyxl.utils import coordinate_to_tuple, get_column_letter, range_boundar
 from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
 
 from blinrwe.errors import UserError
+from blinrwe.model.display import N_
 from blinrwe.model.i18n import _
 
 from .limits import ReadLimits, Refused, read_limits, too_large
@@ -46,7 +47,7 @@ from .signature import workbook_signature
 #: Sheets the template adds for the user's benefit; never read as tables.
 METADATA_SHEETS = ("README", "data_dictionary", "lists")
 
-SAVE_AS_XLSX = "open it in Excel and save it as 'Excel Workbook (.xlsx)'"  # translated where used
+SAVE_AS_XLSX = N_("open it in Excel and save it as 'Excel Workbook (.xlsx)'")  # translated where used
 
 
 def _percent_text(value: float) -> str:
