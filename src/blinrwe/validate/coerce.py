@@ -27,7 +27,7 @@ from blinrwe.intake.raw import RawSheet
 from blinrwe.intake.sheet import any_white_space
 from blinrwe.model import DType, imputed_flag
 from blinrwe.model.display import (bool_label, bool_words, code_of_label, column_of_header, heading, level_with_code,
-                                   normalise)
+                                   normalise, value_codes)
 from blinrwe.model.i18n import _, current_language
 from blinrwe.model.schema import Column, Table
 
@@ -330,6 +330,16 @@ def _codes_text(col: Column) -> str:
     return "、".join(level_with_code(col, v) for v in col.allowed)
 
 
+def guess_code(col: Column, text: str) -> str | None:
+    """The code probably meant: a close spelling of a code, or the one label inside the text (``女性`` -> ``F``)."""
+    guess = suggest(text, col.allowed)
+    if guess or text.isascii():
+        return guess
+    typed = normalise(text)
+    inside = {code for label, code in value_codes(col).items() if label and (label in typed or typed in label)}
+    return inside.pop() if len(inside) == 1 else None
+
+
 def _guess_text(col: Column, guess: str | None) -> str:
     if not guess:
         return ""
@@ -353,7 +363,7 @@ def _enum(col: Column, raw: pd.Series, cells: _Distinct, out: _Collector) -> pd.
         v = text[i]
         if i not in hints:
             hints[i] = (_("use one of: {codes}").format(codes=_codes_text(col))
-                        + _guess_text(col, suggest(v, col.allowed)))
+                        + _guess_text(col, guess_code(col, v)))
         out.add("CODE_INVALID", row, col.name, raw[row],
                 _("'{value}' is not an allowed code of '{column}'").format(value=_quoted(v), column=out.name(col)),
                 hints[i])
@@ -370,7 +380,7 @@ def _enum_list(col: Column, raw: pd.Series, cells: _Distinct, out: _Collector) -
         for c in bad_of[i]:
             if c not in hints:
                 hints[c] = (_("use codes from: {codes}, separated by '{separator}'").format(
-                    codes=_codes_text(col), separator=LIST_SEPARATOR) + _guess_text(col, suggest(c, col.allowed)))
+                    codes=_codes_text(col), separator=LIST_SEPARATOR) + _guess_text(col, guess_code(col, c)))
             out.add("CODE_INVALID", row, col.name, raw[row],
                     _("'{value}' is not an allowed code of '{column}'").format(value=_quoted(c), column=out.name(col)),
                     hints[c])
