@@ -1,5 +1,10 @@
 """Findings and the report: text lines, ordering, and that every code is pinned by a test."""
 
+import ast
+import string
+from pathlib import Path
+
+from blinrwe.model.i18n import catalog
 from blinrwe.validate import CODES, Finding, Severity, ValidationReport
 from blinrwe.validate.findings import finding
 
@@ -53,3 +58,36 @@ def test_empty_report_is_clean():
     assert not report.has_errors
     assert report.to_text() == "x: 0 error(s), 0 warning(s); the data can be analysed."
     assert isinstance(Finding, type)
+
+
+# --- both languages ---------------------------------------------------------------------------
+
+SRC = Path(__file__).resolve().parents[2] / "src" / "blinrwe"
+
+
+def _marked_texts() -> dict[str, str]:
+    """Every literal given to ``_()`` or ``N_()`` in the input side (model, intake, validate) -> its module."""
+    found = {}
+    for layer in ("model", "intake", "validate"):
+        for path in sorted((SRC / layer).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if (isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("_", "N_") and node.args
+                        and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+                    found.setdefault(node.args[0].value, path.name)
+    return found
+
+
+def test_every_message_template_and_code_meaning_has_a_chinese_text():
+    texts = _marked_texts()
+    assert len(texts) > 250
+    zh = catalog("zh")
+    assert sorted(f"{module}: {text!r}" for text, module in texts.items() if text and text not in zh) == []
+    assert all(meaning in zh for _, meaning in CODES.values())
+
+
+def test_chinese_templates_fill_the_same_fields():
+    zh = catalog("zh")
+    for text in _marked_texts():
+        if text in zh:
+            fields = {f for _, f, _, _ in string.Formatter().parse(text) if f}
+            assert {f for _, f, _, _ in string.Formatter().parse(zh[text]) if f} == fields, text
