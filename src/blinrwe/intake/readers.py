@@ -40,9 +40,11 @@ def _decode(path: Path, raw: bytes) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         if raw.startswith(ZIP_MAGICS) or raw.startswith(OLE_MAGIC):
-            raise UserError(f"{path}: this is an Excel workbook (or other binary file) named .csv; give it its own "
-                            "name (.xlsx) or save the sheet as 'CSV UTF-8 (comma delimited)'") from None
-        raise UserError(f"{path}: not UTF-8 text; save the CSV as 'CSV UTF-8 (comma delimited)'") from None
+            raise UserError(_("{path}: this is an Excel workbook (or other binary file) named .csv; give it its own "
+                              "name (.xlsx) or save the sheet as 'CSV UTF-8 (comma delimited)'").format(
+                                  path=path)) from None
+        raise UserError(_("{path}: not UTF-8 text; save the CSV as 'CSV UTF-8 (comma delimited)'").format(
+            path=path)) from None
 
 
 def _physical_lines(text: str) -> int:
@@ -89,8 +91,8 @@ def _csv_records(text: str, delimiter: str, limits: ReadLimits, where: str) -> t
             starts.append(previous + 1)
             previous = reader.line_num
     except csv.Error as err:
-        raise UserError(f"{where}: cannot be read as CSV on line {previous + 1} ({err}); "
-                        "save it as 'CSV UTF-8 (comma delimited)'") from None
+        raise UserError(_("{file}: cannot be read as CSV on line {line} ({error}); save it as 'CSV UTF-8 (comma "
+                          "delimited)'").format(file=where, line=previous + 1, error=err)) from None
     return rows, starts
 
 
@@ -151,8 +153,8 @@ def _read_csv_file(path: Path, limits: ReadLimits) -> tuple[pd.DataFrame, list[R
     except pd.errors.ParserError as err:  # rows longer than the header row, or a quote never closed
         unclosed = "EOF inside string" in str(err)
     except (ValueError, OverflowError, MemoryError) as err:
-        raise UserError(f"{path}: cannot be read as CSV ({type(err).__name__}); "
-                        "save it as 'CSV UTF-8 (comma delimited)'") from None
+        raise UserError(_("{file}: cannot be read as CSV ({error}); save it as 'CSV UTF-8 (comma delimited)'").format(
+            file=path, error=type(err).__name__)) from None
     rows, starts = _csv_records(text, delimiter, limits, path.name)
     return grid_of([tuple(r) for r in rows]), _stray_quotes(path.name, rows, starts, delimiter, unclosed)
 
@@ -162,7 +164,8 @@ def read_csv_folder(path: str | Path, **limits) -> RawStudy:
     path = Path(path)
     bounds = read_limits(**limits)
     if not path.exists():
-        raise UserError(f"{path}: folder not found; give a folder of <table>.csv files or an .xlsx workbook")
+        raise UserError(_("{path}: folder not found; give a folder of <table>.csv files or an .xlsx workbook").format(
+            path=path))
     files = [path] if path.is_file() else sorted(p for p in path.iterdir() if p.suffix.lower() == ".csv")
     ignored = () if path.is_file() else tuple(sorted(p.name for p in path.iterdir() if p.suffix.lower() != ".csv"))
     sheets, notes, total = {}, [], 0
@@ -199,4 +202,4 @@ def read_study(path: str | Path, *, max_uncompressed_mb: float | None = None, ma
         return read_csv_folder(path, **limits)
     if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
         return read_xlsx(path, **limits)
-    raise UserError(f"{path}: give an .xlsx workbook or a folder of <table>.csv files")
+    raise UserError(_("{path}: give an .xlsx workbook or a folder of <table>.csv files").format(path=path))

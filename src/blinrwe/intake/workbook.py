@@ -300,7 +300,8 @@ def _save(book: Workbook, path: Path) -> None:
     try:
         book.save(path)
     except OSError as err:
-        raise UserError(f"{path}: cannot be written ({err.strerror}); is it open in Excel?") from None
+        raise UserError(_("{path}: cannot be written ({error}); is it open in Excel?").format(
+            path=path, error=err.strerror)) from None
 
 
 def write_template(path: str | Path, form: str = "study") -> Path:

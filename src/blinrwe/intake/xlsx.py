@@ -248,7 +248,7 @@ def read_xlsx(path: str | Path, **limits) -> RawStudy:
     path = Path(path)
     bounds = read_limits(**limits)
     if not path.is_file():
-        raise UserError(f"{path}: file not found; give the path of the study workbook (.xlsx)")
+        raise UserError(_("{path}: file not found; give the path of the study workbook (.xlsx)").format(path=path))
     try:
         note = _content_note(path)
         if note is not None:
@@ -256,7 +256,7 @@ def read_xlsx(path: str | Path, **limits) -> RawStudy:
         with zipfile.ZipFile(path) as archive:
             declared = sum(i.file_size for i in archive.infolist())
     except OSError as err:
-        raise UserError(f"{path}: cannot be read ({err.strerror or err})") from None
+        raise UserError(_("{path}: cannot be read ({error})").format(path=path, error=err.strerror or err)) from None
     if declared > bounds.max_bytes:
         return _unreadable(path, too_large(path.name, _("unpacks to {size} MB (its zip directory says so), more "
                                                         "than {limit} MB").format(
