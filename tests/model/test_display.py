@@ -92,3 +92,10 @@ def test_showing_everything_in_chinese_leaves_no_gap():
                 for value in col.allowed:
                     display.level_with_code(col, value)
     assert missing_translations() == set()
+
+
+def test_units_in_words_are_translated_and_symbols_stay():
+    with language("zh"):
+        assert display.unit_label("years") == "岁" and display.unit_label("fraction") == "小数"
+        assert display.unit_label("10^9/L") == "10^9/L" and display.unit_label(None) == ""
+    assert display.unit_label("years") == "years"

@@ -91,3 +91,16 @@ def test_chinese_templates_fill_the_same_fields():
         if text in zh:
             fields = {f for _, f, _, _ in string.Formatter().parse(text) if f}
             assert {f for _, f, _, _ in string.Formatter().parse(zh[text]) if f} == fields, text
+
+
+def test_a_finding_reads_in_the_language_it_is_printed_in():
+    from blinrwe.model.i18n import language
+
+    f = finding("CODE_INVALID", "msg", "hint", file="s.xlsx", sheet="patients", row=3, column="sex", table="patients",
+                value="x")
+    assert f.to_text() == "ERROR CODE_INVALID s.xlsx, sheet 'patients', row 3, column 'sex': msg (value: 'x'). Fix: hint"
+    assert f.meaning == "a code outside its list of allowed values"
+    with language("zh"):
+        assert f.to_text() == "错误 CODE_INVALID s.xlsx，工作表“patients”，第 3 行，列“性别 (sex)”：msg（值：'x'）。修改方法：hint"
+        assert f.meaning == "取值不在允许的选项中"
+        assert ValidationReport("s.xlsx", (f,)).summary() == "s.xlsx：1 个错误，0 个警告；修正错误之前无法分析这些数据。"

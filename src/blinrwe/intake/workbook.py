@@ -31,7 +31,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from blinrwe.errors import UserError
 from blinrwe.model import FORMS, DType, data_dictionary, imputed_flag
 from blinrwe.model.dictionary import dictionary_headings
-from blinrwe.model.display import bool_label, heading, level_label, level_with_code
+from blinrwe.model.display import bool_label, heading, level_label, level_with_code, unit_label
 from blinrwe.model.i18n import _, current_language
 from blinrwe.model.schema import Column, Table
 
@@ -91,7 +91,7 @@ def _range_text(col: Column) -> str:
 def _comment(col: Column) -> Comment:
     lines = [_(col.description)]
     if col.unit:
-        lines.append(_("Unit: {unit}").format(unit=col.unit))
+        lines.append(_("Unit: {unit}").format(unit=unit_label(col.unit)))
     if col.dtype is DType.BOOL:
         lines.append(_("Enter yes or no."))
     if col.dtype is DType.DATE:
@@ -136,7 +136,7 @@ def _validations(table: Table, names: list[str], lists_col: dict[tuple[str, str]
                                 errorStyle="warning", errorTitle=title,
                                 error=_("Expected a number from {minimum} to {maximum}").format(
                                     minimum=f"{col.minimum:g}", maximum=f"{col.maximum:g}")
-                                + (f" {col.unit}" if col.unit else ""))
+                                + (f" {unit_label(col.unit)}" if col.unit else ""))
         if dv is not None:
             if col.dtype in (DType.ENUM, DType.BOOL):  # the drop-down's own help, shown when the cell is selected
                 dv.showInputMessage = True

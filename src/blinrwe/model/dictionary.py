@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from .display import column_label, level_with_code
+from .display import column_label, level_with_code, unit_label
 from .i18n import _, current_language
 from .schema import DType, Table
 from .tables import FORMS
@@ -61,7 +61,7 @@ def _entry(table: Table, col) -> DictionaryEntry:
         column=col.name,
         type=col.dtype.value,
         entry_format=_(ENTRY_FORMAT[col.dtype]),
-        unit=col.unit or "",
+        unit=unit_label(col.unit),
         allowed_values=", ".join(col.allowed if english else (level_with_code(col, v) for v in col.allowed)),
         required=col.required,
         minimum=col.minimum,

@@ -85,6 +85,18 @@ def level_with_code(column: Column, value: str, code: str | None = None) -> str:
     return f"{label} ({value})"
 
 
+#: Units written in words (the others, such as cm, kg, %, 10^9/L, are the same symbols in every language).
+UNITS_IN_WORDS = ("years", "fraction")
+
+
+def unit_label(unit: str | None, code: str | None = None) -> str:
+    """A declared unit as shown (``years`` -> ``岁`` in Chinese); ``""`` for none."""
+    if not unit:
+        return ""
+    code = code or current_language()
+    return unit if code == "en" or unit not in UNITS_IN_WORDS else translate(f"unit={unit}", code)
+
+
 def _labels(key: str) -> list[str]:
     """Every language's text for a message id (English excluded: the id is not display text)."""
     return [catalog(code)[key] for code in LANGUAGES if code != "en" and key in catalog(code)]
@@ -164,7 +176,7 @@ def bool_words() -> dict[str, str]:
 
 def display_ids(tables: tuple[Table, ...]) -> list[str]:
     """Every heading and code-label message id of ``tables`` (for the translation tests)."""
-    ids = [bool_id(v) for v in BOOL_CODES]
+    ids = [bool_id(v) for v in BOOL_CODES] + [f"unit={u}" for u in UNITS_IN_WORDS]
     for table in tables:
         for col in table.columns:
             ids.append(heading_id(table, col))

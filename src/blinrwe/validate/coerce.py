@@ -27,7 +27,7 @@ from blinrwe.intake.raw import RawSheet
 from blinrwe.intake.sheet import any_white_space
 from blinrwe.model import DType, imputed_flag
 from blinrwe.model.display import (bool_label, bool_words, code_of_label, column_of_header, heading, level_with_code,
-                                   normalise, value_codes)
+                                   normalise, unit_label, value_codes)
 from blinrwe.model.i18n import _, current_language
 from blinrwe.model.schema import Column, Table
 
@@ -212,7 +212,7 @@ class _Collector:
 
 
 def _range_hint(col: Column) -> str:
-    unit = f" {col.unit}" if col.unit and col.unit != "%" else (" %" if col.unit == "%" else "")
+    unit = f" {unit_label(col.unit)}" if col.unit else ""
     return _("enter a value between {minimum} and {maximum}{unit}").format(
         minimum=f"{col.minimum:g}", maximum=f"{col.maximum:g}", unit=unit)
 
@@ -221,7 +221,7 @@ def _number_hint(col: Column, v: str) -> str:
     if "," in v and pd.notna(pd.to_numeric(v.replace(",", "."), errors="coerce")):
         return _("use a point as decimal separator ({number})").format(number=v.replace(",", "."))
     if col.unit:
-        return _("enter a number in {unit}, without the unit").format(unit=col.unit)
+        return _("enter a number in {unit}, without the unit").format(unit=unit_label(col.unit))
     return _("enter a number")
 
 
@@ -268,7 +268,8 @@ def _numbers(col: Column, raw: pd.Series, cells: _Distinct, out: _Collector) -> 
         outside |= values > col.maximum
     if outside.any():
         message = _("'{column}' is outside {minimum}-{maximum}").format(
-            column=name, minimum=f"{col.minimum:g}", maximum=f"{col.maximum:g}") + (f" {col.unit}" if col.unit else "")
+            column=name, minimum=f"{col.minimum:g}", maximum=f"{col.maximum:g}") + (
+                f" {unit_label(col.unit)}" if col.unit else "")
         hint = _range_hint(col) + (_(" (MRD as a fraction: 0.01 % = 0.0001)") if col.unit == "fraction" else "")
     for row, _i in cells.failing(outside):
         out.add("NUMBER_OUT_OF_RANGE", row, col.name, raw[row], message, hint)
