@@ -87,13 +87,17 @@ def _partial_study(tmp_path):
     return first
 
 
-def test_round_trip_loses_nothing(tmp_path):
+@pytest.mark.parametrize("written_in", ["en", "zh"])
+def test_round_trip_loses_nothing(tmp_path, written_in):
+    from blinrwe.model.i18n import language
+
     first = _partial_study(tmp_path)
     assert bool(first.tables["events"].loc[0, "event_date_imputed"])
     assert bool(first.tables["patients"].loc[1, "diagnosis_date_imputed"])
     assert pd.isna(first.tables["patients"].loc[2, "cns_involvement"])
     for target in (tmp_path / "again.xlsx", tmp_path / "again_csv"):
-        write_study(first, target)
+        with language(written_in):
+            write_study(first, target)
         again, report = validate_study(read_study(target), today=TODAY)
         assert report.findings == (), report.to_text()  # imputed values travel with their flags
         for name in first.tables:

@@ -169,8 +169,7 @@ def bool_words() -> dict[str, str]:
     mapping = {}
     for value in BOOL_CODES:
         for label in _labels(bool_id(value)):
-            for word in label.split("/"):
-                mapping[normalise(word)] = value
+            mapping[normalise(label)] = value
     return mapping
 
 

@@ -45,8 +45,8 @@ YES_ZH = frozenset({"是", "有", "是的"})
 NO_ZH = frozenset({"否", "无", "没有", "不是"})
 UNKNOWN_ZH = frozenset({"不详", "未知", "不清楚"})
 LIST_SEPARATOR = ";"
-#: Separators read between the codes of one cell: ';', and as typed on a Chinese keyboard '；' and '、'.
-LIST_SEPARATORS = re.compile(r"[;；、]")
+#: Separators read between the codes of one cell: ';', and as typed on a Chinese keyboard '；', '、' and '，'.
+LIST_SEPARATORS = re.compile(r"[;；、，]")
 #: "Not a number" as pandas, R, numpy and spreadsheets write it: read as empty, and said so.
 NAN_TEXTS = frozenset({"nan", "-nan", "+nan", "nan(ind)", "-nan(ind)"})
 #: Excel's error values (a formula that failed: Microsoft, "How to correct a #... error"), upper case.
