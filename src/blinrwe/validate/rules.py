@@ -68,7 +68,8 @@ def emit(ctx: RuleContext, code: str, table: str, frame: pd.DataFrame, mask, col
 
     ``message`` is a text, or a function of the failing rows giving one text per row:
     it is only called when a row fails, so a clean study never formats anything.
-    ``value`` names the column whose cell the finding quotes.
+    ``value`` names the column whose cell the finding quotes (a code as the template shows it: its
+    label in Chinese, as the user typed it there).
     """
     at = np.flatnonzero(_true(mask))
     if len(at) == 0:
@@ -78,6 +79,8 @@ def emit(ctx: RuleContext, code: str, table: str, frame: pd.DataFrame, mask, col
     text = message(rows) if callable(message) else message
     msgs = text.loc[rows.index].tolist() if isinstance(text, pd.Series) else [text] * len(at)
     values = rows[value] if value is not None else pd.Series(None, index=rows.index, dtype=object)
+    if value is not None and current_language() != "en" and _is_coded(table, value):
+        values = values.map(lambda c: level_label(ALL_TABLES[table].column(value), c) if isinstance(c, str) else c)
     pids = rows["patient_id"].tolist() if "patient_id" in rows else [None] * len(at)
     out = []
     for k, (msg, row, pid) in enumerate(zip(msgs, rows["source_row"].tolist(), pids)):
@@ -86,6 +89,13 @@ def emit(ctx: RuleContext, code: str, table: str, frame: pd.DataFrame, mask, col
         out.append(finding(code, msg, hint, file=file, sheet=sheet, row=int(row), column=column, value=v,
                            table=table, patient_id=pid))
     return out
+
+
+def _is_coded(table: str, column: str) -> bool:
+    """Is ``table.column`` an enum column (its codes are quoted as the template shows them)?"""
+    declared = ALL_TABLES.get(table)
+    return (declared is not None and column in declared.column_names
+            and declared.column(column).dtype is DType.ENUM)
 
 
 def _d(ts: pd.Series) -> pd.Series:
