@@ -206,10 +206,10 @@ def dictionary_frame(form: str):
 
     import pandas as pd
 
-    from blinrwe.model.dictionary import data_dictionary, dictionary_headings
+    from blinrwe.model.dictionary import data_dictionary, dictionary_fields, dictionary_headings
     from blinrwe.model.display import bool_label
 
-    frame = pd.DataFrame([asdict(e) for e in data_dictionary(form)])
+    frame = pd.DataFrame([asdict(e) for e in data_dictionary(form)])[dictionary_fields()]
     frame["required"] = frame["required"].map({True: bool_label("yes"), False: bool_label("no")})
     frame.columns = dictionary_headings()
     return frame

@@ -287,7 +287,7 @@ def _dictionary_sheet(book: Workbook, form: str) -> None:
     yes, no = bool_label("yes"), bool_label("no")
     for e in data_dictionary(form):
         ws.append([e.table, e.column, e.type, e.entry_format, e.unit, e.allowed_values, yes if e.required else no,
-                   e.minimum, e.maximum, e.references, e.description, e.label])
+                   e.minimum, e.maximum, e.references, e.description, e.label][:len(header)])
 
 
 def _check_form(form: str) -> tuple[Table, ...]:

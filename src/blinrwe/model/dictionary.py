@@ -46,9 +46,15 @@ class DictionaryEntry:
     label: str  # the column's short label in the current language (English: its name)
 
 
-def dictionary_headings() -> list[str]:
-    """Column headings of the dictionary in the current language (English: the field names)."""
+def dictionary_fields() -> list[str]:
+    """The fields a printed dictionary shows: all, less ``label`` in English (there it is the column name)."""
     names = [f.name for f in fields(DictionaryEntry)]
+    return names[:-1] if current_language() == "en" else names
+
+
+def dictionary_headings() -> list[str]:
+    """Headings of :func:`dictionary_fields` in the current language (English: the field names)."""
+    names = dictionary_fields()
     if current_language() == "en":
         return names
     return [_(f"dictionary.{name}") for name in names]
