@@ -99,3 +99,9 @@ def test_units_in_words_are_translated_and_symbols_stay():
         assert display.unit_label("years") == "岁" and display.unit_label("fraction") == "小数"
         assert display.unit_label("10^9/L") == "10^9/L" and display.unit_label(None) == ""
     assert display.unit_label("years") == "years"
+
+
+def test_white_space_inside_labels_and_headings_does_not_matter():
+    assert display.column_of_header(PATIENTS, "性 别") == "sex"
+    assert display.code_of_label(PATIENTS.column("genetic_abnormalities"), "KMT2A重排") == "KMT2A_r"
+    assert display.column_of_header(PATIENTS, "首次输注时MRD") == "mrd_at_t0"

@@ -13,7 +13,7 @@ In the Chinese template a heading reads ``性别 (sex)`` and a drop-down offers 
 the readers accept the column name, the label, or ``label (name)`` for a heading, and
 the code, the label or ``label (code)`` for a value, in any language, whatever the
 language of the run (a Chinese workbook validates in English too).
-Matching ignores the width of characters and surrounding space (Unicode NFKC: full-width
+Matching ignores the width of characters and all white space (Unicode NFKC: full-width
 ``（）；`` read as ``();``).
 """
 
@@ -49,8 +49,11 @@ def bool_id(code: str) -> str:
 
 
 def normalise(text: str) -> str:
-    """Text as compared by the readers: NFKC (full-width to ASCII), single spaces, stripped, case-folded."""
-    return " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
+    """Text as compared by the readers: NFKC (full-width to ASCII), no white space at all, case-folded.
+
+    (``KMT2A重排`` and ``性 别`` are typed as often as ``KMT2A 重排`` and ``性别``.)
+    """
+    return "".join(unicodedata.normalize("NFKC", text).split()).casefold()
 
 
 def column_label(table: Table, column: Column, code: str | None = None) -> str:

@@ -19,7 +19,7 @@ import pandas as pd
 from blinrwe.errors import InputDataError
 from blinrwe.intake.raw import RawSheet, RawStudy
 from blinrwe.model import FORMS, REQUIRED_TABLES, imputed_flag
-from blinrwe.model.display import column_of_header, heading
+from blinrwe.model.display import column_of_header, header_names, heading, normalise
 from blinrwe.model.i18n import _
 from blinrwe.model.schema import Table
 
@@ -77,6 +77,11 @@ def _check_header(sheet: RawSheet, table: Table) -> list[Finding]:
         seen[key] = i
         if key not in declared:
             guess = difflib.get_close_matches(key, [c.name for c in table.columns], n=1, cutoff=0.6)
+            if not guess and not key.isascii():  # a label mistyped: the closest label's column
+                labels = header_names(table)
+                close = difflib.get_close_matches(normalise(name), [k for k in labels if not k.isascii()], n=1,
+                                                  cutoff=0.5)
+                guess = [labels[close[0]]] if close else []
             hint = (_("did you mean '{column}'? Rename it").format(column=heading(table, table.column(guess[0])))
                     if guess else _("remove it or rename it to a declared column"))
             out.append(finding("COLUMN_UNKNOWN", _("column '{column}' is not a column of {table}; it is ignored").format(
