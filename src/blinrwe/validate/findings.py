@@ -8,6 +8,11 @@ report's data-quality appendix) and the analysis proceeds.
 
 Findings may quote the offending value: the report is for the data owner. They
 are never written to a log.
+
+Messages and hints are in the language of the run (:mod:`blinrwe.model.i18n`; English
+templates translated before they are filled, Chinese in ``locale/zh/validation.toml``);
+codes, ``column`` (the declared name) and ``table`` stay English. ``to_text``,
+``location`` and ``summary`` render in the language current when they are printed.
 """
 
 from __future__ import annotations
