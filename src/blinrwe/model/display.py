@@ -36,6 +36,10 @@ def N_(text: str) -> str:
     return text
 
 
+def table_id(table: Table | str) -> str:
+    return f"table={getattr(table, 'name', table)}"
+
+
 def heading_id(table: Table | str, column: Column | str) -> str:
     return f"{getattr(table, 'name', table)}.{getattr(column, 'name', column)}"
 
@@ -136,6 +140,35 @@ def column_of_header(table: Table, text: str) -> str:
     return text
 
 
+def table_label(table: Table, code: str | None = None) -> str:
+    """A table's name in words (``患者`` for ``patients``); English: its name. Sheets keep the name."""
+    code = code or current_language()
+    return table.name if code == "en" else translate(table_id(table), code)
+
+
+@cache
+def _sheet_names() -> dict[str, str]:
+    from .tables import ALL_TABLES
+
+    mapping: dict[str, str] = {}
+    for table in ALL_TABLES.values():
+        for label in _labels(table_id(table)):
+            _with_names(mapping, label, table.name)
+    for table in ALL_TABLES.values():
+        mapping[normalise(table.name)] = table.name
+    return mapping
+
+
+def table_of_sheet(title: str) -> str | None:
+    """The declared table a sheet (or CSV file stem) is: its name in any case, its label, or ``label (name)``."""
+    key = normalise(title)
+    found = _sheet_names().get(key)
+    if found is None:
+        match = _TRAILING_NAME.match(key)
+        found = _sheet_names().get(match.group(2)) if match else None
+    return found
+
+
 @cache
 def value_codes(column: Column) -> dict[str, str]:
     """Normalised display label (or ``label (code)``) -> code, for the codes of ``column``.
@@ -180,6 +213,7 @@ def display_ids(tables: tuple[Table, ...]) -> list[str]:
     """Every heading and code-label message id of ``tables`` (for the translation tests)."""
     ids = [bool_id(v) for v in BOOL_CODES] + [f"unit={u}" for u in UNITS_IN_WORDS]
     for table in tables:
+        ids.append(table_id(table))
         for col in table.columns:
             ids.append(heading_id(table, col))
             if col.dtype in (DType.ENUM, DType.ENUM_LIST):

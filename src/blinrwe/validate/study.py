@@ -19,7 +19,7 @@ import pandas as pd
 from blinrwe.errors import InputDataError
 from blinrwe.intake.raw import RawSheet, RawStudy
 from blinrwe.model import FORMS, REQUIRED_TABLES, imputed_flag
-from blinrwe.model.display import column_of_header, header_names, heading, normalise
+from blinrwe.model.display import column_of_header, header_names, heading, normalise, table_of_sheet
 from blinrwe.model.i18n import _
 from blinrwe.model.schema import Table
 
@@ -31,7 +31,11 @@ from .study_data import StudyData, empty_table, expected_columns
 
 
 def _sheet_lookup(raw: RawStudy) -> dict[str, RawSheet]:
-    return {name.casefold(): sheet for name, sheet in raw.sheets.items()}
+    """Sheets by the table they are: named as the table (any case), or by its label (``患者``; model.display)."""
+    lookup: dict[str, RawSheet] = {}
+    for name, sheet in raw.sheets.items():
+        lookup.setdefault(table_of_sheet(name) or name.casefold(), sheet)
+    return lookup
 
 
 def detect_form(raw: RawStudy) -> tuple[str | None, list[Finding]]:
@@ -101,7 +105,7 @@ def _unknown_sheets(raw: RawStudy, form: str) -> list[Finding]:
     known = {t.name for tables in FORMS.values() for t in tables}
     out = []
     for name, sheet in raw.sheets.items():
-        if name.casefold() in known:
+        if table_of_sheet(name) in known:
             continue
         guess = difflib.get_close_matches(name.casefold(), [t.name for t in FORMS[form]], n=1, cutoff=0.6)
         hint = (_("did you mean '{table}'? Rename it").format(table=guess[0]) if guess
