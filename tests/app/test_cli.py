@@ -117,3 +117,35 @@ def test_quiet_before_or_after_the_command(tmp_path, args):
     res = blinrwe(*args, "--n", "30", "--out", tmp_path / "out", cwd=tmp_path)
     assert res.returncode == 0, res.stderr
     assert "[blinrwe]" not in res.stderr
+
+
+def test_chinese_template_validate_annotate_and_dictionary(tmp_path, capsys):
+    """In-process: the Chinese template filled with labels, validated in Chinese, annotated; the dictionary in Chinese."""
+    import openpyxl
+
+    from blinrwe.app.cli import main
+
+    assert main(["template", str(tmp_path / "study.xlsx"), "--language", "zh"]) == 0
+    book = openpyxl.load_workbook(tmp_path / "study.xlsx")
+    assert book["patients"]["C1"].value == "性别 (sex)"
+    book["patients"]["A2"], book["patients"]["C2"] = "P1", "女性"
+    book.save(tmp_path / "study.xlsx")
+    capsys.readouterr()
+    code = main(["validate", str(tmp_path / "study.xlsx"), "--language", "zh", "--annotate",
+                 str(tmp_path / "annotated.xlsx")])
+    out = capsys.readouterr().out
+    assert code == 3
+    assert "study.xlsx：" in out and "修改方法：请从以下选项中选择：男 (M)、女 (F)" in out and "CODE_INVALID" in out
+    assert "Annotated workbook written to:" in out
+    cell = openpyxl.load_workbook(tmp_path / "annotated.xlsx")["patients"]["C2"]
+    assert "CODE_INVALID" in cell.comment.text and cell.fill.fill_type == "solid"
+    assert main(["validate", str(tmp_path / "study.xlsx"), "--annotate", str(tmp_path / "annotated.xlsx")]) == 2
+    assert "already exists" in capsys.readouterr().err
+    (tmp_path / "csv").mkdir()
+    (tmp_path / "csv" / "patients.csv").write_text("patient_id\nP1\n", encoding="utf-8")
+    assert main(["validate", str(tmp_path / "csv"), "--annotate", str(tmp_path / "a.xlsx")]) == 2
+    assert "a folder of CSV files cannot be annotated" in capsys.readouterr().err
+    assert not (tmp_path / "a.xlsx").exists()
+    assert main(["dictionary", "--form", "summary", "--language", "zh"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("| 数据表 | 列名 | 类型 |") and "性别。" in "\n".join(lines)

@@ -87,13 +87,17 @@ def _partial_study(tmp_path):
     return first
 
 
-def test_round_trip_loses_nothing(tmp_path):
+@pytest.mark.parametrize("written_in", ["en", "zh"])
+def test_round_trip_loses_nothing(tmp_path, written_in):
+    from blinrwe.model.i18n import language
+
     first = _partial_study(tmp_path)
     assert bool(first.tables["events"].loc[0, "event_date_imputed"])
     assert bool(first.tables["patients"].loc[1, "diagnosis_date_imputed"])
     assert pd.isna(first.tables["patients"].loc[2, "cns_involvement"])
     for target in (tmp_path / "again.xlsx", tmp_path / "again_csv"):
-        write_study(first, target)
+        with language(written_in):
+            write_study(first, target)
         again, report = validate_study(read_study(target), today=TODAY)
         assert report.findings == (), report.to_text()  # imputed values travel with their flags
         for name in first.tables:
@@ -147,3 +151,93 @@ def test_corrupting_each_declared_column_is_reported_at_its_cell(tmp_path):
         if value is not None:
             assert f.value == value
         assert f.hint
+
+
+# --- the Chinese template -------------------------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from blinrwe.model.display import heading, level_label  # noqa: E402
+from blinrwe.model.i18n import language, missing_translations, reset_missing  # noqa: E402
+
+
+def _same_study(a, b):
+    assert a.form == b.form
+    for name in a.tables:
+        pdt.assert_frame_equal(a.tables[name], b.tables[name])
+
+
+@pytest.mark.parametrize("form", ["study", "summary"])
+def test_chinese_template_layout(form, tmp_path):
+    reset_missing()
+    with language("zh"):
+        path = write_template(tmp_path / "t.xlsx", form=form)
+    assert missing_translations() == set()
+    book = openpyxl.load_workbook(path)
+    tables = FORMS[form]
+    assert book.sheetnames == ["README", *(t.name for t in tables), "data_dictionary", "lists"]  # names stay codes
+    assert book["README"]["A1"].value == "工作簿填写说明"
+    readme = [r[0] for r in book["README"].iter_rows(values_only=True) if r[0]]
+    assert any("括号内为列名" in line for line in readme)
+    assert any(line.startswith(f"{tables[0].name}: ") and "每位患者一行" in line for line in readme)
+    lists = book["lists"]
+    for table in tables:
+        ws = book[table.name]
+        with language("zh"):
+            assert [c.value for c in ws[1]] == [heading(table, c) for c in table.columns]
+        validations = {str(dv.sqref).split(":")[0][:-1]: dv for dv in ws.data_validations.dataValidation}
+        for i, col in enumerate(table.columns, start=1):
+            cell = ws.cell(1, i)
+            assert ("必填。" if col.required else "选填。") in cell.comment.text
+            if col.dtype is DType.ENUM:
+                dv = validations[cell.column_letter]
+                rng = dv.formula1.split("!")[1].replace("$", "")
+                with language("zh"):
+                    assert [c.value for row in lists[rng] for c in row] == [level_label(col, v) for v in col.allowed]
+                assert dv.prompt and dv.error.startswith("请从以下选项中选择")
+            elif col.dtype is DType.BOOL:
+                assert validations[cell.column_letter].formula1 == '"是,否"'
+    dictionary = list(book["data_dictionary"].iter_rows(values_only=True))
+    assert dictionary[0][:3] == ("数据表", "列名", "类型")
+    sex = next(r for r in dictionary if r[1] == "sex")
+    assert "男 (M)" in sex[5] and sex[-1] == "性别"
+
+
+def test_english_template_is_unchanged_by_the_language_of_another_run(tmp_path):
+    with language("zh"):
+        pass
+    book = openpyxl.load_workbook(write_template(tmp_path / "t.xlsx"))
+    assert book["patients"]["A1"].value == "patient_id"
+    assert "How to fill in this workbook" == book["README"]["A1"].value
+
+
+@settings(max_examples=6, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(n=st.integers(10, 40), seed=st.integers(0, 10_000))
+def test_a_workbook_filled_with_chinese_labels_reads_as_the_one_filled_with_codes(tmp_path_factory, n, seed):
+    """Synthetic cohorts written in Chinese (headings, labels, 是/否) read to the same StudyData as with codes."""
+    tmp = tmp_path_factory.mktemp("zh")
+    study = synthetic_cohort(n, seed=seed)
+    with language("zh"):
+        chinese, chinese_csv = write_study(study, tmp / "zh.xlsx"), write_study(study, tmp / "zh_csv")
+    codes = write_study(study, tmp / "en.xlsx")
+    book = openpyxl.load_workbook(chinese)
+    assert book["patients"]["A1"].value == "患者编号 (patient_id)"
+    first, report = validate_study(read_study(codes), today=TODAY)
+    for path in (chinese, chinese_csv):
+        again, again_report = validate_study(read_study(path), today=TODAY)
+        assert again_report.codes() == report.codes()
+        if first is not None:
+            _same_study(first, again)
+
+
+def test_the_summary_form_in_chinese_reads_back(tmp_path):
+    from blinrwe.examples.seed003 import seed003_summary
+
+    study = seed003_summary()
+    first, _ = validate_study(read_study(write_study(study, tmp_path / "en.xlsx")), today=TODAY)
+    with language("zh"):
+        path = write_study(study, tmp_path / "zh.xlsx")
+    again, report = validate_study(read_study(path), today=TODAY)
+    assert not report.has_errors, report.to_text()
+    _same_study(first, again)

@@ -11,7 +11,7 @@ CASES = [
     ("required", edit("infusions", 0, dose_unit=None), "REQUIRED_MISSING", "infusions", 2, "dose_unit", None,
      "'dose_unit' is required", "fill in 'dose_unit' (Unit of the prescribed rate)"),
     ("date", edit("events", 0, event_date="31/01/2023"), "DATE_UNREADABLE", "events", 2, "event_date", "31/01/2023",
-     "'event_date' is not a date", "enter the date as YYYY-MM-DD"),
+     "'event_date' is not a date", "enter 2023-01-31 (YYYY-MM-DD)"),
     ("date-invalid-day", edit("events", 0, event_date="2023-02-30"), "DATE_UNREADABLE", "events", 2, "event_date",
      "2023-02-30", "'event_date' is not a date", "YYYY-MM-DD"),
     ("date-year", edit("patients", diagnosis_date="1850-01-01"), "DATE_IMPLAUSIBLE", "patients", 2,
@@ -136,3 +136,63 @@ def test_special_cells_are_one_finding_each_and_read_as_empty(tmp_path):
 def test_required_cell_holding_an_excel_error_is_also_missing(tmp_path):
     for study, report in run_both(edit("infusions", 0, dose_unit="#REF!"), tmp_path):
         assert report.codes() == {"EXCEL_ERROR": 1, "REQUIRED_MISSING": 1}
+
+
+# --- Chinese labels and headings ---------------------------------------------------------------------
+
+from blinrwe.model.i18n import language  # noqa: E402
+from blinrwe.validate.coerce import guess_code  # noqa: E402
+from blinrwe.model.tables import PATIENTS  # noqa: E402
+
+from .scenarios import BASE, scenario  # noqa: E402
+
+
+def _chinese(tables: dict) -> dict:
+    """BASE typed as a Chinese clinician would: labels, 是/否, Chinese dates, full-width separators, headings."""
+    out = scenario()
+    p = out["patients"][0]
+    p.update(sex="女", ph_status="阴性", disease_setting="复发/难治", rr_type="复发", disease_status_at_t0="未达 CR",
+             genetic_abnormalities="KMT2A 重排；IKZF1 缺失、复杂核型，ph_like", prior_allo_hsct="否", diagnosis_date="2022年1月10日")
+    out["patients"] = [{("性别 (sex)" if k == "sex" else "疾病阶段" if k == "disease_setting" else k): v
+                        for k, v in p.items()}]
+    out["infusions"][0].update(dose_unit="μg/天", start_date="2023/1/2")
+    out["assessments"][0].update(response_recorded="完全缓解 (CR)", circulating_blasts="无")
+    out["events"][0].update(event_type="复发", relapse_site="骨髓")
+    out["events"][1].update(event_type="死亡", cause_of_death="白血病")
+    out["therapies"][0].update(therapy_type="异基因造血干细胞移植 (allo-HSCT)")
+    out["adverse_events"][0].update(term="细胞因子释放综合征 (CRS)", grading_system="ASTCT 2019")
+    return out
+
+
+def test_chinese_labels_headings_and_dates_read_as_the_codes(tmp_path):
+    (tmp_path / "en").mkdir()
+    (tmp_path / "zh").mkdir()
+    codes = edit("patients", genetic_abnormalities="KMT2A_r;IKZF1_deletion;complex_karyotype;ph_like")
+    (english, _), _ = run_both(codes, tmp_path / "en")
+    for study, report in run_both(_chinese(BASE), tmp_path / "zh"):
+        assert report.findings == (), report.to_text()
+        for name in english.tables:
+            assert study.tables[name].drop(columns="source_row").equals(
+                english.tables[name].drop(columns="source_row")), name
+
+
+def test_a_wrong_label_is_reported_in_chinese_naming_labels_and_codes(tmp_path):
+    with language("zh"):
+        results = run_both(edit("patients", sex="女性", prior_allo_hsct="可能"), tmp_path)
+    for study, report in results:
+        by_code = {f.code: f for f in report.findings}
+        sex = by_code["CODE_INVALID"]
+        assert sex.message == "“女性”不是“性别 (sex)”允许的取值"
+        assert sex.hint == "请从以下选项中选择：男 (M)、女 (F)（是否想填“女 (F)”？）"
+        assert by_code["YES_NO_INVALID"].hint == "请填“是”或“否”（不知道时留空或填“不详”）"
+        with language("zh"):  # the line around the message is in the language it is printed in
+            line = sex.to_text()
+        assert line.startswith(("错误 CODE_INVALID study.xlsx，工作表“patients”，第 2 行，列“性别 (sex)”：“女性”",
+                                "错误 CODE_INVALID patients.csv，第 2 行，列“性别 (sex)”：“女性”"))
+        assert line.endswith("（值：'女性'）。修改方法：" + sex.hint)
+
+
+def test_guesses_from_a_label_inside_the_text():
+    assert guess_code(PATIENTS.column("sex"), "男性") == "M"
+    assert guess_code(PATIENTS.column("disease_setting"), "难治") == "relapsed_refractory"
+    assert guess_code(PATIENTS.column("sex"), "未知性别") is None

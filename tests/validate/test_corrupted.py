@@ -7,7 +7,8 @@ less deliberate changes since: no EVENT_DETAIL_MISPLACED on a row whose
 event_type is itself unreadable (events row 534, both intake paths); 'inf' is
 NUMBER_INFINITE, not NUMBER_INVALID; the workbook's '=1+1' text cells, which
 openpyxl writes as formulas without a value, are FORMULA_NOT_CALCULATED (they
-were read as empty without a finding of their own). This study is validated
+were read as empty without a finding of their own); a date typed day first that
+can only be read one way ('31/01/2023') has a hint giving the ISO date. This study is validated
 through both intake paths, with a data cut-off, and compared finding by finding, in report order (code, place, value and its type,
 message, hint, patient).
 """
@@ -19,6 +20,7 @@ import pandas.testing as pdt
 import pytest
 
 from blinrwe.intake import read_study
+from blinrwe.model.i18n import language, missing_translations, reset_missing
 from blinrwe.validate import validate_study
 
 from . import corrupted
@@ -68,3 +70,20 @@ def test_workbook_cells_equal_openpyxls_own_read_only_rows(corrupted_paths):
             theirs.loc[changed, pct] = "45.0%"
         pdt.assert_frame_equal(sheet.cells, theirs)
     book.close()
+
+
+@pytest.mark.parametrize("intake", ["csv", "xlsx"])
+def test_a_corrupted_study_validated_in_chinese_has_no_untranslated_text(corrupted_paths, intake):
+    reset_missing()
+    with language("zh"):
+        _, report = validate_study(read_study(corrupted_paths[intake]), today=corrupted.TODAY,
+                                   data_cutoff=corrupted.CUTOFF)
+        text = report.to_text()
+    assert missing_translations() == set()
+    assert len(report.findings) > 700 and len(report.codes()) >= 35
+    assert "修改方法：" in text and "Fix:" not in text
+    # same findings, codes and places as in English; only the words differ
+    _, english = validate_study(read_study(corrupted_paths[intake]), today=corrupted.TODAY, data_cutoff=corrupted.CUTOFF)
+    assert [(f.code, f.sheet, f.row, f.column) for f in report.findings] == \
+        [(f.code, f.sheet, f.row, f.column) for f in english.findings]
+    assert sum(f.message != e.message for f, e in zip(report.findings, english.findings)) == len(english.findings)

@@ -55,3 +55,37 @@ def test_excel_dates_beyond_pandas_range_are_unreadable_not_a_crash():
     cells = pd.Series([dt.datetime(9999, 12, 31), dt.datetime(2023, 1, 2, 5, 0)], dtype=object)
     dates, imputed, bad = parse_dates(cells)
     assert bad.tolist() == [True, False] and dates[1] == pd.Timestamp("2023-01-02") and not imputed.any()
+
+
+# --- dates typed the Chinese way ----------------------------------------------------------------------
+
+from blinrwe.validate.dates import day_or_month_first, iso_text  # noqa: E402
+
+
+@pytest.mark.parametrize("typed, iso", [
+    ("2022年3月5日", "2022-3-5"), ("2022年03月05号", "2022-03-05"), (" 2022 年 3 月 5 日 ", "2022-3-5"),
+    ("２０２２年３月５日", "2022-3-5"), ("2022/3/5", "2022-3-5"), ("2022.03.05", "2022-03-05"),
+    ("2022/3/5 10:30", "2022-3-5 10:30"), ("2022年3月", "2022-3"), ("2022年", "2022"), ("2022/3", "2022-3"),
+    ("2022.10", "2022.10"),  # a number that may have lost a zero: not read as a month
+    ("03/04/2022", "03/04/2022"), ("5 March 2022", "5 March 2022"),
+])
+def test_year_first_dates_become_iso_text(typed, iso):
+    assert iso_text(typed) == iso
+
+
+def test_chinese_dates_parse_like_iso_and_partial_ones_are_imputed():
+    cells = pd.Series(["2022年3月5日", "2022/3/5", "2022.3.5", "2022年3月", "2022年", "2022/13/5", "2022年2月30日"],
+                      dtype=object)
+    dates, imputed, bad = parse_dates(cells, "mid")
+    assert [None if pd.isna(d) else d.date().isoformat() for d in dates] == [
+        "2022-03-05", "2022-03-05", "2022-03-05", "2022-03-15", "2022-06-30", None, None]
+    assert imputed.tolist() == [False, False, False, True, True, False, False]
+    assert bad.tolist() == [False] * 5 + [True, True]
+
+
+def test_day_or_month_first_says_whether_one_reading_exists():
+    assert day_or_month_first("03/04/2023") == "ambiguous"
+    assert day_or_month_first("31/01/2023") == "2023-01-31"
+    assert day_or_month_first("01/31/2023") == "2023-01-31"
+    assert day_or_month_first("03.04.23") == "ambiguous"
+    assert day_or_month_first("2023-01-31") is None and day_or_month_first("40/40/2023") is None

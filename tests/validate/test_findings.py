@@ -1,5 +1,10 @@
 """Findings and the report: text lines, ordering, and that every code is pinned by a test."""
 
+import ast
+import string
+from pathlib import Path
+
+from blinrwe.model.i18n import catalog
 from blinrwe.validate import CODES, Finding, Severity, ValidationReport
 from blinrwe.validate.findings import finding
 
@@ -53,3 +58,49 @@ def test_empty_report_is_clean():
     assert not report.has_errors
     assert report.to_text() == "x: 0 error(s), 0 warning(s); the data can be analysed."
     assert isinstance(Finding, type)
+
+
+# --- both languages ---------------------------------------------------------------------------
+
+SRC = Path(__file__).resolve().parents[2] / "src" / "blinrwe"
+
+
+def _marked_texts() -> dict[str, str]:
+    """Every literal given to ``_()`` or ``N_()`` in the input side (model, intake, validate) -> its module."""
+    found = {}
+    for layer in ("model", "intake", "validate"):
+        for path in sorted((SRC / layer).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if (isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("_", "N_") and node.args
+                        and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+                    found.setdefault(node.args[0].value, path.name)
+    return found
+
+
+def test_every_message_template_and_code_meaning_has_a_chinese_text():
+    texts = _marked_texts()
+    assert len(texts) > 250
+    zh = catalog("zh")
+    assert sorted(f"{module}: {text!r}" for text, module in texts.items() if text and text not in zh) == []
+    assert all(meaning in zh for _, meaning in CODES.values())
+
+
+def test_chinese_templates_fill_the_same_fields():
+    zh = catalog("zh")
+    for text in _marked_texts():
+        if text in zh:
+            fields = {f for _, f, _, _ in string.Formatter().parse(text) if f}
+            assert {f for _, f, _, _ in string.Formatter().parse(zh[text]) if f} == fields, text
+
+
+def test_a_finding_reads_in_the_language_it_is_printed_in():
+    from blinrwe.model.i18n import language
+
+    f = finding("CODE_INVALID", "msg", "hint", file="s.xlsx", sheet="patients", row=3, column="sex", table="patients",
+                value="x")
+    assert f.to_text() == "ERROR CODE_INVALID s.xlsx, sheet 'patients', row 3, column 'sex': msg (value: 'x'). Fix: hint"
+    assert f.meaning == "a code outside its list of allowed values"
+    with language("zh"):
+        assert f.to_text() == "错误 CODE_INVALID s.xlsx，工作表“patients”，第 3 行，列“性别 (sex)”：msg（值：'x'）。修改方法：hint"
+        assert f.meaning == "取值不在允许的选项中"
+        assert ValidationReport("s.xlsx", (f,)).summary() == "s.xlsx：1 个错误，0 个警告；修正错误之前无法分析这些数据。"

@@ -115,3 +115,30 @@ def test_same_data_same_study_from_xlsx_and_csv(tmp_path):
     (a, _), (b, _) = run_both(tables, tmp_path, data_cutoff=D(2024, 4, 30))
     for name in a.tables:
         pdt.assert_frame_equal(a.tables[name], b.tables[name])
+
+
+def test_chinese_headings_are_the_columns_and_a_mistyped_one_is_guessed(tmp_path):
+    import pandas as pd
+
+    from blinrwe.intake.raw import RawSheet
+    from blinrwe.model.i18n import language
+    from blinrwe.model.tables import PATIENTS
+    from blinrwe.validate.study import _check_header
+
+    sheet = RawSheet("patients", "s.xlsx", "patients", ("患者编号", "性 别", "疾病阶段 (disease_setting)", "首次输注年龄"),
+                     pd.DataFrame({0: ["P1"], 1: ["男"], 2: ["初诊"], 3: [3]}, index=[2]))
+    with language("zh"):
+        found = _check_header(sheet, PATIENTS)
+    assert [(f.code, f.column) for f in found] == [("COLUMN_UNKNOWN", "首次输注年龄")]
+    assert found[0].hint == "是否想用“首次输注时年龄 (age_at_t0)”？请重命名（见 data_dictionary 工作表）"
+
+
+def test_sheets_renamed_with_their_chinese_names_are_the_tables(tmp_path):
+    from .scenarios import write_csv, write_xlsx
+
+    renamed = {{"patients": "患者", "infusions": "输注 (infusions)", "events": "事件"}.get(k, k): v
+               for k, v in BASE.items()}
+    for path in (write_xlsx(renamed, tmp_path / "study.xlsx"), write_csv(renamed, tmp_path / "csv")):
+        study, report = validate_study(read_study(path), today=D(2025, 1, 1))
+        assert report.findings == (), report.to_text()
+        assert len(study.tables["patients"]) == 1 and len(study.tables["events"]) == 2

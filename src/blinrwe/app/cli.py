@@ -4,11 +4,12 @@ Commands::
 
     blinrwe demo                          run the bundled example study (synthetic cohort)
     blinrwe run study.toml [--out DIR]    run a study specification into one output folder
-    blinrwe template study.xlsx [--form summary]   write a workbook to fill in
-    blinrwe validate study.xlsx [--cutoff YYYY-MM-DD]   print every finding; exit 3 on errors
+    blinrwe template study.xlsx [--form summary] [--language zh]   write a workbook to fill in
+    blinrwe validate study.xlsx [--cutoff YYYY-MM-DD] [--language zh] [--annotate out.xlsx]
+                                          print every finding (and write the workbook annotated); exit 3 on errors
     blinrwe spec study.toml [--data study.xlsx]   write a commented study specification, to edit
     blinrwe list presets|endpoints|variables|analysis-sets|keys [--form summary]   what a specification can name
-    blinrwe dictionary [--form summary] [--out dictionary.xlsx]   print or write the data dictionary
+    blinrwe dictionary [--form summary] [--language zh] [--out dictionary.xlsx]   print or write the data dictionary
 
 Exit codes: 0 success; 2 usage or user error (including an output folder refused,
 locked, on a full or read-only disk, or a run out of memory); 3 input data errors;
@@ -25,6 +26,7 @@ from pathlib import Path
 
 from blinrwe import __version__
 from blinrwe.errors import InputDataError, SpecificationError, UserError
+from blinrwe.model.i18n import language
 
 DEMO_OUTPUT = Path("blinrwe-output") / "example"
 LISTS = ("presets", "endpoints", "variables", "analysis-sets", "keys")
@@ -54,10 +56,14 @@ def build_parser() -> argparse.ArgumentParser:
     template.add_argument("path", type=Path, help="workbook to write, e.g. study.xlsx")
     template.add_argument("--form", choices=("study", "summary"), default="study",
                           help="study: dated tables (all analyses); summary: one row per patient, no dates")
+    _language_option(template, "language of the README, headings, help and drop-down values")
 
     validate = sub.add_parser("validate", help="check a study workbook or CSV folder and print every finding")
     validate.add_argument("path", type=Path, help="study.xlsx or a folder of CSV files")
     validate.add_argument("--cutoff", type=_date, default=None, help="data cut-off date, YYYY-MM-DD")
+    _language_option(validate, "language of the messages and hints (finding codes stay English)")
+    validate.add_argument("--annotate", type=Path, default=None, metavar="OUT.xlsx",
+                          help="also write a copy of the workbook with each finding's cell highlighted and commented")
 
     spec = sub.add_parser("spec", help="write a study specification with every key, its meaning and default, to edit")
     spec.add_argument("path", type=Path, help="file to write, e.g. study.toml")
@@ -76,7 +82,14 @@ def build_parser() -> argparse.ArgumentParser:
                             help="study: dated tables; summary: one row per patient, no dates")
     dictionary.add_argument("--out", type=Path, default=None,
                             help="file to write: .csv, .xlsx or .md (default: print a Markdown table)")
+    _language_option(dictionary, "language of the descriptions, formats and labels")
     return parser
+
+
+def _language_option(parser, what: str) -> None:
+    from blinrwe.model.i18n import LANGUAGES
+
+    parser.add_argument("--language", choices=LANGUAGES, default="en", help=f"{what} (default en)")
 
 
 def _date(text: str) -> dt.date:
@@ -130,21 +143,39 @@ def cmd_template(args) -> int:
         raise UserError(f"{args.path}: the template is an Excel workbook; give a name ending in .xlsx.")
     if args.path.exists():
         raise UserError(f"{args.path} already exists; give a new file name (blinrwe never overwrites your data).")
-    path = write_template(args.path, form=args.form)
+    with language(args.language):
+        path = write_template(args.path, form=args.form)
     print(f"Template written to: {Path(path or args.path).resolve()}")
     return 0
 
 
 def cmd_validate(args) -> int:
     from blinrwe.intake import read_study
-    from blinrwe.validate import validate_study
+    from blinrwe.validate import annotate_workbook, validate_study
 
     if not args.path.exists():
         raise UserError(f"{args.path} not found; give a study .xlsx workbook or a folder of CSV files.")
-    raw = read_study(args.path)
-    _, report = validate_study(raw, data_cutoff=args.cutoff)
-    print(report.to_text())
+    if args.annotate is not None:
+        if raw_is_csv(args.path):
+            raise UserError(f"{args.path}: a folder of CSV files cannot be annotated (CSV holds no colours or "
+                            "comments); run without --annotate to list the findings, or put the tables in an .xlsx "
+                            "workbook (one sheet per file)")
+        if args.annotate.exists():
+            raise UserError(f"{args.annotate} already exists; give a new file name (blinrwe never overwrites your "
+                            "data).")
+    with language(args.language):
+        raw = read_study(args.path)
+        _, report = validate_study(raw, data_cutoff=args.cutoff)
+        print(report.to_text())
+        if args.annotate is not None:
+            out = annotate_workbook(args.path, report.findings, args.annotate)
+            print(f"Annotated workbook written to: {out.resolve()}")
     return InputDataError.exit_code if report.has_errors else 0
+
+
+def raw_is_csv(path: Path) -> bool:
+    """A folder of CSV files or one CSV file (what read_study reads as CSV)."""
+    return path.is_dir() or path.suffix.lower() in (".csv", "")
 
 
 def cmd_spec(args) -> int:
@@ -170,15 +201,17 @@ DICTIONARY_FORMATS = (".csv", ".xlsx", ".md")
 
 
 def dictionary_frame(form: str):
-    """The data dictionary of ``form`` as a table (one row per declared column)."""
+    """The data dictionary of ``form`` as a table (one row per declared column), in the current language."""
     from dataclasses import asdict
 
     import pandas as pd
 
-    from blinrwe.model.dictionary import data_dictionary
+    from blinrwe.model.dictionary import data_dictionary, dictionary_fields, dictionary_headings
+    from blinrwe.model.display import bool_label
 
-    frame = pd.DataFrame([asdict(e) for e in data_dictionary(form)])
-    frame["required"] = frame["required"].map({True: "yes", False: "no"})
+    frame = pd.DataFrame([asdict(e) for e in data_dictionary(form)])[dictionary_fields()]
+    frame["required"] = frame["required"].map({True: bool_label("yes"), False: bool_label("no")})
+    frame.columns = dictionary_headings()
     return frame
 
 
@@ -195,7 +228,8 @@ def _markdown(frame) -> str:
 
 
 def cmd_dictionary(args) -> int:
-    frame = dictionary_frame(args.form)
+    with language(args.language):
+        frame = dictionary_frame(args.form)
     if args.out is None:
         sys.stdout.write(_markdown(frame))
         return 0

@@ -29,6 +29,7 @@ import os
 from dataclasses import dataclass, fields
 
 from blinrwe.errors import UserError
+from blinrwe.model.i18n import _
 
 from .raw import ReadNote
 
@@ -54,7 +55,8 @@ def env_name(limit: str) -> str:
 
 def how_to_raise(limit: str) -> str:
     """The fix hint's clause naming both ways of raising ``limit``."""
-    return f"set the environment variable {env_name(limit)} or pass {limit}= to read_study"
+    return _("set the environment variable {variable} or pass {limit}= to read_study").format(
+        variable=env_name(limit), limit=limit)
 
 
 def _number(name: str, text, kind: type):
@@ -94,7 +96,9 @@ class Refused(Exception):
 def too_large(where: str | tuple[str, str], what: str, limit: str) -> ReadNote:
     """The INPUT_TOO_LARGE note: ``where`` (a file, or (file, sheet)) ``what`` (the count and the limit passed)."""
     file, sheet = where if isinstance(where, tuple) else (where, None)
-    return ReadNote("INPUT_TOO_LARGE", f"the {'sheet' if sheet else 'file'} {what}; reading stopped before any table "
-                    "was built", f"if the data really are this large, {how_to_raise(limit)}; otherwise delete the "
-                    "stray rows, columns or cells far below or right of the data (or copy the table into a new "
-                    "workbook)", file=file, sheet=sheet)
+    message = (_("the sheet {what}; reading stopped before any table was built") if sheet else
+               _("the file {what}; reading stopped before any table was built"))
+    return ReadNote("INPUT_TOO_LARGE", message.format(what=what),
+                    _("if the data really are this large, {how}; otherwise delete the stray rows, columns or cells far "
+                      "below or right of the data (or copy the table into a new workbook)").format(
+                          how=how_to_raise(limit)), file=file, sheet=sheet)

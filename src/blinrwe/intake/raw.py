@@ -8,7 +8,8 @@ user typed and point at its spreadsheet row.
 What a reader notices about the file itself (a quote that swallowed rows, a
 formula without a calculated value, merged cells, a hidden sheet, an encrypted
 workbook, a limit passed) travels as :class:`ReadNote`; validation turns each
-into a finding of the same code (``blinrwe.validate.CODES`` holds the severity).
+into a finding of the same code (``blinrwe.validate.CODES`` holds the severity). A note's
+message and hint are in the language of the read (``blinrwe.model.i18n``).
 """
 
 from __future__ import annotations

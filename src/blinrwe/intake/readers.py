@@ -24,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from blinrwe.errors import UserError
+from blinrwe.model.i18n import _
 
 from .limits import ReadLimits, Refused, read_limits, too_large
 from .raw import RawStudy, ReadNote
@@ -39,9 +40,11 @@ def _decode(path: Path, raw: bytes) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         if raw.startswith(ZIP_MAGICS) or raw.startswith(OLE_MAGIC):
-            raise UserError(f"{path}: this is an Excel workbook (or other binary file) named .csv; give it its own "
-                            "name (.xlsx) or save the sheet as 'CSV UTF-8 (comma delimited)'") from None
-        raise UserError(f"{path}: not UTF-8 text; save the CSV as 'CSV UTF-8 (comma delimited)'") from None
+            raise UserError(_("{path}: this is an Excel workbook (or other binary file) named .csv; give it its own "
+                              "name (.xlsx) or save the sheet as 'CSV UTF-8 (comma delimited)'").format(
+                                  path=path)) from None
+        raise UserError(_("{path}: not UTF-8 text; save the CSV as 'CSV UTF-8 (comma delimited)'").format(
+            path=path)) from None
 
 
 def _physical_lines(text: str) -> int:
@@ -54,14 +57,18 @@ def _check_size(path: Path, text: str, delimiter: str, limits: ReadLimits) -> No
     where = path.name
     width = _LINE_BREAK.split(text, 1)[0].count(delimiter) + 1
     if width > limits.max_columns:
-        raise Refused(too_large(where, f"has {width:,} columns in its header row, more than {limits.max_columns:,}",
+        raise Refused(too_large(where, _("has {columns} columns in its header row, more than {limit}").format(
+            columns=f"{width:,}", limit=f"{limits.max_columns:,}"),
                                  "max_columns"))
     lines = _physical_lines(text)
     if lines > limits.max_rows and text.count('"') == 0:  # without quotes, lines are rows
-        raise Refused(too_large(where, f"has {lines:,} rows, more than {limits.max_rows:,}", "max_rows"))
+        raise Refused(too_large(where, _("has {rows} rows, more than {limit}").format(
+            rows=f"{lines:,}", limit=f"{limits.max_rows:,}"), "max_rows"))
     if lines * width > limits.max_cells:
-        raise Refused(too_large(where, f"has up to {lines * width:,} cells ({lines:,} lines of {width:,} columns), "
-                                 f"more than {limits.max_cells:,}", "max_cells"))
+        raise Refused(too_large(where, _("has up to {cells} cells ({lines} lines of {columns} columns), more than "
+                                         "{limit}").format(cells=f"{lines * width:,}", lines=f"{lines:,}",
+                                                           columns=f"{width:,}", limit=f"{limits.max_cells:,}"),
+                                 "max_cells"))
 
 
 def _csv_records(text: str, delimiter: str, limits: ReadLimits, where: str) -> tuple[list[list[str]], list[int]]:
@@ -71,18 +78,21 @@ def _csv_records(text: str, delimiter: str, limits: ReadLimits, where: str) -> t
     try:
         for record in reader:
             if len(rows) >= limits.max_rows:
-                raise Refused(too_large(where, f"has more than {limits.max_rows:,} rows", "max_rows"))
+                raise Refused(too_large(where, _("has more than {limit} rows").format(limit=f"{limits.max_rows:,}"),
+                                        "max_rows"))
             width = max(width, len(record))
             if len(record) > limits.max_columns or (len(rows) + 1) * width > limits.max_cells:
-                raise Refused(too_large(where, f"has a row of {len(record):,} cells on line {previous + 1:,} "
-                                         f"(limits: {limits.max_columns:,} columns, {limits.max_cells:,} cells)",
+                raise Refused(too_large(where, _("has a row of {cells} cells on line {line} (limits: {columns} columns, "
+                                         "{limit} cells)").format(cells=f"{len(record):,}", line=f"{previous + 1:,}",
+                                                                  columns=f"{limits.max_columns:,}",
+                                                                  limit=f"{limits.max_cells:,}"),
                                          "max_columns"))
             rows.append(record)
             starts.append(previous + 1)
             previous = reader.line_num
     except csv.Error as err:
-        raise UserError(f"{where}: cannot be read as CSV on line {previous + 1} ({err}); "
-                        "save it as 'CSV UTF-8 (comma delimited)'") from None
+        raise UserError(_("{file}: cannot be read as CSV on line {line} ({error}); save it as 'CSV UTF-8 (comma "
+                          "delimited)'").format(file=where, line=previous + 1, error=err)) from None
     return rows, starts
 
 
@@ -102,15 +112,20 @@ def _stray_quotes(file: str, rows: list[list[str]], starts: list[int], delimiter
                     parts = parts[:-1]
                 whole_rows = [p for p in parts[1:] if p.count(delimiter) >= max(1, width - 1)]
                 if whole_rows:
-                    name = str(header[j]).strip() if j < len(header) and str(header[j]).strip() else f"column {j + 1}"
+                    name = (str(header[j]).strip() if j < len(header) and str(header[j]).strip()
+                            else _("column {number}").format(number=j + 1))
                     last = line + len(parts) - 1
-                    closes = ("never closes, so every line to the end of the file" if never_closed else
-                              f"closes only on line {last}, so lines {line + 1}-{last}")
+                    message = (_("a '\"' at the start of this cell on line {line} opens a quoted text that never "
+                                 "closes, so every line to the end of the file ({count} line(s)) were read into this "
+                                 "one cell") if never_closed else
+                               _("a '\"' at the start of this cell on line {line} opens a quoted text that closes "
+                                 "only on line {last}, so lines {next}-{last} ({count} line(s)) were read into this "
+                                 "one cell"))
                     notes.append(ReadNote(
-                        "CSV_STRAY_QUOTE", f"a '\"' at the start of this cell on line {line} opens a quoted text that "
-                        f"{closes} ({len(parts) - 1} line(s)) were read into this one cell",
-                        f"remove the stray '\"' on line {line} of {file} (or type it twice, \"\", if it belongs to the "
-                        "text), save, and validate again", file=file, row=number, column=name, value=cell[:80]))
+                        "CSV_STRAY_QUOTE", message.format(line=line, last=last, next=line + 1, count=len(parts) - 1),
+                        _("remove the stray '\"' on line {line} of {file} (or type it twice, \"\", if it belongs to "
+                          "the text), save, and validate again").format(line=line, file=file),
+                        file=file, row=number, column=name, value=cell[:80]))
             line += len(parts) - 1
     return notes
 
@@ -131,14 +146,15 @@ def _read_csv_file(path: Path, limits: ReadLimits) -> tuple[pd.DataFrame, list[R
                            keep_default_na=False, na_filter=False, skip_blank_lines=False, engine="c",
                            nrows=limits.max_rows + 1)
         if len(grid) > limits.max_rows:
-            raise Refused(too_large(path.name, f"has more than {limits.max_rows:,} rows", "max_rows"))
+            raise Refused(too_large(path.name, _("has more than {limit} rows").format(limit=f"{limits.max_rows:,}"),
+                                    "max_rows"))
         if '"' not in text or len(grid) == _physical_lines(text):  # no cell spans lines
             return grid.set_axis(range(grid.shape[1]), axis=1), []
     except pd.errors.ParserError as err:  # rows longer than the header row, or a quote never closed
         unclosed = "EOF inside string" in str(err)
     except (ValueError, OverflowError, MemoryError) as err:
-        raise UserError(f"{path}: cannot be read as CSV ({type(err).__name__}); "
-                        "save it as 'CSV UTF-8 (comma delimited)'") from None
+        raise UserError(_("{file}: cannot be read as CSV ({error}); save it as 'CSV UTF-8 (comma delimited)'").format(
+            file=path, error=type(err).__name__)) from None
     rows, starts = _csv_records(text, delimiter, limits, path.name)
     return grid_of([tuple(r) for r in rows]), _stray_quotes(path.name, rows, starts, delimiter, unclosed)
 
@@ -148,7 +164,8 @@ def read_csv_folder(path: str | Path, **limits) -> RawStudy:
     path = Path(path)
     bounds = read_limits(**limits)
     if not path.exists():
-        raise UserError(f"{path}: folder not found; give a folder of <table>.csv files or an .xlsx workbook")
+        raise UserError(_("{path}: folder not found; give a folder of <table>.csv files or an .xlsx workbook").format(
+            path=path))
     files = [path] if path.is_file() else sorted(p for p in path.iterdir() if p.suffix.lower() == ".csv")
     ignored = () if path.is_file() else tuple(sorted(p.name for p in path.iterdir() if p.suffix.lower() != ".csv"))
     sheets, notes, total = {}, [], 0
@@ -156,8 +173,10 @@ def read_csv_folder(path: str | Path, **limits) -> RawStudy:
         for file in files:
             total += file.stat().st_size
             if total > bounds.max_bytes:
-                raise Refused(too_large(file.name, f"takes the CSV files read so far to {total / 2**20:,.1f} MB, more than "
-                                         f"{bounds.max_uncompressed_mb:g} MB", "max_uncompressed_mb"))
+                raise Refused(too_large(file.name, _("takes the CSV files read so far to {size} MB, more than {limit} "
+                                                    "MB").format(size=f"{total / 2**20:,.1f}",
+                                                                 limit=f"{bounds.max_uncompressed_mb:g}"),
+                                        "max_uncompressed_mb"))
             grid, file_notes = _read_csv_file(file, bounds)
             name = file.stem.strip()
             sheets[name] = raw_sheet(name, file.name, None, grid)
@@ -183,4 +202,4 @@ def read_study(path: str | Path, *, max_uncompressed_mb: float | None = None, ma
         return read_csv_folder(path, **limits)
     if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
         return read_xlsx(path, **limits)
-    raise UserError(f"{path}: give an .xlsx workbook or a folder of <table>.csv files")
+    raise UserError(_("{path}: give an .xlsx workbook or a folder of <table>.csv files").format(path=path))

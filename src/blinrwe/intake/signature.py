@@ -23,6 +23,8 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from blinrwe.model.display import N_
+
 OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 #: Bytes looked at: the head of the file and, for OLE files, enough of the directory.
@@ -43,10 +45,10 @@ def _utf16(name: str) -> bytes:
 
 def _ole(head: bytes) -> Signature:
     if _utf16("EncryptedPackage") in head or _utf16("EncryptionInfo") in head:
-        return Signature("encrypted", "a password-protected (encrypted) Excel workbook")
+        return Signature("encrypted", N_("a password-protected (encrypted) Excel workbook"))
     if _utf16("Workbook") in head or _utf16("Book") in head:
-        return Signature("xls", "an Excel 97-2003 workbook (.xls format)")
-    return Signature("other", "an OLE compound file that is not a workbook (for example an old Word .doc)")
+        return Signature("xls", N_("an Excel 97-2003 workbook (.xls format)"))
+    return Signature("other", N_("an OLE compound file that is not a workbook (for example an old Word .doc)"))
 
 
 def _nothing():
@@ -61,36 +63,36 @@ def _zip(path: Path) -> Signature:
             with archive.open("xl/workbook.xml") if "xl/workbook.xml" in names else _nothing() as fh:
                 workbook_head = fh.read(4096)
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError, RuntimeError):
-        return Signature("damaged", "a damaged or incomplete zip archive")
+        return Signature("damaged", N_("a damaged or incomplete zip archive"))
     if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
         if "xl/workbook.bin" in names:
-            return Signature("other", "an Excel binary workbook (.xlsb)")
+            return Signature("other", N_("an Excel binary workbook (.xlsb)"))
         if b"purl.oclc.org/ooxml/spreadsheetml" in workbook_head:  # ISO/IEC 29500 Strict: openpyxl reads no cell
-            return Signature("other", "an Excel workbook saved as 'Strict Open XML Spreadsheet'")
-        return Signature("xlsx", "an Excel workbook")
+            return Signature("other", N_("an Excel workbook saved as 'Strict Open XML Spreadsheet'"))
+        return Signature("xlsx", N_("an Excel workbook"))
     if b"opendocument.spreadsheet" in mimetype:
-        return Signature("other", "an OpenDocument spreadsheet (.ods)")
+        return Signature("other", N_("an OpenDocument spreadsheet (.ods)"))
     if "word/document.xml" in names:
-        return Signature("other", "a Word document (.docx)")
-    return Signature("other", f"a zip archive that is not an Excel workbook ({len(names)} file(s) inside)")
+        return Signature("other", N_("a Word document (.docx)"))
+    return Signature("other", N_("a zip archive that is not an Excel workbook"))
 
 
 def _text(head: bytes) -> Signature:
     start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if start.startswith((b"<html", b"<!doctype html", b"<table")) or b"<html" in start[:1000]:
-        return Signature("other", "an HTML page (a web export saved with an Excel name)")
+        return Signature("other", N_("an HTML page (a web export saved with an Excel name)"))
     if start.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in head:
-        return Signature("other", "an 'XML Spreadsheet 2003' file")
+        return Signature("other", N_("an 'XML Spreadsheet 2003' file"))
     try:
         text = head.decode("utf-8")
     except UnicodeDecodeError as err:
         if err.start < len(head) - 4:  # not only a character cut at the end of the head
-            return Signature("other", "a binary file of unknown type")
+            return Signature("other", N_("a binary file of unknown type"))
         text = head[:err.start].decode("utf-8")
     first = text.splitlines()[0] if text.strip() else ""
     if any(d in first for d in (",", ";", "\t")):
-        return Signature("other", "a CSV / text table")
-    return Signature("other", "a text file")
+        return Signature("other", N_("a CSV / text table"))
+    return Signature("other", N_("a text file"))
 
 
 def _first_directory_sector(path: Path, head: bytes) -> bytes:
@@ -109,7 +111,7 @@ def workbook_signature(path: Path) -> Signature:
     with open(path, "rb") as fh:
         head = fh.read(_OLE_SCAN)
     if not head:
-        return Signature("other", "an empty file (0 bytes)")
+        return Signature("other", N_("an empty file (0 bytes)"))
     if head.startswith(OLE_MAGIC):
         return _ole(head + _first_directory_sector(path, head))
     if head.startswith(ZIP_MAGICS):

@@ -30,6 +30,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from blinrwe.errors import UserError
 from blinrwe.model import FORMS, DType, data_dictionary, imputed_flag
+from blinrwe.model.dictionary import dictionary_headings
+from blinrwe.model.display import bool_label, heading, level_label, level_with_code, unit_label
+from blinrwe.model.i18n import _, current_language
 from blinrwe.model.schema import Column, Table
 
 DATE_FORMAT = "yyyy-mm-dd"
@@ -47,6 +50,8 @@ README_COMMON = [
     "apostrophe ('2023-05 or '2023): it is completed by the study's imputation rule and flagged.",
     "Yes/no columns: yes or no. Coded columns: pick from the drop-down list. Several codes in one cell: separate "
     "them with ';' (e.g. KMT2A_r;IKZF1_deletion).",
+    "Codes and column names may also be typed as the labels of the Chinese template (for example 男 for M, "
+    "是 for yes); they are read as the same codes.",
     "Numbers without units or percent signs (marrow blasts 45 for 45 %; MRD as a fraction, 0.0001 = 0.01 %).",
     "Check the file with: blinrwe validate <this file>. Every problem is listed with its sheet, row and column.",
 ]
@@ -66,26 +71,47 @@ README_FORM = {
     ],
 }
 
+#: README lines only the Chinese template has (how its headings and drop-downs relate to the codes).
+README_TRANSLATED = [
+    "In this template the column headings and drop-down values are shown in Chinese, with the column name in "
+    "parentheses; the codes (English) are accepted as well, and both read as the same data.",
+]
+
+
+def _allowed_text(col: Column) -> str:
+    if current_language() == "en":
+        return ", ".join(col.allowed)
+    return "、".join(level_with_code(col, v) for v in col.allowed)
+
+
+def _range_text(col: Column) -> str:
+    return _("Range: {minimum} to {maximum}").format(minimum=f"{col.minimum:g}", maximum=f"{col.maximum:g}")
+
 
 def _comment(col: Column) -> Comment:
-    lines = [col.description]
+    lines = [_(col.description)]
     if col.unit:
-        lines.append(f"Unit: {col.unit}")
+        lines.append(_("Unit: {unit}").format(unit=unit_label(col.unit)))
     if col.dtype is DType.BOOL:
-        lines.append("Enter yes or no.")
+        lines.append(_("Enter yes or no."))
     if col.dtype is DType.DATE:
-        lines.append("Date YYYY-MM-DD; partial '2023-05 or '2023 is imputed and flagged.")
+        lines.append(_("Date YYYY-MM-DD; partial '2023-05 or '2023 is imputed and flagged."))
     if col.allowed:
-        sep = " (several: separate with ';')" if col.dtype is DType.ENUM_LIST else ""
-        lines.append("Allowed" + sep + ": " + ", ".join(col.allowed))
+        several = col.dtype is DType.ENUM_LIST
+        lines.append((_("Allowed (several: separate with ';'): {values}") if several else
+                      _("Allowed: {values}")).format(values=_allowed_text(col)))
     if col.minimum is not None or col.maximum is not None:
-        lines.append(f"Range: {col.minimum:g} to {col.maximum:g}")
+        lines.append(_range_text(col))
     if col.references:
-        lines.append(f"Must match {col.references}.")
-    lines.append("Required." if col.required else "Optional.")
+        lines.append(_("Must match {reference}.").format(reference=col.references))
+    lines.append(_("Required.") if col.required else _("Optional."))
     comment = Comment("\n".join(lines), "blinrwe")
-    comment.width, comment.height = 300, 40 + 16 * len(lines)
+    comment.width, comment.height = 300, 40 + 16 * sum(1 + len(line) // 45 for line in lines)
     return comment
+
+
+def _yes_no_list() -> str:
+    return '"' + ",".join(bool_label(v) for v in ("yes", "no")) + '"'
 
 
 def _validations(table: Table, names: list[str], lists_col: dict[tuple[str, str], str]) -> list[DataValidation]:
@@ -94,33 +120,41 @@ def _validations(table: Table, names: list[str], lists_col: dict[tuple[str, str]
         i = names.index(col.name) + 1
         letter = get_column_letter(i)
         rng = f"{letter}2:{letter}{LAST_ROW}"
+        title = heading(table, col)[:32]
         dv = None
         if col.dtype is DType.ENUM:
             dv = DataValidation(type="list", formula1=lists_col[(table.name, col.name)], allow_blank=True,
-                                errorStyle="warning", error=f"Use one of: {', '.join(col.allowed)}"[:255],
-                                errorTitle=col.name)
+                                errorStyle="warning", errorTitle=title,
+                                error=_("Use one of: {values}").format(values=_allowed_text(col))[:255])
         elif col.dtype is DType.BOOL:
-            dv = DataValidation(type="list", formula1='"yes,no"', allow_blank=True, errorStyle="warning",
-                                error="Enter yes or no", errorTitle=col.name)
+            yes, no = bool_label("yes"), bool_label("no")
+            dv = DataValidation(type="list", formula1=_yes_no_list(), allow_blank=True, errorStyle="warning",
+                                error=_("Enter {yes} or {no}").format(yes=yes, no=no), errorTitle=title)
         elif col.dtype in (DType.INT, DType.FLOAT) and col.minimum is not None and col.maximum is not None:
             dv = DataValidation(type="whole" if col.dtype is DType.INT else "decimal", operator="between",
                                 formula1=f"{col.minimum:g}", formula2=f"{col.maximum:g}", allow_blank=True,
-                                errorStyle="warning", errorTitle=col.name,
-                                error=f"Expected a number from {col.minimum:g} to {col.maximum:g}"
-                                + (f" {col.unit}" if col.unit else ""))
+                                errorStyle="warning", errorTitle=title,
+                                error=_("Expected a number from {minimum} to {maximum}").format(
+                                    minimum=f"{col.minimum:g}", maximum=f"{col.maximum:g}")
+                                + (f" {unit_label(col.unit)}" if col.unit else ""))
         if dv is not None:
+            if col.dtype in (DType.ENUM, DType.BOOL):  # the drop-down's own help, shown when the cell is selected
+                dv.showInputMessage = True
+                dv.promptTitle = title
+                dv.prompt = _(col.description)[:255]
             dv.add(rng)
             out.append(dv)
     return out
 
 
-def _header_cells(ws, names: list[str], columns: Mapping[str, Column]) -> list[WriteOnlyCell]:
+def _header_cells(ws, names: list[str], columns: Mapping[str, Column], table: Table | None = None) -> list[WriteOnlyCell]:
     cells = []
     for name in names:
-        cell = WriteOnlyCell(ws, value=name)
+        col = columns.get(name)
+        cell = WriteOnlyCell(ws, value=heading(table, col) if col is not None and table is not None else name)
         cell.font = Font(bold=True)
-        if name in columns:
-            cell.comment = _comment(columns[name])
+        if col is not None:
+            cell.comment = _comment(col)
         cells.append(cell)
     return cells
 
@@ -134,17 +168,19 @@ def _output_columns(table: Table, frame: pd.DataFrame | None) -> list[str]:
     return names
 
 
-def _cell_value(dtype: DType, v, for_csv: bool):
-    """One typed value as the user would type it (date, yes/no, 'a;b' list, plain number)."""
+def _cell_value(col: Column | None, dtype: DType, v, for_csv: bool):
+    """One typed value as the user would type it (date, yes/no, 'a;b' list, plain number), codes as shown."""
     if v is None or (not isinstance(v, tuple) and pd.isna(v)):
         return None
     if dtype is DType.DATE:
         d = pd.Timestamp(v).date()
         return d.isoformat() if for_csv else d
     if dtype is DType.BOOL:
-        return "yes" if bool(v) else "no"
+        return bool_label("yes" if bool(v) else "no")
     if dtype is DType.ENUM_LIST:
-        return LIST_SEPARATOR.join(v) if v else None
+        return LIST_SEPARATOR.join(level_label(col, c) for c in v) if v else None
+    if dtype is DType.ENUM:
+        return level_label(col, str(v))
     if dtype is DType.INT:
         return str(int(v)) if for_csv else int(v)
     if dtype is DType.FLOAT:
@@ -159,7 +195,7 @@ def _cell_values(col: Column | None, series: pd.Series, for_csv: bool) -> list:
     codes, distinct = pd.factorize(series, use_na_sentinel=True)
     rendered = np.empty(len(distinct) + 1, dtype=object)  # [-1]: missing
     for i, v in enumerate(distinct):
-        rendered[i] = _cell_value(dtype, v, for_csv)
+        rendered[i] = _cell_value(col, dtype, v, for_csv)
     return rendered[codes].tolist()
 
 
@@ -169,14 +205,16 @@ def _table_sheet(book: Workbook, table: Table, frame: pd.DataFrame | None, lists
     columns = {c.name: c for c in table.columns}
     for i, name in enumerate(names, start=1):
         letter = get_column_letter(i)
-        ws.column_dimensions[letter].width = max(12, min(40, len(name) + 4))
         col = columns.get(name)
+        shown = heading(table, col) if col is not None else name
+        wide = sum(2 if ord(ch) > 0x2E7F else 1 for ch in shown)  # CJK characters take two columns
+        ws.column_dimensions[letter].width = max(12, min(40, wide + 4))
         if col is not None and col.dtype is DType.DATE:
             ws.column_dimensions[letter].number_format = DATE_FORMAT
     ws.freeze_panes = "B2"
     for dv in _validations(table, names, lists_col):
         ws.data_validations.append(dv)
-    ws.append(_header_cells(ws, names, columns))
+    ws.append(_header_cells(ws, names, columns, table))
     if frame is None or frame.empty:
         return
     values = [_cell_values(columns.get(name), frame[name], for_csv=False) for name in names]
@@ -207,19 +245,30 @@ def _list_refs(tables: Iterable[Table]) -> dict[tuple[str, str], str]:
 
 
 def _lists_sheet(book: Workbook, tables: Iterable[Table]) -> None:
+    """The drop-down values of each enum column: the codes, or their labels in the current language."""
     ws = book.create_sheet("lists")
     ws.sheet_state = "hidden"
     enum_cols = _enum_columns(tables)
-    longest = max((len(c.allowed) for _, c in enum_cols), default=0)
+    longest = max((len(c.allowed) for _t, c in enum_cols), default=0)
     ws.append([f"{t.name}.{c.name}" for t, c in enum_cols])
     for r in range(longest):
-        ws.append([c.allowed[r] if r < len(c.allowed) else None for _, c in enum_cols])
+        ws.append([level_label(c, c.allowed[r]) if r < len(c.allowed) else None for _t, c in enum_cols])
+
+
+def _readme_lines(form: str) -> list[str]:
+    lines = [_(line) for line in README_COMMON]
+    if current_language() != "en":
+        lines[2:2] = [_(line) for line in README_TRANSLATED]
+    lines += [_(line) for line in README_FORM[form]]
+    lines += ["", _("The sheets:")]
+    lines += [f"{table.name}: {_(table.description)}" for table in FORMS[form]]
+    return lines
 
 
 def _readme_sheet(book: Workbook, form: str, extra: Iterable[str]) -> None:
     ws = book.create_sheet("README")
     ws.column_dimensions["A"].width = 140
-    lines = list(extra) + README_COMMON + README_FORM[form]
+    lines = list(extra) + _readme_lines(form)
     for i, line in enumerate(lines):
         cell = WriteOnlyCell(ws, value=line)
         if i == 0 or line.startswith("SYNTHETIC"):
@@ -229,16 +278,16 @@ def _readme_sheet(book: Workbook, form: str, extra: Iterable[str]) -> None:
 
 def _dictionary_sheet(book: Workbook, form: str) -> None:
     ws = book.create_sheet("data_dictionary")
-    header = ["table", "column", "type", "entry_format", "unit", "allowed_values", "required", "minimum", "maximum",
-              "references", "description"]
-    widths = [16, 28, 10, 28, 10, 50, 9, 9, 9, 22, 90]
+    header = dictionary_headings()
+    widths = [16, 28, 10, 28, 10, 50, 9, 9, 9, 22, 90, 24]
     for i, w in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = w
     ws.freeze_panes = "A2"
     ws.append(_header_cells(ws, header, {}))
+    yes, no = bool_label("yes"), bool_label("no")
     for e in data_dictionary(form):
-        ws.append([e.table, e.column, e.type, e.entry_format, e.unit, e.allowed_values, "yes" if e.required else "no",
-                   e.minimum, e.maximum, e.references, e.description])
+        ws.append([e.table, e.column, e.type, e.entry_format, e.unit, e.allowed_values, yes if e.required else no,
+                   e.minimum, e.maximum, e.references, e.description, e.label][:len(header)])
 
 
 def _check_form(form: str) -> tuple[Table, ...]:
@@ -251,11 +300,16 @@ def _save(book: Workbook, path: Path) -> None:
     try:
         book.save(path)
     except OSError as err:
-        raise UserError(f"{path}: cannot be written ({err.strerror}); is it open in Excel?") from None
+        raise UserError(_("{path}: cannot be written ({error}); is it open in Excel?").format(
+            path=path, error=err.strerror)) from None
 
 
 def write_template(path: str | Path, form: str = "study") -> Path:
-    """Write an empty study workbook for ``form`` ("study" = dated tables, "summary" = one row per patient)."""
+    """Write an empty study workbook for ``form`` ("study" = dated tables, "summary" = one row per patient).
+
+    In the current language (``with language("zh"): write_template(...)``): README, column
+    headings and help, drop-down values and help, data dictionary.
+    """
     return write_study_xlsx({}, path, form)
 
 
@@ -289,6 +343,7 @@ def write_study_csv(tables: Mapping[str, pd.DataFrame], folder: str | Path, form
             out = pd.DataFrame(columns=names)
         else:
             out = pd.DataFrame({n: _cell_values(columns.get(n), frame[n], for_csv=True) for n in names}, columns=names)
+        out.columns = [heading(table, columns[n]) if n in columns else n for n in names]
         out.to_csv(folder / f"{table.name}.csv", index=False, encoding="utf-8", lineterminator="\n")
     lines = list(readme_lines)
     if lines:

@@ -36,6 +36,8 @@ from openpyxl.utils import coordinate_to_tuple, get_column_letter, range_boundar
 from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
 
 from blinrwe.errors import UserError
+from blinrwe.model.display import N_
+from blinrwe.model.i18n import _
 
 from .limits import ReadLimits, Refused, read_limits, too_large
 from .raw import RawStudy, ReadNote
@@ -45,7 +47,7 @@ from .signature import workbook_signature
 #: Sheets the template adds for the user's benefit; never read as tables.
 METADATA_SHEETS = ("README", "data_dictionary", "lists")
 
-SAVE_AS_XLSX = "open it in Excel and save it as 'Excel Workbook (.xlsx)'"
+SAVE_AS_XLSX = N_("open it in Excel and save it as 'Excel Workbook (.xlsx)'")  # translated where used
 
 
 def _percent_text(value: float) -> str:
@@ -74,8 +76,8 @@ class _CountedSource:
         data = self.raw.read(n)
         self.budget["bytes"] += len(data)
         if self.budget["bytes"] > self.limits.max_bytes:
-            raise Refused(too_large(self.where, f"unpacks to more than {self.limits.max_uncompressed_mb:g} MB",
-                                     "max_uncompressed_mb"))
+            raise Refused(too_large(self.where, _("unpacks to more than {limit} MB").format(
+                limit=f"{self.limits.max_uncompressed_mb:g}"), "max_uncompressed_mb"))
         return data
 
     def close(self):
@@ -109,8 +111,9 @@ class _Parser(WorkSheetParser):
 
 
 def _damaged(path: Path, err: Exception, sheet: str | None = None) -> ReadNote:
-    return ReadNote("WORKBOOK_UNREADABLE", f"the workbook is damaged and cannot be read "
-                    f"({type(err).__name__}: {str(err)[:200]})", f"{SAVE_AS_XLSX} again, or export the sheets as CSV",
+    return ReadNote("WORKBOOK_UNREADABLE", _("the workbook is damaged and cannot be read ({error})").format(
+                    error=f"{type(err).__name__}: {str(err)[:200]}"),
+                    _("{save_as} again, or export the sheets as CSV").format(save_as=_(SAVE_AS_XLSX)),
                     file=path.name, sheet=sheet)
 
 
@@ -124,24 +127,28 @@ def _read_rows(book, source, shared_strings, limits: ReadLimits, percent: set[in
         for number, cells in parser.parse():
             seen += 1  # empty <row> elements too: millions of them are a bomb as well
             if seen > limits.max_rows:
-                raise Refused(too_large(where, f"has more than {limits.max_rows:,} rows (stopped at row {number:,})",
-                                        "max_rows"))
+                raise Refused(too_large(where, _("has more than {limit} rows (stopped at row {row})").format(
+                    limit=f"{limits.max_rows:,}", row=f"{number:,}"), "max_rows"))
             if not cells:
                 continue
             if number <= last:
-                raise Refused(ReadNote("WORKBOOK_UNREADABLE", f"row {number} comes after row {last}: the sheet's rows "
-                                       "are out of order, so the file was not written by Excel",
-                                       f"{SAVE_AS_XLSX} again", file=file, sheet=title, row=number))
+                raise Refused(ReadNote("WORKBOOK_UNREADABLE", _("row {row} comes after row {last}: the sheet's rows "
+                                       "are out of order, so the file was not written by Excel").format(
+                                           row=number, last=last),
+                                       _("{save_as} again").format(save_as=_(SAVE_AS_XLSX)), file=file, sheet=title,
+                                       row=number))
             last = number
             row_width = max(c["column"] for c in cells)
             if row_width > limits.max_columns:
-                raise Refused(too_large(where, f"has a cell in column {get_column_letter(min(row_width, 18278))} "
-                                         f"(column {row_width:,}) of row {number:,}, more than {limits.max_columns:,} "
-                                         "columns", "max_columns"))
+                raise Refused(too_large(where, _("has a cell in column {letter} (column {column}) of row {row}, more "
+                                         "than {limit} columns").format(
+                    letter=get_column_letter(min(row_width, 18278)), column=f"{row_width:,}", row=f"{number:,}",
+                    limit=f"{limits.max_columns:,}"), "max_columns"))
             width = max(width, row_width)
             if (len(rows) + 1) * width > limits.max_cells:
-                raise Refused(too_large(where, f"has more than {limits.max_cells:,} cells ({len(rows) + 1:,} rows "
-                                         f"of {width:,} columns at row {number:,})", "max_cells"))
+                raise Refused(too_large(where, _("has more than {limit} cells ({rows} rows of {columns} columns at "
+                                         "row {row})").format(limit=f"{limits.max_cells:,}", rows=f"{len(rows) + 1:,}",
+                                                              columns=f"{width:,}", row=f"{number:,}"), "max_cells"))
             values = [None] * row_width
             for c in cells:
                 v = c["value"]
@@ -172,10 +179,11 @@ def _sheet_notes(file: str, title: str, rows: list, numbers: list, parser: _Pars
     notes = []
     for row, column, formula in parser.uncalculated:
         notes.append(ReadNote(
-            "FORMULA_NOT_CALCULATED", f"cell {get_column_letter(column)}{row} holds the formula {formula} but no "
-            "calculated value (the workbook was written by a program or never recalculated), so it reads as empty",
-            "open the workbook in Excel or LibreOffice and save it (that calculates every formula), or copy the "
-            "column and paste it back with Paste Special > Values", file=file, sheet=title, row=row,
+            "FORMULA_NOT_CALCULATED", _("cell {cell} holds the formula {formula} but no calculated value (the "
+                                        "workbook was written by a program or never recalculated), so it reads as "
+                                        "empty").format(cell=f"{get_column_letter(column)}{row}", formula=formula),
+            _("open the workbook in Excel or LibreOffice and save it (that calculates every formula), or copy the "
+              "column and paste it back with Paste Special > Values"), file=file, sheet=title, row=row,
             column=_label(header, column), value=formula))
     merged = parser.merged_cells.mergeCell if parser.merged_cells is not None else []
     for rng in merged:
@@ -189,10 +197,11 @@ def _sheet_notes(file: str, title: str, rows: list, numbers: list, parser: _Pars
         row_values = at.get(min_row, [])
         value = row_values[min_col - 1] if min_col <= len(row_values) else None
         notes.append(ReadNote(
-            "CELL_MERGED", f"cells {rng.ref} are merged: Excel shows one value for all of them but only {first} holds "
-            "it; the other cells of the range read as empty", "unmerge the cells (Home > Merge & Center > Unmerge "
-            "Cells) and type the value into every row and column it belongs to", file=file, sheet=title,
-            row=min_row, column=_label(header, min_col), value=value))
+            "CELL_MERGED", _("cells {cells} are merged: Excel shows one value for all of them but only {first} holds "
+                             "it; the other cells of the range read as empty").format(cells=rng.ref, first=first),
+            _("unmerge the cells (Home > Merge & Center > Unmerge Cells) and type the value into every row and "
+              "column it belongs to"), file=file, sheet=title, row=min_row, column=_label(header, min_col),
+            value=value))
     return notes
 
 
@@ -205,22 +214,28 @@ def _content_note(path: Path) -> ReadNote | None:
     sig = workbook_signature(path)
     if sig.kind == "xlsx":
         return None
+    save_as = _(SAVE_AS_XLSX)
+    what = _(sig.what)
     if sig.kind == "encrypted":
-        return ReadNote("WORKBOOK_ENCRYPTED", "the workbook is protected with a password (encrypted), so it cannot "
-                        "be read", "open it in Excel with the password, remove it (File > Info > Protect Workbook > "
-                        "Encrypt with Password, clear the box) and save; or save an unprotected copy",
+        return ReadNote("WORKBOOK_ENCRYPTED", _("the workbook is protected with a password (encrypted), so it cannot "
+                        "be read"), _("open it in Excel with the password, remove it (File > Info > Protect Workbook > "
+                                      "Encrypt with Password, clear the box) and save; or save an unprotected copy"),
                         file=path.name, value=sig.what)
     if sig.kind == "damaged":
-        return ReadNote("WORKBOOK_UNREADABLE", f"the workbook is damaged or incomplete ({sig.what}), so it cannot be "
-                        "read", f"copy the file again from its source (it may be cut short), or {SAVE_AS_XLSX} again",
+        return ReadNote("WORKBOOK_UNREADABLE", _("the workbook is damaged or incomplete ({what}), so it cannot be "
+                        "read").format(what=what), _("copy the file again from its source (it may be cut short), or "
+                                                     "{save_as} again").format(save_as=save_as),
                         file=path.name, value=sig.what)
+    named = (_("the file is named {suffix}").format(suffix=path.suffix) if path.suffix
+             else _("the file is named without an extension"))
     if sig.kind == "xls":
-        return ReadNote("WORKBOOK_IS_XLS", f"the file is named {path.suffix or 'without an extension'} but holds "
-                        f"{sig.what}, which is not read", f"{SAVE_AS_XLSX} (File > Save As), then give that file",
-                        file=path.name, value=sig.what)
-    return ReadNote("WORKBOOK_NOT_XLSX", f"the file is named {path.suffix or 'without an extension'} but holds "
-                    f"{sig.what}, not an Excel workbook", "give the study workbook saved from Excel as .xlsx; a CSV "
-                    "table goes in a folder of <table>.csv files (rename it to .csv)", file=path.name, value=sig.what)
+        return ReadNote("WORKBOOK_IS_XLS", _("{named} but holds {what}, which is not read").format(
+                        named=named, what=what), _("{save_as} (File > Save As), then give that file").format(
+                            save_as=save_as), file=path.name, value=sig.what)
+    return ReadNote("WORKBOOK_NOT_XLSX", _("{named} but holds {what}, not an Excel workbook").format(
+                    named=named, what=what), _("give the study workbook saved from Excel as .xlsx; a CSV table goes "
+                                               "in a folder of <table>.csv files (rename it to .csv)"),
+                    file=path.name, value=sig.what)
 
 
 def read_xlsx(path: str | Path, **limits) -> RawStudy:
@@ -233,7 +248,7 @@ def read_xlsx(path: str | Path, **limits) -> RawStudy:
     path = Path(path)
     bounds = read_limits(**limits)
     if not path.is_file():
-        raise UserError(f"{path}: file not found; give the path of the study workbook (.xlsx)")
+        raise UserError(_("{path}: file not found; give the path of the study workbook (.xlsx)").format(path=path))
     try:
         note = _content_note(path)
         if note is not None:
@@ -241,11 +256,11 @@ def read_xlsx(path: str | Path, **limits) -> RawStudy:
         with zipfile.ZipFile(path) as archive:
             declared = sum(i.file_size for i in archive.infolist())
     except OSError as err:
-        raise UserError(f"{path}: cannot be read ({err.strerror or err})") from None
+        raise UserError(_("{path}: cannot be read ({error})").format(path=path, error=err.strerror or err)) from None
     if declared > bounds.max_bytes:
-        return _unreadable(path, too_large(path.name, f"unpacks to {declared / 2**20:,.0f} MB (its zip directory "
-                                            f"says so), more than {bounds.max_uncompressed_mb:g} MB",
-                                            "max_uncompressed_mb"))
+        return _unreadable(path, too_large(path.name, _("unpacks to {size} MB (its zip directory says so), more "
+                                                        "than {limit} MB").format(
+            size=f"{declared / 2**20:,.0f}", limit=f"{bounds.max_uncompressed_mb:g}"), "max_uncompressed_mb"))
     with open(path, "rb") as handle, warnings.catch_warnings():  # (a file object: openpyxl refuses the name .xls)
         warnings.simplefilter("ignore")  # openpyxl's warnings on unsupported extensions are not the user's business
         try:
@@ -296,9 +311,10 @@ def _read_sheets(path: Path, reader, bounds: ReadLimits) -> RawStudy:
         except Exception as err:  # noqa: BLE001 -- damaged sheet XML (openpyxl / expat errors)
             return _unreadable(path, _damaged(path, err, sheet.name))
         if sheet.state not in (None, "visible"):
-            notes.append(ReadNote("SHEET_HIDDEN", f"the sheet is hidden in Excel ({sheet.state}) but is read like "
-                                  "any other sheet", "unhide it (right-click a sheet tab > Unhide) and check "
-                                  "it, or delete it if it is not study data", file=path.name, sheet=sheet.name))
+            notes.append(ReadNote("SHEET_HIDDEN", _("the sheet is hidden in Excel ({state}) but is read like any other "
+                                                    "sheet").format(state=sheet.state),
+                                  _("unhide it (right-click a sheet tab > Unhide) and check it, or delete it if it "
+                                    "is not study data"), file=path.name, sheet=sheet.name))
         notes += _sheet_notes(path.name, sheet.name, rows, numbers, parser)
         if numbers and numbers[0] != 1:  # no header row: row 1 is empty
             rows, numbers = [[]] + rows, [1] + numbers

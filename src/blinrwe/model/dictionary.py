@@ -2,13 +2,17 @@
 
 It is generated from the table declarations (never written by hand), so the
 template's ``data_dictionary`` sheet, the documentation and the report appendix
-always agree with what the readers and validation accept.
+always agree with what the readers and validation accept. Descriptions, entry
+formats and the labels of the codes are in the current language
+(:mod:`blinrwe.model.i18n`); table, column and code names stay as declared.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
+from .display import column_label, level_with_code, unit_label
+from .i18n import _, current_language
 from .schema import DType, Table
 from .tables import FORMS
 
@@ -39,21 +43,38 @@ class DictionaryEntry:
     maximum: float | None
     references: str
     description: str
+    label: str  # the column's short label in the current language (English: its name)
+
+
+def dictionary_fields() -> list[str]:
+    """The fields a printed dictionary shows: all, less ``label`` in English (there it is the column name)."""
+    names = [f.name for f in fields(DictionaryEntry)]
+    return names[:-1] if current_language() == "en" else names
+
+
+def dictionary_headings() -> list[str]:
+    """Headings of :func:`dictionary_fields` in the current language (English: the field names)."""
+    names = dictionary_fields()
+    if current_language() == "en":
+        return names
+    return [_(f"dictionary.{name}") for name in names]
 
 
 def _entry(table: Table, col) -> DictionaryEntry:
+    english = current_language() == "en"
     return DictionaryEntry(
         table=table.name,
         column=col.name,
         type=col.dtype.value,
-        entry_format=ENTRY_FORMAT[col.dtype],
-        unit=col.unit or "",
-        allowed_values=", ".join(col.allowed),
+        entry_format=_(ENTRY_FORMAT[col.dtype]),
+        unit=unit_label(col.unit),
+        allowed_values=", ".join(col.allowed if english else (level_with_code(col, v) for v in col.allowed)),
         required=col.required,
         minimum=col.minimum,
         maximum=col.maximum,
         references=col.references or "",
-        description=col.description,
+        description=_(col.description),
+        label=column_label(table, col),
     )
 
 

@@ -1,5 +1,6 @@
 """Validation: RawStudy -> (StudyData, ValidationReport with every finding at once)."""
 
+from .annotate import annotate_workbook
 from .dates import IMPUTATION_RULES
 from .findings import CODES, Finding, Severity, ValidationReport
 from .study import detect_form, require_valid, validate_study
@@ -12,6 +13,7 @@ __all__ = [
     "Severity",
     "StudyData",
     "ValidationReport",
+    "annotate_workbook",
     "detect_form",
     "require_valid",
     "validate_study",

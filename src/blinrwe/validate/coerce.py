@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -25,9 +26,12 @@ import pandas as pd
 from blinrwe.intake.raw import RawSheet
 from blinrwe.intake.sheet import any_white_space
 from blinrwe.model import DType, imputed_flag
+from blinrwe.model.display import (bool_label, bool_words, code_of_label, column_of_header, heading, level_with_code,
+                                   normalise, unit_label, value_codes)
+from blinrwe.model.i18n import _, current_language
 from blinrwe.model.schema import Column, Table
 
-from .dates import parse_dates
+from .dates import day_or_month_first, parse_dates
 from .findings import Finding, finding
 from blinrwe.model.schema import PANDAS_DTYPE
 
@@ -36,7 +40,13 @@ MISSING_TOKENS = frozenset({"NA", "N/A", "n/a", "na", "#N/A", "NULL", "null", "N
 YES = frozenset({"yes", "y", "true", "1", "1.0"})
 NO = frozenset({"no", "n", "false", "0", "0.0"})
 UNKNOWN = frozenset({"unknown", "unk"})
+#: Yes / no / unknown as Chinese clinicians write them, beside the template's own labels (是/否/不详).
+YES_ZH = frozenset({"是", "有", "是的"})
+NO_ZH = frozenset({"否", "无", "没有", "不是"})
+UNKNOWN_ZH = frozenset({"不详", "未知", "不清楚"})
 LIST_SEPARATOR = ";"
+#: Separators read between the codes of one cell: ';', and as typed on a Chinese keyboard '；', '、' and '，'.
+LIST_SEPARATORS = re.compile(r"[;；、，]")
 #: "Not a number" as pandas, R, numpy and spreadsheets write it: read as empty, and said so.
 NAN_TEXTS = frozenset({"nan", "-nan", "+nan", "nan(ind)", "-nan(ind)"})
 #: Excel's error values (a formula that failed: Microsoft, "How to correct a #... error"), upper case.
@@ -84,17 +94,20 @@ def _blank_specials(col: Column, raw: pd.Series, out: "_Collector") -> pd.Series
     if not any(special):
         return raw
     flagged = np.array([c is not None for c in special] + [False], dtype=bool)[codes]  # [-1]: empty
+    name = out.name(col)
     for row, i in zip(raw.index[flagged].tolist(), codes[flagged].tolist()):
         value = raw[row]
         if special[i] == "NAN_TEXT":
-            out.add("NAN_TEXT", row, col.name, value, f"'{col.name}' holds NaN ('not a number', as a program writes "
-                    "an undefined result); it is read as empty", "leave the cell empty when the value is unknown; if "
-                    "a script or formula wrote NaN, correct it there (often a division by zero or a missing input)")
+            out.add("NAN_TEXT", row, col.name, value, _("'{column}' holds NaN ('not a number', as a program writes "
+                    "an undefined result); it is read as empty").format(column=name),
+                    _("leave the cell empty when the value is unknown; if a script or formula wrote NaN, correct it "
+                      "there (often a division by zero or a missing input)"))
         else:
             text = str(value).strip().upper()
-            out.add("EXCEL_ERROR", row, col.name, value, f"'{col.name}' holds the Excel error {text} (a formula "
-                    "that failed); it is read as empty", "correct the formula (or its input) in Excel so that it "
-                    "shows a value, or type the value; leave the cell empty only when the value is unknown")
+            out.add("EXCEL_ERROR", row, col.name, value, _("'{column}' holds the Excel error {error} (a formula "
+                    "that failed); it is read as empty").format(column=name, error=text),
+                    _("correct the formula (or its input) in Excel so that it shows a value, or type the value; "
+                      "leave the cell empty only when the value is unknown"))
     return raw.where(~flagged, None)
 
 
@@ -186,6 +199,10 @@ class _Collector:
         self.sheet, self.table, self.patient_ids = sheet, table, patient_ids
         self.findings: list[Finding] = []
 
+    def name(self, col: Column) -> str:
+        """The column as messages name it: ``sex`` in English, ``性别 (sex)`` in Chinese (the template's heading)."""
+        return heading(self.table, col) if col in self.table.columns else col.name
+
     def add(self, code: str, row: int, column: str, value, message: str, hint: str):
         pid = None
         if self.patient_ids is not None and row in self.patient_ids.index:
@@ -195,26 +212,29 @@ class _Collector:
 
 
 def _range_hint(col: Column) -> str:
-    unit = f" {col.unit}" if col.unit and col.unit != "%" else (" %" if col.unit == "%" else "")
-    return f"enter a value between {col.minimum:g} and {col.maximum:g}{unit}"
+    unit = f" {unit_label(col.unit)}" if col.unit else ""
+    return _("enter a value between {minimum} and {maximum}{unit}").format(
+        minimum=f"{col.minimum:g}", maximum=f"{col.maximum:g}", unit=unit)
 
 
 def _number_hint(col: Column, v: str) -> str:
     if "," in v and pd.notna(pd.to_numeric(v.replace(",", "."), errors="coerce")):
-        return f"use a point as decimal separator ({v.replace(',', '.')})"
+        return _("use a point as decimal separator ({number})").format(number=v.replace(",", "."))
     if col.unit:
-        return f"enter a number in {col.unit}, without the unit"
-    return "enter a number"
+        return _("enter a number in {unit}, without the unit").format(unit=unit_label(col.unit))
+    return _("enter a number")
 
 
 def _numbers(col: Column, raw: pd.Series, cells: _Distinct, out: _Collector) -> pd.Series:
     text = cells.values
     work = text
+    name = out.name(col)
     if col.unit == "%":
         pct = [t.endswith("%") for t in text]
-        for row, _ in cells.failing(pct):
-            out.add("PERCENT_SIGN", row, col.name, raw[row], f"'{col.name}' is in %; the percent sign was removed",
-                    "enter the number without '%' (45 for 45 %)")
+        for row, _i in cells.failing(pct):
+            out.add("PERCENT_SIGN", row, col.name, raw[row],
+                    _("'{column}' is in %; the percent sign was removed").format(column=name),
+                    _("enter the number without '%' (45 for 45 %)"))
         work = [t[:-1].strip() if p else t for t, p in zip(text, pct)]
     # pandas' number parser (one call per column) decides what reads as a number
     values = np.asarray(pd.to_numeric(np.array(work, dtype=object), errors="coerce"), dtype="float64").copy()
@@ -229,25 +249,30 @@ def _numbers(col: Column, raw: pd.Series, cells: _Distinct, out: _Collector) -> 
     hints = {i: _number_hint(col, text[i]) for i in np.flatnonzero(bad & ~infinite).tolist()}
     for row, i in cells.failing(bad):  # one pass in row order: infinite and unreadable numbers interleave
         if infinite[i]:
-            out.add("NUMBER_INFINITE", row, col.name, raw[row], f"'{col.name}' is infinite",
-                    "enter a finite number; an infinite value is usually a division by zero in the formula or "
-                    "script that produced the column")
+            out.add("NUMBER_INFINITE", row, col.name, raw[row], _("'{column}' is infinite").format(column=name),
+                    _("enter a finite number; an infinite value is usually a division by zero in the formula or "
+                      "script that produced the column"))
         else:
-            out.add("NUMBER_INVALID", row, col.name, raw[row], f"'{col.name}' must be a number", hints[i])
+            out.add("NUMBER_INVALID", row, col.name, raw[row], _("'{column}' must be a number").format(column=name),
+                    hints[i])
     if col.dtype is DType.INT:
         whole = np.isnan(values) | (values == np.round(values))
-        for row, _ in cells.failing(~whole):
-            out.add("INTEGER_INVALID", row, col.name, raw[row], f"'{col.name}' must be a whole number", "enter a whole number")
+        for row, _i in cells.failing(~whole):
+            out.add("INTEGER_INVALID", row, col.name, raw[row],
+                    _("'{column}' must be a whole number").format(column=name), _("enter a whole number"))
         values[~whole] = np.nan
     outside = np.zeros(len(values), dtype=bool)
     if col.minimum is not None:
         outside |= values < col.minimum
     if col.maximum is not None:
         outside |= values > col.maximum
-    for row, _ in cells.failing(outside):
-        out.add("NUMBER_OUT_OF_RANGE", row, col.name, raw[row],
-                f"'{col.name}' is outside {col.minimum:g}-{col.maximum:g}" + (f" {col.unit}" if col.unit else ""),
-                _range_hint(col) + (" (MRD as a fraction: 0.01 % = 0.0001)" if col.unit == "fraction" else ""))
+    if outside.any():
+        message = _("'{column}' is outside {minimum}-{maximum}").format(
+            column=name, minimum=f"{col.minimum:g}", maximum=f"{col.maximum:g}") + (
+                f" {unit_label(col.unit)}" if col.unit else "")
+        hint = _range_hint(col) + (_(" (MRD as a fraction: 0.01 % = 0.0001)") if col.unit == "fraction" else "")
+    for row, _i in cells.failing(outside):
+        out.add("NUMBER_OUT_OF_RANGE", row, col.name, raw[row], message, hint)
     values[outside] = np.nan
     result = pd.Series(cells.broadcast(values, np.nan, dtype="float64"), index=cells.index, dtype="float64")
     if col.dtype is DType.INT:
@@ -259,46 +284,110 @@ _TRUE = YES | {"true"}
 _FALSE = NO | {"false"}
 
 
+def _yes_no(text: str) -> str | None:
+    """``yes``/``no``/``unknown`` for a yes/no cell's text in any language, else None."""
+    folded = text.casefold()
+    if folded in _FALSE:
+        return "no"
+    if folded in _TRUE:
+        return "yes"
+    if folded in UNKNOWN:
+        return "unknown"
+    if folded.isascii():
+        return None
+    word = text.strip()
+    if word in YES_ZH:
+        return "yes"
+    if word in NO_ZH:
+        return "no"
+    if word in UNKNOWN_ZH:
+        return "unknown"
+    return bool_words().get(normalise(word))
+
+
 def _booleans(col: Column, raw: pd.Series, cells: _Distinct, out: _Collector) -> pd.Series:
-    folded = [t.casefold() for t in cells.values]
-    value = [False if f in _FALSE else (True if f in _TRUE else None) for f in folded]
-    bad = [v is None and f not in UNKNOWN for v, f in zip(value, folded)]
-    for row, _ in cells.failing(bad):
-        out.add("YES_NO_INVALID", row, col.name, raw[row], f"'{col.name}' must be yes or no",
-                "enter yes or no (leave empty or write 'unknown' when not known)")
+    read = [_yes_no(t) for t in cells.values]
+    value = [True if r == "yes" else (False if r == "no" else None) for r in read]
+    bad = [r is None for r in read]
+    if any(bad):
+        yes, no, unknown = (bool_label(v) for v in ("yes", "no", "unknown"))
+        message = _("'{column}' must be {yes} or {no}").format(column=out.name(col), yes=yes, no=no)
+        hint = _("enter {yes} or {no} (leave empty or write '{unknown}' when not known)").format(
+            yes=yes, no=no, unknown=unknown)
+    for row, _i in cells.failing(bad):
+        out.add("YES_NO_INVALID", row, col.name, raw[row], message, hint)
     return pd.Series(pd.array(cells.broadcast(value, None), dtype="boolean"), index=cells.index)
+
+
+def unknown_flags(cells: _Distinct) -> np.ndarray:
+    """Per cell of a yes/no column: does it say 'unknown' (in any language)?"""
+    return cells.flags([_yes_no(t) == "unknown" for t in cells.values])
+
+
+def _codes_text(col: Column) -> str:
+    """The allowed codes for a hint; in Chinese each with its label (``男 (M)、女 (F)``)."""
+    if current_language() == "en":
+        return ", ".join(col.allowed)
+    return "、".join(level_with_code(col, v) for v in col.allowed)
+
+
+def guess_code(col: Column, text: str) -> str | None:
+    """The code probably meant: a close spelling of a code, or the one label inside the text (``女性`` -> ``F``)."""
+    guess = suggest(text, col.allowed)
+    if guess or text.isascii():
+        return guess
+    typed = normalise(text)
+    inside = {code for label, code in value_codes(col).items() if label and (label in typed or typed in label)}
+    return inside.pop() if len(inside) == 1 else None
+
+
+def _guess_text(col: Column, guess: str | None) -> str:
+    if not guess:
+        return ""
+    shown = guess if current_language() == "en" else level_with_code(col, guess)
+    return _(" (did you mean '{code}'?)").format(code=shown)
+
+
+def _code(col: Column, text: str, allowed: set) -> str | None:
+    """The code a cell's text stands for: the code itself or its display label (any language)."""
+    if text in allowed:
+        return text
+    return code_of_label(col, text)
 
 
 def _enum(col: Column, raw: pd.Series, cells: _Distinct, out: _Collector) -> pd.Series:
     text = cells.values
     allowed = set(col.allowed)
-    ok = [t in allowed for t in text]
+    read = [_code(col, t, allowed) for t in text]
     hints = {}
-    for row, i in cells.failing([not k for k in ok]):
+    for row, i in cells.failing([r is None for r in read]):
         v = text[i]
         if i not in hints:
-            guess = suggest(v, col.allowed)
-            hints[i] = f"use one of: {', '.join(col.allowed)}" + (f" (did you mean '{guess}'?)" if guess else "")
-        out.add("CODE_INVALID", row, col.name, raw[row], f"'{_quoted(v)}' is not an allowed code of '{col.name}'",
+            hints[i] = (_("use one of: {codes}").format(codes=_codes_text(col))
+                        + _guess_text(col, guess_code(col, v)))
+        out.add("CODE_INVALID", row, col.name, raw[row],
+                _("'{value}' is not an allowed code of '{column}'").format(value=_quoted(v), column=out.name(col)),
                 hints[i])
-    return pd.Series(cells.broadcast([t if k else None for t, k in zip(text, ok)], None), index=cells.index,
-                     dtype=object)
+    return pd.Series(cells.broadcast(read, None), index=cells.index, dtype=object)
 
 
 def _enum_list(col: Column, raw: pd.Series, cells: _Distinct, out: _Collector) -> pd.Series:
-    codes_of = [tuple(p.strip() for p in v.split(LIST_SEPARATOR) if p.strip()) for v in cells.values]
-    bad_of = [[c for c in codes if c not in col.allowed] for codes in codes_of]
+    allowed = set(col.allowed)
+    parts_of = [tuple(p.strip() for p in LIST_SEPARATORS.split(v) if p.strip()) for v in cells.values]
+    read_of = [tuple(_code(col, p, allowed) for p in parts) for parts in parts_of]
+    bad_of = [[p for p, r in zip(parts, read) if r is None] for parts, read in zip(parts_of, read_of)]
     hints: dict[str, str] = {}
     for row, i in cells.failing([bool(b) for b in bad_of]):
         for c in bad_of[i]:
             if c not in hints:
-                guess = suggest(c, col.allowed)
-                hints[c] = (f"use codes from: {', '.join(col.allowed)}, separated by '{LIST_SEPARATOR}'"
-                            + (f" (did you mean '{guess}'?)" if guess else ""))
-            out.add("CODE_INVALID", row, col.name, raw[row], f"'{c}' is not an allowed code of '{col.name}'", hints[c])
-    kept = np.empty(len(codes_of), dtype=object)  # element-wise: numpy would make a 2-D array of equal tuples
-    for i, codes in enumerate(codes_of):
-        kept[i] = tuple(c for c in codes if c in col.allowed)
+                hints[c] = (_("use codes from: {codes}, separated by '{separator}'").format(
+                    codes=_codes_text(col), separator=LIST_SEPARATOR) + _guess_text(col, guess_code(col, c)))
+            out.add("CODE_INVALID", row, col.name, raw[row],
+                    _("'{value}' is not an allowed code of '{column}'").format(value=_quoted(c), column=out.name(col)),
+                    hints[c])
+    kept = np.empty(len(read_of), dtype=object)  # element-wise: numpy would make a 2-D array of equal tuples
+    for i, codes in enumerate(read_of):
+        kept[i] = tuple(c for c in codes if c is not None)
     return pd.Series(cells.broadcast(kept, ()), index=cells.index, dtype=object)
 
 
@@ -308,21 +397,33 @@ _AFTER_PLAUSIBLE = np.datetime64("2101-01-01", "ns")
 
 def _dates(col: Column, raw: pd.Series, rule: str, out: _Collector) -> tuple[pd.Series, pd.Series]:
     dates, imputed, unreadable = parse_dates(raw, rule)
+    name = out.name(col)
     for row in raw.index[unreadable.to_numpy()].tolist():
-        out.add("DATE_UNREADABLE", row, col.name, raw[row], f"'{col.name}' is not a date",
-                "enter the date as YYYY-MM-DD (e.g. 2023-04-17), or as YYYY-MM / YYYY when only month or year is known")
+        value = raw[row]
+        reading = day_or_month_first(value) if isinstance(value, str) else None
+        if reading == "ambiguous":
+            hint = _("'{value}' could be day/month/year or month/day/year; enter the date year first, as "
+                     "YYYY-MM-DD (e.g. 2023-04-17) or 2023/4/17").format(value=_quoted(value.strip()))
+        elif reading:
+            hint = _("dates are read year first: enter {date} (YYYY-MM-DD) for '{value}'").format(
+                date=reading, value=_quoted(value.strip()))
+        else:
+            hint = _("enter the date as YYYY-MM-DD (e.g. 2023-04-17), or as YYYY-MM / YYYY when only month or year "
+                     "is known")
+        out.add("DATE_UNREADABLE", row, col.name, value, _("'{column}' is not a date").format(column=name), hint)
     day = dates.to_numpy()
     odd = (day < _FIRST_PLAUSIBLE) | (day >= _AFTER_PLAUSIBLE)  # years outside 1900-2100; NaT compares False
     if odd.any():
         for row in raw.index[odd].tolist():
-            out.add("DATE_IMPLAUSIBLE", row, col.name, raw[row], f"'{col.name}' is outside 1900-2100",
-                    "check the year (four digits, YYYY-MM-DD)")
+            out.add("DATE_IMPLAUSIBLE", row, col.name, raw[row], _("'{column}' is outside 1900-2100").format(column=name),
+                    _("check the year (four digits, YYYY-MM-DD)"))
         dates = dates.where(~odd)
     imputed = imputed & ~odd
     for row in raw.index[imputed.to_numpy()].tolist():
         out.add("DATE_PARTIAL_IMPUTED", row, col.name, raw[row],
-                f"partial date completed as {dates[row].date().isoformat()} by the '{rule}' rule",
-                "enter the full date if it is known; otherwise nothing to do (the value is flagged as imputed)")
+                _("partial date completed as {date} by the '{rule}' rule").format(
+                    date=dates[row].date().isoformat(), rule=rule),
+                _("enter the full date if it is known; otherwise nothing to do (the value is flagged as imputed)"))
     return dates, imputed
 
 
@@ -335,13 +436,19 @@ def _missing(col: Column, index: pd.Index) -> pd.Series:
     return pd.Series(pd.NA if dtype in ("Int64", "boolean") else None, index=index, dtype=dtype)
 
 
+def _required(col: Column, out: _Collector) -> tuple[str, str]:
+    name = out.name(col)
+    return (_("'{column}' is required").format(column=name),
+            _("fill in '{column}' ({description})").format(column=name, description=_(col.description).rstrip(".。")))
+
+
 def coerce_sheet(sheet: RawSheet, table: Table, rule: str) -> tuple[pd.DataFrame, list[Finding]]:
     """Typed table (declared columns, flags, ``source_row``) and the findings of its cells.
 
     Columns are matched to the header by name (case-insensitive); absent
     columns are missing everywhere (the caller reports absent required columns).
     """
-    positions = {h.casefold(): i for i, h in reversed(list(enumerate(sheet.header))) if h}
+    positions = {column_of_header(table, h).casefold(): i for i, h in reversed(list(enumerate(sheet.header))) if h}
     index = sheet.cells.index
     pid_pos = positions.get("patient_id")
     pid_cells = _Distinct.of(sheet.cells[pid_pos]) if pid_pos is not None else None
@@ -364,9 +471,9 @@ def coerce_sheet(sheet: RawSheet, table: Table, rule: str) -> tuple[pd.DataFrame
         if nothing_typed:
             data[col.name] = _missing(col, index)
             if col.required:
+                message, hint = _required(col, out)
                 for row in index:
-                    out.add("REQUIRED_MISSING", row, col.name, None, f"'{col.name}' is required",
-                            f"fill in '{col.name}' ({col.description.rstrip('.')})")
+                    out.add("REQUIRED_MISSING", row, col.name, None, message, hint)
             continue
         if col.dtype is DType.DATE:
             values, imputed = _dates(col, raw, rule, out)
@@ -384,17 +491,17 @@ def coerce_sheet(sheet: RawSheet, table: Table, rule: str) -> tuple[pd.DataFrame
                 data[col.name] = _numbers(col, raw, cells, out)
             elif col.dtype is DType.BOOL:
                 data[col.name] = _booleans(col, raw, cells, out)
-                empty = empty | cells.flags([t.casefold() in UNKNOWN for t in cells.values])
+                empty = empty | unknown_flags(cells)
             elif col.dtype is DType.ENUM:
                 data[col.name] = _enum(col, raw, cells, out)
             elif col.dtype is DType.ENUM_LIST:
                 data[col.name] = _enum_list(col, raw, cells, out)
             else:
                 data[col.name] = cells.texts()
-        if col.required:
+        if col.required and empty.any():
+            message, hint = _required(col, out)
             for row in index[empty]:
-                out.add("REQUIRED_MISSING", row, col.name, None, f"'{col.name}' is required",
-                        f"fill in '{col.name}' ({col.description.rstrip('.')})")
+                out.add("REQUIRED_MISSING", row, col.name, None, message, hint)
     data["source_row"] = pd.Series(index, index=index, dtype="int64")
     frame = pd.DataFrame(data).reset_index(drop=True)
     for col in table.columns:

@@ -1,8 +1,12 @@
 """Reading dates and imputing partial dates: the one place where this happens.
 
 Accepted: real Excel dates, ISO text ``YYYY-MM-DD`` (a time part is dropped),
-and partial ISO dates ``YYYY-MM`` or ``YYYY``. Day-first or month-first text
-(``03/04/2023``) is refused because it is ambiguous.
+and partial ISO dates ``YYYY-MM`` or ``YYYY``. Year-first dates as typed in
+Chinese hospitals are the same dates: ``2022年3月5日`` (also ``日`` written ``号``),
+``2022/3/5``, ``2022.3.5``, and partial ``2022年3月``, ``2022年``, ``2022/3``: a
+four-digit year first leaves no doubt which number is the month. Day-first or
+month-first text (``03/04/2023``) is refused because it is ambiguous; the finding
+says so (:func:`day_or_month_first`).
 
 Partial dates are completed by a declared rule and always flagged (the
 ``<column>_imputed`` column and a ``DATE_PARTIAL_IMPUTED`` warning), following
@@ -23,6 +27,8 @@ day is unknown, and is what admiral calls "mid".
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 
 import numpy as np
 import pandas as pd
@@ -34,6 +40,49 @@ _FULL = r"\d{4}-\d{1,2}-\d{1,2}"
 _TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
 _MONTH = r"\d{4}-\d{1,2}"
 _YEAR = r"\d{4}"
+
+
+#: Year-first dates in Chinese or with '/' or '.' between the parts, rewritten to ISO before parsing.
+_CHINESE_DAY = re.compile(r"^\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]\s*$")
+_CHINESE_MONTH = re.compile(r"^\s*(\d{4})\s*年\s*(\d{1,2})\s*月(?:份)?\s*$")
+_CHINESE_YEAR = re.compile(r"^\s*(\d{4})\s*年\s*$")
+_YEAR_FIRST = re.compile(r"^\s*(\d{4})([/.])(\d{1,2})(?:\2(\d{1,2}))?(" + _TIME[3:-2] + r")?\s*$")
+_DAY_OR_MONTH_FIRST = re.compile(r"^\s*\d{1,2}[/.\-]\d{1,2}[/.\-](\d{4}|\d{2})\s*$")
+
+
+def iso_text(text: str) -> str:
+    """A year-first date typed the Chinese way (``2022年3月5日``, ``2022/3/5``) as ISO text; others unchanged."""
+    t = unicodedata.normalize("NFKC", text)
+    for pattern, parts in ((_CHINESE_DAY, 3), (_CHINESE_MONTH, 2), (_CHINESE_YEAR, 1)):
+        m = pattern.match(t)
+        if m:
+            return "-".join(m.groups()[:parts])
+    m = _YEAR_FIRST.match(t)
+    if m:
+        year, sep, month, day, time = m.groups()
+        if sep == "." and not day:  # 2022.10 may be a number that lost its zero (2022.1): not a month
+            return text
+        return f"{year}-{month}" + (f"-{day}" if day else "") + (time or "")
+    return text
+
+
+def day_or_month_first(text: str) -> str | None:
+    """A date typed day or month first (``03/04/2023``; refused: the finding says why).
+
+    ``"ambiguous"`` when either order is a date; otherwise the ISO date of the one order
+    that is (``31/01/2023`` -> ``"2023-01-31"``), for the hint; None for other text.
+    """
+    m = _DAY_OR_MONTH_FIRST.match(unicodedata.normalize("NFKC", text))
+    if not m or len(m.group(1)) != 4:
+        return "ambiguous" if m else None
+    first, second = (int(p) for p in re.split(r"[/.\-]", m.group(0).strip())[:2])
+    readings = set()
+    for day, month in ((first, second), (second, first)):
+        try:
+            readings.add(dt.date(int(m.group(1)), month, day).isoformat())
+        except ValueError:
+            pass
+    return readings.pop() if len(readings) == 1 else ("ambiguous" if readings else None)
 
 
 def check_rule(rule: str) -> str:
@@ -113,7 +162,7 @@ def _parse(cells: pd.Series, rule: str) -> tuple[pd.Series, pd.Series, pd.Series
     if is_dt.any():
         # Excel can hold dates pandas cannot (9999-12-31): unreadable, like the same date typed as text
         dates[is_dt] = pd.to_datetime(cells[is_dt].map(lambda v: pd.Timestamp(v).normalize()), errors="coerce")
-    text = cells[present & ~is_dt].map(_as_text).str.strip()
+    text = cells[present & ~is_dt].map(_as_text).map(iso_text).str.strip()
 
     full = text.str.fullmatch(_FULL + _TIME)
     if full.any():

@@ -8,6 +8,11 @@ report's data-quality appendix) and the analysis proceeds.
 
 Findings may quote the offending value: the report is for the data owner. They
 are never written to a log.
+
+Messages and hints are in the language of the run (:mod:`blinrwe.model.i18n`; English
+templates translated before they are filled, Chinese in ``locale/zh/validation.toml``);
+codes, ``column`` (the declared name) and ``table`` stay English. ``to_text``,
+``location`` and ``summary`` render in the language current when they are printed.
 """
 
 from __future__ import annotations
@@ -18,6 +23,9 @@ from enum import Enum
 import pandas as pd
 
 from blinrwe.intake.raw import RawStudy
+from blinrwe.model import ALL_TABLES
+from blinrwe.model.display import N_, heading
+from blinrwe.model.i18n import _
 
 
 class Severity(str, Enum):
@@ -30,84 +38,84 @@ E, W = Severity.ERROR, Severity.WARNING
 #: Every finding code, its severity and what it means.
 CODES: dict[str, tuple[Severity, str]] = {
     # the file itself (noticed by the reader: blinrwe.intake ReadNote)
-    "WORKBOOK_ENCRYPTED": (E, "the workbook is password-protected (encrypted)"),
-    "WORKBOOK_IS_XLS": (E, "an Excel 97-2003 .xls file under an .xlsx name (or as .xls)"),
-    "WORKBOOK_NOT_XLSX": (E, "a file named like a workbook holds something else (CSV, HTML, another zip...)"),
-    "WORKBOOK_UNREADABLE": (E, "the workbook is damaged"),
-    "INPUT_TOO_LARGE": (E, "the input passes a read limit (unpacked size, rows, columns, cells)"),
-    "CSV_STRAY_QUOTE": (E, "a stray quote in a CSV file made following rows part of one cell"),
-    "FORMULA_NOT_CALCULATED": (E, "a formula cell without a calculated value (reads as empty)"),
-    "CELL_MERGED": (E, "merged cells: only the top-left one holds the value"),
-    "SHEET_HIDDEN": (W, "a hidden sheet is read as a table"),
+    "WORKBOOK_ENCRYPTED": (E, N_("the workbook is password-protected (encrypted)")),
+    "WORKBOOK_IS_XLS": (E, N_("an Excel 97-2003 .xls file under an .xlsx name (or as .xls)")),
+    "WORKBOOK_NOT_XLSX": (E, N_("a file named like a workbook holds something else (CSV, HTML, another zip...)")),
+    "WORKBOOK_UNREADABLE": (E, N_("the workbook is damaged")),
+    "INPUT_TOO_LARGE": (E, N_("the input passes a read limit (unpacked size, rows, columns, cells)")),
+    "CSV_STRAY_QUOTE": (E, N_("a stray quote in a CSV file made following rows part of one cell")),
+    "FORMULA_NOT_CALCULATED": (E, N_("a formula cell without a calculated value (reads as empty)")),
+    "CELL_MERGED": (E, N_("merged cells: only the top-left one holds the value")),
+    "SHEET_HIDDEN": (W, N_("a hidden sheet is read as a table")),
     # structure of the workbook / folder
-    "FORM_UNKNOWN": (E, "no sheet or CSV file of either entry form"),
-    "FORM_AMBIGUOUS": (W, "both the dated study and the summary form are present"),
-    "TABLE_MISSING": (E, "a required sheet or CSV file is missing"),
-    "TABLE_ABSENT": (W, "an optional sheet or CSV file is missing"),
-    "TABLE_UNKNOWN": (W, "a sheet or CSV file that is not a declared table"),
-    "TABLE_EMPTY": (E, "a required table has no rows"),
-    "COLUMN_MISSING": (E, "a required column is missing"),
-    "COLUMN_UNKNOWN": (W, "a column that is not declared (ignored)"),
-    "COLUMN_DUPLICATE": (E, "the same column name appears twice"),
-    "COLUMN_UNNAMED": (W, "values under an empty header cell (ignored)"),
+    "FORM_UNKNOWN": (E, N_("no sheet or CSV file of either entry form")),
+    "FORM_AMBIGUOUS": (W, N_("both the dated study and the summary form are present")),
+    "TABLE_MISSING": (E, N_("a required sheet or CSV file is missing")),
+    "TABLE_ABSENT": (W, N_("an optional sheet or CSV file is missing")),
+    "TABLE_UNKNOWN": (W, N_("a sheet or CSV file that is not a declared table")),
+    "TABLE_EMPTY": (E, N_("a required table has no rows")),
+    "COLUMN_MISSING": (E, N_("a required column is missing")),
+    "COLUMN_UNKNOWN": (W, N_("a column that is not declared (ignored)")),
+    "COLUMN_DUPLICATE": (E, N_("the same column name appears twice")),
+    "COLUMN_UNNAMED": (W, N_("values under an empty header cell (ignored)")),
     # cell values
-    "REQUIRED_MISSING": (E, "a required value is empty"),
-    "DATE_UNREADABLE": (E, "a date cannot be read"),
-    "DATE_IMPLAUSIBLE": (E, "a date outside 1900-2100"),
-    "DATE_PARTIAL_IMPUTED": (W, "a partial date was completed by the imputation rule"),
-    "NUMBER_INVALID": (E, "a number cannot be read"),
-    "NUMBER_INFINITE": (E, "an infinite number (inf, Infinity, 1e999)"),
-    "NAN_TEXT": (W, "'NaN' (not a number, as programs write it) read as empty"),
-    "EXCEL_ERROR": (E, "an Excel error value (#DIV/0!, #N/A, #VALUE!...) read as empty"),
-    "INTEGER_INVALID": (E, "a whole number is expected"),
-    "NUMBER_OUT_OF_RANGE": (E, "a number outside its declared range"),
-    "PERCENT_SIGN": (W, "a percent sign was removed from a value in %"),
-    "CODE_INVALID": (E, "a code outside its list of allowed values"),
-    "YES_NO_INVALID": (E, "a yes/no value cannot be read"),
+    "REQUIRED_MISSING": (E, N_("a required value is empty")),
+    "DATE_UNREADABLE": (E, N_("a date cannot be read")),
+    "DATE_IMPLAUSIBLE": (E, N_("a date outside 1900-2100")),
+    "DATE_PARTIAL_IMPUTED": (W, N_("a partial date was completed by the imputation rule")),
+    "NUMBER_INVALID": (E, N_("a number cannot be read")),
+    "NUMBER_INFINITE": (E, N_("an infinite number (inf, Infinity, 1e999)")),
+    "NAN_TEXT": (W, N_("'NaN' (not a number, as programs write it) read as empty")),
+    "EXCEL_ERROR": (E, N_("an Excel error value (#DIV/0!, #N/A, #VALUE!...) read as empty")),
+    "INTEGER_INVALID": (E, N_("a whole number is expected")),
+    "NUMBER_OUT_OF_RANGE": (E, N_("a number outside its declared range")),
+    "PERCENT_SIGN": (W, N_("a percent sign was removed from a value in %")),
+    "CODE_INVALID": (E, N_("a code outside its list of allowed values")),
+    "YES_NO_INVALID": (E, N_("a yes/no value cannot be read")),
     # keys
-    "PATIENT_DUPLICATE": (E, "a patient id appears on more than one row of a patient-level table"),
-    "ROW_DUPLICATE": (W, "two rows with the same key"),
-    "PATIENT_UNKNOWN": (E, "a patient id not in the patients sheet"),
+    "PATIENT_DUPLICATE": (E, N_("a patient id appears on more than one row of a patient-level table")),
+    "ROW_DUPLICATE": (W, N_("two rows with the same key")),
+    "PATIENT_UNKNOWN": (E, N_("a patient id not in the patients sheet")),
     # patients
-    "PATIENT_WITHOUT_INFUSION": (E, "a patient without any blinatumomab infusion"),
-    "AGE_MISSING": (W, "neither birth date nor age at T0"),
-    "AGE_BIRTH_MISMATCH": (W, "age at T0 disagrees with the birth date"),
-    "BMI_IMPLAUSIBLE": (W, "height and weight give an implausible body-mass index"),
-    "BIRTH_AFTER_DIAGNOSIS": (E, "birth date after the diagnosis date"),
-    "DIAGNOSIS_AFTER_T0": (E, "diagnosis after the first infusion"),
-    "SETTING_INCONSISTENT": (W, "disease-setting fields contradict each other"),
-    "MRD_STATUS_INCONSISTENT": (W, "recorded MRD status contradicts the MRD level"),
+    "PATIENT_WITHOUT_INFUSION": (E, N_("a patient without any blinatumomab infusion")),
+    "AGE_MISSING": (W, N_("neither birth date nor age at T0")),
+    "AGE_BIRTH_MISMATCH": (W, N_("age at T0 disagrees with the birth date")),
+    "BMI_IMPLAUSIBLE": (W, N_("height and weight give an implausible body-mass index")),
+    "BIRTH_AFTER_DIAGNOSIS": (E, N_("birth date after the diagnosis date")),
+    "DIAGNOSIS_AFTER_T0": (E, N_("diagnosis after the first infusion")),
+    "SETTING_INCONSISTENT": (W, N_("disease-setting fields contradict each other")),
+    "MRD_STATUS_INCONSISTENT": (W, N_("recorded MRD status contradicts the MRD level")),
     # dates against T0, death and the cut-off
-    "DEATH_BEFORE_T0": (E, "death before the first infusion"),
-    "EVENT_BEFORE_T0": (E, "an event before the first infusion"),
-    "ASSESSMENT_BEFORE_T0": (E, "a response assessment before the first infusion"),
-    "THERAPY_BEFORE_T0": (E, "a subsequent therapy starting before the first infusion"),
-    "AE_BEFORE_T0": (W, "an adverse event with onset before the first infusion"),
-    "RECORD_AFTER_DEATH": (E, "a dated record after the death date"),
-    "DEATH_DUPLICATE": (E, "more than one death row for a patient"),
-    "DATE_AFTER_CUTOFF": (W, "a date after the data cut-off"),
-    "DATE_IN_FUTURE": (E, "a date after today"),
-    "NO_FOLLOW_UP": (W, "neither death nor last contact recorded"),
-    "LAST_CONTACT_EARLY": (W, "last contact before another dated record of the patient"),
+    "DEATH_BEFORE_T0": (E, N_("death before the first infusion")),
+    "EVENT_BEFORE_T0": (E, N_("an event before the first infusion")),
+    "ASSESSMENT_BEFORE_T0": (E, N_("a response assessment before the first infusion")),
+    "THERAPY_BEFORE_T0": (E, N_("a subsequent therapy starting before the first infusion")),
+    "AE_BEFORE_T0": (W, N_("an adverse event with onset before the first infusion")),
+    "RECORD_AFTER_DEATH": (E, N_("a dated record after the death date")),
+    "DEATH_DUPLICATE": (E, N_("more than one death row for a patient")),
+    "DATE_AFTER_CUTOFF": (W, N_("a date after the data cut-off")),
+    "DATE_IN_FUTURE": (E, N_("a date after today")),
+    "NO_FOLLOW_UP": (W, N_("neither death nor last contact recorded")),
+    "LAST_CONTACT_EARLY": (W, N_("last contact before another dated record of the patient")),
     # infusions
-    "INFUSION_END_BEFORE_START": (E, "an infusion segment ends before it starts"),
-    "INFUSION_OVERLAP": (E, "two infusion segments of a patient overlap"),
-    "CYCLE_ORDER": (W, "cycle numbers do not increase with the segment dates"),
-    "DOSE_ABOVE_LABEL": (W, "a dose above the label maximum for the patient's weight"),
+    "INFUSION_END_BEFORE_START": (E, N_("an infusion segment ends before it starts")),
+    "INFUSION_OVERLAP": (E, N_("two infusion segments of a patient overlap")),
+    "CYCLE_ORDER": (W, N_("cycle numbers do not increase with the segment dates")),
+    "DOSE_ABOVE_LABEL": (W, N_("a dose above the label maximum for the patient's weight")),
     # assessments and events
-    "ASSESSMENT_EMPTY": (W, "an assessment row without any result"),
-    "RESPONSE_VS_BLASTS": (W, "a remission recorded with more than 5 % marrow blasts"),
-    "RELAPSE_WITHOUT_REMISSION": (W, "a relapse without an earlier remission"),
-    "EVENT_DETAIL_MISPLACED": (W, "relapse site or cause of death on a row of another event type"),
-    "DEATH_CAUSE_MISSING": (W, "a death without a cause"),
+    "ASSESSMENT_EMPTY": (W, N_("an assessment row without any result")),
+    "RESPONSE_VS_BLASTS": (W, N_("a remission recorded with more than 5 % marrow blasts")),
+    "RELAPSE_WITHOUT_REMISSION": (W, N_("a relapse without an earlier remission")),
+    "EVENT_DETAIL_MISPLACED": (W, N_("relapse site or cause of death on a row of another event type")),
+    "DEATH_CAUSE_MISSING": (W, N_("a death without a cause")),
     # therapies and adverse events
-    "END_BEFORE_START": (E, "an end or resolution date before the start or onset"),
-    "THERAPY_SEQUENCE_ORDER": (W, "therapy sequence numbers do not follow the start dates"),
-    "FATAL_AE_INCONSISTENT": (W, "a fatal or grade 5 adverse event without a matching death"),
+    "END_BEFORE_START": (E, N_("an end or resolution date before the start or onset")),
+    "THERAPY_SEQUENCE_ORDER": (W, N_("therapy sequence numbers do not follow the start dates")),
+    "FATAL_AE_INCONSISTENT": (W, N_("a fatal or grade 5 adverse event without a matching death")),
     # summary form
-    "SUMMARY_INCONSISTENT": (W, "summary fields contradict each other"),
+    "SUMMARY_INCONSISTENT": (W, N_("summary fields contradict each other")),
     # the study specification against the data
-    "SPEC_VARIABLE_UNAVAILABLE": (W, "a variable the specification names cannot be used with these data"),
+    "SPEC_VARIABLE_UNAVAILABLE": (W, N_("a variable the specification names cannot be used with these data")),
 }
 
 
@@ -128,23 +136,39 @@ class Finding:
     patient_id: str | None = None
 
     @property
+    def column_heading(self) -> str | None:
+        """The column as the template heads it in the current language (``性别 (sex)``), else as found."""
+        table = ALL_TABLES.get(self.table or "")
+        if self.column and table is not None and self.column in table.column_names:
+            return heading(table, table.column(self.column))
+        return self.column
+
+    @property
     def location(self) -> str:
+        """File, sheet, row and column, in the current language."""
         parts = []
         if self.file:
             parts.append(self.file)
         if self.sheet:
-            parts.append(f"sheet '{self.sheet}'")
+            parts.append(_("sheet '{sheet}'").format(sheet=self.sheet))
         if self.row is not None:
-            parts.append(f"row {self.row}")
+            parts.append(_("row {row}").format(row=self.row))
         if self.column:
-            parts.append(f"column '{self.column}'")
-        return ", ".join(parts)
+            parts.append(_("column '{column}'").format(column=self.column_heading))
+        return _(", ").join(parts)
+
+    @property
+    def meaning(self) -> str:
+        """What the code means, in the current language (:data:`CODES`)."""
+        return _(CODES[self.code][1])
 
     def to_text(self) -> str:
-        """One line for the terminal: severity, code, location, message, value, fix."""
-        value = "" if self.value is None else f" (value: {_show(self.value)})"
-        where = f"{self.location}: " if self.location else ""
-        return f"{self.severity.value.upper()} {self.code} {where}{self.message}{value}. Fix: {self.hint}"
+        """One line for the terminal: severity, code, location, message, value, fix (in the current language)."""
+        value = "" if self.value is None else _(" (value: {value})").format(value=_show(self.value))
+        where = _("{location}: ").format(location=self.location) if self.location else ""
+        severity = _("ERROR") if self.severity is Severity.ERROR else _("WARNING")
+        return _("{severity} {code} {where}{message}{value}. Fix: {hint}").format(
+            severity=severity, code=self.code, where=where, message=self.message, value=value, hint=self.hint)
 
 
 #: Longest value quoted in a finding's line (a cell that swallowed rows can hold thousands of characters).
@@ -200,8 +224,10 @@ class ValidationReport:
 
     def summary(self) -> str:
         n_e, n_w = len(self.errors), len(self.warnings)
-        verdict = "cannot be analysed until the errors are fixed" if n_e else "can be analysed"
-        return f"{self.source}: {n_e} error(s), {n_w} warning(s); the data {verdict}."
+        text = (_("{source}: {errors} error(s), {warnings} warning(s); the data cannot be analysed until the errors "
+                  "are fixed.") if n_e else _("{source}: {errors} error(s), {warnings} warning(s); the data can be "
+                                              "analysed."))
+        return text.format(source=self.source, errors=n_e, warnings=n_w)
 
     def lines(self) -> list[str]:
         """The summary line, then one line per finding (errors first, then by place)."""

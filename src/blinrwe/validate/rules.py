@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 
 from blinrwe.model import ALL_TABLES, DType
+from blinrwe.model.display import N_, level_label
+from blinrwe.model.i18n import _, current_language
 
 from .findings import Finding, finding
 
@@ -66,7 +68,8 @@ def emit(ctx: RuleContext, code: str, table: str, frame: pd.DataFrame, mask, col
 
     ``message`` is a text, or a function of the failing rows giving one text per row:
     it is only called when a row fails, so a clean study never formats anything.
-    ``value`` names the column whose cell the finding quotes.
+    ``value`` names the column whose cell the finding quotes (a code as the template shows it: its
+    label in Chinese, as the user typed it there).
     """
     at = np.flatnonzero(_true(mask))
     if len(at) == 0:
@@ -76,6 +79,8 @@ def emit(ctx: RuleContext, code: str, table: str, frame: pd.DataFrame, mask, col
     text = message(rows) if callable(message) else message
     msgs = text.loc[rows.index].tolist() if isinstance(text, pd.Series) else [text] * len(at)
     values = rows[value] if value is not None else pd.Series(None, index=rows.index, dtype=object)
+    if value is not None and current_language() != "en" and _is_coded(table, value):
+        values = values.map(lambda c: level_label(ALL_TABLES[table].column(value), c) if isinstance(c, str) else c)
     pids = rows["patient_id"].tolist() if "patient_id" in rows else [None] * len(at)
     out = []
     for k, (msg, row, pid) in enumerate(zip(msgs, rows["source_row"].tolist(), pids)):
@@ -86,8 +91,34 @@ def emit(ctx: RuleContext, code: str, table: str, frame: pd.DataFrame, mask, col
     return out
 
 
+def _is_coded(table: str, column: str) -> bool:
+    """Is ``table.column`` an enum column (its codes are quoted as the template shows them)?"""
+    declared = ALL_TABLES.get(table)
+    return (declared is not None and column in declared.column_names
+            and declared.column(column).dtype is DType.ENUM)
+
+
 def _d(ts: pd.Series) -> pd.Series:
     return ts.dt.strftime("%Y-%m-%d")
+
+
+def fill(template: str, rows: pd.DataFrame, **fields) -> pd.Series:
+    """One message per failing row: ``template`` (translated by the caller, ``_("...")``) with each row's fields.
+
+    A field is a Series aligned with ``rows`` (one value per row, already text) or one value for all.
+    """
+    columns = {k: (v.loc[rows.index].tolist() if isinstance(v, pd.Series) else [v] * len(rows))
+               for k, v in fields.items()}
+    return pd.Series([template.format(**{k: c[i] for k, c in columns.items()}) for i in range(len(rows))],
+                     index=rows.index, dtype=object)
+
+
+def shown_codes(table: str, column: str, codes: pd.Series) -> pd.Series:
+    """Codes of ``table.column`` as the template shows them (Chinese labels in Chinese; codes in English)."""
+    if current_language() == "en":
+        return codes.astype(str)
+    col = ALL_TABLES[table].column(column)
+    return codes.map(lambda c: level_label(col, c) if isinstance(c, str) else str(c))
 
 
 def with_patient_codes(ctx: RuleContext) -> RuleContext:
@@ -163,17 +194,17 @@ def check_keys(ctx: RuleContext) -> list[Finding]:
             ids = frame[PATIENT]
             dup = (ids >= 0) & ids.duplicated(keep="first")  # missing ids never repeat a present one
             out += emit(ctx, "PATIENT_DUPLICATE", name, frame, dup, "patient_id",
-                        lambda r: "patient id already used on row "
-                        + r["patient_id"].map(_first_rows(frame)).astype(str),
-                        "give each patient one row and a unique id", "patient_id")
+                        lambda r: fill(_("patient id already used on row {row}"), r,
+                                       row=r["patient_id"].map(_first_rows(frame)).astype(str)),
+                        _("give each patient one row and a unique id"), "patient_id")
         elif table.key:
             others = [k for k in table.key if k != "patient_id"]
             key = [PATIENT, *others]
             # a complete key can only repeat a complete key, so incomplete rows need not be dropped first
             dup = (frame[PATIENT] >= 0) & frame[others].notna().all(axis=1) & frame[key].duplicated(keep="first")
             out += emit(ctx, "ROW_DUPLICATE", name, frame, dup, None,
-                        f"same {' + '.join(table.key)} as an earlier row",
-                        "delete the repeated row, or correct the date / number that makes it a copy", "patient_id")
+                        _("same {key} as an earlier row").format(key=" + ".join(table.key)),
+                        _("delete the repeated row, or correct the date / number that makes it a copy"), "patient_id")
     return out
 
 
@@ -192,8 +223,8 @@ def check_patient_references(ctx: RuleContext) -> list[Finding]:
         if name == "patients" or not ctx.has(name) or frame.empty:
             continue
         bad = (frame[PATIENT] >= 0) & ~frame[PATIENT].isin(known)
-        out += emit(ctx, "PATIENT_UNKNOWN", name, frame, bad, "patient_id", "patient id is not in the patients sheet",
-                    "add the patient to the patients sheet or correct the id (ids must match exactly)", "patient_id")
+        out += emit(ctx, "PATIENT_UNKNOWN", name, frame, bad, "patient_id", _("patient id is not in the patients sheet"),
+                    _("add the patient to the patients sheet or correct the id (ids must match exactly)"), "patient_id")
     return out
 
 
@@ -207,34 +238,36 @@ def check_patients(ctx: RuleContext) -> list[Finding]:
     if ctx.has("infusions"):
         treated = ctx.tables["infusions"][PATIENT].unique()
         out += emit(ctx, "PATIENT_WITHOUT_INFUSION", "patients", p, (p[PATIENT] >= 0) & ~p[PATIENT].isin(treated),
-                    "patient_id", "patient has no row in the infusions sheet (T0, the first infusion, is unknown)",
-                    "add the blinatumomab infusion segments of this patient, or remove the patient", "patient_id")
+                    "patient_id", _("patient has no row in the infusions sheet (T0, the first infusion, is unknown)"),
+                    _("add the blinatumomab infusion segments of this patient, or remove the patient"), "patient_id")
     t0 = _lookup(p, _first_infusion(ctx) if ctx.has("infusions") else pd.Series(dtype="datetime64[ns]"))
     out += emit(ctx, "AGE_MISSING", "patients", p, p["birth_date"].isna() & p["age_at_t0"].isna(), "age_at_t0",
-                "neither birth_date nor age_at_t0 is given", "enter age_at_t0 (years) or birth_date", "patient_id")
+                _("neither birth_date nor age_at_t0 is given"), _("enter age_at_t0 (years) or birth_date"), "patient_id")
     age = (t0 - p["birth_date"]).dt.days / 365.25
     out += emit(ctx, "AGE_BIRTH_MISMATCH", "patients", p, (age - p["age_at_t0"]).abs() > 1, "age_at_t0",
-                lambda r: "age_at_t0 differs by more than a year from the age computed from birth_date and the first "
-                "infusion (" + age[r.index].round(1).astype(str) + " years)",
-                "correct birth_date or age_at_t0 (age at the first blinatumomab infusion)", "age_at_t0")
+                lambda r: fill(_("age_at_t0 differs by more than a year from the age computed from birth_date and the "
+                                 "first infusion ({age} years)"), r, age=age[r.index].round(1).astype(str)),
+                _("correct birth_date or age_at_t0 (age at the first blinatumomab infusion)"), "age_at_t0")
     bmi = p["weight_kg"] / (p["height_cm"] / 100) ** 2
     out += emit(ctx, "BMI_IMPLAUSIBLE", "patients", p, (bmi < 10) | (bmi > 60), "weight_kg",
-                lambda r: "height and weight give a body-mass index of " + bmi[r.index].round(1).astype(str) + " kg/m2",
-                "check height_cm (centimetres) and weight_kg (kilograms); they may be swapped or in other units", "weight_kg")
+                lambda r: fill(_("height and weight give a body-mass index of {bmi} kg/m2"), r,
+                               bmi=bmi[r.index].round(1).astype(str)),
+                _("check height_cm (centimetres) and weight_kg (kilograms); they may be swapped or in other units"),
+                "weight_kg")
     out += emit(ctx, "BIRTH_AFTER_DIAGNOSIS", "patients", p, p["birth_date"] > p["diagnosis_date"], "birth_date",
-                lambda r: "birth_date is after diagnosis_date (" + _d(r["diagnosis_date"]) + ")",
-                "correct birth_date or diagnosis_date", "birth_date")
+                lambda r: fill(_("birth_date is after diagnosis_date ({date})"), r, date=_d(r["diagnosis_date"])),
+                _("correct birth_date or diagnosis_date"), "birth_date")
     out += emit(ctx, "DIAGNOSIS_AFTER_T0", "patients", p, p["diagnosis_date"] > t0, "diagnosis_date",
-                lambda r: "diagnosis_date is after the first infusion (" + _d(t0[r.index]) + ")",
-                "correct diagnosis_date (first diagnosis of B-ALL) or the infusion dates", "diagnosis_date")
+                lambda r: fill(_("diagnosis_date is after the first infusion ({date})"), r, date=_d(t0[r.index])),
+                _("correct diagnosis_date (first diagnosis of B-ALL) or the infusion dates"), "diagnosis_date")
     out += _setting(ctx, p)
     status = p["mrd_status_at_t0"]
     lvl = p["mrd_at_t0"]
     bad = ((status == "positive") & (lvl < MRD_NEGATIVE_BELOW)) | ((status == "negative") & (lvl >= MRD_NEGATIVE_BELOW))
     out += emit(ctx, "MRD_STATUS_INCONSISTENT", "patients", p, bad, "mrd_status_at_t0",
-                lambda r: "mrd_status_at_t0 contradicts mrd_at_t0 (" + r["mrd_at_t0"].astype(str)
-                + "; negative means < 0.0001)",
-                "check both; the recorded status wins in the analysis", "mrd_status_at_t0")
+                lambda r: fill(_("mrd_status_at_t0 contradicts mrd_at_t0 ({level}; negative means < 0.0001)"), r,
+                               level=r["mrd_at_t0"].astype(str)),
+                _("check both; the recorded status wins in the analysis"), "mrd_status_at_t0")
     return out
 
 
@@ -243,34 +276,35 @@ def _setting(ctx: RuleContext, p: pd.DataFrame) -> list[Finding]:
     rr = p["disease_setting"] == "relapsed_refractory"
     intent = p["intent"].fillna("")
     checks = [
-        (nd & p["rr_type"].notna(), "rr_type", "rr_type is given for a newly diagnosed patient"),
-        (nd & (p["relapse_number"].fillna(0) > 0), "relapse_number", "relapse_number > 0 for a newly diagnosed patient"),
-        (nd & intent.str.startswith("rr_"), "intent", "an R/R intent for a newly diagnosed patient"),
-        (rr & intent.str.startswith("frontline_"), "intent", "a frontline intent for an R/R patient"),
+        (nd & p["rr_type"].notna(), "rr_type", _("rr_type is given for a newly diagnosed patient")),
+        (nd & (p["relapse_number"].fillna(0) > 0), "relapse_number",
+         _("relapse_number > 0 for a newly diagnosed patient")),
+        (nd & intent.str.startswith("rr_"), "intent", _("an R/R intent for a newly diagnosed patient")),
+        (rr & intent.str.startswith("frontline_"), "intent", _("a frontline intent for an R/R patient")),
         ((p["rr_type"] == "primary_refractory") & (p["relapse_number"].fillna(0) > 0), "relapse_number",
-         "relapse_number > 0 for a primary refractory patient (never in remission)"),
+         _("relapse_number > 0 for a primary refractory patient (never in remission)")),
         ((p["rr_type"] == "relapsed") & (p["relapse_number"] == 0), "relapse_number",
-         "relapse_number 0 for a relapsed patient"),
+         _("relapse_number 0 for a relapsed patient")),
         (p["disease_status_at_t0"].isin(["CR", "CRi"]) & (p["bm_blast_pct_at_t0"] > REMISSION_BLAST_PCT),
-         "bm_blast_pct_at_t0", "in CR at T0 but more than 5 % marrow blasts"),
+         "bm_blast_pct_at_t0", _("in CR at T0 but more than 5 % marrow blasts")),
     ]
+    hint = _("check disease_setting, rr_type, relapse_number, intent and disease status at T0 together")
     out = []
     for mask, column, message in checks:
-        out += emit(ctx, "SETTING_INCONSISTENT", "patients", p, mask, column, message,
-                    "check disease_setting, rr_type, relapse_number, intent and disease status at T0 together", column)
+        out += emit(ctx, "SETTING_INCONSISTENT", "patients", p, mask, column, message, hint, column)
     return out
 
 
 # --- dates against T0, death, cut-off ------------------------------------------------
 
-_BEFORE_T0 = {  # table: (date column, code, what, hint)
-    "assessments": ("assessment_date", "ASSESSMENT_BEFORE_T0", "assessment",
-                    "response is assessed after the first infusion; put the pre-treatment marrow in the patients sheet "
-                    "(bm_blast_pct_at_t0, mrd_at_t0)"),
-    "therapies": ("start_date", "THERAPY_BEFORE_T0", "subsequent therapy",
-                  "therapies before blinatumomab belong in the patients sheet (bridging_type, prior_*)"),
-    "adverse_events": ("onset_date", "AE_BEFORE_T0", "adverse event",
-                       "check onset_date; events before the first infusion are not treatment-emergent"),
+_BEFORE_T0 = {  # table: (date column, code, message, hint); translated where used
+    "assessments": ("assessment_date", "ASSESSMENT_BEFORE_T0", N_("assessment dated before the first infusion ({date})"),
+                    N_("response is assessed after the first infusion; put the pre-treatment marrow in the patients "
+                       "sheet (bm_blast_pct_at_t0, mrd_at_t0)")),
+    "therapies": ("start_date", "THERAPY_BEFORE_T0", N_("subsequent therapy dated before the first infusion ({date})"),
+                  N_("therapies before blinatumomab belong in the patients sheet (bridging_type, prior_*)")),
+    "adverse_events": ("onset_date", "AE_BEFORE_T0", N_("adverse event dated before the first infusion ({date})"),
+                       N_("check onset_date; events before the first infusion are not treatment-emergent")),
 }
 
 
@@ -279,25 +313,26 @@ def check_against_t0(ctx: RuleContext) -> list[Finding]:
         return []
     first = _first_infusion(ctx)
     out = []
-    for name, (column, code, what, hint) in _BEFORE_T0.items():
+    for name, (column, code, message, hint) in _BEFORE_T0.items():
         if not ctx.has(name):
             continue
         f = ctx.tables[name]
         t0 = _lookup(f, first)
         out += emit(ctx, code, name, f, f[column] < t0, column,
-                    lambda r, t0=t0, what=what: f"{what} dated before the first infusion (" + _d(t0[r.index]) + ")",
-                    hint, column)
+                    lambda r, t0=t0, message=message: fill(_(message), r, date=_d(t0[r.index])),
+                    _(hint), column)
     if ctx.has("events"):
         ev = ctx.tables["events"]
         t0 = _lookup(ev, first)
         early = ev["event_date"] < t0
         death = ev["event_type"] == "death"
         out += emit(ctx, "DEATH_BEFORE_T0", "events", ev, early & death, "event_date",
-                    lambda r: "death before the first infusion (" + _d(t0[r.index]) + ")",
-                    "correct the death date or the infusion dates", "event_date")
+                    lambda r: fill(_("death before the first infusion ({date})"), r, date=_d(t0[r.index])),
+                    _("correct the death date or the infusion dates"), "event_date")
         out += emit(ctx, "EVENT_BEFORE_T0", "events", ev, early & ~death, "event_date",
-                    lambda r: r["event_type"].astype(str) + " dated before the first infusion (" + _d(t0[r.index]) + ")",
-                    "events are counted from the first infusion; history before it belongs in the patients sheet",
+                    lambda r: fill(_("{event} dated before the first infusion ({date})"), r,
+                                   event=shown_codes("events", "event_type", r["event_type"]), date=_d(t0[r.index])),
+                    _("events are counted from the first infusion; history before it belongs in the patients sheet"),
                     "event_date")
     return out
 
@@ -324,15 +359,16 @@ def check_death(ctx: RuleContext) -> list[Finding]:
     deaths = (ev["event_type"] == "death") & (ev[PATIENT] >= 0)
     second = deaths & ev[PATIENT].where(deaths).duplicated(keep="first")
     out = emit(ctx, "DEATH_DUPLICATE", "events", ev, second, "event_type",
-               "a second death row for this patient", "keep one death row per patient", "event_date")
+               _("a second death row for this patient"), _("keep one death row per patient"), "event_date")
     died = _death_date(ctx)
     if died.empty:
         return out
     for name, column, frame in _dated_records(ctx):
         death = _lookup(frame, died)
         out += emit(ctx, "RECORD_AFTER_DEATH", name, frame, frame[column] > death, column,
-                    lambda r, death=death, column=column: f"{column} is after the death date (" + _d(death[r.index]) + ")",
-                    "correct this date or the death date in the events sheet", column)
+                    lambda r, death=death, column=column: fill(_("{column} is after the death date ({date})"), r,
+                                                               column=column, date=_d(death[r.index])),
+                    _("correct this date or the death date in the events sheet"), column)
     return out
 
 
@@ -345,13 +381,18 @@ def check_cutoff_and_today(ctx: RuleContext) -> list[Finding]:
             if col.dtype is not DType.DATE:
                 continue
             future = frame[col.name] > ctx.today
-            out += emit(ctx, "DATE_IN_FUTURE", name, frame, future, col.name, f"{col.name} is after today",
-                        "correct the date (YYYY-MM-DD)", col.name)
-            if ctx.data_cutoff is not None:
-                out += emit(ctx, "DATE_AFTER_CUTOFF", name, frame, (frame[col.name] > ctx.data_cutoff) & ~future, col.name,
-                            f"{col.name} is after the data cut-off ({ctx.data_cutoff.date().isoformat()})",
-                            "check the date; follow-up after the cut-off is not used (patients are censored at the cut-off)",
+            if future.any():
+                out += emit(ctx, "DATE_IN_FUTURE", name, frame, future, col.name,
+                            _("{column} is after today").format(column=col.name), _("correct the date (YYYY-MM-DD)"),
                             col.name)
+            if ctx.data_cutoff is not None:
+                late = (frame[col.name] > ctx.data_cutoff) & ~future
+                if late.any():
+                    out += emit(ctx, "DATE_AFTER_CUTOFF", name, frame, late, col.name,
+                                _("{column} is after the data cut-off ({date})").format(
+                                    column=col.name, date=ctx.data_cutoff.date().isoformat()),
+                                _("check the date; follow-up after the cut-off is not used (patients are censored at "
+                                  "the cut-off)"), col.name)
     return out
 
 
@@ -362,8 +403,8 @@ def check_follow_up(ctx: RuleContext) -> list[Finding]:
     p = ctx.tables["patients"]
     closed = ev.loc[ev["event_type"].isin(["death", "last_contact"]), PATIENT].unique()
     out = emit(ctx, "NO_FOLLOW_UP", "patients", p, (p[PATIENT] >= 0) & ~p[PATIENT].isin(closed), "patient_id",
-               "no death and no last_contact row in the events sheet",
-               "add a last_contact event (date last known alive) or the death", "patient_id")
+               _("no death and no last_contact row in the events sheet"),
+               _("add a last_contact event (date last known alive) or the death"), "patient_id")
     lc = ev[ev["event_type"] == "last_contact"].dropna(subset=["event_date", "patient_id"])
     if lc.empty:
         return out
@@ -377,8 +418,9 @@ def check_follow_up(ctx: RuleContext) -> list[Finding]:
     last = lc.sort_values("event_date").drop_duplicates(PATIENT, keep="last")
     latest_other = _lookup(last, other)
     out += emit(ctx, "LAST_CONTACT_EARLY", "events", last, last["event_date"] < latest_other, "event_date",
-                lambda r: "last contact is before another record of the patient (" + _d(latest_other[r.index]) + ")",
-                "set last_contact to the last date the patient was known alive", "event_date")
+                lambda r: fill(_("last contact is before another record of the patient ({date})"), r,
+                               date=_d(latest_other[r.index])),
+                _("set last_contact to the last date the patient was known alive"), "event_date")
     return out
 
 
@@ -390,23 +432,23 @@ def check_infusions(ctx: RuleContext) -> list[Finding]:
     inf = ctx.tables["infusions"]
     out = []
     out += emit(ctx, "INFUSION_END_BEFORE_START", "infusions", inf, inf["end_date"] < inf["start_date"], "end_date",
-                lambda r: "end_date is before start_date (" + _d(r["start_date"]) + ")",
-                "swap or correct the dates; end_date is the last day of the segment", "end_date")
+                lambda r: fill(_("end_date is before start_date ({date})"), r, date=_d(r["start_date"])),
+                _("swap or correct the dates; end_date is the last day of the segment"), "end_date")
     ok = inf.dropna(subset=["start_date", "end_date"])
     ok = ok[ok[PATIENT] >= 0].sort_values([PATIENT, "start_date", "source_row"])  # codes sort as the ids do
     prev_end = _previous_max(ok, "end_date")
     out += emit(ctx, "INFUSION_OVERLAP", "infusions", ok, ok["start_date"] <= prev_end, "start_date",
-                lambda r: "segment starts on or before the end of an earlier segment (row "
-                + ok.groupby(PATIENT)["source_row"].shift()[r.index].astype("Int64").astype(str)
-                + ", ends " + _d(prev_end[r.index]) + ")",
-                "end_date is inclusive: the next segment starts the day after; correct the dates or remove a copy",
+                lambda r: fill(_("segment starts on or before the end of an earlier segment (row {row}, ends {date})"), r,
+                               row=ok.groupby(PATIENT)["source_row"].shift()[r.index].astype("Int64").astype(str),
+                               date=_d(prev_end[r.index])),
+                _("end_date is inclusive: the next segment starts the day after; correct the dates or remove a copy"),
                 "start_date")
     cyc = ok.dropna(subset=["cycle_number"])
     prev_cycle = _previous_max(cyc, "cycle_number")
     out += emit(ctx, "CYCLE_ORDER", "infusions", cyc, cyc["cycle_number"] < prev_cycle, "cycle_number",
-                lambda r: "cycle_number is lower than that of an earlier segment ("
-                + prev_cycle[r.index].astype("Int64").astype(str) + ")",
-                "number the cycles in date order", "cycle_number")
+                lambda r: fill(_("cycle_number is lower than that of an earlier segment ({cycle})"), r,
+                               cycle=prev_cycle[r.index].astype("Int64").astype(str)),
+                _("number the cycles in date order"), "cycle_number")
     if ctx.has("patients"):
         out += _doses(ctx, inf)
     return out
@@ -433,20 +475,20 @@ def _doses(ctx: RuleContext, inf: pd.DataFrame) -> list[Finding]:
     over_day = daily > MAX_FIXED_DOSE_UG_DAY + 1e-9
     for column, mask in (("daily_dose_ug", over_day & recorded), ("dose_value", over_day & ~recorded)):
         out += emit(ctx, "DOSE_ABOVE_LABEL", "infusions", inf, mask, column,
-                    lambda r: "daily dose " + daily[r.index].round(2).astype(str)
-                    + " ug/day is above the label maximum of 28 ug/day",
-                    "check dose_value, dose_unit and daily_dose_ug (label: 9 then 28 ug/day; < 45 kg 5 then 15 ug/m2/day, "
-                    "max 28 ug/day)", column)
+                    lambda r: fill(_("daily dose {dose} ug/day is above the label maximum of 28 ug/day"), r,
+                                   dose=daily[r.index].round(2).astype(str)),
+                    _("check dose_value, dose_unit and daily_dose_ug (label: 9 then 28 ug/day; < 45 kg 5 then 15 "
+                      "ug/m2/day, max 28 ug/day)"), column)
     out += emit(ctx, "DOSE_ABOVE_LABEL", "infusions", inf,
                 per_m2 & light & (inf["dose_value"] > MAX_BSA_DOSE_UG_M2_DAY + 1e-9), "dose_value",
-                "dose_value above the label maximum of 15 ug/m2/day for a patient under 45 kg",
-                "check dose_value and dose_unit (label for < 45 kg: 5 then 15 ug/m2/day)", "dose_value")
+                _("dose_value above the label maximum of 15 ug/m2/day for a patient under 45 kg"),
+                _("check dose_value and dose_unit (label for < 45 kg: 5 then 15 ug/m2/day)"), "dose_value")
     computed = inf["dose_value"] * bsa
     out += emit(ctx, "DOSE_ABOVE_LABEL", "infusions", inf,
                 per_m2 & ~recorded & heavy & (computed > MAX_FIXED_DOSE_UG_DAY + 1e-9), "dose_value",
-                lambda r: "dose_value x BSA gives " + computed[r.index].round(2).astype(str)
-                + " ug/day, above 28 ug/day, for a patient of 45 kg or more (label: fixed dose)",
-                "patients of 45 kg or more get a fixed dose in ug/day; check dose_unit", "dose_value")
+                lambda r: fill(_("dose_value x BSA gives {dose} ug/day, above 28 ug/day, for a patient of 45 kg or more "
+                                 "(label: fixed dose)"), r, dose=computed[r.index].round(2).astype(str)),
+                _("patients of 45 kg or more get a fixed dose in ug/day; check dose_unit"), "dose_value")
     return out
 
 
@@ -458,13 +500,14 @@ def check_assessments(ctx: RuleContext) -> list[Finding]:
     a = ctx.tables["assessments"]
     results = ["bm_blast_pct", "circulating_blasts", "extramedullary_disease", "anc", "platelets", "response_recorded", "mrd_value"]
     out = emit(ctx, "ASSESSMENT_EMPTY", "assessments", a, a[results].isna().all(axis=1), None,
-               "assessment row without any result",
-               "enter the marrow blasts, counts, response and/or MRD, or delete the row", "assessment_date")
+               _("assessment row without any result"),
+               _("enter the marrow blasts, counts, response and/or MRD, or delete the row"), "assessment_date")
     bad = a["response_recorded"].isin([*REMISSION, "hypoplastic"]) & (a["bm_blast_pct"] > REMISSION_BLAST_PCT)
     out += emit(ctx, "RESPONSE_VS_BLASTS", "assessments", a, bad, "response_recorded",
-                lambda r: "remission recorded with " + r["bm_blast_pct"].astype(str)
-                + " % marrow blasts (remission needs <= 5 %)",
-                "check response_recorded and bm_blast_pct; the recorded response wins in the analysis", "response_recorded")
+                lambda r: fill(_("remission recorded with {blasts} % marrow blasts (remission needs <= 5 %)"), r,
+                               blasts=r["bm_blast_pct"].astype(str)),
+                _("check response_recorded and bm_blast_pct; the recorded response wins in the analysis"),
+                "response_recorded")
     return out
 
 
@@ -489,8 +532,8 @@ def check_relapse_after_remission(ctx: RuleContext) -> list[Finding]:
     remitted = _lookup(ev, first_remission) < ev["event_date"]
     bad = relapse & ~ev[PATIENT].isin(in_cr_at_t0) & ~remitted
     return emit(ctx, "RELAPSE_WITHOUT_REMISSION", "events", ev, bad, "event_type",
-                "relapse without an earlier remission (no CR/CRi at T0 and no CR/CRh/CRi assessment before it)",
-                "record it as progression, or add the assessment that showed remission", "event_date")
+                _("relapse without an earlier remission (no CR/CRi at T0 and no CR/CRh/CRi assessment before it)"),
+                _("record it as progression, or add the assessment that showed remission"), "event_date")
 
 
 def check_event_details(ctx: RuleContext) -> list[Finding]:
@@ -503,14 +546,17 @@ def check_event_details(ctx: RuleContext) -> list[Finding]:
     known = ev["event_type"].notna()
     site = known & ev["relapse_site"].notna() & ~ev["event_type"].isin(["relapse", "progression", "mrd_relapse"])
     out += emit(ctx, "EVENT_DETAIL_MISPLACED", "events", ev, site, "relapse_site",
-                lambda r: "relapse_site on a " + r["event_type"].astype(str) + " row",
-                "give relapse_site on relapse rows only", "relapse_site")
+                lambda r: fill(_("relapse_site on a {event} row"), r,
+                               event=shown_codes("events", "event_type", r["event_type"])),
+                _("give relapse_site on relapse rows only"), "relapse_site")
     death = ev["event_type"] == "death"
     out += emit(ctx, "EVENT_DETAIL_MISPLACED", "events", ev, known & ev["cause_of_death"].notna() & ~death, "cause_of_death",
-                lambda r: "cause_of_death on a " + r["event_type"].astype(str) + " row",
-                "give cause_of_death on the death row only", "cause_of_death")
+                lambda r: fill(_("cause_of_death on a {event} row"), r,
+                               event=shown_codes("events", "event_type", r["event_type"])),
+                _("give cause_of_death on the death row only"), "cause_of_death")
     out += emit(ctx, "DEATH_CAUSE_MISSING", "events", ev, death & ev["cause_of_death"].isna(), "cause_of_death",
-                "death without cause_of_death", "enter the cause of death ('unknown' if it is not known)", "cause_of_death")
+                _("death without cause_of_death"), _("enter the cause of death ('unknown' if it is not known)"),
+                "cause_of_death")
     return out
 
 
@@ -521,13 +567,15 @@ def check_therapies(ctx: RuleContext) -> list[Finding]:
         return []
     t = ctx.tables["therapies"]
     out = emit(ctx, "END_BEFORE_START", "therapies", t, t["end_date"] < t["start_date"], "end_date",
-               lambda r: "end_date is before start_date (" + _d(r["start_date"]) + ")", "correct the dates", "end_date")
+               lambda r: fill(_("end_date is before start_date ({date})"), r, date=_d(r["start_date"])),
+               _("correct the dates"), "end_date")
     ok = t.dropna(subset=["sequence_number", "start_date"])
     ok = ok[ok[PATIENT] >= 0].sort_values([PATIENT, "sequence_number"])
     prev = _previous_max(ok, "start_date")
     out += emit(ctx, "THERAPY_SEQUENCE_ORDER", "therapies", ok, ok["start_date"] < prev, "sequence_number",
-                lambda r: "starts before a therapy with a lower sequence_number (" + _d(prev[r.index]) + ")",
-                "number the therapies in the order they were given", "sequence_number")
+                lambda r: fill(_("starts before a therapy with a lower sequence_number ({date})"), r,
+                               date=_d(prev[r.index])),
+                _("number the therapies in the order they were given"), "sequence_number")
     return out
 
 
@@ -536,20 +584,20 @@ def check_adverse_events(ctx: RuleContext) -> list[Finding]:
         return []
     ae = ctx.tables["adverse_events"]
     out = emit(ctx, "END_BEFORE_START", "adverse_events", ae, ae["resolution_date"] < ae["onset_date"], "resolution_date",
-               lambda r: "resolution_date is before onset_date (" + _d(r["onset_date"]) + ")", "correct the dates",
-               "resolution_date")
+               lambda r: fill(_("resolution_date is before onset_date ({date})"), r, date=_d(r["onset_date"])),
+               _("correct the dates"), "resolution_date")
     fatal = ae["fatal"].fillna(False).astype(bool)
     g5 = (ae["grade"] == 5).fillna(False).astype(bool)
     checks = [
-        (fatal & (ae["grade"] < 5), "fatal", "fatal adverse event with grade below 5"),
-        (g5 & (ae["fatal"] == False), "fatal", "grade 5 (death) but fatal = no"),  # noqa: E712
+        (fatal & (ae["grade"] < 5), "fatal", _("fatal adverse event with grade below 5")),
+        (g5 & (ae["fatal"] == False), "fatal", _("grade 5 (death) but fatal = no")),  # noqa: E712
     ]
     if ctx.has("events"):
         checks.append(((fatal | g5) & ~ae[PATIENT].isin(_death_date(ctx).index), "fatal",
-                       "fatal adverse event but no death row in the events sheet"))
+                       _("fatal adverse event but no death row in the events sheet")))
+    hint = _("check grade, fatal and the death row in the events sheet")
     for mask, column, message in checks:
-        out += emit(ctx, "FATAL_AE_INCONSISTENT", "adverse_events", ae, mask, column, message,
-                    "check grade, fatal and the death row in the events sheet", "grade")
+        out += emit(ctx, "FATAL_AE_INCONSISTENT", "adverse_events", ae, mask, column, message, hint, "grade")
     return out
 
 
@@ -561,15 +609,16 @@ def check_summary(ctx: RuleContext) -> list[Finding]:
     s = ctx.tables["patient_summary"]
     nr = s["best_response"] == "NR"
     checks = [
-        (nr & (s["relapse"] == True), "relapse", "relapse = yes for a non-responder (relapse needs a remission)"),  # noqa: E712
-        (nr & (s["mrd_negative"] == True), "mrd_negative", "MRD-negative but best response NR"),  # noqa: E712
+        (nr & (s["relapse"] == True), "relapse",  # noqa: E712
+         _("relapse = yes for a non-responder (relapse needs a remission)")),
+        (nr & (s["mrd_negative"] == True), "mrd_negative", _("MRD-negative but best response NR")),  # noqa: E712
         (s["next_therapy"].map(lambda codes: "none" in codes and len(codes) > 1), "next_therapy",
-         "'none' together with therapies in next_therapy"),
+         _("'none' together with therapies in next_therapy")),
     ]
+    hint = _("check best_response, relapse, mrd_negative and next_therapy together")
     out = []
     for mask, column, message in checks:
-        out += emit(ctx, "SUMMARY_INCONSISTENT", "patient_summary", s, mask, column, message,
-                    "check best_response, relapse, mrd_negative and next_therapy together", column)
+        out += emit(ctx, "SUMMARY_INCONSISTENT", "patient_summary", s, mask, column, message, hint, column)
     return out
 
 

@@ -19,6 +19,8 @@ import pandas as pd
 from blinrwe.errors import InputDataError
 from blinrwe.intake.raw import RawSheet, RawStudy
 from blinrwe.model import FORMS, REQUIRED_TABLES, imputed_flag
+from blinrwe.model.display import column_of_header, header_names, heading, normalise, table_of_sheet
+from blinrwe.model.i18n import _
 from blinrwe.model.schema import Table
 
 from .coerce import coerce_sheet
@@ -29,7 +31,11 @@ from .study_data import StudyData, empty_table, expected_columns
 
 
 def _sheet_lookup(raw: RawStudy) -> dict[str, RawSheet]:
-    return {name.casefold(): sheet for name, sheet in raw.sheets.items()}
+    """Sheets by the table they are: named as the table (any case), or by its label (``患者``; model.display)."""
+    lookup: dict[str, RawSheet] = {}
+    for name, sheet in raw.sheets.items():
+        lookup.setdefault(table_of_sheet(name) or name.casefold(), sheet)
+    return lookup
 
 
 def detect_form(raw: RawStudy) -> tuple[str | None, list[Finding]]:
@@ -38,18 +44,19 @@ def detect_form(raw: RawStudy) -> tuple[str | None, list[Finding]]:
     study = names & {t.name for t in FORMS["study"]}
     summary = "patient_summary" in names
     if study and summary:
-        return "study", [finding("FORM_AMBIGUOUS", "both dated study sheets and a patient_summary sheet are present; "
-                                 "the dated study is used and patient_summary is ignored",
-                                 "keep one form per workbook or folder", file=raw.source)]
+        return "study", [finding("FORM_AMBIGUOUS", _("both dated study sheets and a patient_summary sheet are present; "
+                                 "the dated study is used and patient_summary is ignored"),
+                                 _("keep one form per workbook or folder"), file=raw.source)]
     if study:
         return "study", []
     if summary:
         return "summary", []
     expected = ", ".join(t.name for t in FORMS["study"])
-    return None, [finding("FORM_UNKNOWN", "no sheet or CSV file named like a study table was found "
-                          f"(found: {', '.join(sorted(raw.sheets)) or 'nothing'})",
-                          f"name the sheets {expected} (dated study) or patient_summary (summary form); "
-                          "'blinrwe template' writes a workbook to start from", file=raw.source)]
+    return None, [finding("FORM_UNKNOWN", _("no sheet or CSV file named like a study table was found "
+                          "(found: {found})").format(found=", ".join(sorted(raw.sheets)) or _("nothing")),
+                          _("name the sheets {expected} (dated study) or patient_summary (summary form); "
+                            "'blinrwe template' writes a workbook to start from").format(expected=expected),
+                          file=raw.source)]
 
 
 def _check_header(sheet: RawSheet, table: Table) -> list[Finding]:
@@ -61,24 +68,35 @@ def _check_header(sheet: RawSheet, table: Table) -> list[Finding]:
     for i, name in enumerate(sheet.header):
         if not name:
             if sheet.cells[i].notna().any():
-                out.append(finding("COLUMN_UNNAMED", f"column {i + 1} has values but no name in row 1",
-                                   "type the column name in row 1 or delete the column", **loc))
+                out.append(finding("COLUMN_UNNAMED", _("column {number} has values but no name in row 1").format(
+                    number=i + 1), _("type the column name in row 1 or delete the column"), **loc))
             continue
-        key = name.casefold()
+        declared_name = column_of_header(table, name)  # the name, a label, or 'label (name)' (model.display)
+        key = declared_name.casefold()
         if key in seen:
-            out.append(finding("COLUMN_DUPLICATE", f"column '{name}' appears twice (columns {seen[key] + 1} and {i + 1}); "
-                               "the first is used", "delete or rename one of them", column=name, value=name, **loc))
+            out.append(finding("COLUMN_DUPLICATE", _("column '{column}' appears twice (columns {first} and {second}); "
+                               "the first is used").format(column=name, first=seen[key] + 1, second=i + 1),
+                               _("delete or rename one of them"), column=name, value=name, **loc))
             continue
         seen[key] = i
         if key not in declared:
             guess = difflib.get_close_matches(key, [c.name for c in table.columns], n=1, cutoff=0.6)
-            hint = f"did you mean '{guess[0]}'? Rename it" if guess else "remove it or rename it to a declared column"
-            out.append(finding("COLUMN_UNKNOWN", f"column '{name}' is not a column of {table.name}; it is ignored",
-                               hint + f" (see the data_dictionary sheet)", column=name, value=name, **loc))
+            if not guess and not key.isascii():  # a label mistyped: the closest label's column
+                labels = header_names(table)
+                close = difflib.get_close_matches(normalise(name), [k for k in labels if not k.isascii()], n=1,
+                                                  cutoff=0.5)
+                guess = [labels[close[0]]] if close else []
+            hint = (_("did you mean '{column}'? Rename it").format(column=heading(table, table.column(guess[0])))
+                    if guess else _("remove it or rename it to a declared column"))
+            out.append(finding("COLUMN_UNKNOWN", _("column '{column}' is not a column of {table}; it is ignored").format(
+                column=name, table=table.name), hint + _(" (see the data_dictionary sheet)"), column=name, value=name,
+                **loc))
     for col in table.columns:
         if col.required and col.name.casefold() not in seen:
-            out.append(finding("COLUMN_MISSING", f"required column '{col.name}' is missing",
-                               f"add a column '{col.name}' in row 1 ({col.description.rstrip('.')})",
+            shown = heading(table, col)
+            out.append(finding("COLUMN_MISSING", _("required column '{column}' is missing").format(column=shown),
+                               _("add a column '{column}' in row 1 ({description})").format(
+                                   column=shown, description=_(col.description).rstrip(".。")),
                                column=col.name, **loc))
     return out
 
@@ -87,11 +105,14 @@ def _unknown_sheets(raw: RawStudy, form: str) -> list[Finding]:
     known = {t.name for tables in FORMS.values() for t in tables}
     out = []
     for name, sheet in raw.sheets.items():
-        if name.casefold() in known:
+        if table_of_sheet(name) in known:
             continue
         guess = difflib.get_close_matches(name.casefold(), [t.name for t in FORMS[form]], n=1, cutoff=0.6)
-        hint = f"did you mean '{guess[0]}'? Rename it" if guess else "remove it, or rename it to one of the declared tables"
-        out.append(finding("TABLE_UNKNOWN", f"'{name}' is not a table of the {form} form; it is ignored", hint,
+        hint = (_("did you mean '{table}'? Rename it").format(table=guess[0]) if guess
+                else _("remove it, or rename it to one of the declared tables"))
+        message = (_("'{name}' is not a table of the study form; it is ignored") if form == "study" else
+                   _("'{name}' is not a table of the summary form; it is ignored"))
+        out.append(finding("TABLE_UNKNOWN", message.format(name=name), hint,
                            file=sheet.file, sheet=sheet.sheet, value=name))
     return out
 
@@ -125,10 +146,10 @@ def validate_study(
         sheet = lookup.get(table.name)
         if sheet is None:
             required = table.name in REQUIRED_TABLES[form]
-            hint = (f"add a sheet (or {table.name}.csv) with the columns of the data_dictionary"
-                    if required else f"add it to enable these analyses, or ignore this warning")
-            message = (f"the required table '{table.name}' is missing" if required else
-                       f"no '{table.name}' table: analyses that need it are not available")
+            hint = (_("add a sheet (or {table}.csv) with the columns of the data_dictionary").format(table=table.name)
+                    if required else _("add it to enable these analyses, or ignore this warning"))
+            message = (_("the required table '{table}' is missing") if required else
+                       _("no '{table}' table: analyses that need it are not available")).format(table=table.name)
             findings.append(finding("TABLE_MISSING" if required else "TABLE_ABSENT", message, hint,
                                     file=raw.source, table=table.name))
             tables[table.name] = empty_table(table)
@@ -137,8 +158,8 @@ def validate_study(
         typed, cell_findings = coerce_sheet(sheet, table, partial_dates)
         findings += cell_findings
         if typed.empty and table.name in REQUIRED_TABLES[form]:
-            findings.append(finding("TABLE_EMPTY", f"the table '{table.name}' has no rows",
-                                    "enter one row per record below the header row", file=sheet.file,
+            findings.append(finding("TABLE_EMPTY", _("the table '{table}' has no rows").format(table=table.name),
+                                    _("enter one row per record below the header row"), file=sheet.file,
                                     sheet=sheet.sheet, table=table.name))
         tables[table.name] = typed[expected_columns(table, typed)]
         where[table.name] = (sheet.file, sheet.sheet)
