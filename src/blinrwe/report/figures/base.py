@@ -94,11 +94,13 @@ def occupied_cells(ax, steps, pad_points: float = 4.0) -> np.ndarray:
             grid[max(r0, 0):min(r1, rows - 1) + 1, j] = True
     width_pt, height_pt = (ax.get_window_extent().size / ax.figure.dpi * 72.0)
     pad_c, pad_r = int(np.ceil(pad_points * cols / max(width_pt, 1e-9))), int(np.ceil(pad_points * rows / max(height_pt, 1e-9)))
-    widened = grid.copy()
+    # widening by a box is separable: rows first, then columns (pad_r + pad_c passes, not their product)
+    tall = grid.copy()
     for dr in range(-pad_r, pad_r + 1):
-        for dc in range(-pad_c, pad_c + 1):
-            widened[max(dr, 0):rows + min(dr, 0), max(dc, 0):cols + min(dc, 0)] |= \
-                grid[max(-dr, 0):rows + min(-dr, 0), max(-dc, 0):cols + min(-dc, 0)]
+        tall[max(dr, 0):rows + min(dr, 0)] |= grid[max(-dr, 0):rows + min(-dr, 0)]
+    widened = tall.copy()
+    for dc in range(-pad_c, pad_c + 1):
+        widened[:, max(dc, 0):cols + min(dc, 0)] |= tall[:, max(-dc, 0):cols + min(-dc, 0)]
     return widened
 
 
@@ -123,8 +125,12 @@ def legend_clear_of(ax, occupied: np.ndarray, preferred=(), **kwargs):
     :data:`LEGEND_LOCATIONS`) where the whole box, title and annotations included, covers
     no occupied cell (:func:`occupied_cells`); outside the axes on the right when every
     location inside is taken. Never over a curve or a confidence band."""
+    legend = None
     for loc in dict.fromkeys((*preferred, *LEGEND_LOCATIONS)):
-        legend = ax.legend(loc=loc, **kwargs)
+        if legend is None:
+            legend = ax.legend(loc=loc, **kwargs)
+        else:
+            legend.set_loc(loc)  # the same box moved: built once, not once per location tried
         if not covers_occupied(ax, legend, occupied):
             return legend
     return ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, **kwargs)
