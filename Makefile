@@ -22,11 +22,14 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -n 2
 
 # Statistics side by side with lifelines, scipy, statsmodels and R (when installed),
-# then the whole report pipeline stage by stage at 1e3, 1e4 and 1e5 patients.
+# then the whole report pipeline stage by stage at 1e3, 1e4 and 1e5 patients, upload to report
+# shown at 100 patients, and the time-dependent Cox and Fine-Gray at 1e5 and 1e6 rows.
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -r requirements-bench.lock
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/report.py
+	$(BIN)/python bench/interactive.py
+	$(BIN)/python bench/time_dependent.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info

@@ -45,13 +45,24 @@ def test_unknown_format(results, context, tmp_path):
         render_report(results, context, tmp_path, formats=("pptx",))
 
 
-def test_docx_and_html_without_png_files_draw_from_the_figures(results, context, tmp_path):
+def test_docx_and_html_without_png_files_embed_the_png_drawn_by_the_workers(results, context, tmp_path):
     out = render_report(results, context, tmp_path, formats=("html", "docx", "svg"))
     assert "png" not in out.files and len(out.files["svg"]) == len(out.document.figures)
-    assert all(f.figure is not None for f in out.document.figures)
+    # no matplotlib Figure sent back from the workers, only the PNG the DOCX embeds
+    assert all(f.figure is None and f.png[:4] == b"\x89PNG" for f in out.document.figures)
     import docx
 
     assert len(docx.Document(str(out.files["docx"])).inline_shapes) == len(out.document.figures)
+    page = Path(out.files["html"]).read_text(encoding="utf-8")
+    assert page.count("<svg") >= len(out.document.figures) and "data:image/png" not in page  # the SVG files
+
+
+def test_html_alone_embeds_png_and_writes_no_figure_file(results, context, tmp_path):
+    out = render_report(results, context, tmp_path, formats=("html",))
+    assert not (tmp_path / "figures").exists() or not any((tmp_path / "figures").iterdir())
+    page = Path(out.files["html"]).read_text(encoding="utf-8")
+    assert page.count("data:image/png;base64,") == len(out.document.figures)
+    assert "<svg" not in page  # no SVG drawn that nobody asked for
 
 
 # --- outputs safe to open and to share: a hostile generated cohort through the whole pipeline ----------

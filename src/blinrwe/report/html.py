@@ -23,17 +23,19 @@ _ENV = jinja2.Environment(
 
 
 def _embedded(figure, files: dict) -> str:
-    """Inline SVG when an SVG file was written (or nothing was), else the written PNG as a
-    base64 data URI, so a figure is drawn once per format and never again for the HTML."""
+    """Inline SVG when an SVG file was written, else the PNG (the written file, or the bytes a
+    figure worker sent back) as a base64 data URI, so a figure is drawn once per format and
+    never again for the HTML; inline SVG drawn here only for a Figure with neither."""
     svg = next((p for p in files.get("svg", []) if Path(p).stem == figure.name), None)
     if svg is not None:
         text = Path(svg).read_text(encoding="utf-8")
         return text[text.index("<svg"):]
     png = next((p for p in files.get("png", []) if Path(p).stem == figure.name), None)
-    if png is not None:
-        data = base64.b64encode(Path(png).read_bytes()).decode("ascii")
-        return f'<img alt="{html.escape(figure.title)}" src="data:image/png;base64,{data}" style="max-width:100%">'
-    return figure.svg_text()
+    png_bytes = Path(png).read_bytes() if png is not None else (figure.png if figure.figure is None else None)
+    if png_bytes is None:
+        return figure.svg_text()
+    data = base64.b64encode(png_bytes).decode("ascii")
+    return f'<img alt="{html.escape(figure.title)}" src="data:image/png;base64,{data}" style="max-width:100%">'
 
 
 def render_html(document: ReportDocument, figure_files: dict | None = None) -> str:

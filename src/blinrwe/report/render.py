@@ -59,11 +59,13 @@ def render_report(results, context: ReportContext, out_dir, formats=FORMATS, fin
         files["csv"] = write_results_csv(results.ard, out / "results.csv")
     plan = plan_document(results, context, findings)
     # figures are drawn only for an output that shows them (an XLSX-only run draws none and
-    # its document keeps them as jobs); with PNG files written, the Figures stay in the
-    # workers: HTML and DOCX embed the files
+    # its document keeps them as jobs), each once, in the formats asked for; the Figures stay
+    # in the workers: HTML embeds the SVG or PNG file, DOCX the PNG file, and without a PNG
+    # file the workers send back the PNG bytes to embed (never drawing an unasked SVG)
     shown = bool(figure_formats) or "html" in formats or "docx" in formats
+    embed_png = "png" not in figure_formats and ("docx" in formats or ("html" in formats and "svg" not in figure_formats))
     batch = FigureBatch(plan.figure_jobs if shown else [], out / "figures", figure_formats, context.figure_dpi, workers,
-                        keep_figures="png" not in figure_formats)
+                        keep_figures=False, embed_png=embed_png)
     with batch:
         if "xlsx" in formats:  # tables only: written while the workers draw
             files["xlsx"] = write_xlsx(plan, results.ard, out / "tables.xlsx")

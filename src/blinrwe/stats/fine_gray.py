@@ -48,6 +48,7 @@ __all__ = ["FineGrayResult", "fine_gray"]
 
 _GTOL = 1e-10  # relative gradient size at which Newton-Raphson stops (crr's rule, stricter)
 _ITER_MAX = 50
+_LOGLIK_RTOL = 1e-13  # a step changing the log likelihood by less than this (relative) is not a decrease
 
 
 @dataclass(frozen=True, eq=False)
@@ -100,28 +101,44 @@ class _WeightedLikelihood:
         self.g_fail = _censoring_before(t, censored, self.fail_times)
         self.g_own = _censoring_before(t, censored, t)
         self.own_fail = np.searchsorted(self.fail_times, t)  # failure-time index of each patient's own time
+        # per patient 1, x and the distinct products x_k x_l (k <= l): every risk-set sum is a
+        # weighted column sum of this one matrix, over the blocks of patients between failure times
+        p = x.shape[1]
+        self.upper = np.triu_indices(p)
+        # (stored one row per moment: summing contiguous rows is several times faster)
+        self.moments = np.vstack([np.ones(len(t)), x.T, (x[:, self.upper[0]] * x[:, self.upper[1]]).T])
+        self._weighted = np.empty_like(self.moments)  # reused by every evaluation
+
+    def _block_sums(self, w):
+        """(sum over T >= t_j, sum over T < t_j) of ``w * moments`` at each failure time t_j.
+
+        The patients are time-sorted and ``pos`` strictly increasing (each failure time is some
+        patient's time), so one pass sums each block [pos_j, pos_j+1) and the tail and head sums
+        are cumulative sums over the few blocks."""
+        weighted = np.multiply(w[None, :], self.moments, out=self._weighted)
+        blocks = np.add.reduceat(weighted, self.pos, axis=1).T
+        head = weighted[:, : self.pos[0]].sum(axis=1)
+        at_or_after = np.cumsum(blocks[::-1], axis=0)[::-1]
+        before = head + np.concatenate([np.zeros((1, blocks.shape[1])), np.cumsum(blocks[:-1], axis=0)])
+        return at_or_after, before
+
+    def _split(self, m):
+        """S0, S1, S2 from the columns of ``moments``."""
+        p = self.x.shape[1]
+        s2 = np.empty((m.shape[0], p, p))
+        s2[:, self.upper[0], self.upper[1]] = m[:, 1 + p:]
+        s2[:, self.upper[1], self.upper[0]] = m[:, 1 + p:]
+        return m[:, 0], m[:, 1:1 + p], s2
 
     def sums(self, beta):
         """S0, S1, S2 at each failure time, and the pieces the variance needs."""
-        x = self.x
-        eta = x @ beta
+        eta = self.x @ beta
         shift = float(eta.max())  # ratios are invariant to a common shift; it keeps exp() finite
         r = np.exp(eta - shift)
-        z2 = x[:, :, None] * x[:, None, :]
-
-        def at_or_after(v):  # sum over patients with T >= t_j
-            rev = np.cumsum(v[::-1], axis=0)[::-1]
-            return np.concatenate([rev, np.zeros((1,) + v.shape[1:])])[self.pos]
-
-        def before(v):  # sum over patients with T < t_j
-            cum = np.concatenate([np.zeros((1,) + v.shape[1:]), np.cumsum(v, axis=0)])
-            return cum[self.pos]
-
         wc = np.where(self.competing, r / self.g_own, 0.0)  # competing events, weight without G(t-)
-        g = self.g_fail
-        s0 = at_or_after(r) + g * before(wc)
-        s1 = at_or_after(r[:, None] * x) + g[:, None] * before(wc[:, None] * x)
-        s2 = at_or_after(r[:, None, None] * z2) + g[:, None, None] * before(wc[:, None, None] * z2)
+        event_free, _ = self._block_sums(r)  # still event-free: T >= t_j
+        _, competed = self._block_sums(wc)  # competing event before t_j, weighted G(t_j-) / G(T-)
+        s0, s1, s2 = self._split(event_free + self.g_fail[:, None] * competed)
         return r, wc, s0, s1, s2, shift
 
     def __call__(self, beta):
@@ -185,9 +202,13 @@ def _newton(lik: _WeightedLikelihood, p: int):
             step = np.linalg.solve(info, score)
         except np.linalg.LinAlgError:
             break
+        # the log likelihood is a sum over every patient: at 1e6 patients its rounding noise
+        # (~1e-15 relative) exceeds the gain of the last Newton steps, which a strict comparison
+        # would reject and halve away (21 evaluations per iteration, never converging)
+        noise = _LOGLIK_RTOL * max(abs(loglik), 1.0)
         for _ in range(21):  # step halving, as crr's backtracking on the likelihood
             new = lik(beta + step)
-            if np.isfinite(new[0]) and new[0] >= loglik + 1e-4 * float(step @ score):
+            if np.isfinite(new[0]) and new[0] >= loglik + 1e-4 * float(step @ score) - noise:
                 break
             step = step / 2
         else:

@@ -18,6 +18,8 @@ from matplotlib.figure import Figure  # noqa: E402
 from PIL import Image  # noqa: E402  (Pillow: a matplotlib dependency)
 from PIL.PngImagePlugin import PngInfo  # noqa: E402
 
+from .pdf_fonts import use_lean_subsetting  # noqa: E402
+
 # Okabe & Ito (2008) colour-blind-safe palette, the one Nature Methods recommends; black last.
 GROUP_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
 
@@ -92,11 +94,13 @@ def occupied_cells(ax, steps, pad_points: float = 4.0) -> np.ndarray:
             grid[max(r0, 0):min(r1, rows - 1) + 1, j] = True
     width_pt, height_pt = (ax.get_window_extent().size / ax.figure.dpi * 72.0)
     pad_c, pad_r = int(np.ceil(pad_points * cols / max(width_pt, 1e-9))), int(np.ceil(pad_points * rows / max(height_pt, 1e-9)))
-    widened = grid.copy()
+    # widening by a box is separable: rows first, then columns (pad_r + pad_c passes, not their product)
+    tall = grid.copy()
     for dr in range(-pad_r, pad_r + 1):
-        for dc in range(-pad_c, pad_c + 1):
-            widened[max(dr, 0):rows + min(dr, 0), max(dc, 0):cols + min(dc, 0)] |= \
-                grid[max(-dr, 0):rows + min(-dr, 0), max(-dc, 0):cols + min(-dc, 0)]
+        tall[max(dr, 0):rows + min(dr, 0)] |= grid[max(-dr, 0):rows + min(-dr, 0)]
+    widened = tall.copy()
+    for dc in range(-pad_c, pad_c + 1):
+        widened[:, max(dc, 0):cols + min(dc, 0)] |= tall[:, max(-dc, 0):cols + min(-dc, 0)]
     return widened
 
 
@@ -121,8 +125,12 @@ def legend_clear_of(ax, occupied: np.ndarray, preferred=(), **kwargs):
     :data:`LEGEND_LOCATIONS`) where the whole box, title and annotations included, covers
     no occupied cell (:func:`occupied_cells`); outside the axes on the right when every
     location inside is taken. Never over a curve or a confidence band."""
+    legend = None
     for loc in dict.fromkeys((*preferred, *LEGEND_LOCATIONS)):
-        legend = ax.legend(loc=loc, **kwargs)
+        if legend is None:
+            legend = ax.legend(loc=loc, **kwargs)
+        else:
+            legend.set_loc(loc)  # the same box moved: built once, not once per location tried
         if not covers_occupied(ax, legend, occupied):
             return legend
     return ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, **kwargs)
@@ -132,18 +140,28 @@ def legend_clear_of(ax, occupied: np.ndarray, preferred=(), **kwargs):
 class PlottedFigure:
     """A rendered figure, its file stem, caption and the data drawn (name -> DataFrame).
 
-    ``figure`` is None for a figure already written to files by a worker process
-    (:func:`blinrwe.report.figures.batch.draw_and_save`)."""
+    ``figure`` is None for a figure drawn by a worker process
+    (:func:`blinrwe.report.figures.batch.draw_and_save`): already written to files, or
+    sent back as ``png`` (the PNG the reports embed)."""
 
     name: str
     title: str
     figure: Figure | None
     data: Mapping[str, pd.DataFrame] = field(default_factory=dict)
     caption: str = ""
+    png: bytes | None = None
 
     def png_bytes(self, dpi: int = 200) -> bytes:
+        """The figure as PNG, as :func:`save_figure` writes it (``png`` when the Figure stayed
+        in a worker)."""
+        if self.figure is None and self.png is not None:
+            return self.png
         buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
+        with matplotlib.rc_context(STYLE):
+            if not write_png_trimmed(self.figure, buffer, dpi):
+                bbox = self.figure.get_tightbbox().padded(_PAD_INCHES)  # laid out by the drawing above
+                self.figure.savefig(buffer, format="png", dpi=dpi, bbox_inches=bbox, facecolor="white",
+                                    metadata=_METADATA["png"])
         return buffer.getvalue()
 
     def svg_text(self) -> str:
@@ -170,10 +188,11 @@ def tight_bbox(figure: Figure):
     return figure.get_tightbbox().padded(_PAD_INCHES)
 
 
-def write_png_trimmed(figure: Figure, path: Path, dpi: int) -> bool:
-    """Draw ``figure`` once at ``dpi`` and write it as PNG cropped to its ink plus the usual
-    padding; False (nothing written) when ink reaches the canvas edge, i.e. something may
-    stick out of the figure and only a tight bounding box (a second layout pass) shows it.
+def write_png_trimmed(figure: Figure, path, dpi: int) -> bool:
+    """Draw ``figure`` once at ``dpi`` and write it as PNG (to a path or a binary file)
+    cropped to its ink plus the usual padding; False (nothing written) when ink reaches the
+    canvas edge, i.e. something may stick out of the figure and only a tight bounding box
+    (a second layout pass) shows it.
 
     ``savefig(bbox_inches="tight")`` lays the figure out once to measure it and again to
     draw it; for figures drawn inside their canvas, trimming the white margin of the one
@@ -204,22 +223,29 @@ def write_png_trimmed(figure: Figure, path: Path, dpi: int) -> bool:
 def save_figure(plotted: PlottedFigure, out_dir: Path, formats=("png", "svg", "pdf"), dpi: int = 200) -> dict[str, Path]:
     """Write the figure as each of ``formats`` into ``out_dir``; returns format -> path.
 
-    PNG from one drawing trimmed to its ink (:func:`write_png_trimmed`); the vector formats
-    share one tight-bbox layout pass; files carry no timestamps (deterministic bytes)."""
+    The figure is laid out once for every format: PNG first, from one drawing trimmed to its
+    ink (:func:`write_png_trimmed`); the vector formats then share one tight bounding box,
+    measured on that drawing (or on a layout pass of its own without PNG). PDF embeds each
+    font as a TrueType subset read from a lean copy of the font (:mod:`.pdf_fonts`). Files
+    carry no timestamps (deterministic bytes)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = {}
+    if "pdf" in formats:
+        use_lean_subsetting()
+    paths = {fmt: out_dir / f"{plotted.name}.{fmt}" for fmt in formats}
     with matplotlib.rc_context(STYLE):
-        bbox = None
-        for fmt in formats:
-            path = out_dir / f"{plotted.name}.{fmt}"
-            paths[fmt] = path
-            if fmt == "png" and write_png_trimmed(plotted.figure, path, dpi):
-                continue
+        bbox, laid_out = None, False
+        for fmt in sorted(paths, key=lambda f: f != "png"):  # PNG first: its drawing lays the figure out
+            path = paths[fmt]
+            if fmt == "png":
+                laid_out = True
+                if write_png_trimmed(plotted.figure, path, dpi):
+                    continue
             if bbox is None:
-                bbox = tight_bbox(plotted.figure)
+                bbox = plotted.figure.get_tightbbox().padded(_PAD_INCHES) if laid_out else tight_bbox(plotted.figure)
             plotted.figure.savefig(path, format=fmt, dpi=dpi, bbox_inches=bbox, facecolor="white",
                                    metadata=_METADATA.get(fmt))
+            laid_out = True
     return paths
 
 

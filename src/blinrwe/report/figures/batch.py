@@ -32,14 +32,17 @@ _MIN_JOBS_FOR_POOL = 4
 
 
 def draw_and_save(job: FigureJob, out_dir: Path | None, formats: Sequence[str], dpi: int,
-                  keep_figure: bool = True) -> tuple[PlottedFigure, dict]:
+                  keep_figure: bool = True, embed_png: bool = False) -> tuple[PlottedFigure, dict]:
     """Draw one figure and write it in ``formats`` (nothing written without ``out_dir``).
 
     ``keep_figure=False`` returns the figure's name, title, caption and plotted data without
     the matplotlib Figure (written to files already; sending it back from a worker would
-    cost a pickle round trip per figure)."""
+    cost a pickle round trip per figure); ``embed_png`` adds its PNG bytes (for reports that
+    embed a figure no PNG file was asked for)."""
     plotted = job.draw()
     paths = save_figure(plotted, out_dir, formats, dpi) if out_dir is not None and formats else {}
+    if embed_png and "png" not in paths:
+        plotted = replace(plotted, png=plotted.png_bytes(dpi))
     if not keep_figure:
         plotted = replace(plotted, figure=None)
     return plotted, paths
@@ -74,9 +77,9 @@ class FigureBatch:
     With one worker (or a small batch) nothing starts early: :meth:`results` draws here."""
 
     def __init__(self, jobs: Sequence[FigureJob], out_dir: Path | None = None, formats: Sequence[str] = (),
-                 dpi: int = 200, workers: int = 1, keep_figures: bool = True):
+                 dpi: int = 200, workers: int = 1, keep_figures: bool = True, embed_png: bool = False):
         self.jobs = list(jobs)
-        self.args = (out_dir, tuple(formats), dpi, keep_figures)
+        self.args = (out_dir, tuple(formats), dpi, keep_figures, embed_png)
         self.parallel = workers > 1 and len(self.jobs) >= _MIN_JOBS_FOR_POOL
         self.workers = workers
         self._pool = None
@@ -110,10 +113,10 @@ class FigureBatch:
 
 
 def draw_figures(jobs: Sequence[FigureJob], out_dir: Path | None = None, formats: Sequence[str] = (), dpi: int = 200,
-                 workers: int = 1, keep_figures: bool = True) -> list[tuple[PlottedFigure, dict]]:
+                 workers: int = 1, keep_figures: bool = True, embed_png: bool = False) -> list[tuple[PlottedFigure, dict]]:
     """(figure, format -> path) for every job, in job order.
 
     ``workers`` > 1 draws in that many processes (the report uses 2); small batches are
-    drawn in this process. ``keep_figures=False``: see :func:`draw_and_save`."""
-    with FigureBatch(jobs, out_dir, formats, dpi, workers, keep_figures) as batch:
+    drawn in this process. ``keep_figures=False``, ``embed_png``: see :func:`draw_and_save`."""
+    with FigureBatch(jobs, out_dir, formats, dpi, workers, keep_figures, embed_png) as batch:
         return batch.results()
