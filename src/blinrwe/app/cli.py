@@ -25,6 +25,7 @@ from pathlib import Path
 
 from blinrwe import __version__
 from blinrwe.errors import InputDataError, SpecificationError, UserError
+from blinrwe.model.i18n import LANGUAGES
 
 DEMO_OUTPUT = Path("blinrwe-output") / "example"
 LISTS = ("presets", "endpoints", "variables", "analysis-sets", "keys")
@@ -45,10 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
                           help="run the bundled example study (synthetic cohort) and print where the report is")
     demo.add_argument("--out", type=Path, default=DEMO_OUTPUT, help=f"output folder (default {DEMO_OUTPUT})")
     demo.add_argument("--n", type=int, default=None, help="number of synthetic patients (default from the example)")
+    demo.add_argument("--language", choices=LANGUAGES, default=None, help="report language (overrides [report] language)")
 
     run = sub.add_parser("run", parents=[quiet], help="run a study specification (TOML) into one output folder")
     run.add_argument("spec", type=Path, help="study specification, e.g. study.toml")
     run.add_argument("--out", type=Path, default=None, help="output folder (default: report.output of the spec)")
+    run.add_argument("--language", choices=LANGUAGES, default=None, help="report language (overrides [report] language)")
 
     template = sub.add_parser("template", help="write an empty study workbook to fill in")
     template.add_argument("path", type=Path, help="workbook to write, e.g. study.xlsx")
@@ -98,6 +101,13 @@ def _report_location(out: Path) -> str:
     return str(target.resolve())
 
 
+def _with_language(spec, code):
+    """``spec`` with ``[report] language`` replaced by ``--language`` when given."""
+    from dataclasses import replace
+
+    return spec if code is None else replace(spec, report=replace(spec.report, language=code))
+
+
 def cmd_demo(args) -> int:
     from dataclasses import replace
 
@@ -108,6 +118,7 @@ def cmd_demo(args) -> int:
         if args.n < 10:
             raise UserError(f"--n {args.n}: give at least 10 synthetic patients.")
         spec = replace(spec, data=replace(spec.data, n=args.n))
+    spec = _with_language(spec, args.language)
     out = run_study(spec, args.out, progress=_progress(args))
     print("Example study (SYNTHETIC cohort, not real patients) written to:")
     print(f"  {_report_location(out)}")
@@ -117,7 +128,7 @@ def cmd_demo(args) -> int:
 def cmd_run(args) -> int:
     from .pipeline import load_spec, run_study
 
-    spec = load_spec(args.spec)
+    spec = _with_language(load_spec(args.spec), args.language)
     out = run_study(spec, args.out, progress=_progress(args))
     print(f"Report written to: {_report_location(out)}")
     return 0

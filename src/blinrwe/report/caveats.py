@@ -23,7 +23,7 @@ def immortal_time_events(notes: Iterable) -> list[str]:
     events = []
     for note in notes:
         for flag in str(note or "").split("; "):
-            name, _, event = flag.partition(": ")
+            name, _sep, event = flag.partition(": ")
             if name == IMMORTAL_TIME and event not in events:
                 events.append(event)
     return events

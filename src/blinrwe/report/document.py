@@ -14,9 +14,12 @@ from typing import Callable, Sequence
 
 import pandas as pd
 
+from blinrwe.model.i18n import _, language
+
 from .ard_index import ArdIndex
 from .context import ReportContext
 from .disclosure import suppression_active, withhold_patient_ids
+from .figures.fonts import figure_language, missing_font_note
 from .figures import FigureJob, PlottedFigure, forest_plot, sankey_plot, survival_curve_plot, swimmer_data, swimmer_plot
 from .labels import by_variable, endpoint_label, in_sentence, level_label, variable_label
 from .methods_text import methods_paragraphs
@@ -41,7 +44,8 @@ FigureDrawer = Callable[[Sequence[FigureJob]], Sequence[PlottedFigure]]
 
 
 def draw_here(jobs: Sequence[FigureJob]) -> list[PlottedFigure]:
-    return [job.draw() for job in jobs]
+    with language(figure_language()):  # English labels when no font can draw the report's language
+        return [job.draw() for job in jobs]
 
 
 @dataclass(frozen=True, eq=False)
@@ -321,13 +325,13 @@ def plan_document(results, context: ReportContext, findings=None) -> ReportDocum
         flow_names = list(dict.fromkeys(flows["flow"])) if "flow" in flows else [""]
         for i, flow in enumerate(flow_names):
             f = flows[flows["flow"] == flow] if flow else flows
-            pair, _, condition = str(flow).partition("|")
-            source, _, target = (part.strip() for part in pair.partition("->"))
+            pair, _sep, condition = str(flow).partition("|")
+            source, _sep, target = (part.strip() for part in pair.partition("->"))
             source_title = variable_label(source, context.variable_labels) if source else "Blinatumomab exposure"
             target_title = variable_label(target, context.variable_labels) if target else "Next therapy"
             title = f"{target_title} {by_variable(source, context.variable_labels)}" if source else f"{target_title} by {in_sentence(source_title)}"
             if condition.strip():  # "disease_setting=newly_diagnosed": the patients the flow is restricted to
-                name_, _, value = (part.strip() for part in condition.partition("="))
+                name_, _sep, value = (part.strip() for part in condition.partition("="))
                 title += f": {level_label(value, context.group_labels, variable=name_, variable_labels=context.variable_labels)} ({in_sentence(variable_label(name_, context.variable_labels))})"
             pattern_tables.append(flow_table(f, context, title))
             if not (f["n"].astype(float) > 0).any():  # every flow suppressed (disclosure.py): nothing to draw

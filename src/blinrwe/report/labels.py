@@ -3,6 +3,12 @@
 Codes come from the declared tables (blinrwe.model.tables) and the ARD vocabulary
 (blinrwe.analysis.ard); the words are those of the seed papers. A study's own
 labels (ReportContext.variable_labels / group_labels) win over these.
+
+The dictionaries hold the English; every function returns its label in the language
+of the run (:mod:`blinrwe.model.i18n`): each English word and each way labels are put
+together ("No {label}", "{label} among {subset}", "by {label}") is translated where it
+is produced, its Chinese in ``locale/zh/report.toml``. A study's own labels are printed
+as written, and a free-text value that is no declared code is not translated.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import re
 from typing import Mapping
 
 from blinrwe.model import tables as model_tables
+from blinrwe.model.i18n import _
 
 VARIABLE_LABELS = {
     "age_at_t0": "Age at first infusion",
@@ -356,6 +363,15 @@ def _humanise(code: str) -> str:
     return text[:1].upper() + text[1:] if text else text
 
 
+def _declared_codes() -> frozenset:
+    """Every code of an enum column of the input tables (translated when printed; free text is not)."""
+    return frozenset(code for table in model_tables.ALL_TABLES.values() for column in table.columns
+                     for code in column.allowed)
+
+
+_DECLARED_CODES = _declared_codes()
+
+
 def _model_unit(variable: str) -> str | None:
     for table in model_tables.ALL_TABLES.values():
         try:
@@ -369,10 +385,11 @@ def variable_label(variable: str, overrides: Mapping[str, str] = {}) -> str:
     """Reader's label of an ARD variable, with its unit from the data dictionary ("Age at first infusion, years")."""
     if variable in overrides:
         return overrides[variable]
-    label = VARIABLE_LABELS.get(variable) or ENDPOINT_LABELS.get(variable) or _humanise(variable)
+    english = VARIABLE_LABELS.get(variable) or ENDPOINT_LABELS.get(variable)
+    label = _(english) if english else _humanise(variable)
     unit = _model_unit(variable)
     if unit and unit not in ("fraction",) and variable in VARIABLE_LABELS:
-        label = f"{label}, {unit}"
+        label = _("{label}, {unit}").format(label=label, unit=_(unit))
     return label
 
 
@@ -398,25 +415,28 @@ def level_label(level, overrides: Mapping[str, str] = {}, *, variable: str = "",
     if variable:
         declared = VARIABLE_LEVEL_LABELS.get(variable, {})
         if key in declared:
-            return declared[key]
+            return _(declared[key])
         if key in _YES_NO:
             label = variable_label(variable, variable_labels)
-            return label if key == "yes" else f"No {in_sentence(label)}"
+            return label if key == "yes" else _("No {label}").format(label=in_sentence(label))
     if key.startswith("(") and key.endswith(")"):  # several values of a list column ("('ETV6_RUNX1', 'PAX5')")
         try:
             values = ast.literal_eval(key)
         except (ValueError, SyntaxError):
             values = None
         if isinstance(values, tuple) and all(isinstance(v, str) for v in values):
-            return ", ".join(level_label(v, overrides) for v in values) or LEVEL_LABELS["none"]
+            return ", ".join(level_label(v, overrides) for v in values) or _(LEVEL_LABELS["none"])
     if " -> " in key:
         steps = [level_label(step, overrides) for step in key.split(" -> ")]
         return " -> ".join([steps[0]] + [_in_sentence(step) for step in steps[1:]])
     if key in LEVEL_LABELS:
-        return LEVEL_LABELS[key]
+        return _(LEVEL_LABELS[key])
     if key in VARIABLE_LABELS:
-        return VARIABLE_LABELS[key]
-    return _humanise(key) if key.islower() else key
+        return _(VARIABLE_LABELS[key])
+    if key in ENDPOINT_LABELS:
+        return _(ENDPOINT_LABELS[key])
+    text = _humanise(key) if key.islower() else key
+    return _(text) if key in _DECLARED_CODES else text
 
 
 _YES_NO = ("yes", "no")  # ARD levels of a yes/no variable (analysis/levels.py)
@@ -425,21 +445,23 @@ _YES_NO = ("yes", "no")  # ARD levels of a yes/no variable (analysis/levels.py)
 def grouping_label(group_var: str, overrides: Mapping[str, str] = {}) -> str:
     """Label of a grouping; ``"<variable>|<subset>"`` (a comparison within a subset) reads
     "Allo-HSCT after blinatumomab among responders"."""
-    variable, _, subset = str(group_var).partition("|")
+    variable, _sep, subset = str(group_var).partition("|")
     label = variable_label(variable, overrides)
-    return f"{label} among {in_sentence(variable_label(subset, overrides))}" if subset else label
+    if not subset:
+        return label
+    return _("{label} among {subset}").format(label=label, subset=in_sentence(variable_label(subset, overrides)))
 
 
 def by_variable(variable: str, variable_labels: Mapping[str, str] = {}) -> str:
     """The end of a title grouped by ``variable``: "by disease setting", "by Philadelphia
     chromosome", "by allo-HSCT after blinatumomab among responders" (:func:`grouping_label`)."""
-    return f"by {in_sentence(grouping_label(variable, variable_labels))}"
+    return _("by {label}").format(label=in_sentence(grouping_label(variable, variable_labels)))
 
 
 def method_text(text: str) -> str:
     """A method text of the analysis layer with its codes printed as labels
     ("graded by CTCAE_v5" -> "graded by CTCAE v5.0"); other words untouched."""
-    return _METHOD_CODE.sub(lambda m: METHOD_CODE_LABELS[m.group(1)], str(text))
+    return _METHOD_CODE.sub(lambda m: _(METHOD_CODE_LABELS[m.group(1)]), str(text))
 
 
 #: Words that keep their capital inside a sentence ("by Philadelphia chromosome").
@@ -461,32 +483,42 @@ _in_sentence = in_sentence
 
 def endpoint_label(endpoint: str, variant: str = "", overrides: Mapping[str, str] = {}) -> str:
     """"Event-free survival (EFS), censored at HSCT/CAR-T"."""
-    base = overrides.get(endpoint) or ENDPOINT_LABELS.get(endpoint)
-    text = f"{base} ({endpoint})" if base and base != endpoint else str(endpoint)
-    suffix = overrides.get(variant, VARIANT_LABELS.get(variant) if variant in VARIANT_LABELS else _censoring_label(variant))
-    return f"{text}, {suffix}" if suffix else text
+    base = overrides.get(endpoint) or (_(ENDPOINT_LABELS[endpoint]) if endpoint in ENDPOINT_LABELS else None)
+    text = _("{label} ({code})").format(label=base, code=endpoint) if base and base != endpoint else str(endpoint)
+    suffix = overrides.get(variant, _variant_text(variant))
+    return _("{endpoint}, {variant}").format(endpoint=text, variant=suffix) if suffix else text
+
+
+def _variant_text(variant: str) -> str:
+    """"censored at HSCT/CAR-T" (translated); "" for the primary analysis."""
+    if variant in VARIANT_LABELS:
+        return _(VARIANT_LABELS[variant]) if VARIANT_LABELS[variant] else ""
+    return _censoring_label(variant)
 
 
 def variant_label(variant: str, overrides: Mapping[str, str] = {}) -> str:
     """Short label of a censoring variant ("Primary analysis" for the default)."""
     if variant in overrides:
         return overrides[variant]
-    text = VARIANT_LABELS[variant] if variant in VARIANT_LABELS else _censoring_label(variant)
-    return _humanise(text) if text else "Primary analysis"
+    text = _variant_text(variant)
+    return text[:1].upper() + text[1:] if text else _("Primary analysis")
 
 
 def _censoring_label(variant: str) -> str:
     """Variant codes name the therapies censored at ("allo_hsct_or_car_t" -> "censored at allo-HSCT or CAR-T")."""
-    parts = str(variant).split("_or_")
-    return "censored at " + " or ".join(_in_sentence(LEVEL_LABELS.get(p, p.replace("_", " "))) for p in parts)
+    parts = [_in_sentence(level_label(p) if p in LEVEL_LABELS else p.replace("_", " ")) for p in str(variant).split("_or_")]
+    therapies = parts[0]
+    for part in parts[1:]:
+        therapies = _("{first} or {second}").format(first=therapies, second=part)
+    return _("censored at {therapies}").format(therapies=therapies)
 
 
 def abbreviations_in(texts, already_explained=()) -> str:
     """Footnote listing the abbreviations that occur in ``texts`` ("CI, confidence interval; ...")."""
     joined = " ".join(texts)
-    found = [f"{abbr}, {meaning}" for abbr, meaning in ABBREVIATIONS.items()
-             if abbr not in already_explained and _occurs(abbr, joined)]
-    return "; ".join(found) + "." if found else ""
+    found = [_("{abbreviation}, {meaning}").format(abbreviation=abbr, meaning=_(meaning))
+             for abbr, meaning in ABBREVIATIONS.items() if abbr not in already_explained and _occurs(abbr, joined)]
+    return _("{list}.").format(list=_("; ").join(found)) if found else ""
 
 
 def _occurs(abbr: str, text: str) -> bool:

@@ -29,7 +29,8 @@ from ..context import ReportContext
 from ..disclosure import is_suppressed
 from ..formatting import REFERENCE_LEVEL, format_count, format_hazard_ratio, format_p_value
 from ..labels import level_label, variable_label
-from .base import STYLE, PlottedFigure, new_figure
+from .fonts import figure_style
+from .base import PlottedFigure, new_figure
 
 FOREST_COLUMNS = ("label", "kind", "hr", "lower", "upper", "text", "p_text", "events", "key")
 _KINDS = ("heading", "reference", "estimate")
@@ -160,7 +161,7 @@ def forest_plot(ard, table: str, context: ReportContext, title: str = "Hazard ra
     has_p = (rows["p_text"] != "").any()
 
     height = 0.95 + 0.27 * n
-    with matplotlib.rc_context(STYLE):
+    with matplotlib.rc_context(figure_style()):
         fig = new_figure(7.2, height)
         # label column on the left (axes coordinates < 0), text columns on the right (> 1)
         ax = fig.add_axes((0.38, 0.62 / height, 0.30, 1 - 0.98 / height))

@@ -18,7 +18,8 @@ from ..context import ReportContext
 from ..disclosure import suppression_active
 from ..formatting import format_count
 from ..labels import level_label, ordered_levels
-from .base import STYLE, PlottedFigure, group_colour, new_figure
+from .fonts import figure_style
+from .base import PlottedFigure, group_colour, new_figure
 
 _GAP = 0.03  # vertical gap between nodes, as a fraction of the total height
 _NODE_WIDTH = 0.04
@@ -58,7 +59,7 @@ def sankey_plot(flows: pd.DataFrame, context: ReportContext, title: str = "Thera
     tgt_cursor = {t: right[t][1] for t in targets}
     bands = []
 
-    with matplotlib.rc_context(STYLE):
+    with matplotlib.rc_context(figure_style()):
         # margins sized to the node labels (~0.075 in a character) so every label is inside the canvas
         source_chars = max(len(line) for s in sources for line in (level_label(s, context.group_labels), f"(n = {format_count(sources[s])})"))
         target_chars = max(len(f"{level_label(t, context.group_labels)} (n = {format_count(targets[t])})") for t in targets)

@@ -21,7 +21,8 @@ from ..caveats import axis_label, immortal_time_events, immortal_time_warning
 from ..context import ReportContext
 from ..formatting import format_count, format_p_value
 from ..labels import ENDPOINT_LABELS, by_variable, endpoint_label, level_label, variable_label
-from .base import STYLE, PlottedFigure, group_colour, legend_clear_of, new_figure, occupied_cells
+from .fonts import figure_style
+from .base import PlottedFigure, group_colour, legend_clear_of, new_figure, occupied_cells
 
 
 #: above this many censoring times in one curve the tick marks are not drawn
@@ -60,7 +61,7 @@ def survival_curve_plot(curves: pd.DataFrame, risk_tables: pd.DataFrame, ard, an
     group_labels = {g: level_label(g, context.group_labels, variable=group_var, variable_labels=context.variable_labels) for g in groups}
     longest = max((len(label) for label in group_labels.values()), default=0)
     left = max(0.2, (0.085 * longest + 0.75) / 7.0)
-    with matplotlib.rc_context(STYLE):
+    with matplotlib.rc_context(figure_style()):
         fig = new_figure(7.0, 4.4 + 0.22 * n_table_rows + (0.45 if ticks else 0))
         if ticks:
             grid = fig.add_gridspec(2, 1, height_ratios=[4.4, 0.45 + 0.22 * n_table_rows], hspace=0.42,

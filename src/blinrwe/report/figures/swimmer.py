@@ -21,7 +21,8 @@ from matplotlib.lines import Line2D
 
 from ..context import ReportContext
 from ..labels import level_label
-from .base import STYLE, PlottedFigure, new_figure
+from .fonts import figure_style
+from .base import PlottedFigure, new_figure
 
 DAYS_PER_MONTH = 30.4375  # docs/architecture.md: months are days / 30.4375
 
@@ -129,7 +130,7 @@ def swimmer_plot(lanes: pd.DataFrame, events: pd.DataFrame, context: ReportConte
     lane_colours = [colour_of.get(g, "#7f7f7f") for g in lanes["group"]]
     height = max(2.6, 0.9 + 0.14 * len(lanes))
 
-    with matplotlib.rc_context(STYLE):
+    with matplotlib.rc_context(figure_style()):
         fig = new_figure(7.0, height)
         ax = fig.add_axes((0.13, 0.9 / height + 0.02, 0.62, 1 - 1.35 / height))
         ax.barh(y, lanes["end"], height=0.55, color=lane_colours, alpha=0.35, linewidth=0)
