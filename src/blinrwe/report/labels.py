@@ -18,7 +18,7 @@ import re
 from typing import Mapping
 
 from blinrwe.model import tables as model_tables
-from blinrwe.model.i18n import _
+from blinrwe.model.i18n import _, current_language
 
 VARIABLE_LABELS = {
     "age_at_t0": "Age at first infusion",
@@ -456,6 +456,11 @@ def by_variable(variable: str, variable_labels: Mapping[str, str] = {}) -> str:
     """The end of a title grouped by ``variable``: "by disease setting", "by Philadelphia
     chromosome", "by allo-HSCT after blinatumomab among responders" (:func:`grouping_label`)."""
     return _("by {label}").format(label=in_sentence(grouping_label(variable, variable_labels)))
+
+
+def sentence_gap() -> str:
+    """What goes between two sentences: a space in English, nothing in Chinese."""
+    return "" if current_language() == "zh" else " "
 
 
 def method_text(text: str) -> str:

@@ -25,7 +25,7 @@ from .analysis_text import analysis_text
 from .context import ReportContext
 from .disclosure import suppression_sentence
 from .formatting import format_p_value
-from .labels import grouping_label
+from .labels import grouping_label, sentence_gap
 from .labels import VARIABLE_LABELS, in_sentence, method_text, variable_label, variant_label
 
 _SECTION_NAMES = {
@@ -153,9 +153,7 @@ def _sentence(text: str) -> str:
     return _readable(text)
 
 
-def _gap() -> str:
-    """Between two sentences: a space in English, nothing in Chinese."""
-    return "" if current_language() == "zh" else " "
+_gap = sentence_gap
 
 
 def _section_sentence(section: str, methods: str) -> str:

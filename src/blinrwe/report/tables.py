@@ -569,7 +569,7 @@ def cox_table(ard, context: ReportContext, endpoint: str, title: str | None = No
                 if hr is None:
                     cells += ["", ""]
                 elif _has_note(hr, "reference"):
-                    cells += [REFERENCE_LEVEL, ""]
+                    cells += [_(REFERENCE_LEVEL), ""]
                 else:
                     cells.append(format_hazard_ratio(hr["value"], hr["lower"], hr["upper"], context.hr_decimals, context.rounding))
                     cells.append("" if p is None else format_p_value(p["value"], context.p_decimals, rounding=context.rounding))

@@ -101,3 +101,8 @@ def missing_font_note(code: str | None = None) -> str:
 @cache
 def _warn_once(message: str) -> None:
     warnings.warn(message, FontWarning, stacklevel=3)
+
+
+def text_width(text: str) -> float:
+    """Width of ``text`` in Latin characters, for sizing margins: a CJK character is about 1.6 wide."""
+    return sum(1.6 if ord(ch) >= 0x2E80 else 1.0 for ch in str(text))
