@@ -32,10 +32,13 @@ from .labels import LEVEL_LABELS, VARIABLE_LABELS, level_label, variable_label
 
 #: the catalog file of this module's texts (patterns are read from it only, never from the others)
 CATALOG_FILE = "report_analysis.toml"
+#: a field's text: parentheses balanced (two levels deep), so a pattern splits a text where a reader would
+_BALANCED = r"(?:[^()]|\((?:[^()]|\([^()]*\))*\))+?"
 _FIELD = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 _WORD = re.compile(r"[A-Za-z]{3,}")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 #: sentence and clause joints of Chinese text
+_LIST_JOINT = {"zh": "、"}
 _JOINTS = {"en": {". ": ". ", "; ": "; "}, "zh": {". ": "。", "; ": "；"}}
 
 
@@ -53,7 +56,7 @@ def _patterns(code: str) -> tuple[tuple[re.Pattern, str], ...]:
         for m in _FIELD.finditer(key):
             parts.append(re.escape(key[pos:m.start()]))
             name = m.group(1)
-            parts.append(f"(?P={name})" if name in names else f"(?P<{name}>.+?)")
+            parts.append(f"(?P={name})" if name in names else f"(?P<{name}>{_BALANCED})")
             names.add(name)
             pos = m.end()
         parts.append(re.escape(key[pos:]))
@@ -63,18 +66,55 @@ def _patterns(code: str) -> tuple[tuple[re.Pattern, str], ...]:
     return tuple((pattern, key) for _n, pattern, key in compiled)
 
 
-def _field(value: str) -> str:
-    """One field of a matched pattern in the current language."""
-    if not _WORD.search(value) or _CJK.search(value):
+#: fields printed as they are (versions, dates, names of software)
+_VERBATIM = frozenset({"versions", "date", "name", "endpoints"})
+
+
+def _field(name: str, value: str) -> str:
+    """One field of a matched pattern in the current language: a variable code (or a list of
+    them) as its label, a level code as its label, other words translated in turn."""
+    if name in _VERBATIM or not _WORD.search(value) or _CJK.search(value):
         return value
-    if value in VARIABLE_LABELS:
-        return variable_label(value)
+    codes = value.split(", ")
+    if all(code in VARIABLE_LABELS for code in codes):
+        return _LIST_JOINT.get(current_language(), ", ").join(variable_label(code) for code in codes)
     if value in LEVEL_LABELS:
         return level_label(value)
+    items = split_outside_parentheses(value, ", ")
+    if len(items) > 1 and _lookup(value, current_language()) is None:  # a list: each item in turn
+        return _LIST_JOINT.get(current_language(), ", ").join(analysis_text(item) for item in items)
     return analysis_text(value)
 
 
-def _split(text: str, joint: str) -> list[str]:
+#: fields that may hold several clauses ("responders only; patients in CR at the first infusion enter at it")
+_CLAUSES = frozenset({"population", "settings", "variants", "within"})
+
+
+def _balanced(text: str) -> bool:
+    """Whether every parenthesis of ``text`` closes one opened before it, and all are closed."""
+    depth = 0
+    for ch in text:
+        depth += (ch == "(") - (ch == ")")
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def _fits(name: str, value: str) -> bool:
+    """A field is one clause with balanced parentheses; one named ``variable`` (or ``variables``)
+    holds variable codes only."""
+    if not _balanced(value) or len(split_outside_parentheses(value, ". ")) > 1:
+        return False
+    if name not in _CLAUSES and len(split_outside_parentheses(value, "; ")) > 1:
+        return False
+    if name == "variable":
+        return value in VARIABLE_LABELS
+    if name == "variables":
+        return all(code in VARIABLE_LABELS for code in value.split(", "))
+    return True
+
+
+def split_outside_parentheses(text: str, joint: str) -> list[str]:
     """``text`` cut at each ``joint`` outside parentheses."""
     pieces, depth, start, i = [], 0, 0, 0
     while i < len(text):
@@ -98,15 +138,15 @@ def _lookup(text: str, code: str) -> str | None:
         return table[text]
     for pattern, key in _patterns(code):
         match = pattern.fullmatch(text)
-        if match:
-            return table[key].format(**{name: _field(value) for name, value in match.groupdict().items()})
+        if match and all(_fits(name, value) for name, value in match.groupdict().items()):
+            return table[key].format(**{name: _field(name, value) for name, value in match.groupdict().items()})
     return None
 
 
 def analysis_text(text: str) -> str:
     """``text`` (English, written by the analysis layer) in the current language."""
     code = current_language()
-    if code == "en" or not text or not _WORD.search(text) or _CJK.search(text):
+    if code == "en" or not text or not _WORD.search(text):
         return text
     found = _lookup(text, code)
     if found is not None:
@@ -121,7 +161,7 @@ def analysis_text(text: str) -> str:
             return found + stop if end else found
     joints = _JOINTS.get(code, _JOINTS["en"])
     for joint in (". ", "; "):
-        pieces = _split(stem, joint)
+        pieces = split_outside_parentheses(stem, joint)
         if len(pieces) > 1:
             out = joints[joint].join(analysis_text(piece).rstrip("。.") for piece in pieces)
             return out + stop if end else out

@@ -21,7 +21,7 @@ import pandas as pd
 
 from blinrwe.model.i18n import _, current_language
 
-from .analysis_text import analysis_text
+from .analysis_text import analysis_text, split_outside_parentheses
 from .context import ReportContext
 from .disclosure import suppression_sentence
 from .formatting import format_p_value
@@ -161,7 +161,7 @@ def _section_sentence(section: str, methods: str) -> str:
     name = _(_SECTION_NAMES[section]) if section in _SECTION_NAMES else section.replace("_", " ").capitalize()
     if current_language() == "en":
         return _sentence(f"{name}: {methods}")
-    translated = _("; ").join(analysis_text(method_text(m)) for m in methods.split("; "))
+    translated = _("; ").join(analysis_text(method_text(m)) for m in split_outside_parentheses(methods, "; "))
     return _("{section}: {methods}.").format(section=name, methods=translated)
 
 
