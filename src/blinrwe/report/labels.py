@@ -18,7 +18,7 @@ import re
 from typing import Mapping
 
 from blinrwe.model import tables as model_tables
-from blinrwe.model.i18n import _, current_language
+from blinrwe.model.i18n import _, catalog, current_language
 
 VARIABLE_LABELS = {
     "age_at_t0": "Age at first infusion",
@@ -363,6 +363,13 @@ def _humanise(code: str) -> str:
     return text[:1].upper() + text[1:] if text else text
 
 
+def study_label(text: str) -> str:
+    """A label the study gave (``[variable_labels]``, ``[group_labels]``): printed as written,
+    unless it is word for word one of blinrwe's own English labels, which has its translation
+    ("Newly diagnosed" in a Chinese report of a study that labelled its levels in English)."""
+    return catalog(current_language()).get(text, text) if current_language() != "en" else text
+
+
 def _declared_codes() -> frozenset:
     """Every code of an enum column of the input tables (translated when printed; free text is not)."""
     return frozenset(code for table in model_tables.ALL_TABLES.values() for column in table.columns
@@ -384,7 +391,7 @@ def _model_unit(variable: str) -> str | None:
 def variable_label(variable: str, overrides: Mapping[str, str] = {}) -> str:
     """Reader's label of an ARD variable, with its unit from the data dictionary ("Age at first infusion, years")."""
     if variable in overrides:
-        return overrides[variable]
+        return study_label(overrides[variable])
     english = VARIABLE_LABELS.get(variable) or ENDPOINT_LABELS.get(variable)
     label = _(english) if english else _humanise(variable)
     unit = _model_unit(variable)
@@ -409,9 +416,9 @@ def level_label(level, overrides: Mapping[str, str] = {}, *, variable: str = "",
     key = str(level)
     variable = str(variable).partition("|")[0]
     if variable and f"{variable}.{key}" in overrides:
-        return overrides[f"{variable}.{key}"]
+        return study_label(overrides[f"{variable}.{key}"])
     if key in overrides:
-        return overrides[key]
+        return study_label(overrides[key])
     if variable:
         declared = VARIABLE_LEVEL_LABELS.get(variable, {})
         if key in declared:
@@ -488,9 +495,9 @@ _in_sentence = in_sentence
 
 def endpoint_label(endpoint: str, variant: str = "", overrides: Mapping[str, str] = {}) -> str:
     """"Event-free survival (EFS), censored at HSCT/CAR-T"."""
-    base = overrides.get(endpoint) or (_(ENDPOINT_LABELS[endpoint]) if endpoint in ENDPOINT_LABELS else None)
+    base = (study_label(overrides[endpoint]) if overrides.get(endpoint) else None) or (_(ENDPOINT_LABELS[endpoint]) if endpoint in ENDPOINT_LABELS else None)
     text = _("{label} ({code})").format(label=base, code=endpoint) if base and base != endpoint else str(endpoint)
-    suffix = overrides.get(variant, _variant_text(variant))
+    suffix = study_label(overrides[variant]) if variant in overrides else _variant_text(variant)
     return _("{endpoint}, {variant}").format(endpoint=text, variant=suffix) if suffix else text
 
 
@@ -504,7 +511,7 @@ def _variant_text(variant: str) -> str:
 def variant_label(variant: str, overrides: Mapping[str, str] = {}) -> str:
     """Short label of a censoring variant ("Primary analysis" for the default)."""
     if variant in overrides:
-        return overrides[variant]
+        return study_label(overrides[variant])
     text = _variant_text(variant)
     return text[:1].upper() + text[1:] if text else _("Primary analysis")
 
