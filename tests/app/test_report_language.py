@@ -34,7 +34,7 @@ Aalen-Johansen Mantel-Cox Mantel-Byar Simon-Makuch Pearson Pearson's Fisher Fish
 Grambsch-Therneau Schoenfeld Newton-Raphson Log-rank log-rank log-log log cmprsk cuminc survdiff survfit coxph cox.zph zph
 quantile quantile.survfit rho stat km delta landmark TKI Hyper-CVAD CVAD KMT2A ETV6 RUNX1 TCF3 PBX1 IKZF1 PAX5 CD19
 CNS GVHD NGS TLS VOD DLI qPCR ANC WBC Python numpy scipy pandas matplotlib jinja2 python-docx openpyxl blinrwe
-ARD T-cell SYNTHETIC B-ALL
+ARD T-cell SYNTHETIC B-ALL survival
 """.split())
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9'.\-]*[A-Za-z0-9]|[A-Za-z]")
 
