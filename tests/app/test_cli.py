@@ -117,3 +117,16 @@ def test_quiet_before_or_after_the_command(tmp_path, args):
     res = blinrwe(*args, "--n", "30", "--out", tmp_path / "out", cwd=tmp_path)
     assert res.returncode == 0, res.stderr
     assert "[blinrwe]" not in res.stderr
+
+
+def test_language_is_chosen_on_the_command_line_over_the_specification():
+    from blinrwe.app.cli import _with_language, build_parser
+    from blinrwe.app.pipeline import bundled_spec, load_spec
+
+    args = build_parser().parse_args(["run", "study.toml", "--language", "zh"])
+    assert args.language == "zh"
+    assert build_parser().parse_args(["demo"]).language is None
+    spec = load_spec(bundled_spec("example_study"))
+    assert spec.report.language == "en"
+    assert _with_language(spec, "zh").report.language == "zh"
+    assert _with_language(spec, None) is spec

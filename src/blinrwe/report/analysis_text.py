@@ -148,13 +148,10 @@ def analysis_text(text: str) -> str:
     code = current_language()
     if code == "en" or not text or not _WORD.search(text):
         return text
-    found = _lookup(text, code)
-    if found is not None:
-        return found
     end = text.endswith(".")
     stem = text[:-1] if end else text
     stop = _JOINTS.get(code, _JOINTS["en"])[". "].strip() or "."
-    for candidate in ((stem, stem + ".") if end else (text + ".",)):
+    for candidate in ((stem, text) if end else (text, text + ".")):
         found = _lookup(candidate, code)
         if found is not None:
             found = found.rstrip("。.")

@@ -22,7 +22,7 @@ from .disclosure import suppression_active, withhold_patient_ids
 from .figures.fonts import figure_language, missing_font_note
 from .figures import FigureJob, PlottedFigure, forest_plot, sankey_plot, survival_curve_plot, swimmer_data, swimmer_plot
 from .analysis_text import analysis_text
-from .labels import by_variable, endpoint_label, in_sentence, level_label, variable_label
+from .labels import LEVEL_LABELS, VARIABLE_LABELS, by_variable, endpoint_label, in_sentence, level_label, variable_label
 from .methods_text import methods_paragraphs
 from .table_model import DisplayTable, Row, with_footnotes
 from .tables import (
@@ -241,7 +241,7 @@ def unavailable_paragraphs(unavailable: pd.DataFrame) -> list[str]:
     out = []
     for r in unavailable.to_dict("records"):
         what = str(r.get("analysis", "") or r.get("section", ""))
-        if what.islower() and " " not in what:
+        if what in LEVEL_LABELS or what in VARIABLE_LABELS:
             label = level_label(what)
         else:
             label = analysis_text(what)

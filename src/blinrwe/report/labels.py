@@ -443,7 +443,7 @@ def level_label(level, overrides: Mapping[str, str] = {}, *, variable: str = "",
     if key in ENDPOINT_LABELS:
         return _(ENDPOINT_LABELS[key])
     text = _humanise(key) if key.islower() else key
-    return _(text) if key in _DECLARED_CODES else text
+    return _(text) if key in _DECLARED_CODES else study_label(text)  # a derived class ("<=14 d") if declared
 
 
 _YES_NO = ("yes", "no")  # ARD levels of a yes/no variable (analysis/levels.py)
