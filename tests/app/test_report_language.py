@@ -148,3 +148,25 @@ def test_the_chinese_figures_draw_no_english_word(tmp_path):
     assert texts
     found = english_words(texts)
     assert not found, found
+
+
+def test_the_chinese_report_has_the_tables_rows_and_figures_of_the_english_one():
+    """Translation changes words only: the same tables (repeats left out alike), rows and figures."""
+    from blinrwe.app.pipeline import analyse, derive, load_study, report_context
+    from blinrwe.app.spec_fit import fit_to_data
+    from blinrwe.report.document import plan_document
+
+    spec = load_spec(bundled_spec("example_study"))
+    study, validation = load_study(spec)
+    data = derive(study, spec)
+    spec, validation = fit_to_data(spec, data, validation)
+    results = analyse(data, spec, validation)
+    shape = {}
+    for code in ("en", "zh"):
+        with i18n.language(code):
+            document = plan_document(results, report_context(spec))
+        reference = i18n.translate("1 (reference)", code)  # the one word printed in a cell
+        shape[code] = ([t.table_id for t in document.tables],
+                       [[tuple(c.replace(reference, "1 (ref)") for c in r.cells) for r in t.rows] for t in document.tables],
+                       [job.kwargs.get("name", job.builder.__name__) for job in document.figure_jobs])
+    assert shape["zh"] == shape["en"]

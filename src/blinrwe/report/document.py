@@ -176,14 +176,14 @@ def merge_repeated_blocks(table: DisplayTable) -> DisplayTable:
 
 _GROUP_SIZE = re.compile(r"\s*\((?:N|n) = [^)]*\)")
 #: words under which nearly every number is printed: they say nothing about which number it is
-_GENERIC_WORD = re.compile(r"^(n|p|overall|.* p|n \(%\)|n/n \(%\)|\d+% ci)$")
+_GENERIC_WORD = re.compile(r"^(n|p|overall|.* p|n \(%\)|n/n \(%\)|\d+% ci|总体|.*p值)$")  # English and Chinese
 _ESTIMATE = re.compile(r"\d.*[(/]|[(/].*\d")  # "2.05 (1.23-3.41)", "27/116", "94 (47.0)"; not a bare count
 
 
 def _label_words(*labels: str) -> frozenset:
     """The parts of the labels a cell is printed under, compared loosely: "Sex, n (%)" ->
     {"sex"}; a column's "(N = 116)" and words as generic as "n (%)" or "p" are left out."""
-    parts = (part.strip().lower() for label in labels for part in _GROUP_SIZE.sub("", label).split(", "))
+    parts = (part.strip().lower() for label in labels for part in re.split(r", |，", _GROUP_SIZE.sub("", label)))
     return frozenset(part for part in parts if part and not _GENERIC_WORD.match(part))
 
 
