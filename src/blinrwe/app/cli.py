@@ -21,6 +21,7 @@ import argparse
 import datetime as dt
 import signal
 import sys
+import warnings
 from pathlib import Path
 
 from blinrwe import __version__
@@ -240,8 +241,14 @@ def _terminate(signum, frame):
     raise Terminated()
 
 
+def _warning_line(message, category, filename, lineno, line=None) -> str:
+    """A warning as one line of the run's output ("blinrwe: warning: ..."), no source location."""
+    return f"blinrwe: warning: {message}\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    warnings.formatwarning = _warning_line  # e.g. no CJK font for a report in Chinese (report/figures/fonts.py)
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         return COMMANDS[args.command](args)
