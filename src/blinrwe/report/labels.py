@@ -483,6 +483,8 @@ PROPER_NOUNS = frozenset({"Philadelphia", "Kaplan-Meier", "Cox", "Ph", "Gray's"}
 def in_sentence(label: str) -> str:
     """A label inside a sentence: "Chemotherapy" -> "chemotherapy", "Allo-HSCT" -> "allo-HSCT",
     abbreviations ("CAR-T", "TKI", "CR/CRi") and proper nouns ("Philadelphia chromosome") unchanged."""
+    if any(ord(ch) >= 0x2E80 for ch in label):  # Chinese has no capitals ("Ph样特征" stays as it is)
+        return label
     word = label.split(" ")[0].rstrip(",")
     first = word.split("-")[0].split("/")[0]
     if (first.isupper() and len(first) > 1) or word in PROPER_NOUNS or first in PROPER_NOUNS:
