@@ -110,7 +110,7 @@ def _changed_settings(pairs) -> str:
 
 _FORMATS = {
     "changed_settings": _changed_settings,
-    "post_baseline_variables": lambda codes: ", ".join(in_sentence(variable_label(c)) for c in codes),
+    "post_baseline_variables": lambda codes: _(", ").join(in_sentence(variable_label(c)) for c in codes),
     "within": lambda pairs: "; ".join(in_sentence(grouping_label(f"{v}|{subset}")) for v, subset in pairs),
     "mrd_threshold": _threshold,
     "responder_definition": lambda code: _(VARIABLE_LABELS[code]) if code in VARIABLE_LABELS else code,
