@@ -149,3 +149,14 @@ def test_chinese_template_validate_annotate_and_dictionary(tmp_path, capsys):
     assert main(["dictionary", "--form", "summary", "--language", "zh"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("| 数据表 | 列名 | 类型 |") and "性别。" in "\n".join(lines)
+def test_language_is_chosen_on_the_command_line_over_the_specification():
+    from blinrwe.app.cli import _with_language, build_parser
+    from blinrwe.app.pipeline import bundled_spec, load_spec
+
+    args = build_parser().parse_args(["run", "study.toml", "--language", "zh"])
+    assert args.language == "zh"
+    assert build_parser().parse_args(["demo"]).language is None
+    spec = load_spec(bundled_spec("example_study"))
+    assert spec.report.language == "en"
+    assert _with_language(spec, "zh").report.language == "zh"
+    assert _with_language(spec, None) is spec

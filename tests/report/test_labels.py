@@ -106,3 +106,20 @@ def test_a_within_subset_reads_as_its_patients():
     assert grouping_label("allo_hsct_after|best_response=CR") == (
         "Allo-HSCT after blinatumomab among patients with best response CR")
     assert by_variable("best_response|best_response=CR") == "among patients with best response CR"
+def test_labels_are_printed_in_the_language_of_the_run():
+    from blinrwe.model.i18n import language
+
+    from blinrwe.report import labels
+
+    assert labels.variable_label("sex") == "Sex"
+    with language("zh"):
+        assert labels.variable_label("sex") == "性别"
+        assert labels.level_label("no", variable="cns_involvement") == "无中枢神经系统受累"
+        assert labels.endpoint_label("EFS", "allo_hsct_or_car_t") == "无事件生存期（EFS），在allo-HSCT或CAR-T时删失"
+        assert labels.by_variable("ph_status") == "按费城染色体分组"
+        assert labels.level_label("fever") == "发热"  # a declared adverse-event term
+        assert labels.level_label("Hospital A") == "Hospital A"  # free text stays as written
+        # a study label that is word for word blinrwe's own English has its Chinese; other study labels as written
+        assert labels.level_label("newly_diagnosed", {"newly_diagnosed": "Newly diagnosed"}) == "初诊"
+        assert labels.level_label("newly_diagnosed", {"newly_diagnosed": "ND cohort"}) == "ND cohort"
+        assert "置信区间" in labels.abbreviations_in(["HR (95% CI)"])

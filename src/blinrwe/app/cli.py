@@ -22,11 +22,12 @@ import argparse
 import datetime as dt
 import signal
 import sys
+import warnings
 from pathlib import Path
 
 from blinrwe import __version__
 from blinrwe.errors import InputDataError, SpecificationError, UserError
-from blinrwe.model.i18n import language
+from blinrwe.model.i18n import LANGUAGES, language
 
 DEMO_OUTPUT = Path("blinrwe-output") / "example"
 LISTS = ("presets", "endpoints", "variables", "analysis-sets", "keys")
@@ -47,10 +48,12 @@ def build_parser() -> argparse.ArgumentParser:
                           help="run the bundled example study (synthetic cohort) and print where the report is")
     demo.add_argument("--out", type=Path, default=DEMO_OUTPUT, help=f"output folder (default {DEMO_OUTPUT})")
     demo.add_argument("--n", type=int, default=None, help="number of synthetic patients (default from the example)")
+    demo.add_argument("--language", choices=LANGUAGES, default=None, help="report language (overrides [report] language)")
 
     run = sub.add_parser("run", parents=[quiet], help="run a study specification (TOML) into one output folder")
     run.add_argument("spec", type=Path, help="study specification, e.g. study.toml")
     run.add_argument("--out", type=Path, default=None, help="output folder (default: report.output of the spec)")
+    run.add_argument("--language", choices=LANGUAGES, default=None, help="report language (overrides [report] language)")
 
     template = sub.add_parser("template", help="write an empty study workbook to fill in")
     template.add_argument("path", type=Path, help="workbook to write, e.g. study.xlsx")
@@ -111,6 +114,13 @@ def _report_location(out: Path) -> str:
     return str(target.resolve())
 
 
+def _with_language(spec, code):
+    """``spec`` with ``[report] language`` replaced by ``--language`` when given."""
+    from dataclasses import replace
+
+    return spec if code is None else replace(spec, report=replace(spec.report, language=code))
+
+
 def cmd_demo(args) -> int:
     from dataclasses import replace
 
@@ -121,6 +131,7 @@ def cmd_demo(args) -> int:
         if args.n < 10:
             raise UserError(f"--n {args.n}: give at least 10 synthetic patients.")
         spec = replace(spec, data=replace(spec.data, n=args.n))
+    spec = _with_language(spec, args.language)
     out = run_study(spec, args.out, progress=_progress(args))
     print("Example study (SYNTHETIC cohort, not real patients) written to:")
     print(f"  {_report_location(out)}")
@@ -130,7 +141,7 @@ def cmd_demo(args) -> int:
 def cmd_run(args) -> int:
     from .pipeline import load_spec, run_study
 
-    spec = load_spec(args.spec)
+    spec = _with_language(load_spec(args.spec), args.language)
     out = run_study(spec, args.out, progress=_progress(args))
     print(f"Report written to: {_report_location(out)}")
     return 0
@@ -263,8 +274,14 @@ def _terminate(signum, frame):
     raise Terminated()
 
 
+def _warning_line(message, category, filename, lineno, line=None) -> str:
+    """A warning as one line of the run's output ("blinrwe: warning: ..."), no source location."""
+    return f"blinrwe: warning: {message}\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    warnings.formatwarning = _warning_line  # e.g. no CJK font for a report in Chinese (report/figures/fonts.py)
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         return COMMANDS[args.command](args)

@@ -33,6 +33,7 @@ from blinrwe.analysis.results import FINDING_COLUMNS, empty_frame
 from blinrwe.derive import DeriveSettings, derive_analysis_data
 from blinrwe.derive import preset as derive_preset
 from blinrwe.errors import InputDataError, SpecificationError, UserError
+from blinrwe.model.i18n import _, language
 
 from .output_folder import replacing
 from .spec import StudySpec, load_spec, resolved, write_spec
@@ -209,9 +210,9 @@ def report_context(spec: StudySpec):
     r = spec.report
     subtitle = spec.study.subtitle
     if spec.is_synthetic and "synthetic" not in subtitle.lower():  # said once, even if the subtitle says it too
-        subtitle = (subtitle + " - " if subtitle else "") + SYNTHETIC_SUBTITLE
+        subtitle = (subtitle + " - " if subtitle else "") + _(SYNTHETIC_SUBTITLE)
     if spec.data.cutoff:
-        subtitle = (subtitle + "; " if subtitle else "") + f"data cut-off {spec.data.cutoff.isoformat()}"
+        subtitle = (subtitle + "; " if subtitle else "") + _("data cut-off {date}").format(date=spec.data.cutoff.isoformat())
     return ReportContext(
         title=spec.study.title,
         subtitle=subtitle,
@@ -247,7 +248,8 @@ def write_report(results: StudyResults, spec: StudySpec, out_dir, validation=Non
     from blinrwe.report import render_report
 
     run = (progress or Progress(enabled=False)).stage
-    run("render", render_report, results, report_context(spec), out, formats)
+    with language(spec.report.language):  # every table, figure and paragraph in the report's language
+        run("render", render_report, results, report_context(spec), out, formats)
     return out
 
 
@@ -268,8 +270,9 @@ def run_study(spec: StudySpec, out_dir=None, *, progress: Progress | None = None
         study, validation = progress.stage("read and validate", load_study, spec)
         data = progress.stage("derive", derive, study, spec)
         spec, validation = fit_to_data(spec, data, validation)  # unusable variables: reported, never dropped silently
-        results = progress.stage("analyse", analyse, data, spec, validation)
-        write_report(results, spec, tmp, validation, progress)
+        with language(spec.report.language):
+            results = progress.stage("analyse", analyse, data, spec, validation)
+            write_report(results, spec, tmp, validation, progress)
     return target
 
 

@@ -266,6 +266,9 @@ class ReportSpec:
     min_cell: int = option(0, "Small-cell suppression for shared outputs: counts of 1 to min_cell - 1 patients "
                            "print \"<min_cell\" in every table, figure and results row (with complementary "
                            "suppression so totals do not reveal them); 0 or 1 = off.", range=(0, 1000))
+    language: str = option("en", "Language of the report, its tables and figures: en (English) or zh (Simplified "
+                           "Chinese; figures need a CJK font such as Noto Sans CJK, else their labels stay "
+                           "English and the report says so).", allowed=("en", "zh"))
     output: str = option("blinrwe-output", "Folder the report is written to; a relative path is read from the "
                          "folder of this specification file.")
     conventions_appendix: bool = option(True, "Add the appendix \"R versus SAS conventions\": for each kind of "

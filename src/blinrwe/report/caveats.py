@@ -11,11 +11,15 @@ from __future__ import annotations
 from typing import Iterable, Mapping
 
 from blinrwe.analysis.survival import IMMORTAL_TIME
+from blinrwe.model.i18n import _
+
+from .analysis_text import analysis_text
 
 
 def axis_label(time_unit: str, origin: str) -> str:
     """x-axis label of a time-to-event figure: "Months since first response (CR/CRi)"."""
-    return f"{time_unit.capitalize()} since {origin}"
+    unit = _(time_unit)
+    return _("{unit} since {origin}").format(unit=unit[:1].upper() + unit[1:], origin=analysis_text(origin))
 
 
 def immortal_time_events(notes: Iterable) -> list[str]:
@@ -23,7 +27,7 @@ def immortal_time_events(notes: Iterable) -> list[str]:
     events = []
     for note in notes:
         for flag in str(note or "").split("; "):
-            name, _, event = flag.partition(": ")
+            name, _sep, event = flag.partition(": ")
             if name == IMMORTAL_TIME and event not in events:
                 events.append(event)
     return events
@@ -33,10 +37,12 @@ def immortal_time_warning(events: list[str]) -> str:
     """The warning printed under a table or figure comparing groups defined after the first infusion."""
     if not events:
         return ""
-    what = " or ".join(events)
-    return (f"Caution, immortal-time bias: the groups are defined by {what}, which happens after time 0, but are "
-            f"compared from time 0; a patient had to be alive and event-free until {what} to join that group, which "
-            "favours it. The p value does not test the effect of the event.")
+    what = analysis_text(events[0])
+    for event in events[1:]:
+        what = _("{first} or {second}").format(first=what, second=analysis_text(event))
+    return _("Caution, immortal-time bias: the groups are defined by {what}, which happens after time 0, but are "
+             "compared from time 0; a patient had to be alive and event-free until {what} to join that group, which "
+             "favours it. The p value does not test the effect of the event.").format(what=what)
 
 
 def time_origin_note(origins: Mapping[str, str]) -> str:
@@ -46,4 +52,6 @@ def time_origin_note(origins: Mapping[str, str]) -> str:
         by_origin.setdefault(origin, []).append(endpoint)
     if not by_origin:
         return ""
-    return "Time 0: " + "; ".join(f"{o} ({', '.join(e)})" for o, e in by_origin.items()) + "."
+    origins_text = _("; ").join(_("{origin} ({endpoints})").format(origin=analysis_text(o), endpoints=", ".join(e))
+                                for o, e in by_origin.items())
+    return _("Time 0: {origins}.").format(origins=origins_text)

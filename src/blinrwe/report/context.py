@@ -108,4 +108,6 @@ class ReportContext:
     @property
     def time_axis_label(self) -> str:
         """x-axis label of every time-to-event figure, with its unit."""
-        return f"{self.time_unit.capitalize()} since {self.time_origin}"
+        from .caveats import axis_label  # the one wording of the axis, in the report's language
+
+        return axis_label(self.time_unit, self.time_origin)

@@ -30,6 +30,8 @@ from dataclasses import is_dataclass, replace
 
 import pandas as pd
 
+from blinrwe.model.i18n import _
+
 #: ARD statistics whose ``value`` is a count of patients (ard.py)
 COUNT_STATISTICS = frozenset({"N", "n", "missing", "not_applicable", "events",
                               # groups defined after the start (analysis/post_baseline.py)
@@ -272,7 +274,8 @@ def withhold_patient_ids(texts, patient_ids) -> list[str]:
         return [str(t) for t in texts]
     # whole tokens only: id "P1" is not taken out of "P12" (the longer id is tried first anyway)
     pattern = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, ids)) + r")(?![\w-])")
-    return [pattern.sub("[patient]", str(t)) for t in texts]
+    placeholder = _("[patient]")
+    return [pattern.sub(placeholder, str(t)) for t in texts]
 
 
 def suppression_sentence(min_cell: int) -> str:
@@ -280,6 +283,6 @@ def suppression_sentence(min_cell: int) -> str:
     k = int(min_cell or 0)
     if not suppression_active(k):
         return ""
-    return (f"Counts below {k} are suppressed (shown as '<{k}'), with their percentages and confidence intervals; "
-            f"where a total would reveal a suppressed count, the next smallest count of the same total is suppressed "
-            "too.")
+    return _("Counts below {k} are suppressed (shown as '<{k}'), with their percentages and confidence intervals; "
+             "where a total would reveal a suppressed count, the next smallest count of the same total is suppressed "
+             "too.").format(k=k)

@@ -15,14 +15,17 @@ from typing import Callable, Sequence
 import pandas as pd
 
 from blinrwe.model import i18n
+from blinrwe.model.i18n import _, language
 
 from .ard_index import ArdIndex
 from .competing_sections import competing_regression_parts, summary_measure_tables
 from .context import ReportContext
 from .disclosure import suppression_active, withhold_patient_ids
+from .figures.fonts import figure_language, missing_font_note
 from .figures import FigureJob, PlottedFigure, forest_plot, sankey_plot, survival_curve_plot, swimmer_data, swimmer_plot
 from .figures.post_baseline_curves import post_baseline_figure_jobs
-from .labels import by_variable, endpoint_label, in_sentence, level_label, variable_label
+from .analysis_text import analysis_text
+from .labels import LEVEL_LABELS, VARIABLE_LABELS, by_variable, endpoint_label, in_sentence, level_label, variable_label
 from .methods_text import methods_paragraphs
 from .tables_post_baseline import post_baseline_heading, post_baseline_tables
 from .appendix_conventions import conventions_tables
@@ -49,7 +52,8 @@ FigureDrawer = Callable[[Sequence[FigureJob]], Sequence[PlottedFigure]]
 
 
 def draw_here(jobs: Sequence[FigureJob]) -> list[PlottedFigure]:
-    return [job.draw() for job in jobs]
+    with language(figure_language()):  # English labels when no font can draw the report's language
+        return [job.draw() for job in jobs]
 
 
 @dataclass(frozen=True, eq=False)
@@ -108,6 +112,9 @@ def _frame(results, name: str) -> pd.DataFrame:
     return value if isinstance(value, pd.DataFrame) else pd.DataFrame()
 
 
+#: the report title when the study names none (spec ``study.title`` default)
+DEFAULT_TITLE = "Blinatumomab real-world study"
+
 _PATTERN_TITLES = {
     "patterns": "Therapy after blinatumomab",
     "next_therapy": "First therapy after blinatumomab",
@@ -142,7 +149,7 @@ def _curve_figures(results, ard: ArdIndex, context: ReportContext, kind: str) ->
 def _joined(labels: Sequence[str]) -> str:
     """"Within 2 cycles, within 12 weeks and at any time after blinatumomab"."""
     words = [labels[0], *(in_sentence(label) for label in labels[1:])]
-    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+    return words[0] if len(words) == 1 else _("{items} and {last}").format(items=_(", ").join(words[:-1]), last=words[-1])
 
 
 def merge_repeated_blocks(table: DisplayTable) -> DisplayTable:
@@ -176,14 +183,14 @@ def merge_repeated_blocks(table: DisplayTable) -> DisplayTable:
 
 _GROUP_SIZE = re.compile(r"\s*\((?:N|n) = [^)]*\)")
 #: words under which nearly every number is printed: they say nothing about which number it is
-_GENERIC_WORD = re.compile(r"^(n|p|overall|.* p|n \(%\)|n/n \(%\)|\d+% ci)$")
+_GENERIC_WORD = re.compile(r"^(n|p|overall|.* p|n \(%\)|n/n \(%\)|\d+% ci|总体|.*p值)$")  # English and Chinese
 _ESTIMATE = re.compile(r"\d.*[(/]|[(/].*\d")  # "2.05 (1.23-3.41)", "27/116", "94 (47.0)"; not a bare count
 
 
 def _label_words(*labels: str) -> frozenset:
     """The parts of the labels a cell is printed under, compared loosely: "Sex, n (%)" ->
     {"sex"}; a column's "(N = 116)" and words as generic as "n (%)" or "p" are left out."""
-    parts = (part.strip().lower() for label in labels for part in _GROUP_SIZE.sub("", label).split(", "))
+    parts = (part.strip().lower() for label in labels for part in re.split(r", |，", _GROUP_SIZE.sub("", label)))
     return frozenset(part for part in parts if part and not _GENERIC_WORD.match(part))
 
 
@@ -225,7 +232,7 @@ def without_repeats(sections: Sequence[Section]) -> list[Section]:
             repeated = (sum(bool(_ESTIMATE.search(cell)) for cell, _ in facts) >= 4
                         and all(any(len(words & seen) >= 2 for seen in printed.get(cell, ())) for cell, words in facts))
             if repeated:
-                left_out.append(f"{table.title}: not shown as a table; every number in it is printed above.")
+                left_out.append(_("{title}: not shown as a table; every number in it is printed above.").format(title=table.title))
                 continue
             for cell, words in facts:
                 printed.setdefault(cell, []).append(words)
@@ -241,8 +248,12 @@ def unavailable_paragraphs(unavailable: pd.DataFrame) -> list[str]:
     out = []
     for r in unavailable.to_dict("records"):
         what = str(r.get("analysis", "") or r.get("section", ""))
-        label = level_label(what) if what.islower() and " " not in what else what[:1].upper() + what[1:]
-        out.append(f"{label}: not available; {r.get('reason', '')}.")
+        if what in LEVEL_LABELS or what in VARIABLE_LABELS:
+            label = level_label(what)
+        else:
+            label = analysis_text(what)
+            label = label[:1].upper() + label[1:]
+        out.append(_("{analysis}: not available; {reason}.").format(analysis=label, reason=analysis_text(str(r.get("reason", "")))))
     return list(dict.fromkeys(out))
 
 
@@ -275,13 +286,15 @@ def plan_document(results, context: ReportContext, findings=None) -> ReportDocum
 
     attrition = getattr(data, "attrition", None)
     if _has(ard, "table", "attrition"):
-        sections.append(Section("Patient flow", tables=(attrition_table_from_ard(ard),), anchor="flow"))
+        sections.append(Section(_("Patient flow"), tables=(attrition_table_from_ard(ard),), anchor="flow"))
     elif isinstance(attrition, pd.DataFrame) and not attrition.empty:
-        sections.append(Section("Patient flow", tables=(attrition_table(attrition),), anchor="flow"))
+        sections.append(Section(_("Patient flow"), tables=(attrition_table(attrition),), anchor="flow"))
     if _has(ard, "table", "table1"):
-        sections.append(Section("Baseline characteristics", tables=(descriptive_table(ard, "table1", "Baseline characteristics at the first blinatumomab infusion", context),), anchor="baseline"))
+        sections.append(Section(_("Baseline characteristics"), tables=(descriptive_table(
+            ard, "table1", _("Baseline characteristics at the first blinatumomab infusion"), context),), anchor="baseline"))
     if _has(ard, "table", "exposure"):
-        sections.append(Section("Blinatumomab exposure", tables=(descriptive_table(ard, "exposure", "Blinatumomab exposure", context),), anchor="exposure"))
+        sections.append(Section(_("Blinatumomab exposure"), tables=(descriptive_table(ard, "exposure", _("Blinatumomab exposure"), context),),
+                                anchor="exposure"))
     if _has(ard, "table", "cost"):  # drug use and cost (report/tables_cost.py)
         sections.append(Section(i18n._("Drug use and cost"), tables=(cost_table(ard, context),), anchor="cost"))
     if _has(ard, "table", "response"):
@@ -290,9 +303,9 @@ def plan_document(results, context: ReportContext, findings=None) -> ReportDocum
             tables = (response_table(ard, context),)
         else:
             tables = tuple(response_table(ard, context, group_var=gv,
-                                          title=f"Response to blinatumomab {by_variable(gv, context.variable_labels)}")
+                                          title=_("Response to blinatumomab {by}").format(by=by_variable(gv, context.variable_labels)))
                            for gv in group_vars)
-        sections.append(Section("Response", tables=tables, anchor="response"))
+        sections.append(Section(_("Response"), tables=tables, anchor="response"))
 
     if _has(ard, "section", "survival"):
         surv = ard.where(section={"survival", "followup"})
@@ -301,12 +314,12 @@ def plan_document(results, context: ReportContext, findings=None) -> ReportDocum
         if not variants.is_empty:
             tables.append(variants)
         tables.extend(summary_measure_tables(ard, context))  # RMST, survival differences (issue 9)
-        sections.append(Section("Time-to-event outcomes", tables=tuple(t for t in tables if not t.is_empty),
+        sections.append(Section(_("Time-to-event outcomes"), tables=tuple(t for t in tables if not t.is_empty),
                                 figures=tuple(_curve_figures(results, ard, context, "km")), anchor="survival"))
     if _has(ard, "table", "competing_risks"):
         tables = tuple(competing_risks_table(ard, context, gv) for gv in ard.table("competing_risks").unique("group_var"))
         models, forests = competing_regression_parts(ard, context)  # cause-specific Cox beside Fine-Gray (issue 9)
-        sections.append(Section("Competing risks", tables=(*tables, *models),
+        sections.append(Section(_("Competing risks"), tables=(*tables, *models),
                                 figures=(*_curve_figures(results, ard, context, "cif"), *forests), anchor="competing"))
     if _has(ard, "section", "post_baseline"):  # landmark and time-dependent analyses (tables_post_baseline.py)
         sections.append(Section(post_baseline_heading(), tables=tuple(post_baseline_tables(ard, context)),
@@ -320,37 +333,43 @@ def plan_document(results, context: ReportContext, findings=None) -> ReportDocum
         for endpoint in subgroups.where(statistic="hr").unique("variable"):
             tables.append(subgroup_table(ard, context, endpoint))
             figures.append(FigureJob(forest_plot, (subgroups.where(variable=endpoint), "cox_subgroups", context,
-                                                   f"Hazard ratios by subgroup: {endpoint_label(endpoint)}"), {"endpoint": endpoint}))
+                                                   _("Hazard ratios by subgroup: {endpoint}").format(endpoint=endpoint_label(endpoint))),
+                                     {"endpoint": endpoint}))
         if not figures:  # no subgroup analysis: the model's hazard ratios, for its first endpoint
             source = cox_ids[-1]
             endpoint = ard.table(source).first(statistic="hr")["variable"]
-            kind = "univariable" if source == "cox_univariable" else "multivariable"
-            figures.append(FigureJob(forest_plot, (ard.table(source).where(variable=endpoint), source, context,
-                                                   f"Hazard ratios ({kind}): {endpoint_label(endpoint)}"), {"endpoint": endpoint}))
-        sections.append(Section("Regression", tables=tuple(tables), figures=tuple(figures), anchor="cox"))
+            title = (_("Hazard ratios (univariable): {endpoint}") if source == "cox_univariable"
+                     else _("Hazard ratios (multivariable): {endpoint}")).format(endpoint=endpoint_label(endpoint))
+            figures.append(FigureJob(forest_plot, (ard.table(source).where(variable=endpoint), source, context, title),
+                                     {"endpoint": endpoint}))
+        sections.append(Section(_("Regression"), tables=tuple(tables), figures=tuple(figures), anchor="cox"))
     safety_tables = (*((with_footnotes(safety_table(ard, context), *population_notes(ard, context)),)
                        if _has(ard, "table", "safety") else ()),
                      *safety_detail_tables(ard, context))  # by grade 1-5, deaths (tables_safety.py)
     if safety_tables:
-        sections.append(Section("Safety", tables=safety_tables, anchor="safety"))
+        sections.append(Section(_("Safety"), tables=safety_tables, anchor="safety"))
 
     pattern_tables, pattern_figures = [], []
     for table_id in ard.where(section="patterns").unique("table"):
-        pattern_tables.append(descriptive_table(ard, table_id, _PATTERN_TITLES.get(table_id, level_label(table_id)), context))
+        title = _(_PATTERN_TITLES[table_id]) if table_id in _PATTERN_TITLES else level_label(table_id)
+        pattern_tables.append(descriptive_table(ard, table_id, title, context))
     pattern_tables.extend(subsequent_therapy_tables(ard, context))  # by response (tables_safety.py)
     flows = _frame(results, "flows")
     if not flows.empty:
         flow_names = list(dict.fromkeys(flows["flow"])) if "flow" in flows else [""]
         for i, flow in enumerate(flow_names):
             f = flows[flows["flow"] == flow] if flow else flows
-            pair, _, condition = str(flow).partition("|")
-            source, _, target = (part.strip() for part in pair.partition("->"))
-            source_title = variable_label(source, context.variable_labels) if source else "Blinatumomab exposure"
-            target_title = variable_label(target, context.variable_labels) if target else "Next therapy"
-            title = f"{target_title} {by_variable(source, context.variable_labels)}" if source else f"{target_title} by {in_sentence(source_title)}"
+            pair, _sep, condition = str(flow).partition("|")
+            source, _sep, target = (part.strip() for part in pair.partition("->"))
+            source_title = variable_label(source, context.variable_labels) if source else _("Blinatumomab exposure")
+            target_title = variable_label(target, context.variable_labels) if target else _("Next therapy")
+            by = by_variable(source, context.variable_labels) if source else _("by {label}").format(label=in_sentence(source_title))
+            title = _("{what} {by}").format(what=target_title, by=by)
             if condition.strip():  # "disease_setting=newly_diagnosed": the patients the flow is restricted to
-                name_, _, value = (part.strip() for part in condition.partition("="))
-                title += f": {level_label(value, context.group_labels, variable=name_, variable_labels=context.variable_labels)} ({in_sentence(variable_label(name_, context.variable_labels))})"
+                name_, _sep, value = (part.strip() for part in condition.partition("="))
+                title = _("{title}: {level} ({variable})").format(
+                    title=title, level=level_label(value, context.group_labels, variable=name_, variable_labels=context.variable_labels),
+                    variable=in_sentence(variable_label(name_, context.variable_labels)))
             pattern_tables.append(flow_table(f, context, title))
             if not (f["n"].astype(float) > 0).any():  # every flow suppressed (disclosure.py): nothing to draw
                 continue
@@ -361,9 +380,10 @@ def plan_document(results, context: ReportContext, findings=None) -> ReportDocum
         if not lanes.empty:
             pattern_figures.append(FigureJob(swimmer_plot, (lanes, events, context, total)))
     if pattern_tables or pattern_figures:
-        sections.append(Section("Treatment patterns", tables=tuple(pattern_tables), figures=tuple(pattern_figures), anchor="patterns"))
+        sections.append(Section(_("Treatment patterns"), tables=tuple(pattern_tables), figures=tuple(pattern_figures), anchor="patterns"))
 
-    sections.append(Section("Methods", paragraphs=tuple(f"{h}. {t}" for h, t in methods_paragraphs(results, context)), anchor="methods"))
+    sections.append(Section(_("Methods"), paragraphs=tuple(_("{heading}. {text}").format(heading=h, text=t)
+                                                           for h, t in methods_paragraphs(results, context)), anchor="methods"))
 
     if _has(ard, "table", "conventions"):  # R versus SAS (report/appendix_conventions.py)
         sections.append(Section(i18n._("Appendix: R versus SAS conventions"), tables=conventions_tables(ard, context),
@@ -375,17 +395,23 @@ def plan_document(results, context: ReportContext, findings=None) -> ReportDocum
         if not context.show_patient_ids:
             records = _without_patient_ids(records, data)
         appendix_tables.append(data_quality_table(records))
-    if appendix_tables:
-        sections.append(Section("Appendix: data quality", tables=tuple(appendix_tables), anchor="appendix"))
+    font_note = missing_font_note() if any(s.figures for s in sections) else ""
+    if appendix_tables or font_note:
+        sections.append(Section(_("Appendix: data quality"), paragraphs=(font_note,) if font_note else (),
+                                tables=tuple(appendix_tables), anchor="appendix"))
     unavailable = _frame(results, "unavailable")
     if not unavailable.empty:
-        sections.append(Section("Appendix: analyses not available", paragraphs=tuple(unavailable_paragraphs(unavailable)),
+        sections.append(Section(_("Appendix: analyses not available"), paragraphs=tuple(unavailable_paragraphs(unavailable)),
                                 anchor="unavailable"))
 
     notice = ""
     if getattr(results, "synthetic", False):
-        notice = "These results are computed from a generated synthetic cohort, not from real patients."
-    title = context.title or getattr(results, "title", "") or "Blinatumomab real-world study"
+        notice = _("These results are computed from a generated synthetic cohort, not from real patients.")
+    title = context.title or getattr(results, "title", "") or DEFAULT_TITLE
+    if title == DEFAULT_TITLE:  # the default title is blinrwe's words; a study's own title is printed as written
+        title = _(title)
+    if font_note:
+        notice = f"{notice} {font_note}".strip()
     if suppression_active(context.min_cell):
         sections = [replace(s, tables=tuple(_suppression_note(t, context.min_cell) for t in s.tables)) for s in sections]
     return ReportDocument(title, context.subtitle, notice, tuple(without_repeats(sections)))
@@ -398,6 +424,6 @@ def _suppression_note(table: DisplayTable, k: int) -> DisplayTable:
     if not (any(f"N = {token}" in c for c in table.columns)
             or any(masked.search(c) for r in table.rows for c in r.cells)):
         return table
-    return with_footnotes(table, f"{token}: fewer than {k} patients; the count is suppressed to protect confidentiality, "
-                                 f"with its percentage and confidence interval (and, where a total would reveal it, "
-                                 f"the next smallest count).")
+    return with_footnotes(table, _("{token}: fewer than {k} patients; the count is suppressed to protect confidentiality, "
+                                   "with its percentage and confidence interval (and, where a total would reveal it, "
+                                   "the next smallest count).").format(token=token, k=k))

@@ -17,6 +17,8 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+
+from blinrwe.model.i18n import _, current_language
 from docx.shared import Cm, Inches, Pt, RGBColor
 
 from .document import ReportDocument
@@ -143,7 +145,7 @@ def add_table(doc, table: DisplayTable, number: int, text_width=None, styles: di
     stub_style, cell_style = styles[_STUB_STYLE], styles[_CELL_STYLE]
     caption = doc.add_paragraph()
     caption.paragraph_format.keep_with_next = True
-    run = caption.add_run(f"Table {number}. ")
+    run = caption.add_run(_("Table {number}.").format(number=number) + " ")
     run.bold = True
     caption.add_run(table.title).bold = True
     n_header = 2 if table.spanning else 1
@@ -214,6 +216,34 @@ def _orient(doc, landscape: bool):
     return section.page_width - section.left_margin - section.right_margin
 
 
+#: the font Word uses for Chinese characters in a Chinese report (the Latin text stays Arial);
+#: Word substitutes an installed CJK face (SimSun, Noto Sans CJK, PingFang) where it is missing
+EAST_ASIAN_FONT = "Microsoft YaHei"
+
+
+def _east_asian_font(doc) -> None:
+    """In a Chinese report, name a CJK font and the zh-CN language for East Asian text of the
+    normal, title, heading and table styles (Word's ``w:eastAsia`` attributes)."""
+    if current_language() != "zh":
+        return
+    for name in ("Normal", "Title", "Heading 1", _STUB_STYLE, _CELL_STYLE):
+        try:
+            style = doc.styles[name]
+        except KeyError:
+            continue
+        rpr = style.element.get_or_add_rPr()
+        fonts = rpr.find(qn("w:rFonts"))
+        if fonts is None:
+            fonts = OxmlElement("w:rFonts")
+            rpr.insert(0, fonts)
+        fonts.set(qn("w:eastAsia"), EAST_ASIAN_FONT)
+        lang = rpr.find(qn("w:lang"))
+        if lang is None:
+            lang = OxmlElement("w:lang")
+            rpr.append(lang)
+        lang.set(qn("w:eastAsia"), "zh-CN")
+
+
 def write_docx(document: ReportDocument, path: Path, dpi: int = 200, png_files=None) -> Path:
     """Write the report as DOCX: portrait pages, with a landscape section for each run of
     tables too wide for portrait (:func:`needs_landscape`).
@@ -225,6 +255,7 @@ def write_docx(document: ReportDocument, path: Path, dpi: int = 200, png_files=N
     style = doc.styles["Normal"]
     style.font.name = "Arial"
     style.font.size = Pt(10)
+    _east_asian_font(doc)
     section = doc.sections[0]
     for side in ("left_margin", "right_margin"):
         setattr(section, side, _MARGIN)
@@ -251,7 +282,7 @@ def write_docx(document: ReportDocument, path: Path, dpi: int = 200, png_files=N
             text_width = _orient(doc, False)
             caption = doc.add_paragraph()
             caption.paragraph_format.keep_with_next = True
-            caption.add_run(f"Figure {document.figure_number(figure)}. ").bold = True
+            caption.add_run(_("Figure {number}.").format(number=document.figure_number(figure)) + " ").bold = True
             caption.add_run(figure.title).bold = True
             width = min(text_width, Inches(6.5))
             png = Path(png_files[figure.name]).read_bytes() if figure.name in png_files else figure.png_bytes(dpi)

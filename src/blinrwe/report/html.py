@@ -12,6 +12,8 @@ from pathlib import Path
 
 import jinja2
 
+from blinrwe.model.i18n import current_language, translate
+
 from .document import ReportDocument
 
 _ENV = jinja2.Environment(
@@ -20,6 +22,16 @@ _ENV = jinja2.Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+_ENV.globals["_"] = translate  # the template's own words, in the language of the run
+
+#: CSS font stacks: Latin faces first, then the CJK faces of each platform for Chinese
+FONT_STACKS = {
+    "en": '"Helvetica Neue", Arial, "DejaVu Sans", sans-serif',
+    "zh": ('"Helvetica Neue", Arial, "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", '
+           '"WenQuanYi Micro Hei", "SimHei", "DejaVu Sans", sans-serif'),
+}
+#: the ``lang`` attribute of the page (BCP 47)
+HTML_LANG = {"en": "en", "zh": "zh-CN"}
 
 
 def _embedded(figure, files: dict) -> str:
@@ -42,7 +54,9 @@ def render_html(document: ReportDocument, figure_files: dict | None = None) -> s
     """The report as one HTML string (figures embedded). ``figure_files`` maps "svg"/"png"
     to the figure files already written (reused instead of drawing again)."""
     svgs = {f.name: _embedded(f, figure_files or {}) for f in document.figures}
-    return _ENV.get_template("report.html.j2").render(doc=document, svgs=svgs)
+    code = current_language()
+    return _ENV.get_template("report.html.j2").render(doc=document, svgs=svgs, lang=HTML_LANG.get(code, code),
+                                                      font_stack=FONT_STACKS.get(code, FONT_STACKS["en"]))
 
 
 def write_html(document: ReportDocument, path: Path, figure_files: dict | None = None) -> Path:

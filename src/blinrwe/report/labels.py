@@ -3,6 +3,12 @@
 Codes come from the declared tables (blinrwe.model.tables) and the ARD vocabulary
 (blinrwe.analysis.ard); the words are those of the seed papers. A study's own
 labels (ReportContext.variable_labels / group_labels) win over these.
+
+The dictionaries hold the English; every function returns its label in the language
+of the run (:mod:`blinrwe.model.i18n`): each English word and each way labels are put
+together ("No {label}", "{label} among {subset}", "by {label}") is translated where it
+is produced, its Chinese in ``locale/zh/report.toml``. A study's own labels are printed
+as written, and a free-text value that is no declared code is not translated.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ import re
 from typing import Mapping
 
 from blinrwe.model import tables as model_tables
-from blinrwe.model.i18n import _
+from blinrwe.model.i18n import _, catalog, current_language
 
 VARIABLE_LABELS = {
     "age_at_t0": "Age at first infusion",
@@ -379,6 +385,22 @@ def _humanise(code: str) -> str:
     return text[:1].upper() + text[1:] if text else text
 
 
+def study_label(text: str) -> str:
+    """A label the study gave (``[variable_labels]``, ``[group_labels]``): printed as written,
+    unless it is word for word one of blinrwe's own English labels, which has its translation
+    ("Newly diagnosed" in a Chinese report of a study that labelled its levels in English)."""
+    return catalog(current_language()).get(text, text) if current_language() != "en" else text
+
+
+def _declared_codes() -> frozenset:
+    """Every code of an enum column of the input tables (translated when printed; free text is not)."""
+    return frozenset(code for table in model_tables.ALL_TABLES.values() for column in table.columns
+                     for code in column.allowed)
+
+
+_DECLARED_CODES = _declared_codes()
+
+
 def _model_unit(variable: str) -> str | None:
     for table in model_tables.ALL_TABLES.values():
         try:
@@ -391,11 +413,12 @@ def _model_unit(variable: str) -> str | None:
 def variable_label(variable: str, overrides: Mapping[str, str] = {}) -> str:
     """Reader's label of an ARD variable, with its unit from the data dictionary ("Age at first infusion, years")."""
     if variable in overrides:
-        return overrides[variable]
-    label = VARIABLE_LABELS.get(variable) or ENDPOINT_LABELS.get(variable) or _humanise(variable)
+        return study_label(overrides[variable])
+    english = VARIABLE_LABELS.get(variable) or ENDPOINT_LABELS.get(variable)
+    label = _(english) if english else _humanise(variable)
     unit = _model_unit(variable)
     if unit and unit not in ("fraction",) and variable in VARIABLE_LABELS:
-        label = f"{label}, {unit}"
+        label = _("{label}, {unit}").format(label=label, unit=_(unit))
     return label
 
 
@@ -415,31 +438,34 @@ def level_label(level, overrides: Mapping[str, str] = {}, *, variable: str = "",
     key = str(level)
     variable = str(variable).partition("|")[0]
     if variable and f"{variable}.{key}" in overrides:
-        return overrides[f"{variable}.{key}"]
+        return study_label(overrides[f"{variable}.{key}"])
     if key in overrides:
-        return overrides[key]
+        return study_label(overrides[key])
     if variable:
         declared = VARIABLE_LEVEL_LABELS.get(variable, {})
         if key in declared:
-            return declared[key]
+            return _(declared[key])
         if key in _YES_NO:
             label = variable_label(variable, variable_labels)
-            return label if key == "yes" else f"No {in_sentence(label)}"
+            return label if key == "yes" else _("No {label}").format(label=in_sentence(label))
     if key.startswith("(") and key.endswith(")"):  # several values of a list column ("('ETV6_RUNX1', 'PAX5')")
         try:
             values = ast.literal_eval(key)
         except (ValueError, SyntaxError):
             values = None
         if isinstance(values, tuple) and all(isinstance(v, str) for v in values):
-            return ", ".join(level_label(v, overrides) for v in values) or LEVEL_LABELS["none"]
+            return ", ".join(level_label(v, overrides) for v in values) or _(LEVEL_LABELS["none"])
     if " -> " in key:
         steps = [level_label(step, overrides) for step in key.split(" -> ")]
         return " -> ".join([steps[0]] + [_in_sentence(step) for step in steps[1:]])
     if key in LEVEL_LABELS:
-        return LEVEL_LABELS[key]
+        return _(LEVEL_LABELS[key])
     if key in VARIABLE_LABELS:
-        return VARIABLE_LABELS[key]
-    return _humanise(key) if key.islower() else key
+        return _(VARIABLE_LABELS[key])
+    if key in ENDPOINT_LABELS:
+        return _(ENDPOINT_LABELS[key])
+    text = _humanise(key) if key.islower() else key
+    return _(text) if key in _DECLARED_CODES else study_label(text)  # a derived class ("<=14 d") if declared
 
 
 _YES_NO = ("yes", "no")  # ARD levels of a yes/no variable (analysis/levels.py)
@@ -448,12 +474,14 @@ _YES_NO = ("yes", "no")  # ARD levels of a yes/no variable (analysis/levels.py)
 def grouping_label(group_var: str, overrides: Mapping[str, str] = {}) -> str:
     """Label of a grouping; ``"<variable>|<subset>"`` (a comparison within a subset) reads
     "Allo-HSCT after blinatumomab among responders"."""
-    variable, _, subset = str(group_var).partition("|")
+    variable, _sep, subset = str(group_var).partition("|")
     label = variable_label(variable, overrides)
     if subset and subset.partition("=")[0] == variable:  # the subset alone ("<subset>" in [survival] within)
         described = subset_label(subset, overrides)
         return described[:1].upper() + described[1:]
-    return f"{label} among {subset_label(subset, overrides)}" if subset else label
+    if not subset:
+        return label
+    return _("{label} among {subset}").format(label=label, subset=subset_label(subset, overrides))
 
 
 def subset_label(subset: str, overrides: Mapping[str, str] = {}) -> str:
@@ -473,13 +501,18 @@ def by_variable(variable: str, variable_labels: Mapping[str, str] = {}) -> str:
     name, _sep, subset = str(variable).partition("|")
     if subset and subset.partition("=")[0] == name:
         return _("among {subset}").format(subset=subset_label(subset, variable_labels))
-    return f"by {in_sentence(grouping_label(variable, variable_labels))}"
+    return _("by {label}").format(label=in_sentence(grouping_label(variable, variable_labels)))
+
+
+def sentence_gap() -> str:
+    """What goes between two sentences: a space in English, nothing in Chinese."""
+    return "" if current_language() == "zh" else " "
 
 
 def method_text(text: str) -> str:
     """A method text of the analysis layer with its codes printed as labels
     ("graded by CTCAE_v5" -> "graded by CTCAE v5.0"); other words untouched."""
-    return _METHOD_CODE.sub(lambda m: METHOD_CODE_LABELS[m.group(1)], str(text))
+    return _METHOD_CODE.sub(lambda m: _(METHOD_CODE_LABELS[m.group(1)]), str(text))
 
 
 #: Words that keep their capital inside a sentence ("by Philadelphia chromosome").
@@ -489,6 +522,8 @@ PROPER_NOUNS = frozenset({"Philadelphia", "Kaplan-Meier", "Cox", "Ph", "Gray's"}
 def in_sentence(label: str) -> str:
     """A label inside a sentence: "Chemotherapy" -> "chemotherapy", "Allo-HSCT" -> "allo-HSCT",
     abbreviations ("CAR-T", "TKI", "CR/CRi") and proper nouns ("Philadelphia chromosome") unchanged."""
+    if any(ord(ch) >= 0x2E80 for ch in label):  # Chinese has no capitals ("Ph样特征" stays as it is)
+        return label
     word = label.split(" ")[0].rstrip(",")
     first = word.split("-")[0].split("/")[0]
     if (first.isupper() and len(first) > 1) or word in PROPER_NOUNS or first in PROPER_NOUNS:
@@ -501,32 +536,42 @@ _in_sentence = in_sentence
 
 def endpoint_label(endpoint: str, variant: str = "", overrides: Mapping[str, str] = {}) -> str:
     """"Event-free survival (EFS), censored at HSCT/CAR-T"."""
-    base = overrides.get(endpoint) or ENDPOINT_LABELS.get(endpoint)
-    text = f"{base} ({endpoint})" if base and base != endpoint else str(endpoint)
-    suffix = overrides.get(variant, VARIANT_LABELS.get(variant) if variant in VARIANT_LABELS else _censoring_label(variant))
-    return f"{text}, {suffix}" if suffix else text
+    base = (study_label(overrides[endpoint]) if overrides.get(endpoint) else None) or (_(ENDPOINT_LABELS[endpoint]) if endpoint in ENDPOINT_LABELS else None)
+    text = _("{label} ({code})").format(label=base, code=endpoint) if base and base != endpoint else str(endpoint)
+    suffix = study_label(overrides[variant]) if variant in overrides else _variant_text(variant)
+    return _("{endpoint}, {variant}").format(endpoint=text, variant=suffix) if suffix else text
+
+
+def _variant_text(variant: str) -> str:
+    """"censored at HSCT/CAR-T" (translated); "" for the primary analysis."""
+    if variant in VARIANT_LABELS:
+        return _(VARIANT_LABELS[variant]) if VARIANT_LABELS[variant] else ""
+    return _censoring_label(variant)
 
 
 def variant_label(variant: str, overrides: Mapping[str, str] = {}) -> str:
     """Short label of a censoring variant ("Primary analysis" for the default)."""
     if variant in overrides:
-        return overrides[variant]
-    text = VARIANT_LABELS[variant] if variant in VARIANT_LABELS else _censoring_label(variant)
-    return _humanise(text) if text else "Primary analysis"
+        return study_label(overrides[variant])
+    text = _variant_text(variant)
+    return text[:1].upper() + text[1:] if text else _("Primary analysis")
 
 
 def _censoring_label(variant: str) -> str:
     """Variant codes name the therapies censored at ("allo_hsct_or_car_t" -> "censored at allo-HSCT or CAR-T")."""
-    parts = str(variant).split("_or_")
-    return "censored at " + " or ".join(_in_sentence(LEVEL_LABELS.get(p, p.replace("_", " "))) for p in parts)
+    parts = [_in_sentence(level_label(p) if p in LEVEL_LABELS else p.replace("_", " ")) for p in str(variant).split("_or_")]
+    therapies = parts[0]
+    for part in parts[1:]:
+        therapies = _("{first} or {second}").format(first=therapies, second=part)
+    return _("censored at {therapies}").format(therapies=therapies)
 
 
 def abbreviations_in(texts, already_explained=()) -> str:
     """Footnote listing the abbreviations that occur in ``texts`` ("CI, confidence interval; ...")."""
     joined = " ".join(texts)
-    found = [f"{abbr}, {meaning}" for abbr, meaning in ABBREVIATIONS.items()
-             if abbr not in already_explained and _occurs(abbr, joined)]
-    return "; ".join(found) + "." if found else ""
+    found = [_("{abbreviation}, {meaning}").format(abbreviation=abbr, meaning=_(meaning))
+             for abbr, meaning in ABBREVIATIONS.items() if abbr not in already_explained and _occurs(abbr, joined)]
+    return _("{list}.").format(list=_("; ").join(found)) if found else ""
 
 
 def _occurs(abbr: str, text: str) -> bool:

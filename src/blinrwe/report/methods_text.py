@@ -5,6 +5,10 @@ CI transforms, tests, software versions, written by the analysis layer as it run
 then every distinct ``method`` of the ARD rows by section (so a method used but not
 described is still named), then the report's own conventions (time origin and unit,
 rounding, NR/NE/NA) and the versions of the libraries that drew the report.
+
+In a report in another language the analysis layer's English sentences are translated
+as printed (:func:`blinrwe.report.analysis_text.analysis_text`), after their values are
+filled in the report's language; the report's own sentences through ``_()``.
 """
 
 from __future__ import annotations
@@ -15,12 +19,13 @@ from importlib import metadata
 
 import pandas as pd
 
-from blinrwe.model.i18n import _
+from blinrwe.model.i18n import _, current_language
 
+from .analysis_text import analysis_text, split_outside_parentheses
 from .context import ReportContext
 from .disclosure import suppression_sentence
 from .formatting import format_p_value
-from .labels import grouping_label
+from .labels import grouping_label, sentence_gap
 from .labels import VARIABLE_LABELS, in_sentence, method_text, variable_label, variant_label
 from .methods_competing import competing_methods_paragraph
 
@@ -43,6 +48,8 @@ _NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six")
 
 
 def _decimals(n: int) -> str:
+    if current_language() != "en":
+        return _("{n} decimals").format(n=n)
     return f"{_NUMBER_WORDS[n]} decimal{'' if n == 1 else 's'}" if 0 <= n < len(_NUMBER_WORDS) else f"{n} decimals"
 
 
@@ -90,7 +97,7 @@ def _variants(codes) -> str:
 def _setting_value(value) -> str:
     """A definition setting's value as written in the methods: yes/no, lists, dates, numbers."""
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, (tuple, list)):
         return ", ".join(_setting_value(v) for v in value)
     if hasattr(value, "isoformat"):
@@ -100,17 +107,17 @@ def _setting_value(value) -> str:
 
 def _changed_settings(pairs) -> str:
     """"fixed course days = 14; nonresponder fails at first assessment = no" from (name, value) pairs."""
-    return "; ".join(f"{name.replace('_', ' ')} = {_setting_value(value)}" for name, value in pairs)
+    return _("; ").join(f"{_(name.replace('_', ' '))} = {_setting_value(value)}" for name, value in pairs)
 
 
 _FORMATS = {
     "changed_settings": _changed_settings,
-    "post_baseline_variables": lambda codes: ", ".join(in_sentence(variable_label(c)) for c in codes),
-    "post_baseline_groupings": lambda groups: "; ".join(in_sentence(grouping_label(g)) for g in groups),
-    "postbaseline_landmarks": lambda times: ", ".join(_number(t) for t in times),
+    "post_baseline_variables": lambda codes: _(", ").join(in_sentence(variable_label(c)) for c in codes),
+    "post_baseline_groupings": lambda groups: _("; ").join(in_sentence(grouping_label(g)) for g in groups),
+    "postbaseline_landmarks": lambda times: _(", ").join(_number(t) for t in times),
     "within": lambda pairs: "; ".join(in_sentence(grouping_label(f"{v}|{subset}")) for v, subset in pairs),
     "mrd_threshold": _threshold,
-    "responder_definition": lambda code: VARIABLE_LABELS.get(code, code),
+    "responder_definition": lambda code: _(VARIABLE_LABELS[code]) if code in VARIABLE_LABELS else code,
     "data_cutoff": lambda d: d.isoformat() if hasattr(d, "isoformat") else str(d),
     "variants": _variants,
 }
@@ -138,13 +145,28 @@ def _readable(text: str) -> str:
     ("CTCAE v5.0"); other words untouched."""
     def label(match):
         code = match.group(0)
-        return in_sentence(VARIABLE_LABELS[code]) if code in VARIABLE_LABELS else code
+        return in_sentence(_(VARIABLE_LABELS[code])) if code in VARIABLE_LABELS else code
     return _CODE.sub(label, method_text(text))
 
 
 def _sentence(text: str) -> str:
-    text = _readable(text.strip())
-    return text if text.endswith((".", "!", "?")) else text + "."
+    text = text.strip()
+    text = text if text.endswith((".", "!", "?")) else text + "."
+    if current_language() != "en":  # variable codes inside are named by the pattern's fields
+        return analysis_text(method_text(text))
+    return _readable(text)
+
+
+_gap = sentence_gap
+
+
+def _section_sentence(section: str, methods: str) -> str:
+    """"Response: Clopper-Pearson exact binomial interval, 95% CI." in the report's language."""
+    name = _(_SECTION_NAMES[section]) if section in _SECTION_NAMES else section.replace("_", " ").capitalize()
+    if current_language() == "en":
+        return _sentence(f"{name}: {methods}")
+    translated = _("; ").join(analysis_text(method_text(m)) for m in split_outside_parentheses(methods, "; "))
+    return _("{section}: {methods}.").format(section=name, methods=translated)
 
 
 def ard_methods(ard: pd.DataFrame) -> list[tuple[str, str]]:
@@ -181,12 +203,12 @@ def _origins(ard, context: ReportContext) -> str:
         if isinstance(origin, str) and origin:
             by_origin.setdefault(origin, []).append(endpoint)
     if not by_origin:
-        return context.time_origin
-    parts = list(by_origin.items())
+        return analysis_text(context.time_origin)
+    parts = [(analysis_text(o), e) for o, e in by_origin.items()]
     if len(parts) == 1:
         return parts[0][0]
-    return "; ".join([f"{parts[0][0]} ({', '.join(parts[0][1])})"]
-                     + [f"for {', '.join(e)}, from the {o}" for o, e in parts[1:]])
+    return _("; ").join([_("{origin} ({endpoints})").format(origin=parts[0][0], endpoints=", ".join(parts[0][1]))]
+                        + [_("for {endpoints}, from the {origin}").format(endpoints=", ".join(e), origin=o) for o, e in parts[1:]])
 
 
 def methods_paragraphs(results, context: ReportContext) -> list[tuple[str, str]]:
@@ -194,38 +216,40 @@ def methods_paragraphs(results, context: ReportContext) -> list[tuple[str, str]]
     paragraphs = []
     described = _records(getattr(results, "methods", None))
     if described:
-        paragraphs.append(("Statistical analysis", " ".join(_sentence(text) for _, text in described)))
+        paragraphs.append((_("Statistical analysis"), _gap().join(_sentence(text) for _topic, text in described)))
     by_section = ard_methods(getattr(results, "ard", None))
     if by_section:
-        text = " ".join(_sentence(f"{_SECTION_NAMES.get(s, s.replace('_', ' ').capitalize())}: {m}") for s, m in by_section)
-        paragraphs.append(("Methods recorded with each result", text))
+        text = _gap().join(_section_sentence(s, m) for s, m in by_section)
+        paragraphs.append((_("Methods recorded with each result"), text))
     issue9 = competing_methods_paragraph(getattr(results, "ard", None), context)  # tests, RMST, Fine-Gray
     if issue9:
         paragraphs.append((_("Competing risks, summary measures and tests between groups"), issue9))
-    rounding = {"half_up": "rounded half up", "half_even": "rounded half to even",
-                "truncate": "truncated (confidence bounds, standard errors and p values are rounded half up)"}[context.rounding]
+    rounding = _({"half_up": "rounded half up", "half_even": "rounded half to even",
+                  "truncate": "truncated (confidence bounds, standard errors and p values are rounded half up)"}[context.rounding])
     ard = getattr(results, "ard", None)
     timed = ard is not None and len(ard) and ard["section"].isin(["survival", "competing_risks", "followup"]).any()
     below = format_p_value(0.0, context.p_decimals, rounding=context.rounding)
     above = format_p_value(1.0, context.p_decimals, rounding=context.rounding)
-    conventions = (f"Times are in {context.time_unit} from the {_origins(ard, context)}. " if timed else "")
-    conventions += (
-        f"Percentages are shown with {_decimals(context.percent_decimals)} and continuous values with "
-        f"{_decimals(context.continuous_decimals)}, {rounding}; p values below {below[1:]} are shown as {below} and "
-        f"those that round to 1 as {above}. "
-    )
-    conventions += ("NR denotes a median not reached, NE a value or confidence bound that cannot be estimated "
-                    "(including landmark rates beyond the available follow-up; other reasons are given below each "
-                    "table) and NA not applicable." if timed else
-                    "NE denotes a value that cannot be estimated (the reason is given below each table) and NA not "
-                    "applicable.")
+    conventions = (_("Times are in {unit} from the {origin}.").format(unit=_(context.time_unit), origin=_origins(ard, context))
+                   + _gap() if timed else "")
+    conventions += _(
+        "Percentages are shown with {percent_decimals} and continuous values with "
+        "{continuous_decimals}, {rounding}; p values below {below} are shown as {below_shown} and "
+        "those that round to 1 as {above}."
+    ).format(percent_decimals=_decimals(context.percent_decimals), continuous_decimals=_decimals(context.continuous_decimals),
+             rounding=rounding, below=below[1:], below_shown=below, above=above) + _gap()
+    conventions += (_("NR denotes a median not reached, NE a value or confidence bound that cannot be estimated "
+                      "(including landmark rates beyond the available follow-up; other reasons are given below each "
+                      "table) and NA not applicable.") if timed else
+                    _("NE denotes a value that cannot be estimated (the reason is given below each table) and NA not "
+                      "applicable."))
     suppression = suppression_sentence(context.min_cell)
     if suppression:
-        conventions += " " + suppression
+        conventions += _gap() + suppression
     versions = rendering_versions()
     if versions:
-        conventions += f" Tables and figures were produced with blinrwe ({versions})."
-    paragraphs.append(("Reporting conventions", conventions))
+        conventions += _gap() + _("Tables and figures were produced with blinrwe ({versions}).").format(versions=versions)
+    paragraphs.append((_("Reporting conventions"), conventions))
     return paragraphs
 
 

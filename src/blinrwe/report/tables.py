@@ -54,6 +54,7 @@ import pandas as pd
 from blinrwe.analysis.ard import not_estimable_reason
 from blinrwe.model.i18n import _
 
+from .analysis_text import analysis_text
 from .ard_index import ArdRows, as_ard_index
 from .caveats import immortal_time_events, immortal_time_warning, time_origin_note
 from .context import ReportContext
@@ -149,13 +150,13 @@ def _group_sizes(sub: ArdRows) -> dict[tuple[str, str], float]:
 def _column_header(sizes: dict, pair: tuple[str, str], context: ReportContext) -> str:
     n = sizes.get(pair, float("nan"))
     label = level_label(pair[1], context.group_labels, variable=pair[0], variable_labels=context.variable_labels)
-    return label if _missing(n) and not is_suppressed(n) else f"{label} (N = {format_count(n)})"
+    return label if _missing(n) and not is_suppressed(n) else _("{label} (N = {n})").format(label=label, n=format_count(n))
 
 
 def _methods_note(rows: ArdRows, statistics: Iterable[str], prefix: str) -> str:
     wanted = set(statistics)
-    methods = _ordered_unique(method_text(r["method"]) for r in rows if r["statistic"] in wanted and r["method"])
-    return f"{prefix}: {'; '.join(methods)}." if methods else ""
+    methods = _ordered_unique(analysis_text(method_text(r["method"])) for r in rows if r["statistic"] in wanted and r["method"])
+    return _("{what}: {methods}.").format(what=_(prefix), methods=_("; ").join(methods)) if methods else ""
 
 
 def _p_cell(rows: ArdRows, statistic: str, context: ReportContext) -> str:
@@ -171,7 +172,7 @@ def _not_estimable_notes(rows: ArdRows, statistics: Iterable[str]) -> list[str]:
     cns_involvement (hazard ratio not estimable)."), read from the ARD note the analysis wrote."""
     wanted = set(statistics)
     reasons = _ordered_unique(not_estimable_reason(r["note"]) for r in rows if r["statistic"] in wanted)
-    return [f"NE: {reason.rstrip('.')}." for reason in reasons if reason]
+    return [_("NE: {reason}.").format(reason=analysis_text(reason.rstrip("."))) for reason in reasons if reason]
 
 
 def _test_rows(sub: ArdRows, variable: str, statistics=_TEST_STATS) -> ArdRows:
@@ -182,17 +183,17 @@ def _test_rows(sub: ArdRows, variable: str, statistics=_TEST_STATS) -> ArdRows:
 def _finish(table: DisplayTable, extra_notes: Iterable[str] = ()) -> DisplayTable:
     extra_notes = list(extra_notes)
     texts = [table.title, *table.columns, *(r.label for r in table.rows), *(c for r in table.rows for c in r.cells), *extra_notes]
-    explained = {"NR", "NE", "NA"} if any("NR, median not reached" in n for n in extra_notes) else set()
+    explained = {"NR", "NE", "NA"} if any(_("NR, median not reached") in n for n in extra_notes) else set()
     return with_footnotes(table, *extra_notes, abbreviations_in(texts, explained))
 
 
 def _landmark_label(time: float, unit: str) -> str:
     """"1-year", "6-month", "day 100" for a landmark time in ``unit``."""
     if unit == "months" and time >= 12 and float(time) % 12 == 0:
-        return f"{format_number(time / 12, 0)}-year"
+        return _("{n}-year").format(n=format_number(time / 12, 0))
     if unit == "months":
-        return f"{time:g}-month"
-    return f"Day {time:g}"
+        return _("{n}-month").format(n=f"{time:g}")
+    return _("Day {n}").format(n=f"{time:g}")
 
 
 # ----------------------------------------------------------------------------- descriptive
@@ -253,7 +254,7 @@ def descriptive_table(ard, table_id: str, title: str, context: ReportContext) ->
                     elif (gv, g) in not_applicable:
                         cells[i] = NOT_APPLICABLE
                 if any(c and c != NOT_APPLICABLE for c in cells):
-                    rows.append(Row("Median (range)" if spec == "median_range" else "Mean (SD)", tuple(cells), 1, False, (variable, "", spec)))
+                    rows.append(Row(_("Median (range)") if spec == "median_range" else _("Mean (SD)"), tuple(cells), 1, False, (variable, "", spec)))
         else:
             def level_cells(level):
                 nonlocal any_partial_denominator
@@ -280,12 +281,12 @@ def descriptive_table(ard, table_id: str, title: str, context: ReportContext) ->
                 cells = level_cells("yes")
                 if has_p:
                     cells[-1] = p
-                rows.append(Row(f"{label}, n (%)", tuple(cells), 0, False, (variable, "yes", "n")))
+                rows.append(Row(_("{label}, n (%)").format(label=label), tuple(cells), 0, False, (variable, "yes", "n")))
             else:
                 heading = blank()
                 if has_p:
                     heading[-1] = p
-                rows.append(Row(f"{label}, n (%)", tuple(heading), 0, True, (variable,)))
+                rows.append(Row(_("{label}, n (%)").format(label=label), tuple(heading), 0, True, (variable,)))
                 for level in levels:
                     rows.append(Row(level_label(level, context.group_labels, variable=variable, variable_labels=context.variable_labels), tuple(level_cells(level)), 1, False,
                                     (variable, level, "n")))
@@ -296,26 +297,27 @@ def descriptive_table(ard, table_id: str, title: str, context: ReportContext) ->
                 m = missing.first(group_var=gv, group=g)
                 cells[i] = (NOT_APPLICABLE if m is not None and _has_note(m, "not_applicable")
                             else "0" if m is None else format_count(m["value"]))
-            rows.append(Row("Missing, n", tuple(cells), 1, False, (variable, "", "missing")))
+            rows.append(Row(_("Missing, n"), tuple(cells), 1, False, (variable, "", "missing")))
         inapplicable = v.where(statistic="not_applicable")
         if any(is_suppressed(m["value"]) or (not _missing(m["value"]) and m["value"] > 0) for m in inapplicable):
             cells = blank()
             for i, (gv, g) in enumerate(pairs):
                 m = inapplicable.first(group_var=gv, group=g)
                 cells[i] = "0" if m is None else format_count(m["value"])
-            rows.append(Row("Not applicable, n", tuple(cells), 1, False, (variable, "", "not_applicable")))
+            rows.append(Row(_("Not applicable, n"), tuple(cells), 1, False, (variable, "", "not_applicable")))
 
     notes = []
     if any_partial_denominator:
-        notes.append("Percentages are of patients with a recorded value; missing values are counted separately.")
+        notes.append(_("Percentages are of patients with a recorded value; missing values are counted separately."))
     if any(r.key[-1:] == ("not_applicable",) or NOT_APPLICABLE in r.cells for r in rows):
-        notes.append("NA, not applicable (the characteristic does not apply to these patients, e.g. relapse number "
-                     "in newly diagnosed patients); they are counted in 'Not applicable' and excluded from percentages.")
+        notes.append(_("NA, not applicable (the characteristic does not apply to these patients, e.g. relapse number "
+                       "in newly diagnosed patients); they are counted in 'Not applicable' and excluded from percentages."))
     if unrecorded:
-        notes.append(f"Not recorded for any patient: {', '.join(in_sentence(label) for label in unrecorded)}.")
+        notes.append(_("Not recorded for any patient: {variables}.").format(
+            variables=_(", ").join(in_sentence(label) for label in unrecorded)))
     notes.append(_methods_note(sub, ["test_p"], "p values"))
     notes += _not_estimable_notes(sub, ["test_p"]) if has_p else []
-    table = DisplayTable(table_id, title, tuple(columns), tuple(rows), stub_header="Characteristic")
+    table = DisplayTable(table_id, title, tuple(columns), tuple(rows), stub_header=_("Characteristic"))
     return _finish(table, notes)
 
 
@@ -324,11 +326,11 @@ def descriptive_table(ard, table_id: str, title: str, context: ReportContext) ->
 
 def _window_and_denominator(level: str) -> tuple[str, str]:
     """ARD response levels read "<window>" or "<window>|<denominator>" (analysis/response.py)."""
-    window, _, denominator = str(level or "").partition("|")
+    window, _sep, denominator = str(level or "").partition("|")
     return window, denominator
 
 
-def response_table(ard, context: ReportContext, table_id: str = "response", title: str = "Response to blinatumomab",
+def response_table(ard, context: ReportContext, table_id: str = "response", title: str | None = None,
                    group_var: str | None = None) -> DisplayTable:
     """Response rates as n/N (%) with the exact (Clopper-Pearson) CI per group, by assessment
     window (within 2 cycles, 12 weeks, overall), MRD negativity with each denominator
@@ -344,7 +346,7 @@ def response_table(ard, context: ReportContext, table_id: str = "response", titl
     spanning, columns = [], []
     for pair in pairs:
         spanning.append(SpanningHeader(_column_header(sizes, pair, context), 2))
-        columns += ["n/N (%)", f"{context.ci_level}% CI"]
+        columns += ["n/N (%)", _("{level}% CI").format(level=context.ci_level)]
     style = EstimateStyle(context.percent_decimals, context.rounding, context.ci_level, 100.0, context.ci_separator)
     rows: list[Row] = []
     shown = sub.where(statistic={"proportion", "n"})
@@ -355,13 +357,17 @@ def response_table(ard, context: ReportContext, table_id: str = "response", titl
     for window in windows:
         in_window = {lv for lv in levels if _window_and_denominator(lv)[0] == window}
         if window:
-            rows.append(Row(RESPONSE_WINDOW_LABELS.get(window) or level_label(window), tuple([""] * len(columns)), 0, True, (window,)))
+            heading = _(RESPONSE_WINDOW_LABELS[window]) if window in RESPONSE_WINDOW_LABELS else level_label(window)
+            rows.append(Row(heading, tuple([""] * len(columns)), 0, True, (window,)))
         w = sub.where(level=in_window)
         for (variable, level), v in _by(w, "variable", "level").items():
-            _, denominator = _window_and_denominator(level)
+            _window, denominator = _window_and_denominator(level)
             label = variable_label(variable, context.variable_labels)
             if denominator:
-                label += f" (of {named.get(denominator) or MRD_DENOMINATOR_LABELS.get(denominator) or level_label(denominator).lower()})"
+                of = (analysis_text(named[denominator]) if named.get(denominator)
+                      else _(MRD_DENOMINATOR_LABELS[denominator]) if denominator in MRD_DENOMINATOR_LABELS
+                      else level_label(denominator).lower())
+                label = _("{label} (of {denominator})").format(label=label, denominator=of)
             indent = 1 if window else 0
             if v.has(statistic="proportion"):
                 cells = []
@@ -378,14 +384,14 @@ def response_table(ard, context: ReportContext, table_id: str = "response", titl
                 for gv, g in pairs:
                     r = v.first(group_var=gv, group=g, statistic="n")
                     cells += [NOT_APPLICABLE if r is None else format_count(r["value"]), ""]
-                rows.append(Row(f"{label}, n", tuple(cells), indent, False, (variable, level, "n")))
+                rows.append(Row(_("{label}, n").format(label=label), tuple(cells), indent, False, (variable, level, "n")))
     notes = [
-        "n/N: patients with the response / patients in the denominator named in the row (no name: all patients "
-        "in the column).",
+        _("n/N: patients with the response / patients in the denominator named in the row (no name: all patients "
+          "in the column)."),
         _methods_note(sub, ["proportion"], "Confidence intervals"),
         *_not_estimable_notes(sub, ["proportion"]),
     ]
-    table = DisplayTable(table_id, title, tuple(columns), tuple(rows), "Response", tuple(spanning))
+    table = DisplayTable(table_id, title or _("Response to blinatumomab"), tuple(columns), tuple(rows), _("Response"), tuple(spanning))
     return _finish(table, notes)
 
 
@@ -425,12 +431,14 @@ def _survival_cells(rows: ArdRows, context: ReportContext) -> dict:
 
 def _survival_row_specs(sub: ArdRows, context: ReportContext) -> list[tuple[tuple, str]]:
     unit = context.time_unit
-    specs = [(("followup_median",), f"Median follow-up (reverse Kaplan-Meier), {unit} (95% CI)"),
-             (("followup_simple_median",), f"Median observation time, {unit}"), (("events",), "Events/N"),
-             (("km_median",), f"Median, {unit} (95% CI)")]
-    rate = "% \u00b1 SE (95% CI)" if context.show_se else "% (95% CI)"
+    shown_unit = _(unit)
+    specs = [(("followup_median",), _("Median follow-up (reverse Kaplan-Meier), {unit} (95% CI)").format(unit=shown_unit)),
+             (("followup_simple_median",), _("Median observation time, {unit}").format(unit=shown_unit)),
+             (("events",), _("Events/N")),
+             (("km_median",), _("Median, {unit} (95% CI)").format(unit=shown_unit))]
+    rate = _("% \u00b1 SE (95% CI)") if context.show_se else _("% (95% CI)")
     for t in sorted({r["time"] for r in sub if r["statistic"] == "km_rate" and not _missing(r["time"])}):
-        specs.append((("km_rate", float(t)), f"{_landmark_label(t, unit)} rate, {rate}"))
+        specs.append((("km_rate", float(t)), _("{landmark} rate, {rate}").format(landmark=_landmark_label(t, unit), rate=rate)))
     return specs
 
 
@@ -454,7 +462,7 @@ def survival_table(ard, context: ReportContext, group_var: str = "", title: str 
     columns = [_column_header(sizes, p, context) for p in pairs]
     has_p = group_var != "" and sub.has(statistic={"logrank_p", "trend_p"})
     if has_p:
-        columns.append("Log-rank p")
+        columns.append(_("Log-rank p"))
     has_trend = has_p and sub.has(statistic="logrank_p") and sub.has(statistic="trend_p")  # [survival] trend
     if has_trend:
         columns.append(_("Trend p"))
@@ -475,19 +483,20 @@ def survival_table(ard, context: ReportContext, group_var: str = "", title: str 
                 continue
             cells = [cells.get(key, NOT_APPLICABLE) for cells in per_group] + [""] * (has_p + has_trend)
             rows.append(Row(label, tuple(cells), 1, False, (endpoint, variant, *key)))
-    title = title or ("Time-to-event outcomes" if not group_var else f"Time-to-event outcomes {by_variable(group_var, context.variable_labels)}")
+    title = title or (_("Time-to-event outcomes") if not group_var else
+                      _("Time-to-event outcomes {by}").format(by=by_variable(group_var, context.variable_labels)))
     table_id = "survival" if not group_var else f"survival_by_{group_var.replace('|', '_among_')}"
     notes = [
         *_time_caveats(as_ard_index(ard), sub, by_endpoint),
-        "NR, median not reached; NE, not estimable (a bound or a landmark beyond follow-up).",
+        _("NR, median not reached; NE, not estimable (a bound or a landmark beyond follow-up)."),
         _methods_note(sub, ["km_median"], "Medians"),
         _methods_note(sub, ["km_rate"], "Landmark rates"),
         _methods_note(sub, ["followup_median"], "Follow-up"),
         _methods_note(sub, ["logrank_p", "trend_p"], "p values"),
-        "Landmark rates are shown \u00b1 their Greenwood standard error." if context.show_se else "",
+        _("Landmark rates are shown \u00b1 their Greenwood standard error.") if context.show_se else "",
         *_not_estimable_notes(sub, ["km_median", "km_rate", "followup_median", *(["logrank_p", "trend_p"] if has_p else [])]),
     ]
-    table = DisplayTable(table_id, title, tuple(columns), tuple(rows), "Endpoint")
+    table = DisplayTable(table_id, title, tuple(columns), tuple(rows), _("Endpoint"))
     return _finish(table, notes)
 
 
@@ -509,8 +518,9 @@ def censoring_variants_table(ard, context: ReportContext, group: str = OVERALL) 
             if not any(key in cells for cells in per_variant):
                 continue
             rows.append(Row(label, tuple(c.get(key, NOT_APPLICABLE) for c in per_variant), 1, False, (endpoint, *key)))
-    table = DisplayTable("censoring_variants", "Sensitivity of time-to-event outcomes to censoring rules", tuple(columns), tuple(rows), "Endpoint")
-    return _finish(table, ["Each column is one censoring rule applied to the whole cohort.", "NR, median not reached; NE, not estimable.",
+    table = DisplayTable("censoring_variants", _("Sensitivity of time-to-event outcomes to censoring rules"), tuple(columns),
+                         tuple(rows), _("Endpoint"))
+    return _finish(table, [_("Each column is one censoring rule applied to the whole cohort."), _("NR, median not reached; NE, not estimable."),
                            *_not_estimable_notes(sub, ["km_median", "km_rate"])])
 
 
@@ -531,7 +541,7 @@ def cox_tables(ard, context: ReportContext) -> list[DisplayTable]:
     return [cox_table(index, context, endpoint) for endpoint in sub.where(statistic="hr").unique("variable")]
 
 
-def cox_table(ard, context: ReportContext, endpoint: str, title: str = "Cox proportional hazards regression") -> DisplayTable:
+def cox_table(ard, context: ReportContext, endpoint: str, title: str | None = None) -> DisplayTable:
     """Univariable and multivariable hazard ratios side by side (HR (95% CI), p) for one endpoint.
 
     A categorical covariate prints as a heading with one row per non-reference level;
@@ -540,10 +550,10 @@ def cox_table(ard, context: ReportContext, endpoint: str, title: str = "Cox prop
     per_model = {t: index.table(t).where(variable=endpoint) for t in ("cox_univariable", "cox_multivariable")}
     models = [t for t, rows in per_model.items() if len(rows)]
     sub = ArdRows(r for t in models for r in per_model[t])
-    spanning = [SpanningHeader("Univariable" if m == "cox_univariable" else "Multivariable", 2) for m in models]
+    spanning = [SpanningHeader(_("Univariable") if m == "cox_univariable" else _("Multivariable"), 2) for m in models]
     columns = []
-    for _ in models:
-        columns += [f"HR ({context.ci_level}% CI)", "p"]
+    for _model in models:
+        columns += [_("HR ({level}% CI)").format(level=context.ci_level), "p"]
     rows: list[Row] = []
     terms = [t for t in sub.where(statistic="hr").unique("level") if t and t != "GLOBAL"]
     covariates = _ordered_unique(_cox_term(t)[0] for t in terms)
@@ -564,7 +574,7 @@ def cox_table(ard, context: ReportContext, endpoint: str, title: str = "Cox prop
                 if hr is None:
                     cells += ["", ""]
                 elif _has_note(hr, "reference"):
-                    cells += [REFERENCE_LEVEL, ""]
+                    cells += [_(REFERENCE_LEVEL), ""]
                 else:
                     cells.append(format_hazard_ratio(hr["value"], hr["lower"], hr["upper"], context.hr_decimals, context.rounding))
                     cells.append("" if p is None else format_p_value(p["value"], context.p_decimals, rounding=context.rounding))
@@ -575,14 +585,16 @@ def cox_table(ard, context: ReportContext, endpoint: str, title: str = "Cox prop
     notes = [_methods_note(sub, ["hr"], "Hazard ratios"), _methods_note(sub, ["cox_p"], "p values"),
              *_not_estimable_notes(sub, ["hr", "cox_p"])]
     if events is not None and not _missing(events["n"]):
-        notes.insert(0, f"{format_count(events['n'])} events among {format_count(events['denominator'])} patients.")
+        notes.insert(0, _("{events} events among {patients} patients.").format(
+            events=format_count(events["n"]), patients=format_count(events["denominator"])))
     if reference_terms:
-        notes.append("Hazard ratios of categorical covariates are relative to the level marked reference.")
+        notes.append(_("Hazard ratios of categorical covariates are relative to the level marked reference."))
     else:
-        notes.append("Hazard ratios of categorical covariates are relative to the first level (reference), which is not shown.")
+        notes.append(_("Hazard ratios of categorical covariates are relative to the first level (reference), which is not shown."))
     variant = sub[0]["variant"] if len(sub) else ""
-    table = DisplayTable(f"cox_{endpoint}", f"{title}: {endpoint_label(endpoint, variant or '', context.variable_labels)}",
-                         tuple(columns), tuple(rows), "Variable", tuple(spanning))
+    table = DisplayTable(f"cox_{endpoint}", _("{title}: {endpoint}").format(
+                             title=title or _("Cox proportional hazards regression"), endpoint=endpoint_label(endpoint, variant or "", context.variable_labels)),
+                         tuple(columns), tuple(rows), _("Variable"), tuple(spanning))
     return _finish(table, notes)
 
 
@@ -597,7 +609,7 @@ def competing_risks_table(ard, context: ReportContext, group_var: str = "") -> D
     columns = [_column_header(sizes, p, context) for p in pairs]
     has_p = sub.has(statistic="gray_p")
     if has_p:
-        columns.append("Gray's test p")
+        columns.append(_("Gray's test p"))
     style = EstimateStyle(context.percent_decimals, context.rounding, context.ci_level, 100.0, context.ci_separator)
     rows: list[Row] = []
     keyed = ArdRows(r for r in sub if r["statistic"] not in ("N", "time_origin"))
@@ -611,7 +623,7 @@ def competing_risks_table(ard, context: ReportContext, group_var: str = "") -> D
             for gv, g in pairs:
                 r = v.first(group=g, statistic="events")
                 cells.append(NOT_APPLICABLE if r is None else f"{format_count(r['n'] if not _missing(r['n']) else r['value'])}/{format_count(r['denominator'])}")
-            rows.append(Row("Events/N", tuple(cells + ([""] if has_p else [])), 1, False, (variable, variant, "events")))
+            rows.append(Row(_("Events/N"), tuple(cells + ([""] if has_p else [])), 1, False, (variable, variant, "events")))
         for t in sorted({r["time"] for r in v if r["statistic"] == "cif" and not _missing(r["time"])}):
             cells = []
             for gv, g in pairs:
@@ -621,14 +633,15 @@ def competing_risks_table(ard, context: ReportContext, group_var: str = "") -> D
                 else:
                     token = NOT_ESTIMABLE if _has_note(r, "beyond_follow_up") else None
                     cells.append(format_estimate_ci(r["value"], r["lower"], r["upper"], style, token))
-            label = f"{_landmark_label(t, context.time_unit)} cumulative incidence, % (95% CI)"
+            label = _("{landmark} cumulative incidence, % (95% CI)").format(landmark=_landmark_label(t, context.time_unit))
             rows.append(Row(label, tuple(cells + ([""] if has_p else [])), 1, False, (variable, variant, "cif", float(t))))
     notes = [*_time_caveats(as_ard_index(ard), sub, _by(keyed, "variable", "variant")),
              _methods_note(sub, ["cif"], "Cumulative incidence"), _methods_note(sub, ["gray_p"], "p values"),
              *_not_estimable_notes(sub, ["cif", "gray_p"])]
-    title = "Cumulative incidence with competing risks" + (f" {by_variable(group_var, context.variable_labels)}" if group_var else "")
+    title = (_("Cumulative incidence with competing risks {by}").format(by=by_variable(group_var, context.variable_labels))
+             if group_var else _("Cumulative incidence with competing risks"))
     table_id = "competing_risks" if not group_var else f"competing_risks_by_{group_var.replace('|', '_among_')}"
-    table = DisplayTable(table_id, title, tuple(columns), tuple(rows), "Endpoint")
+    table = DisplayTable(table_id, title, tuple(columns), tuple(rows), _("Endpoint"))
     return _finish(table, notes)
 
 
@@ -638,7 +651,7 @@ def competing_risks_table(ard, context: ReportContext, group_var: str = "") -> D
 _GRADE_COLUMNS = (("grade_any", "Any grade"), ("grade_1_2", "Grade 1-2"), ("grade_3plus", "Grade \u2265 3"))
 
 
-def safety_table(ard, context: ReportContext, title: str = "Adverse events during blinatumomab") -> DisplayTable:
+def safety_table(ard, context: ReportContext, title: str | None = None) -> DisplayTable:
     """Patients with each adverse event at their worst grade: any grade, grade 1-2 and
     grade >= 3, n (%) (seed 001 Table 3; seed 003 Table 3). CRS and ICANS first after
     'any adverse event', the other terms in ARD order."""
@@ -649,7 +662,7 @@ def safety_table(ard, context: ReportContext, title: str = "Adverse events durin
     spanning, columns = [], []
     for pair in pairs:
         spanning.append(SpanningHeader(_column_header(sizes, pair, context), len(present)))
-        columns += [lab for _, lab in present]
+        columns += [_(lab) for _stat, lab in present]
     terms = sub.where(statistic={s for s, _ in present}).unique("variable")
     priority = [t for t in ("any", "CRS", "ICANS") if t in terms]
     terms = priority + [t for t in terms if t not in priority]
@@ -660,7 +673,7 @@ def safety_table(ard, context: ReportContext, title: str = "Adverse events durin
     for term in terms:
         cells = []
         for gv, g in pairs:
-            for statistic, _ in present:
+            for statistic, _label in present:
                 r = cell.get((term, gv, g, statistic))
                 pct = cell.get((term, gv, g, f"{statistic}_pct"))
                 fraction = None if pct is None or _missing(pct["value"]) else pct["value"] / 100
@@ -668,17 +681,17 @@ def safety_table(ard, context: ReportContext, title: str = "Adverse events durin
         label = level_label(term, context.group_labels) if term in ("any", "CRS", "ICANS") else level_label(term, context.variable_labels)
         rows.append(Row(label, tuple(cells), 0 if term == "any" else 1, False, (term,)))
     notes = [
-        "Patients are counted once per term at their worst grade; percentages of all treated patients in the column.",
+        _("Patients are counted once per term at their worst grade; percentages of all treated patients in the column."),
         _methods_note(sub, [s for s, _ in present], "Grading and window"),
     ]
-    table = DisplayTable("safety", title, tuple(columns), tuple(rows), "Adverse event, n (%)", tuple(spanning))
+    table = DisplayTable("safety", title or _("Adverse events during blinatumomab"), tuple(columns), tuple(rows), _("Adverse event, n (%)"), tuple(spanning))
     return _finish(table, notes)
 
 
 # ----------------------------------------------------------------------------- flows, attrition, data quality
 
 
-def flow_table(flows: pd.DataFrame, context: ReportContext, title: str = "Therapy after blinatumomab by exposure") -> DisplayTable:
+def flow_table(flows: pd.DataFrame, context: ReportContext, title: str | None = None) -> DisplayTable:
     """Patients from each blinatumomab exposure class (rows) to each next therapy (columns)."""
     sources = ordered_levels(flows["source"])
     targets = ordered_levels(flows["target"])
@@ -688,11 +701,12 @@ def flow_table(flows: pd.DataFrame, context: ReportContext, title: str = "Therap
         for s in sources
     ]
     columns = tuple(level_label(t, context.group_labels) for t in targets)
-    table = DisplayTable("flows", title, columns, tuple(rows), "Blinatumomab exposure", (SpanningHeader("Next therapy, n", len(columns)),) if columns else ())
-    return _finish(table, ["Counts of patients; each patient is counted once, at the first therapy after blinatumomab."])
+    table = DisplayTable("flows", title or _("Therapy after blinatumomab by exposure"), columns, tuple(rows), _("Blinatumomab exposure"),
+                         (SpanningHeader(_("Next therapy, n"), len(columns)),) if columns else ())
+    return _finish(table, [_("Counts of patients; each patient is counted once, at the first therapy after blinatumomab.")])
 
 
-def attrition_table_from_ard(ard, title: str = "Patient flow") -> DisplayTable:
+def attrition_table_from_ard(ard, title: str | None = None) -> DisplayTable:
     """Patients included in each analysis set and excluded by reason, from the ARD rows
     ``section="flow", table="attrition"`` (variable = analysis set, level = "included" or
     "excluded: <reason>", value = patients). A set that cannot be determined from the data
@@ -711,24 +725,30 @@ def attrition_table_from_ard(ard, title: str = "Patient flow") -> DisplayTable:
             if level.startswith("unavailable: "):
                 reason = level.removeprefix("unavailable: ")
                 if included is None:  # nobody can be placed in the set: say why, no count
-                    rows.append(Row(f"Not available: {reason}", ("",), 1, False, (analysis_set, reason)))
+                    rows.append(Row(_("Not available: {reason}").format(reason=analysis_text(reason)), ("",), 1, False, (analysis_set, reason)))
                 else:
-                    rows.append(Row(f"Not determined: {reason}", (format_count(r["value"]),), 1, False, (analysis_set, reason)))
+                    rows.append(Row(_("Not determined: {reason}").format(reason=analysis_text(reason)), (format_count(r["value"]),), 1, False,
+                                    (analysis_set, reason)))
                 continue
             reason = level.removeprefix("excluded: ")
-            rows.append(Row(f"Excluded: {reason}", (format_count(r["value"]),), 1, False, (analysis_set, reason)))
-    return DisplayTable("attrition", title, ("Patients included, n",), tuple(rows), "Analysis set",
-                        footnotes=("Indented rows: patients excluded from the analysis set above, by reason.",))
+            rows.append(Row(_("Excluded: {reason}").format(reason=analysis_text(reason)), (format_count(r["value"]),), 1, False,
+                            (analysis_set, reason)))
+    return DisplayTable("attrition", title or _("Patient flow"), (_("Patients included, n"),), tuple(rows), _("Analysis set"),
+                        footnotes=(_("Indented rows: patients excluded from the analysis set above, by reason."),))
 
 
 def _analysis_set_label(analysis_set: str) -> str:
     """"treated" -> "All treated patients", "OS" -> "Overall survival (OS)"; other names as written."""
     if analysis_set in ENDPOINT_LABELS:
         return endpoint_label(analysis_set)
-    return level_label(analysis_set)
+    return level_label(analysis_set) if analysis_set in _CODED_SETS else analysis_text(analysis_set)
 
 
-def attrition_table(attrition: pd.DataFrame, title: str = "Patient flow") -> DisplayTable:
+#: analysis sets named by a code (the others are named in words by the derivation: "MRD response: responders")
+_CODED_SETS = frozenset({"treated", "efficacy", "safety"})
+
+
+def attrition_table(attrition: pd.DataFrame, title: str | None = None) -> DisplayTable:
     """Patients included in each analysis set and those excluded, by reason
     (the attrition log of blinrwe.derive, one row per analysis set x patient)."""
     rows: list[Row] = []
@@ -738,18 +758,19 @@ def attrition_table(attrition: pd.DataFrame, title: str = "Patient flow") -> Dis
         if flag.isna().all():  # the set cannot be determined from these data: unknown, not empty
             reason = a["reason"].dropna().iloc[0] if a["reason"].notna().any() else "not determinable from these data"
             rows.append(Row(_analysis_set_label(analysis_set), (NOT_APPLICABLE,), 0, False, (analysis_set, "included")))
-            rows.append(Row(f"Not available: {reason}", ("",), 1, False, (analysis_set, reason)))
+            rows.append(Row(_("Not available: {reason}").format(reason=analysis_text(reason)), ("",), 1, False, (analysis_set, reason)))
             continue
         included = flag.fillna(False).astype(bool)
         rows.append(Row(_analysis_set_label(analysis_set), (format_count(int(included.sum())),), 0, False, (analysis_set, "included")))
         excluded = a.loc[~included, "reason"].fillna("reason not recorded")
         for reason, n in excluded.value_counts(sort=False).items():
-            rows.append(Row(f"Excluded: {reason}", (format_count(int(n)),), 1, False, (analysis_set, reason)))
-    return DisplayTable("attrition", title, ("Patients included, n",), tuple(rows), "Analysis set",
-                        footnotes=("Every analysis set starts from all patients with at least one blinatumomab infusion.",))
+            rows.append(Row(_("Excluded: {reason}").format(reason=analysis_text(reason)), (format_count(int(n)),), 1, False,
+                            (analysis_set, reason)))
+    return DisplayTable("attrition", title or _("Patient flow"), (_("Patients included, n"),), tuple(rows), _("Analysis set"),
+                        footnotes=(_("Every analysis set starts from all patients with at least one blinatumomab infusion."),))
 
 
-def data_quality_table(findings: Iterable, title: str = "Data-quality findings") -> DisplayTable:
+def data_quality_table(findings: Iterable, title: str | None = None) -> DisplayTable:
     """Validation warnings (appendix): severity, where (sheet, row, column) and the finding.
 
     Accepts objects or mappings with ``severity``, ``table`` (or ``sheet``), ``row``,
@@ -758,9 +779,10 @@ def data_quality_table(findings: Iterable, title: str = "Data-quality findings")
     rows = []
     for i, f in enumerate(findings):
         get = (lambda k, f=f: f.get(k)) if isinstance(f, dict) else (lambda k, f=f: getattr(f, k, None))
-        where = ", ".join(str(x) for x in (get("table") or get("sheet"), f"row {get('row')}" if get("row") not in (None, "") else None, get("column")) if x)
-        rows.append(Row(str(get("severity") or "warning").capitalize(), (where, str(get("message") or "")), 0, False, (i,)))
-    return DisplayTable("data_quality", title, ("Where", "Finding"), tuple(rows), "Severity")
+        row = _("row {row}").format(row=get("row")) if get("row") not in (None, "") else None
+        where = ", ".join(str(x) for x in (get("table") or get("sheet"), row, get("column")) if x)
+        rows.append(Row(_(str(get("severity") or "warning").capitalize()), (where, str(get("message") or "")), 0, False, (i,)))
+    return DisplayTable("data_quality", title or _("Data-quality findings"), (_("Where"), _("Finding")), tuple(rows), _("Severity"))
 
 
 def subgroup_table(ard, context: ReportContext, endpoint: str) -> DisplayTable:
@@ -772,7 +794,7 @@ def subgroup_table(ard, context: ReportContext, endpoint: str) -> DisplayTable:
     sub = as_ard_index(ard).table("cox_subgroups").where(variable=endpoint)
     forest = subgroup_forest_rows(sub, endpoint, context)
     has_events = (forest["events"] != "").any()
-    columns = (["Events/N"] if has_events else []) + [f"HR ({context.ci_level}% CI)", "p"]
+    columns = ([_("Events/N")] if has_events else []) + [_("HR ({level}% CI)").format(level=context.ci_level), "p"]
     rows = []
     for r in forest.itertuples(index=False):
         if r.kind == "heading":
@@ -781,10 +803,11 @@ def subgroup_table(ard, context: ReportContext, endpoint: str) -> DisplayTable:
             cells = ([r.events] if has_events else []) + [r.text, r.p_text]
             rows.append(Row(r.label, tuple(cells), 1, False, r.key))
     variant = sub[0]["variant"] if len(sub) else ""
-    notes = ["Hazard ratios compare each level with the reference level of the same subgroup variable.",
+    notes = [_("Hazard ratios compare each level with the reference level of the same subgroup variable."),
              immortal_time_warning(immortal_time_events(r["note"] for r in sub)),
              _methods_note(sub, ["hr"], "Hazard ratios"), _methods_note(sub, ["cox_p"], "p values"),
              *_not_estimable_notes(sub, ["hr", "cox_p"])]
-    table = DisplayTable(f"cox_subgroups_{endpoint}", f"Hazard ratios by subgroup: {endpoint_label(endpoint, variant, context.variable_labels)}",
-                         tuple(columns), tuple(rows), "Subgroup")
+    table = DisplayTable(f"cox_subgroups_{endpoint}", _("Hazard ratios by subgroup: {endpoint}").format(
+                             endpoint=endpoint_label(endpoint, variant, context.variable_labels)),
+                         tuple(columns), tuple(rows), _("Subgroup"))
     return _finish(table, notes)

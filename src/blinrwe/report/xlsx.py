@@ -22,6 +22,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, TYPE_FORMULA, TYPE_STRING
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
+from blinrwe.model.i18n import _
+
 from .disclosure import is_suppressed
 from .document import ReportDocument
 from .table_model import DisplayTable
@@ -68,8 +70,13 @@ def sheet_name(number: int, table: DisplayTable, used: set[str]) -> str:
     return name
 
 
+def _width(text: str) -> int:
+    """Columns ``text`` takes in a spreadsheet: a CJK character is two wide."""
+    return sum(2 if ord(ch) >= 0x2E80 else 1 for ch in text)
+
+
 def _write_table(ws, table: DisplayTable, number: int) -> None:
-    ws.append([_cell_value(f"Table {number}. {table.title}")])
+    ws.append([_cell_value(_("Table {number}.").format(number=number) + f" {table.title}")])
     ws["A1"].font = Font(bold=True, size=12)
     width = 1 + len(table.columns)
     header_start = 3
@@ -105,9 +112,9 @@ def _write_table(ws, table: DisplayTable, number: int) -> None:
     for note in table.footnotes:
         row_i += 1
         ws.cell(row=row_i, column=1, value=_cell_value(note)).font = Font(size=9, italic=True)
-    ws.column_dimensions["A"].width = max(28, min(60, max((len(r.label) + 2 * r.level for r in table.rows), default=20) + 2))
+    ws.column_dimensions["A"].width = max(28, min(60, max((_width(r.label) + 2 * r.level for r in table.rows), default=20) + 2))
     for j in range(2, width + 1):
-        longest = max([len(table.columns[j - 2])] + [len(r.cells[j - 2]) for r in table.rows])
+        longest = max([_width(table.columns[j - 2])] + [_width(r.cells[j - 2]) for r in table.rows])
         ws.column_dimensions[get_column_letter(j)].width = max(12, min(40, longest + 2))
     ws.freeze_panes = ws.cell(row=header_start + (2 if table.spanning else 1), column=2)
 

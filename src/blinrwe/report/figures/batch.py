@@ -25,21 +25,27 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
+from blinrwe.model.i18n import language
+
 from .base import FigureJob, PlottedFigure, new_figure, save_figure
+from .fonts import figure_language
 
 #: below this many figures a worker pool costs more than it saves
 _MIN_JOBS_FOR_POOL = 4
 
 
 def draw_and_save(job: FigureJob, out_dir: Path | None, formats: Sequence[str], dpi: int,
-                  keep_figure: bool = True, embed_png: bool = False) -> tuple[PlottedFigure, dict]:
+                  keep_figure: bool = True, embed_png: bool = False,
+                  language_code: str = "en") -> tuple[PlottedFigure, dict]:
     """Draw one figure and write it in ``formats`` (nothing written without ``out_dir``).
 
     ``keep_figure=False`` returns the figure's name, title, caption and plotted data without
     the matplotlib Figure (written to files already; sending it back from a worker would
     cost a pickle round trip per figure); ``embed_png`` adds its PNG bytes (for reports that
-    embed a figure no PNG file was asked for)."""
-    plotted = job.draw()
+    embed a figure no PNG file was asked for). ``language_code``: the labels' language (a worker
+    process does not share the run's language context, so it is passed)."""
+    with language(language_code):
+        plotted = job.draw()
     paths = save_figure(plotted, out_dir, formats, dpi) if out_dir is not None and formats else {}
     if embed_png and "png" not in paths:
         plotted = replace(plotted, png=plotted.png_bytes(dpi))
@@ -79,7 +85,7 @@ class FigureBatch:
     def __init__(self, jobs: Sequence[FigureJob], out_dir: Path | None = None, formats: Sequence[str] = (),
                  dpi: int = 200, workers: int = 1, keep_figures: bool = True, embed_png: bool = False):
         self.jobs = list(jobs)
-        self.args = (out_dir, tuple(formats), dpi, keep_figures, embed_png)
+        self.args = (out_dir, tuple(formats), dpi, keep_figures, embed_png, figure_language())
         self.parallel = workers > 1 and len(self.jobs) >= _MIN_JOBS_FOR_POOL
         self.workers = workers
         self._pool = None

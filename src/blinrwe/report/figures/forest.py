@@ -24,12 +24,15 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import FixedFormatter, FixedLocator, NullFormatter, NullLocator
 
+from blinrwe.model.i18n import _
+
 from ..ard_index import as_ard_rows
 from ..context import ReportContext
 from ..disclosure import is_suppressed
 from ..formatting import REFERENCE_LEVEL, format_count, format_hazard_ratio, format_p_value
-from ..labels import level_label, variable_label
-from .base import STYLE, PlottedFigure, new_figure
+from ..labels import level_label, sentence_gap, variable_label
+from .base import PlottedFigure, new_figure
+from .fonts import figure_style
 
 FOREST_COLUMNS = ("label", "kind", "hr", "lower", "upper", "text", "p_text", "events", "key")
 _KINDS = ("heading", "reference", "estimate")
@@ -76,9 +79,9 @@ def cox_forest_rows(ard, table: str, endpoint: str, context: ReportContext, hr: 
             name, bracket, level = r["level"].partition("[")
             label = variable_label(name, context.variable_labels)
             if bracket:
-                label = f"{label}: {level_label(level.rstrip(']'), context.group_labels, variable=name, variable_labels=context.variable_labels)}"
+                label = _("{variable}: {level}").format(variable=label, level=level_label(level.rstrip(']'), context.group_labels, variable=name, variable_labels=context.variable_labels))
             if _is_reference(r):
-                out.append(_row(label, "reference", text=REFERENCE_LEVEL, key=(endpoint, r["level"])))
+                out.append(_row(label, "reference", text=_(REFERENCE_LEVEL), key=(endpoint, r["level"])))
             else:
                 out.append(_row(label, "estimate", r, _hr_text(r, context), _p_text(p_of.get(r["level"]), context),
                                 key=(endpoint, r["level"])))
@@ -105,7 +108,7 @@ def subgroup_forest_rows(ard, endpoint: str, context: ReportContext) -> pd.DataF
         reference_levels = [r["group"] or r["level"] for r in references] or list(dict.fromkeys(r["level"] for r in compared if r["level"]))
         for level in reference_levels:
             ref = next((r for r in references if (r["group"] or r["level"]) == level), None)
-            out.append(_row(level_label(level, context.group_labels, variable=subgroup, variable_labels=context.variable_labels), "reference", text=REFERENCE_LEVEL,
+            out.append(_row(level_label(level, context.group_labels, variable=subgroup, variable_labels=context.variable_labels), "reference", text=_(REFERENCE_LEVEL),
                             events=_events_text(ref) if ref is not None and per_level else "", key=(endpoint, subgroup, level)))
         for r in compared:
             out.append(_row(level_label(r["group"], context.group_labels, variable=subgroup, variable_labels=context.variable_labels), "estimate", r, _hr_text(r, context),
@@ -165,7 +168,7 @@ def forest_plot(ard, table: str, context: ReportContext, title: str = "Hazard ra
     has_p = (rows["p_text"] != "").any()
 
     height = 0.95 + 0.27 * n
-    with matplotlib.rc_context(STYLE):
+    with matplotlib.rc_context(figure_style()):
         fig = new_figure(7.2, height)
         # label column on the left (axes coordinates < 0), text columns on the right (> 1)
         ax = fig.add_axes((0.38, 0.62 / height, 0.30, 1 - 0.98 / height))
@@ -199,7 +202,7 @@ def forest_plot(ard, table: str, context: ReportContext, title: str = "Hazard ra
         ax.set_ylim(-0.7, n - 0.3)
         for side in ("left", "right", "top"):
             ax.spines[side].set_visible(False)
-        ax.set_xlabel(f"Hazard ratio ({context.ci_level}% CI), log scale")
+        ax.set_xlabel(_("Hazard ratio ({level}% CI), log scale").format(level=context.ci_level))
         at = ax.get_yaxis_transform()
         # row labels are the y tick labels, left-aligned in a column 1.2 axes widths to the left
         indent = "    " if (rows["kind"] == "heading").any() else ""
@@ -212,11 +215,11 @@ def forest_plot(ard, table: str, context: ReportContext, title: str = "Hazard ra
             text.set_verticalalignment("center")  # level with the texts beside it
             if kind == "heading":
                 text.set_fontweight("bold")
-        columns = [(1.04, f"HR ({context.ci_level}% CI)", rows["text"])]
+        columns = [(1.04, _("HR ({level}% CI)").format(level=context.ci_level), rows["text"])]
         if has_p:
             columns.append((1.62, "p", rows["p_text"]))
         if has_events:
-            columns.insert(0, (-0.24, "Events/N", rows["events"]))
+            columns.insert(0, (-0.24, _("Events/N"), rows["events"]))
         header_y = n - 0.3
         for x, header, texts in columns:
             ha = "right" if x < 0 else "left"
@@ -224,12 +227,12 @@ def forest_plot(ard, table: str, context: ReportContext, title: str = "Hazard ra
             for yi, text in zip(y, texts):
                 if text:
                     ax.text(x + (0.2 if x < 0 else 0), yi, text, transform=at, ha=ha, va="center")
-        fig.suptitle(title, x=0.02, ha="left", fontweight="bold", fontsize=10)
+        fig.suptitle(title if title != "Hazard ratios" else _(title), x=0.02, ha="left", fontweight="bold", fontsize=10)
     data = {"hazard_ratios": pd.DataFrame({"label": est["label"].to_numpy(), "hr": est["hr"].to_numpy(float),
                                            "lower": est["lower"].to_numpy(float), "upper": est["upper"].to_numpy(float),
                                            "y": y_est, "text": est["text"].to_numpy()}),
             "rows": rows.assign(y=y)}
-    caption = "Squares are hazard ratios, whiskers their confidence intervals; the dashed line marks no effect."
+    caption = _("Squares are hazard ratios, whiskers their confidence intervals; the dashed line marks no effect.")
     if ref.any():
-        caption += " Open diamonds mark the reference level of each comparison."
+        caption += sentence_gap() + _("Open diamonds mark the reference level of each comparison.")
     return PlottedFigure(name, title, fig, data, caption)

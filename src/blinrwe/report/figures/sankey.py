@@ -14,11 +14,14 @@ import pandas as pd
 from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path as MplPath
 
+from blinrwe.model.i18n import _
+
 from ..context import ReportContext
 from ..disclosure import suppression_active
 from ..formatting import format_count
-from ..labels import level_label, ordered_levels
-from .base import STYLE, PlottedFigure, group_colour, new_figure
+from ..labels import level_label, ordered_levels, sentence_gap
+from .base import PlottedFigure, group_colour, new_figure
+from .fonts import figure_style, text_width
 
 _GAP = 0.03  # vertical gap between nodes, as a fraction of the total height
 _NODE_WIDTH = 0.04
@@ -58,17 +61,17 @@ def sankey_plot(flows: pd.DataFrame, context: ReportContext, title: str = "Thera
     tgt_cursor = {t: right[t][1] for t in targets}
     bands = []
 
-    with matplotlib.rc_context(STYLE):
+    with matplotlib.rc_context(figure_style()):
         # margins sized to the node labels (~0.075 in a character) so every label is inside the canvas
-        source_chars = max(len(line) for s in sources for line in (level_label(s, context.group_labels), f"(n = {format_count(sources[s])})"))
-        target_chars = max(len(f"{level_label(t, context.group_labels)} (n = {format_count(targets[t])})") for t in targets)
-        left_in = max(0.075 * source_chars + 0.35, 0.045 * len(source_title) + 0.2, 1.0)
-        right_in = max(0.075 * target_chars + 0.35, 0.045 * len(target_title) + 0.2, 1.0)
+        source_chars = max(text_width(line) for s in sources for line in (level_label(s, context.group_labels), f"(n = {format_count(sources[s])})"))
+        target_chars = max(text_width(f"{level_label(t, context.group_labels)} (n = {format_count(targets[t])})") for t in targets)
+        left_in = max(0.075 * source_chars + 0.35, 0.045 * text_width(source_title) + 0.2, 1.0)
+        right_in = max(0.075 * target_chars + 0.35, 0.045 * text_width(target_title) + 0.2, 1.0)
         plot_in = 3.6
         width = left_in + plot_in + right_in
         fig = new_figure(width, 4.6)
         ax = fig.add_axes((left_in / width, 0.04, plot_in / width, 0.84))
-        for _, f in flows.iterrows():  # one patch per flow (sources x targets, a few dozen at most)
+        for _i, f in flows.iterrows():  # one patch per flow (sources x targets, a few dozen at most)
             h = float(f["n"]) * scale
             s_top, t_top = src_cursor[f["source"]], tgt_cursor[f["target"]]
             src_cursor[f["source"]] -= h
@@ -92,11 +95,11 @@ def sankey_plot(flows: pd.DataFrame, context: ReportContext, title: str = "Thera
         ax.text(0.0, 1.04, source_title, ha="center", va="bottom", fontweight="bold")
         ax.text(1.0, 1.04, target_title, ha="center", va="bottom", fontweight="bold")
         ax.set_xlim(0, 1)
-        ax.set_ylim(min(b for b, _ in [*left.values(), *right.values()]) - 0.01, 1.0)
+        ax.set_ylim(min(b for b, _top in [*left.values(), *right.values()]) - 0.01, 1.0)
         ax.axis("off")
     data = {"bands": pd.DataFrame(bands), "sources": pd.DataFrame({"node": list(sources), "n": list(sources.values())}),
             "targets": pd.DataFrame({"node": list(targets), "n": list(targets.values())})}
-    caption = "Band widths are proportional to the number of patients."
+    caption = _("Band widths are proportional to the number of patients.")
     if suppression_active(context.min_cell):  # masked flows are NaN, so not drawn (disclosure.py)
-        caption += f" Flows of fewer than {context.min_cell} patients are not drawn."
+        caption += sentence_gap() + _("Flows of fewer than {k} patients are not drawn.").format(k=context.min_cell)
     return PlottedFigure(name, title, fig, data, caption)

@@ -16,12 +16,15 @@ import pandas as pd
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 from matplotlib.transforms import blended_transform_factory
 
+from blinrwe.model.i18n import _
+
 from ..ard_index import ArdRows, as_ard_rows
 from ..caveats import axis_label, immortal_time_events, immortal_time_warning
 from ..context import ReportContext
 from ..formatting import format_count, format_p_value
 from ..labels import ENDPOINT_LABELS, by_variable, endpoint_label, level_label, variable_label
-from .base import STYLE, PlottedFigure, group_colour, legend_clear_of, new_figure, occupied_cells
+from .base import PlottedFigure, group_colour, legend_clear_of, new_figure, occupied_cells
+from .fonts import figure_style, text_width
 
 
 #: above this many censoring times in one curve the tick marks are not drawn
@@ -58,9 +61,9 @@ def survival_curve_plot(curves: pd.DataFrame, risk_tables: pd.DataFrame, ard, an
 
     # room on the left for the risk-table row labels (bold, ~0.085 in a character) inside the canvas
     group_labels = {g: level_label(g, context.group_labels, variable=group_var, variable_labels=context.variable_labels) for g in groups}
-    longest = max((len(label) for label in group_labels.values()), default=0)
+    longest = max((text_width(label) for label in group_labels.values()), default=0)
     left = max(0.2, (0.085 * longest + 0.75) / 7.0)
-    with matplotlib.rc_context(STYLE):
+    with matplotlib.rc_context(figure_style()):
         fig = new_figure(7.0, 4.4 + 0.22 * n_table_rows + (0.45 if ticks else 0))
         if ticks:
             grid = fig.add_gridspec(2, 1, height_ratios=[4.4, 0.45 + 0.22 * n_table_rows], hspace=0.42,
@@ -85,7 +88,7 @@ def survival_curve_plot(curves: pd.DataFrame, risk_tables: pd.DataFrame, ard, an
             n0 = g["n_risk"].iloc[0]
             label = group_labels[group]
             legend_n.append(n0)
-            ax.step(t, est, where="post", color=colour, label=f"{label} (n = {format_count(n0)})")
+            ax.step(t, est, where="post", color=colour, label=_("{label} (n = {n})").format(label=label, n=format_count(n0)))
             drawn_steps.append((t, est, est))
             if context.ci_bands and g["lower"].notna().any():
                 ax.fill_between(t, g["lower"].to_numpy(float), g["upper"].to_numpy(float), step="post",
@@ -116,11 +119,12 @@ def survival_curve_plot(curves: pd.DataFrame, risk_tables: pd.DataFrame, ard, an
         origin = str(first["time_origin"]) if "time_origin" in c.columns and isinstance(first["time_origin"], str) \
             and first["time_origin"] else context.time_origin
         ax.set_xlabel(axis_label(context.time_unit, origin))
-        base = ENDPOINT_LABELS.get(endpoint, variable_label(endpoint, context.variable_labels))
-        if kind == "cif":
-            ylabel = f"{base} (%)" if base.lower().startswith("cumulative incidence") else f"Cumulative incidence of {base[0].lower() + base[1:]} (%)"
+        english = ENDPOINT_LABELS.get(endpoint, "")
+        base = _(english) if english else variable_label(endpoint, context.variable_labels)
+        if kind == "cif" and not english.lower().startswith("cumulative incidence"):
+            ylabel = _("Cumulative incidence of {endpoint} (%)").format(endpoint=base[0].lower() + base[1:])
         else:
-            ylabel = f"{base} (%)"
+            ylabel = _("{label} (%)").format(label=base)
         ax.set_ylabel(ylabel)
         ax.set_title(endpoint_label(endpoint, variant, context.variable_labels), loc="left", fontweight="bold")
         ax.grid(axis="y", linewidth=0.4, color="#d9d9d9")
@@ -130,7 +134,7 @@ def survival_curve_plot(curves: pd.DataFrame, risk_tables: pd.DataFrame, ard, an
         p_rows = _ard_rows(ard, endpoint, variant, group_var, p_stat)
         if len(p_rows) and len(groups) > 1:
             p = format_p_value(p_rows[0]["value"], context.p_decimals, rounding=context.rounding)
-            name_p = "Gray's test" if kind == "cif" else "Log-rank"
+            name_p = _("Gray's test") if kind == "cif" else _("Log-rank")
             p_text = f"{name_p} p < {p[1:]}" if p.startswith("<") else f"{name_p} p = {p}"
         # the p heads the legend; together they go where the curves leave room (KM curves fall
         # away from the lower left, incidence curves rise away from the upper left)
@@ -154,25 +158,25 @@ def survival_curve_plot(curves: pd.DataFrame, risk_tables: pd.DataFrame, ard, an
                 for t, n in zip(r["time"].astype(float), r["n_risk"]):
                     ax_risk.text(t, i, format_count(n), ha="center", va="center")
                     drawn.append({"group": group, "time": t, "n_risk": n})
-            ax_risk.text(-0.08, -0.9, "Number at risk", transform=label_at, ha="right", va="center", fontstyle="italic")
+            ax_risk.text(-0.08, -0.9, _("Number at risk"), transform=label_at, ha="right", va="center", fontstyle="italic")
             risk_drawn = pd.DataFrame(drawn, columns=["group", "time", "n_risk"])
         # groups defined after the first infusion (allo-HSCT, response ...): said on the figure itself
         warning = immortal_time_warning(immortal_time_events(
             r["note"] for r in ard if r["variable"] == endpoint and (r["group_var"] or "") == group_var))
         if warning:
-            fig.text(0.01, 0.005, "Caution: groups defined after time 0 (immortal-time bias; see caption)",
+            fig.text(0.01, 0.005, _("Caution: groups defined after time 0 (immortal-time bias; see caption)"),
                      ha="left", va="bottom", color="#a00000", fontsize=7.5)
 
     censors = pd.concat(censor_points, ignore_index=True) if censor_points else pd.DataFrame(columns=["group", "time", "estimate"])
     stem = name or "figure_" + "_".join(x for x in (kind, endpoint, variant, group_var) if x).replace("/", "-").replace(" ", "_").replace("|", "_among_").lower()
     title = curve_title(kind, endpoint, variant, group_var, context)
-    caption = ("Tick marks show censored observations" if marks_readable
-               else f"Censored observations are not marked (more than {MAX_CENSOR_MARKS} per curve)")
+    parts = [_("Tick marks show censored observations") if marks_readable
+             else _("Censored observations are not marked (more than {n} per curve)").format(n=MAX_CENSOR_MARKS)]
     if context.ci_bands:
-        caption += f"; shaded bands are pointwise {context.ci_level}% confidence intervals"
+        parts.append(_("shaded bands are pointwise {level}% confidence intervals").format(level=context.ci_level))
     if medians:
-        caption += "; dotted lines mark the median"
-    caption += "." + (f" {warning}" if warning else "")
+        parts.append(_("dotted lines mark the median"))
+    caption = _("{list}.").format(list=_("; ").join(parts)) + (f" {warning}" if warning else "")
     data = {
         "curves": c.reset_index(drop=True),
         "risk_table": risk_drawn,
@@ -188,10 +192,11 @@ def curve_title(kind: str, endpoint: str, variant: str, group_var: str, context:
     """The figure title: "Kaplan-Meier estimate of overall survival (OS) by disease setting",
     "Cumulative incidence of relapse (CIR) by Philadelphia chromosome"."""
     described = endpoint_label(endpoint, variant, context.variable_labels)
+    lowered = described[:1].lower() + described[1:]
     if kind == "km":
-        title = f"Kaplan-Meier estimate of {described[:1].lower() + described[1:]}"
-    elif described.lower().startswith("cumulative incidence"):
+        title = _("Kaplan-Meier estimate of {endpoint}").format(endpoint=lowered)
+    elif ENDPOINT_LABELS.get(endpoint, "").lower().startswith("cumulative incidence"):
         title = described
     else:
-        title = f"Cumulative incidence of {described[:1].lower() + described[1:]}"
-    return f"{title} {by_variable(group_var, context.variable_labels)}" if group_var else title
+        title = _("Cumulative incidence of {endpoint}").format(endpoint=lowered)
+    return _("{title} {by}").format(title=title, by=by_variable(group_var, context.variable_labels)) if group_var else title

@@ -19,9 +19,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.lines import Line2D
 
+from blinrwe.model.i18n import _
+
 from ..context import ReportContext
-from ..labels import level_label
-from .base import STYLE, PlottedFigure, new_figure
+from ..labels import level_label, sentence_gap
+from .base import PlottedFigure, new_figure
+from .fonts import figure_style
 
 DAYS_PER_MONTH = 30.4375  # docs/architecture.md: months are days / 30.4375
 
@@ -129,7 +132,7 @@ def swimmer_plot(lanes: pd.DataFrame, events: pd.DataFrame, context: ReportConte
     lane_colours = [colour_of.get(g, "#7f7f7f") for g in lanes["group"]]
     height = max(2.6, 0.9 + 0.14 * len(lanes))
 
-    with matplotlib.rc_context(STYLE):
+    with matplotlib.rc_context(figure_style()):
         fig = new_figure(7.0, height)
         ax = fig.add_axes((0.13, 0.9 / height + 0.02, 0.62, 1 - 1.35 / height))
         ax.barh(y, lanes["end"], height=0.55, color=lane_colours, alpha=0.35, linewidth=0)
@@ -138,9 +141,9 @@ def swimmer_plot(lanes: pd.DataFrame, events: pd.DataFrame, context: ReportConte
         ax.barh(y[has_inf], infusion[has_inf], height=0.55, color=np.array(lane_colours, dtype=object)[has_inf].tolist(), linewidth=0)
         ongoing = lanes["ongoing"].to_numpy(bool)
         ax.plot(lanes["end"][ongoing], y[ongoing], linestyle="none", marker=">", color="#333333", markersize=4.5)
-        handles = [Line2D([], [], color="#7f7f7f", linewidth=5, label="Blinatumomab infusion"),
-                   Line2D([], [], color="#7f7f7f", alpha=0.35, linewidth=5, label="Follow-up"),
-                   Line2D([], [], linestyle="none", marker=">", color="#333333", label="Alive at last contact")]
+        handles = [Line2D([], [], color="#7f7f7f", linewidth=5, label=_("Blinatumomab infusion")),
+                   Line2D([], [], color="#7f7f7f", alpha=0.35, linewidth=5, label=_("Follow-up")),
+                   Line2D([], [], linestyle="none", marker=">", color="#333333", label=_("Alive at last contact"))]
         plotted_events = []
         for label, (marker, colour) in MARKERS.items():
             e = events[events["event"] == label]
@@ -149,7 +152,7 @@ def swimmer_plot(lanes: pd.DataFrame, events: pd.DataFrame, context: ReportConte
             ey = e["patient_id"].map(y_of).to_numpy(float)
             size = 70 if marker == "*" else 32  # a star reads as small as the others only when larger
             ax.scatter(e["time"], ey, marker=marker, color=colour, s=size, zorder=3, linewidths=0.3, edgecolors="white")
-            handles.append(Line2D([], [], linestyle="none", marker=marker, color=colour, label=label))
+            handles.append(Line2D([], [], linestyle="none", marker=marker, color=colour, label=_(label)))
             plotted_events.append(e.assign(y=ey))
         for g in groups:
             handles.append(Line2D([], [], color=colour_of[g], linewidth=5, label=level_label(g, context.group_labels)))
@@ -158,15 +161,15 @@ def swimmer_plot(lanes: pd.DataFrame, events: pd.DataFrame, context: ReportConte
         ax.set_ylim(-0.8, len(lanes) - 0.2)
         ax.set_xlim(0, None)
         ax.set_xlabel(context.time_axis_label)
-        ax.set_ylabel("Patient")
+        ax.set_ylabel(_("Patient"))
         ax.tick_params(axis="y", length=0)
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=7.5)
-        ax.set_title("Course of each patient after blinatumomab", loc="left", fontweight="bold")
-    caption = "Each lane is one patient from the first blinatumomab infusion to death or last contact."
+        ax.set_title(_("Course of each patient after blinatumomab"), loc="left", fontweight="bold")
+    caption = _("Each lane is one patient from the first blinatumomab infusion to death or last contact.")
     if not context.show_patient_ids:
-        caption += f" Lanes are numbered 1 to {len(lanes)} from the top; patient identifiers are not shown."
+        caption += sentence_gap() + _("Lanes are numbered 1 to {n} from the top; patient identifiers are not shown.").format(n=len(lanes))
     if total > len(lanes):
-        caption += f" The first {len(lanes)} of {total} patients by study identifier are shown."
+        caption += sentence_gap() + _("The first {n} of {total} patients by study identifier are shown.").format(n=len(lanes), total=total)
     data = {"lanes": lanes.assign(y=y), "events": pd.concat(plotted_events, ignore_index=True) if plotted_events else
             pd.DataFrame(columns=[*EVENT_COLUMNS, "y"])}
-    return PlottedFigure(name, "Swimmer plot", fig, data, caption)
+    return PlottedFigure(name, _("Swimmer plot"), fig, data, caption)

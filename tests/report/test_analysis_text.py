@@ -1,0 +1,48 @@
+"""Texts of the analysis layer printed in Chinese: exact entries, patterns, clauses, gaps recorded."""
+
+from blinrwe.model import i18n
+from blinrwe.report.analysis_text import analysis_text, split_outside_parentheses
+
+
+def _zh(text):
+    with i18n.language("zh"):
+        return analysis_text(text)
+
+
+def test_english_is_printed_as_the_analysis_wrote_it():
+    assert analysis_text("Clopper-Pearson exact binomial interval, 95% CI") == "Clopper-Pearson exact binomial interval, 95% CI"
+
+
+def test_a_pattern_keeps_its_numbers_and_names_its_codes():
+    assert _zh("Clopper-Pearson exact binomial interval, 90% CI") == "Clopper-Pearson精确二项区间，90% CI"
+    assert _zh("no events in level positive of ph_status (hazard ratio not estimable)") == \
+        "费城染色体的阳性水平无事件（风险比无法估计）"
+
+
+def test_a_field_named_variable_takes_variable_codes_only():
+    i18n.reset_missing()
+    text = "Not counted as missing where not applicable by definition: rr_type (newly diagnosed patients have had no relapse)."
+    assert _zh(text) == "按定义不适用者不计为缺失：复发/难治类型（初诊患者尚无复发）。"
+    assert not i18n.missing_translations()
+
+
+def test_a_record_is_translated_clause_by_clause_with_chinese_punctuation():
+    text = ("Response rates are given with exact (Clopper-Pearson) 95% confidence intervals; the denominator of each "
+            "rate is stated.")
+    assert _zh(text) == "缓解率给出精确（Clopper-Pearson）95%置信区间；并注明每个比率的分母。"
+
+
+def test_parentheses_bound_fields_and_clauses():
+    assert split_outside_parentheses("a (b; c); d", "; ") == ["a (b; c)", "d"]
+    rule = ("CIR from the first response (CR/CRi) to the first of relapse or death without relapse (non-relapse "
+            "mortality, the competing event) (responders only)")
+    i18n.reset_missing()
+    assert _zh(rule) == "CIR自首次缓解（CR/CRi）至复发或无复发死亡（非复发死亡，竞争事件）中最先发生者（仅限缓解者）"
+    assert not i18n.missing_translations()
+
+
+def test_an_unknown_text_stays_english_and_is_recorded_as_missing():
+    i18n.reset_missing()
+    assert _zh("a reason nobody has translated") == "a reason nobody has translated"
+    assert ("zh", "a reason nobody has translated") in i18n.missing_translations()
+    i18n.reset_missing()
