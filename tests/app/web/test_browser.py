@@ -32,7 +32,7 @@ from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 
 @pytest.fixture
-def browser(tmp_path):
+def browser(tmp_path, request):
     downloads = tmp_path / "downloads"
     downloads.mkdir()
     options = webdriver.ChromeOptions()
@@ -41,6 +41,8 @@ def browser(tmp_path):
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
                  "--window-size=1280,1000", f"--user-data-dir={tempfile.mkdtemp(prefix='chromium-')}"):
         options.add_argument(flag)
+    lang = getattr(getattr(request.node, "callspec", None), "params", {}).get("lang", "en")
+    options.add_argument(f"--lang={'zh-CN' if lang == 'zh' else 'en-US'}")
     options.add_experimental_option("prefs", {"download.default_directory": str(downloads),
                                               "download.prompt_for_download": False})
     service = webdriver.ChromeService(executable_path=CHROMEDRIVER)

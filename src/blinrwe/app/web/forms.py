@@ -32,9 +32,11 @@ __all__ = ["Control", "Section", "form_sections", "parse_form", "field_errors", 
 #: Keys the page sets itself: the upload is the data, the run folder is the output.
 EXCLUDED = frozenset({"data.path", "data.example", "data.n", "data.seed", "report.output"})
 SECTION_TITLES = {
-    "study": "Study", "data": "Data", "endpoints": "Endpoints", "definitions": "Definitions",
-    "subgroups": "Subgroups", "survival": "Survival", "response": "Response", "cox": "Cox regression",
-    "safety": "Safety", "report": "Report", "group_labels": "Labels of codes", "variable_labels": "Labels of variables",
+    "study": "Titles of the report", "data": "Data options", "endpoints": "Endpoints and censoring",
+    "definitions": "Definitions (changes to the preset)", "subgroups": "Subgroups and Table 1",
+    "survival": "Survival settings", "response": "Response settings", "cox": "Cox regression settings",
+    "safety": "Safety settings", "report": "Report output", "group_labels": "Labels of codes",
+    "variable_labels": "Labels of variables",
 }
 
 

@@ -230,8 +230,17 @@ def _settings_lines(settings: dict) -> list[str]:
     lines = []
     for section, values in settings.items():
         if isinstance(values, dict):
-            lines += [f"{section}.{k} = {forms._text(v)}" for k, v in values.items()]
+            lines += [f"{section}.{k} = {_toml(v)}" for k, v in values.items()]
     return lines
+
+
+def _toml(value) -> str:
+    from ..spec_toml import toml_value
+
+    try:
+        return toml_value(value)
+    except (TypeError, ValueError):
+        return str(value)
 
 
 def _runs(study: Study) -> list[dict]:
