@@ -120,10 +120,17 @@ def live_server(tmp_path_factory):
             if proc.poll() is not None:
                 raise RuntimeError(log.read_text())
             time.sleep(0.2)
-    time.sleep(3)  # the workers import the pipeline
+    import httpx
+
+    while time.time() < deadline:  # the page answers; the workers import the pipeline meanwhile
+        try:
+            if httpx.get(base + "/", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
     yield base, log
     proc.terminate()
     try:
-        proc.wait(timeout=15)
+        proc.wait(timeout=5)
     except subprocess.TimeoutExpired:
         proc.kill()

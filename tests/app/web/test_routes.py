@@ -178,3 +178,17 @@ def test_delete_means_delete(client, workbooks):
     assert client.post(location + "/delete", data={"csrf_token": token}).headers["location"] == "/"
     assert not folder.exists() and client.get(location).status_code == 404
     assert location not in client.get("/").text
+
+
+def test_the_annotated_workbook_is_offered_when_the_validator_writes_one(client, workbooks):
+    from blinrwe import validate
+
+    location = upload(client, workbooks["bad"]).headers["location"]
+    page = client.get(location).text
+    if not hasattr(validate, "annotate_workbook"):
+        assert 'id="annotated"' not in page
+        pytest.skip("blinrwe.validate.annotate_workbook is not in this version (the intake-zh work adds it)")
+    assert 'id="annotated"' in page
+    response = client.get(location + "/annotated.xlsx")
+    assert response.status_code == 200
+    assert openpyxl.load_workbook(io.BytesIO(response.content))["patients"]

@@ -173,7 +173,7 @@ def create_app(config: WebConfig, jobs: Jobs | None = None) -> Starlette:
     from .routes import ROUTES, not_found, not_allowed
 
     secret = secrets.token_bytes(32)
-    jobs = jobs or Jobs(workers=config.workers, queue=config.queue)
+    jobs = jobs or Jobs(workers=config.workers, queue=config.queue, validate_workers=config.workers)
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
@@ -211,7 +211,7 @@ def serve(config: WebConfig) -> int:
                         "(--token, or the BLINRWE_TOKEN environment variable) or a users file (--users FILE). "
                         "See the README, 'Running behind a reverse proxy'.")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
-    jobs = Jobs(workers=config.workers, queue=config.queue)
+    jobs = Jobs(workers=config.workers, queue=config.queue, validate_workers=config.workers)
     app = create_app(config, jobs)
     shown = f"[{config.host}]" if ":" in config.host else config.host
     print(f"blinrwe web page: http://{shown}:{config.port}/  (Ctrl-C to stop)", flush=True)
