@@ -26,6 +26,7 @@ pytestmark = pytest.mark.skipif(not (Path(CHROMIUM).exists() and Path(CHROMEDRIV
                                        "chromium-driver; .ci/run does)")
 
 webdriver = pytest.importorskip("selenium.webdriver")
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
@@ -45,7 +46,9 @@ def browser(tmp_path, request):
     options.add_argument(f"--lang={'zh-CN' if lang == 'zh' else 'en-US'}")
     options.add_experimental_option("prefs", {"download.default_directory": str(downloads),
                                               "download.prompt_for_download": False})
-    service = webdriver.ChromeService(executable_path=CHROMEDRIVER)
+    locale = "zh_CN.UTF-8" if lang == "zh" else "en_US.UTF-8"  # the browser's own words (file chooser)
+    service = webdriver.ChromeService(executable_path=CHROMEDRIVER,
+                                      env={**os.environ, "LANGUAGE": locale.split(".")[0], "LANG": locale})
     driver = webdriver.Chrome(options=options, service=service)
     driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
     driver.downloads = downloads
@@ -72,6 +75,13 @@ def _downloaded(folder: Path, suffix: str, timeout: float = 20) -> Path:
             return done[0]
         time.sleep(0.2)
     raise AssertionError(f"no {suffix} file was downloaded into {folder}: {list(folder.iterdir())}")
+
+
+def _go(driver, element) -> None:
+    """Click ``element`` and wait until the next page has replaced this one."""
+    page = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(driver, 120).until(EC.staleness_of(page))
 
 
 def _wait(driver, css: str, timeout: float = 30):
@@ -103,7 +113,7 @@ def test_a_user_goes_from_template_to_report(browser, live_server, workbooks, la
     d = browser
     d.get(base + "/")
     if lang == "zh":
-        d.find_element(By.ID, "lang-zh").click()
+        _go(d, d.find_element(By.ID, "lang-zh"))
     _wait(d, "#upload")
     assert d.find_element(By.TAG_NAME, "html").get_attribute("lang") == ("zh-CN" if lang == "zh" else "en")
     _shot(d, lang, "01-start")
@@ -117,7 +127,7 @@ def test_a_user_goes_from_template_to_report(browser, live_server, workbooks, la
 
     # a workbook with mistakes: the findings, the script shown as text
     d.find_element(By.ID, "file").send_keys(str(workbooks["bad"]))
-    d.find_element(By.ID, "upload-button").click()
+    _go(d, d.find_element(By.ID, "upload-button"))
     table = _wait(d, "#findings")
     assert d.find_element(By.ID, "verdict").get_attribute("class").endswith("error")
     assert "<script>alert('x')</script>" in table.text  # escaped: shown, never run
@@ -134,13 +144,13 @@ def test_a_user_goes_from_template_to_report(browser, live_server, workbooks, la
 
     # the fix: the corrected workbook
     d.find_element(By.ID, "file").send_keys(str(workbooks["good"]))
-    d.find_element(By.ID, "upload-button").click()
+    _go(d, d.find_element(By.ID, "upload-button"))
     verdict = _wait(d, "#verdict")
     assert "ok" in verdict.get_attribute("class"), verdict.text
     _shot(d, lang, "04-fixed")
 
     # the settings: a mistake next to its field, then a small, quick study
-    d.find_element(By.ID, "edit-settings").click()
+    _go(d, d.find_element(By.ID, "edit-settings"))
     _wait(d, "#settings-form")
     _shot(d, lang, "05-settings")
     _only(d, "endpoints.names", {"OS"})
@@ -150,18 +160,19 @@ def test_a_user_goes_from_template_to_report(browser, live_server, workbooks, la
     _set(d, "cox.covariates", "")
     _set(d, "subgroups.variables", "ph_status")
     _set(d, "survival.landmarks", "6, twelve")
-    d.find_element(By.ID, "save").click()
+    _go(d, d.find_element(By.ID, "save"))
     field = _wait(d, "#field-survival-landmarks.invalid")
     assert "twelve" in field.text
     _shot(d, lang, "06-settings-problem")
     _set(d, "survival.landmarks", "6, 12")
-    d.find_element(By.ID, "save-run").click()
+    _go(d, d.find_element(By.ID, "save-run"))
 
     # the run: progress by stage, then the report in its sandboxed frame
     _wait(d, "#progress")
     _shot(d, lang, "07-progress")
-    WebDriverWait(d, 90).until(lambda drv: drv.find_elements(By.ID, "report") or
-                               drv.find_element(By.ID, "progress").get_attribute("data-state") == "failed")
+    WebDriverWait(d, 120, ignored_exceptions=(StaleElementReferenceException, NoSuchElementException)).until(
+        lambda drv: drv.find_elements(By.ID, "report") or
+        drv.find_element(By.ID, "progress").get_attribute("data-state") == "failed")
     assert d.find_element(By.ID, "progress").get_attribute("data-state") == "done", \
         d.find_element(By.ID, "run-error").text
     frame = d.find_element(By.ID, "report")
@@ -179,6 +190,6 @@ def test_a_user_goes_from_template_to_report(browser, live_server, workbooks, la
     names = zipfile.ZipFile(bundle).namelist()
     assert "blinrwe-output/report.html" in names and "blinrwe-output/results.csv" in names
     assert zipfile.ZipFile(bundle).read("blinrwe-output/results.csv")
-    d.find_element(By.CSS_SELECTOR, ".crumbs a:nth-of-type(2)").click()
+    _go(d, d.find_element(By.CSS_SELECTOR, ".crumbs a:nth-of-type(2)"))
     _wait(d, "#runs")
     _shot(d, lang, "09-study-with-run")

@@ -26,7 +26,7 @@ from .jobs import Busy
 from .security import CSRF_COOKIE, CSRF_FIELD, REPORT_CSP, SESSION_COOKIE
 from .server import LANG_COOKIE, error_page, finish, page_language, render, static_folder
 from .tasks import read_json, spec_for, write_status
-from .workspace import Study, UploadRefused, new_run_id
+from .workspace import Study, UploadRefused, atomic_write, new_run_id
 
 STAGES = ("read and validate", "derive", "analyse", "render")
 STAGE_LABELS = {"read and validate": "Reading and checking the data", "derive": "Deriving the analysis data",
@@ -221,9 +221,7 @@ def _settings(study: Study) -> dict:
 
 
 def _write_settings(study: Study, settings: dict) -> None:
-    from .workspace import _atomic_write
-
-    _atomic_write(study.path / "settings.toml", forms.settings_text(settings))
+    atomic_write(study.path / "settings.toml", forms.settings_text(settings))
 
 
 def _settings_lines(settings: dict) -> list[str]:

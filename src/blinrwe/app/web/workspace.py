@@ -59,14 +59,14 @@ def safe_name(name: str | None, default: str) -> str:
     return base or default
 
 
-def _atomic_write(path: Path, text: str) -> None:
+def atomic_write(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.partial")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
 
 
 def write_json(path: Path, data) -> None:
-    _atomic_write(path, json.dumps(data, ensure_ascii=False, default=str))
+    atomic_write(path, json.dumps(data, ensure_ascii=False, default=str))
 
 
 def read_json(path: Path, default=None):
