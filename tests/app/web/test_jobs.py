@@ -78,3 +78,45 @@ def test_an_internal_error_is_named_by_type_only(tmp_path, monkeypatch):
 def test_a_deleted_run_folder_is_not_recreated(tmp_path):
     tasks.write_status(tmp_path / "gone", state="running")
     assert not (tmp_path / "gone").exists()
+
+
+def _slow_run(run_dir, data_path, settings, lang) -> str:
+    time.sleep(3)
+    tasks.write_status(run_dir, state="done")
+    return "done"
+
+
+def _dying_run(run_dir, data_path, settings, lang) -> str:
+    tasks.write_status(run_dir, state="running", stage="derive")
+    os._exit(1)
+
+
+@pytest.mark.filterwarnings("ignore:Using `httpx`")
+def test_the_page_refuses_a_run_when_the_queue_is_full_and_survives_a_crashed_one(tmp_path, workbooks):
+    from starlette.testclient import TestClient
+
+    from blinrwe.app.web import WebConfig, create_app
+
+    from .conftest import csrf, upload
+
+    jobs = Jobs(workers=1, queue=0, validate_workers=1, validate_queue=4, run_target=_slow_run)
+    try:
+        with TestClient(create_app(WebConfig(data_dir=tmp_path / "web"), jobs), follow_redirects=False) as c:
+            location = upload(c, workbooks["good"]).headers["location"]
+            token = csrf(c, location)
+            assert c.post(location + "/runs", data={"csrf_token": token}).status_code == 303
+            busy = c.post(location + "/runs", data={"csrf_token": token})
+            assert busy.status_code == 503 and "queue is full" in busy.text
+            runs = list((c.app.state.workspace.studies / location.rsplit("/", 1)[-1] / "runs").iterdir())
+            assert len(runs) == 1  # the refused run left nothing
+            jobs.run_target = _dying_run
+            time.sleep(3.5)
+            run = c.post(location + "/runs", data={"csrf_token": token}).headers["location"]
+            deadline = time.time() + 60
+            while c.get(run + "/status").json()["state"] != "failed" and time.time() < deadline:
+                time.sleep(0.2)
+            page = c.get(run)
+            assert "stopped unexpectedly" in page.text and "Traceback" not in page.text
+            assert c.get("/").status_code == 200 and c.get(location).status_code == 200  # the server goes on
+    finally:
+        jobs.shutdown()
