@@ -152,6 +152,8 @@ def test_a_user_goes_from_template_to_report(browser, live_server, workbooks, la
     # the settings: a mistake next to its field, then a small, quick study
     _go(d, d.find_element(By.ID, "edit-settings"))
     _wait(d, "#settings-form")
+    for opened in ("#section-endpoints details.notes", "#section-definitions details"):
+        d.execute_script("document.querySelector(arguments[0]).open = true", opened)
     _shot(d, lang, "05-settings")
     _only(d, "endpoints.names", {"OS"})
     _only(d, "cox.endpoints", set())

@@ -56,6 +56,7 @@ class Control:
     min: str = ""
     max: str = ""
     step: str = "any"
+    notes: tuple = ()  # (term, meaning) pairs listed under the control (the presets' one line each)
 
 
 @dataclass
@@ -122,6 +123,8 @@ def _control(key: SpecKey, value, raw: dict | None, preset) -> Control:
             control.selected = tuple(_text(v) for v in value) if isinstance(value, tuple) else (_text(value),)
     else:
         control.text = (shown if isinstance(shown, str) else _text(value)) if shown is not None else _text(value)
+    if key.path == "endpoints.preset":
+        control.notes = tuple((name, _(text)) for name, text in _presets.PRESET_DESCRIPTIONS.items())
     if key.section == "definitions":
         control.placeholder = _text(getattr(preset, key.name, key.default))
         if widget == "select" and shown is None and value is None:

@@ -7,11 +7,11 @@ is a page saying what was wrong and how to fix it, with nothing stored.
 from __future__ import annotations
 
 import io
-import secrets
 import tempfile
 import zipfile
 from pathlib import Path
 
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
@@ -117,10 +117,14 @@ async def template(request: Request) -> Response:
     if form not in ("study", "summary"):
         return error_page(request, 404, _("There is no such template."), _("Choose the study or the summary form."))
     lang = page_language(request)
-    with tempfile.TemporaryDirectory() as folder, language(lang):
-        path = Path(folder) / "template.xlsx"
-        write_template(path, form=form)
-        body = path.read_bytes()
+
+    def written() -> bytes:
+        with tempfile.TemporaryDirectory() as folder, language(lang):
+            path = Path(folder) / "template.xlsx"
+            write_template(path, form=form)
+            return path.read_bytes()
+
+    body = await run_in_threadpool(written)  # the page never waits for a workbook being written
     name = f"blinrwe-{form}-template-{lang}.xlsx"
     return Response(body, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -152,7 +156,7 @@ async def _receive_upload(request: Request, form) -> tuple[Path | None, str | No
 async def _store_and_validate(request: Request, study: Study, received: Path, name: str) -> Response | None:
     workspace = request.app.state.workspace
     try:
-        study, _kind = workspace.store_upload(study, received, name)
+        study, _kind = await run_in_threadpool(workspace.store_upload, study, received, name)
     except UploadRefused as err:
         return error_page(request, 400, _("This upload was not accepted: {why}.").format(why=err),
                           _("Nothing was stored. Upload an Excel workbook (.xlsx) written from the template, or a "
@@ -506,12 +510,15 @@ async def bundle(request: Request) -> Response:
     output = folder / "output" if folder is not None else None
     if output is None or not output.is_dir():
         return _gone(request)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(output.rglob("*")):
-            if path.is_file() and not path.is_symlink() and not path.name.startswith("."):
-                archive.write(path, Path("blinrwe-output") / path.relative_to(output))
-    return Response(buffer.getvalue(), media_type="application/zip",
+    def zipped() -> bytes:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted(output.rglob("*")):
+                if path.is_file() and not path.is_symlink() and not path.name.startswith("."):
+                    archive.write(path, Path("blinrwe-output") / path.relative_to(output))
+        return buffer.getvalue()
+
+    return Response(await run_in_threadpool(zipped), media_type="application/zip",
                     headers={"Content-Disposition": 'attachment; filename="blinrwe-report.zip"'})
 
 
