@@ -22,9 +22,9 @@ WEB = Path(str(resources.files("blinrwe.app.web")))
 
 def page_texts() -> set[str]:
     """Every literal passed to _() in the web modules and templates, and the declared labels."""
-    from blinrwe.app.web import forms, routes
+    from blinrwe.app.web import forms, run_pages
 
-    found = set(forms.SECTION_TITLES.values()) | set(routes.STAGE_LABELS.values())
+    found = set(forms.SECTION_TITLES.values()) | set(run_pages.STAGE_LABELS.values())
     for path in WEB.glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "_" and node.args \

@@ -17,7 +17,6 @@ import zipfile
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
-import pytest
 
 from .conftest import synthetic_workbook
 
