@@ -192,3 +192,20 @@ def test_the_annotated_workbook_is_offered_when_the_validator_writes_one(client,
     response = client.get(location + "/annotated.xlsx")
     assert response.status_code == 200
     assert openpyxl.load_workbook(io.BytesIO(response.content))["patients"]
+
+
+def test_a_zip_of_csv_files_is_checked_like_a_workbook(client, tmp_path):
+    from blinrwe.examples.synthetic import synthetic_cohort
+    from blinrwe.intake import write_study_csv
+
+    study = synthetic_cohort(12, 3)
+    folder = write_study_csv(study.tables, tmp_path / "csv", study.form)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path in sorted(folder.glob("*.csv")):
+            archive.write(path, f"my study/{path.name}")
+    location = upload(client, buffer.getvalue(), name="my study.zip").headers["location"]
+    page = client.get(location).text
+    assert 'class="verdict ok"' in page, page[:2000]
+    exported = tomllib.loads(client.get(location + "/settings/export").text)
+    assert exported["data"]["path"] == "csv"
