@@ -16,7 +16,7 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from blinrwe.model.i18n import LANGUAGES, _, language
+from blinrwe.model.i18n import LANGUAGES, _, language, translate
 
 from . import forms
 from .jobs import Busy
@@ -130,6 +130,8 @@ def _initial_settings(form: str | None, lang: str) -> dict:
             settings.setdefault(key.section, {})[key.name] = list(value) if isinstance(value, tuple) else value
     if any(k.path == "report.language" for k in spec_keys()):
         settings.setdefault("report", {})["language"] = lang
+    if lang != "en":  # the report's default title in the page's language (report.toml has it; user may change it)
+        settings.setdefault("study", {})["title"] = translate("Blinatumomab real-world study", lang)
     return settings
 
 
