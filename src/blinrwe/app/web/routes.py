@@ -131,7 +131,9 @@ def _initial_settings(form: str | None, lang: str) -> dict:
     if any(k.path == "report.language" for k in spec_keys()):
         settings.setdefault("report", {})["language"] = lang
     if lang != "en":  # the report's default title in the page's language (report.toml has it; user may change it)
-        settings.setdefault("study", {})["title"] = translate("Blinatumomab real-world study", lang)
+        title = translate("Blinatumomab real-world study", lang)
+        if title != "Blinatumomab real-world study":
+            settings.setdefault("study", {})["title"] = title
     return settings
 
 
