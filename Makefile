@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test bench clean
+.PHONY: setup demo test bench serve clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,10 @@ setup: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/blinrwe demo
+
+# The web page on this computer only (http://127.0.0.1:8000/); see the README for a shared server.
+serve: $(STAMP)
+	$(BIN)/blinrwe serve
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2

@@ -10,6 +10,7 @@ Commands::
     blinrwe spec study.toml [--data study.xlsx]   write a commented study specification, to edit
     blinrwe list presets|endpoints|variables|analysis-sets|keys [--form summary]   what a specification can name
     blinrwe dictionary [--form summary] [--language zh] [--out dictionary.xlsx]   print or write the data dictionary
+    blinrwe serve [--host H] [--port P] [--token T | --users FILE]   the web page (127.0.0.1:8000 by default)
 
 Exit codes: 0 success; 2 usage or user error (including an output folder refused,
 locked, on a full or read-only disk, or a run out of memory); 3 input data errors;
@@ -86,6 +87,21 @@ def build_parser() -> argparse.ArgumentParser:
     dictionary.add_argument("--out", type=Path, default=None,
                             help="file to write: .csv, .xlsx or .md (default: print a Markdown table)")
     _language_option(dictionary, "language of the descriptions, formats and labels")
+
+    serve = sub.add_parser("serve", help="start the web page (upload, check, settings, run, report) in a browser")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default 127.0.0.1: this computer only); any other needs "
+                            "--token or --users")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    access = serve.add_mutually_exclusive_group()
+    access.add_argument("--token", default=None,
+                        help="access token every user signs in with (or set BLINRWE_TOKEN)")
+    access.add_argument("--users", type=Path, default=None,
+                        help="users file: one name:pbkdf2_sha256$... line per user (see the README)")
+    serve.add_argument("--data-dir", type=Path, default=Path("blinrwe-web"),
+                       help="folder of the studies' workspaces (default ./blinrwe-web)")
+    serve.add_argument("--max-upload-mb", type=float, default=50, help="largest upload accepted, MB (default 50)")
+    serve.add_argument("--workers", type=int, default=2, help="worker processes running studies (default 2)")
     return parser
 
 
@@ -261,7 +277,33 @@ def cmd_dictionary(args) -> int:
     return 0
 
 
-COMMANDS = {"demo": cmd_demo, "run": cmd_run, "template": cmd_template, "validate": cmd_validate, "spec": cmd_spec,
+def cmd_serve(args) -> int:
+    import os
+
+    from .web import WebConfig, serve
+    from .web.security import read_users
+
+    if not 0 < args.port < 65536:
+        raise UserError(f"--port {args.port}: give a port from 1 to 65535, e.g. 8000.")
+    if args.max_upload_mb <= 0 or args.workers < 1:
+        raise UserError("--max-upload-mb must be above 0 and --workers at least 1.")
+    users = {}
+    if args.users is not None:
+        try:
+            users = read_users(args.users)
+        except OSError as err:
+            raise UserError(f"--users {args.users}: cannot read it ({err.strerror}).") from None
+        except ValueError as err:
+            raise UserError(str(err)) from None
+    token = args.token or os.environ.get("BLINRWE_TOKEN") or None
+    if token is not None and len(token) < 12:
+        raise UserError("--token: give at least 12 characters (a long random one, e.g. from a password manager).")
+    config = WebConfig(data_dir=args.data_dir, host=args.host, port=args.port, token=token, users=users,
+                       max_upload_mb=args.max_upload_mb, workers=args.workers)
+    return serve(config)
+
+
+COMMANDS = {"serve": cmd_serve, "demo": cmd_demo, "run": cmd_run, "template": cmd_template, "validate": cmd_validate, "spec": cmd_spec,
             "dictionary": cmd_dictionary, "list": cmd_list}
 
 
