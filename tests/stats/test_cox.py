@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from blinrwe.errors import StatisticalInputError
@@ -197,6 +197,9 @@ def test_counting_process_fit_equals_coxph_start_stop(case):
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.tuples(st.integers(1, 30), st.booleans(), st.integers(0, 1), st.integers(1, 29)),
                 min_size=4, max_size=25))
+# the one death's risk set has x = 0 only: no information; the whole rows gave exactly 0 and were refused, the
+# split rows a round-off residue that passed R's pivot test relative to itself (--hypothesis-seed=7)
+@example([(1, False, 1, 1), (2, True, 0, 1), (3, False, 0, 2), (3, False, 0, 2)])
 def test_splitting_follow_up_at_any_time_leaves_the_fit_unchanged(patients):
     """A row (0, T] with fixed covariates, split into (0, c] and (c, T] (tmerge without a switch), is the same
     patient: identical risk sets, identical fit."""
