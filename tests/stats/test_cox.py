@@ -227,6 +227,21 @@ def test_splitting_follow_up_at_any_time_leaves_the_fit_unchanged(patients):
     np.testing.assert_allclose(b.loglik, a.loglik, rtol=1e-9, atol=1e-12)
 
 
+@pytest.mark.parametrize("x", [[1, 0, 0, 0], [0.4, 0.1, 0.1, 0.1]], ids=["binary", "scaled"])
+def test_a_covariate_constant_in_every_risk_set_is_refused_however_the_rows_are_cut(x):
+    """The one death's risk set has a single x value: no information on x. R coxph gives NA for it on the whole,
+    the split and the repeated rows alike (checked with survival 3, ``coef(coxph(Surv(start, stop, event) ~ x))``);
+    here all three are refused, whatever round-off the number of rows and the centring leave in the information."""
+    whole = pd.DataFrame({"start": 0, "stop": [1, 2, 3, 3], "event": [0, 1, 0, 0], "x": x})
+    split = pd.DataFrame({"start": [0, 0, 1, 0, 0], "stop": [1, 1, 2, 3, 3], "event": [0, 0, 1, 0, 0],
+                          "x": [x[0], x[1], x[1], x[2], x[3]]})
+    for data in (whole, split, pd.concat([split] * 3), pd.concat([whole, split.iloc[[0]]])):
+        with pytest.raises(StatisticalInputError, match=r"\['x'\] are collinear .* constant among the patients"):
+            cox_ph(data, "stop", "event", ["x"], start="start")
+    with pytest.raises(StatisticalInputError, match="constant among the patients"):
+        cox_ph(whole, "stop", "event", ["x"])
+
+
 def test_an_interval_must_start_before_it_stops():
     data = pd.DataFrame({"start": [0, 5, 0], "stop": [3, 5, 4], "event": [1, 0, 1], "x": [0, 1, 1]})
     with pytest.raises(StatisticalInputError, match="row 1: interval \\(5.0, 5.0\\]"):

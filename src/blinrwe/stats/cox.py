@@ -20,7 +20,12 @@ Python analysis reproduces a SAS PHREG table only with ``ties="breslow"``.
 stop when ``|1 - loglik_old / loglik_new| <= 1e-9``; at most 20 iterations; a step
 that lowers the log likelihood is halved towards the previous beta (step halving);
 the information matrix is factored with R's tolerant Cholesky (pivot tolerance
-``eps^0.75``).
+``eps^0.75``). A column whose pivot at beta = 0 falls below that tolerance, relative to the
+largest diagonal (R) or to the column's own risk-set second moments summed over the deaths,
+carries no information (collinear, or constant among the patients at risk at every event
+time; R reports its coefficient NA): the fit is refused with its name. The second bound makes
+the decision the same for whole, split (``start``) or repeated rows: with one covariate R's
+relative test alone compares a round-off residue with itself.
 
 **SAS PHREG's stopping rule** (``convergence="phreg_gconv"``): the same Newton-Raphson
 steps, stopped as PROC PHREG stops them by default (MODEL statement ``GCONV=1E-8``, the
