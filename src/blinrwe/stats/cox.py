@@ -20,7 +20,12 @@ Python analysis reproduces a SAS PHREG table only with ``ties="breslow"``.
 stop when ``|1 - loglik_old / loglik_new| <= 1e-9``; at most 20 iterations; a step
 that lowers the log likelihood is halved towards the previous beta (step halving);
 the information matrix is factored with R's tolerant Cholesky (pivot tolerance
-``eps^0.75``).
+``eps^0.75``). A column whose pivot at beta = 0 falls below that tolerance, relative to the
+largest diagonal (R) or to the column's own risk-set second moments summed over the deaths,
+carries no information (collinear, or constant among the patients at risk at every event
+time; R reports its coefficient NA): the fit is refused with its name. The second bound makes
+the decision the same for whole, split (``start``) or repeated rows: with one covariate R's
+relative test alone compares a round-off residue with itself.
 
 **SAS PHREG's stopping rule** (``convergence="phreg_gconv"``): the same Newton-Raphson
 steps, stopped as PROC PHREG stops them by default (MODEL statement ``GCONV=1E-8``, the
@@ -143,18 +148,21 @@ class CoxResult:
 # same pivot tolerance as R; p is small, so plain loops are fine.
 
 
-def _cholesky2(a: np.ndarray, toler: float = _TOLER_CHOL) -> tuple[np.ndarray, int]:
+def _cholesky2(a: np.ndarray, toler: float = _TOLER_CHOL, scale: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+    """R's cholesky2; ``scale`` (optional, one value per column) raises column i's pivot tolerance to
+    ``toler * scale[i]``: a pivot that small is round-off of sums of that magnitude, not information."""
     m = np.array(a, dtype=float, copy=True)
     n = m.shape[0]
     diag = np.diag(m)
     eps = max(0.0, float(np.max(diag))) if n else 0.0
     eps = toler if eps == 0 else eps * toler
+    floors = np.full(n, eps) if scale is None else np.maximum(eps, toler * np.asarray(scale, dtype=float))
     m = np.triu(m) + np.triu(m, 1).T  # symmetric from the upper triangle, as the C code
     rank = 0
     nonneg = 1
     for i in range(n):
         pivot = m[i, i]
-        if not np.isfinite(pivot) or pivot < eps:
+        if not np.isfinite(pivot) or pivot < floors[i]:
             m[i, i] = 0.0
             if pivot < -8 * eps:
                 nonneg = -1
@@ -381,6 +389,7 @@ class _PartialLikelihood:
         for a, b in self.stratum_slices:
             risk[a:b] = np.cumsum(gsum[a:b][::-1], axis=0)[::-1]
         risk = risk[self.death_groups]
+        gross = risk  # the sums the risk-set sums are formed from (before removing later entries)
         if self.entry is not None:
             suffix = np.concatenate([np.cumsum(w[self.entry][::-1], axis=0)[::-1], np.zeros((1, w.shape[1]))])
             risk = risk - (suffix[self.entry_from] - suffix[self.entry_to])
@@ -406,6 +415,10 @@ class _PartialLikelihood:
                  - b2[:, None, None] * (cross + cross.transpose(0, 2, 1))
                  + c2[:, None, None] * (d1[:, :, None] * d1[:, None, :]))
         info = self.unpack(second) - outer
+        # the magnitude of the terms whose difference is the diagonal of the information: sum over deaths of
+        # the risk-set second moments of the centred covariates, as summed (gross of later entries)
+        diag = np.flatnonzero(self.tri[0] == self.tri[1])
+        self.moment_scale = (gross[:, 1 + p + diag] * a1[:, None]).sum(axis=0)
         eta_dead_sum = float(self.sum_xd @ beta) - self.n_dead * shift if p else 0.0
         return eta_dead_sum, log_den, mean_sum, info
 
@@ -429,7 +442,11 @@ def _newton_raphson(pl: _PartialLikelihood, p: int, iter_max: int, eps: float, g
     """
     beta = np.zeros(p)
     loglik0, u, imat = pl(beta)
-    chol, rank = _cholesky2(imat)
+    # Rank at the start, as R (a singular column is NA in R, refused here), but a pivot is judged against the
+    # risk-set second moments it was computed from, not only against the largest diagonal: a covariate constant
+    # in every risk set has zero information however the rows are split or repeated, and its round-off residue
+    # (which depends on the number of rows and on the centring) must not pass R's relative test when p = 1.
+    chol, rank = _cholesky2(imat, scale=pl.moment_scale)
     step = _chsolve2(chol, u)
     score_stat = float(u @ step)
     if rank < p:  # singular at the start: the caller reports the collinear columns
@@ -577,8 +594,8 @@ def cox_ph(
     if fit["rank0"] < p:
         bad = [names[i] for i in range(p) if fit["chol0"][i, i] == 0]
         raise StatisticalInputError(
-            f"covariate column(s) {bad} are collinear with the other covariates"
-            + (" or constant within strata" if strata_cols else "")
+            f"covariate column(s) {bad} are collinear with the other covariates or constant among the patients "
+            "at risk at every event time" + (" (within strata)" if strata_cols else "")
             + " (R coxph would report NA); drop or recode them."
         )
 
