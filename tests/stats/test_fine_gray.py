@@ -136,3 +136,11 @@ def test_a_large_cohort_converges_despite_rounding_in_the_likelihood():
     big = fine_gray(pd.concat([frame] * 1000, ignore_index=True), "time", "status", covariates=["age", "ph", "mrd"])
     assert big.converged and big.iterations <= fit.iterations + 1
     np.testing.assert_allclose(big.table["coef"], fit.table["coef"], rtol=1e-7)
+
+
+def test_a_covariate_constant_in_every_risk_set_is_refused_not_fitted_with_zero_se():
+    """The one event of the cause has only x = 0.3 at risk: no information, whatever round-off
+    leaves (matrix_rank judged a 1e-19 remainder against itself and gave coef 0, se 0)."""
+    data = pd.DataFrame({"t": range(1, 8), "e": [0, 1, 0, 2, 0, 0, 0], "x": [0.7] + [0.3] * 6})
+    with pytest.raises(StatisticalInputError, match="collinear, or constant among the patients at risk"):
+        fine_gray(data, "t", "e", 1, ["x"])

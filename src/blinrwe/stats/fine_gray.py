@@ -218,6 +218,22 @@ def _newton(lik: _WeightedLikelihood, p: int):
     return beta, loglik0, loglik, info, False, it
 
 
+def _rank_deficient(info: np.ndarray, scale: np.ndarray) -> bool:
+    """Whether the information at beta = 0 carries less than one column's worth per covariate.
+
+    Not ``np.linalg.matrix_rank(info)`` alone: its tolerance is relative to the largest singular
+    value, so a covariate constant in every risk set, whose information is pure round-off
+    (1e-19), passes against itself. Each column is judged against ``scale`` (events x the largest
+    squared centred value: the size of the sums it is the remainder of), with R's
+    Cholesky tolerance eps^0.75; a column with no spread is deficient outright.
+    """
+    if np.any(scale <= 0):
+        return True
+    root = 1 / np.sqrt(scale)
+    scaled = info * root[:, None] * root[None, :]
+    return np.linalg.matrix_rank(scaled, tol=np.finfo(float).eps ** 0.75) < len(scale)
+
+
 def fine_gray(data: pd.DataFrame, time: str, event_type: str, cause=1, covariates: Sequence[str] = (),
               level: float = 0.95, *, censored=0) -> FineGrayResult:
     """Fit the Fine-Gray model as ``crr(time, event_type, cov1, failcode = cause, cencode = censored)``.
@@ -250,7 +266,7 @@ def fine_gray(data: pd.DataFrame, time: str, event_type: str, cause=1, covariate
     order = np.argsort(t, kind="stable")
     xs = x[order] - x.mean(axis=0)  # centring changes neither the estimates nor the likelihood
     lik = _WeightedLikelihood(t[order], is_cause[order], ~(is_cause | is_censored)[order], is_censored[order], xs)
-    if np.linalg.matrix_rank(lik(np.zeros(x.shape[1]))[2]) < x.shape[1]:
+    if _rank_deficient(lik(np.zeros(x.shape[1]))[2], is_cause.sum() * np.max(xs ** 2, axis=0)):
         raise StatisticalInputError(
             f"the covariates {names} are collinear, or constant among the patients at risk "
             "(the subdistribution hazard ratio is not estimable); drop or recode them.")
