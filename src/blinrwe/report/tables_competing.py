@@ -134,7 +134,7 @@ def competing_regression_table(ard, context: ReportContext, endpoint: str) -> Di
                 if hr is None:
                     cells += [NOT_ESTIMABLE, ""]
                 elif "reference" in hr["note"]:
-                    cells += [REFERENCE_LEVEL, ""]
+                    cells += [_(REFERENCE_LEVEL), ""]
                 else:
                     cells.append(format_hazard_ratio(hr["value"], hr["lower"], hr["upper"], context.hr_decimals,
                                                      context.rounding))
