@@ -66,8 +66,8 @@ def _patterns(code: str) -> tuple[tuple[re.Pattern, str], ...]:
     return tuple((pattern, key) for _n, pattern, key in compiled)
 
 
-#: fields printed as they are (versions, dates, names of software)
-_VERBATIM = frozenset({"versions", "date", "name", "endpoints"})
+#: fields printed as they are (versions, dates, names of software, currency codes)
+_VERBATIM = frozenset({"versions", "date", "name", "endpoints", "currency"})
 
 
 def _field(name: str, value: str) -> str:
