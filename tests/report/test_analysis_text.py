@@ -66,9 +66,12 @@ def test_the_issue_9_methods_and_reasons_have_their_chinese():
         "the restricted mean of a group is not estimable: tau = 12 is beyond the follow-up (last observed time 7.03); "
         "the restricted mean would extrapolate the curve flat as R survfit(rmean = ) does",
         "no relapses in level yes of ph_status (subdistribution hazard ratio not estimable)",
+        "no robust variance while another coefficient diverges (coefficient of disease_setting[relapsed_refractory], "
+        "ph_status[positive] may be infinite (monotone likelihood)) (subdistribution hazard ratio not estimable)",
     ]
     i18n.reset_missing()
     shown = [_zh(t) for t in texts]
     assert not i18n.missing_translations()
     assert shown[3] == "Kaplan-Meier生存率差值（初诊减复发/难治），Greenwood标准误，正态近似95% CI及Wald检验"
     assert "1000 CNY" in shown[7] and "35 ug" in shown[7]
+    assert "疾病状态：复发/难治、费城染色体：阳性的系数可能为无穷大" in shown[10]
