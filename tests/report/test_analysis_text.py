@@ -46,3 +46,32 @@ def test_an_unknown_text_stays_english_and_is_recorded_as_missing():
     assert _zh("a reason nobody has translated") == "a reason nobody has translated"
     assert ("zh", "a reason nobody has translated") in i18n.missing_translations()
     i18n.reset_missing()
+
+
+def test_the_issue_9_methods_and_reasons_have_their_chinese():
+    """Texts the safety, post-baseline, competing-regression, RMST and cost analyses write."""
+    texts = [
+        "Cox model with the state as a time-dependent covariate (counting process, intervals start < t ≤ stop); "
+        "Wald CI and p (Efron ties)",
+        "Mantel-Byar test (state entered after the start; exact-ties score test, as R coxph with tmerge)",
+        "Fine-Gray subdistribution hazard model (weighted partial likelihood, Breslow ties, robust variance with the "
+        "censoring-distribution term, as R cmprsk::crr)",
+        "difference in Kaplan-Meier survival (newly_diagnosed minus relapsed_refractory), Greenwood SEs, normal 95% CI "
+        "and Wald test",
+        "restricted mean survival time to 12 (area under the Kaplan-Meier curve), R survival variance; normal 95% CI",
+        "vital status on or before the data cut-off 2024-04-30; deaths from any cause",
+        "adverse events in the AE window recorded fatal or of grade 5, patients counted once per term; "
+        "window: during blinatumomab",
+        "vials opened per bag (each bag's dose rounded up to whole vials), priced at 1000 CNY per vial of 35 ug",
+        "the restricted mean of a group is not estimable: tau = 12 is beyond the follow-up (last observed time 7.03); "
+        "the restricted mean would extrapolate the curve flat as R survfit(rmean = ) does",
+        "no relapses in level yes of ph_status (subdistribution hazard ratio not estimable)",
+        "no robust variance while another coefficient diverges (coefficient of disease_setting[relapsed_refractory], "
+        "ph_status[positive] may be infinite (monotone likelihood)) (subdistribution hazard ratio not estimable)",
+    ]
+    i18n.reset_missing()
+    shown = [_zh(t) for t in texts]
+    assert not i18n.missing_translations()
+    assert shown[3] == "Kaplan-Meier生存率差值（初诊减复发/难治），Greenwood标准误，正态近似95% CI及Wald检验"
+    assert "1000 CNY" in shown[7] and "35 ug" in shown[7]
+    assert "疾病状态：复发/难治、费城染色体：阳性的系数可能为无穷大" in shown[10]

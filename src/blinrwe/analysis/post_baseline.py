@@ -41,7 +41,6 @@ from blinrwe.derive.endpoints import T0_ORIGIN
 from blinrwe.derive.post_baseline import POST_BASELINE
 from blinrwe.derive.time_dependent import derive_counting_process
 from blinrwe.errors import StatisticalInputError
-from blinrwe.model.i18n import _
 from blinrwe.stats.cox import cox_ph
 from blinrwe.stats.landmark import landmark
 from blinrwe.stats.mantel_byar import mantel_byar
@@ -64,7 +63,7 @@ DAYS_PER_MONTH = 30.4375
 #: a state that cannot come before the event of the endpoints it would group (death ends OS)
 _NOT_A_STATE = {"death"}
 #: ARD method of the time-dependent Cox rows
-TD_COX_METHOD = "Cox model with the state as a time-dependent covariate (counting process (start, stop]); Wald CI and p"
+TD_COX_METHOD = "Cox model with the state as a time-dependent covariate (counting process, intervals start < t ≤ stop); Wald CI and p"
 
 
 def _is_yes_no(values: pd.Series) -> bool:
@@ -312,13 +311,13 @@ def post_baseline_method_records(settings, ard: pd.DataFrame) -> list[tuple[str,
         return []
     variables = tuple(dict.fromkeys(str(g) for g in mine["group_var"]))
     values = {"post_baseline_groupings": variables}
-    recs = [("post_baseline", _(
+    recs = [("post_baseline", (
         "Groups defined by an event after the first infusion ({post_baseline_groupings}) were also analysed "
         "without immortal time: a patient must survive event-free until the event to join its group, so "
         "comparing the groups from the first infusion favours the group with the event"), values)]
     tables = set(mine["table"])
     if TD_TABLE in tables:
-        recs.append(("post_baseline", _(
+        recs.append(("post_baseline", (
             "In the time-dependent analysis each patient counted in the group without the event until the day "
             "of the event and in the group with it from then on (a change on the day of the patient's last "
             "follow-up or event does not count): the groups were compared by the Mantel-Byar test, shown as "
@@ -326,12 +325,12 @@ def post_baseline_method_records(settings, ard: pd.DataFrame) -> list[tuple[str,
             "and summarised by the hazard ratio of a Cox model with the state as a time-dependent covariate "
             "({ties} ties), with Wald confidence interval and p value"), {"ties": settings.cox_ties}))
     if LANDMARK_TABLE in tables:
-        text = (_("In the landmark analysis, at each landmark ({postbaseline_landmarks} months after the endpoint's "
+        text = (("In the landmark analysis, at each landmark ({postbaseline_landmarks} months after the endpoint's "
                   "time 0) the patients still event-free and under follow-up were grouped by whether the event had "
                   "happened by then, and Kaplan-Meier curves and the log-rank test were computed from the landmark; "
                   "patients whose event happens after the landmark stay in the group they were in at it")
                 if settings.time_unit == "months" else
-                _("In the landmark analysis, at each landmark ({postbaseline_landmarks} days after the endpoint's "
+                ("In the landmark analysis, at each landmark ({postbaseline_landmarks} days after the endpoint's "
                   "time 0) the patients still event-free and under follow-up were grouped by whether the event had "
                   "happened by then, and Kaplan-Meier curves and the log-rank test were computed from the landmark; "
                   "patients whose event happens after the landmark stay in the group they were in at it"))

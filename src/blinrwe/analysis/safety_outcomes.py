@@ -72,12 +72,13 @@ def _fatal_rows(rows: list, adverse_events: pd.DataFrame, ids: pd.Index, window:
         ae = ae[(ae["term"].astype(object) != "any") & ae["patient_id"].isin(ids)]
     fatal = ae[_fatal_mask(ae)] if len(ae) else ae
     where = f"; window: {window}" if window else ""
-    method = "adverse events in the AE window recorded fatal or of grade 5, patients counted once" + where
+    method = "adverse events in the AE window recorded fatal or of grade 5, patients counted once"
+    method, per_term = method + where, method + " per term" + where
     patients = pd.unique(fatal["patient_id"]) if len(fatal) else []
     _count_rows(rows, "fatal_ae", "yes", len(patients), n, method)
     if len(fatal):
         for term, k in fatal.groupby("term", sort=True)["patient_id"].nunique().items():
-            _count_rows(rows, "fatal_ae_term", str(term), int(k), n, method + " per term")
+            _count_rows(rows, "fatal_ae_term", str(term), int(k), n, per_term)
     related_method = "fatal adverse events recorded as related to blinatumomab (treatment-related deaths)"
     if not len(patients):
         _count_rows(rows, "fatal_ae_related", "yes", 0, n, related_method)

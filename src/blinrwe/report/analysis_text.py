@@ -66,8 +66,8 @@ def _patterns(code: str) -> tuple[tuple[re.Pattern, str], ...]:
     return tuple((pattern, key) for _n, pattern, key in compiled)
 
 
-#: fields printed as they are (versions, dates, names of software)
-_VERBATIM = frozenset({"versions", "date", "name", "endpoints"})
+#: fields printed as they are (versions, dates, names of software, currency codes)
+_VERBATIM = frozenset({"versions", "date", "name", "endpoints", "currency"})
 
 
 def _field(name: str, value: str) -> str:
@@ -91,13 +91,17 @@ _CLAUSES = frozenset({"population", "settings", "variants", "within"})
 
 
 def _balanced(text: str) -> bool:
-    """Whether every parenthesis of ``text`` closes one opened before it, and all are closed."""
-    depth = 0
-    for ch in text:
-        depth += (ch == "(") - (ch == ")")
-        if depth < 0:
+    """Whether every parenthesis and square bracket of ``text`` closes one opened before it, and all
+    are closed (a model term "ph_status[positive]" is one field, never half of two)."""
+    for opening, closing in ("()", "[]"):
+        depth = 0
+        for ch in text:
+            depth += (ch == opening) - (ch == closing)
+            if depth < 0:
+                return False
+        if depth:
             return False
-    return depth == 0
+    return True
 
 
 def _fits(name: str, value: str) -> bool:

@@ -14,7 +14,7 @@ import pandas as pd
 from blinrwe.model.i18n import _
 
 from .context import ReportContext
-from .labels import in_sentence, variable_label
+from .labels import in_sentence, sentence_gap, variable_label
 
 __all__ = ["competing_methods_paragraph"]
 
@@ -30,7 +30,7 @@ def _rows(ard: pd.DataFrame, **conditions) -> pd.DataFrame:
 
 
 def _labels(codes, context: ReportContext) -> str:
-    return "; ".join(in_sentence(variable_label(c, context.variable_labels)) for c in codes)
+    return _("; ").join(in_sentence(variable_label(c, context.variable_labels)) for c in codes)
 
 
 def _strata(methods) -> list[str]:
@@ -88,8 +88,8 @@ def _regression_sentences(ard: pd.DataFrame, context: ReportContext) -> list[str
              "including the term for the estimated censoring distribution, as R cmprsk::crr), both with all "
              "covariates in one model among the patients with every covariate known")
     if covariates:
-        text += f" ({_labels(covariates, context)})"
-    return [text + "."]
+        return [_("{sentence} ({covariates}).").format(sentence=text, covariates=_labels(covariates, context))]
+    return [_("{sentence}.").format(sentence=text)]
 
 
 def _summary_sentences(ard: pd.DataFrame, context: ReportContext) -> list[str]:
@@ -118,4 +118,4 @@ def competing_methods_paragraph(ard, context: ReportContext) -> str:
         return ""
     sentences = [*_test_sentences(ard, context), *_cox_strata_sentence(ard, context),
                  *_regression_sentences(ard, context), *_summary_sentences(ard, context)]
-    return " ".join(sentences)
+    return sentence_gap().join(sentences)

@@ -40,6 +40,11 @@ _SECTION_NAMES = {
     "safety": "Safety",
     "patterns": "Treatment patterns",
     "post_baseline": "Groups defined after the start",
+    "competing_regression": "Competing-risks regression",
+    "summary_measures": "Summary measures",
+    "deaths": "Deaths",
+    "subsequent_therapy": "Subsequent therapy",
+    "cost": "Drug use and cost",
 }
 _RENDERING_PACKAGES = ("matplotlib", "jinja2", "python-docx", "openpyxl")
 # ARD methods that say nothing a reader needs (a count is a count)
@@ -162,7 +167,7 @@ _gap = sentence_gap
 
 def _section_sentence(section: str, methods: str) -> str:
     """"Response: Clopper-Pearson exact binomial interval, 95% CI." in the report's language."""
-    name = _(_SECTION_NAMES[section]) if section in _SECTION_NAMES else section.replace("_", " ").capitalize()
+    name = _(_SECTION_NAMES.get(section, section.replace("_", " ").capitalize()))
     if current_language() == "en":
         return _sentence(f"{name}: {methods}")
     translated = _("; ").join(analysis_text(method_text(m)) for m in split_outside_parentheses(methods, "; "))

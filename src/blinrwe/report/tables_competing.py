@@ -26,6 +26,7 @@ import re
 from blinrwe.analysis.ard import not_estimable_reason
 from blinrwe.model.i18n import _
 
+from .analysis_text import analysis_text
 from .ard_index import as_ard_index
 from .context import ReportContext
 from .disclosure import is_suppressed
@@ -70,7 +71,7 @@ def _readable(reason: str, context: ReportContext) -> str:
 def _reasons(rows, statistics, context: ReportContext) -> list[str]:
     wanted = set(statistics)
     reasons = dict.fromkeys(not_estimable_reason(r["note"]) for r in rows if r["statistic"] in wanted)
-    return [_("NE (not estimable): {reason}.").format(reason=_readable(reason, context).rstrip("."))
+    return [_("NE (not estimable): {reason}.").format(reason=_readable(analysis_text(reason.rstrip(".")), context).rstrip("."))
             for reason in reasons if reason]
 
 
@@ -134,7 +135,7 @@ def competing_regression_table(ard, context: ReportContext, endpoint: str) -> Di
                 if hr is None:
                     cells += [NOT_ESTIMABLE, ""]
                 elif "reference" in hr["note"]:
-                    cells += [REFERENCE_LEVEL, ""]
+                    cells += [_(REFERENCE_LEVEL), ""]
                 else:
                     cells.append(format_hazard_ratio(hr["value"], hr["lower"], hr["upper"], context.hr_decimals,
                                                      context.rounding))

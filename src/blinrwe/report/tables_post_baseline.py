@@ -88,8 +88,8 @@ def time_dependent_table(ard, context: ReportContext) -> DisplayTable:
           "from then on, so no group is credited with time before its event (no immortal time); a change on the "
           "day of the patient's last follow-up or event does not count. Hazard ratio: with the event against "
           "without it."),
-        _methods_note(sub, ["mantel_byar_p"], _("Time-dependent test")),
-        _methods_note(sub, ["td_hr"], _("Time-dependent hazard ratio")),
+        _methods_note(sub, ["mantel_byar_p"], "Time-dependent test"),
+        _methods_note(sub, ["td_hr"], "Time-dependent hazard ratio"),
         *_reasons(sub, ["mantel_byar_p", "td_hr", "td_cox_p"]),
     ]
     table = DisplayTable("post_baseline_td", _("Groups defined after the start: time-dependent analysis"),
@@ -134,7 +134,7 @@ def landmark_table(ard, context: ReportContext) -> DisplayTable:
           "happened by then; times and medians from the landmark. A patient whose event happens after the landmark "
           "stays in the group without it (no immortal time)."),
         _("NR, median from the landmark not reached; NE, not estimable."),
-        _methods_note(sub, ["landmark_logrank_p"], _("Landmark p values")),
+        _methods_note(sub, ["landmark_logrank_p"], "Landmark p values"),
         *_reasons(sub, ["landmark_median", "landmark_logrank_p"]),
     ]
     table = DisplayTable("post_baseline_landmark", _("Groups defined after the start: landmark analysis"),

@@ -101,7 +101,7 @@ def ae_grade_table(ard, context: ReportContext) -> DisplayTable:
             notes.append(_("{group}: a patient with {terms} counted once, at the worst grade.").format(
                 group=level_label(group, context.group_labels),
                 terms=_(" or ").join(in_sentence(level_label(m, context.group_labels)) for m in members)))
-    notes.append(_methods_note(sub.where(variable="any"), ["grade_1"], _("Grading and AE window")))
+    notes.append(_methods_note(sub.where(variable="any"), ["grade_1"], "Grading and AE window"))
     notes += _percent_reasons(sub)
     table = DisplayTable("safety_grades", _("Adverse events by worst grade"), tuple(columns), tuple(rows),
                          _("Adverse event (worst grade), n (%)"), tuple(spanning))
@@ -168,9 +168,9 @@ def deaths_table(ard, context: ReportContext) -> DisplayTable:
                                 (variable, level)))
     notes = [_("Percentages of all treated patients in the column. Indented rows: fatal adverse events by "
                "term (a patient may count under several terms) and deaths by recorded cause."),
-             _methods_note(sub.where(variable="fatal_ae"), ["n"], _("Fatal adverse events")),
-             _methods_note(sub.where(variable="vital_status"), ["n"], _("Vital status")),
-             _methods_note(sub.where(variable="fatal_ae_related"), ["n"], _("Treatment-related deaths")),
+             _methods_note(sub.where(variable="fatal_ae"), ["n"], "Fatal adverse events"),
+             _methods_note(sub.where(variable="vital_status"), ["n"], "Vital status"),
+             _methods_note(sub.where(variable="fatal_ae_related"), ["n"], "Treatment-related deaths"),
              *_not_estimable_notes(sub, ["n"]), *_percent_reasons(sub)]
     table = DisplayTable("deaths", _("Deaths and fatal adverse events"), tuple(columns), tuple(rows),
                          _("Patients, n (%)"))
