@@ -129,3 +129,24 @@ def test_small_cells_are_suppressed_in_these_tables_too(ard):
     assert all(r.cells[0] in ("", "<1000") for r in table.rows)
     regression = competing_regression_table(masked, CONTEXT, "CIR")
     assert any("<1000" in f for f in regression.footnotes)
+
+
+def test_rmst_and_survival_differences_by_a_group_defined_after_the_start_carry_the_immortal_time_warning():
+    """A group entered after time 0 (allo-HSCT after blinatumomab) compared from time 0 favours that group:
+    the RMST and survival-difference tables say so, as the Kaplan-Meier tables do."""
+    from blinrwe.analysis.ard import ard_frame, ard_row
+
+    note = "immortal_time: allo-HSCT after blinatumomab"
+    common = dict(variant="none", group_var="allo_hsct_after", time_unit="months")
+    ard = ard_frame([
+        ard_row("survival", "rmst", "OS", "rmst", 10.0, lower=9.0, upper=11.0, time=12.0, group="yes", note=note,
+                **common),
+        ard_row("survival", "rmst", "OS", "rmst", 8.0, lower=7.0, upper=9.0, time=12.0, group="no", note=note,
+                **common),
+        ard_row("survival", "survival_difference", "OS", "surv_diff", 0.1, lower=0.0, upper=0.2, time=6.0,
+                level="yes|no", group="", note=note, **common),
+        ard_row("survival", "survival_difference", "OS", "surv_diff_p", 0.05, time=6.0, level="yes|no", group="",
+                note=note, **common),
+    ])
+    for table in (rmst_table(ard, CONTEXT), survival_difference_table(ard, CONTEXT)):
+        assert any(f.startswith("Caution, immortal-time bias") for f in table.footnotes), table.footnotes

@@ -40,6 +40,7 @@ from .formatting import (
     format_number,
     format_p_value,
 )
+from .caveats import immortal_time_events, immortal_time_warning
 from .labels import VARIABLE_LABELS, endpoint_label, grouping_label, in_sentence, level_label, variable_label
 from .table_model import DisplayTable, Row, SpanningHeader, with_footnotes
 
@@ -216,6 +217,7 @@ def rmst_table(ard, context: ReportContext) -> DisplayTable:
         _("Differences are the first level minus the second, with se = sqrt(se1\u00b2 + se2\u00b2), a normal "
           "confidence interval and a two-sided Wald test."),
         *_reasons(sub, ("rmst", "rmst_diff", "rmst_diff_p"), context),
+        immortal_time_warning(immortal_time_events(r["note"] for r in sub)),  # a group defined after time 0
     ]
     table = DisplayTable("rmst", title, columns, tuple(rows), _("Endpoint and group"))
     return with_footnotes(table, *notes)
@@ -259,6 +261,7 @@ def survival_difference_table(ard, context: ReportContext) -> DisplayTable:
           "percentage points, with Greenwood standard errors, a normal confidence interval and a two-sided Wald "
           "test at each landmark."),
         *_reasons(sub, ("surv_diff", "surv_diff_p"), context),
+        immortal_time_warning(immortal_time_events(r["note"] for r in sub)),  # a group defined after time 0
     ]
     table = DisplayTable("survival_difference", _("Difference in survival between two groups at landmark times"),
                          tuple(columns), tuple(rows), _("Endpoint and group"), tuple(spanning))
