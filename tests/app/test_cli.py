@@ -136,7 +136,7 @@ def test_chinese_template_validate_annotate_and_dictionary(tmp_path, capsys):
     out = capsys.readouterr().out
     assert code == 3
     assert "study.xlsx：" in out and "修改方法：请从以下选项中选择：男 (M)、女 (F)" in out and "CODE_INVALID" in out
-    assert "Annotated workbook written to:" in out
+    assert "已标注的工作簿已写入：" in out
     cell = openpyxl.load_workbook(tmp_path / "annotated.xlsx")["patients"]["C2"]
     assert "CODE_INVALID" in cell.comment.text and cell.fill.fill_type == "solid"
     assert main(["validate", str(tmp_path / "study.xlsx"), "--annotate", str(tmp_path / "annotated.xlsx")]) == 2

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from blinrwe import __version__
 from blinrwe.errors import InputDataError, SpecificationError, UserError
-from blinrwe.model.i18n import LANGUAGES, language
+from blinrwe.model.i18n import LANGUAGES, _, language
 
 DEMO_OUTPUT = Path("blinrwe-output") / "example"
 LISTS = ("presets", "endpoints", "variables", "analysis-sets", "keys")
@@ -149,7 +149,8 @@ def cmd_demo(args) -> int:
         spec = replace(spec, data=replace(spec.data, n=args.n))
     spec = _with_language(spec, args.language)
     out = run_study(spec, args.out, progress=_progress(args))
-    print("Example study (SYNTHETIC cohort, not real patients) written to:")
+    with language(spec.report.language):
+        print(_("Example study (SYNTHETIC cohort, not real patients) written to:"))
     print(f"  {_report_location(out)}")
     return 0
 
@@ -159,7 +160,8 @@ def cmd_run(args) -> int:
 
     spec = _with_language(load_spec(args.spec), args.language)
     out = run_study(spec, args.out, progress=_progress(args))
-    print(f"Report written to: {_report_location(out)}")
+    with language(spec.report.language):
+        print(_("Report written to: {path}").format(path=_report_location(out)))
     return 0
 
 
@@ -172,7 +174,7 @@ def cmd_template(args) -> int:
         raise UserError(f"{args.path} already exists; give a new file name (blinrwe never overwrites your data).")
     with language(args.language):
         path = write_template(args.path, form=args.form)
-    print(f"Template written to: {Path(path or args.path).resolve()}")
+        print(_("Template written to: {path}").format(path=Path(path or args.path).resolve()))
     return 0
 
 
@@ -192,11 +194,11 @@ def cmd_validate(args) -> int:
                             "data).")
     with language(args.language):
         raw = read_study(args.path)
-        _, report = validate_study(raw, data_cutoff=args.cutoff)
+        report = validate_study(raw, data_cutoff=args.cutoff)[1]
         print(report.to_text())
         if args.annotate is not None:
             out = annotate_workbook(args.path, report.findings, args.annotate)
-            print(f"Annotated workbook written to: {out.resolve()}")
+            print(_("Annotated workbook written to: {path}").format(path=out.resolve()))
     return InputDataError.exit_code if report.has_errors else 0
 
 

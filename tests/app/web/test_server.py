@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -38,3 +41,47 @@ def test_serve_prints_its_loopback_address(live_server):
 def test_make_serve_and_the_help_name_the_command():
     out = subprocess.run([sys.executable, "-m", "blinrwe.app.cli", "serve", "--help"], capture_output=True, text=True)
     assert out.returncode == 0 and "--max-upload-mb" in out.stdout and "--workers" in out.stdout
+
+
+def _children(pid: int) -> set[int]:
+    """Processes whose parent is ``pid`` (from /proc)."""
+    found = set()
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line)
+        except OSError:
+            continue
+        if fields.get("PPid", "").strip() == str(pid):
+            found.add(int(status.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/status").read_text().split("State:\t", 1)[1][0] not in "ZX"
+    except (OSError, IndexError):
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL])
+def test_stopping_the_server_leaves_no_worker_behind(tmp_path, how):
+    """However the server ends (SIGTERM, or SIGKILL with no chance to clean up), its run and check
+    workers end with it: no stray process keeps a study's data open."""
+
+    from .conftest import free_port
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "blinrwe.app.cli", "serve", "--port", str(port), "--data-dir",
+                             str(tmp_path / "data")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while len(_children(proc.pid)) < 3 and time.time() < deadline:  # resource tracker + run and check workers
+        time.sleep(0.2)
+    workers = _children(proc.pid)
+    assert len(workers) >= 3, "the server started no workers"
+    proc.send_signal(how)
+    proc.wait(timeout=30)
+    deadline = time.time() + 30
+    while any(_alive(p) for p in workers) and time.time() < deadline:
+        time.sleep(0.2)
+    assert not [p for p in workers if _alive(p)]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -23,14 +24,17 @@ from pathlib import Path
 from typing import Callable
 
 from blinrwe.model.i18n import _
+from blinrwe.workers import die_with_parent
 
 from . import tasks
 
 __all__ = ["Busy", "Pool", "Jobs"]
 
 
-def _lower_priority() -> None:
-    """Workers yield the processor to the page: the server answers first, the work waits a moment."""
+def _worker_start(parent: int) -> None:
+    """Workers yield the processor to the page (the server answers first, the work waits a
+    moment) and end with the server, however it is stopped."""
+    die_with_parent(parent, signal.SIGTERM)
     try:
         os.nice(10)
     except OSError:
@@ -53,7 +57,7 @@ class Pool:
 
     def _new(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_lower_priority)
+                                   initializer=_worker_start, initargs=(os.getpid(),))
 
     @property
     def active(self) -> int:

@@ -14,11 +14,9 @@ with an error or an interrupt.
 
 from __future__ import annotations
 
-import ctypes
 import multiprocessing
 import os
 import signal
-import sys
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
@@ -26,6 +24,7 @@ from pathlib import Path
 from typing import Sequence
 
 from blinrwe.model.i18n import language
+from blinrwe.workers import die_with_parent
 
 from .base import FigureJob, PlottedFigure, new_figure, save_figure
 from .fonts import figure_language
@@ -63,17 +62,11 @@ def _warm_up() -> None:
     figure.canvas.draw()
 
 
-_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
-
-
 def _worker_init(parent: int) -> None:
     """Run in each worker: die with the parent, leave Ctrl-C and SIGTERM handling to it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the parent decides
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler inherited by fork
-    if sys.platform.startswith("linux"):
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # the parent died before the request above
-        os._exit(1)
+    die_with_parent(parent)
 
 
 class FigureBatch:

@@ -1,0 +1,26 @@
+"""Worker processes that never outlive the process that started them.
+
+Used by the figure workers (report.figures.batch) and the web page's run and check workers
+(app.web.jobs): a stopped or killed parent takes its workers with it, so no stray process
+is left behind (a killed run leaves nothing running).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import sys
+
+__all__ = ["die_with_parent"]
+
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def die_with_parent(parent: int, sig: int = signal.SIGKILL) -> None:
+    """Have the kernel send ``sig`` to this process when its parent ``parent`` ends (Linux);
+    exit now if it already has. Elsewhere the pools' own shutdown stops the workers."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, sig)
+    if os.getppid() != parent:  # the parent died before the request above
+        os._exit(1)
