@@ -11,8 +11,10 @@ import ctypes
 import os
 import signal
 import sys
+import threading
+import time
 
-__all__ = ["die_with_parent"]
+__all__ = ["die_with_parent", "watch_parent"]
 
 _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
@@ -24,3 +26,18 @@ def die_with_parent(parent: int, sig: int = signal.SIGKILL) -> None:
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, sig)
     if os.getppid() != parent:  # the parent died before the request above
         os._exit(1)
+
+
+def watch_parent(parent: int, interval: float = 1.0) -> None:
+    """End this process (SIGTERM to itself) within ``interval`` seconds of its parent ending.
+
+    For workers a server may start from any thread: ``PR_SET_PDEATHSIG`` fires when the parent
+    *thread* that started the worker ends, which for a pool started from a request's thread
+    would stop healthy workers. Polling the parent id has no such catch and works everywhere.
+    """
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="watch-parent", daemon=True).start()

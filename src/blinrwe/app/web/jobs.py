@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
-import signal
 import threading
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -24,7 +23,7 @@ from pathlib import Path
 from typing import Callable
 
 from blinrwe.model.i18n import _
-from blinrwe.workers import die_with_parent
+from blinrwe.workers import watch_parent
 
 from . import tasks
 
@@ -34,7 +33,7 @@ __all__ = ["Busy", "Pool", "Jobs"]
 def _worker_start(parent: int) -> None:
     """Workers yield the processor to the page (the server answers first, the work waits a
     moment) and end with the server, however it is stopped."""
-    die_with_parent(parent, signal.SIGTERM)
+    watch_parent(parent)
     try:
         os.nice(10)
     except OSError:
