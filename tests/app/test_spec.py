@@ -219,3 +219,23 @@ def test_cost_section_and_conventions_switch_reach_the_analysis():
     assert s.cox_convergence == "phreg_gconv" and s.conventions_appendix is False
     with pytest.raises(SpecificationError, match="wastage"):
         spec_from_dict({**base, "cost": {"wastage": "per_vial"}})
+
+
+def test_every_specification_problem_is_told_in_chinese_too():
+    """The checker's messages (shown by `blinrwe run` and beside each field of the web form) have their
+    Chinese: a specification with one mistake of each kind leaves no translation missing."""
+    from blinrwe.app.spec_check import spec_from_dict
+    from blinrwe.errors import SpecificationError
+    from blinrwe.model.i18n import language, missing_translations, reset_missing
+
+    raw = {"study": {"title": 3, "nonsense": 1}, "nosuch": {}, "survival": {"landmarks": [12, 6], "within": ["a b"],
+           "confidence_level": 2.0, "time_unit": "weeks"}, "postbaseline": {"landmarks": [-1]},
+           "data": {"cutoff": "soon", "n": "many"}, "report": {"ci_bands": "yes", "formats": []},
+           "endpoints": {"names": ["OS", "OS"], "variants": "none"}, "cox": {"endpoints": ["EFS"]},
+           "definitions": 5, "group_labels": 7, "response": {"confidence_level": "high"}}
+    reset_missing()
+    with language("zh"), pytest.raises(SpecificationError) as err:
+        spec_from_dict(raw, source="study.toml")
+    assert "研究设置（study.toml）有" in str(err.value) and "未知的设置项 study.nonsense" in str(err.value)
+    assert "data：请填写 path" in str(err.value)
+    assert not missing_translations()

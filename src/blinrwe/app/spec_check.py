@@ -17,6 +17,7 @@ from typing import Any
 
 from blinrwe.derive import settings as _derive_settings
 from blinrwe.errors import SpecificationError
+from blinrwe.model.i18n import _
 
 from .spec_keys import SpecKey
 from .spec_model import LABEL_SECTIONS, SECTION_ORDER, SECTIONS, StudySpec, definition_keys, section_keys
@@ -34,19 +35,19 @@ def _coerce(key: str, kind: str, value: Any, findings: list[str]):
     if kind == "str":
         if isinstance(value, str):
             return value
-        findings.append(f"{bad}: expected a text value in quotes, e.g. {key.split('.')[-1]} = \"...\".")
+        findings.append(_("{bad}: expected a text value in quotes, e.g. {name} = \"...\".").format(bad=bad, name=key.split(".")[-1]))
     elif kind == "int":
         if isinstance(value, int) and not isinstance(value, bool):
             return value
-        findings.append(f"{bad}: expected a whole number.")
+        findings.append(_("{bad}: expected a whole number.").format(bad=bad))
     elif kind == "float":
         if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
             return float(value)
-        findings.append(f"{bad}: expected a number.")
+        findings.append(_("{bad}: expected a number.").format(bad=bad))
     elif kind == "bool":
         if isinstance(value, bool):
             return value
-        findings.append(f"{bad}: expected true or false.")
+        findings.append(_("{bad}: expected true or false.").format(bad=bad))
     elif kind == "date":
         if isinstance(value, dt.datetime):
             return value.date()
@@ -59,12 +60,12 @@ def _coerce(key: str, kind: str, value: Any, findings: list[str]):
                 return dt.date.fromisoformat(value)
             except ValueError:
                 pass
-        findings.append(f"{bad}: expected a date as YYYY-MM-DD, e.g. {key.split('.')[-1]} = 2024-04-30.")
+        findings.append(_("{bad}: expected a date as YYYY-MM-DD, e.g. {name} = 2024-04-30.").format(bad=bad, name=key.split(".")[-1]))
     elif kind in ("str_list", "float_list"):
         if not isinstance(value, list):
             value = [value] if isinstance(value, (str, int, float)) and not isinstance(value, bool) else value
         if not isinstance(value, list):
-            findings.append(f"{bad}: expected a list, e.g. [\"a\", \"b\"].")
+            findings.append(_("{bad}: expected a list, e.g. [\"a\", \"b\"].").format(bad=bad))
             return None
         item_kind = "str" if kind == "str_list" else "float"
         out, ok = [], True
@@ -86,49 +87,54 @@ def _check_value(key: SpecKey, value: Any, findings: list[str]) -> None:
         for item in items:
             if item not in key.allowed:
                 shown = ", ".join(f'"{a}"' for a in key.allowed if a != "")
-                findings.append(f"{path} = {_describe(item)} is not allowed; allowed values: {shown}.")
+                findings.append(_("{path} = {value} is not allowed; allowed values: {shown}.").format(
+                    path=path, value=_describe(item), shown=shown))
     if key.range is not None:
         lo, hi = key.range
         for item in items:
             if item is not None and not lo <= item <= hi:
-                findings.append(f"{path} = {_describe(item)} is out of range; allowed: {lo} to {hi}.")
+                findings.append(_("{path} = {value} is out of range; allowed: {lo} to {hi}.").format(
+                    path=path, value=_describe(item), lo=lo, hi=hi))
     if key.non_empty and isinstance(value, tuple) and not value:
-        findings.append(f"{path} is empty; give at least one of: {', '.join(map(str, key.allowed))}.")
+        findings.append(_("{path} is empty; give at least one of: {allowed}.").format(
+            path=path, allowed=", ".join(map(str, key.allowed))))
     if isinstance(value, tuple) and len(set(value)) != len(value):
-        findings.append(f"{path} lists a value twice: {list(value)}; give each value once.")
+        findings.append(_("{path} lists a value twice: {value}; give each value once.").format(path=path, value=list(value)))
 
 
 def _check_cross(spec: StudySpec, findings: list[str]) -> None:
     """Rules that involve several keys."""
     d = spec.data
     if d.path and d.example:
-        findings.append(
-            f'data.path = "{d.path}" and data.example = "{d.example}" are both set; give one of them.'
-        )
+        findings.append(_('data.path = "{path}" and data.example = "{example}" are both set; give one of them.').format(
+            path=d.path, example=d.example))
     if not d.path and not d.example:
         findings.append(
-            'data: give either path = "<workbook.xlsx or CSV folder>" or example = "synthetic" / "seed003".'
-        )
+            _('data: give either path = "<workbook.xlsx or CSV folder>" or example = "synthetic" / "seed003".'))
     if any(t <= 0 for t in spec.survival.landmarks):
-        findings.append(f"survival.landmarks = {list(spec.survival.landmarks)}: landmark times must be > 0.")
+        findings.append(_("survival.landmarks = {value}: landmark times must be > 0.").format(
+            value=list(spec.survival.landmarks)))
     if list(spec.survival.landmarks) != sorted(spec.survival.landmarks):
-        findings.append(f"survival.landmarks = {list(spec.survival.landmarks)}: list landmark times in increasing order.")
+        findings.append(_("survival.landmarks = {value}: list landmark times in increasing order.").format(
+            value=list(spec.survival.landmarks)))
     pb = list(spec.postbaseline.landmarks)
     if any(t <= 0 for t in pb) or pb != sorted(set(pb)):
-        findings.append(f"postbaseline.landmarks = {pb}: landmark times must be > 0, in increasing order.")
+        findings.append(_("postbaseline.landmarks = {value}: landmark times must be > 0, in increasing order.").format(
+            value=pb))
     for item in spec.survival.within or ():
         subset, by, variable = str(item).partition(" by ")
         column, eq, level = subset.partition("=")
         if not subset.strip() or (by and not variable.strip()) or " " in subset.strip() or (eq and not (
                 column.strip() and level.strip())):
-            findings.append(f'survival.within = "{item}": write "<subset> by <variable>", e.g. '
-                            '"responder by allo_hsct_after", or "<subset>" alone (e.g. "best_response=CR": '
-                            'every endpoint among those patients).')
+            findings.append(_('survival.within = "{item}": write "<subset> by <variable>", e.g. '
+                              '"responder by allo_hsct_after", or "<subset>" alone (e.g. "best_response=CR": '
+                              'every endpoint among those patients).').format(item=item))
     missing = [e for e in spec.cox.endpoints if e not in spec.endpoints.names]
     if missing:
         findings.append(
-            f"cox.endpoints = {list(spec.cox.endpoints)} names {missing} which endpoints.names does not include; "
-            f"add them to endpoints.names = {list(spec.endpoints.names)} or remove them."
+            _("cox.endpoints = {value} names {missing} which endpoints.names does not include; "
+              "add them to endpoints.names = {names} or remove them.").format(
+                value=list(spec.cox.endpoints), missing=missing, names=list(spec.endpoints.names))
         )
 
 
@@ -139,7 +145,8 @@ def _section(name: str, keys: tuple[SpecKey, ...], given: dict, findings: list[s
     for key, value in given.items():
         spec_key = by_name.get(key)
         if spec_key is None:
-            findings.append(f"unknown key {name}.{key}; allowed keys in [{name}]: {', '.join(by_name)}.")
+            findings.append(_("unknown key {name}.{key}; allowed keys in [{name}]: {allowed}.").format(
+                name=name, key=key, allowed=", ".join(by_name)))
             continue
         before = len(findings)
         got = _coerce(spec_key.path, spec_key.kind, value, findings)
@@ -152,7 +159,8 @@ def _section(name: str, keys: tuple[SpecKey, ...], given: dict, findings: list[s
 def _definitions(given: Any, findings: list[str]) -> tuple[tuple[str, Any], ...]:
     """The [definitions] section: changed DeriveSettings fields, checked by their declared keys."""
     if not isinstance(given, dict):
-        findings.append(f"definitions must be a section [definitions] with keys, got {_describe(given)}.")
+        findings.append(_("definitions must be a section [definitions] with keys, got {value}.").format(
+            value=_describe(given)))
         return ()
     before = len(findings)
     values = _section("definitions", definition_keys(), given, findings)
@@ -167,7 +175,8 @@ def _definitions(given: Any, findings: list[str]) -> tuple[tuple[str, Any], ...]
 def _labels(name: str, given: Any, findings: list[str]) -> tuple[tuple[str, str], ...]:
     """A [group_labels] / [variable_labels] section: code = "display label" pairs."""
     if not isinstance(given, dict):
-        findings.append(f"{name} must be a section [{name}] with code = \"label\" lines, got {_describe(given)}.")
+        findings.append(_("{name} must be a section [{name}] with code = \"label\" lines, got {value}.").format(
+            name=name, value=_describe(given)))
         return ()
     out = []
     if name == "group_labels":  # [group_labels.cr_cri] yes = "CR": one variable's levels, kept as "cr_cri.yes"
@@ -190,19 +199,21 @@ def _labels(name: str, given: Any, findings: list[str]) -> tuple[tuple[str, str]
 def spec_from_dict(raw: dict, *, source: str = "") -> StudySpec:
     """Build a :class:`StudySpec` from a parsed TOML dict, checking every key; raises with all findings."""
     findings: list[str] = []
-    where = f" in {source}" if source else ""
+    where = _(" in {source}").format(source=source) if source else ""
     if not isinstance(raw, dict):
         raise SpecificationError(f"the study specification{where} must be a TOML document of [sections].")
     for name in raw:
         if name not in SECTION_ORDER:
             findings.append(
-                f"unknown section [{name}]; allowed sections: {', '.join(f'[{s}]' for s in SECTION_ORDER)}."
+                _("unknown section [{name}]; allowed sections: {allowed}.").format(
+                    name=name, allowed=", ".join(f"[{s}]" for s in SECTION_ORDER))
             )
     sections, given_keys = {}, set()
     for name, cls in SECTIONS.items():
         given = raw.get(name, {})
         if not isinstance(given, dict):
-            findings.append(f"{name} must be a section [{name}] with keys, got {_describe(given)}.")
+            findings.append(_("{name} must be a section [{name}] with keys, got {value}.").format(
+                name=name, value=_describe(given)))
             sections[name] = cls()
             continue
         values = _section(name, section_keys(name), given, findings)
@@ -214,7 +225,8 @@ def spec_from_dict(raw: dict, *, source: str = "") -> StudySpec:
                      given=frozenset(given_keys))
     _check_cross(spec, findings)
     if findings:
-        head = f"the study specification{where} has {len(findings)} problem{'s' if len(findings) > 1 else ''}:"
+        head = (_("the study specification{where} has {n} problems:") if len(findings) > 1 else
+                _("the study specification{where} has 1 problem:")).format(where=where, n=len(findings))
         raise SpecificationError("\n  - ".join([head, *findings]))
     return spec
 
