@@ -26,7 +26,12 @@ pytestmark = pytest.mark.skipif(not (Path(CHROMIUM).exists() and Path(CHROMEDRIV
                                        "chromium-driver; .ci/run does)")
 
 webdriver = pytest.importorskip("selenium.webdriver")
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException  # noqa: E402
+from selenium.common.exceptions import (  # noqa: E402
+    NoSuchElementException,
+    StaleElementReferenceException,
+    TimeoutException,
+    WebDriverException,
+)
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
@@ -77,10 +82,25 @@ def _downloaded(folder: Path, suffix: str, timeout: float = 20) -> Path:
     raise AssertionError(f"no {suffix} file was downloaded into {folder}: {list(folder.iterdir())}")
 
 
-def _go(driver, element) -> None:
-    """Click ``element`` and wait until the next page has replaced this one."""
+def _go(driver, locator: tuple[str, str]) -> None:
+    """Click the element at ``locator`` and wait until the next page has replaced this one.
+
+    The element is found afresh on each try: right after a file is chosen (send_keys on a file
+    input) ChromeDriver now and then answers the click with "Node with given id does not belong
+    to the document"; if the page has not moved on within a few seconds, the click is repeated
+    (as a user would)."""
     page = driver.find_element(By.TAG_NAME, "html")
-    element.click()
+    for attempt in range(3):
+        try:
+            driver.find_element(*locator).click()
+            break
+        except (StaleElementReferenceException, WebDriverException):
+            try:  # did the click go through after all? then the next page is loading
+                WebDriverWait(driver, 3).until(EC.staleness_of(page))
+                break
+            except TimeoutException:
+                if attempt == 2:
+                    raise
     WebDriverWait(driver, 120).until(EC.staleness_of(page))
 
 
@@ -113,7 +133,7 @@ def test_a_user_goes_from_template_to_report(browser, live_server, workbooks, la
     d = browser
     d.get(base + "/")
     if lang == "zh":
-        _go(d, d.find_element(By.ID, "lang-zh"))
+        _go(d, (By.ID, "lang-zh"))
     _wait(d, "#upload")
     assert d.find_element(By.TAG_NAME, "html").get_attribute("lang") == ("zh-CN" if lang == "zh" else "en")
     _shot(d, lang, "01-start")
@@ -127,7 +147,7 @@ def test_a_user_goes_from_template_to_report(browser, live_server, workbooks, la
 
     # a workbook with mistakes: the findings, the script shown as text
     d.find_element(By.ID, "file").send_keys(str(workbooks["bad"]))
-    _go(d, d.find_element(By.ID, "upload-button"))
+    _go(d, (By.ID, "upload-button"))
     table = _wait(d, "#findings")
     assert d.find_element(By.ID, "verdict").get_attribute("class").endswith("error")
     assert "<script>alert('x')</script>" in table.text  # escaped: shown, never run
@@ -144,13 +164,13 @@ def test_a_user_goes_from_template_to_report(browser, live_server, workbooks, la
 
     # the fix: the corrected workbook
     d.find_element(By.ID, "file").send_keys(str(workbooks["good"]))
-    _go(d, d.find_element(By.ID, "upload-button"))
+    _go(d, (By.ID, "upload-button"))
     verdict = _wait(d, "#verdict")
     assert "ok" in verdict.get_attribute("class"), verdict.text
     _shot(d, lang, "04-fixed")
 
     # the settings: a mistake next to its field, then a small, quick study
-    _go(d, d.find_element(By.ID, "edit-settings"))
+    _go(d, (By.ID, "edit-settings"))
     _wait(d, "#settings-form")
     for opened in ("#section-endpoints details.notes", "#section-definitions details"):
         d.execute_script("document.querySelector(arguments[0]).open = true", opened)
@@ -162,12 +182,12 @@ def test_a_user_goes_from_template_to_report(browser, live_server, workbooks, la
     _set(d, "cox.covariates", "")
     _set(d, "subgroups.variables", "ph_status")
     _set(d, "survival.landmarks", "6, twelve")
-    _go(d, d.find_element(By.ID, "save"))
+    _go(d, (By.ID, "save"))
     field = _wait(d, "#field-survival-landmarks.invalid")
     assert "twelve" in field.text
     _shot(d, lang, "06-settings-problem")
     _set(d, "survival.landmarks", "6, 12")
-    _go(d, d.find_element(By.ID, "save-run"))
+    _go(d, (By.ID, "save-run"))
 
     # the run: progress by stage, then the report in its sandboxed frame
     _wait(d, "#progress")
@@ -192,6 +212,6 @@ def test_a_user_goes_from_template_to_report(browser, live_server, workbooks, la
     names = zipfile.ZipFile(bundle).namelist()
     assert "blinrwe-output/report.html" in names and "blinrwe-output/results.csv" in names
     assert zipfile.ZipFile(bundle).read("blinrwe-output/results.csv")
-    _go(d, d.find_element(By.CSS_SELECTOR, ".crumbs a:nth-of-type(2)"))
+    _go(d, (By.CSS_SELECTOR, ".crumbs a:nth-of-type(2)"))
     _wait(d, "#runs")
     _shot(d, lang, "09-study-with-run")
