@@ -137,12 +137,18 @@ def _initial_settings(form: str | None, lang: str) -> dict:
     return settings
 
 
-async def create_study(request: Request) -> Response:
+async def _posted_upload(request: Request):
+    """The posted form's file (CSRF checked, size and type judged): (bytes, name, None) or (None, None, refusal)."""
     form, refused = await posted(request)
     if refused:
-        return refused
+        return None, None, refused
     received, name, refused = await _receive_upload(request, form)
     await form.close()
+    return received, name, refused
+
+
+async def create_study(request: Request) -> Response:
+    received, name, refused = await _posted_upload(request)
     if refused:
         return refused
     workspace = request.app.state.workspace
@@ -180,11 +186,7 @@ async def reupload(request: Request) -> Response:
     study = study_or_none(request)
     if study is None:
         return gone(request)
-    form, refused = await posted(request)
-    if refused:
-        return refused
-    received, name, refused = await _receive_upload(request, form)
-    await form.close()
+    received, name, refused = await _posted_upload(request)
     if refused:
         return refused
     return await _store_and_validate(request, study, received, name) or \
