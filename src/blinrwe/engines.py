@@ -1,0 +1,116 @@
+"""Data engines: where the table work of a study runs (docs/architecture.md, "Engines").
+
+``pandas`` keeps every table in memory in this process (fastest for a clinic's 20 to
+10,000 patients). ``duckdb`` (embedded, the default for registry-sized data) works out
+of core under a memory limit and reads Parquet and CSV folders itself. ``spark`` runs
+the same expressions on Apache Spark: ``local[N]`` on this computer (the tests) or a
+cluster's master URL.
+
+DuckDB and Spark are reached through Ibis (one dataframe expression compiled to each
+engine's SQL), so every derivation is written once for both. This module only opens
+and configures the connection; the derivations live in ``blinrwe.derive.engine``. It is a
+root module, usable by every layer (intake reads Parquet and OMOP through it, validate
+checks at scale through it).
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import threading
+from dataclasses import dataclass
+
+ENGINES = ("pandas", "duckdb", "spark")
+
+#: Patients from which ``engine = "auto"`` takes DuckDB instead of pandas.
+AUTO_DUCKDB_FROM = 200_000
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """How to open an engine.
+
+    ``memory_limit``: DuckDB's limit (e.g. "4GB"; it spills to ``temp_directory``
+    beyond it) and Spark's driver memory; None = the engine's default.
+    ``threads``: worker threads (DuckDB) or local cores (Spark ``local[threads]``).
+    ``spark_master``: "" = ``local[threads]``; a cluster's URL (spark://host:7077, yarn).
+    """
+
+    kind: str = "duckdb"
+    memory_limit: str | None = None
+    threads: int | None = None
+    temp_directory: str | None = None
+    spark_master: str = ""
+
+
+def choose_engine(requested: str, n_patients: int | None) -> tuple[str, str]:
+    """The engine to use and why, in words (``requested`` "auto" decides by size)."""
+    if requested != "auto":
+        return requested, f"engine {requested} (as specified)"
+    if n_patients is not None and n_patients >= AUTO_DUCKDB_FROM:
+        return "duckdb", f"engine duckdb (automatic: {n_patients:,} patients >= {AUTO_DUCKDB_FROM:,})"
+    return "pandas", "engine pandas (automatic: a study that fits in memory)"
+
+
+def connect(settings: EngineSettings | None = None):
+    """An Ibis backend of ``settings.kind`` ("duckdb" or "spark"), configured."""
+    import ibis
+
+    s = settings or EngineSettings()
+    if s.kind == "duckdb":
+        config = {}
+        if s.memory_limit:
+            config["memory_limit"] = s.memory_limit
+        if s.threads:
+            config["threads"] = int(s.threads)
+        if s.temp_directory:
+            config["temp_directory"] = s.temp_directory
+        return ibis.duckdb.connect(**config)
+    if s.kind == "spark":
+        return ibis.pyspark.connect(spark_session(s))
+    raise ValueError(f"unknown engine {s.kind!r}; one of {', '.join(ENGINES)}")
+
+
+_SPARK_LOCK = threading.Lock()
+
+
+def spark_session(settings: EngineSettings | None = None):
+    """The process's Spark session (created once; Spark allows one per process).
+
+    Timestamps are read and written in UTC so that a date is the same day in every
+    engine; shuffles use few partitions in local mode (the default 200 is for clusters).
+    """
+    from pyspark.sql import SparkSession
+
+    s = settings or EngineSettings(kind="spark")
+    with _SPARK_LOCK:
+        active = SparkSession.getActiveSession()
+        if active is not None:
+            return active
+        threads = s.threads or os.cpu_count() or 2
+        master = s.spark_master or f"local[{threads}]"
+        builder = (SparkSession.builder.master(master).appName("blinrwe")
+                   .config("spark.ui.enabled", "false")
+                   .config("spark.sql.session.timeZone", "UTC")
+                   .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+                   .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
+                   .config("spark.executor.extraJavaOptions", "-Duser.timezone=UTC"))
+        if master.startswith("local"):
+            builder = builder.config("spark.sql.shuffle.partitions", str(max(2, threads)))
+        if s.memory_limit:
+            builder = builder.config("spark.driver.memory", s.memory_limit.replace("GB", "g").replace("MB", "m"))
+        session = builder.getOrCreate()
+        session.sparkContext.setLogLevel("ERROR")
+        atexit.register(session.stop)
+        return session
+
+
+def java_available() -> bool:
+    """Whether a Java runtime is on this computer (Spark needs one)."""
+    import shutil
+
+    return bool(os.environ.get("JAVA_HOME")) or shutil.which("java") is not None
+
+
+__all__ = ["ENGINES", "AUTO_DUCKDB_FROM", "EngineSettings", "choose_engine", "connect", "spark_session",
+           "java_available"]
