@@ -1,0 +1,65 @@
+"""Tables between pandas and an engine, with the dtypes of the pandas derivations.
+
+The study tables of ``blinrwe.validate.StudyData`` (dates ``datetime64[ns]``, nullable
+``Int64`` / ``boolean``, text as ``object`` with None, several codes as tuples) go into an
+engine as Arrow (``to_engine``); results come back (``to_frame``) with the dtypes of a
+pandas frame they should equal, so that one comparison checks an engine against pandas.
+"""
+
+from __future__ import annotations
+
+import ibis
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+
+def _arrow_column(values: pd.Series) -> pa.Array:
+    if values.dtype == object:
+        present = values.dropna()
+        if len(present) and isinstance(present.iloc[0], (tuple, list)):
+            return pa.array([None if v is None or v is pd.NA else list(v) for v in values], type=pa.list_(pa.string()))
+        if not len(present) or isinstance(present.iloc[0], str):
+            return pa.array([None if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) else v
+                             for v in values], type=pa.string())
+    if isinstance(values.dtype, pd.DatetimeTZDtype) or values.dtype.kind == "M":
+        return pa.array(values.astype("datetime64[us]"), type=pa.timestamp("us"))
+    return pa.Array.from_pandas(values)
+
+
+def to_arrow(frame: pd.DataFrame) -> pa.Table:
+    """A pandas frame as Arrow: text and all-missing columns as strings, tuples as lists of strings."""
+    return pa.table({name: _arrow_column(frame[name]) for name in frame.columns})
+
+
+def to_engine(frame: pd.DataFrame) -> ibis.Table:
+    """A pandas frame as an Ibis table any engine can run (an in-memory table)."""
+    return ibis.memtable(to_arrow(frame))
+
+
+def _like(values: pd.Series, dtype) -> pd.Series:
+    if dtype == object:
+        out = values.astype(object)
+        if len(out) and out.map(lambda v: isinstance(v, np.ndarray)).any():
+            out = out.map(lambda v: tuple(v) if isinstance(v, np.ndarray) else v)
+        return out.where(out.notna(), None)
+    if getattr(dtype, "kind", "") == "M":
+        return pd.to_datetime(values).astype(dtype)
+    return values.astype(dtype)
+
+
+def to_frame(backend, expr: ibis.Table, like: pd.DataFrame | None = None, sort_by=None) -> pd.DataFrame:
+    """Run ``expr`` on ``backend`` and return pandas; with ``like``, its column order and dtypes.
+
+    ``sort_by`` (column names) orders the rows, as engines give no row order of their own.
+    """
+    out = backend.to_pandas(expr)
+    if like is not None:
+        out = out[list(like.columns)]
+        out = pd.DataFrame({name: _like(out[name], like[name].dtype) for name in like.columns})
+    if sort_by:
+        out = out.sort_values(list(sort_by), kind="mergesort").reset_index(drop=True)
+    return out
+
+
+__all__ = ["to_arrow", "to_engine", "to_frame"]
