@@ -17,8 +17,11 @@ risk from time 0), so ``n_risk`` is the number of subjects whose time is ``>= t`
 times within ``sqrt(machine eps)`` of each other are one time (R's ``timefix``,
 :func:`blinrwe.stats._inputs.tie_near_times`).
 
-Speed: whole-number times (days) are tabulated with one ``np.bincount`` over the
-time range, O(n) without sorting; other times (months) fall back to ``np.unique``.
+Speed: whole-number times (days), int64 or float64 holding whole numbers, are
+tabulated with one ``np.bincount`` over the time range, O(n) without sorting; other
+times (months) fall back to ``np.unique``. One tabulation serves several statistics:
+:meth:`GroupedEventCounts.pooled` is the whole sample, :meth:`EventCounts.reversed`
+the reverse Kaplan-Meier of follow-up.
 
 Event codes: 0 = censored, otherwise a cause code from ``causes`` (default
 ``(1,)``: 0/1 data). Competing risks pass e.g. ``causes=(1, 2)``.
@@ -34,7 +37,7 @@ import pandas as pd
 
 from blinrwe.errors import StatisticalInputError
 
-from ._inputs import as_event_codes, as_times, as_weights, tie_near_times
+from ._inputs import as_event_codes, as_tied_times, as_times, as_weights, tie_near_times
 
 __all__ = [
     "EventCounts",
@@ -116,6 +119,12 @@ class EventCounts:
         except ValueError as exc:
             raise StatisticalInputError(f"cause {cause!r} is not one of {self.causes}.") from exc
         return self.n_event_by_cause[:, j]
+
+    def reversed(self) -> "EventCounts":
+        """Counts of the reverse Kaplan-Meier (censoring is the event, events are censored;
+        R ``survfit(Surv(time, 1 - event))``): same times and risk sets, no second tabulation."""
+        return EventCounts(time=self.time, n_risk=self.n_risk, n_event=self.n_censor, n_censor=self.n_event,
+                           n_event_by_cause=self.n_censor)
 
     def to_frame(self) -> pd.DataFrame:
         """One row per time: time, n_risk, n_event, n_censor (+ n_event_<cause> when several causes)."""
@@ -199,15 +208,12 @@ def _tabulate(t: np.ndarray, codes: np.ndarray, gidx: np.ndarray, n_groups: int,
         return np.empty(0, dtype=np.float64), np.zeros((0, n_groups, n_codes), dtype=np.int64)
     width = n_groups * n_codes
     tmin, tmax = t.min(), t.max()
-    if t.dtype.kind == "i":
-        whole = True
-    else:
-        whole = bool(np.all(t == np.floor(t))) and tmax - tmin < 2**40
+    whole = t.dtype.kind == "i"  # whole-number float days arrive as int64 (as_tied_times)
     span = int(tmax - tmin) + 1 if whole else 0
     if whole and span * width <= max(8 * n, 1 << 22):
         # Whole-number times (days): one counting pass over the time range, no sort.
         values = None
-        base = t if t.dtype.kind == "i" else t.astype(np.int64)
+        base = t
         offset = int(tmin)
     else:
         values, base = np.unique(t, return_inverse=True)
@@ -313,7 +319,7 @@ def _drop_empty_groups(counts: "GroupedEventCounts", keep: np.ndarray | None = N
 
 def _prepare(time, event, weights, causes):
     causes = _check_causes(causes)
-    t = tie_near_times(as_times(time, "time"))
+    t = as_tied_times(time, "time")
     codes = as_event_codes(event, t.shape[0], causes, "event")
     w = None if weights is None else as_weights(weights, t.shape[0], "weights")
     # Map codes (0 and the causes) onto 0..K, 0 = censored.
