@@ -92,11 +92,19 @@ def whole_days(t: np.ndarray) -> np.ndarray | None:
 def as_tied_times(values, name: str = "time") -> np.ndarray:
     """:func:`as_times`, then :func:`tie_near_times`; whole-number times come back as int64
     (the same values, so the same counts and estimates) for the counting pass."""
-    t = as_times(values, name)
+    arr = np.asarray(values)
+    if arr.dtype == np.float64 and arr.ndim == 1 and arr.size:
+        # Fast path, one cast and one comparison: whole numbers are finite, so as_times' checks
+        # reduce to the sign; anything else (NaN, fractions, huge) takes the full path below.
+        with np.errstate(invalid="ignore"):
+            days = arr.astype(np.int64)
+        if np.array_equal(days, arr) and days.min() >= 0 and float(days.max()) * TIE_TOLERANCE < 1:
+            return days  # tie_near_times leaves distinct whole numbers as they are
+    t = as_times(arr, name)
     if t.dtype.kind == "f" and float(t.max(initial=0.0)) * TIE_TOLERANCE < 1:
         days = whole_days(t)
         if days is not None:
-            return days  # tie_near_times leaves distinct whole numbers as they are
+            return days
     return tie_near_times(t)
 
 
