@@ -201,3 +201,56 @@ def test_floating_point_noise_never_splits_a_time(rows):
     for name in ("n_risk", "n_event", "n_censor", "n_event_by_cause"):
         np.testing.assert_array_equal(getattr(b, name), getattr(a, name), err_msg=name)
     np.testing.assert_array_equal(event_counts(noisy, code, causes=(1, 2)).n_event, a.pooled().n_event)
+
+
+# --- whole-number times: the counting pass (bincount) equals the general path (np.unique) ------
+
+from hypothesis import example  # noqa: E402
+
+from blinrwe.stats._inputs import as_tied_times, whole_days  # noqa: E402
+
+day_rows = st.lists(st.tuples(st.integers(0, 30), st.integers(0, 2), st.integers(0, 1)), min_size=1, max_size=60)
+
+
+def _assert_same_counts(a, b, shift=0.0):
+    np.testing.assert_array_equal(a.time + shift, b.time)
+    for name in ("n_risk", "n_event", "n_censor", "n_event_by_cause"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
+
+
+@settings(max_examples=60, deadline=None)
+@given(day_rows)
+@example([(0, 0, 0)])  # one subject, time 0, censored
+@example([(5, 0, 0), (5, 0, 1), (0, 0, 1)])  # all censored, ties, a zero
+@example([(0, 1, 0), (0, 2, 1), (0, 1, 1)])  # every event at day 0
+def test_whole_float_days_count_as_int_days_and_as_the_general_path(rows):
+    """float64 days take the integer counting pass; their counts equal int64 days' and the general
+    (sorting) path's, which ``+ 0.5`` days forces (same order, same ties, times shifted by 0.5)."""
+    days = np.array([r[0] for r in rows], dtype=np.int64)
+    code = np.array([r[1] for r in rows], dtype=np.int8)
+    group = np.array([r[2] for r in rows], dtype=np.int8)
+    fdays = days.astype(np.float64)
+    assert as_tied_times(fdays).dtype == np.int64
+    assert as_tied_times(fdays + 0.5).dtype == np.float64
+    for make in (lambda t: event_counts(t, code, causes=(1, 2)),
+                 lambda t: grouped_event_counts(t, code, group, causes=(1, 2)),
+                 lambda t: event_counts(t, np.minimum(code, 1))):
+        general = make(fdays + 0.5)
+        _assert_same_counts(make(days), make(fdays))
+        _assert_same_counts(make(fdays), general, shift=0.5)
+
+
+def test_whole_days_only_for_whole_numbers_in_exact_range():
+    assert whole_days(np.array([0.0, 3.0, 2.0])).dtype == np.int64
+    assert whole_days(np.array([0.0, 2.5])) is None
+    assert whole_days(np.array([2.0**53])) is None  # float64 no longer spaced by 1
+    assert whole_days(np.array([], dtype=float)) is None
+    # huge whole numbers keep R's relative tie rule (not the counting pass)
+    big = np.array([1e8, 1e8 + 1, 1.00001e8])
+    np.testing.assert_array_equal(as_tied_times(big), [1e8, 1e8, 1.00001e8])
+
+
+def test_reversed_counts_are_the_reverse_tabulation():
+    t = np.array([3, 1, 4, 1, 5, 9, 2, 6], dtype=float)
+    e = np.array([1, 0, 1, 1, 0, 0, 1, 1])
+    _assert_same_counts(event_counts(t, e).reversed(), event_counts(t, 1 - e))

@@ -280,3 +280,31 @@ def test_properties(subjects, conf_type):
         assert q.lower <= q.estimate
     if q.estimate is not None and q.upper is not None:
         assert q.estimate <= q.upper
+
+
+# --- whole-number float days (the counting pass) give the general path's curve ----------------
+
+from hypothesis import example, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 1)), min_size=1, max_size=60))
+@example([(0, 0)])  # one subject, censored at 0
+@example([(4, 0), (4, 0), (7, 0)])  # all censored, ties
+@example([(0, 1), (0, 1)])  # everyone dies at day 0
+def test_whole_float_days_give_the_general_path_km(rows):
+    """float64 days = int64 days = the sorting path (forced by + 0.5 days, times shifted back)."""
+    days = np.array([r[0] for r in rows], dtype=np.int64)
+    event = np.array([r[1] for r in rows])
+    general = kaplan_meier(days + 0.5, event)
+    for km in (kaplan_meier(days.astype(float), event), kaplan_meier(days, event)):
+        shifted = general.table.assign(time=general.table["time"] - 0.5)
+        pd.testing.assert_frame_equal(km.table, shifted)
+        a, b = km.median(), general.median()
+        for x, y in ((a.estimate, b.estimate), (a.lower, b.lower), (a.upper, b.upper)):
+            assert (x is None and y is None) or x + 0.5 == y
+        pd.testing.assert_frame_equal(km.at([0.0, 10.0, 20.0]).drop(columns="time"),
+                                      general.at([0.5, 10.5, 20.5]).drop(columns="time"))
+        fa, fb = median_follow_up(days.astype(float), event), median_follow_up(days + 0.5, event)
+        assert fa.simple_median + 0.5 == fb.simple_median and fa.n == fb.n

@@ -224,3 +224,31 @@ def test_weighted_test_equals_the_naive_definition(subjects, rho):
 def test_rho_must_be_a_non_negative_number(rho):
     with pytest.raises(StatisticalInputError, match="rho must be a number >= 0"):
         logrank([1, 2, 3, 4], [1, 1, 0, 1], [0, 0, 1, 1], rho=rho)
+
+
+# --- whole-number float days (the counting pass) give the general path's test ------------------
+
+from hypothesis import example, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+def _outcome(time, event, group):
+    try:
+        res = logrank(time, event, group)
+    except StatisticalInputError as err:
+        return str(err)
+    return repr((res.chisq, res.df, res.p, res.note, res.table.to_dict("list"), res.variance.tolist()))  # NaN-safe
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 1), st.integers(0, 2)), min_size=1, max_size=60))
+@example([(0, 0, 0)])  # one subject: not a comparison
+@example([(3, 0, 0), (3, 0, 1), (9, 0, 1)])  # all censored, ties
+@example([(0, 1, 0), (0, 1, 1), (0, 0, 2)])  # events at day 0
+def test_whole_float_days_give_the_general_path_logrank(rows):
+    days = np.array([r[0] for r in rows], dtype=np.int64)
+    event = np.array([r[1] for r in rows])
+    group = np.array([r[2] for r in rows])
+    general = _outcome(days + 0.5, event, group)
+    assert _outcome(days.astype(float), event, group) == general
+    assert _outcome(days, event, group) == general

@@ -23,7 +23,7 @@ from blinrwe.derive.endpoints import T0_ORIGIN
 from blinrwe.derive.post_baseline import post_baseline_event
 from blinrwe.errors import StatisticalInputError
 from blinrwe.stats.counts import event_counts, grouped_event_counts
-from blinrwe.stats.kaplan_meier import kaplan_meier_from_counts, median_follow_up
+from blinrwe.stats.kaplan_meier import kaplan_meier_from_counts, median_follow_up_from_counts
 from blinrwe.stats.logrank import logrank_from_counts
 
 from .ard import ard_row, not_estimable
@@ -259,14 +259,20 @@ def survival_analyses(tte: pd.DataFrame, adsl: pd.DataFrame, *, endpoints, varia
         origin = origins.get(endpoint, T0_ORIGIN)
         time = sel[tcol].to_numpy(dtype=float)
         event = sel["event"].to_numpy(dtype=np.int64)
-        km = kaplan_meier_from_counts(event_counts(time, event), conf_type=ci_transform, level=level)
+        positions = patient_positions(adsl, sel["patient_id"]) if groupings else None
+        tabulated = _grouped_counts(groupings, positions, time, event)
+        # one tabulation per analysis: the overall counts are a grouping's pooled counts when it covers everyone
+        whole = next((grouped for known, _, grouped in tabulated.values() if known.all()), None)
+        counts = event_counts(time, event) if whole is None else whole.pooled()
+        km = kaplan_meier_from_counts(counts, conf_type=ci_transform, level=level)
         method = _rate_method(km.method, level)
         ticks = figure_ticks(float(time.max()) if time.size else 0.0, time_unit)
         if overall:
             keys = dict(variable=endpoint, variant=variant)
             out.rows.append(time_origin_row(SECTION, endpoint, variant, origin))
             out.rows.extend(_km_rows(km, landmarks, time_unit, method, keys))
-            fu = median_follow_up(time, event, conf_type=ci_transform, level=level)
+            fu = median_follow_up_from_counts(counts, float(np.median(time)) if time.size else float("nan"),
+                                              conf_type=ci_transform, level=level)
             rk = fu.reverse_km
             out.rows.append(ard_row("followup", "survival", endpoint, "followup_median", rk.estimate, lower=rk.lower,
                                     upper=rk.upper, denominator=fu.n, time_unit=time_unit,
@@ -278,14 +284,9 @@ def survival_analyses(tte: pd.DataFrame, adsl: pd.DataFrame, *, endpoints, varia
             out.curves.append(curve_rows(km, endpoint=endpoint, variant=variant, group_var="", group="Overall",
                                          time_origin=origin))
             out.risk.append(_risk_rows(km, ticks, endpoint, variant, "", "Overall", origin))
-        positions = patient_positions(adsl, sel["patient_id"]) if groupings else None
-        for gvar, (codes, labels) in groupings.items():
-            g = codes_at(codes, positions)
-            known = g >= 0
-            if not known.any():
-                continue
+        for gvar, (known, g, grouped) in tabulated.items():
+            labels = groupings[gvar][1]
             first_row = len(out.rows)
-            grouped = grouped_event_counts(time[known], event[known], present_categorical(g, labels))
             for label in grouped.groups:
                 gkm = kaplan_meier_from_counts(grouped.group(label), conf_type=ci_transform, level=level)
                 gkeys = dict(variable=endpoint, variant=variant, group_var=gvar, group=label)
@@ -299,6 +300,18 @@ def survival_analyses(tte: pd.DataFrame, adsl: pd.DataFrame, *, endpoints, varia
                     time[known], event[known], present_categorical(g, labels),
                     sel["patient_id"].to_numpy()[known], tkeys))
             flag_rows(out.rows[first_row:], immortal_time_flag(gvar))
+    return out
+
+
+def _grouped_counts(groupings, positions, time, event) -> dict:
+    """Subgroup variable -> (who has a known group, group codes, counts by group), one
+    tabulation each; variables nobody has a value of are left out."""
+    out = {}
+    for gvar, (codes, labels) in groupings.items():
+        g = codes_at(codes, positions)
+        known = g >= 0
+        if known.any():
+            out[gvar] = (known, g, grouped_event_counts(time[known], event[known], present_categorical(g, labels)))
     return out
 
 

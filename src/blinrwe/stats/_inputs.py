@@ -67,7 +67,7 @@ def tie_near_times(t: np.ndarray) -> np.ndarray:
     if t.size < 2:
         return t
     top = float(t.max())  # times are >= 0 (as_times)
-    if top * TIE_TOLERANCE < 1 and (t.dtype.kind in "iu" or np.array_equal(t, np.floor(t))):
+    if top * TIE_TOLERANCE < 1 and (t.dtype.kind in "iu" or whole_days(t) is not None):
         return t  # distinct whole numbers differ by >= 1, more than either tolerance
     y = np.unique(t)
     dy = np.diff(y)
@@ -76,6 +76,36 @@ def tie_near_times(t: np.ndarray) -> np.ndarray:
         return t
     cuts = y[np.concatenate(([True], ~tied))]
     return cuts[np.searchsorted(cuts, t, side="right") - 1]
+
+
+def whole_days(t: np.ndarray) -> np.ndarray | None:
+    """``t`` as int64 when every time is a whole number below 2**53 (days held as float64, as
+    pandas holds them), else None. One cast and one comparison, no sort."""
+    if t.dtype.kind in "iu":
+        return t.astype(np.int64, copy=False)
+    if not t.size or not float(t.max()) < 2.0**53:  # times are >= 0 (as_times)
+        return None
+    days = t.astype(np.int64)
+    return days if np.array_equal(days, t) else None
+
+
+def as_tied_times(values, name: str = "time") -> np.ndarray:
+    """:func:`as_times`, then :func:`tie_near_times`; whole-number times come back as int64
+    (the same values, so the same counts and estimates) for the counting pass."""
+    arr = np.asarray(values)
+    if arr.dtype == np.float64 and arr.ndim == 1 and arr.size:
+        # Fast path, one cast and one comparison: whole numbers are finite, so as_times' checks
+        # reduce to the sign; anything else (NaN, fractions, huge) takes the full path below.
+        with np.errstate(invalid="ignore"):
+            days = arr.astype(np.int64)
+        if np.array_equal(days, arr) and days.min() >= 0 and float(days.max()) * TIE_TOLERANCE < 1:
+            return days  # tie_near_times leaves distinct whole numbers as they are
+    t = as_times(arr, name)
+    if t.dtype.kind == "f" and float(t.max(initial=0.0)) * TIE_TOLERANCE < 1:
+        days = whole_days(t)
+        if days is not None:
+            return days
+    return tie_near_times(t)
 
 
 def as_event_codes(values, n: int, causes: tuple[int, ...], name: str = "event") -> np.ndarray:

@@ -17,8 +17,11 @@ risk from time 0), so ``n_risk`` is the number of subjects whose time is ``>= t`
 times within ``sqrt(machine eps)`` of each other are one time (R's ``timefix``,
 :func:`blinrwe.stats._inputs.tie_near_times`).
 
-Speed: whole-number times (days) are tabulated with one ``np.bincount`` over the
-time range, O(n) without sorting; other times (months) fall back to ``np.unique``.
+Speed: whole-number times (days), int64 or float64 holding whole numbers, are
+tabulated with one ``np.bincount`` over the time range, O(n) without sorting; other
+times (months) fall back to ``np.unique``. One tabulation serves several statistics:
+:meth:`GroupedEventCounts.pooled` is the whole sample, :meth:`EventCounts.reversed`
+the reverse Kaplan-Meier of follow-up.
 
 Event codes: 0 = censored, otherwise a cause code from ``causes`` (default
 ``(1,)``: 0/1 data). Competing risks pass e.g. ``causes=(1, 2)``.
@@ -34,7 +37,7 @@ import pandas as pd
 
 from blinrwe.errors import StatisticalInputError
 
-from ._inputs import as_event_codes, as_times, as_weights, tie_near_times
+from ._inputs import as_event_codes, as_tied_times, as_times, as_weights, tie_near_times
 
 __all__ = [
     "EventCounts",
@@ -117,6 +120,12 @@ class EventCounts:
             raise StatisticalInputError(f"cause {cause!r} is not one of {self.causes}.") from exc
         return self.n_event_by_cause[:, j]
 
+    def reversed(self) -> "EventCounts":
+        """Counts of the reverse Kaplan-Meier (censoring is the event, events are censored;
+        R ``survfit(Surv(time, 1 - event))``): same times and risk sets, no second tabulation."""
+        return EventCounts(time=self.time, n_risk=self.n_risk, n_event=self.n_censor, n_censor=self.n_event,
+                           n_event_by_cause=self.n_censor)
+
     def to_frame(self) -> pd.DataFrame:
         """One row per time: time, n_risk, n_event, n_censor (+ n_event_<cause> when several causes)."""
         data = {"time": self.time, "n_risk": self.n_risk, "n_event": self.n_event, "n_censor": self.n_censor}
@@ -192,22 +201,21 @@ class GroupedEventCounts:
 
 
 def _tabulate(t: np.ndarray, codes: np.ndarray, gidx: np.ndarray, n_groups: int, n_codes: int,
-              weights: np.ndarray | None):
-    """Return (distinct times, counts of shape (T, groups, codes)), empty times dropped."""
+              weights: np.ndarray | None, scratch: bool = False):
+    """Return (distinct times, counts of shape (T, groups, codes)), empty times dropped.
+    ``scratch``: ``t`` is a temporary of the caller's (int64 days cast from float), so the
+    counting key is built in its memory."""
     n = t.shape[0]
     if n == 0:
         return np.empty(0, dtype=np.float64), np.zeros((0, n_groups, n_codes), dtype=np.int64)
     width = n_groups * n_codes
     tmin, tmax = t.min(), t.max()
-    if t.dtype.kind == "i":
-        whole = True
-    else:
-        whole = bool(np.all(t == np.floor(t))) and tmax - tmin < 2**40
+    whole = t.dtype.kind == "i"  # whole-number float days arrive as int64 (as_tied_times)
     span = int(tmax - tmin) + 1 if whole else 0
     if whole and span * width <= max(8 * n, 1 << 22):
         # Whole-number times (days): one counting pass over the time range, no sort.
         values = None
-        base = t if t.dtype.kind == "i" else t.astype(np.int64)
+        base = t
         offset = int(tmin)
     else:
         values, base = np.unique(t, return_inverse=True)
@@ -215,8 +223,9 @@ def _tabulate(t: np.ndarray, codes: np.ndarray, gidx: np.ndarray, n_groups: int,
         span = values.shape[0]
         offset = 0
     # key = ((time index) * groups + group) * codes + code, built in place in one array.
+    out = base if scratch and values is None and base.dtype == np.int64 else None
     if n_groups > 1:
-        key = np.multiply(base, n_groups, dtype=np.int64)
+        key = np.multiply(base, n_groups, dtype=np.int64, out=out)
         if offset:
             key -= offset * n_groups
         key += gidx
@@ -224,7 +233,7 @@ def _tabulate(t: np.ndarray, codes: np.ndarray, gidx: np.ndarray, n_groups: int,
             key *= n_codes
             key += codes
     else:
-        key = np.multiply(base, n_codes, dtype=np.int64)
+        key = np.multiply(base, n_codes, dtype=np.int64, out=out)
         if offset:
             key -= offset * n_codes
         if n_codes > 1:
@@ -313,7 +322,8 @@ def _drop_empty_groups(counts: "GroupedEventCounts", keep: np.ndarray | None = N
 
 def _prepare(time, event, weights, causes):
     causes = _check_causes(causes)
-    t = tie_near_times(as_times(time, "time"))
+    t = as_tied_times(time, "time")
+    scratch = not np.may_share_memory(t, np.asarray(time))
     codes = as_event_codes(event, t.shape[0], causes, "event")
     w = None if weights is None else as_weights(weights, t.shape[0], "weights")
     # Map codes (0 and the causes) onto 0..K, 0 = censored.
@@ -321,7 +331,7 @@ def _prepare(time, event, weights, causes):
         lookup = np.zeros(max(causes) + 1, dtype=np.int64)
         lookup[list(causes)] = np.arange(1, len(causes) + 1)
         codes = lookup[codes]
-    return t, codes, w, causes
+    return t, codes, w, causes, scratch
 
 
 def event_counts(time, event, *, weights=None, causes: Sequence[int] = (1,)) -> EventCounts:
@@ -334,9 +344,10 @@ def event_counts(time, event, *, weights=None, causes: Sequence[int] = (1,)) -> 
     weights : optional whole-number frequencies (one row standing for several subjects).
     causes : the event codes; ``(1, 2)`` for an event of interest and a competing event.
     """
-    t, codes, w, causes = _prepare(time, event, weights, causes)
+    t, codes, w, causes, scratch = _prepare(time, event, weights, causes)
     k1 = len(causes) + 1
-    values, counts = _tabulate(t, codes, np.zeros(0, np.int64), 1, k1, None if w is None else w.astype(np.float64))
+    values, counts = _tabulate(t, codes, np.zeros(0, np.int64), 1, k1, None if w is None else w.astype(np.float64),
+                               scratch)
     counts = counts[:, 0, :]
     n_censor = counts[:, 0]
     by_cause = counts[:, 1:]
@@ -353,16 +364,17 @@ def event_counts(time, event, *, weights=None, causes: Sequence[int] = (1,)) -> 
 
 def grouped_event_counts(time, event, group, *, weights=None, causes: Sequence[int] = (1,)) -> GroupedEventCounts:
     """Tabulate follow-up by group on the pooled distinct times (see :func:`event_counts`)."""
-    t, codes, w, causes = _prepare(time, event, weights, causes)
+    t, codes, w, causes, scratch = _prepare(time, event, weights, causes)
     gidx, labels, sparse = _group_codes(group, t.shape[0], "group")
-    counts = _grouped_from_codes(t, codes, gidx, labels, w, causes)
+    counts = _grouped_from_codes(t, codes, gidx, labels, w, causes, scratch)
     return _drop_empty_groups(counts) if sparse else counts
 
 
-def _grouped_from_codes(t, codes, gidx, labels, w, causes) -> GroupedEventCounts:
-    """Tabulate already validated arrays (``gidx`` in 0..len(labels)-1)."""
+def _grouped_from_codes(t, codes, gidx, labels, w, causes, scratch: bool = False) -> GroupedEventCounts:
+    """Tabulate already validated arrays (``gidx`` in 0..len(labels)-1; ``scratch``: see _tabulate)."""
     k1 = len(causes) + 1
-    values, counts = _tabulate(t, codes, gidx, len(labels), k1, None if w is None else w.astype(np.float64))
+    values, counts = _tabulate(t, codes, gidx, len(labels), k1, None if w is None else w.astype(np.float64),
+                               scratch)
     by_cause = counts[:, :, 1:]
     return GroupedEventCounts(
         time=values,

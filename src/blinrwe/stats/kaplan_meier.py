@@ -63,6 +63,7 @@ __all__ = [
     "kaplan_meier",
     "kaplan_meier_from_counts",
     "median_follow_up",
+    "median_follow_up_from_counts",
     "CONF_TYPES",
 ]
 
@@ -429,7 +430,14 @@ class FollowUp:
 def median_follow_up(time, event, conf_type: str = "log-log", level: float = 0.95) -> FollowUp:
     """Median follow-up by reverse Kaplan-Meier, plus the simple median of observation times."""
     counts = event_counts(time, event)
-    t = np.asarray(time, dtype=float)
-    e = np.asarray(event, dtype=float)
-    reverse = kaplan_meier(t, 1 - e, conf_type=conf_type, level=level)
-    return FollowUp(reverse_km=reverse.median(), simple_median=float(np.median(t)), n=counts.n)
+    return median_follow_up_from_counts(counts, float(np.median(np.asarray(time, dtype=float))),
+                                        conf_type=conf_type, level=level)
+
+
+def median_follow_up_from_counts(counts: EventCounts, simple_median: float, conf_type: str = "log-log",
+                                 level: float = 0.95) -> FollowUp:
+    """:func:`median_follow_up` from the counts of the survival analysis itself (the reverse
+    Kaplan-Meier swaps events and censorings, :meth:`EventCounts.reversed`); ``simple_median``
+    is the median of the observation times as given (``np.median(time)``)."""
+    reverse = kaplan_meier_from_counts(counts.reversed(), conf_type=conf_type, level=level)
+    return FollowUp(reverse_km=reverse.median(), simple_median=float(simple_median), n=counts.n)

@@ -35,7 +35,7 @@ from scipy.stats import chi2
 from blinrwe.errors import StatisticalInputError
 
 from ._chi_square import quadratic_form
-from ._inputs import as_event_codes, as_times, tie_near_times
+from ._inputs import as_event_codes, as_tied_times
 from .counts import GroupedEventCounts, _drop_empty_groups, _factorize_groups, _group_codes, _grouped_from_codes
 
 __all__ = ["LogRankTest", "LogRankTrend", "logrank", "logrank_from_counts", "logrank_trend"]
@@ -168,15 +168,16 @@ def logrank_from_counts(strata_counts, rho: float = 0.0) -> LogRankTest:
 
 def _stratum_counts(time, event, group, strata):
     """Validate once, tabulate once (strata x groups as one index), split by stratum."""
-    t = tie_near_times(as_times(time, "time"))
+    t = as_tied_times(time, "time")
+    scratch = not np.may_share_memory(t, np.asarray(time))  # a cast of float days: the key may reuse it
     e = as_event_codes(event, t.shape[0], (1,), "event")
     gcodes, labels, sparse = _group_codes(group, t.shape[0], "group")
     k = len(labels)
     if strata is None:
-        parts = [_grouped_from_codes(t, e, gcodes, tuple(range(k)), None, (1,))]
+        parts = [_grouped_from_codes(t, e, gcodes, tuple(range(k)), None, (1,), scratch)]
     else:
         scodes, slabels = _factorize_groups(strata, t.shape[0], "strata")
-        both = _grouped_from_codes(t, e, scodes * k + gcodes, tuple(range(len(slabels) * k)), None, (1,))
+        both = _grouped_from_codes(t, e, scodes * k + gcodes, tuple(range(len(slabels) * k)), None, (1,), scratch)
         parts = []
         for s in range(len(slabels)):
             cols = slice(s * k, (s + 1) * k)
