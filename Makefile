@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/report.py
 	$(BIN)/python bench/interactive.py
 	$(BIN)/python bench/time_dependent.py
+	$(BIN)/python bench/counting.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info

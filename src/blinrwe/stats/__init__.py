@@ -19,6 +19,7 @@ from .kaplan_meier import (
     kaplan_meier,
     kaplan_meier_from_counts,
     median_follow_up,
+    median_follow_up_from_counts,
 )
 from .logrank import LogRankTest, LogRankTrend, logrank, logrank_from_counts, logrank_trend
 from .proportion import ProportionCI, proportion_ci
@@ -47,6 +48,7 @@ __all__ = [
     "kaplan_meier",
     "kaplan_meier_from_counts",
     "median_follow_up",
+    "median_follow_up_from_counts",
     "LogRankTest",
     "LogRankTrend",
     "logrank",
