@@ -38,10 +38,11 @@ def test_long_paths_ties_and_missing_order_keys(duckdb_backend, synthetic_steps)
     th = synthetic_steps["therapies"]
     first = th.drop_duplicates("patient_id")
     # same sequence number and date as the first therapy (order: source row), then one without
-    # a sequence number (half of them undated too)
+    # a sequence number (every other patient) or without a date (the others)
     tie = first.assign(therapy_type="car_t", source_row=first["source_row"] + 100_000)
-    undated = first.assign(therapy_type="allo_hsct", sequence_number=pd.NA,
-                           start_date=first["start_date"].where(pd.RangeIndex(len(first)) % 2 == 0),
+    even = (pd.RangeIndex(len(first)) % 2 == 0)
+    undated = first.assign(therapy_type="allo_hsct", sequence_number=first["sequence_number"].where(even),
+                           start_date=first["start_date"].where(~even),
                            source_row=first["source_row"] + 200_000)
     longer = pd.concat([th, tie, undated] + [first.assign(sequence_number=first["sequence_number"] + k,
                                                           source_row=first["source_row"] + 300_000 + k)
