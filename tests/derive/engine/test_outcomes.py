@@ -64,3 +64,17 @@ def test_untreated_patient_and_same_day_events(duckdb_backend, synthetic_steps):
     want = derive.analysis_data.derive_outcomes(steps["patients"], events, exposure, s)
     assert not want.loc[want["patient_id"] == untreated, "relapse"].any()
     assert_same_table(duckdb_backend, _outcomes(steps, s), want)
+
+
+def test_two_deaths_on_one_date_give_the_cause_entered_first(engine_backend, synthetic_steps):
+    ev = synthetic_steps["events"]
+    deaths = ev.loc[ev["event_type"] == "death"].drop_duplicates("patient_id")
+    # the same date again, a cause that sorts first in text, entered later (higher source row)
+    twins = deaths.assign(cause_of_death="adverse_event", source_row=ev["source_row"].max() + 1
+                          + pd.RangeIndex(len(deaths)))
+    events = pd.concat([ev, twins], ignore_index=True)
+    steps = {**synthetic_steps, "events": events}
+    s = derive.DeriveSettings()
+    want = derive.analysis_data.derive_outcomes(steps["patients"], events, steps["exposure"], s)
+    assert len(deaths) and not want["cause_of_death"].eq("adverse_event").all()
+    assert_same_table(engine_backend, _outcomes(steps, s), want)

@@ -32,12 +32,13 @@ def derive_outcomes(patients: ibis.Table, events: ibis.Table, exposure: ibis.Tab
         death_date=ev.event_date.min(where=is_["death"]),
         last_contact_date=ev.event_date.max(where=is_["last_contact"]),
     )
-    # cause of the first death (Spark has no ordered aggregate: the deaths on the first death date;
-    # two recorded on one date with different causes give the first cause in text order)
+    # cause of the first death: among the deaths on the first death date, the one entered first
+    # (lowest source row), as the pandas derivation keeps the first row of a stable date sort
     deaths = ev.filter(is_["death"]).inner_join(per_patient.select("patient_id", "death_date"),
                                                 [ev.patient_id == per_patient.patient_id,
                                                  ev.event_date == per_patient.death_date])
-    cause = deaths.group_by(patient_id=deaths.patient_id).aggregate(cause_of_death=deaths.cause_of_death.min())
+    cause = deaths.group_by(patient_id=deaths.patient_id).aggregate(
+        cause_of_death=deaths.cause_of_death.argmin(deaths.source_row))
     out = patients.select("patient_id").left_join(per_patient, "patient_id").drop("patient_id_right")
     out = out.left_join(cause, "patient_id").drop("patient_id_right")
     return out.select(
