@@ -32,6 +32,8 @@ _OPENPYXL_ONLY = (b"<f>", b"<f ", b"<f/>", b"<mergeCell ", b't="e"', b"<x:", b"<
 _TEXT_NUMBER = re.compile(rb"<v>\s*[-+]?(?:nan|inf)", re.IGNORECASE)
 _ROW_NUMBER = re.compile(rb'<row r="(\d+)"')
 _CELL_COLUMN = re.compile(rb'<c r="([A-Z]{1,3})')
+#: Cell references of two and three letters (columns past Z, past ZZ): the widest sheet, without a list of cells.
+_WIDER_THAN = ((re.compile(rb'<c r="[A-Z]{2}'), 26), (re.compile(rb'<c r="[A-Z]{3}'), 702))
 _EXACT_INT = 2.0 ** 53
 
 
@@ -53,11 +55,12 @@ def _scan_allows(data: bytes, percent_refs: re.Pattern | None, limits: ReadLimit
         return False
     if any(b <= a for a, b in zip(rows, rows[1:])):
         return False  # out of order: openpyxl refuses it
-    columns = set(_CELL_COLUMN.findall(data))
     if data.count(b"<c ") != data.count(b'<c r="'):
         return False
-    width = max((_column_number(c) for c in columns), default=0)
     height = rows[-1] if rows else 0
+    width = next((bound for wider, bound in _WIDER_THAN if not wider.search(data)), None)  # at most
+    if width is None or width > limits.max_columns // 2 or height * width > limits.max_cells // 2:
+        width = max((_column_number(c) for c in set(_CELL_COLUMN.findall(data))), default=0)  # exactly
     return width <= limits.max_columns // 2 and height * width <= limits.max_cells // 2
 
 
