@@ -20,6 +20,11 @@ here directly, because its read-only rows neither keep a formula beside its
 cached value nor expose merged ranges, and pad every row to the sheet's stated
 dimension (``<dimension ref="A1:XFD1048576"/>`` in a 10 kB file would make
 17 billion cells).
+
+By default cell values are read by python-calamine instead (:mod:`blinrwe.intake.xlsx_calamine`,
+same RawStudy): a workbook whose sheets hold something only openpyxl's parser sees (formulas,
+merged ranges, percent formats, error cells) or that comes near a limit falls back to the
+openpyxl parser above, found by a byte scan of the sheet XML. ``reader="openpyxl"`` forces it.
 """
 
 from __future__ import annotations
