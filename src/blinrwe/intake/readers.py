@@ -187,13 +187,14 @@ def read_csv_folder(path: str | Path, **limits) -> RawStudy:
 
 
 def read_study(path: str | Path, *, max_uncompressed_mb: float | None = None, max_rows: int | None = None,
-               max_columns: int | None = None, max_cells: int | None = None) -> RawStudy:
+               max_columns: int | None = None, max_cells: int | None = None, reader: str | None = None) -> RawStudy:
     """Read a study from an .xlsx workbook, a folder of CSV files, or a single CSV file.
 
     The limits (``None``: the environment variable, else the default; see
     :mod:`blinrwe.intake.limits`) bound what is read; an input past one, or one that
     cannot be read at all (encrypted, an .xls, not a workbook), gives a RawStudy
-    without sheets and a note that validation reports as a finding.
+    without sheets and a note that validation reports as a finding. ``reader``: the workbook
+    reader of cell values (``"calamine"``, the default, or ``"openpyxl"``; see :func:`read_xlsx`).
     """
     path = Path(path)
     limits = dict(max_uncompressed_mb=max_uncompressed_mb, max_rows=max_rows, max_columns=max_columns,
@@ -201,5 +202,5 @@ def read_study(path: str | Path, *, max_uncompressed_mb: float | None = None, ma
     if path.is_dir() or path.suffix.lower() in (".csv", ""):
         return read_csv_folder(path, **limits)
     if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-        return read_xlsx(path, **limits)
+        return read_xlsx(path, reader=reader, **limits)
     raise UserError(_("{path}: give an .xlsx workbook or a folder of <table>.csv files").format(path=path))

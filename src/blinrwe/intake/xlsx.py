@@ -20,6 +20,11 @@ here directly, because its read-only rows neither keep a formula beside its
 cached value nor expose merged ranges, and pad every row to the sheet's stated
 dimension (``<dimension ref="A1:XFD1048576"/>`` in a 10 kB file would make
 17 billion cells).
+
+By default cell values are read by python-calamine instead (:mod:`blinrwe.intake.xlsx_calamine`,
+same RawStudy): a workbook whose sheets hold something only openpyxl's parser sees (formulas,
+merged ranges, percent formats, error cells) or that comes near a limit falls back to the
+openpyxl parser above, found by a byte scan of the sheet XML. ``reader="openpyxl"`` forces it.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ from .limits import ReadLimits, Refused, read_limits, too_large
 from .raw import RawStudy, ReadNote
 from .sheet import grid_of, is_empty, raw_sheet
 from .signature import workbook_signature
+from .xlsx_calamine import read_values
 
 #: Sheets the template adds for the user's benefit; never read as tables.
 METADATA_SHEETS = ("README", "data_dictionary", "lists")
@@ -238,8 +244,16 @@ def _content_note(path: Path) -> ReadNote | None:
                     file=path.name, value=sig.what)
 
 
-def read_xlsx(path: str | Path, **limits) -> RawStudy:
+#: The reader of cell values: "calamine" (fast; hands a workbook to openpyxl when it cannot see
+#: what the notes need, see :mod:`blinrwe.intake.xlsx_calamine`) or "openpyxl".
+READERS = ("calamine", "openpyxl")
+DEFAULT_READER = "calamine"
+
+
+def read_xlsx(path: str | Path, *, reader: str | None = None, **limits) -> RawStudy:
     """Read every sheet of an .xlsx workbook (cached values of formulas), within the read limits.
+
+    ``reader``: one of :data:`READERS` (default :data:`DEFAULT_READER`); both give the same RawStudy.
 
     ``limits``: ``max_uncompressed_mb``, ``max_rows``, ``max_columns``, ``max_cells``
     (see :mod:`blinrwe.intake.limits`). An input that cannot be read at all gives a
@@ -247,6 +261,9 @@ def read_xlsx(path: str | Path, **limits) -> RawStudy:
     """
     path = Path(path)
     bounds = read_limits(**limits)
+    reader = reader or DEFAULT_READER
+    if reader not in READERS:
+        raise ValueError(f"reader must be one of {READERS}, not {reader!r}")
     if not path.is_file():
         raise UserError(_("{path}: file not found; give the path of the study workbook (.xlsx)").format(path=path))
     try:
@@ -264,16 +281,16 @@ def read_xlsx(path: str | Path, **limits) -> RawStudy:
     with open(path, "rb") as handle, warnings.catch_warnings():  # (a file object: openpyxl refuses the name .xls)
         warnings.simplefilter("ignore")  # openpyxl's warnings on unsupported extensions are not the user's business
         try:
-            reader = _open_workbook(handle)
+            opened = _open_workbook(handle, strings=reader == "openpyxl")
         except Exception as err:  # noqa: BLE001 -- a damaged file can fail anywhere inside openpyxl
             return _unreadable(path, _damaged(path, err))
         try:
-            return _read_sheets(path, reader, bounds)
+            return _read_sheets(path, opened, bounds, reader)
         finally:
-            reader.archive.close()
+            opened.archive.close()
 
 
-def _open_workbook(handle):
+def _open_workbook(handle, strings: bool = True):
     """openpyxl's workbook reader with the sheet list, shared strings and styles read, and no sheet parsed.
 
     (``load_workbook(read_only=True)`` would parse every sheet once to find its size when
@@ -281,13 +298,20 @@ def _open_workbook(handle):
     """
     reader = ExcelReader(handle, read_only=True, data_only=True)
     reader.read_manifest()
-    reader.read_strings()
+    if strings:
+        reader.read_strings()
     reader.read_workbook()
     apply_stylesheet(reader.archive, reader.wb)
     return reader
 
 
-def _read_sheets(path: Path, reader, bounds: ReadLimits) -> RawStudy:
+def _hidden(path: Path, sheet) -> ReadNote:
+    return ReadNote("SHEET_HIDDEN", _("the sheet is hidden in Excel ({state}) but is read like any other sheet").format(
+                    state=sheet.state), _("unhide it (right-click a sheet tab > Unhide) and check it, or delete it if "
+                                          "it is not study data"), file=path.name, sheet=sheet.name)
+
+
+def _read_sheets(path: Path, reader, bounds: ReadLimits, cells: str = "openpyxl") -> RawStudy:
     book = reader.wb
     sheets, ignored, notes = {}, [], []
     budget = {"bytes": 0}
@@ -297,6 +321,17 @@ def _read_sheets(path: Path, reader, bounds: ReadLimits) -> RawStudy:
                  if rel.target in reader.valid_files and "chartsheet" not in rel.Type]
     except Exception as err:  # noqa: BLE001 -- damaged workbook.xml relations
         return _unreadable(path, _damaged(path, err))
+    if cells == "calamine":
+        tables = [(sheet, rel) for sheet, rel in found if sheet.name.strip() not in METADATA_SHEETS]
+        read = read_values(path, [(sheet.name, rel.target) for sheet, rel in tables], percent, bounds)
+        if read is not None:  # else: a sheet needs openpyxl's notes; the strings were not read yet
+            return RawStudy(source=str(path), kind="xlsx", sheets=read, ignored=tuple(
+                sheet.name.strip() for sheet, _rel in found if sheet.name.strip() in METADATA_SHEETS),
+                notes=tuple(_hidden(path, sheet) for sheet, _rel in tables if sheet.state not in (None, "visible")))
+        try:
+            reader.read_strings()
+        except Exception as err:  # noqa: BLE001 -- damaged shared strings
+            return _unreadable(path, _damaged(path, err))
     for sheet, rel in found:
         title = sheet.name.strip()
         if title in METADATA_SHEETS:
@@ -311,10 +346,7 @@ def _read_sheets(path: Path, reader, bounds: ReadLimits) -> RawStudy:
         except Exception as err:  # noqa: BLE001 -- damaged sheet XML (openpyxl / expat errors)
             return _unreadable(path, _damaged(path, err, sheet.name))
         if sheet.state not in (None, "visible"):
-            notes.append(ReadNote("SHEET_HIDDEN", _("the sheet is hidden in Excel ({state}) but is read like any other "
-                                                    "sheet").format(state=sheet.state),
-                                  _("unhide it (right-click a sheet tab > Unhide) and check it, or delete it if it "
-                                    "is not study data"), file=path.name, sheet=sheet.name))
+            notes.append(_hidden(path, sheet))
         notes += _sheet_notes(path.name, sheet.name, rows, numbers, parser)
         if numbers and numbers[0] != 1:  # no header row: row 1 is empty
             rows, numbers = [[]] + rows, [1] + numbers
