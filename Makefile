@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/interactive.py
 	$(BIN)/python bench/time_dependent.py
 	$(BIN)/python bench/counting.py
+	$(BIN)/python bench/workbook.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info
