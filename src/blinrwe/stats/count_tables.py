@@ -20,9 +20,26 @@ from blinrwe.errors import StatisticalInputError
 
 from ._inputs import as_level
 from .competing_risks import ALL_GROUP, CumulativeIncidence, _cif_curve, loglog_ci
-from .counts import EventCounts, GroupedEventCounts
+from .counts import EventCounts, GroupedEventCounts, event_counts_from_table
 
-__all__ = ["cumulative_incidence_from_counts"]
+__all__ = ["counts_from_table", "cumulative_incidence_from_counts"]
+
+
+def counts_from_table(table: pd.DataFrame, group=None) -> EventCounts | GroupedEventCounts:
+    """Counts from an aggregated count table (``time``, ``n_censor`` and ``n_event`` or one
+    ``n_event_<cause>`` column per cause, e.g. from ``blinrwe.derive.engine.counts``).
+
+    ``group``: None, one column (a :class:`GroupedEventCounts` on its values) or several
+    columns (groups are tuples of their values)."""
+    cause_cols = sorted((c for c in table.columns if str(c).startswith("n_event_") and str(c)[8:].isdigit()),
+                        key=lambda c: int(str(c)[8:]))
+    n_event = cause_cols if cause_cols and "n_event" not in table.columns else "n_event"
+    causes = tuple(int(str(c)[8:]) for c in cause_cols) if n_event is cause_cols else None
+    if group is not None and not isinstance(group, str):
+        names = list(group)
+        table = table.assign(_group=list(zip(*(table[g] for g in names))))
+        group = "_group"
+    return event_counts_from_table(table, n_event=n_event, group=group, causes=causes)
 
 
 def cumulative_incidence_from_counts(counts: GroupedEventCounts | EventCounts, cause: int = 1,

@@ -24,7 +24,7 @@ import numpy as np
 
 from blinrwe.errors import StatisticalInputError
 
-__all__ = ["RiskSetSums", "CoxSumsFit", "partial_likelihood", "cox_from_sums"]
+__all__ = ["RiskSetSums", "CoxSumsFit", "sums_from_table", "partial_likelihood", "cox_from_sums"]
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,27 @@ class CoxSumsFit:
     iterations: int
     converged: bool
     ties: str
+
+
+def sums_from_table(frame, p: int) -> RiskSetSums:
+    """:class:`RiskSetSums` from a table with columns ``time, d, s0, e0, s1_j, e1_j, xd_j, s2_j_k, e2_j_k``
+    (j <= k < p), one row per distinct time (e.g. ``blinrwe.derive.engine.cox.risk_set_sums_table``)."""
+    frame = frame.sort_values("time", kind="mergesort")
+    m = len(frame)
+
+    def square(prefix):
+        out = np.zeros((m, p, p))
+        for j in range(p):
+            for k in range(j, p):
+                out[:, j, k] = out[:, k, j] = frame[f"{prefix}_{j}_{k}"].to_numpy(float)
+        return out
+
+    def vec(prefix):
+        return np.column_stack([frame[f"{prefix}_{j}"].to_numpy(float) for j in range(p)]).reshape(m, p)
+
+    return RiskSetSums(time=frame["time"].to_numpy(float), s0=frame["s0"].to_numpy(float), s1=vec("s1"),
+                       s2=square("s2"), d=np.rint(frame["d"].to_numpy(float)).astype(np.int64), xd=vec("xd"),
+                       e0=frame["e0"].to_numpy(float), e1=vec("e1"), e2=square("e2"))
 
 
 def _risk(a: np.ndarray) -> np.ndarray:

@@ -4,15 +4,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from blinrwe import stats
-from blinrwe.derive.engine.counts import (engine_event_counts, engine_event_counts_by_endpoint,
-                                          event_count_table)
+from blinrwe.derive.engine.counts import engine_count_table, engine_count_tables_by_endpoint, event_count_table
 from blinrwe.derive.engine.frames import to_engine
 from blinrwe.stats.competing_risks import cumulative_incidence
-from blinrwe.stats.count_tables import cumulative_incidence_from_counts
+from blinrwe.stats.count_tables import counts_from_table, cumulative_incidence_from_counts
 from blinrwe.stats.counts import event_counts, grouped_event_counts
 from blinrwe.stats.kaplan_meier import kaplan_meier, kaplan_meier_from_counts
 from blinrwe.stats.logrank import logrank, logrank_from_counts
+
+def engine_event_counts(backend, table, endpoint, group=None, **kw):
+    return counts_from_table(engine_count_table(backend, table, endpoint, group=group, **kw), group)
+
 
 ARRAYS = ("time", "n_risk", "n_event", "n_censor", "n_event_by_cause")
 
@@ -68,7 +70,8 @@ def test_competing_risks_counts_and_cif(engine_backend, tte_sex):
 
 
 def test_every_endpoint_in_one_query(duckdb_backend, tte_sex):
-    allc = engine_event_counts_by_endpoint(duckdb_backend, to_engine(tte_sex), group="sex")
+    allc = {k: counts_from_table(v, "sex") for k, v in
+            engine_count_tables_by_endpoint(duckdb_backend, to_engine(tte_sex), group="sex").items()}
     assert set(allc) == set(tte_sex.groupby(["endpoint", "variant"]).groups)
     for (endpoint, variant), got in allc.items():
         rows = tte_sex[(tte_sex.endpoint == endpoint) & (tte_sex.variant == variant)]
@@ -115,3 +118,12 @@ def test_empty_selection_gives_empty_counts(duckdb_backend):
     got = engine_event_counts(duckdb_backend, to_engine(frame), "EFS", group="sex")
     assert got.time.size == 0 and got.groups == ()
     assert duckdb_backend.to_pandas(event_count_table(to_engine(frame).filter(lambda t: t.time_days < 0))).empty
+
+
+def test_several_group_columns(duckdb_backend, tte_sex):
+    rows = _rows(tte_sex, "OS").assign(old=lambda f: f.patient_id.str[-1] < "5")
+    got = engine_event_counts(duckdb_backend, to_engine(rows), "OS", group=["sex", "old"])
+    labels = list(zip(rows.sex, rows.old))
+    want = grouped_event_counts(rows.time_days.to_numpy(int), rows.event.to_numpy(int),
+                                pd.Categorical(labels, categories=sorted(set(labels))))
+    assert_same_counts(got, want)

@@ -6,13 +6,15 @@ functions of the counts at each distinct time (``blinrwe.stats.counts``). Here t
 ``tte`` table (one row per patient x endpoint x variant, as ``AnalysisData.tte``) never
 comes into Python row by row: only one row per distinct time and group does.
 
-Conventions are those of ``blinrwe.stats.counts`` (R ``survival``): the engine only sums
-events and censorings per time; at-risk numbers, "events before censorings at a tie"
-and the ordering are applied by ``event_counts_from_table``. Times: whole days
+The results are pandas count tables (one row per group x time; this layer does not import
+``blinrwe.stats``); ``blinrwe.stats.count_tables.counts_from_table`` turns one into
+``EventCounts`` / ``GroupedEventCounts``. Conventions are those of ``blinrwe.stats.counts``
+(R ``survival``): the engine only sums events and censorings per time; at-risk numbers,
+"events before censorings at a tie" and the ordering are applied by ``counts_from_table``. Times: whole days
 (``time_days``, the default) are grouped exactly, which is R's ``timefix`` exactly
 (distinct whole numbers are never within sqrt(machine eps) of each other). Non-integer
 times (``time_months``) are grouped on their exact value in the engine; the distinct
-times then pass through ``tie_near_times`` in ``event_counts_from_table``, which merges
+times then pass through ``tie_near_times`` in ``counts_from_table``, which merges
 values within sqrt(machine eps), so the result equals ``timefix`` on the rows.
 
 Competing risks (``competing=True``): ``event_type`` 0 = censored, 1 = event of interest,
@@ -24,10 +26,9 @@ from __future__ import annotations
 from typing import Sequence
 
 import ibis
+import pandas as pd
 
-from blinrwe.stats.counts import EventCounts, GroupedEventCounts, event_counts_from_table
-
-__all__ = ["event_count_table", "engine_event_counts", "engine_event_counts_by_endpoint", "CAUSES"]
+__all__ = ["event_count_table", "engine_count_table", "engine_count_tables_by_endpoint", "CAUSES"]
 
 #: Cause codes of ``event_type`` for competing risks (1 event of interest, 2 competing event).
 CAUSES = (1, 2)
@@ -55,43 +56,30 @@ def event_count_table(tte: ibis.Table, group: str | Sequence[str] | None = None,
     return t.group_by([*keys, "time"]).aggregate(**aggs)
 
 
-def _to_counts(frame, group: list[str], competing: bool) -> EventCounts | GroupedEventCounts:
-    n_event = [f"n_event_{c}" for c in CAUSES] if competing else "n_event"
-    causes = CAUSES if competing else (1,)
-    if len(group) > 1:
-        frame = frame.assign(_group=list(zip(*(frame[g] for g in group))))
-        return event_counts_from_table(frame, n_event=n_event, group="_group", causes=causes)
-    return event_counts_from_table(frame, n_event=n_event, group=group[0] if group else None, causes=causes)
+def engine_count_table(backend, tte: ibis.Table, endpoint: str, variant: str = "none", *,
+                       group: str | Sequence[str] | None = None, competing: bool | None = None,
+                       time: str = "time_days") -> pd.DataFrame:
+    """The count table of one endpoint x censoring variant, aggregated on ``backend`` (pandas, one row
+    per group x time). ``competing`` defaults to True for CIR (the competing-risks endpoint).
 
-
-def engine_event_counts(backend, tte: ibis.Table, endpoint: str, variant: str = "none", *,
-                        group: str | Sequence[str] | None = None, competing: bool | None = None,
-                        time: str = "time_days") -> EventCounts | GroupedEventCounts:
-    """Counts of one endpoint x censoring variant, aggregated on ``backend``.
-
-    ``competing`` defaults to True for CIR (the competing-risks endpoint). With ``group``
-    a :class:`GroupedEventCounts` (several columns: groups are tuples of their values).
-    """
+    Turn it into estimator input with ``blinrwe.stats.count_tables.counts_from_table``."""
     competing = endpoint == "CIR" if competing is None else competing
     rows = tte.filter([tte.endpoint == endpoint, tte.variant == variant])
-    frame = backend.to_pandas(event_count_table(rows, group, competing=competing, time=time))
-    return _to_counts(frame, _groups(group), competing)
+    return backend.to_pandas(event_count_table(rows, group, competing=competing, time=time))
 
 
-def engine_event_counts_by_endpoint(backend, tte: ibis.Table, *, group: str | Sequence[str] | None = None,
-                                    time: str = "time_days") -> dict[tuple[str, str], EventCounts | GroupedEventCounts]:
-    """Counts of every endpoint x variant in one engine query: ``{(endpoint, variant): counts}``.
+def engine_count_tables_by_endpoint(backend, tte: ibis.Table, *, group: str | Sequence[str] | None = None,
+                                    time: str = "time_days") -> dict[tuple[str, str], pd.DataFrame]:
+    """The count tables of every endpoint x variant from one engine query: ``{(endpoint, variant): table}``.
 
-    Causes are counted from ``event_type`` where it is filled (competing-risks endpoints),
-    otherwise from ``event``."""
+    Causes come from ``event_type`` where it is filled (competing-risks endpoints: columns
+    ``n_event_1``, ``n_event_2``), otherwise from ``event`` (column ``n_event``)."""
     code = ibis.coalesce(tte.event_type.cast("int64"), tte.event.cast("int64"))
-    table = event_count_table(tte.mutate(event_type=code), group, competing=True, time=time)
-    frame = backend.to_pandas(table)
-    g = _groups(group)
+    frame = backend.to_pandas(event_count_table(tte.mutate(event_type=code), group, competing=True, time=time))
     out = {}
     for (endpoint, variant), part in frame.groupby(["endpoint", "variant"], sort=True):
-        competing = bool(part["n_event_2"].sum() > 0) or endpoint == "CIR"
-        if not competing:
-            part = part.rename(columns={"n_event_1": "n_event"})
-        out[(endpoint, variant)] = _to_counts(part.reset_index(drop=True), g, competing)
+        part = part.reset_index(drop=True)
+        if not (part["n_event_2"].sum() > 0 or endpoint == "CIR"):
+            part = part.drop(columns="n_event_2").rename(columns={"n_event_1": "n_event"})
+        out[(endpoint, variant)] = part
     return out

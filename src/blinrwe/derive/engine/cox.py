@@ -2,7 +2,7 @@
 
 For a coefficient vector ``b`` the engine returns, per distinct time, the sums over rows of
 ``w = exp(x'b)``, ``w x``, ``w x x'`` (all rows and event rows), the events and the event
-rows' ``x`` (``blinrwe.stats.cox_sums``); Newton-Raphson runs on those few rows in numpy, so
+rows' ``x``; Newton-Raphson (``blinrwe.stats.cox_sums``) runs on those few rows in numpy, so
 a registry's table stays in the engine. Numeric covariates (0/1 indicators for categories),
 no strata, no late entry; covariates are centred on their means (computed once in the engine),
 as R ``coxph``. Times are grouped on their exact value (whole days: R ``timefix`` exactly).
@@ -10,14 +10,14 @@ as R ``coxph``. Times are grouped on their exact value (whole days: R ``timefix`
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 import ibis
 import numpy as np
+import pandas as pd
 
-from blinrwe.stats.cox_sums import CoxSumsFit, RiskSetSums, cox_from_sums
 
-__all__ = ["risk_set_sums_table", "engine_cox_ph"]
+__all__ = ["risk_set_sums_table", "engine_risk_set_sums"]
 
 
 def risk_set_sums_table(table: ibis.Table, covariates: Sequence[str], beta, center, *, time: str = "time_days",
@@ -41,37 +41,19 @@ def risk_set_sums_table(table: ibis.Table, covariates: Sequence[str], beta, cent
     return t.group_by("time").aggregate(**aggs).order_by("time")
 
 
-def _sums(frame, p: int) -> RiskSetSums:
-    frame = frame.sort_values("time", kind="mergesort")
-    m = len(frame)
+def engine_risk_set_sums(backend, table: ibis.Table, covariates: Sequence[str], *, time: str = "time_days",
+                         event: str = "event") -> Callable[[np.ndarray], pd.DataFrame]:
+    """A function of ``beta`` giving the risk-set sums table (pandas) computed on ``backend``.
 
-    def square(prefix):
-        out = np.zeros((m, p, p))
-        for j in range(p):
-            for k in range(j, p):
-                out[:, j, k] = out[:, k, j] = frame[f"{prefix}_{j}_{k}"].to_numpy(float)
-        return out
-
-    def vec(prefix):
-        return np.column_stack([frame[f"{prefix}_{j}"].to_numpy(float) for j in range(p)]).reshape(m, p)
-
-    return RiskSetSums(time=frame["time"].to_numpy(float), s0=frame["s0"].to_numpy(float), s1=vec("s1"),
-                       s2=square("s2"), d=np.rint(frame["d"].to_numpy(float)).astype(np.int64), xd=vec("xd"),
-                       e0=frame["e0"].to_numpy(float), e1=vec("e1"), e2=square("e2"))
-
-
-def engine_cox_ph(backend, table: ibis.Table, covariates: Sequence[str], ties: str = "efron", *,
-                  time: str = "time_days", event: str = "event") -> CoxSumsFit:
-    """Cox model of ``event`` (0/1) over ``time`` on numeric ``covariates``, sums run on ``backend``.
-
-    Rows with a missing time, event or covariate are dropped (as R ``na.omit``)."""
+    Covariates are centred on their means (one engine query, here); rows with a missing time,
+    event or covariate are dropped (as R ``na.omit``). Fit with
+    ``blinrwe.stats.cox_sums.cox_from_sums(lambda b: sums_from_table(f(b), p), p, ties)``."""
     cov = list(covariates)
     rows = table.drop_null([time, event, *cov])
     means = backend.to_pandas(rows.aggregate(**{f"m{j}": rows[c].cast("float64").mean() for j, c in enumerate(cov)}))
     center = [float(means[f"m{j}"].iloc[0]) for j in range(len(cov))]
 
-    def sums_at(beta):
-        frame = backend.to_pandas(risk_set_sums_table(rows, cov, beta, center, time=time, event=event))
-        return _sums(frame, len(cov))
+    def sums_at(beta) -> pd.DataFrame:
+        return backend.to_pandas(risk_set_sums_table(rows, cov, beta, center, time=time, event=event))
 
-    return cox_from_sums(sums_at, len(cov), ties)
+    return sums_at
