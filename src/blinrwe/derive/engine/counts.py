@@ -45,15 +45,14 @@ def event_count_table(tte: ibis.Table, group: str | Sequence[str] | None = None,
     """One row per (endpoint, variant, group..., time): ``n_event`` (or ``n_event_1``, ``n_event_2``
     with ``competing``) and ``n_censor``; ``time`` is the column named ``time`` in the output."""
     keys = [k for k in ("endpoint", "variant") if k in tte.columns] + _groups(group)
-    t = tte.mutate(time=tte[time].cast("float64"))
+    # group on the stored time column (no per-row cast); the distinct times are cast afterwards
     if competing:
-        code = t.event_type.cast("int64")
-        aggs = {f"n_event_{c}": (code == c).cast("int64").sum() for c in CAUSES}
-        aggs["n_censor"] = (code == 0).cast("int64").sum()
+        aggs = {f"n_event_{c}": (tte.event_type == c).sum() for c in CAUSES}
+        aggs["n_censor"] = (tte.event_type == 0).sum()
     else:
-        ev = t.event.cast("int64")
-        aggs = {"n_event": ev.sum(), "n_censor": (1 - ev).sum()}
-    return t.group_by([*keys, "time"]).aggregate(**aggs)
+        aggs = {"n_event": (tte.event == 1).sum(), "n_censor": (tte.event == 0).sum()}
+    out = tte.group_by([*keys, tte[time].name("_time")]).aggregate(**aggs)
+    return out.select(*keys, time=out._time.cast("float64"), **{name: out[name].cast("int64") for name in aggs})
 
 
 def engine_count_table(backend, tte: ibis.Table, endpoint: str, variant: str = "none", *,
