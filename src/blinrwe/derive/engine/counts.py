@@ -52,7 +52,8 @@ def event_count_table(tte: ibis.Table, group: str | Sequence[str] | None = None,
     else:
         aggs = {"n_event": (tte.event == 1).sum(), "n_censor": (tte.event == 0).sum()}
     out = tte.group_by([*keys, tte[time].name("_time")]).aggregate(**aggs)
-    return out.select(*keys, time=out._time.cast("float64"), **{name: out[name].cast("int64") for name in aggs})
+    sums = {name: out[name].fill_null(0).cast("int64") for name in aggs}
+    return out.select(*keys, time=out._time.cast("float64"), **sums)
 
 
 def engine_count_table(backend, tte: ibis.Table, endpoint: str, variant: str = "none", *,
