@@ -36,6 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/time_dependent.py
 	$(BIN)/python bench/counting.py
 	$(BIN)/python bench/workbook.py
+	$(BIN)/python bench/engine_counts.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info
