@@ -89,14 +89,17 @@ def read_values(path: Path, found: list[tuple[str, str]], percent: set[int], lim
     percent_refs = (re.compile(rb' s="(?:' + b"|".join(str(i).encode() for i in sorted(percent)) + rb')"')
                     if percent else None)
     unpacked = 0
-    with zipfile.ZipFile(path) as archive:
-        for _name, member in found:
-            info = archive.getinfo(member)
-            unpacked += info.file_size
-            if unpacked > limits.max_bytes // 2:
-                return None
-            if not _scan_allows(archive.read(member), percent_refs, limits):
-                return None
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for _name, member in found:
+                info = archive.getinfo(member)
+                unpacked += info.file_size
+                if unpacked > limits.max_bytes // 2:
+                    return None
+                if not _scan_allows(archive.read(member), percent_refs, limits):
+                    return None
+    except Exception:  # noqa: BLE001 -- a damaged member (compression, CRC, zlib): openpyxl names the damage
+        return None
     try:
         book = CalamineWorkbook.from_path(str(path))
     except Exception:  # noqa: BLE001 -- openpyxl names the damage
