@@ -42,27 +42,12 @@ import numpy as np
 from blinrwe.stats.counts import grouped_event_counts
 from blinrwe.stats.kaplan_meier import kaplan_meier, kaplan_meier_from_counts
 from blinrwe.stats.logrank import logrank, logrank_from_counts
+from survival import HORIZON, synthetic  # the survival benchmark's cohort (bench/survival.py)
+from survival import _timed as best
 
 LANDMARKS = [365.0, 730.0]
-HORIZON = 1826
 
 
-def synthetic(n: int, seed: int = 1):
-    """Whole-day follow-up: exponential times (mean 500 days), ~70% events, 2 arms."""
-    rng = np.random.default_rng(seed)
-    days = np.minimum(np.floor(rng.exponential(500.0, n)), HORIZON).astype(np.int64)
-    event = ((rng.random(n) < 0.7) & (days < HORIZON)).astype(np.int8)
-    group = rng.integers(0, 2, n).astype(np.int8)
-    return days, event, group
-
-
-def best(fn, repeats: int) -> float:
-    out = float("inf")
-    for _ in range(repeats):
-        start = clock.perf_counter()
-        fn()
-        out = min(out, clock.perf_counter() - start)
-    return out
 
 
 def bare(time, event, group):

@@ -166,6 +166,20 @@ def _cif_curve(n_risk, d_cause, d_other):
     return est, var
 
 
+def cif_frame(counts, cause_index: int, group, cause, level: float) -> pd.DataFrame:
+    """The Aalen-Johansen curve of one cause in one group's counts (column ``cause_index`` of
+    ``n_event_by_cause``), as rows of the ``CumulativeIncidence.table``."""
+    d_cause = counts.n_event_by_cause[:, cause_index]
+    d_other = counts.n_event - d_cause
+    est, var = _cif_curve(counts.n_risk, d_cause, d_other)
+    lower, upper = loglog_ci(est, var, level)
+    return pd.DataFrame({
+        "group": [group] * counts.time.size, "cause": [cause] * counts.time.size, "time": counts.time,
+        "n_risk": counts.n_risk, "n_event": d_cause, "n_competing": d_other, "n_censor": counts.n_censor,
+        "estimate": est, "variance": var, "lower": lower, "upper": upper,
+    })
+
+
 def loglog_ci(estimate, variance, level: float):
     """Pointwise CI ``F^exp(+/- z sqrt(Var) / (F log F))`` (NaN at F = 0, (1, 1) at F = 1)."""
     z = _sps.norm.ppf((1 + level) / 2)
@@ -372,16 +386,7 @@ def cumulative_incidence(
     by_group = _grouped_from_codes(t, codes, gidx, tuple(range(len(groups))), None, cause_codes)
     for gi, g in enumerate(groups):
         counts = by_group.group(gi)
-        for ci, c in enumerate(labels):
-            d_cause = counts.n_event_by_cause[:, ci]
-            d_other = counts.n_event - d_cause
-            est, var = _cif_curve(counts.n_risk, d_cause, d_other)
-            lower, upper = loglog_ci(est, var, level)
-            frames.append(pd.DataFrame({
-                "group": [g] * counts.time.size, "cause": [c] * counts.time.size, "time": counts.time,
-                "n_risk": counts.n_risk, "n_event": d_cause, "n_competing": d_other, "n_censor": counts.n_censor,
-                "estimate": est, "variance": var, "lower": lower, "upper": upper,
-            }))
+        frames += [cif_frame(counts, ci, g, c, level) for ci, c in enumerate(labels)]
     table = pd.concat(frames, ignore_index=True)
 
     gray = None

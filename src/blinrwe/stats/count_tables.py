@@ -19,7 +19,7 @@ import pandas as pd
 from blinrwe.errors import StatisticalInputError
 
 from ._inputs import as_level
-from .competing_risks import ALL_GROUP, CumulativeIncidence, _cif_curve, loglog_ci
+from .competing_risks import ALL_GROUP, CumulativeIncidence, cif_frame
 from .counts import EventCounts, GroupedEventCounts, event_counts_from_table
 
 __all__ = ["counts_from_table", "cumulative_incidence_from_counts"]
@@ -63,16 +63,7 @@ def cumulative_incidence_from_counts(counts: GroupedEventCounts | EventCounts, c
         raise StatisticalInputError(f"cause {cause!r} is not one of the counted causes {causes}.")
     frames = []
     for g, c in per_group:
-        for ci, code in enumerate(causes):
-            d_cause = c.n_event_by_cause[:, ci]
-            d_other = c.n_event - d_cause
-            est, var = _cif_curve(c.n_risk, d_cause, d_other)
-            lower, upper = loglog_ci(est, var, level)
-            frames.append(pd.DataFrame({
-                "group": [g] * c.time.size, "cause": [code] * c.time.size, "time": c.time,
-                "n_risk": c.n_risk, "n_event": d_cause, "n_competing": d_other, "n_censor": c.n_censor,
-                "estimate": est, "variance": var, "lower": lower, "upper": upper,
-            }))
+        frames += [cif_frame(c, ci, g, code, level) for ci, code in enumerate(causes)]
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         columns=["group", "cause", "time", "n_risk", "n_event", "n_competing", "n_censor", "estimate",
                  "variance", "lower", "upper"])
