@@ -13,7 +13,7 @@ import pandas as pd
 from blinrwe.errors import SpecificationError
 
 # coefficient, height exponent, weight exponent: BSA = c * H**a * W**b (H cm, W kg)
-_POWER_FORMULAS = {
+POWER_FORMULAS = {
     "dubois": (0.007184, 0.725, 0.425),
     "haycock": (0.024265, 0.3964, 0.5378),
     "gehan_george": (0.0235, 0.42246, 0.51456),
@@ -30,8 +30,8 @@ def body_surface_area(height_cm, weight_kg, formula: str = "mosteller"):
     w = np.asarray(pd.to_numeric(weight_kg, errors="coerce"), dtype=float)
     if formula == "mosteller":
         return np.sqrt(h * w / 3600.0)
-    if formula in _POWER_FORMULAS:
-        c, a, b = _POWER_FORMULAS[formula]
+    if formula in POWER_FORMULAS:
+        c, a, b = POWER_FORMULAS[formula]
         return c * h**a * w**b
     if formula == "recorded":
         return np.full(np.broadcast(h, w).shape, np.nan)

@@ -8,15 +8,15 @@ import ibis
 
 from blinrwe.errors import SpecificationError
 
-from ..body_surface import _POWER_FORMULAS
+from ..body_surface import POWER_FORMULAS
 
 
 def _computed(height_cm: ibis.Value, weight_kg: ibis.Value, formula: str) -> ibis.Value:
     h, w = height_cm.cast("float64"), weight_kg.cast("float64")
     if formula == "mosteller":
         return (h * w / 3600.0).sqrt()
-    if formula in _POWER_FORMULAS:
-        c, a, b = _POWER_FORMULAS[formula]
+    if formula in POWER_FORMULAS:
+        c, a, b = POWER_FORMULAS[formula]
         return c * h.pow(a) * w.pow(b)
     if formula == "recorded":
         return ibis.null("float64")
