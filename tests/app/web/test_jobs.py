@@ -33,6 +33,22 @@ def test_a_full_queue_is_refused_at_once():
         pool.shutdown()
 
 
+def test_shutting_down_ends_a_busy_worker_at_once():
+    """A server stopped while a worker is busy (or still importing the pipeline) ends it, instead
+    of waiting at exit for the work to finish (that wait made a stopped server linger)."""
+    pool = Pool(workers=1, queue=0)
+    busy = pool.submit(_sleep, 120)
+    deadline = time.time() + 60
+    while not busy.running() and time.time() < deadline:
+        time.sleep(0.05)
+    processes = list(pool._executor._processes.values())
+    assert processes and busy.running()
+    pool.shutdown()
+    for process in processes:
+        process.join(timeout=30)
+        assert not process.is_alive()
+
+
 def test_a_crashed_worker_fails_its_run_and_the_next_run_goes_on(tmp_path):
     jobs = Jobs(workers=1, queue=1, run_target=_die)
     try:

@@ -92,7 +92,18 @@ class Pool:
             self._executor.submit(tasks.warm_up)
 
     def shutdown(self) -> None:
+        """Stop now: cancel what waits and end the workers, as their parent watch would a moment later.
+
+        ``shutdown(wait=False)`` alone still has the interpreter's exit join the workers, so a
+        server stopped while a worker is busy (or still importing the pipeline) would not exit
+        until it finished. Python 3.14 names this ``terminate_workers``; before it, the pool's
+        processes are only reachable as ``_processes``.
+        """
+        processes = list((getattr(self._executor, "_processes", None) or {}).values())
         self._executor.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
 
 
 class Jobs:
