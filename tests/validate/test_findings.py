@@ -4,6 +4,9 @@ import ast
 import string
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from blinrwe.model.i18n import catalog
 from blinrwe.validate import CODES, Finding, Severity, ValidationReport
 from blinrwe.validate.findings import finding
@@ -39,6 +42,26 @@ def test_report_orders_errors_first_and_summarises():
     assert report.codes() == {"TABLE_ABSENT": 1, "TABLE_MISSING": 1}
     frame = report.to_frame()
     assert list(frame["severity"]) == ["warning", "error"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(counts=st.dictionaries(st.sampled_from(["DATE_UNREADABLE", "CODE_INVALID", "NUMBER_INVALID", "TABLE_ABSENT"]),
+                              st.integers(0, 30), max_size=4), cap=st.integers(0, 12))
+def test_examples_per_code_caps_each_code_and_gives_how_many_more(counts, cap):
+    """Each code shows at most ``cap`` example lines, then one line with the rest and the total; nothing
+    else is left out (every finding is either shown or counted)."""
+    findings = tuple(finding(code, f"bad {code} {i}", "fix it", file="a.xlsx", sheet="s", row=i + 2, column="c",
+                             value=str(i)) for code, n in counts.items() for i in range(n))
+    report = ValidationReport(source="a.xlsx", findings=findings)
+    lines = report.lines(examples_per_code=cap)
+    assert lines[0] == report.summary()
+    for code, n in counts.items():
+        shown = [line for line in lines if f" {code} " in line and "more finding" not in line]
+        more = [line for line in lines if f"code {code} (" in line]
+        assert len(shown) == min(n, cap)
+        assert more == ([f"  ... and {n - cap:,} more finding(s) of code {code} ({n:,} in all; every one is in the "
+                         "findings table)."] if n > cap else [])
+    assert report.lines(examples_per_code=max(counts.values(), default=0)) == report.lines()
 
 
 def test_reader_notes_become_findings_of_their_code():

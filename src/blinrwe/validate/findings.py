@@ -229,14 +229,30 @@ class ValidationReport:
                                               "analysed."))
         return text.format(source=self.source, errors=n_e, warnings=n_w)
 
-    def lines(self) -> list[str]:
-        """The summary line, then one line per finding (errors first, then by place)."""
+    def lines(self, examples_per_code: int | None = None) -> list[str]:
+        """The summary line, then one line per finding (errors first, then by place).
+
+        With ``examples_per_code``, a code's findings past that many are left out of the lines,
+        and one line after its last example gives how many more there are (a registry with one
+        systematic mistake has it on thousands of rows; the findings table keeps every one).
+        """
         ordered = sorted(self.findings, key=lambda f: (f.severity is not Severity.ERROR, f.file or "", f.sheet or "",
                                                         f.row if f.row is not None else -1, f.column or ""))
-        return [self.summary(), *(f.to_text() for f in ordered)]
+        if examples_per_code is None:
+            return [self.summary(), *(f.to_text() for f in ordered)]
+        total, shown, lines = self.codes(), {}, [self.summary()]
+        for f in ordered:
+            shown[f.code] = shown.get(f.code, 0) + 1
+            if shown[f.code] <= examples_per_code:
+                lines.append(f.to_text())
+            if shown[f.code] == max(examples_per_code, 1) and total[f.code] > examples_per_code:
+                lines.append(_("  ... and {more} more finding(s) of code {code} ({total} in all; every one is in "
+                               "the findings table).").format(more=f"{total[f.code] - examples_per_code:,}",
+                                                              code=f.code, total=f"{total[f.code]:,}"))
+        return lines
 
-    def to_text(self) -> str:
-        return "\n".join(self.lines())
+    def to_text(self, examples_per_code: int | None = None) -> str:
+        return "\n".join(self.lines(examples_per_code))
 
     def to_frame(self) -> pd.DataFrame:
         """One row per finding (for the report's data-quality appendix)."""

@@ -37,7 +37,7 @@ def to_engine(frame: pd.DataFrame) -> ibis.Table:
     return ibis.memtable(to_arrow(frame))
 
 
-def _like(values: pd.Series, dtype) -> pd.Series:
+def as_dtype(values: pd.Series, dtype) -> pd.Series:
     if dtype == object:
         out = values.astype(object)
         if len(out) and out.map(lambda v: isinstance(v, np.ndarray)).any():
@@ -56,10 +56,10 @@ def to_frame(backend, expr: ibis.Table, like: pd.DataFrame | None = None, sort_b
     out = backend.to_pandas(expr)
     if like is not None:
         out = out[list(like.columns)]
-        out = pd.DataFrame({name: _like(out[name], like[name].dtype) for name in like.columns})
+        out = pd.DataFrame({name: as_dtype(out[name], like[name].dtype) for name in like.columns})
     if sort_by:
         out = out.sort_values(list(sort_by), kind="mergesort").reset_index(drop=True)
     return out
 
 
-__all__ = ["to_arrow", "to_engine", "to_frame"]
+__all__ = ["as_dtype", "to_arrow", "to_engine", "to_frame"]
