@@ -36,6 +36,11 @@ from .settings import RESPONSE_WINDOWS, DeriveSettings
 DAY = pd.Timedelta(days=1)
 #: Response hierarchy, best first (used for the best response).
 RESPONSE_RANK = {"CR": 1, "CRh": 2, "CRi": 3, "hypoplastic": 4, "NR": 5, "PD": 6, "relapse": 7}
+#: Columns of :func:`derive_responses`, in order.
+RESPONSE_COLUMNS = ("patient_id", "assessment_date", "study_day", "timepoint", "bm_blast_pct", "response_derived",
+                    "response_recorded", "response", "response_source", "cr_cri", "cr_crh", "cr_crh_cri",
+                    "mrd_value", "mrd_method", "mrd_negative", "mrd_undetectable", "post_baseline",
+                    "in_2_cycles", "in_12_weeks", "in_overall")
 #: End of a window without an upper bound (no next therapy, no cut-off): the last representable day.
 NO_END = pd.Timestamp.max.normalize()
 
@@ -124,11 +129,8 @@ def derive_responses(assessments: pd.DataFrame, windows: pd.DataFrame, settings:
     a["in_overall"] = after_t0 & (a["assessment_date"] <= a["overall_end"])
     a["in_2_cycles"] = after_t0 & (a["assessment_date"] <= a["end_2_cycles"])
     a["in_12_weeks"] = after_t0 & (a["assessment_date"] <= a["end_12_weeks"])
-    cols = ["patient_id", "assessment_date", "study_day", "timepoint", "bm_blast_pct", "response_derived",
-            "response_recorded", "response", "response_source", "cr_cri", "cr_crh", "cr_crh_cri", "mrd_value",
-            "mrd_method", "mrd_negative", "mrd_undetectable", "post_baseline", "in_2_cycles", "in_12_weeks",
-            "in_overall"]
-    return a.sort_values(["patient_id", "assessment_date"], kind="mergesort")[cols].reset_index(drop=True)
+    return a.sort_values(["patient_id", "assessment_date"], kind="mergesort")[list(RESPONSE_COLUMNS)].reset_index(
+        drop=True)
 
 
 def window_flag(window: str) -> str:

@@ -10,18 +10,11 @@ from __future__ import annotations
 
 import ibis
 
-from ..response import NO_END, RESPONSE_POPULATION_CODES, RESPONSE_RANK, composite_members, window_flag
+from ..response import (NO_END, RESPONSE_COLUMNS, RESPONSE_POPULATION_CODES, RESPONSE_RANK, composite_members,
+                        window_flag)
 from ..settings import RESPONSE_WINDOWS, DeriveSettings
 
 _DAY_SECONDS = 86_400
-#: the MRD summaries of each window: name -> the per-assessment value that reaches it
-_MRD_REACHED = ("mrd_assessed", "mrd_negative", "complete_mrd_response")
-_FIRST_DATES = ("date_first_response", "date_first_cr_cri", "date_first_mrd_negative",
-                "date_first_marrow_assessment")
-RESPONSE_COLUMNS = ("patient_id", "assessment_date", "study_day", "timepoint", "bm_blast_pct", "response_derived",
-                    "response_recorded", "response", "response_source", "cr_cri", "cr_crh", "cr_crh_cri",
-                    "mrd_value", "mrd_method", "mrd_negative", "mrd_undetectable", "post_baseline",
-                    "in_2_cycles", "in_12_weeks", "in_overall")
 
 
 def _flag(value: ibis.Value) -> ibis.Value:
@@ -140,7 +133,7 @@ def derive_best_response(responses: ibis.Table, patients: ibis.Table, settings: 
         columns[f"best_response_{w}"] = best(w)
     columns["best_response"] = columns[f"best_response_{pw}"]
     columns["responder"] = columns[f"{s.responder_definition}_{pw}"]
-    columns.update({name: out[name] for name in _FIRST_DATES})
+    columns.update({name: out[name] for name in first})
     columns["post_baseline_assessment"] = out.date_first_marrow_assessment.notnull()
     columns["mrd_denominator_all_treated"] = out.t0_date.notnull()
     columns["mrd_denominator_available"] = columns[f"mrd_assessed_{pw}"]
