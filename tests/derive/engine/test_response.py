@@ -12,6 +12,7 @@ from blinrwe.derive import response as reference
 from blinrwe.derive.engine import response as engine
 from blinrwe.derive.engine.frames import to_engine
 from blinrwe.examples import synthetic_cohort
+from blinrwe.examples.synthetic import DEFAULT_CUTOFF
 
 from .conftest import assert_same_table, pandas_steps
 
@@ -49,7 +50,7 @@ def _check_steps(backend, steps, settings):
 
 
 def test_windows_responses_and_best_equal_pandas_on_each_engine(engine_backend, synthetic_steps):
-    s = derive.DeriveSettings().with_changes(data_cutoff=dt.date(2024, 4, 30))
+    s = derive.DeriveSettings().with_changes(data_cutoff=DEFAULT_CUTOFF)
     windows, responses, best = _check_steps(engine_backend, synthetic_steps, s)
     pd.testing.assert_frame_equal(windows, synthetic_steps["windows"])
     pd.testing.assert_frame_equal(best, synthetic_steps["best"])
@@ -65,6 +66,7 @@ def test_windows_responses_and_best_equal_pandas_on_each_engine(engine_backend, 
 
 def test_response_populations_equal_pandas_on_each_engine(engine_backend, synthetic_steps):
     adsl = _without_populations(synthetic_steps["adsl"])
+    adsl = adsl.assign(bm_blast_pct_at_t0=adsl["bm_blast_pct_at_t0"].where(adsl.index % 7 != 0))
     s = derive.DeriveSettings()
     assert_same_table(engine_backend, engine.derive_response_populations(to_engine(adsl), s),
                       reference.derive_response_populations(adsl, s))
@@ -90,9 +92,9 @@ def test_chain_equals_pandas_across_synthetic_studies(duckdb_backend, n, seed):
 ], ids=["001", "002", "003", "cutoff_2021", "cutoff_before_all", "other_definitions"])
 def test_chain_follows_presets_cutoffs_and_definitions(duckdb_backend, synthetic_steps, settings):
     """The response settings of the presets (blast rule, CRh, responder, primary window), cut-offs and
-    window lengths; each step's pandas reference is computed here from the same inputs."""
-    s = settings if settings.data_cutoff is not None else settings.with_changes(data_cutoff=dt.date(2024, 4, 30))
-    _check_steps(duckdb_backend, synthetic_steps, s)
+    window lengths (the presets set no cut-off: open windows); each step's pandas reference is computed
+    here from the same inputs."""
+    _check_steps(duckdb_backend, synthetic_steps, settings)
 
 
 def test_untreated_patients_and_missing_inputs(duckdb_backend, synthetic_steps):
@@ -111,7 +113,7 @@ def test_untreated_patients_and_missing_inputs(duckdb_backend, synthetic_steps):
     assessments = pd.concat([a, stranger, on_t0], ignore_index=True)
     base = _base(st).assign(t0_date=lambda b: b["t0_date"].where(b["patient_id"] != untreated))
     windows, responses, best = _check_chain(duckdb_backend, exposure, cycles, paths, assessments, base,
-                                            derive.DeriveSettings().with_changes(data_cutoff=dt.date(2024, 4, 30)))
+                                            derive.DeriveSettings().with_changes(data_cutoff=DEFAULT_CUTOFF))
     assert windows.loc[windows["patient_id"] == untreated, "end_2_cycles"].isna().all()
     assert not best.loc[best["patient_id"] == untreated, "mrd_denominator_all_treated"].any()
     assert responses["study_day"].isna().any() and (responses["study_day"] == 0).any()
@@ -143,7 +145,7 @@ def test_same_day_ties_every_category_and_all_missing_values(duckdb_backend, syn
              for k in range(3)]
     rest = a.loc[~a["patient_id"].isin(first["patient_id"])]
     tied = pd.concat([rest, *twins, *reversed(twins)], ignore_index=True)
-    s = derive.DeriveSettings().with_changes(data_cutoff=dt.date(2024, 4, 30))
+    s = derive.DeriveSettings().with_changes(data_cutoff=DEFAULT_CUTOFF)
     _, responses, best = _check_steps(duckdb_backend, {**st, "assessments": tied}, s)
     assert set(reference.RESPONSE_RANK) <= set(best["best_response_overall"].dropna())
     blank = a.assign(response_recorded=None, mrd_value=np.nan, mrd_method=None, timepoint=None,
