@@ -36,6 +36,13 @@ from .settings import RESPONSE_WINDOWS, DeriveSettings
 DAY = pd.Timedelta(days=1)
 #: Response hierarchy, best first (used for the best response).
 RESPONSE_RANK = {"CR": 1, "CRh": 2, "CRi": 3, "hypoplastic": 4, "NR": 5, "PD": 6, "relapse": 7}
+#: Columns of :func:`derive_responses`, in order.
+RESPONSE_COLUMNS = ("patient_id", "assessment_date", "study_day", "timepoint", "bm_blast_pct", "response_derived",
+                    "response_recorded", "response", "response_source", "cr_cri", "cr_crh", "cr_crh_cri",
+                    "mrd_value", "mrd_method", "mrd_negative", "mrd_undetectable", "post_baseline",
+                    "in_2_cycles", "in_12_weeks", "in_overall")
+#: End of a window without an upper bound (no next therapy, no cut-off): the last representable day.
+NO_END = pd.Timestamp.max.normalize()
 
 
 def composite_members(settings: DeriveSettings) -> dict[str, tuple[str, ...]]:
@@ -80,7 +87,7 @@ def derive_windows(t0: pd.DataFrame, cycles: pd.DataFrame, next_therapy: pd.Data
     w = w.merge(next_therapy[["patient_id", "first_next_therapy_date"]], on="patient_id", how="left")
     for col in ("t0_date", "cycle3_start", "first_next_therapy_date"):
         w[col] = pd.to_datetime(w[col]).astype("datetime64[ns]")
-    far = pd.Timestamp.max.normalize()
+    far = NO_END
     overall = pd.Series(far, index=w.index)
     if s.response_before_next_therapy:
         overall = w["first_next_therapy_date"].where(w["first_next_therapy_date"].notna(), far)
@@ -122,14 +129,12 @@ def derive_responses(assessments: pd.DataFrame, windows: pd.DataFrame, settings:
     a["in_overall"] = after_t0 & (a["assessment_date"] <= a["overall_end"])
     a["in_2_cycles"] = after_t0 & (a["assessment_date"] <= a["end_2_cycles"])
     a["in_12_weeks"] = after_t0 & (a["assessment_date"] <= a["end_12_weeks"])
-    cols = ["patient_id", "assessment_date", "study_day", "timepoint", "bm_blast_pct", "response_derived",
-            "response_recorded", "response", "response_source", "cr_cri", "cr_crh", "cr_crh_cri", "mrd_value",
-            "mrd_method", "mrd_negative", "mrd_undetectable", "post_baseline", "in_2_cycles", "in_12_weeks",
-            "in_overall"]
-    return a.sort_values(["patient_id", "assessment_date"], kind="mergesort")[cols].reset_index(drop=True)
+    return a.sort_values(["patient_id", "assessment_date"], kind="mergesort")[list(RESPONSE_COLUMNS)].reset_index(
+        drop=True)
 
 
-def _window_flag(window: str) -> str:
+def window_flag(window: str) -> str:
+    """The ``derive_responses`` column flagging assessments in ``window`` (one of ``RESPONSE_WINDOWS``)."""
     return {"2_cycles": "in_2_cycles", "12_weeks": "in_12_weeks", "overall": "in_overall"}[window]
 
 
@@ -171,11 +176,11 @@ def derive_best_response(responses: pd.DataFrame, patients: pd.DataFrame, settin
     date = r["assessment_date"].to_numpy(dtype="datetime64[ns]")
     never = np.datetime64("NaT", "ns")
     pw = s.primary_response_window
-    primary, overall = flag(_window_flag(pw)), flag("in_overall")
+    primary, overall = flag(window_flag(pw)), flag("in_overall")
     columns = {"patient_id": r["patient_id"].to_numpy()}
     how = {}
     for w in RESPONSE_WINDOWS:
-        inw = flag(_window_flag(w))
+        inw = flag(window_flag(w))
         columns[f"rank_{w}"], how[f"rank_{w}"] = np.where(inw, rank, np.nan), "min"
         for c, values in (*composites.items(), *mrd.items()):
             columns[f"{c}_{w}"], how[f"{c}_{w}"] = inw & values, "any"
