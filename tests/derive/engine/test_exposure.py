@@ -103,11 +103,13 @@ def test_overlapping_segments_take_the_latest_start_then_higher_dose_then_first_
     # starting two days later inside the first segment, ending after it: the new rate from that day
     later = first.assign(start_date=first["start_date"] + pd.Timedelta(days=2),
                          end_date=first["end_date"] + pd.Timedelta(days=3), dose_value=5.0, cycle_number=1)
+    # the same start and a missing dose (a ug/day rate without a value): the known dose gives the day
+    no_dose = first.assign(dose_value=float("nan"), daily_dose_ug=float("nan"), dose_unit="ug/day", cycle_number=6)
     # a one-day cycle wholly covered by a segment of another cycle with the same start and a higher dose
     hidden = first.assign(start_date=first["start_date"] + pd.Timedelta(days=1),
                           end_date=first["start_date"] + pd.Timedelta(days=1), cycle_number=9)
     cover = hidden.assign(cycle_number=10, daily_dose_ug=1000.0)
-    steps = _with_infusions(synthetic_steps, pd.concat([same_start, twin, later, hidden, cover], ignore_index=True))
+    steps = _with_infusions(synthetic_steps, pd.concat([same_start, twin, no_dose, later, hidden, cover], ignore_index=True))
     _, cycles = _check(engine_backend, steps, derive.DeriveSettings())
     assert cycles["cycle_number"].isin([7, 8]).any() and not cycles["cycle_number"].eq(9).any()
 
