@@ -109,7 +109,8 @@ def test_overlapping_segments_take_the_latest_start_then_higher_dose_then_first_
     hidden = first.assign(start_date=first["start_date"] + pd.Timedelta(days=1),
                           end_date=first["start_date"] + pd.Timedelta(days=1), cycle_number=9)
     cover = hidden.assign(cycle_number=10, daily_dose_ug=1000.0)
-    steps = _with_infusions(synthetic_steps, pd.concat([same_start, twin, no_dose, later, hidden, cover], ignore_index=True))
+    extra = pd.concat([same_start, twin, no_dose, later, hidden, cover], ignore_index=True)
+    steps = _with_infusions(synthetic_steps, extra)
     _, cycles = _check(engine_backend, steps, derive.DeriveSettings())
     assert cycles["cycle_number"].isin([7, 8]).any() and not cycles["cycle_number"].eq(9).any()
 
