@@ -80,3 +80,11 @@ def test_missing_dose_overlap_and_vial_boundary(duckdb_backend):
     want, cycles = _check(duckdb_backend, steps, s)
     assert want["vials_per_bag"].tolist()[0] == 2 + 8 + 2 and pd.isna(want["vials_shared"].iloc[1])
     assert want["vials_shared"].iloc[2] == 0 and cycles["vials_shared"].iloc[1] == 2
+
+
+def test_all_missing_recorded_doses_and_bsa(duckdb_backend, synthetic_steps):
+    steps = {**synthetic_steps,
+             "infusions": synthetic_steps["infusions"].assign(daily_dose_ug=float("nan")),
+             "bsa": synthetic_steps["bsa"].assign(bsa_m2_used=float("nan"))}
+    want, _ = _check(duckdb_backend, steps, derive.DeriveSettings())
+    assert want["vials_per_bag"].isna().any() and want["vials_per_bag"].notna().any()

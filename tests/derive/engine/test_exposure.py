@@ -127,3 +127,12 @@ def test_foreign_patient_and_reversed_segment(duckdb_backend, synthetic_steps):
     found = to_frame(duckdb_backend, invalid_segments(to_engine(reversed_.iloc[:3])))
     assert list(found["source_row"]) == list(reversed_["source_row"].iloc[:3])
     assert to_frame(duckdb_backend, invalid_segments(to_engine(inf))).empty
+
+
+def test_all_missing_recorded_doses_weights_and_bsa(duckdb_backend, synthetic_steps):
+    steps = {**synthetic_steps,
+             "infusions": synthetic_steps["infusions"].assign(daily_dose_ug=float("nan")),
+             "patients": synthetic_steps["patients"].assign(weight_kg=float("nan")),
+             "bsa": synthetic_steps["bsa"].assign(bsa_m2_used=float("nan"))}
+    want, _ = _check(duckdb_backend, steps, derive.DeriveSettings())
+    assert want["dose_per_label"].isna().all() and want["dose_source"].eq("computed").all()
