@@ -1,0 +1,189 @@
+"""Blinatumomab exposure from infusion segments as Ibis expressions (domain-spec 1.3-1.6; pandas
+reference: ``blinrwe.derive.exposure``, whose dosing rules, cycle columns and regimen classes
+these follow exactly).
+
+Each segment covers every calendar day from ``start_date`` to ``end_date`` inclusive; the
+segments are expanded to patient-days in the engine (an integer range per segment, unnested),
+and a day covered by several segments counts once, at the rate of the latest-starting segment
+(ties: the higher daily dose, missing last; then the segment entered first, ``source_row``,
+as the pandas derivation keeps the first recorded of a stable sort).
+
+The pandas check that no segment ends before it starts needs a query: an expression cannot
+raise. :func:`invalid_segments` gives those rows, to be run before the derivation (a reversed
+segment covers no day here).
+"""
+
+from __future__ import annotations
+
+import ibis
+
+from ..exposure import CYCLE_COLUMNS
+from ..settings import CutPoints, DeriveSettings
+
+#: ``np.isclose`` tolerances (its defaults), as the pandas ``dose_per_label`` compares rates
+_RTOL, _ATOL = 1e-5, 1e-8
+#: ceil(dose / strength) tolerance of the pandas vial counts (70.0 / 35 gives 2 vials despite noise)
+_VIAL_TOLERANCE = 1e-9
+
+DAY_COLUMNS = ("patient_id", "infusion_date", "cycle_number", "rate_class", "daily_dose_used_ug", "dose_source")
+EXPOSURE_COLUMNS = ("patient_id", "t0_date", "last_infusion_date", "cycles_started", "infusion_days_total",
+                    "infusion_days_cycle1", "full_dose_days", "step_up_days", "cumulative_dose_ug", "vials_min",
+                    "dose_per_label", "dose_source", "regimen_class", "duration_class_cycle1",
+                    "duration_class_total", "cycles_class", "stop_reason")
+
+
+def classify(value: ibis.Value, cut: CutPoints) -> ibis.Value:
+    """The class label of ``value`` under ``cut`` (missing stays missing), as ``exposure.classify``."""
+    below = [(value <= b) if cut.closed == "right" else (value < b) for b in cut.breaks]
+    return ibis.cases((value.isnull(), ibis.null("string")), *zip(below, cut.labels[:-1]), else_=cut.labels[-1])
+
+
+def vials(dose_ug: ibis.Value, vial_strength_ug: float) -> ibis.Value:
+    """Whole vials holding ``dose_ug``: ``ceil(dose / strength)`` with the pandas tolerance; missing stays missing
+    (``blinrwe.derive.drug_use.vials``)."""
+    return (dose_ug.cast("float64") / float(vial_strength_ug) - _VIAL_TOLERANCE).ceil().cast("int64")
+
+
+def _isclose(value: ibis.Value, target: float) -> ibis.Value:
+    return ((value - target).abs() <= _ATOL + _RTOL * abs(target)).fill_null(False)
+
+
+def segment_days(segments: ibis.Table) -> ibis.Value:
+    """Calendar days a segment covers, start to end inclusive (0 or less: a reversed segment)."""
+    return segments.end_date.delta(segments.start_date, unit="day") + 1
+
+
+def invalid_segments(infusions: ibis.Table) -> ibis.Table:
+    """The infusion rows whose ``end_date`` is before ``start_date`` (the pandas derivation refuses them with
+    ``InputDataError``; run this first and refuse the study when it has rows)."""
+    return infusions.filter(infusions.end_date < infusions.start_date)
+
+
+def derive_segment_doses(infusions: ibis.Table, patients: ibis.Table, bsa: ibis.Table,
+                         settings: DeriveSettings) -> ibis.Table:
+    """Infusion segments with ``weight_kg, bsa_m2_used, rate_class, daily_dose_computed_ug,
+    daily_dose_used_ug, dose_source, dose_per_label`` (domain-spec 1.3, 1.6), as the pandas
+    ``derive_segment_doses``: per-m2 doses are ``rate x BSA`` capped at the step-up or full dose; a
+    recorded ``daily_dose_ug`` wins; ``dose_per_label`` is missing without a weight."""
+    s = settings
+    seg = infusions.left_join(patients.select("patient_id", "weight_kg"), "patient_id").drop("patient_id_right")
+    seg = seg.left_join(bsa.select("patient_id", "bsa_m2_used"), "patient_id").drop("patient_id_right")
+    per_m2 = (seg.dose_unit == "ug/m2/day").fill_null(False)
+    rate = seg.dose_value.cast("float64")
+    step_up = ibis.ifelse(per_m2, rate <= s.step_up_dose_ug_m2, rate <= s.step_up_dose_ug).fill_null(False)
+    full = ibis.ifelse(per_m2, rate >= s.full_dose_ug_m2, rate >= s.full_dose_ug).fill_null(False)
+    cap = ibis.ifelse(step_up, s.step_up_dose_ug, s.full_dose_ug)
+    bsa_dose = rate * seg.bsa_m2_used.cast("float64")
+    # np.minimum keeps a missing product missing (SQL LEAST would skip it)
+    capped = ibis.cases((bsa_dose.isnull(), ibis.null("float64")), (bsa_dose <= cap, bsa_dose), else_=cap)
+    computed = ibis.ifelse(per_m2, capped, rate)
+    recorded = seg.daily_dose_ug.cast("float64")
+    weight = seg.weight_kg.cast("float64")
+    label_fixed = ~per_m2 & (_isclose(rate, s.step_up_dose_ug) | _isclose(rate, s.full_dose_ug))
+    label_m2 = per_m2 & (_isclose(rate, s.step_up_dose_ug_m2) | _isclose(rate, s.full_dose_ug_m2))
+    return seg.mutate(
+        rate_class=ibis.cases((step_up, "step_up"), (full, "full"), else_="intermediate"),
+        daily_dose_computed_ug=computed,
+        daily_dose_used_ug=recorded.coalesce(computed),
+        dose_source=ibis.ifelse(recorded.notnull(), "recorded", "computed"),
+        dose_per_label=ibis.cases((weight.isnull(), ibis.null("boolean")),
+                                  (weight >= s.weight_threshold_kg, label_fixed), else_=label_m2),
+    )
+
+
+def derive_infusion_days(segments: ibis.Table) -> ibis.Table:
+    """One row per patient x calendar day of running infusion (columns ``DAY_COLUMNS``, the pandas
+    ``derive_infusion_days``): the rate of the latest-starting segment covering the day (ties: the higher
+    dose, missing last; then the lowest ``source_row``)."""
+    seg = segments.mutate(_n_days=segment_days(segments))
+    day = seg.mutate(_k=ibis.range(0, seg._n_days).unnest())
+    day = day.mutate(infusion_date=day.start_date + day._k.as_interval("D"))
+    order = [day.start_date.desc(), day.daily_dose_used_ug.desc(nulls_first=False)]
+    order += [day.source_row.asc()] if "source_row" in day.columns else []
+    day = day.mutate(_rank=ibis.row_number().over(group_by=[day.patient_id, day.infusion_date], order_by=order))
+    return day.filter(day._rank == 0).select(*DAY_COLUMNS)
+
+
+def derive_exposure_cycles(days: ibis.Table, settings: DeriveSettings) -> ibis.Table:
+    """One row per patient x cycle with at least one day of its own (``CYCLE_COLUMNS``, the pandas
+    ``derive_exposure_cycles``): first and last day, infusion / full-dose / step-up days, the cumulative dose
+    (missing when a day's dose is) and ``label_cycle`` (28 full-dose days, or in the patient's first cycle 7
+    step-up days then 21 full-dose days)."""
+    s = settings
+    d = days.filter(days.cycle_number.notnull())
+    cyc = d.group_by("patient_id", "cycle_number").aggregate(
+        cycle_start=d.infusion_date.min(), cycle_end=d.infusion_date.max(), infusion_days=d.count(),
+        full_dose_days=(d.rate_class == "full").sum(), step_up_days=(d.rate_class == "step_up").sum(),
+        _dose_sum=d.daily_dose_used_ug.sum(), _dose_known=d.daily_dose_used_ug.count(),
+    )
+    first = cyc.cycle_number == cyc.cycle_number.min().over(group_by=cyc.patient_id)
+    no_step_full = (cyc.step_up_days == 0) & (cyc.full_dose_days == s.label_cycle_days)
+    step_then_full = first & (cyc.step_up_days == s.label_step_up_days) & (
+        cyc.full_dose_days == s.label_cycle_days - s.label_step_up_days)
+    return cyc.mutate(
+        cumulative_dose_ug=ibis.ifelse(cyc._dose_known == cyc.infusion_days, cyc._dose_sum, ibis.null("float64")),
+        label_cycle=(cyc.infusion_days == s.label_cycle_days) & (no_step_full | step_then_full),
+    ).select(*CYCLE_COLUMNS)
+
+
+def _per_patient(segments: ibis.Table, days: ibis.Table, cycles: ibis.Table, settings: DeriveSettings) -> ibis.Table:
+    """Per-patient sums over segments, days and cycles (one row per patient with a segment)."""
+    s = settings
+    seg = segments.group_by("patient_id").aggregate(
+        t0_date=segments.start_date.min(), last_infusion_date=segments.end_date.max(),
+        cycles_started=segments.cycle_number.nunique(),
+        n_off_label=(segments.dose_per_label == False).fill_null(False).sum(),  # noqa: E712 (SQL = FALSE)
+        n_label_unknown=segments.dose_per_label.isnull().sum(),
+        n_recorded=(segments.dose_source == "recorded").sum(), n_segments=segments.count(),
+    )
+    total = days.group_by("patient_id").aggregate(infusion_days_total=days.count())
+    c = cycles
+    cyc = c.group_by("patient_id").aggregate(
+        infusion_days_cycle1=c.infusion_days.argmin(c.cycle_number),
+        full_dose_days=c.full_dose_days.sum(), step_up_days=c.step_up_days.sum(),
+        cumulative_dose_ug=c.cumulative_dose_ug.sum(), dose_missing=c.cumulative_dose_ug.isnull().any(),
+        all_label=c.label_cycle.all(), all_fixed=(c.infusion_days == s.fixed_course_days).all(),
+        all_short=c.full_dose_days.between(1, s.short_course_max_full_dose_days).all(),
+    )
+    out = seg.left_join(total, "patient_id").drop("patient_id_right")
+    return out.left_join(cyc, "patient_id").drop("patient_id_right")
+
+
+def derive_exposure(patients: ibis.Table, infusions: ibis.Table, bsa: ibis.Table,
+                    settings: DeriveSettings) -> tuple[ibis.Table, ibis.Table]:
+    """Per-patient exposure (ADSL columns ``EXPOSURE_COLUMNS``) and the per-cycle table (``CYCLE_COLUMNS``),
+    as the pandas ``derive_exposure`` (domain-spec 1.5; its docstring gives every column and the
+    ``regimen_class`` rule: label, fixed_14_day, short_course_<10d_full_dose, other, first match wins)."""
+    s = settings
+    segments = derive_segment_doses(infusions, patients, bsa, s)
+    days = derive_infusion_days(segments)
+    cycles = derive_exposure_cycles(days, s)
+    out = patients.select("patient_id", "stop_reason").left_join(
+        _per_patient(segments, days, cycles, s), "patient_id").drop("patient_id_right")
+    treated = out.t0_date.notnull()
+    counts = {col: out[col].fill_null(0).cast("int64") for col in (
+        "cycles_started", "infusion_days_total", "infusion_days_cycle1", "full_dose_days", "step_up_days")}
+    dose = ibis.cases((~treated, 0.0), (out.dose_missing.fill_null(False), ibis.null("float64")),
+                      else_=out.cumulative_dose_ug.cast("float64"))
+    # every segment per label -> True; any off-label segment -> False; else unknown
+    per_label = ibis.cases((out.n_off_label > 0, False), (out.n_label_unknown > 0, ibis.null("boolean")),
+                           (out.n_segments.notnull(), True), else_=ibis.null("boolean"))
+    source = ibis.cases((~treated, ibis.null("string")), (out.n_recorded == out.n_segments, "recorded"),
+                        (out.n_recorded == 0, "computed"), else_="mixed")
+    is_label = per_label.fill_null(False) & out.all_label.fill_null(False)
+    regimen = ibis.cases((~treated, ibis.null("string")), (is_label, "label"),
+                         (out.all_fixed.fill_null(False), "fixed_14_day"),
+                         (out.all_short.fill_null(False), "short_course_<10d_full_dose"), else_="other")
+    exposure = out.select(
+        "patient_id", "t0_date", "last_infusion_date", **counts, cumulative_dose_ug=dose,
+        vials_min=vials(dose, s.vial_strength_ug), dose_per_label=per_label, dose_source=source,
+        regimen_class=regimen,
+        duration_class_cycle1=classify(ibis.ifelse(treated, counts["infusion_days_cycle1"], ibis.null("int64")),
+                                       s.duration_classes),
+        duration_class_total=classify(ibis.ifelse(treated, counts["infusion_days_total"], ibis.null("int64")),
+                                      s.duration_classes),
+        cycles_class=ibis.cases((~treated, ibis.null("string")), (counts["cycles_started"] == 1, "1"),
+                                else_=">=2"),
+        stop_reason=out.stop_reason,
+    )
+    return exposure.select(*EXPOSURE_COLUMNS), cycles
