@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .exposure import DAY, derive_segment_doses
+from .exposure import DAY, VIAL_TOLERANCE, derive_segment_doses
 from .settings import DeriveSettings
 
 __all__ = ["WASTAGE_RULES", "VIAL_COLUMNS", "vials", "derive_drug_use"]
@@ -45,7 +45,7 @@ def vials(dose_ug, vial_strength_ug: float) -> np.ndarray:
     """Whole vials holding ``dose_ug``: ``ceil(dose / strength)`` with a tolerance (70.0 / 35 gives 2, not 3,
     despite floating-point noise); NaN stays NaN."""
     dose = np.asarray(dose_ug, dtype=float)
-    return np.ceil(dose / float(vial_strength_ug) - 1e-9)
+    return np.ceil(dose / float(vial_strength_ug) - VIAL_TOLERANCE)
 
 
 def _as_count(values: np.ndarray) -> pd.Series:

@@ -30,6 +30,9 @@ from blinrwe.errors import InputDataError
 from .keys import first_in_group, sort_key, sort_order
 from .settings import CutPoints, DeriveSettings
 
+#: ceil(dose / strength) tolerance: 70.0 / 35 gives 2 vials despite floating-point noise.
+VIAL_TOLERANCE = 1e-9
+
 DAY = pd.Timedelta(days=1)
 
 
@@ -283,7 +286,7 @@ def derive_exposure(patients: pd.DataFrame, infusions: pd.DataFrame, bsa: pd.Dat
     out["cumulative_dose_ug"] = out["cumulative_dose_ug"].astype(float).where(~out["dose_missing"].astype("boolean").fillna(False).astype(bool))
     out.loc[~treated, "cumulative_dose_ug"] = 0.0
     # ceil with a tolerance: 70.0 / 35 must give 2 vials even with floating-point noise.
-    out["vials_min"] = np.ceil(out["cumulative_dose_ug"] / s.vial_strength_ug - 1e-9).astype("Int64")
+    out["vials_min"] = np.ceil(out["cumulative_dose_ug"] / s.vial_strength_ug - VIAL_TOLERANCE).astype("Int64")
     out["dose_per_label"] = out["dose_per_label"].astype("boolean")
     n_rec, n_seg = out["n_recorded"].fillna(0), out["n_segments"].fillna(0)
     out["dose_source"] = np.select([~treated, n_rec == n_seg, n_rec == 0], [None, "recorded", "computed"], "mixed")

@@ -17,13 +17,11 @@ from __future__ import annotations
 
 import ibis
 
-from ..exposure import CYCLE_COLUMNS
+from ..exposure import CYCLE_COLUMNS, VIAL_TOLERANCE
 from ..settings import CutPoints, DeriveSettings
 
 #: ``np.isclose`` tolerances (its defaults), as the pandas ``dose_per_label`` compares rates
 _RTOL, _ATOL = 1e-5, 1e-8
-#: ceil(dose / strength) tolerance of the pandas vial counts (70.0 / 35 gives 2 vials despite noise)
-_VIAL_TOLERANCE = 1e-9
 
 DAY_COLUMNS = ("patient_id", "infusion_date", "cycle_number", "rate_class", "daily_dose_used_ug", "dose_source")
 EXPOSURE_COLUMNS = ("patient_id", "t0_date", "last_infusion_date", "cycles_started", "infusion_days_total",
@@ -32,16 +30,21 @@ EXPOSURE_COLUMNS = ("patient_id", "t0_date", "last_infusion_date", "cycles_start
                     "duration_class_total", "cycles_class", "stop_reason")
 
 
-def classify(value: ibis.Value, cut: CutPoints) -> ibis.Value:
-    """The class label of ``value`` under ``cut`` (missing stays missing), as ``exposure.classify``."""
-    below = [(value <= b) if cut.closed == "right" else (value < b) for b in cut.breaks]
-    return ibis.cases((value.isnull(), ibis.null("string")), *zip(below, cut.labels[:-1]), else_=cut.labels[-1])
+def classify(values: ibis.Value, cut: CutPoints) -> ibis.Value:
+    """The class label of ``cut`` for each value, as ``pandas.cut`` over ``[-inf, *breaks, inf]`` gives it
+    (the pandas ``derive.exposure.classify``): missing stays missing, and the open outer end
+    (``inf`` when left-closed, ``-inf`` when right-closed) is outside every class."""
+    v = values.cast("float64")
+    inside = (v < ibis.literal(float("inf"))) if cut.closed == "left" else (v > ibis.literal(float("-inf")))
+    below = (lambda b: v < b) if cut.closed == "left" else (lambda b: v <= b)
+    branches = [(below(float(b)).fill_null(False), label) for b, label in zip(cut.breaks, cut.labels)]
+    return ibis.ifelse(inside.fill_null(False), ibis.cases(*branches, else_=cut.labels[-1]), ibis.null("string"))
 
 
 def vials(dose_ug: ibis.Value, vial_strength_ug: float) -> ibis.Value:
     """Whole vials holding ``dose_ug``: ``ceil(dose / strength)`` with the pandas tolerance; missing stays missing
     (``blinrwe.derive.drug_use.vials``)."""
-    return (dose_ug.cast("float64") / float(vial_strength_ug) - _VIAL_TOLERANCE).ceil().cast("int64")
+    return (dose_ug.cast("float64") / float(vial_strength_ug) - VIAL_TOLERANCE).ceil().cast("int64")
 
 
 def _isclose(value: ibis.Value, target: float) -> ibis.Value:

@@ -12,7 +12,8 @@ from __future__ import annotations
 import ibis
 
 from ..setting import IN_CR
-from ..settings import CutPoints, DeriveSettings
+from ..settings import DeriveSettings
+from .exposure import classify
 
 
 def _intent_columns(p: ibis.Table) -> dict[str, ibis.Value]:
@@ -66,17 +67,6 @@ def _mrd_columns(p: ibis.Table, settings: DeriveSettings) -> dict[str, ibis.Valu
         "mrd_status_at_t0": ibis.ifelse(known, recorded, derived),
         "mrd_status_at_t0_source": ibis.cases((known, "recorded"), (value.notnull(), "derived"), else_="missing"),
     }
-
-
-def classify(values: ibis.Value, cut: CutPoints) -> ibis.Value:
-    """The class label of ``cut`` for each value, as ``pandas.cut`` over ``[-inf, *breaks, inf]`` gives it
-    (the pandas ``derive.exposure.classify``): missing stays missing, and the open outer end
-    (``inf`` when left-closed, ``-inf`` when right-closed) is outside every class."""
-    v = values.cast("float64")
-    inside = (v < ibis.literal(float("inf"))) if cut.closed == "left" else (v > ibis.literal(float("-inf")))
-    below = (lambda b: v < b) if cut.closed == "left" else (lambda b: v <= b)
-    branches = [(below(float(b)).fill_null(False), label) for b, label in zip(cut.breaks, cut.labels)]
-    return ibis.ifelse(inside.fill_null(False), ibis.cases(*branches, else_=cut.labels[-1]), ibis.null("string"))
 
 
 def _burden_columns(p: ibis.Table, settings: DeriveSettings) -> dict[str, ibis.Value]:

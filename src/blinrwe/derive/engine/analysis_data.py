@@ -1,0 +1,129 @@
+"""StudyData + DeriveSettings -> AnalysisData, every derivation run in an engine (DuckDB or Spark).
+
+The same steps, in the same order, as the pandas :func:`blinrwe.derive.derive_analysis_data`
+(the reference), each one the engine module of the same name. The study tables go into the
+engine once; the seven analysis datasets come back as pandas frames with the reference's
+columns, dtypes and row order, so the analysis layer cannot tell which engine derived them
+(tests/derive/engine/test_analysis_data.py runs one study through pandas, DuckDB and Spark and
+compares the analysis results row for row).
+
+The derived tables have no schema declared apart from the pandas code that builds them, so
+their dtypes come from the pandas derivation itself, run once on a small synthetic study with
+the same settings (:func:`reference_types`).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from .. import analysis_data as reference
+from ..settings import DeriveSettings
+from ..study_tables import study_form, study_tables
+from . import attrition, body_surface, drug_use, endpoints, exposure, outcomes, response, safety, setting
+from . import therapy_paths
+from .frames import as_dtype, to_engine, to_frame
+
+#: AnalysisData field -> the columns its rows are ordered by (then the pandas order within)
+ROW_ORDER = {
+    "adsl": ("patient_id",),
+    "therapy_paths": ("patient_id",),
+}
+DATASETS = ("adsl", "responses", "tte", "adverse_events", "therapy_paths", "attrition", "exposure_cycles")
+
+
+def _join_on_patient(base: ibis.Table, parts) -> ibis.Table:
+    """Left-join each per-patient part to ``base`` on ``patient_id`` (pandas: ``keys.join_on_patient``)."""
+    for part in parts:
+        base = base.left_join(part, "patient_id").drop("patient_id_right")
+    return base
+
+
+def _age_at_t0(patients: ibis.Table, exposure_: ibis.Table) -> ibis.Table:
+    """Recorded ``age_at_t0`` wins; else (T0 - birth date) / 365.25 years (pandas: ``_age_at_t0``)."""
+    p = patients.select("patient_id", "birth_date", "age_at_t0").left_join(
+        exposure_.select("patient_id", "t0_date"), "patient_id").drop("patient_id_right")
+    days = (p.t0_date.epoch_seconds() - p.birth_date.epoch_seconds()) / 86_400
+    return p.select("patient_id", age_at_t0=p.age_at_t0.cast("float64").fill_null(days / 365.25))
+
+
+def derive_expressions(tables: dict[str, ibis.Table], settings: DeriveSettings) -> dict[str, ibis.Table]:
+    """The seven analysis datasets as Ibis expressions over the study tables ``tables``."""
+    s, t = settings, tables
+    patients = t["patients"]
+    bsa = body_surface.derive_bsa(patients, s.bsa_formula)
+    exposure_, cycles = exposure.derive_exposure(patients, t["infusions"], bsa, s)
+    use, cycles = drug_use.derive_drug_use(patients, t["infusions"], bsa, cycles, s)
+    setting_ = setting.derive_setting(patients, s)
+    paths = therapy_paths.derive_therapy_paths(patients, t["therapies"])
+    t0 = exposure_.select("patient_id", "t0_date")
+    windows = response.derive_windows(t0, cycles, paths, s)
+    responses = response.derive_responses(t["assessments"], windows, s)
+    base = t0.inner_join(setting_.select("patient_id", "in_cr_at_t0", "mrd_status_at_t0"), "patient_id")
+    best = response.derive_best_response(responses, base, s)
+    ae = safety.derive_adverse_events(t["adverse_events"], exposure_, s)
+    ae_flags = safety.derive_ae_flags(ae, patients)
+    outcome = outcomes.derive_outcomes(patients, t["events"], exposure_, s)
+
+    adsl = patients.select("patient_id", *reference.BASELINE_COLUMNS)
+    adsl = _join_on_patient(adsl, (_age_at_t0(patients, exposure_), bsa, setting_, exposure_, use, best, paths,
+                                   ae_flags, outcome))
+    adsl = adsl.mutate(treated=adsl.t0_date.notnull())
+    adsl = _join_on_patient(adsl, (response.derive_response_populations(adsl, s),))
+    dates = endpoints.derive_patient_dates(adsl, t["events"], t["assessments"], t["therapies"], s)
+    tte, excluded = endpoints.derive_endpoints(dates, s, patients.select("patient_id"))
+    attrition_ = attrition.derive_attrition(adsl, excluded, s.endpoints, form="study")
+    return {"adsl": adsl, "responses": responses, "tte": tte, "adverse_events": ae, "therapy_paths": paths,
+            "attrition": attrition_, "exposure_cycles": cycles}
+
+
+@lru_cache(maxsize=8)
+def reference_types(settings: DeriveSettings) -> dict[str, pd.DataFrame]:
+    """Zero-row frames with the columns and dtypes the pandas derivation gives under ``settings``.
+
+    Taken from the pandas derivation of a small synthetic study that exercises every column
+    (the bundled example's generator), so there is one definition of each table: the pandas code.
+    """
+    from blinrwe.examples import synthetic_cohort
+
+    derived = reference.derive_analysis_data(synthetic_cohort(60, 3), settings)
+    return {name: getattr(derived, name).iloc[:0] for name in DATASETS}
+
+
+def _as_reference(frame: pd.DataFrame, like: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with ``like``'s dtypes; a whole-number column the data leave with gaps becomes float,
+    as pandas makes it."""
+    out = {}
+    for name in like.columns:
+        values, dtype = frame[name], like[name].dtype
+        if dtype.kind in "iu" and values.isna().any():
+            dtype = np.dtype("float64")
+        out[name] = values if values.dtype == dtype else as_dtype(values, dtype)
+    return pd.DataFrame(out)
+
+
+def derive_analysis_data(study, settings: DeriveSettings | None = None, backend=None):
+    """Derive every analysis dataset from ``study`` in the engine ``backend`` (an Ibis backend from
+    :func:`blinrwe.engines.connect`); the same AnalysisData as the pandas derivation.
+
+    The summary form (no dates, a few rows per study) has nothing to gain from an engine and is
+    derived by pandas.
+    """
+    settings = settings or DeriveSettings()
+    study_cutoff = getattr(study, "data_cutoff", None)
+    if settings.data_cutoff is None and study_cutoff is not None:
+        settings = settings.with_changes(data_cutoff=study_cutoff)
+    if study_form(study) == "summary" or backend is None:
+        return reference.derive_analysis_data(study, settings)
+    tables = {name: to_engine(frame) for name, frame in study_tables(study).items()}
+    expressions = derive_expressions(tables, settings)
+    types = reference_types(settings.with_changes(data_cutoff=None))
+    out = {}
+    for name in DATASETS:
+        like = types[name]
+        frame = to_frame(backend, expressions[name].select(*like.columns))
+        out[name] = _as_reference(frame, like)
+    return reference.AnalysisData(**out, settings=settings, form="study", unavailable={})
