@@ -36,6 +36,15 @@ VIAL_TOLERANCE = 1e-9
 DAY = pd.Timedelta(days=1)
 
 
+def reversed_segment(row: pd.Series) -> InputDataError:
+    """The error for an infusion segment that ends before it starts (validation refuses such rows first)."""
+    source = row.get("source_row")
+    where = f"row {int(source)}" if source is not None and pd.notna(source) else "a row"
+    return InputDataError(
+        f"table 'infusions', {where}: end_date is before start_date; the end date is the last day of the segment (inclusive)."
+    )
+
+
 def classify(values: pd.Series, cut: CutPoints) -> pd.Series:
     """Label each value with its class of ``cut`` (missing stays missing)."""
     bins = [-np.inf, *cut.breaks, np.inf]
@@ -60,11 +69,7 @@ def derive_segment_doses(infusions: pd.DataFrame, patients: pd.DataFrame, bsa: p
     seg = seg.merge(bsa[["patient_id", "bsa_m2_used"]], on="patient_id", how="left")
     bad = seg["end_date"] < seg["start_date"]
     if bad.any():
-        row = seg.loc[bad].iloc[0]
-        where = f"row {int(row['source_row'])}" if "source_row" in seg and pd.notna(row.get("source_row")) else "a row"
-        raise InputDataError(
-            f"table 'infusions', {where}: end_date is before start_date; the end date is the last day of the segment (inclusive)."
-        )
+        raise reversed_segment(seg.loc[bad].iloc[0])
     per_m2 = (seg["dose_unit"] == "ug/m2/day").to_numpy()
     rate = seg["dose_value"].astype(float).to_numpy()
     step_up = np.where(per_m2, rate <= s.step_up_dose_ug_m2, rate <= s.step_up_dose_ug)

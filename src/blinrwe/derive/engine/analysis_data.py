@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .. import analysis_data as reference
+from ..exposure import reversed_segment
 from ..settings import DeriveSettings
 from ..study_tables import study_form, study_tables
 from . import attrition, body_surface, drug_use, endpoints, exposure, outcomes, response, safety, setting
@@ -119,6 +120,9 @@ def derive_analysis_data(study, settings: DeriveSettings | None = None, backend=
     if study_form(study) == "summary" or backend is None:
         return reference.derive_analysis_data(study, settings)
     tables = {name: to_engine(frame) for name, frame in study_tables(study).items()}
+    reversed_ = to_frame(backend, exposure.invalid_segments(tables["infusions"]).order_by("source_row").limit(1))
+    if len(reversed_):
+        raise reversed_segment(reversed_.iloc[0])
     expressions = derive_expressions(tables, settings)
     types = reference_types(settings.with_changes(data_cutoff=None))
     out = {}

@@ -1,0 +1,47 @@
+"""blinrwe.derive.engine.analysis_data: the whole study derived in an engine equals the pandas
+derivation, dataset by dataset and row for row, on DuckDB and Spark."""
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+import blinrwe.derive as derive
+from blinrwe.derive.engine.analysis_data import DATASETS, derive_analysis_data
+from blinrwe.examples import synthetic_cohort
+
+
+def assert_same_analysis_data(got, want):
+    for name in DATASETS:
+        pd.testing.assert_frame_equal(getattr(got, name), getattr(want, name), check_exact=False, rtol=1e-12,
+                                      atol=1e-12, obj=name)
+    assert got.settings == want.settings and got.form == want.form and got.unavailable == want.unavailable
+
+
+@pytest.fixture(scope="module")
+def study():
+    return synthetic_cohort(300, 7)
+
+
+def test_the_whole_study_is_the_same_on_each_engine(engine_backend, study):
+    assert_same_analysis_data(derive_analysis_data(study, backend=engine_backend), derive.derive_analysis_data(study))
+
+
+@pytest.mark.parametrize("n, seed", [(25, 2), (400, 19)])
+def test_the_whole_study_is_the_same_across_synthetic_studies(duckdb_backend, n, seed):
+    study = synthetic_cohort(n, seed)
+    assert_same_analysis_data(derive_analysis_data(study, backend=duckdb_backend), derive.derive_analysis_data(study))
+
+
+@pytest.mark.parametrize("settings", [derive.preset(name) for name in sorted(derive.PRESETS)]
+                         + [derive.DeriveSettings().with_changes(data_cutoff=dt.date(2021, 6, 30))])
+def test_the_whole_study_is_the_same_under_each_preset(duckdb_backend, study, settings):
+    assert_same_analysis_data(derive_analysis_data(study, settings, backend=duckdb_backend),
+                              derive.derive_analysis_data(study, settings))
+
+
+def test_a_summary_form_study_is_derived_by_pandas(duckdb_backend):
+    from blinrwe.examples.seed003 import seed003_summary
+
+    study = seed003_summary()
+    assert_same_analysis_data(derive_analysis_data(study, backend=duckdb_backend), derive.derive_analysis_data(study))
