@@ -123,15 +123,17 @@ def test_registry_style_columns_read_as_their_values(tmp_path):
     folder = tmp_path / "registry"
     folder.mkdir()
     table = pa.table({
-        "patient_id": pa.array(["P1", "P2", None]).dictionary_encode(),
-        "diagnosis_date": pa.array([dt.datetime(2022, 3, 1), dt.datetime(2023, 5, 2, 10, 30), None],
+        "patient_id": pa.array(["P1", "P2", None, " "]).dictionary_encode(),
+        "diagnosis_date": pa.array([dt.datetime(2022, 3, 1), dt.datetime(2023, 5, 2, 10, 30), None, None],
                                    type=pa.timestamp("us", tz="UTC")),
-        "genetic_abnormalities": pa.array([["KMT2A_r", "IKZF1_deletion"], [], None], type=pa.list_(pa.string())),
-        "weight_kg": pa.array([60, None, 70], type=pa.int32()),
+        "genetic_abnormalities": pa.array([["KMT2A_r", "IKZF1_deletion"], [], None, None],
+                                          type=pa.list_(pa.string())),
+        "weight_kg": pa.array([60, None, 70, None], type=pa.int32()),
     })
     pq.write_table(table, folder / "patients.parquet")
     sheet = read_parquet_folder(folder).sheets["patients"]
     cells = sheet.cells
+    assert list(cells.index) == [2, 3, 4]  # the record of white space only is an empty row, dropped
     assert list(cells[0]) == ["P1", "P2", None] and list(cells[3]) == [60, None, 70]
     assert cells.loc[2, 1] == dt.datetime(2022, 3, 1) and cells.loc[3, 1] == dt.datetime(2023, 5, 2, 10, 30)
     assert cells.loc[2, 2] == "KMT2A_r;IKZF1_deletion" and cells.loc[3, 2] in ("", None)

@@ -30,8 +30,8 @@ from blinrwe.model.i18n import _
 from blinrwe.model.schema import Table
 
 from .limits import ReadLimits, Refused, read_limits, too_large
-from .raw import RawStudy
-from .sheet import raw_sheet
+from .raw import RawSheet, RawStudy
+from .sheet import is_empty
 
 SUFFIX = ".parquet"
 __all__ = ["read_parquet_folder", "write_study_parquet", "is_parquet_folder", "SUFFIX"]
@@ -111,28 +111,51 @@ def _check_size(file: Path, meta, limits: ReadLimits, total: int) -> int:
     return total
 
 
+def _blank(column) -> np.ndarray:
+    """Which cells are empty: null, or text of white space only (Arrow compute, no Python call per cell)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    blank = column.is_null()
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(column.type.value_type)
+    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        blank = pc.or_kleene(blank, pc.equal(pc.utf8_trim_whitespace(column), ""))
+    return blank.fill_null(True).to_numpy(zero_copy_only=False).astype(bool)
+
+
+def _sheet(name: str, file: str, table) -> RawSheet:
+    """A RawSheet of one Parquet table, as :func:`blinrwe.intake.sheet.raw_sheet` builds one from a grid:
+    header = the column names; entirely empty records dropped; each kept record keeps its row number
+    (the first record is row 2)."""
+    header = tuple("" if is_empty(n) else str(n).strip() for n in table.column_names)
+    blank = [_blank(c) for c in table.columns]
+    keep = ~np.logical_and.reduce(blank) if blank else np.zeros(table.num_rows, dtype=bool)
+    numbers = np.arange(2, table.num_rows + 2, dtype="int64")[keep]
+    columns = {}
+    for i, (column, empty) in enumerate(zip(table.columns, blank)):
+        cells = _cells(column)
+        if empty.any():
+            cells = np.where(empty, None, cells)
+        columns[i] = cells if keep.all() else cells[keep]
+    cells = pd.DataFrame(columns, index=pd.Index(numbers, dtype="int64"), columns=range(len(header)), dtype=object)
+    return RawSheet(name, file, None, header, cells)
+
+
 def _read_file(file: Path, limits: ReadLimits, total: int):
-    """The grid of one file (row 0 = the column names) and the uncompressed bytes read so far."""
+    """One file's Arrow table (after the size checks) and the uncompressed bytes read so far."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
         handle = pq.ParquetFile(file)
         total = _check_size(file, handle.metadata, limits, total)
-        table = handle.read()
+        return handle.read(), total
     except (pa.ArrowException, OSError) as err:
         raise UserError(_("{file}: cannot be read as Parquet ({error}); write it again (e.g. pandas "
                           "DataFrame.to_parquet, or blinrwe template --parquet for the layout)").format(
                               file=file, error=str(err).splitlines()[0][:200] if str(err) else type(err).__name__)
                         ) from None
-    columns = {}
-    for i, (name, column) in enumerate(zip(table.column_names, table.columns)):
-        cells = np.empty(table.num_rows + 1, dtype=object)
-        cells[0] = name
-        cells[1:] = _cells(column)
-        columns[i] = cells
-    grid = pd.DataFrame(columns, columns=range(len(columns)), dtype=object) if columns else pd.DataFrame()
-    return grid, total
 
 
 def read_parquet_folder(path: str | Path, **limits) -> RawStudy:
@@ -146,9 +169,9 @@ def read_parquet_folder(path: str | Path, **limits) -> RawStudy:
     sheets, total = {}, 0
     try:
         for file in files:
-            grid, total = _read_file(file, bounds, total)
+            table, total = _read_file(file, bounds, total)
             name = file.stem.strip()
-            sheets[name] = raw_sheet(name, file.name, None, grid)
+            sheets[name] = _sheet(name, file.name, table)
     except Refused as stop:
         return RawStudy(source=str(path), kind="parquet", sheets={}, ignored=ignored, notes=(stop.note,))
     return RawStudy(source=str(path), kind="parquet", sheets=sheets, ignored=ignored)
