@@ -133,6 +133,22 @@ def test_partial_date_rule_reaches_validation(tmp_path):
     assert days["first"] == 1 and days["last"] >= 28
 
 
+def test_a_parquet_folder_is_study_data_like_a_csv_folder(tmp_path):
+    from blinrwe.app.spec import spec_from_dict
+    from blinrwe.examples import synthetic_cohort
+    from blinrwe.intake import write_study, write_study_parquet
+
+    cohort = synthetic_cohort(25, seed=4)
+    studies = []
+    for folder in (write_study(cohort, tmp_path / "csv"),
+                   write_study_parquet(cohort.tables, tmp_path / "parquet", cohort.form)):
+        study, validation = load_study(spec_from_dict({"data": {"path": str(folder)}}))
+        assert study.n_patients == 25 and not validation.has_errors
+        studies.append(study)
+    for name, frame in studies[0].tables.items():
+        pd.testing.assert_frame_equal(studies[1].tables[name], frame)
+
+
 def test_failed_rendering_leaves_no_folder_and_keeps_the_previous_one(spec_path, tmp_path):
     """The renderer rejects a format after results.csv was written: nothing partial remains, an old run stays."""
     spec = load_spec(spec_path)
