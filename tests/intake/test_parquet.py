@@ -150,3 +150,22 @@ def test_the_empty_parquet_layout_has_every_declared_table_and_type(tmp_path):
                                                                         for c in table.columns]
     raw = read_study(folder)
     assert set(raw.sheets) == {t.name for t in FORMS["study"]} and all(s.cells.empty for s in raw.sheets.values())
+
+
+def test_a_table_written_as_a_folder_of_part_files_as_spark_writes_one(folders, tmp_path):
+    """``infusions.parquet/`` holding part files (and Spark's _SUCCESS marker) reads as one table, parts in order."""
+    source = pq.read_table(folders["parquet"] / "infusions.parquet")
+    (folders["parquet"] / "infusions.parquet").unlink()
+    parts = folders["parquet"] / "infusions.parquet"
+    parts.mkdir()
+    half = source.num_rows // 2
+    pq.write_table(source.slice(0, half), parts / "part-00000-a.snappy.parquet")
+    pq.write_table(source.slice(half), parts / "part-00001-a.snappy.parquet")
+    (parts / "_SUCCESS").write_bytes(b"")
+    whole = validate_study(read_study(folders["parquet"]), today=TODAY)[0]
+    csv = validate_study(read_study(folders["csv"]), today=TODAY)[0]
+    pd.testing.assert_frame_equal(whole.tables["infusions"], csv.tables["infusions"])
+    alone = read_study(parts)
+    assert set(alone.sheets) == {"infusions"} and len(alone.sheets["infusions"].cells) == source.num_rows
+    refused = read_study(parts, max_rows=source.num_rows - 1)  # each part is within it, the table is not
+    assert [(n.code, n.file) for n in refused.notes] == [("INPUT_TOO_LARGE", "infusions.parquet")]

@@ -1,7 +1,8 @@
 """Read and write a study as a folder of ``<table>.parquet`` files (the workbook's layout).
 
 One file per table, named as the CSV folder's files (``patients.parquet``,
-``infusions.parquet``, ...), the column names of the template's header row. A
+``infusions.parquet``, ...), the column names of the template's header row; a table
+may also be a folder ``patients.parquet/`` of part files, as Spark writes one. A
 Parquet file carries types, so cells arrive as a workbook's do: dates as dates,
 numbers as numbers, yes/no as booleans (or text), everything else as text;
 validation renders and checks them with the same rules, and names each bad cell
@@ -34,6 +35,7 @@ from .raw import RawSheet, RawStudy
 from .sheet import is_empty
 
 SUFFIX = ".parquet"
+TABLE_NAMES = frozenset(t.name for tables in FORMS.values() for t in tables)
 __all__ = ["read_parquet_folder", "write_study_parquet", "is_parquet_folder", "SUFFIX"]
 
 
@@ -88,25 +90,25 @@ def _cells(column) -> np.ndarray:
     return table[indices]
 
 
-def _check_size(file: Path, meta, limits: ReadLimits, total: int) -> int:
-    """Refuse from the footer, before any column is read; the uncompressed bytes read so far."""
-    rows, width = meta.num_rows, meta.num_columns
+def _check_size(name: str, footers, limits: ReadLimits, total: int) -> int:
+    """Refuse from the footers of a table's file(s), before any column is read; the uncompressed bytes so far."""
+    rows, width = sum(m.num_rows for m in footers), max((m.num_columns for m in footers), default=0)
     if width > limits.max_columns:
-        raise Refused(too_large(file.name, _("has {columns} columns, more than {limit}").format(
+        raise Refused(too_large(name, _("has {columns} columns, more than {limit}").format(
             columns=f"{width:,}", limit=f"{limits.max_columns:,}"), "max_columns"))
     if rows > limits.max_rows:
-        raise Refused(too_large(file.name, _("has {rows} rows, more than {limit}").format(
+        raise Refused(too_large(name, _("has {rows} rows, more than {limit}").format(
             rows=f"{rows:,}", limit=f"{limits.max_rows:,}"), "max_rows"))
     if rows * width > limits.max_cells:
-        raise Refused(too_large(file.name, _("has {cells} cells ({rows} rows of {columns} columns), more than "
-                                             "{limit}").format(cells=f"{rows * width:,}", rows=f"{rows:,}",
-                                                               columns=f"{width:,}", limit=f"{limits.max_cells:,}"),
+        raise Refused(too_large(name, _("has {cells} cells ({rows} rows of {columns} columns), more than "
+                                        "{limit}").format(cells=f"{rows * width:,}", rows=f"{rows:,}",
+                                                          columns=f"{width:,}", limit=f"{limits.max_cells:,}"),
                                 "max_cells"))
-    total += sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    total += sum(m.row_group(i).total_byte_size for m in footers for i in range(m.num_row_groups))
     if total > limits.max_bytes:
-        raise Refused(too_large(file.name, _("takes the Parquet data read so far to {size} MB uncompressed, more "
-                                             "than {limit} MB").format(size=f"{total / 2**20:,.1f}",
-                                                                      limit=f"{limits.max_uncompressed_mb:g}"),
+        raise Refused(too_large(name, _("takes the Parquet data read so far to {size} MB uncompressed, more "
+                                        "than {limit} MB").format(size=f"{total / 2**20:,.1f}",
+                                                                 limit=f"{limits.max_uncompressed_mb:g}"),
                                 "max_uncompressed_mb"))
     return total
 
@@ -142,15 +144,32 @@ def _sheet(name: str, file: str, table) -> RawSheet:
     return RawSheet(name, file, None, header, cells)
 
 
-def _read_file(file: Path, limits: ReadLimits, total: int):
-    """One file's Arrow table (after the size checks) and the uncompressed bytes read so far."""
+def _parts(entry: Path) -> list[Path]:
+    """The files of one table: the file itself, or the part files of a folder named ``<table>.parquet``
+    (as Spark and other engines write a table), in name order."""
+    if entry.is_file():
+        return [entry]
+    return sorted(p for p in entry.rglob("*") if p.is_file() and p.suffix.lower() == SUFFIX
+                  and not p.name.startswith(("_", ".")))
+
+
+def _read_table(entry: Path, limits: ReadLimits, total: int):
+    """One table's Arrow table (after the size checks) and the uncompressed bytes read so far."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    parts = _parts(entry)
+    file = entry
     try:
-        handle = pq.ParquetFile(file)
-        total = _check_size(file, handle.metadata, limits, total)
-        return handle.read(), total
+        handles = []
+        for file in parts:
+            handles.append(pq.ParquetFile(file))
+        total = _check_size(entry.name, [h.metadata for h in handles], limits, total)
+        tables = []
+        for file, handle in zip(parts, handles):
+            tables.append(handle.read())
+        table = pa.concat_tables(tables, promote_options="permissive") if len(tables) != 1 else tables[0]
+        return table, total
     except (pa.ArrowException, OSError) as err:
         raise UserError(_("{file}: cannot be read as Parquet ({error}); write it again (e.g. pandas "
                           "DataFrame.to_parquet, or blinrwe template --parquet for the layout)").format(
@@ -164,14 +183,16 @@ def read_parquet_folder(path: str | Path, **limits) -> RawStudy:
     bounds = read_limits(**limits)
     if not path.exists():
         raise UserError(_("{path}: folder not found; give a folder of <table>.parquet files").format(path=path))
-    files = [path] if path.is_file() else sorted(p for p in path.iterdir() if p.suffix.lower() == SUFFIX)
-    ignored = () if path.is_file() else tuple(sorted(p.name for p in path.iterdir() if p.suffix.lower() != SUFFIX))
+    one = path.is_file() or (path.suffix.lower() == SUFFIX and not any(  # a file, or one table's part files
+        p.stem in TABLE_NAMES for p in path.iterdir()))
+    entries = [path] if one else sorted(p for p in path.iterdir() if p.suffix.lower() == SUFFIX)
+    ignored = () if one else tuple(sorted(p.name for p in path.iterdir() if p.suffix.lower() != SUFFIX))
     sheets, total = {}, 0
     try:
-        for file in files:
-            table, total = _read_file(file, bounds, total)
-            name = file.stem.strip()
-            sheets[name] = _sheet(name, file.name, table)
+        for entry in entries:
+            table, total = _read_table(entry, bounds, total)
+            name = entry.stem.strip()
+            sheets[name] = _sheet(name, entry.name, table)
     except Refused as stop:
         return RawStudy(source=str(path), kind="parquet", sheets={}, ignored=ignored, notes=(stop.note,))
     return RawStudy(source=str(path), kind="parquet", sheets=sheets, ignored=ignored)
