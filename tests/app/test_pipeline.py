@@ -305,8 +305,10 @@ def test_engine_keys_reach_the_engine_settings(tmp_path):
 def test_a_memory_limit_that_is_not_a_size_is_a_specification_error(tmp_path):
     from blinrwe.app.pipeline import engine_settings
 
-    with pytest.raises(SpecificationError, match='data.memory_limit = "lots" is not a memory size'):
-        engine_settings(_engine_spec(tmp_path, 'engine = "duckdb"\nmemory_limit = "lots"\n'), 40)
+    for value in ("lots", "1.5GB", "4 GiB"):
+        with pytest.raises(SpecificationError, match=f'data.memory_limit = "{value}" is not a memory size'):
+            engine_settings(_engine_spec(tmp_path, f'engine = "duckdb"\nmemory_limit = "{value}"\n'), 40)
+    assert engine_settings(_engine_spec(tmp_path, 'memory_limit = "512mb"\n'), 40)[0].memory_limit == "512MB"
 
 
 def test_spark_without_java_is_a_user_error_before_any_data_is_read(tmp_path, monkeypatch):

@@ -160,8 +160,8 @@ def derive_settings(spec: StudySpec) -> DeriveSettings:
     return base.with_changes(**changes)
 
 
-#: A memory size as DuckDB and Spark read it: a number and a unit, e.g. "4GB", "512MB", "1.5 GiB".
-_MEMORY_SIZE = re.compile(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
+#: A memory size both DuckDB and Spark read: a whole number of MB or GB, e.g. "4GB", "512MB".
+_MEMORY_SIZE = re.compile(r"\d+\s*(MB|GB)", re.IGNORECASE)
 
 
 def require_java(kind: str) -> None:
@@ -183,7 +183,7 @@ def engine_settings(spec: StudySpec, n_patients: int | None) -> tuple[engines.En
     temp = d.temp_directory
     if temp and not Path(temp).expanduser().is_absolute():
         temp = str(spec.base_dir / temp)
-    settings = engines.EngineSettings(kind=kind, memory_limit=d.memory_limit.strip().replace(" ", "") or None,
+    settings = engines.EngineSettings(kind=kind, memory_limit=d.memory_limit.replace(" ", "").upper() or None,
                                       threads=d.threads or None, temp_directory=temp or None,
                                       spark_master=d.spark_master)
     return settings, reason
