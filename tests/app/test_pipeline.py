@@ -366,3 +366,19 @@ def test_a_run_in_duckdb_writes_the_results_pandas_writes(tmp_path):
                           progress=Progress(stream=stream))
     assert "[blinrwe] engine duckdb (as specified)" in stream.getvalue()
     assert (by_duckdb / "results.csv").read_text() == (by_pandas / "results.csv").read_text()
+
+
+def test_the_duckdb_settings_of_the_specification_reach_duckdb(tmp_path):
+    """memory_limit, threads and temp_directory open DuckDB as the specification says (what _derive connects)."""
+    from blinrwe.app.pipeline import engine_settings
+    from blinrwe.engines import connect
+
+    spec = _engine_spec(tmp_path, 'engine = "duckdb"\nmemory_limit = "1GB"\nthreads = 1\ntemp_directory = "spill"\n')
+    backend = connect(engine_settings(spec, 40)[0])
+    try:
+        settings = {name: backend.raw_sql(f"SELECT current_setting('{name}')").fetchone()[0]
+                    for name in ("memory_limit", "threads", "temp_directory")}
+    finally:
+        backend.disconnect()
+    assert settings["threads"] == 1 and settings["temp_directory"] == str(tmp_path / "spill")
+    assert settings["memory_limit"] == "953.6 MiB"  # 1 GB = 10^9 bytes, shown in MiB
