@@ -144,11 +144,13 @@ def test_chinese_template_validate_annotate_and_dictionary(tmp_path, capsys):
     (tmp_path / "csv").mkdir()
     (tmp_path / "csv" / "patients.csv").write_text("patient_id\nP1\n", encoding="utf-8")
     assert main(["validate", str(tmp_path / "csv"), "--annotate", str(tmp_path / "a.xlsx")]) == 2
-    assert "a folder of CSV files cannot be annotated" in capsys.readouterr().err
+    assert "a folder of CSV or Parquet files cannot be annotated" in capsys.readouterr().err
     assert not (tmp_path / "a.xlsx").exists()
     assert main(["dictionary", "--form", "summary", "--language", "zh"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("| 数据表 | 列名 | 类型 |") and "性别。" in "\n".join(lines)
+
+
 def test_language_is_chosen_on_the_command_line_over_the_specification():
     from blinrwe.app.cli import _with_language, build_parser
     from blinrwe.app.pipeline import bundled_spec, load_spec
@@ -160,3 +162,55 @@ def test_language_is_chosen_on_the_command_line_over_the_specification():
     assert spec.report.language == "en"
     assert _with_language(spec, "zh").report.language == "zh"
     assert _with_language(spec, None) is spec
+
+
+def test_engine_is_chosen_on_the_command_line_over_the_specification():
+    from blinrwe.app.cli import _with_engine, build_parser
+    from blinrwe.app.pipeline import bundled_spec, load_spec
+
+    assert build_parser().parse_args(["run", "study.toml", "--engine", "duckdb"]).engine == "duckdb"
+    assert build_parser().parse_args(["demo", "--engine", "spark"]).engine == "spark"
+    assert build_parser().parse_args(["demo"]).engine is None
+    spec = load_spec(bundled_spec("example_study"))
+    assert _with_engine(spec, "duckdb").data.engine == "duckdb" and _with_engine(spec, None) is spec
+
+
+TINY = '[data]\nexample = "synthetic"\nn = 20\nengine = "spark"\n[report]\nformats = ["csv"]\nfigure_formats = []\n'
+
+
+def test_run_says_its_engine_and_the_flag_wins_over_the_spec(tmp_path):
+    (tmp_path / "study.toml").write_text(TINY)
+    res = blinrwe("run", "study.toml", "--engine", "pandas", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert "[blinrwe] engine pandas (as specified)" in res.stderr
+
+
+def test_spark_without_java_is_a_clear_user_error(tmp_path):
+    """No JAVA_HOME and no java on the PATH: a message saying what to install, no traceback, no output folder."""
+    (tmp_path / "study.toml").write_text(TINY)
+    env = {k: v for k, v in os.environ.items() if k != "JAVA_HOME"}
+    env.update(PATH=str(Path(sys.executable).parent), PYTHONPATH=str(SRC))
+    res = subprocess.run([sys.executable, "-m", "blinrwe.app.cli", "run", "study.toml"], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert_user_error(res, 2, "engine spark needs a Java runtime")
+    assert "JAVA_HOME" in res.stderr and 'engine = "duckdb"' in res.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["study.toml"]
+
+
+@pytest.mark.parametrize("layout, suffix", [("--parquet", ".parquet"), ("--csv", ".csv")])
+def test_template_as_an_empty_parquet_or_csv_folder_then_validate(tmp_path, capsys, layout, suffix):
+    from blinrwe.app.cli import main
+    from blinrwe.model import FORMS
+
+    folder = tmp_path / "layout"
+    assert main(["template", layout, str(folder)]) == 0
+    assert "Template written to:" in capsys.readouterr().out
+    assert sorted(p.name for p in folder.iterdir()) == sorted(t.name + suffix for t in FORMS["study"])
+    assert main(["template", layout, str(folder)]) == 2
+    assert "already exists and is not an empty folder" in capsys.readouterr().err
+    assert main(["validate", str(folder)]) in (0, 3)
+    assert "error(s)" in capsys.readouterr().out
+    assert main(["template", "study.xlsx", layout, str(tmp_path / "other")]) == 2
+    assert "not both" in capsys.readouterr().err
+    assert main(["template"]) == 2
+    assert "--parquet FOLDER" in capsys.readouterr().err

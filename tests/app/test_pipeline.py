@@ -133,6 +133,22 @@ def test_partial_date_rule_reaches_validation(tmp_path):
     assert days["first"] == 1 and days["last"] >= 28
 
 
+def test_a_parquet_folder_is_study_data_like_a_csv_folder(tmp_path):
+    from blinrwe.app.spec import spec_from_dict
+    from blinrwe.examples import synthetic_cohort
+    from blinrwe.intake import write_study, write_study_parquet
+
+    cohort = synthetic_cohort(25, seed=4)
+    studies = []
+    for folder in (write_study(cohort, tmp_path / "csv"),
+                   write_study_parquet(cohort.tables, tmp_path / "parquet", cohort.form)):
+        study, validation = load_study(spec_from_dict({"data": {"path": str(folder)}}))
+        assert study.n_patients == 25 and not validation.has_errors
+        studies.append(study)
+    for name, frame in studies[0].tables.items():
+        pd.testing.assert_frame_equal(studies[1].tables[name], frame)
+
+
 def test_failed_rendering_leaves_no_folder_and_keeps_the_previous_one(spec_path, tmp_path):
     """The renderer rejects a format after results.csv was written: nothing partial remains, an old run stays."""
     spec = load_spec(spec_path)
@@ -245,3 +261,124 @@ def test_issue_9_keys_reach_the_analysis_settings(tmp_path, test, rho):
     assert (s.rmst_tau, s.logrank_rho, s.logrank_strata, s.trend) == (18.0, rho, ("intent",), ("disease_setting",))
     assert (s.cox_strata, s.competing_covariates) == (("intent",), ("age_at_t0",))
     assert analysis_settings(load_spec(tmp_path / "study.toml")).competing_covariates is not None
+
+
+# --- the engine the derivations run in (issue 10) -----------------------------
+
+ENGINE_SPEC = '[data]\nexample = "synthetic"\nn = 40\nseed = 5\n'
+ENGINE_ASSEMBLY = pytest.mark.xfail(raises=ModuleNotFoundError, strict=False,
+                                    reason="engine assembly lands separately")
+
+
+def _engine_spec(tmp_path, extra=""):
+    path = tmp_path / "study.toml"
+    path.write_text(ENGINE_SPEC + extra, encoding="utf-8")
+    return load_spec(path)
+
+
+def test_auto_engine_is_pandas_for_a_clinic_and_duckdb_for_a_registry(tmp_path):
+    from blinrwe.app.pipeline import engine_settings
+    from blinrwe.engines import AUTO_DUCKDB_FROM
+
+    spec = _engine_spec(tmp_path)
+    assert spec.data.engine == "auto"
+    small, why = engine_settings(spec, 40)
+    assert small.kind == "pandas" and why == "engine pandas (automatic: a study that fits in memory)"
+    large, why = engine_settings(spec, 1_200_000)
+    assert large.kind == "duckdb" and "1,200,000 patients" in why and f"{AUTO_DUCKDB_FROM:,}" in why
+
+
+def test_engine_keys_reach_the_engine_settings(tmp_path):
+    from blinrwe.app.pipeline import engine_settings
+
+    spec = _engine_spec(tmp_path, 'engine = "duckdb"\nmemory_limit = "4 GB"\nthreads = 2\ntemp_directory = "spill"\n'
+                                  'spark_master = "spark://head:7077"\n')
+    settings, why = engine_settings(spec, 40)
+    assert why == "engine duckdb (as specified)"
+    assert (settings.kind, settings.memory_limit, settings.threads) == ("duckdb", "4GB", 2)
+    assert settings.temp_directory == str(tmp_path / "spill")  # relative to the specification's folder
+    assert settings.spark_master == "spark://head:7077"
+    defaults, _ = engine_settings(_engine_spec(tmp_path, 'engine = "duckdb"\n'), 40)
+    assert (defaults.memory_limit, defaults.threads, defaults.temp_directory) == (None, None, None)
+
+
+def test_a_memory_limit_that_is_not_a_size_is_a_specification_error(tmp_path):
+    from blinrwe.app.pipeline import engine_settings
+
+    for value in ("lots", "1.5GB", "4 GiB"):
+        with pytest.raises(SpecificationError, match=f'data.memory_limit = "{value}" is not a memory size'):
+            engine_settings(_engine_spec(tmp_path, f'engine = "duckdb"\nmemory_limit = "{value}"\n'), 40)
+    assert engine_settings(_engine_spec(tmp_path, 'memory_limit = "512mb"\n'), 40)[0].memory_limit == "512MB"
+
+
+def test_spark_without_java_is_a_user_error_before_any_data_is_read(tmp_path, monkeypatch):
+    from blinrwe import engines
+    from blinrwe.errors import UserError
+
+    monkeypatch.setattr(engines, "java_available", lambda: False)
+    spec = _engine_spec(tmp_path, 'engine = "spark"\n')
+    with pytest.raises(UserError, match="engine spark needs a Java runtime"):
+        run_study(spec, progress=Progress(enabled=False))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["study.toml"]
+
+
+def test_the_run_says_which_engine_it_used_and_why(rendered):
+    assert "[blinrwe] engine pandas (automatic: a study that fits in memory)" in rendered.progress
+    assert rendered.progress.index("engine pandas") < rendered.progress.index("[blinrwe] derive ...")
+
+
+def test_pandas_engine_is_the_pandas_derivation(tmp_path):
+    from blinrwe.app.pipeline import _derive, derive_settings
+    from blinrwe.derive import derive_analysis_data
+    from blinrwe.engines import EngineSettings
+
+    spec = _engine_spec(tmp_path, 'engine = "pandas"\n')
+    study, _ = load_study(spec)
+    data = _derive(study, derive_settings(spec), EngineSettings(kind="pandas"))
+    _assert_same_analysis_data(data, derive_analysis_data(study, derive_settings(spec)))
+
+
+def _assert_same_analysis_data(got, want):
+    for name in ("adsl", "responses", "tte", "adverse_events", "therapy_paths", "attrition", "exposure_cycles"):
+        pd.testing.assert_frame_equal(getattr(got, name).reset_index(drop=True),
+                                      getattr(want, name).reset_index(drop=True), check_dtype=False, obj=name)
+    assert (got.form, got.unavailable) == (want.form, want.unavailable)
+
+
+@ENGINE_ASSEMBLY
+@pytest.mark.parametrize("kind", ["duckdb", "spark"])
+def test_duckdb_and_spark_engines_derive_what_pandas_derives(tmp_path, kind):
+    from blinrwe.engines import EngineSettings
+
+    spec = _engine_spec(tmp_path)
+    study, _ = load_study(spec)
+    pandas_data = derive(study, spec, EngineSettings(kind="pandas"))
+    _assert_same_analysis_data(derive(study, spec, EngineSettings(kind=kind, threads=2)), pandas_data)
+
+
+@ENGINE_ASSEMBLY
+def test_a_run_in_duckdb_writes_the_results_pandas_writes(tmp_path):
+    spec = _engine_spec(tmp_path, '[report]\nformats = ["csv"]\nfigure_formats = []\n')
+    quiet = Progress(enabled=False)
+    by_pandas = run_study(replace(spec, data=replace(spec.data, engine="pandas")), tmp_path / "pandas", progress=quiet)
+    stream = io.StringIO()
+    by_duckdb = run_study(replace(spec, data=replace(spec.data, engine="duckdb")), tmp_path / "duckdb",
+                          progress=Progress(stream=stream))
+    assert "[blinrwe] engine duckdb (as specified)" in stream.getvalue()
+    assert (by_duckdb / "results.csv").read_text() == (by_pandas / "results.csv").read_text()
+
+
+def test_the_duckdb_settings_of_the_specification_reach_duckdb(tmp_path):
+    """memory_limit, threads and temp_directory open DuckDB as the specification says (what _derive connects)."""
+    from blinrwe.app.pipeline import engine_settings
+    from blinrwe.engines import connect
+
+    spec = _engine_spec(tmp_path, 'engine = "duckdb"\nmemory_limit = "1GB"\nthreads = 1\ntemp_directory = "spill"\n')
+    backend = connect(engine_settings(spec, 40)[0])
+    try:
+        settings = {name: backend.raw_sql(f"SELECT current_setting('{name}')").fetchone()[0]
+                    for name in ("memory_limit", "threads", "temp_directory")}
+    finally:
+        backend.disconnect()
+    assert settings["threads"] == 1 and settings["temp_directory"] == str(tmp_path / "spill")
+    assert settings["memory_limit"] == "953.6 MiB"  # 1 GB = 10^9 bytes, shown in MiB

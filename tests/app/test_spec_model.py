@@ -49,3 +49,28 @@ def test_defaults_are_valid_and_name_variables_of_their_form(form):
     assert used <= names, used - names
     if form == "summary":
         assert spec.endpoints.names == () and spec.cox.endpoints == ()
+
+
+def test_engine_keys_are_declared_once_in_data(tmp_path):
+    """[data] engine and the DuckDB / Spark settings: declared with help, checked, written by `blinrwe spec`."""
+    from blinrwe.app.spec_check import load_spec
+    from blinrwe.app.spec_start import write_new_spec
+    from blinrwe.errors import SpecificationError
+
+    keys = {k.path: k for k in spec_keys()}
+    engine = keys["data.engine"]
+    assert (engine.kind, engine.default, engine.allowed) == ("str", "auto", ("auto", "pandas", "duckdb", "spark"))
+    assert not engine.advanced
+    assert [(keys[f"data.{n}"].kind, keys[f"data.{n}"].default, keys[f"data.{n}"].advanced)
+            for n in ("memory_limit", "threads", "temp_directory", "spark_master")] == [
+        ("str", "", True), ("int", 0, True), ("str", "", True), ("str", "", True)]
+    with pytest.raises(SpecificationError) as err:
+        spec_from_dict({"data": {"example": "synthetic", "engine": "polars", "threads": -1}})
+    assert 'data.engine = "polars" is not allowed; allowed values: "auto", "pandas", "duckdb", "spark"' in str(err.value)
+    assert "data.threads = -1 is out of range" in str(err.value)
+    spec = spec_from_dict({"data": {"example": "synthetic", "engine": "spark", "spark_master": "yarn"}})
+    assert (spec.data.engine, spec.data.spark_master) == ("spark", "yarn")
+    path, _ = write_new_spec(tmp_path / "study.toml", tmp_path / "study.xlsx")
+    text = path.read_text(encoding="utf-8")
+    assert 'engine = "auto"' in text and "memory_limit = " in text and "spark_master = " in text
+    assert load_spec(path).data.engine == "auto"

@@ -60,6 +60,20 @@ def test_csv_folder_and_single_file(tmp_path):
     assert read_study(tmp_path / "patient_summary.csv").sheets.keys() == {"patient_summary"}
 
 
+def test_read_study_takes_the_reader_of_the_folder_layout(tmp_path):
+    """A folder of .csv files is read as CSV, one of .parquet files as Parquet (each with its README ignored)."""
+    from blinrwe.examples import synthetic_cohort
+    from blinrwe.intake import write_study_csv, write_study_parquet
+
+    study = synthetic_cohort(12, seed=3)
+    csv_folder = write_study_csv(study.tables, tmp_path / "csv", study.form, readme_lines=["notes"])
+    parquet_folder = write_study_parquet(study.tables, tmp_path / "parquet", study.form, readme_lines=["notes"])
+    by_csv, by_parquet = read_study(csv_folder), read_study(parquet_folder)
+    assert (by_csv.kind, by_parquet.kind) == ("csv", "parquet")
+    assert by_csv.sheets.keys() == by_parquet.sheets.keys() and by_parquet.ignored == ("README.txt",)
+    assert by_parquet.sheets["patients"].header == by_csv.sheets["patients"].header
+
+
 @pytest.mark.parametrize("name,content,match", [
     ("missing.xlsx", None, "file not found"),
     ("x.txt", b"", "give an .xlsx workbook or a folder"),

@@ -2,9 +2,10 @@
 
 Commands::
 
-    blinrwe demo                          run the bundled example study (synthetic cohort)
-    blinrwe run study.toml [--out DIR]    run a study specification into one output folder
+    blinrwe demo [--engine duckdb]        run the bundled example study (synthetic cohort)
+    blinrwe run study.toml [--out DIR] [--engine pandas|duckdb|spark|auto]   run a study specification
     blinrwe template study.xlsx [--form summary] [--language zh]   write a workbook to fill in
+    blinrwe template --csv FOLDER | --parquet FOLDER   the same tables as empty CSV or Parquet files
     blinrwe validate study.xlsx [--cutoff YYYY-MM-DD] [--language zh] [--annotate out.xlsx]
                                           print every finding (and write the workbook annotated); exit 3 on errors
     blinrwe spec study.toml [--data study.xlsx]   write a commented study specification, to edit
@@ -32,6 +33,8 @@ from blinrwe.model.i18n import LANGUAGES, _, language
 
 DEMO_OUTPUT = Path("blinrwe-output") / "example"
 LISTS = ("presets", "endpoints", "variables", "analysis-sets", "keys")
+ENGINE_HELP = ("where the derivations run (overrides [data] engine): pandas, duckdb, spark, or auto (DuckDB for "
+               "large studies); the run says which it used and why")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,20 +53,27 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", type=Path, default=DEMO_OUTPUT, help=f"output folder (default {DEMO_OUTPUT})")
     demo.add_argument("--n", type=int, default=None, help="number of synthetic patients (default from the example)")
     demo.add_argument("--language", choices=LANGUAGES, default=None, help="report language (overrides [report] language)")
+    _engine_option(demo)
 
     run = sub.add_parser("run", parents=[quiet], help="run a study specification (TOML) into one output folder")
     run.add_argument("spec", type=Path, help="study specification, e.g. study.toml")
     run.add_argument("--out", type=Path, default=None, help="output folder (default: report.output of the spec)")
     run.add_argument("--language", choices=LANGUAGES, default=None, help="report language (overrides [report] language)")
+    _engine_option(run)
 
-    template = sub.add_parser("template", help="write an empty study workbook to fill in")
-    template.add_argument("path", type=Path, help="workbook to write, e.g. study.xlsx")
+    template = sub.add_parser("template", help="write an empty study workbook (or CSV or Parquet folder) to fill in")
+    template.add_argument("path", type=Path, nargs="?", default=None, help="workbook to write, e.g. study.xlsx")
+    layout = template.add_mutually_exclusive_group()
+    layout.add_argument("--csv", type=Path, default=None, metavar="FOLDER",
+                        help="instead of a workbook: a new folder of empty <table>.csv files (header rows)")
+    layout.add_argument("--parquet", type=Path, default=None, metavar="FOLDER",
+                        help="instead of a workbook: a new folder of empty <table>.parquet files (typed columns)")
     template.add_argument("--form", choices=("study", "summary"), default="study",
                           help="study: dated tables (all analyses); summary: one row per patient, no dates")
     _language_option(template, "language of the README, headings, help and drop-down values")
 
-    validate = sub.add_parser("validate", help="check a study workbook or CSV folder and print every finding")
-    validate.add_argument("path", type=Path, help="study.xlsx or a folder of CSV files")
+    validate = sub.add_parser("validate", help="check a study workbook, CSV or Parquet folder and print every finding")
+    validate.add_argument("path", type=Path, help="study.xlsx or a folder of CSV or Parquet files")
     validate.add_argument("--cutoff", type=_date, default=None, help="data cut-off date, YYYY-MM-DD")
     _language_option(validate, "language of the messages and hints (finding codes stay English)")
     validate.add_argument("--annotate", type=Path, default=None, metavar="OUT.xlsx",
@@ -111,6 +121,12 @@ def _language_option(parser, what: str) -> None:
     parser.add_argument("--language", choices=LANGUAGES, default="en", help=f"{what} (default en)")
 
 
+def _engine_option(parser) -> None:
+    from blinrwe.engines import ENGINES
+
+    parser.add_argument("--engine", choices=("auto",) + ENGINES, default=None, help=ENGINE_HELP)
+
+
 def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
@@ -137,6 +153,13 @@ def _with_language(spec, code):
     return spec if code is None else replace(spec, report=replace(spec.report, language=code))
 
 
+def _with_engine(spec, engine):
+    """``spec`` with ``[data] engine`` replaced by ``--engine`` when given (the flag wins)."""
+    from dataclasses import replace
+
+    return spec if engine is None else replace(spec, data=replace(spec.data, engine=engine))
+
+
 def cmd_demo(args) -> int:
     from dataclasses import replace
 
@@ -147,7 +170,7 @@ def cmd_demo(args) -> int:
         if args.n < 10:
             raise UserError(f"--n {args.n}: give at least 10 synthetic patients.")
         spec = replace(spec, data=replace(spec.data, n=args.n))
-    spec = _with_language(spec, args.language)
+    spec = _with_engine(_with_language(spec, args.language), args.engine)
     out = run_study(spec, args.out, progress=_progress(args))
     with language(spec.report.language):
         print(_("Example study (SYNTHETIC cohort, not real patients) written to:"))
@@ -158,7 +181,7 @@ def cmd_demo(args) -> int:
 def cmd_run(args) -> int:
     from .pipeline import load_spec, run_study
 
-    spec = _with_language(load_spec(args.spec), args.language)
+    spec = _with_engine(_with_language(load_spec(args.spec), args.language), args.engine)
     out = run_study(spec, args.out, progress=_progress(args))
     with language(spec.report.language):
         print(_("Report written to: {path}").format(path=_report_location(out)))
@@ -168,6 +191,12 @@ def cmd_run(args) -> int:
 def cmd_template(args) -> int:
     from blinrwe.intake import write_template
 
+    folder = args.csv or args.parquet
+    if folder is not None:
+        return _template_folder(args, folder)
+    if args.path is None:
+        raise UserError("give the workbook to write (e.g. blinrwe template study.xlsx), or --csv FOLDER or "
+                        "--parquet FOLDER.")
     if args.path.suffix.lower() != ".xlsx":
         raise UserError(f"{args.path}: the template is an Excel workbook; give a name ending in .xlsx.")
     if args.path.exists():
@@ -178,17 +207,35 @@ def cmd_template(args) -> int:
     return 0
 
 
+def _template_folder(args, folder: Path) -> int:
+    """The template's tables as empty CSV or Parquet files in a new (or empty) folder."""
+    from blinrwe.intake import write_study_csv, write_study_parquet
+
+    if args.path is not None:
+        raise UserError(f"give either {args.path} (a workbook) or --csv/--parquet {folder} (a folder), not both.")
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise UserError(_("{path} already exists and is not an empty folder; give a new folder name (blinrwe never "
+                          "overwrites your data).").format(path=folder))
+    if not folder.parent.resolve().is_dir():
+        raise UserError(f"{folder}: folder {folder.parent} does not exist; create it first.")
+    write = write_study_parquet if args.parquet is not None else write_study_csv
+    with language(args.language):
+        write({}, folder, args.form)
+        print(_("Template written to: {path}").format(path=folder.resolve()))
+    return 0
+
+
 def cmd_validate(args) -> int:
     from blinrwe.intake import read_study
     from blinrwe.validate import annotate_workbook, validate_study
 
     if not args.path.exists():
-        raise UserError(f"{args.path} not found; give a study .xlsx workbook or a folder of CSV files.")
+        raise UserError(f"{args.path} not found; give a study .xlsx workbook or a folder of CSV or Parquet files.")
     if args.annotate is not None:
         if raw_is_csv(args.path):
-            raise UserError(f"{args.path}: a folder of CSV files cannot be annotated (CSV holds no colours or "
-                            "comments); run without --annotate to list the findings, or put the tables in an .xlsx "
-                            "workbook (one sheet per file)")
+            raise UserError(f"{args.path}: a folder of CSV or Parquet files cannot be annotated (they hold no "
+                            "colours or comments); run without --annotate to list the findings, or put the tables in "
+                            "an .xlsx workbook (one sheet per file)")
         if args.annotate.exists():
             raise UserError(f"{args.annotate} already exists; give a new file name (blinrwe never overwrites your "
                             "data).")
@@ -203,8 +250,8 @@ def cmd_validate(args) -> int:
 
 
 def raw_is_csv(path: Path) -> bool:
-    """A folder of CSV files or one CSV file (what read_study reads as CSV)."""
-    return path.is_dir() or path.suffix.lower() in (".csv", "")
+    """A folder (CSV or Parquet files) or one CSV or Parquet file: not a workbook, nothing to annotate."""
+    return path.is_dir() or path.suffix.lower() in (".csv", ".parquet", "")
 
 
 def cmd_spec(args) -> int:

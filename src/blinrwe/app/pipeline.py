@@ -15,10 +15,15 @@ temporary folder beside the target and renamed into place only on success (a
 failed run leaves no partial folder). The output folder rules (never the data's or
 the specification's folder, never a folder blinrwe did not write) are
 :mod:`blinrwe.app.output_folder`'s.
+
+``derive`` runs in the engine of ``[data] engine`` (pandas, DuckDB or Spark; "auto" takes
+DuckDB from :data:`blinrwe.engines.AUTO_DUCKDB_FROM` patients): :func:`engine_settings`
+chooses it and says why, :func:`_derive` is the one place that hands the study to it.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from dataclasses import replace
@@ -32,6 +37,7 @@ from blinrwe.analysis.settings import CostSettings
 from blinrwe.analysis.results import FINDING_COLUMNS, empty_frame
 from blinrwe.derive import DeriveSettings, derive_analysis_data
 from blinrwe.derive import preset as derive_preset
+from blinrwe import engines
 from blinrwe.errors import InputDataError, SpecificationError, UserError
 from blinrwe.model.i18n import _, language
 
@@ -43,6 +49,7 @@ __all__ = [
     "load_spec",
     "load_study",
     "derive_settings",
+    "engine_settings",
     "derive",
     "analysis_settings",
     "analyse",
@@ -74,6 +81,11 @@ class Progress:
             print(f"[blinrwe] {name} done in {self.times[name]:.1f} s", file=self.stream, flush=True)
         return out
 
+    def note(self, text: str) -> None:
+        """One line about the run (e.g. the engine chosen and why)."""
+        if self.enabled:
+            print(f"[blinrwe] {text}", file=self.stream, flush=True)
+
 
 # --- steps ------------------------------------------------------------------
 
@@ -101,7 +113,7 @@ def load_study(spec: StudySpec):
     if path is None or not path.exists():
         raise SpecificationError(
             f'data.path = "{spec.data.path}" does not exist (looked for {path}); give an .xlsx workbook or a '
-            "folder of CSV files, relative to the specification file."
+            "folder of CSV or Parquet files, relative to the specification file."
         )
     from blinrwe.intake import read_study
     from blinrwe.validate import validate_study
@@ -148,9 +160,55 @@ def derive_settings(spec: StudySpec) -> DeriveSettings:
     return base.with_changes(**changes)
 
 
-def derive(study, spec: StudySpec):
-    """AnalysisData of the study under the specification's definitions."""
-    return derive_analysis_data(study, derive_settings(spec))
+#: A memory size both DuckDB and Spark read: a whole number of MB or GB, e.g. "4GB", "512MB".
+_MEMORY_SIZE = re.compile(r"\d+\s*(MB|GB)", re.IGNORECASE)
+
+
+def require_java(kind: str) -> None:
+    """Spark needs a Java runtime: without one, a user error that says how to get it."""
+    if kind == "spark" and not engines.java_available():
+        raise UserError(_("engine spark needs a Java runtime (Java 17 or later), and none was found on this "
+                          "computer (no JAVA_HOME, no java on the PATH); install one (e.g. the OS package "
+                          "openjdk-17-jre-headless) or set JAVA_HOME, or choose engine = \"duckdb\"."))
+
+
+def engine_settings(spec: StudySpec, n_patients: int | None) -> tuple[engines.EngineSettings, str]:
+    """The engine the derivations of ``spec`` run in for ``n_patients``, and why (in words)."""
+    d = spec.data
+    kind, reason = engines.choose_engine(d.engine, n_patients)
+    if d.memory_limit and not _MEMORY_SIZE.fullmatch(d.memory_limit.strip()):
+        raise SpecificationError(_('data.memory_limit = "{value}" is not a memory size; write a number and a unit, '
+                                   'e.g. memory_limit = "4GB" or "512MB".').format(value=d.memory_limit))
+    require_java(kind)
+    temp = d.temp_directory
+    if temp and not Path(temp).expanduser().is_absolute():
+        temp = str(spec.base_dir / temp)
+    settings = engines.EngineSettings(kind=kind, memory_limit=d.memory_limit.replace(" ", "").upper() or None,
+                                      threads=d.threads or None, temp_directory=temp or None,
+                                      spark_master=d.spark_master)
+    return settings, reason
+
+
+def _derive(study, settings: DeriveSettings, engine: engines.EngineSettings):
+    """AnalysisData of ``study`` derived in ``engine``: pandas here, DuckDB or Spark through Ibis."""
+    if engine.kind == "pandas":
+        return derive_analysis_data(study, settings)
+    from blinrwe.derive.engine.analysis_data import derive_analysis_data as derive_in_engine
+
+    backend = engines.connect(engine)
+    try:
+        return derive_in_engine(study, settings, backend)
+    finally:
+        if engine.kind == "duckdb":  # (Spark's session is the process's, shared)
+            backend.disconnect()
+
+
+def derive(study, spec: StudySpec, engine: engines.EngineSettings | None = None):
+    """AnalysisData of the study under the specification's definitions, in ``engine``
+    (default: the specification's ``[data] engine`` for the study's size)."""
+    if engine is None:
+        engine = engine_settings(spec, study.n_patients)[0]
+    return _derive(study, derive_settings(spec), engine)
 
 
 def analysis_settings(spec: StudySpec) -> AnalysisSettings:
@@ -266,9 +324,12 @@ def run_study(spec: StudySpec, out_dir=None, *, progress: Progress | None = None
     target = target.resolve()
     if out_dir is not None:
         spec = replace(spec, report=replace(spec.report, output=str(target)))
+    require_java(spec.data.engine)  # before reading: Spark asked for on a computer without Java
     with replacing(target, _read_folders(spec)) as tmp:
         study, validation = progress.stage("read and validate", load_study, spec)
-        data = progress.stage("derive", derive, study, spec)
+        engine, reason = engine_settings(spec, study.n_patients)
+        progress.note(reason)
+        data = progress.stage("derive", derive, study, spec, engine)
         spec, validation = fit_to_data(spec, data, validation)  # unusable variables: reported, never dropped silently
         with language(spec.report.language):
             results = progress.stage("analyse", analyse, data, spec, validation)

@@ -14,12 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from blinrwe.derive import presets as _presets
+from blinrwe.engines import AUTO_DUCKDB_FROM, ENGINES
 from blinrwe.derive import settings as _derive_settings
 from blinrwe.validate.dates import IMPUTATION_RULES
 
 from .spec_keys import DEFINITION_HELP, KeyInfo, SpecKey, default_of, kind_of, option
 
 EXAMPLES = ("synthetic", "seed003")
+DATA_ENGINES = ("auto",) + ENGINES
 # Endpoint and censoring vocabularies are the derivation layer's (one source of truth).
 ENDPOINTS = _derive_settings.ENDPOINTS
 VARIANTS = _derive_settings.CENSORING_VARIANTS
@@ -50,9 +52,11 @@ class StudyInfo:
 
 @dataclass(frozen=True)
 class DataSpec:
-    """Where the patient data are: ``path`` (xlsx file or CSV folder) or a bundled ``example``."""
+    """Where the patient data are (``path``: xlsx file, CSV or Parquet folder; or a bundled ``example``),
+    and the engine the derivations run in."""
 
-    path: str = option("", "The study workbook (.xlsx) or folder of CSV files, written by `blinrwe template`. "
+    path: str = option("", "The study workbook (.xlsx) or folder of CSV or Parquet files, written by "
+                       "`blinrwe template`. "
                        "A relative path is read from the folder of this specification file.")
     example: str = option("", "A bundled example instead of your data: \"synthetic\" (generated patients) or "
                           "\"seed003\" (the published patients of seed 003); leave empty for your own data.",
@@ -67,6 +71,22 @@ class DataSpec:
     partial_dates: str = option("mid", "How an incomplete date (2021-03 or 2021) is completed: \"first\", "
                                 "\"mid\" or \"last\" day of the month or year; every such date is flagged "
                                 "in validation.", allowed=IMPUTATION_RULES)
+    # where the derivations run (blinrwe/engines.py; README "Choosing the engine")
+    engine: str = option("auto", "Where the table work runs: \"pandas\" (in memory; fastest for a clinic's study), "
+                         "\"duckdb\" (embedded, out of core under memory_limit; registry-sized data), \"spark\" "
+                         f"(Apache Spark, local or spark_master; needs Java), or \"auto\": DuckDB from "
+                         f"{AUTO_DUCKDB_FROM:,} patients, else pandas. The run says which it used and why; "
+                         "`--engine` on run and demo overrides it.", allowed=DATA_ENGINES)
+    memory_limit: str = option("", "DuckDB's memory limit (e.g. \"4GB\"; beyond it DuckDB spills to "
+                               "temp_directory) and Spark's driver memory; empty = the engine's default.",
+                               advanced=True)
+    threads: int = option(0, "Threads of DuckDB, or cores of Spark in local mode; 0 = all of this computer's.",
+                          range=(0, 1024), advanced=True)
+    temp_directory: str = option("", "Folder where DuckDB spills data beyond memory_limit; empty = DuckDB's "
+                                 "default. A relative path is read from the folder of this specification file.",
+                                 advanced=True)
+    spark_master: str = option("", "Spark master URL of a cluster (e.g. \"spark://host:7077\", \"yarn\"); "
+                               "empty = Spark in local mode on this computer.", advanced=True)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Read a study from an .xlsx workbook or a folder of ``<table>.csv`` files.
+"""Read a study from an .xlsx workbook, a folder of ``<table>.csv`` files or of ``<table>.parquet`` files.
 
 Readers only transport cell values; they never coerce types (validation does,
 so that the same rules and messages apply to both paths). The workbook layout
@@ -27,6 +27,7 @@ from blinrwe.errors import UserError
 from blinrwe.model.i18n import _
 
 from .limits import ReadLimits, Refused, read_limits, too_large
+from .parquet import SUFFIX as PARQUET, is_parquet_folder, read_parquet_folder
 from .raw import RawStudy, ReadNote
 from .sheet import grid_of, raw_sheet
 from .signature import OLE_MAGIC, ZIP_MAGICS
@@ -188,7 +189,7 @@ def read_csv_folder(path: str | Path, **limits) -> RawStudy:
 
 def read_study(path: str | Path, *, max_uncompressed_mb: float | None = None, max_rows: int | None = None,
                max_columns: int | None = None, max_cells: int | None = None, reader: str | None = None) -> RawStudy:
-    """Read a study from an .xlsx workbook, a folder of CSV files, or a single CSV file.
+    """Read a study from an .xlsx workbook, a folder of CSV or of Parquet files, or a single CSV or Parquet file.
 
     The limits (``None``: the environment variable, else the default; see
     :mod:`blinrwe.intake.limits`) bound what is read; an input past one, or one that
@@ -199,8 +200,11 @@ def read_study(path: str | Path, *, max_uncompressed_mb: float | None = None, ma
     path = Path(path)
     limits = dict(max_uncompressed_mb=max_uncompressed_mb, max_rows=max_rows, max_columns=max_columns,
                   max_cells=max_cells)
+    if path.suffix.lower() == PARQUET or is_parquet_folder(path):  # (a folder of .parquet files: see parquet.py)
+        return read_parquet_folder(path, **limits)
     if path.is_dir() or path.suffix.lower() in (".csv", ""):
         return read_csv_folder(path, **limits)
     if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
         return read_xlsx(path, reader=reader, **limits)
-    raise UserError(_("{path}: give an .xlsx workbook or a folder of <table>.csv files").format(path=path))
+    raise UserError(_("{path}: give an .xlsx workbook or a folder of <table>.csv or <table>.parquet files").format(
+        path=path))
