@@ -1,0 +1,78 @@
+"""read_omop: an OMOP CDM v5.4 source -> RawStudy in the workbook's table layout.
+
+Validation, derivation and the report then run unchanged. Each RawSheet names the CDM
+table its rows came from (``file``: the Parquet file or database, ``sheet``: the table) and
+each row is numbered by its record: ``person_id`` (patients), ``drug_exposure_id``
+(infusions), the first ``measurement_id`` of the day (assessments). Events and therapies
+gather records of several tables (condition_occurrence, death, observation_period;
+procedure_occurrence, drug_exposure): their sheet lists those tables and their rows are
+numbered 2, 3, ... in patient and date order, as the workbook would number them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from blinrwe.engines import EngineSettings
+from blinrwe.model import ALL_TABLES
+
+from ..raw import RawSheet, RawStudy
+from .convert import study_tables
+from .mapping import OmopMapping, load_mapping
+from .notes import unmapped_notes
+from .source import read_cdm
+
+#: Study table -> the CDM tables it is read from (the RawSheet's ``sheet``).
+FROM_TABLES = {
+    "patients": ("person",),
+    "infusions": ("drug_exposure",),
+    "assessments": ("measurement",),
+    "events": ("condition_occurrence", "death", "observation_period"),
+    "therapies": ("procedure_occurrence", "drug_exposure"),
+}
+
+
+def _cell(value):
+    """A typed cell as a workbook holds it: None when missing, Timestamps, floats, ints, text, bools."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _sheet(name: str, frame: pd.DataFrame, files: dict[str, str]) -> RawSheet:
+    tables = FROM_TABLES[name]
+    header = tuple(c.name for c in ALL_TABLES[name].columns if c.name in frame.columns)
+    if "row" in frame:
+        rows = pd.Index(frame["row"].astype("int64").to_numpy(), dtype="int64")
+    else:
+        rows = pd.Index(np.arange(2, len(frame) + 2), dtype="int64")
+    cells = pd.DataFrame({i: pd.Series([_cell(v) for v in frame[c].tolist()], index=rows, dtype=object)
+                          for i, c in enumerate(header)}, index=rows, columns=range(len(header)), dtype=object)
+    file = files[tables[0]] if len(tables) == 1 else ", ".join(dict.fromkeys(files[t] for t in tables))
+    return RawSheet(name=name, file=file, sheet=" + ".join(tables), header=header, cells=cells)
+
+
+def read_omop(source, mapping: str | Path | OmopMapping | None = None, *, settings: EngineSettings | None = None,
+              schema: str = "") -> RawStudy:
+    """Read the blinatumomab cohort of an OMOP CDM v5.4 source as a RawStudy (dated study form).
+
+    ``source``: a folder of Parquet files (``person.parquet``, ...), a DuckDB database file, or
+    an Ibis backend connected to a warehouse (tables in ``schema``). ``mapping``: an edited copy
+    of the shipped ``concepts.toml`` (None: the shipped one). ``settings``: the DuckDB engine
+    (memory limit, threads). Patients are the persons with a blinatumomab exposure (its RxNorm
+    ingredient or any descendant in ``concept_ancestor``). What OMOP does not carry is left
+    empty (``blinrwe.intake.omop.convert``). Adverse events are not read: the table is absent.
+    """
+    chosen = mapping if isinstance(mapping, OmopMapping) else load_mapping(mapping)
+    cdm = read_cdm(source, chosen, settings=settings, schema=schema)
+    tables, notes = study_tables(cdm, chosen)
+    for table in ("measurement", "drug_exposure"):
+        if table in cdm.unmapped:
+            notes += unmapped_notes(cdm.unmapped[table], table, cdm.files[table], chosen.source)
+    sheets = {name: _sheet(name, frame, cdm.files) for name, frame in tables.items()}
+    return RawStudy(source=cdm.source, kind="omop", sheets=sheets, notes=tuple(notes))
