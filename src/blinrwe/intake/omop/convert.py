@@ -15,7 +15,8 @@ What OMOP carries (:data:`CARRIED`) and the rules, each a table operation:
 * assessments (``measurement``): one row per patient and day on or after T0 with marrow blasts or
   MRD; ANC and platelets of the same day.
 * events: relapse and progression episodes after T0 (``condition_occurrence``), death
-  (``death``), last contact = end of the last observation period of a patient not known dead.
+  (``death``, its cause from ``cause_concept_id``), last contact = end of the last observation
+  period of a patient not known dead.
 * therapies (``procedure_occurrence``, ``drug_exposure``) starting after T0: episodes of one type
   (records less than ``merge_gap_days`` apart), numbered by start.
 
@@ -23,7 +24,7 @@ Not from OMOP (left empty; enter them in the workbook): site, age as recorded, B
 Ph status and genetics, counts at diagnosis, CNS/extramedullary disease, prior lines, intent, line,
 disease status at T0, peripheral blasts, CD19, stop reason; infusion daily dose as recorded,
 interruptions, premedication; assessment timepoint, circulating blasts, extramedullary disease,
-the investigator's response, MRD sensitivity; relapse site, cause of death, MRD relapse, last disease
+the investigator's response, MRD sensitivity; relapse site, MRD relapse, last disease
 assessment; a therapy's end, detail and intent, and a later blinatumomab course (every blinatumomab
 exposure is an infusion segment); adverse events (OMOP holds no CTCAE/ASTCT grade).
 """
@@ -44,7 +45,7 @@ CARRIED: dict[str, tuple[str, ...]] = {
                  "mrd_method_at_t0"),
     "infusions": ("patient_id", "cycle_number", "start_date", "end_date", "dose_value", "dose_unit"),
     "assessments": ("patient_id", "assessment_date", "bm_blast_pct", "anc", "platelets", "mrd_value", "mrd_method"),
-    "events": ("patient_id", "event_type", "event_date"),
+    "events": ("patient_id", "event_type", "event_date", "cause_of_death"),
     "therapies": ("patient_id", "sequence_number", "therapy_type", "start_date"),
 }
 #: Event types and therapy types OMOP gives.
@@ -182,7 +183,7 @@ def study_tables(cdm: CdmExtract, mapping: OmopMapping) -> tuple[dict[str, pd.Da
         "prior_car_t": ids.isin(prior.person_id[prior.therapy_type == "car_t"]),
         "bm_blast_pct_at_t0": at("bm_blast_pct"), "mrd_at_t0": at("mrd"), "mrd_method_at_t0": at("mrd_method_at_t0"),
         "row": ids.to_numpy()})
-    events = _events(cdm, cond[cond.after], ids, pid, notes)
+    events = _events(cdm, mapping, cond[cond.after], ids, pid, notes)
     later = th[th.after].sort_values(["person_id", "day", "therapy_type"], kind="stable")
     therapies = pd.DataFrame({"patient_id": later.person_id.map(pid),
                               "sequence_number": later.groupby("person_id").cumcount() + 1,
@@ -192,10 +193,12 @@ def study_tables(cdm: CdmExtract, mapping: OmopMapping) -> tuple[dict[str, pd.Da
     return tables, notes
 
 
-def _events(cdm: CdmExtract, after: pd.DataFrame, ids: pd.Series, pid: pd.Series, notes: list) -> pd.DataFrame:
+def _events(cdm: CdmExtract, mapping: OmopMapping, after: pd.DataFrame, ids: pd.Series, pid: pd.Series,
+            notes: list) -> pd.DataFrame:
     """Relapse and progression episodes after T0, deaths, and last contact (end of observation) of the living."""
     death = cdm.tables["death"].copy()
     death["day"] = _day(death.death_date).to_numpy()
+    cause = {c: k for k, concepts in mapping.death_causes.items() for c in concepts}
     death = death[death.day.notna()].sort_values(["person_id", "day"]).drop_duplicates("person_id")
     op = cdm.tables["observation_period"]
     end = pd.DataFrame({"person_id": op.person_id, "day": _day(op.observation_period_end_date).to_numpy()})
@@ -204,8 +207,10 @@ def _events(cdm: CdmExtract, after: pd.DataFrame, ids: pd.Series, pid: pd.Series
         notes.append(no_observation_period_note(int(person), pid[person], cdm.files["person"]))
     living = last[~last.index.isin(death.person_id)]
     parts = [pd.DataFrame({"person_id": after.person_id, "event_type": after.kind, "event_date": after.day}),
-             pd.DataFrame({"person_id": death.person_id, "event_type": "death", "event_date": death.day}),
+             pd.DataFrame({"person_id": death.person_id, "event_type": "death", "event_date": death.day,
+                           "cause_of_death": death.cause_concept_id.map(cause)}),
              pd.DataFrame({"person_id": living.index, "event_type": "last_contact", "event_date": living.to_numpy()})]
     ev = pd.concat(parts, ignore_index=True)
     ev = ev[ev.event_type.isin(CARRIED_EVENTS)].sort_values(["person_id", "event_date", "event_type"], kind="stable")
-    return pd.DataFrame({"patient_id": ev.person_id.map(pid), "event_type": ev.event_type, "event_date": ev.event_date})
+    return pd.DataFrame({"patient_id": ev.person_id.map(pid), "event_type": ev.event_type, "event_date": ev.event_date,
+                         "cause_of_death": ev.cause_of_death.astype(object).where(ev.cause_of_death.notna(), None)})

@@ -25,6 +25,7 @@ MRD_METHODS = ("flow", "qPCR", "NGS")
 CONDITIONS = ("b_all", "relapse", "refractory", "progression")
 PROCEDURE_THERAPIES = ("allo_hsct", "car_t")
 DRUG_THERAPIES = ("car_t", "inotuzumab", "tki", "chemotherapy")
+DEATH_CAUSES = ("leukemia", "infection", "transplant_related", "car_t_crs", "chemotherapy_toxicity", "other", "unknown")
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class OmopMapping:
     conditions: dict[str, tuple[int, ...]]
     procedures: dict[str, tuple[int, ...]]
     drugs: dict[str, tuple[int, ...]]  # therapy type -> RxNorm ingredients
+    death_causes: dict[str, tuple[int, ...]]  # cause of death -> cause concepts
     merge_gap_days: int
     ignore_measurement: tuple[int, ...]
     ignore_drug: tuple[int, ...]
@@ -124,6 +126,7 @@ def load_mapping(path: str | Path | None = None) -> OmopMapping:
     procedures = _section(data, "procedure", where)
     drugs = _section(data, "drug", where)
     ignore = data.get("ignore", {})
+    deaths = data.get("death", {})
     return OmopMapping(
         source=where,
         blinatumomab=ingredient[0],
@@ -136,6 +139,7 @@ def load_mapping(path: str | Path | None = None) -> OmopMapping:
         conditions={c: _ids(conditions.get(c, []), where, f"condition.{c}") for c in CONDITIONS},
         procedures={p: _ids(procedures.get(p, []), where, f"procedure.{p}") for p in PROCEDURE_THERAPIES},
         drugs={d: _ids(drugs.get(d, []), where, f"drug.{d}") for d in DRUG_THERAPIES},
+        death_causes={k: _ids(deaths.get(k, []), where, f"death.{k}") for k in DEATH_CAUSES},
         merge_gap_days=int(_number(data.get("therapy", {}), "merge_gap_days", where, 14)),
         ignore_measurement=_ids(ignore.get("measurement", []), where, "ignore.measurement"),
         ignore_drug=_ids(ignore.get("drug", []), where, "ignore.drug"),

@@ -34,14 +34,14 @@ CDM_COLUMNS: dict[str, tuple[str, ...]] = {
     "measurement": ("measurement_id", "person_id", "measurement_concept_id", "measurement_date", "value_as_number",
                     "measurement_source_value"),
     "procedure_occurrence": ("procedure_occurrence_id", "person_id", "procedure_concept_id", "procedure_date"),
-    "death": ("person_id", "death_date"),
+    "death": ("person_id", "death_date", "cause_concept_id"),
     "concept_ancestor": ("ancestor_concept_id", "descendant_concept_id"),
 }
 #: Tables without which there is no study.
 REQUIRED = ("person", "drug_exposure", "concept_ancestor")
 #: Columns that may be absent (an ETL that does not fill them): read as empty.
 OPTIONAL_COLUMNS = {"person_source_value", "month_of_birth", "day_of_birth", "quantity", "dose_unit_source_value",
-                    "drug_source_value", "measurement_source_value"}
+                    "drug_source_value", "measurement_source_value", "cause_concept_id"}
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ def _columns(table, name: str, where: str):
     if missing:
         raise UserError(_("{file}: the CDM table '{table}' has no column {columns}; OMOP CDM v5.4 names its columns "
                           "so").format(file=where, table=name, columns=", ".join(missing)))
-    text = {"person_source_value", "dose_unit_source_value", "drug_source_value", "measurement_source_value"}
+    text = {"person_source_value", "dose_unit_source_value", "drug_source_value", "measurement_source_value", "cause_concept_id"}
     return table.select(*[table[c] if c in have else ibis.null("string" if c in text else "float64").name(c)
                           for c in wanted])
 
