@@ -107,7 +107,7 @@ def synthetic_cdm(n_patients: int = 200, seed: int = 0, data_cutoff: dt.date = D
                       "drug_concept_id": drug_th.therapy_type.map(DRUG_OF_THERAPY).to_numpy(),
                       "drug_exposure_start_date": _date(drug_th.start_date).to_numpy(),
                       "drug_exposure_end_date": _date(drug_th.end_date.fillna(drug_th.start_date)).to_numpy(),
-                      "quantity": np.nan, "dose_unit_source_value": None,
+                      "quantity": np.nan, "dose_unit_source_value": "",
                       "drug_source_value": drug_th.therapy_type.to_numpy()})], ignore_index=True)
     drugs.insert(0, "drug_exposure_id", np.arange(1, len(drugs) + 1))
     drugs["drug_type_concept_id"] = EHR
@@ -137,15 +137,15 @@ def _measurements(study, person_of: pd.Series, t0: pd.Series, mapping) -> pd.Dat
     parts = []
     for column, variable in (("height_cm", "height_cm"), ("weight_kg", "weight_kg"),
                              ("bm_blast_pct_at_t0", "bm_blast_pct")):
-        parts.append(pd.DataFrame({"patient_id": pat.patient_id, "concept": concept[variable],
+        parts.append(pd.DataFrame({"patient_id": pat.patient_id, "concept": concept[variable], "source": variable,
                                    "day": base_day, "value": pat[column] / mapping.measures[variable].factor}))
     parts.append(pd.DataFrame({"patient_id": pat.patient_id, "concept": pat.mrd_method_at_t0.map(mrd_concept),
-                               "day": base_day, "value": pat.mrd_at_t0 / mapping.mrd_factor}))
+                               "source": "mrd", "day": base_day, "value": pat.mrd_at_t0 / mapping.mrd_factor}))
     for column in ("bm_blast_pct", "anc", "platelets"):
-        parts.append(pd.DataFrame({"patient_id": ass.patient_id, "concept": concept[column],
+        parts.append(pd.DataFrame({"patient_id": ass.patient_id, "concept": concept[column], "source": column,
                                    "day": ass.assessment_date, "value": ass[column] / mapping.measures[column].factor}))
     parts.append(pd.DataFrame({"patient_id": ass.patient_id, "concept": ass.mrd_method.map(mrd_concept),
-                               "day": ass.assessment_date, "value": ass.mrd_value / mapping.mrd_factor}))
+                               "source": "mrd", "day": ass.assessment_date, "value": ass.mrd_value / mapping.mrd_factor}))
     m = pd.concat(parts, ignore_index=True)
     m = m[m.value.notna() & m.concept.notna()]
     m["person_id"] = person_of[m.patient_id].to_numpy()
@@ -153,7 +153,7 @@ def _measurements(study, person_of: pd.Series, t0: pd.Series, mapping) -> pd.Dat
     return pd.DataFrame({"measurement_id": np.arange(1, len(m) + 1), "person_id": m.person_id,
                          "measurement_concept_id": m.concept.astype("int64"), "measurement_date": _date(m.day),
                          "measurement_type_concept_id": EHR, "value_as_number": m.value,
-                         "measurement_source_value": None})
+                         "measurement_source_value": m.source.astype(str)})
 
 
 def _conditions(study, person_of: pd.Series, t0: pd.Series, mapping) -> pd.DataFrame:

@@ -56,12 +56,24 @@ class CdmExtract:
     unmapped: dict[str, pd.DataFrame]  # measurement / drug_exposure -> concept_id, n_rows, first_row, source_value
 
 
+def _table(con, name: str, database):
+    """The backend's table ``name`` in ``database``, or None when there is none.
+
+    (Asked for by name: Ibis 12's ``list_tables`` calls a method DuckDB 2 no longer has.)
+    """
+    import ibis.common.exceptions as ibis_errors
+
+    try:
+        return con.table(name, database=database)
+    except ibis_errors.TableNotFound:
+        return None
+
+
 def _open(source, settings: EngineSettings | None, schema: str):
     """(backend, table -> ibis table or None, table -> file name, description of the source)."""
     if not isinstance(source, (str, Path)):  # an Ibis backend reaching a warehouse
         name = getattr(source, "name", "backend")
-        tables = {t: (source.table(t, database=schema) if schema else source.table(t))
-                  if t in source.list_tables(database=schema) else None for t in CDM_COLUMNS}
+        tables = {t: _table(source, t, schema or None) for t in CDM_COLUMNS}
         return source, tables, {t: t for t in CDM_COLUMNS}, f"{name} backend"
     path = Path(source)
     con = connect(settings or EngineSettings(kind="duckdb"))
@@ -79,9 +91,7 @@ def _open(source, settings: EngineSettings | None, schema: str):
         except Exception as err:  # noqa: BLE001 - any DuckDB refusal is the user's file
             raise UserError(_("{path}: not a DuckDB database or a folder of CDM Parquet files ({error})").format(
                 path=path, error=type(err).__name__)) from None
-        present = set(con.list_tables(database=("omop_cdm", schema or "main")))
-        tables = {t: con.table(t, database=("omop_cdm", schema or "main")) if t in present else None
-                  for t in CDM_COLUMNS}
+        tables = {t: _table(con, t, ("omop_cdm", schema or "main")) for t in CDM_COLUMNS}
         return con, tables, {t: path.name for t in CDM_COLUMNS}, str(path)
     raise UserError(_("{path}: not found; give a folder of OMOP CDM Parquet files (person.parquet, ...) or a DuckDB "
                       "database file").format(path=path))
