@@ -86,9 +86,9 @@ def exposures(cdm: CdmExtract, mapping: OmopMapping, notes: list) -> pd.DataFram
     previous_end = de.groupby("person_id")["end"].shift()
     new_cycle = previous_end.isna() | ((de.start - previous_end).dt.days - 1 > mapping.new_cycle_gap_days)
     de["cycle_number"] = new_cycle.astype(int).groupby(de.person_id).cumsum()
-    unit_text = de.dose_unit_source_value.astype(object).where(de.dose_unit_source_value.notna(), None)
-    de["dose_unit"] = [None if u is None else mapping.rate_units.get(str(u).strip().casefold(), str(u))
-                       for u in unit_text]
+    typed = de.dose_unit_source_value.astype("string").str.strip()
+    unit = typed.str.casefold().map(mapping.rate_units).fillna(typed)  # an unknown unit stays as typed (a finding)
+    de["dose_unit"] = unit.astype(object).where(unit.notna() & (unit != ""), None)
     de["dose_value"] = pd.to_numeric(de.quantity, errors="coerce")
     return de
 
@@ -149,9 +149,9 @@ def study_tables(cdm: CdmExtract, mapping: OmopMapping) -> tuple[dict[str, pd.Da
     """The study tables (carried columns, plus ``row``: the record it came from) and the reader's notes."""
     notes: list = []
     person = cdm.tables["person"].sort_values("person_id", kind="stable").reset_index(drop=True)
-    source_id = person.person_source_value.astype(object).where(person.person_source_value.notna(), None)
-    pid = pd.Series([str(s).strip() if s is not None and str(s).strip() else str(int(p))
-                     for s, p in zip(source_id, person.person_id)], index=person.person_id.to_numpy())
+    source_id = person.person_source_value.astype("string").str.strip()
+    pid = source_id.where(source_id.notna() & (source_id != ""), person.person_id.astype("int64").astype(str))
+    pid = pd.Series(pid.astype(object).to_numpy(), index=person.person_id.to_numpy())
     seg = exposures(cdm, mapping, notes)
     t0 = seg.groupby("person_id")["start"].min()
     infusions = pd.DataFrame({"patient_id": seg.person_id.map(pid), "cycle_number": seg.cycle_number,
@@ -170,7 +170,8 @@ def study_tables(cdm: CdmExtract, mapping: OmopMapping) -> tuple[dict[str, pd.Da
     relapses = ids.map(n_relapses).fillna(0).astype(int)
     primary = ids.isin(refractory) & (relapses == 0)
     rr = (relapses > 0) | primary
-    sex = person.gender_concept_id.map(lambda g: mapping.gender.get(int(g)) if pd.notna(g) else None)
+    sex = pd.to_numeric(person.gender_concept_id, errors="coerce").map(mapping.gender)
+    sex = sex.astype(object).where(sex.notna(), None)
     birth = pd.to_datetime(pd.DataFrame({"year": person.year_of_birth, "month": person.month_of_birth.fillna(1),
                                          "day": person.day_of_birth.fillna(1)}), errors="coerce")
     at = lambda col: ids.map(baseline[col]) if col in baseline else pd.Series(np.nan, index=ids.index)  # noqa: E731

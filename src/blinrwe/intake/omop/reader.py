@@ -35,13 +35,19 @@ FROM_TABLES = {
 }
 
 
-def _cell(value):
-    """A typed cell as a workbook holds it: None when missing, Timestamps, floats, ints, text, bools."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
+def _cells(column: pd.Series) -> np.ndarray:
+    """Cells as a reader gives them: Python floats, ints, bools, text; dates as ISO text (as a CSV holds them:
+    validation parses each distinct date once); None when missing."""
+    if pd.api.types.is_datetime64_any_dtype(column.dtype):
+        values = np.datetime_as_string(column.to_numpy(dtype="datetime64[ns]"), unit="D").astype(object)
+    elif column.dtype == object:
+        values = column.to_numpy(dtype=object, copy=True)
+    elif pd.api.types.is_integer_dtype(column.dtype) and not column.isna().any():
+        values = np.asarray(column.astype("int64").tolist(), dtype=object)
+    else:
+        values = column.astype(object).to_numpy(dtype=object, copy=True)
+    values[pd.isna(column).to_numpy()] = None
+    return values
 
 
 def _sheet(name: str, frame: pd.DataFrame, files: dict[str, str]) -> RawSheet:
@@ -51,8 +57,8 @@ def _sheet(name: str, frame: pd.DataFrame, files: dict[str, str]) -> RawSheet:
         rows = pd.Index(frame["row"].astype("int64").to_numpy(), dtype="int64")
     else:
         rows = pd.Index(np.arange(2, len(frame) + 2), dtype="int64")
-    cells = pd.DataFrame({i: pd.Series([_cell(v) for v in frame[c].tolist()], index=rows, dtype=object)
-                          for i, c in enumerate(header)}, index=rows, columns=range(len(header)), dtype=object)
+    cells = pd.DataFrame({i: pd.Series(_cells(frame[c]), index=rows, dtype=object) for i, c in enumerate(header)},
+                         index=rows, columns=range(len(header)), dtype=object)
     file = files[tables[0]] if len(tables) == 1 else ", ".join(dict.fromkeys(files[t] for t in tables))
     return RawSheet(name=name, file=file, sheet=" + ".join(tables), header=header, cells=cells)
 
