@@ -145,7 +145,8 @@ def _measurements(study, person_of: pd.Series, t0: pd.Series, mapping) -> pd.Dat
         parts.append(pd.DataFrame({"patient_id": ass.patient_id, "concept": concept[column], "source": column,
                                    "day": ass.assessment_date, "value": ass[column] / mapping.measures[column].factor}))
     parts.append(pd.DataFrame({"patient_id": ass.patient_id, "concept": ass.mrd_method.map(mrd_concept),
-                               "source": "mrd", "day": ass.assessment_date, "value": ass.mrd_value / mapping.mrd_factor}))
+                               "source": "mrd", "day": ass.assessment_date,
+                               "value": ass.mrd_value / mapping.mrd_factor}))
     m = pd.concat(parts, ignore_index=True)
     m = m[m.value.notna() & m.concept.notna()]
     m["person_id"] = person_of[m.patient_id].to_numpy()
@@ -222,7 +223,8 @@ def write_synthetic_omop(folder, n_patients: int = 200, seed: int = 0, data_cuto
     folder.mkdir(parents=True, exist_ok=True)
     tables = synthetic_cdm(n_patients, seed, data_cutoff, flaws)
     for name, frame in tables.items():
-        frame.to_parquet(folder / f"{name}.parquet", index=False)
+        # timestamps in microseconds: Spark cannot read Parquet nanosecond timestamps
+        frame.to_parquet(folder / f"{name}.parquet", index=False, coerce_timestamps="us")
     if duckdb_file:
         import duckdb
 

@@ -91,3 +91,31 @@ def test_a_path_that_is_neither_folder_nor_database_is_a_user_error(tmp_path):
     text.write_text("not a database")
     with pytest.raises(UserError, match="not a DuckDB database"):
         read_cdm(text, load_mapping())
+
+
+def test_optional_columns_may_be_absent(cdm_folder, tmp_path):
+    """No person_source_value: patients are named by person_id; no rate unit: validation names the record."""
+    from blinrwe.intake.omop import read_omop
+    from blinrwe.validate import validate_study
+
+    def strip(name, frame):
+        drop = {"person": ["person_source_value"], "drug_exposure": ["dose_unit_source_value"]}.get(name, [])
+        return frame.drop(columns=drop)
+
+    raw = read_omop(_copy(cdm_folder, tmp_path / "c", strip))
+    assert raw.sheets["patients"].column("patient_id").tolist()[:2] == ["1", "2"]
+    _, report = validate_study(raw)
+    missing = [f for f in report.findings if f.code == "REQUIRED_MISSING"]
+    assert {(f.sheet, f.column) for f in missing} == {("drug_exposure", "dose_unit")}
+    assert missing[0].row == 1
+
+
+def test_spark_reads_the_same_cdm(cdm_folder, spark_backend):
+    """The same folder read on Spark (local mode) gives the same study sheets and notes."""
+    from blinrwe.intake.omop import read_omop
+
+    on_spark = read_omop(cdm_folder, settings=EngineSettings(kind="spark", threads=1))
+    on_duckdb = read_omop(cdm_folder)
+    assert on_spark.notes == on_duckdb.notes
+    for name, sheet in on_duckdb.sheets.items():
+        pd.testing.assert_frame_equal(on_spark.sheets[name].cells, sheet.cells, obj=name)

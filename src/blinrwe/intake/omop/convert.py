@@ -180,7 +180,8 @@ def study_tables(cdm: CdmExtract, mapping: OmopMapping) -> tuple[dict[str, pd.Da
         "weight_kg": at("weight_kg"), "diagnosis_date": ids.map(diagnosis),
         "disease_setting": np.where(rr, "relapsed_refractory", "newly_diagnosed"),
         "rr_type": np.where(primary, "primary_refractory", np.where(rr, "relapsed", None)),
-        "relapse_number": relapses.where(rr), "prior_allo_hsct": ids.isin(prior.person_id[prior.therapy_type == "allo_hsct"]),
+        "relapse_number": relapses.where(rr),
+        "prior_allo_hsct": ids.isin(prior.person_id[prior.therapy_type == "allo_hsct"]),
         "prior_car_t": ids.isin(prior.person_id[prior.therapy_type == "car_t"]),
         "bm_blast_pct_at_t0": at("bm_blast_pct"), "mrd_at_t0": at("mrd"), "mrd_method_at_t0": at("mrd_method_at_t0"),
         "row": ids.to_numpy()})

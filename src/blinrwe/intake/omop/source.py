@@ -107,7 +107,7 @@ def _columns(table, name: str, where: str):
     if missing:
         raise UserError(_("{file}: the CDM table '{table}' has no column {columns}; OMOP CDM v5.4 names its columns "
                           "so").format(file=where, table=name, columns=", ".join(missing)))
-    text = {"person_source_value", "dose_unit_source_value", "drug_source_value", "measurement_source_value", "cause_concept_id"}
+    text = {"person_source_value", "dose_unit_source_value", "drug_source_value", "measurement_source_value"}
     return table.select(*[table[c] if c in have else ibis.null("string" if c in text else "float64").name(c)
                           for c in wanted])
 
