@@ -6,12 +6,13 @@ What OMOP carries (:data:`CARRIED`) and the rules, each a table operation:
   from ``gender_concept_id``, ``birth_date`` from year/month/day of birth; ``diagnosis_date`` =
   first B-ALL condition; the setting at T0 from the conditions before T0 (relapse episodes ->
   relapsed/refractory, ``rr_type`` relapsed, ``relapse_number`` = their number; refractory without
-  relapse -> primary refractory, 0; neither -> newly diagnosed); ``prior_allo_hsct`` /
+  relapse -> primary refractory, 0; neither -> newly diagnosed; domain-spec 2.1); ``prior_allo_hsct`` /
   ``prior_car_t`` = such a procedure or drug on or before T0 (no record = no); height, weight,
   marrow blasts and MRD at T0 = the latest measurement on or before T0.
 * infusions (``drug_exposure`` of blinatumomab and its descendants): one segment per exposure,
-  rate = ``quantity`` in the unit of ``dose_unit_source_value``; cycles numbered by the gap rule
-  (``new_cycle_gap_days``).
+  rate = ``quantity`` in the unit of ``dose_unit_source_value``; cycles numbered by the label's
+  interruption rule (domain-spec 1.4: more than ``new_cycle_gap_days`` = 7 days without infusion
+  starts a new cycle).
 * assessments (``measurement``): one row per patient and day on or after T0 with marrow blasts or
   MRD; ANC and platelets of the same day.
 * events: relapse and progression episodes after T0 (``condition_occurrence``), death
