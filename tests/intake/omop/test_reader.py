@@ -84,3 +84,15 @@ def test_a_validation_finding_names_the_cdm_record(cdm_folder, tmp_path):
     f = next(f for f in report.findings if f.code == "NUMBER_OUT_OF_RANGE")
     assert (f.file, f.sheet, f.row, f.column, f.value) == ("drug_exposure.parquet", "drug_exposure", 1, "dose_value",
                                                           900.0)
+
+
+def test_the_synthetic_cdm_is_deterministic_synthetic_and_in_cdm_names():
+    from blinrwe.examples.omop import synthetic_cdm
+    from blinrwe.intake.omop.source import CDM_COLUMNS
+
+    a, b = synthetic_cdm(20, 5), synthetic_cdm(20, 5)
+    assert a.keys() == b.keys() == CDM_COLUMNS.keys()
+    for name, frame in a.items():
+        pd.testing.assert_frame_equal(frame, b[name])
+        assert set(CDM_COLUMNS[name]) <= set(frame.columns), name
+    assert a["person"].person_source_value.str.startswith("SYN-").all()
