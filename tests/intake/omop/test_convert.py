@@ -105,3 +105,13 @@ def test_death_and_last_contact():
     ev = tables["events"]
     assert ev.values.tolist() == [["P-1", "last_contact", D("2023-06-30"), None],  # the later of two periods
                                   ["2", "death", D("2023-02-01"), "infection"]]
+
+
+def test_what_omop_does_not_carry_is_declared_per_table():
+    from blinrwe.intake.omop import CARRIED, not_carried
+
+    missing = not_carried()
+    assert "adverse_events" in missing and "grade" in missing["adverse_events"]
+    assert "ph_status" in missing["patients"] and "sex" not in missing["patients"]
+    for table, columns in CARRIED.items():
+        assert not set(columns) & set(missing[table])

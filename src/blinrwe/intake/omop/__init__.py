@@ -7,9 +7,9 @@ unchanged. The concept mapping is ``concepts.toml`` (shipped, commented; copy an
 local concepts). What OMOP cannot carry: :mod:`blinrwe.intake.omop.convert`.
 """
 
-from .convert import CARRIED, CARRIED_EVENTS, CARRIED_THERAPIES
+from .convert import CARRIED, CARRIED_EVENTS, CARRIED_THERAPIES, not_carried
 from .mapping import DEFAULT_MAPPING, OmopMapping, load_mapping
 from .reader import read_omop
 
 __all__ = ["CARRIED", "CARRIED_EVENTS", "CARRIED_THERAPIES", "DEFAULT_MAPPING", "OmopMapping", "load_mapping",
-           "read_omop"]
+           "not_carried", "read_omop"]

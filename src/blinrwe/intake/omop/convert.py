@@ -35,6 +35,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from blinrwe.model import STUDY_TABLES
+
 from .mapping import OmopMapping
 from .notes import duplicate_exposure_note, no_observation_period_note
 from .source import CdmExtract
@@ -49,6 +51,12 @@ CARRIED: dict[str, tuple[str, ...]] = {
     "events": ("patient_id", "event_type", "event_date", "cause_of_death"),
     "therapies": ("patient_id", "sequence_number", "therapy_type", "start_date"),
 }
+def not_carried() -> dict[str, tuple[str, ...]]:
+    """Columns of each dated-study table that OMOP does not carry (left empty; enter them in a workbook)."""
+    return {t.name: tuple(c.name for c in t.columns if c.name not in CARRIED.get(t.name, ()))
+            for t in STUDY_TABLES}
+
+
 #: Event types and therapy types OMOP gives.
 CARRIED_EVENTS = ("relapse", "progression", "death", "last_contact")
 CARRIED_THERAPIES = ("allo_hsct", "car_t", "chemotherapy", "inotuzumab", "tki")
