@@ -6,7 +6,11 @@ each row is numbered by its record: ``person_id`` (patients), ``drug_exposure_id
 (infusions), the first ``measurement_id`` of the day (assessments). Events and therapies
 gather records of several tables (condition_occurrence, death, observation_period;
 procedure_occurrence, drug_exposure): their sheet lists those tables and their rows are
-numbered 2, 3, ... in patient and date order, as the workbook would number them.
+numbered 2, 3, ... in patient and date order, as the workbook would number them. Cells are
+what a reader gives: numbers, codes and texts as read, dates as ISO text (as in a CSV file).
+
+A CLI calls ``read_omop(source, mapping)`` where it would call ``read_study(path)``, then
+``validate_study`` as for any study.
 """
 
 from __future__ import annotations
