@@ -1,6 +1,7 @@
 """Intake: read a study workbook, CSV or Parquet folder into a RawStudy; write the template and filled studies."""
 
 from .limits import ReadLimits, read_limits
+from .omop import read_omop
 from .raw import RawSheet, RawStudy, ReadNote
 from .readers import read_csv_folder, read_study
 from .xlsx import read_xlsx
@@ -14,6 +15,7 @@ __all__ = [
     "ReadNote",
     "read_csv_folder",
     "read_limits",
+    "read_omop",
     "read_study",
     "read_xlsx",
     "write_study",

@@ -47,6 +47,10 @@ CODES: dict[str, tuple[Severity, str]] = {
     "FORMULA_NOT_CALCULATED": (E, N_("a formula cell without a calculated value (reads as empty)")),
     "CELL_MERGED": (E, N_("merged cells: only the top-left one holds the value")),
     "SHEET_HIDDEN": (W, N_("a hidden sheet is read as a table")),
+    # an OMOP CDM source (noticed by blinrwe.intake.omop)
+    "OMOP_CONCEPT_UNMAPPED": (W, N_("an OMOP concept the concept mapping does not know (its records are not read)")),
+    "OMOP_NO_OBSERVATION_PERIOD": (W, N_("an OMOP patient without an observation period")),
+    "OMOP_EXPOSURE_DUPLICATE": (W, N_("two OMOP drug exposures of the same person, concept and start date")),
     # structure of the workbook / folder
     "FORM_UNKNOWN": (E, N_("no sheet or CSV file of either entry form")),
     "FORM_AMBIGUOUS": (W, N_("both the dated study and the summary form are present")),
