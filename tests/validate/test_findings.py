@@ -12,13 +12,14 @@ from blinrwe.validate import CODES, Finding, Severity, ValidationReport
 from blinrwe.validate.findings import finding
 
 from ..intake import test_limits, test_readers, test_xlsx
+from ..intake.omop import test_notes as test_omop_notes
 from . import test_coerce, test_rules, test_study
 
 
 def test_every_code_is_pinned_by_a_scenario_test():
     pinned = (test_rules.CODES_PINNED | {c[2] for c in test_coerce.CASES} | {c[2] for c in test_study.CASES}
               | {"COLUMN_DUPLICATE", "COLUMN_UNNAMED"}
-              | test_xlsx.CODES_PINNED | test_limits.CODES_PINNED | test_readers.CODES_PINNED
+              | test_xlsx.CODES_PINNED | test_limits.CODES_PINNED | test_readers.CODES_PINNED | test_omop_notes.CODES_PINNED
               | {"SPEC_VARIABLE_UNAVAILABLE"})  # pinned by tests/app/test_spec_fit.py
     assert pinned == set(CODES)
 
