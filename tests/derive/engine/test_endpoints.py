@@ -46,14 +46,23 @@ def _check_endpoints(backend, patient_dates, settings, patient_ids=None):
 
 
 def test_patient_dates_and_endpoints_equal_pandas_on_each_engine(engine_backend, synthetic_steps):
+    t = engine_tables(synthetic_steps, "adsl", "events", "assessments", "therapies", "patients", "patient_dates")
     s = _with_cutoff(derive.DeriveSettings())
-    t = engine_tables(synthetic_steps, "adsl", "events", "assessments", "therapies", "patients")
     dates = derive_patient_dates(t["adsl"], t["events"], t["assessments"], t["therapies"], s)
     assert_same_table(engine_backend, dates, synthetic_steps["patient_dates"], sort_by=DATE_KEYS)
-    # the engine's own patient dates feed its endpoints (every endpoint, CIR competing)
-    tte, ex = derive_endpoints(dates, s, t["patients"].select("patient_id"))
+    # every endpoint (CIR competing) of the study's settings
+    tte, ex = derive_endpoints(t["patient_dates"], s, t["patients"].select("patient_id"))
     assert_same_table(engine_backend, tte, synthetic_steps["tte"], sort_by=TTE_KEYS)
     assert_same_table(engine_backend, ex, synthetic_steps["excluded"], sort_by=TTE_KEYS)
+
+
+def test_engine_patient_dates_feed_the_engine_endpoints(duckdb_backend, synthetic_steps):
+    t = engine_tables(synthetic_steps, "adsl", "events", "assessments", "therapies", "patients")
+    s = _with_cutoff(derive.DeriveSettings())
+    dates = derive_patient_dates(t["adsl"], t["events"], t["assessments"], t["therapies"], s)
+    tte, ex = derive_endpoints(dates, s, t["patients"].select("patient_id"))
+    assert_same_table(duckdb_backend, tte, synthetic_steps["tte"], sort_by=TTE_KEYS)
+    assert_same_table(duckdb_backend, ex, synthetic_steps["excluded"], sort_by=TTE_KEYS)
 
 
 @pytest.mark.parametrize("n, seed", [(40, 1), (150, 11), (500, 23)])
