@@ -69,14 +69,8 @@ def test_engine_patient_dates_feed_the_engine_endpoints(duckdb_backend, syntheti
 def test_endpoints_equal_pandas_across_synthetic_studies(duckdb_backend, n, seed):
     steps = pandas_steps(synthetic_cohort(n, seed))
     s = _with_cutoff(derive.DeriveSettings())
-    assert_same_table(duckdb_backend, *_dates_expr(steps, s), sort_by=DATE_KEYS)
+    _check_dates(duckdb_backend, steps, s)
     _check_endpoints(duckdb_backend, steps["patient_dates"], s, steps["patients"]["patient_id"])
-
-
-def _dates_expr(steps, settings):
-    t = engine_tables(steps, "adsl", "events", "assessments", "therapies")
-    return derive_patient_dates(t["adsl"], t["events"], t["assessments"], t["therapies"], settings), \
-        steps["patient_dates"]
 
 
 @pytest.mark.parametrize("seed", sorted(derive.presets.PRESETS))
@@ -132,6 +126,12 @@ def test_untreated_patients_and_all_missing_dates(duckdb_backend, synthetic_step
     events = synthetic_steps["events"].assign(event_date=pd.NaT)
     steps = {**synthetic_steps, "adsl": adsl, "events": events}
     dates = _check_dates(duckdb_backend, steps, s)
+    # a first CR/CRi on the last day of the EFS window (no failure) or the day after (failure at day 1)
+    window = pd.Timedelta(days=s.efs_failure_window_days)
+    late = pd.Series([window, window + pd.Timedelta(days=1)] * len(adsl))[:len(adsl)].to_numpy()
+    edge = adsl.assign(date_first_cr_cri=adsl["t0_date"] + late, in_cr_at_t0=synthetic_steps["adsl"]["in_cr_at_t0"])
+    edge_dates = _check_dates(duckdb_backend, {**steps, "adsl": edge}, s)
+    assert 0 < (edge_dates["kind"] == "efs_failure").sum() < (edge["t0_date"].notna() & ~edge["in_cr_at_t0"]).sum()
     _, ex = _check_endpoints(duckdb_backend, dates, s, adsl["patient_id"])
     assert set(untreated) <= set(ex.loc[ex["endpoint"] == "OS", "patient_id"])
     # dates without a kind and without a date are ignored (the universe still counts them)
