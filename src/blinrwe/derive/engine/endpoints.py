@@ -2,13 +2,14 @@
 ``blinrwe.derive.endpoints``, whose endpoint declarations, censoring variants and rule these read).
 
 The patient dates are one long table (``patient_id, kind, date``). Every endpoint x censoring
-variant of the settings is one set of rows of two small declaration tables (origin kinds, and
-sources with their priority and role), so all endpoints are derived by one query: join the dates
-to the declarations, then per endpoint x variant x patient ``ROW_NUMBER()`` picks the origin
-(first declared kind, then earliest date), the winning event or intercurrent censoring (earliest
-date, then declared order) and the end of follow-up (latest date truncated at the cut-off, then
-``data_cutoff``, then declared order). Ties left after these keys are rows of the same source on
-the same date, which give the same result whichever is taken.
+variant of the settings is a row of small declaration tables (the endpoint's origin kinds, and
+the sources of each endpoint x variant with their priority and role), so all endpoints are
+derived by one query: join the dates to the declarations, then per endpoint (x variant) x patient
+take the origin (first declared kind, then earliest date), the winning event or intercurrent
+censoring (earliest date, then declared order) and the end of follow-up (latest date truncated
+at the cut-off, then ``data_cutoff``, then declared order) as ``ARG_MIN`` over one packed rank.
+Ties left after these keys are rows of the same source on the same date, which give the same
+result whichever is taken. Dates are compared to the second (they are days).
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from ..endpoints import ROLES, TTE_COLUMNS, VARIANT_SOURCES, endpoint_definition
 from ..settings import DeriveSettings
 
 _SECONDS_PER_DAY = 86_400
-_KEYS = ("endpoint", "variant", "patient_id")
+#: rank keys packed in one int64: (date in seconds, source priority) and (origin priority, date)
+_PRIORITIES = 1_000
+_ORIGIN_PRIORITY_STEP = 10**12
 
 
 def derive_patient_dates(adsl: ibis.Table, events: ibis.Table, assessments: ibis.Table,
@@ -63,35 +66,35 @@ def derive_patient_dates(adsl: ibis.Table, events: ibis.Table, assessments: ibis
 
 
 def _declarations(settings: DeriveSettings):
-    """The endpoints x variants of ``settings`` as three small tables: ``pairs`` (endpoint, variant,
-    competing, no_origin_reason), ``origins`` (endpoint, variant, kind, origin_priority) and
-    ``sources`` (endpoint, variant, kind, priority, role, event_type, name)."""
+    """The endpoints x variants of ``settings`` as three small tables with integer codes: ``pairs``
+    (pair, endpoint_code, endpoint, variant, competing, no_origin_reason), ``origins``
+    (endpoint_code, kind, origin_priority) and ``sources`` (pair, endpoint_code, kind, priority,
+    role, event_type, name). The origin is the endpoint's, shared by its variants."""
     defs = endpoint_definitions(settings)
     pairs, origins, sources = [], [], []
-    for name in settings.endpoints:
+    for code, name in enumerate(settings.endpoints):
         endpoint = defs[name]
+        origins += [(code, k, i) for i, k in enumerate(endpoint.origin) if k not in endpoint.origin[:i]]
         for variant in settings.censoring_variants:
-            pairs.append((name, variant, endpoint.competing, endpoint.no_origin_reason))
-            origins += [(name, variant, k, i) for i, k in enumerate(endpoint.origin) if k not in endpoint.origin[:i]]
+            pair = len(pairs)
+            pairs.append((pair, code, name, variant, endpoint.competing, endpoint.no_origin_reason))
             for i, src in enumerate((*endpoint.sources, *VARIANT_SOURCES[variant])):
-                sources += [(name, variant, k, i, ROLES.index(src.role), src.event_type, src.name) for k in src.kinds]
+                sources += [(pair, code, k, i, ROLES.index(src.role), src.event_type, src.name) for k in src.kinds]
 
     def table(rows, schema):
         columns = list(zip(*rows)) if rows else [[] for _ in schema]
         return ibis.memtable(pa.table({n: pa.array(list(c), type=t) for (n, t), c in zip(schema, columns)}))
 
     text, whole = pa.string(), pa.int64()
-    return (table(pairs, [("endpoint", text), ("variant", text), ("competing", pa.bool_()),
-                          ("no_origin_reason", text)]),
-            table(origins, [("endpoint", text), ("variant", text), ("kind", text), ("origin_priority", whole)]),
-            table(sources, [("endpoint", text), ("variant", text), ("kind", text), ("priority", whole),
+    return (table(pairs, [("pair", whole), ("endpoint_code", whole), ("endpoint", text), ("variant", text),
+                          ("competing", pa.bool_()), ("no_origin_reason", text)]),
+            table(origins, [("endpoint_code", whole), ("kind", text), ("origin_priority", whole)]),
+            table(sources, [("pair", whole), ("endpoint_code", whole), ("kind", text), ("priority", whole),
                             ("role", whole), ("event_type", whole), ("name", text)]))
 
 
-def _first(table: ibis.Table, *order) -> ibis.Table:
-    """The first row per endpoint x variant x patient by ``order``."""
-    rank = ibis.row_number().over(group_by=[table[k] for k in _KEYS], order_by=list(order))
-    return table.mutate(rank_=rank).filter(lambda t: t.rank_ == 0).drop("rank_")
+def _seconds(date: ibis.Value) -> ibis.Value:
+    return date.epoch_seconds().cast("int64")
 
 
 def derive_endpoints(patient_dates: ibis.Table, settings: DeriveSettings,
@@ -100,45 +103,51 @@ def derive_endpoints(patient_dates: ibis.Table, settings: DeriveSettings,
 
     ``tte`` has the columns of ``TTE_COLUMNS``; ``excluded`` ``endpoint, variant, patient_id,
     reason`` for the patients of ``patient_ids`` (column ``patient_id``; default the patients of
-    ``patient_dates``) without an origin, and for those whose origin is after the data cut-off."""
+    ``patient_dates``) without an origin, and for those whose origin is after the data cut-off.
+    The first row by a rank is an ``ARG_MIN`` (Spark ``MIN_BY``) over a rank packed in one int64
+    (one hash aggregate, no sorting window)."""
     pairs, origins, sources = _declarations(settings)
     cutoff = ibis.timestamp(str(settings.data_cutoff)) if settings.data_cutoff is not None else None
     dates = patient_dates.filter(patient_dates.date.notnull() & patient_dates.kind.notnull())
     dates = dates.select("patient_id", "kind", date=dates.date.cast("timestamp"))
+    per_endpoint = ["endpoint_code", "patient_id"]
+    per_pair = ["pair", "patient_id"]
 
     # origin: the first declared kind available, then its earliest date
     o = dates.inner_join(origins, "kind")
-    o = _first(o, o.origin_priority, o.date).select(*_KEYS, origin_date="date")
+    o = o.group_by(per_endpoint).aggregate(
+        origin_date=o.date.argmin(o.origin_priority * _ORIGIN_PRIORITY_STEP + _seconds(o.date)))
     universe = (patient_dates if patient_ids is None else patient_ids).select("patient_id").distinct()
-    no_origin = universe.cross_join(pairs).anti_join(o, list(_KEYS))
+    no_origin = universe.cross_join(pairs).anti_join(o, per_endpoint)
     excluded = no_origin.select("endpoint", "variant", "patient_id", reason="no_origin_reason")
     if cutoff is not None:
-        late = o.filter(o.origin_date > cutoff)
+        late = o.filter(o.origin_date > cutoff).inner_join(pairs, "endpoint_code")
         excluded = excluded.union(late.select("endpoint", "variant", "patient_id",
                                               reason=ibis.literal("origin after the data cut-off")), distinct=False)
         o = o.filter(o.origin_date <= cutoff)
 
     # candidates: the dates of the sources' kinds on or after the origin
-    c = dates.inner_join(sources, "kind").inner_join(o, list(_KEYS))
+    c = dates.inner_join(sources, "kind").inner_join(o, per_endpoint)
     c = c.filter(c.date >= c.origin_date)
     competes = c.role < ROLES.index("followup")  # an event or an intercurrent censoring
-    beyond = (c.date > cutoff) if cutoff is not None else ibis.literal(False)
-    c = c.mutate(wins_=competes & ~beyond)
-    # earliest event or censoring (not after the cut-off) wins; ties -> declared order
-    ev = c.filter(c.wins_)
-    ev = _first(ev, ev.date, ev.priority).select(*_KEYS, ev_date="date", ev_name="name", ev_role="role",
-                                                 ev_type="event_type")
-    # otherwise the latest follow-up date truncated at the cut-off (source data_cutoff before any other)
-    fu = c.filter(~c.wins_)
-    if cutoff is not None:
-        over = fu.date > cutoff
-        fu = fu.mutate(date=ibis.ifelse(over, cutoff, fu.date), priority=ibis.ifelse(over, -1, fu.priority),
-                       name=ibis.ifelse(over, "data_cutoff", fu.name))
-    fu = _first(fu, fu.date.desc(), fu.priority).select(*_KEYS, fu_date="date", fu_name="name")
+    over = (c.date > cutoff) if cutoff is not None else ibis.literal(False)
+    wins = competes & ~over
+    # follow-up beyond the cut-off (an event or follow-up date after it) ends at it, source data_cutoff
+    fu_date = ibis.ifelse(over, cutoff, c.date) if cutoff is not None else c.date
+    fu_priority = ibis.ifelse(over, -1, c.priority)
+    # earliest event or censoring (not after the cut-off) wins, ties -> declared order; otherwise the
+    # latest follow-up date, ties -> data_cutoff, then declared order
+    ev_rank = _seconds(c.date) * _PRIORITIES + c.priority
+    fu_rank = -_seconds(fu_date) * _PRIORITIES + fu_priority + 1
+    ends = c.group_by(per_pair).aggregate(
+        ev_date=c.date.argmin(ev_rank, where=wins), ev_name=c.name.argmin(ev_rank, where=wins),
+        ev_role=c.role.argmin(ev_rank, where=wins), ev_type=c.event_type.argmin(ev_rank, where=wins),
+        fu_date=fu_date.argmin(fu_rank, where=~wins),
+        fu_name=ibis.ifelse(over, "data_cutoff", c.name).argmin(fu_rank, where=~wins),
+    )
 
-    t = o.left_join(ev, list(_KEYS)).select(o, "ev_date", "ev_name", "ev_role", "ev_type")
-    t = t.left_join(fu, list(_KEYS)).select(t, "fu_date", "fu_name")
-    t = t.inner_join(pairs.select("endpoint", "variant", "competing"), ["endpoint", "variant"])
+    t = o.inner_join(pairs, "endpoint_code")
+    t = t.left_join(ends, per_pair).select(t, "ev_date", "ev_name", "ev_role", "ev_type", "fu_date", "fu_name")
     has_event = t.ev_date.notnull()
     end_date = ibis.coalesce(t.ev_date, t.fu_date, t.origin_date)
     source = ibis.cases((has_event, t.ev_name), (t.fu_date.notnull(), t.fu_name), else_="origin")
