@@ -168,3 +168,13 @@ def test_ties_every_variant_and_an_early_cutoff_on_each_engine(engine_backend, s
     tied = tte.merge(events.assign(on=on)[["patient_id", "on"]], on="patient_id")
     same_day = tied.loc[(tied["endpoint"] == "EFS") & (tied["variant"] == "allo_hsct") & (tied["end_date"] == tied["on"])]
     assert len(same_day) and same_day["source"].isin(["relapse"]).all()
+
+
+def test_dates_before_1970_rank_as_in_pandas(duckdb_backend, synthetic_steps):
+    """Ranks pack negative epoch seconds too: a study moved 60 years back gives the same endpoints."""
+    back = pd.Timedelta(days=60 * 365)
+    dates = synthetic_steps["patient_dates"].assign(date=synthetic_steps["patient_dates"]["date"] - back)
+    s = derive.DeriveSettings(censoring_variants=("none", "allo_hsct"),
+                              data_cutoff=(pd.Timestamp(2022, 6, 30) - back).date())
+    tte, _ = _check_endpoints(duckdb_backend, dates, s, synthetic_steps["patients"]["patient_id"])
+    assert (tte["end_date"] < pd.Timestamp(1970, 1, 1)).all()
