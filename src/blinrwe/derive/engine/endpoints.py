@@ -97,6 +97,11 @@ def _seconds(date: ibis.Value) -> ibis.Value:
     return date.epoch_seconds().cast("int64")
 
 
+def _priority(rank: ibis.Value) -> ibis.Value:
+    """The source priority packed in the last digits of a rank (SQL ``%`` keeps the sign)."""
+    return ((rank % _PRIORITIES) + _PRIORITIES) % _PRIORITIES
+
+
 def derive_endpoints(patient_dates: ibis.Table, settings: DeriveSettings,
                      patient_ids: ibis.Table | None = None) -> tuple[ibis.Table, ibis.Table]:
     """Every endpoint x censoring variant of ``settings``: ``(tte, excluded)``.
@@ -140,17 +145,23 @@ def derive_endpoints(patient_dates: ibis.Table, settings: DeriveSettings,
     ev_rank = _seconds(c.date) * _PRIORITIES + c.priority
     fu_rank = -_seconds(fu_date) * _PRIORITIES + fu_priority + 1
     ends = c.group_by(per_pair).aggregate(
-        ev_date=c.date.argmin(ev_rank, where=wins), ev_name=c.name.argmin(ev_rank, where=wins),
-        ev_role=c.role.argmin(ev_rank, where=wins), ev_type=c.event_type.argmin(ev_rank, where=wins),
-        fu_date=fu_date.argmin(fu_rank, where=~wins),
-        fu_name=ibis.ifelse(over, "data_cutoff", c.name).argmin(fu_rank, where=~wins),
-    )
+        ev_date=c.date.argmin(ev_rank, where=wins), ev_rank=ev_rank.min(where=wins),
+        fu_date=fu_date.argmin(fu_rank, where=~wins), fu_rank=fu_rank.min(where=~wins))
+    # the winning source from the priority in the rank (one lookup of the declared sources)
+    declared = sources.select("pair", "priority", "role", "event_type", "name").distinct()
+    ev_of = declared.select("pair", ev_priority="priority", ev_role="role", ev_type="event_type", ev_name="name")
+    fu_of = declared.select("pair", fu_priority="priority", fu_name="name")
+    ends = ends.mutate(ev_priority=_priority(ends.ev_rank), fu_priority=_priority(ends.fu_rank) - 1)
+    ends = ends.left_join(ev_of, ["pair", "ev_priority"]).select(ends, "ev_role", "ev_type", "ev_name")
+    ends = ends.left_join(fu_of, ["pair", "fu_priority"]).select(ends, "fu_name")
 
     t = o.inner_join(pairs, "endpoint_code")
     t = t.left_join(ends, per_pair).select(t, "ev_date", "ev_name", "ev_role", "ev_type", "fu_date", "fu_name")
     has_event = t.ev_date.notnull()
     end_date = ibis.coalesce(t.ev_date, t.fu_date, t.origin_date)
-    source = ibis.cases((has_event, t.ev_name), (t.fu_date.notnull(), t.fu_name), else_="origin")
+    # priority -1 (the cut-off) is no declared source
+    source = ibis.cases((has_event, t.ev_name), (t.fu_date.notnull(), t.fu_name.fill_null("data_cutoff")),
+                        else_="origin")
     event_type = ibis.ifelse(has_event & (t.ev_role == ROLES.index("event")), t.ev_type, 0)
     time_days = (end_date.epoch_seconds() - t.origin_date.epoch_seconds()) // _SECONDS_PER_DAY
     tte = t.select(
