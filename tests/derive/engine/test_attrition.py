@@ -34,8 +34,8 @@ def test_attrition_equals_pandas_on_each_engine(engine_backend, synthetic_steps)
                       synthetic_steps["attrition"], sort_by=KEYS)
 
 
-@pytest.mark.parametrize("seed", sorted(derive.presets.PRESETS))
-def test_attrition_of_every_preset_from_the_engine_exclusions(duckdb_backend, seed):
+@pytest.mark.parametrize("seed", ["000", "001", "003"])  # RFS/CIR, EFS/DOR with variants, PFS
+def test_attrition_of_presets_from_the_engine_exclusions(duckdb_backend, seed):
     """The engine's own exclusions (every variant, a cut-off inside accrual) feed the engine's log."""
     s = derive.preset(seed).with_changes(censoring_variants=CENSORING_VARIANTS, data_cutoff=dt.date(2021, 6, 30))
     steps = pandas_steps(synthetic_cohort(120, 60 + int(seed)), s)
