@@ -6,8 +6,12 @@ Commands::
     blinrwe run study.toml [--out DIR] [--engine pandas|duckdb|spark|auto]   run a study specification
     blinrwe template study.xlsx [--form summary] [--language zh]   write a workbook to fill in
     blinrwe template --csv FOLDER | --parquet FOLDER   the same tables as empty CSV or Parquet files
-    blinrwe validate study.xlsx [--cutoff YYYY-MM-DD] [--language zh] [--annotate out.xlsx]
-                                          print every finding (and write the workbook annotated); exit 3 on errors
+    blinrwe template --omop-mapping FILE  a copy of the shipped OMOP concept mapping, to edit
+    blinrwe validate study.xlsx [--cutoff YYYY-MM-DD] [--language zh] [--annotate out.xlsx] [--all-findings]
+                                          print the findings, 20 of each code unless --all-findings (and write the
+                                          workbook annotated); exit 3 on errors
+    blinrwe validate --omop CDM [--omop-mapping FILE] [--omop-schema S]   the same for an OMOP CDM (Parquet
+                                          folder or DuckDB file)
     blinrwe spec study.toml [--data study.xlsx]   write a commented study specification, to edit
     blinrwe list presets|endpoints|variables|analysis-sets|keys [--form summary]   what a specification can name
     blinrwe dictionary [--form summary] [--language zh] [--out dictionary.xlsx]   print or write the data dictionary
@@ -30,6 +34,8 @@ from pathlib import Path
 from blinrwe import __version__
 from blinrwe.errors import InputDataError, SpecificationError, UserError
 from blinrwe.model.i18n import LANGUAGES, _, language
+
+from .findings_output import EXAMPLES_PER_CODE
 
 DEMO_OUTPUT = Path("blinrwe-output") / "example"
 LISTS = ("presets", "endpoints", "variables", "analysis-sets", "keys")
@@ -68,12 +74,27 @@ def build_parser() -> argparse.ArgumentParser:
                         help="instead of a workbook: a new folder of empty <table>.csv files (header rows)")
     layout.add_argument("--parquet", type=Path, default=None, metavar="FOLDER",
                         help="instead of a workbook: a new folder of empty <table>.parquet files (typed columns)")
+    layout.add_argument("--omop-mapping", type=Path, default=None, metavar="FILE",
+                        help="instead of a workbook: a copy of the shipped OMOP concept mapping (concepts.toml) to "
+                             "edit for local concepts; name it in [data] omop_mapping or --omop-mapping")
     template.add_argument("--form", choices=("study", "summary"), default="study",
                           help="study: dated tables (all analyses); summary: one row per patient, no dates")
     _language_option(template, "language of the README, headings, help and drop-down values")
 
-    validate = sub.add_parser("validate", help="check a study workbook, CSV or Parquet folder and print every finding")
-    validate.add_argument("path", type=Path, help="study.xlsx or a folder of CSV or Parquet files")
+    validate = sub.add_parser("validate", help="check a study workbook, CSV or Parquet folder, or an OMOP CDM, and "
+                                               "print the findings")
+    validate.add_argument("path", type=Path, nargs="?", default=None,
+                          help="study.xlsx or a folder of CSV or Parquet files (or --omop CDM)")
+    validate.add_argument("--omop", type=Path, default=None, metavar="CDM",
+                          help="an OMOP CDM v5.4 instead: a folder of CDM Parquet files or a DuckDB database file")
+    validate.add_argument("--omop-mapping", type=Path, default=None, metavar="FILE",
+                          help="with --omop: the concept mapping (default: the shipped concepts.toml; "
+                               "`blinrwe template --omop-mapping FILE` writes a copy to edit)")
+    validate.add_argument("--omop-schema", default="", metavar="SCHEMA",
+                          help="with --omop on a DuckDB file: the schema of the CDM tables (default: the main one)")
+    validate.add_argument("--all-findings", action="store_true",
+                          help=f"print every finding (default: the first {EXAMPLES_PER_CODE} of each code, then how "
+                               "many more)")
     validate.add_argument("--cutoff", type=_date, default=None, help="data cut-off date, YYYY-MM-DD")
     _language_option(validate, "language of the messages and hints (finding codes stay English)")
     validate.add_argument("--annotate", type=Path, default=None, metavar="OUT.xlsx",
@@ -191,6 +212,8 @@ def cmd_run(args) -> int:
 def cmd_template(args) -> int:
     from blinrwe.intake import write_template
 
+    if args.omop_mapping is not None:
+        return _template_mapping(args)
     folder = args.csv or args.parquet
     if folder is not None:
         return _template_folder(args, folder)
@@ -225,13 +248,57 @@ def _template_folder(args, folder: Path) -> int:
     return 0
 
 
+def _template_mapping(args) -> int:
+    """A copy of the shipped OMOP concept mapping (commented) for the user to edit; never over a file."""
+    from blinrwe.intake.omop import DEFAULT_MAPPING
+
+    path = args.omop_mapping
+    if args.path is not None:
+        raise UserError(f"give either {args.path} (a workbook) or --omop-mapping {path} (a mapping file), not both.")
+    if path.exists():
+        raise UserError(_("{path} already exists; give a new file name (blinrwe never overwrites your "
+                          "files).").format(path=path))
+    if path.suffix.lower() != ".toml":
+        raise UserError(f"{path}: the concept mapping is a TOML file; give a name ending in .toml.")
+    if not path.parent.resolve().is_dir():
+        raise UserError(f"{path}: folder {path.parent} does not exist; create it first.")
+    with open(path, "xb") as out:  # "x": never over a file that appeared meanwhile
+        out.write(DEFAULT_MAPPING.read_bytes())
+    with language(args.language):
+        print(_("OMOP concept mapping written to: {path}").format(path=path.resolve()))
+    return 0
+
+
+def _read_for_validation(args):
+    """The RawStudy ``blinrwe validate`` checks: the study at ``path``, or the OMOP CDM at ``--omop``."""
+    from blinrwe.intake import read_omop, read_study
+
+    if args.omop is None:
+        if args.omop_mapping is not None or args.omop_schema:
+            raise UserError("--omop-mapping and --omop-schema go with --omop CDM (an OMOP CDM to read).")
+        return read_study(args.path)
+    return read_omop(args.omop, args.omop_mapping, schema=args.omop_schema)
+
+
 def cmd_validate(args) -> int:
-    from blinrwe.intake import read_study
     from blinrwe.validate import annotate_workbook, validate_study
 
-    if not args.path.exists():
-        raise UserError(f"{args.path} not found; give a study .xlsx workbook or a folder of CSV or Parquet files.")
+    from .findings_output import printed_findings
+
+    if (args.path is None) == (args.omop is None):
+        raise UserError("give the data to check: a study .xlsx workbook or a folder of CSV or Parquet files, or "
+                        "--omop CDM (an OMOP CDM folder or DuckDB file), one of them.")
+    source = args.path if args.path is not None else args.omop
+    if not source.exists():
+        raise UserError(f"{source} not found; give a study .xlsx workbook or a folder of CSV or Parquet files, or "
+                        "--omop and a CDM folder of Parquet files or a DuckDB file.")
+    if args.omop_mapping is not None and not args.omop_mapping.is_file():
+        raise UserError(f"--omop-mapping {args.omop_mapping} not found; write one with `blinrwe template "
+                        "--omop-mapping FILE`, or leave it out for the shipped mapping.")
     if args.annotate is not None:
+        if args.omop is not None:
+            raise UserError(f"{args.omop}: an OMOP CDM cannot be annotated (it is no workbook); run without "
+                            "--annotate to list the findings.")
         if raw_is_csv(args.path):
             raise UserError(f"{args.path}: a folder of CSV or Parquet files cannot be annotated (they hold no "
                             "colours or comments); run without --annotate to list the findings, or put the tables in "
@@ -240,9 +307,11 @@ def cmd_validate(args) -> int:
             raise UserError(f"{args.annotate} already exists; give a new file name (blinrwe never overwrites your "
                             "data).")
     with language(args.language):
-        raw = read_study(args.path)
+        raw = _read_for_validation(args)
         report = validate_study(raw, data_cutoff=args.cutoff)[1]
-        print(report.to_text())
+        print(printed_findings(report, None if args.all_findings else EXAMPLES_PER_CODE))
+        if not args.all_findings and any(n > EXAMPLES_PER_CODE for n in report.codes().values()):
+            print(_("Run with --all-findings to print every finding."))
         if args.annotate is not None:
             out = annotate_workbook(args.path, report.findings, args.annotate)
             print(_("Annotated workbook written to: {path}").format(path=out.resolve()))
