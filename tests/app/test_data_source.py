@@ -89,3 +89,29 @@ def test_a_broken_mapping_is_a_user_error_naming_the_file_and_key(runs, capsys):
     assert main(["validate", "--omop", str(folder / "cdm"), "--omop-mapping", str(bad_toml)]) == 2
     err = capsys.readouterr().err
     assert str(bad_toml) in err and "line 2" in err and "Traceback" not in err
+
+
+def test_validate_omop_names_the_three_omop_findings_by_table_row_and_column(tmp_path, capsys):
+    flawed = write_synthetic_omop(tmp_path / "flawed", N_PATIENTS, SEED, CUTOFF, flaws=True)
+    assert main(["validate", "--omop", str(flawed)]) == 0  # warnings only
+    out = capsys.readouterr().out
+    lines = {line.split()[1]: line for line in out.splitlines() if line.startswith("WARNING OMOP_")}
+    assert set(lines) == {"OMOP_CONCEPT_UNMAPPED", "OMOP_EXPOSURE_DUPLICATE", "OMOP_NO_OBSERVATION_PERIOD"}
+    assert "measurement.parquet, sheet 'measurement', row " in lines["OMOP_CONCEPT_UNMAPPED"]
+    assert "column 'measurement_concept_id'" in lines["OMOP_CONCEPT_UNMAPPED"]
+    assert "sheet 'drug_exposure'" in lines["OMOP_EXPOSURE_DUPLICATE"]
+    assert "column 'drug_exposure_start_date'" in lines["OMOP_EXPOSURE_DUPLICATE"]
+    assert "sheet 'person', row 3, column 'person_id'" in lines["OMOP_NO_OBSERVATION_PERIOD"]
+
+
+def test_template_writes_the_shipped_mapping_once(tmp_path, capsys):
+    from blinrwe.intake.omop import DEFAULT_MAPPING
+
+    target = tmp_path / "my_concepts.toml"
+    assert main(["template", "--omop-mapping", str(target)]) == 0
+    assert target.read_bytes() == DEFAULT_MAPPING.read_bytes()
+    target.write_text("# edited\n", encoding="utf-8")
+    assert main(["template", "--omop-mapping", str(target)]) == 2
+    assert "already exists" in capsys.readouterr().err and target.read_text() == "# edited\n"
+    assert main(["validate", str(tmp_path), "--omop-mapping", str(target)]) == 2
+    assert "go with --omop" in capsys.readouterr().err
