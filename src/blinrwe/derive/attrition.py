@@ -15,6 +15,22 @@ import pandas as pd
 
 ATTRITION_COLUMNS = ["analysis_set", "patient_id", "included", "reason"]
 
+#: Why a patient is in no analysis set: no infusion (ADSL ``treated`` false).
+NOT_TREATED = "no blinatumomab infusion recorded"
+
+#: The analysis sets before the endpoints': name, then (ADSL flag that must hold, reason if not) in order.
+ANALYSIS_SETS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
+    ("treated", (("treated", NOT_TREATED),)),
+    ("efficacy", (("treated", NOT_TREATED), ("post_baseline_assessment", "no post-baseline assessment"))),
+    ("safety", (("treated", NOT_TREATED),)),
+    ("MRD response: all treated", (("treated", NOT_TREATED),)),
+    ("MRD response: MRD available", (("treated", NOT_TREATED), ("mrd_denominator_available", "no MRD assessment"))),
+    ("MRD response: responders", (("treated", NOT_TREATED), ("mrd_denominator_responders", "not a responder"))),
+    ("MRD response: MRD-positive at T0",
+     (("treated", NOT_TREATED),
+      ("mrd_denominator_positive_at_t0", "not MRD-positive at the start of blinatumomab"))),
+)
+
 
 def _first_failed(adsl: pd.DataFrame, conditions: list[tuple[pd.Series, str]], reasons: list[str]) -> np.ndarray:
     """Per patient the index in ``reasons`` of the first failed condition, -1 when all hold.
@@ -45,18 +61,9 @@ def derive_attrition(adsl: pd.DataFrame, tte_excluded: pd.DataFrame | None, endp
     the end), so the table costs little more than its rows.
     """
     treated = adsl["treated"]
-    not_treated = (treated, "no blinatumomab infusion recorded")
+    not_treated = (treated, NOT_TREATED)
     reasons: list[str] = []
-    sets = [
-        ("treated", [not_treated]),
-        ("efficacy", [not_treated, (adsl["post_baseline_assessment"], "no post-baseline assessment")]),
-        ("safety", [not_treated]),
-        ("MRD response: all treated", [not_treated]),
-        ("MRD response: MRD available", [not_treated, (adsl["mrd_denominator_available"], "no MRD assessment")]),
-        ("MRD response: responders", [not_treated, (adsl["mrd_denominator_responders"], "not a responder")]),
-        ("MRD response: MRD-positive at T0",
-         [not_treated, (adsl["mrd_denominator_positive_at_t0"], "not MRD-positive at the start of blinatumomab")]),
-    ]
+    sets = [(name, [(adsl[column], reason) for column, reason in conditions]) for name, conditions in ANALYSIS_SETS]
     codes = [(name, _first_failed(adsl, conditions, reasons)) for name, conditions in sets]
     if form == "study" and tte_excluded is not None:
         first_variant = tte_excluded.groupby("endpoint")["variant"].first() if len(tte_excluded) else pd.Series(dtype=object)

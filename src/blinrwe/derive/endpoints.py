@@ -261,7 +261,8 @@ def _date_table(patient_dates: pd.DataFrame) -> _DateTable:
     return _DateTable(ids=ids, code=code, date=date, rows=rows)
 
 
-_ROLES = ("event", "censor", "followup")
+#: Source roles in their order of precedence (the index is the role code of the rule).
+ROLES = ("event", "censor", "followup")
 
 
 def derive_time_to_event(patient_dates: pd.DataFrame, endpoint: Endpoint, settings: DeriveSettings,
@@ -321,7 +322,7 @@ def _time_to_event(table: _DateTable, universe: pd.Series, endpoint: Endpoint, s
     rows = np.concatenate([r for r, _ in parts]) if parts else np.zeros(0, dtype=np.int64)
     priority = np.concatenate([p for _, p in parts]) if parts else np.zeros(0, dtype=np.int64)
     c_code, c_date = code[rows], date[rows]
-    role = np.array([_ROLES.index(src.role) for src in sources], dtype=np.int64)[priority]
+    role = np.array([ROLES.index(src.role) for src in sources], dtype=np.int64)[priority]
     competes = role < 2  # event or censor
     beyond = c_date > cutoff if cutoff is not None else np.zeros(len(rows), dtype=bool)
 

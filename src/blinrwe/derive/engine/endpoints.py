@@ -1,0 +1,176 @@
+"""Time-to-event endpoints as Ibis expressions (domain-spec 4; pandas reference:
+``blinrwe.derive.endpoints``, whose endpoint declarations, censoring variants and rule these read).
+
+The patient dates are one long table (``patient_id, kind, date``). Every endpoint x censoring
+variant of the settings is a row of small declaration tables (the endpoint's origin kinds, and
+the sources of each endpoint x variant with their priority and role), so all endpoints are
+derived by one query: join the dates to the declarations, then per endpoint (x variant) x patient
+take the origin (first declared kind, then earliest date), the winning event or intercurrent
+censoring (earliest date, then declared order) and the end of follow-up (latest date truncated
+at the cut-off, then ``data_cutoff``, then declared order) as ``ARG_MIN`` over one packed rank.
+Ties left after these keys are rows of the same source on the same date, which give the same
+result whichever is taken. Dates are compared to the second (they are days).
+"""
+
+from __future__ import annotations
+
+import ibis
+import pyarrow as pa
+
+from ..endpoints import ROLES, TTE_COLUMNS, VARIANT_SOURCES, endpoint_definitions
+from ..settings import DeriveSettings
+
+_SECONDS_PER_DAY = 86_400
+#: rank keys packed in one int64: (date in seconds, source priority) and (origin priority, date)
+_PRIORITIES = 1_000
+_ORIGIN_PRIORITY_STEP = 10**12
+
+
+def derive_patient_dates(adsl: ibis.Table, events: ibis.Table, assessments: ibis.Table,
+                         therapies: ibis.Table, settings: DeriveSettings) -> ibis.Table:
+    """The long table ``patient_id, kind, date`` of the dates each patient of ``adsl`` contributes
+    to the endpoints (the kinds of the pandas derivation; no row order)."""
+    s = settings
+    a = adsl
+    in_cr = a.in_cr_at_t0.fill_null(False)
+    treated = a.t0_date.notnull()
+    # first CR/CRi on or before the EFS window end (a missing date compares false)
+    cr_in_efs_window = (a.date_first_cr_cri <= a.t0_date + ibis.interval(days=int(s.efs_failure_window_days)))
+    no_cr_in_window = treated & ~in_cr & ~cr_in_efs_window.fill_null(False)
+    nonresponder = treated & ~in_cr & ~a.responder.fill_null(False)
+
+    def part(table, date, kind, mask=None):
+        rows = table if mask is None else table.filter(mask)
+        kind = ibis.literal(kind, "string") if isinstance(kind, str) else kind
+        return rows.select(patient_id=rows.patient_id, kind=kind, date=date.cast("timestamp"))
+
+    parts = [
+        part(a, a.t0_date, "t0"),
+        part(a, a.t0_date, "t0_if_cr_at_t0", in_cr),
+        part(a, a.date_first_response, "first_response_active", ~in_cr),
+        part(a, a.date_first_mrd_negative, "first_mrd_negative_if_cr_at_t0", in_cr),
+        part(a, a.last_infusion_date, "last_infusion"),
+        part(a, a.t0_date + ibis.interval(days=int(s.efs_failure_time_days)), "efs_failure", no_cr_in_window),
+        part(a, a.date_first_marrow_assessment, "no_response_first_assessment", nonresponder),
+        part(events, events.event_date, events.event_type.cast("string")),
+    ]
+    last_marrow = assessments.group_by("patient_id").aggregate(date=assessments.assessment_date.max())
+    parts.append(part(last_marrow, last_marrow.date, "last_marrow_assessment"))
+    for kind in ("allo_hsct", "car_t", "new_therapy"):
+        is_kind = None if kind == "new_therapy" else therapies.therapy_type == kind
+        first = therapies.group_by("patient_id").aggregate(date=therapies.start_date.min(where=is_kind))
+        parts.append(part(first, first.date, kind))
+    dates = ibis.union(*parts, distinct=False)
+    dates = dates.filter(dates.date.notnull())
+    return dates.semi_join(adsl.select("patient_id"), "patient_id")
+
+
+def _declarations(settings: DeriveSettings):
+    """The endpoints x variants of ``settings`` as three small tables with integer codes: ``pairs``
+    (pair, endpoint_code, endpoint, variant, competing, no_origin_reason), ``origins``
+    (endpoint_code, kind, origin_priority) and ``sources`` (pair, endpoint_code, kind, priority,
+    role, event_type, name). The origin is the endpoint's, shared by its variants."""
+    defs = endpoint_definitions(settings)
+    pairs, origins, sources = [], [], []
+    for code, name in enumerate(settings.endpoints):
+        endpoint = defs[name]
+        origins += [(code, k, i) for i, k in enumerate(endpoint.origin) if k not in endpoint.origin[:i]]
+        for variant in settings.censoring_variants:
+            pair = len(pairs)
+            pairs.append((pair, code, name, variant, endpoint.competing, endpoint.no_origin_reason))
+            for i, src in enumerate((*endpoint.sources, *VARIANT_SOURCES[variant])):
+                sources += [(pair, code, k, i, ROLES.index(src.role), src.event_type, src.name) for k in src.kinds]
+
+    def table(rows, schema):
+        columns = list(zip(*rows)) if rows else [[] for _ in schema]
+        return ibis.memtable(pa.table({n: pa.array(list(c), type=t) for (n, t), c in zip(schema, columns)}))
+
+    text, whole = pa.string(), pa.int64()
+    return (table(pairs, [("pair", whole), ("endpoint_code", whole), ("endpoint", text), ("variant", text),
+                          ("competing", pa.bool_()), ("no_origin_reason", text)]),
+            table(origins, [("endpoint_code", whole), ("kind", text), ("origin_priority", whole)]),
+            table(sources, [("pair", whole), ("endpoint_code", whole), ("kind", text), ("priority", whole),
+                            ("role", whole), ("event_type", whole), ("name", text)]))
+
+
+def _seconds(date: ibis.Value) -> ibis.Value:
+    return date.epoch_seconds().cast("int64")
+
+
+def _priority(rank: ibis.Value) -> ibis.Value:
+    """The source priority packed in the last digits of a rank (SQL ``%`` keeps the sign)."""
+    return ((rank % _PRIORITIES) + _PRIORITIES) % _PRIORITIES
+
+
+def derive_endpoints(patient_dates: ibis.Table, settings: DeriveSettings,
+                     patient_ids: ibis.Table | None = None) -> tuple[ibis.Table, ibis.Table]:
+    """Every endpoint x censoring variant of ``settings``: ``(tte, excluded)``.
+
+    ``tte`` has the columns of ``TTE_COLUMNS``; ``excluded`` ``endpoint, variant, patient_id,
+    reason`` for the patients of ``patient_ids`` (column ``patient_id``; default the patients of
+    ``patient_dates``) without an origin, and for those whose origin is after the data cut-off.
+    The first row by a rank is an ``ARG_MIN`` (Spark ``MIN_BY``) over a rank packed in one int64
+    (one hash aggregate, no sorting window)."""
+    pairs, origins, sources = _declarations(settings)
+    cutoff = ibis.timestamp(str(settings.data_cutoff)) if settings.data_cutoff is not None else None
+    dates = patient_dates.filter(patient_dates.date.notnull() & patient_dates.kind.notnull())
+    dates = dates.select("patient_id", "kind", date=dates.date.cast("timestamp"))
+    per_endpoint = ["endpoint_code", "patient_id"]
+    per_pair = ["pair", "patient_id"]
+
+    # origin: the first declared kind available, then its earliest date
+    o = dates.inner_join(origins, "kind")
+    o = o.group_by(per_endpoint).aggregate(
+        origin_date=o.date.argmin(o.origin_priority * _ORIGIN_PRIORITY_STEP + _seconds(o.date)))
+    universe = (patient_dates if patient_ids is None else patient_ids).select("patient_id").distinct()
+    no_origin = universe.cross_join(pairs).anti_join(o, per_endpoint)
+    excluded = no_origin.select("endpoint", "variant", "patient_id", reason="no_origin_reason")
+    if cutoff is not None:
+        late = o.filter(o.origin_date > cutoff).inner_join(pairs, "endpoint_code")
+        excluded = excluded.union(late.select("endpoint", "variant", "patient_id",
+                                              reason=ibis.literal("origin after the data cut-off")), distinct=False)
+        o = o.filter(o.origin_date <= cutoff)
+
+    # candidates: the dates of the sources' kinds on or after the origin
+    c = dates.inner_join(sources, "kind").inner_join(o, per_endpoint)
+    c = c.filter(c.date >= c.origin_date)
+    competes = c.role < ROLES.index("followup")  # an event or an intercurrent censoring
+    over = (c.date > cutoff) if cutoff is not None else ibis.literal(False)
+    wins = competes & ~over
+    # follow-up beyond the cut-off (an event or follow-up date after it) ends at it, source data_cutoff
+    fu_date = ibis.ifelse(over, cutoff, c.date) if cutoff is not None else c.date
+    fu_priority = ibis.ifelse(over, -1, c.priority)
+    # earliest event or censoring (not after the cut-off) wins, ties -> declared order; otherwise the
+    # latest follow-up date, ties -> data_cutoff, then declared order
+    ev_rank = _seconds(c.date) * _PRIORITIES + c.priority
+    fu_rank = -_seconds(fu_date) * _PRIORITIES + fu_priority + 1
+    ends = c.group_by(per_pair).aggregate(
+        ev_date=c.date.argmin(ev_rank, where=wins), ev_rank=ev_rank.min(where=wins),
+        fu_date=fu_date.argmin(fu_rank, where=~wins), fu_rank=fu_rank.min(where=~wins))
+    # the winning source from the priority in the rank (one lookup of the declared sources)
+    declared = sources.select("pair", "priority", "role", "event_type", "name").distinct()
+    ev_of = declared.select("pair", ev_priority="priority", ev_role="role", ev_type="event_type", ev_name="name")
+    fu_of = declared.select("pair", fu_priority="priority", fu_name="name")
+    ends = ends.mutate(ev_priority=_priority(ends.ev_rank), fu_priority=_priority(ends.fu_rank) - 1)
+    ends = ends.left_join(ev_of, ["pair", "ev_priority"]).select(ends, "ev_role", "ev_type", "ev_name")
+    ends = ends.left_join(fu_of, ["pair", "fu_priority"]).select(ends, "fu_name")
+
+    t = o.inner_join(pairs, "endpoint_code")
+    t = t.left_join(ends, per_pair).select(t, "ev_date", "ev_name", "ev_role", "ev_type", "fu_date", "fu_name")
+    has_event = t.ev_date.notnull()
+    end_date = ibis.coalesce(t.ev_date, t.fu_date, t.origin_date)
+    # priority -1 (the cut-off) is no declared source
+    source = ibis.cases((has_event, t.ev_name), (t.fu_date.notnull(), t.fu_name.fill_null("data_cutoff")),
+                        else_="origin")
+    event_type = ibis.ifelse(has_event & (t.ev_role == ROLES.index("event")), t.ev_type, 0)
+    time_days = (end_date.epoch_seconds() - t.origin_date.epoch_seconds()) // _SECONDS_PER_DAY
+    tte = t.select(
+        "patient_id", "endpoint", "variant", "origin_date", end_date=end_date,
+        time_days=time_days.cast("int64"),
+        time_months=time_days.cast("float64") / float(settings.days_per_month),
+        # ``event`` is the event of interest; ``event_type`` only for competing-risk endpoints
+        event=(event_type == 1).cast("int64"),
+        event_type=ibis.ifelse(t.competing, event_type, ibis.null("int64")),
+        source=source,
+    )
+    return tte.select(*TTE_COLUMNS), excluded.select("endpoint", "variant", "patient_id", "reason")
