@@ -46,7 +46,7 @@ from blinrwe.errors import InputDataError, SpecificationError, UserError
 from blinrwe.model.i18n import _, language
 
 from .data_source import read_data, validate_command
-from .findings_output import FINDINGS_FILE, printed_findings, write_findings_csv
+from .findings_output import EXAMPLES_PER_CODE, FINDINGS_FILE, printed_findings, write_findings_csv
 from .output_folder import replacing
 from .spec import StudySpec, load_spec, resolved, write_spec
 from .spec_fit import fit_to_data
@@ -127,10 +127,10 @@ def load_study(spec: StudySpec):
     raw = read_data(spec, replace(_engine_settings(spec, "duckdb"), spark_master=""))
     study, report = validate_study(raw, data_cutoff=d.cutoff, partial_dates=d.partial_dates)
     if study is None or report.has_errors:
-        raise InputDataError(
-            f"{path.name}: the data have errors; fix them and run again.\n{printed_findings(report)}\n"
-            + _("Every finding: {command}").format(command=validate_command(spec)),
-            report.findings)
+        text = f"{path.name}: the data have errors; fix them and run again.\n{printed_findings(report)}"
+        if any(n > EXAMPLES_PER_CODE for n in report.codes().values()):
+            text += "\n" + _("Every finding: {command}").format(command=validate_command(spec))
+        raise InputDataError(text, report.findings)
     return study, report
 
 
