@@ -6,8 +6,12 @@ Commands::
     blinrwe run study.toml [--out DIR] [--engine pandas|duckdb|spark|auto]   run a study specification
     blinrwe template study.xlsx [--form summary] [--language zh]   write a workbook to fill in
     blinrwe template --csv FOLDER | --parquet FOLDER   the same tables as empty CSV or Parquet files
-    blinrwe validate study.xlsx [--cutoff YYYY-MM-DD] [--language zh] [--annotate out.xlsx]
-                                          print every finding (and write the workbook annotated); exit 3 on errors
+    blinrwe template --omop-mapping FILE  a copy of the shipped OMOP concept mapping, to edit
+    blinrwe validate study.xlsx [--cutoff YYYY-MM-DD] [--language zh] [--annotate out.xlsx] [--all-findings]
+                                          print the findings, 20 of each code unless --all-findings (and write the
+                                          workbook annotated); exit 3 on errors
+    blinrwe validate --omop CDM [--omop-mapping FILE] [--omop-schema S]   the same for an OMOP CDM (Parquet
+                                          folder or DuckDB file)
     blinrwe spec study.toml [--data study.xlsx]   write a commented study specification, to edit
     blinrwe list presets|endpoints|variables|analysis-sets|keys [--form summary]   what a specification can name
     blinrwe dictionary [--form summary] [--language zh] [--out dictionary.xlsx]   print or write the data dictionary
@@ -30,6 +34,8 @@ from pathlib import Path
 from blinrwe import __version__
 from blinrwe.errors import InputDataError, SpecificationError, UserError
 from blinrwe.model.i18n import LANGUAGES, _, language
+
+from .findings_output import EXAMPLES_PER_CODE
 
 DEMO_OUTPUT = Path("blinrwe-output") / "example"
 LISTS = ("presets", "endpoints", "variables", "analysis-sets", "keys")
@@ -68,12 +74,27 @@ def build_parser() -> argparse.ArgumentParser:
                         help="instead of a workbook: a new folder of empty <table>.csv files (header rows)")
     layout.add_argument("--parquet", type=Path, default=None, metavar="FOLDER",
                         help="instead of a workbook: a new folder of empty <table>.parquet files (typed columns)")
+    layout.add_argument("--omop-mapping", type=Path, default=None, metavar="FILE",
+                        help="instead of a workbook: a copy of the shipped OMOP concept mapping (concepts.toml) to "
+                             "edit for local concepts; name it in [data] omop_mapping or --omop-mapping")
     template.add_argument("--form", choices=("study", "summary"), default="study",
                           help="study: dated tables (all analyses); summary: one row per patient, no dates")
     _language_option(template, "language of the README, headings, help and drop-down values")
 
-    validate = sub.add_parser("validate", help="check a study workbook, CSV or Parquet folder and print every finding")
-    validate.add_argument("path", type=Path, help="study.xlsx or a folder of CSV or Parquet files")
+    validate = sub.add_parser("validate", help="check a study workbook, CSV or Parquet folder, or an OMOP CDM, and "
+                                               "print the findings")
+    validate.add_argument("path", type=Path, nargs="?", default=None,
+                          help="study.xlsx or a folder of CSV or Parquet files (or --omop CDM)")
+    validate.add_argument("--omop", type=Path, default=None, metavar="CDM",
+                          help="an OMOP CDM v5.4 instead: a folder of CDM Parquet files or a DuckDB database file")
+    validate.add_argument("--omop-mapping", type=Path, default=None, metavar="FILE",
+                          help="with --omop: the concept mapping (default: the shipped concepts.toml; "
+                               "`blinrwe template --omop-mapping FILE` writes a copy to edit)")
+    validate.add_argument("--omop-schema", default="", metavar="SCHEMA",
+                          help="with --omop on a DuckDB file: the schema of the CDM tables (default: the main one)")
+    validate.add_argument("--all-findings", action="store_true",
+                          help=f"print every finding (default: the first {EXAMPLES_PER_CODE} of each code, then how "
+                               "many more)")
     validate.add_argument("--cutoff", type=_date, default=None, help="data cut-off date, YYYY-MM-DD")
     _language_option(validate, "language of the messages and hints (finding codes stay English)")
     validate.add_argument("--annotate", type=Path, default=None, metavar="OUT.xlsx",
@@ -188,72 +209,6 @@ def cmd_run(args) -> int:
     return 0
 
 
-def cmd_template(args) -> int:
-    from blinrwe.intake import write_template
-
-    folder = args.csv or args.parquet
-    if folder is not None:
-        return _template_folder(args, folder)
-    if args.path is None:
-        raise UserError("give the workbook to write (e.g. blinrwe template study.xlsx), or --csv FOLDER or "
-                        "--parquet FOLDER.")
-    if args.path.suffix.lower() != ".xlsx":
-        raise UserError(f"{args.path}: the template is an Excel workbook; give a name ending in .xlsx.")
-    if args.path.exists():
-        raise UserError(f"{args.path} already exists; give a new file name (blinrwe never overwrites your data).")
-    with language(args.language):
-        path = write_template(args.path, form=args.form)
-        print(_("Template written to: {path}").format(path=Path(path or args.path).resolve()))
-    return 0
-
-
-def _template_folder(args, folder: Path) -> int:
-    """The template's tables as empty CSV or Parquet files in a new (or empty) folder."""
-    from blinrwe.intake import write_study_csv, write_study_parquet
-
-    if args.path is not None:
-        raise UserError(f"give either {args.path} (a workbook) or --csv/--parquet {folder} (a folder), not both.")
-    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-        raise UserError(_("{path} already exists and is not an empty folder; give a new folder name (blinrwe never "
-                          "overwrites your data).").format(path=folder))
-    if not folder.parent.resolve().is_dir():
-        raise UserError(f"{folder}: folder {folder.parent} does not exist; create it first.")
-    write = write_study_parquet if args.parquet is not None else write_study_csv
-    with language(args.language):
-        write({}, folder, args.form)
-        print(_("Template written to: {path}").format(path=folder.resolve()))
-    return 0
-
-
-def cmd_validate(args) -> int:
-    from blinrwe.intake import read_study
-    from blinrwe.validate import annotate_workbook, validate_study
-
-    if not args.path.exists():
-        raise UserError(f"{args.path} not found; give a study .xlsx workbook or a folder of CSV or Parquet files.")
-    if args.annotate is not None:
-        if raw_is_csv(args.path):
-            raise UserError(f"{args.path}: a folder of CSV or Parquet files cannot be annotated (they hold no "
-                            "colours or comments); run without --annotate to list the findings, or put the tables in "
-                            "an .xlsx workbook (one sheet per file)")
-        if args.annotate.exists():
-            raise UserError(f"{args.annotate} already exists; give a new file name (blinrwe never overwrites your "
-                            "data).")
-    with language(args.language):
-        raw = read_study(args.path)
-        report = validate_study(raw, data_cutoff=args.cutoff)[1]
-        print(report.to_text())
-        if args.annotate is not None:
-            out = annotate_workbook(args.path, report.findings, args.annotate)
-            print(_("Annotated workbook written to: {path}").format(path=out.resolve()))
-    return InputDataError.exit_code if report.has_errors else 0
-
-
-def raw_is_csv(path: Path) -> bool:
-    """A folder (CSV or Parquet files) or one CSV or Parquet file: not a workbook, nothing to annotate."""
-    return path.is_dir() or path.suffix.lower() in (".csv", ".parquet", "")
-
-
 def cmd_spec(args) -> int:
     from .spec_start import write_new_spec
 
@@ -351,6 +306,8 @@ def cmd_serve(args) -> int:
                        max_upload_mb=args.max_upload_mb, workers=args.workers)
     return serve(config)
 
+
+from .cli_data import cmd_template, cmd_validate  # noqa: E402  (the commands on data files)
 
 COMMANDS = {"serve": cmd_serve, "demo": cmd_demo, "run": cmd_run, "template": cmd_template, "validate": cmd_validate, "spec": cmd_spec,
             "dictionary": cmd_dictionary, "list": cmd_list}

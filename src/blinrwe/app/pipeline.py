@@ -16,6 +16,10 @@ failed run leaves no partial folder). The output folder rules (never the data's 
 the specification's folder, never a folder blinrwe did not write) are
 :mod:`blinrwe.app.output_folder`'s.
 
+``data.path`` may also be an OMOP CDM (:mod:`blinrwe.app.data_source`). What is printed of
+the validation shows a few findings of each code, ``findings.csv`` every one
+(:mod:`blinrwe.app.findings_output`).
+
 ``derive`` runs in the engine of ``[data] engine`` (pandas, DuckDB or Spark; "auto" takes
 DuckDB from :data:`blinrwe.engines.AUTO_DUCKDB_FROM` patients): :func:`engine_settings`
 chooses it and says why, :func:`_derive` is the one place that hands the study to it.
@@ -41,6 +45,8 @@ from blinrwe import engines
 from blinrwe.errors import InputDataError, SpecificationError, UserError
 from blinrwe.model.i18n import _, language
 
+from .data_source import read_data, validate_command
+from .findings_output import EXAMPLES_PER_CODE, FINDINGS_FILE, printed_findings, write_findings_csv
 from .output_folder import replacing
 from .spec import StudySpec, load_spec, resolved, write_spec
 from .spec_fit import fit_to_data
@@ -112,25 +118,26 @@ def load_study(spec: StudySpec):
     path = spec.data_path()
     if path is None or not path.exists():
         raise SpecificationError(
-            f'data.path = "{spec.data.path}" does not exist (looked for {path}); give an .xlsx workbook or a '
-            "folder of CSV or Parquet files, relative to the specification file."
+            f'data.path = "{spec.data.path}" does not exist (looked for {path}); give an .xlsx workbook, a '
+            "folder of CSV or Parquet files, or an OMOP CDM (a folder of CDM Parquet files or a DuckDB file), "
+            "relative to the specification file."
         )
-    from blinrwe.intake import read_study
     from blinrwe.validate import validate_study
 
-    raw = read_study(path)
+    raw = read_data(spec, replace(_engine_settings(spec, "duckdb"), spark_master=""))
     study, report = validate_study(raw, data_cutoff=d.cutoff, partial_dates=d.partial_dates)
     if study is None or report.has_errors:
-        raise InputDataError(
-            f"{path.name}: the data have errors; fix them and run again.\n{report.to_text()}", report.findings
-        )
+        text = f"{path.name}: the data have errors; fix them and run again.\n{printed_findings(report)}"
+        if any(n > EXAMPLES_PER_CODE for n in report.codes().values()):
+            text += "\n" + _("Every finding: {command}").format(command=validate_command(spec))
+        raise InputDataError(text, report.findings)
     return study, report
 
 
 def _validation_text(report) -> str:
     if report is None:
         return "No validation report: the data are a bundled example generated in typed form.\n"
-    return report.to_text() + "\n"
+    return printed_findings(report) + "\n"
 
 
 def _findings_frame(report) -> pd.DataFrame:
@@ -176,17 +183,22 @@ def engine_settings(spec: StudySpec, n_patients: int | None) -> tuple[engines.En
     """The engine the derivations of ``spec`` run in for ``n_patients``, and why (in words)."""
     d = spec.data
     kind, reason = engines.choose_engine(d.engine, n_patients)
+    require_java(kind)
+    return _engine_settings(spec, kind), reason
+
+
+def _engine_settings(spec: StudySpec, kind: str) -> engines.EngineSettings:
+    """Engine ``kind`` opened with the specification's memory limit, threads, temp folder and Spark master."""
+    d = spec.data
     if d.memory_limit and not _MEMORY_SIZE.fullmatch(d.memory_limit.strip()):
         raise SpecificationError(_('data.memory_limit = "{value}" is not a memory size; write a number and a unit, '
                                    'e.g. memory_limit = "4GB" or "512MB".').format(value=d.memory_limit))
-    require_java(kind)
     temp = d.temp_directory
     if temp and not Path(temp).expanduser().is_absolute():
         temp = str(spec.base_dir / temp)
-    settings = engines.EngineSettings(kind=kind, memory_limit=d.memory_limit.replace(" ", "").upper() or None,
-                                      threads=d.threads or None, temp_directory=temp or None,
-                                      spark_master=d.spark_master)
-    return settings, reason
+    return engines.EngineSettings(kind=kind, memory_limit=d.memory_limit.replace(" ", "").upper() or None,
+                                  threads=d.threads or None, temp_directory=temp or None,
+                                  spark_master=d.spark_master)
 
 
 def _derive(study, settings: DeriveSettings, engine: engines.EngineSettings):
@@ -299,8 +311,10 @@ def write_report(results: StudyResults, spec: StudySpec, out_dir, validation=Non
     """Write every output of one run into ``out_dir`` (created if needed)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    write_spec(resolved(spec), out / "study.resolved.toml")
+    write_spec(_resolved(spec), out / "study.resolved.toml")
     (out / "validation.txt").write_text(_validation_text(validation), encoding="utf-8")
+    if validation is not None:  # every finding (validation.txt shows EXAMPLES_PER_CODE of each code)
+        write_findings_csv(validation, out / FINDINGS_FILE)
     # results.csv is always written (OUTPUT_FILES), by the report layer (escaped, suppressed)
     formats = ["csv"] + [f for f in spec.report.formats if f != "csv"] + list(spec.report.figure_formats)
     from blinrwe.report import render_report
@@ -309,6 +323,14 @@ def write_report(results: StudyResults, spec: StudySpec, out_dir, validation=Non
     with language(spec.report.language):  # every table, figure and paragraph in the report's language
         run("render", render_report, results, report_context(spec), out, formats)
     return out
+
+
+def _resolved(spec: StudySpec) -> StudySpec:
+    """``resolved(spec)`` with the OMOP concept mapping's path made absolute too (the run can be repeated from
+    the output folder)."""
+    mapping = spec.omop_mapping_path()
+    out = resolved(spec)
+    return out if mapping is None else replace(out, data=replace(out.data, omop_mapping=str(mapping)))
 
 
 def run_study(spec: StudySpec, out_dir=None, *, progress: Progress | None = None) -> Path:

@@ -56,7 +56,8 @@ class DataSpec:
     and the engine the derivations run in."""
 
     path: str = option("", "The study workbook (.xlsx) or folder of CSV or Parquet files, written by "
-                       "`blinrwe template`. "
+                       "`blinrwe template`; or an OMOP CDM v5.4 database: a folder of CDM Parquet files "
+                       "(person.parquet, drug_exposure.parquet, ...) or a DuckDB database file (.duckdb). "
                        "A relative path is read from the folder of this specification file.")
     example: str = option("", "A bundled example instead of your data: \"synthetic\" (generated patients) or "
                           "\"seed003\" (the published patients of seed 003); leave empty for your own data.",
@@ -71,6 +72,13 @@ class DataSpec:
     partial_dates: str = option("mid", "How an incomplete date (2021-03 or 2021) is completed: \"first\", "
                                 "\"mid\" or \"last\" day of the month or year; every such date is flagged "
                                 "in validation.", allowed=IMPUTATION_RULES)
+    # an OMOP CDM as the data (blinrwe/intake/omop; README "An OMOP CDM database")
+    omop_mapping: str = option("", "When path is an OMOP CDM: the concept mapping, an edited copy of the shipped "
+                               "concepts.toml (`blinrwe template --omop-mapping FILE` writes one); empty = the "
+                               "shipped mapping. A relative path is read from the folder of this specification "
+                               "file.", advanced=True)
+    omop_schema: str = option("", "When path is an OMOP CDM in a DuckDB database file: the schema of its CDM tables "
+                              "(e.g. \"cdm\"); empty = the database's default schema.", advanced=True)
     # where the derivations run (blinrwe/engines.py; README "Choosing the engine")
     engine: str = option("auto", "Where the table work runs: \"pandas\" (in memory; fastest for a clinic's study), "
                          "\"duckdb\" (embedded, out of core under memory_limit; registry-sized data), \"spark\" "
@@ -376,6 +384,13 @@ class StudySpec:
         if not self.data.path:
             return None
         path = Path(self.data.path).expanduser()
+        return path if path.is_absolute() else self.base_dir / path
+
+    def omop_mapping_path(self) -> Path | None:
+        """Absolute path of the OMOP concept mapping (None: the shipped ``concepts.toml``)."""
+        if not self.data.omop_mapping:
+            return None
+        path = Path(self.data.omop_mapping).expanduser()
         return path if path.is_absolute() else self.base_dir / path
 
     def output_path(self) -> Path:

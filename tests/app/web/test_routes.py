@@ -139,7 +139,9 @@ def test_a_run_shows_progress_then_its_report_in_a_sandbox_and_its_zip(client, w
         time.sleep(0.3)
     assert status["state"] == "done", status
     assert [s["state"] for s in status["stages"]] == ["done"] * 4
+    assert status["notes"] == ["engine pandas (automatic: a study that fits in memory)"]  # the engine chosen, why
     page = client.get(run).text
+    assert '<p id="run-notes" class="muted">engine pandas (automatic: a study that fits in memory)</p>' in page
     assert re.search(r'<iframe class="report" id="report"[^>]*sandbox', page)
     report = client.get(run + "/report")
     assert "sandbox" in report.headers["content-security-policy"]
@@ -209,3 +211,15 @@ def test_a_zip_of_csv_files_is_checked_like_a_workbook(client, tmp_path):
     assert 'class="verdict ok"' in page, page[:2000]
     exported = tomllib.loads(client.get(location + "/settings/export").text)
     assert exported["data"]["path"] == "csv"
+
+
+def test_a_registrys_repeated_mistake_shows_20_examples_and_how_many_more(client, workbooks, tmp_path):
+    from .conftest import break_cells
+
+    bad_dates = [("patients", row, "birth_date", "1990-02-30") for row in range(2, 32)]  # every one of 30 patients
+    book = break_cells(workbooks["good"], tmp_path / "registry.xlsx", bad_dates)
+    page = client.get(upload(client, book).headers["location"]).text
+    rows = re.findall(r'<tr class="error" data-severity="error">.*?</tr>', page, re.S)
+    assert len([r for r in rows if "birth_date" in r]) == 20
+    assert "… and 10 more finding(s) of code DATE_UNREADABLE (30 in all)" in page
+    assert re.search(r"3\d error\(s\)", page)  # the verdict counts every finding, not the rows shown

@@ -84,7 +84,7 @@ def _status(folder: Path) -> dict:
         else:
             mark = "waiting"
         stages.append({"name": name, "label": _(STAGE_LABELS[name]), "state": mark})
-    return {"state": state, "stages": stages, "error": status.get("error", "")}
+    return {"state": state, "stages": stages, "error": status.get("error", ""), "notes": status.get("notes", [])}
 
 
 async def run_page(request: Request) -> Response:

@@ -1,5 +1,8 @@
 """What a worker process does for the page: validate an upload, run a study. Pipeline calls only.
 
+The validation view keeps :data:`~blinrwe.app.findings_output.EXAMPLES_PER_CODE` findings of each
+code (with the counts of all and how many more of each code); the run's ``findings.csv`` has every one.
+
 Each function is given everything it needs (paths, the settings as a TOML-ready dict,
 the language) so it runs the same in any process, and writes what the page shows into
 the study's folder: ``validation.json``, or a run's ``status.json`` stage by stage.
@@ -16,6 +19,7 @@ from pathlib import Path
 from blinrwe.errors import UserError
 from blinrwe.model.i18n import _, language
 
+from ..findings_output import shown_per_code
 from ..pipeline import Progress
 from .workspace import read_json, write_json
 
@@ -84,8 +88,11 @@ def validate_upload(study_path: str, data_path: str, settings: dict, lang: str) 
                  "row": "" if f.row is None else int(f.row), "column": f.column or "", "value": _shown(f.value),
                  "message": f.message, "hint": f.hint} for f in report.findings]
         rows.sort(key=lambda r: (r["severity"] != "error", r["sheet"], r["row"] if r["row"] != "" else -1))
+        shown, more = shown_per_code(rows)  # a registry's systematic mistake: 20 examples, then how many more
         result = {"lang": lang, "form": report.form, "has_errors": report.has_errors, "summary": report.summary(),
-                  "findings": rows, "annotated": False}
+                  "findings": shown, "n_errors": len(report.errors), "n_warnings": len(report.warnings),
+                  "more": [{"code": code, "count": n, "total": report.codes()[code]} for code, n in more.items()],
+                  "annotated": False}
         annotate = getattr(validate_layer, "annotate_workbook", None)
         if annotate is not None and data.suffix.lower() == ".xlsx" and report.findings:
             try:
@@ -117,6 +124,12 @@ class StatusProgress(Progress):
         super().__init__(enabled=False)
         self.run_dir = Path(run_dir)
         self.current = ""
+        self.notes: list[str] = []
+
+    def note(self, text: str) -> None:
+        """A line about the run (the engine chosen and why), shown under the stages."""
+        self.notes.append(text)
+        write_status(self.run_dir, notes=list(self.notes))
 
     def stage(self, name, fn, *args, **kwargs):
         self.current = name

@@ -47,6 +47,8 @@ document.addEventListener("DOMContentLoaded", function () {
             var item = document.querySelector('[data-stage="' + stage.name + '"]');
             if (item) { item.className = "stage " + stage.state; }
           });
+          var notes = document.getElementById("run-notes");
+          if (notes && status.notes) { notes.textContent = status.notes.join("; "); }
           if (status.state === "done" || status.state === "failed" || status.state === "gone") {
             window.location.reload();
           } else {

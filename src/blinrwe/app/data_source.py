@@ -1,0 +1,60 @@
+"""Which reader a specification's ``data.path`` needs: a study workbook, CSV or Parquet folder, or an OMOP CDM.
+
+An OMOP CDM v5.4 database is a DuckDB database file or a folder of CDM Parquet files
+(``person.parquet``, ``drug_exposure.parquet``, ...); it is read by
+:func:`blinrwe.intake.read_omop` with the concept mapping ``data.omop_mapping`` (empty: the
+shipped ``concepts.toml``) and its tables in ``data.omop_schema``. Everything else is read
+by :func:`blinrwe.intake.read_study`. Validation then runs the same on either.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from blinrwe.engines import EngineSettings
+from blinrwe.errors import SpecificationError
+from blinrwe.model.i18n import _
+
+#: File suffixes of a DuckDB database holding an OMOP CDM.
+OMOP_DATABASE_SUFFIXES = (".duckdb", ".db", ".ddb")
+
+
+def is_omop_source(path: Path) -> bool:
+    """Is ``path`` an OMOP CDM: a DuckDB database file, or a folder of CDM Parquet files (``person.parquet``)
+    that is not a study folder (``patients.parquet``)."""
+    path = Path(path)
+    if path.is_file():
+        return path.suffix.lower() in OMOP_DATABASE_SUFFIXES
+    return (path / "person.parquet").is_file() and not (path / "patients.parquet").exists()
+
+
+def read_data(spec, reading: EngineSettings | None = None):
+    """The RawStudy of ``spec.data.path`` (it exists). An OMOP CDM is read through DuckDB with ``reading``
+    (the specification's memory limit and threads)."""
+    path, d = spec.data_path(), spec.data
+    if not is_omop_source(path):
+        if d.omop_mapping or d.omop_schema:
+            raise SpecificationError(_('data.omop_mapping and data.omop_schema apply to an OMOP CDM, and '
+                                       'data.path = "{path}" is not one (a folder with person.parquet or a DuckDB '
+                                       'file); remove them, or point data.path at the CDM.').format(path=d.path))
+        from blinrwe.intake import read_study
+
+        return read_study(path)
+    from blinrwe.intake import read_omop
+
+    mapping = spec.omop_mapping_path()
+    if mapping is not None and not mapping.is_file():
+        raise SpecificationError(_('data.omop_mapping = "{value}" does not exist (looked for {path}); write one with '
+                                   '`blinrwe template --omop-mapping FILE`, or leave it empty for the shipped '
+                                   'mapping.').format(value=d.omop_mapping, path=mapping))
+    return read_omop(path, mapping, settings=reading, schema=d.omop_schema)
+
+
+def validate_command(spec) -> str:
+    """The ``blinrwe validate`` command that lists every finding of the specification's data."""
+    path, d = spec.data_path(), spec.data
+    if not is_omop_source(path):
+        return f"blinrwe validate --all-findings {path}"
+    mapping = spec.omop_mapping_path()
+    return (f"blinrwe validate --all-findings --omop {path}" + (f" --omop-mapping {mapping}" if mapping else "")
+            + (f" --omop-schema {d.omop_schema}" if d.omop_schema else ""))
