@@ -23,7 +23,7 @@ serve: $(STAMP)
 	$(BIN)/blinrwe serve
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2
+	$(BIN)/python -m pytest -n 2 --durations=25
 
 # Statistics side by side with lifelines, scipy, statsmodels and R (when installed),
 # then the whole report pipeline stage by stage at 1e3, 1e4 and 1e5 patients, upload to report

@@ -14,13 +14,12 @@ the same settings (:func:`reference_types`).
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import ibis
 import numpy as np
 import pandas as pd
 
 from .. import analysis_data as reference
+from ..attrition import ANALYSIS_SETS
 from ..exposure import reversed_segment
 from ..settings import DeriveSettings
 from ..study_tables import study_form, study_tables
@@ -28,11 +27,18 @@ from . import attrition, body_surface, drug_use, endpoints, exposure, outcomes, 
 from . import therapy_paths
 from .frames import as_dtype, to_engine, to_frame
 
-#: AnalysisData field -> the columns its rows are ordered by (then the pandas order within)
+#: AnalysisData field -> the columns its rows are in order of, as the pandas derivation gives them
+#: (engines give rows in no order); ``endpoint``, ``variant`` and ``analysis_set`` in declared order
 ROW_ORDER = {
     "adsl": ("patient_id",),
+    "responses": ("patient_id", "assessment_date"),
+    "tte": ("endpoint", "variant", "patient_id"),
+    "adverse_events": ("patient_id", "term"),
     "therapy_paths": ("patient_id",),
+    "attrition": ("analysis_set", "patient_id"),
+    "exposure_cycles": ("patient_id", "cycle_number"),
 }
+_REFERENCE_TYPES: dict[str, dict[str, pd.DataFrame]] = {}
 DATASETS = ("adsl", "responses", "tte", "adverse_events", "therapy_paths", "attrition", "exposure_cycles")
 
 
@@ -51,47 +57,59 @@ def _age_at_t0(patients: ibis.Table, exposure_: ibis.Table) -> ibis.Table:
     return p.select("patient_id", age_at_t0=p.age_at_t0.cast("float64").fill_null(days / 365.25))
 
 
-def derive_expressions(tables: dict[str, ibis.Table], settings: DeriveSettings) -> dict[str, ibis.Table]:
-    """The seven analysis datasets as Ibis expressions over the study tables ``tables``."""
+def derive_expressions(tables: dict[str, ibis.Table], settings: DeriveSettings,
+                       keep=lambda table: table) -> dict[str, ibis.Table]:
+    """The seven analysis datasets as Ibis expressions over the study tables ``tables``.
+
+    ``keep`` is applied to each step's result before later steps read it; ``Table.cache``
+    materialises it in the engine, so each query is one step deep instead of the whole
+    derivation (Spark's planner takes minutes over the nested plan) and a step read by several
+    later ones (the ADSL) is computed once.
+    """
     s, t = settings, tables
     patients = t["patients"]
-    bsa = body_surface.derive_bsa(patients, s.bsa_formula)
+    bsa = keep(body_surface.derive_bsa(patients, s.bsa_formula))
     exposure_, cycles = exposure.derive_exposure(patients, t["infusions"], bsa, s)
-    use, cycles = drug_use.derive_drug_use(patients, t["infusions"], bsa, cycles, s)
-    setting_ = setting.derive_setting(patients, s)
-    paths = therapy_paths.derive_therapy_paths(patients, t["therapies"])
+    exposure_ = keep(exposure_)
+    use, cycles = drug_use.derive_drug_use(patients, t["infusions"], bsa, keep(cycles), s)
+    use, cycles = keep(use), keep(cycles)
+    setting_ = keep(setting.derive_setting(patients, s))
+    paths = keep(therapy_paths.derive_therapy_paths(patients, t["therapies"]))
     t0 = exposure_.select("patient_id", "t0_date")
-    windows = response.derive_windows(t0, cycles, paths, s)
-    responses = response.derive_responses(t["assessments"], windows, s)
+    windows = keep(response.derive_windows(t0, cycles, paths, s))
+    responses = keep(response.derive_responses(t["assessments"], windows, s))
     base = t0.inner_join(setting_.select("patient_id", "in_cr_at_t0", "mrd_status_at_t0"), "patient_id")
-    best = response.derive_best_response(responses, base, s)
-    ae = safety.derive_adverse_events(t["adverse_events"], exposure_, s)
-    ae_flags = safety.derive_ae_flags(ae, patients)
-    outcome = outcomes.derive_outcomes(patients, t["events"], exposure_, s)
+    best = keep(response.derive_best_response(responses, base, s))
+    ae = keep(safety.derive_adverse_events(t["adverse_events"], exposure_, s))
+    ae_flags = keep(safety.derive_ae_flags(ae, patients))
+    outcome = keep(outcomes.derive_outcomes(patients, t["events"], exposure_, s))
 
     adsl = patients.select("patient_id", *reference.BASELINE_COLUMNS)
     adsl = _join_on_patient(adsl, (_age_at_t0(patients, exposure_), bsa, setting_, exposure_, use, best, paths,
                                    ae_flags, outcome))
-    adsl = adsl.mutate(treated=adsl.t0_date.notnull())
-    adsl = _join_on_patient(adsl, (response.derive_response_populations(adsl, s),))
-    dates = endpoints.derive_patient_dates(adsl, t["events"], t["assessments"], t["therapies"], s)
+    adsl = keep(adsl.mutate(treated=adsl.t0_date.notnull()))
+    adsl = keep(_join_on_patient(adsl, (response.derive_response_populations(adsl, s),)))
+    dates = keep(endpoints.derive_patient_dates(adsl, t["events"], t["assessments"], t["therapies"], s))
     tte, excluded = endpoints.derive_endpoints(dates, s, patients.select("patient_id"))
+    excluded = keep(excluded)
     attrition_ = attrition.derive_attrition(adsl, excluded, s.endpoints, form="study")
     return {"adsl": adsl, "responses": responses, "tte": tte, "adverse_events": ae, "therapy_paths": paths,
             "attrition": attrition_, "exposure_cycles": cycles}
 
 
-@lru_cache(maxsize=8)
 def reference_types(settings: DeriveSettings) -> dict[str, pd.DataFrame]:
     """Zero-row frames with the columns and dtypes the pandas derivation gives under ``settings``.
 
     Taken from the pandas derivation of a small synthetic study that exercises every column
     (the bundled example's generator), so there is one definition of each table: the pandas code.
     """
-    from blinrwe.examples import synthetic_cohort
+    key = repr(settings)  # settings hold dicts: not hashable
+    if key not in _REFERENCE_TYPES:
+        from blinrwe.examples import synthetic_cohort
 
-    derived = reference.derive_analysis_data(synthetic_cohort(60, 3), settings)
-    return {name: getattr(derived, name).iloc[:0] for name in DATASETS}
+        derived = reference.derive_analysis_data(synthetic_cohort(60, 3), settings)
+        _REFERENCE_TYPES[key] = {name: getattr(derived, name).iloc[:0] for name in DATASETS}
+    return _REFERENCE_TYPES[key]
 
 
 def _as_reference(frame: pd.DataFrame, like: pd.DataFrame) -> pd.DataFrame:
@@ -100,10 +118,20 @@ def _as_reference(frame: pd.DataFrame, like: pd.DataFrame) -> pd.DataFrame:
     out = {}
     for name in like.columns:
         values, dtype = frame[name], like[name].dtype
-        if dtype.kind in "iu" and values.isna().any():
+        if isinstance(dtype, np.dtype) and dtype.kind in "iu" and values.isna().any():
             dtype = np.dtype("float64")
         out[name] = values if values.dtype == dtype else as_dtype(values, dtype)
     return pd.DataFrame(out)
+
+
+def _in_reference_order(frame: pd.DataFrame, name: str, settings: DeriveSettings) -> pd.DataFrame:
+    """``frame``'s rows in the pandas derivation's order (``ROW_ORDER``)."""
+    declared = {"endpoint": settings.endpoints, "variant": settings.censoring_variants,
+                "analysis_set": (*(n for n, _ in ANALYSIS_SETS), *settings.endpoints)}
+    keys = {column: (frame[column].map({v: i for i, v in enumerate(declared[column])}) if column in declared
+                     else frame[column]) for column in ROW_ORDER[name]}
+    order = pd.DataFrame(keys).sort_values(list(keys), kind="mergesort").index
+    return frame.loc[order].reset_index(drop=True)
 
 
 def derive_analysis_data(study, settings: DeriveSettings | None = None, backend=None):
@@ -123,11 +151,29 @@ def derive_analysis_data(study, settings: DeriveSettings | None = None, backend=
     reversed_ = to_frame(backend, exposure.invalid_segments(tables["infusions"]).order_by("source_row").limit(1))
     if len(reversed_):
         raise reversed_segment(reversed_.iloc[0])
-    expressions = derive_expressions(tables, settings)
+    held = []  # each step's table stays in the engine until every dataset is read back
+
+    def keep(table: ibis.Table) -> ibis.Table:
+        if backend.name != "duckdb":
+            # Spark: caching each step ran out of the local driver's heap (1 GB) even at 40
+            # patients; its planner takes the nested plan instead (slow: minutes per study)
+            return table
+        # what Table.cache() does, on this backend: for a plan over in-memory tables only,
+        # Table.cache() would pick Ibis's default backend instead of ``backend``; and Ibis 12's
+        # PySpark cache does not register the in-memory inputs first, as its queries do
+        backend._run_pre_execute_hooks(table)
+        held.append(backend._cached_table(table))
+        return held[-1]
+
+    expressions = derive_expressions(tables, settings, keep=keep)
     types = reference_types(settings.with_changes(data_cutoff=None))
     out = {}
-    for name in DATASETS:
-        like = types[name]
-        frame = to_frame(backend, expressions[name].select(*like.columns))
-        out[name] = _as_reference(frame, like)
+    try:
+        for name in DATASETS:
+            like = types[name]
+            frame = to_frame(backend, expressions[name].select(*like.columns))
+            out[name] = _in_reference_order(_as_reference(frame, like), name, settings)
+    finally:
+        for table in held:
+            table.release()
     return reference.AnalysisData(**out, settings=settings, form="study", unavailable={})
