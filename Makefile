@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/counting.py
 	$(BIN)/python bench/workbook.py
 	$(BIN)/python bench/engine_counts.py
+	$(BIN)/python bench/registry.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info
