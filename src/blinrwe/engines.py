@@ -91,6 +91,7 @@ def spark_session(settings: EngineSettings | None = None):
         master = s.spark_master or f"local[{threads}]"
         builder = (SparkSession.builder.master(master).appName("blinrwe")
                    .config("spark.ui.enabled", "false")
+                   .config("spark.ui.showConsoleProgress", "false")  # no progress bars in a run's output
                    .config("spark.sql.session.timeZone", "UTC")
                    .config("spark.sql.execution.arrow.pyspark.enabled", "true")
                    .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")

@@ -154,14 +154,17 @@ def derive_analysis_data(study, settings: DeriveSettings | None = None, backend=
     held = []  # each step's table stays in the engine until every dataset is read back
 
     def keep(table: ibis.Table) -> ibis.Table:
-        if backend.name != "duckdb":
-            # Spark: caching each step ran out of the local driver's heap (1 GB) even at 40
-            # patients; its planner takes the nested plan instead (slow: minutes per study)
-            return table
-        # what Table.cache() does, on this backend: for a plan over in-memory tables only,
-        # Table.cache() would pick Ibis's default backend instead of ``backend``; and Ibis 12's
-        # PySpark cache does not register the in-memory inputs first, as its queries do
-        backend._run_pre_execute_hooks(table)
+        # each step computed once and read by later steps as a table, so that each query is one
+        # step deep (Spark's planner takes minutes, and its driver's heap, over the nested plan)
+        backend._run_pre_execute_hooks(table)  # registers the in-memory study tables
+        if backend.name == "pyspark":
+            # a local checkpoint cuts the plan's lineage (Spark's cache() keeps the whole plan)
+            name = f"blinrwe_step_{len(held)}_{id(held)}"
+            backend._session.sql(backend.compile(table)).localCheckpoint().createOrReplaceTempView(name)
+            held.append(name)
+            return backend.table(name)
+        # what Table.cache() does, on this backend (for a plan over in-memory tables only,
+        # Table.cache() would pick Ibis's default backend instead of ``backend``)
         held.append(backend._cached_table(table))
         return held[-1]
 
@@ -175,5 +178,8 @@ def derive_analysis_data(study, settings: DeriveSettings | None = None, backend=
             out[name] = _in_reference_order(_as_reference(frame, like), name, settings)
     finally:
         for table in held:
-            table.release()
+            if isinstance(table, str):
+                backend._session.catalog.dropTempView(table)
+            else:
+                table.release()
     return reference.AnalysisData(**out, settings=settings, form="study", unavailable={})
