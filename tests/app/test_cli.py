@@ -112,9 +112,12 @@ def test_list_command_and_spec_into_a_missing_folder(tmp_path):
     assert_user_error(blinrwe("spec", "no/such/study.toml", cwd=tmp_path), 2, "does not exist; create it first")
 
 
-@pytest.mark.parametrize("args", [["--quiet", "demo"], ["demo", "--quiet"]])
-def test_quiet_before_or_after_the_command(tmp_path, args):
-    res = blinrwe(*args, "--n", "30", "--out", tmp_path / "out", cwd=tmp_path)
+@pytest.mark.parametrize("before", [True, False])
+def test_quiet_before_or_after_the_command(tmp_path, before):
+    (tmp_path / "study.toml").write_text('[data]\nexample = "synthetic"\nn = 30\n[report]\nformats = ["csv"]\n'
+                                         'figure_formats = []\n', encoding="utf-8")
+    args = ["--quiet", "run", "study.toml"] if before else ["run", "study.toml", "--quiet"]
+    res = blinrwe(*args, "--out", tmp_path / "out", cwd=tmp_path)
     assert res.returncode == 0, res.stderr
     assert "[blinrwe]" not in res.stderr
 

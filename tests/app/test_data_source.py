@@ -115,3 +115,29 @@ def test_template_writes_the_shipped_mapping_once(tmp_path, capsys):
     assert "already exists" in capsys.readouterr().err and target.read_text() == "# edited\n"
     assert main(["validate", str(tmp_path), "--omop-mapping", str(target)]) == 2
     assert "go with --omop" in capsys.readouterr().err
+
+
+def test_a_parquet_folder_with_errors_on_an_engine_names_each_finding_and_leaves_no_scratch(tmp_path, capsys):
+    """Validated by patient (DuckDB): the run stops with the findings (file, row, column, value), as the
+    whole-folder read gives them, and removes its split and staged tables."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from blinrwe.app.data_source import is_parquet_study
+    from blinrwe.intake import write_study_parquet
+
+    cohort = synthetic_cohort(30, SEED, CUTOFF)
+    folder = write_study_parquet(cohort.tables, tmp_path / "study", cohort.form)
+    patients = pq.read_table(folder / "patients.parquet")
+    sex = patients.column("sex").to_pylist()
+    sex[4] = "female"
+    pq.write_table(patients.set_column(patients.column_names.index("sex"), "sex", pa.array(sex)),
+                   folder / "patients.parquet")
+    assert is_parquet_study(folder) and not is_omop_source(folder)
+    spec = spec_file(tmp_path, "study.toml", "study", "out",
+                     'engine = "duckdb"\nchunk_patients = 7\ntemp_directory = "scratch"')
+    assert main(["run", str(spec)]) == 3  # the data have errors
+    err = capsys.readouterr().err
+    assert "patients.parquet" in err and "row 6" in err and "sex" in err and "'female'" in err
+    assert "Traceback" not in err and not any((tmp_path / "scratch").iterdir())
+    assert not (tmp_path / "out").exists()

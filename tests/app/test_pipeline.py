@@ -355,10 +355,19 @@ def test_duckdb_and_spark_engines_derive_what_pandas_derives(tmp_path, kind):
 
 def test_one_study_run_on_every_engine_gives_the_same_results_table(tmp_path):
     """The engine-equivalence test of issue 10: pandas, DuckDB and Spark write the same long results
-    table (results.csv, every statistic of the report) for one synthetic study, row for row."""
+    table (results.csv, every statistic of the report) for one synthetic study, row for row. The study
+    is a Parquet folder: with an engine it is validated by patient and staged, and the engine reads it."""
     from blinrwe.engines import java_available
 
-    spec = _engine_spec(tmp_path, '[report]\nformats = ["csv"]\nfigure_formats = []\n')
+    from blinrwe.examples import synthetic_cohort
+    from blinrwe.intake import write_study_parquet
+
+    cohort = synthetic_cohort(40, 5)
+    write_study_parquet(cohort.tables, tmp_path / "study", cohort.form)
+    path = tmp_path / "study.toml"  # pandas reads the folder whole; an engine by patient, 15 at a time
+    path.write_text('[data]\npath = "study"\nchunk_patients = 15\ntemp_directory = "scratch"\n'
+                    '[report]\nformats = ["csv"]\nfigure_formats = []\n', encoding="utf-8")
+    spec = load_spec(path)
     by_pandas = run_study(replace(spec, data=replace(spec.data, engine="pandas")), tmp_path / "pandas",
                           progress=Progress(enabled=False))
     def results(folder):
@@ -377,6 +386,7 @@ def test_one_study_run_on_every_engine_gives_the_same_results_table(tmp_path):
         # every row and label the same; numbers to the last digits (an engine sums in its own order)
         got = results(out)
         pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-12, atol=1e-12, obj=kind)
+        assert not any((tmp_path / "scratch").iterdir())  # the split and staged tables are gone
 
 
 def test_the_duckdb_settings_of_the_specification_reach_duckdb(tmp_path):

@@ -103,7 +103,7 @@ def test_csv_limits(tmp_path, monkeypatch):
     monkeypatch.setenv("BLINRWE_MAX_UNCOMPRESSED_MB", "0.01")
     assert "more than 0.01 MB" in _refused(read_study(folder)).message
     (folder / "patient_summary.csv").write_text(",".join(f"c{i}" for i in range(50)) + "\n")
-    assert "50 columns in its header row" in _refused(read_study(folder, max_columns=10,
+    assert "50 columns, more than 10" in _refused(read_study(folder, max_columns=10,
                                                                  max_uncompressed_mb=10)).message
 
 

@@ -5,10 +5,15 @@ An OMOP CDM v5.4 database is a DuckDB database file or a folder of CDM Parquet f
 :func:`blinrwe.intake.read_omop` with the concept mapping ``data.omop_mapping`` (empty: the
 shipped ``concepts.toml``) and its tables in ``data.omop_schema``. Everything else is read
 by :func:`blinrwe.intake.read_study`. Validation then runs the same on either.
+
+A Parquet study folder whose derivation runs in an engine (DuckDB or Spark) is not read into
+memory at once: :func:`validate_parquet_by_patient` validates it a group of patients at a time and
+stages the typed tables as Parquet files that the engine reads (``blinrwe.validate.by_patient``).
 """
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 from blinrwe.engines import EngineSettings
@@ -58,3 +63,43 @@ def validate_command(spec) -> str:
     mapping = spec.omop_mapping_path()
     return (f"blinrwe validate --all-findings --omop {path}" + (f" --omop-mapping {mapping}" if mapping else "")
             + (f" --omop-schema {d.omop_schema}" if d.omop_schema else ""))
+
+
+def is_parquet_study(path: Path) -> bool:
+    """A folder of study tables as Parquet files, with a ``patients`` table (not an OMOP CDM)."""
+    from blinrwe.intake.parquet import SUFFIX, is_parquet_folder
+
+    path = Path(path)
+    return path.is_dir() and is_parquet_folder(path) and (path / f"patients{SUFFIX}").exists()
+
+
+def validate_parquet_by_patient(spec, engine: EngineSettings):
+    """(StagedStudy or None, ValidationReport) of the Parquet study folder ``spec.data.path``, validated a
+    group of patients at a time; its scratch folders are in the engine's temporary folder (default the
+    system's), the staged study's removed by ``StagedStudy.close()``."""
+    import shutil
+
+    from blinrwe.engines import connect
+    from blinrwe.intake.parquet_chunks import split_by_patient
+    from blinrwe.validate.by_patient import validate_by_patient as validate
+
+    d = spec.data
+    temp = engine.temp_directory
+    if temp:
+        Path(temp).mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix="blinrwe-split-", dir=temp))
+    staging = Path(tempfile.mkdtemp(prefix="blinrwe-staged-", dir=temp))
+    backend = connect(EngineSettings("duckdb", memory_limit=engine.memory_limit, threads=engine.threads,
+                                     temp_directory=str(scratch / "spill")))
+    try:
+        chunks = split_by_patient(spec.data_path(), scratch, d.chunk_patients, connection=backend.con)
+        study, report = validate(chunks, staging, data_cutoff=d.cutoff, partial_dates=d.partial_dates)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    finally:
+        backend.disconnect()
+        shutil.rmtree(scratch, ignore_errors=True)
+    if study is None:
+        shutil.rmtree(staging, ignore_errors=True)
+    return study, report

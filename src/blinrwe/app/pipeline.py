@@ -43,9 +43,10 @@ from blinrwe.derive import DeriveSettings, derive_analysis_data
 from blinrwe.derive import preset as derive_preset
 from blinrwe import engines
 from blinrwe.errors import InputDataError, SpecificationError, UserError
+from blinrwe.intake.parquet_chunks import count_patients
 from blinrwe.model.i18n import _, language
 
-from .data_source import read_data, validate_command
+from .data_source import is_parquet_study, read_data, validate_command, validate_parquet_by_patient
 from .findings_output import EXAMPLES_PER_CODE, FINDINGS_FILE, printed_findings, write_findings_csv
 from .output_folder import replacing
 from .spec import StudySpec, load_spec, resolved, write_spec
@@ -124,8 +125,11 @@ def load_study(spec: StudySpec):
         )
     from blinrwe.validate import validate_study
 
-    raw = read_data(spec, replace(_engine_settings(spec, "duckdb"), spark_master=""))
-    study, report = validate_study(raw, data_cutoff=d.cutoff, partial_dates=d.partial_dates)
+    if is_parquet_study(path) and engine_settings(spec, count_patients(path))[0].kind != "pandas":
+        study, report = validate_parquet_by_patient(spec, _engine_settings(spec, "duckdb"))
+    else:
+        raw = read_data(spec, replace(_engine_settings(spec, "duckdb"), spark_master=""))
+        study, report = validate_study(raw, data_cutoff=d.cutoff, partial_dates=d.partial_dates)
     if study is None or report.has_errors:
         text = f"{path.name}: the data have errors; fix them and run again.\n{printed_findings(report)}"
         if any(n > EXAMPLES_PER_CODE for n in report.codes().values()):
@@ -349,9 +353,13 @@ def run_study(spec: StudySpec, out_dir=None, *, progress: Progress | None = None
     require_java(spec.data.engine)  # before reading: Spark asked for on a computer without Java
     with replacing(target, _read_folders(spec)) as tmp:
         study, validation = progress.stage("read and validate", load_study, spec)
-        engine, reason = engine_settings(spec, study.n_patients)
-        progress.note(reason)
-        data = progress.stage("derive", derive, study, spec, engine)
+        try:
+            engine, reason = engine_settings(spec, study.n_patients)
+            progress.note(reason)
+            data = progress.stage("derive", derive, study, spec, engine)
+        finally:
+            if hasattr(study, "close"):  # a study staged as Parquet files in blinrwe's scratch folder
+                study.close()
         spec, validation = fit_to_data(spec, data, validation)  # unusable variables: reported, never dropped silently
         with language(spec.report.language):
             results = progress.stage("analyse", analyse, data, spec, validation)

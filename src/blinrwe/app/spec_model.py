@@ -93,6 +93,10 @@ class DataSpec:
     temp_directory: str = option("", "Folder where DuckDB spills data beyond memory_limit; empty = DuckDB's "
                                  "default. A relative path is read from the folder of this specification file.",
                                  advanced=True)
+    chunk_patients: int = option(50_000, "When path is a Parquet study folder and the engine is DuckDB or Spark: "
+                                 "patients read and validated at a time (memory grows with it, not with the "
+                                 "study); the typed tables are then staged as Parquet files the engine reads.",
+                                 range=(1, 100_000_000), advanced=True)
     spark_master: str = option("", "Spark master URL of a cluster (e.g. \"spark://host:7077\", \"yarn\"); "
                                "empty = Spark in local mode on this computer.", advanced=True)
 

@@ -102,3 +102,23 @@ def too_large(where: str | tuple[str, str], what: str, limit: str) -> ReadNote:
                     _("if the data really are this large, {how}; otherwise delete the stray rows, columns or cells far "
                       "below or right of the data (or copy the table into a new workbook)").format(
                           how=how_to_raise(limit)), file=file, sheet=sheet)
+
+
+def check_shape(where: str, rows: int, columns: int, limits: ReadLimits, *, lines: bool = False) -> None:
+    """Refuse a table of ``rows`` x ``columns`` past the limits, before it is built.
+
+    ``lines``: ``rows`` counts a CSV file's physical lines, an upper bound on its rows (a quoted
+    cell may span lines), so only the grid it could build is checked against ``max_cells``.
+    """
+    if columns > limits.max_columns:
+        raise Refused(too_large(where, _("has {columns} columns, more than {limit}").format(
+            columns=f"{columns:,}", limit=f"{limits.max_columns:,}"), "max_columns"))
+    if rows > limits.max_rows and not lines:
+        raise Refused(too_large(where, _("has {rows} rows, more than {limit}").format(
+            rows=f"{rows:,}", limit=f"{limits.max_rows:,}"), "max_rows"))
+    if rows * columns > limits.max_cells:
+        counted = (_("has up to {cells} cells ({lines} lines of {columns} columns), more than {limit}") if lines else
+                   _("has {cells} cells ({rows} rows of {columns} columns), more than {limit}"))
+        raise Refused(too_large(where, counted.format(cells=f"{rows * columns:,}", lines=f"{rows:,}", rows=f"{rows:,}",
+                                                      columns=f"{columns:,}", limit=f"{limits.max_cells:,}"),
+                                "max_cells"))

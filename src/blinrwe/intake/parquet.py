@@ -30,7 +30,7 @@ from blinrwe.model import FORMS, DType
 from blinrwe.model.i18n import _
 from blinrwe.model.schema import Table
 
-from .limits import ReadLimits, Refused, read_limits, too_large
+from .limits import ReadLimits, Refused, check_shape, read_limits, too_large
 from .raw import RawSheet, RawStudy
 from .sheet import is_empty
 
@@ -93,17 +93,7 @@ def _cells(column) -> np.ndarray:
 def _check_size(name: str, footers, limits: ReadLimits, total: int) -> int:
     """Refuse from the footers of a table's file(s), before any column is read; the uncompressed bytes so far."""
     rows, width = sum(m.num_rows for m in footers), max((m.num_columns for m in footers), default=0)
-    if width > limits.max_columns:
-        raise Refused(too_large(name, _("has {columns} columns, more than {limit}").format(
-            columns=f"{width:,}", limit=f"{limits.max_columns:,}"), "max_columns"))
-    if rows > limits.max_rows:
-        raise Refused(too_large(name, _("has {rows} rows, more than {limit}").format(
-            rows=f"{rows:,}", limit=f"{limits.max_rows:,}"), "max_rows"))
-    if rows * width > limits.max_cells:
-        raise Refused(too_large(name, _("has {cells} cells ({rows} rows of {columns} columns), more than "
-                                        "{limit}").format(cells=f"{rows * width:,}", rows=f"{rows:,}",
-                                                          columns=f"{width:,}", limit=f"{limits.max_cells:,}"),
-                                "max_cells"))
+    check_shape(name, rows, width, limits)
     total += sum(m.row_group(i).total_byte_size for m in footers for i in range(m.num_row_groups))
     if total > limits.max_bytes:
         raise Refused(too_large(name, _("takes the Parquet data read so far to {size} MB uncompressed, more "
@@ -126,14 +116,16 @@ def _blank(column) -> np.ndarray:
     return blank.fill_null(True).to_numpy(zero_copy_only=False).astype(bool)
 
 
-def _sheet(name: str, file: str, table) -> RawSheet:
+def _sheet(name: str, file: str, table, numbers: np.ndarray | None = None) -> RawSheet:
     """A RawSheet of one Parquet table, as :func:`blinrwe.intake.sheet.raw_sheet` builds one from a grid:
     header = the column names; entirely empty records dropped; each kept record keeps its row number
-    (the first record is row 2)."""
+    (``numbers``; default: the first record is row 2)."""
     header = tuple("" if is_empty(n) else str(n).strip() for n in table.column_names)
     blank = [_blank(c) for c in table.columns]
     keep = ~np.logical_and.reduce(blank) if blank else np.zeros(table.num_rows, dtype=bool)
-    numbers = np.arange(2, table.num_rows + 2, dtype="int64")[keep]
+    if numbers is None:
+        numbers = np.arange(2, table.num_rows + 2, dtype="int64")
+    numbers = numbers[keep]
     columns = {}
     for i, (column, empty) in enumerate(zip(table.columns, blank)):
         cells = _cells(column)

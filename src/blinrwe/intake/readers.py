@@ -26,7 +26,7 @@ import pandas as pd
 from blinrwe.errors import UserError
 from blinrwe.model.i18n import _
 
-from .limits import ReadLimits, Refused, read_limits, too_large
+from .limits import ReadLimits, Refused, check_shape, read_limits, too_large
 from .parquet import SUFFIX as PARQUET, is_parquet_folder, read_parquet_folder
 from .raw import RawStudy, ReadNote
 from .sheet import grid_of, raw_sheet
@@ -55,21 +55,10 @@ def _physical_lines(text: str) -> int:
 
 def _check_size(path: Path, text: str, delimiter: str, limits: ReadLimits) -> None:
     """Refuse before parsing: header width, and the largest grid the parser could build (lines x width)."""
-    where = path.name
     width = _LINE_BREAK.split(text, 1)[0].count(delimiter) + 1
-    if width > limits.max_columns:
-        raise Refused(too_large(where, _("has {columns} columns in its header row, more than {limit}").format(
-            columns=f"{width:,}", limit=f"{limits.max_columns:,}"),
-                                 "max_columns"))
     lines = _physical_lines(text)
-    if lines > limits.max_rows and text.count('"') == 0:  # without quotes, lines are rows
-        raise Refused(too_large(where, _("has {rows} rows, more than {limit}").format(
-            rows=f"{lines:,}", limit=f"{limits.max_rows:,}"), "max_rows"))
-    if lines * width > limits.max_cells:
-        raise Refused(too_large(where, _("has up to {cells} cells ({lines} lines of {columns} columns), more than "
-                                         "{limit}").format(cells=f"{lines * width:,}", lines=f"{lines:,}",
-                                                           columns=f"{width:,}", limit=f"{limits.max_cells:,}"),
-                                 "max_cells"))
+    # without quotes, lines are rows
+    check_shape(path.name, lines, width, limits, lines='"' in text)
 
 
 def _csv_records(text: str, delimiter: str, limits: ReadLimits, where: str) -> tuple[list[list[str]], list[int]]:

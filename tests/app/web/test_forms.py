@@ -71,3 +71,10 @@ def test_an_imported_file_keeps_its_settings_but_not_its_data_or_output():
     settings = forms.import_settings('[data]\npath = "/etc/passwd"\ncutoff = 2024-04-30\n'
                                      '[report]\noutput = "/"\np_decimals = 2\n')
     assert settings == {"data": {"cutoff": __import__("datetime").date(2024, 4, 30)}, "report": {"p_decimals": 2}}
+
+
+def test_an_imported_file_never_sets_a_path_or_address_on_the_server():
+    """A visitor's settings name no file, folder or cluster of the server (mapping, schema, spill folder, Spark)."""
+    settings = forms.import_settings('[data]\nomop_mapping = "/etc/passwd"\nomop_schema = "secret"\n'
+                                     'temp_directory = "/"\nspark_master = "spark://elsewhere:7077"\nengine = "duckdb"\n')
+    assert settings == {"data": {"engine": "duckdb"}}

@@ -29,8 +29,11 @@ from ..spec_toml import dumps_toml
 __all__ = ["Control", "Section", "form_sections", "parse_form", "field_errors", "settings_text", "read_settings",
            "EXCLUDED", "SECTION_TITLES", "import_settings"]
 
-#: Keys the page sets itself: the upload is the data, the run folder is the output.
-EXCLUDED = frozenset({"data.path", "data.example", "data.n", "data.seed", "report.output"})
+#: Keys the page sets itself: the upload is the data, the run folder is the output. Paths and
+#: addresses on the server (a mapping file, a schema, DuckDB's spill folder, a Spark cluster) are
+#: never taken from a visitor.
+EXCLUDED = frozenset({"data.path", "data.example", "data.n", "data.seed", "report.output", "data.omop_mapping",
+                      "data.omop_schema", "data.temp_directory", "data.spark_master"})
 SECTION_TITLES = {
     "study": "Titles of the report", "data": "Data options", "endpoints": "Endpoints and censoring",
     "definitions": "Definitions (changes to the preset)", "subgroups": "Subgroups and Table 1",

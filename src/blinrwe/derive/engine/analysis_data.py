@@ -18,6 +18,8 @@ import ibis
 import numpy as np
 import pandas as pd
 
+from blinrwe.validate.by_patient import StagedStudy
+
 from .. import analysis_data as reference
 from ..attrition import ANALYSIS_SETS
 from ..exposure import reversed_segment
@@ -134,6 +136,14 @@ def _in_reference_order(frame: pd.DataFrame, name: str, settings: DeriveSettings
     return frame.loc[order].reset_index(drop=True)
 
 
+def _study_in_engine(study, backend) -> dict[str, ibis.Table]:
+    """The study's tables as engine tables: a staged study's Parquet files read by the engine itself
+    (never through Python), an in-memory study's frames uploaded."""
+    if isinstance(study, StagedStudy):
+        return {name: backend.read_parquet(study.path(name)).select(*columns) for name, columns in study.columns.items()}
+    return {name: to_engine(frame) for name, frame in study_tables(study).items()}
+
+
 def derive_analysis_data(study, settings: DeriveSettings | None = None, backend=None):
     """Derive every analysis dataset from ``study`` in the engine ``backend`` (an Ibis backend from
     :func:`blinrwe.engines.connect`); the same AnalysisData as the pandas derivation.
@@ -147,7 +157,7 @@ def derive_analysis_data(study, settings: DeriveSettings | None = None, backend=
         settings = settings.with_changes(data_cutoff=study_cutoff)
     if study_form(study) == "summary" or backend is None:
         return reference.derive_analysis_data(study, settings)
-    tables = {name: to_engine(frame) for name, frame in study_tables(study).items()}
+    tables = _study_in_engine(study, backend)
     reversed_ = to_frame(backend, exposure.invalid_segments(tables["infusions"]).order_by("source_row").limit(1))
     if len(reversed_):
         raise reversed_segment(reversed_.iloc[0])
@@ -168,10 +178,10 @@ def derive_analysis_data(study, settings: DeriveSettings | None = None, backend=
         held.append(backend._cached_table(table))
         return held[-1]
 
-    expressions = derive_expressions(tables, settings, keep=keep)
     types = reference_types(settings.with_changes(data_cutoff=None))
     out = {}
-    try:
+    try:  # a step that fails partway leaves none of the cached steps behind
+        expressions = derive_expressions(tables, settings, keep=keep)
         for name in DATASETS:
             like = types[name]
             frame = to_frame(backend, expressions[name].select(*like.columns))

@@ -1,0 +1,148 @@
+"""Validate a study too large to hold in memory, a group of patients at a time.
+
+Every rule of :func:`blinrwe.validate.validate_study` looks at one patient's rows at a time
+(keys, references, dates against T0, death and follow-up, infusions, assessments, events,
+therapies, adverse events), so a study split by patient
+(:func:`blinrwe.intake.parquet_chunks.split_by_patient`) validates chunk by chunk with the
+same findings. What is said once per table (a missing table or column, an unknown sheet, a
+reader's note) is kept once; "the table has no rows" is decided for the whole study.
+
+The typed tables of a study without errors are written chunk by chunk as Parquet files
+(:class:`StagedStudy`), which an engine reads directly (``blinrwe.derive.engine``). Memory is
+bounded by the chunk, not the study.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from blinrwe.intake.parquet_chunks import PatientChunks
+from blinrwe.model import ALL_TABLES, FORMS, REQUIRED_TABLES, DType, imputed_flag
+from blinrwe.model.i18n import _
+
+from .dates import DEFAULT_RULE
+from .findings import Finding, Severity, ValidationReport, finding
+from .study import validate_study
+
+
+@dataclass(frozen=True)
+class StagedStudy:
+    """A validated dated study whose typed tables are Parquet files in ``folder``, one per table.
+
+    ``columns``: each table's StudyData columns (declared, the imputation flags that are set
+    somewhere, ``source_row``). The files hold those columns with the types of
+    :func:`staged_schema`. ``close()`` removes the folder (blinrwe's own scratch folder).
+    """
+
+    folder: Path
+    source: str
+    n_patients: int
+    columns: dict[str, tuple[str, ...]]
+    data_cutoff: dt.date | None = None
+    partial_dates: str = DEFAULT_RULE
+    form: str = field(default="study")
+
+    def path(self, table: str) -> Path:
+        return self.folder / f"{table}.parquet"
+
+    def close(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def staged_schema(table):
+    """The Arrow schema of a staged table: every declared column, every date's imputation flag, ``source_row``."""
+    import pyarrow as pa
+
+    kinds = {DType.DATE: pa.timestamp("us"), DType.INT: pa.int64(), DType.FLOAT: pa.float64(),
+             DType.BOOL: pa.bool_(), DType.ENUM_LIST: pa.list_(pa.string())}
+    fields = []
+    for col in table.columns:
+        fields.append(pa.field(col.name, kinds.get(col.dtype, pa.string())))
+        if col.dtype is DType.DATE:
+            fields.append(pa.field(imputed_flag(col.name), pa.bool_()))
+    return pa.schema(fields + [pa.field("source_row", pa.int64())])
+
+
+def _arrow(frame: pd.DataFrame, schema):
+    """A typed StudyData frame as a table of ``schema`` (absent imputation flags as nulls)."""
+    import pyarrow as pa
+
+    arrays = []
+    for f in schema:
+        if f.name not in frame.columns:
+            arrays.append(pa.nulls(len(frame), f.type))
+        elif pa.types.is_list(f.type):
+            arrays.append(pa.array([list(v) if isinstance(v, tuple) else None for v in frame[f.name]], f.type))
+        else:
+            values = frame[f.name]
+            arrays.append(pa.array(values.astype(object).where(values.notna(), None) if values.dtype == object
+                                   else values, f.type, from_pandas=True))
+    return pa.table(arrays, schema=schema)
+
+
+def _once_key(f: Finding):
+    return f.code, f.file, f.sheet, f.row, f.column, f.table, f.message
+
+
+def validate_by_patient(chunks: PatientChunks, staging: Path | None, data_cutoff: dt.date | None = None,
+                        partial_dates: str = DEFAULT_RULE,
+                        today: dt.date | None = None) -> tuple[StagedStudy | None, ValidationReport]:
+    """Validate every chunk; without an error, the typed tables written into ``staging`` (a new folder
+    blinrwe owns; None: validate only). Returns what :func:`validate_study` does, the study staged."""
+    import pyarrow.parquet as pq
+
+    findings: list[Finding] = []
+    once, counts, flags, writers, form = set(), {}, set(), {}, None
+    clean = staging is not None
+    try:
+        for raw in chunks:
+            study, report = validate_study(raw, data_cutoff=data_cutoff, partial_dates=partial_dates, today=today)
+            form = form or report.form
+            for f in report.findings:
+                per_table = f.row is None or f.row == 1  # a table's, a header's or a file's finding
+                if f.code == "TABLE_EMPTY" or (per_table and _once_key(f) in once):
+                    continue
+                if per_table:
+                    once.add(_once_key(f))
+                findings.append(f)
+            for name, rows in report.row_counts.items():
+                counts[name] = counts.get(name, 0) + rows
+            clean = clean and study is not None and study.form == "study"
+            if not clean:
+                continue
+            for name, frame in study.tables.items():
+                schema = staged_schema(ALL_TABLES[name])
+                if name not in writers:
+                    staging.mkdir(parents=True, exist_ok=True)
+                    writers[name] = pq.ParquetWriter(staging / f"{name}.parquet", schema)
+                writers[name].write_table(_arrow(frame, schema))
+                flags |= {(name, c) for c in frame.columns if c.endswith("_imputed") and frame[c].fillna(False).any()}
+    finally:
+        for writer in writers.values():
+            writer.close()
+    if form is not None:
+        findings += _empty_tables(chunks, form, counts)
+    findings.sort(key=lambda f: (f.severity is not Severity.ERROR, f.file or "", f.sheet or "",
+                                 f.row if f.row is not None else -1, f.column or ""))
+    report = ValidationReport(source=str(chunks.source), findings=tuple(findings), form=form, row_counts=counts)
+    if not clean or report.has_errors:
+        return None, report
+    columns = {t.name: tuple(f.name for f in staged_schema(t) if not f.name.endswith("_imputed")
+                             or (t.name, f.name) in flags) for t in FORMS["study"]}
+    return StagedStudy(staging, str(chunks.source), counts.get("patients", 0), columns, data_cutoff,
+                       partial_dates), report
+
+
+def _empty_tables(chunks: PatientChunks, form: str, counts: dict[str, int]) -> list[Finding]:
+    """TABLE_EMPTY for a required table without a row in the whole study (a chunk may hold none)."""
+    return [finding("TABLE_EMPTY", _("the table '{table}' has no rows").format(table=name),
+                    _("enter one row per record below the header row"), file=chunks.tables[name], table=name)
+            for name in REQUIRED_TABLES[form] if name in chunks.tables and counts.get(name, 0) == 0]
+
+
+__all__ = ["StagedStudy", "staged_schema", "validate_by_patient"]

@@ -1,0 +1,62 @@
+"""A Parquet study folder split by patient: every record once, in its chunk, with its row number."""
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from blinrwe.examples import synthetic_cohort
+from blinrwe.intake import read_parquet_folder, write_study_parquet
+from blinrwe.intake.parquet_chunks import count_patients, split_by_patient
+
+
+def _parted(tmp_path, n=90):
+    """A study folder whose tables are folders of two part files, with a blank record in patients."""
+    cohort = synthetic_cohort(n, seed=4)
+    folder = write_study_parquet(cohort.tables, tmp_path / "flat", cohort.form)
+    parted = tmp_path / "parted"
+    for file in folder.glob("*.parquet"):
+        table = pq.read_table(file)
+        if file.stem == "patients":  # a blank record: dropped, its row number kept by the rest
+            blank = pa.table({c: pa.nulls(1, table.schema.field(c).type) for c in table.column_names})
+            table = pa.concat_tables([table.slice(0, 5), blank, table.slice(5)])
+        half = table.num_rows // 2
+        (parted / file.name).mkdir(parents=True)
+        pq.write_table(table.slice(0, half), parted / file.name / "part-0.parquet")
+        pq.write_table(table.slice(half), parted / file.name / "part-1.parquet")
+    return parted
+
+
+def test_every_record_is_in_exactly_one_chunk_with_the_row_number_of_the_whole_folder(tmp_path):
+    folder = _parted(tmp_path)
+    whole = read_parquet_folder(folder)
+    chunks = split_by_patient(folder, tmp_path / "scratch", chunk_patients=25)
+    assert chunks.count == 4 and count_patients(folder) == 91
+    pieces = list(chunks)
+    for name, sheet in whole.sheets.items():
+        got = pd.concat([raw.sheets[name].cells for raw in pieces]).sort_index()
+        assert got.index.is_unique and list(got.index) == list(sheet.cells.index), name
+        pd.testing.assert_frame_equal(got.astype(str), sheet.cells.astype(str), obj=name)
+        assert all(raw.sheets[name].header == sheet.header for raw in pieces)
+    assert 7 not in whole.sheets["patients"].cells.index  # the blank record (row 7) is gone from both
+    for raw in pieces:  # a patient's rows of every table are in its chunk
+        ids = set(raw.sheets["patients"].cells[0])
+        assert set(raw.sheets["infusions"].cells[0]) <= ids
+
+
+def test_a_patient_id_typed_as_a_number_in_one_table_and_text_in_another_stays_together(tmp_path):
+    folder = tmp_path / "study"
+    folder.mkdir()
+    pq.write_table(pa.table({"patient_id": pa.array([float(i) for i in range(1, 41)])}), folder / "patients.parquet")
+    pq.write_table(pa.table({"patient_id": pa.array([f" {i} " for i in range(1, 41)])}), folder / "infusions.parquet")
+    for raw in split_by_patient(folder, tmp_path / "scratch", chunk_patients=10):
+        patients = {str(int(v)) for v in raw.sheets["patients"].cells[0]}
+        assert {v.strip() for v in raw.sheets["infusions"].cells[0]} == patients
+
+
+def test_a_file_past_the_column_limit_is_a_note_of_every_chunk(tmp_path, monkeypatch):
+    folder = tmp_path / "study"
+    folder.mkdir()
+    pq.write_table(pa.table({f"c{i}": [1] for i in range(12)} | {"patient_id": ["a"]}), folder / "patients.parquet")
+    monkeypatch.setenv("BLINRWE_MAX_COLUMNS", "10")
+    raw = next(iter(split_by_patient(folder, tmp_path / "scratch")))
+    assert not raw.sheets and raw.notes[0].code == "INPUT_TOO_LARGE" and "13 columns" in raw.notes[0].message
