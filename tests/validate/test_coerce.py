@@ -196,3 +196,13 @@ def test_guesses_from_a_label_inside_the_text():
     assert guess_code(PATIENTS.column("sex"), "男性") == "M"
     assert guess_code(PATIENTS.column("disease_setting"), "难治") == "relapsed_refractory"
     assert guess_code(PATIENTS.column("sex"), "未知性别") is None
+
+
+@pytest.mark.parametrize("column, typed, code", [("sex", "female", "F"), ("sex", " Male ", "M"),
+                                                  ("ph_status", "Ph-", "negative"), ("ph_status", "PH+", "positive")])
+def test_words_a_clinic_types_for_a_code_are_offered_never_accepted(tmp_path, column, typed, code):
+    """'female' for F is the finding CODE_INVALID with "did you mean 'F'?", not a silent F."""
+    assert guess_code(PATIENTS.column(column), typed) == code
+    for _study, report in run_both(edit("patients", **{column: typed}), tmp_path):
+        (found,) = [f for f in report.findings if f.column == column]
+        assert found.code == "CODE_INVALID" and f"(did you mean '{code}'?)" in found.hint

@@ -57,6 +57,8 @@ class Column:
     minimum: float | None = None
     maximum: float | None = None
     references: str | None = None  # "table.column" this column must match (foreign key)
+    #: words a clinic types for a code ("female" for F): offered as "did you mean", never accepted
+    words: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self):
         if self.dtype in (DType.ENUM, DType.ENUM_LIST) and not self.allowed:

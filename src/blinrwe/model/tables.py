@@ -25,6 +25,10 @@ D = DType
 YES_NO_UNKNOWN = ("yes", "no", "unknown")
 
 PH_STATUS = ("positive", "negative", "unknown")
+#: what clinics type instead of the codes, for the "did you mean" of a finding (Column.words)
+SEX_WORDS = (("female", "F"), ("woman", "F"), ("f.", "F"), ("male", "M"), ("man", "M"), ("m.", "M"))
+PH_WORDS = (("ph+", "positive"), ("ph-", "negative"), ("ph positive", "positive"), ("ph negative", "negative"),
+            ("pos", "positive"), ("neg", "negative"), ("+", "positive"), ("-", "negative"))
 DISEASE_SETTING = ("newly_diagnosed", "relapsed_refractory")
 RR_TYPE = ("primary_refractory", "relapsed")
 INTENT = (
@@ -130,14 +134,14 @@ PATIENTS = Table(
     columns=(
         PID,
         C("site", D.STR, "Treating centre (multi-centre studies)."),
-        C("sex", D.ENUM, "Sex.", allowed=("M", "F")),
+        C("sex", D.ENUM, "Sex.", allowed=("M", "F"), words=SEX_WORDS),
         C("birth_date", D.DATE, "Date of birth (age at T0 is derived from it when age_at_t0 is empty)."),
         C("age_at_t0", D.FLOAT, "Age at the first blinatumomab infusion.", unit="years", minimum=0, maximum=110),
         C("height_cm", D.FLOAT, "Height at the start of blinatumomab.", unit="cm", minimum=30, maximum=230),
         C("weight_kg", D.FLOAT, "Weight at the start of blinatumomab (45-kg dosing rule).", unit="kg", minimum=1, maximum=300),
         C("bsa_m2", D.FLOAT, "Body-surface area actually used for dosing, if recorded.", unit="m2", minimum=0.1, maximum=3.5),
         C("diagnosis_date", D.DATE, "Date of first diagnosis of B-ALL."),
-        C("ph_status", D.ENUM, "Philadelphia chromosome (BCR::ABL1).", allowed=PH_STATUS),
+        C("ph_status", D.ENUM, "Philadelphia chromosome (BCR::ABL1).", allowed=PH_STATUS, words=PH_WORDS),
         C("ph_like", D.BOOL, "Ph-like signature."),
         C("genetic_abnormalities", D.ENUM_LIST, "Genetic abnormalities, several separated by ';'.", allowed=GENETIC_ABNORMALITIES),
         C("genetic_risk_group", D.ENUM, "Investigator's genetic risk group (e.g. ELN 2024); not derived.", allowed=GENETIC_RISK),
@@ -273,7 +277,7 @@ PATIENT_SUMMARY = Table(
     columns=(
         PID,
         C("age_years", D.FLOAT, "Age at blinatumomab.", unit="years", minimum=0, maximum=110),
-        C("sex", D.ENUM, "Sex.", allowed=("M", "F")),
+        C("sex", D.ENUM, "Sex.", allowed=("M", "F"), words=SEX_WORDS),
         C(
             "disease_status",
             D.ENUM,
@@ -281,7 +285,7 @@ PATIENT_SUMMARY = Table(
             allowed=SUMMARY_STATUS,
             required=True,
         ),
-        C("ph_status", D.ENUM, "Philadelphia chromosome (BCR::ABL1).", allowed=PH_STATUS),
+        C("ph_status", D.ENUM, "Philadelphia chromosome (BCR::ABL1).", allowed=PH_STATUS, words=PH_WORDS),
         C("genetic_risk_group", D.ENUM, "Investigator's genetic risk group.", allowed=GENETIC_RISK),
         C("prior_therapy", D.STR, "Therapy before blinatumomab, as written."),
         C("bm_blast_pct_at_t0", D.FLOAT, "Marrow blasts before blinatumomab.", unit="%", minimum=0, maximum=100),

@@ -332,7 +332,11 @@ def _codes_text(col: Column) -> str:
 
 
 def guess_code(col: Column, text: str) -> str | None:
-    """The code probably meant: a close spelling of a code, or the one label inside the text (``女性`` -> ``F``)."""
+    """The code probably meant: a word clinics type for it (``female`` -> ``F``, ``Column.words``), a close
+    spelling of a code, or the one label inside the text (``女性`` -> ``F``)."""
+    word = dict(col.words).get(text.strip().casefold())
+    if word:
+        return word
     guess = suggest(text, col.allowed)
     if guess or text.isascii():
         return guess
