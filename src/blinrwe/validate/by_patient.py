@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -45,7 +45,7 @@ class StagedStudy:
     columns: dict[str, tuple[str, ...]]
     data_cutoff: dt.date | None = None
     partial_dates: str = DEFAULT_RULE
-    form: str = field(default="study")
+    form: str = "study"
 
     def path(self, table: str) -> Path:
         return self.folder / f"{table}.parquet"
