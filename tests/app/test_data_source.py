@@ -141,3 +141,23 @@ def test_a_parquet_folder_with_errors_on_an_engine_names_each_finding_and_leaves
     assert "patients.parquet" in err and "row 6" in err and "sex" in err and "'female'" in err
     assert "Traceback" not in err and not any((tmp_path / "scratch").iterdir())
     assert not (tmp_path / "out").exists()
+
+
+def test_auto_chooses_the_same_engine_before_and_after_a_folder_is_validated_by_patient(tmp_path, monkeypatch):
+    """The footers count a blank record as a patient and validation does not; at the threshold of the
+    automatic choice the staged study still goes to the engine that staged it (not to pandas)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from blinrwe import engines
+    from blinrwe.intake import write_study_parquet
+
+    cohort = synthetic_cohort(30, SEED, CUTOFF)
+    folder = write_study_parquet(cohort.tables, tmp_path / "study", cohort.form)
+    patients = pq.read_table(folder / "patients.parquet")
+    blank = pa.table({c: pa.nulls(1, patients.schema.field(c).type) for c in patients.column_names})
+    pq.write_table(pa.concat_tables([patients, blank]), folder / "patients.parquet")
+    monkeypatch.setattr(engines, "AUTO_DUCKDB_FROM", 31)
+    spec = spec_file(tmp_path, "study.toml", "study", "out", 'chunk_patients = 10')
+    assert main(["--quiet", "run", str(spec)]) == 0
+    assert (tmp_path / "out" / "results.csv").is_file()

@@ -353,12 +353,13 @@ def run_study(spec: StudySpec, out_dir=None, *, progress: Progress | None = None
     require_java(spec.data.engine)  # before reading: Spark asked for on a computer without Java
     with replacing(target, _read_folders(spec)) as tmp:
         study, validation = progress.stage("read and validate", load_study, spec)
-        try:
-            engine, reason = engine_settings(spec, study.n_patients)
+        try:  # a staged study: the engine chosen when it was read, from the same count (blank records too)
+            staged = hasattr(study, "close")
+            engine, reason = engine_settings(spec, count_patients(spec.data_path()) if staged else study.n_patients)
             progress.note(reason)
             data = progress.stage("derive", derive, study, spec, engine)
         finally:
-            if hasattr(study, "close"):  # a study staged as Parquet files in blinrwe's scratch folder
+            if staged:  # its Parquet files are in blinrwe's scratch folder
                 study.close()
         spec, validation = fit_to_data(spec, data, validation)  # unusable variables: reported, never dropped silently
         with language(spec.report.language):
