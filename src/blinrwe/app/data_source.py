@@ -91,15 +91,13 @@ def validate_parquet_by_patient(spec, engine: EngineSettings):
     staging = Path(tempfile.mkdtemp(prefix="blinrwe-staged-", dir=temp))
     backend = connect(EngineSettings("duckdb", memory_limit=engine.memory_limit, threads=engine.threads,
                                      temp_directory=str(scratch / "spill")))
+    study = None
     try:
         chunks = split_by_patient(spec.data_path(), scratch, d.chunk_patients, connection=backend.con)
         study, report = validate(chunks, staging, data_cutoff=d.cutoff, partial_dates=d.partial_dates)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     finally:
         backend.disconnect()
         shutil.rmtree(scratch, ignore_errors=True)
-    if study is None:
-        shutil.rmtree(staging, ignore_errors=True)
+        if study is None:  # errors, or stopped: nothing staged is kept
+            shutil.rmtree(staging, ignore_errors=True)
     return study, report

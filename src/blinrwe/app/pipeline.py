@@ -45,6 +45,7 @@ from blinrwe import engines
 from blinrwe.errors import InputDataError, SpecificationError, UserError
 from blinrwe.intake.parquet_chunks import count_patients
 from blinrwe.model.i18n import _, language
+from blinrwe.validate.by_patient import StagedStudy
 
 from .data_source import is_parquet_study, read_data, validate_command, validate_parquet_by_patient
 from .findings_output import EXAMPLES_PER_CODE, FINDINGS_FILE, printed_findings, write_findings_csv
@@ -354,7 +355,7 @@ def run_study(spec: StudySpec, out_dir=None, *, progress: Progress | None = None
     with replacing(target, _read_folders(spec)) as tmp:
         study, validation = progress.stage("read and validate", load_study, spec)
         try:  # a staged study: the engine chosen when it was read, from the same count (blank records too)
-            staged = hasattr(study, "close")
+            staged = isinstance(study, StagedStudy)
             engine, reason = engine_settings(spec, count_patients(spec.data_path()) if staged else study.n_patients)
             progress.note(reason)
             data = progress.stage("derive", derive, study, spec, engine)

@@ -57,8 +57,7 @@ def _check_size(path: Path, text: str, delimiter: str, limits: ReadLimits) -> No
     """Refuse before parsing: header width, and the largest grid the parser could build (lines x width)."""
     width = _LINE_BREAK.split(text, 1)[0].count(delimiter) + 1
     lines = _physical_lines(text)
-    # without quotes, lines are rows
-    check_shape(path.name, lines, width, limits, lines='"' in text)
+    check_shape(path.name, lines, width, limits, lines='"' in text)  # a quoted cell may span lines
 
 
 def _csv_records(text: str, delimiter: str, limits: ReadLimits, where: str) -> tuple[list[list[str]], list[int]]:
