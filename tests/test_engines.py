@@ -6,11 +6,12 @@ import pytest
 from blinrwe.engines import AUTO_DUCKDB_FROM, EngineSettings, choose_engine, connect
 
 
-def test_duckdb_takes_its_memory_limit_threads_and_spill_folder(tmp_path):
+def test_duckdb_takes_its_memory_limit_threads_and_spill_folder_and_draws_no_progress_bar(tmp_path):
     con = connect(EngineSettings(kind="duckdb", memory_limit="1GB", threads=1, temp_directory=str(tmp_path)))
     settings = dict(con.raw_sql(
-        "SELECT name, value FROM duckdb_settings() WHERE name IN ('memory_limit', 'threads', 'temp_directory')"
-    ).fetchall())
+        "SELECT name, value FROM duckdb_settings() WHERE name IN "
+        "('memory_limit', 'threads', 'temp_directory', 'enable_progress_bar')").fetchall())
+    assert settings["enable_progress_bar"] == "false"  # a run's output and log get no progress bar
     assert settings["threads"] == "1"
     assert settings["memory_limit"].startswith(("953", "1.0", "1 "))  # 1GB as DuckDB prints it (MiB or GiB)
     assert settings["temp_directory"] == str(tmp_path)

@@ -65,7 +65,9 @@ def connect(settings: EngineSettings | None = None):
             config["threads"] = int(s.threads)
         if s.temp_directory:
             config["temp_directory"] = s.temp_directory
-        return ibis.duckdb.connect(**config)
+        backend = ibis.duckdb.connect(**config)
+        backend.raw_sql("SET enable_progress_bar = false")  # else drawn on stderr for a long query, even into a log
+        return backend
     if s.kind == "spark":
         return ibis.pyspark.connect(spark_session(s))
     raise ValueError(f"unknown engine {s.kind!r}; one of {', '.join(ENGINES)}")

@@ -10,6 +10,8 @@ import re
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from blinrwe.app.pipeline import analyse, derive, load_study
 from blinrwe.app.spec import spec_from_dict
@@ -235,3 +237,23 @@ def test_patient_ids_are_withheld_as_whole_tokens():
     texts = ["patient P1 and P12 (value: 'PT-ZX001K')", "row 3: P1-extra is not an id", "nothing here"]
     assert withhold_patient_ids(texts, ["P1", "P12", "PT-ZX001K", None, ""]) == [
         "patient [patient] and [patient] (value: '[patient]')", "row 3: P1-extra is not an id", "nothing here"]
+
+
+def _withheld_by_regex(texts, patient_ids):
+    """The naive second implementation: one regular expression of every id, longest first."""
+    ids = sorted({str(i) for i in patient_ids if isinstance(i, str) and i.strip()}, key=len, reverse=True)
+    if not ids:
+        return [str(t) for t in texts]
+    pattern = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, ids)) + r")(?![\w-])")
+    return [pattern.sub("[patient]", str(t)) for t in texts]
+
+
+_ID_ALPHABET = "P1-2 /.é张x"
+
+
+@given(ids=st.lists(st.text(_ID_ALPHABET, min_size=0, max_size=5), max_size=6),
+       texts=st.lists(st.text(_ID_ALPHABET + "'(),:", max_size=30), max_size=4))
+def test_withholding_ids_agrees_with_one_regular_expression_of_every_id(ids, texts):
+    from blinrwe.report.disclosure import withhold_patient_ids
+
+    assert withhold_patient_ids(texts, ids) == _withheld_by_regex(texts, ids)

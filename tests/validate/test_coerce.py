@@ -107,7 +107,8 @@ def test_suggest_close_codes():
 
 
 def test_cell_texts_equal_cell_text_per_cell():
-    """Rendering per distinct value gives the cell-by-cell texts, for workbook (mixed) and CSV (text) columns."""
+    """Rendering per distinct value gives the cell-by-cell texts, for workbook (mixed), CSV (text) and Parquet
+    (typed) columns."""
     import datetime as dt
 
     import pandas as pd
@@ -117,7 +118,12 @@ def test_cell_texts_equal_cell_text_per_cell():
     mixed = pd.Series([1, 1.0, True, 0, False, 2.5, " x ", "x", "NA", "  ", None, dt.date(2023, 1, 2),
                        dt.datetime(2023, 1, 2, 10, 30), dt.datetime(2023, 1, 2), float("nan"), 1e20, -0.0], dtype=object)
     text = pd.Series([" CR ", "CR", "", "n/a", ".", None, "cr", "CR"] * 3, dtype=object)
-    for cells in (mixed, text, pd.Series([None, None], dtype=object)):
+    typed = [pd.Series([1.0, 2.5, 1.0, float("nan"), -0.0, 0.0, 1e20, None], dtype=object),  # a Parquet column
+             pd.Series([3, 1, 3, None], dtype=object), pd.Series([1, 1.0, 2.5, 1], dtype=object),
+             pd.Series([True, False, True, None], dtype=object),
+             pd.Series(pd.to_datetime(["2023-01-02", None, "2023-01-02 10:30", "2023-01-02"], format="ISO8601")).astype(object),
+             pd.Series([dt.date(2023, 1, 2), None, dt.date(2023, 1, 2)], dtype=object)]
+    for cells in (mixed, text, pd.Series([None, None], dtype=object), *typed):
         assert cell_texts(cells).tolist() == cells.map(cell_text).tolist()
 
 

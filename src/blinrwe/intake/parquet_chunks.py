@@ -132,6 +132,7 @@ def split_by_patient(path: str | Path, scratch: str | Path, chunk_patients: int 
     ignored = tuple(sorted(p.name for p in source.iterdir() if p not in entries))
     count = max(1, math.ceil((count_patients(source) or 0) / chunk_patients))
     con = connection or duckdb.connect()
+    con.execute("SET enable_progress_bar = false")  # else drawn on stderr for a long query
     bounds, tables = read_limits(), {}
     try:
         for entry in entries:

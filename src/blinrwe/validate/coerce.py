@@ -57,7 +57,7 @@ EXCEL_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#N
 
 def cell_text(value) -> str | None:
     """A cell as the text a user reads; ``None`` when empty."""
-    if value is None:
+    if value is None or value is pd.NaT:
         return None
     if isinstance(value, str):
         value = value.strip()
@@ -133,6 +133,10 @@ def cell_texts(raw: pd.Series) -> pd.Series:
     return _Distinct.of(raw).texts()
 
 
+#: ``infer_dtype`` kinds whose equal values have one ``cell_text`` (no ``True == 1`` among them)
+_ONE_KIND = frozenset({"floating", "integer", "mixed-integer-float", "boolean", "datetime", "datetime64", "date"})
+
+
 class _Distinct:
     """A column of cells as its distinct texts (``cell_text``) and, per cell, which one (-1 = empty).
 
@@ -156,7 +160,10 @@ class _Distinct:
         kind = pd.api.types.infer_dtype(cells, skipna=True)
         if kind == "empty":
             return cls(raw.index, np.full(len(cells), -1, dtype=np.intp), [], all_none=True)
-        if kind != "string":
+        if kind in _ONE_KIND:  # rendered once per distinct value (a registry's typed Parquet column)
+            codes, distinct = pd.factorize(cells, use_na_sentinel=True)
+            cells = np.array([cell_text(v) for v in distinct] + [None], dtype=object)[codes]
+        elif kind != "string":
             cells = np.array([cell_text(v) for v in cells], dtype=object)
         codes, distinct = pd.factorize(cells, use_na_sentinel=True)
         texts = list(distinct)
