@@ -53,7 +53,10 @@ def to_frame(backend, expr: ibis.Table, like: pd.DataFrame | None = None, sort_b
 
     ``sort_by`` (column names) orders the rows, as engines give no row order of their own.
     """
-    out = backend.to_pandas(expr)
+    # through Arrow, not Ibis's to_pandas: that makes a Python object of every value of any column
+    # with a null (each of a registry's million strings its own copy); Arrow converts in C++ and
+    # shares one string object per distinct text
+    out = backend.to_pyarrow(expr).to_pandas(date_as_object=False)
     if like is not None:
         out = out[list(like.columns)]
         out = pd.DataFrame({name: as_dtype(out[name], like[name].dtype) for name in like.columns})
