@@ -71,7 +71,7 @@ def derive_expressions(tables: dict[str, ibis.Table], settings: DeriveSettings,
     s, t = settings, tables
     patients = t["patients"]
     bsa = keep(body_surface.derive_bsa(patients, s.bsa_formula))
-    exposure_, cycles = exposure.derive_exposure(patients, t["infusions"], bsa, s)
+    exposure_, cycles = exposure.derive_exposure(patients, t["infusions"], bsa, s, keep)
     exposure_ = keep(exposure_)
     use, cycles = drug_use.derive_drug_use(patients, t["infusions"], bsa, keep(cycles), s)
     use, cycles = keep(use), keep(cycles)

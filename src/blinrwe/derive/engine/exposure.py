@@ -94,17 +94,35 @@ def derive_segment_doses(infusions: ibis.Table, patients: ibis.Table, bsa: ibis.
     )
 
 
+def _overlapping(seg: ibis.Table) -> ibis.Table:
+    """``_seg`` of each segment sharing a day with another segment of its patient (ids in ``seg._seg``)."""
+    a = seg.select("patient_id", "_seg", "start_date", "end_date")
+    b = a.view()
+    pairs = a.join(b, [a.patient_id == b.patient_id, a._seg != b._seg,
+                       a.start_date <= b.end_date, b.start_date <= a.end_date])
+    return pairs.select(_seg=a._seg).distinct().mutate(_overlaps=ibis.literal(True))
+
+
 def derive_infusion_days(segments: ibis.Table) -> ibis.Table:
     """One row per patient x calendar day of running infusion (columns ``DAY_COLUMNS``, the pandas
     ``derive_infusion_days``): the rate of the latest-starting segment covering the day (ties: the higher
-    dose, missing last; then the lowest ``source_row``)."""
-    seg = segments.mutate(_n_days=segment_days(segments))
+    dose, missing last; then the lowest ``source_row``).
+
+    Only the days of overlapping segments are ranked: a registry's segments seldom overlap, and
+    ranking every patient-day (a sort of some forty rows per patient) was the derivation's
+    slowest step. A day two segments cover is a day of both, so each is found overlapping.
+    """
+    seg = segments.mutate(_n_days=segment_days(segments), _seg=ibis.row_number())
+    seg = seg.left_join(_overlapping(seg), "_seg").drop("_seg_right")
     day = seg.mutate(_k=ibis.range(0, seg._n_days).unnest())
     day = day.mutate(infusion_date=day.start_date + day._k.as_interval("D"))
-    order = [day.start_date.desc(), day.daily_dose_used_ug.desc(nulls_first=False)]
-    order += [day.source_row.asc()] if "source_row" in day.columns else []
-    day = day.mutate(_rank=ibis.row_number().over(group_by=[day.patient_id, day.infusion_date], order_by=order))
-    return day.filter(day._rank == 0).select(*DAY_COLUMNS)
+    alone = day.filter(day._overlaps.isnull())
+    shared = day.filter(day._overlaps.notnull())
+    order = [shared.start_date.desc(), shared.daily_dose_used_ug.desc(nulls_first=False)]
+    order += [shared.source_row.asc()] if "source_row" in shared.columns else []
+    shared = shared.mutate(_rank=ibis.row_number().over(group_by=[shared.patient_id, shared.infusion_date],
+                                                        order_by=order))
+    return alone.select(*DAY_COLUMNS).union(shared.filter(shared._rank == 0).select(*DAY_COLUMNS))
 
 
 def derive_exposure_cycles(days: ibis.Table, settings: DeriveSettings) -> ibis.Table:
@@ -153,13 +171,14 @@ def _per_patient(segments: ibis.Table, days: ibis.Table, cycles: ibis.Table, set
 
 
 def derive_exposure(patients: ibis.Table, infusions: ibis.Table, bsa: ibis.Table,
-                    settings: DeriveSettings) -> tuple[ibis.Table, ibis.Table]:
+                    settings: DeriveSettings, keep=lambda table: table) -> tuple[ibis.Table, ibis.Table]:
     """Per-patient exposure (ADSL columns ``EXPOSURE_COLUMNS``) and the per-cycle table (``CYCLE_COLUMNS``),
     as the pandas ``derive_exposure`` (domain-spec 1.5; its docstring gives every column and the
-    ``regimen_class`` rule: label, fixed_14_day, short_course_<10d_full_dose, other, first match wins)."""
+    ``regimen_class`` rule: label, fixed_14_day, short_course_<10d_full_dose, other, first match wins).
+    ``keep`` (see ``analysis_data.derive_expressions``) holds the patient-days, which both results read."""
     s = settings
     segments = derive_segment_doses(infusions, patients, bsa, s)
-    days = derive_infusion_days(segments)
+    days = keep(derive_infusion_days(segments))
     cycles = derive_exposure_cycles(days, s)
     out = patients.select("patient_id", "stop_reason").left_join(
         _per_patient(segments, days, cycles, s), "patient_id").drop("patient_id_right")
