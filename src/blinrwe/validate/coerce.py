@@ -54,6 +54,10 @@ EXCEL_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#N
                           "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!",
                           "#EXTERNAL!", "#PYTHON!"})
 
+#: ``infer_dtype`` kinds of a typed column (Parquet): no text, and equal values have one ``cell_text``
+#: (no ``True == 1`` among them)
+_ONE_KIND = frozenset({"floating", "integer", "mixed-integer-float", "boolean", "datetime", "datetime64", "date"})
+
 
 def cell_text(value) -> str | None:
     """A cell as the text a user reads; ``None`` when empty."""
@@ -89,7 +93,10 @@ def _special(value) -> str | None:
 
 def _blank_specials(col: Column, raw: pd.Series, out: "_Collector") -> pd.Series:
     """``raw`` with NaN texts and Excel error values emptied, one finding per such cell (once per distinct value)."""
-    codes, distinct = pd.factorize(raw.to_numpy(dtype=object), use_na_sentinel=True)
+    cells = raw.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(cells, skipna=True) in _ONE_KIND:  # no text in a typed column
+        return raw
+    codes, distinct = pd.factorize(cells, use_na_sentinel=True)
     special = [_special(v) for v in distinct]
     if not any(special):
         return raw
@@ -131,10 +138,6 @@ def suggest(value: str, allowed: tuple[str, ...]) -> str | None:
 def cell_texts(raw: pd.Series) -> pd.Series:
     """``raw.map(cell_text)``, rendered once per distinct value for text columns (every CSV column)."""
     return _Distinct.of(raw).texts()
-
-
-#: ``infer_dtype`` kinds whose equal values have one ``cell_text`` (no ``True == 1`` among them)
-_ONE_KIND = frozenset({"floating", "integer", "mixed-integer-float", "boolean", "datetime", "datetime64", "date"})
 
 
 class _Distinct:
