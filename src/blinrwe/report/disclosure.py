@@ -275,8 +275,8 @@ def withhold_patient_ids(texts, patient_ids) -> list[str]:
     data-quality appendix quotes validation messages, which may name a patient).
 
     Whole tokens only: id "P1" is not taken out of "P12", and where ids overlap the longest
-    wins. Hand-written instead of one regular expression of every id, which takes Python
-    minutes to compile for a registry's million ids: at each place a token may begin, each
+    wins. Hand-written instead of one regular expression of every id, which took Python
+    half a minute to compile for a registry's ids: at each place a token may begin, each
     distinct id length is looked up in a set.
     """
     ids = {str(i) for i in patient_ids if isinstance(i, str) and i.strip()}

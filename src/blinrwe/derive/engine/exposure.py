@@ -95,7 +95,7 @@ def derive_segment_doses(infusions: ibis.Table, patients: ibis.Table, bsa: ibis.
 
 
 def _overlapping(seg: ibis.Table) -> ibis.Table:
-    """``_seg`` of each segment sharing a day with another segment of its patient (ids in ``seg._seg``)."""
+    """The ``_seg`` (segment number) of each segment that shares a day with another of its patient's."""
     a = seg.select("patient_id", "_seg", "start_date", "end_date")
     b = a.view()
     pairs = a.join(b, [a.patient_id == b.patient_id, a._seg != b._seg,
