@@ -217,3 +217,36 @@ def test_template_as_an_empty_parquet_or_csv_folder_then_validate(tmp_path, caps
     assert "not both" in capsys.readouterr().err
     assert main(["template"]) == 2
     assert "--parquet FOLDER" in capsys.readouterr().err
+
+
+def test_validate_reads_a_registry_sized_parquet_folder_by_patient(tmp_path, monkeypatch):
+    """A Parquet study folder of as many patients as send ``run`` to DuckDB is validated the way ``run`` reads
+    it (by patient, never whole: the read limits would refuse a registry), with the findings of a whole
+    read, and leaves no scratch folder behind."""
+    import argparse
+    import tempfile
+
+    from blinrwe import engines
+    from blinrwe.app import cli_data
+    from blinrwe.intake import read_study
+    from blinrwe.validate import validate_study
+    from tests.validate import corrupted
+
+    folder = tmp_path / "study"
+    folder.mkdir()
+    for name, frame in corrupted.corrupted_tables(tmp_path).items():
+        frame.replace("", None).to_parquet(folder / f"{name}.parquet", index=False)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    args = argparse.Namespace(path=folder, omop=None, omop_mapping=None, omop_schema="", cutoff=corrupted.CUTOFF)
+    whole = validate_study(read_study(folder), data_cutoff=corrupted.CUTOFF)[1]
+    assert cli_data._validated(args).findings == whole.findings  # small: read whole
+    monkeypatch.setattr(engines, "AUTO_DUCKDB_FROM", 10)
+    import blinrwe.intake
+
+    monkeypatch.setattr(blinrwe.intake, "read_study", lambda *a, **k: pytest.fail("read whole"))
+    by_patient = cli_data._validated(args)
+    key = lambda f: (f.code, f.file, f.row, f.column, str(f.value), f.message)  # noqa: E731
+    assert sorted(map(key, by_patient.findings)) == sorted(map(key, whole.findings))
+    assert list(scratch.iterdir()) == []

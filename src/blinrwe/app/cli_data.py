@@ -83,8 +83,25 @@ def _read_for_validation(args):
     return read_omop(args.omop, args.omop_mapping, schema=args.omop_schema)
 
 
+def _validated(args):
+    """The ValidationReport of ``blinrwe validate``: a registry-sized Parquet study folder (as many patients as
+    make ``engine = "auto"`` choose DuckDB) by patient, as ``blinrwe run`` reads it; anything else whole."""
+    from blinrwe.engines import EngineSettings, choose_engine
+    from blinrwe.intake.parquet_chunks import count_patients
+    from blinrwe.validate import validate_study
+
+    from .data_source import is_parquet_study, validate_parquet_folder
+    from .spec_model import DataSpec
+
+    if args.path is not None and is_parquet_study(args.path) \
+            and choose_engine("auto", count_patients(args.path))[0] != "pandas":
+        return validate_parquet_folder(args.path, EngineSettings("duckdb"), DataSpec().chunk_patients, data_cutoff=args.cutoff,
+                                       stage=False)[1]
+    return validate_study(_read_for_validation(args), data_cutoff=args.cutoff)[1]
+
+
 def cmd_validate(args) -> int:
-    from blinrwe.validate import annotate_workbook, validate_study
+    from blinrwe.validate import annotate_workbook
 
     from .findings_output import printed_findings
 
@@ -110,8 +127,7 @@ def cmd_validate(args) -> int:
             raise UserError(f"{args.annotate} already exists; give a new file name (blinrwe never overwrites your "
                             "data).")
     with language(args.language):
-        raw = _read_for_validation(args)
-        report = validate_study(raw, data_cutoff=args.cutoff)[1]
+        report = _validated(args)
         print(printed_findings(report, None if args.all_findings else EXAMPLES_PER_CODE))
         if not args.all_findings and any(n > EXAMPLES_PER_CODE for n in report.codes().values()):
             print(_("Run with --all-findings to print every finding."))

@@ -75,29 +75,38 @@ def is_parquet_study(path: Path) -> bool:
 
 def validate_parquet_by_patient(spec, engine: EngineSettings):
     """(StagedStudy or None, ValidationReport) of the Parquet study folder ``spec.data.path``, validated a
-    group of patients at a time; its scratch folders are in the engine's temporary folder (default the
-    system's), the staged study's removed by ``StagedStudy.close()``."""
+    group of patients at a time (:func:`validate_parquet_folder`)."""
+    d = spec.data
+    return validate_parquet_folder(spec.data_path(), engine, d.chunk_patients, data_cutoff=d.cutoff,
+                                   partial_dates=d.partial_dates)
+
+
+def validate_parquet_folder(path: Path, engine: EngineSettings, chunk_patients: int, data_cutoff=None,
+                            partial_dates: str | None = None, stage: bool = True):
+    """(StagedStudy or None, ValidationReport) of the Parquet study folder ``path``, validated
+    ``chunk_patients`` at a time; its scratch folders are in the engine's temporary folder (default the
+    system's), the staged study's removed by ``StagedStudy.close()`` (``stage=False``: validate only)."""
     import shutil
 
     from blinrwe.engines import connect
     from blinrwe.intake.parquet_chunks import split_by_patient
     from blinrwe.validate.by_patient import validate_by_patient as validate
 
-    d = spec.data
     temp = engine.temp_directory
     if temp:
         Path(temp).mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="blinrwe-split-", dir=temp))
-    staging = Path(tempfile.mkdtemp(prefix="blinrwe-staged-", dir=temp))
+    staging = Path(tempfile.mkdtemp(prefix="blinrwe-staged-", dir=temp)) if stage else None
     backend = connect(EngineSettings("duckdb", memory_limit=engine.memory_limit, threads=engine.threads,
                                      temp_directory=str(scratch / "spill")))
     study = None
+    rules = {} if partial_dates is None else {"partial_dates": partial_dates}
     try:
-        chunks = split_by_patient(spec.data_path(), scratch, d.chunk_patients, connection=backend.con)
-        study, report = validate(chunks, staging, data_cutoff=d.cutoff, partial_dates=d.partial_dates)
+        chunks = split_by_patient(path, scratch, chunk_patients, connection=backend.con)
+        study, report = validate(chunks, staging, data_cutoff=data_cutoff, **rules)
     finally:
         backend.disconnect()
         shutil.rmtree(scratch, ignore_errors=True)
-        if study is None:  # errors, or stopped: nothing staged is kept
+        if study is None and staging is not None:  # errors, or stopped: nothing staged is kept
             shutil.rmtree(staging, ignore_errors=True)
     return study, report
