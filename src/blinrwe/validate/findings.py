@@ -250,8 +250,7 @@ class ValidationReport:
             if shown[f.code] <= examples_per_code:
                 lines.append(f.to_text())
             if shown[f.code] == max(examples_per_code, 1) and total[f.code] > examples_per_code:
-                lines.append(_("  ... and {more} more finding(s) of code {code} ({total} in all; every one is in "
-                               "the findings table).").format(more=f"{total[f.code] - examples_per_code:,}",
+                lines.append(_("  ... and {more} more finding(s) of code {code} ({total} in all).").format(more=f"{total[f.code] - examples_per_code:,}",
                                                               code=f.code, total=f"{total[f.code]:,}"))
         return lines
 
