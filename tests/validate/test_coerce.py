@@ -212,3 +212,11 @@ def test_words_a_clinic_types_for_a_code_are_offered_never_accepted(tmp_path, co
     for _study, report in run_both(edit("patients", **{column: typed}), tmp_path):
         (found,) = [f for f in report.findings if f.column == column]
         assert found.code == "CODE_INVALID" and f"(did you mean '{code}'?)" in found.hint
+
+
+def test_every_nan_text_and_excel_error_begins_as_the_quick_scan_expects():
+    """The scan that passes most texts at a glance looks at their first character only."""
+    from blinrwe.validate.coerce import _SPECIAL_FIRST, EXCEL_ERRORS, NAN_TEXTS
+
+    for text in NAN_TEXTS | EXCEL_ERRORS | {t.casefold() for t in EXCEL_ERRORS}:
+        assert text[0] in _SPECIAL_FIRST

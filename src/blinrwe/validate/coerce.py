@@ -81,6 +81,10 @@ def cell_text(value) -> str | None:
     return str(value)
 
 
+#: how every NaN text and Excel error value begins, after any white space
+_SPECIAL_FIRST = frozenset("nN+-#")
+
+
 def _special(value) -> str | None:
     """The finding code of a cell that reads as empty but is not empty: NaN text or an Excel error value."""
     if not isinstance(value, str):  # (a workbook's NaN number arrives as the text "NaN")
@@ -97,7 +101,8 @@ def _blank_specials(col: Column, raw: pd.Series, out: "_Collector") -> pd.Series
     if pd.api.types.infer_dtype(cells, skipna=True) in _ONE_KIND:  # no text in a typed column
         return raw
     codes, distinct = pd.factorize(cells, use_na_sentinel=True)
-    special = [_special(v) for v in distinct]
+    special = [_special(v) if isinstance(v, str) and (v[:1] in _SPECIAL_FIRST or v[:1].isspace()) else None
+               for v in distinct]  # (a registry's ids are a million distinct texts: most are passed at a glance)
     if not any(special):
         return raw
     flagged = np.array([c is not None for c in special] + [False], dtype=bool)[codes]  # [-1]: empty
