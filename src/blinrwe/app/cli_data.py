@@ -95,8 +95,8 @@ def _validated(args):
 
     if args.path is not None and is_parquet_study(args.path) \
             and choose_engine("auto", count_patients(args.path))[0] != "pandas":
-        return validate_parquet_folder(args.path, EngineSettings("duckdb"), DataSpec().chunk_patients, data_cutoff=args.cutoff,
-                                       stage=False)[1]
+        return validate_parquet_folder(args.path, EngineSettings("duckdb"), DataSpec().chunk_patients,
+                                       data_cutoff=args.cutoff, stage=False)[1]
     return validate_study(_read_for_validation(args), data_cutoff=args.cutoff)[1]
 
 

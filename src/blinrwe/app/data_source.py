@@ -19,6 +19,7 @@ from pathlib import Path
 from blinrwe.engines import EngineSettings
 from blinrwe.errors import SpecificationError
 from blinrwe.model.i18n import _
+from blinrwe.validate.dates import DEFAULT_RULE
 
 #: File suffixes of a DuckDB database holding an OMOP CDM.
 OMOP_DATABASE_SUFFIXES = (".duckdb", ".db", ".ddb")
@@ -82,7 +83,7 @@ def validate_parquet_by_patient(spec, engine: EngineSettings):
 
 
 def validate_parquet_folder(path: Path, engine: EngineSettings, chunk_patients: int, data_cutoff=None,
-                            partial_dates: str | None = None, stage: bool = True):
+                            partial_dates: str = DEFAULT_RULE, stage: bool = True):
     """(StagedStudy or None, ValidationReport) of the Parquet study folder ``path``, validated
     ``chunk_patients`` at a time; its scratch folders are in the engine's temporary folder (default the
     system's), the staged study's removed by ``StagedStudy.close()`` (``stage=False``: validate only)."""
@@ -100,10 +101,9 @@ def validate_parquet_folder(path: Path, engine: EngineSettings, chunk_patients: 
     backend = connect(EngineSettings("duckdb", memory_limit=engine.memory_limit, threads=engine.threads,
                                      temp_directory=str(scratch / "spill")))
     study = None
-    rules = {} if partial_dates is None else {"partial_dates": partial_dates}
     try:
         chunks = split_by_patient(path, scratch, chunk_patients, connection=backend.con)
-        study, report = validate(chunks, staging, data_cutoff=data_cutoff, **rules)
+        study, report = validate(chunks, staging, data_cutoff=data_cutoff, partial_dates=partial_dates)
     finally:
         backend.disconnect()
         shutil.rmtree(scratch, ignore_errors=True)
