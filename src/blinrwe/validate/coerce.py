@@ -87,8 +87,8 @@ _SPECIAL_FIRST = frozenset("nN+-#")
 
 def _special(value) -> str | None:
     """The finding code of a cell that reads as empty but is not empty: NaN text or an Excel error value."""
-    if not isinstance(value, str):  # (a workbook's NaN number arrives as the text "NaN")
-        return None
+    if not isinstance(value, str) or not (value[:1] in _SPECIAL_FIRST or value[:1].isspace()):
+        return None  # (a workbook's NaN number arrives as the text "NaN"; most texts are passed at a glance)
     text = value.strip()
     if text.casefold() in NAN_TEXTS:
         return "NAN_TEXT"
@@ -101,8 +101,7 @@ def _blank_specials(col: Column, raw: pd.Series, out: "_Collector") -> pd.Series
     if pd.api.types.infer_dtype(cells, skipna=True) in _ONE_KIND:  # no text in a typed column
         return raw
     codes, distinct = pd.factorize(cells, use_na_sentinel=True)
-    special = [_special(v) if isinstance(v, str) and (v[:1] in _SPECIAL_FIRST or v[:1].isspace()) else None
-               for v in distinct]  # (a registry's ids are a million distinct texts: most are passed at a glance)
+    special = [_special(v) for v in distinct]
     if not any(special):
         return raw
     flagged = np.array([c is not None for c in special] + [False], dtype=bool)[codes]  # [-1]: empty

@@ -250,8 +250,8 @@ class ValidationReport:
             if shown[f.code] <= examples_per_code:
                 lines.append(f.to_text())
             if shown[f.code] == max(examples_per_code, 1) and total[f.code] > examples_per_code:
-                lines.append(_("  ... and {more} more finding(s) of code {code} ({total} in all).").format(more=f"{total[f.code] - examples_per_code:,}",
-                                                              code=f.code, total=f"{total[f.code]:,}"))
+                lines.append(_("  ... and {more} more finding(s) of code {code} ({total} in all).").format(
+                    more=f"{total[f.code] - examples_per_code:,}", code=f.code, total=f"{total[f.code]:,}"))
         return lines
 
     def to_text(self, examples_per_code: int | None = None) -> str:
