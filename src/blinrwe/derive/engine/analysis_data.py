@@ -115,25 +115,28 @@ def reference_types(settings: DeriveSettings) -> dict[str, pd.DataFrame]:
 
 
 def _as_reference(frame: pd.DataFrame, like: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with ``like``'s dtypes; a whole-number column the data leave with gaps becomes float,
-    as pandas makes it."""
-    out = {}
+    """``frame`` (``like``'s columns, in order) with ``like``'s dtypes, converted column by column in
+    place; a whole-number column the data leave with gaps becomes float, as pandas makes it."""
     for name in like.columns:
         values, dtype = frame[name], like[name].dtype
         if isinstance(dtype, np.dtype) and dtype.kind in "iu" and values.isna().any():
             dtype = np.dtype("float64")
-        out[name] = values if values.dtype == dtype else as_dtype(values, dtype)
-    return pd.DataFrame(out)
+        if values.dtype != dtype:
+            frame[name] = as_dtype(values, dtype)
+    return frame
 
 
-def _in_reference_order(frame: pd.DataFrame, name: str, settings: DeriveSettings) -> pd.DataFrame:
-    """``frame``'s rows in the pandas derivation's order (``ROW_ORDER``)."""
+def _reference_order(expr: ibis.Table, name: str, settings: DeriveSettings) -> list:
+    """The sort keys of ``ROW_ORDER[name]`` on ``expr``: declared columns by their declared position."""
     declared = {"endpoint": settings.endpoints, "variant": settings.censoring_variants,
                 "analysis_set": (*(n for n, _ in ANALYSIS_SETS), *settings.endpoints)}
-    keys = {column: (frame[column].map({v: i for i, v in enumerate(declared[column])}) if column in declared
-                     else frame[column]) for column in ROW_ORDER[name]}
-    order = pd.DataFrame(keys).sort_values(list(keys), kind="mergesort").index
-    return frame.loc[order].reset_index(drop=True)
+    keys = []
+    for column in ROW_ORDER[name]:
+        value = expr[column]
+        if column in declared:
+            value = ibis.cases(*((value == v, i) for i, v in enumerate(declared[column])), else_=len(declared[column]))
+        keys.append(ibis.asc(value, nulls_first=False))  # pandas sorts missing last
+    return keys
 
 
 def _study_in_engine(study, backend) -> dict[str, ibis.Table]:
@@ -184,8 +187,9 @@ def derive_analysis_data(study, settings: DeriveSettings | None = None, backend=
         expressions = derive_expressions(tables, settings, keep=keep)
         for name in DATASETS:
             like = types[name]
-            frame = to_frame(backend, expressions[name].select(*like.columns))
-            out[name] = _in_reference_order(_as_reference(frame, like), name, settings)
+            expr = expressions[name].select(*like.columns)
+            # sorted by the engine and converted in place: a registry's datasets are read back once
+            out[name] = _as_reference(to_frame(backend, expr.order_by(_reference_order(expr, name, settings))), like)
     finally:
         for table in held:
             if isinstance(table, str):

@@ -55,8 +55,9 @@ def to_frame(backend, expr: ibis.Table, like: pd.DataFrame | None = None, sort_b
     """
     # through Arrow, not Ibis's to_pandas: that makes a Python object of every value of any column
     # with a null (each of a registry's million strings its own copy); Arrow converts in C++ and
-    # shares one string object per distinct text
-    out = backend.to_pyarrow(expr).to_pandas(date_as_object=False)
+    # shares one string object per distinct text. One block per column, each Arrow column freed once
+    # converted: a registry's table is never held twice (nor copied into 2-D blocks)
+    out = backend.to_pyarrow(expr).to_pandas(date_as_object=False, split_blocks=True, self_destruct=True)
     if like is not None:
         out = out[list(like.columns)]
         out = pd.DataFrame({name: as_dtype(out[name], like[name].dtype) for name in like.columns})
