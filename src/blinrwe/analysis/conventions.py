@@ -156,8 +156,9 @@ def _cox_rows(parts, adsl, s: AnalysisSettings, tcol: str) -> list[dict]:
 
 
 def convention_rows(ard: pd.DataFrame, tte: pd.DataFrame | None, adsl: pd.DataFrame,
-                    s: AnalysisSettings) -> pd.DataFrame:
-    """ARD rows of the R-versus-SAS appendix (module docstring)."""
+                    s: AnalysisSettings, parts: dict | None = None) -> pd.DataFrame:
+    """ARD rows of the R-versus-SAS appendix (module docstring); ``parts``: :func:`split_endpoints` of ``tte``
+    when the caller already has it."""
     used = {"median_rule": ("r", "R quantile.survfit rule"),
             "ci_transform": (s.ci_transform, f"{s.ci_transform} transformed pointwise CI"),
             "landmark_beyond": ("ne", "not estimable beyond the last observation (NE), as SAS"),
@@ -168,7 +169,7 @@ def convention_rows(ard: pd.DataFrame, tte: pd.DataFrame | None, adsl: pd.DataFr
     rows = [_row(kind, "convention", None, level=code, method=text) for kind, (code, text) in used.items()]
     if tte is not None and not tte.empty:
         tcol = time_column(s.time_unit)
-        parts = split_endpoints(tte, (*s.endpoints, *s.cox_endpoints))
+        parts = split_endpoints(tte, (*s.endpoints, *s.cox_endpoints)) if parts is None else parts
         km_endpoints = [e for e in s.endpoints if (e, s.variants[0]) in parts
                         and not ("event_type" in parts[(e, s.variants[0])]
                                  and parts[(e, s.variants[0])]["event_type"].notna().any())]

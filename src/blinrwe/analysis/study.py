@@ -282,7 +282,7 @@ def analyse_study(analysis_data, settings: AnalysisSettings | None = None, *, fo
     parts.append(therapy_path_counts(adsl))
     ard = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else empty_ard()
     if s.conventions_appendix and form != "summary":  # R versus SAS appendix (analysis/conventions.py)
-        extra = convention_rows(ard, tte, adsl, s)
+        extra = convention_rows(ard, tte, adsl, s, parts=split)
         if len(extra):
             ard = pd.concat([ard, extra], ignore_index=True)
     kwargs = {}

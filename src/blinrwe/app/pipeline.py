@@ -214,7 +214,7 @@ def _derive(study, settings: DeriveSettings, engine: engines.EngineSettings):
 
     backend = engines.connect(engine)
     try:
-        return derive_in_engine(study, settings, backend)
+        return derive_in_engine(study, settings, backend, temp_directory=engine.temp_directory)
     finally:
         if engine.kind == "duckdb":  # (Spark's session is the process's, shared)
             backend.disconnect()

@@ -14,9 +14,14 @@ the same settings (:func:`reference_types`).
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from pathlib import Path
+
 import ibis
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 from blinrwe.validate.by_patient import StagedStudy
 
@@ -27,7 +32,7 @@ from ..settings import DeriveSettings
 from ..study_tables import study_form, study_tables
 from . import attrition, body_surface, drug_use, endpoints, exposure, outcomes, response, safety, setting
 from . import therapy_paths
-from .frames import as_dtype, to_engine, to_frame
+from .frames import arrow_to_frame, as_dtype, to_engine, to_frame
 
 #: AnalysisData field -> the columns its rows are in order of, as the pandas derivation gives them
 #: (engines give rows in no order); ``endpoint``, ``variant`` and ``analysis_set`` in declared order
@@ -147,9 +152,14 @@ def _study_in_engine(study, backend) -> dict[str, ibis.Table]:
     return {name: to_engine(frame) for name, frame in study_tables(study).items()}
 
 
-def derive_analysis_data(study, settings: DeriveSettings | None = None, backend=None):
+def derive_analysis_data(study, settings: DeriveSettings | None = None, backend=None,
+                         temp_directory: str | None = None):
     """Derive every analysis dataset from ``study`` in the engine ``backend`` (an Ibis backend from
     :func:`blinrwe.engines.connect`); the same AnalysisData as the pandas derivation.
+
+    DuckDB writes the datasets as Parquet files into a scratch folder of ``temp_directory`` (default
+    the system's), frees its memory, and only then are they read into this process: the engine's
+    memory and the datasets' are never held at once (a registry's peak). Spark's come back as Arrow.
 
     The summary form (no dates, a few rows per study) has nothing to gain from an engine and is
     derived by pandas.
@@ -182,18 +192,39 @@ def derive_analysis_data(study, settings: DeriveSettings | None = None, backend=
         return held[-1]
 
     types = reference_types(settings.with_changes(data_cutoff=None))
-    out = {}
+    out, scratch = {}, None
     try:  # a step that fails partway leaves none of the cached steps behind
         expressions = derive_expressions(tables, settings, keep=keep)
+        if backend.name == "duckdb":
+            if temp_directory:
+                Path(temp_directory).mkdir(parents=True, exist_ok=True)
+            scratch = Path(tempfile.mkdtemp(prefix="blinrwe-derived-", dir=temp_directory))
         for name in DATASETS:
-            like = types[name]
-            expr = expressions[name].select(*like.columns)
-            # sorted by the engine and converted in place: a registry's datasets are read back once
-            out[name] = _as_reference(to_frame(backend, expr.order_by(_reference_order(expr, name, settings))), like)
+            expr = expressions[name].select(*types[name].columns)
+            expr = expr.order_by(_reference_order(expr, name, settings))  # sorted by the engine
+            if scratch is None:
+                out[name] = _as_reference(to_frame(backend, expr), types[name])
+            else:
+                backend.to_parquet(expr, scratch / f"{name}.parquet")
     finally:
         for table in held:
             if isinstance(table, str):
                 backend._session.catalog.dropTempView(table)
             else:
                 table.release()
+    if scratch is not None:
+        try:
+            _free_buffers(backend)
+            for name in DATASETS:
+                out[name] = _as_reference(arrow_to_frame(pq.read_table(scratch / f"{name}.parquet")), types[name])
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
     return reference.AnalysisData(**out, settings=settings, form="study", unavailable={})
+
+
+def _free_buffers(backend) -> None:
+    """Give DuckDB's freed memory back to the system (it keeps it otherwise until the connection closes):
+    lowering its memory limit is the one way it offers; the limit is then set back."""
+    limit = backend.raw_sql("SELECT current_setting('memory_limit')").fetchone()[0]
+    backend.raw_sql("SET memory_limit = '1MB'")
+    backend.raw_sql(f"SET memory_limit = '{limit}'")

@@ -48,6 +48,12 @@ def as_dtype(values: pd.Series, dtype) -> pd.Series:
     return values.astype(dtype)
 
 
+def arrow_to_frame(table: pa.Table) -> pd.DataFrame:
+    """An engine's Arrow result as pandas (``table`` is consumed): one block per column, each Arrow column
+    freed once converted, so a registry's table is never held twice (nor copied into 2-D blocks)."""
+    return table.to_pandas(date_as_object=False, split_blocks=True, self_destruct=True)
+
+
 def to_frame(backend, expr: ibis.Table, like: pd.DataFrame | None = None, sort_by=None) -> pd.DataFrame:
     """Run ``expr`` on ``backend`` and return pandas; with ``like``, its column order and dtypes.
 
@@ -55,9 +61,8 @@ def to_frame(backend, expr: ibis.Table, like: pd.DataFrame | None = None, sort_b
     """
     # through Arrow, not Ibis's to_pandas: that makes a Python object of every value of any column
     # with a null (each of a registry's million strings its own copy); Arrow converts in C++ and
-    # shares one string object per distinct text. One block per column, each Arrow column freed once
-    # converted: a registry's table is never held twice (nor copied into 2-D blocks)
-    out = backend.to_pyarrow(expr).to_pandas(date_as_object=False, split_blocks=True, self_destruct=True)
+    # shares one string object per distinct text
+    out = arrow_to_frame(backend.to_pyarrow(expr))
     if like is not None:
         out = out[list(like.columns)]
         out = pd.DataFrame({name: as_dtype(out[name], like[name].dtype) for name in like.columns})
@@ -66,4 +71,4 @@ def to_frame(backend, expr: ibis.Table, like: pd.DataFrame | None = None, sort_b
     return out
 
 
-__all__ = ["as_dtype", "to_arrow", "to_engine", "to_frame"]
+__all__ = ["arrow_to_frame", "as_dtype", "to_arrow", "to_engine", "to_frame"]
