@@ -24,14 +24,14 @@ def treatment_flows(adsl: pd.DataFrame, split_by: str = "") -> pd.DataFrame:
     frames = []
     if NEXT not in adsl.columns:
         return pd.DataFrame(columns=FLOW_COLUMNS)
+    sources = [col for col in FLOW_SOURCES if col in adsl.columns]
     parts = [("", adsl)]
-    if split_by and split_by in adsl.columns:
-        parts += [(str(g), sub) for g, sub in adsl.groupby(split_by, sort=True, dropna=True)]
+    if split_by and split_by in adsl.columns:  # the groups of the columns used only (not copies of the ADSL)
+        parts += [(str(g), sub) for g, sub in adsl[[split_by, NEXT, *sources]].groupby(split_by, sort=True,
+                                                                                         dropna=True)]
     for label, sub in parts:
         target = sub[NEXT].astype(object).where(sub[NEXT].notna(), "none")
-        for col in FLOW_SOURCES:
-            if col not in sub.columns:
-                continue
+        for col in sources:
             source = sub[col].astype(object).where(sub[col].notna(), "unknown")
             counts = pd.DataFrame({"source": source, "target": target}).value_counts().reset_index(name="n")
             counts.insert(0, "flow", f"{col} -> {NEXT}" + (f" | {split_by}={label}" if label else ""))

@@ -74,21 +74,22 @@ def _attrition_rows(attrition: pd.DataFrame) -> list[dict]:
     n_included = np.bincount(set_codes[included], minlength=len(sets))
     n_known = np.bincount(set_codes[~unknown], minlength=len(sets))
     excluded = ~included
-    reasons = attrition["reason"].to_numpy(dtype=object)[excluded]
-    reasons = np.where(pd.isna(reasons), "unknown", reasons)
-    reasons = np.where(unknown[excluded], "unavailable: " + reasons.astype(str), "excluded: " + reasons.astype(str))
-    reason_codes, reason_labels = pd.factorize(pd.Series(reasons, dtype=object), sort=True)
-    by_set = np.zeros((len(sets), len(reason_labels)), dtype=np.int64)
-    np.add.at(by_set, (set_codes[excluded], reason_codes), 1)
+    # the few distinct reasons labelled, not each row's (text arrays of a registry's rows take gigabytes)
+    codes, reasons = pd.factorize(attrition["reason"].to_numpy(dtype=object)[excluded], use_na_sentinel=False)
+    labels, label_of = np.unique([f"{state}: {'unknown' if pd.isna(r) else r}" for r in reasons
+                                  for state in ("excluded", "unavailable")], return_inverse=True)  # sorted
+    label_codes = label_of.astype(np.int64)[codes * 2 + unknown[excluded]]
+    by_set = np.bincount(set_codes[excluded] * len(labels) + label_codes,
+                         minlength=len(sets) * len(labels)).reshape(len(sets), len(labels))
     for i, aset in enumerate(sets):
         k = int(n_included[i])
         if n_known[i]:
             rows.append(ard_row("flow", "attrition", aset, "n", k, level="included", n=k, denominator=int(sizes[i]),
                                 method="count"))
-        for j, level in enumerate(reason_labels):
+        for j, level in enumerate(labels):
             k = int(by_set[i, j])
             if k:
-                rows.append(ard_row("flow", "attrition", aset, "n", k, level=level, n=k,
+                rows.append(ard_row("flow", "attrition", aset, "n", k, level=str(level), n=k,
                                     denominator=int(sizes[i]), method="count"))
     return rows
 

@@ -51,7 +51,9 @@ def as_dtype(values: pd.Series, dtype) -> pd.Series:
 def arrow_to_frame(table: pa.Table) -> pd.DataFrame:
     """An engine's Arrow result as pandas (``table`` is consumed): one block per column, each Arrow column
     freed once converted, so a registry's table is never held twice (nor copied into 2-D blocks)."""
-    return table.to_pandas(date_as_object=False, split_blocks=True, self_destruct=True)
+    out = table.to_pandas(date_as_object=False, split_blocks=True, self_destruct=True)
+    pa.default_memory_pool().release_unused()  # Arrow's allocator keeps what it freed otherwise
+    return out
 
 
 def to_frame(backend, expr: ibis.Table, like: pd.DataFrame | None = None, sort_by=None) -> pd.DataFrame:
