@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 
-__all__ = ["die_with_parent", "watch_parent"]
+__all__ = ["die_with_parent", "start_worker", "watch_parent"]
 
 _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
@@ -26,6 +26,13 @@ def die_with_parent(parent: int, sig: int = signal.SIGKILL) -> None:
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, sig)
     if os.getppid() != parent:  # the parent died before the request above
         os._exit(1)
+
+
+def start_worker(parent: int) -> None:
+    """A pool worker's initializer: die with the parent ``parent``, and leave Ctrl-C and SIGTERM to it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the parent decides
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler inherited by fork
+    die_with_parent(parent)
 
 
 def watch_parent(parent: int, interval: float = 1.0) -> None:

@@ -1,6 +1,7 @@
 """Validation a group of patients at a time: the findings of the whole study, the typed tables staged."""
 
 import datetime as dt
+import os
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -10,6 +11,7 @@ from blinrwe.examples import synthetic_cohort
 from blinrwe.intake import read_study, write_study_parquet
 from blinrwe.intake.parquet_chunks import split_by_patient
 from blinrwe.validate import validate_study
+from blinrwe.validate import by_patient
 from blinrwe.validate.by_patient import validate_by_patient
 
 from . import corrupted
@@ -34,12 +36,13 @@ def corrupted_parquet(tmp_path_factory):
     return folder
 
 
-@pytest.mark.parametrize("chunk_patients", [37, 160])
-def test_the_corrupted_study_gives_the_findings_of_the_whole_study(corrupted_parquet, tmp_path, chunk_patients):
+@pytest.mark.parametrize("chunk_patients, workers", [(37, 1), (37, 2), (160, 2)])
+def test_the_corrupted_study_gives_the_findings_of_the_whole_study(corrupted_parquet, tmp_path, chunk_patients,
+                                                                    workers):
     whole = validate_study(read_study(corrupted_parquet), data_cutoff=corrupted.CUTOFF, today=corrupted.TODAY)[1]
     chunks = split_by_patient(corrupted_parquet, tmp_path / "scratch", chunk_patients)
     study, parts = validate_by_patient(chunks, tmp_path / "staged", data_cutoff=corrupted.CUTOFF,
-                                       today=corrupted.TODAY)
+                                       today=corrupted.TODAY, workers=workers)
     assert study is None and not (tmp_path / "staged").exists()  # errors: nothing staged
     assert parts.codes() == whole.codes() and parts.row_counts == whole.row_counts
     pd.testing.assert_frame_equal(_comparable(parts), _comparable(whole))
@@ -53,10 +56,11 @@ def clean(tmp_path_factory):
     return write_study_parquet(cohort.tables, tmp / "study", cohort.form)
 
 
-def test_a_clean_study_is_staged_as_the_validated_tables(clean, tmp_path):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_clean_study_is_staged_as_the_validated_tables(clean, tmp_path, workers):
     study, whole = validate_study(read_study(clean), today=TODAY)
     staged, report = validate_by_patient(split_by_patient(clean, tmp_path / "scratch", 30), tmp_path / "staged",
-                                         today=TODAY)
+                                         today=TODAY, workers=workers)
     assert report.codes() == whole.codes() and staged.n_patients == 120 and staged.form == "study"
     for name, frame in study.tables.items():
         assert staged.columns[name] == tuple(frame.columns), name
@@ -83,3 +87,15 @@ def test_a_table_without_rows_is_empty_for_the_whole_study_not_for_a_chunk(clean
         pq.write_table(table.slice(0, 0) if file.stem == "infusions" else table, folder / file.name)
     report = validate_by_patient(split_by_patient(folder, tmp_path / "b", 40), None, today=TODAY)[1]
     assert report.codes()["TABLE_EMPTY"] == 1 and report.has_errors
+
+
+def _killed(*args):
+    os._exit(9)  # what the kernel's out-of-memory killer leaves: a worker gone without a word
+
+
+def test_a_killed_worker_is_memory_running_out_and_nothing_is_staged(clean, tmp_path, monkeypatch):
+    monkeypatch.setattr(by_patient, "_validate_chunk", _killed)  # the workers are forked: they see it too
+    with pytest.raises(MemoryError, match="memory ran out"):
+        validate_by_patient(split_by_patient(clean, tmp_path / "scratch", 30), tmp_path / "staged", today=TODAY,
+                            workers=2)
+    assert not (tmp_path / "staged").exists()

@@ -102,10 +102,13 @@ def validate_parquet_folder(path: Path, engine: EngineSettings, chunk_patients: 
                                      temp_directory=str(scratch / "spill")))
     study = None
     try:
-        chunks = split_by_patient(path, scratch, chunk_patients, connection=backend.con)
-        study, report = validate(chunks, staging, data_cutoff=data_cutoff, partial_dates=partial_dates)
+        try:  # closed before the validation workers are forked
+            chunks = split_by_patient(path, scratch, chunk_patients, connection=backend.con)
+        finally:
+            backend.disconnect()
+        study, report = validate(chunks, staging, data_cutoff=data_cutoff, partial_dates=partial_dates,
+                                 workers=engine.threads)
     finally:
-        backend.disconnect()
         shutil.rmtree(scratch, ignore_errors=True)
         if study is None and staging is not None:  # errors, or stopped: nothing staged is kept
             shutil.rmtree(staging, ignore_errors=True)

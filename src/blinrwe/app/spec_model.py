@@ -88,7 +88,8 @@ class DataSpec:
     memory_limit: str = option("", "DuckDB's memory limit (e.g. \"4GB\"; beyond it DuckDB spills to "
                                "temp_directory) and Spark's driver memory; empty = the engine's default.",
                                advanced=True)
-    threads: int = option(0, "Threads of DuckDB, or cores of Spark in local mode; 0 = all of this computer's.",
+    threads: int = option(0, "Threads of DuckDB, or cores of Spark in local mode, and processes validating a "
+                             "Parquet folder; 0 = all of this computer's (validation: at most 4).",
                           range=(0, 1024), advanced=True)
     temp_directory: str = option("", "Folder where DuckDB spills data beyond memory_limit; empty = DuckDB's "
                                  "default. A relative path is read from the folder of this specification file.",

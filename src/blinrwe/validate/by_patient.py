@@ -7,15 +7,19 @@ therapies, adverse events), so a study split by patient
 same findings. What is said once per table (a missing table or column, an unknown sheet, a
 reader's note) is kept once; "the table has no rows" is decided for the whole study.
 
-The typed tables of a study without errors are written chunk by chunk as Parquet files
-(:class:`StagedStudy`), which an engine reads directly (``blinrwe.derive.engine``). Memory is
-bounded by the chunk, not the study.
+The chunks are validated side by side in worker processes. The typed tables of a study without
+errors are written chunk by chunk as Parquet files (:class:`StagedStudy`), which an engine reads
+directly (``blinrwe.derive.engine``). Memory is bounded by the chunks being validated, not the study.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
+import os
 import shutil
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,15 +28,20 @@ import pandas as pd
 from blinrwe.intake.parquet_chunks import PatientChunks
 from blinrwe.model import ALL_TABLES, FORMS, REQUIRED_TABLES, DType, imputed_flag
 from blinrwe.model.i18n import _
+from blinrwe.workers import start_worker
 
 from .dates import DEFAULT_RULE
 from .findings import Finding, Severity, ValidationReport, finding
 from .study import validate_study
 
+#: Validation processes at most by default (each holds a chunk: ``[data] chunk_patients`` patients).
+MAX_WORKERS = 4
+
 
 @dataclass(frozen=True)
 class StagedStudy:
-    """A validated dated study whose typed tables are Parquet files in ``folder``, one per table.
+    """A validated dated study whose typed tables are Parquet files in ``folder``: a folder per table, a file
+    per chunk.
 
     ``columns``: each table's StudyData columns (declared, the imputation flags that are set
     somewhere, ``source_row``). The files hold those columns with the types of
@@ -48,7 +57,8 @@ class StagedStudy:
     form: str = "study"
 
     def path(self, table: str) -> Path:
-        return self.folder / f"{table}.parquet"
+        """The folder of ``table``'s Parquet files (one per chunk), which DuckDB and Spark read as one table."""
+        return self.folder / table
 
     def close(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
@@ -89,19 +99,64 @@ def _once_key(f: Finding):
     return f.code, f.file, f.sheet, f.row, f.column, f.table, f.message
 
 
-def validate_by_patient(chunks: PatientChunks, staging: Path | None, data_cutoff: dt.date | None = None,
-                        partial_dates: str = DEFAULT_RULE,
-                        today: dt.date | None = None) -> tuple[StagedStudy | None, ValidationReport]:
-    """Validate every chunk; without an error, the typed tables written into ``staging`` (a new folder
-    blinrwe owns; None: validate only). Returns what :func:`validate_study` does, the study staged."""
+def _validate_chunk(chunks: PatientChunks, index: int, staging: Path | None, data_cutoff, partial_dates, today):
+    """Validate chunk ``index``; without an error, write its typed tables as ``staging/<table>/<index>.parquet``.
+    Returns (its ValidationReport, whether it was staged, the imputation flags set in it)."""
     import pyarrow.parquet as pq
 
-    findings: list[Finding] = []
-    once, counts, flags, writers, form = set(), {}, set(), {}, None
-    clean = staging is not None
+    study, report = validate_study(chunks.chunk(index), data_cutoff=data_cutoff, partial_dates=partial_dates,
+                                   today=today)
+    staged = staging is not None and study is not None and study.form == "study"
+    flags = set()
+    for name, frame in study.tables.items() if staged else ():
+        (staging / name).mkdir(parents=True, exist_ok=True)
+        pq.write_table(_arrow(frame, staged_schema(ALL_TABLES[name])), staging / name / f"{index:06d}.parquet")
+        flags |= {(name, c) for c in frame.columns if c.endswith("_imputed") and frame[c].fillna(False).any()}
+    return report, staged, flags
+
+
+def _chunk_results(chunks: PatientChunks, workers: int, *args):
+    """:func:`_validate_chunk` of every chunk, in chunk order: in ``workers`` processes (forked, each
+    dying with this one) when there are several chunks, else here."""
+    if workers < 2 or chunks.count < 2:
+        for index in range(chunks.count):
+            yield _validate_chunk(chunks, index, *args)
+        return
+    pool = ProcessPoolExecutor(min(workers, chunks.count), multiprocessing.get_context("fork"), start_worker,
+                               (os.getpid(),))
+    finished = False
     try:
-        for raw in chunks:
-            study, report = validate_study(raw, data_cutoff=data_cutoff, partial_dates=partial_dates, today=today)
+        pending = [pool.submit(_validate_chunk, chunks, index, *args) for index in range(chunks.count)]
+        for future in pending:
+            yield future.result()
+        finished = True
+    except BrokenProcessPool:  # a worker was killed: on Linux, by the kernel when memory runs out
+        raise MemoryError("a validation worker process was killed, most likely because memory ran out") from None
+    finally:
+        if not finished:  # an error or an interrupt: stop validating now
+            for process in list((pool._processes or {}).values()):
+                process.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def validate_by_patient(chunks: PatientChunks, staging: Path | None, data_cutoff: dt.date | None = None,
+                        partial_dates: str = DEFAULT_RULE, today: dt.date | None = None,
+                        workers: int | None = None) -> tuple[StagedStudy | None, ValidationReport]:
+    """Validate every chunk; without an error, the typed tables written into ``staging`` (a new folder
+    blinrwe owns, removed again when there are errors; None: validate only). Returns what
+    :func:`validate_study` does, the study staged.
+
+    ``workers``: processes validating chunks side by side (default: the computer's cores, at most
+    :data:`MAX_WORKERS`; each holds one chunk in memory).
+    """
+    workers = workers or min(os.cpu_count() or 1, MAX_WORKERS)
+    findings: list[Finding] = []
+    once, counts, flags, form = set(), {}, set(), None
+    clean = staging is not None
+    new_folder = staging is not None and not staging.exists()
+    try:  # a new staging folder is removed again on errors, on a failure and when stopped
+        for report, staged, chunk_flags in _chunk_results(chunks, workers, staging, data_cutoff, partial_dates,
+                                                          today):
             form = form or report.form
             for f in report.findings:
                 per_table = f.row is None or f.row == 1  # a table's, a header's or a file's finding
@@ -112,25 +167,19 @@ def validate_by_patient(chunks: PatientChunks, staging: Path | None, data_cutoff
                 findings.append(f)
             for name, rows in report.row_counts.items():
                 counts[name] = counts.get(name, 0) + rows
-            clean = clean and study is not None and study.form == "study"
-            if not clean:
-                continue
-            for name, frame in study.tables.items():
-                schema = staged_schema(ALL_TABLES[name])
-                if name not in writers:
-                    staging.mkdir(parents=True, exist_ok=True)
-                    writers[name] = pq.ParquetWriter(staging / f"{name}.parquet", schema)
-                writers[name].write_table(_arrow(frame, schema))
-                flags |= {(name, c) for c in frame.columns if c.endswith("_imputed") and frame[c].fillna(False).any()}
-    finally:
-        for writer in writers.values():
-            writer.close()
+            clean, flags = clean and staged, flags | chunk_flags
+    except BaseException:
+        if new_folder:
+            shutil.rmtree(staging, ignore_errors=True)
+        raise
     if form is not None:
         findings += _empty_tables(chunks, form, counts)
     findings.sort(key=lambda f: (f.severity is not Severity.ERROR, f.file or "", f.sheet or "",
                                  f.row if f.row is not None else -1, f.column or ""))
     report = ValidationReport(source=str(chunks.source), findings=tuple(findings), form=form, row_counts=counts)
     if not clean or report.has_errors:
+        if new_folder:
+            shutil.rmtree(staging, ignore_errors=True)
         return None, report
     columns = {t.name: tuple(f.name for f in staged_schema(t) if not f.name.endswith("_imputed")
                              or (t.name, f.name) in flags) for t in FORMS["study"]}

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import signal
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
@@ -24,7 +23,7 @@ from pathlib import Path
 from typing import Sequence
 
 from blinrwe.model.i18n import language
-from blinrwe.workers import die_with_parent
+from blinrwe.workers import start_worker
 
 from .base import FigureJob, PlottedFigure, new_figure, save_figure
 from .fonts import figure_language
@@ -62,13 +61,6 @@ def _warm_up() -> None:
     figure.canvas.draw()
 
 
-def _worker_init(parent: int) -> None:
-    """Run in each worker: die with the parent, leave Ctrl-C and SIGTERM handling to it."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the parent decides
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler inherited by fork
-    die_with_parent(parent)
-
-
 class FigureBatch:
     """Figures being drawn: the jobs start in the worker pool on entering the ``with`` block,
     so this process can do other work (write the workbook) until :meth:`results`.
@@ -87,7 +79,7 @@ class FigureBatch:
     def __enter__(self) -> "FigureBatch":
         if self.parallel:
             _warm_up()
-            self._pool = ProcessPoolExecutor(self.workers, multiprocessing.get_context("fork"), _worker_init,
+            self._pool = ProcessPoolExecutor(self.workers, multiprocessing.get_context("fork"), start_worker,
                                              (os.getpid(),))
             self._pending = [self._pool.submit(draw_and_save, job, *self.args) for job in self.jobs]
         return self
