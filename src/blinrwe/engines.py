@@ -18,6 +18,7 @@ from __future__ import annotations
 import atexit
 import os
 import threading
+import weakref
 from dataclasses import dataclass
 
 ENGINES = ("pandas", "duckdb", "spark")
@@ -67,12 +68,25 @@ def connect(settings: EngineSettings | None = None):
             config["temp_directory"] = s.temp_directory
         backend = ibis.duckdb.connect(**config)
         backend.raw_sql("SET enable_progress_bar = false")  # else drawn on stderr for a long query, even into a log
+        _MEMORY_LIMITS[backend] = s.memory_limit
         return backend
     if s.kind == "spark":
         return ibis.pyspark.connect(spark_session(s))
     raise ValueError(f"unknown engine {s.kind!r}; one of {', '.join(ENGINES)}")
 
 
+def free_memory(backend) -> None:
+    """Have DuckDB give the memory it no longer uses back to the system (it keeps it otherwise, as a cache,
+    until the connection closes). Lowering its memory limit is the one way DuckDB offers; the limit is then
+    set back to the one :func:`connect` gave (its setting shows it rounded down), or to DuckDB's default."""
+    if backend.name != "duckdb":
+        return
+    limit = _MEMORY_LIMITS.get(backend)
+    backend.raw_sql("SET memory_limit = '1MB'")
+    backend.raw_sql(f"SET memory_limit = '{limit}'" if limit else "RESET memory_limit")
+
+
+_MEMORY_LIMITS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # DuckDB backend -> its limit as given
 _SPARK_LOCK = threading.Lock()
 
 
@@ -115,5 +129,5 @@ def java_available() -> bool:
     return bool(os.environ.get("JAVA_HOME")) or shutil.which("java") is not None
 
 
-__all__ = ["ENGINES", "AUTO_DUCKDB_FROM", "EngineSettings", "choose_engine", "connect", "spark_session",
-           "java_available"]
+__all__ = ["ENGINES", "AUTO_DUCKDB_FROM", "EngineSettings", "choose_engine", "connect", "free_memory",
+           "spark_session", "java_available"]

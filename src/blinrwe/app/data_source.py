@@ -13,7 +13,6 @@ stages the typed tables as Parquet files that the engine reads (``blinrwe.valida
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 from blinrwe.engines import EngineSettings
@@ -91,13 +90,11 @@ def validate_parquet_folder(path: Path, engine: EngineSettings, chunk_patients: 
 
     from blinrwe.engines import connect
     from blinrwe.intake.parquet_chunks import split_by_patient
+    from blinrwe.scratch import scratch_folder
     from blinrwe.validate.by_patient import validate_by_patient as validate
 
-    temp = engine.temp_directory
-    if temp:
-        Path(temp).mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix="blinrwe-split-", dir=temp))
-    staging = Path(tempfile.mkdtemp(prefix="blinrwe-staged-", dir=temp)) if stage else None
+    scratch = scratch_folder("split", engine.temp_directory)
+    staging = scratch_folder("staged", engine.temp_directory) if stage else None
     backend = connect(EngineSettings("duckdb", memory_limit=engine.memory_limit, threads=engine.threads,
                                      temp_directory=str(scratch / "spill")))
     study = None

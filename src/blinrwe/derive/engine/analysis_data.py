@@ -15,14 +15,14 @@ the same settings (:func:`reference_types`).
 from __future__ import annotations
 
 import shutil
-import tempfile
-from pathlib import Path
 
 import ibis
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
+from blinrwe.engines import free_memory
+from blinrwe.scratch import scratch_folder
 from blinrwe.validate.by_patient import StagedStudy
 
 from .. import analysis_data as reference
@@ -193,38 +193,29 @@ def derive_analysis_data(study, settings: DeriveSettings | None = None, backend=
 
     types = reference_types(settings.with_changes(data_cutoff=None))
     out, scratch = {}, None
-    try:  # a step that fails partway leaves none of the cached steps behind
-        expressions = derive_expressions(tables, settings, keep=keep)
-        if backend.name == "duckdb":
-            if temp_directory:
-                Path(temp_directory).mkdir(parents=True, exist_ok=True)
-            scratch = Path(tempfile.mkdtemp(prefix="blinrwe-derived-", dir=temp_directory))
-        for name in DATASETS:
-            expr = expressions[name].select(*types[name].columns)
-            expr = expr.order_by(_reference_order(expr, name, settings))  # sorted by the engine
-            if scratch is None:
-                out[name] = _as_reference(to_frame(backend, expr), types[name])
-            else:
-                backend.to_parquet(expr, scratch / f"{name}.parquet")
-    finally:
-        for table in held:
-            if isinstance(table, str):
-                backend._session.catalog.dropTempView(table)
-            else:
-                table.release()
-    if scratch is not None:
-        try:
-            _free_buffers(backend)
+    try:
+        try:  # a step that fails partway leaves none of the cached steps behind
+            expressions = derive_expressions(tables, settings, keep=keep)
+            if backend.name == "duckdb":
+                scratch = scratch_folder("derived", temp_directory)
+            for name in DATASETS:
+                expr = expressions[name].select(*types[name].columns)
+                expr = expr.order_by(_reference_order(expr, name, settings))  # sorted by the engine
+                if scratch is None:
+                    out[name] = _as_reference(to_frame(backend, expr), types[name])
+                else:
+                    backend.to_parquet(expr, scratch / f"{name}.parquet")
+        finally:
+            for table in held:
+                if isinstance(table, str):
+                    backend._session.catalog.dropTempView(table)
+                else:
+                    table.release()
+        if scratch is not None:
+            free_memory(backend)
             for name in DATASETS:
                 out[name] = _as_reference(arrow_to_frame(pq.read_table(scratch / f"{name}.parquet")), types[name])
-        finally:
+    finally:
+        if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
     return reference.AnalysisData(**out, settings=settings, form="study", unavailable={})
-
-
-def _free_buffers(backend) -> None:
-    """Give DuckDB's freed memory back to the system (it keeps it otherwise until the connection closes):
-    lowering its memory limit is the one way it offers; the limit is then set back."""
-    limit = backend.raw_sql("SELECT current_setting('memory_limit')").fetchone()[0]
-    backend.raw_sql("SET memory_limit = '1MB'")
-    backend.raw_sql(f"SET memory_limit = '{limit}'")
