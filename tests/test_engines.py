@@ -1,9 +1,15 @@
 """blinrwe.engines: opening and configuring DuckDB and Spark, and the automatic choice by size."""
 
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
-from blinrwe.engines import AUTO_DUCKDB_FROM, EngineSettings, choose_engine, connect
+from blinrwe.engines import AUTO_DUCKDB_FROM, EngineSettings, choose_engine, connect, free_memory, java_available
 
 
 def test_duckdb_takes_its_memory_limit_threads_and_spill_folder_and_draws_no_progress_bar(tmp_path):
@@ -15,6 +21,61 @@ def test_duckdb_takes_its_memory_limit_threads_and_spill_folder_and_draws_no_pro
     assert settings["threads"] == "1"
     assert settings["memory_limit"].startswith(("953", "1.0", "1 "))  # 1GB as DuckDB prints it (MiB or GiB)
     assert settings["temp_directory"] == str(tmp_path)
+
+
+def _rss_gb() -> float:
+    return int(next(line for line in Path("/proc/self/status").read_text().splitlines()
+                    if line.startswith("VmRSS")).split()[1]) / 2**20
+
+
+def _limit(con) -> str:
+    return con.raw_sql("SELECT current_setting('memory_limit')").fetchone()[0]
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads this process's memory from /proc (Linux)")
+def test_free_memory_gives_duckdbs_memory_back_and_keeps_its_limit():
+    con = connect(EngineSettings(kind="duckdb", memory_limit="1500MB", threads=1))
+    before = _limit(con)
+    con.raw_sql("CREATE TEMP TABLE big AS SELECT range AS a, range * 2 AS b FROM range(20000000)")
+    con.raw_sql("DROP TABLE big")
+    held = _rss_gb()
+    free_memory(con)
+    free_memory(con)  # twice: the limit does not drift (DuckDB shows it rounded down)
+    assert _rss_gb() < held - 0.15 and _limit(con) == before
+    default = connect()
+    before = _limit(default)
+    free_memory(default)
+    assert _limit(default) == before
+    con.disconnect()
+    default.disconnect()
+
+
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie, ended but not yet reaped by whoever adopted it, does not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not java_available(), reason="no Java runtime: Spark cannot start (.ci/run installs one)")
+def test_the_spark_jvm_ends_when_its_run_is_killed():
+    """A run killed outright (SIGKILL: no clean-up of its own runs) leaves no Java process behind."""
+    script = ("import time\nfrom blinrwe.engines import EngineSettings, spark_session\n"
+              "spark_session(EngineSettings(kind='spark', threads=1))\nprint('ready', flush=True)\ntime.sleep(300)\n")
+    run = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert run.stdout.readline().strip() == "ready"
+        children = [int(c) for task in Path(f"/proc/{run.pid}/task").glob("*/children")
+                    for c in task.read_text().split()]
+        jvm = next(c for c in children if b"java" in Path(f"/proc/{c}/cmdline").read_bytes())
+    finally:
+        run.send_signal(signal.SIGKILL)
+        run.wait()
+    deadline = time.monotonic() + 60
+    while _running(jvm) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not _running(jvm)
 
 
 def test_a_table_created_in_duckdb_reads_back(duckdb_backend):
