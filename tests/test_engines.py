@@ -1,5 +1,6 @@
 """blinrwe.engines: opening and configuring DuckDB and Spark, and the automatic choice by size."""
 
+import gc
 import signal
 import subprocess
 import sys
@@ -21,6 +22,20 @@ def test_duckdb_takes_its_memory_limit_threads_and_spill_folder_and_draws_no_pro
     assert settings["threads"] == "1"
     assert settings["memory_limit"].startswith(("953", "1.0", "1 "))  # 1GB as DuckDB prints it (MiB or GiB)
     assert settings["temp_directory"] == str(tmp_path)
+
+
+def test_duckdb_spills_into_a_scratch_folder_of_its_own_not_the_current_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    con = connect(EngineSettings(kind="duckdb", memory_limit="64MB", threads=1))
+    spill = Path(con.raw_sql("SELECT current_setting('temp_directory')").fetchone()[0])
+    assert spill.name.startswith("blinrwe-spill-") and spill.is_dir()
+    con.raw_sql("CREATE TEMP TABLE big AS SELECT range AS a, md5(range::VARCHAR) AS b FROM range(3000000)")
+    assert con.raw_sql("SELECT count(DISTINCT b) FROM big").fetchone()[0] == 3_000_000
+    assert list(tmp_path.iterdir()) == []  # nothing in the user's current folder
+    con.disconnect()
+    del con
+    gc.collect()
+    assert not spill.exists()
 
 
 def _rss_gb() -> float:

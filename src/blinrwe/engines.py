@@ -17,9 +17,12 @@ from __future__ import annotations
 
 import atexit
 import os
+import shutil
 import threading
 import weakref
 from dataclasses import dataclass
+
+from blinrwe.scratch import scratch_folder
 
 ENGINES = ("pandas", "duckdb", "spark")
 
@@ -32,7 +35,8 @@ class EngineSettings:
     """How to open an engine.
 
     ``memory_limit``: DuckDB's limit (e.g. "4GB"; it spills to ``temp_directory``
-    beyond it) and Spark's driver memory; None = the engine's default.
+    beyond it, default a scratch folder of the system's temporary folder, removed with the
+    connection) and Spark's driver memory; None = the engine's default.
     ``threads``: worker threads (DuckDB) or local cores (Spark ``local[threads]``).
     ``spark_master``: "" = ``local[threads]``; a cluster's URL (spark://host:7077, yarn).
     """
@@ -64,9 +68,11 @@ def connect(settings: EngineSettings | None = None):
             config["memory_limit"] = s.memory_limit
         if s.threads:
             config["threads"] = int(s.threads)
-        if s.temp_directory:
-            config["temp_directory"] = s.temp_directory
+        # DuckDB's own default spill folder is ".tmp" in the current folder, which is the user's
+        config["temp_directory"] = s.temp_directory or str(scratch_folder("spill"))
         backend = ibis.duckdb.connect(**config)
+        if not s.temp_directory:
+            weakref.finalize(backend, shutil.rmtree, config["temp_directory"], ignore_errors=True)
         backend.raw_sql("SET enable_progress_bar = false")  # else drawn on stderr for a long query, even into a log
         _MEMORY_LIMITS[backend] = s.memory_limit
         return backend

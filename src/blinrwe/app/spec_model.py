@@ -93,8 +93,8 @@ class DataSpec:
                           range=(0, 1024), advanced=True)
     temp_directory: str = option("", "Folder of the scratch files of a run at scale (a Parquet study split by "
                                  "patient, the staged and derived tables) and of DuckDB's spill beyond memory_limit; "
-                                 "empty = the system's temporary folder (DuckDB's own default for its spill). A "
-                                 "relative path is read from the folder of this specification file.",
+                                 "empty = the system's temporary folder. A relative path is read from the folder of "
+                                 "this specification file.",
                                  advanced=True)
     chunk_patients: int = option(50_000, "When path is a Parquet study folder and the engine is DuckDB or Spark: "
                                  "patients read and validated at a time (memory grows with it, not with the "
