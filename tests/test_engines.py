@@ -61,6 +61,9 @@ def test_free_memory_gives_duckdbs_memory_back_and_keeps_its_limit():
     before = _limit(default)
     free_memory(default)
     assert _limit(default) == before
+    default.raw_sql("CREATE TEMP TABLE kept AS SELECT range AS a FROM range(5000000)")
+    free_memory(default)  # memory in use cannot be given back: nothing changes, nothing fails
+    assert _limit(default) == before and default.raw_sql("SELECT count(*) FROM kept").fetchone()[0] == 5_000_000
     con.disconnect()
     default.disconnect()
 

@@ -35,8 +35,9 @@ class EngineSettings:
     """How to open an engine.
 
     ``memory_limit``: DuckDB's limit (e.g. "4GB"; it spills to ``temp_directory``
-    beyond it, default a scratch folder of the system's temporary folder, removed with the
-    connection) and Spark's driver memory; None = the engine's default.
+    beyond it) and Spark's driver memory; None = the engine's default.
+    ``temp_directory``: DuckDB's spill folder; None = a scratch folder of its own in the
+    system's temporary folder, removed with the connection.
     ``threads``: worker threads (DuckDB) or local cores (Spark ``local[threads]``).
     ``spark_master``: "" = ``local[threads]``; a cluster's URL (spark://host:7077, yarn).
     """
@@ -87,8 +88,13 @@ def free_memory(backend) -> None:
     set back to the one :func:`connect` gave (its setting shows it rounded down), or to DuckDB's default."""
     if backend.name != "duckdb":
         return
+    import duckdb
+
     limit = _MEMORY_LIMITS.get(backend)
-    backend.raw_sql("SET memory_limit = '1MB'")
+    try:
+        backend.raw_sql("SET memory_limit = '1MB'")
+    except duckdb.Error:  # memory still in use (tables the connection's owner keeps): nothing to give back
+        return
     backend.raw_sql(f"SET memory_limit = '{limit}'" if limit else "RESET memory_limit")
 
 

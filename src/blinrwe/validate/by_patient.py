@@ -153,7 +153,7 @@ def validate_by_patient(chunks: PatientChunks, staging: Path | None, data_cutoff
     findings: list[Finding] = []
     once, counts, flags, form = set(), {}, set(), None
     clean = staging is not None
-    new_folder = staging is not None and not staging.exists()
+    new_folder, staged_study = staging is not None and not staging.exists(), None
     try:  # a new staging folder is removed again on errors, on a failure and when stopped
         for report, staged, chunk_flags in _chunk_results(chunks, workers, staging, data_cutoff, partial_dates,
                                                           today):
@@ -168,23 +168,20 @@ def validate_by_patient(chunks: PatientChunks, staging: Path | None, data_cutoff
             for name, rows in report.row_counts.items():
                 counts[name] = counts.get(name, 0) + rows
             clean, flags = clean and staged, flags | chunk_flags
-    except BaseException:
-        if new_folder:
+        if form is not None:
+            findings += _empty_tables(chunks, form, counts)
+        findings.sort(key=lambda f: (f.severity is not Severity.ERROR, f.file or "", f.sheet or "",
+                                     f.row if f.row is not None else -1, f.column or ""))
+        report = ValidationReport(source=str(chunks.source), findings=tuple(findings), form=form, row_counts=counts)
+        if clean and not report.has_errors:
+            columns = {t.name: tuple(f.name for f in staged_schema(t) if not f.name.endswith("_imputed")
+                                     or (t.name, f.name) in flags) for t in FORMS["study"]}
+            staged_study = StagedStudy(staging, str(chunks.source), counts.get("patients", 0), columns, data_cutoff,
+                                       partial_dates)
+    finally:
+        if staged_study is None and new_folder:
             shutil.rmtree(staging, ignore_errors=True)
-        raise
-    if form is not None:
-        findings += _empty_tables(chunks, form, counts)
-    findings.sort(key=lambda f: (f.severity is not Severity.ERROR, f.file or "", f.sheet or "",
-                                 f.row if f.row is not None else -1, f.column or ""))
-    report = ValidationReport(source=str(chunks.source), findings=tuple(findings), form=form, row_counts=counts)
-    if not clean or report.has_errors:
-        if new_folder:
-            shutil.rmtree(staging, ignore_errors=True)
-        return None, report
-    columns = {t.name: tuple(f.name for f in staged_schema(t) if not f.name.endswith("_imputed")
-                             or (t.name, f.name) in flags) for t in FORMS["study"]}
-    return StagedStudy(staging, str(chunks.source), counts.get("patients", 0), columns, data_cutoff,
-                       partial_dates), report
+    return staged_study, report
 
 
 def _empty_tables(chunks: PatientChunks, form: str, counts: dict[str, int]) -> list[Finding]:
