@@ -8,8 +8,8 @@ The input is what a registry hands over: a folder of Parquet study tables (each 
 folder of part files), generated once per size into ``--data`` (default the system's
 temporary folder) a hundred thousand patients at a time, so generating never holds the whole
 study. Each (size, engine) then runs ``blinrwe run`` on it in a fresh process (``run_study``),
-so its peak memory is its own (the most that process and its worker processes held together). Stages are the run's:
-read and validate (with an engine: by patient, 50,000 at a time, the typed tables staged as
+so its peak memory is its own (the most that process and its worker processes held together).
+Stages are the run's: read and validate (with an engine: by patient, 50,000 at a time, the typed tables staged as
 Parquet), derive (DuckDB under ``--memory-limit``, reading the staged tables itself),
 analyse and render (HTML and XLSX, no figures). pandas reads the whole folder into memory
 (its read limits raised for the benchmark). Goals (issue 10): 1,000,000 patients through the

@@ -1,6 +1,7 @@
 """Survival ARD rows equal direct calls of the stats functions."""
 
 import numpy as np
+import pandas as pd
 
 from blinrwe.analysis.ard import not_estimable_reason
 from blinrwe.analysis.survival import SurvivalOutput, figure_ticks, survival_analyses
@@ -63,6 +64,16 @@ def test_split_endpoints_keeps_rows_in_table_order(analysis_data):
         expected = tte[(tte.endpoint == endpoint) & (tte.variant == variant)]
         assert rows.index.equals(expected.index)
     assert split_endpoints(tte.iloc[:0], ["OS"]) == {}
+
+
+def test_split_endpoints_of_the_sorted_derived_table_shares_its_memory(analysis_data):
+    """The derived tte is sorted by endpoint and variant: each part is a slice of it, not a copy."""
+    from blinrwe.analysis.survival import split_endpoints
+
+    tte = analysis_data.tte
+    for (endpoint, variant), rows in split_endpoints(tte, ["OS", "CIR"]).items():
+        pd.testing.assert_frame_equal(rows, tte[(tte.endpoint == endpoint) & (tte.variant == variant)])
+        assert np.shares_memory(rows["time_days"].to_numpy(), tte["time_days"].to_numpy())
 
 
 def test_group_rows_do_not_depend_on_patient_order(analysis_data):
