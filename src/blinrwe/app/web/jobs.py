@@ -40,6 +40,10 @@ def _worker_start(parent: int) -> None:
         pass
 
 
+#: Seconds the workers are given to end after SIGTERM before they are killed (SIGKILL) on shutdown.
+_TERMINATE_GRACE = 2.0
+
+
 class Busy(Exception):
     """Every worker is busy and the queue is full."""
 
@@ -92,7 +96,8 @@ class Pool:
             self._executor.submit(tasks.warm_up)
 
     def shutdown(self) -> None:
-        """Stop now: cancel what waits and end the workers, as their parent watch would a moment later.
+        """Stop now: cancel what waits and end the workers (SIGTERM; SIGKILL for one still running
+        :data:`_TERMINATE_GRACE` seconds later), as their parent watch would a moment later.
 
         ``shutdown(wait=False)`` alone still has the interpreter's exit join the workers, so a
         server stopped while a worker is busy (or still importing the pipeline) would not exit
@@ -104,6 +109,11 @@ class Pool:
         for process in processes:
             if process.is_alive():
                 process.terminate()
+        deadline = time.monotonic() + _TERMINATE_GRACE
+        for process in processes:
+            process.join(max(0.0, deadline - time.monotonic()))
+            if process.is_alive():  # SIGTERM caught, not obeyed (CI saw a worker outlive it by 30 s)
+                process.kill()
 
 
 class Jobs:
