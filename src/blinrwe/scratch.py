@@ -27,8 +27,8 @@ def _running(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:  # another user's process: running
-        return True
+    except PermissionError:  # another user's process
+        pass
     return True
 
 
@@ -41,8 +41,8 @@ def remove_stale(parent: Path, kind: str) -> list[Path]:
         return removed
     for entry in entries:
         match = _NAME.fullmatch(entry.name)
-        if (match and match["kind"] == kind and int(match["pid"]) != os.getpid() and entry.is_dir()
-                and not entry.is_symlink() and not _running(int(match["pid"]))):
+        if (match and match["kind"] == kind and entry.is_dir() and not entry.is_symlink()
+                and not _running(int(match["pid"]))):
             shutil.rmtree(entry, ignore_errors=True)
             removed.append(entry)
     return removed

@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 
-__all__ = ["die_with_parent", "start_worker", "watch_parent"]
+__all__ = ["die_with_parent", "start_worker", "terminate_workers", "watch_parent"]
 
 _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
@@ -33,6 +33,14 @@ def start_worker(parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the parent decides
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler inherited by fork
     die_with_parent(parent)
+
+
+def terminate_workers(pool) -> None:
+    """SIGTERM every worker process of the ProcessPoolExecutor ``pool`` now, whatever it is doing (an error
+    or an interrupt: its work is not wanted). Python 3.14 names this ``terminate_workers()``; before it,
+    the processes are only reachable as ``_processes``."""
+    for process in list((pool._processes or {}).values()):
+        process.terminate()
 
 
 def watch_parent(parent: int, interval: float = 1.0) -> None:

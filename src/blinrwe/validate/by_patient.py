@@ -28,7 +28,7 @@ import pandas as pd
 from blinrwe.intake.parquet_chunks import PatientChunks
 from blinrwe.model import ALL_TABLES, FORMS, REQUIRED_TABLES, DType, imputed_flag
 from blinrwe.model.i18n import _
-from blinrwe.workers import start_worker
+from blinrwe.workers import start_worker, terminate_workers
 
 from .dates import DEFAULT_RULE
 from .findings import Finding, Severity, ValidationReport, finding
@@ -134,8 +134,7 @@ def _chunk_results(chunks: PatientChunks, workers: int, *args):
         raise MemoryError("a validation worker process was killed, most likely because memory ran out") from None
     finally:
         if not finished:  # an error or an interrupt: stop validating now
-            for process in list((pool._processes or {}).values()):
-                process.terminate()
+            terminate_workers(pool)
         pool.shutdown(wait=True, cancel_futures=True)
 
 

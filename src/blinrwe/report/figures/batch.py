@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Sequence
 
 from blinrwe.model.i18n import language
-from blinrwe.workers import start_worker
+from blinrwe.workers import start_worker, terminate_workers
 
 from .base import FigureJob, PlottedFigure, new_figure, save_figure
 from .fonts import figure_language
@@ -96,9 +96,8 @@ class FigureBatch:
     def __exit__(self, exc_type, *exc) -> None:
         if self._pool is None:
             return
-        if exc_type is not None:  # an error or an interrupt: stop drawing now (Python 3.14: terminate_workers())
-            for process in list((self._pool._processes or {}).values()):
-                process.terminate()
+        if exc_type is not None:  # an error or an interrupt: stop drawing now
+            terminate_workers(self._pool)
         self._pool.shutdown(wait=True, cancel_futures=True)
         self._pool = None
 
