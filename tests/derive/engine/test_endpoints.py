@@ -178,3 +178,12 @@ def test_dates_before_1970_rank_as_in_pandas(duckdb_backend, synthetic_steps):
                               data_cutoff=(pd.Timestamp(2022, 6, 30) - back).date())
     tte, _ = _check_endpoints(duckdb_backend, dates, s, synthetic_steps["patients"]["patient_id"])
     assert (tte["end_date"] < pd.Timestamp(1970, 1, 1)).all()
+
+
+def test_patients_with_dates_beyond_the_listed_ones_still_count(duckdb_backend, synthetic_steps):
+    """``patient_ids`` adds the study's patients without a date; it restricts nothing (as in pandas)."""
+    s = _with_cutoff(derive.DeriveSettings())
+    listed = pd.concat([synthetic_steps["patients"]["patient_id"].iloc[:7], pd.Series(["NO-DATES"])])
+    tte, ex = _check_endpoints(duckdb_backend, synthetic_steps["patient_dates"], s, listed)
+    assert tte["patient_id"].nunique() > len(listed)
+    assert set(ex["patient_id"]) <= set(listed) and "NO-DATES" in set(ex["patient_id"])

@@ -132,11 +132,14 @@ def _as_reference(frame: pd.DataFrame, like: pd.DataFrame) -> pd.DataFrame:
 
 
 def _reference_order(expr: ibis.Table, name: str, settings: DeriveSettings) -> list:
-    """The sort keys of ``ROW_ORDER[name]`` on ``expr``: declared columns by their declared position."""
+    """The sort keys of ``ROW_ORDER[name]`` on ``expr``: declared columns by their declared position,
+    ``patient_id`` by the integer ``patient_order`` where the dataset carries one (the same order)."""
     declared = {"endpoint": settings.endpoints, "variant": settings.censoring_variants,
                 "analysis_set": (*(n for n, _ in ANALYSIS_SETS), *settings.endpoints)}
     keys = []
     for column in ROW_ORDER[name]:
+        if column == "patient_id" and "patient_order" in expr.columns:
+            column = "patient_order"
         value = expr[column]
         if column in declared:
             value = ibis.cases(*((value == v, i) for i, v in enumerate(declared[column])), else_=len(declared[column]))
@@ -199,8 +202,8 @@ def derive_analysis_data(study, settings: DeriveSettings | None = None, backend=
             if backend.name == "duckdb":
                 scratch = scratch_folder("derived", temp_directory)
             for name in DATASETS:
-                expr = expressions[name].select(*types[name].columns)
-                expr = expr.order_by(_reference_order(expr, name, settings))  # sorted by the engine
+                expr = expressions[name]
+                expr = expr.order_by(_reference_order(expr, name, settings)).select(*types[name].columns)
                 if scratch is None:
                     out[name] = _as_reference(to_frame(backend, expr), types[name])
                 else:
