@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 import time
 import zipfile
 from pathlib import Path
@@ -41,11 +40,12 @@ from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 def browser(tmp_path, request):
     downloads = tmp_path / "downloads"
     downloads.mkdir()
+    profile = tmp_path / "chromium-profile"  # under pytest's temporary folders, which it prunes
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-                 "--window-size=1280,1000", f"--user-data-dir={tempfile.mkdtemp(prefix='chromium-')}"):
+                 "--window-size=1280,1000", f"--user-data-dir={profile}"):
         options.add_argument(flag)
     lang = getattr(getattr(request.node, "callspec", None), "params", {}).get("lang", "en")
     options.add_argument(f"--lang={'zh-CN' if lang == 'zh' else 'en-US'}")
