@@ -9,7 +9,7 @@ take the origin (first declared kind, then earliest date), the winning event or 
 censoring (earliest date, then declared order) and the end of follow-up (latest date truncated
 at the cut-off, then ``data_cutoff``, then declared order) as the ``MIN`` of one int64 rank that packs
 the date (in seconds) with the priority, decoded afterwards (a plain integer aggregate: DuckDB's
-``ARG_MIN`` over a sort key took half the derivation's time at 1e6 patients).
+``ARG_MIN`` over a sort key was most of this query's time at 1e6 patients).
 Ties left after these keys are rows of the same source on the same date, which give the same
 result whichever is taken. Dates are compared to the second (they are days).
 """
@@ -123,9 +123,8 @@ def derive_endpoints(patient_dates: ibis.Table, settings: DeriveSettings,
     sorting window), its date and priority decoded from it."""
     pairs, origins, sources = _declarations(settings)
     cutoff = ibis.timestamp(str(settings.data_cutoff)) if settings.data_cutoff is not None else None
-    # every patient as an integer key in the order of its id: the endpoints are grouped, joined and sorted
-    # by it (tens of millions of candidate rows: hashing and sorting the id texts was most of the time)
-    # (those of ``patient_dates`` count whether listed in ``patient_ids`` or not, as in the pandas reference)
+    # every patient (of ``patient_dates``, listed or not, as in pandas) as an integer key in the order of
+    # its id: the tens of millions of candidate rows are grouped, joined and sorted by it, not by the text
     ids = patient_dates.select("patient_id")
     if patient_ids is not None:
         ids = ids.union(patient_ids.select("patient_id"), distinct=False)
