@@ -103,6 +103,12 @@ def _overlapping(seg: ibis.Table) -> ibis.Table:
     return pairs.select(_seg=a._seg).distinct().mutate(_overlaps=ibis.literal(True))
 
 
+def _days(seg: ibis.Table) -> ibis.Table:
+    """One row per segment x calendar day it covers (``infusion_date``)."""
+    day = seg.mutate(_k=ibis.range(0, seg._n_days).unnest())
+    return day.mutate(infusion_date=day.start_date + day._k.as_interval("D"))
+
+
 def derive_infusion_days(segments: ibis.Table) -> ibis.Table:
     """One row per patient x calendar day of running infusion (columns ``DAY_COLUMNS``, the pandas
     ``derive_infusion_days``): the rate of the latest-starting segment covering the day (ties: the higher
@@ -114,10 +120,10 @@ def derive_infusion_days(segments: ibis.Table) -> ibis.Table:
     """
     seg = segments.mutate(_n_days=segment_days(segments), _seg=ibis.row_number())
     seg = seg.left_join(_overlapping(seg), "_seg").drop("_seg_right")
-    day = seg.mutate(_k=ibis.range(0, seg._n_days).unnest())
-    day = day.mutate(infusion_date=day.start_date + day._k.as_interval("D"))
-    alone = day.filter(day._overlaps.isnull())
-    shared = day.filter(day._overlaps.notnull())
+    # each part's segments are split into days on their own (splitting them all first made one table of
+    # every patient-day that both parts scanned)
+    alone = _days(seg.filter(seg._overlaps.isnull()))
+    shared = _days(seg.filter(seg._overlaps.notnull()))
     order = [shared.start_date.desc(), shared.daily_dose_used_ug.desc(nulls_first=False)]
     order += [shared.source_row.asc()] if "source_row" in shared.columns else []
     shared = shared.mutate(_rank=ibis.row_number().over(group_by=[shared.patient_id, shared.infusion_date],
