@@ -78,7 +78,7 @@ def derive_expressions(tables: dict[str, ibis.Table], settings: DeriveSettings,
     bsa = keep(body_surface.derive_bsa(patients, s.bsa_formula))
     exposure_, cycles = exposure.derive_exposure(patients, t["infusions"], bsa, s, keep)
     exposure_ = keep(exposure_)
-    use, cycles = drug_use.derive_drug_use(patients, t["infusions"], bsa, keep(cycles), s)
+    use, cycles = drug_use.derive_drug_use(patients, t["infusions"], bsa, cycles, s)
     use, cycles = keep(use), keep(cycles)
     setting_ = keep(setting.derive_setting(patients, s))
     paths = keep(therapy_paths.derive_therapy_paths(patients, t["therapies"]))

@@ -181,11 +181,12 @@ def derive_exposure(patients: ibis.Table, infusions: ibis.Table, bsa: ibis.Table
     """Per-patient exposure (ADSL columns ``EXPOSURE_COLUMNS``) and the per-cycle table (``CYCLE_COLUMNS``),
     as the pandas ``derive_exposure`` (domain-spec 1.5; its docstring gives every column and the
     ``regimen_class`` rule: label, fixed_14_day, short_course_<10d_full_dose, other, first match wins).
-    ``keep`` (see ``analysis_data.derive_expressions``) holds the patient-days, which both results read."""
+    ``keep`` (see ``analysis_data.derive_expressions``) holds the patient-days and the cycles, which both
+    results read."""
     s = settings
     segments = derive_segment_doses(infusions, patients, bsa, s)
     days = keep(derive_infusion_days(segments))
-    cycles = derive_exposure_cycles(days, s)
+    cycles = keep(derive_exposure_cycles(days, s))
     out = patients.select("patient_id", "stop_reason").left_join(
         _per_patient(segments, days, cycles, s), "patient_id").drop("patient_id_right")
     treated = out.t0_date.notnull()
