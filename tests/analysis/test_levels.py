@@ -35,3 +35,17 @@ def test_subset_mask_of_a_yes_no_column_or_a_level():
     assert subset_mask(adsl, "best_response=CR").tolist() == [True, False, False]
     assert subset_mask(adsl, "responder=no").tolist() == [False, True, False]  # yes/no levels as the ARD labels
     assert (subset_variable("best_response=CR"), subset_variable("responder")) == ("best_response", "responder")
+
+
+def test_patient_positions_follow_the_adsl_they_are_asked_of():
+    """The Index is reused for one ADSL, rebuilt for another or for its ids replaced."""
+    from blinrwe.analysis.levels import patient_positions
+
+    adsl = pd.DataFrame({"patient_id": ["A", "B", "C"]})
+    other = pd.DataFrame({"patient_id": ["C", "A"]})
+    assert patient_positions(adsl, pd.Series(["C", "X", "A"])).tolist() == [2, -1, 0]
+    assert patient_positions(adsl, ["B"]).tolist() == [1]
+    assert patient_positions(other, ["A", "B"]).tolist() == [1, -1]
+    adsl["patient_id"] = ["C", "B", "A"]
+    assert patient_positions(adsl, ["A"]).tolist() == [2]
+    assert patient_positions(adsl.iloc[::-1].reset_index(drop=True), ["A"]).tolist() == [0]

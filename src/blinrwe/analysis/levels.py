@@ -9,6 +9,8 @@ cohorts (object-array comparisons per level were the hot spot at 100,000 patient
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import pandas as pd
 
@@ -57,9 +59,35 @@ def patient_positions(adsl: pd.DataFrame, patient_ids) -> np.ndarray:
     Replaces a merge per analysis: the levels of any ADSL column for the rows of a
     long table are then ``codes[positions]`` (integer takes, no string hashing).
     """
-    index = pd.Index(adsl["patient_id"])
+    index = _patient_index(adsl)
     ids = patient_ids.to_numpy() if isinstance(patient_ids, pd.Series) else np.asarray(patient_ids, dtype=object)
     return np.asarray(index.get_indexer(ids), dtype=np.int64)
+
+
+#: the last ADSL's patient-id Index: (the ADSL, weakly; its id array; the Index)
+_last_index: tuple[weakref.ref, np.ndarray, pd.Index] | None = None
+
+
+def _patient_index(adsl: pd.DataFrame) -> pd.Index:
+    """The Index of ``adsl``'s patient ids, built once while the same ADSL and id array are asked for.
+
+    One study's analyses look up some twenty long tables in the same ADSL; the Index's hash
+    table (and its uniqueness check) is most of each lookup's cost at a million patients.
+    The id array is held, so an equal data address below is the same array, not a reused one.
+    """
+    global _last_index
+    ids = adsl["patient_id"].to_numpy()
+    last = _last_index  # read once: another thread may replace it
+    if last is not None and last[0]() is adsl and _same_array(last[1], ids):
+        return last[2]
+    index = pd.Index(ids)
+    _last_index = (weakref.ref(adsl), ids, index)
+    return index
+
+
+def _same_array(a: np.ndarray, b: np.ndarray) -> bool:
+    return a is b or (a.dtype == b.dtype and a.shape == b.shape and a.strides == b.strides
+                      and a.__array_interface__["data"][0] == b.__array_interface__["data"][0])
 
 
 def codes_at(codes: np.ndarray, positions: np.ndarray) -> np.ndarray:
