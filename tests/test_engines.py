@@ -120,3 +120,39 @@ def test_the_engine_chosen_says_why(requested, n, engine):
 def test_an_unknown_engine_is_refused():
     with pytest.raises(ValueError, match="unknown engine"):
         connect(EngineSettings(kind="sqlite"))
+
+
+def test_duckdb_out_of_its_memory_limit_is_a_user_error_naming_the_setting(tmp_path):
+    """A real DuckDB over its limit (a hash aggregate of ten million groups in 2MB): the error says to raise
+    memory_limit or lower threads, as an EngineResourceError (no traceback), not DuckDB's own exception."""
+    from blinrwe.engines import EngineResourceError, engine_resources
+
+    settings = EngineSettings("duckdb", memory_limit="2MB", threads=1, temp_directory=str(tmp_path / "spill"))
+    backend = connect(settings)
+    try:
+        with pytest.raises(EngineResourceError, match=r"more memory than its memory limit \(2MB\)") as err:
+            with engine_resources(settings):
+                backend.raw_sql("SELECT range % 1000003 AS k, list(range) FROM range(10000000) GROUP BY k").fetchall()
+    finally:
+        backend.disconnect()
+    assert "[data] memory_limit" in str(err.value) and "[data] threads" in str(err.value)
+    assert err.value.__cause__ is None and err.value.__suppress_context__
+
+
+def test_a_full_spill_disk_and_spark_out_of_memory_say_which_setting_to_change():
+    import duckdb
+
+    from blinrwe.engines import EngineResourceError, engine_resources
+
+    full = duckdb.IOException('IO Error: Could not write file "/big/spill/duckdb_temp_block-4.block": '
+                              "No space left on device")
+    with pytest.raises(EngineResourceError, match=r"disk space for its spill files in /big/spill.*temp_directory"):
+        with engine_resources(EngineSettings("duckdb", temp_directory="/big/spill")):
+            raise full
+    with pytest.raises(EngineResourceError, match=r"Spark's driver ran out of memory \(4GB\); raise \[data\] memory_l"):
+        with engine_resources(EngineSettings("spark", memory_limit="4GB")):
+            raise RuntimeError("An error occurred while calling o123.collectToPython.\n: java.lang.OutOfMemoryError: "
+                               "Java heap space")
+    with pytest.raises(duckdb.CatalogException):  # anything else is not the environment's: it stays as it is
+        with engine_resources(EngineSettings("duckdb")):
+            raise duckdb.CatalogException("Catalog Error: Table with name x does not exist!")

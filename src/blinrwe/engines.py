@@ -20,8 +20,11 @@ import os
 import shutil
 import threading
 import weakref
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Iterator
 
+from blinrwe.errors import UserError
 from blinrwe.scratch import scratch_folder
 
 ENGINES = ("pandas", "duckdb", "spark")
@@ -141,5 +144,41 @@ def java_available() -> bool:
     return bool(os.environ.get("JAVA_HOME")) or shutil.which("java") is not None
 
 
-__all__ = ["ENGINES", "AUTO_DUCKDB_FROM", "EngineSettings", "choose_engine", "connect", "free_memory",
-           "spark_session", "java_available"]
+class EngineResourceError(UserError):
+    """The engine ran out of its memory limit or of disk for its spill files: an environment error,
+    fixed by a setting (``[data] memory_limit``, ``threads``, ``temp_directory``), not a bug."""
+
+
+@contextmanager
+def engine_resources(settings: EngineSettings) -> Iterator[None]:
+    """Turn the engine's out-of-memory and disk-full errors inside the block into an
+    :class:`EngineResourceError` saying which setting to change (DuckDB raises its own exception
+    types, Spark a Java error through py4j; neither is Python's ``MemoryError``)."""
+    try:
+        yield
+    except Exception as err:
+        message = _resource_message(err, settings)
+        if message is None:
+            raise
+        raise EngineResourceError(message) from None
+
+
+def _resource_message(err: Exception, s: EngineSettings) -> str | None:
+    text = str(err)
+    limit = f"its memory limit ({s.memory_limit})" if s.memory_limit else "its default memory limit (80% of this computer's)"
+    spill = s.temp_directory or "the system's temporary folder"
+    if "No space left on device" in text:
+        return (f"{s.kind} ran out of disk space for its spill files in {spill}; free space there, or set "
+                "[data] temp_directory to a folder on a disk with more room.")
+    if type(err).__name__ == "OutOfMemoryException" or "java.lang.OutOfMemoryError" in text:
+        if s.kind == "spark":
+            return (f"Spark's driver ran out of memory ({s.memory_limit or 'its default'}); raise [data] memory_limit, "
+                    "or run on a cluster (spark_master).")
+        return (f"DuckDB needed more memory than {limit}, even spilling to disk; raise [data] "
+                "memory_limit (e.g. memory_limit = \"8GB\"), or lower [data] threads (each thread holds its own "
+                "buffers).")
+    return None
+
+
+__all__ = ["ENGINES", "AUTO_DUCKDB_FROM", "EngineSettings", "EngineResourceError", "choose_engine", "connect",
+           "engine_resources", "free_memory", "spark_session", "java_available"]

@@ -200,6 +200,19 @@ def test_spark_without_java_is_a_clear_user_error(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["study.toml"]
 
 
+def test_duckdb_over_its_memory_limit_is_a_clear_user_error(tmp_path):
+    """DuckDB cannot derive under a limit far too small: the run says which setting to raise, without a
+    traceback, and leaves no output folder (nor spill files) behind."""
+    (tmp_path / "study.toml").write_text(TINY.replace('engine = "spark"', 'engine = "duckdb"\nmemory_limit = "2MB"\n'
+                                                      'threads = 1\ntemp_directory = "scratch"'))
+    (tmp_path / "scratch").mkdir()
+    res = blinrwe("run", "study.toml", cwd=tmp_path)
+    assert_user_error(res, 2, "DuckDB needed more memory than its memory limit (2MB)")
+    assert "[data] memory_limit" in res.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["scratch", "study.toml"]
+    assert list((tmp_path / "scratch").iterdir()) == []
+
+
 @pytest.mark.parametrize("layout, suffix", [("--parquet", ".parquet"), ("--csv", ".csv")])
 def test_template_as_an_empty_parquet_or_csv_folder_then_validate(tmp_path, capsys, layout, suffix):
     from blinrwe.app.cli import main

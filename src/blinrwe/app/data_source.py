@@ -88,19 +88,21 @@ def validate_parquet_folder(path: Path, engine: EngineSettings, chunk_patients: 
     system's), the staged study's removed by ``StagedStudy.close()`` (``stage=False``: validate only)."""
     import shutil
 
-    from blinrwe.engines import connect
+    from blinrwe.engines import connect, engine_resources
     from blinrwe.intake.parquet_chunks import split_by_patient
     from blinrwe.scratch import scratch_folder
     from blinrwe.validate.by_patient import validate_by_patient as validate
 
     scratch = scratch_folder("split", engine.temp_directory)
     staging = scratch_folder("staged", engine.temp_directory) if stage else None
-    backend = connect(EngineSettings("duckdb", memory_limit=engine.memory_limit, threads=engine.threads,
-                                     temp_directory=str(scratch / "spill")))
+    splitting = EngineSettings("duckdb", memory_limit=engine.memory_limit, threads=engine.threads,
+                               temp_directory=str(scratch / "spill"))
+    backend = connect(splitting)
     study = None
     try:
         try:  # closed before the validation workers are forked
-            chunks = split_by_patient(path, scratch, chunk_patients, connection=backend.con)
+            with engine_resources(splitting):
+                chunks = split_by_patient(path, scratch, chunk_patients, connection=backend.con)
         finally:
             backend.disconnect()
         study, report = validate(chunks, staging, data_cutoff=data_cutoff, partial_dates=partial_dates,

@@ -212,12 +212,13 @@ def _derive(study, settings: DeriveSettings, engine: engines.EngineSettings):
         return derive_analysis_data(study, settings)
     from blinrwe.derive.engine.analysis_data import derive_analysis_data as derive_in_engine
 
-    backend = engines.connect(engine)
-    try:
-        return derive_in_engine(study, settings, backend, temp_directory=engine.temp_directory)
-    finally:
-        if engine.kind == "duckdb":  # (Spark's session is the process's, shared)
-            backend.disconnect()
+    with engines.engine_resources(engine):
+        backend = engines.connect(engine)
+        try:
+            return derive_in_engine(study, settings, backend, temp_directory=engine.temp_directory)
+        finally:
+            if engine.kind == "duckdb":  # (Spark's session is the process's, shared)
+                backend.disconnect()
 
 
 def derive(study, spec: StudySpec, engine: engines.EngineSettings | None = None):
