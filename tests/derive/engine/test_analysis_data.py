@@ -46,3 +46,25 @@ def test_a_summary_form_study_is_derived_by_pandas(duckdb_backend):
 
     study = seed003_summary()
     assert_same_analysis_data(derive_analysis_data(study, backend=duckdb_backend), derive.derive_analysis_data(study))
+
+
+def test_the_steps_no_dataset_still_to_be_written_reads_are_dropped(duckdb_backend):
+    """Before each dataset is written, the step tables left unread by it and the later ones leave the
+    engine (their memory would otherwise be spilled under the limit), and those still read stay."""
+    from blinrwe.derive.engine.analysis_data import _release_unread
+    from blinrwe.derive.engine.frames import to_engine
+
+    def names():
+        return set(duckdb_backend.raw_sql("SELECT table_name FROM duckdb_tables()").fetchdf()["table_name"])
+
+    before = names()
+    read, unread = (duckdb_backend._cached_table(to_engine(pd.DataFrame({"patient_id": ["P1"], "x": [i]})))
+                    for i in (1, 2))
+    held = [read, unread]
+    _release_unread(duckdb_backend, held, [read.mutate(y=read.x + 1)])
+    assert held == [read] and names() == before | {read.op().name}
+    _release_unread(duckdb_backend, held, [])
+    assert held == [] and names() == before
+    # and the whole derivation leaves no step behind
+    derive_analysis_data(synthetic_cohort(20, 1), backend=duckdb_backend)
+    assert names() == before
