@@ -161,3 +161,13 @@ def test_auto_chooses_the_same_engine_before_and_after_a_folder_is_validated_by_
     spec = spec_file(tmp_path, "study.toml", "study", "out", 'chunk_patients = 10')
     assert main(["--quiet", "run", str(spec)]) == 0
     assert (tmp_path / "out" / "results.csv").is_file()
+
+
+def test_an_omop_cdm_read_over_duckdbs_memory_limit_is_a_clear_user_error(runs, capsys):
+    """The CDM is read through DuckDB under the specification's limit: over it, the run stops with a message
+    naming the setting, not a traceback, and writes no output folder."""
+    folder = runs[0]
+    spec = spec_file(folder, "tight.toml", "cdm", "out_tight", 'memory_limit = "2MB"\nthreads = 1')
+    assert main(["--quiet", "run", str(spec)]) == 2
+    assert "DuckDB needed more memory than its memory limit (2MB)" in capsys.readouterr().err
+    assert not (folder / "out_tight").exists()

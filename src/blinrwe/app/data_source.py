@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from blinrwe.engines import EngineSettings
+from blinrwe.engines import EngineSettings, engine_resources
 from blinrwe.errors import SpecificationError
 from blinrwe.model.i18n import _
 from blinrwe.validate.dates import DEFAULT_RULE
@@ -52,7 +52,9 @@ def read_data(spec, reading: EngineSettings | None = None):
         raise SpecificationError(_('data.omop_mapping = "{value}" does not exist (looked for {path}); write one with '
                                    '`blinrwe template --omop-mapping FILE`, or leave it empty for the shipped '
                                    'mapping.').format(value=d.omop_mapping, path=mapping))
-    return read_omop(path, mapping, settings=reading, schema=d.omop_schema)
+    reading = reading or EngineSettings(kind="duckdb")
+    with engine_resources(reading):
+        return read_omop(path, mapping, settings=reading, schema=d.omop_schema)
 
 
 def validate_command(spec) -> str:
@@ -88,7 +90,7 @@ def validate_parquet_folder(path: Path, engine: EngineSettings, chunk_patients: 
     system's), the staged study's removed by ``StagedStudy.close()`` (``stage=False``: validate only)."""
     import shutil
 
-    from blinrwe.engines import connect, engine_resources
+    from blinrwe.engines import connect
     from blinrwe.intake.parquet_chunks import split_by_patient
     from blinrwe.scratch import scratch_folder
     from blinrwe.validate.by_patient import validate_by_patient as validate
