@@ -164,16 +164,16 @@ def engine_resources(settings: EngineSettings) -> Iterator[None]:
 
 
 def _resource_message(err: Exception, s: EngineSettings) -> str | None:
-    text = str(err)
-    limit = f"its memory limit ({s.memory_limit})" if s.memory_limit else "its default memory limit (80% of this computer's)"
-    spill = s.temp_directory or "the system's temporary folder"
+    text, engine = str(err), {"duckdb": "DuckDB", "spark": "Spark"}.get(s.kind, s.kind)
     if "No space left on device" in text:
-        return (f"{s.kind} ran out of disk space for its spill files in {spill}; free space there, or set "
+        spill = s.temp_directory or "the system's temporary folder"
+        return (f"{engine} ran out of disk space for its spill files in {spill}; free space there, or set "
                 "[data] temp_directory to a folder on a disk with more room.")
     if type(err).__name__ == "OutOfMemoryException" or "java.lang.OutOfMemoryError" in text:
         if s.kind == "spark":
             return (f"Spark's driver ran out of memory ({s.memory_limit or 'its default'}); raise [data] memory_limit, "
                     "or run on a cluster (spark_master).")
+        limit = f"its memory limit ({s.memory_limit})" if s.memory_limit else "its default memory limit (80% of RAM)"
         return (f"DuckDB needed more memory than {limit}, even spilling to disk; raise [data] "
                 "memory_limit (e.g. memory_limit = \"8GB\"), or lower [data] threads (each thread holds its own "
                 "buffers).")
