@@ -19,6 +19,7 @@ import threading
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Callable
 
@@ -107,13 +108,17 @@ class Pool:
         processes = list((getattr(self._executor, "_processes", None) or {}).values())
         self._executor.shutdown(wait=False, cancel_futures=True)
         for process in processes:
-            if process.is_alive():
-                process.terminate()
+            process.terminate()
+        # A worker has ended when its sentinel is ready. ``is_alive()`` can stay True for a dead
+        # worker: whichever thread reaps it first (the pool's own, or a stale poll of a reused pid)
+        # leaves the others' waitpid failing, which multiprocessing reads as "running".
+        running = {process.sentinel: process for process in processes}
         deadline = time.monotonic() + _TERMINATE_GRACE
-        for process in processes:
-            process.join(max(0.0, deadline - time.monotonic()))
-            if process.is_alive():  # SIGTERM caught, not obeyed (CI saw a worker outlive it by 30 s)
-                process.kill()
+        while running and (left := deadline - time.monotonic()) > 0:
+            for sentinel in wait(list(running), left):
+                del running[sentinel]
+        for process in running.values():  # SIGTERM caught, not obeyed (CI saw a worker outlive it by 30 s)
+            process.kill()
 
 
 class Jobs:
