@@ -37,6 +37,23 @@ def no_cjk_font(monkeypatch):
     fonts._warn_once.cache_clear()
 
 
+@NEEDS_CJK
+def test_a_cjk_font_installed_after_matplotlib_listed_the_fonts_is_found(monkeypatch):
+    """Matplotlib's cached font list predates fonts installed since (as the missing-font note asks
+    the user to): those are looked for on the system and used, not left unseen."""
+    manager = font_manager.fontManager
+    cjk_files = {entry.fname for entry in manager.ttflist if entry.name in fonts.CJK_FAMILIES}
+    stale = [entry for entry in manager.ttflist if entry.fname not in cjk_files]
+    monkeypatch.setattr(manager, "ttflist", stale)  # the list as built before the font was installed
+    fonts.cjk_font.cache_clear()
+    try:
+        assert fonts.cjk_font() in fonts.CJK_FAMILIES
+        assert any(entry.name == fonts.cjk_font() for entry in manager.ttflist)
+        assert fonts.figure_language("zh") == "zh"
+    finally:
+        fonts.cjk_font.cache_clear()
+
+
 def _km_job(results, context):
     curves = results.curves
     analysis = curves.loc[curves["group_var"] != "", "analysis"].iloc[0]

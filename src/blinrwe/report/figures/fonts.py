@@ -50,16 +50,42 @@ def has_glyphs(path: str, text: str = GLYPH_CHECK) -> bool:
 
 @cache
 def cjk_font() -> str | None:
-    """The family name of an installed CJK font with the Chinese glyphs, or None."""
+    """The family name of an installed CJK font with the Chinese glyphs, or None.
+
+    Matplotlib lists the fonts it found when it built its cache (``fontlist-*.json`` in its
+    cache folder) and does not look again: a font installed since, as the missing-font note
+    asks, would stay unseen. So when the list has no CJK font, the system's font files it
+    lacks are added to it (``FontManager.addfont``) for this process, and the search is made
+    again. The cache file is left as it is (matplotlib's, not ours to rewrite).
+    """
     from matplotlib import font_manager
 
+    return _cjk_family(font_manager.fontManager.ttflist) or _cjk_family(_add_unlisted_fonts())
+
+
+def _cjk_family(entries) -> str | None:
     by_family: dict[str, list[str]] = {}
-    for entry in font_manager.fontManager.ttflist:
+    for entry in entries:
         by_family.setdefault(entry.name, []).append(entry.fname)
     for family in CJK_FAMILIES:
         if any(has_glyphs(path) for path in by_family.get(family, ())):
             return family
     return None
+
+
+def _add_unlisted_fonts() -> list:
+    """The entries of the system's font files missing from matplotlib's list, now added to it."""
+    from matplotlib import font_manager
+
+    manager = font_manager.fontManager
+    listed = {entry.fname for entry in manager.ttflist}
+    before = len(manager.ttflist)
+    for path in sorted(set(font_manager.findSystemFonts()) - listed):
+        try:
+            manager.addfont(path)
+        except (OSError, RuntimeError, ValueError):  # unreadable or not a font: matplotlib skips these too
+            continue
+    return manager.ttflist[before:]
 
 
 def figure_language(code: str | None = None) -> str:
