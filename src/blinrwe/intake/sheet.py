@@ -53,7 +53,7 @@ def _blank(values: np.ndarray) -> np.ndarray:
         return (codes < 0) | blank_distinct[np.maximum(codes, 0)]
     if kind in ("mixed", "mixed-integer"):  # some text among numbers or dates (workbooks only)
         return np.fromiter((is_empty(v) for v in values), dtype=bool, count=len(values))
-    return np.fromiter((v is None for v in values), dtype=bool, count=len(values))
+    return np.equal(values, None)  # numbers, dates or booleans: only None is empty
 
 
 def raw_sheet(name: str, file: str, sheet: str | None, grid: pd.DataFrame, numbers=None) -> RawSheet:

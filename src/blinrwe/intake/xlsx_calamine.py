@@ -20,16 +20,21 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zipfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 from python_calamine import CalamineWorkbook
 
 from .limits import ReadLimits
 from .sheet import grid_of, raw_sheet
 
-#: Sheet XML that only openpyxl reads as the notes need: formulas, merged ranges, error cells.
-_OPENPYXL_ONLY = (b"<f>", b"<f ", b"<f/>", b"<mergeCell ", b't="e"', b"<x:", b"<row>", b"<c>")
+#: Sheet XML that only openpyxl reads as the notes need: formulas, merged ranges, error cells, prefixed
+#: names, rows and cells without a reference. The elements are one pattern (one pass over the bytes).
+_OPENPYXL_ONLY = (re.compile(rb"<(?:f[ >/]|x:|row>|c>)"), b"<mergeCell ", b't="e"')
 _TEXT_NUMBER = re.compile(rb"<v>\s*[-+]?(?:nan|inf)", re.IGNORECASE)
+_MAYBE_TEXT_NUMBER = re.compile(rb"<v>\s*[-+]?[nNiI]")  # the same, case-sensitive: a quicker first pass
 _ROW_NUMBER = re.compile(rb'<row r="(\d+)"')
 _CELL_COLUMN = re.compile(rb'<c r="([A-Z]{1,3})')
 #: Cell references of two and three letters (columns past Z, past ZZ): the widest sheet, without a list of cells.
@@ -46,7 +51,10 @@ def _column_number(letters: bytes) -> int:
 
 def _scan_allows(data: bytes, percent_refs: re.Pattern | None, limits: ReadLimits) -> bool:
     """Can calamine read this sheet XML with openpyxl's results and no note lost? (byte scans only)"""
-    if any(marker in data for marker in _OPENPYXL_ONLY) or _TEXT_NUMBER.search(data):
+    elements, merged, error = _OPENPYXL_ONLY
+    if elements.search(data) or merged in data or error in data:
+        return False
+    if _MAYBE_TEXT_NUMBER.search(data) and _TEXT_NUMBER.search(data):
         return False
     if percent_refs is not None and percent_refs.search(data):
         return False
@@ -64,55 +72,90 @@ def _scan_allows(data: bytes, percent_refs: re.Pattern | None, limits: ReadLimit
     return width <= limits.max_columns // 2 and height * width <= limits.max_cells // 2
 
 
-def _value(v):
-    kind = type(v)
-    if kind is str:
-        return v if v else None
-    if kind is float:
-        return int(v) if v.is_integer() and -_EXACT_INT < v < _EXACT_INT else v
-    if kind is dt.date:
-        return dt.datetime(v.year, v.month, v.day)
-    if kind is dt.time:
-        return v.isoformat()
-    return v
+_type_of = np.frompyfunc(type, 1, 1)
 
 
-def _rows(sheet) -> list[list]:
-    rows = sheet.to_python(skip_empty_area=False)
-    # most cells are text: convert only the others
-    return [[v if type(v) is str and v else _value(v) for v in row] for row in rows]
+def _cells(values: np.ndarray) -> np.ndarray:
+    """One column of calamine's values as openpyxl gives them: a whole float as ``int``, a date
+    as ``datetime``, a time of day as ISO text, an empty text as ``None`` (by kind, not per cell)."""
+    kinds = _type_of(values)
+    text = kinds == str
+    if text.all() and not (values == "").any():  # most columns: text only
+        return values
+    cells = values.copy()
+    cells[text & (values == "")] = None
+    floats = np.flatnonzero(kinds == float)
+    if len(floats):
+        number = values[floats].astype(float)
+        whole = (np.floor(number) == number) & (np.abs(number) < _EXACT_INT)
+        cells[floats[whole]] = number[whole].astype(np.int64).tolist()
+    for kind, convert in ((dt.date, lambda v: dt.datetime(v.year, v.month, v.day)), (dt.time, dt.time.isoformat)):
+        at = np.flatnonzero(kinds == kind)
+        if len(at):
+            cells[at] = [convert(v) for v in values[at]]
+    return cells
 
 
-def read_values(path: Path, found: list[tuple[str, str]], percent: set[int], limits: ReadLimits):
-    """``{title: RawSheet}`` of the sheets ``found`` ((name, zip member)), or ``None`` when
-    a sheet needs the openpyxl reader (see the module docstring)."""
-    percent_refs = (re.compile(rb' s="(?:' + b"|".join(str(i).encode() for i in sorted(percent)) + rb')"')
-                    if percent else None)
+def _grid(rows: list[list]) -> pd.DataFrame:
+    """calamine's rows of a sheet as one object frame of openpyxl's values (short rows padded)."""
+    width = max((len(r) for r in rows), default=0)
+    if not rows or any(len(r) != width for r in rows):
+        grid = grid_of(rows)
+        columns = [grid[c].to_numpy(dtype=object) for c in grid.columns]
+    else:
+        cells = np.empty((len(rows), width), dtype=object)
+        cells[:] = rows
+        columns = list(cells.T)
+    return pd.DataFrame(dict(enumerate(_cells(c) for c in columns)), columns=range(len(columns)), dtype=object)
+
+
+def _scan_all(path: Path, found: list[tuple[str, str]], percent_refs: re.Pattern | None, limits: ReadLimits) -> bool:
+    """Do the byte scans of every sheet allow calamine (see the module docstring)?"""
     unpacked = 0
     try:
         with zipfile.ZipFile(path) as archive:
             for _name, member in found:
-                info = archive.getinfo(member)
-                unpacked += info.file_size
-                if unpacked > limits.max_bytes // 2:
-                    return None
-                if not _scan_allows(archive.read(member), percent_refs, limits):
-                    return None
+                unpacked += archive.getinfo(member).file_size
+                if unpacked > limits.max_bytes // 2 or not _scan_allows(archive.read(member), percent_refs, limits):
+                    return False
     except Exception:  # noqa: BLE001 -- a damaged member (compression, CRC, zlib): openpyxl names the damage
-        return None
+        return False
+    return True
+
+
+def read_values(path: Path, found: list[tuple[str, str]], percent: set[int], limits: ReadLimits):
+    """``{title: RawSheet}`` of the sheets ``found`` ((name, zip member)), or ``None`` when
+    a sheet needs the openpyxl reader (see the module docstring).
+
+    calamine parses the sheets in a thread (it lets go of the GIL while it parses) while this
+    one scans their XML, and then turns each parsed sheet into cells.
+    """
+    percent_refs = (re.compile(rb' s="(?:' + b"|".join(str(i).encode() for i in sorted(percent)) + rb')"')
+                    if percent else None)
     try:
         book = CalamineWorkbook.from_path(str(path))
     except Exception:  # noqa: BLE001 -- openpyxl names the damage
         return None
     try:
-        sheets = {}
-        for name, _member in found:
-            title = name.strip()
+        with ThreadPoolExecutor(1, thread_name_prefix="calamine") as parser:
+            parsed = [parser.submit(book.get_sheet_by_name, name) for name, _member in found]
             try:
-                rows = _rows(book.get_sheet_by_name(name))
-            except Exception:  # noqa: BLE001 -- openpyxl names the damage
-                return None
-            sheets[title] = raw_sheet(title, path.name, name, grid_of(rows), list(range(1, len(rows) + 1)))
-        return sheets
+                return _sheets(path, found, parsed) if _scan_all(path, found, percent_refs, limits) else None
+            finally:
+                for future in parsed:  # a refused sheet: what is not parsed yet is not wanted
+                    future.cancel()
     finally:
         book.close()
+
+
+def _sheets(path: Path, found: list[tuple[str, str]], parsed: list[Future]):
+    sheets = {}
+    for (name, _member), sheet in zip(found, parsed):
+        title = name.strip()
+        try:
+            rows = sheet.result().to_python(skip_empty_area=False)
+        except Exception:  # noqa: BLE001 -- openpyxl names the damage
+            return None
+        grid = _grid(rows)
+        sheets[title] = raw_sheet(title, path.name, name, grid, list(range(1, len(grid) + 1)))
+    return sheets
