@@ -79,6 +79,22 @@ def test_full_width_characters_and_units_read_as_typed_on_a_chinese_keyboard():
     assert display.code_of_label(PATIENTS.column("sex"), "女性") is None
 
 
+def test_a_label_that_ends_in_its_code_reads_without_the_bracket_too():
+    response = ALL_TABLES["assessments"].column("response_recorded")
+    assert display.code_of_label(response, "完全缓解") == "CR"
+    assert display.code_of_label(response, "完全缓解伴血细胞计数不完全恢复") == "CRi"
+    assert display.code_of_label(ALL_TABLES["patients"].column("stop_reason"), "不良事件") == "AE"
+    for table in TABLES:  # never a word that two codes' labels share
+        for col in table.columns:
+            if col.dtype in (DType.ENUM, DType.ENUM_LIST):
+                with language("zh"):
+                    labels = [display.level_label(col, v) for v in col.allowed]
+                for value, label in zip(col.allowed, labels):
+                    words = label.rsplit(" (", 1)[0]
+                    if label.endswith(")") and sum(other.startswith(words + " (") for other in labels) > 1:
+                        assert display.code_of_label(col, words) is None
+
+
 def test_yes_no_words():
     assert display.bool_words() == {"是": "yes", "否": "no", "不详": "unknown"}
 

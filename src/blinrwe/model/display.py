@@ -171,16 +171,24 @@ def table_of_sheet(title: str) -> str | None:
 
 @cache
 def value_codes(column: Column) -> dict[str, str]:
-    """Normalised display label (or ``label (code)``) -> code, for the codes of ``column``.
+    """Normalised display label (or ``label (code)``, or the words of a label ``words (code)``
+    without the bracket) -> code, for the codes of ``column``.
 
     Codes themselves are not in it: the caller checks them exactly first (as before, so
     that ``cr`` is still reported with the suggestion ``CR``).
     """
     mapping: dict[str, str] = {}
+    words: dict[str, set[str]] = {}
     for value in column.allowed:
         for label in _labels(level_id(column, value)):
             _with_names(mapping, label, value)
+            bracketed = _TRAILING_NAME.match(label)  # 完全缓解 (CR): a label that ends in its code
+            if bracketed and bracketed.group(1).strip():
+                words.setdefault(normalise(bracketed.group(1)), set()).add(value)
         mapping[normalise(f"{value} ({value})")] = value
+    for key, values in words.items():  # 完全缓解 alone, as a clinician types it, when no other code reads so
+        if len(values) == 1 and key not in mapping:
+            mapping[key] = next(iter(values))
     return mapping
 
 

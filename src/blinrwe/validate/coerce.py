@@ -231,9 +231,16 @@ def _range_hint(col: Column) -> str:
         minimum=f"{col.minimum:g}", maximum=f"{col.maximum:g}", unit=unit)
 
 
+#: How a laboratory result below detection is written in a number column (MRD above all).
+_NOT_DETECTED = frozenset({"negative", "neg", "not detected", "undetectable", "nd", "阴性", "未检出", "未检测到"})
+
+
 def _number_hint(col: Column, v: str) -> str:
     if "," in v and pd.notna(pd.to_numeric(v.replace(",", "."), errors="coerce")):
         return _("use a point as decimal separator ({number})").format(number=v.replace(",", "."))
+    if v.lstrip().startswith(("<", "＜", "≤")) or v.strip().casefold() in _NOT_DETECTED:
+        return _("a result below detection ({value}) is entered as 0 (not detected); when the test has a "
+                 "sensitivity column, give the assay's limit there").format(value=v.strip())
     if col.unit:
         return _("enter a number in {unit}, without the unit").format(unit=unit_label(col.unit))
     return _("enter a number")
