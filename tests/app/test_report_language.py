@@ -187,3 +187,25 @@ def test_the_chinese_report_has_the_tables_rows_and_figures_of_the_english_one()
                        [[tuple(_cell_shape(c) for c in r.cells) for r in t.rows] for t in document.tables],
                        [job.kwargs.get("name", job.builder.__name__) for job in document.figure_jobs])
     assert shape["zh"] == shape["en"]
+
+
+def test_a_chinese_run_writes_its_findings_in_chinese(tmp_path):
+    """validation.txt and findings.csv of a run in Chinese: the messages and hints too, not only their frame
+    (the study used to be read and validated before the report's language was set)."""
+    import openpyxl
+
+    from blinrwe.examples.synthetic import write_synthetic_study
+
+    workbook = write_synthetic_study(tmp_path / "study.xlsx", n_patients=30, seed=2)
+    book = openpyxl.load_workbook(workbook)
+    sheet = book["assessments"]
+    blasts = next(c.column for c in sheet[1] if c.value == "bm_blast_pct")
+    sheet.cell(row=2, column=blasts, value="3%")
+    book.save(workbook)
+    spec = _spec(formats=("csv",), figure_formats=())
+    spec = replace(spec, data=replace(spec.data, example="", path=str(workbook)))
+    out = _run(spec, tmp_path / "out")
+    text = (out / "validation.txt").read_text(encoding="utf-8")
+    assert "PERCENT_SIGN" in text and "已去掉百分号" in text, text
+    assert "the percent sign was removed" not in text
+    assert "已去掉百分号" in (out / "findings.csv").read_text(encoding="utf-8-sig")

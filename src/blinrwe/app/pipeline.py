@@ -353,7 +353,8 @@ def run_study(spec: StudySpec, out_dir=None, *, progress: Progress | None = None
     if out_dir is not None:
         spec = replace(spec, report=replace(spec.report, output=str(target)))
     require_java(spec.data.engine)  # before reading: Spark asked for on a computer without Java
-    with replacing(target, _read_folders(spec)) as tmp:
+    # the findings too are in the report's language (validation.txt, findings.csv, the data errors)
+    with language(spec.report.language), replacing(target, _read_folders(spec)) as tmp:
         study, validation = progress.stage("read and validate", load_study, spec)
         try:  # a staged study: the engine chosen when it was read, from the same count (blank records too)
             staged = isinstance(study, StagedStudy)
@@ -364,9 +365,8 @@ def run_study(spec: StudySpec, out_dir=None, *, progress: Progress | None = None
             if staged:  # its Parquet files are in blinrwe's scratch folder
                 study.close()
         spec, validation = fit_to_data(spec, data, validation)  # unusable variables: reported, never dropped silently
-        with language(spec.report.language):
-            results = progress.stage("analyse", analyse, data, spec, validation)
-            write_report(results, spec, tmp, validation, progress)
+        results = progress.stage("analyse", analyse, data, spec, validation)
+        write_report(results, spec, tmp, validation, progress)
     return target
 
 
