@@ -15,6 +15,7 @@ The English report is covered by the other report and pipeline tests, unchanged.
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import replace
 from html.parser import HTMLParser
@@ -191,7 +192,8 @@ def test_the_chinese_report_has_the_tables_rows_and_figures_of_the_english_one()
 
 def test_a_chinese_run_writes_its_findings_in_chinese(tmp_path):
     """validation.txt and findings.csv of a run in Chinese: the messages and hints too, not only their frame
-    (the study used to be read and validated before the report's language was set)."""
+    (the study used to be read and validated before the report's language was set); the console names the
+    number of warnings and where they are."""
     import openpyxl
 
     from blinrwe.examples.synthetic import write_synthetic_study
@@ -204,7 +206,9 @@ def test_a_chinese_run_writes_its_findings_in_chinese(tmp_path):
     book.save(workbook)
     spec = _spec(formats=("csv",), figure_formats=())
     spec = replace(spec, data=replace(spec.data, example="", path=str(workbook)))
-    out = _run(spec, tmp_path / "out")
+    console = io.StringIO()
+    out = run_study(spec, tmp_path / "out", progress=Progress(stream=console))
+    assert f"个警告，逐条列于 {out / 'validation.txt'}" in console.getvalue()  # the run says so, in Chinese
     text = (out / "validation.txt").read_text(encoding="utf-8")
     assert "PERCENT_SIGN" in text and "已去掉百分号" in text, text
     assert "the percent sign was removed" not in text

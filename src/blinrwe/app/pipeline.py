@@ -365,6 +365,9 @@ def run_study(spec: StudySpec, out_dir=None, *, progress: Progress | None = None
             if staged:  # its Parquet files are in blinrwe's scratch folder
                 study.close()
         spec, validation = fit_to_data(spec, data, validation)  # unusable variables: reported, never dropped silently
+        if validation is not None and validation.warnings:
+            progress.note(_("{count} warnings about the data or the specification: each is in {file}").format(
+                count=len(validation.warnings), file=target / "validation.txt"))
         results = progress.stage("analyse", analyse, data, spec, validation)
         write_report(results, spec, tmp, validation, progress)
     return target
