@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from blinrwe.errors import UserError
+from blinrwe.model.i18n import _
 from blinrwe.scratch import scratch_folder
 
 ENGINES = ("pandas", "duckdb", "spark")
@@ -55,10 +56,11 @@ class EngineSettings:
 def choose_engine(requested: str, n_patients: int | None) -> tuple[str, str]:
     """The engine to use and why, in words (``requested`` "auto" decides by size)."""
     if requested != "auto":
-        return requested, f"engine {requested} (as specified)"
+        return requested, _("engine {engine} (as specified)").format(engine=requested)
     if n_patients is not None and n_patients >= AUTO_DUCKDB_FROM:
-        return "duckdb", f"engine duckdb (automatic: {n_patients:,} patients >= {AUTO_DUCKDB_FROM:,})"
-    return "pandas", "engine pandas (automatic: a study that fits in memory)"
+        return "duckdb", _("engine duckdb (automatic: {n} patients >= {limit})").format(
+            n=f"{n_patients:,}", limit=f"{AUTO_DUCKDB_FROM:,}")
+    return "pandas", _("engine pandas (automatic: a study that fits in memory)")
 
 
 def connect(settings: EngineSettings | None = None):
@@ -166,17 +168,18 @@ def engine_resources(settings: EngineSettings) -> Iterator[None]:
 def _resource_message(err: Exception, s: EngineSettings) -> str | None:
     text, engine = str(err), {"duckdb": "DuckDB", "spark": "Spark"}.get(s.kind, s.kind)
     if "No space left on device" in text:
-        spill = s.temp_directory or "the system's temporary folder"
-        return (f"{engine} ran out of disk space for its spill files in {spill}; free space there, or set "
-                "[data] temp_directory to a folder on a disk with more room.")
+        spill = s.temp_directory or _("the system's temporary folder")
+        return _("{engine} ran out of disk space for its spill files in {folder}; free space there, or set "
+                 "[data] temp_directory to a folder on a disk with more room.").format(engine=engine, folder=spill)
     if type(err).__name__ == "OutOfMemoryException" or "java.lang.OutOfMemoryError" in text:
         if s.kind == "spark":
-            return (f"Spark's driver ran out of memory ({s.memory_limit or 'its default'}); raise [data] memory_limit, "
-                    "or run on a cluster (spark_master).")
-        limit = f"its memory limit ({s.memory_limit})" if s.memory_limit else "its default memory limit (80% of RAM)"
-        return (f"DuckDB needed more memory than {limit}, even spilling to disk; raise [data] "
-                "memory_limit (e.g. memory_limit = \"8GB\"), or lower [data] threads (each thread holds its own "
-                "buffers).")
+            return _("Spark's driver ran out of memory ({limit}); raise [data] memory_limit, or run on a cluster "
+                     "(spark_master).").format(limit=s.memory_limit or _("its default"))
+        limit = (_("its memory limit ({limit})").format(limit=s.memory_limit) if s.memory_limit
+                 else _("its default memory limit (80% of RAM)"))
+        return _("DuckDB needed more memory than {limit}, even spilling to disk; raise [data] memory_limit (e.g. "
+                 "memory_limit = \"8GB\"), or lower [data] threads (each thread holds its own buffers).").format(
+                     limit=limit)
     return None
 
 
