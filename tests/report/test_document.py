@@ -177,7 +177,7 @@ def _demo_like(**changes):
 
 def test_tables_whose_numbers_are_printed_earlier_are_left_out(context):
     from blinrwe.report.document import _printed_facts, plan_document
-    from blinrwe.report.tables import censoring_variants_table, subgroup_table
+    from blinrwe.report.tables_survival import censoring_variants_table, subgroup_table
 
     results = _demo_like(cox_subgroups=("disease_setting", "ph_status"))
     doc = plan_document(results, context)

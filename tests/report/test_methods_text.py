@@ -43,7 +43,7 @@ def test_grading_codes_in_methods_and_footnotes_read_as_labels(context):
     from blinrwe.analysis.methods import method_records
     from blinrwe.analysis.results import StudyResults
     from blinrwe.analysis.safety import safety_table
-    from blinrwe.report.tables import safety_table as safety_display
+    from blinrwe.report.tables_safety import safety_table as safety_display
 
     ae = pd.DataFrame({"patient_id": ["P1", "P2"], "term": ["CRS", "fever"], "worst_grade": [2, 3]})
     ard = safety_table(ae, ["P1", "P2", "P3"], grading="CTCAE_v5", window="during blinatumomab")

@@ -10,13 +10,17 @@ from blinrwe.model import i18n
 from blinrwe.report import ReportContext
 from blinrwe.report.disclosure import suppress_ard
 from blinrwe.report.document import without_repeats, Section
+from blinrwe.report.formatting import format_n_percent
 from blinrwe.report.tables_safety import (
     ae_grade_table,
     deaths_table,
     population_notes,
     safety_detail_tables,
+    safety_table,
     subsequent_therapy_tables,
 )
+
+from .ard_rows import one
 
 IDS = [f"p{i:02d}" for i in range(64)]
 
@@ -101,8 +105,6 @@ def test_empty_results_give_no_tables():
 
 
 def test_repeat_rule_keeps_the_grade_table_beside_the_grade_band_table(ard):
-    from blinrwe.report.tables import safety_table
-
     section = Section("Safety", tables=(safety_table(ard, ReportContext()), *safety_detail_tables(ard, ReportContext())))
     (kept,) = without_repeats([section])
     assert [t.table_id for t in kept.tables] == ["safety", "safety_grades", "deaths"]
@@ -117,3 +119,20 @@ def test_chinese_text_from_the_safety_catalog(ard):
     assert d.title == "死亡与致死性不良事件"
     ours = {text for _, text in i18n.missing_translations()} & set(i18n.catalog("zh"))
     assert not ours
+
+
+def test_safety_table_seed001(ard, context):
+    t = safety_table(ard, context)
+    assert t.columns == ("Any grade", "Grade 1-2", "Grade \u2265 3")
+    assert [r.key[0] for r in t.rows][:3] == ["any", "CRS", "ICANS"]
+    for term in ("any", "CRS", "ICANS", "infection"):
+        for j, stat in enumerate(["grade_any", "grade_1_2", "grade_3plus"]):
+            r = one(ard, table="safety", variable=term, statistic=stat)
+            assert t.cell((term,), t.columns[j]) == format_n_percent(r["value"], r["denominator"])
+    assert t.cell(("ICANS",), "Grade 1-2") == "0"
+
+
+def test_no_safety_rows_give_an_empty_table(context):
+    from blinrwe.analysis.ard import empty_ard
+
+    assert safety_table(empty_ard(), context).is_empty

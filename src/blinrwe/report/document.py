@@ -32,20 +32,10 @@ from .appendix_conventions import conventions_tables
 from .table_model import DisplayTable, Row, with_footnotes
 from .tables_cost import cost_table
 from .tables_safety import population_notes, safety_detail_tables, subsequent_therapy_tables
-from .tables import (
-    attrition_table,
-    attrition_table_from_ard,
-    censoring_variants_table,
-    competing_risks_table,
-    cox_tables,
-    data_quality_table,
-    descriptive_table,
-    flow_table,
-    response_table,
-    safety_table,
-    subgroup_table,
-    survival_table,
-)
+from .tables import descriptive_table, response_table
+from .tables_flow import attrition_table, attrition_table_from_ard, data_quality_table, flow_table
+from .tables_safety import safety_table
+from .tables_survival import censoring_variants_table, competing_risks_table, cox_tables, subgroup_table, survival_table
 
 #: draws figure jobs in order (the default draws them here; render_report uses worker processes)
 FigureDrawer = Callable[[Sequence[FigureJob]], Sequence[PlottedFigure]]

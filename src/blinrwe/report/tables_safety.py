@@ -5,6 +5,9 @@ Nothing here computes a statistic (analysis/safety.py and analysis/safety_outcom
 ========================  ==========================================================
 table id                  rows used
 ========================  ==========================================================
+safety                    ARD table ``safety``: ``grade_any``, ``grade_1_2``,
+                          ``grade_3plus`` (value = patients, denominator = N);
+                          term "any" = any AE
 safety_grades             ARD table ``safety``: ``grade_1`` ... ``grade_5`` per term
                           (value = patients at that worst grade, ``_pct`` rows =
                           percent), term "any", the term groups (neurologic events)
@@ -42,12 +45,50 @@ from .tables import (
     descriptive_table,
 )
 
-__all__ = ["ae_grade_table", "deaths_table", "subsequent_therapy_table", "safety_detail_tables",
+__all__ = ["safety_table", "ae_grade_table", "deaths_table", "subsequent_therapy_table", "safety_detail_tables",
            "subsequent_therapy_tables", "population_notes"]
 
 GRADES = (1, 2, 3, 4, 5)
+_GRADE_COLUMNS = (("grade_any", "Any grade"), ("grade_1_2", "Grade 1-2"), ("grade_3plus", "Grade \u2265 3"))
+
+
 #: rows first after "any adverse event": the events of special interest, then the other terms
 _PRIORITY = ("any", "CRS", "ICANS", *AE_TERM_GROUPS, "GVHD")
+
+
+def safety_table(ard, context: ReportContext, title: str | None = None) -> DisplayTable:
+    """Patients with each adverse event at their worst grade: any grade, grade 1-2 and
+    grade >= 3, n (%) (seed 001 Table 3; seed 003 Table 3). CRS and ICANS first after
+    'any adverse event', the other terms in ARD order."""
+    sub = as_ard_index(ard).table("safety")
+    pairs = _group_columns(sub)
+    sizes = _group_sizes(sub)
+    present = [(s, lab) for s, lab in _GRADE_COLUMNS if sub.has(statistic=s)]
+    spanning, columns = [], []
+    for pair in pairs:
+        spanning.append(SpanningHeader(_column_header(sizes, pair, context), len(present)))
+        columns += [_(lab) for _stat, lab in present]
+    terms = sub.where(statistic={s for s, _ in present}).unique("variable")
+    priority = [t for t in ("any", "CRS", "ICANS") if t in terms]
+    terms = priority + [t for t in terms if t not in priority]
+    cell: dict[tuple, dict] = {}
+    for r in sub:
+        cell.setdefault((r["variable"], r["group_var"], r["group"], r["statistic"]), r)
+    rows: list[Row] = []
+    for term in terms:
+        cells = []
+        for gv, g in pairs:
+            for statistic, _label in present:
+                cells.append(_cell(cell.get((term, gv, g, statistic)), cell.get((term, gv, g, f"{statistic}_pct")),
+                                   context))
+        label = level_label(term, context.group_labels) if term in ("any", "CRS", "ICANS") else level_label(term, context.variable_labels)
+        rows.append(Row(label, tuple(cells), 0 if term == "any" else 1, False, (term,)))
+    notes = [
+        _("Patients are counted once per term at their worst grade; percentages of all treated patients in the column."),
+        _methods_note(sub, [s for s, _ in present], "Grading and window"),
+    ]
+    table = DisplayTable("safety", title or _("Adverse events during blinatumomab"), tuple(columns), tuple(rows), _("Adverse event, n (%)"), tuple(spanning))
+    return _finish(table, notes)
 
 
 def _cell(row, pct, context: ReportContext) -> str:
