@@ -139,3 +139,37 @@ def test_within_comparison_not_repeated_for_an_endpoint_of_the_subset_only(analy
                         AnalysisSettings(endpoints=("OS", "CIR"), subgroups=("allo_hsct_after",)))
     within = res.ard[res.ard.group_var == "allo_hsct_after|responder"]
     assert "OS" in set(within.variable) and not {"CIR", "NRM"} & set(within.variable)
+
+
+_ENDPOINTS, _VARIANTS = ("OS", "EFS", "CIR"), ("none", "allo_hsct")
+#: ARD sections an analysis made unavailable leaves out (besides its endpoints' rows)
+_SECTIONS = {"response": {"response"}, "adverse events": {"safety"}, "deaths": {"deaths"},
+             "subsequent therapy": {"subsequent_therapy", "patterns"}}
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("absent", [("events",), ("assessments",), ("adverse_events",), ("therapies",),
+                                    ("events", "adverse_events")])
+def test_what_an_absent_table_makes_unavailable_is_left_out_and_listed(absent, seed):
+    """Generated cohorts, each optional table left out: no ARD row of what needs it (no survival without
+    deaths, no 0 % CR rate, no safety table of zeros), each listed once with its reason; the rest is there."""
+    from blinrwe.derive.absent_tables import unavailable_without
+
+    from .conftest import make_analysis_data
+
+    data = make_analysis_data(n=40 + 10 * seed, seed=seed)
+    data.unavailable = unavailable_without(absent, _ENDPOINTS, _VARIANTS)
+    res = analyse_study(data, AnalysisSettings(endpoints=_ENDPOINTS, variants=_VARIANTS, cox_endpoints=("OS",)))
+    ard, gone = res.ard, data.unavailable
+    for endpoint in (e for e in _ENDPOINTS if e in gone):
+        assert not ((ard["variable"] == endpoint) | (ard["group_var"] == endpoint)).any(), endpoint
+        assert not res.curves["analysis"].str.startswith(f"{endpoint}:").any()
+    for name, sections in _SECTIONS.items():
+        assert (name in gone) == (not set(ard["section"]) & sections), name
+    if "censoring variants" in gone:
+        assert set(ard.loc[ard["variant"].astype(str) != "", "variant"]) <= {"none"}
+    listed = res.unavailable["analysis"].tolist()
+    assert sorted(listed) == sorted(gone) and set(res.unavailable["reason"]) == set(gone.values())
+    kept = [e for e in _ENDPOINTS if e not in gone]
+    assert {"baseline", "exposure"} <= set(ard["section"])
+    assert all(((ard["section"].isin({"survival", "competing_risks"})) & (ard["variable"] == e)).any() for e in kept)

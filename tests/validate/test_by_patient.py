@@ -99,3 +99,15 @@ def test_a_killed_worker_is_memory_running_out_and_nothing_is_staged(clean, tmp_
         validate_by_patient(split_by_patient(clean, tmp_path / "scratch", 30), tmp_path / "staged", today=TODAY,
                             workers=2)
     assert not (tmp_path / "staged").exists()
+
+
+def test_a_table_the_folder_does_not_have_is_absent_from_the_staged_study(clean, tmp_path):
+    folder = tmp_path / "no_events"
+    folder.mkdir()
+    for file in clean.glob("*.parquet"):
+        if file.stem != "events":
+            pq.write_table(pq.read_table(file), folder / file.name)
+    staged, report = validate_by_patient(split_by_patient(folder, tmp_path / "scratch", 40), tmp_path / "staged",
+                                         today=TODAY)
+    assert report.codes()["TABLE_ABSENT"] == 1 and staged.absent == {"events"}
+    staged.close()

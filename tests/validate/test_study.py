@@ -142,3 +142,14 @@ def test_sheets_renamed_with_their_chinese_names_are_the_tables(tmp_path):
         study, report = validate_study(read_study(path), today=D(2025, 1, 1))
         assert report.findings == (), report.to_text()
         assert len(study.tables["patients"]) == 1 and len(study.tables["events"]) == 2
+
+
+@pytest.mark.parametrize("table", ["assessments", "events", "therapies", "adverse_events"])
+def test_a_left_out_optional_table_is_named_absent(table, tmp_path):
+    """The study names the optional tables it does not have (what needs them is then unavailable, not zero)."""
+    (tmp_path / "left_out").mkdir()
+    (tmp_path / "whole").mkdir()
+    for study, report in run_both(scenario(**{table: None}), tmp_path / "left_out"):
+        assert "TABLE_ABSENT" in report.codes() and study.absent == {table} and study.tables[table].empty
+    for study, _report in run_both(BASE, tmp_path / "whole"):
+        assert study.absent == frozenset()

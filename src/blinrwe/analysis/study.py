@@ -8,6 +8,8 @@ no dates; the others are listed in ``StudyResults.unavailable`` with the reason.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
@@ -201,13 +203,18 @@ def analyse_study(analysis_data, settings: AnalysisSettings | None = None, *, fo
                   findings: pd.DataFrame | None = None, synthetic: bool = False, title: str = "") -> StudyResults:
     """Compute everything the report shows (unformatted) from derived analysis datasets."""
     s = settings or AnalysisSettings()
+    gone = getattr(analysis_data, "unavailable", {})
+    if form != "summary":  # an absent optional table: what needs it is not computed (derive/absent_tables.py)
+        s = replace(s, endpoints=tuple(e for e in s.endpoints if e not in gone),
+                    cox_endpoints=tuple(e for e in s.cox_endpoints if e not in gone),
+                    variants=("none",) if "censoring variants" in gone else s.variants)
     adsl_all = analysis_data.adsl
     _check_subgroups(adsl_all, s)
     in_set = _analysis_set_mask(analysis_data, s.analysis_set)
     everyone = bool(in_set.all())
     adsl = adsl_all if everyone else adsl_all[in_set].reset_index(drop=True)
     parts = [ard_frame(_attrition_rows(getattr(analysis_data, "attrition", None)))]
-    unavailable = [("derive", name, reason) for name, reason in getattr(analysis_data, "unavailable", {}).items()]
+    unavailable = [("derive", name, reason) for name, reason in gone.items()]
 
     table1_vars = s.table1_variables or tuple(v for v in TABLE1_VARIABLES if v in adsl.columns
                                               and not (v in _SAME_AS and _SAME_AS[v] in adsl.columns))
@@ -216,14 +223,16 @@ def analyse_study(analysis_data, settings: AnalysisSettings | None = None, *, fo
         unavailable.append(("baseline", v, "not in the data"))
     parts.append(baseline_table(adsl, [v for v in table1_vars if v in adsl.columns], s.table1_by))
     definitions = getattr(analysis_data, "settings", None)
-    parts.append(response_table(adsl, s.subgroups, level=s.response_confidence_level,
-                                populations=_response_populations(adsl, definitions)))
+    if "response" not in gone:
+        parts.append(response_table(adsl, s.subgroups, level=s.response_confidence_level,
+                                    populations=_response_populations(adsl, definitions)))
+    therapies = "subsequent therapy" not in gone
 
     curves = risk = ae = None
-    flows = treatment_flows(adsl, split_by="disease_setting")
+    flows = treatment_flows(adsl if therapies else adsl.iloc[:0], split_by="disease_setting")
     if form == "summary":
         # One line per analysis: what derive could not derive is said again, more fully, below.
-        endpoints = [e for e in s.endpoints if e in getattr(analysis_data, "unavailable", {})]
+        endpoints = [e for e in s.endpoints if e in gone]
         covered = {*endpoints, "exposure", "adverse events"}
         unavailable = [u for u in unavailable if u[1] not in covered]
         for section, what, why in _DATED_ONLY:
@@ -274,13 +283,17 @@ def analyse_study(analysis_data, settings: AnalysisSettings | None = None, *, fo
                                          ties=s.cox_ties, level=s.confidence_level, parts=split,
                                          strata=s.cox_strata, convergence=s.cox_convergence))
         ae = getattr(analysis_data, "adverse_events", None)
+        if "adverse events" in gone:
+            ae = None
         if ae is not None:
             parts.append(safety_table(ae, adsl["patient_id"], grading=s.grading, window=s.ae_window,
                                       populations=_gvhd_population(adsl)))
-    parts.append(deaths_table(adsl, ae if form != "summary" else None,
-                              cutoff=getattr(definitions, "data_cutoff", None), window=s.ae_window))
-    parts.append(subsequent_therapy_table(adsl))
-    parts.append(therapy_path_counts(adsl))
+    if "deaths" not in gone:
+        parts.append(deaths_table(adsl, ae if form != "summary" else None,
+                                  cutoff=getattr(definitions, "data_cutoff", None), window=s.ae_window))
+    if therapies:
+        parts.append(subsequent_therapy_table(adsl))
+        parts.append(therapy_path_counts(adsl))
     ard = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else empty_ard()
     if s.conventions_appendix and form != "summary":  # R versus SAS appendix (analysis/conventions.py)
         extra = convention_rows(ard, tte, adsl, s, parts=split)

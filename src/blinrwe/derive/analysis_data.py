@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .absent_tables import unavailable_without
 from .attrition import ATTRITION_COLUMNS, derive_attrition
 from .body_surface import derive_bsa
 from .endpoints import TTE_COLUMNS, derive_endpoints, derive_patient_dates
@@ -98,7 +99,8 @@ def derive_analysis_data(study, settings: DeriveSettings | None = None) -> Analy
     out = {name: decode_patient_ids(frame, ids) for name, frame in (
         ("adsl", adsl), ("responses", responses), ("tte", tte), ("adverse_events", ae), ("therapy_paths", paths),
         ("attrition", attrition), ("exposure_cycles", cycles))}
-    return AnalysisData(**out, settings=s, form="study", unavailable={})
+    unavailable = unavailable_without(getattr(study, "absent", ()), s.endpoints, s.censoring_variants)
+    return AnalysisData(**out, settings=s, form="study", unavailable=unavailable)
 
 
 def _age_at_t0(patients: pd.DataFrame, exposure: pd.DataFrame) -> np.ndarray:

@@ -38,7 +38,8 @@ EHR = 32817  # [standard] type concept "EHR"
 
 def omop_view(study: StudyData) -> StudyData:
     """The study restricted to what OMOP carries (``blinrwe.intake.omop.CARRIED``): other columns empty,
-    only the carried event and therapy types, therapies renumbered in start order, no adverse events."""
+    only the carried event and therapy types, therapies renumbered in start order, the adverse events absent
+    (as read from OMOP: unavailable, not none)."""
     tables = {}
     for table in ALL_TABLES.values():
         if table.name not in study.tables or table.name == "patient_summary":
@@ -59,7 +60,8 @@ def omop_view(study: StudyData) -> StudyData:
                     if frame[col.name].dtype == object else empty
         tables[table.name] = frame.reset_index(drop=True)
     return StudyData(tables=tables, form="study", source=f"omop view of {study.source}",
-                     data_cutoff=study.data_cutoff, partial_dates=study.partial_dates)
+                     data_cutoff=study.data_cutoff, partial_dates=study.partial_dates,
+                     absent=frozenset({"adverse_events"}))  # OMOP holds no graded adverse events
 
 
 def _date(values) -> pd.Series:

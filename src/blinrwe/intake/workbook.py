@@ -314,9 +314,11 @@ def write_template(path: str | Path, form: str = "study") -> Path:
 
 
 def write_study_xlsx(tables: Mapping[str, pd.DataFrame], path: str | Path, form: str,
-                     readme_lines: Iterable[str] = ()) -> Path:
-    """Write typed tables as a filled study workbook (the template's layout)."""
-    declared = _check_form(form)
+                     readme_lines: Iterable[str] = (), omit: Iterable[str] = ()) -> Path:
+    """Write typed tables as a filled study workbook (the template's layout); ``omit``: tables left out
+    (a study's absent tables: a sheet without rows would say there are no records)."""
+    omit = set(omit)
+    declared = [t for t in _check_form(form) if t.name not in omit]
     path = Path(path)
     book = Workbook(write_only=True)
     _readme_sheet(book, form, readme_lines)
@@ -330,9 +332,11 @@ def write_study_xlsx(tables: Mapping[str, pd.DataFrame], path: str | Path, form:
 
 
 def write_study_csv(tables: Mapping[str, pd.DataFrame], folder: str | Path, form: str,
-                    readme_lines: Iterable[str] = ()) -> Path:
-    """Write typed tables as a folder of ``<table>.csv`` files (UTF-8, comma, ISO dates, yes/no)."""
-    declared = _check_form(form)
+                    readme_lines: Iterable[str] = (), omit: Iterable[str] = ()) -> Path:
+    """Write typed tables as a folder of ``<table>.csv`` files (UTF-8, comma, ISO dates, yes/no); ``omit``:
+    tables left out, as in :func:`write_study_xlsx`."""
+    omit = set(omit)
+    declared = [t for t in _check_form(form) if t.name not in omit]
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     for table in declared:
@@ -352,9 +356,10 @@ def write_study_csv(tables: Mapping[str, pd.DataFrame], folder: str | Path, form
 
 
 def write_study(study, path: str | Path, readme_lines: Iterable[str] = ()) -> Path:
-    """Write a StudyData (anything with ``tables`` and ``form``) to .xlsx, or to a CSV folder otherwise."""
-    path = Path(path)
+    """Write a StudyData (anything with ``tables`` and ``form``) to .xlsx, or to a CSV folder otherwise;
+    its absent tables (``absent``) are left out."""
+    path, omit = Path(path), getattr(study, "absent", ())
     if path.suffix.lower() == ".xlsx":
-        return write_study_xlsx(study.tables, path, study.form, readme_lines)
-    return write_study_csv(study.tables, path, study.form, readme_lines)
+        return write_study_xlsx(study.tables, path, study.form, readme_lines, omit)
+    return write_study_csv(study.tables, path, study.form, readme_lines, omit)
 

@@ -55,6 +55,7 @@ class StagedStudy:
     data_cutoff: dt.date | None = None
     partial_dates: str = DEFAULT_RULE
     form: str = "study"
+    absent: frozenset[str] = frozenset()  # optional tables the folder does not have (StudyData.absent)
 
     def path(self, table: str) -> Path:
         """The folder of ``table``'s Parquet files (one per chunk), which DuckDB and Spark read as one table."""
@@ -175,8 +176,9 @@ def validate_by_patient(chunks: PatientChunks, staging: Path | None, data_cutoff
         if clean and not report.has_errors:
             columns = {t.name: tuple(f.name for f in staged_schema(t) if not f.name.endswith("_imputed")
                                      or (t.name, f.name) in flags) for t in FORMS["study"]}
+            absent = frozenset(f.table for f in findings if f.code == "TABLE_ABSENT")
             staged_study = StagedStudy(staging, str(chunks.source), counts.get("patients", 0), columns, data_cutoff,
-                                       partial_dates)
+                                       partial_dates, absent=absent)
     finally:
         if staged_study is None and new_folder:
             shutil.rmtree(staging, ignore_errors=True)

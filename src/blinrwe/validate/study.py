@@ -142,6 +142,7 @@ def validate_study(
     lookup = _sheet_lookup(raw)
     tables: dict[str, pd.DataFrame] = {}
     where: dict[str, tuple[str | None, str | None]] = {}
+    absent: set[str] = set()
     for table in FORMS[form]:
         sheet = lookup.get(table.name)
         if sheet is None:
@@ -153,6 +154,7 @@ def validate_study(
             findings.append(finding("TABLE_MISSING" if required else "TABLE_ABSENT", message, hint,
                                     file=raw.source, table=table.name))
             tables[table.name] = empty_table(table)
+            absent.add(table.name)
             continue
         findings += _check_header(sheet, table)
         typed, cell_findings = coerce_sheet(sheet, table, partial_dates)
@@ -170,7 +172,8 @@ def validate_study(
                               row_counts={name: len(frame) for name, frame in tables.items()})
     if report.has_errors:
         return None, report
-    study = StudyData(tables=tables, form=form, source=raw.source, data_cutoff=data_cutoff, partial_dates=partial_dates)
+    study = StudyData(tables=tables, form=form, source=raw.source, data_cutoff=data_cutoff, partial_dates=partial_dates,
+                      absent=frozenset(absent))
     return study, report
 
 

@@ -43,7 +43,9 @@ class StudyData:
     ``form`` is ``"study"`` (dated tables) or ``"summary"`` (``patient_summary``
     only). ``source`` names where it came from (a path, or ``synthetic(...)``).
     ``data_cutoff`` is the data cut-off date the study was validated against,
-    if one was given. Absent optional tables are present with no rows.
+    if one was given. Absent optional tables are present with no rows, and named in
+    ``absent`` (an absent table is not one without records: what needs it is unavailable,
+    :mod:`blinrwe.derive.absent_tables`).
     """
 
     tables: dict[str, pd.DataFrame]
@@ -51,6 +53,7 @@ class StudyData:
     source: str
     data_cutoff: dt.date | None = None
     partial_dates: str = field(default="mid")  # imputation rule used (see validate.dates)
+    absent: frozenset[str] = frozenset()
 
     def __post_init__(self):
         # Programming errors (this object is built by blinrwe, not by users).
@@ -59,6 +62,8 @@ class StudyData:
         declared = {t.name for t in FORMS[self.form]}
         if set(self.tables) != declared:
             raise ValueError(f"StudyData tables {sorted(self.tables)} != declared {sorted(declared)}")
+        if not set(self.absent) <= declared:
+            raise ValueError(f"StudyData absent tables {sorted(self.absent)} are not tables of the {self.form} form")
         for name, frame in self.tables.items():
             want = expected_columns(ALL_TABLES[name], frame)
             if list(frame.columns) != want:

@@ -27,6 +27,7 @@ from blinrwe.scratch import scratch_folder
 from blinrwe.validate.by_patient import StagedStudy
 
 from .. import analysis_data as reference
+from ..absent_tables import unavailable_without
 from ..attrition import ANALYSIS_SETS
 from ..exposure import reversed_segment
 from ..settings import DeriveSettings
@@ -239,4 +240,5 @@ def derive_analysis_data(study, settings: DeriveSettings | None = None, backend=
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
-    return reference.AnalysisData(**out, settings=settings, form="study", unavailable={})
+    unavailable = unavailable_without(getattr(study, "absent", ()), settings.endpoints, settings.censoring_variants)
+    return reference.AnalysisData(**out, settings=settings, form="study", unavailable=unavailable)
