@@ -29,7 +29,8 @@ _NO_EVENTS = "the data have no events table (deaths, relapses, progressions, las
 _NO_ASSESSMENTS = "the data have no assessments table (the responses)"
 
 
-def unavailable_without(absent: Iterable[str], endpoints: Iterable[str], variants: Iterable[str] = ()) -> dict[str, str]:
+def unavailable_without(absent: Iterable[str], endpoints: Iterable[str],
+                        variants: Iterable[str] = ()) -> dict[str, str]:
     """Analysis name -> why it is unavailable, for the optional tables ``absent`` (AnalysisData.unavailable)."""
     absent = set(absent)
     out: dict[str, str] = {}
