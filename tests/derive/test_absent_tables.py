@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from blinrwe.derive.absent_tables import RESPONSE_ENDPOINTS, unavailable_without
+from blinrwe.derive.absent_tables import ASSESSMENT_SETS, RESPONSE_ENDPOINTS, undetermined_sets, unavailable_without
 from blinrwe.derive.settings import CENSORING_VARIANTS, ENDPOINTS
 
 
@@ -32,3 +32,10 @@ def test_a_reason_is_given_once_per_analysis_when_two_tables_are_absent():
     out = unavailable_without({"events", "assessments"}, ("OS", "RFS"))
     assert out["RFS"] == out["OS"]  # the events table's reason: the first a user must fix
     assert set(out) == {"OS", "RFS", "deaths", "response"}
+
+
+def test_the_patient_flow_says_not_available_for_the_sets_it_cannot_tell():
+    unavailable = unavailable_without({"assessments"}, ("OS", "RFS"))
+    assert undetermined_sets(unavailable, ("OS", "RFS")) == {
+        "RFS": unavailable["RFS"], **{name: unavailable["response"] for name in ASSESSMENT_SETS}}
+    assert undetermined_sets(unavailable_without({"adverse_events"}, ("OS",)), ("OS",)) == {}

@@ -20,10 +20,12 @@ from __future__ import annotations
 
 from typing import Iterable
 
-__all__ = ["RESPONSE_ENDPOINTS", "unavailable_without"]
+__all__ = ["RESPONSE_ENDPOINTS", "ASSESSMENT_SETS", "unavailable_without", "undetermined_sets"]
 
 #: endpoints whose origin or events come from the responses (a CR/CRi date; EFS's induction failure)
 RESPONSE_ENDPOINTS = ("EFS", "RFS", "DFS", "DOR", "CIR")
+#: analysis sets (derive/attrition.py) whose membership needs the assessments
+ASSESSMENT_SETS = ("efficacy", "MRD response: MRD available", "MRD response: responders")
 
 _NO_EVENTS = "the data have no events table (deaths, relapses, progressions, last follow-up)"
 _NO_ASSESSMENTS = "the data have no assessments table (the responses)"
@@ -46,4 +48,14 @@ def unavailable_without(absent: Iterable[str], endpoints: Iterable[str],
         out["subsequent therapy"] = "the data have no therapies table (transplant, CAR-T and the other therapies)"
         if any(v != "none" for v in variants):
             out["censoring variants"] = "the data have no therapies table (the therapies the variants censor at)"
+    return out
+
+
+def undetermined_sets(unavailable: dict[str, str], endpoints: Iterable[str]) -> dict[str, str]:
+    """Analysis set -> why its patients cannot be told (``derive_attrition``'s ``undetermined``): the
+    unavailable endpoints' sets, and without the assessments the sets that need them (the patient
+    flow then prints "not available", not everyone excluded for want of an assessment)."""
+    out = {e: unavailable[e] for e in endpoints if e in unavailable}
+    if "response" in unavailable:
+        out.update({name: unavailable["response"] for name in ASSESSMENT_SETS})
     return out

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .absent_tables import unavailable_without
+from .absent_tables import undetermined_sets, unavailable_without
 from .attrition import ATTRITION_COLUMNS, derive_attrition
 from .body_surface import derive_bsa
 from .endpoints import TTE_COLUMNS, derive_endpoints, derive_patient_dates
@@ -95,11 +95,12 @@ def derive_analysis_data(study, settings: DeriveSettings | None = None) -> Analy
 
     dates = derive_patient_dates(adsl, t["events"], t["assessments"], t["therapies"], s)
     tte, excluded = derive_endpoints(dates, s, patients["patient_id"])
-    attrition = derive_attrition(adsl, excluded, s.endpoints, form="study")
+    unavailable = unavailable_without(getattr(study, "absent", ()), s.endpoints, s.censoring_variants)
+    attrition = derive_attrition(adsl, excluded, s.endpoints, form="study",
+                                 undetermined=undetermined_sets(unavailable, s.endpoints))
     out = {name: decode_patient_ids(frame, ids) for name, frame in (
         ("adsl", adsl), ("responses", responses), ("tte", tte), ("adverse_events", ae), ("therapy_paths", paths),
         ("attrition", attrition), ("exposure_cycles", cycles))}
-    unavailable = unavailable_without(getattr(study, "absent", ()), s.endpoints, s.censoring_variants)
     return AnalysisData(**out, settings=s, form="study", unavailable=unavailable)
 
 

@@ -42,16 +42,19 @@ def test_the_whole_study_is_the_same_under_each_preset(duckdb_backend, study, se
 
 
 def test_a_study_without_its_events_and_therapies_is_the_same_and_says_so(duckdb_backend, study):
-    """Absent tables (empty, named in ``absent``): the same datasets, the same analyses unavailable."""
+    """Absent tables (empty, named in ``absent``): the same datasets, the same analyses unavailable, the
+    same analysis sets not determined."""
     from dataclasses import replace
 
-    gone = {"events", "therapies"}
+    gone = {"events", "assessments", "therapies"}
     tables = {name: frame.iloc[:0] if name in gone else frame for name, frame in study.tables.items()}
     left_out = replace(study, tables=tables, absent=frozenset(gone))
     settings = derive.DeriveSettings().with_changes(censoring_variants=("none", "allo_hsct"))
     got = derive_analysis_data(left_out, settings, backend=duckdb_backend)
     assert_same_analysis_data(got, derive.derive_analysis_data(left_out, settings))
-    assert {"OS", "deaths", "subsequent therapy", "censoring variants"} <= set(got.unavailable)
+    assert {"OS", "deaths", "response", "subsequent therapy", "censoring variants"} <= set(got.unavailable)
+    efficacy = got.attrition[got.attrition["analysis_set"] == "efficacy"]
+    assert efficacy["included"].isna().all() and (efficacy["reason"] == got.unavailable["response"]).all()
 
 
 def test_a_summary_form_study_is_derived_by_pandas(duckdb_backend):

@@ -27,7 +27,7 @@ from blinrwe.scratch import scratch_folder
 from blinrwe.validate.by_patient import StagedStudy
 
 from .. import analysis_data as reference
-from ..absent_tables import unavailable_without
+from ..absent_tables import undetermined_sets, unavailable_without
 from ..attrition import ANALYSIS_SETS
 from ..exposure import reversed_segment
 from ..settings import DeriveSettings
@@ -67,8 +67,9 @@ def _age_at_t0(patients: ibis.Table, exposure_: ibis.Table) -> ibis.Table:
 
 
 def derive_expressions(tables: dict[str, ibis.Table], settings: DeriveSettings,
-                       keep=lambda table: table) -> dict[str, ibis.Table]:
-    """The seven analysis datasets as Ibis expressions over the study tables ``tables``.
+                       keep=lambda table: table, undetermined: dict[str, str] | None = None) -> dict[str, ibis.Table]:
+    """The seven analysis datasets as Ibis expressions over the study tables ``tables``
+    (``undetermined``: the analysis sets whose patients cannot be told, as in ``derive_attrition``).
 
     ``keep`` is applied to each step's result before later steps read it; ``Table.cache``
     materialises it in the engine, so each query is one step deep instead of the whole
@@ -101,7 +102,7 @@ def derive_expressions(tables: dict[str, ibis.Table], settings: DeriveSettings,
     dates = keep(endpoints.derive_patient_dates(adsl, t["events"], t["assessments"], t["therapies"], s))
     tte, excluded = endpoints.derive_endpoints(dates, s, patients.select("patient_id"))
     excluded = keep(excluded)
-    attrition_ = attrition.derive_attrition(adsl, excluded, s.endpoints, form="study")
+    attrition_ = attrition.derive_attrition(adsl, excluded, s.endpoints, form="study", undetermined=undetermined)
     return {"adsl": adsl, "responses": responses, "tte": tte, "adverse_events": ae, "therapy_paths": paths,
             "attrition": attrition_, "exposure_cycles": cycles}
 
@@ -215,11 +216,13 @@ def derive_analysis_data(study, settings: DeriveSettings | None = None, backend=
         held.append(backend._cached_table(table))
         return held[-1]
 
+    unavailable = unavailable_without(getattr(study, "absent", ()), settings.endpoints, settings.censoring_variants)
     types = reference_types(settings.with_changes(data_cutoff=None))
     out, scratch = {}, None
     try:
         try:  # a step that fails partway leaves none of the cached steps behind
-            expressions = derive_expressions(tables, settings, keep=keep)
+            expressions = derive_expressions(tables, settings, keep=keep,
+                                             undetermined=undetermined_sets(unavailable, settings.endpoints))
             if backend.name == "duckdb":
                 scratch = scratch_folder("derived", temp_directory)
             for k, name in enumerate(DATASETS):
@@ -240,5 +243,4 @@ def derive_analysis_data(study, settings: DeriveSettings | None = None, backend=
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
-    unavailable = unavailable_without(getattr(study, "absent", ()), settings.endpoints, settings.censoring_variants)
     return reference.AnalysisData(**out, settings=settings, form="study", unavailable=unavailable)
