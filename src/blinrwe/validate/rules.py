@@ -4,183 +4,42 @@ Each rule is a function ``(RuleContext) -> list[Finding]`` that looks at whole
 tables at once (pandas), so that a registry-sized study validates in seconds.
 Rules skip rows whose inputs are missing: a missing value was already reported
 (or is allowed) by the cell checks. Clinical definitions cite domain-spec.md.
+The rules on dates are in :mod:`~blinrwe.validate.rules_dates`; the context and the
+pieces every rule shares in :mod:`~blinrwe.validate.rule_context`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from typing import Callable
 
 import numpy as np
 import pandas as pd
 
-from blinrwe.model import ALL_TABLES, DType
-from blinrwe.model.display import N_, level_label
-from blinrwe.model.i18n import _, current_language
+from blinrwe.model import ALL_TABLES
+from blinrwe.model.i18n import _
 
-from .findings import Finding, finding
-
-REMISSION = ("CR", "CRi", "CRh")
-#: Marrow blasts at or below this mean morphological remission (domain-spec 3.1, seed 001 "<= 5 %").
-REMISSION_BLAST_PCT = 5.0
-#: Label dosing (domain-spec 1.3 and 1.6).
-WEIGHT_THRESHOLD_KG = 45.0
-MAX_FIXED_DOSE_UG_DAY = 28.0
-MAX_BSA_DOSE_UG_M2_DAY = 15.0
-MRD_NEGATIVE_BELOW = 1e-4  # domain-spec 3.2
-
-#: Column the rules add to their copy of every table: the patient id as an integer code
-#: (-1 when missing), codes in the sorted order of the ids. Joins, group-bys and sorts use it;
-#: findings quote ``patient_id`` itself.
-PATIENT = "_patient"
-
-
-@dataclass(frozen=True)
-class RuleContext:
-    """Typed tables and where each came from (file, sheet).
-
-    :func:`run_rules` adds the :data:`PATIENT` code column to the tables before
-    the rules run (:func:`with_patient_codes`); a rule called on its own needs it too.
-    """
-
-    tables: dict[str, pd.DataFrame]
-    where: dict[str, tuple[str | None, str | None]]  # table -> (file, sheet); absent tables are missing
-    data_cutoff: pd.Timestamp | None
-    today: pd.Timestamp
-
-    def has(self, name: str) -> bool:
-        return name in self.where
-
-
-def _true(mask) -> np.ndarray:
-    """A row mask as plain booleans (missing = False, as pandas' boolean indexing treats it)."""
-    if isinstance(mask, pd.Series):
-        return mask.to_numpy() if mask.dtype == bool else mask.to_numpy(dtype=bool, na_value=False)
-    return np.asarray(mask, dtype=bool)
-
-
-Text = str | pd.Series | Callable[[pd.DataFrame], str | pd.Series]
-
-
-def emit(ctx: RuleContext, code: str, table: str, frame: pd.DataFrame, mask, column: str | None,
-         message: Text, hint: str, value: str | None = None) -> list[Finding]:
-    """One finding per row of ``frame`` (rows of ``ctx.tables[table]``) where ``mask`` holds.
-
-    ``message`` is a text, or a function of the failing rows giving one text per row:
-    it is only called when a row fails, so a clean study never formats anything.
-    ``value`` names the column whose cell the finding quotes (a code as the template shows it: its
-    label in Chinese, as the user typed it there).
-    """
-    at = np.flatnonzero(_true(mask))
-    if len(at) == 0:
-        return []
-    rows = frame.iloc[at]
-    file, sheet = ctx.where.get(table, (None, None))
-    text = message(rows) if callable(message) else message
-    msgs = text.loc[rows.index].tolist() if isinstance(text, pd.Series) else [text] * len(at)
-    values = rows[value] if value is not None else pd.Series(None, index=rows.index, dtype=object)
-    if value is not None and current_language() != "en" and _is_coded(table, value):
-        values = values.map(lambda c: level_label(ALL_TABLES[table].column(value), c) if isinstance(c, str) else c)
-    pids = rows["patient_id"].tolist() if "patient_id" in rows else [None] * len(at)
-    out = []
-    for k, (msg, row, pid) in enumerate(zip(msgs, rows["source_row"].tolist(), pids)):
-        v = values.iloc[k]
-        v = None if (not isinstance(v, tuple) and pd.isna(v)) else v
-        out.append(finding(code, msg, hint, file=file, sheet=sheet, row=int(row), column=column, value=v,
-                           table=table, patient_id=pid))
-    return out
-
-
-def _is_coded(table: str, column: str) -> bool:
-    """Is ``table.column`` an enum column (its codes are quoted as the template shows them)?"""
-    declared = ALL_TABLES.get(table)
-    return (declared is not None and column in declared.column_names
-            and declared.column(column).dtype is DType.ENUM)
-
-
-def _d(ts: pd.Series) -> pd.Series:
-    return ts.dt.strftime("%Y-%m-%d")
-
-
-def fill(template: str, rows: pd.DataFrame, **fields) -> pd.Series:
-    """One message per failing row: ``template`` (translated by the caller, ``_("...")``) with each row's fields.
-
-    A field is a Series aligned with ``rows`` (one value per row, already text) or one value for all.
-    """
-    columns = {k: (v.loc[rows.index].tolist() if isinstance(v, pd.Series) else [v] * len(rows))
-               for k, v in fields.items()}
-    return pd.Series([template.format(**{k: c[i] for k, c in columns.items()}) for i in range(len(rows))],
-                     index=rows.index, dtype=object)
-
-
-def shown_codes(table: str, column: str, codes: pd.Series) -> pd.Series:
-    """Codes of ``table.column`` as the template shows them (Chinese labels in Chinese; codes in English)."""
-    if current_language() == "en":
-        return codes.astype(str)
-    col = ALL_TABLES[table].column(column)
-    return codes.map(lambda c: level_label(col, c) if isinstance(c, str) else str(c))
-
-
-def with_patient_codes(ctx: RuleContext) -> RuleContext:
-    """The context with the :data:`PATIENT` code column added to (shallow copies of) its tables."""
-    names = [name for name, frame in ctx.tables.items() if "patient_id" in frame]
-    ids = [ctx.tables[name]["patient_id"].to_numpy(dtype=object) for name in names]
-    codes, _ = pd.factorize(np.concatenate(ids) if ids else np.array([], dtype=object), sort=True)
-    tables = dict(ctx.tables)
-    for name, part in zip(names, np.split(codes, np.cumsum([len(i) for i in ids])[:-1])):
-        frame = tables[name].copy(deep=False)
-        frame[PATIENT] = part
-        tables[name] = frame
-    return replace(ctx, tables=tables)
-
-
-def _per_patient(values: pd.Series, patients: pd.Series, how: str) -> pd.Series:
-    """``values`` aggregated per patient code (missing ids and values left out)."""
-    out = values.groupby(patients).agg(how)
-    return out[out.index >= 0].dropna()
-
-
-def first_infusion(ctx: RuleContext) -> pd.Series:
-    """T0 per patient id: the start of the earliest infusion segment (domain-spec 4)."""
-    inf = ctx.tables["infusions"]
-    return inf["start_date"].groupby(inf["patient_id"]).min().dropna()
-
-
-def death_date(ctx: RuleContext) -> pd.Series:
-    """Death date per patient id (the earliest death row)."""
-    ev = ctx.tables["events"]
-    death = ev["event_type"] == "death"
-    return ev["event_date"][death].groupby(ev["patient_id"][death]).min().dropna()
-
-
-def _first_infusion(ctx: RuleContext) -> pd.Series:
-    """:func:`first_infusion` per patient code."""
-    inf = ctx.tables["infusions"]
-    return _per_patient(inf["start_date"], inf[PATIENT], "min")
-
-
-def _death_date(ctx: RuleContext) -> pd.Series:
-    """:func:`death_date` per patient code."""
-    ev = ctx.tables["events"]
-    death = ev["event_type"] == "death"
-    return _per_patient(ev["event_date"][death], ev[PATIENT][death], "min")
-
-
-def _lookup(frame: pd.DataFrame, per_patient: pd.Series) -> pd.Series:
-    """Each row's patient-level value (keeping its dtype), aligned with ``frame``."""
-    values = frame[PATIENT].map(per_patient)
-    if pd.api.types.is_datetime64_any_dtype(per_patient.dtype):
-        values = pd.to_datetime(values)
-    return values
-
-
-def _previous_max(frame: pd.DataFrame, column: str) -> pd.Series:
-    """Per patient, the largest ``column`` value on the rows before (frame sorted by patient)."""
-    if frame.empty:
-        return frame[column].copy()
-    by_patient = frame[PATIENT]
-    return frame.groupby(by_patient, sort=False)[column].cummax().groupby(by_patient, sort=False).shift()
-
+from .findings import Finding
+from .rule_context import (
+    MAX_BSA_DOSE_UG_M2_DAY,
+    MAX_FIXED_DOSE_UG_DAY,
+    MRD_NEGATIVE_BELOW,
+    PATIENT,
+    REMISSION,
+    REMISSION_BLAST_PCT,
+    WEIGHT_THRESHOLD_KG,
+    RuleContext,
+    _d,
+    _death_date,
+    _first_infusion,
+    _lookup,
+    _per_patient,
+    _previous_max,
+    emit,
+    fill,
+    shown_codes,
+    with_patient_codes,
+)
+from .rules_dates import check_against_t0, check_cutoff_and_today, check_death, check_follow_up
 
 # --- keys ------------------------------------------------------------------------------
 
@@ -292,135 +151,6 @@ def _setting(ctx: RuleContext, p: pd.DataFrame) -> list[Finding]:
     out = []
     for mask, column, message in checks:
         out += emit(ctx, "SETTING_INCONSISTENT", "patients", p, mask, column, message, hint, column)
-    return out
-
-
-# --- dates against T0, death, cut-off ------------------------------------------------
-
-_BEFORE_T0 = {  # table: (date column, code, message, hint); translated where used
-    "assessments": ("assessment_date", "ASSESSMENT_BEFORE_T0", N_("assessment dated before the first infusion ({date})"),
-                    N_("response is assessed after the first infusion; put the pre-treatment marrow in the patients "
-                       "sheet (bm_blast_pct_at_t0, mrd_at_t0)")),
-    "therapies": ("start_date", "THERAPY_BEFORE_T0", N_("subsequent therapy dated before the first infusion ({date})"),
-                  N_("therapies before blinatumomab belong in the patients sheet (bridging_type, prior_*)")),
-    "adverse_events": ("onset_date", "AE_BEFORE_T0", N_("adverse event dated before the first infusion ({date})"),
-                       N_("check onset_date; events before the first infusion are not treatment-emergent")),
-}
-
-
-def check_against_t0(ctx: RuleContext) -> list[Finding]:
-    if not ctx.has("infusions"):
-        return []
-    first = _first_infusion(ctx)
-    out = []
-    for name, (column, code, message, hint) in _BEFORE_T0.items():
-        if not ctx.has(name):
-            continue
-        f = ctx.tables[name]
-        t0 = _lookup(f, first)
-        out += emit(ctx, code, name, f, f[column] < t0, column,
-                    lambda r, t0=t0, message=message: fill(_(message), r, date=_d(t0[r.index])),
-                    _(hint), column)
-    if ctx.has("events"):
-        ev = ctx.tables["events"]
-        t0 = _lookup(ev, first)
-        early = ev["event_date"] < t0
-        death = ev["event_type"] == "death"
-        out += emit(ctx, "DEATH_BEFORE_T0", "events", ev, early & death, "event_date",
-                    lambda r: fill(_("death before the first infusion ({date})"), r, date=_d(t0[r.index])),
-                    _("correct the death date or the infusion dates"), "event_date")
-        out += emit(ctx, "EVENT_BEFORE_T0", "events", ev, early & ~death, "event_date",
-                    lambda r: fill(_("{event} dated before the first infusion ({date})"), r,
-                                   event=shown_codes("events", "event_type", r["event_type"]), date=_d(t0[r.index])),
-                    _("events are counted from the first infusion; history before it belongs in the patients sheet"),
-                    "event_date")
-    return out
-
-
-def _dated_records(ctx: RuleContext, skip_death: bool = True) -> list[tuple[str, str, pd.DataFrame]]:
-    """(table, date column, rows) for every dated record of the dated study."""
-    out = []
-    for name in ("infusions", "assessments", "events", "therapies", "adverse_events"):
-        if not ctx.has(name):
-            continue
-        frame = ctx.tables[name]
-        if name == "events" and skip_death:
-            frame = frame[frame["event_type"] != "death"]
-        for col in ALL_TABLES[name].columns:
-            if col.dtype is DType.DATE:
-                out.append((name, col.name, frame))
-    return out
-
-
-def check_death(ctx: RuleContext) -> list[Finding]:
-    if not ctx.has("events"):
-        return []
-    ev = ctx.tables["events"]
-    deaths = (ev["event_type"] == "death") & (ev[PATIENT] >= 0)
-    second = deaths & ev[PATIENT].where(deaths).duplicated(keep="first")
-    out = emit(ctx, "DEATH_DUPLICATE", "events", ev, second, "event_type",
-               _("a second death row for this patient"), _("keep one death row per patient"), "event_date")
-    died = _death_date(ctx)
-    if died.empty:
-        return out
-    for name, column, frame in _dated_records(ctx):
-        death = _lookup(frame, died)
-        out += emit(ctx, "RECORD_AFTER_DEATH", name, frame, frame[column] > death, column,
-                    lambda r, death=death, column=column: fill(_("{column} is after the death date ({date})"), r,
-                                                               column=column, date=_d(death[r.index])),
-                    _("correct this date or the death date in the events sheet"), column)
-    return out
-
-
-def check_cutoff_and_today(ctx: RuleContext) -> list[Finding]:
-    out = []
-    for name, frame in ctx.tables.items():
-        if not ctx.has(name) or frame.empty:
-            continue
-        for col in ALL_TABLES[name].columns:
-            if col.dtype is not DType.DATE:
-                continue
-            future = frame[col.name] > ctx.today
-            if future.any():
-                out += emit(ctx, "DATE_IN_FUTURE", name, frame, future, col.name,
-                            _("{column} is after today").format(column=col.name), _("correct the date (YYYY-MM-DD)"),
-                            col.name)
-            if ctx.data_cutoff is not None:
-                late = (frame[col.name] > ctx.data_cutoff) & ~future
-                if late.any():
-                    out += emit(ctx, "DATE_AFTER_CUTOFF", name, frame, late, col.name,
-                                _("{column} is after the data cut-off ({date})").format(
-                                    column=col.name, date=ctx.data_cutoff.date().isoformat()),
-                                _("check the date; follow-up after the cut-off is not used (patients are censored at "
-                                  "the cut-off)"), col.name)
-    return out
-
-
-def check_follow_up(ctx: RuleContext) -> list[Finding]:
-    if not (ctx.has("events") and ctx.has("patients")):
-        return []
-    ev = ctx.tables["events"]
-    p = ctx.tables["patients"]
-    closed = ev.loc[ev["event_type"].isin(["death", "last_contact"]), PATIENT].unique()
-    out = emit(ctx, "NO_FOLLOW_UP", "patients", p, (p[PATIENT] >= 0) & ~p[PATIENT].isin(closed), "patient_id",
-               _("no death and no last_contact row in the events sheet"),
-               _("add a last_contact event (date last known alive) or the death"), "patient_id")
-    lc = ev[ev["event_type"] == "last_contact"].dropna(subset=["event_date", "patient_id"])
-    if lc.empty:
-        return out
-    latest = []
-    for name, column, frame in _dated_records(ctx):
-        if name == "events":
-            frame = frame[frame["event_type"] != "last_contact"]
-        latest.append(frame[[PATIENT, column]].rename(columns={column: "date"}))
-    latest = pd.concat(latest)
-    other = _per_patient(latest["date"], latest[PATIENT], "max")
-    last = lc.sort_values("event_date").drop_duplicates(PATIENT, keep="last")
-    latest_other = _lookup(last, other)
-    out += emit(ctx, "LAST_CONTACT_EARLY", "events", last, last["event_date"] < latest_other, "event_date",
-                lambda r: fill(_("last contact is before another record of the patient ({date})"), r,
-                               date=_d(latest_other[r.index])),
-                _("set last_contact to the last date the patient was known alive"), "event_date")
     return out
 
 
