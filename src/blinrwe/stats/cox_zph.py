@@ -35,7 +35,8 @@ from scipy.stats import rankdata
 from blinrwe.errors import StatisticalInputError
 
 from .counts import counting_process_counts, event_counts
-from .cox import CoxResult, _PartialLikelihood
+from .cox import CoxResult
+from .cox_likelihood import _PartialLikelihood
 
 __all__ = ["cox_zph", "CoxZphResult"]
 

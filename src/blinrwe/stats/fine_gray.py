@@ -42,7 +42,7 @@ from blinrwe.errors import StatisticalInputError
 
 from ._inputs import as_level, as_times
 from .counts import event_counts
-from .cox import _as_list, _check_columns, _design_matrix
+from .cox_design import _as_list, _check_columns, _design_matrix
 
 __all__ = ["FineGrayResult", "fine_gray"]
 

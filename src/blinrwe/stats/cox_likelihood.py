@@ -1,0 +1,273 @@
+"""The Cox partial likelihood over sorted data and R's Newton-Raphson fit (:mod:`blinrwe.stats.cox`).
+
+Ported from R ``survival`` (coxfit6.c, agfit4.c for (start, stop] rows, cholesky2.c,
+chsolve2.c, chinv2.c) so that the estimates, the singular columns, the score test and the
+variance follow R's rules and tolerances; :func:`blinrwe.stats.cox.cox_ph` prepares the data
+and reports the fit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_TOLER_CHOL = np.finfo(float).eps ** 0.75  # coxph.control(toler.chol)
+
+
+# --- R's tolerant Cholesky (survival/src/cholesky2.c, chsolve2.c, chinv2.c) ----------
+# Ported so that singular columns, the score test and the variance are decided by the
+# same pivot tolerance as R; p is small, so plain loops are fine.
+
+
+def _cholesky2(a: np.ndarray, toler: float = _TOLER_CHOL, scale: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+    """R's cholesky2; ``scale`` (optional, one value per column) raises column i's pivot tolerance to
+    ``toler * scale[i]``: a pivot that small is round-off of sums of that magnitude, not information."""
+    m = np.array(a, dtype=float, copy=True)
+    n = m.shape[0]
+    diag = np.diag(m)
+    eps = max(0.0, float(np.max(diag))) if n else 0.0
+    eps = toler if eps == 0 else eps * toler
+    floors = np.full(n, eps) if scale is None else np.maximum(eps, toler * np.asarray(scale, dtype=float))
+    m = np.triu(m) + np.triu(m, 1).T  # symmetric from the upper triangle, as the C code
+    rank = 0
+    nonneg = 1
+    for i in range(n):
+        pivot = m[i, i]
+        if not np.isfinite(pivot) or pivot < floors[i]:
+            m[i, i] = 0.0
+            if pivot < -8 * eps:
+                nonneg = -1
+        else:
+            rank += 1
+            for j in range(i + 1, n):
+                temp = m[j, i] / pivot
+                m[j, i] = temp
+                m[j, j] -= temp * temp * pivot
+                m[j + 1:, j] -= temp * m[j + 1:, i]
+    return m, rank * nonneg
+
+
+def _chsolve2(chol: np.ndarray, y: np.ndarray) -> np.ndarray:
+    n = chol.shape[0]
+    y = np.array(y, dtype=float, copy=True)
+    for i in range(n):
+        y[i] -= float(np.dot(y[:i], chol[i, :i]))
+    for i in range(n - 1, -1, -1):
+        if chol[i, i] == 0:
+            y[i] = 0.0
+        else:
+            y[i] = y[i] / chol[i, i] - float(np.dot(y[i + 1:], chol[i + 1:, i]))
+    return y
+
+
+def _chinv2(chol: np.ndarray) -> np.ndarray:
+    m = np.array(chol, dtype=float, copy=True)
+    n = m.shape[0]
+    for i in range(n):
+        if m[i, i] > 0:
+            m[i, i] = 1.0 / m[i, i]
+            for j in range(i + 1, n):
+                m[j, i] = -m[j, i]
+                for k in range(i):
+                    m[j, k] += m[j, i] * m[i, k]
+    for i in range(n):
+        if m[i, i] == 0:
+            m[:i, i] = 0.0
+            m[i, i:] = 0.0
+        else:
+            for j in range(i + 1, n):
+                temp = m[j, i] * m[j, j]
+                m[i, j] = temp
+                for k in range(i, j):
+                    m[i, k] += temp * m[j, k]
+    upper = np.triu(m)
+    return upper + np.triu(m, 1).T
+
+
+# --- the partial likelihood over sorted data ---------------------------------------------
+
+
+class _PartialLikelihood:
+    """Log partial likelihood, score and information of sorted, centred data.
+
+    Rows are sorted by (stratum, time, status). A "tie group" is the set of rows
+    sharing a stratum and a time. Risk-set sums of (1, x, x x') weighted by
+    exp(eta) are the reverse cumulative sums, within the stratum, of the per-group
+    sums; the deaths' own sums come from the same pass (rows of a group are
+    ordered censored first, deaths last). Efron's approximation gives a group with
+    d deaths the d denominators ``S0 - (k/d) D0`` (k = 0..d-1; Breslow: k/d = 0);
+    only scalar sums over k are formed per death, everything p-dimensional is
+    per tie group.
+    """
+
+    def __init__(self, time, status, x, strata, efron: bool, start=None):
+        n, p = x.shape
+        self.p = p
+        self.tri = np.triu_indices(p)
+        m = 1 + p + self.tri[0].size
+        z = np.empty((n, m))
+        z[:, 0] = 1.0
+        z[:, 1:1 + p] = x
+        for k, (i, j) in enumerate(zip(*self.tri)):
+            z[:, 1 + p + k] = x[:, i] * x[:, j]
+        self.z = z
+        self._w = np.empty_like(z)  # reused each iteration (no 8 n m-byte allocation per step)
+        self.x = x
+        change_group = np.ones(n, dtype=bool)
+        change_group[1:] = (time[1:] != time[:-1]) | (strata[1:] != strata[:-1])
+        change_seg = change_group.copy()
+        change_seg[1:] |= status[1:] != status[:-1]
+        self.seg_starts = np.flatnonzero(change_seg)
+        gid = np.cumsum(change_group) - 1
+        self.n_groups = int(gid[-1]) + 1
+        self.seg_gid = gid[self.seg_starts]
+        self.seg_dead = status[self.seg_starts] == 1
+        seg_new_group = np.ones(self.seg_starts.size, dtype=bool)
+        seg_new_group[1:] = self.seg_gid[1:] != self.seg_gid[:-1]
+        self.group_seg_starts = np.flatnonzero(seg_new_group)
+        gstrata = strata[change_group]
+        bounds = np.flatnonzero(np.diff(gstrata)) + 1
+        self.stratum_slices = list(zip(np.concatenate(([0], bounds)), np.concatenate((bounds, [self.n_groups]))))
+        self.dead = np.flatnonzero(status == 1)
+        dcount = np.bincount(gid[self.dead], minlength=self.n_groups)
+        self.death_groups = np.flatnonzero(dcount > 0)  # tie groups with deaths
+        d = dcount[self.death_groups]
+        self.owner = np.repeat(np.arange(d.size), d)  # death term -> index in death_groups
+        rank = np.arange(self.owner.size) - np.repeat(np.cumsum(d) - d, d)
+        self.frac = rank / np.repeat(d, d) if efron else np.zeros(self.owner.size)
+        self.n_dead = self.dead.size
+        self.xd = x[self.dead]
+        self.sum_xd = self.xd.sum(axis=0)
+        self.xd_by_group = np.column_stack(
+            [np.bincount(gid[self.dead], weights=self.xd[:, j], minlength=self.n_groups)[self.death_groups]
+             for j in range(p)]
+        ) if p else np.zeros((self.death_groups.size, 0))
+        self.group_time_index = np.flatnonzero(change_group)[self.death_groups]  # a row of each death group
+        # (start, stop] rows: a row is not at risk at times <= its start. Rows sorted by (stratum, start);
+        # for each death group, the first such row of its stratum starting at or after its time and the
+        # stratum's end: the risk set loses the sum over that range (agfit4's "entered later").
+        self.entry = None
+        if start is not None:
+            self.entry = np.lexsort((start, strata))
+            s_sorted, st_sorted = start[self.entry], strata[self.entry]
+            t_g, s_g = time[self.group_time_index], strata[self.group_time_index]
+            self.entry_from = np.empty(t_g.size, dtype=np.int64)
+            self.entry_to = np.searchsorted(st_sorted, s_g, side="right")
+            for code in np.unique(s_g):
+                lo = np.searchsorted(st_sorted, code, side="left")
+                hi = np.searchsorted(st_sorted, code, side="right")
+                mine = s_g == code
+                self.entry_from[mine] = lo + np.searchsorted(s_sorted[lo:hi], t_g[mine], side="left")
+
+    def unpack(self, packed: np.ndarray) -> np.ndarray:
+        """Symmetric p x p matrices from packed upper triangles (last axis)."""
+        out = np.zeros(packed.shape[:-1] + (self.p, self.p))
+        out[..., self.tri[0], self.tri[1]] = packed
+        out[..., self.tri[1], self.tri[0]] = packed
+        return out
+
+    def group_terms(self, beta: np.ndarray):
+        """Per tie group with deaths: sum of log denominators, Efron-weighted mean sum, information."""
+        p = self.p
+        eta = self.x @ beta if p else np.zeros(self.x.shape[0])
+        shift = float(np.max(eta))  # the likelihood is invariant to a common shift of eta
+        w = np.multiply(self.z, np.exp(eta - shift)[:, None], out=self._w)
+        seg = np.add.reduceat(w, self.seg_starts, axis=0)
+        gsum = np.add.reduceat(seg, self.group_seg_starts, axis=0)
+        dsum = np.zeros_like(gsum)
+        np.add.at(dsum, self.seg_gid[self.seg_dead], seg[self.seg_dead])
+        risk = np.empty_like(gsum)
+        for a, b in self.stratum_slices:
+            risk[a:b] = np.cumsum(gsum[a:b][::-1], axis=0)[::-1]
+        risk = risk[self.death_groups]
+        gross = risk  # the sums the risk-set sums are formed from (before removing later entries)
+        if self.entry is not None:
+            suffix = np.concatenate([np.cumsum(w[self.entry][::-1], axis=0)[::-1], np.zeros((1, w.shape[1]))])
+            risk = risk - (suffix[self.entry_from] - suffix[self.entry_to])
+        dsum = dsum[self.death_groups]
+        den = risk[self.owner, 0] - self.frac * dsum[self.owner, 0]
+        inv = 1.0 / den
+        f = self.frac
+        k = self.death_groups.size
+
+        def by_group(values):
+            return np.bincount(self.owner, weights=values, minlength=k)
+
+        log_den = by_group(np.log(den))
+        a1, b1 = by_group(inv), by_group(f * inv)
+        inv2 = inv * inv
+        a2, b2, c2 = by_group(inv2), by_group(f * inv2), by_group(f * f * inv2)
+        s1, d1 = risk[:, 1:1 + p], dsum[:, 1:1 + p]
+        s2, d2 = risk[:, 1 + p:], dsum[:, 1 + p:]
+        mean_sum = s1 * a1[:, None] - d1 * b1[:, None]  # sum over the group's deaths of the risk-set means
+        second = s2 * a1[:, None] - d2 * b1[:, None]
+        cross = s1[:, :, None] * d1[:, None, :]
+        outer = (a2[:, None, None] * (s1[:, :, None] * s1[:, None, :])
+                 - b2[:, None, None] * (cross + cross.transpose(0, 2, 1))
+                 + c2[:, None, None] * (d1[:, :, None] * d1[:, None, :]))
+        info = self.unpack(second) - outer
+        # the magnitude of the terms whose difference is the diagonal of the information: sum over deaths of
+        # the risk-set second moments of the centred covariates, as summed (gross of later entries)
+        diag = np.flatnonzero(self.tri[0] == self.tri[1])
+        self.moment_scale = (gross[:, 1 + p + diag] * a1[:, None]).sum(axis=0)
+        eta_dead_sum = float(self.sum_xd @ beta) - self.n_dead * shift if p else 0.0
+        return eta_dead_sum, log_den, mean_sum, info
+
+    def __call__(self, beta: np.ndarray):
+        eta_dead_sum, log_den, mean_sum, info = self.group_terms(beta)
+        loglik = eta_dead_sum - float(np.sum(log_den))
+        score = self.sum_xd - mean_sum.sum(axis=0)
+        return loglik, score, info.sum(axis=0)
+
+
+def gconv_criterion(loglik: float, u: np.ndarray, chol: np.ndarray) -> float:
+    """SAS's relative gradient criterion ``g' I^-1 g / (|l| + 1e-6)`` from the Cholesky factor of I."""
+    return float(u @ _chsolve2(chol, u)) / (abs(float(loglik)) + 1e-6)
+
+
+def _newton_raphson(pl: _PartialLikelihood, p: int, iter_max: int, eps: float, gconv: float | None = None):
+    """coxfit6 (survival/src/coxfit6.c): Newton-Raphson with step halving.
+
+    ``gconv``: stop instead by SAS PHREG's relative gradient criterion (module docstring),
+    checked at every accepted iterate, beta = 0 included.
+    """
+    beta = np.zeros(p)
+    loglik0, u, imat = pl(beta)
+    # Rank at the start, as R (a singular column is NA in R, refused here), but a pivot is judged against the
+    # risk-set second moments it was computed from, not only against the largest diagonal: a covariate constant
+    # in every risk set has zero information however the rows are split or repeated, and its round-off residue
+    # (which depends on the number of rows and on the centring) must not pass R's relative test when p = 1.
+    chol, rank = _cholesky2(imat, scale=pl.moment_scale)
+    step = _chsolve2(chol, u)
+    score_stat = float(u @ step)
+    if rank < p:  # singular at the start: the caller reports the collinear columns
+        return dict(rank0=rank, chol0=chol)
+    if gconv is not None and score_stat / (abs(loglik0) + 1e-6) < gconv:
+        return dict(beta=beta, loglik=(loglik0, loglik0), u=u, var=_chinv2(chol), flag=rank,
+                    iterations=0, converged=True, score=score_stat, rank0=rank)
+    best = loglik0
+    newbeta = beta + step
+    halving = 0
+    for it in range(1, iter_max + 1):
+        newlk, u, imat = pl(newbeta)
+        chol, flag = _cholesky2(imat)
+        notfinite = not (np.all(np.isfinite(u)) and np.all(np.isfinite(imat)) and np.isfinite(newlk))
+        if gconv is not None:
+            if not notfinite and newlk >= best and gconv_criterion(newlk, u, chol) < gconv:
+                return dict(beta=newbeta, loglik=(loglik0, newlk), u=u, var=_chinv2(chol), flag=flag,
+                            iterations=it, converged=True, score=score_stat, rank0=rank)
+        elif not notfinite and abs(1 - best / newlk) <= eps:
+            return dict(beta=newbeta, loglik=(loglik0, newlk), u=u, var=_chinv2(chol), flag=flag,
+                        iterations=it, converged=True, score=score_stat, rank0=rank)
+        if notfinite or newlk < best:
+            halving += 1
+            newbeta = (newbeta + halving * beta) / (halving + 1.0)
+        else:
+            halving = 0
+            best = newlk
+            beta = newbeta
+            newbeta = newbeta + _chsolve2(chol, u)
+    # out of iterations: R recomputes at the last accepted beta
+    loglik1, u, imat = pl(beta) if iter_max > 1 else (best, u, imat)
+    chol, flag = _cholesky2(imat)
+    return dict(beta=beta, loglik=(loglik0, loglik1), u=u, var=_chinv2(chol), flag=1000,
+                iterations=iter_max, converged=False, score=score_stat, rank0=rank)
