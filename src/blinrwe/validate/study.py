@@ -148,7 +148,9 @@ def validate_study(
         if sheet is None:
             required = table.name in REQUIRED_TABLES[form]
             hint = (_("add a sheet (or {table}.csv) with the columns of the data_dictionary").format(table=table.name)
-                    if required else _("add it to enable these analyses, or ignore this warning"))
+                    if required else _("add it to enable these analyses (the report lists them as not available); "
+                                       "when there is nothing to record, keep the sheet with its header and no rows: "
+                                       "that means none"))
             message = (_("the required table '{table}' is missing") if required else
                        _("no '{table}' table: analyses that need it are not available")).format(table=table.name)
             findings.append(finding("TABLE_MISSING" if required else "TABLE_ABSENT", message, hint,
