@@ -143,3 +143,37 @@ def test_limits_are_refused_alike(tmp_path):
 def test_an_unknown_reader_is_refused(tmp_path):
     with pytest.raises(ValueError):
         read_xlsx(summary_book(tmp_path / "s.xlsx"), reader="xlrd")
+
+
+@pytest.mark.parametrize("book", ["formula", "synthetic"])
+def test_calamine_parses_only_the_sheets_the_scan_has_passed(tmp_path, book, monkeypatch):
+    """A sheet is handed to calamine only once the byte scan read it within the size limit (a zip
+    member's stated size can lie; zipfile stops at it, calamine might not): a refused sheet is never
+    parsed by calamine."""
+    from blinrwe.intake import xlsx_calamine
+
+    parsed, calamine = [], xlsx_calamine.CalamineWorkbook
+
+    class Recording:
+        def __init__(self, book):
+            self.book = book
+
+        @classmethod
+        def from_path(cls, path):
+            return cls(calamine.from_path(path))
+
+        def get_sheet_by_name(self, name):
+            parsed.append(name)
+            return self.book.get_sheet_by_name(name)
+
+        def close(self):
+            self.book.close()
+
+    path = BOOKS[book](tmp_path)
+    monkeypatch.setattr(xlsx_calamine, "CalamineWorkbook", Recording)
+    if book == "formula":  # its one table sheet holds a formula: openpyxl reads it, calamine never does
+        read_xlsx(path, reader="calamine")
+        assert parsed == []
+    else:  # every sheet passes: calamine parses them all
+        read_xlsx(path, reader="calamine")
+        assert len(parsed) > 1

@@ -9,7 +9,8 @@ size limit): a workbook whose sheets hold any of those, rows out of order or cel
 without a reference, or that comes near a row, column or cell limit, is left to the
 openpyxl reader (:mod:`blinrwe.intake.xlsx`), which gives the exact notes and
 refusals. Sheet list, hidden state and styles come from openpyxl's workbook part
-(workbook.xml and styles.xml only, no sheet parsed).
+(workbook.xml and styles.xml only, no sheet parsed). calamine parses a sheet only once
+the scan has read it within the limits (a thread parses it while the next is scanned).
 
 Cells are converted to what openpyxl gives: a whole number without a decimal point
 as ``int``, a date as ``datetime``, a time of day as ISO text, an empty cell as ``None``.
@@ -109,26 +110,34 @@ def _grid(rows: list[list]) -> pd.DataFrame:
     return pd.DataFrame(dict(enumerate(_cells(c) for c in columns)), columns=range(len(columns)), dtype=object)
 
 
-def _scan_all(path: Path, found: list[tuple[str, str]], percent_refs: re.Pattern | None, limits: ReadLimits) -> bool:
-    """Do the byte scans of every sheet allow calamine (see the module docstring)?"""
-    unpacked = 0
+def _scan_and_parse(path: Path, found: list[tuple[str, str]], percent_refs: re.Pattern | None, limits: ReadLimits,
+                    parse) -> list[Future] | None:
+    """Scan each sheet's XML (see the module docstring) and hand it to ``parse`` once it passed, so that
+    calamine never unpacks a sheet the scan has not read within the size limit (a zip member's stated
+    size can lie: zipfile stops at it and its CRC check fails). None: a sheet needs openpyxl."""
+    unpacked, parsed = 0, []
     try:
         with zipfile.ZipFile(path) as archive:
-            for _name, member in found:
+            for name, member in found:
                 unpacked += archive.getinfo(member).file_size
                 if unpacked > limits.max_bytes // 2 or not _scan_allows(archive.read(member), percent_refs, limits):
-                    return False
+                    break
+                parsed.append(parse(name))
+            else:
+                return parsed
     except Exception:  # noqa: BLE001 -- a damaged member (compression, CRC, zlib): openpyxl names the damage
-        return False
-    return True
+        pass
+    for future in parsed:  # refused: what is not parsed yet is not wanted
+        future.cancel()
+    return None
 
 
 def read_values(path: Path, found: list[tuple[str, str]], percent: set[int], limits: ReadLimits):
     """``{title: RawSheet}`` of the sheets ``found`` ((name, zip member)), or ``None`` when
     a sheet needs the openpyxl reader (see the module docstring).
 
-    calamine parses the sheets in a thread (it lets go of the GIL while it parses) while this
-    one scans their XML, and then turns each parsed sheet into cells.
+    calamine parses each sheet the scan allowed in a thread (it lets go of the GIL while it
+    parses) while this one scans the next, then turns each parsed sheet into cells.
     """
     percent_refs = (re.compile(rb' s="(?:' + b"|".join(str(i).encode() for i in sorted(percent)) + rb')"')
                     if percent else None)
@@ -138,12 +147,9 @@ def read_values(path: Path, found: list[tuple[str, str]], percent: set[int], lim
         return None
     try:
         with ThreadPoolExecutor(1, thread_name_prefix="calamine") as parser:
-            parsed = [parser.submit(book.get_sheet_by_name, name) for name, _member in found]
-            try:
-                return _sheets(path, found, parsed) if _scan_all(path, found, percent_refs, limits) else None
-            finally:
-                for future in parsed:  # a refused sheet: what is not parsed yet is not wanted
-                    future.cancel()
+            parsed = _scan_and_parse(path, found, percent_refs, limits,
+                                     lambda name: parser.submit(book.get_sheet_by_name, name))
+            return None if parsed is None else _sheets(path, found, parsed)
     finally:
         book.close()
 
