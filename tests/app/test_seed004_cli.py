@@ -28,6 +28,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from tests.report.ard_rows import one as _one
+
 from .test_seed_reproduction import write_seed004
 
 EDITS = {  # (section, key) -> the value the user types
@@ -102,14 +104,6 @@ def results(tmp_path_factory):
     assert "Report written to" in _blinrwe("run", "study.toml", cwd=folder)
     return pd.read_csv(folder / "report" / "results.csv", dtype={"level": str, "group": str, "group_var": str},
                        keep_default_na=False, na_values=[""])
-
-
-def _one(results, **where):
-    rows = results
-    for column, value in where.items():
-        rows = rows[rows[column] == value]
-    assert len(rows) == 1, where
-    return rows.iloc[0]
 
 
 WITHIN = "allo_hsct_after|responder"

@@ -282,9 +282,7 @@ def analyse_study(analysis_data, settings: AnalysisSettings | None = None, *, fo
                                          variant=s.variants[0], time_column=time_column(s.time_unit),
                                          ties=s.cox_ties, level=s.confidence_level, parts=split,
                                          strata=s.cox_strata, convergence=s.cox_convergence))
-        ae = getattr(analysis_data, "adverse_events", None)
-        if "adverse events" in gone:
-            ae = None
+        ae = None if "adverse events" in gone else getattr(analysis_data, "adverse_events", None)
         if ae is not None:
             parts.append(safety_table(ae, adsl["patient_id"], grading=s.grading, window=s.ae_window,
                                       populations=_gvhd_population(adsl)))
