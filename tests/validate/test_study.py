@@ -151,5 +151,7 @@ def test_a_left_out_optional_table_is_named_absent(table, tmp_path):
     (tmp_path / "whole").mkdir()
     for study, report in run_both(scenario(**{table: None}), tmp_path / "left_out"):
         assert "TABLE_ABSENT" in report.codes() and study.absent == {table} and study.tables[table].empty
+        (absent,) = [f for f in report.findings if f.code == "TABLE_ABSENT"]
+        assert "the report lists them as not available" in absent.hint and "no rows: that means none" in absent.hint
     for study, _report in run_both(BASE, tmp_path / "whole"):
         assert study.absent == frozenset()
