@@ -4,7 +4,7 @@ import pytest
 
 from blinrwe.app.catalog import analysis_sets, listing, preset_changes, variables
 from blinrwe.app.cli import main
-from blinrwe.app.spec_model import spec_keys
+from blinrwe.app.spec_document import spec_keys
 from blinrwe.derive import presets
 from blinrwe.derive.settings import CENSORING_VARIANTS, ENDPOINTS
 

@@ -189,7 +189,7 @@ def test_small_cohort_gives_a_complete_report(tmp_path, spec_name, n, seed):
     # the outputs show the results with small cells suppressed (render.py): plan what they show
     document = plan_document(suppress_small_cells(results, spec.report.min_cell), report_context(spec))
     ids = {t.table_id for t in document.tables}
-    # a table that would only repeat numbers printed earlier is named instead of shown (document.without_repeats)
+    # a table that would only repeat numbers printed earlier is named instead of shown (repeats.without_repeats)
     named = " ".join(p for section in document.sections for p in section.paragraphs)
     missing = [t for t in _expected_tables(spec) - ids if "not shown as a table" not in named]
     assert not missing, sorted(missing)

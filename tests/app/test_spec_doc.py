@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from blinrwe.app.spec_doc import spec_reference
-from blinrwe.app.spec_model import spec_keys
+from blinrwe.app.spec_document import spec_keys
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "spec.md"
 

@@ -6,8 +6,8 @@ from dataclasses import replace
 import pytest
 
 from blinrwe.app.spec import StudySpec, load_spec, spec_from_dict, spec_to_dict, write_spec
-from blinrwe.app.spec_model import LABEL_SECTIONS, spec_keys
-from blinrwe.app.spec_model import with_form_defaults
+from blinrwe.app.spec_document import spec_keys, with_form_defaults
+from blinrwe.app.spec_model import LABEL_SECTIONS
 from blinrwe.app.spec_toml import commented_toml
 from blinrwe.derive import presets
 

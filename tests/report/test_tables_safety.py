@@ -9,7 +9,8 @@ from blinrwe.analysis.safety_outcomes import subsequent_therapy_table as subsequ
 from blinrwe.model import i18n
 from blinrwe.report import ReportContext
 from blinrwe.report.disclosure import suppress_ard
-from blinrwe.report.document import without_repeats, Section
+from blinrwe.report.document import Section
+from blinrwe.report.repeats import without_repeats
 from blinrwe.report.formatting import format_n_percent
 from blinrwe.report.tables_safety import (
     ae_grade_table,

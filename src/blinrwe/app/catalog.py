@@ -8,7 +8,7 @@
   for each entry form (derived from the bundled example data of that form), with
   meanings from the table declarations (:mod:`blinrwe.model.tables`) and
   :mod:`blinrwe.derive.variables`;
-* keys: the specification's declaration (:func:`blinrwe.app.spec_model.spec_keys`).
+* keys: the specification's declaration (:func:`blinrwe.app.spec_document.spec_keys`).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from blinrwe.derive.settings import ENDPOINTS, DeriveSettings
 from blinrwe.derive.variables import derived_meaning
 from blinrwe.model.tables import FORMS
 
-from .spec_model import spec_keys
+from .spec_document import spec_keys
 from .spec_toml import allowed_text, default_text, toml_value
 
 __all__ = ["Variable", "variables", "analysis_sets", "preset_changes", "listing"]

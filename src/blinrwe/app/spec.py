@@ -38,10 +38,10 @@ from dataclasses import replace
 
 from .spec_check import load_spec, spec_from_dict
 from .spec_keys import SpecKey
+from .spec_document import StudySpec, spec_keys, with_form_defaults
 from .spec_model import (AE_WINDOWS, CI_TRANSFORMS, ENDPOINTS, EXAMPLES, FIGURE_FORMATS, FOLLOWUP_METHODS, FORMATS,
                          GRADINGS, ROUNDING, TIME_UNITS, VARIANTS, CoxSpec, DataSpec, EndpointSpec, ReportSpec,
-                         ResponseSpec, SafetySpec, StudyInfo, StudySpec, SubgroupSpec, SurvivalSpec, spec_keys,
-                         with_form_defaults)
+                         ResponseSpec, SafetySpec, StudyInfo, SubgroupSpec, SurvivalSpec)
 from .spec_toml import commented_toml, dumps_toml, spec_to_dict, write_spec
 
 __all__ = [

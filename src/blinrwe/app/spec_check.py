@@ -20,7 +20,8 @@ from blinrwe.errors import SpecificationError
 from blinrwe.model.i18n import _
 
 from .spec_keys import SpecKey
-from .spec_model import LABEL_SECTIONS, SECTION_ORDER, SECTIONS, StudySpec, definition_keys, section_keys
+from .spec_document import StudySpec, definition_keys, section_keys
+from .spec_model import LABEL_SECTIONS, SECTION_ORDER, SECTIONS
 
 __all__ = ["spec_from_dict", "load_spec"]
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from blinrwe.derive import presets as _presets
 
-from .spec_model import DEFINITIONS_HELP, LABEL_SECTIONS, SECTION_ORDER, spec_keys
+from .spec_document import spec_keys
+from .spec_model import DEFINITIONS_HELP, LABEL_SECTIONS, SECTION_ORDER
 from .spec_toml import allowed_text, default_text
 
 __all__ = ["spec_reference"]

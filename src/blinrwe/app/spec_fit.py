@@ -22,7 +22,7 @@ from dataclasses import replace
 from blinrwe.errors import SpecificationError
 from blinrwe.validate.findings import ValidationReport, finding
 
-from .spec_model import StudySpec
+from .spec_document import StudySpec
 
 __all__ = ["fit_to_data"]
 

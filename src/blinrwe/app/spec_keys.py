@@ -8,7 +8,7 @@ flag), written with :func:`option`. The same declaration drives validation
 ``blinrwe spec`` (:mod:`blinrwe.app.spec_toml`), the reference
 ``docs/spec.md`` (:mod:`blinrwe.app.spec_doc`) and, later, a web form: every
 key is listed, with its section, kind and default, by
-:func:`blinrwe.app.spec_model.spec_keys` as :class:`SpecKey` objects.
+:func:`blinrwe.app.spec_document.spec_keys` as :class:`SpecKey` objects.
 
 Why field metadata and not dataclasses generated from a table: the section
 classes stay ordinary, typed, frozen dataclasses that the rest of the code

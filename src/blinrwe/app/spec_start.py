@@ -15,7 +15,7 @@ from pathlib import Path
 
 from blinrwe.errors import UserError
 
-from .spec_model import StudySpec, with_form_defaults
+from .spec_document import StudySpec, with_form_defaults
 from .spec_toml import write_spec
 
 __all__ = ["write_new_spec", "data_form", "relative_to_spec"]

@@ -23,7 +23,8 @@ from typing import Any
 from blinrwe.derive import presets as _presets
 
 from .spec_keys import KINDS, SpecKey
-from .spec_model import DEFINITIONS_HELP, LABEL_SECTIONS, SECTION_ORDER, StudySpec, definition_keys, section_keys
+from .spec_document import StudySpec, definition_keys, section_keys
+from .spec_model import DEFINITIONS_HELP, LABEL_SECTIONS, SECTION_ORDER
 
 __all__ = ["spec_to_dict", "dumps_toml", "commented_toml", "write_spec", "toml_value"]
 

@@ -28,7 +28,9 @@ from importlib import resources
 
 from blinrwe.model.i18n import _, catalog, current_language
 
-from .labels import LEVEL_LABELS, VARIABLE_LABELS, level_label, variable_label
+from .labels import level_label, variable_label
+from .labels_codes import LEVEL_LABELS
+from .labels_variables import VARIABLE_LABELS
 
 #: the catalog file of this module's texts (patterns are read from it only, never from the others)
 CATALOG_FILE = "report_analysis.toml"

@@ -2,8 +2,11 @@
 
 Built once from StudyResults and the ReportContext, then written by each writer
 (HTML, DOCX, XLSX) so every format shows the same content in the same order,
-with the same table and figure numbers. Sections without results are left out;
-analyses that could not be run are listed in the appendix with the reason.
+with the same table and figure numbers. Here the sections are assembled in the
+order of a journal article, with the title and notice; sections without results
+are left out. Nothing is printed twice (:mod:`blinrwe.report.repeats`); analyses
+that could not be run are listed in the appendix with the reason
+(:mod:`blinrwe.report.appendix_data`).
 """
 
 from __future__ import annotations
@@ -20,16 +23,17 @@ from blinrwe.model.i18n import _, language
 from .ard_index import ArdIndex
 from .competing_sections import competing_regression_parts, summary_measure_tables
 from .context import ReportContext
-from .disclosure import suppression_active, withhold_patient_ids
+from .disclosure import suppression_active
 from .figures.fonts import figure_language, missing_font_note
 from .figures import FigureJob, PlottedFigure, forest_plot, sankey_plot, survival_curve_plot, swimmer_data, swimmer_plot
 from .figures.post_baseline_curves import post_baseline_figure_jobs
-from .analysis_text import analysis_text
-from .labels import LEVEL_LABELS, VARIABLE_LABELS, by_variable, endpoint_label, in_sentence, level_label, variable_label
+from .labels import by_variable, endpoint_label, in_sentence, level_label, variable_label
 from .methods_text import methods_paragraphs
+from .repeats import without_repeats
 from .tables_post_baseline import post_baseline_heading, post_baseline_tables
 from .appendix_conventions import conventions_tables
-from .table_model import DisplayTable, Row, with_footnotes
+from .appendix_data import _without_patient_ids, unavailable_paragraphs
+from .table_model import DisplayTable, with_footnotes
 from .tables_cost import cost_table
 from .tables_safety import population_notes, safety_detail_tables, subsequent_therapy_tables
 from .tables import descriptive_table, response_table
@@ -134,128 +138,6 @@ def _curve_figures(results, ard: ArdIndex, context: ReportContext, kind: str) ->
                         statistic={"km_median", "logrank_p", "gray_p"})
         jobs.append(FigureJob(survival_curve_plot, (c, risk_of.get(analysis, empty_risk), own, analysis, context)))
     return jobs
-
-
-def _joined(labels: Sequence[str]) -> str:
-    """"Within 2 cycles, within 12 weeks and at any time after blinatumomab"."""
-    words = [labels[0], *(in_sentence(label) for label in labels[1:])]
-    return words[0] if len(words) == 1 else _("{items} and {last}").format(items=_(", ").join(words[:-1]), last=words[-1])
-
-
-def merge_repeated_blocks(table: DisplayTable) -> DisplayTable:
-    """``table`` with each group of identical row blocks printed once: a top-level heading
-    row and the rows under it are a block; blocks with the same heading cells and the same
-    rows below (labels and cells) become the first of them, its heading naming them all
-    ("Within 2 cycles, within 12 weeks and at any time after blinatumomab" when the response
-    rates are the same in every window)."""
-    blocks: list[list[Row]] = []
-    for row in table.rows:
-        if row.level == 0 or not blocks:
-            blocks.append([row])
-        else:
-            blocks[-1].append(row)
-    content = lambda block: (block[0].cells, tuple((r.label, r.cells, r.level, r.is_heading) for r in block[1:]))  # noqa: E731
-    same: dict = {}
-    for block in blocks:
-        if block[0].is_heading and len(block) > 1:
-            same.setdefault(content(block), []).append(block[0].label)
-    rows, merged = [], set()
-    for block in blocks:
-        labels = same.get(content(block), []) if block[0].is_heading and len(block) > 1 else []
-        if len(labels) > 1:
-            if content(block) in merged:
-                continue
-            merged.add(content(block))
-            block = [replace(block[0], label=_joined(labels)), *block[1:]]
-        rows.extend(block)
-    return table if len(rows) == len(table.rows) else replace(table, rows=tuple(rows))
-
-
-_GROUP_SIZE = re.compile(r"\s*\((?:N|n) = [^)]*\)")
-#: words under which nearly every number is printed: they say nothing about which number it is
-_GENERIC_WORD = re.compile(r"^(n|p|overall|.* p|n \(%\)|n/n \(%\)|\d+% ci|总体|.*p值)$")  # English and Chinese
-_ESTIMATE = re.compile(r"\d.*[(/]|[(/].*\d")  # "2.05 (1.23-3.41)", "27/116", "94 (47.0)"; not a bare count
-
-
-def _label_words(*labels: str) -> frozenset:
-    """The parts of the labels a cell is printed under, compared loosely: "Sex, n (%)" ->
-    {"sex"}; a column's "(N = 116)" and words as generic as "n (%)" or "p" are left out."""
-    parts = (part.strip().lower() for label in labels for part in re.split(r", |，", _GROUP_SIZE.sub("", label)))
-    return frozenset(part for part in parts if part and not _GENERIC_WORD.match(part))
-
-
-def _printed_facts(table: DisplayTable) -> list[tuple[str, frozenset]]:
-    """Each non-empty data cell of ``table`` with the words of its row, headings above it and column."""
-    spans = table.spanning_per_column()
-    facts, path = [], []
-    for row in table.rows:
-        path = path[:row.level]
-        for cell, column, span in zip(row.cells, table.columns, spans):
-            if cell:
-                facts.append((cell, _label_words(row.label, *path, column, span)))
-        if row.is_heading:
-            path = path + [row.label]
-    return facts
-
-
-def without_repeats(sections: Sequence[Section]) -> list[Section]:
-    """The sections with nothing printed twice, judged by what the tables print:
-
-    * identical row blocks within a table once (:func:`merge_repeated_blocks`);
-    * a table every number of which earlier tables already print, each under at least two
-      of the same labels (of its row, the headings above it or its column), is left out:
-      e.g. subgroup hazard ratios that are the univariable Cox ones, with their events in
-      the survival tables (the forest plot still shows them), or the censoring-variant
-      table when the survival table lists each variant. A table with fewer than four
-      estimates (counts alone, such as the therapy flows) is always kept: bare counts
-      coincide too easily to prove a repeat.
-
-    A table left out is named in its section ("... is not shown: every number in it is
-    printed above"), so nothing the study asked for disappears without a word."""
-    printed: dict[str, list[frozenset]] = {}
-    out = []
-    for section in sections:
-        kept, left_out = [], []
-        for table in section.tables:
-            table = merge_repeated_blocks(table)
-            facts = _printed_facts(table)
-            repeated = (sum(bool(_ESTIMATE.search(cell)) for cell, _ in facts) >= 4
-                        and all(any(len(words & seen) >= 2 for seen in printed.get(cell, ())) for cell, words in facts))
-            if repeated:
-                left_out.append(_("{title}: not shown as a table; every number in it is printed above.").format(title=table.title))
-                continue
-            for cell, words in facts:
-                printed.setdefault(cell, []).append(words)
-            kept.append(table)
-        if kept or section.figures or section.paragraphs or not section.tables or left_out:
-            out.append(replace(section, tables=tuple(kept), paragraphs=(*section.paragraphs, *left_out)))
-    return out
-
-
-def unavailable_paragraphs(unavailable: pd.DataFrame) -> list[str]:
-    """One sentence per analysis that could not be run with these data, and why
-    ("Cox regression: not available; the study uses the patient summary form ...")."""
-    out = []
-    for r in unavailable.to_dict("records"):
-        what = str(r.get("analysis", "") or r.get("section", ""))
-        if what in LEVEL_LABELS or what in VARIABLE_LABELS:
-            label = level_label(what)
-        else:
-            label = analysis_text(what)
-            label = label[:1].upper() + label[1:]
-        out.append(_("{analysis}: not available; {reason}.").format(analysis=label, reason=analysis_text(str(r.get("reason", "")))))
-    return list(dict.fromkeys(out))
-
-
-def _without_patient_ids(records: list, data) -> list[dict]:
-    """Findings whose messages name no patient id (the ids of the cohort and of the findings)."""
-    fields = ("severity", "table", "sheet", "row", "column", "message", "patient_id")
-    rows = [r if isinstance(r, dict) else {k: getattr(r, k, None) for k in fields} for r in records]
-    adsl = getattr(data, "adsl", None)
-    ids = list(adsl["patient_id"]) if isinstance(adsl, pd.DataFrame) and "patient_id" in adsl else []
-    ids += [r.get("patient_id") for r in rows]
-    messages = withhold_patient_ids([r.get("message") or "" for r in rows], ids)
-    return [{**r, "message": m} for r, m in zip(rows, messages)]
 
 
 def build_document(results, context: ReportContext, findings=None, draw: FigureDrawer = draw_here) -> ReportDocument:

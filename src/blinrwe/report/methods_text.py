@@ -26,7 +26,8 @@ from .context import ReportContext
 from .disclosure import suppression_sentence
 from .formatting import format_p_value
 from .labels import grouping_label, sentence_gap
-from .labels import VARIABLE_LABELS, in_sentence, method_text, variable_label, variant_label
+from .labels import in_sentence, method_text, variable_label, variant_label
+from .labels_variables import VARIABLE_LABELS
 from .methods_competing import competing_methods_paragraph
 
 _SECTION_NAMES = {

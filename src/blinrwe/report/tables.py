@@ -75,8 +75,6 @@ from .formatting import (
     format_p_value,
 )
 from .labels import (
-    MRD_DENOMINATOR_LABELS,
-    RESPONSE_WINDOW_LABELS,
     abbreviations_in,
     in_sentence,
     level_label,
@@ -84,6 +82,7 @@ from .labels import (
     ordered_levels,
     variable_label,
 )
+from .labels_variables import MRD_DENOMINATOR_LABELS, RESPONSE_WINDOW_LABELS
 from .table_model import DisplayTable, Row, SpanningHeader, with_footnotes
 
 OVERALL = "Overall"

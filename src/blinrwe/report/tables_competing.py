@@ -41,7 +41,8 @@ from .formatting import (
     format_p_value,
 )
 from .caveats import immortal_time_events, immortal_time_warning
-from .labels import VARIABLE_LABELS, endpoint_label, grouping_label, in_sentence, level_label, variable_label
+from .labels import endpoint_label, grouping_label, in_sentence, level_label, variable_label
+from .labels_variables import VARIABLE_LABELS
 from .table_model import DisplayTable, Row, SpanningHeader, with_footnotes
 
 __all__ = ["competing_regression_tables", "competing_regression_table", "rmst_table", "survival_difference_table",

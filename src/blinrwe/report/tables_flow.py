@@ -12,7 +12,8 @@ from .analysis_text import analysis_text
 from .ard_index import as_ard_index
 from .context import ReportContext
 from .formatting import NOT_APPLICABLE, format_count
-from .labels import ENDPOINT_LABELS, endpoint_label, level_label, ordered_levels
+from .labels import endpoint_label, level_label, ordered_levels
+from .labels_codes import ENDPOINT_LABELS
 from .table_model import DisplayTable, Row, SpanningHeader
 from .tables import _by, _finish, _ordered_unique
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from starlette.datastructures import FormData
 
-from blinrwe.app.spec_model import StudySpec, spec_keys, with_form_defaults
+from blinrwe.app.spec_document import StudySpec, spec_keys, with_form_defaults
 from blinrwe.app.web import forms
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from blinrwe.app.spec_model import LABEL_SECTIONS, spec_keys
+from blinrwe.app.spec_document import spec_keys
+from blinrwe.app.spec_model import LABEL_SECTIONS
 from blinrwe.derive.presets import PRESET_DESCRIPTIONS
 from blinrwe.model import i18n
 

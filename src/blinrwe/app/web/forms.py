@@ -1,6 +1,6 @@
 """The settings form, generated from the specification's declaration (one control per key).
 
-Every key of :func:`blinrwe.app.spec_model.spec_keys` gets one control chosen by its kind
+Every key of :func:`blinrwe.app.spec_document.spec_keys` gets one control chosen by its kind
 and allowed values (a list of choices: boxes; one choice: a menu; a number: a number field
 with the declared range; a date: a date field; other text and lists: a text field), its
 help (translated) beside it, advanced keys folded away. The keys the page sets itself
@@ -23,7 +23,8 @@ from blinrwe.derive import presets as _presets
 from blinrwe.model.i18n import _
 
 from ..spec_keys import SpecKey
-from ..spec_model import LABEL_SECTIONS, SECTION_ORDER, StudySpec, spec_keys
+from ..spec_document import StudySpec, spec_keys
+from ..spec_model import LABEL_SECTIONS, SECTION_ORDER
 from ..spec_toml import dumps_toml
 
 __all__ = ["Control", "Section", "form_sections", "parse_form", "field_errors", "settings_text", "read_settings",

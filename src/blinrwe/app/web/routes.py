@@ -119,7 +119,7 @@ async def _validate(request: Request, study: Study) -> Response | None:
 
 def _initial_settings(form: str | None, lang: str) -> dict:
     """The keys whose defaults differ on the data's entry form, and the report language of the page."""
-    from ..spec_model import spec_keys
+    from ..spec_document import spec_keys
 
     settings: dict = {}
     for key in spec_keys():

@@ -19,7 +19,7 @@ MAX_SPEC_BYTES = 1024 * 1024
 
 
 def _settings_page(request, study, spec, raw=None, errors=None, general=(), saved=False, status_code=200):
-    from ..spec_model import StudySpec
+    from ..spec_document import StudySpec
 
     sections = forms.form_sections(spec or StudySpec(), raw, errors)
     invalid = [c for s in sections for c in s.controls + s.advanced if c.errors]

@@ -22,7 +22,8 @@ from ..ard_index import ArdRows, as_ard_rows
 from ..caveats import axis_label, immortal_time_events, immortal_time_warning
 from ..context import ReportContext
 from ..formatting import format_count, format_p_value
-from ..labels import ENDPOINT_LABELS, by_variable, endpoint_label, level_label, variable_label
+from ..labels import by_variable, endpoint_label, level_label, variable_label
+from ..labels_codes import ENDPOINT_LABELS
 from .base import PlottedFigure, group_colour, legend_clear_of, new_figure, occupied_cells
 from .fonts import figure_style, text_width
 
