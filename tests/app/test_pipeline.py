@@ -383,9 +383,8 @@ def test_one_study_run_on_every_engine_gives_the_same_results_table(tmp_path):
         out = run_study(replace(spec, data=replace(spec.data, engine=kind)), tmp_path / kind,
                         progress=Progress(stream=stream))
         assert f"[blinrwe] engine {kind} (as specified)" in stream.getvalue()
-        # every row and label the same; numbers to the last digits (an engine sums in its own order)
-        got = results(out)
-        pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-12, atol=1e-12, obj=kind)
+        # every row, label and number the same, to the last digit
+        pd.testing.assert_frame_equal(results(out), want, check_exact=True, obj=kind)
         assert not any((tmp_path / "scratch").iterdir())  # the split and staged tables are gone
 
 

@@ -3,6 +3,8 @@
 Expected values are computed by hand from the definitions quoted in each test.
 """
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -195,13 +197,20 @@ def naive_infusion_days(segments):
     return days.drop(columns="start_date").reset_index(drop=True)
 
 
+def dose_in_units(dose):
+    """A daily dose in whole 1e-9 ug (the derivation's exact dose sums), in plain Python."""
+    return 0 if dose != dose else math.floor(dose * 10**9 + 0.5)
+
+
 def naive_cycles(days, s):
     d = days.assign(full=days["rate_class"].eq("full"), step=days["rate_class"].eq("step_up"),
-                    dose_missing=days["daily_dose_used_ug"].isna())
+                    dose_missing=days["daily_dose_used_ug"].isna(),
+                    units=[dose_in_units(x) for x in days["daily_dose_used_ug"]])
     cyc = d.groupby(["patient_id", "cycle_number"], sort=True).agg(
         cycle_start=("infusion_date", "min"), cycle_end=("infusion_date", "max"),
         infusion_days=("infusion_date", "size"), full_dose_days=("full", "sum"), step_up_days=("step", "sum"),
-        cumulative_dose_ug=("daily_dose_used_ug", "sum"), dose_missing=("dose_missing", "any")).reset_index()
+        units=("units", "sum"), dose_missing=("dose_missing", "any")).reset_index()
+    cyc.insert(7, "cumulative_dose_ug", cyc.pop("units") / 10**9)
     cyc.loc[cyc["dose_missing"], "cumulative_dose_ug"] = np.nan
     first = cyc.groupby("patient_id")["cycle_number"].transform("min") == cyc["cycle_number"]
     full_length = cyc["infusion_days"] == s.label_cycle_days

@@ -32,6 +32,10 @@ from .settings import CutPoints, DeriveSettings
 
 #: ceil(dose / strength) tolerance: 70.0 / 35 gives 2 vials despite floating-point noise.
 VIAL_TOLERANCE = 1e-9
+#: Doses are summed as whole numbers of 1e-9 ug (each daily dose rounded to it): an integer sum is exact
+#: in any order, so pandas, DuckDB and Spark give the same totals to the last digit (float sums, in each
+#: engine's order, differed in the 16th). 1e-9 ug is far below any dose that is recorded or computed.
+DOSE_UNITS_PER_UG = 10**9
 
 DAY = pd.Timedelta(days=1)
 
@@ -43,6 +47,20 @@ def reversed_segment(row: pd.Series) -> InputDataError:
     return InputDataError(
         f"table 'infusions', {where}: end_date is before start_date; the end date is the last day of the segment (inclusive)."
     )
+
+
+def dose_units(dose_ug: np.ndarray) -> np.ndarray:
+    """``dose_ug`` (float, missing = NaN) as whole units of 1e-9 ug (int64; missing counts 0), rounded half up
+    as ``floor(x * 1e9 + 0.5)``, the same in SQL (``engine/exposure.py``)."""
+    units = np.floor(np.nan_to_num(np.asarray(dose_ug, dtype=float)) * DOSE_UNITS_PER_UG + 0.5)
+    return units.astype(np.int64)
+
+
+def dose_sum_per_group(dose_ug: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
+    """The total dose (ug) of each group ``0 .. n_groups - 1``, summed exactly in whole units (``dose_units``)."""
+    totals = np.zeros(n_groups, dtype=np.int64)
+    np.add.at(totals, group, dose_units(dose_ug))
+    return totals / DOSE_UNITS_PER_UG
 
 
 def classify(values: pd.Series, cut: CutPoints) -> pd.Series:
@@ -183,8 +201,7 @@ def _cycle_table(keys: pd.DataFrame, group: np.ndarray, day: np.ndarray, full: n
     np.minimum.at(first_day, g, day)
     last_day = np.full(n_groups, np.iinfo(np.int64).min)
     np.maximum.at(last_day, g, day)
-    # pandas' grouped sum (compensated summation, in row order), as the dose totals were always computed
-    dose_sum = pd.Series(dose).groupby(g).sum().reindex(range(n_groups), fill_value=0.0).to_numpy()
+    dose_sum = dose_sum_per_group(dose, g, n_groups)
     dose_missing = np.bincount(g[np.isnan(dose)], minlength=n_groups) > 0
     has_days = n_days > 0  # a cycle whose segments are all overlapped by another cycle's has no day of its own
     cyc = keys.loc[has_days].reset_index(drop=True)
@@ -263,11 +280,13 @@ def derive_exposure(patients: pd.DataFrame, infusions: pd.DataFrame, bsa: pd.Dat
             fixed=cycles["infusion_days"] == s.fixed_course_days,
             short=cycles["full_dose_days"].between(1, s.short_course_max_full_dose_days),
             dose_missing=cycles["cumulative_dose_ug"].isna(),
+            dose_units=dose_units(cycles["cumulative_dose_ug"].to_numpy(dtype=float)),
         ).groupby("patient_id").agg(
             full_dose_days=("full_dose_days", "sum"), step_up_days=("step_up_days", "sum"),
-            cumulative_dose_ug=("cumulative_dose_ug", "sum"), dose_missing=("dose_missing", "any"),
+            dose_units=("dose_units", "sum"), dose_missing=("dose_missing", "any"),
             all_label=("label_cycle", "all"), all_fixed=("fixed", "all"), all_short=("short", "all"),
         ).reset_index()
+        cyc_agg["cumulative_dose_ug"] = cyc_agg.pop("dose_units") / DOSE_UNITS_PER_UG
         total = segments["patient_id"].take(row).value_counts().rename("infusion_days_total").reset_index()
         out = (out.merge(seg_agg, on="patient_id", how="left").merge(total, on="patient_id", how="left")
                .merge(cyc_first[["patient_id", "infusion_days"]].rename(columns={"infusion_days": "infusion_days_cycle1"}),

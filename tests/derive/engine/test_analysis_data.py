@@ -13,8 +13,7 @@ from blinrwe.examples import synthetic_cohort
 
 def assert_same_analysis_data(got, want):
     for name in DATASETS:
-        pd.testing.assert_frame_equal(getattr(got, name), getattr(want, name), check_exact=False, rtol=1e-12,
-                                      atol=1e-12, obj=name)
+        pd.testing.assert_frame_equal(getattr(got, name), getattr(want, name), check_exact=True, obj=name)
     assert got.settings == want.settings and got.form == want.form and got.unavailable == want.unavailable
 
 

@@ -19,7 +19,11 @@ def test_every_formula_and_missing_measures(duckdb_backend, synthetic_steps, for
     p = synthetic_steps["patients"].copy()
     p.loc[p.index[::3], "bsa_m2"] = None
     p.loc[p.index[::5], "height_cm"] = None
-    assert_same_table(duckdb_backend, derive_bsa(to_engine(p), formula), reference.derive_bsa(p, formula))
+    # x ** y comes from each engine's own math library: the power formulas may differ in the last binary
+    # digit (square roots, Mosteller's, are exact everywhere)
+    last_digit = 0.0 if formula in ("mosteller", "recorded") else 4e-16
+    assert_same_table(duckdb_backend, derive_bsa(to_engine(p), formula), reference.derive_bsa(p, formula),
+                      rtol=last_digit)
 
 
 def test_unknown_formula_is_refused(synthetic_steps):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import ibis
 
-from ..exposure import CYCLE_COLUMNS, VIAL_TOLERANCE
+from ..exposure import CYCLE_COLUMNS, DOSE_UNITS_PER_UG, VIAL_TOLERANCE
 from ..settings import CutPoints, DeriveSettings
 
 #: ``np.isclose`` tolerances (its defaults), as the pandas ``dose_per_label`` compares rates
@@ -39,6 +39,16 @@ def classify(values: ibis.Value, cut: CutPoints) -> ibis.Value:
     below = (lambda b: v < b) if cut.closed == "left" else (lambda b: v <= b)
     branches = [(below(float(b)).fill_null(False), label) for b, label in zip(cut.breaks, cut.labels)]
     return ibis.ifelse(inside.fill_null(False), ibis.cases(*branches, else_=cut.labels[-1]), ibis.null("string"))
+
+
+def dose_units(dose_ug: ibis.Value) -> ibis.Value:
+    """``dose_ug`` as whole units of 1e-9 ug, ``floor(x * 1e9 + 0.5)`` (pandas: ``exposure.dose_units``): summed
+    as integers, the totals are exact and the same in every engine."""
+    return (dose_ug.cast("float64") * DOSE_UNITS_PER_UG + 0.5).floor().cast("int64")
+
+
+def dose_from_units(units: ibis.Value) -> ibis.Value:
+    return units.cast("float64") / DOSE_UNITS_PER_UG
 
 
 def vials(dose_ug: ibis.Value, vial_strength_ug: float) -> ibis.Value:
@@ -141,14 +151,15 @@ def derive_exposure_cycles(days: ibis.Table, settings: DeriveSettings) -> ibis.T
     cyc = d.group_by("patient_id", "cycle_number").aggregate(
         cycle_start=d.infusion_date.min(), cycle_end=d.infusion_date.max(), infusion_days=d.count(),
         full_dose_days=(d.rate_class == "full").sum(), step_up_days=(d.rate_class == "step_up").sum(),
-        _dose_sum=d.daily_dose_used_ug.sum(), _dose_known=d.daily_dose_used_ug.count(),
+        _dose_units=dose_units(d.daily_dose_used_ug).sum(), _dose_known=d.daily_dose_used_ug.count(),
     )
     first = cyc.cycle_number == cyc.cycle_number.min().over(group_by=cyc.patient_id)
     no_step_full = (cyc.step_up_days == 0) & (cyc.full_dose_days == s.label_cycle_days)
     step_then_full = first & (cyc.step_up_days == s.label_step_up_days) & (
         cyc.full_dose_days == s.label_cycle_days - s.label_step_up_days)
     return cyc.mutate(
-        cumulative_dose_ug=ibis.ifelse(cyc._dose_known == cyc.infusion_days, cyc._dose_sum, ibis.null("float64")),
+        cumulative_dose_ug=ibis.ifelse(cyc._dose_known == cyc.infusion_days, dose_from_units(cyc._dose_units),
+                                       ibis.null("float64")),
         label_cycle=(cyc.infusion_days == s.label_cycle_days) & (no_step_full | step_then_full),
     ).select(*CYCLE_COLUMNS)
 
@@ -168,7 +179,8 @@ def _per_patient(segments: ibis.Table, days: ibis.Table, cycles: ibis.Table, set
     cyc = c.group_by("patient_id").aggregate(
         infusion_days_cycle1=c.infusion_days.argmin(c.cycle_number),
         full_dose_days=c.full_dose_days.sum(), step_up_days=c.step_up_days.sum(),
-        cumulative_dose_ug=c.cumulative_dose_ug.sum(), dose_missing=c.cumulative_dose_ug.isnull().any(),
+        cumulative_dose_ug=dose_from_units(dose_units(c.cumulative_dose_ug).sum()),
+        dose_missing=c.cumulative_dose_ug.isnull().any(),
         all_label=c.label_cycle.all(), all_fixed=(c.infusion_days == s.fixed_course_days).all(),
         all_short=c.full_dose_days.between(1, s.short_course_max_full_dose_days).all(),
     )
