@@ -16,3 +16,24 @@ def test_derived_tables_go_through_unchanged(duckdb_backend, synthetic_steps):
         frame = synthetic_steps[name]
         keys = [c for c in ("patient_id", "endpoint", "variant", "assessment_date", "cycle_number") if c in frame]
         assert_same_table(duckdb_backend, to_engine(frame), frame, sort_by=keys)
+
+
+def test_an_arrow_result_comes_back_as_the_pandas_derivation_holds_it():
+    """Timestamps in nanoseconds, lists of codes as tuples (a missing list stays missing), whole numbers with
+    gaps as nullable integers, exactly."""
+    import datetime as dt
+
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+    from blinrwe.derive.engine.frames import arrow_to_frame, as_dtype
+
+    table = pa.table({"day": pa.array([dt.datetime(2021, 3, 4), None], pa.timestamp("us")),
+                      "codes": pa.array([["KMT2A", "TP53"], None], pa.list_(pa.string())),
+                      "event_type": pa.array([2**53, None], pa.int64())})
+    frame = arrow_to_frame(table)
+    assert frame["day"].dtype == np.dtype("datetime64[ns]") and frame["day"].iloc[0] == pd.Timestamp(2021, 3, 4)
+    assert frame["codes"].tolist() == [("KMT2A", "TP53"), None]
+    whole = as_dtype(frame["event_type"], pd.Int64Dtype())
+    assert whole.dtype == pd.Int64Dtype() and whole.iloc[0] == 2**53 and whole.isna().tolist() == [False, True]

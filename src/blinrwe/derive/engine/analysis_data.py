@@ -124,21 +124,14 @@ def reference_types(settings: DeriveSettings) -> dict[str, pd.DataFrame]:
 
 def _as_reference(frame: pd.DataFrame, like: pd.DataFrame) -> pd.DataFrame:
     """``frame`` (``like``'s columns, in order) with ``like``'s dtypes, converted column by column in
-    place; a whole-number column the data leave with gaps becomes float, as pandas makes it, and lists
-    of codes tuples."""
+    place; a whole-number column the data leave with gaps becomes float, as pandas makes it."""
     for name in like.columns:
         values, dtype = frame[name], like[name].dtype
         if isinstance(dtype, np.dtype) and dtype.kind in "iu" and values.isna().any():
             dtype = np.dtype("float64")
-        if values.dtype != dtype or (dtype == object and _holds_lists(values)):
+        if values.dtype != dtype:
             frame[name] = as_dtype(values, dtype)
     return frame
-
-
-def _holds_lists(values: pd.Series) -> bool:
-    """Does the text column hold lists (Arrow gives arrays where pandas has tuples, e.g. a list of codes)?"""
-    first = values.first_valid_index()
-    return first is not None and isinstance(values.loc[first], np.ndarray)
 
 
 def _reference_order(expr: ibis.Table, name: str, settings: DeriveSettings) -> list:

@@ -40,19 +40,32 @@ def to_engine(frame: pd.DataFrame) -> ibis.Table:
 def as_dtype(values: pd.Series, dtype) -> pd.Series:
     if dtype == object:
         out = values.astype(object)
-        if len(out) and out.map(lambda v: isinstance(v, np.ndarray)).any():
-            out = out.map(lambda v: tuple(v) if isinstance(v, np.ndarray) else v)
         return out.where(out.notna(), None)
     if getattr(dtype, "kind", "") == "M":
         return pd.to_datetime(values).astype(dtype)
+    if isinstance(dtype, pd.Int64Dtype) and values.dtype == np.float64:
+        # whole numbers with gaps (an Arrow int64 column with nulls): the array built directly, as pandas'
+        # astype checks each value and took most of the conversion of a registry's tables
+        floats = values.to_numpy()
+        missing = np.isnan(floats)
+        return pd.Series(pd.arrays.IntegerArray(np.where(missing, 0, floats).astype(np.int64), missing),
+                         index=values.index, name=values.name)
     return values.astype(dtype)
 
 
 def arrow_to_frame(table: pa.Table) -> pd.DataFrame:
     """An engine's Arrow result as pandas (``table`` is consumed): one block per column, each Arrow column
-    freed once converted, so a registry's table is never held twice (nor copied into 2-D blocks)."""
-    out = table.to_pandas(date_as_object=False, split_blocks=True, self_destruct=True)
+    freed once converted, so a registry's table is never held twice (nor copied into 2-D blocks).
+
+    Timestamps come as ``datetime64[ns]`` and lists (of codes) as tuples, as the pandas derivation has them
+    (converted by Arrow in C++: pandas' own conversion of a registry's dates took seconds)."""
+    lists = {f.name: [None if v is None else tuple(v) for v in table.column(f.name).to_pylist()]
+             for f in table.schema if pa.types.is_list(f.type)}
+    out = table.to_pandas(date_as_object=False, split_blocks=True, self_destruct=True,
+                          coerce_temporal_nanoseconds=True)
     pa.default_memory_pool().release_unused()  # Arrow's allocator keeps what it freed otherwise
+    for name, values in lists.items():
+        out[name] = pd.Series(values, index=out.index, dtype=object)
     return out
 
 
