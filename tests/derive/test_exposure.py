@@ -242,3 +242,16 @@ def test_days_and_cycles_equal_the_naive_implementation_with_overlaps_and_gaps()
     pd.testing.assert_frame_equal(days, naive_infusion_days(seg), check_exact=True)
     _, cycles = exposure(pts, inf, s)
     pd.testing.assert_frame_equal(cycles, naive_cycles(days, s), check_exact=True)
+
+
+@pytest.mark.parametrize("doses", [[28.0, 9.0, 20.25, 1 / 3], [4e6, 4e6, 4e6, 1e-9], [1e7, 0.1, float("nan"), 7.0]])
+def test_dose_totals_are_the_exact_sums_of_the_doses_in_whole_units(doses):
+    """Whatever the order and the size (past 2**53 units the sum is taken in integers), each total is the
+    plain-Python integer sum of the rounded doses."""
+    from blinrwe.derive.exposure import dose_sum_per_group
+
+    group = np.array([0, 1, 0, 0])
+    got = dose_sum_per_group(np.array(doses), group, 2)
+    want = [sum(dose_in_units(d) for d, g in zip(doses, group) if g == k) / 10**9 for k in (0, 1)]
+    assert got.tolist() == want
+    assert dose_sum_per_group(np.array(doses)[::-1], group[::-1], 2).tolist() == want

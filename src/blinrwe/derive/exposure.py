@@ -50,17 +50,23 @@ def reversed_segment(row: pd.Series) -> InputDataError:
 
 
 def dose_units(dose_ug: np.ndarray) -> np.ndarray:
-    """``dose_ug`` (float, missing = NaN) as whole units of 1e-9 ug (int64; missing counts 0), rounded half up
-    as ``floor(x * 1e9 + 0.5)``, the same in SQL (``engine/exposure.py``)."""
-    units = np.floor(np.nan_to_num(np.asarray(dose_ug, dtype=float)) * DOSE_UNITS_PER_UG + 0.5)
-    return units.astype(np.int64)
+    """``dose_ug`` (float, missing = NaN) as whole units of 1e-9 ug, ``floor(x * 1e9 + 0.5)`` (missing counts 0),
+    the same in SQL (``engine/exposure.py``); held as floats, which are exact whole numbers below 2**53."""
+    units = np.multiply(np.asarray(dose_ug, dtype=float), DOSE_UNITS_PER_UG)
+    units += 0.5
+    np.floor(units, out=units)
+    units[np.isnan(units)] = 0.0
+    return units
 
 
 def dose_sum_per_group(dose_ug: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
     """The total dose (ug) of each group ``0 .. n_groups - 1``, summed exactly in whole units (``dose_units``)."""
-    totals = np.zeros(n_groups, dtype=np.int64)
-    np.add.at(totals, group, dose_units(dose_ug))
-    return totals / DOSE_UNITS_PER_UG
+    units = dose_units(dose_ug)
+    totals = np.bincount(group, weights=units, minlength=n_groups)
+    # a float sum of non-negative whole numbers is exact while it stays below 2**53; past that, in integers
+    if units.min(initial=0.0) < 0 or totals.max(initial=0.0) >= 2.0**53:
+        totals = pd.Series(units.astype(np.int64)).groupby(group).sum().reindex(range(n_groups), fill_value=0)
+    return np.asarray(totals, dtype=np.int64) / DOSE_UNITS_PER_UG
 
 
 def classify(values: pd.Series, cut: CutPoints) -> pd.Series:
