@@ -6,7 +6,8 @@ import pandas as pd
 from blinrwe.analysis.ard import not_estimable_reason
 from blinrwe.analysis.survival import SurvivalOutput, figure_ticks, survival_analyses
 from blinrwe.stats.counts import grouped_event_counts
-from blinrwe.stats.kaplan_meier import kaplan_meier, median_follow_up
+from blinrwe.stats.follow_up import median_follow_up
+from blinrwe.stats.kaplan_meier import kaplan_meier
 from blinrwe.stats.logrank import logrank
 
 

@@ -38,7 +38,7 @@ from scipy.optimize import brentq
 
 from blinrwe.report.formatting import format_interval, format_number, format_percent
 from blinrwe.stats import event_counts_from_table, kaplan_meier, kaplan_meier_from_counts, proportion_ci
-from blinrwe.stats.kaplan_meier import pointwise_ci
+from blinrwe.stats.kaplan_meier_ci import pointwise_ci
 
 
 def _decimals(printed: str) -> int:

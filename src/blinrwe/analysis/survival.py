@@ -23,7 +23,8 @@ from blinrwe.derive.endpoints import T0_ORIGIN
 from blinrwe.derive.post_baseline import post_baseline_event
 from blinrwe.errors import StatisticalInputError
 from blinrwe.stats.counts import event_counts, grouped_event_counts
-from blinrwe.stats.kaplan_meier import kaplan_meier_from_counts, median_follow_up_from_counts
+from blinrwe.stats.follow_up import median_follow_up_from_counts
+from blinrwe.stats.kaplan_meier import kaplan_meier_from_counts
 from blinrwe.stats.logrank import logrank_from_counts
 
 from .ard import ard_row, not_estimable

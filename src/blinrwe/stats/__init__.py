@@ -12,15 +12,8 @@ from .counts import (
     event_counts_from_table,
     grouped_event_counts,
 )
-from .kaplan_meier import (
-    FollowUp,
-    KaplanMeier,
-    SurvivalQuantile,
-    kaplan_meier,
-    kaplan_meier_from_counts,
-    median_follow_up,
-    median_follow_up_from_counts,
-)
+from .kaplan_meier import KaplanMeier, SurvivalQuantile, kaplan_meier, kaplan_meier_from_counts
+from .follow_up import FollowUp, median_follow_up, median_follow_up_from_counts
 from .logrank import LogRankTest, LogRankTrend, logrank, logrank_from_counts, logrank_trend
 from .proportion import ProportionCI, proportion_ci
 from .mantel_byar import MantelByarTest, mantel_byar

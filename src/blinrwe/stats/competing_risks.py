@@ -9,8 +9,8 @@ be followed by the event of interest; the CIFs of all causes plus overall
 event-free survival add up to 1.
 
 Definitions (Kalbfleisch & Prentice 1980; Gray 1988, Ann. Stat. 16:1141; R
-``cmprsk`` 2.2, whose Fortran ``cinc``/``crstm`` this module ports as vectorised
-array arithmetic):
+``cmprsk`` 2.2, whose Fortran ``cinc`` this module ports as vectorised array
+arithmetic; its ``crstm`` is ported in :mod:`blinrwe.stats.gray_statistic`):
 
 * Estimate (Aalen-Johansen): ``F_k(t) = sum_{t_j <= t} S(t_j-) d_kj / n_j`` with S
   the Kaplan-Meier estimate of being free of any event, ``n_j`` at risk and
@@ -29,16 +29,12 @@ array arithmetic):
   ``cmprsk::timepoints``: 0 before the first event, NaN after the group's last
   observation (event or censoring) time.
 * Gray's test (``gray_test``): K-sample test that a cause's CIF is the same in
-  all groups, score ``s`` for the first K-1 groups and its variance ``V``;
-  ``s' V^-1 s`` ~ chi-square(K-1). Weight ``(1 - F(t-))^rho`` (rho = 0 default, as
-  cmprsk). With ``strata`` the scores and variances are summed over strata.
-  A singular variance (by R ``qr()``'s rank rule, as cmprsk decides it: e.g. a group
-  with nobody at risk at the cause's event times) gives ``stat`` and ``p`` NaN with
-  the reason in ``note``; cmprsk reports ``stat = -1, p = 1`` there, a p value that
-  reads as "no difference" where there is no test.
-  Hand-written because no Python library implements Gray's test (lifelines has
-  the Aalen-Johansen estimate only, with a different variance; scikit-survival and
-  statsmodels none).
+  all groups, ``s' V^-1 s`` ~ chi-square(K-1) on the score of the first K-1 groups,
+  weight ``(1 - F(t-))^rho`` (rho = 0 default, as cmprsk), summed over ``strata``;
+  computed in :mod:`blinrwe.stats.gray_statistic` (definition and sources there).
+  A singular variance gives ``stat`` and ``p`` NaN with the reason in ``note``
+  (cmprsk reports ``stat = -1, p = 1``, a p value that reads as "no difference"
+  where there is no test).
 """
 
 from __future__ import annotations
@@ -51,9 +47,9 @@ from scipy import stats as _sps
 
 from blinrwe.errors import StatisticalInputError
 
-from ._chi_square import quadratic_form
 from ._inputs import as_level, as_times, tie_near_times
 from .counts import _grouped_from_codes
+from .gray_statistic import _gray_all_causes
 
 __all__ = ["CumulativeIncidence", "cumulative_incidence", "gray_test"]
 
@@ -191,90 +187,13 @@ def loglog_ci(estimate, variance, level: float):
     return np.fmin(a, b), np.fmax(a, b)
 
 
-# --- Gray's test (cmprsk crstm/crst) ------------------------------------------------------------
-
-_GRAY_SINGULAR = (
-    "variance of the score is singular: a group has no patients at risk at any event time of the cause "
-    "(cmprsk reports stat -1, p 1)"
-)
-
-
-def _gray_stratum(n_risk, d_cause, d_other, rho: float):
-    """Score (ng) and variance (ng x ng) of one stratum; arrays are (times, groups)."""
-    keep = (d_cause.sum(axis=1) + d_other.sum(axis=1)) > 0  # times without events add nothing
-    rs = n_risk[keep].astype(float)
-    d1 = d_cause[keep].astype(float)
-    d2 = d_other[keep].astype(float)
-    ng = rs.shape[1]
-    if rs.shape[0] == 0:
-        return np.zeros(ng), np.zeros((ng, ng))
-    live = rs > 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        step = np.where(live, (rs - d1 - d2) / rs, 1.0)
-        skm = np.cumprod(step, axis=0)  # group KM of any event, right-continuous
-        skmm = np.vstack((np.ones((1, ng)), skm[:-1]))  # left-continuous
-        f1 = np.cumsum(np.where(live, skmm * d1 / rs, 0.0), axis=0)  # group CIF of the cause
-        f1m = np.vstack((np.zeros((1, ng)), f1[:-1]))
-        t1 = np.where(live, rs / skmm, 0.0)
-        tr = t1.sum(axis=1)  # sum_r h_r in Gray's notation
-        tq = np.where(live, rs * (1 - f1m) / skmm, 0.0).sum(axis=1)  # sum_r R_r
-        nd1 = d1.sum(axis=1)
-        f = np.cumsum(nd1 / tr)  # pooled CIF
-        fm = np.concatenate(([0.0], f[:-1]))
-        fb = (1 - fm) ** rho
-        a = fb[:, None, None] * (
-            t1[:, :, None] * np.eye(ng)[None] - t1[:, :, None] * t1[:, None, :] / tr[:, None, None]
-        )
-        cw = np.where(nd1 > 0, nd1 / (tr * (1 - fm)), 0.0)
-        c = np.cumsum(np.where(a != 0, a * cw[:, None, None], 0.0), axis=0)
-        score = (fb[:, None] * np.where(live, d1 - nd1[:, None] * rs * (1 - f1m) / (skmm * tq[:, None]), 0.0)).sum(axis=0)
-
-        # cause-of-interest events
-        t4 = np.where(skm > 0, 1 - (1 - f)[:, None] / skm, 1.0)
-        t5 = np.where(nd1[:, None] > 1, 1 - (nd1[:, None] - 1) / (tr[:, None] * skmm - 1), 1.0)
-        t3 = np.where(live & (nd1[:, None] > 0), t5 * skmm * nd1[:, None] / (tr[:, None] * rs), 0.0)
-        b = a - t4[:, None, :] * c  # b[t, i, k] = a(i,k) - t4_k c(i,k)
-        v3 = (t4 * t4 * t3).sum(axis=0)
-        v2 = np.einsum("tik,tk->ik", b, t4 * t3)
-        v = np.einsum("tik,tjk,tk->ij", b, b, t3)
-
-        # competing events
-        ok = (skm > 0) & (d2 > 0)
-        u4 = np.where(ok, (1 - f)[:, None] / skm, 0.0)
-        u5 = np.where(d2 > 1, 1 - (d2 - 1) / (rs - 1), 1.0)
-        u3 = np.where(ok, u5 * skmm**2 * d2 / rs**2, 0.0)
-        v3 = v3 + (u4 * u4 * u3).sum(axis=0)
-        v2 = v2 - np.einsum("tik,tk->ik", c, u4 * u4 * u3)
-        v = v + np.einsum("tik,tjk,tk->ij", c, c, u4 * u4 * u3)
-
-    cf = c[-1]
-    v = v + (cf * v3[None, :]) @ cf.T + cf @ v2.T + v2 @ cf.T
-    return score, v
+# --- Gray's test (cmprsk crstm/crst; the statistic is in gray_statistic) ------------------------
 
 
 def gray_test(time, event_type, cause, group, strata=None, rho: float = 0.0, *, censored=0) -> pd.DataFrame:
     """Gray's test for each cause (or the one given); see :func:`cumulative_incidence`."""
     result = cumulative_incidence(time, event_type, cause, group=group, strata=strata, rho=rho, censored=censored)
     return result.gray_test
-
-
-def _gray_all_causes(t, codes, gidx, n_groups, scodes, n_causes, rho):
-    rows = []
-    for k in range(1, n_causes + 1):
-        m = np.where(codes == 0, 0, np.where(codes == k, 1, 2))
-        score = np.zeros(n_groups)
-        var = np.zeros((n_groups, n_groups))
-        for s in np.unique(scodes):
-            ins = scodes == s
-            counts = _grouped_from_codes(t[ins], m[ins], gidx[ins], tuple(range(n_groups)), None, (1, 2))
-            sc, vv = _gray_stratum(
-                counts.n_risk, counts.n_event_by_cause[:, :, 0], counts.n_event_by_cause[:, :, 1], rho
-            )
-            score += sc
-            var += vv
-        stat = quadratic_form(score[:-1], var[:-1, :-1])
-        rows.append((stat, _GRAY_SINGULAR if np.isnan(stat) else ""))
-    return rows
 
 
 # --- result ----------------------------------------------------------------------------------

@@ -17,9 +17,10 @@ risk from time 0), so ``n_risk`` is the number of subjects whose time is ``>= t`
 times within ``sqrt(machine eps)`` of each other are one time (R's ``timefix``,
 :func:`blinrwe.stats._inputs.tie_near_times`).
 
-Speed: whole-number times (days), int64 or float64 holding whole numbers, are
-tabulated with one ``np.bincount`` over the time range, O(n) without sorting; other
-times (months) fall back to ``np.unique``. One tabulation serves several statistics:
+The counting pass itself (one ``np.bincount`` for whole-number days, O(n) without
+sorting) is in :mod:`blinrwe.stats.tabulation`; this module holds the count
+containers and the ways of building them (one row per subject, an aggregated table,
+``(start, stop]`` intervals). One tabulation serves several statistics:
 :meth:`GroupedEventCounts.pooled` is the whole sample, :meth:`EventCounts.reversed`
 the reverse Kaplan-Meier of follow-up.
 
@@ -37,7 +38,8 @@ import pandas as pd
 
 from blinrwe.errors import StatisticalInputError
 
-from ._inputs import as_event_codes, as_tied_times, as_times, as_weights, tie_near_times
+from ._inputs import as_event_codes, as_times, as_weights, tie_near_times
+from .tabulation import _at_risk, _check_causes, _group_codes, _prepare, _tabulate
 
 __all__ = [
     "EventCounts",
@@ -52,18 +54,6 @@ __all__ = [
 def _frozen(arr, dtype) -> np.ndarray:
     out = np.array(arr, dtype=dtype, copy=True)
     out.flags.writeable = False
-    return out
-
-
-def _check_causes(causes) -> tuple[int, ...]:
-    try:
-        out = tuple(int(c) for c in causes)
-    except (TypeError, ValueError) as exc:
-        raise StatisticalInputError(f"causes must be positive integer codes such as (1, 2); got {causes!r}.") from exc
-    if not out or any(c < 1 for c in out) or len(set(out)) != len(out):
-        raise StatisticalInputError(
-            f"causes must be distinct positive integer codes such as (1,) or (1, 2); got {causes!r}."
-        )
     return out
 
 
@@ -200,110 +190,6 @@ class GroupedEventCounts:
 # --- tabulation -------------------------------------------------------------
 
 
-def _tabulate(t: np.ndarray, codes: np.ndarray, gidx: np.ndarray, n_groups: int, n_codes: int,
-              weights: np.ndarray | None, scratch: bool = False):
-    """Return (distinct times, counts of shape (T, groups, codes)), empty times dropped.
-    ``scratch``: ``t`` is a temporary of the caller's (int64 days cast from float), so the
-    counting key is built in its memory."""
-    n = t.shape[0]
-    if n == 0:
-        return np.empty(0, dtype=np.float64), np.zeros((0, n_groups, n_codes), dtype=np.int64)
-    width = n_groups * n_codes
-    tmin, tmax = t.min(), t.max()
-    whole = t.dtype.kind == "i"  # whole-number float days arrive as int64 (as_tied_times)
-    span = int(tmax - tmin) + 1 if whole else 0
-    if whole and span * width <= max(8 * n, 1 << 22):
-        # Whole-number times (days): one counting pass over the time range, no sort.
-        values = None
-        base = t
-        offset = int(tmin)
-    else:
-        values, base = np.unique(t, return_inverse=True)
-        base = base.reshape(-1)
-        span = values.shape[0]
-        offset = 0
-    # key = ((time index) * groups + group) * codes + code, built in place in one array.
-    out = base if scratch and values is None and base.dtype == np.int64 else None
-    if n_groups > 1:
-        key = np.multiply(base, n_groups, dtype=np.int64, out=out)
-        if offset:
-            key -= offset * n_groups
-        key += gidx
-        if n_codes > 1:
-            key *= n_codes
-            key += codes
-    else:
-        key = np.multiply(base, n_codes, dtype=np.int64, out=out)
-        if offset:
-            key -= offset * n_codes
-        if n_codes > 1:
-            key += codes
-    counts = np.bincount(key, weights=weights, minlength=span * width)
-    if weights is not None:
-        counts = np.rint(counts)
-    counts = counts.astype(np.int64, copy=False).reshape(span, n_groups, n_codes)
-    present = counts.reshape(span, width).any(axis=1)
-    if values is None:
-        values = (np.flatnonzero(present) + tmin).astype(np.float64)
-    else:
-        values = values[present].astype(np.float64)
-    return values, counts[present]
-
-
-def _at_risk(total: np.ndarray) -> np.ndarray:
-    """Subjects with time >= t: reverse cumulative sum along the time axis."""
-    return np.cumsum(total[::-1], axis=0)[::-1]
-
-
-def _group_codes(group, n: int, name: str):
-    """Return (codes, labels, sparse). With ``sparse`` True the labels are 0..max of small
-    non-negative integer groups, some possibly absent (drop empty groups after counting);
-    the codes are then the caller's array itself (no copy, no hashing)."""
-    if isinstance(group, pd.Series):
-        group = group.to_numpy() if not isinstance(group.dtype, pd.CategoricalDtype) else group.array
-    if isinstance(group, pd.Categorical):
-        codes = np.asarray(group.codes, dtype=np.int64)
-        labels = tuple(group.categories)
-        sparse = False
-    else:
-        arr = np.asarray(group)
-        if arr.ndim != 1:
-            raise StatisticalInputError(f"{name} must be one-dimensional; got shape {arr.shape}.")
-        lo = int(arr.min()) if arr.dtype.kind in "iub" and arr.size else -1
-        hi = int(arr.max()) if lo >= 0 else -1
-        if lo >= 0 and hi < 256:
-            codes = arr.view(np.uint8) if arr.dtype.kind == "b" else arr
-            labels = tuple(np.arange(hi + 1).astype(arr.dtype).tolist())
-            sparse = True
-        else:
-            codes, uniques = pd.factorize(arr, sort=True, use_na_sentinel=True)
-            codes = codes.astype(np.int64)
-            labels = tuple(uniques.tolist() if hasattr(uniques, "tolist") else uniques)
-            sparse = False
-    if codes.shape[0] != n:
-        raise StatisticalInputError(
-            f"{name} has {codes.shape[0]} values but time has {n}; give one {name} label per time."
-        )
-    if not sparse and codes.size and codes.min() < 0:
-        i = int(np.flatnonzero(codes < 0)[0])
-        raise StatisticalInputError(
-            f"{name} is missing at position {i}; give every subject a {name} or drop the row."
-        )
-    return codes, labels, sparse
-
-
-def _factorize_groups(group, n: int, name: str):
-    """Return (codes 0..k-1, labels) with only the labels present (or all categories)."""
-    codes, labels, sparse = _group_codes(group, n, name)
-    if sparse:
-        present = np.flatnonzero(np.bincount(codes, minlength=len(labels)))
-        lookup = np.zeros(len(labels), dtype=np.int64)
-        lookup[present] = np.arange(present.size)
-        codes = lookup[codes]
-        labels = tuple(labels[i] for i in present)
-    return codes, labels
-
-
 def _drop_empty_groups(counts: "GroupedEventCounts", keep: np.ndarray | None = None) -> "GroupedEventCounts":
     if keep is None:
         keep = counts.n > 0
@@ -318,20 +204,6 @@ def _drop_empty_groups(counts: "GroupedEventCounts", keep: np.ndarray | None = N
         n_event_by_cause=counts.n_event_by_cause[:, keep, :],
         causes=counts.causes,
     )
-
-
-def _prepare(time, event, weights, causes):
-    causes = _check_causes(causes)
-    t = as_tied_times(time, "time")
-    scratch = not np.may_share_memory(t, np.asarray(time))
-    codes = as_event_codes(event, t.shape[0], causes, "event")
-    w = None if weights is None else as_weights(weights, t.shape[0], "weights")
-    # Map codes (0 and the causes) onto 0..K, 0 = censored.
-    if causes != tuple(range(1, len(causes) + 1)):
-        lookup = np.zeros(max(causes) + 1, dtype=np.int64)
-        lookup[list(causes)] = np.arange(1, len(causes) + 1)
-        codes = lookup[codes]
-    return t, codes, w, causes, scratch
 
 
 def event_counts(time, event, *, weights=None, causes: Sequence[int] = (1,)) -> EventCounts:

@@ -1,10 +1,11 @@
-"""Kaplan-Meier survival with Greenwood variance, pointwise CIs, quantiles and landmarks.
+"""Kaplan-Meier survival with Greenwood variance, quantiles and landmarks.
 
 Definitions (domain-spec section 5): product-limit estimator; Greenwood variance
 ``Var(S(t)) = S(t)^2 * sum d/(n(n-d))``; pointwise CI on a transformed scale
-(default log-log, as SAS PROC LIFETEST and the seed publications); median and other
-quantiles with the Brookmeyer-Crowley CI; landmark rates; median follow-up by
-reverse Kaplan-Meier (domain-spec section 4).
+(default log-log, as SAS PROC LIFETEST and the seed publications; the transforms
+and their edge rules are in :mod:`blinrwe.stats.kaplan_meier_ci`); median and other
+quantiles with the Brookmeyer-Crowley CI; landmark rates. Median follow-up by
+reverse Kaplan-Meier (domain-spec section 4) is in :mod:`blinrwe.stats.follow_up`.
 
 Conventions, chosen to equal R ``survival`` (golden values from survival 3.5-3 in
 ``tests/stats/golden/km_logrank.json``):
@@ -16,10 +17,7 @@ Conventions, chosen to equal R ``survival`` (golden values from survival 3.5-3 i
   ``summary.survfit`` reports ours). Once S(t) = 0 the sum is infinite and
   ``std_err`` is NaN, as in R.
 * Pointwise CIs use ``se = sqrt(sum d/(n(n-d)))`` and R 3.5's ``survfit_confint``
-  edge rules: ``plain`` clips to [0, 1] and is NaN at S = 0; ``log`` is NaN at
-  S = 0 and its upper bound is clipped at 1; ``log-log`` is NaN at S = 0 and at
-  S = 1 (R prints NA; survival >= 3.6 prints 1, 1 at S = 1 instead); ``arcsine``
-  (SAS's arcsine-square-root, R's ``"arcsin"``) is NaN at S = 0 and S = 1.
+  edge rules (:mod:`blinrwe.stats.kaplan_meier_ci`).
 * Quantiles (``quantile(p)`` is the time by which a fraction p has had the event,
   so the median is p = 0.5) follow R ``quantile.survfit``: the first time the
   curve reaches 1 - p; if the curve is flat at exactly 1 - p (within
@@ -55,79 +53,17 @@ from blinrwe.errors import StatisticalInputError
 
 from ._inputs import as_level
 from .counts import EventCounts, event_counts
+from .kaplan_meier_ci import _CONF_LABEL, _conf_type, _transform, pointwise_ci
 
 __all__ = [
     "KaplanMeier",
     "SurvivalQuantile",
-    "FollowUp",
     "kaplan_meier",
     "kaplan_meier_from_counts",
-    "median_follow_up",
-    "median_follow_up_from_counts",
-    "CONF_TYPES",
 ]
 
-CONF_TYPES = {
-    "plain": "plain",
-    "linear": "plain",
-    "log": "log",
-    "log-log": "log-log",
-    "loglog": "log-log",
-    "arcsine": "arcsine",
-    "arcsin": "arcsine",
-    "asinsqrt": "arcsine",
-}
-_CONF_LABEL = {
-    "plain": "plain (linear) CI",
-    "log": "log CI",
-    "log-log": "log-log CI",
-    "arcsine": "arcsine-square-root CI",
-}
 # R quantile.survfit's tolerance for "the curve is flat at exactly p".
 _TOL = float(np.sqrt(np.finfo(float).eps))
-
-
-def _conf_type(conf_type: str) -> str:
-    key = str(conf_type).lower().replace("_", "-")
-    if key not in CONF_TYPES:
-        raise StatisticalInputError(
-            f"conf_type {conf_type!r} is not supported; use 'log-log' (default), 'log', 'plain' or 'arcsine'."
-        )
-    return CONF_TYPES[key]
-
-
-def pointwise_ci(surv: np.ndarray, se: np.ndarray, conf_type: str, level: float):
-    """Pointwise CI of S from ``se`` = sqrt(sum d/(n(n-d))), R survival 3.5 ``survfit_confint`` rules."""
-    z = norm.ppf(1 - (1 - level) / 2)
-    s = np.asarray(surv, dtype=float)
-    se = np.asarray(se, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        if conf_type == "plain":
-            half = se * s * z
-            lower = np.fmax(s - half, 0.0)
-            upper = np.fmin(s + half, 1.0)
-            nan = np.isnan(half)  # fmax/fmin would hide R's NaN
-            lower[nan] = np.nan
-            upper[nan] = np.nan
-        elif conf_type == "log":
-            xx = np.where(s == 0, np.nan, s)
-            lower = np.exp(np.log(xx) - z * se)
-            upper = np.exp(np.log(xx) + z * se)
-            upper = np.where(np.isnan(upper), np.nan, np.minimum(upper, 1.0))
-        elif conf_type == "log-log":
-            xx = np.where((s == 0) | (s == 1), np.nan, s)
-            half = z * se / np.log(xx)
-            lower = np.exp(-np.exp(np.log(-np.log(xx)) - half))
-            upper = np.exp(-np.exp(np.log(-np.log(xx)) + half))
-        else:  # arcsine square root
-            xx = np.where(s == 0, np.nan, s)
-            half = 0.5 * z * se * np.sqrt(xx / (1 - xx))
-            a = np.arcsin(np.sqrt(xx))
-            lo = a - half
-            hi = a + half
-            lower = np.sin(np.where(np.isnan(lo), np.nan, np.maximum(0.0, lo))) ** 2
-            upper = np.sin(np.where(np.isnan(hi), np.nan, np.minimum(np.pi / 2, hi))) ** 2
-    return lower, upper
 
 
 @dataclass(frozen=True)
@@ -369,18 +305,6 @@ class KaplanMeier:
         )
 
 
-def _transform(conf_type: str, s, target, se_log):
-    """g(S), g(target) and g'(S) * SE(S) for the SAS quantile test (SE(S) = S * se_log)."""
-    sd = s * se_log
-    if conf_type == "plain":
-        return s, target, sd
-    if conf_type == "log":
-        return np.log(s), np.log(target), sd / s
-    if conf_type == "log-log":
-        return np.log(-np.log(s)), np.log(-np.log(target)), sd / (s * np.abs(np.log(s)))
-    return np.arcsin(np.sqrt(s)), np.arcsin(np.sqrt(target)), sd / (2 * np.sqrt(s * (1 - s)))
-
-
 def kaplan_meier_from_counts(counts: EventCounts, conf_type: str = "log-log", level: float = 0.95) -> KaplanMeier:
     """Kaplan-Meier from per-time counts (e.g. :func:`blinrwe.stats.event_counts_from_table`)."""
     if not isinstance(counts, EventCounts):
@@ -408,36 +332,3 @@ def kaplan_meier_from_counts(counts: EventCounts, conf_type: str = "log-log", le
 def kaplan_meier(time, event, conf_type: str = "log-log", level: float = 0.95) -> KaplanMeier:
     """Kaplan-Meier survival from one row per subject: ``time`` >= 0, ``event`` 1 = event, 0 = censored."""
     return kaplan_meier_from_counts(event_counts(time, event), conf_type=conf_type, level=level)
-
-
-@dataclass(frozen=True)
-class FollowUp:
-    """Median follow-up, two ways (domain-spec section 4: report both, say which is used).
-
-    ``reverse_km`` is the median of the reverse Kaplan-Meier (censoring is the
-    "event", deaths are censored; R ``survfit(Surv(time, 1 - event) ~ 1)``), the
-    potential follow-up had nobody died. ``simple_median`` is the median of all
-    observation times (events and censorings), which understates follow-up when
-    many patients die early.
-    """
-
-    reverse_km: SurvivalQuantile
-    simple_median: float
-    n: int
-    method: str = "median follow-up by reverse Kaplan-Meier (Schemper and Smith 1996); also simple median of observation times"
-
-
-def median_follow_up(time, event, conf_type: str = "log-log", level: float = 0.95) -> FollowUp:
-    """Median follow-up by reverse Kaplan-Meier, plus the simple median of observation times."""
-    counts = event_counts(time, event)
-    return median_follow_up_from_counts(counts, float(np.median(np.asarray(time, dtype=float))),
-                                        conf_type=conf_type, level=level)
-
-
-def median_follow_up_from_counts(counts: EventCounts, simple_median: float, conf_type: str = "log-log",
-                                 level: float = 0.95) -> FollowUp:
-    """:func:`median_follow_up` from the counts of the survival analysis itself (the reverse
-    Kaplan-Meier swaps events and censorings, :meth:`EventCounts.reversed`); ``simple_median``
-    is the median of the observation times as given (``np.median(time)``)."""
-    reverse = kaplan_meier_from_counts(counts.reversed(), conf_type=conf_type, level=level)
-    return FollowUp(reverse_km=reverse.median(), simple_median=float(simple_median), n=counts.n)

@@ -36,7 +36,8 @@ from blinrwe.errors import StatisticalInputError
 
 from ._chi_square import quadratic_form
 from ._inputs import as_event_codes, as_tied_times
-from .counts import GroupedEventCounts, _drop_empty_groups, _factorize_groups, _group_codes, _grouped_from_codes
+from .counts import GroupedEventCounts, _drop_empty_groups, _grouped_from_codes
+from .tabulation import _factorize_groups, _group_codes
 
 __all__ = ["LogRankTest", "LogRankTrend", "logrank", "logrank_from_counts", "logrank_trend"]
 
