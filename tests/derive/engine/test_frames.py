@@ -37,3 +37,23 @@ def test_an_arrow_result_comes_back_as_the_pandas_derivation_holds_it():
     assert frame["codes"].tolist() == [("KMT2A", "TP53"), None]
     whole = as_dtype(frame["event_type"], pd.Int64Dtype())
     assert whole.dtype == pd.Int64Dtype() and whole.iloc[0] == 2**53 and whole.isna().tolist() == [False, True]
+
+
+def test_a_parquet_file_comes_back_with_its_text_as_the_plain_conversion_gives_it(tmp_path):
+    """Text read dictionary-encoded (each row group its own dictionary, missing values, an all-missing
+    column) comes back as the plain read gives it: ``object`` with None, the columns asked for in order."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from blinrwe.derive.engine.frames import arrow_to_frame, read_parquet_frame
+
+    table = pa.table({"patient_id": ["P1", "P2", None, "P4", "P1"], "time_days": [1, 2, 3, 4, 5],
+                      "reason": pa.array([None] * 5, pa.string()), "endpoint": ["OS", "EFS", "OS", None, "RFS"]})
+    path = tmp_path / "tte.parquet"
+    pq.write_table(table, path, row_group_size=2)
+    plain = arrow_to_frame(pq.read_table(path))
+    read = read_parquet_frame(path, ["endpoint", "patient_id", "time_days", "reason"])
+    pd.testing.assert_frame_equal(read, plain[["endpoint", "patient_id", "time_days", "reason"]], check_exact=True)
+    assert read["patient_id"].tolist() == ["P1", "P2", None, "P4", "P1"] and read["reason"].tolist() == [None] * 5
+    assert read["patient_id"].iloc[0] is read["patient_id"].iloc[4]  # one string per distinct text

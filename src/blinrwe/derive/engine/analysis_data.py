@@ -20,7 +20,6 @@ import ibis
 import ibis.expr.operations as ops
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
 
 from blinrwe.engines import free_memory
 from blinrwe.scratch import scratch_folder
@@ -34,7 +33,7 @@ from ..settings import DeriveSettings
 from ..study_tables import study_form, study_tables
 from . import attrition, body_surface, drug_use, endpoints, exposure, outcomes, response, safety, setting
 from . import therapy_paths
-from .frames import arrow_to_frame, as_dtype, to_engine, to_frame
+from .frames import as_dtype, read_parquet_frame, to_engine, to_frame
 
 #: AnalysisData field -> the columns its rows are in order of, as the pandas derivation gives them
 #: (engines give rows in no order); ``endpoint``, ``variant`` and ``analysis_set`` in declared order
@@ -135,14 +134,15 @@ def _as_reference(frame: pd.DataFrame, like: pd.DataFrame) -> pd.DataFrame:
 
 
 def _reference_order(expr: ibis.Table, name: str, settings: DeriveSettings) -> list:
-    """The sort keys of ``ROW_ORDER[name]`` on ``expr``: declared columns by their declared position,
-    ``patient_id`` by the integer ``patient_order`` where the dataset carries one (the same order)."""
+    """The sort keys of ``ROW_ORDER[name]`` on ``expr``: declared columns by their declared position; the
+    one integer ``row_order`` where the dataset carries its whole order in it (``tte``: one sort key of
+    ten million rows, not three)."""
+    if "row_order" in expr.columns:
+        return [ibis.asc(expr.row_order)]
     declared = {"endpoint": settings.endpoints, "variant": settings.censoring_variants,
                 "analysis_set": (*(n for n, _ in ANALYSIS_SETS), *settings.endpoints)}
     keys = []
     for column in ROW_ORDER[name]:
-        if column == "patient_id" and "patient_order" in expr.columns:
-            column = "patient_order"
         value = expr[column]
         if column in declared:
             value = ibis.cases(*((value == v, i) for i, v in enumerate(declared[column])), else_=len(declared[column]))
@@ -239,7 +239,8 @@ def derive_analysis_data(study, settings: DeriveSettings | None = None, backend=
         if scratch is not None:
             free_memory(backend)
             for name in DATASETS:
-                out[name] = _as_reference(arrow_to_frame(pq.read_table(scratch / f"{name}.parquet")), types[name])
+                out[name] = _as_reference(read_parquet_frame(scratch / f"{name}.parquet", types[name].columns),
+                                          types[name])
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)

@@ -17,6 +17,7 @@ result whichever is taken. Dates are compared to the second (they are days).
 from __future__ import annotations
 
 import ibis
+import pandas as pd
 import pyarrow as pa
 
 from ..endpoints import ROLES, TTE_COLUMNS, VARIANT_SOURCES, endpoint_definitions
@@ -27,6 +28,8 @@ _SECONDS_PER_DAY = 86_400
 _PRIORITIES = 1_000
 _ORIGIN_PRIORITY_STEP = 10**12
 _SECONDS_OFFSET = _ORIGIN_PRIORITY_STEP // 2  # keeps a date's seconds positive within one origin priority step
+#: the (declaration, patient) keys' patient range: declaration code x 2**32 + patient order
+_PATIENTS = 2**32
 
 
 def derive_patient_dates(adsl: ibis.Table, events: ibis.Table, assessments: ibis.Table,
@@ -110,84 +113,95 @@ def _priority(rank: ibis.Value) -> ibis.Value:
     return ((rank % _PRIORITIES) + _PRIORITIES) % _PRIORITIES
 
 
+def _key(code: ibis.Value, patient_order: ibis.Value) -> ibis.Value:
+    """One int64 of (declaration code, patient): the tens of millions of candidate rows are grouped and
+    joined by one integer, and ``tte`` sorted by it (the codes are in declared order)."""
+    return code.cast("int64") * _PATIENTS + patient_order
+
+
 def derive_endpoints(patient_dates: ibis.Table, settings: DeriveSettings,
                      patient_ids: ibis.Table | None = None) -> tuple[ibis.Table, ibis.Table]:
     """Every endpoint x censoring variant of ``settings``: ``(tte, excluded)``.
 
-    ``tte`` has the columns of ``TTE_COLUMNS`` and ``patient_order``, the patient's position in the
-    order of the ids (its rows sort by it as by ``patient_id``); ``excluded`` ``endpoint, variant,
+    ``tte`` has the columns of ``TTE_COLUMNS`` and ``row_order``, an integer its rows sort by as by
+    ``endpoint, variant, patient_id`` (declared order, then the id); ``excluded`` ``endpoint, variant,
     patient_id, reason`` for the patients without an origin and those whose origin is after the data
     cut-off. ``patient_ids`` (column ``patient_id``) are every patient of the study; default those of
     ``patient_dates``.
-    The first row by a rank is the ``MIN`` of a rank packed in one int64 (one hash aggregate, no
-    sorting window), its date and priority decoded from it."""
+    Dates are compared as whole seconds (decoded to timestamps at the end); the first row by a rank is
+    the ``MIN`` of a rank packed in one int64 (one hash aggregate, no sorting window), its date and
+    priority decoded from it."""
     pairs, origins, sources = _declarations(settings)
-    cutoff = ibis.timestamp(str(settings.data_cutoff)) if settings.data_cutoff is not None else None
+    cutoff = None
+    if settings.data_cutoff is not None:
+        cutoff = int(pd.Timestamp(str(settings.data_cutoff)).value // 10**9)  # seconds since 1970, as the engine's
     # every patient (of ``patient_dates``, listed or not, as in pandas) as an integer key in the order of
-    # its id: the tens of millions of candidate rows are grouped, joined and sorted by it, not by the text
+    # its id: the candidate rows are grouped, joined and sorted by it, not by the text
     ids = patient_dates.select("patient_id")
     if patient_ids is not None:
         ids = ids.union(patient_ids.select("patient_id"), distinct=False)
     patients = ids.distinct().mutate(patient_order=ibis.row_number().over(order_by="patient_id"))
     study = patients if patient_ids is None else patients.semi_join(patient_ids, "patient_id")
     dates = patient_dates.filter(patient_dates.date.notnull() & patient_dates.kind.notnull())
-    dates = dates.inner_join(patients, "patient_id").select("patient_order", "kind", date=dates.date.cast("timestamp"))
-    per_endpoint = ["endpoint_code", "patient_order"]
-    per_pair = ["pair", "patient_order"]
+    dates = dates.inner_join(patients, "patient_id").select("patient_order", "kind",
+                                                            second=_seconds(dates.date.cast("timestamp")))
 
     # origin: the first declared kind available, then its earliest date
     o = dates.inner_join(origins, "kind")
-    o = o.group_by(per_endpoint).aggregate(
-        origin_rank=(o.origin_priority * _ORIGIN_PRIORITY_STEP + _seconds(o.date) + _SECONDS_OFFSET).min())
-    o = o.select(*per_endpoint, origin_date=_from_seconds(o.origin_rank % _ORIGIN_PRIORITY_STEP - _SECONDS_OFFSET))
-    no_origin = study.cross_join(pairs).anti_join(o, per_endpoint)
+    o = o.group_by(o.endpoint_code, o.patient_order).aggregate(
+        origin_rank=(o.origin_priority * _ORIGIN_PRIORITY_STEP + o.second + _SECONDS_OFFSET).min())
+    o = o.select("endpoint_code", "patient_order",
+                 origin=o.origin_rank % _ORIGIN_PRIORITY_STEP - _SECONDS_OFFSET)
+    no_origin = study.cross_join(pairs).anti_join(o, ["endpoint_code", "patient_order"])
     excluded = no_origin.select("endpoint", "variant", "patient_id", reason="no_origin_reason")
     if cutoff is not None:
-        late = o.filter(o.origin_date > cutoff).inner_join(pairs, "endpoint_code").inner_join(patients, "patient_order")
+        late = o.filter(o.origin > cutoff).inner_join(pairs, "endpoint_code").inner_join(patients, "patient_order")
         excluded = excluded.union(late.select("endpoint", "variant", "patient_id",
                                               reason=ibis.literal("origin after the data cut-off")), distinct=False)
-        o = o.filter(o.origin_date <= cutoff)
+        o = o.filter(o.origin <= cutoff)
 
     # candidates: the dates of the sources' kinds on or after the origin
-    c = dates.inner_join(sources, "kind").inner_join(o, per_endpoint)
-    c = c.filter(c.date >= c.origin_date)
+    c = dates.inner_join(sources, "kind").inner_join(o, ["endpoint_code", "patient_order"])
+    c = c.filter(c.second >= c.origin)
     competes = c.role < ROLES.index("followup")  # an event or an intercurrent censoring
-    over = (c.date > cutoff) if cutoff is not None else ibis.literal(False)
+    over = (c.second > cutoff) if cutoff is not None else ibis.literal(False)
     wins = competes & ~over
     # follow-up beyond the cut-off (an event or follow-up date after it) ends at it, source data_cutoff
-    fu_date = ibis.ifelse(over, cutoff, c.date) if cutoff is not None else c.date
+    fu_second = ibis.ifelse(over, cutoff, c.second) if cutoff is not None else c.second
     fu_priority = ibis.ifelse(over, -1, c.priority)
     # earliest event or censoring (not after the cut-off) wins, ties -> declared order; otherwise the
     # latest follow-up date, ties -> data_cutoff, then declared order
-    ev_rank = _seconds(c.date) * _PRIORITIES + c.priority
-    fu_rank = -_seconds(fu_date) * _PRIORITIES + fu_priority + 1
-    ends = c.group_by(per_pair).aggregate(ev_rank=ev_rank.min(where=wins), fu_rank=fu_rank.min(where=~wins))
+    ev_rank = c.second * _PRIORITIES + c.priority
+    fu_rank = -fu_second * _PRIORITIES + fu_priority + 1
+    ends = c.group_by(pair_key=_key(c.pair, c.patient_order)).aggregate(ev_rank=ev_rank.min(where=wins), fu_rank=fu_rank.min(where=~wins))
     # the winning source from the priority in the rank (one lookup of the declared sources)
     declared = sources.select("pair", "priority", "role", "event_type", "name").distinct()
     ev_of = declared.select("pair", ev_priority="priority", ev_role="role", ev_type="event_type", ev_name="name")
     fu_of = declared.select("pair", fu_priority="priority", fu_name="name")
-    ends = ends.mutate(ev_priority=_priority(ends.ev_rank), fu_priority=_priority(ends.fu_rank) - 1)
-    ends = ends.mutate(ev_date=_from_seconds((ends.ev_rank - ends.ev_priority) // _PRIORITIES),
-                       fu_date=_from_seconds((ends.fu_priority + 1 - ends.fu_rank) // _PRIORITIES))
+    ends = ends.mutate(pair=ends.pair_key // _PATIENTS, ev_priority=_priority(ends.ev_rank),
+                       fu_priority=_priority(ends.fu_rank) - 1)
+    ends = ends.mutate(ev_second=(ends.ev_rank - ends.ev_priority) // _PRIORITIES,
+                       fu_second=(ends.fu_priority + 1 - ends.fu_rank) // _PRIORITIES)
     ends = ends.left_join(ev_of, ["pair", "ev_priority"]).select(ends, "ev_role", "ev_type", "ev_name")
     ends = ends.left_join(fu_of, ["pair", "fu_priority"]).select(ends, "fu_name")
 
-    t = o.inner_join(pairs, "endpoint_code").inner_join(patients, "patient_order")
-    t = t.left_join(ends, per_pair).select(t, "ev_date", "ev_name", "ev_role", "ev_type", "fu_date", "fu_name")
-    has_event = t.ev_date.notnull()
-    end_date = ibis.coalesce(t.ev_date, t.fu_date, t.origin_date)
+    t = o.inner_join(pairs, "endpoint_code")
+    t = t.mutate(pair_key=_key(t.pair, t.patient_order)).inner_join(patients, "patient_order")
+    t = t.left_join(ends, "pair_key").select(t, "ev_second", "ev_name", "ev_role", "ev_type", "fu_second", "fu_name")
+    has_event = t.ev_second.notnull()
+    end = ibis.coalesce(t.ev_second, t.fu_second, t.origin)
     # priority -1 (the cut-off) is no declared source
-    source = ibis.cases((has_event, t.ev_name), (t.fu_date.notnull(), t.fu_name.fill_null("data_cutoff")),
+    source = ibis.cases((has_event, t.ev_name), (t.fu_second.notnull(), t.fu_name.fill_null("data_cutoff")),
                         else_="origin")
     event_type = ibis.ifelse(has_event & (t.ev_role == ROLES.index("event")), t.ev_type, 0)
-    time_days = (end_date.epoch_seconds() - t.origin_date.epoch_seconds()) // _SECONDS_PER_DAY
+    time_days = (end - t.origin) // _SECONDS_PER_DAY
     tte = t.select(
-        "patient_id", "patient_order", "endpoint", "variant", "origin_date", end_date=end_date,
+        "patient_id", "endpoint", "variant", origin_date=_from_seconds(t.origin), end_date=_from_seconds(end),
         time_days=time_days.cast("int64"),
         time_months=time_days.cast("float64") / float(settings.days_per_month),
         # ``event`` is the event of interest; ``event_type`` only for competing-risk endpoints
         event=(event_type == 1).cast("int64"),
         event_type=ibis.ifelse(t.competing, event_type, ibis.null("int64")),
-        source=source,
+        source=source, row_order=t.pair_key,
     )
-    return tte.select(*TTE_COLUMNS, "patient_order"), excluded.select("endpoint", "variant", "patient_id", "reason")
+    return tte.select(*TTE_COLUMNS, "row_order"), excluded.select("endpoint", "variant", "patient_id", "reason")
