@@ -69,6 +69,29 @@ def test_spec_command_writes_an_editable_spec(tmp_path):
     assert 'path = "my.xlsx"' in text and "landmarks = " in text
 
 
+def test_spec_command_writes_the_comments_in_chinese(tmp_path):
+    """``--language zh``: every comment in Chinese (none left untranslated), keys and values English, and
+    the file reads back as the same specification as the English one."""
+    from dataclasses import replace
+
+    from blinrwe.app.spec import load_spec
+    from blinrwe.app.spec_start import write_new_spec
+    from blinrwe.model.i18n import language, missing_translations, reset_missing
+
+    res = blinrwe("spec", "研究.toml", "--data", "my.xlsx", "--language", "zh", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert "研究规范" in res.stdout
+    text = (tmp_path / "研究.toml").read_text(encoding="utf-8")
+    assert "# 报告标题" in text and "可选值：" in text and 'path = "my.xlsx"' in text and "Allowed:" not in text
+    reset_missing()
+    with language("zh"):
+        write_new_spec(tmp_path / "again.toml", tmp_path / "my.xlsx", form="study")
+    assert not missing_translations()
+    write_new_spec(tmp_path / "english.toml", tmp_path / "my.xlsx", form="study")
+    chinese, english = load_spec(tmp_path / "again.toml"), load_spec(tmp_path / "english.toml")
+    assert replace(chinese, source=english.source) == english
+
+
 @pytest.mark.parametrize("argv", [[], ["frobnicate"]])
 def test_usage_errors(tmp_path, argv):
     res = blinrwe(*argv, cwd=tmp_path)

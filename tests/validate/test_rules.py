@@ -190,3 +190,16 @@ def test_details_of_an_unreadable_event_type_are_not_judged(tmp_path):
     for _, report in run_both(tables, tmp_path):
         assert "CODE_INVALID" in report.codes()
         assert "EVENT_DETAIL_MISPLACED" not in report.codes()
+
+
+def test_an_unknown_id_that_differs_only_in_case_spaces_or_width_names_the_listed_one(tmp_path):
+    """'p1' and the full-width 'Ｐ１' (a Chinese input method) are P1 of the patients sheet, said in the hint;
+    'P9' resembles no listed id and gets the general hint."""
+    tables = edit("assessments", 0, patient_id="p1")
+    tables["events"][0]["patient_id"] = "Ｐ１"
+    tables["events"][1]["patient_id"] = "P9"
+    for _, report in run_both(tables, tmp_path):
+        hints = {(f.table, f.value): f.hint for f in report.findings if f.code == "PATIENT_UNKNOWN"}
+        assert hints[("assessments", "p1")] == "correct the id to 'P1' as the patients sheet has it (ids must match exactly)"
+        assert hints[("events", "Ｐ１")] == hints[("assessments", "p1")]
+        assert hints[("events", "P9")] == "add the patient to the patients sheet or correct the id (ids must match exactly)"

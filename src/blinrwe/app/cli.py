@@ -12,7 +12,7 @@ Commands::
                                           workbook annotated); exit 3 on errors
     blinrwe validate --omop CDM [--omop-mapping FILE] [--omop-schema S]   the same for an OMOP CDM (Parquet
                                           folder or DuckDB file)
-    blinrwe spec study.toml [--data study.xlsx]   write a commented study specification, to edit
+    blinrwe spec study.toml [--data study.xlsx] [--language zh]   write a commented study specification, to edit
     blinrwe list presets|endpoints|variables|analysis-sets|keys [--form summary]   what a specification can name
     blinrwe dictionary [--form summary] [--language zh] [--out dictionary.xlsx]   print or write the data dictionary
     blinrwe serve [--host H] [--port P] [--token T | --users FILE]   the web page (127.0.0.1:8000 by default)
@@ -106,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="the study workbook or CSV folder (written relative to the specification's folder)")
     spec.add_argument("--form", choices=("study", "summary"), default=None,
                       help="entry form of the data (default: read from --data when it exists, else study)")
+    _language_option(spec, "language of the comments (keys and values stay English)")
 
     listing = sub.add_parser("list", help="list presets, endpoints, variables, analysis sets or specification keys")
     listing.add_argument("what", choices=LISTS, help="what to list")
@@ -216,8 +217,9 @@ def cmd_spec(args) -> int:
         raise UserError(f"{args.path} already exists; give a new file name.")
     if not args.path.parent.resolve().is_dir():
         raise UserError(f"{args.path}: folder {args.path.parent} does not exist; create it first.")
-    path, form = write_new_spec(args.path, args.data, form=args.form)
-    print(f"Study specification ({form} form) written to: {path.resolve()}")
+    with language(args.language):
+        path, form = write_new_spec(args.path, args.data, form=args.form)
+        print(_("Study specification ({form} form) written to: {path}").format(form=form, path=path.resolve()))
     return 0
 
 

@@ -14,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from blinrwe.errors import UserError
+from blinrwe.model.i18n import _
 
 from .spec_document import StudySpec, with_form_defaults
 from .spec_toml import write_spec
@@ -51,11 +52,12 @@ def write_new_spec(spec_path: Path, data: Path, form: str | None = None) -> tupl
     form = form or data_form(data) or "study"
     spec = with_form_defaults(StudySpec(), form)
     spec = replace(spec, data=replace(spec.data, path=relative_to_spec(data, spec_path)))
-    header = (
-        f"Study specification written by blinrwe {__version__} for {data.name} ({form} form).\n"
-        "Every key is listed with what it does, what it accepts and its default; edit the values,\n"
-        "lines starting with # are comments. Relative paths are read from this file's folder.\n"
-        "`blinrwe list presets|endpoints|variables|analysis-sets|keys` lists what the keys can name.\n"
-        f"Run with: blinrwe run {spec_path.name}"
-    )
+    header = "\n".join((
+        _("Study specification written by blinrwe {version} for {data} ({form} form).").format(
+            version=__version__, data=data.name, form=form),
+        _("Every key is listed with what it does, what it accepts and its default; edit the values,"),
+        _("lines starting with # are comments. Relative paths are read from this file's folder."),
+        _("`blinrwe list presets|endpoints|variables|analysis-sets|keys` lists what the keys can name."),
+        _("Run with: blinrwe run {file}").format(file=spec_path.name),
+    ))
     return write_spec(spec, spec_path, header=header), form

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from blinrwe.derive import presets as _presets
+from blinrwe.model.i18n import _
 
 from .spec_keys import KINDS, SpecKey
 from .spec_document import StudySpec, definition_keys, section_keys
@@ -108,36 +109,38 @@ def _comment(text: str, indent: str = "") -> list[str]:
 
 def allowed_text(key: SpecKey) -> str:
     """What a key accepts, in words (comments and the reference)."""
-    parts = [KINDS.get(key.kind, key.kind)]
+    parts = [_(KINDS[key.kind]) if key.kind in KINDS else key.kind]
     if key.allowed:
         shown = ", ".join(toml_value(a) for a in key.allowed if a != "")
-        parts.append(f"one of {shown}" if not key.kind.endswith("_list") else f"each one of {shown}")
+        parts.append((_("one of {values}") if not key.kind.endswith("_list") else _("each one of {values}"))
+                     .format(values=shown))
         if "" in key.allowed:
-            parts.append('or "" for none')
+            parts.append(_('or "" for none'))
     if key.range is not None:
         lo, hi = (str(int(x)) if float(x).is_integer() else repr(x) for x in key.range)
-        parts.append(f"from {lo} to {hi}")
+        parts.append(_("from {low} to {high}").format(low=lo, high=hi))
     if key.non_empty:
-        parts.append("at least one")
+        parts.append(_("at least one"))
     return "; ".join(parts)
 
 
 def default_text(key: SpecKey) -> str:
     """The default of a key as written in the file (with the summary-form default when it differs)."""
-    text = "not set" if key.default is None else toml_value(key.default)
+    text = _("not set") if key.default is None else toml_value(key.default)
     summary = key.default_for("summary")
     if summary is not key.default and summary != key.default:
-        text += f" (patient summary form: {toml_value(summary)})"
+        text += _(" (patient summary form: {value})").format(value=toml_value(summary))
     return text
 
 
 def _key_lines(key: SpecKey, value: Any, *, active: bool, note: str = "") -> list[str]:
-    lines = _comment(key.help)
-    lines += _comment(f"Allowed: {allowed_text(key)}. Default: {default_text(key)}{note}.")
+    lines = _comment(_(key.help))
+    lines += _comment(_("Allowed: {allowed}. Default: {default}{note}.").format(
+        allowed=allowed_text(key), default=default_text(key), note=note))
     if key.path == "endpoints.preset":
-        lines += ["# Presets (`blinrwe list presets` prints each one's definitions):"]
+        lines += ["# " + _("Presets (`blinrwe list presets` prints each one's definitions):")]
         for name, text in _presets.PRESET_DESCRIPTIONS.items():
-            lines += _comment(f'"{name}": {text}', indent="  ")
+            lines += _comment(f'"{name}": {_(text)}', indent="  ")
     line = f"{key.name} = {key.example if value is None else toml_value(value)}"
     lines.append(line if active and value is not None else f"# {line}")
     return lines
@@ -152,16 +155,17 @@ def commented_toml(spec: StudySpec, header: str = "") -> str:
             lines.append("")
         lines.append(f"[{name}]")
         if name == "definitions":
-            lines += _comment(DEFINITIONS_HELP)
+            lines += _comment(_(DEFINITIONS_HELP))
             preset = _presets.preset(spec.endpoints.preset) if spec.endpoints.preset else None
             for key in definition_keys():
                 lines.append("")
                 given = key.name in definitions
                 in_preset = getattr(preset, key.name, key.default)
-                note = f" (preset {spec.endpoints.preset}: {toml_value(in_preset)})" if in_preset != key.default else ""
+                note = (_(" (preset {preset}: {value})").format(preset=spec.endpoints.preset, value=toml_value(in_preset))
+                        if in_preset != key.default else "")
                 lines += _key_lines(key, definitions[key.name] if given else in_preset, active=given, note=note)
         elif name in LABEL_SECTIONS:
-            lines += _comment(LABEL_SECTIONS[name])
+            lines += _comment(_(LABEL_SECTIONS[name]))
             labels = getattr(spec, name)
             lines += [f"{toml_key(code)} = {toml_value(label)}" for code, label in labels]
             if not labels:

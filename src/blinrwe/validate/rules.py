@@ -73,17 +73,40 @@ def _first_rows(frame: pd.DataFrame) -> pd.Series:
     return ids.drop_duplicates("patient_id").set_index("patient_id")["source_row"]
 
 
+def _id_form(ids: pd.Series) -> pd.Series:
+    """A patient id as a person would read it: case, spaces and the width of full-width characters
+    (typed with a Chinese input method: ＢＪ－００３) ignored."""
+    return ids.astype(str).str.normalize("NFKC").str.casefold().str.replace(r"\s+", "", regex=True)
+
+
+def _id_suggestions(unknown: pd.Series, patients: pd.Series) -> pd.Series:
+    """For each unknown id, the one patients-sheet id it differs from only in case, spaces or character
+    width (e.g. 'bj-003' for 'BJ-003'), else missing."""
+    listed = patients.dropna().drop_duplicates()
+    forms = pd.Series(listed.to_numpy(), index=_id_form(listed))
+    forms = forms[~forms.index.duplicated(keep=False)]  # a form two ids share suggests neither
+    return pd.Series(forms.reindex(_id_form(unknown)).to_numpy(), index=unknown.index, dtype=object)
+
+
 def check_patient_references(ctx: RuleContext) -> list[Finding]:
     if not ctx.has("patients"):
         return []
-    known = ctx.tables["patients"][PATIENT].unique()
+    patients = ctx.tables["patients"]
+    known = patients[PATIENT].unique()
+    fix = _("add the patient to the patients sheet or correct the id (ids must match exactly)")
     out = []
     for name, frame in ctx.tables.items():
         if name == "patients" or not ctx.has(name) or frame.empty:
             continue
-        bad = (frame[PATIENT] >= 0) & ~frame[PATIENT].isin(known)
-        out += emit(ctx, "PATIENT_UNKNOWN", name, frame, bad, "patient_id", _("patient id is not in the patients sheet"),
-                    _("add the patient to the patients sheet or correct the id (ids must match exactly)"), "patient_id")
+        bad = frame[(frame[PATIENT] >= 0) & ~frame[PATIENT].isin(known)]
+        if bad.empty:
+            continue
+        suggested = _id_suggestions(bad["patient_id"], patients["patient_id"])
+        for guess, rows in bad.groupby(suggested.fillna(""), sort=False):
+            hint = fix if not guess else _("correct the id to '{id}' as the patients sheet has it (ids must match "
+                                           "exactly)").format(id=guess)
+            out += emit(ctx, "PATIENT_UNKNOWN", name, rows, np.ones(len(rows), dtype=bool), "patient_id",
+                        _("patient id is not in the patients sheet"), hint, "patient_id")
     return out
 
 
