@@ -2,8 +2,6 @@
 
 import pytest
 
-from blinrwe.validate.rules import bsa_mosteller
-
 from .scenarios import BASE, D, edit, run_both, scenario
 
 
@@ -73,6 +71,8 @@ CASES = [
      "end_date", "end_date is before start_date (2023-01-02)"),
     ("overlap", edit("infusions", 1, start_date=D(2023, 1, 8)), {}, "INFUSION_OVERLAP", "infusions", 3, "start_date",
      "segment starts on or before the end of an earlier segment (row 2, ends 2023-01-08)"),
+    ("infusion-long", edit("infusions", 1, end_date=D(2024, 1, 29)), {}, "INFUSION_LONG", "infusions", 3, "end_date",
+     "segment of 386 days (from 2023-01-09), longer than a whole cycle of 42 days"),
     ("cycle-order", scenario(infusions=[_inf(0, cycle_number=2), _inf(1)]), {}, "CYCLE_ORDER", "infusions", 3,
      "cycle_number", "cycle_number is lower than that of an earlier segment (2)"),
     ("dose-fixed", edit("infusions", 1, dose_value=30), {}, "DOSE_ABOVE_LABEL", "infusions", 3, "dose_value",
@@ -168,13 +168,6 @@ def test_partial_relapse_date_still_after_remission(tmp_path):
     for study, report in run_both(edit("events", 0, event_date="2023-08"), tmp_path):
         assert report.codes() == {"DATE_PARTIAL_IMPUTED": 1}
         assert study.tables["events"].loc[0, "event_date"].isoformat() == "2023-08-15T00:00:00"
-
-
-def test_bsa_mosteller_matches_domain_fixture():
-    # domain-spec 1.6: 140 cm / 35 kg -> 1.1667 m2
-    import pandas as pd
-
-    assert round(float(bsa_mosteller(pd.Series([140.0]), pd.Series([35.0]))[0]), 4) == 1.1667
 
 
 def test_findings_never_stop_at_the_first(tmp_path):

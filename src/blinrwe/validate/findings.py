@@ -104,6 +104,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     # infusions
     "INFUSION_END_BEFORE_START": (E, N_("an infusion segment ends before it starts")),
     "INFUSION_OVERLAP": (E, N_("two infusion segments of a patient overlap")),
+    "INFUSION_LONG": (W, N_("an infusion segment longer than a whole cycle (42 days)")),
     "CYCLE_ORDER": (W, N_("cycle numbers do not increase with the segment dates")),
     "DOSE_ABOVE_LABEL": (W, N_("a dose above the label maximum for the patient's weight")),
     # assessments and events
