@@ -402,3 +402,18 @@ def test_the_duckdb_settings_of_the_specification_reach_duckdb(tmp_path):
         backend.disconnect()
     assert settings["threads"] == 1 and settings["temp_directory"] == str(tmp_path / "spill")
     assert settings["memory_limit"] == "953.6 MiB"  # 1 GB = 10^9 bytes, shown in MiB
+
+
+def test_progress_lines_are_in_the_report_language():
+    """A Chinese run's stage lines are Chinese (the timings keyed by the English stage name, for benchmarks)."""
+    from blinrwe.model.i18n import language, missing_translations, reset_missing
+
+    stream = io.StringIO()
+    progress = Progress(stream=stream)
+    reset_missing()
+    with language("zh"):
+        for stage in ("read and validate", "derive", "analyse", "render"):
+            progress.stage(stage, lambda: None)
+    assert not missing_translations()
+    assert "[blinrwe] 统计分析 ..." in stream.getvalue() and "统计分析完成，用时 0.0 秒" in stream.getvalue()
+    assert set(progress.times) == {"read and validate", "derive", "analyse", "render"}

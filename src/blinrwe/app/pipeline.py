@@ -81,12 +81,13 @@ class Progress:
 
     def stage(self, name: str, fn: Callable, *args, **kwargs):
         if self.enabled:
-            print(f"[blinrwe] {name} ...", file=self.stream, flush=True)
+            print(f"[blinrwe] {_(name)} ...", file=self.stream, flush=True)
         start = time.perf_counter()
         out = fn(*args, **kwargs)
         self.times[name] = time.perf_counter() - start
         if self.enabled:
-            print(f"[blinrwe] {name} done in {self.times[name]:.1f} s", file=self.stream, flush=True)
+            print("[blinrwe] " + _("{stage} done in {seconds} s").format(stage=_(name), seconds=f"{self.times[name]:.1f}"),
+                  file=self.stream, flush=True)
         return out
 
     def note(self, text: str) -> None:
