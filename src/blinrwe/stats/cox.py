@@ -74,7 +74,7 @@ from blinrwe.errors import StatisticalInputError
 
 from ._inputs import as_event_codes, as_level, as_times, tie_near_times
 from .cox_design import _as_list, _check_columns, _design_matrix, _strata_codes
-from .cox_likelihood import _cholesky2, _chsolve2, _newton_raphson, _PartialLikelihood, gconv_criterion
+from .cox_likelihood import _cholesky2, _chsolve2, _newton_raphson, _PartialLikelihood, gconv_criterion, merge_identical_rows
 
 __all__ = ["ChiSquareTest", "CoxConvergenceWarning", "CoxResult", "cox_ph", "CONVERGENCE_RULES", "gconv_criterion"]
 
@@ -252,7 +252,12 @@ def cox_ph(
     xc = x - means  # centring: same estimates, less round-off (as coxfit6)
 
     p = x.shape[1]
-    pl = _PartialLikelihood(t, status, xc, scodes, efron=(ties_key == "efron"), start=entry)
+    merged = merge_identical_rows(t, status, xc, scodes) if entry is None else None
+    if merged is None:
+        pl = _PartialLikelihood(t, status, xc, scodes, efron=(ties_key == "efron"), start=entry)
+    else:  # the same likelihood from each distinct (stratum, time, status, covariates) row once, with its count
+        *rows, count = merged
+        pl = _PartialLikelihood(*rows, efron=(ties_key == "efron"), count=count)
     fit = _newton_raphson(pl, p, int(iter_max), float(eps),
                           float(gconv) if convergence == "phreg_gconv" else None)
     if fit["rank0"] < p:

@@ -9,6 +9,7 @@ and reports the fit.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 _TOLER_CHOL = np.finfo(float).eps ** 0.75  # coxph.control(toler.chol)
 
@@ -97,10 +98,17 @@ class _PartialLikelihood:
     d deaths the d denominators ``S0 - (k/d) D0`` (k = 0..d-1; Breslow: k/d = 0);
     only scalar sums over k are formed per death, everything p-dimensional is
     per tie group.
+
+    ``count``: how many patients each row stands for (rows that agree in stratum, time, status and
+    every covariate, merged by :func:`merge_identical_rows`). The sums are then sums over the
+    patients, and a tie group's d deaths are its patients' deaths, so Efron's k/d steps are those of
+    the unmerged data: the same likelihood (as replicated rows, not as R's case weights), from as
+    many rows as there are distinct patterns.
     """
 
-    def __init__(self, time, status, x, strata, efron: bool, start=None):
+    def __init__(self, time, status, x, strata, efron: bool, start=None, count=None):
         n, p = x.shape
+        self.count = None if count is None else np.asarray(count, dtype=np.float64)
         self.p = p
         self.tri = np.triu_indices(p)
         m = 1 + p + self.tri[0].size
@@ -128,17 +136,19 @@ class _PartialLikelihood:
         bounds = np.flatnonzero(np.diff(gstrata)) + 1
         self.stratum_slices = list(zip(np.concatenate(([0], bounds)), np.concatenate((bounds, [self.n_groups]))))
         self.dead = np.flatnonzero(status == 1)
-        dcount = np.bincount(gid[self.dead], minlength=self.n_groups)
+        dead_count = np.ones(self.dead.size) if count is None else self.count[self.dead]
+        dcount = np.rint(np.bincount(gid[self.dead], weights=dead_count, minlength=self.n_groups)).astype(np.int64)
         self.death_groups = np.flatnonzero(dcount > 0)  # tie groups with deaths
         d = dcount[self.death_groups]
         self.owner = np.repeat(np.arange(d.size), d)  # death term -> index in death_groups
         rank = np.arange(self.owner.size) - np.repeat(np.cumsum(d) - d, d)
         self.frac = rank / np.repeat(d, d) if efron else np.zeros(self.owner.size)
-        self.n_dead = self.dead.size
+        self.n_dead = int(d.sum())
         self.xd = x[self.dead]
-        self.sum_xd = self.xd.sum(axis=0)
+        weighted_xd = self.xd * dead_count[:, None]
+        self.sum_xd = weighted_xd.sum(axis=0)
         self.xd_by_group = np.column_stack(
-            [np.bincount(gid[self.dead], weights=self.xd[:, j], minlength=self.n_groups)[self.death_groups]
+            [np.bincount(gid[self.dead], weights=weighted_xd[:, j], minlength=self.n_groups)[self.death_groups]
              for j in range(p)]
         ) if p else np.zeros((self.death_groups.size, 0))
         self.group_time_index = np.flatnonzero(change_group)[self.death_groups]  # a row of each death group
@@ -170,7 +180,10 @@ class _PartialLikelihood:
         p = self.p
         eta = self.x @ beta if p else np.zeros(self.x.shape[0])
         shift = float(np.max(eta))  # the likelihood is invariant to a common shift of eta
-        w = np.multiply(self.z, np.exp(eta - shift)[:, None], out=self._w)
+        weight = np.exp(eta - shift)
+        if self.count is not None:
+            weight *= self.count
+        w = np.multiply(self.z, weight[:, None], out=self._w)
         seg = np.add.reduceat(w, self.seg_starts, axis=0)
         gsum = np.add.reduceat(seg, self.group_seg_starts, axis=0)
         dsum = np.zeros_like(gsum)
@@ -217,6 +230,40 @@ class _PartialLikelihood:
         loglik = eta_dead_sum - float(np.sum(log_den))
         score = self.sum_xd - mean_sum.sum(axis=0)
         return loglik, score, info.sum(axis=0)
+
+
+def merge_identical_rows(time, status, x, strata):
+    """Rows sorted by (stratum, time, status) merged where they agree in every covariate too: the
+    merged ``(time, status, x, strata)`` in the same order and how many rows each stands for.
+
+    A registry's Cox model on a few categorical covariates has a million rows but only as many
+    distinct rows as (stratum x time x status x covariate pattern); the partial likelihood
+    (:class:`_PartialLikelihood` with ``count``) is summed over those. None when merging would
+    not halve the rows, or when the bound (tie groups x covariate patterns) cannot show that it
+    would; the rows are then used as they are."""
+    n = time.size
+    if n < 2:
+        return None
+    # at most (tie groups x covariate patterns) rows stay: skip the sort when that bound cannot halve n
+    # (a continuous covariate such as age: nearly every row is its own pattern)
+    groups = 1 + int(np.count_nonzero((time[1:] != time[:-1]) | (status[1:] != status[:-1])
+                                      | (strata[1:] != strata[:-1])))
+    patterns = 1
+    for column in x.T:
+        patterns *= len(pd.unique(column))
+        if groups * patterns * 2 > n:
+            return None
+    order = np.lexsort((*x.T[::-1], status, time, strata))  # the sort order kept; x breaks its ties
+    keys = [strata[order], time[order], status[order], *x[order].T]
+    new = np.zeros(n, dtype=bool)
+    new[0] = True
+    for key in keys:
+        new[1:] |= key[1:] != key[:-1]
+    starts = np.flatnonzero(new)
+    if starts.size * 2 > n:
+        return None
+    kept = order[starts]
+    return time[kept], status[kept], x[kept], strata[kept], np.diff(np.append(starts, n))
 
 
 def gconv_criterion(loglik: float, u: np.ndarray, chol: np.ndarray) -> float:
