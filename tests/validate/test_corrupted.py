@@ -9,7 +9,8 @@ NUMBER_INFINITE, not NUMBER_INVALID; the workbook's '=1+1' text cells, which
 openpyxl writes as formulas without a value, are FORMULA_NOT_CALCULATED (they
 were read as empty without a finding of their own); a date typed day first that
 can only be read one way ('31/01/2023') has a hint giving the ISO date; an infusion segment longer than
-a whole cycle (42 days) is INFUSION_LONG (five segments whose dates were garbled). This study is validated
+a whole cycle (42 days) is INFUSION_LONG (five segments whose dates were garbled); a value still no number once
+its percent sign is removed ('1,5%') is NUMBER_INVALID alone, without PERCENT_SIGN. This study is validated
 through both intake paths, with a data cut-off, and compared finding by finding, in report order (code, place, value and its type,
 message, hint, patient).
 """

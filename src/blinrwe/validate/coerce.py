@@ -6,6 +6,9 @@ way whether the cell came from Excel (numbers, dates, booleans) or from CSV
 parsed. Invalid cells become missing values and produce one finding each;
 nothing stops at the first problem.
 
+Cells are rendered as text by :mod:`~blinrwe.validate.cell_text`; number columns are parsed by
+:mod:`~blinrwe.validate.numbers`.
+
 Speed: a registry column of 100,000 rows holds a few hundred distinct values, so
 each column is factorised and every rendering, parse, check and hint is done
 once per distinct text, then broadcast to the cells (see ``_Distinct``); the
@@ -15,9 +18,7 @@ and tests check that both give the same result.
 
 from __future__ import annotations
 
-import datetime as dt
 import difflib
-import math
 import re
 
 import numpy as np
@@ -27,16 +28,15 @@ from blinrwe.intake.raw import RawSheet
 from blinrwe.intake.sheet import any_white_space
 from blinrwe.model import DType, imputed_flag
 from blinrwe.model.display import (bool_label, bool_words, code_of_label, column_of_header, heading, level_with_code,
-                                   normalise, unit_label, value_codes)
+                                   normalise, value_codes)
 from blinrwe.model.i18n import _, current_language
-from blinrwe.model.schema import Column, Table
+from blinrwe.model.schema import PANDAS_DTYPE, Column, Table
 
+from .cell_text import MISSING_TOKENS, ONE_KIND, cell_text, quoted, special_code
 from .dates import day_or_month_first, parse_dates
 from .findings import Finding, finding
-from blinrwe.model.schema import PANDAS_DTYPE
+from .numbers import coerce_numbers
 
-#: Cell texts read as "no value" in every column.
-MISSING_TOKENS = frozenset({"NA", "N/A", "n/a", "na", "#N/A", "NULL", "null", "NaN", "nan", "."})
 YES = frozenset({"yes", "y", "true", "1", "1.0"})
 NO = frozenset({"no", "n", "false", "0", "0.0"})
 UNKNOWN = frozenset({"unknown", "unk"})
@@ -47,61 +47,13 @@ UNKNOWN_ZH = frozenset({"不详", "未知", "不清楚"})
 LIST_SEPARATOR = ";"
 #: Separators read between the codes of one cell: ';', and as typed on a Chinese keyboard '；', '、' and '，'.
 LIST_SEPARATORS = re.compile(r"[;；、，]")
-#: "Not a number" as pandas, R, numpy and spreadsheets write it: read as empty, and said so.
-NAN_TEXTS = frozenset({"nan", "-nan", "+nan", "nan(ind)", "-nan(ind)"})
-#: Excel's error values (a formula that failed: Microsoft, "How to correct a #... error"), upper case.
-EXCEL_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
-                          "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!",
-                          "#EXTERNAL!", "#PYTHON!"})
-
-#: ``infer_dtype`` kinds of a typed column (Parquet): no text, and equal values have one ``cell_text``
-#: (no ``True == 1`` among them)
-_ONE_KIND = frozenset({"floating", "integer", "mixed-integer-float", "boolean", "datetime", "datetime64", "date"})
-
-
-def cell_text(value) -> str | None:
-    """A cell as the text a user reads; ``None`` when empty."""
-    if value is None or value is pd.NaT:
-        return None
-    if isinstance(value, str):
-        value = value.strip()
-        return None if value == "" or value in MISSING_TOKENS else value
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    if isinstance(value, (float, np.floating)):
-        if math.isnan(value):
-            return None
-        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(float(value))
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat(sep=" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
-
-
-#: how every NaN text and Excel error value begins, after any white space
-_SPECIAL_FIRST = frozenset("nN+-#")
-
-
-def _special(value) -> str | None:
-    """The finding code of a cell that reads as empty but is not empty: NaN text or an Excel error value."""
-    if not isinstance(value, str) or not (value[:1] in _SPECIAL_FIRST or value[:1].isspace()):
-        return None  # (a workbook's NaN number arrives as the text "NaN"; most texts are passed at a glance)
-    text = value.strip()
-    if text.casefold() in NAN_TEXTS:
-        return "NAN_TEXT"
-    return "EXCEL_ERROR" if text.upper() in EXCEL_ERRORS else None
-
-
 def _blank_specials(col: Column, raw: pd.Series, out: "_Collector") -> pd.Series:
     """``raw`` with NaN texts and Excel error values emptied, one finding per such cell (once per distinct value)."""
     cells = raw.to_numpy(dtype=object)
-    if pd.api.types.infer_dtype(cells, skipna=True) in _ONE_KIND:  # no text in a typed column
+    if pd.api.types.infer_dtype(cells, skipna=True) in ONE_KIND:  # no text in a typed column
         return raw
     codes, distinct = pd.factorize(cells, use_na_sentinel=True)
-    special = [_special(v) for v in distinct]
+    special = [special_code(v) for v in distinct]
     if not any(special):
         return raw
     flagged = np.array([c is not None for c in special] + [False], dtype=bool)[codes]  # [-1]: empty
@@ -120,12 +72,6 @@ def _blank_specials(col: Column, raw: pd.Series, out: "_Collector") -> pd.Series
                     _("correct the formula (or its input) in Excel so that it shows a value, or type the value; "
                       "leave the cell empty only when the value is unknown"))
     return raw.where(~flagged, None)
-
-
-def _quoted(text: str, limit: int = 40) -> str:
-    """A cell's text for a message: on one line, at most ``limit`` characters."""
-    one_line = " ".join(text.split()) if ("\n" in text or "\r" in text) else text
-    return one_line if len(one_line) <= limit else one_line[:limit] + "..."
 
 
 def suggest(value: str, allowed: tuple[str, ...]) -> str | None:
@@ -167,7 +113,7 @@ class _Distinct:
         kind = pd.api.types.infer_dtype(cells, skipna=True)
         if kind == "empty":
             return cls(raw.index, np.full(len(cells), -1, dtype=np.intp), [], all_none=True)
-        if kind in _ONE_KIND:  # rendered once per distinct value (a registry's typed Parquet column)
+        if kind in ONE_KIND:  # rendered once per distinct value (a registry's typed Parquet column)
             codes, distinct = pd.factorize(cells, use_na_sentinel=True)
             cells = np.array([cell_text(v) for v in distinct] + [None], dtype=object)[codes]
         elif kind != "string":
@@ -223,82 +169,6 @@ class _Collector:
             pid = self.patient_ids.get(row)
         self.findings.append(finding(code, message, hint, file=self.sheet.file, sheet=self.sheet.sheet, row=int(row),
                                      column=column, value=value, table=self.table.name, patient_id=pid))
-
-
-def _range_hint(col: Column) -> str:
-    unit = f" {unit_label(col.unit)}" if col.unit else ""
-    return _("enter a value between {minimum} and {maximum}{unit}").format(
-        minimum=f"{col.minimum:g}", maximum=f"{col.maximum:g}", unit=unit)
-
-
-#: How a laboratory result below detection is written in a number column (MRD above all).
-_NOT_DETECTED = frozenset({"negative", "neg", "not detected", "undetectable", "nd", "阴性", "未检出", "未检测到"})
-
-
-def _number_hint(col: Column, v: str) -> str:
-    if "," in v and pd.notna(pd.to_numeric(v.replace(",", "."), errors="coerce")):
-        return _("use a point as decimal separator ({number})").format(number=v.replace(",", "."))
-    if v.lstrip().startswith(("<", "＜", "≤")) or v.strip().casefold() in _NOT_DETECTED:
-        return _("a result below detection ({value}) is entered as 0 (not detected); when the test has a "
-                 "sensitivity column, give the assay's limit there").format(value=v.strip())
-    if col.unit:
-        return _("enter a number in {unit}, without the unit").format(unit=unit_label(col.unit))
-    return _("enter a number")
-
-
-def _numbers(col: Column, raw: pd.Series, cells: _Distinct, out: _Collector) -> pd.Series:
-    text = cells.values
-    work = text
-    name = out.name(col)
-    if col.unit == "%":
-        pct = [t.endswith("%") for t in text]
-        for row, _i in cells.failing(pct):
-            out.add("PERCENT_SIGN", row, col.name, raw[row],
-                    _("'{column}' is in %; the percent sign was removed").format(column=name),
-                    _("enter the number without '%' (45 for 45 %)"))
-        work = [t[:-1].strip() if p else t for t, p in zip(text, pct)]
-    # pandas' number parser (one call per column) decides what reads as a number
-    values = np.asarray(pd.to_numeric(np.array(work, dtype=object), errors="coerce"), dtype="float64").copy()
-    infinite = np.isinf(values)
-    for i in np.flatnonzero(np.isnan(values)).tolist():  # pandas reads 1e999 as not a number; Python as inf
-        try:
-            infinite[i] = math.isinf(float(work[i]))
-        except ValueError:
-            pass
-    values[infinite] = np.nan
-    bad = np.isnan(values)
-    hints = {i: _number_hint(col, text[i]) for i in np.flatnonzero(bad & ~infinite).tolist()}
-    for row, i in cells.failing(bad):  # one pass in row order: infinite and unreadable numbers interleave
-        if infinite[i]:
-            out.add("NUMBER_INFINITE", row, col.name, raw[row], _("'{column}' is infinite").format(column=name),
-                    _("enter a finite number; an infinite value is usually a division by zero in the formula or "
-                      "script that produced the column"))
-        else:
-            out.add("NUMBER_INVALID", row, col.name, raw[row], _("'{column}' must be a number").format(column=name),
-                    hints[i])
-    if col.dtype is DType.INT:
-        whole = np.isnan(values) | (values == np.round(values))
-        for row, _i in cells.failing(~whole):
-            out.add("INTEGER_INVALID", row, col.name, raw[row],
-                    _("'{column}' must be a whole number").format(column=name), _("enter a whole number"))
-        values[~whole] = np.nan
-    outside = np.zeros(len(values), dtype=bool)
-    if col.minimum is not None:
-        outside |= values < col.minimum
-    if col.maximum is not None:
-        outside |= values > col.maximum
-    if outside.any():
-        message = _("'{column}' is outside {minimum}-{maximum}").format(
-            column=name, minimum=f"{col.minimum:g}", maximum=f"{col.maximum:g}") + (
-                f" {unit_label(col.unit)}" if col.unit else "")
-        hint = _range_hint(col) + (_(" (MRD as a fraction: 0.01 % = 0.0001)") if col.unit == "fraction" else "")
-    for row, _i in cells.failing(outside):
-        out.add("NUMBER_OUT_OF_RANGE", row, col.name, raw[row], message, hint)
-    values[outside] = np.nan
-    result = pd.Series(cells.broadcast(values, np.nan, dtype="float64"), index=cells.index, dtype="float64")
-    if col.dtype is DType.INT:
-        return result.round().astype("Int64")
-    return result
 
 
 _TRUE = YES | {"true"}
@@ -391,7 +261,7 @@ def _enum(col: Column, raw: pd.Series, cells: _Distinct, out: _Collector) -> pd.
             hints[i] = (_("use one of: {codes}").format(codes=_codes_text(col))
                         + _guess_text(col, guess_code(col, v)))
         out.add("CODE_INVALID", row, col.name, raw[row],
-                _("'{value}' is not an allowed code of '{column}'").format(value=_quoted(v), column=out.name(col)),
+                _("'{value}' is not an allowed code of '{column}'").format(value=quoted(v), column=out.name(col)),
                 hints[i])
     return pd.Series(cells.broadcast(read, None), index=cells.index, dtype=object)
 
@@ -408,7 +278,7 @@ def _enum_list(col: Column, raw: pd.Series, cells: _Distinct, out: _Collector) -
                 hints[c] = (_("use codes from: {codes}, separated by '{separator}'").format(
                     codes=_codes_text(col), separator=LIST_SEPARATOR) + _guess_text(col, guess_code(col, c)))
             out.add("CODE_INVALID", row, col.name, raw[row],
-                    _("'{value}' is not an allowed code of '{column}'").format(value=_quoted(c), column=out.name(col)),
+                    _("'{value}' is not an allowed code of '{column}'").format(value=quoted(c), column=out.name(col)),
                     hints[c])
     kept = np.empty(len(read_of), dtype=object)  # element-wise: numpy would make a 2-D array of equal tuples
     for i, codes in enumerate(read_of):
@@ -428,10 +298,10 @@ def _dates(col: Column, raw: pd.Series, rule: str, out: _Collector) -> tuple[pd.
         reading = day_or_month_first(value) if isinstance(value, str) else None
         if reading == "ambiguous":
             hint = _("'{value}' could be day/month/year or month/day/year; enter the date year first, as "
-                     "YYYY-MM-DD (e.g. 2023-04-17) or 2023/4/17").format(value=_quoted(value.strip()))
+                     "YYYY-MM-DD (e.g. 2023-04-17) or 2023/4/17").format(value=quoted(value.strip()))
         elif reading:
             hint = _("dates are read year first: enter {date} (YYYY-MM-DD) for '{value}'").format(
-                date=reading, value=_quoted(value.strip()))
+                date=reading, value=quoted(value.strip()))
         else:
             hint = _("enter the date as YYYY-MM-DD (e.g. 2023-04-17), or as YYYY-MM / YYYY when only month or year "
                      "is known")
@@ -513,7 +383,7 @@ def coerce_sheet(sheet: RawSheet, table: Table, rule: str) -> tuple[pd.DataFrame
         else:
             empty = ~cells.present
             if col.dtype in (DType.INT, DType.FLOAT):
-                data[col.name] = _numbers(col, raw, cells, out)
+                data[col.name] = coerce_numbers(col, raw, cells, out)
             elif col.dtype is DType.BOOL:
                 data[col.name] = _booleans(col, raw, cells, out)
                 empty = empty | unknown_flags(cells)

@@ -1,0 +1,132 @@
+"""Number columns of a sheet: the cells parsed once per distinct text, with a finding for each cell that is
+no number, infinite, not whole where it must be, or out of its declared range, and a hint that says
+what the clinic probably meant (a decimal comma, a result below detection, a number among words).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from blinrwe.model import DType
+from blinrwe.model.display import unit_label
+from blinrwe.model.i18n import _
+from blinrwe.model.schema import Column
+
+if TYPE_CHECKING:
+    from .coerce import _Collector, _Distinct
+
+__all__ = ["coerce_numbers", "range_hint"]
+
+
+def range_hint(col: Column) -> str:
+    unit = f" {unit_label(col.unit)}" if col.unit else ""
+    return _("enter a value between {minimum} and {maximum}{unit}").format(
+        minimum=f"{col.minimum:g}", maximum=f"{col.maximum:g}", unit=unit)
+
+
+#: How a laboratory result below detection is written in a number column (MRD above all).
+_NOT_DETECTED = frozenset({"negative", "neg", "not detected", "undetectable", "nd", "阴性", "未检出", "未检测到"})
+
+
+#: one number written among words ("3级", "G3", "grade 3", "60 kg"): the number is offered, never taken
+#: (not when a multiplier follows: "1.2万" is 12,000)
+_WORDED_NUMBER = re.compile(r"^[^\d<＜≤,.\-+]*?(\d+(?:\.\d+)?)(?![\s]*[万千百亿])[^\d,.]*$")
+#: a CTCAE grade in Roman numerals, as often typed ("Ⅲ级", "grade III")
+_ROMAN_GRADE = re.compile(r"^(?:grade|g|ctcae)?\s*(v|iv|i{1,3}|ⅰ|ⅱ|ⅲ|ⅳ|ⅴ)\s*(?:级|度)?$", re.IGNORECASE)
+#: the words around a number that say what it counts (a grade, cycles, lines, times, days), not another unit
+_LEADING_WORDS = frozenset({"", "grade", "g", "ctcae", "第", "cycle", "c"})
+_COUNT_WORDS = frozenset({"", "级", "度", "次", "线", "个", "周期", "疗程", "天", "d", "days", "cycles", "lines", "times"})
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "ⅰ": 1, "ⅱ": 2, "ⅲ": 3, "ⅳ": 4, "ⅴ": 5}
+
+
+def _worded_number(col: Column, v: str) -> str | None:
+    """The number a clinic meant by a number among words ("3级", "grade 3", "2次"), as text, else None; grades
+    also in Roman numerals. For a column with a unit only when the words are that unit ("60 kg" in kg):
+    "0.5 kg" in a count of platelets is another measurement, not a number to offer."""
+    text = v.strip()
+    if col.maximum is not None and col.maximum <= 5 and (roman := _ROMAN_GRADE.match(text.casefold())):
+        return str(_ROMAN[roman.group(1).casefold()])
+    found = _WORDED_NUMBER.match(text)
+    if not found or found.group(1) == text:
+        return None
+    before, after = text[:found.start(1)].strip().casefold(), text[found.end(1):].strip().casefold()
+    words = {col.unit.casefold(), unit_label(col.unit).casefold()} if col.unit else _COUNT_WORDS
+    return found.group(1) if before in _LEADING_WORDS and after in words else None
+
+
+def _number_hint(col: Column, v: str) -> str:
+    if "," in v and pd.notna(pd.to_numeric(v.replace(",", "."), errors="coerce")):
+        return _("use a point as decimal separator ({number})").format(number=v.replace(",", "."))
+    if v.lstrip().startswith(("<", "＜", "≤")) or v.strip().casefold() in _NOT_DETECTED:
+        return _("a result below detection ({value}) is entered as 0 (not detected); when the test has a "
+                 "sensitivity column, give the assay's limit there").format(value=v.strip())
+    meant = _worded_number(col, v)
+    if meant is not None and col.unit:
+        return _("enter a number in {unit}, without the unit (did you mean {number}?)").format(
+            unit=unit_label(col.unit), number=meant)
+    if meant is not None:
+        return _("enter the number alone (did you mean {number}?)").format(number=meant)
+    if col.unit:
+        return _("enter a number in {unit}, without the unit").format(unit=unit_label(col.unit))
+    return _("enter a number")
+
+
+def coerce_numbers(col: Column, raw: pd.Series, cells: _Distinct, out: _Collector) -> pd.Series:
+    text = cells.values
+    work = text
+    name = out.name(col)
+    pct = [t.endswith("%") for t in text] if col.unit == "%" else None
+    if pct is not None:
+        work = [t[:-1].strip() if p else t for t, p in zip(text, pct)]
+    # pandas' number parser (one call per column) decides what reads as a number
+    values = np.asarray(pd.to_numeric(np.array(work, dtype=object), errors="coerce"), dtype="float64").copy()
+    infinite = np.isinf(values)
+    for i in np.flatnonzero(np.isnan(values)).tolist():  # pandas reads 1e999 as not a number; Python as inf
+        try:
+            infinite[i] = math.isinf(float(work[i]))
+        except ValueError:
+            pass
+    values[infinite] = np.nan
+    bad = np.isnan(values)
+    if pct is not None:  # a value that is no number with the sign removed either gets NUMBER_INVALID alone
+        for row, _i in cells.failing(np.asarray(pct, dtype=bool) & ~bad):
+            out.add("PERCENT_SIGN", row, col.name, raw[row],
+                    _("'{column}' is in %; the percent sign was removed").format(column=name),
+                    _("enter the number without '%' (45 for 45 %)"))
+    hints = {i: _number_hint(col, text[i]) for i in np.flatnonzero(bad & ~infinite).tolist()}
+    for row, i in cells.failing(bad):  # one pass in row order: infinite and unreadable numbers interleave
+        if infinite[i]:
+            out.add("NUMBER_INFINITE", row, col.name, raw[row], _("'{column}' is infinite").format(column=name),
+                    _("enter a finite number; an infinite value is usually a division by zero in the formula or "
+                      "script that produced the column"))
+        else:
+            out.add("NUMBER_INVALID", row, col.name, raw[row], _("'{column}' must be a number").format(column=name),
+                    hints[i])
+    if col.dtype is DType.INT:
+        whole = np.isnan(values) | (values == np.round(values))
+        for row, _i in cells.failing(~whole):
+            out.add("INTEGER_INVALID", row, col.name, raw[row],
+                    _("'{column}' must be a whole number").format(column=name), _("enter a whole number"))
+        values[~whole] = np.nan
+    outside = np.zeros(len(values), dtype=bool)
+    if col.minimum is not None:
+        outside |= values < col.minimum
+    if col.maximum is not None:
+        outside |= values > col.maximum
+    if outside.any():
+        message = _("'{column}' is outside {minimum}-{maximum}").format(
+            column=name, minimum=f"{col.minimum:g}", maximum=f"{col.maximum:g}") + (
+                f" {unit_label(col.unit)}" if col.unit else "")
+        hint = range_hint(col) + (_(" (MRD as a fraction: 0.01 % = 0.0001)") if col.unit == "fraction" else "")
+    for row, _i in cells.failing(outside):
+        out.add("NUMBER_OUT_OF_RANGE", row, col.name, raw[row], message, hint)
+    values[outside] = np.nan
+    result = pd.Series(cells.broadcast(values, np.nan, dtype="float64"), index=cells.index, dtype="float64")
+    if col.dtype is DType.INT:
+        return result.round().astype("Int64")
+    return result
