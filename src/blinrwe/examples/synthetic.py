@@ -12,7 +12,8 @@ platelets, MRD) with about 80 % responders, relapses, progressions, deaths with
 causes, last contact, subsequent allo-HSCT (about half), CAR-T and chemotherapy
 paths, and adverse events including CRS and ICANS with ASTCT grades.
 
-Every table is built with vectorised numpy on integer day offsets from T0 (the
+The subsequent therapies and adverse events are built in :mod:`.synthetic_tables`, with the
+draw helpers. Every table is built with vectorised numpy on integer day offsets from T0 (the
 first infusion), so 100,000 patients take seconds; there is no per-patient
 Python loop. The cohort is consistent by construction (it validates without
 errors): every date lies between T0 and the patient's end of follow-up, which is
@@ -27,43 +28,13 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from blinrwe.model import ALL_TABLES, FORMS
-from blinrwe.model.schema import PANDAS_DTYPE
+from blinrwe.model import FORMS
 from blinrwe.validate.study_data import StudyData
+
+from .synthetic_tables import adverse_event_table, as_dates, choice, frame, therapy_table
 
 SYNTHETIC_SITE = "SYNTHETIC"
 DEFAULT_CUTOFF = dt.date(2024, 4, 30)
-
-
-def _choice(rng: np.random.Generator, values, p, size) -> np.ndarray:
-    p = np.asarray(p, dtype=float)
-    return np.asarray(values, dtype=object)[rng.choice(len(values), size=size, p=p / p.sum())]
-
-
-def _frame(table_name: str, columns: dict, order: np.ndarray) -> pd.DataFrame:
-    """Assemble a declared table in ``order``; undeclared-but-absent columns become missing."""
-    table = ALL_TABLES[table_name]
-    n = len(order)
-    data = {}
-    for col in table.columns:
-        dtype = PANDAS_DTYPE[col.dtype]
-        if col.name in columns:
-            values = np.asarray(columns[col.name])[order]
-            data[col.name] = pd.Series(values, dtype=dtype) if dtype != "object" else pd.Series(values, dtype=object)
-        else:
-            data[col.name] = pd.Series([None] * n if dtype == "object" else pd.NA, index=range(n), dtype=dtype)
-    data["source_row"] = pd.Series(np.arange(2, n + 2), dtype="int64")
-    frame = pd.DataFrame(data)
-    for col in table.columns:  # None, not nan, for missing text
-        if PANDAS_DTYPE[col.dtype] == "object":
-            frame[col.name] = frame[col.name].astype(object).where(frame[col.name].notna(), None)
-    return frame
-
-
-def _as_dates(t0: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """T0 (datetime64[D]) plus integer day offsets; negative offsets mean missing."""
-    out = (t0 + offsets.astype("timedelta64[D]")).astype("datetime64[ns]")
-    return np.where(offsets < 0, np.datetime64("NaT"), out)
 
 
 def synthetic_cohort(n_patients: int = 200, seed: int = 0, data_cutoff: dt.date = DEFAULT_CUTOFF) -> StudyData:
@@ -109,7 +80,7 @@ def synthetic_cohort(n_patients: int = 200, seed: int = 0, data_cutoff: dt.date 
 
     diag_gap = np.where(nd, rng.integers(20, 181, n), rng.integers(200, 1501, n))
     diag_gap = np.minimum(diag_gap, age_days - 60)
-    ph = _choice(rng, ["positive", "negative", "unknown"], [0.30, 0.68, 0.02], n)
+    ph = choice(rng, ["positive", "negative", "unknown"], [0.30, 0.68, 0.02], n)
     ph_pos = ph == "positive"
     ph_like = np.where(ph == "negative", rng.random(n) < 0.10, False)
     abnormalities = ("KMT2A_r", "ETV6_RUNX1", "TCF3_PBX1", "hyperdiploid", "hypodiploid",
@@ -122,7 +93,7 @@ def synthetic_cohort(n_patients: int = 200, seed: int = 0, data_cutoff: dt.date 
         for j in range(k):
             pair = tuple(sorted({abnormalities[i], abnormalities[j]}, key=abnormalities.index))
             combos[1 + k + i * k + j] = pair
-    n_abn = _choice(rng, [0, 1, 2], [0.5, 0.4, 0.1], n).astype(int)
+    n_abn = choice(rng, [0, 1, 2], [0.5, 0.4, 0.1], n).astype(int)
     first = rng.integers(0, k, n)
     second = (first + 1 + rng.integers(0, k - 1, n)) % k
     genetic = combos[np.select([n_abn == 0, n_abn == 1], [0, 1 + first], 1 + k + first * k + second)]
@@ -130,12 +101,12 @@ def synthetic_cohort(n_patients: int = 200, seed: int = 0, data_cutoff: dt.date 
     rr = ~nd
     primary_refractory = rr & (rng.random(n) < 0.3)
     relapsed = rr & ~primary_refractory
-    relapse_number = np.where(primary_refractory, 0, _choice(rng, [1, 2, 3], [0.6, 0.3, 0.1], n).astype(int))
+    relapse_number = np.where(primary_refractory, 0, choice(rng, [1, 2, 3], [0.6, 0.3, 0.1], n).astype(int))
     prior_lines = np.where(nd, 0, np.where(primary_refractory, rng.integers(1, 3, n), relapse_number + rng.integers(0, 2, n)))
     status = np.select(
         [nd, primary_refractory],
-        [_choice(rng, ["CR", "non_CR", "unknown"], [0.75, 0.13, 0.12], n), np.full(n, "non_CR", dtype=object)],
-        _choice(rng, ["CR", "non_CR", "unknown"], [0.30, 0.68, 0.02], n),
+        [choice(rng, ["CR", "non_CR", "unknown"], [0.75, 0.13, 0.12], n), np.full(n, "non_CR", dtype=object)],
+        choice(rng, ["CR", "non_CR", "unknown"], [0.30, 0.68, 0.02], n),
     )
     in_cr = status == "CR"
     intent = np.where(nd, "frontline_", "rr_").astype(object) + np.select(
@@ -145,25 +116,25 @@ def synthetic_cohort(n_patients: int = 200, seed: int = 0, data_cutoff: dt.date 
     bridging = np.select(
         [nd & ~ph_pos, nd & ph_pos, rr & ph_pos],
         [
-            _choice(rng, ["low_intensity_chemo", "chemo_induction_consolidation"], [0.6, 0.4], n),
-            _choice(rng, ["tki_plus_chemo", "tki", "hyper_cvad_tki"], [0.5, 0.3, 0.2], n),
+            choice(rng, ["low_intensity_chemo", "chemo_induction_consolidation"], [0.6, 0.4], n),
+            choice(rng, ["tki_plus_chemo", "tki", "hyper_cvad_tki"], [0.5, 0.3, 0.2], n),
             np.full(n, "tki", dtype=object),
         ],
-        _choice(rng, ["none_direct", "low_intensity_chemo", "intensive_chemo"], [0.4, 0.35, 0.25], n),
+        choice(rng, ["none_direct", "low_intensity_chemo", "intensive_chemo"], [0.4, 0.35, 0.25], n),
     )
     blasts_t0 = np.select([in_cr, status == "non_CR"], [rng.uniform(0, 4.9, n), rng.uniform(5, 95, n)], np.nan).round(1)
     pb_blasts = np.where(status == "non_CR", np.exp(rng.normal(0, 1.2, n)).clip(0, 200), np.where(in_cr, 0.0, np.nan)).round(2)
     mrd_pos_t0 = rng.random(n) < 0.75
     mrd_t0 = np.where(in_cr, np.where(mrd_pos_t0, 10 ** rng.uniform(-4, -1.5, n), np.where(rng.random(n) < 0.5, 0.0, 10 ** rng.uniform(-6, -4.2, n))), np.nan)
     mrd_t0_status = np.where(np.isnan(mrd_t0), "unknown", np.where(mrd_t0 >= 1e-4, "positive", "negative")).astype(object)
-    mrd_method_pat = _choice(rng, ["flow", "qPCR"], [0.6, 0.4], n)
+    mrd_method_pat = choice(rng, ["flow", "qPCR"], [0.6, 0.4], n)
     mrd_t0_method = np.where(np.isnan(mrd_t0), None, mrd_method_pat)
 
     p_resp = np.select([in_cr, nd, status == "unknown"], [0.95, 0.9, 0.7], 0.6)
     responder = rng.random(n) < p_resp
 
     # --- infusions: cycles, then constant-rate segments ------------------------------
-    n_cycles = _choice(rng, [1, 2, 3, 4, 5], [0.667, 0.208, 0.073, 0.042, 0.010], n).astype(int)
+    n_cycles = choice(rng, [1, 2, 3, 4, 5], [0.667, 0.208, 0.073, 0.042, 0.010], n).astype(int)
     n_cycles = np.where(responder, n_cycles, np.minimum(n_cycles, 2))
     short = rng.random(n) < 0.5  # cycle-1 duration class <= 14 days
     len1 = np.where(short, rng.integers(7, 15, n), rng.integers(15, 29, n))
@@ -200,8 +171,8 @@ def synthetic_cohort(n_patients: int = 200, seed: int = 0, data_cutoff: dt.date 
     first_ass = ass_day[cyc_first]
     last_ass = ass_day[cyc_first + n_cycles - 1]
     n_ass = n_cyc_total
-    resp_first = _choice(rng, ["CR", "CRi", "CRh"], [0.6, 0.25, 0.15], n)
-    nonresp = _choice(rng, ["NR", "PD"], [0.9, 0.1], n)
+    resp_first = choice(rng, ["CR", "CRi", "CRh"], [0.6, 0.25, 0.15], n)
+    nonresp = choice(rng, ["NR", "PD"], [0.9, 0.1], n)
     category = np.where(responder[ass_pat], np.where(cyc_num == 1, resp_first[ass_pat], "CR"), nonresp[ass_pat])
     u = rng.random(n_ass)
     cr_like = np.isin(category, ["CR", "CRi", "CRh"])
@@ -252,7 +223,7 @@ def synthetic_cohort(n_patients: int = 200, seed: int = 0, data_cutoff: dt.date 
     relapse = responder & (rng.random(n) < 0.3)
     relapse_day = np.where(relapse, last_planned + 30 + rng.exponential(200, n).astype(int), -1)
     salvage = relapse & (rng.random(n) < 0.6)
-    salvage_type = _choice(rng, ["car_t", "chemotherapy", "inotuzumab", "allo_hsct"], [0.4, 0.3, 0.2, 0.1], n)
+    salvage_type = choice(rng, ["car_t", "chemotherapy", "inotuzumab", "allo_hsct"], [0.4, 0.3, 0.2, 0.1], n)
     salvage_day = np.where(salvage, relapse_day + rng.integers(3, 31, n), -1)
     progression = ~responder & (rng.random(n) < 0.6)
     progression_day = np.where(progression, last_ass + rng.integers(1, 31, n), -1)
@@ -270,26 +241,26 @@ def synthetic_cohort(n_patients: int = 200, seed: int = 0, data_cutoff: dt.date 
     has_allo = (step1 == "allo_hsct") | (step2 == "allo_hsct")
     cause = np.where(
         ~responder | (relapse_day >= 0),
-        _choice(rng, ["leukemia", "infection", "other"], [0.7, 0.2, 0.1], n),
-        np.where(has_allo, _choice(rng, ["transplant_related", "infection", "other", "unknown"], [0.5, 0.3, 0.1, 0.1], n),
-                 _choice(rng, ["infection", "chemotherapy_toxicity", "other", "unknown"], [0.5, 0.2, 0.2, 0.1], n)),
+        choice(rng, ["leukemia", "infection", "other"], [0.7, 0.2, 0.1], n),
+        np.where(has_allo, choice(rng, ["transplant_related", "infection", "other", "unknown"], [0.5, 0.3, 0.1, 0.1], n),
+                 choice(rng, ["infection", "chemotherapy_toxicity", "other", "unknown"], [0.5, 0.2, 0.2, 0.1], n)),
     )
     end_obs = np.where(dead, death_day, follow_end)  # last day anything can be recorded
 
     stop_reason = np.where(
         ~responder,
-        _choice(rng, ["progression", "completed"], [0.7, 0.3], n),
+        choice(rng, ["progression", "completed"], [0.7, 0.3], n),
         np.select([step1 == "allo_hsct", step1 == "car_t"], ["to_transplant", "to_car_t"],
-                  _choice(rng, ["completed", "AE", "cost"], [0.85, 0.05, 0.10], n)),
+                  choice(rng, ["completed", "AE", "cost"], [0.85, 0.05, 0.10], n)),
     )
 
-    patients = _frame("patients", {
+    patients = frame("patients", {
         "patient_id": pid, "site": np.full(n, SYNTHETIC_SITE, dtype=object), "sex": sex,
         "birth_date": birth.astype("datetime64[ns]"), "age_at_t0": age_at_t0, "height_cm": height,
         "weight_kg": weight, "bsa_m2": bsa_recorded,
         "diagnosis_date": (t0 - diag_gap.astype("timedelta64[D]")).astype("datetime64[ns]"),
         "ph_status": ph, "ph_like": ph_like, "genetic_abnormalities": genetic,
-        "genetic_risk_group": _choice(rng, ["standard", "poor", "unknown"], [0.5, 0.4, 0.1], n),
+        "genetic_risk_group": choice(rng, ["standard", "poor", "unknown"], [0.5, 0.4, 0.1], n),
         "wbc_at_diagnosis": np.exp(rng.normal(2.5, 1.2, n)).clip(0.2, 800).round(1),
         "hemoglobin_at_diagnosis": rng.normal(95, 20, n).clip(40, 170).round(0),
         "platelets_at_diagnosis": np.exp(rng.normal(np.log(60), 0.9, n)).clip(5, 600).round(0),
@@ -313,15 +284,15 @@ def synthetic_cohort(n_patients: int = 200, seed: int = 0, data_cutoff: dt.date 
     }, idx)
 
     seg_order = np.lexsort((seg_start, seg_pat))
-    infusions = _frame("infusions", {
+    infusions = frame("infusions", {
         "patient_id": pid[seg_pat], "cycle_number": cyc_num[seg_cyc],
-        "start_date": _as_dates(t0[seg_pat], seg_start), "end_date": _as_dates(t0[seg_pat], seg_end),
+        "start_date": as_dates(t0[seg_pat], seg_start), "end_date": as_dates(t0[seg_pat], seg_end),
         "dose_value": rate, "dose_unit": unit, "daily_dose_ug": daily,
         "interruption_reason": np.full(len(seg_pat), "none", dtype=object), "premedication": premed,
     }, seg_order)
 
-    assessments = _frame("assessments", {
-        "patient_id": pid[ass_pat], "assessment_date": _as_dates(t0[ass_pat], ass_day), "timepoint": timepoint,
+    assessments = frame("assessments", {
+        "patient_id": pid[ass_pat], "assessment_date": as_dates(t0[ass_pat], ass_day), "timepoint": timepoint,
         "bm_blast_pct": blasts, "circulating_blasts": circulating, "extramedullary_disease": np.zeros(n_ass, bool),
         "anc": anc, "platelets": platelets, "response_recorded": recorded,
         "mrd_value": mrd_value, "mrd_method": mrd_method, "mrd_sensitivity": mrd_sens,
@@ -341,87 +312,17 @@ def synthetic_cohort(n_patients: int = 200, seed: int = 0, data_cutoff: dt.date 
     ev_pat = np.concatenate([idx[m] for m, _, _ in ev_parts])
     ev_type = np.concatenate([np.full(m.sum(), t, dtype=object) for m, t, _ in ev_parts])
     ev_day = np.concatenate([d[m] for m, _, d in ev_parts])
-    site = _choice(rng, ["marrow", "CNS", "combined"], [0.8, 0.1, 0.1], len(ev_pat))
-    events = _frame("events", {
-        "patient_id": pid[ev_pat], "event_type": ev_type, "event_date": _as_dates(t0[ev_pat], ev_day),
+    site = choice(rng, ["marrow", "CNS", "combined"], [0.8, 0.1, 0.1], len(ev_pat))
+    events = frame("events", {
+        "patient_id": pid[ev_pat], "event_type": ev_type, "event_date": as_dates(t0[ev_pat], ev_day),
         "relapse_site": np.where(ev_type == "relapse", site, None),
         "cause_of_death": np.where(ev_type == "death", cause[ev_pat], None),
     }, np.lexsort((ev_day, ev_pat)))
 
-    # therapies: the planned path (if started before the end of observation), then salvage
-    th_parts = []
-    for step, start, seq in ((step1, s1, 1), (step2, s2, 2)):
-        m = (step != "") & (start <= end_obs)
-        th_parts.append((m, step, start, np.full(n, seq), np.where(path_len == 2, "bridging" if seq == 1 else "consolidation", "consolidation")))
-    n_given = th_parts[0][0].astype(int) + th_parts[1][0].astype(int)
-    m = salvage_day >= 0
-    th_parts.append((m, salvage_type, salvage_day, n_given + 1, np.full(n, "salvage_at_relapse", dtype=object)))
-    th_pat = np.concatenate([idx[m] for m, *_ in th_parts])
-    th_type = np.concatenate([s[m] for m, s, *_ in th_parts]).astype(object)
-    th_day = np.concatenate([d[m] for m, _, d, *_ in th_parts])
-    th_seq = np.concatenate([q[m] for m, _, _, q, _ in th_parts])
-    th_intent = np.concatenate([i[m] for m, *_, i in th_parts]).astype(object)
-    th_intent = np.where(responder[th_pat] | (th_intent == "salvage_at_relapse"), th_intent,
-                         np.where(th_intent == "bridging", "bridging", "other"))
-    n_th = len(th_pat)
-    duration = np.select(
-        [th_type == "chemotherapy", th_type == "blinatumomab", th_type == "inotuzumab"],
-        [rng.integers(20, 41, n_th), np.full(n_th, 13), np.full(n_th, 21)], -1)
-    th_end = np.where(duration >= 0, th_day + duration, -1)
-    th_end = np.where(th_end > end_obs[th_pat], -1, th_end)
-    detail = np.select(
-        [th_type == "allo_hsct", th_type == "car_t", th_type == "chemotherapy", th_type == "blinatumomab",
-         th_type == "inotuzumab", th_type == "tki"],
-        [_choice(rng, ["matched sibling donor", "haploidentical donor", "matched unrelated donor"], [0.3, 0.5, 0.2], n_th),
-         _choice(rng, ["CD19 CAR-T (experimental)", "CD19/CD22 CAR-T (experimental)"], [0.7, 0.3], n_th),
-         _choice(rng, ["low-intensity chemotherapy", "hyper-CVAD"], [0.6, 0.4], n_th),
-         np.full(n_th, "short-course blinatumomab", dtype=object),
-         np.full(n_th, "inotuzumab ozogamicin", dtype=object),
-         _choice(rng, ["dasatinib", "ponatinib"], [0.5, 0.5], n_th)],
-        None,
-    )
-    therapies = _frame("therapies", {
-        "patient_id": pid[th_pat], "sequence_number": th_seq, "therapy_type": th_type,
-        "start_date": _as_dates(t0[th_pat], th_day), "end_date": _as_dates(t0[th_pat], th_end),
-        "detail": detail, "intent": th_intent,
-    }, np.lexsort((th_seq, th_pat)))
+    therapies = therapy_table(rng, pid, t0, idx, paths=(step1, s1, step2, s2, path_len), end_obs=end_obs,
+                              salvage=(salvage_day, salvage_type), responder=responder)
 
-    # adverse events during cycle 1: at most one episode per patient and term
-    ae_spec = [  # term, probability, grade 1-4 probabilities, early onset (CRS-like)
-        ("CRS", 0.15, [0.55, 0.30, 0.12, 0.03], True),
-        ("ICANS", 0.08, [0.50, 0.30, 0.15, 0.05], True),
-        ("fever", 0.30, [0.60, 0.35, 0.05, 0.0], True),
-        ("neutropenia", 0.35, [0.10, 0.20, 0.45, 0.25], False),
-        ("thrombocytopenia", 0.25, [0.10, 0.20, 0.40, 0.30], False),
-        ("anemia", 0.25, [0.20, 0.40, 0.40, 0.0], False),
-        ("infection", 0.20, [0.20, 0.40, 0.30, 0.10], False),
-        ("liver_enzymes_increased", 0.12, [0.50, 0.30, 0.20, 0.0], False),
-    ]
-    ae_pat, ae_term, ae_grade, ae_onset = [], [], [], []
-    for term, p, grades, early in ae_spec:
-        m = rng.random(n) < p
-        who = idx[m]
-        ae_pat.append(who)
-        ae_term.append(np.full(len(who), term, dtype=object))
-        ae_grade.append(rng.choice(4, len(who), p=grades) + 1)
-        window = np.minimum(len1[who], 3) if early else len1[who]
-        ae_onset.append((rng.random(len(who)) * window).astype(int))
-    ae_pat = np.concatenate(ae_pat)
-    ae_term = np.concatenate(ae_term)
-    ae_grade = np.concatenate(ae_grade)
-    ae_onset = np.concatenate(ae_onset)
-    n_ae = len(ae_pat)
-    ae_res = ae_onset + rng.integers(1, 16, n_ae)
-    ae_res = np.where(ae_res > end_obs[ae_pat], -1, ae_res)
-    astct = np.isin(ae_term, ["CRS", "ICANS"])
-    adverse_events = _frame("adverse_events", {
-        "patient_id": pid[ae_pat], "term": ae_term, "grade": ae_grade,
-        "grading_system": np.where(astct, "ASTCT_2019", "CTCAE_v5").astype(object),
-        "onset_date": _as_dates(t0[ae_pat], ae_onset), "resolution_date": _as_dates(t0[ae_pat], ae_res),
-        "cycle": np.ones(n_ae, dtype=int), "serious": ae_grade >= 3, "fatal": np.zeros(n_ae, bool),
-        "related": astct,  # CRS and ICANS attributed to blinatumomab, the others not (no random draw)
-        "action": np.where(ae_grade >= 3, "interrupted", "none").astype(object),
-    }, np.lexsort((ae_onset, ae_pat)))
+    adverse_events = adverse_event_table(rng, pid, t0, idx, len1, end_obs)
 
     tables = {"patients": patients, "infusions": infusions, "assessments": assessments,
               "events": events, "therapies": therapies, "adverse_events": adverse_events}
