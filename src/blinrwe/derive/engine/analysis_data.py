@@ -96,8 +96,8 @@ def derive_expressions(tables: dict[str, ibis.Table], settings: DeriveSettings,
     adsl = patients.select("patient_id", *reference.BASELINE_COLUMNS)
     adsl = _join_on_patient(adsl, (_age_at_t0(patients, exposure_), bsa, setting_, exposure_, use, best, paths,
                                    ae_flags, outcome))
-    adsl = keep(adsl.mutate(treated=adsl.t0_date.notnull()))
-    adsl = keep(_join_on_patient(adsl, (response.derive_response_populations(adsl, s),)))
+    adsl = adsl.mutate(treated=adsl.t0_date.notnull())
+    adsl = keep(adsl.mutate(**response.response_population_columns(adsl, s)))  # the ADSL held once, not twice
     dates = keep(endpoints.derive_patient_dates(adsl, t["events"], t["assessments"], t["therapies"], s))
     tte, excluded = endpoints.derive_endpoints(dates, s, patients.select("patient_id"))
     excluded = keep(excluded)

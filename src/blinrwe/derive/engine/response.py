@@ -142,12 +142,18 @@ def derive_best_response(responses: ibis.Table, patients: ibis.Table, settings: 
     return out.select("patient_id", **columns)
 
 
-def derive_response_populations(adsl: ibis.Table, settings: DeriveSettings) -> ibis.Table:
-    """``patient_id, response_population_overt_disease, response_population_in_cr_at_t0`` (nullable
-    booleans; missing marrow blasts or CR status: unknown), one row per ADSL row."""
+def response_population_columns(adsl: ibis.Table, settings: DeriveSettings) -> dict[str, ibis.Value]:
+    """``response_population_overt_disease``, ``response_population_in_cr_at_t0`` as expressions on the
+    ADSL's own row (nullable booleans; missing marrow blasts or CR status: unknown): added to the ADSL in
+    the step that builds it, with no join of a million rows to themselves."""
     blasts = adsl.bm_blast_pct_at_t0.cast("float64") if "bm_blast_pct_at_t0" in adsl.columns else ibis.null(
         "float64")
     in_cr = adsl.in_cr_at_t0.cast("boolean") if "in_cr_at_t0" in adsl.columns else ibis.null("boolean")
     values = {"overt_disease": blasts >= float(settings.overt_disease_blast_pct), "in_cr_at_t0": in_cr}
-    return adsl.select("patient_id", **{f"response_population_{code}": values[code]
-                                        for code in RESPONSE_POPULATION_CODES})
+    return {f"response_population_{code}": values[code] for code in RESPONSE_POPULATION_CODES}
+
+
+def derive_response_populations(adsl: ibis.Table, settings: DeriveSettings) -> ibis.Table:
+    """``patient_id, response_population_overt_disease, response_population_in_cr_at_t0``, one row per ADSL
+    row (:func:`response_population_columns`)."""
+    return adsl.select("patient_id", **response_population_columns(adsl, settings))
