@@ -86,8 +86,8 @@ class Progress:
         out = fn(*args, **kwargs)
         self.times[name] = time.perf_counter() - start
         if self.enabled:
-            print("[blinrwe] " + _("{stage} done in {seconds} s").format(stage=_(name), seconds=f"{self.times[name]:.1f}"),
-                  file=self.stream, flush=True)
+            done = _("{stage} done in {seconds} s").format(stage=_(name), seconds=f"{self.times[name]:.1f}")
+            print(f"[blinrwe] {done}", file=self.stream, flush=True)
         return out
 
     def note(self, text: str) -> None:

@@ -161,8 +161,8 @@ def commented_toml(spec: StudySpec, header: str = "") -> str:
                 lines.append("")
                 given = key.name in definitions
                 in_preset = getattr(preset, key.name, key.default)
-                note = (_(" (preset {preset}: {value})").format(preset=spec.endpoints.preset, value=toml_value(in_preset))
-                        if in_preset != key.default else "")
+                note = "" if in_preset == key.default else _(" (preset {preset}: {value})").format(
+                    preset=spec.endpoints.preset, value=toml_value(in_preset))
                 lines += _key_lines(key, definitions[key.name] if given else in_preset, active=given, note=note)
         elif name in LABEL_SECTIONS:
             lines += _comment(_(LABEL_SECTIONS[name]))

@@ -173,7 +173,8 @@ def derive_endpoints(patient_dates: ibis.Table, settings: DeriveSettings,
     # latest follow-up date, ties -> data_cutoff, then declared order
     ev_rank = c.second * _PRIORITIES + c.priority
     fu_rank = -fu_second * _PRIORITIES + fu_priority + 1
-    ends = c.group_by(pair_key=_key(c.pair, c.patient_order)).aggregate(ev_rank=ev_rank.min(where=wins), fu_rank=fu_rank.min(where=~wins))
+    ends = c.group_by(pair_key=_key(c.pair, c.patient_order)).aggregate(ev_rank=ev_rank.min(where=wins),
+                                                                       fu_rank=fu_rank.min(where=~wins))
     # the winning source from the priority in the rank (one lookup of the declared sources)
     declared = sources.select("pair", "priority", "role", "event_type", "name").distinct()
     ev_of = declared.select("pair", ev_priority="priority", ev_role="role", ev_type="event_type", ev_name="name")
