@@ -1,10 +1,10 @@
-"""Cell coercion: every cell finding pinned, through the workbook and the CSV path."""
+"""Cell coercion of a sheet (coerce_sheet): every cell finding pinned, through the workbook and the CSV path;
+headings, missing and special cells, dates. Codes and yes/no are in test_choices, numbers in test_numbers,
+cell texts in test_cell_text."""
 
 import pytest
 
-from blinrwe.validate.coerce import suggest
-
-from .scenarios import D, edit, run_both
+from .scenarios import edit, run_both
 
 # (id, scenario, code, table, row, column, value as typed, message, hint fragment)
 CASES = [
@@ -70,21 +70,6 @@ def test_cell_finding(case, tmp_path):
         assert f.value == value or str(f.value) == str(value)
 
 
-def test_case_insensitive_yes_no_and_missing_tokens(tmp_path):
-    tables = edit("assessments", circulating_blasts="YES", platelets="NA")
-    for study, report in run_both(tables, tmp_path):
-        assert report.findings == ()
-        a = study.tables["assessments"]
-        assert bool(a.loc[0, "circulating_blasts"]) is True
-        assert a["platelets"].isna().all()
-
-
-def test_unknown_yes_no_is_missing_not_an_error(tmp_path):
-    for study, report in run_both(edit("patients", prior_allo_hsct="unknown"), tmp_path):
-        assert report.findings == ()
-        assert study.tables["patients"]["prior_allo_hsct"].isna().all()
-
-
 def test_imputation_rules(tmp_path):
     tables = edit("events", 0, event_date="2023-08")
     tables["patients"][0]["diagnosis_date"] = "2022"
@@ -96,34 +81,6 @@ def test_imputation_rules(tmp_path):
             assert ev.loc[0, "event_date"].date().isoformat() == relapse
             assert bool(ev.loc[0, "event_date_imputed"]) and not bool(ev.loc[1, "event_date_imputed"])
             assert p.loc[0, "diagnosis_date"].date().isoformat() == dx
-
-
-def test_suggest_close_codes():
-    assert suggest("cr", ("CR", "CRi")) == "CR"
-    assert suggest("primary refractory", ("primary_refractory", "relapsed")) == "primary_refractory"
-    assert suggest("zzz", ("CR", "CRi")) is None
-
-
-def test_cell_texts_equal_cell_text_per_cell():
-    """Rendering per distinct value gives the cell-by-cell texts, for workbook (mixed), CSV (text) and Parquet
-    (typed) columns."""
-    import datetime as dt
-
-    import pandas as pd
-
-    from blinrwe.validate.cell_text import cell_text
-    from blinrwe.validate.coerce import cell_texts
-
-    mixed = pd.Series([1, 1.0, True, 0, False, 2.5, " x ", "x", "NA", "  ", None, dt.date(2023, 1, 2),
-                       dt.datetime(2023, 1, 2, 10, 30), dt.datetime(2023, 1, 2), float("nan"), 1e20, -0.0], dtype=object)
-    text = pd.Series([" CR ", "CR", "", "n/a", ".", None, "cr", "CR"] * 3, dtype=object)
-    typed = [pd.Series([1.0, 2.5, 1.0, float("nan"), -0.0, 0.0, 1e20, None], dtype=object),  # a Parquet column
-             pd.Series([3, 1, 3, None], dtype=object), pd.Series([1, 1.0, 2.5, 1], dtype=object),
-             pd.Series([True, False, True, None], dtype=object),
-             pd.Series(pd.to_datetime(["2023-01-02", None, "2023-01-02 10:30", "2023-01-02"], format="ISO8601")).astype(object),
-             pd.Series([dt.date(2023, 1, 2), None, dt.date(2023, 1, 2)], dtype=object)]
-    for cells in (mixed, text, pd.Series([None, None], dtype=object), *typed):
-        assert cell_texts(cells).tolist() == cells.map(cell_text).tolist()
 
 
 def test_special_cells_are_one_finding_each_and_read_as_empty(tmp_path):
@@ -144,10 +101,6 @@ def test_required_cell_holding_an_excel_error_is_also_missing(tmp_path):
 
 
 # --- Chinese labels and headings ---------------------------------------------------------------------
-
-from blinrwe.model.i18n import language  # noqa: E402
-from blinrwe.validate.coerce import guess_code  # noqa: E402
-from blinrwe.model.tables import PATIENTS  # noqa: E402
 
 from .scenarios import BASE, scenario  # noqa: E402
 
@@ -181,33 +134,53 @@ def test_chinese_labels_headings_and_dates_read_as_the_codes(tmp_path):
                 english.tables[name].drop(columns="source_row")), name
 
 
-def test_a_wrong_label_is_reported_in_chinese_naming_labels_and_codes(tmp_path):
-    with language("zh"):
-        results = run_both(edit("patients", sex="女性", prior_allo_hsct="可能"), tmp_path)
-    for study, report in results:
-        by_code = {f.code: f for f in report.findings}
-        sex = by_code["CODE_INVALID"]
-        assert sex.message == "“女性”不是“性别 (sex)”允许的取值"
-        assert sex.hint == "请从以下选项中选择：男 (M)、女 (F)（是否想填“女 (F)”？）"
-        assert by_code["YES_NO_INVALID"].hint == "请填“是”或“否”（不知道时留空或填“不详”）"
-        with language("zh"):  # the line around the message is in the language it is printed in
-            line = sex.to_text()
-        assert line.startswith(("错误 CODE_INVALID study.xlsx，工作表“patients”，第 2 行，列“性别 (sex)”：“女性”",
-                                "错误 CODE_INVALID patients.csv，第 2 行，列“性别 (sex)”：“女性”"))
-        assert line.endswith("（值：'女性'）。修改方法：" + sex.hint)
+# --- typed cells (Parquet) read as their text (CSV) -----------------------------------------------
+
+import datetime as dt  # noqa: E402
+
+import pandas as pd  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from blinrwe.intake.raw import RawSheet  # noqa: E402
+from blinrwe.model import ALL_TABLES, DType  # noqa: E402
+from blinrwe.validate.cell_text import cell_text  # noqa: E402
+from blinrwe.validate.coerce import coerce_sheet  # noqa: E402
+
+_NUMBERS = st.floats() | st.integers(-10, 200) | st.sampled_from([-0.0, 0.5, 2.0, 1e-5, 1e15, 1e16, 0.1 + 0.2])
+_TYPED_CELL = {
+    DType.FLOAT: _NUMBERS, DType.INT: _NUMBERS, DType.BOOL: st.booleans(),
+    DType.DATE: st.dates(dt.date(1800, 1, 1), dt.date(2200, 12, 31))
+    | st.datetimes(dt.datetime(1800, 1, 1), dt.datetime(2200, 12, 31)),
+}
 
 
-def test_guesses_from_a_label_inside_the_text():
-    assert guess_code(PATIENTS.column("sex"), "男性") == "M"
-    assert guess_code(PATIENTS.column("disease_setting"), "难治") == "relapsed_refractory"
-    assert guess_code(PATIENTS.column("sex"), "未知性别") is None
+@st.composite
+def _typed_sheet(draw):
+    """A sheet of typed columns, as a Parquet file gives them (one type of value per column, some empty)."""
+    table = ALL_TABLES[draw(st.sampled_from(["assessments", "adverse_events", "infusions"]))]
+    n = draw(st.integers(0, 12))
+    columns = {}
+    for col in table.columns:
+        cell = _TYPED_CELL.get(col.dtype, st.sampled_from(list(col.allowed) + ["x", "cr", "P1", " P2 "]))
+        columns[col.name] = draw(st.lists(cell | st.none(), min_size=n, max_size=n))
+    index = pd.Index(range(2, n + 2), dtype="int64")
+    cells = pd.DataFrame({i: pd.Series(v, index=index, dtype=object) for i, v in enumerate(columns.values())},
+                         index=index, dtype=object)
+    return table, RawSheet(table.name, f"{table.name}.parquet", None, tuple(columns), cells)
 
 
-@pytest.mark.parametrize("column, typed, code", [("sex", "female", "F"), ("sex", " Male ", "M"),
-                                                  ("ph_status", "Ph-", "negative"), ("ph_status", "PH+", "positive")])
-def test_words_a_clinic_types_for_a_code_are_offered_never_accepted(tmp_path, column, typed, code):
-    """'female' for F is the finding CODE_INVALID with "did you mean 'F'?", not a silent F."""
-    assert guess_code(PATIENTS.column(column), typed) == code
-    for _study, report in run_both(edit("patients", **{column: typed}), tmp_path):
-        (found,) = [f for f in report.findings if f.column == column]
-        assert found.code == "CODE_INVALID" and f"(did you mean '{code}'?)" in found.hint
+@settings(max_examples=60)
+@given(_typed_sheet())
+def test_typed_cells_read_as_their_text_does(drawn):
+    """A Parquet column (typed values, rendered once per distinct value) gives the table and the findings
+    that the same cells give as CSV text; only the value a finding quotes is the cell as typed."""
+    table, typed = drawn
+    text = RawSheet(typed.name, typed.file, None, typed.header, typed.cells.map(cell_text).astype(object))
+    (from_typed, typed_findings), (from_text, text_findings) = (coerce_sheet(s, table, "mid") for s in (typed, text))
+    pd.testing.assert_frame_equal(from_typed, from_text)
+
+    def where(f):
+        return f.code, f.row, f.column, f.message, f.hint, f.patient_id
+
+    assert [where(f) for f in typed_findings] == [where(f) for f in text_findings]

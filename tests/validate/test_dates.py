@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -89,3 +90,11 @@ def test_day_or_month_first_says_whether_one_reading_exists():
     assert day_or_month_first("01/31/2023") == "2023-01-31"
     assert day_or_month_first("03.04.23") == "ambiguous"
     assert day_or_month_first("2023-01-31") is None and day_or_month_first("40/40/2023") is None
+
+
+def test_midnights_are_numpy_days_at_nanosecond_resolution():
+    from blinrwe.validate.dates import _midnights
+
+    days = [dt.date(1678, 1, 1), dt.date(1970, 1, 1), dt.date(2023, 2, 28), dt.date(2024, 2, 29), dt.date(2261, 12, 31)]
+    assert (_midnights(days) == np.array([np.datetime64(d, "ns") for d in days])).all()
+    assert _midnights(days).dtype == np.dtype("datetime64[ns]") and len(_midnights([])) == 0

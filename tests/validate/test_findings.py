@@ -127,3 +127,25 @@ def test_a_finding_reads_in_the_language_it_is_printed_in():
         assert f.to_text() == "错误 CODE_INVALID s.xlsx，工作表“patients”，第 3 行，列“性别 (sex)”：msg（值：'x'）。修改方法：hint"
         assert f.meaning == "取值不在允许的选项中"
         assert ValidationReport("s.xlsx", (f,)).summary() == "s.xlsx：1 个错误，0 个警告；修正错误之前无法分析这些数据。"
+
+
+def test_cell_findings_name_the_place_the_patient_and_the_heading():
+    """A cell's finding names file, sheet, spreadsheet row, column, value and the row's patient; its message
+    names the column as the template heads it in the language of the run."""
+    import pandas as pd
+
+    from blinrwe.intake.raw import RawSheet
+    from blinrwe.model.i18n import language
+    from blinrwe.model.tables import PATIENTS
+    from blinrwe.validate.findings import CellFindings
+
+    sheet = RawSheet("patients", "study.xlsx", "patients", ("patient_id", "sex"), pd.DataFrame())
+    out = CellFindings(sheet, PATIENTS, pd.Series(["P1", "P2"], index=[2, 3], dtype=object))
+    out.add("CODE_INVALID", 3, "sex", "x", "m", "h")
+    out.add("CODE_INVALID", 9, "sex", "y", "m", "h")  # a row without a patient id
+    assert [(f.file, f.sheet, f.row, f.column, f.value, f.table, f.patient_id) for f in out.findings] == [
+        ("study.xlsx", "patients", 3, "sex", "x", "patients", "P2"),
+        ("study.xlsx", "patients", 9, "sex", "y", "patients", None)]
+    with language("zh"):
+        assert out.name(PATIENTS.column("sex")) == "性别 (sex)"
+    assert out.name(PATIENTS.column("sex")) == "sex"

@@ -30,3 +30,22 @@ def test_a_percent_value_that_is_no_number_gets_one_finding(tmp_path):
 def test_the_range_hint_names_the_bounds_and_unit():
     assert range_hint(ALL_TABLES["adverse_events"].column("grade")) == "enter a value between 1 and 5"
     assert range_hint(ALL_TABLES["patients"].column("weight_kg")).endswith(" kg")
+
+
+def test_whole_numbers_are_built_as_pandas_casts_them():
+    """INT columns are built as Int64 directly: the same values, missing cells and data under the mask as
+    ``Series.round().astype("Int64")``; beyond int64 that cast still refuses."""
+    import numpy as np
+    import pandas as pd
+
+    from blinrwe.validate.numbers import _whole_numbers
+
+    index = pd.RangeIndex(2, 9)
+    values = np.array([1.0, np.nan, -0.0, 2.5, 3.5, -7.0, 2.0 ** 62])
+    direct = _whole_numbers(values, index)
+    cast = pd.Series(values, index=index).round().astype("Int64")
+    pd.testing.assert_series_equal(direct, cast)
+    assert (direct.array._data == cast.array._data).all() and (direct.array._mask == cast.array._mask).all()
+    assert _whole_numbers(np.full(3, np.nan), index[:3]).isna().all()
+    with pytest.raises(TypeError), np.errstate(invalid="ignore"):  # (numpy's word on the cast it refuses)
+        _whole_numbers(np.array([1e19]), index[:1])

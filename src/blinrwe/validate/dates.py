@@ -27,8 +27,10 @@ day is unknown, and is what admiral calls "mid".
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
 import unicodedata
+from itertools import repeat
 
 import numpy as np
 import pandas as pd
@@ -109,22 +111,28 @@ def parse_dates(cells: pd.Series, rule: str = DEFAULT_RULE) -> tuple[pd.Series, 
     day = np.full(len(distinct) + 1, np.datetime64("NaT"), dtype="datetime64[ns]")  # not [D]: numpy wraps 1677
     imputed = np.zeros(len(distinct) + 1, dtype=bool)
     unreadable = np.zeros(len(distinct) + 1, dtype=bool)
-    rest = []
-    for i, v in enumerate(distinct):
-        d = _plain_day(v)
-        if d is None:
-            rest.append(i)
-        else:
-            day[i] = np.datetime64(d, "ns")
-    if rest:
+    plain = list(map(_plain_day, distinct))
+    found = np.fromiter(map(operator.is_not, plain, repeat(None)), dtype=bool, count=len(plain))
+    if found.any():  # (day[-1] is for the empty cells)
+        day[:-1][found] = _midnights([d for d in plain if d is not None])
+    rest = np.flatnonzero(~found)
+    if len(rest):
         d, imp, bad = _parse(pd.Series(distinct[rest], dtype=object), rule)
         day[rest] = d.to_numpy()
         imputed[rest] = imp.to_numpy(dtype=bool)
         unreadable[rest] = bad.to_numpy(dtype=bool)
-    at = np.where(codes < 0, len(distinct), codes)
-    return (pd.Series(day[at], index=cells.index),
-            pd.Series(imputed[at], index=cells.index),
-            pd.Series(unreadable[at], index=cells.index))
+    return (pd.Series(day[codes], index=cells.index),  # code -1 (empty): the last entry, NaT
+            pd.Series(imputed[codes], index=cells.index),
+            pd.Series(unreadable[codes], index=cells.index))
+
+
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+
+
+def _midnights(days: list[dt.date]) -> np.ndarray:
+    """``np.datetime64(day, "ns")`` of each day (years 1678-2261), without a numpy conversion per day."""
+    ordinals = np.fromiter(map(dt.date.toordinal, days), dtype=np.int64, count=len(days))
+    return (ordinals - _EPOCH_ORDINAL).astype("datetime64[D]").astype("datetime64[ns]")
 
 
 #: Years whose every day pandas holds at nanosecond resolution (1677-09-22 to 2262-04-11).

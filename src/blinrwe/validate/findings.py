@@ -22,10 +22,11 @@ from enum import Enum
 
 import pandas as pd
 
-from blinrwe.intake.raw import RawStudy
+from blinrwe.intake.raw import RawSheet, RawStudy
 from blinrwe.model import ALL_TABLES
 from blinrwe.model.display import N_, heading
 from blinrwe.model.i18n import _
+from blinrwe.model.schema import Column, Table
 
 
 class Severity(str, Enum):
@@ -191,6 +192,25 @@ def _show(value) -> str:
 def finding(code: str, message: str, hint: str, **location) -> Finding:
     """A finding with the severity of its code (see :data:`CODES`)."""
     return Finding(code=code, severity=CODES[code][0], message=message, hint=hint, **location)
+
+
+class CellFindings:
+    """The findings of one sheet's cells, each naming file, sheet, spreadsheet row, column, value and patient."""
+
+    def __init__(self, sheet: RawSheet, table: Table, patient_ids: pd.Series | None):
+        self.sheet, self.table, self.patient_ids = sheet, table, patient_ids
+        self.findings: list[Finding] = []
+
+    def name(self, col: Column) -> str:
+        """The column as messages name it: ``sex`` in English, ``性别 (sex)`` in Chinese (the template's heading)."""
+        return heading(self.table, col) if col in self.table.columns else col.name
+
+    def add(self, code: str, row: int, column: str, value, message: str, hint: str):
+        pid = None
+        if self.patient_ids is not None and row in self.patient_ids.index:
+            pid = self.patient_ids.get(row)
+        self.findings.append(finding(code, message, hint, file=self.sheet.file, sheet=self.sheet.sheet, row=int(row),
+                                     column=column, value=value, table=self.table.name, patient_id=pid))
 
 
 def read_findings(raw: RawStudy) -> list[Finding]:

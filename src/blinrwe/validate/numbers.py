@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 import re
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -17,8 +16,8 @@ from blinrwe.model.display import unit_label
 from blinrwe.model.i18n import _
 from blinrwe.model.schema import Column
 
-if TYPE_CHECKING:
-    from .coerce import _Collector, _Distinct
+from .cell_text import DistinctTexts
+from .findings import CellFindings
 
 __all__ = ["coerce_numbers", "range_hint"]
 
@@ -76,7 +75,7 @@ def _number_hint(col: Column, v: str) -> str:
     return _("enter a number")
 
 
-def coerce_numbers(col: Column, raw: pd.Series, cells: _Distinct, out: _Collector) -> pd.Series:
+def coerce_numbers(col: Column, raw: pd.Series, cells: DistinctTexts, out: CellFindings) -> pd.Series:
     text = cells.values
     work = text
     name = out.name(col)
@@ -126,7 +125,18 @@ def coerce_numbers(col: Column, raw: pd.Series, cells: _Distinct, out: _Collecto
     for row, _i in cells.failing(outside):
         out.add("NUMBER_OUT_OF_RANGE", row, col.name, raw[row], message, hint)
     values[outside] = np.nan
-    result = pd.Series(cells.broadcast(values, np.nan, dtype="float64"), index=cells.index, dtype="float64")
+    result = cells.broadcast(values, np.nan, dtype="float64")
     if col.dtype is DType.INT:
-        return result.round().astype("Int64")
-    return result
+        return _whole_numbers(result, cells.index)
+    return pd.Series(result, index=cells.index, dtype="float64")
+
+
+def _whole_numbers(values: np.ndarray, index: pd.Index) -> pd.Series:
+    """Whole numbers (NaN: missing) as pandas ``Int64``: what ``Series.round().astype("Int64")`` gives,
+    built directly (that cast checks every value again); beyond int64 that cast is left to refuse."""
+    rounded = np.round(values)
+    missing = np.isnan(rounded)
+    if not (np.abs(rounded[~missing]) < 2.0 ** 63).all():
+        return pd.Series(rounded, index=index, dtype="float64").astype("Int64")
+    data = np.where(missing, 1, rounded).astype(np.int64)  # 1 under the mask, as pandas fills it
+    return pd.Series(pd.arrays.IntegerArray(data, missing), index=index)
