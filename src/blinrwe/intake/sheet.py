@@ -31,7 +31,7 @@ def any_white_space(texts) -> bool:
     return any(ch in joined for ch in _ASCII_WHITE_SPACE)
 
 
-def _blank(values: np.ndarray) -> np.ndarray:
+def blank_cells(values: np.ndarray) -> np.ndarray:
     """Which cells are empty (``None`` or only white space), without a Python call per cell.
 
     Text columns are factorised first: white space is looked for once per distinct value
@@ -64,26 +64,43 @@ def raw_sheet(name: str, file: str, sheet: str | None, grid: pd.DataFrame, numbe
     dropped, entirely empty rows are dropped, and data rows keep their number.
     """
     if grid.shape[0] == 0:
-        return RawSheet(name, file, sheet, (), pd.DataFrame(index=pd.Index([], dtype="int64")))
+        return empty_sheet(name, file, sheet)
     values = [grid[c].to_numpy(dtype=object) for c in grid.columns]
-    blank = [_blank(v) for v in values]
-    header_row = [v[0] for v in values]
+    numbers = np.arange(2, grid.shape[0] + 1) if numbers is None else np.asarray(numbers[1:], dtype="int64")
+    return sheet_of_columns(name, file, sheet, [v[0] for v in values], [v[1:] for v in values], numbers)
+
+
+def empty_sheet(name: str, file: str, sheet: str | None) -> RawSheet:
+    """The RawSheet of a sheet without a single row."""
+    return RawSheet(name, file, sheet, (), pd.DataFrame(index=pd.Index([], dtype="int64")))
+
+
+def sheet_of_columns(name: str, file: str, sheet: str | None, header_row: list, columns: list[np.ndarray],
+                     numbers: np.ndarray, blank: list[np.ndarray] | None = None) -> RawSheet:
+    """:func:`raw_sheet` from the cells of row 1 (``header_row``) and one object array per column of
+    the data rows below it (``columns``, their spreadsheet ``numbers``), for a reader that has columns.
+
+    ``blank``: which data cells are empty (``None`` or only white space), per column, when the reader
+    knows; else they are looked for in the data rows alone: a column of numbers or dates is then one
+    kind of value, found blank without a Python call per cell (its header is text).
+    """
+    blank = [blank_cells(v) for v in columns] if blank is None else blank
     width = len(header_row)
     while width and is_empty(header_row[width - 1]):
         width -= 1
-    filled = [np.flatnonzero(~b[1:]) for b in blank]  # data rows with a value, per column
+    filled = [np.flatnonzero(~b) for b in blank]  # data rows with a value, per column
     data_width = max([width] + [i + 1 for i, rows in enumerate(filled) if len(rows)])
     header = tuple("" if is_empty(v) else str(v).strip() for v in header_row[:data_width])
-    keep = np.zeros(grid.shape[0] - 1, dtype=bool)
+    keep = np.zeros(len(numbers), dtype=bool)
     for rows in filled[:data_width]:
         keep[rows] = True
-    numbers = (np.arange(2, grid.shape[0] + 1) if numbers is None else np.asarray(numbers[1:], dtype="int64"))[keep]
-    columns = {}
+    numbers = np.asarray(numbers, dtype="int64")[keep]
+    cells = {}
     for i in range(data_width):
-        v, b = (values[i][1:], blank[i][1:]) if keep.all() else (values[i][1:][keep], blank[i][1:][keep])
-        columns[i] = np.where(b, None, v) if b.any() else v
-    cells = pd.DataFrame(columns, index=pd.Index(numbers, dtype="int64"), columns=range(data_width), dtype=object)
-    return RawSheet(name, file, sheet, header, cells)
+        v, b = (columns[i], blank[i]) if keep.all() else (columns[i][keep], blank[i][keep])
+        cells[i] = np.where(b, None, v) if b.any() else v
+    frame = pd.DataFrame(cells, index=pd.Index(numbers, dtype="int64"), columns=range(data_width), dtype=object)
+    return RawSheet(name, file, sheet, header, frame)
 
 
 def grid_of(rows: list[tuple]) -> pd.DataFrame:
