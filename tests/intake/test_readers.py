@@ -18,7 +18,7 @@ from blinrwe.validate import validate_study
 
 
 #: Codes these tests pin (tests/validate/test_findings.py checks every code is pinned).
-CODES_PINNED = {"CSV_STRAY_QUOTE"}
+CODES_PINNED = {"CSV_STRAY_QUOTE", "CSV_NOT_UTF8"}
 
 
 def _book(path, rows, fmt=None):
@@ -89,6 +89,54 @@ def test_unreadable_inputs_are_user_errors(tmp_path, name, content, match):
 
 def test_non_utf8_csv_is_a_user_error(tmp_path):
     (tmp_path / "patients.csv").write_bytes("patient_id\nJos\xe9\n".encode("latin-1"))
+    with pytest.raises(UserError, match="not UTF-8"):
+        read_study(tmp_path)
+
+
+def _chinese_csv(folder: Path, encoding: str, header: str = "患者编号 (patient_id),性别 (sex),治疗中心 (site)") -> Path:
+    folder.mkdir()
+    text = header + "\nHN-001,男,湘雅医院\nHN-002,女,μg/m²\n"
+    (folder / "patients.csv").write_bytes(text.encode(encoding, errors="replace"))
+    return folder
+
+
+def test_chinese_windows_csv_is_read_as_gbk_with_a_warning(tmp_path):
+    """Excel's 'CSV (逗号分隔)' on Chinese Windows writes GBK (² as '?'): the same cells as the UTF-8
+    file but the lost character, and a CSV_NOT_UTF8 warning showing the first cell holding a '?'."""
+    utf8 = read_study(_chinese_csv(tmp_path / "utf8", "utf-8"))
+    gbk = read_study(_chinese_csv(tmp_path / "gbk", "gbk"))
+    cells, expected = gbk.sheets["patients"].cells, utf8.sheets["patients"].cells.copy()
+    expected.loc[3, 2] = "μg/m?"
+    assert cells.equals(expected)
+    assert not utf8.notes
+    (note,) = gbk.notes
+    assert (note.code, note.file, note.value) == ("CSV_NOT_UTF8", "patients.csv", "μg/m?")
+    assert "'?'" in note.message and "CSV UTF-8" in note.hint
+    _, report = validate_study(gbk)
+    assert [f.severity.value for f in report.findings if f.code == "CSV_NOT_UTF8"] == ["warning"]
+
+
+def test_chinese_windows_csv_without_a_lost_character_names_no_cell(tmp_path):
+    folder = tmp_path / "gbk"
+    folder.mkdir()
+    (folder / "patients.csv").write_bytes("患者编号,性别\nHN-001,男\n".encode("gbk"))
+    (note,) = read_study(folder).notes
+    assert note.value is None and "'?'" not in note.message
+
+
+@pytest.mark.parametrize("header, encoding", [
+    ("patient_id,sex,site", "gbk"),  # English headings: nothing shows the file is Chinese
+    ("患者编号 (patient_id),性别 (sex),治疗中心 (site)", "big5"),  # not GB18030 text at all
+])
+def test_other_encodings_are_still_refused(tmp_path, header, encoding):
+    with pytest.raises(UserError, match="not UTF-8"):
+        read_study(_chinese_csv(tmp_path / "other", encoding, header))
+
+
+def test_a_western_file_decoding_as_gb18030_is_refused(tmp_path):
+    """cp1252 bytes decode as GB18030 into random characters, never into a declared heading."""
+    (tmp_path / "patients.csv").write_bytes("Identifiant (patient_id),Sexe\nJosé,Hélène\n".encode("cp1252"))
+    "Identifiant".encode("cp1252").decode("gb18030")  # (the bytes are valid GB18030)
     with pytest.raises(UserError, match="not UTF-8"):
         read_study(tmp_path)
 

@@ -52,6 +52,15 @@ def test_a_wrong_label_is_reported_in_chinese_naming_labels_and_codes(tmp_path):
         assert line.endswith("（值：'女性'）。修改方法：" + sex.hint)
 
 
+def test_guesses_the_label_a_lost_character_stands_in():
+    """A '?' is what Excel writes for a character the CSV's encoding cannot hold (² in GBK)."""
+    from blinrwe.model.tables import INFUSIONS
+
+    with language("zh"):
+        assert guess_code(INFUSIONS.column("dose_unit"), "μg/m?/天") == "ug/m2/day"
+    assert guess_code(INFUSIONS.column("dose_unit"), "??") is None  # as many labels fit: no guess
+
+
 def test_guesses_from_a_label_inside_the_text():
     assert guess_code(PATIENTS.column("sex"), "男性") == "M"
     assert guess_code(PATIENTS.column("disease_setting"), "难治") == "relapsed_refractory"

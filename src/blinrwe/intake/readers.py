@@ -26,6 +26,9 @@ import pandas as pd
 from blinrwe.errors import UserError
 from blinrwe.model.i18n import _
 
+from blinrwe.model import ALL_TABLES
+from blinrwe.model.display import header_names, heading_words, normalise
+
 from .limits import ReadLimits, Refused, check_shape, read_limits, too_large
 from .parquet import SUFFIX as PARQUET, is_parquet_folder, read_parquet_folder
 from .raw import RawStudy, ReadNote
@@ -34,18 +37,61 @@ from .signature import OLE_MAGIC, ZIP_MAGICS
 from .xlsx import read_xlsx
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+#: what Excel writes for "CSV (逗号分隔)" on Chinese Windows is GBK; GB18030 is its superset
+CHINESE_WINDOWS = "gb18030"
 
 
-def _decode(path: Path, raw: bytes) -> str:
+def _decode(path: Path, raw: bytes) -> tuple[str, str]:
+    """The file's text and its encoding: UTF-8 (with or without a BOM), else the Chinese Windows
+    encoding when :func:`_chinese_windows_text` recognises it."""
     try:
-        return raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig"), "utf-8-sig"
     except UnicodeDecodeError:
         if raw.startswith(ZIP_MAGICS) or raw.startswith(OLE_MAGIC):
             raise UserError(_("{path}: this is an Excel workbook (or other binary file) named .csv; give it its own "
                               "name (.xlsx) or save the sheet as 'CSV UTF-8 (comma delimited)'").format(
                                   path=path)) from None
+    text = _chinese_windows_text(path, raw)
+    if text is None:
         raise UserError(_("{path}: not UTF-8 text; save the CSV as 'CSV UTF-8 (comma delimited)'").format(
             path=path)) from None
+    return text, CHINESE_WINDOWS
+
+
+def _chinese_windows_text(path: Path, raw: bytes) -> str | None:
+    """The text of a CSV file Excel saved as 'CSV (逗号分隔)' on Chinese Windows (GBK, read as its
+    superset GB18030), when its header row shows it: a heading in Chinese that is one of the table's
+    declared headings (``患者编号 (patient_id)`` or ``患者编号``). Any byte string of another encoding
+    (a French cp1252 file) may decode as GB18030 into random characters, but not into our headings,
+    so such a file is still refused rather than read as nonsense."""
+    table = ALL_TABLES.get(path.stem.strip())
+    try:
+        text = raw.decode(CHINESE_WINDOWS)
+    except UnicodeDecodeError:
+        return None
+    if table is None:
+        return None
+    headings = header_names(table)
+    header = _LINE_BREAK.split(text, 1)[0]
+    for cell in re.split(r"[,;]", header):
+        label = heading_words(cell.strip().strip('"'))
+        if not label.isascii() and normalise(label) in headings:
+            return text
+    return None
+
+
+def _encoding_note(file: str, text: str, delimiter: str) -> ReadNote:
+    """What reading a Chinese Windows CSV may have lost: the characters GBK cannot hold (², é...),
+    which Excel saves as '?'; the first cell with a '?' is shown."""
+    cell = next((c for line in _LINE_BREAK.split(text)[1:] for c in line.split(delimiter) if "?" in c), None)
+    if cell is None:
+        message = _("read as Chinese Windows text (GBK), not UTF-8")
+    else:
+        message = _("read as Chinese Windows text (GBK), not UTF-8; Excel saved the characters GBK cannot hold "
+                    "(such as ² or é) as '?', as in this cell")
+    return ReadNote("CSV_NOT_UTF8", message,
+                    _("to keep every character, save the sheet as 'CSV UTF-8 (comma delimited)'"),
+                    file=file, value=cell.strip('"')[:80] if cell is not None else None)
 
 
 def _physical_lines(text: str) -> int:
@@ -122,30 +168,31 @@ def _stray_quotes(file: str, rows: list[list[str]], starts: list[int], delimiter
 def _read_csv_file(path: Path, limits: ReadLimits) -> tuple[pd.DataFrame, list[ReadNote]]:
     """Every row of a CSV file as text cells (row 0 = header) and what was noticed, for :func:`raw_sheet`."""
     raw = path.read_bytes()
-    text = _decode(path, raw)
+    text, encoding = _decode(path, raw)
     first = _LINE_BREAK.split(text, 1)[0]  # (old Mac exports end lines with a lone CR)
     delimiter = ";" if first.count(";") > first.count(",") else ","  # European Excel exports use ';'
+    notes = [_encoding_note(path.name, text, delimiter)] if encoding == CHINESE_WINDOWS else []
     _check_size(path, text, delimiter, limits)
     if not text.strip("\r\n"):
-        return grid_of([]), []
+        return grid_of([]), notes
     unclosed = False
     try:
         # pandas' C parser: the csv module's dialect (quotes doubled), every cell kept as typed
-        grid = pd.read_csv(io.BytesIO(raw), encoding="utf-8-sig", sep=delimiter, header=None, dtype=str,
+        grid = pd.read_csv(io.BytesIO(raw), encoding=encoding, sep=delimiter, header=None, dtype=str,
                            keep_default_na=False, na_filter=False, skip_blank_lines=False, engine="c",
                            nrows=limits.max_rows + 1)
         if len(grid) > limits.max_rows:
             raise Refused(too_large(path.name, _("has more than {limit} rows").format(limit=f"{limits.max_rows:,}"),
                                     "max_rows"))
         if '"' not in text or len(grid) == _physical_lines(text):  # no cell spans lines
-            return grid.set_axis(range(grid.shape[1]), axis=1), []
+            return grid.set_axis(range(grid.shape[1]), axis=1), notes
     except pd.errors.ParserError as err:  # rows longer than the header row, or a quote never closed
         unclosed = "EOF inside string" in str(err)
     except (ValueError, OverflowError, MemoryError) as err:
         raise UserError(_("{file}: cannot be read as CSV ({error}); save it as 'CSV UTF-8 (comma delimited)'").format(
             file=path, error=type(err).__name__)) from None
     rows, starts = _csv_records(text, delimiter, limits, path.name)
-    return grid_of([tuple(r) for r in rows]), _stray_quotes(path.name, rows, starts, delimiter, unclosed)
+    return grid_of([tuple(r) for r in rows]), notes + _stray_quotes(path.name, rows, starts, delimiter, unclosed)
 
 
 def read_csv_folder(path: str | Path, **limits) -> RawStudy:

@@ -115,6 +115,12 @@ def _with_names(mapping: dict[str, str], text: str, name: str) -> None:
 
 
 @cache
+def heading_words(text: str) -> str:
+    """A heading's words before a trailing ``(name)``: ``患者编号`` of ``患者编号 (patient_id)``."""
+    match = _TRAILING_NAME.match(text.strip())
+    return match.group(1) if match else text.strip()
+
+
 def header_names(table: Table) -> dict[str, str]:
     """Normalised heading text -> column name: the name, every label, ``label (name)``."""
     mapping: dict[str, str] = {}

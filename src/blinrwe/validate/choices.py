@@ -101,11 +101,17 @@ def _codes_text(col: Column) -> str:
 
 
 def guess_code(col: Column, text: str) -> str | None:
-    """The code probably meant: a word clinics type for it (``female`` -> ``F``, ``Column.words``), a close
-    spelling of a code, or the one label inside the text (``女性`` -> ``F``)."""
+    """The code probably meant: a word clinics type for it (``female`` -> ``F``, ``Column.words``), the one
+    label a '?' stands in (``μg/m?/天``), a close spelling of a code, or the one label inside the text
+    (``女性`` -> ``F``)."""
     word = dict(col.words).get(text.strip().casefold())
     if word:
         return word
+    if "?" in text:  # a character the file's encoding could not hold, which Excel saves as '?' (μg/m?/天)
+        lost = re.compile(".".join(re.escape(part) for part in normalise(text).split("?")) + r"\Z")
+        meant = {code for label, code in value_codes(col).items() if lost.match(label)}
+        if len(meant) == 1:
+            return meant.pop()
     guess = suggest(text, col.allowed)
     if guess or text.isascii():
         return guess

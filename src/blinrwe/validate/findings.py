@@ -44,6 +44,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "WORKBOOK_NOT_XLSX": (E, N_("a file named like a workbook holds something else (CSV, HTML, another zip...)")),
     "WORKBOOK_UNREADABLE": (E, N_("the workbook is damaged")),
     "INPUT_TOO_LARGE": (E, N_("the input passes a read limit (unpacked size, rows, columns, cells)")),
+    "CSV_NOT_UTF8": (W, N_("a CSV file in the Chinese Windows encoding (GBK), read as such")),
     "CSV_STRAY_QUOTE": (E, N_("a stray quote in a CSV file made following rows part of one cell")),
     "FORMULA_NOT_CALCULATED": (E, N_("a formula cell without a calculated value (reads as empty)")),
     "CELL_MERGED": (E, N_("merged cells: only the top-left one holds the value")),
