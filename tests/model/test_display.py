@@ -121,3 +121,9 @@ def test_white_space_inside_labels_and_headings_does_not_matter():
     assert display.column_of_header(PATIENTS, "性 别") == "sex"
     assert display.code_of_label(PATIENTS.column("genetic_abnormalities"), "KMT2A重排") == "KMT2A_r"
     assert display.column_of_header(PATIENTS, "首次输注时MRD") == "mrd_at_t0"
+
+
+def test_heading_words_are_what_comes_before_the_name():
+    assert display.heading_words("患者编号 (patient_id)") == "患者编号"
+    assert display.heading_words(" 患者编号 ") == "患者编号"
+    assert display.heading_words("patient_id") == "patient_id"
