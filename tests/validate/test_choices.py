@@ -65,6 +65,9 @@ def test_guesses_from_a_label_inside_the_text():
     assert guess_code(PATIENTS.column("sex"), "男性") == "M"
     assert guess_code(PATIENTS.column("disease_setting"), "难治") == "relapsed_refractory"
     assert guess_code(PATIENTS.column("sex"), "未知性别") is None
+    assert guess_code(PATIENTS.column("disease_setting"), "复发难治") == "relapsed_refractory"  # 复发/难治
+    assert guess_code(PATIENTS.column("disease_setting"), "复发-难治") == "relapsed_refractory"
+    assert guess_code(PATIENTS.column("sex"), "——") is None  # nothing left to compare
 
 
 @pytest.mark.parametrize("column, typed, code", [("sex", "female", "F"), ("sex", " Male ", "M"),

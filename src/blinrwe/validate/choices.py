@@ -102,8 +102,8 @@ def _codes_text(col: Column) -> str:
 
 def guess_code(col: Column, text: str) -> str | None:
     """The code probably meant: a word clinics type for it (``female`` -> ``F``, ``Column.words``), the one
-    label a '?' stands in (``μg/m?/天``), a close spelling of a code, or the one label inside the text
-    (``女性`` -> ``F``)."""
+    label a '?' stands in (``μg/m?/天``), a close spelling of a code, or the one label inside the text,
+    punctuation aside (``女性`` -> ``F``, ``复发难治`` -> ``relapsed_refractory``)."""
     word = dict(col.words).get(text.strip().casefold())
     if word:
         return word
@@ -115,9 +115,15 @@ def guess_code(col: Column, text: str) -> str | None:
     guess = suggest(text, col.allowed)
     if guess or text.isascii():
         return guess
-    typed = normalise(text)
-    inside = {code for label, code in value_codes(col).items() if label and (label in typed or typed in label)}
-    return inside.pop() if len(inside) == 1 else None
+    typed = _bare(normalise(text))
+    inside = {code for label, code in value_codes(col).items()
+              if (bare := _bare(label)) and (bare in typed or typed in bare)}
+    return inside.pop() if len(inside) == 1 and typed else None
+
+
+def _bare(text: str) -> str:
+    """Letters and digits only: ``复发难治`` is typed for ``复发/难治`` as often as ``复发-难治``."""
+    return re.sub(r"[\W_]", "", text)
 
 
 def _guess_text(col: Column, guess: str | None) -> str:
