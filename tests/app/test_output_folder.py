@@ -103,6 +103,33 @@ def test_refused_folders_are_left_byte_identical(cli, study, out, why):
     assert snapshot(study.parent) == before
 
 
+def test_a_refusal_is_said_in_the_language_of_the_run(cli, study):
+    before = snapshot(study.parent)
+    res = cli("run", "study.toml", "--out", "documents", "--language", "zh", cwd=study)
+    assert_one_line_error(res, "不会将报告写入")
+    assert "非 blinrwe 写入的文件夹" in res.stderr and "请用 --out DIR" in res.stderr
+    assert snapshot(study.parent) == before
+
+
+def test_the_default_folder_is_named_after_the_specification_and_sits_beside_the_demo(cli, study):
+    """``blinrwe-output/{study}``: a study and the demo (blinrwe-output/example) never share a folder."""
+    (study / "blinrwe-output" / "example").mkdir(parents=True)
+    (study / "blinrwe-output" / "example" / "report.html").write_text("the demo's report", encoding="utf-8")
+    (study / "trial.toml").write_text(CSV_ONLY.format(data="data", output="blinrwe-output/{study}"), encoding="utf-8")
+    assert cli("run", "trial.toml", cwd=study).returncode == 0
+    assert (study / "blinrwe-output" / "trial" / "results.csv").is_file()
+    assert (study / "blinrwe-output" / "example" / "report.html").read_text(encoding="utf-8") == "the demo's report"
+
+
+def test_a_failed_run_removes_the_folders_it_made_for_its_output(cli, study):
+    patients = study / "data" / "patients.csv"
+    patients.write_text(patients.read_text(encoding="utf-8") + "P-BAD,,,not a date\n", encoding="utf-8")
+    (study / "study.toml").write_text(CSV_ONLY.format(data="data", output="new/deeper/out"), encoding="utf-8")
+    before = snapshot(study.parent)
+    assert cli("run", "study.toml", cwd=study).returncode == 3  # data errors, found inside the run
+    assert snapshot(study.parent) == before
+
+
 def test_refused_as_report_output_of_the_spec(cli, study):
     """The same rules hold for [report] output as for --out."""
     (study / "study.toml").write_text(CSV_ONLY.format(data="data", output="data"), encoding="utf-8")

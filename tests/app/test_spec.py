@@ -56,7 +56,7 @@ def test_defaults_are_written_and_paths_resolved(tmp_path):
     path = tmp_path / "study.toml"
     path.write_text('[data]\nexample = "synthetic"\n', encoding="utf-8")
     spec = resolved(load_spec(path))
-    assert spec.report.output == str(tmp_path / "blinrwe-output")
+    assert spec.report.output == str(tmp_path / "blinrwe-output" / "study")  # {study}: the file's name
     text = dumps_toml(spec_to_dict(spec))
     for key in ("time_unit", "landmarks", "percent_decimals", "ae_window", "covariates"):
         assert f"\n{key} = " in text

@@ -38,7 +38,7 @@ def test_spec_written_from_another_folder_runs_from_a_third(folders, data):
     assert f'path = "../data/{data}"' in text  # relative to the spec's folder, not to where it was written
     res = blinrwe("--quiet", "run", folders / "specs" / "study.toml", cwd=folders / "elsewhere")
     assert res.returncode == 0, res.stderr
-    out = folders / "specs" / "blinrwe-output"
+    out = folders / "specs" / "blinrwe-output" / "study"
     assert (out / "report.html").is_file()
     assert "SPEC_VARIABLE_UNAVAILABLE" not in (out / "validation.txt").read_text(encoding="utf-8")
 
@@ -47,7 +47,7 @@ def test_default_variables_missing_on_the_form_are_warnings(folders):
     (folders / "specs" / "min.toml").write_text('[data]\npath = "../data/summary"\n', encoding="utf-8")
     res = blinrwe("--quiet", "run", "specs/min.toml", cwd=folders)
     assert res.returncode == 0, res.stderr
-    out = folders / "specs" / "blinrwe-output"
+    out = folders / "specs" / "blinrwe-output" / "min"
     validation = (out / "validation.txt").read_text(encoding="utf-8")
     for key in ("subgroups.variables", "subgroups.table1_by", "cox.covariates"):
         assert f"SPEC_VARIABLE_UNAVAILABLE specs/min.toml: {key}: the default variable 'disease_setting' " \

@@ -28,20 +28,22 @@ from typing import Iterable, Iterator
 
 from blinrwe import __version__
 from blinrwe.errors import UserError
+from blinrwe.model.display import N_
+from blinrwe.model.i18n import _
 
 MARKER = ".blinrwe-output"
 _MARKER_HEAD = "# written by blinrwe; the next run into this folder replaces it.\n# files of this run:\n"
 #: OS errors that are the environment's, not a bug: said in one line naming the folder
 _ENVIRONMENT_ERRNOS = {
-    errno.ENOSPC: "the disk is full",
-    errno.EDQUOT: "the disk quota is exceeded",
-    errno.EROFS: "the location is read-only",
-    errno.EACCES: "permission denied",
-    errno.EPERM: "operation not permitted",
-    errno.EFBIG: "a file exceeds the allowed file size",
+    errno.ENOSPC: N_("the disk is full"),
+    errno.EDQUOT: N_("the disk quota is exceeded"),
+    errno.EROFS: N_("the location is read-only"),
+    errno.EACCES: N_("permission denied"),
+    errno.EPERM: N_("operation not permitted"),
+    errno.EFBIG: N_("a file exceeds the allowed file size"),
 }
-_CHOOSE = ("Choose another folder with --out DIR, or with output = \"DIR\" under [report] in the study "
-           "specification, for example a new folder {example}.")
+_CHOOSE = N_("Choose another folder with --out DIR, or with output = \"DIR\" under [report] in the study "
+             "specification, for example a new folder {example}.")
 
 
 class OutputFolderError(UserError):
@@ -50,9 +52,10 @@ class OutputFolderError(UserError):
 
 def _refuse(target: Path, why: str, example: Path) -> OutputFolderError:
     return OutputFolderError(
-        f"will not write the report into {target}: {why}. blinrwe replaces its output folder on every run, so it "
-        "writes only into a new or empty folder or one it wrote itself (holding its marker file "
-        f"{MARKER}); nothing was changed. " + _CHOOSE.format(example=example)
+        _("will not write the report into {target}: {why}. blinrwe replaces its output folder on every run, so it "
+          "writes only into a new or empty folder or one it wrote itself (holding its marker file {marker}); "
+          "nothing was changed.").format(target=target, why=why, marker=MARKER)
+        + " " + _(_CHOOSE).format(example=example)
     )
 
 
@@ -89,46 +92,50 @@ def check_output_folder(target: Path, protected: Iterable[tuple[str, Path]] = ()
     ``target`` may be none of them nor contain one. The current folder, the home folder and
     filesystem roots are always protected."""
     if target.parent == target or os.path.ismount(target):
-        raise _refuse(target, "it is the root of a filesystem", Path.cwd() / "blinrwe-report")
+        raise _refuse(target, _("it is the root of a filesystem"), Path.cwd() / "blinrwe-report")
     example = target / "blinrwe-report"
-    always = [("the current folder", Path.cwd()), ("the home folder", Path.home())]
+    always = [(N_("the current folder"), Path.cwd()), (N_("the home folder"), Path.home())]
     for what, folder in [*protected, *always]:
         folder = folder.resolve()
         if target == folder:
-            raise _refuse(target, f"it is {what}", example)
+            raise _refuse(target, _("it is {what}").format(what=_(what)), example)
         if _contains(target, folder):
-            raise _refuse(target, f"it contains {what} ({folder})", example)
+            raise _refuse(target, _("it contains {what} ({folder})").format(what=_(what), folder=folder), example)
     if not target.exists() and not target.is_symlink():
         return
     if not target.is_dir():
-        raise _refuse(target, "it is a file, not a folder", target.with_name(target.name + "-report"))
+        raise _refuse(target, _("it is a file, not a folder"), target.with_name(target.name + "-report"))
     if not any(target.iterdir()):
         return
     listed = _listed_files(target / MARKER)
     if listed is None:
-        earlier = (" (if it is a report from a blinrwe version before the marker, delete it yourself)"
-                   if (target / "study.resolved.toml").is_file() else "")
-        raise _refuse(target, f"it is a folder that blinrwe did not write and it is not empty{earlier}", example)
+        why = _("it is a folder that blinrwe did not write and it is not empty")
+        if (target / "study.resolved.toml").is_file():
+            why += _(" (if it is a report from a blinrwe version before the marker, delete it yourself)")
+        raise _refuse(target, why, example)
     unlisted = _unlisted_files(target, listed)
     if unlisted:
-        more = f" and {len(unlisted) - 3} more" if len(unlisted) > 3 else ""
-        raise _refuse(target, f"it holds files blinrwe did not write ({', '.join(unlisted[:3])}{more}); move "
-                              "them out first", target.with_name(target.name + "-new"))
+        files = ", ".join(unlisted[:3])
+        if len(unlisted) > 3:
+            files += _(" and {count} more").format(count=len(unlisted) - 3)
+        raise _refuse(target, _("it holds files blinrwe did not write ({files}); move them out first").format(
+            files=files), target.with_name(target.name + "-new"))
 
 
 def _environment_error(err: BaseException, target: Path) -> OutputFolderError | None:
     if isinstance(err, MemoryError):
-        return OutputFolderError(f"out of memory while running the study; nothing was written to {target}. Close "
-                                 "other programs or run on a machine with more memory.")
+        return OutputFolderError(_("out of memory while running the study; nothing was written to {target}. Close "
+                                   "other programs or run on a machine with more memory.").format(target=target))
     if not isinstance(err, OSError) or err.errno not in _ENVIRONMENT_ERRNOS:
         return None
-    reason = _ENVIRONMENT_ERRNOS[err.errno]
+    reason = _(_ENVIRONMENT_ERRNOS[err.errno])
     filename = Path(os.fsdecode(err.filename)).absolute() if err.filename else None
     if filename is not None and not (_contains(target.parent, filename) or _contains(filename, target)):
         # not the output folder, its lock or a folder above it: a file the run reads
-        return OutputFolderError(f"cannot use {filename}: {reason}; nothing was written to {target}.")
-    return OutputFolderError(f"cannot write the output folder {target}: {reason}; nothing was written. Free space "
-                             "or choose a writable folder with --out DIR.")
+        return OutputFolderError(_("cannot use {file}: {reason}; nothing was written to {target}.").format(
+            file=filename, reason=reason, target=target))
+    return OutputFolderError(_("cannot write the output folder {target}: {reason}; nothing was written. Free space "
+                               "or choose a writable folder with --out DIR.").format(target=target, reason=reason))
 
 
 @contextmanager
@@ -146,10 +153,9 @@ def _lock(target: Path) -> Iterator[None]:
             os.close(fd)
             if err.errno not in (errno.EACCES, errno.EAGAIN):
                 raise
-            raise OutputFolderError(
-                f"another blinrwe run is writing {target} (it holds the lock {path}); wait for it to finish, or "
-                "choose another folder with --out DIR."
-            ) from None
+            raise OutputFolderError(_(
+                "another blinrwe run is writing {target} (it holds the lock {lock}); wait for it to finish, or "
+                "choose another folder with --out DIR.").format(target=target, lock=path)) from None
         try:  # the file may have been unlinked by the run that held it just before: lock the current one
             same = os.fstat(fd).st_ino == os.stat(path).st_ino
         except FileNotFoundError:
@@ -197,6 +203,7 @@ def replacing(target: Path, protected: Iterable[tuple[str, Path]] = ()) -> Itera
     protected = list(protected)
     check_output_folder(target, protected)
     tmp = None
+    made = _missing_parents(target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         with _lock(target):
@@ -218,10 +225,25 @@ def replacing(target: Path, protected: Iterable[tuple[str, Path]] = ()) -> Itera
     except BaseException as err:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
+        for folder in made:  # the folders made to hold the lock, if the failed run left them empty
+            try:
+                folder.rmdir()
+            except OSError:
+                break
         plain = _environment_error(err, target)
         if plain is not None:
             raise plain from None
         raise
+
+
+def _missing_parents(target: Path) -> list[Path]:
+    """The folders above ``target`` that do not exist yet, deepest first (a failed run removes them again)."""
+    missing = []
+    for folder in target.parents:
+        if folder.exists() or folder.is_symlink():
+            break
+        missing.append(folder)
+    return missing
 
 
 def _umask() -> int:

@@ -44,6 +44,7 @@ from blinrwe.derive import preset as derive_preset
 from blinrwe import engines
 from blinrwe.errors import InputDataError, SpecificationError, UserError
 from blinrwe.intake.parquet_chunks import count_patients
+from blinrwe.model.display import N_
 from blinrwe.model.i18n import _, language
 from blinrwe.validate.by_patient import StagedStudy
 
@@ -378,10 +379,10 @@ def _read_folders(spec: StudySpec) -> list[tuple[str, Path]]:
     """The folders a run reads from, which its output folder may neither be nor contain."""
     folders = []
     if spec.source:
-        folders.append(("the folder of the study specification", spec.base_dir))
+        folders.append((N_("the folder of the study specification"), spec.base_dir))
     data = spec.data_path()
     if data is not None:
-        folders.append(("the folder of the study data", data if data.is_dir() else data.parent))
+        folders.append((N_("the folder of the study data"), data if data.is_dir() else data.parent))
     return folders
 
 

@@ -19,6 +19,8 @@ from .spec_keys import DEFINITION_HELP, KeyInfo, SpecKey, default_of, kind_of
 from .spec_model import (SECTION_ORDER, SECTIONS, SET_ELSEWHERE, CostSpec, CoxSpec, DataSpec, EndpointSpec,
                          PostBaselineSpec, ReportSpec, ResponseSpec, SafetySpec, StudyInfo, SubgroupSpec, SurvivalSpec)
 
+#: in ``report.output``: the specification file's name (see ``StudySpec.output_path``)
+STUDY_NAME = "{study}"
 _DEFINITION_ALLOWED = {"bsa_formula": _derive_settings.BSA_FORMULAS,
                        "primary_response_window": _derive_settings.RESPONSE_WINDOWS,
                        "responder_definition": _derive_settings.COMPOSITES}
@@ -79,8 +81,11 @@ class StudySpec:
         return path if path.is_absolute() else self.base_dir / path
 
     def output_path(self) -> Path:
-        """Absolute path of the output folder."""
-        path = Path(self.report.output).expanduser()
+        """Absolute path of the output folder; ``{study}`` in it is the specification file's name
+        without ``.toml`` (``study`` when built in code), so that two studies, or a study and the
+        demo (``blinrwe-output/example``), never share the default folder."""
+        study = Path(self.source).stem if self.source else "study"
+        path = Path(self.report.output.replace(STUDY_NAME, study)).expanduser()
         return path if path.is_absolute() else self.base_dir / path
 
 

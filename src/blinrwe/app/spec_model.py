@@ -305,8 +305,9 @@ class ReportSpec:
     language: str = option("en", "Language of the report, its tables and figures: en (English) or zh (Simplified "
                            "Chinese; figures need a CJK font such as Noto Sans CJK, else their labels stay "
                            "English and the report says so).", allowed=("en", "zh"))
-    output: str = option("blinrwe-output", "Folder the report is written to; a relative path is read from the "
-                         "folder of this specification file.")
+    output: str = option("blinrwe-output/{study}", "Folder the report is written to; a relative path is read "
+                         "from the folder of this specification file, and {study} is this file's name without "
+                         ".toml.")
     conventions_appendix: bool = option(True, "Add the appendix \"R versus SAS conventions\": for each kind of "
                                         "statistic the R default, the SAS default, what was used, and the number "
                                         "under the other convention where they differ.")
