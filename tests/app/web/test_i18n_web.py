@@ -59,3 +59,13 @@ def test_pages_in_chinese_ask_for_no_missing_page_text(client, workbooks):
     mine = page_texts() | {k.help for k in spec_keys()}
     gaps = {text for code, text in i18n.missing_translations() if text in mine}
     assert not gaps
+
+
+def test_findings_name_columns_by_the_templates_heading_in_chinese(client, workbooks):
+    """As on the command line: ``性别 (sex)`` in Chinese, the column name in English."""
+    client.get("/lang/zh")
+    page = client.get(upload(client, workbooks["bad"]).headers["location"]).text
+    assert "<td>性别 (sex)</td>" in page and "<td>体重 (weight_kg)</td>" in page
+    client.get("/lang/en")
+    page = client.get(upload(client, workbooks["bad"]).headers["location"]).text
+    assert "<td>sex</td>" in page and "(sex)</td>" not in page

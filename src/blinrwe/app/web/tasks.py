@@ -85,7 +85,7 @@ def validate_upload(study_path: str, data_path: str, settings: dict, lang: str) 
             write_json(folder / "validation.json", result)
             return result
         rows = [{"severity": f.severity.value, "code": f.code, "file": f.file or "", "sheet": f.sheet or "",
-                 "row": "" if f.row is None else int(f.row), "column": f.column or "", "value": _shown(f.value),
+                 "row": "" if f.row is None else int(f.row), "column": f.column_heading or "", "value": _shown(f.value),
                  "message": f.message, "hint": f.hint} for f in report.findings]
         rows.sort(key=lambda r: (r["severity"] != "error", r["sheet"], r["row"] if r["row"] != "" else -1))
         shown, more = shown_per_code(rows)  # a registry's systematic mistake: 20 examples, then how many more
