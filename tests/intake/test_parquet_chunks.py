@@ -53,6 +53,30 @@ def test_a_patient_id_typed_as_a_number_in_one_table_and_text_in_another_stays_t
         assert {v.strip() for v in raw.sheets["infusions"].cells[0]} == patients
 
 
+def test_a_patient_id_with_any_white_space_around_it_stays_with_its_patient(tmp_path):
+    """A no-break space copied with an id, an ideographic space typed on a Chinese keyboard, a vertical tab:
+    validation strips each (str.strip), and so does the split; so do large numbers typed as ids."""
+    folder = tmp_path / "study"
+    folder.mkdir()
+    ids = [f"P{i}" for i in range(1, 41)] + [repr(1e15), repr(1e19)]  # as validation reads those numbers
+    spaced = [f"\xa0{v}\u3000" if i % 2 else f"\x0b{v}\u2003" for i, v in enumerate(ids[:-2])]
+    pq.write_table(pa.table({"patient_id": ids}), folder / "patients.parquet")
+    pq.write_table(pa.table({"patient_id": spaced}), folder / "infusions.parquet")
+    pq.write_table(pa.table({"patient_id": [1e15, 1e19]}), folder / "events.parquet")
+    for raw in split_by_patient(folder, tmp_path / "scratch", chunk_patients=10):
+        patients = set(raw.sheets["patients"].cells[0])
+        assert {v.strip() for v in raw.sheets["infusions"].cells[0]} <= patients
+        assert {repr(v) for v in raw.sheets["events"].cells[0]} <= patients
+
+
+def test_the_split_strips_what_python_strips():
+    import sys
+
+    from blinrwe.intake.parquet_chunks import _WHITE_SPACE
+
+    assert _WHITE_SPACE == "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
+
+
 def test_a_file_past_the_column_limit_is_a_note_of_every_chunk(tmp_path, monkeypatch):
     folder = tmp_path / "study"
     folder.mkdir()

@@ -92,3 +92,32 @@ def test_yes_no_cells_read_as_nullable_booleans():
     assert values.array._data[values.isna().to_numpy()].tolist() == [False] * 5  # as pd.array leaves them
     assert [(f.code, f.row, f.value) for f in out.findings] == [("YES_NO_INVALID", 9, "maybe")]
     assert np.flatnonzero(unknown_flags(DistinctTexts.of(raw))).tolist() == [4, 5]
+
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from blinrwe.validate.cell_text import cell_text  # noqa: E402
+from blinrwe.validate.choices import booleans_of  # noqa: E402
+
+
+@given(st.lists(st.sampled_from([True, False, np.True_, np.False_, None, float("nan")])))
+def test_typed_booleans_read_as_their_texts_do(values):
+    """A column of booleans is read on its values: what its cells' texts (TRUE, FALSE) read as, never a finding."""
+    cells = np.array(values + [None], dtype=object)[:-1]
+    kind = pd.api.types.infer_dtype(cells, skipna=True)
+    typed = booleans_of(cells, kind, pd.RangeIndex(len(values)))
+    if kind != "boolean":  # empty cells alone
+        assert typed is None
+        return
+    text = pd.Series([cell_text(v) for v in values], dtype=object)
+    out = CellFindings(RawSheet("patients", "patients.csv", None, (), pd.DataFrame()), PATIENTS, None)
+    pd.testing.assert_series_equal(typed, coerce_booleans(PATIENTS.column("prior_allo_hsct"), text,
+                                                          DistinctTexts.of(text), out))
+    assert out.findings == []
+
+
+def test_only_columns_of_booleans_are_read_as_booleans():
+    for values in ([True, pd.NA], [True, 1], [True, "yes"]):
+        cells = np.array(values, dtype=object)
+        assert booleans_of(cells, pd.api.types.infer_dtype(cells, skipna=True), pd.RangeIndex(2)) is None

@@ -98,3 +98,29 @@ def test_midnights_are_numpy_days_at_nanosecond_resolution():
     days = [dt.date(1678, 1, 1), dt.date(1970, 1, 1), dt.date(2023, 2, 28), dt.date(2024, 2, 29), dt.date(2261, 12, 31)]
     assert (_midnights(days) == np.array([np.datetime64(d, "ns") for d in days])).all()
     assert _midnights(days).dtype == np.dtype("datetime64[ns]") and len(_midnights([])) == 0
+
+
+# --- typed dates (a workbook's, a Parquet file's) ------------------------------------------------------
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_FIRST, _LAST = dt.datetime(1678, 1, 1), dt.datetime(2261, 12, 31)  # the safe years
+_TYPED_DATES = (st.dates() | st.datetimes() | st.builds(pd.Timestamp, st.datetimes(_FIRST, _LAST))
+                | st.datetimes(_FIRST, _LAST, timezones=st.timezones()))  # (past 2261 the general parser fails)
+
+
+@given(st.lists(_TYPED_DATES | st.none()))
+def test_typed_dates_read_as_each_cell_reads(values):
+    """A column of dates, read once per distinct value and their days at once, gives each cell what the
+    cell-by-cell reading gives it: the day of a date in a safe year, else the general parser's word."""
+    from blinrwe.validate.dates import _parse, _plain_day
+
+    dates, imputed, bad = parse_dates(pd.Series(values, dtype=object))
+    for v, d, i, b in zip(values, dates, imputed, bad):
+        day = None if v is None else _plain_day(v)
+        if day is not None:
+            assert (d, i, b) == (pd.Timestamp(day), False, False)
+        else:
+            one = _parse(pd.Series([v], dtype=object), "mid")
+            assert (d is pd.NaT or d == one[0][0]) and (i, b) == (one[1][0], one[2][0])

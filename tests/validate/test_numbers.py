@@ -49,3 +49,62 @@ def test_whole_numbers_are_built_as_pandas_casts_them():
     assert _whole_numbers(np.full(3, np.nan), index[:3]).isna().all()
     with pytest.raises(TypeError), np.errstate(invalid="ignore"):  # (numpy's word on the cast it refuses)
         _whole_numbers(np.array([1e19]), index[:1])
+
+
+# --- numbers as stored: text parsed exactly, typed cells read on their values -------------------------
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from blinrwe.validate.cell_text import cell_text  # noqa: E402
+from blinrwe.validate.numbers import numbers_of, parse_numbers  # noqa: E402
+
+#: 17 significant digits (pandas 2's parser drops the last ones), the smallest and largest, signed zero.
+_EXACT = [0.00012345678901234567, 0.04097352393619469, 1.6527635528529095e-06, 70.12345678901234, 0.1, 1e-05,
+          5e-324, 2.2250738585072014e-308, 1.7976931348623157e308, 9007199254740993.0, 1e15, 1e16, -0.0]
+
+
+@given(st.lists(st.floats(allow_nan=False, allow_infinity=False) | st.sampled_from(_EXACT)))
+def test_a_number_written_as_python_writes_it_reads_back_bit_for_bit(values):
+    """Every float's shortest text reads back as that float (a zero's sign is pandas', next test)."""
+    parsed = parse_numbers([repr(v) for v in values])
+    nonzero = np.array([v != 0 for v in values], dtype=bool)
+    assert parsed[nonzero].tobytes() == np.array(values, dtype="float64")[nonzero].tobytes()
+    assert (parsed[~nonzero] == 0).all()
+
+
+def test_texts_read_as_pandas_reads_them_and_valued_as_python_does():
+    """Which texts are numbers stays pandas' decision (a CSV reads as it always has); '0.1' is float('0.1')."""
+    assert parse_numbers(["0.1", "0.00012345678901234567"]).tolist() == [0.1, 0.00012345678901234567]
+    assert np.isnan(parse_numbers(["1_000", "١٢", "1e", "0x10", "nan", "1e999"])).all()
+    assert parse_numbers(["inf", "-Infinity", "1.", ".5", "+1e5"]).tolist() == [np.inf, -np.inf, 1.0, 0.5, 1e5]
+    assert [repr(v) for v in parse_numbers(["-0", "1"]).tolist()] == ["0.0", "1.0"]  # '-0' among whole numbers: 0
+    assert [repr(v) for v in parse_numbers(["-0", "1.5"]).tolist()] == ["-0.0", "1.5"]
+    assert parse_numbers([str(2 ** 64 + 1), "0.5"])[0] == float(2 ** 64 + 1)
+
+
+#: Typed cells as a Parquet file or a workbook gives them.
+_NUMBERS = (st.floats() | st.sampled_from(_EXACT) | st.integers() | st.builds(np.float64, st.floats())
+            | st.builds(np.int64, st.integers(-2 ** 63, 2 ** 63 - 1)) | st.builds(np.float32, st.floats(width=32)))
+
+
+@given(st.lists(_NUMBERS | st.none()))
+def test_typed_numbers_are_what_their_texts_read_as(values):
+    """The numbers of a typed column are, bit for bit, what its cells' texts (cell_text) read as."""
+    cells = np.array(values + [None], dtype=object)[:-1]
+    typed = numbers_of(cells, pd.api.types.infer_dtype(cells, skipna=True))
+    texts = [cell_text(v) for v in values]
+    if typed is None:  # no number in the column, or one past the float range
+        assert all(t is None for t in texts) or any(isinstance(v, int) and abs(v) > 1e308 for v in values)
+        return
+    read = parse_numbers([t for t in texts if t is not None])
+    assert typed[[t is not None for t in texts]].tobytes() == read.tobytes()
+    assert np.isnan(typed[[t is None for t in texts]]).all()
+
+
+def test_only_columns_of_numbers_are_read_as_numbers():
+    for values in (["1.5", 2.0], [True, 1.0], [pd.NA, 1.5], [10 ** 400], [None, None]):
+        cells = np.array(values, dtype=object)
+        assert numbers_of(cells, pd.api.types.infer_dtype(cells, skipna=True)) is None, values

@@ -83,16 +83,24 @@ def _text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+#: What ``str.strip()`` removes: every character ``str.isspace()`` calls white space (none is past U+3000),
+#: the no-break and ideographic spaces of a copied or Chinese-typed id among them (a regular expression's
+#: ``\s`` is ASCII white space only).
+_WHITE_SPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
+_WHITE_SPACE_CLASS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in _WHITE_SPACE) + "]"
+
+
 def _patient_key(column: str, kind) -> str:
-    """SQL for the patient id as validation reads it (text trimmed; a whole number without '.0')."""
+    """SQL for the patient id as validation reads it (``cell_text``: text stripped of any white space; a whole
+    number below 1e15 without '.0', other numbers as Python writes them, as DuckDB does too)."""
     import pyarrow as pa
 
     quoted = '"' + column.replace('"', '""') + '"'
     if pa.types.is_floating(kind):
-        return (f"CASE WHEN {quoted} = floor({quoted}) THEN CAST(CAST({quoted} AS BIGINT) AS VARCHAR) "
-                f"ELSE CAST({quoted} AS VARCHAR) END")
+        return (f"CASE WHEN {quoted} = floor({quoted}) AND abs({quoted}) < 1e15 "
+                f"THEN CAST(CAST({quoted} AS BIGINT) AS VARCHAR) ELSE CAST({quoted} AS VARCHAR) END")
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-        return rf"regexp_replace({quoted}, '^\s+|\s+$', '', 'g')"
+        return f"regexp_replace({quoted}, '^{_WHITE_SPACE_CLASS}+|{_WHITE_SPACE_CLASS}+$', '', 'g')"
     return f"CAST({quoted} AS VARCHAR)"
 
 

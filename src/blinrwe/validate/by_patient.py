@@ -87,12 +87,9 @@ def _arrow(frame: pd.DataFrame, schema):
     for f in schema:
         if f.name not in frame.columns:
             arrays.append(pa.nulls(len(frame), f.type))
-        elif pa.types.is_list(f.type):
-            arrays.append(pa.array([list(v) if isinstance(v, tuple) else None for v in frame[f.name]], f.type))
-        else:
+        else:  # text as str or None, several codes as tuples: Arrow reads the object array as it is
             values = frame[f.name]
-            arrays.append(pa.array(values.astype(object).where(values.notna(), None) if values.dtype == object
-                                   else values, f.type, from_pandas=True))
+            arrays.append(pa.array(values.to_numpy() if values.dtype == object else values, f.type, from_pandas=True))
     return pa.table(arrays, schema=schema)
 
 

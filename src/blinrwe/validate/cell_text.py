@@ -8,8 +8,10 @@ formula failed there (:func:`blank_specials`).
 
 Speed: a registry column of 100,000 rows holds a few hundred distinct values, so a column is
 factorised once and read as its distinct texts (:class:`DistinctTexts`): every parse, check and hint
-runs once per distinct text and is broadcast back to the cells. :func:`cell_text` and
-:func:`special_code` stay the definition, one cell at a time; tests check that both give the same.
+runs once per distinct text and is broadcast back to the cells. A typed column of numbers or booleans
+skips the texts altogether (read on its values: ``numbers.typed_numbers``, ``choices.booleans_of``).
+:func:`cell_text` and :func:`special_code` stay the definition, one cell at a time; tests check that
+every path gives the same.
 """
 
 from __future__ import annotations
@@ -174,9 +176,10 @@ class DistinctTexts:
         self.factors = factors  # a text column's raw codes and distinct raw values (reused by blank_specials)
 
     @classmethod
-    def of(cls, raw: pd.Series) -> DistinctTexts:
+    def of(cls, raw: pd.Series, kind: str | None = None) -> DistinctTexts:
+        """The column's distinct texts; ``kind``: ``infer_dtype`` of its cells, when the caller has it."""
         cells = raw.to_numpy(dtype=object)
-        kind = pd.api.types.infer_dtype(cells, skipna=True)
+        kind = kind or pd.api.types.infer_dtype(cells, skipna=True)
         if kind == "empty":
             return cls(raw.index, np.full(len(cells), -1, dtype=np.intp), [], all_none=True, kind=kind)
         if kind == "string":
@@ -254,13 +257,14 @@ def cell_texts(raw: pd.Series) -> pd.Series:
     return DistinctTexts.of(raw).texts()
 
 
-def blank_specials(col: Column, raw: pd.Series, out: CellFindings,
-                   cells: DistinctTexts | None = None) -> tuple[pd.Series, DistinctTexts | None]:
+def blank_specials(col: Column, raw: pd.Series, out: CellFindings, cells: DistinctTexts | None = None,
+                   kind: str | None = None) -> tuple[pd.Series, DistinctTexts | None]:
     """``raw`` with NaN texts and Excel error values emptied, one finding per such cell; and ``cells``
-    (the column's distinct texts, when the caller has them) with those cells empty too."""
+    (the column's distinct texts, when the caller has them) with those cells empty too. ``kind``:
+    ``infer_dtype`` of the cells, when the caller has it."""
     if cells is not None:
         kind = cells.kind
-    else:
+    elif kind is None:
         kind = pd.api.types.infer_dtype(raw.to_numpy(dtype=object), skipna=True)
     if kind in ONE_KIND or kind == "empty":  # no text in a typed column
         return raw, cells

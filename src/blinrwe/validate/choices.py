@@ -22,8 +22,8 @@ from blinrwe.model.schema import Column
 from .cell_text import DistinctTexts, quoted
 from .findings import CellFindings
 
-__all__ = ["LIST_SEPARATOR", "LIST_SEPARATORS", "coerce_booleans", "coerce_code_lists", "coerce_codes", "guess_code",
-           "suggest", "unknown_flags"]
+__all__ = ["LIST_SEPARATOR", "LIST_SEPARATORS", "booleans_of", "coerce_booleans", "coerce_code_lists", "coerce_codes",
+           "guess_code", "suggest", "unknown_flags"]
 
 YES = frozenset({"yes", "y", "true", "1", "1.0"})
 NO = frozenset({"no", "n", "false", "0", "0.0"})
@@ -75,6 +75,19 @@ def coerce_booleans(col: Column, raw: pd.Series, cells: DistinctTexts, out: Cell
     values = cells.flags([r == "yes" for r in read])
     missing = ~cells.flags([r in ("yes", "no") for r in read])
     return pd.Series(pd.arrays.BooleanArray(values, missing), index=cells.index)
+
+
+def booleans_of(cells: np.ndarray, kind: str, index: pd.Index) -> pd.Series | None:
+    """A column of booleans (``True``, ``np.False_``; ``None`` or NaN empty) as :func:`coerce_booleans` reads
+    their texts (``TRUE``, ``FALSE``: never a finding), without rendering one; ``None`` for any other column
+    (``kind``: ``infer_dtype`` of the cells)."""
+    if kind != "boolean":
+        return None
+    try:
+        yes, no = cells == True, cells == False  # noqa: E712  (elementwise; 1 and 0 are not in a "boolean" column)
+    except TypeError:  # pd.NA, which reads as the text '<NA>'
+        return None
+    return pd.Series(pd.arrays.BooleanArray(yes, ~(yes | no)), index=index)
 
 
 def unknown_flags(cells: DistinctTexts) -> np.ndarray:

@@ -2,9 +2,9 @@
 
 Each declared column is coerced from its storage type (schema.DType) the same
 way whether the cell came from Excel (numbers, dates, booleans), from CSV
-(text) or from Parquet (typed): cells are first rendered as text exactly as a
-user would read them, then parsed. Invalid cells become missing values and
-produce one finding each; nothing stops at the first problem.
+(text) or from Parquet (typed): a cell reads as the text a user sees in it
+(``cell_text``), parsed. Invalid cells become missing values and produce one
+finding each; nothing stops at the first problem.
 
 Cells are rendered as text, and NaN texts and Excel error values emptied, by
 :mod:`~blinrwe.validate.cell_text`; number columns are parsed by
@@ -13,9 +13,12 @@ dates here (read by :mod:`~blinrwe.validate.dates`).
 
 Speed: a registry column of 100,000 rows holds a few hundred distinct values, so
 each column is factorised once and every rendering, parse, check and hint is done
-once per distinct text, then broadcast to the cells (``cell_text.DistinctTexts``);
-the per-cell functions (``cell_text.cell_text``, ``validate.dates``) stay the
-definition and tests check that both give the same result.
+once per distinct text, then broadcast to the cells (``cell_text.DistinctTexts``).
+A typed column of numbers or yes/no (Parquet, a workbook's) renders no text: its
+values are checked by numpy operations over the cells (``numbers.typed_numbers``,
+``choices.booleans_of``), with the findings and values its texts would give; dates
+are read on their values already. The per-cell functions (``cell_text.cell_text``,
+``validate.dates``) stay the definition and tests check that every path gives the same.
 """
 
 from __future__ import annotations
@@ -30,10 +33,10 @@ from blinrwe.model.i18n import _
 from blinrwe.model.schema import PANDAS_DTYPE, Column, Table
 
 from .cell_text import DistinctTexts, blank_specials, quoted
-from .choices import coerce_booleans, coerce_code_lists, coerce_codes, unknown_flags
+from .choices import booleans_of, coerce_booleans, coerce_code_lists, coerce_codes, unknown_flags
 from .dates import day_or_month_first, parse_dates
 from .findings import CellFindings, Finding
-from .numbers import coerce_numbers
+from .numbers import coerce_numbers, numbers_of, typed_numbers
 
 _FIRST_PLAUSIBLE = np.datetime64("1900-01-01", "ns")
 _AFTER_PLAUSIBLE = np.datetime64("2101-01-01", "ns")
@@ -71,6 +74,29 @@ def _dates(col: Column, raw: pd.Series, rule: str, out: CellFindings) -> tuple[p
     return dates, imputed
 
 
+def _typed(col: Column, raw: pd.Series, kind: str, out: CellFindings) -> tuple[pd.Series, np.ndarray] | None:
+    """A number or yes/no column of typed cells (Parquet, a workbook's numbers), read on its values: the
+    column and its empty cells; None when it holds anything else (then read as text)."""
+    if col.dtype not in (DType.INT, DType.FLOAT, DType.BOOL):
+        return None
+    cells = raw.to_numpy(dtype=object)
+    if col.dtype is DType.BOOL:
+        values = booleans_of(cells, kind, raw.index)
+        return None if values is None else (values, values.isna().to_numpy())
+    numbers = numbers_of(cells, kind)
+    return None if numbers is None else (typed_numbers(col, raw, numbers, out), np.isnan(numbers))
+
+
+def _kind(cells: pd.Series) -> str:
+    return pd.api.types.infer_dtype(cells.to_numpy(dtype=object), skipna=True)
+
+
+def _booleans(col: Column, raw: pd.Series, out: CellFindings) -> pd.Series:
+    kind = _kind(raw)
+    typed = _typed(col, raw, kind, out)
+    return typed[0] if typed is not None else coerce_booleans(col, raw, DistinctTexts.of(raw, kind), out)
+
+
 def _missing(col: Column, index: pd.Index) -> pd.Series:
     dtype = PANDAS_DTYPE[col.dtype]
     if col.dtype is DType.ENUM_LIST:
@@ -78,6 +104,15 @@ def _missing(col: Column, index: pd.Index) -> pd.Series:
     if dtype == "object":
         return pd.Series([None] * len(index), index=index, dtype=object)
     return pd.Series(pd.NA if dtype in ("Int64", "boolean") else None, index=index, dtype=dtype)
+
+
+def _nothing_typed(col: Column, index: pd.Index, out: CellFindings) -> pd.Series:
+    """A column whose every cell is empty: missing, and each cell a finding when it is required."""
+    if col.required:
+        message, hint = _required(col, out)
+        for row in index:
+            out.add("REQUIRED_MISSING", row, col.name, None, message, hint)
+    return _missing(col, index)
 
 
 def _required(col: Column, out: CellFindings) -> tuple[str, str]:
@@ -105,32 +140,30 @@ def coerce_sheet(sheet: RawSheet, table: Table, rule: str) -> tuple[pd.DataFrame
             data[col.name] = _missing(col, index)
             continue
         typed = sheet.cells[pos]
-        if col.dtype is DType.DATE:
-            raw, _texts = blank_specials(col, typed, out)
+        kind = pid_cells.kind if pos == pid_pos else _kind(typed)
+        fast = _typed(col, typed, kind, out)
+        if fast is not None:  # a typed column's numbers or yes/no, read on their values
+            data[col.name], empty = fast
+        elif col.dtype is DType.DATE:
+            raw, _texts = blank_specials(col, typed, out, kind=kind)
             empty = raw.isna().to_numpy()
-            nothing_typed = empty.all()
-        else:
-            raw, cells = blank_specials(col, typed, out, pid_cells if pos == pid_pos else DistinctTexts.of(typed))
-            nothing_typed = cells.all_none
-        if nothing_typed:
-            data[col.name] = _missing(col, index)
-            if col.required:
-                message, hint = _required(col, out)
-                for row in index:
-                    out.add("REQUIRED_MISSING", row, col.name, None, message, hint)
-            continue
-        if col.dtype is DType.DATE:
+            if empty.all():
+                data[col.name] = _nothing_typed(col, index, out)
+                continue
             values, imputed = _dates(col, raw, rule, out)
             flag_pos = positions.get(imputed_flag(col.name).casefold())
             if flag_pos is not None:  # a flag written by blinrwe travels back in
-                flag_col = Column(imputed_flag(col.name), DType.BOOL, "")
-                flag_cells = sheet.cells[flag_pos]
-                flags = coerce_booleans(flag_col, flag_cells, DistinctTexts.of(flag_cells), out)
+                flags = _booleans(Column(imputed_flag(col.name), DType.BOOL, ""), sheet.cells[flag_pos], out)
                 imputed = imputed | flags.fillna(False)
             data[col.name] = values
             if imputed.any():
                 data[imputed_flag(col.name)] = imputed.astype("boolean")
         else:
+            cells = pid_cells if pos == pid_pos else DistinctTexts.of(typed, kind)
+            raw, cells = blank_specials(col, typed, out, cells)
+            if cells.all_none:  # nothing typed, not even 'NA'
+                data[col.name] = _nothing_typed(col, index, out)
+                continue
             empty = ~cells.present
             if col.dtype in (DType.INT, DType.FLOAT):
                 data[col.name] = coerce_numbers(col, raw, cells, out)
@@ -150,7 +183,4 @@ def coerce_sheet(sheet: RawSheet, table: Table, rule: str) -> tuple[pd.DataFrame
     data["source_row"] = pd.Series(index, index=index, dtype="int64")
     frame = pd.DataFrame(data)
     frame.index = pd.RangeIndex(len(frame))  # reset_index(drop=True), without copying every column
-    for col in table.columns:
-        if PANDAS_DTYPE[col.dtype] == "object":
-            frame[col.name] = frame[col.name].astype(object)
     return frame, out.findings

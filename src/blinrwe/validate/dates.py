@@ -103,7 +103,8 @@ def parse_dates(cells: pd.Series, rule: str = DEFAULT_RULE) -> tuple[pd.Series, 
     """
     check_rule(rule)
     values = cells.to_numpy(dtype=object)
-    if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "datetime", "date"):
+    kind = pd.api.types.infer_dtype(values, skipna=True)
+    if kind not in ("string", "datetime", "date"):
         return _parse(cells, rule)
     # Text (every CSV column) or Excel dates: parse each distinct value once (a registry column
     # repeats its dates); plain full dates take a shortcut, anything else the general parser.
@@ -111,10 +112,15 @@ def parse_dates(cells: pd.Series, rule: str = DEFAULT_RULE) -> tuple[pd.Series, 
     day = np.full(len(distinct) + 1, np.datetime64("NaT"), dtype="datetime64[ns]")  # not [D]: numpy wraps 1677
     imputed = np.zeros(len(distinct) + 1, dtype=bool)
     unreadable = np.zeros(len(distinct) + 1, dtype=bool)
-    plain = list(map(_plain_day, distinct))
-    found = np.fromiter(map(operator.is_not, plain, repeat(None)), dtype=bool, count=len(plain))
-    if found.any():  # (day[-1] is for the empty cells)
-        day[:-1][found] = _midnights([d for d in plain if d is not None])
+    typed = _typed_days(distinct) if kind != "string" else None
+    if typed is not None:  # dates alone, all in safe years: their days at once
+        day[:-1] = typed
+        found = np.ones(len(distinct), dtype=bool)
+    else:
+        plain = list(map(_plain_day, distinct))
+        found = np.fromiter(map(operator.is_not, plain, repeat(None)), dtype=bool, count=len(plain))
+        if found.any():  # (day[-1] is for the empty cells)
+            day[:-1][found] = _midnights([d for d in plain if d is not None])
     rest = np.flatnonzero(~found)
     if len(rest):
         d, imp, bad = _parse(pd.Series(distinct[rest], dtype=object), rule)
@@ -131,12 +137,27 @@ _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
 def _midnights(days: list[dt.date]) -> np.ndarray:
     """``np.datetime64(day, "ns")`` of each day (years 1678-2261), without a numpy conversion per day."""
-    ordinals = np.fromiter(map(dt.date.toordinal, days), dtype=np.int64, count=len(days))
+    return _midnight(np.fromiter(map(dt.date.toordinal, days), dtype=np.int64, count=len(days)))
+
+
+def _midnight(ordinals: np.ndarray) -> np.ndarray:
     return (ordinals - _EPOCH_ORDINAL).astype("datetime64[D]").astype("datetime64[ns]")
 
 
 #: Years whose every day pandas holds at nanosecond resolution (1677-09-22 to 2262-04-11).
 _SAFE_YEARS = range(1678, 2262)
+_SAFE_ORDINALS = range(dt.date(_SAFE_YEARS.start, 1, 1).toordinal(), dt.date(_SAFE_YEARS.stop, 1, 1).toordinal())
+
+
+def _typed_days(values: np.ndarray) -> np.ndarray | None:
+    """Midnight of each date or datetime (its day, as :func:`_plain_day` reads it), if all are in safe years."""
+    try:
+        ordinals = np.fromiter(map(dt.date.toordinal, values), dtype=np.int64, count=len(values))
+    except TypeError:  # not a date
+        return None
+    if len(ordinals) and (ordinals.min() < _SAFE_ORDINALS.start or ordinals.max() >= _SAFE_ORDINALS.stop):
+        return None
+    return _midnight(ordinals)
 
 
 def _plain_day(value) -> dt.date | None:

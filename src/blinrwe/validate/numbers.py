@@ -1,6 +1,10 @@
 """Number columns of a sheet: the cells parsed once per distinct text, with a finding for each cell that is
 no number, infinite, not whole where it must be, or out of its declared range, and a hint that says
 what the clinic probably meant (a decimal comma, a result below detection, a number among words).
+
+A typed column (Parquet, a workbook's numbers) is checked on its values, one numpy operation per check
+(:func:`typed_numbers`), with the findings its cells' texts would give; a number arrives exactly as
+stored, and a text as Python's ``float`` reads it (:func:`parse_numbers`).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from blinrwe.model.schema import Column
 from .cell_text import DistinctTexts
 from .findings import CellFindings
 
-__all__ = ["coerce_numbers", "range_hint"]
+__all__ = ["coerce_numbers", "numbers_of", "parse_numbers", "range_hint", "typed_numbers"]
 
 
 def range_hint(col: Column) -> str:
@@ -75,15 +79,62 @@ def _number_hint(col: Column, v: str) -> str:
     return _("enter a number")
 
 
+def parse_numbers(texts: list[str]) -> np.ndarray:
+    """Each text as a number, NaN when it is none. pandas' parser (one call per column) decides which texts are
+    numbers, as it always has; the value is Python's correctly rounded ``float`` of the text, since pandas
+    2's own drops digits past the 17th, leading zeros counted (``0.00017603373878891118`` read as
+    ``0.0001760337387889``; pandas-dev/pandas#64184). A zero keeps pandas' sign: ``-0`` is 0 among whole
+    numbers, -0.0 beside a decimal."""
+    values = np.asarray(pd.to_numeric(np.array(texts, dtype=object), errors="coerce"), dtype="float64").copy()
+    at = np.flatnonzero(np.isfinite(values))
+    if len(at):
+        shown = [texts[i] for i in at.tolist()]
+        try:
+            exact = np.fromiter(map(float, shown), dtype="float64", count=len(shown))
+        except ValueError:  # a text pandas reads and Python does not: pandas' value
+            exact = np.array([_float_or(t, v) for t, v in zip(shown, values[at].tolist())], dtype="float64")
+        values[at] = np.where(exact == 0, values[at], exact)
+    return values
+
+
+def _float_or(text: str, fallback: float) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return fallback
+
+
+#: ``infer_dtype`` kinds of a column of numbers alone (no text, no yes/no; ``None`` and NaN for empty cells).
+NUMBER_KINDS = frozenset({"floating", "integer", "mixed-integer-float"})
+
+
+def numbers_of(cells: np.ndarray, kind: str) -> np.ndarray | None:
+    """A typed column's cells as float64 (NaN: empty), each the number its text (``cell_text``) reads as
+    (-0.0 reads ``0``); ``None`` unless every cell is a number or empty (``kind``: ``infer_dtype`` of the cells)."""
+    if kind not in NUMBER_KINDS:
+        return None
+    try:  # float() of each: exact for floats, correctly rounded for integers, as the text of either reads
+        values = np.array(cells, dtype="float64")
+    except (TypeError, ValueError, OverflowError):  # pd.NA, an integer past the float range
+        return None
+    return values + 0.0
+
+
+def _infinite(col: Column, row: int, value, out: CellFindings) -> None:
+    out.add("NUMBER_INFINITE", row, col.name, value, _("'{column}' is infinite").format(column=out.name(col)),
+            _("enter a finite number; an infinite value is usually a division by zero in the formula or script "
+              "that produced the column"))
+
+
 def coerce_numbers(col: Column, raw: pd.Series, cells: DistinctTexts, out: CellFindings) -> pd.Series:
+    """A number column from its distinct texts: each parsed once, its findings made per cell in row order."""
     text = cells.values
     work = text
     name = out.name(col)
     pct = [t.endswith("%") for t in text] if col.unit == "%" else None
     if pct is not None:
         work = [t[:-1].strip() if p else t for t, p in zip(text, pct)]
-    # pandas' number parser (one call per column) decides what reads as a number
-    values = np.asarray(pd.to_numeric(np.array(work, dtype=object), errors="coerce"), dtype="float64").copy()
+    values = parse_numbers(work)
     infinite = np.isinf(values)
     for i in np.flatnonzero(np.isnan(values)).tolist():  # pandas reads 1e999 as not a number; Python as inf
         try:
@@ -100,15 +151,39 @@ def coerce_numbers(col: Column, raw: pd.Series, cells: DistinctTexts, out: CellF
     hints = {i: _number_hint(col, text[i]) for i in np.flatnonzero(bad & ~infinite).tolist()}
     for row, i in cells.failing(bad):  # one pass in row order: infinite and unreadable numbers interleave
         if infinite[i]:
-            out.add("NUMBER_INFINITE", row, col.name, raw[row], _("'{column}' is infinite").format(column=name),
-                    _("enter a finite number; an infinite value is usually a division by zero in the formula or "
-                      "script that produced the column"))
+            _infinite(col, row, raw[row], out)
         else:
             out.add("NUMBER_INVALID", row, col.name, raw[row], _("'{column}' must be a number").format(column=name),
                     hints[i])
+    _check(col, values, cells.failing, raw, out)
+    return _column(col, cells.broadcast(values, np.nan, dtype="float64"), cells.index)
+
+
+def typed_numbers(col: Column, raw: pd.Series, values: np.ndarray, out: CellFindings) -> pd.Series:
+    """A number column from its cells' numbers (:func:`numbers_of`): what :func:`coerce_numbers` gives their
+    texts, each check one numpy operation over the cells."""
+    values = values.copy()
+    index = raw.index
+
+    def failing(flags: np.ndarray) -> list[tuple[int, int]]:
+        at = np.flatnonzero(flags)
+        return list(zip(index[at].tolist(), at.tolist()))
+
+    infinite = np.isinf(values)
+    for row, _i in failing(infinite):
+        _infinite(col, row, raw[row], out)
+    values[infinite] = np.nan
+    _check(col, values, failing, raw, out)
+    return _column(col, values, index)
+
+
+def _check(col: Column, values: np.ndarray, failing, raw: pd.Series, out: CellFindings) -> None:
+    """Findings of the numbers that are not whole where they must be, or out of range (in row order, each
+    check in turn), those numbers then emptied; ``failing(flags)``: (row, position) of the flagged values."""
+    name = out.name(col)
     if col.dtype is DType.INT:
         whole = np.isnan(values) | (values == np.round(values))
-        for row, _i in cells.failing(~whole):
+        for row, _i in failing(~whole):
             out.add("INTEGER_INVALID", row, col.name, raw[row],
                     _("'{column}' must be a whole number").format(column=name), _("enter a whole number"))
         values[~whole] = np.nan
@@ -122,13 +197,15 @@ def coerce_numbers(col: Column, raw: pd.Series, cells: DistinctTexts, out: CellF
             column=name, minimum=f"{col.minimum:g}", maximum=f"{col.maximum:g}") + (
                 f" {unit_label(col.unit)}" if col.unit else "")
         hint = range_hint(col) + (_(" (MRD as a fraction: 0.01 % = 0.0001)") if col.unit == "fraction" else "")
-    for row, _i in cells.failing(outside):
-        out.add("NUMBER_OUT_OF_RANGE", row, col.name, raw[row], message, hint)
-    values[outside] = np.nan
-    result = cells.broadcast(values, np.nan, dtype="float64")
+        for row, _i in failing(outside):
+            out.add("NUMBER_OUT_OF_RANGE", row, col.name, raw[row], message, hint)
+        values[outside] = np.nan
+
+
+def _column(col: Column, values: np.ndarray, index: pd.Index) -> pd.Series:
     if col.dtype is DType.INT:
-        return _whole_numbers(result, cells.index)
-    return pd.Series(result, index=cells.index, dtype="float64")
+        return _whole_numbers(values, index)
+    return pd.Series(values, index=index, dtype="float64")
 
 
 def _whole_numbers(values: np.ndarray, index: pd.Index) -> pd.Series:

@@ -164,8 +164,8 @@ def _death_date(ctx: RuleContext) -> pd.Series:
 def _lookup(frame: pd.DataFrame, per_patient: pd.Series) -> pd.Series:
     """Each row's patient-level value (keeping its dtype), aligned with ``frame``."""
     values = frame[PATIENT].map(per_patient)
-    if pd.api.types.is_datetime64_any_dtype(per_patient.dtype):
-        values = pd.to_datetime(values)
+    if pd.api.types.is_datetime64_any_dtype(per_patient.dtype) and values.dtype != per_patient.dtype:
+        values = pd.to_datetime(values)  # (not on dates already: pandas would look at 500 of them one by one)
     return values
 
 
