@@ -11,7 +11,8 @@ from .scenarios import edit, run_both
 
 @pytest.mark.parametrize("column, typed, meant", [
     ("grade", "3级", "3"), ("grade", "G3", "3"), ("grade", "grade 3", "3"), ("grade", "Ⅲ级", "3"), ("grade", "IV", "4"),
-    ("grade", "0.5 kg", None), ("grade", "3-4", None)])
+    ("grade", "0.5 kg", None), ("grade", "3-4", None), ("grade", "三级", "3"), ("grade", "十二级", "12"),
+    ("grade", "一百级", None)])
 def test_a_number_among_words_is_offered_never_taken(tmp_path, column, typed, meant):
     """'3级' or 'Ⅲ级' for grade 3 stays NUMBER_INVALID (an error: the cell is not read as 3) and its hint offers
     the number; other words, another unit or a range offer nothing."""
@@ -19,6 +20,25 @@ def test_a_number_among_words_is_offered_never_taken(tmp_path, column, typed, me
         f = next(f for f in report.findings if f.column == column)
         assert f.code == "NUMBER_INVALID" and f.severity.value == "error"
         assert (f.hint == f"enter the number alone (did you mean {meant}?)") is (meant is not None), f.hint
+
+
+@pytest.mark.parametrize("table, column, typed, meant", [
+    ("patients", "prior_lines", "二线", "2"), ("patients", "prior_lines", "第三次", "3"),
+    ("patients", "prior_lines", "二十三线", "23"), ("patients", "weight_kg", "二线", None)])
+def test_a_count_in_chinese_numerals_is_offered(tmp_path, table, column, typed, meant):
+    for _, report in run_both(edit(table, **{column: typed}), tmp_path):
+        f = next(f for f in report.findings if f.column == column)
+        assert f.code == "NUMBER_INVALID"
+        assert (f"(did you mean {meant}?)" in f.hint) is (meant is not None), f.hint
+
+
+@pytest.mark.parametrize("typed, meant", [("0.01%", "0.0001"), ("1.5 %", "0.015"), ("12％", "0.12")])
+def test_a_percentage_in_a_column_of_fractions_is_offered_as_its_fraction(tmp_path, typed, meant):
+    """MRD is entered as a fraction (1e-4 = 0.01 %): '0.01%' stays an error, its hint gives the fraction exactly."""
+    for _, report in run_both(edit("assessments", mrd_value=typed), tmp_path):
+        f = next(f for f in report.findings if f.column == "mrd_value")
+        assert f.code == "NUMBER_INVALID"
+        assert f.hint == f"enter the fraction, not a percentage: 1 is 100 % (did you mean {meant}?)"
 
 
 def test_a_percent_value_that_is_no_number_gets_one_finding(tmp_path):

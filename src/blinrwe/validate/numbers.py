@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -45,6 +46,11 @@ _ROMAN_GRADE = re.compile(r"^(?:grade|g|ctcae)?\s*(v|iv|i{1,3}|ⅰ|ⅱ|ⅲ|ⅳ|�
 _LEADING_WORDS = frozenset({"", "grade", "g", "ctcae", "第", "cycle", "c"})
 _COUNT_WORDS = frozenset({"", "级", "度", "次", "线", "个", "周期", "疗程", "天", "d", "days", "cycles", "lines", "times"})
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "ⅰ": 1, "ⅱ": 2, "ⅲ": 3, "ⅳ": 4, "ⅴ": 5}
+#: a count in Chinese numerals before what it counts ("二线", "第三次", "两个疗程"), 1 to 99
+_CHINESE_COUNT = re.compile(r"^第?([一二两三四五六七八九十]{1,3})\s*(级|度|次|线|个|周期|疗程|天|个疗程|个周期)$")
+_CHINESE_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+#: a percentage typed in a column that holds fractions (MRD: 1e-4 = 0.01 %)
+_PERCENT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*[%％]\s*$")
 
 
 def _worded_number(col: Column, v: str) -> str | None:
@@ -54,6 +60,9 @@ def _worded_number(col: Column, v: str) -> str | None:
     text = v.strip()
     if col.maximum is not None and col.maximum <= 5 and (roman := _ROMAN_GRADE.match(text.casefold())):
         return str(_ROMAN[roman.group(1).casefold()])
+    if not col.unit and (chinese := _CHINESE_COUNT.match(text)):
+        number = _chinese_number(chinese.group(1))
+        return None if number is None else str(number)
     found = _WORDED_NUMBER.match(text)
     if not found or found.group(1) == text:
         return None
@@ -62,12 +71,31 @@ def _worded_number(col: Column, v: str) -> str | None:
     return found.group(1) if before in _LEADING_WORDS and after in words else None
 
 
+def _chinese_number(text: str) -> int | None:
+    """一 to 九十九 (``十二`` 12, ``二十`` 20, ``二十三`` 23), else None."""
+    tens, _ten, ones = text.partition("十")
+    if not _ten:
+        return _CHINESE_DIGITS.get(text) if len(text) == 1 else None
+    if (tens and tens not in _CHINESE_DIGITS) or (ones and ones not in _CHINESE_DIGITS):
+        return None
+    return _CHINESE_DIGITS.get(tens, 1) * 10 + _CHINESE_DIGITS.get(ones, 0)
+
+
+def _fraction_of_percent(col: Column, v: str) -> str | None:
+    """The fraction a percentage stands for in a column of fractions ("0.01%" -> "0.0001"), exactly."""
+    percent = _PERCENT.match(v) if col.unit == "fraction" else None
+    return format(Decimal(percent.group(1)) / 100, "f") if percent else None
+
+
 def _number_hint(col: Column, v: str) -> str:
     if "," in v and pd.notna(pd.to_numeric(v.replace(",", "."), errors="coerce")):
         return _("use a point as decimal separator ({number})").format(number=v.replace(",", "."))
     if v.lstrip().startswith(("<", "＜", "≤")) or v.strip().casefold() in _NOT_DETECTED:
         return _("a result below detection ({value}) is entered as 0 (not detected); when the test has a "
                  "sensitivity column, give the assay's limit there").format(value=v.strip())
+    fraction = _fraction_of_percent(col, v)
+    if fraction is not None:
+        return _("enter the fraction, not a percentage: 1 is 100 % (did you mean {number}?)").format(number=fraction)
     meant = _worded_number(col, v)
     if meant is not None and col.unit:
         return _("enter a number in {unit}, without the unit (did you mean {number}?)").format(
