@@ -46,7 +46,7 @@ STEPS = {
     "endpoints": ("derive_outcomes", "derive_patient_dates", "derive_endpoints"),
     "safety": ("derive_adverse_events", "derive_ae_flags"),
     "paths": ("derive_therapy_paths",),
-    "attrition": ("derive_attrition",),
+    "attrition": ("derive_patient_flow",),
 }
 
 

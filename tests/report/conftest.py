@@ -213,10 +213,10 @@ def build_results(cohort: pd.DataFrame, *, with_curves: bool = True) -> StudyRes
         tte=pd.DataFrame({"patient_id": cohort["patient_id"], "endpoint": "OS", "variant": "", "origin_date": cohort["t0"],
                           "time_days": cohort["os_time"] * 30.4375, "time_months": cohort["os_time"], "event": cohort["os_event"]}),
         therapy_paths=pd.DataFrame({"patient_id": cohort["patient_id"][::3], "allo_hsct_date": cohort["t0"][::3] + pd.Timedelta(days=80)}),
-        attrition=pd.DataFrame({"analysis_set": ["all_treated"] * len(cohort) + ["response_evaluable"] * len(cohort),
-                                "patient_id": list(cohort["patient_id"]) * 2,
-                                "included": [True] * len(cohort) + [True] * 42 + [False] * (len(cohort) - 42),
-                                "reason": [""] * len(cohort) + [""] * 42 + ["in CR at first infusion"] * (len(cohort) - 42)}),
+        attrition=pd.DataFrame({"analysis_set": ["all_treated", "response_evaluable", "response_evaluable"],
+                                "included": pd.array([True, True, False], dtype="boolean"),
+                                "reason": [None, None, "in CR at first infusion"],
+                                "n": [len(cohort), 42, len(cohort) - 42]}),  # the patient flow
     )
     findings = pd.DataFrame({"severity": ["warning", "warning"], "table": ["infusions", "patients"], "row": [14, 3],
                              "column": ["end_date", "birth_date"], "message": ["Segment ends after the data cut-off; kept", "Partial date imputed to mid-year"]})

@@ -99,3 +99,15 @@ def test_titles_name_every_grouping_variable_by_its_label(grouped_by_everything,
             # a yes/no variable's columns are named for it, never "Yes (N = ...)" / "No (N = ...)"
             assert not [c for c in table.columns if re.match(r"(Yes|No) \(N =", c)], (variable, table.columns)
             assert level_label("no", variable=variable) not in ("No", "")
+
+
+def test_patient_flow_from_the_derived_counts_when_the_ard_has_none(results, context):
+    """Results whose ARD has no flow rows show the derived patient flow (AnalysisData.attrition: patients per
+    analysis set x included x reason); a flow that counts no patient (a study without patients) shows none."""
+    doc = build_document(results, context)
+    flow = next(s for s in doc.sections if s.heading == "Patient flow").tables[0]
+    assert flow.row(("response_evaluable", "included")).cells == ("42",)
+    nobody = results.analysis_data.attrition.assign(n=0)
+    empty = replace(results, analysis_data=type(results.analysis_data)(**{**vars(results.analysis_data),
+                                                                         "attrition": nobody}))
+    assert "Patient flow" not in [s.heading for s in build_document(empty, context).sections]

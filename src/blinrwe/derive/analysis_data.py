@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .absent_tables import undetermined_sets, unavailable_without
-from .attrition import ATTRITION_COLUMNS, derive_attrition
+from .attrition import FLOW_COLUMNS, derive_patient_flow
 from .body_surface import derive_bsa
 from .endpoints import TTE_COLUMNS, derive_endpoints, derive_patient_dates
 from .drug_use import derive_drug_use
@@ -46,6 +46,8 @@ class AnalysisData:
     ``form`` is ``study`` or ``summary``; ``unavailable`` maps an analysis name
     to the reason it cannot be derived from this input (e.g. time-to-event
     endpoints from the summary form); ``settings`` are the definitions used.
+    ``attrition`` is the patient flow (``derive/attrition.py``: patients per analysis
+    set included, excluded by reason, not determined), not one row per patient.
     """
 
     adsl: pd.DataFrame
@@ -96,8 +98,8 @@ def derive_analysis_data(study, settings: DeriveSettings | None = None) -> Analy
     dates = derive_patient_dates(adsl, t["events"], t["assessments"], t["therapies"], s)
     tte, excluded = derive_endpoints(dates, s, patients["patient_id"])
     unavailable = unavailable_without(getattr(study, "absent", ()), s.endpoints, s.censoring_variants)
-    attrition = derive_attrition(adsl, excluded, s.endpoints, form="study",
-                                 undetermined=undetermined_sets(unavailable, s.endpoints))
+    attrition = derive_patient_flow(adsl, excluded, s.endpoints, form="study",
+                                    undetermined=undetermined_sets(unavailable, s.endpoints))
     out = {name: decode_patient_ids(frame, ids) for name, frame in (
         ("adsl", adsl), ("responses", responses), ("tte", tte), ("adverse_events", ae), ("therapy_paths", paths),
         ("attrition", attrition), ("exposure_cycles", cycles))}
@@ -154,7 +156,7 @@ def derive_summary_analysis_data(study, settings: DeriveSettings) -> AnalysisDat
     Exposure, windows, time-to-event endpoints and AE windows need dates:
     empty tables, reasons in ``unavailable``. MRD at the start of treatment is
     not on the form: ``mrd_denominator_positive_at_t0`` is missing and the
-    analysis set "MRD response: MRD-positive at T0" is undetermined (attrition
+    analysis set "MRD response: MRD-positive at T0" is undetermined (patient flow
     ``included`` missing) and listed in ``unavailable``.
     """
     s = settings
@@ -219,7 +221,7 @@ def derive_summary_analysis_data(study, settings: DeriveSettings) -> AnalysisDat
     undetermined = {"MRD response: MRD-positive at T0": "MRD status at the start of blinatumomab is not on the "
                                                           "patient summary form (use the dated study form)"}
     unavailable.update(undetermined)
-    attrition = derive_attrition(adsl, None, s.endpoints, form="summary", undetermined=undetermined)
+    attrition = derive_patient_flow(adsl, None, s.endpoints, form="summary", undetermined=undetermined)
     empty = lambda cols: pd.DataFrame({c: pd.Series(dtype=object) for c in cols})  # noqa: E731
     return AnalysisData(
         adsl=adsl, responses=empty(["patient_id", "assessment_date", "response"]), tte=empty(TTE_COLUMNS),
@@ -227,4 +229,4 @@ def derive_summary_analysis_data(study, settings: DeriveSettings) -> AnalysisDat
         exposure_cycles=empty(["patient_id", "cycle_number"]), settings=s, form="summary", unavailable=unavailable)
 
 
-__all__ = ["AnalysisData", "derive_analysis_data", "ATTRITION_COLUMNS"]
+__all__ = ["AnalysisData", "derive_analysis_data", "FLOW_COLUMNS"]

@@ -159,7 +159,8 @@ def plan_document(results, context: ReportContext, findings=None) -> ReportDocum
     attrition = getattr(data, "attrition", None)
     if _has(ard, "table", "attrition"):
         sections.append(Section(_("Patient flow"), tables=(attrition_table_from_ard(ard),), anchor="flow"))
-    elif isinstance(attrition, pd.DataFrame) and not attrition.empty:
+    elif isinstance(attrition, pd.DataFrame) and not attrition.empty and attrition["n"].sum() > 0:
+        # results whose ARD has no flow rows: the derived patient flow itself (none for a study without patients)
         sections.append(Section(_("Patient flow"), tables=(attrition_table(attrition),), anchor="flow"))
     if _has(ard, "table", "table1"):
         sections.append(Section(_("Baseline characteristics"), tables=(descriptive_table(

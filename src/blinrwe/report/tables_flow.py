@@ -76,8 +76,10 @@ _CODED_SETS = frozenset({"treated", "efficacy", "safety"})
 
 
 def attrition_table(attrition: pd.DataFrame, title: str | None = None) -> DisplayTable:
-    """Patients included in each analysis set and those excluded, by reason
-    (the attrition log of blinrwe.derive, one row per analysis set x patient)."""
+    """Patients included in each analysis set and those excluded, by reason, read from the patient
+    flow of blinrwe.derive (``AnalysisData.attrition``: patients per analysis set x included x
+    reason), for results whose ARD has no attrition rows. A set that cannot be determined from the
+    data prints NA and why."""
     rows: list[Row] = []
     for analysis_set in _ordered_unique(attrition["analysis_set"]):
         a = attrition[attrition["analysis_set"] == analysis_set]
@@ -87,12 +89,15 @@ def attrition_table(attrition: pd.DataFrame, title: str | None = None) -> Displa
             rows.append(Row(_analysis_set_label(analysis_set), (NOT_APPLICABLE,), 0, False, (analysis_set, "included")))
             rows.append(Row(_("Not available: {reason}").format(reason=analysis_text(reason)), ("",), 1, False, (analysis_set, reason)))
             continue
-        included = flag.fillna(False).astype(bool)
-        rows.append(Row(_analysis_set_label(analysis_set), (format_count(int(included.sum())),), 0, False, (analysis_set, "included")))
-        excluded = a.loc[~included, "reason"].fillna("reason not recorded")
-        for reason, n in excluded.value_counts(sort=False).items():
-            rows.append(Row(_("Excluded: {reason}").format(reason=analysis_text(reason)), (format_count(int(n)),), 1, False,
-                            (analysis_set, reason)))
+        included = flag.fillna(False).to_numpy(dtype=bool)
+        patients = a["n"].astype("int64")
+        rows.append(Row(_analysis_set_label(analysis_set), (format_count(int(patients[included].sum())),), 0, False,
+                        (analysis_set, "included")))
+        reasons = a.loc[~included, "reason"].fillna("reason not recorded").to_numpy(dtype=object)
+        for reason, n in patients[~included].groupby(reasons, sort=False).sum().items():
+            if n:
+                rows.append(Row(_("Excluded: {reason}").format(reason=analysis_text(reason)), (format_count(int(n)),), 1,
+                                False, (analysis_set, reason)))
     return DisplayTable("attrition", title or _("Patient flow"), (_("Patients included, n"),), tuple(rows), _("Analysis set"),
                         footnotes=(_("Every analysis set starts from all patients with at least one blinatumomab infusion."),))
 

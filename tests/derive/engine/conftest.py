@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from blinrwe.derive import analysis_data as ad
+from blinrwe.derive.attrition import derive_attrition, derive_patient_flow
 from blinrwe.derive.endpoints import derive_endpoints, derive_patient_dates
 from blinrwe.derive.keys import decode_patient_ids, encode_patient_ids, join_on_patient
 from blinrwe.derive.response import (derive_best_response, derive_response_populations, derive_responses,
@@ -20,7 +21,8 @@ def pandas_steps(study, settings: DeriveSettings | None = None) -> dict[str, pd.
 
     Keys: the study tables (``patients``, ``infusions``, ...) and ``bsa, exposure, cycles,
     drug_use, setting, paths, windows, responses, best, ae, ae_flags, outcomes, adsl,
-    patient_dates, tte, excluded, attrition``."""
+    patient_dates, tte, excluded, attrition`` (the attrition log, one row per analysis set x patient) and
+    ``flow`` (the patient flow, ``AnalysisData.attrition``)."""
     s = settings or DeriveSettings()
     if s.data_cutoff is None and getattr(study, "data_cutoff", None) is not None:
         s = s.with_changes(data_cutoff=study.data_cutoff)
@@ -49,7 +51,8 @@ def pandas_steps(study, settings: DeriveSettings | None = None) -> dict[str, pd.
     out["adsl"] = join_on_patient(adsl, (derive_response_populations(adsl, s),))
     out["patient_dates"] = derive_patient_dates(out["adsl"], t["events"], t["assessments"], t["therapies"], s)
     out["tte"], out["excluded"] = derive_endpoints(out["patient_dates"], s, p["patient_id"])
-    out["attrition"] = ad.derive_attrition(out["adsl"], out["excluded"], s.endpoints, form="study")
+    out["attrition"] = derive_attrition(out["adsl"], out["excluded"], s.endpoints, form="study")
+    out["flow"] = derive_patient_flow(out["adsl"], out["excluded"], s.endpoints, form="study")
     steps = {name: decode_patient_ids(frame, ids) if "patient_id" in frame else frame for name, frame in out.items()}
     return {**raw, **steps}
 

@@ -83,3 +83,20 @@ def test_the_steps_no_dataset_still_to_be_written_reads_are_dropped(duckdb_backe
     # and the whole derivation leaves no step behind
     derive_analysis_data(synthetic_cohort(20, 1), backend=duckdb_backend)
     assert names() == before
+
+
+def test_only_the_counts_of_the_attrition_log_leave_the_engine(duckdb_backend, study, monkeypatch):
+    """The patient flow is counted in the engine: its rows are a few per analysis set, not one per set x
+    patient, and the attrition log is never written out for Python to read."""
+    written = []
+    to_parquet = duckdb_backend.to_parquet
+
+    def record(expr, path, *args, **kwargs):
+        written.append(path.name)
+        return to_parquet(expr, path, *args, **kwargs)
+
+    monkeypatch.setattr(duckdb_backend, "to_parquet", record)
+    got = derive_analysis_data(study, backend=duckdb_backend)
+    assert "attrition.parquet" not in written and len(written) == len(DATASETS) - 1
+    assert len(got.attrition) < 3 * got.attrition["analysis_set"].nunique()
+    assert got.attrition.groupby("analysis_set")["n"].sum().eq(len(got.adsl)).all()

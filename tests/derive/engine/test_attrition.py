@@ -1,37 +1,56 @@
-"""blinrwe.derive.engine.attrition: the Ibis attrition log equals the pandas reference on every engine."""
+"""blinrwe.derive.engine.attrition: the Ibis attrition log, and its counts (the patient flow), equal the pandas
+reference on every engine."""
 
 import datetime as dt
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
 
 import blinrwe.derive as derive
 from blinrwe.derive import attrition as reference
 from blinrwe.derive.endpoints import derive_endpoints as pandas_endpoints
-from blinrwe.derive.engine.attrition import derive_attrition
+from blinrwe.derive.engine.attrition import count_attrition, derive_attrition
 from blinrwe.derive.engine.endpoints import derive_endpoints
-from blinrwe.derive.engine.frames import to_engine
+from blinrwe.derive.engine.frames import to_engine, to_frame
 from blinrwe.derive.settings import CENSORING_VARIANTS
 from blinrwe.examples import synthetic_cohort
 
+from ..test_attrition import studies
 from .conftest import assert_same_table, engine_tables, pandas_steps
 
 KEYS = ("analysis_set", "patient_id")
+COUNT_KEYS = ("analysis_set", "included", "reason")
+
+
+def _same_flow(backend, log, want_log, endpoints, form="study", undetermined=None, excluded=True):
+    """The engine's counts of its log equal pandas' counts of the reference log, and laid out they are the
+    reference's patient flow."""
+    counts = count_attrition(log)
+    assert_same_table(backend, counts, reference.count_attrition(want_log), sort_by=COUNT_KEYS)
+    sets = reference.analysis_set_names(endpoints, with_endpoints=form == "study" and excluded)
+    flow = reference.patient_flow(to_frame(backend, counts), sets, undetermined)
+    pd.testing.assert_frame_equal(flow, reference.patient_flow(reference.count_attrition(want_log), sets, undetermined))
+    return flow
 
 
 def _check(backend, adsl, excluded, endpoints, **options):
-    """Engine attrition against pandas on the same ADSL and exclusions; returns pandas'."""
+    """Engine attrition (log and flow) against pandas on the same ADSL and exclusions; returns pandas' log."""
     want = reference.derive_attrition(adsl, excluded, endpoints, **options)
     got = derive_attrition(to_engine(adsl), None if excluded is None else to_engine(excluded), endpoints, **options)
     assert_same_table(backend, got, want, sort_by=KEYS)
+    flow = _same_flow(backend, got, want, endpoints, excluded=excluded is not None, **options)
+    pd.testing.assert_frame_equal(flow, reference.derive_patient_flow(adsl, excluded, endpoints, **options))
     return want
 
 
 def test_attrition_equals_pandas_on_each_engine(engine_backend, synthetic_steps):
     t = engine_tables(synthetic_steps, "adsl", "excluded")
     s = derive.DeriveSettings()
-    assert_same_table(engine_backend, derive_attrition(t["adsl"], t["excluded"], s.endpoints, form="study"),
-                      synthetic_steps["attrition"], sort_by=KEYS)
+    got = derive_attrition(t["adsl"], t["excluded"], s.endpoints, form="study")
+    assert_same_table(engine_backend, got, synthetic_steps["attrition"], sort_by=KEYS)
+    flow = _same_flow(engine_backend, got, synthetic_steps["attrition"], s.endpoints)
+    pd.testing.assert_frame_equal(flow, synthetic_steps["flow"])
 
 
 @pytest.mark.parametrize("seed", ["000", "001", "003"])  # RFS/CIR, EFS/DOR with variants, PFS
@@ -43,6 +62,7 @@ def test_attrition_of_presets_from_the_engine_exclusions(duckdb_backend, seed):
     _, ex = derive_endpoints(t["patient_dates"], s, t["patients"].select("patient_id"))
     got = derive_attrition(t["adsl"], ex, s.endpoints, form="study")
     assert_same_table(duckdb_backend, got, steps["attrition"], sort_by=KEYS)
+    _same_flow(duckdb_backend, got, steps["attrition"], s.endpoints)
     assert steps["attrition"]["reason"].eq("origin after the data cut-off").any()
 
 
@@ -88,3 +108,13 @@ def test_several_variants_in_any_row_order(duckdb_backend, synthetic_steps):
     want = _check(duckdb_backend, synthetic_steps["adsl"], shuffled, s.endpoints)
     pd.testing.assert_frame_equal(want, reference.derive_attrition(synthetic_steps["adsl"], ex, s.endpoints))
     _check(duckdb_backend, synthetic_steps["adsl"], ex.loc[ex["variant"] != "none"], s.endpoints)
+
+
+@settings(max_examples=15)
+@given(studies())
+def test_the_flow_of_any_small_study_is_counted_alike(duckdb_backend, study):
+    """Property: on ADSLs with flags yes / no / missing, untreated patients, endpoint populations over several
+    variants and sets undetermined (none of them, some, none with patients), the engine's counted log is
+    pandas' patient flow."""
+    adsl, _, excluded, endpoints, undetermined = study
+    _check(duckdb_backend, adsl, excluded, endpoints, undetermined=undetermined)

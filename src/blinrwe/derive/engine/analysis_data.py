@@ -27,7 +27,7 @@ from blinrwe.validate.by_patient import StagedStudy
 
 from .. import analysis_data as reference
 from ..absent_tables import undetermined_sets, unavailable_without
-from ..attrition import ANALYSIS_SETS
+from ..attrition import analysis_set_names, patient_flow
 from ..exposure import reversed_segment
 from ..settings import DeriveSettings
 from ..study_tables import study_form, study_tables
@@ -36,14 +36,14 @@ from . import therapy_paths
 from .frames import as_dtype, read_parquet_frame, to_engine, to_frame
 
 #: AnalysisData field -> the columns its rows are in order of, as the pandas derivation gives them
-#: (engines give rows in no order); ``endpoint``, ``variant`` and ``analysis_set`` in declared order
+#: (engines give rows in no order); ``endpoint`` and ``variant`` in declared order. Not ``attrition``:
+#: the patient flow's few rows are counted in the engine and laid out by ``attrition.patient_flow``
 ROW_ORDER = {
     "adsl": ("patient_id",),
     "responses": ("patient_id", "assessment_date"),
     "tte": ("endpoint", "variant", "patient_id"),
     "adverse_events": ("patient_id", "term"),
     "therapy_paths": ("patient_id",),
-    "attrition": ("analysis_set", "patient_id"),
     "exposure_cycles": ("patient_id", "cycle_number"),
 }
 _REFERENCE_TYPES: dict[str, dict[str, pd.DataFrame]] = {}
@@ -68,7 +68,9 @@ def _age_at_t0(patients: ibis.Table, exposure_: ibis.Table) -> ibis.Table:
 def derive_expressions(tables: dict[str, ibis.Table], settings: DeriveSettings,
                        keep=lambda table: table, undetermined: dict[str, str] | None = None) -> dict[str, ibis.Table]:
     """The seven analysis datasets as Ibis expressions over the study tables ``tables``
-    (``undetermined``: the analysis sets whose patients cannot be told, as in ``derive_attrition``).
+    (``undetermined``: the analysis sets whose patients cannot be told, as in ``derive_attrition``);
+    ``attrition`` is the attrition log counted (``attrition.count_attrition``: a few rows per analysis
+    set), which ``attrition.patient_flow`` lays out once it is read.
 
     ``keep`` is applied to each step's result before later steps read it; ``Table.cache``
     materialises it in the engine, so each query is one step deep instead of the whole
@@ -101,7 +103,8 @@ def derive_expressions(tables: dict[str, ibis.Table], settings: DeriveSettings,
     dates = keep(endpoints.derive_patient_dates(adsl, t["events"], t["assessments"], t["therapies"], s))
     tte, excluded = endpoints.derive_endpoints(dates, s, patients.select("patient_id"))
     excluded = keep(excluded)
-    attrition_ = attrition.derive_attrition(adsl, excluded, s.endpoints, form="study", undetermined=undetermined)
+    attrition_ = attrition.count_attrition(
+        attrition.derive_attrition(adsl, excluded, s.endpoints, form="study", undetermined=undetermined))
     return {"adsl": adsl, "responses": responses, "tte": tte, "adverse_events": ae, "therapy_paths": paths,
             "attrition": attrition_, "exposure_cycles": cycles}
 
@@ -139,8 +142,7 @@ def _reference_order(expr: ibis.Table, name: str, settings: DeriveSettings) -> l
     ten million rows, not three)."""
     if "row_order" in expr.columns:
         return [ibis.asc(expr.row_order)]
-    declared = {"endpoint": settings.endpoints, "variant": settings.censoring_variants,
-                "analysis_set": (*(n for n, _ in ANALYSIS_SETS), *settings.endpoints)}
+    declared = {"endpoint": settings.endpoints, "variant": settings.censoring_variants}
     keys = []
     for column in ROW_ORDER[name]:
         value = expr[column]
@@ -185,6 +187,8 @@ def derive_analysis_data(study, settings: DeriveSettings | None = None, backend=
     DuckDB writes the datasets as Parquet files into a scratch folder of ``temp_directory`` (default
     the system's), frees its memory, and only then are they read into this process: the engine's
     memory and the datasets' are never held at once (a registry's peak). Spark's come back as Arrow.
+    The patient flow (``attrition``) is counted in the engine and only its counts come back (a few rows
+    per analysis set; the attrition log of one row per set x patient never leaves the engine).
 
     The summary form (no dates, a few rows per study) has nothing to gain from an engine and is
     derived by pandas.
@@ -217,17 +221,21 @@ def derive_analysis_data(study, settings: DeriveSettings | None = None, backend=
         return held[-1]
 
     unavailable = unavailable_without(getattr(study, "absent", ()), settings.endpoints, settings.censoring_variants)
+    undetermined = undetermined_sets(unavailable, settings.endpoints)
     types = reference_types(settings.with_changes(data_cutoff=None))
     out, scratch = {}, None
     try:
         try:  # a step that fails partway leaves none of the cached steps behind
-            expressions = derive_expressions(tables, settings, keep=keep,
-                                             undetermined=undetermined_sets(unavailable, settings.endpoints))
+            expressions = derive_expressions(tables, settings, keep=keep, undetermined=undetermined)
             if backend.name == "duckdb":
                 scratch = scratch_folder("derived", temp_directory)
             for k, name in enumerate(DATASETS):
                 _release_unread(backend, held, [expressions[later] for later in DATASETS[k:]])
                 expr = expressions[name]
+                if name == "attrition":  # the patient flow: its counts come back, never the patients
+                    flow = patient_flow(to_frame(backend, expr), analysis_set_names(settings.endpoints), undetermined)
+                    out[name] = _as_reference(flow, types[name])
+                    continue
                 expr = expr.order_by(_reference_order(expr, name, settings)).select(*types[name].columns)
                 if scratch is None:
                     out[name] = _as_reference(to_frame(backend, expr), types[name])
@@ -238,7 +246,7 @@ def derive_analysis_data(study, settings: DeriveSettings | None = None, backend=
                 _release(backend, table)
         if scratch is not None:
             free_memory(backend)
-            for name in DATASETS:
+            for name in (name for name in DATASETS if name not in out):  # the patient flow is read already
                 out[name] = _as_reference(read_parquet_frame(scratch / f"{name}.parquet", types[name].columns),
                                           types[name])
     finally:

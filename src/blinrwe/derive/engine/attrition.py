@@ -1,16 +1,19 @@
-"""The attrition log as an Ibis expression (practices 14; pandas reference:
+"""The attrition of each analysis set as Ibis expressions (practices 14; pandas reference:
 ``blinrwe.derive.attrition``, whose analysis sets and reasons these read).
 
-One row per analysis set x patient: ``analysis_set, patient_id, included, reason`` (the first
-failed condition; missing when included). A set that cannot be determined from the input has
-``included`` missing and the reason why.
+At a registry's size the attrition log (one row per analysis set x patient: 12 million rows at a
+million patients) stays in the engine: :func:`count_attrition` counts it there into the patients
+per analysis set x included x reason, a few rows per set, and ``attrition.patient_flow`` lays
+those out as the pandas derivation does (``derive/engine/analysis_data.py``). Which patients are
+in a set is read back from the ADSL and ``tte`` (``attrition.analysis_set_members``), never from
+the log.
 """
 
 from __future__ import annotations
 
 import ibis
 
-from ..attrition import ANALYSIS_SETS, ATTRITION_COLUMNS, NOT_TREATED
+from ..attrition import ANALYSIS_SETS, ATTRITION_COLUMNS, FLOW_COLUMNS, NOT_TREATED
 
 #: the variant whose population an endpoint's set is (every variant shares it: censoring only differs)
 POPULATION_VARIANT = "none"
@@ -36,9 +39,9 @@ def _first_failed(adsl: ibis.Table, conditions) -> ibis.Value:
 
 def derive_attrition(adsl: ibis.Table, tte_excluded: ibis.Table | None, endpoints: tuple[str, ...],
                      form: str = "study", undetermined: dict[str, str] | None = None) -> ibis.Table:
-    """Analysis sets (``ANALYSIS_SETS``, then one per time-to-event endpoint when ``form`` is
-    ``"study"`` and ``tte_excluded`` is given); ``undetermined``: analysis set -> why it cannot be
-    determined from this input. Columns ``ATTRITION_COLUMNS``; no row order."""
+    """The attrition log: analysis sets (``ANALYSIS_SETS``, then one per time-to-event endpoint when
+    ``form`` is ``"study"`` and ``tte_excluded`` is given); ``undetermined``: analysis set -> why it
+    cannot be determined from this input. Columns ``ATTRITION_COLUMNS``; no row order."""
     undetermined = undetermined or {}
 
     def rows(table, name, reason):
@@ -58,3 +61,9 @@ def derive_attrition(adsl: ibis.Table, tte_excluded: ibis.Table | None, endpoint
             # not treated first; else the endpoint's own reason (no origin, origin after the cut-off)
             parts.append(rows(t, name, ibis.ifelse(t.treated.fill_null(False), t.why, NOT_TREATED)))
     return ibis.union(*parts, distinct=False).select(*ATTRITION_COLUMNS)
+
+
+def count_attrition(log: ibis.Table) -> ibis.Table:
+    """Patients of an attrition log per analysis set x included x reason (``FLOW_COLUMNS``, no row order):
+    one GROUP BY (missing ``included`` / ``reason`` a group of their own), as the pandas ``count_attrition``."""
+    return log.group_by("analysis_set", "included", "reason").aggregate(n=log.count()).select(*FLOW_COLUMNS)
