@@ -55,7 +55,9 @@ def make_analysis_data(n: int = 60, seed: int = 7) -> SimpleNamespace:
     k = 2 * n
     ae = pd.DataFrame({"patient_id": rng.choice(ids, k), "term": rng.choice(["CRS", "ICANS", "infection"], k),
                        "worst_grade": rng.integers(1, 5, k)}).drop_duplicates(["patient_id", "term"])
-    attrition = pd.DataFrame({"analysis_set": "treated", "patient_id": ids, "included": True, "reason": None})
+    # the patient flow (AnalysisData.attrition): every patient in the one analysis set
+    attrition = pd.DataFrame({"analysis_set": ["treated"], "included": pd.array([True], dtype="boolean"),
+                              "reason": [None], "n": [n]})
     return SimpleNamespace(adsl=adsl, tte=tte, adverse_events=ae, attrition=attrition,
                            responses=pd.DataFrame(), therapy_paths=pd.DataFrame())
 

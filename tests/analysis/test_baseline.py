@@ -144,3 +144,19 @@ def test_relapse_not_applicable_without_response_and_cause_of_death_while_alive(
     # cause of death: r2 and n3 alive -> not applicable; r3 (vital status unknown) and n2 (dead, no cause) missing
     assert _cell(ard, "cause_of_death", "not_applicable").value == 2
     assert (_cell(ard, "cause_of_death", "missing").value, _cell(ard, "cause_of_death", "missing").denominator) == (2, 4)
+
+
+def test_continuous_test_rules_at_the_edges():
+    """Exact Wilcoxon only for two small samples without ties; constant samples are not estimable; an
+    empty group is left out (then fewer than two groups)."""
+    small = continuous_test([np.array([1.0, 2.0, 3.0]), np.array([4.0, 5.0])])
+    assert "exact" in small[1]
+    tied = continuous_test([np.array([1.0, 2.0, 2.0]), np.array([4.0, 5.0])])
+    assert "normal approximation" in tied[1]
+    large = continuous_test([np.arange(60.0), np.arange(60.0) + 0.5])
+    assert "normal approximation" in large[1]
+    assert continuous_test([np.array([3.0, 3.0]), np.array([3.0]), np.array([3.0, 3.0])])[2].startswith(
+        "not_estimable: all values equal")
+    assert continuous_test([np.array([1.0, 2.0]), np.array([])])[2].startswith("not_estimable: fewer than two")
+    kw = continuous_test([np.array([3.0, 3.0]), np.array([4.0]), np.array([3.0, 5.0])])
+    assert kw[1] == "Kruskal-Wallis rank-sum test" and np.isfinite(kw[0])

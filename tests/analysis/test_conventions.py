@@ -67,3 +67,31 @@ def test_cox_other_ties_and_other_stopping_rule():
     conv = rows(out, "cox_convergence", "other_convention").iloc[0]
     assert conv["value"] == pytest.approx(gconv.coef[0], rel=1e-12) and conv["n"] == gconv.iterations
     assert rows(out, "cox_convergence", "as_reported").iloc[0]["n"] > conv["n"]
+
+
+def test_the_cox_tables_fit_refitted_gives_the_rows_a_fit_of_its_own_would():
+    """The appendix refits the Cox table's model (SharedCoxModels), computed right after that table."""
+    from blinrwe.analysis.conventions import convention_cox_rows, primary_model_key
+    from blinrwe.analysis.regression import SharedCoxModels, cox_models
+    from blinrwe.analysis.survival import split_endpoints
+
+    rng = np.random.default_rng(7)
+    n = 120
+    frame = tte(np.round(rng.exponential(300, n)) + 1, (rng.uniform(size=n) < 0.6).astype(int))
+    adsl = pd.DataFrame({"patient_id": frame["patient_id"], "age_at_t0": rng.normal(50, 10, n),
+                         "sex": rng.choice(["F", "M"], n)})
+    for ties, convergence in (("efron", "r"), ("breslow", "phreg_gconv")):
+        s = AnalysisSettings(endpoints=("OS",), cox_endpoints=("OS",), cox_covariates=("age_at_t0", "sex"),
+                             time_unit="days", cox_ties=ties, cox_convergence=convergence)
+        parts = split_endpoints(frame, ["OS"])
+        shared = SharedCoxModels([primary_model_key(adsl, s)])
+        cox_models(frame, adsl, endpoints=["OS"], covariates=list(s.cox_covariates), time_column="time_days",
+                   ties=ties, convergence=convergence, parts=parts, shared=shared)
+        assert shared.models
+        reused = ard_frame(convention_cox_rows(parts, adsl, s, shared))
+        alone = ard_frame(convention_cox_rows(parts, adsl, s))
+        assert len(reused) == 8
+        pd.testing.assert_frame_equal(reused, alone, check_exact=True)
+        whole = convention_rows(ard_frame([]), frame, adsl, s, parts=parts, cox=convention_cox_rows(parts, adsl, s))
+        pd.testing.assert_frame_equal(whole, convention_rows(ard_frame([]), frame, adsl, s), check_exact=True)
+    assert primary_model_key(adsl, AnalysisSettings(cox_endpoints=())) is None

@@ -37,15 +37,37 @@ def test_subset_mask_of_a_yes_no_column_or_a_level():
     assert (subset_variable("best_response=CR"), subset_variable("responder")) == ("best_response", "responder")
 
 
-def test_patient_positions_follow_the_adsl_they_are_asked_of():
-    """The Index is reused for one ADSL, rebuilt for another or for its ids replaced."""
-    from blinrwe.analysis.levels import patient_positions
+def test_a_column_is_factorised_once_per_study_and_its_codes_are_read_only():
+    from blinrwe.analysis.array_memo import remembering
 
-    adsl = pd.DataFrame({"patient_id": ["A", "B", "C"]})
-    other = pd.DataFrame({"patient_id": ["C", "A"]})
-    assert patient_positions(adsl, pd.Series(["C", "X", "A"])).tolist() == [2, -1, 0]
-    assert patient_positions(adsl, ["B"]).tolist() == [1]
-    assert patient_positions(other, ["A", "B"]).tolist() == [1, -1]
-    adsl["patient_id"] = ["C", "B", "A"]
-    assert patient_positions(adsl, ["A"]).tolist() == [2]
-    assert patient_positions(adsl.iloc[::-1].reset_index(drop=True), ["A"]).tolist() == [0]
+    adsl = pd.DataFrame({"setting": ["nd", "rr", None, "rr"], "flag": pd.array([True, None, False, True],
+                                                                              dtype="boolean")})
+    with remembering():
+        codes, labels = factor_levels(adsl["setting"])
+        again, labels_again = factor_levels(adsl["setting"])
+        assert again is codes and labels_again == labels == ["nd", "rr"] and labels_again is not labels
+        assert not codes.flags.writeable and codes.tolist() == [0, 1, -1, 1]
+        assert factor_levels(adsl["flag"])[1] == ["no", "yes"]  # an extension column: computed each time
+    fresh, _ = factor_levels(adsl["setting"])
+    assert fresh is not codes and fresh.tolist() == codes.tolist()
+
+
+def test_codes_at_positions_found_or_not():
+    from blinrwe.analysis.levels import codes_at
+
+    codes = np.array([2, 0, 1, -1])
+    assert codes_at(codes, np.array([3, 0, 2])).tolist() == [-1, 2, 1]  # every patient found: one take
+    assert codes_at(codes, np.array([1, -1, 0])).tolist() == [0, -1, 2]
+    assert codes_at(codes, np.zeros(0, dtype=np.int64)).tolist() == []
+    assert codes_at(np.zeros(0, dtype=np.int64), np.array([0, -1])).tolist() == [-1, -1]
+
+
+def test_present_categorical_keeps_the_levels_present_in_label_order():
+    from blinrwe.analysis.levels import present_categorical
+
+    every = present_categorical(np.array([1, 0, 1]), ["a", "b"])
+    assert list(every.categories) == ["a", "b"] and every.codes.tolist() == [1, 0, 1]
+    some = present_categorical(np.array([2, -1, 2, 0]), ["a", "b", "c"])
+    assert list(some.categories) == ["a", "c"] and some.codes.tolist() == [1, 1, 0]
+    empty = present_categorical(np.array([-1, -1]), ["a"])
+    assert list(empty.categories) == [] and len(empty) == 0

@@ -256,3 +256,33 @@ def test_subgroup_models_are_stratified_by_the_other_strata():
     assert ph.value == pytest.approx(direct.table["hr"].iloc[0], rel=1e-12) and "stratified by site" in ph.method
     site = ard[(ard.group_var == "site") & (ard.statistic == "hr")]
     assert "stratified" not in " ".join(site["method"])  # its own variable is never its stratum
+
+
+def test_only_the_wanted_model_is_kept_for_a_later_table(analysis_data):
+    from blinrwe.analysis.regression import SharedCoxModels
+
+    key = SharedCoxModels.key("OS", "none", "time_months", COVARIATES)
+    shared = SharedCoxModels([key])
+    with_shared = cox_models(analysis_data.tte, analysis_data.adsl, endpoints=["OS"], covariates=COVARIATES,
+                             shared=shared)
+    pd.testing.assert_frame_equal(with_shared, cox_models(analysis_data.tte, analysis_data.adsl, endpoints=["OS"],
+                                                          covariates=COVARIATES), check_exact=True)
+    assert list(shared.models) == [key]
+    kept = shared.get(key)
+    direct = cox_ph(_model_data(analysis_data, COVARIATES), "time_months", "event", COVARIATES)
+    pd.testing.assert_frame_equal(kept.fit.table, direct.table, check_exact=True)
+    assert kept.options == ("efron", 0.95, "r") and shared.get(("EFS",)) is None
+    stratified = SharedCoxModels([key])
+    cox_models(analysis_data.tte, analysis_data.adsl, endpoints=["OS"], covariates=COVARIATES[:2],
+               strata=["ph_status"], shared=stratified)
+    assert stratified.models == {}  # a stratified model is not the appendix's
+
+
+def test_models_sharing_one_endpoints_rows_equal_models_fitted_alone(analysis_data):
+    """cox_models sorts an endpoint's rows once for all its models (cox_ph like=); each fit is as alone."""
+    data = _model_data(analysis_data, COVARIATES)
+    ard = cox_models(analysis_data.tte, analysis_data.adsl, endpoints=["OS"], covariates=COVARIATES)
+    for cov in COVARIATES:
+        hr = ard[(ard.table == "cox_univariable") & (ard.statistic == "coef") & ard.level.str.startswith(cov)]
+        fit = cox_ph(data, "time_months", "event", [cov])
+        assert hr["value"].tolist() == fit.table["coef"].tolist()

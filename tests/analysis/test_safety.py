@@ -115,3 +115,24 @@ def test_grade_counts_equal_the_naive_definition(events, n_patients):
         assert value[(term, "grade_any")] == sum(naive.values())
         assert value[(term, "grade_1_2")] == naive[1] + naive[2]
         assert value[(term, "grade_3plus")] == naive[3] + naive[4] + naive[5]
+
+
+def test_the_adsl_ids_looked_up_once_give_the_counts_of_a_list_of_ids():
+    """With the ADSL's id column (analysis_study), the AE rows' positions are shared with the deaths table."""
+    import numpy as np
+
+    from blinrwe.analysis.array_memo import remembering
+
+    rng = np.random.default_rng(5)
+    ids = pd.Series([f"p{i}" for i in range(50)], dtype=object)
+    ae = pd.DataFrame({"patient_id": np.sort(rng.choice(ids.to_numpy(), 120)),
+                       "term": rng.choice(["CRS", "ICANS", "any", "infection"], 120),
+                       "worst_grade": rng.integers(1, 6, 120)})
+    want = safety_table(ae, list(ids))
+    with remembering():
+        got = safety_table(ae, ids)
+        again = safety_table(ae, ids)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    pd.testing.assert_frame_equal(again, want, check_exact=True)
+    twice = pd.Series([*ids, "p1"], dtype=object)  # not unique: counted per distinct patient, as a list
+    pd.testing.assert_frame_equal(safety_table(ae, twice), safety_table(ae, list(ids)), check_exact=True)

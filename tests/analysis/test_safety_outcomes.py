@@ -106,3 +106,22 @@ def test_vital_status_adds_up_to_n_and_causes_to_the_deaths(patients):
     died = sum(d is True for d, _ in patients)
     assert status.loc[status["level"] == "died", "value"].iloc[0] == died
     assert n.loc[n["variable"] == "cause_of_death", "value"].sum() == died
+
+
+def test_the_ae_rows_positions_shared_with_the_safety_table_give_the_same_deaths_rows():
+    import numpy as np
+
+    from blinrwe.analysis.array_memo import remembering
+    from blinrwe.analysis.safety import safety_table
+
+    rng = np.random.default_rng(2)
+    adsl = pd.DataFrame({"patient_id": [f"p{i}" for i in range(40)], "death": rng.random(40) < 0.3,
+                         "cause_of_death": rng.choice(["infection", None], 40)})
+    ae = pd.DataFrame({"patient_id": rng.choice([*adsl["patient_id"], "not treated"], 90),
+                       "term": rng.choice(["infection", "any", "CRS"], 90), "worst_grade": rng.integers(1, 6, 90),
+                       "fatal": rng.random(90) < 0.2})
+    want = deaths_table(adsl, ae)
+    with remembering():
+        safety_table(ae, adsl["patient_id"])  # looks the AE rows up first
+        got = deaths_table(adsl, ae)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)

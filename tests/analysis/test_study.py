@@ -1,8 +1,17 @@
 """analyse_study end to end on a hand-built AnalysisData."""
 
+import datetime as dt
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from blinrwe.analysis import ARD_COLUMNS, AnalysisSettings, StudyResults, analyse_study
+from blinrwe.analysis.study import _analysis_set_mask, _attrition_rows
+from blinrwe.derive.attrition import count_attrition, patient_flow
 from blinrwe.errors import SpecificationError
 
 
@@ -173,3 +182,152 @@ def test_what_an_absent_table_makes_unavailable_is_left_out_and_listed(absent, s
     kept = [e for e in _ENDPOINTS if e not in gone]
     assert {"baseline", "exposure"} <= set(ard["section"])
     assert all(((ard["section"].isin({"survival", "competing_risks"})) & (ard["variable"] == e)).any() for e in kept)
+
+
+# --- the patient flow: ARD rows and the analysis set, from the counts only ---------------------------------
+
+ATTRITION_KEYS = ["variable", "level", "value", "n", "denominator"]
+
+
+def _rows_of_the_log(log: pd.DataFrame) -> pd.DataFrame:
+    """The ARD flow rows read from the attrition log patient by patient (what the analysis did before the
+    flow was counted in the engine): per set included (when some patient's membership is known), then each
+    "excluded: <reason>" / "unavailable: <reason>" label in alphabetical order."""
+    rows = []
+    for name in pd.unique(log["analysis_set"]):
+        a = log[log["analysis_set"] == name]
+        flag = a["included"].astype("boolean")
+        if flag.notna().any():
+            rows.append((name, "included", int(flag.fillna(False).sum()), len(a)))
+        rest = a[~flag.fillna(False).to_numpy(dtype=bool)]
+        labels = [f"{'unavailable' if pd.isna(i) else 'excluded'}: {'unknown' if pd.isna(r) else r}"
+                  for i, r in zip(rest["included"], rest["reason"])]
+        rows += [(name, label, int(k), len(a)) for label, k in sorted(pd.Series(labels, dtype=object).value_counts().items())]
+    return pd.DataFrame([(v, lv, k, k, d) for v, lv, k, d in rows], columns=ATTRITION_KEYS)
+
+
+def _ard_flow(rows) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=[*ATTRITION_KEYS, "section", "table", "statistic"])[ATTRITION_KEYS]
+    return frame.astype({"value": np.int64, "n": np.int64, "denominator": np.int64})
+
+
+@st.composite
+def attrition_logs(draw):
+    """Attrition logs of a few patients: sets in any order, yes / no / unknown membership (an unknown set
+    whole or in part), reasons missing or repeated."""
+    n = draw(st.integers(0, 8))
+    sets = draw(st.lists(st.sampled_from(["treated", "efficacy", "RFS", "OS"]), unique=True, min_size=1, max_size=4))
+    rows = []
+    for name in sets:
+        for i in range(n):
+            included = draw(st.sampled_from([True, False, None]))
+            reason = None if included else draw(st.sampled_from([None, "not a responder", "no origin date", "b"]))
+            rows.append((name, f"P{i}", included, reason))
+    return pd.DataFrame({"analysis_set": pd.Series([r[0] for r in rows], dtype=object),
+                         "patient_id": pd.Series([r[1] for r in rows], dtype=object),
+                         "included": pd.array([r[2] for r in rows], dtype="boolean"),
+                         "reason": pd.Series([r[3] for r in rows], dtype=object)}), tuple(sets)
+
+
+@settings(max_examples=100)
+@given(attrition_logs())
+def test_flow_rows_from_the_counts_are_those_of_the_patients(drawn):
+    log, sets = drawn
+    flow = patient_flow(count_attrition(log), sets)
+    want = _rows_of_the_log(log)
+    pd.testing.assert_frame_equal(_ard_flow(_attrition_rows(flow)), want.astype(_ard_flow([]).dtypes.to_dict()))
+
+
+@pytest.fixture(scope="module")
+def derived_with_cutoff():
+    from blinrwe.derive import DeriveSettings, derive_analysis_data
+    from blinrwe.examples import synthetic_cohort
+
+    return derive_analysis_data(synthetic_cohort(150, 5), DeriveSettings(data_cutoff=dt.date(2021, 6, 30)))
+
+
+def test_each_analysis_set_is_the_patients_its_flow_counts(derived_with_cutoff):
+    data = derived_with_cutoff
+    flow = data.attrition
+    partial = 0
+    for name in pd.unique(flow["analysis_set"]):
+        mask = _analysis_set_mask(data, name)
+        rows = flow[flow["analysis_set"] == name]
+        assert mask.sum() == rows.loc[rows["included"].fillna(False), "n"].sum(), name
+        partial += 0 < mask.sum() < len(mask)
+    assert partial >= 3  # read from the ADSL and tte, not only everyone / nobody
+
+
+def test_an_unknown_or_undeterminable_set_says_so_as_before():
+    flow = pd.DataFrame({"analysis_set": ["treated", "MRD response: MRD-positive at T0"],
+                         "included": pd.array([True, pd.NA], dtype="boolean"),
+                         "reason": [None, "not on the form"], "n": [2, 2]})
+    data = SimpleNamespace(adsl=pd.DataFrame({"patient_id": ["a", "b"], "treated": [True, True]}), attrition=flow,
+                           tte=pd.DataFrame(columns=["patient_id", "endpoint"]))
+    with pytest.raises(SpecificationError) as err:
+        _analysis_set_mask(data, "RFS")
+    assert str(err.value) == ('endpoints.analysis_set = "RFS" is not an analysis set of this study; allowed values: '
+                              '"treated", "MRD response: MRD-positive at T0".')
+    with pytest.raises(SpecificationError) as err:
+        _analysis_set_mask(data, "MRD response: MRD-positive at T0")
+    assert str(err.value) == ('endpoints.analysis_set = "MRD response: MRD-positive at T0" cannot be determined from '
+                              'these data (not on the form); choose another analysis set, e.g. "treated".')
+    assert _analysis_set_mask(data, "treated").tolist() == [True, True]
+    assert _analysis_set_mask(SimpleNamespace(adsl=data.adsl), "anything").all()  # no flow: everyone
+
+
+def test_a_study_without_patients_and_a_set_nobody_is_in():
+    from blinrwe.derive.attrition import analysis_set_names, derive_patient_flow
+
+    flags = ("post_baseline_assessment", "mrd_denominator_available", "mrd_denominator_responders",
+             "mrd_denominator_positive_at_t0")
+    empty = pd.DataFrame({"patient_id": pd.Series([], dtype=object), "treated": pd.Series([], dtype=bool),
+                          **{f: pd.array([], dtype="boolean") for f in flags}})
+    flow = derive_patient_flow(empty, None, (), form="summary", undetermined={"efficacy": "no assessments"})
+    data = SimpleNamespace(adsl=empty, attrition=flow, tte=pd.DataFrame(columns=["patient_id", "endpoint"]))
+    assert _attrition_rows(flow) == []  # no patient: no flow rows (an empty study has nothing to count)
+    assert len(_analysis_set_mask(data, "treated")) == 0
+    with pytest.raises(SpecificationError, match="cannot be determined"):
+        _analysis_set_mask(data, "efficacy")
+    with pytest.raises(SpecificationError, match="not an analysis set"):
+        _analysis_set_mask(data, "OS")
+    nobody = empty.reindex(range(2)).assign(patient_id=["a", "b"], treated=[True, True],
+                                             post_baseline_assessment=pd.array([False, pd.NA], dtype="boolean"))
+    flow = derive_patient_flow(nobody, None, (), form="summary")
+    assert list(pd.unique(flow["analysis_set"])) == list(analysis_set_names((), with_endpoints=False))
+    data = SimpleNamespace(adsl=nobody, attrition=flow, tte=data.tte)
+    assert not _analysis_set_mask(data, "efficacy").any()
+    efficacy = [r for r in _attrition_rows(flow) if r["variable"] == "efficacy"]
+    assert [(r["level"], r["value"]) for r in efficacy] == [("included", 0), ("excluded: no post-baseline assessment", 2)]
+
+
+def test_analysis_data_whose_flow_and_patients_disagree_is_refused(derived_with_cutoff):
+    data = derived_with_cutoff
+    flow = data.attrition.copy()
+    rfs = (flow["analysis_set"] == "RFS") & flow["included"].fillna(False)
+    flow.loc[rfs, "n"] += 1
+    with pytest.raises(ValueError, match="not one derivation"):
+        _analysis_set_mask(SimpleNamespace(adsl=data.adsl, tte=data.tte, attrition=flow), "RFS")
+
+
+@pytest.mark.parametrize("analysis_set", ["RFS", "MRD response: responders"])
+def test_the_results_of_an_analysis_set_are_the_same_from_each_engine(duckdb_backend, analysis_set):
+    from blinrwe.derive import DeriveSettings, derive_analysis_data
+    from blinrwe.derive.engine.analysis_data import derive_analysis_data as derive_in_engine
+    from blinrwe.examples import synthetic_cohort
+
+    study, s = synthetic_cohort(120, 8), DeriveSettings(data_cutoff=dt.date(2021, 6, 30))
+    a = AnalysisSettings(analysis_set=analysis_set)
+    want = analyse_study(derive_analysis_data(study, s), a).ard
+    got = analyse_study(derive_in_engine(study, s, backend=duckdb_backend), a).ard
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    flow = want[want["table"] == "attrition"]
+    assert (flow["variable"] == analysis_set).any() and len(flow) < 60
+
+
+def test_what_a_study_remembers_is_forgotten_when_it_ends(analysis_data):
+    """Columns factorised and patient ids looked up once per study (analysis/array_memo.py), nothing kept after."""
+    from blinrwe.analysis import levels, positions
+
+    analyse_study(analysis_data, AnalysisSettings(endpoints=("OS", "CIR"), conventions_appendix=True))
+    assert levels._LEVELS._entries == {} and positions._found._entries == {} and positions._indexes._entries == {}

@@ -107,3 +107,21 @@ def test_r_extends_an_all_censored_curve_flat_to_tau_which_is_ne_here():
     assert "extrapolate the curve flat" in not_estimable_reason(b.note)
     a = rows(ard, group="a", statistic="rmst").iloc[0]  # a: the event at 2 takes the curve to 0: exact, as R
     assert a.value == pytest.approx(case["rmst"][0], rel=1e-12)
+
+
+def test_the_survival_analyses_tabulations_give_the_rows_tabulating_again_would(cohort):
+    """survival_difference_rows and rmst_rows reuse SurvivalOutput.counts: the same rows to the digit."""
+    from blinrwe.analysis.survival import SurvivalOutput, survival_analyses
+
+    common = dict(endpoints=["OS"], variants=["none"], subgroups=["ph"], time_unit="months")
+    out = survival_analyses(cohort.tte, cohort.adsl, landmarks=[6, 12], out=SurvivalOutput(), **common)
+    for fn, extra in ((survival_difference_rows, dict(landmarks=[6, 12])), (rmst_rows, dict(tau=12))):
+        again = pd.DataFrame(fn(cohort.tte, cohort.adsl, **common, **extra))
+        shared = pd.DataFrame(fn(cohort.tte, cohort.adsl, counts=out.counts, **common, **extra))
+        assert len(again)
+        pd.testing.assert_frame_equal(shared, again, check_exact=True)
+    other_unit = pd.DataFrame(survival_difference_rows(cohort.tte, cohort.adsl, counts=out.counts, landmarks=[180],
+                                                       **{**common, "time_unit": "days"}))
+    direct = pd.DataFrame(survival_difference_rows(cohort.tte, cohort.adsl, landmarks=[180],
+                                                   **{**common, "time_unit": "days"}))
+    pd.testing.assert_frame_equal(other_unit, direct, check_exact=True)  # other times: tabulated here

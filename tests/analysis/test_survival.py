@@ -77,6 +77,44 @@ def test_split_endpoints_of_the_sorted_derived_table_shares_its_memory(analysis_
         assert np.shares_memory(rows["time_days"].to_numpy(), tte["time_days"].to_numpy())
 
 
+def test_split_endpoints_finds_the_blocks_of_the_derived_layout_as_factorising_does(analysis_data):
+    """Blocks of one (endpoint, variant) each are found by comparing neighbours; any other layout (a pair
+    in two blocks, a missing endpoint) is factorised: the parts, and their order, are the same."""
+    from blinrwe.analysis.survival import _pair_runs, split_endpoints
+
+    tte = analysis_data.tte
+    blocks = split_endpoints(tte, ["OS", "CIR", "EFS"])
+    assert _pair_runs(tte["endpoint"].to_numpy(), tte["variant"].to_numpy()) is not None
+    split = pd.concat([tte.iloc[:30], tte.iloc[len(tte) // 2:], tte.iloc[30:len(tte) // 2]])  # OS none in two blocks
+    assert _pair_runs(split["endpoint"].to_numpy(), split["variant"].to_numpy()) is None
+    factorised = split_endpoints(split, ["OS", "CIR", "EFS"])
+    assert set(factorised) == set(blocks)
+    for key, rows in blocks.items():
+        expected = tte[(tte.endpoint == key[0]) & (tte.variant == key[1])]
+        pd.testing.assert_frame_equal(rows, expected)
+        pd.testing.assert_frame_equal(factorised[key].sort_index(), expected)
+    missing = tte.assign(endpoint=tte["endpoint"].where(tte.index % 50 != 0, None))
+    assert _pair_runs(missing["endpoint"].to_numpy(), missing["variant"].to_numpy()) is None
+    assert set(split_endpoints(missing, ["OS"])) == {("OS", "none"), ("OS", "allo_hsct")}
+    one = tte.iloc[:1]
+    assert list(split_endpoints(one, ["OS"])) == [(one["endpoint"].iloc[0], one["variant"].iloc[0])]
+
+
+def test_survival_analyses_keep_their_tabulations_for_the_summary_measures(analysis_data):
+    from blinrwe.analysis.survival import SurvivalOutput, survival_analyses
+
+    out = survival_analyses(analysis_data.tte, analysis_data.adsl, endpoints=["OS"], variants=["none"],
+                            subgroups=["sex", "ph_status"], time_unit="months", landmarks=[6], out=SurvivalOutput())
+    n, counts = out.counts[("OS", "none", "time_months", "")]
+    assert n == len(analysis_data.adsl) and counts.n == n
+    known, grouped = out.counts[("OS", "none", "time_months", "ph_status")]
+    assert known == int(analysis_data.adsl["ph_status"].notna().sum()) and len(grouped.groups) == 2
+    within = survival_analyses(analysis_data.tte, analysis_data.adsl, endpoints=["OS"], variants=["none"],
+                               subgroups=["sex"], time_unit="months", landmarks=[6], out=SurvivalOutput(),
+                               overall=False)
+    assert within.counts == {}  # a comparison within a subset is not the whole cohort's
+
+
 def test_group_rows_do_not_depend_on_patient_order(analysis_data):
     """Groups are looked up by patient id (positions), so a reordered ADSL gives the same rows."""
     ard, _, _ = _run(analysis_data)

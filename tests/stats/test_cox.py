@@ -346,3 +346,63 @@ def test_phreg_gconv_reproduces_published_proc_phreg_digits():
         assert round(value, dec[key]) == pytest.approx(printed[key], abs=1e-12), key
     r = cox_ph(frame, "lenfol", "fstat", ["afb0"], ties="breslow").table.iloc[0]
     assert round(r.z ** 2, 4) == 10.6142 != printed["chi_square"]
+
+
+def _registry_like(n=400, seed=8):
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({"time": rng.integers(1, 60, n) / 30.4375, "event": rng.integers(0, 2, n),
+                         "age": np.round(rng.normal(50, 10, n), 1), "ph": rng.choice(["neg", "pos", "unk"], n),
+                         "site": rng.choice(["a", "b"], n)})
+
+
+def _same_fit(a, b):
+    pd.testing.assert_frame_equal(a.table, b.table, check_exact=True)
+    np.testing.assert_array_equal(a.var, b.var)
+    assert (a.loglik, a.iterations, a.score_test, a.wald_test, a.method, a.warnings) == \
+        (b.loglik, b.iterations, b.score_test, b.wald_test, b.method, b.warnings)
+
+
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+@pytest.mark.parametrize("convergence", ["r", "phreg_gconv"])
+def test_a_prepared_model_refitted_under_any_convention_equals_a_fresh_fit(ties, convergence):
+    """The conventions appendix refits the Cox table's model (analysis/conventions.py): every digit of
+    the refit is that of cox_ph with those options, whichever fit came first."""
+    from blinrwe.stats.cox import cox_model
+
+    data = _registry_like()
+    covariates = ["age", "ph"]
+    first = cox_ph(data, "time", "event", covariates)
+    _same_fit(first.refit(ties, convergence=convergence),
+              cox_ph(data, "time", "event", covariates, ties=ties, convergence=convergence))
+    model = cox_model(data, "time", "event", covariates, strata="site")
+    _same_fit(model.fit(ties, convergence=convergence),
+              cox_ph(data, "time", "event", covariates, ties=ties, convergence=convergence, strata="site"))
+    assert first.model is not None and first.refit().model is first.model
+
+
+def test_models_of_one_cohort_sort_its_rows_once_and_fit_as_alone():
+    data = _registry_like()
+    data.loc[::9, "ph"] = None  # the model with ph has fewer complete rows: nothing to share
+    base = cox_ph(data, "time", "event", ["age"])
+    for covariates in (["site"], ["age", "site"], ["ph"], ["age", "ph"]):
+        shared = cox_ph(data, "time", "event", covariates, like=base.model)
+        _same_fit(shared, cox_ph(data, "time", "event", covariates))
+    site = cox_ph(data, "time", "event", ["site"], like=base.model)
+    assert site.model.rows.time is base.model.rows.time  # the same complete rows: sorted once
+    ph = cox_ph(data, "time", "event", ["ph"], like=base.model)
+    assert ph.model.rows.time is not base.model.rows.time
+    other = cox_ph(data.copy(), "time", "event", ["site"], like=base.model)  # another frame: not shared
+    assert other.model.rows.time is not base.model.rows.time
+
+
+def test_a_prepared_model_refuses_what_cox_ph_refuses():
+    from blinrwe.stats.cox import cox_model
+
+    data = _registry_like(20)
+    with pytest.raises(StatisticalInputError, match="no events"):
+        cox_model(data.assign(event=0), "time", "event", ["age"])
+    with pytest.raises(StatisticalInputError, match="ties must be"):
+        cox_model(data, "time", "event", ["age"]).fit("exact")
+    one = data.iloc[:1].assign(event=1)
+    with pytest.raises(StatisticalInputError):
+        cox_model(one, "time", "event", ["age"]).fit()

@@ -1,12 +1,12 @@
-"""The Cox partial likelihood over sorted data and R's tolerant Cholesky, against naive computations
-(per-death sums over each risk set; numpy's solve and inverse)."""
+"""The Cox partial likelihood over sorted data against naive computations (per-death sums over each
+risk set), and its ways of summing a registry's rows (merged, block by block) to the last bit."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from blinrwe.stats.cox_likelihood import _PartialLikelihood, _chinv2, _cholesky2, _chsolve2
+from blinrwe.stats.cox_likelihood import _PartialLikelihood
 from tests.stats.reference_cox_cif import _cox_terms
 
 
@@ -28,28 +28,6 @@ def test_loglik_score_and_information_equal_the_per_death_sums(ties, seed):
     assert loglik == pytest.approx(want_loglik, rel=1e-12)
     np.testing.assert_allclose(score, want_score, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(info, -want_hessian, rtol=1e-10, atol=1e-12)
-
-
-def test_tolerant_cholesky_solves_and_inverts_a_full_rank_matrix_as_numpy():
-    rng = np.random.default_rng(3)
-    a = rng.normal(size=(4, 4))
-    a = a @ a.T + 4 * np.eye(4)
-    y = rng.normal(size=4)
-    chol, rank = _cholesky2(a)
-    assert rank == 4
-    np.testing.assert_allclose(_chsolve2(chol, y), np.linalg.solve(a, y), rtol=1e-12)
-    np.testing.assert_allclose(_chinv2(chol), np.linalg.inv(a), rtol=1e-12)
-
-
-def test_a_collinear_column_lowers_the_rank_and_gets_no_weight_in_the_solve():
-    """As R's cholesky2/chsolve2: the pivot of a column that the others explain is zeroed, its
-    coefficient in the solve is 0 (R reports it NA)."""
-    rng = np.random.default_rng(5)
-    x = rng.normal(size=(30, 2))
-    x = np.column_stack([x, x[:, 0] + x[:, 1]])
-    chol, rank = _cholesky2(x.T @ x)
-    assert rank == 2
-    assert _chsolve2(chol, rng.normal(size=3))[2] == 0.0
 
 
 @pytest.mark.parametrize("ties", ["efron", "breslow"])
@@ -87,3 +65,83 @@ def test_rows_are_merged_only_when_that_halves_them():
     assert merge_identical_rows(time[:1], status[:1], np.zeros((1, 1)), strata[:1]) is None
     same = merge_identical_rows(np.ones(10), status, np.zeros((10, 1)), strata)
     assert same[0].tolist() == [1.0] and same[-1].tolist() == [10]
+
+
+def _sorted_rows(n, seed, times=40, p=3):
+    rng = np.random.default_rng(seed)
+    time = rng.integers(1, times, n).astype(float)
+    status = rng.integers(0, 2, n)
+    strata = rng.integers(0, 2, n)
+    x = rng.normal(size=(n, p))
+    order = np.lexsort((status, time, strata))
+    return time[order], status[order], x[order], strata[order]
+
+
+@pytest.mark.parametrize("efron", [True, False])
+@pytest.mark.parametrize("times", [40, 2])  # many segments; or a few segments longer than a block
+def test_the_likelihood_summed_block_by_block_equals_one_pass_over_all_rows_to_the_last_bit(monkeypatch, efron,
+                                                                                               times):
+    """The weighted moments are summed a block of whole segments at a time (a registry's rows in cache);
+    numpy's per-segment sums do not depend on where a block starts, so every digit is that of one pass."""
+    import blinrwe.stats.cox_likelihood as cl
+
+    rows = _sorted_rows(3000, 11, times)
+    beta = np.array([0.3, -0.2, 0.1])
+    monkeypatch.setattr(cl, "_BLOCK_ROWS", 10**9)
+    whole = cl._PartialLikelihood(*rows, efron=efron)
+    assert len(whole._blocks) == 1
+    monkeypatch.setattr(cl, "_BLOCK_ROWS", 97)
+    blocked = cl._PartialLikelihood(*rows, efron=efron)
+    assert len(blocked._blocks) > 1 or times == 2
+    for got, want in zip(blocked(beta), whole(beta)):
+        np.testing.assert_array_equal(got, want)
+    for got, want in zip(blocked.group_terms(beta), whole.group_terms(beta)):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_row_blocks_cover_every_segment_once_and_start_at_segment_starts():
+    from blinrwe.stats.cox_likelihood import _row_blocks
+
+    seg_starts = np.array([0, 3, 4, 10, 30, 31, 60])
+    blocks = _row_blocks(seg_starts, 70, 8)
+    assert blocks[0][0] == 0 and blocks[-1][1] == 70 and blocks[-1][3] == seg_starts.size
+    for (lo, hi, first, end), (next_lo, _, next_first, _) in zip(blocks, blocks[1:] + [(70, 0, seg_starts.size, 0)]):
+        assert hi == next_lo and end == next_first and lo == seg_starts[first]
+    assert _row_blocks(np.array([0]), 5, 8) == [(0, 5, 0, 1)]  # one segment, one patient or a few
+    assert _row_blocks(np.array([0]), 50, 8) == [(0, 50, 0, 1)]  # a segment longer than a block is one block
+
+
+def test_evaluations_are_remembered_and_handed_out_as_copies():
+    rows = _sorted_rows(200, 3)
+    pl = _PartialLikelihood(*rows, efron=True)
+    beta = np.array([0.1, 0.2, -0.1])
+    first = pl(beta)
+    first[1][:] = 99.0  # the caller's copy: the remembered score is not changed
+    again = pl(beta)
+    fresh = _PartialLikelihood(*rows, efron=True)(beta)
+    for got, want in zip(again, fresh):
+        np.testing.assert_array_equal(got, want)
+    assert pl.group_terms(beta) is pl.group_terms(beta)  # the last evaluation's terms, not computed again
+
+
+def test_the_other_ties_share_the_rows_and_equal_a_likelihood_built_for_them():
+    rows = _sorted_rows(300, 5)
+    beta = np.array([0.2, 0.0, -0.3])
+    efron = _PartialLikelihood(*rows, efron=True)
+    assert efron.with_ties(True) is efron
+    breslow = efron.with_ties(False)
+    assert breslow is not efron and breslow.seg_starts is efron.seg_starts
+    for got, want in zip(breslow(beta), _PartialLikelihood(*rows, efron=False)(beta)):
+        np.testing.assert_array_equal(got, want)
+    for got, want in zip(efron(beta), _PartialLikelihood(*rows, efron=True)(beta)):  # not disturbed
+        np.testing.assert_array_equal(got, want)
+
+
+def test_a_single_row_and_all_censored_rows_give_a_finite_likelihood():
+    one = _PartialLikelihood(np.array([2.0]), np.array([1]), np.zeros((1, 1)), np.array([0]), efron=True)
+    loglik, score, info = one(np.zeros(1))
+    assert loglik == 0.0 and score.tolist() == [0.0] and info.tolist() == [[0.0]]
+    censored = _PartialLikelihood(np.arange(1.0, 6.0), np.zeros(5, dtype=np.int64), np.ones((5, 1)),
+                                  np.zeros(5, dtype=np.int64), efron=True)
+    loglik, score, info = censored(np.zeros(1))
+    assert loglik == 0.0 and score.tolist() == [0.0] and info.tolist() == [[0.0]]

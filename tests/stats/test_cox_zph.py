@@ -50,3 +50,25 @@ def test_row_order_does_not_matter():
     b = cox_zph(cox_ph(frame.iloc[::-1], "time", "status", ["x1", "x2", "x3"], strata="site")).table
     np.testing.assert_allclose(a["chisq"], b["chisq"], rtol=1e-8)
     np.testing.assert_allclose(a["chisq"], case["expected"]["zph"]["km"]["chisq"], rtol=1e-6)
+
+
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+def test_the_fits_own_likelihood_gives_the_test_a_new_one_would(ties):
+    """cox_zph reuses the fit's likelihood of the same rows (its last evaluation was at the estimate);
+    the test is that of a likelihood built again, to the last digit."""
+    from dataclasses import replace
+
+    rng = np.random.default_rng(2)
+    n = 300
+    data = pd.DataFrame({"time": rng.integers(1, 50, n).astype(float), "event": rng.integers(0, 2, n),
+                         "age": rng.normal(50, 10, n), "arm": rng.choice(["a", "b"], n)})
+    fit = cox_ph(data, "time", "event", ["age", "arm"], ties=ties)
+    assert fit._design.likelihood is not None
+    alone = replace(fit, _design=replace(fit._design, likelihood=None))
+    for transform in ("km", "rank"):
+        pd.testing.assert_frame_equal(cox_zph(fit, transform).table, cox_zph(alone, transform).table,
+                                      check_exact=True)
+    many = pd.concat([data] * 10, ignore_index=True)
+    merged = cox_ph(many.assign(age=0.0 + (many["age"] > 50)), "time", "event", ["age"], ties=ties)
+    assert merged._design.likelihood is None  # merged rows: the test builds the likelihood of every row
+    assert np.isfinite(cox_zph(merged).table["chisq"]).all()

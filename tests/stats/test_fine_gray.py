@@ -144,3 +144,51 @@ def test_a_covariate_constant_in_every_risk_set_is_refused_not_fitted_with_zero_
     data = pd.DataFrame({"t": range(1, 8), "e": [0, 1, 0, 2, 0, 0, 0], "x": [0.7] + [0.3] * 6})
     with pytest.raises(StatisticalInputError, match="collinear, or constant among the patients at risk"):
         fine_gray(data, "t", "e", 1, ["x"])
+
+
+def _competing_frame(n=3000, seed=6):
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({"time": rng.integers(1, 400, n) / 30.4375, "status": rng.choice([0, 1, 2], n, p=[.6, .3, .1]),
+                         "age": np.round(rng.normal(50, 10, n), 1), "arm": rng.choice(["a", "b", "c"], n)})
+
+
+def test_sums_formed_a_chunk_of_patients_at_a_time_give_every_digit_of_one_pass(monkeypatch):
+    """The weighted moments are formed and summed some thousands of patients at a time (in cache): the
+    fit, robust variance included, is that of one pass over all patients to the last bit."""
+    import importlib
+
+    fg = importlib.import_module("blinrwe.stats.fine_gray")
+    data = _competing_frame()
+    monkeypatch.setattr(fg, "_BLOCK_ROWS", 10**9)
+    whole = fine_gray(data, "time", "status", cause=1, covariates=["age", "arm"])
+    monkeypatch.setattr(fg, "_BLOCK_ROWS", 50)
+    chunked = fine_gray(data, "time", "status", cause=1, covariates=["age", "arm"])
+    pd.testing.assert_frame_equal(chunked.table, whole.table, check_exact=True)
+    np.testing.assert_array_equal(chunked.var, whole.var)
+    assert chunked.loglik == whole.loglik and chunked.iterations == whole.iterations
+
+
+def test_evaluations_are_remembered_and_handed_out_as_copies():
+    import importlib
+
+    fg = importlib.import_module("blinrwe.stats.fine_gray")
+    data = _competing_frame(300)
+    t = data["time"].to_numpy()
+    order = np.argsort(t, kind="stable")
+    x = np.column_stack([data["age"].to_numpy()[order]]) - data["age"].mean()
+    kind = data["status"].to_numpy()[order]
+    lik = fg._WeightedLikelihood(t[order], kind == 1, kind == 2, kind == 0, x)
+    beta = np.array([0.01])
+    first = lik(beta)
+    first[1][:] = 5.0
+    again = lik(beta)
+    fresh = fg._WeightedLikelihood(t[order], kind == 1, kind == 2, kind == 0, x)(beta)
+    for got, want in zip(again, fresh):
+        np.testing.assert_array_equal(got, want)
+    assert lik.sums(beta) is lik.sums(beta)
+
+
+def test_one_patient_with_the_event_only_is_refused():
+    one = pd.DataFrame({"time": [1.0], "status": [1], "age": [50.0]})
+    with pytest.raises(StatisticalInputError):
+        fine_gray(one, "time", "status", cause=1, covariates=["age"])

@@ -32,3 +32,22 @@ def test_beyond_follow_up_of_either_group_is_not_estimable():
 def test_two_levels_are_required():
     with pytest.raises(StatisticalInputError, match="exactly two levels"):
         survival_difference([1, 2, 3], [1, 0, 1], ["a", "b", "c"], [1])
+
+
+def test_from_counts_equals_the_difference_from_the_rows():
+    """The analysis passes the Kaplan-Meier curves' tabulation (tabulated once): the same table."""
+    import pandas as pd
+
+    from blinrwe.stats.counts import grouped_event_counts
+    from blinrwe.stats.survival_difference import survival_difference_from_counts
+
+    rng = np.random.default_rng(3)
+    time, event, group = rng.integers(1, 30, 200).astype(float), rng.integers(0, 2, 200), rng.choice(["a", "b"], 200)
+    want = survival_difference(time, event, group, [5, 10, 40])
+    got = survival_difference_from_counts(grouped_event_counts(time, event, group), [5, 10, 40])
+    pd.testing.assert_frame_equal(got.table, want.table, check_exact=True)
+    assert got.groups == want.groups
+    with pytest.raises(StatisticalInputError, match="exactly two levels"):
+        survival_difference_from_counts(grouped_event_counts(time, event, rng.choice(["a", "b", "c"], 200)), [5])
+    censored = survival_difference_from_counts(grouped_event_counts(time, np.zeros(200, int), group), [5])
+    assert censored.table["difference"].tolist() == [0.0]  # all censored: both curves at 1

@@ -134,15 +134,14 @@ def continuous_test(samples: list[np.ndarray]) -> tuple[float, str, str]:
         return float("nan"), "", "not_estimable: fewer than two groups with values"
     if len(samples) == 2:
         x, y = samples
-        pooled = np.concatenate([x, y])
-        ties = np.unique(pooled).size < pooled.size
-        exact = len(x) < 50 and len(y) < 50 and not ties
+        small = len(x) < 50 and len(y) < 50
+        exact = small and pd.unique(np.concatenate([x, y])).size == len(x) + len(y)  # no ties
         # Same rule as R wilcox.test(exact = NULL, correct = TRUE).
         res = sps.mannwhitneyu(x, y, alternative="two-sided", use_continuity=True,
                                method="exact" if exact else "asymptotic")
         method = "Wilcoxon rank-sum test" + (" (exact)" if exact else " (normal approximation, continuity correction)")
         return float(res.pvalue), method, ""
-    if all(np.unique(s).size == 1 for s in samples) and np.unique(np.concatenate(samples)).size == 1:
+    if all(pd.unique(s).size == 1 for s in samples) and np.unique(np.concatenate(samples)).size == 1:
         return float("nan"), "", "not_estimable: all values equal"
     res = sps.kruskal(*samples)
     return float(res.pvalue), "Kruskal-Wallis rank-sum test", ""
@@ -164,10 +163,11 @@ def _missing_rows(is_missing: np.ndarray, na: np.ndarray | None, reason: str, ro
                         denominator=size, method=f"not applicable: {reason}", note=note, **keys))
 
 
-def _describe_continuous(values: pd.Series, rows: list, section=SECTION, table=TABLE, *, na=None, reason="",
+def _describe_continuous(values: np.ndarray, rows: list, section=SECTION, table=TABLE, *, na=None, reason="",
                          integer=False, **keys) -> None:
-    is_missing = values.isna().to_numpy()
-    v = values.dropna().to_numpy(dtype=float)
+    """Descriptive rows of float64 ``values`` (NaN = missing)."""
+    is_missing = np.isnan(values)
+    v = values[~is_missing]
     n = v.size
     stats = {"n": n}
     if n:
@@ -235,14 +235,14 @@ def baseline_table(adsl: pd.DataFrame, variables, group_var: str = "", *, sectio
                 rows.append(ard_row(section, table, var, "test_p", p, group_var=group_var, group="",
                                     denominator=int(counts.sum()), method=method, note=note))
         else:
-            values = pd.to_numeric(col, errors="coerce").astype("float64")
+            values = pd.to_numeric(col, errors="coerce").astype("float64").to_numpy()  # NaN = missing
             integer = var in INTEGER_VARIABLES or pd.api.types.is_integer_dtype(col)
             _describe_continuous(values, rows, section, table, na=na, reason=reason, integer=integer, variable=var)
             for g, mask in groups:
                 _describe_continuous(values[mask], rows, section, table, na=sub(mask), reason=reason, integer=integer,
                                      variable=var, group_var=group_var, group=g)
             if len(groups) >= 2:
-                samples = [values[mask].dropna().to_numpy() for _, mask in groups]
+                samples = [v[~np.isnan(v)] for v in (values[mask] for _, mask in groups)]
                 p, method, note = continuous_test(samples)
                 rows.append(ard_row(section, table, var, "test_p", p, group_var=group_var, group="",
                                     denominator=int(sum(len(s) for s in samples)), method=method, note=note))

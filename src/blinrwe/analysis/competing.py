@@ -21,7 +21,7 @@ from blinrwe.errors import StatisticalInputError
 from blinrwe.stats.competing_risks import cumulative_incidence
 
 from .ard import ard_row, not_estimable
-from .levels import codes_at, patient_positions
+from .levels import codes_at, patient_positions, present_categorical
 from .results import CURVE_COLUMNS, RISK_TABLE_COLUMNS
 from .survival import (
     SurvivalOutput,
@@ -135,7 +135,7 @@ def competing_risk_analyses(tte: pd.DataFrame, adsl: pd.DataFrame, *, endpoints,
             if not known.any():
                 continue
             first_row = len(out.rows)
-            names = np.array(labels, dtype=object)[g[known]]
+            names = present_categorical(g, labels)  # the labels of the known rows (not an object array of them)
             try:
                 _one(time[known], etype[known], names, landmarks, time_unit, level, {}, variant,
                      gvar, out, ticks, origin)

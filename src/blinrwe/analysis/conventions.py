@@ -39,11 +39,11 @@ from blinrwe.stats.kaplan_meier import kaplan_meier_from_counts
 from blinrwe.stats.proportion import proportion_ci
 
 from .ard import ard_frame, ard_row, not_estimable
-from .regression import _covariate_frame, not_estimable_terms
+from .regression import SharedCoxModels, _covariate_frame, not_estimable_terms
 from .settings import AnalysisSettings
 from .survival import split_endpoints, time_column
 
-__all__ = ["convention_rows", "KINDS", "SECTION"]
+__all__ = ["convention_rows", "convention_cox_rows", "primary_model_key", "KINDS", "SECTION"]
 
 SECTION = "conventions"
 #: The kinds of statistic compared, in report order.
@@ -117,13 +117,25 @@ def _binomial_rows(ard: pd.DataFrame, level: float) -> list[dict]:
     return rows
 
 
-def _fit(data, tcol, covariates, ties, convergence, level):
+def _fit(data, tcol, covariates, ties, convergence, level, used=None):
+    """The model under ``ties`` and ``convergence``: a refit of ``used``'s prepared rows when given."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        if used is not None:
+            return used.refit(ties, level, convergence=convergence)
         return cox_ph(data, tcol, "event", covariates, ties=ties, level=level, convergence=convergence)
 
 
-def _cox_rows(parts, adsl, s: AnalysisSettings, tcol: str) -> list[dict]:
+def primary_model_key(adsl: pd.DataFrame, s: AnalysisSettings) -> tuple | None:
+    """The key (:class:`~.regression.SharedCoxModels`) of the model the appendix refits: the first Cox
+    endpoint's model of every covariate, first censoring variant, unstratified (None: no such model)."""
+    covariates = [c for c in s.cox_covariates if c in adsl.columns]
+    if not s.cox_endpoints or not covariates:
+        return None
+    return SharedCoxModels.key(s.cox_endpoints[0], s.variants[0], time_column(s.time_unit), covariates)
+
+
+def _cox_rows(parts, adsl, s: AnalysisSettings, tcol: str, shared: SharedCoxModels | None = None) -> list[dict]:
     covariates = [c for c in s.cox_covariates if c in adsl.columns]
     if not s.cox_endpoints or not covariates:
         return []
@@ -131,13 +143,18 @@ def _cox_rows(parts, adsl, s: AnalysisSettings, tcol: str) -> list[dict]:
     sel = parts.get((endpoint, s.variants[0]))
     if sel is None or sel.empty:
         return []
-    data = _covariate_frame(sel, adsl, tcol, covariates)
     other_ties = "breslow" if s.cox_ties == "efron" else "efron"
     other_conv = "phreg_gconv" if s.cox_convergence == "r" else "r"
+    # the Cox table's fit of this model when it kept it (same rows, same options): refitted, not prepared again
+    kept = shared.get(SharedCoxModels.key(endpoint, s.variants[0], tcol, covariates)) if shared else None
+    if kept is not None and kept.options != (s.cox_ties, s.confidence_level, s.cox_convergence):
+        kept = None
+    data = kept.data if kept is not None else _covariate_frame(sel, adsl, tcol, covariates)
     try:
-        used = _fit(data, tcol, covariates, s.cox_ties, s.cox_convergence, s.confidence_level)
-        by_ties = _fit(data, tcol, covariates, other_ties, s.cox_convergence, s.confidence_level)
-        by_rule = _fit(data, tcol, covariates, s.cox_ties, other_conv, s.confidence_level)
+        used = kept.fit if kept is not None else _fit(data, tcol, covariates, s.cox_ties, s.cox_convergence,
+                                                      s.confidence_level)
+        by_ties = _fit(data, tcol, covariates, other_ties, s.cox_convergence, s.confidence_level, used)
+        by_rule = _fit(data, tcol, covariates, s.cox_ties, other_conv, s.confidence_level, used)
     except StatisticalInputError as err:
         return [_row("cox_ties", "as_reported", None, level=endpoint, note=not_estimable(str(err)))]
     rows: list[dict] = []
@@ -155,10 +172,18 @@ def _cox_rows(parts, adsl, s: AnalysisSettings, tcol: str) -> list[dict]:
     return rows
 
 
+def convention_cox_rows(parts: dict, adsl: pd.DataFrame, s: AnalysisSettings,
+                        shared: SharedCoxModels | None = None) -> list[dict]:
+    """The appendix's ``cox_ties`` and ``cox_convergence`` rows (the primary Cox model under the other ties
+    and the other stopping rule); ``shared``: the Cox table's models, kept for :func:`primary_model_key`
+    (the caller computes these rows right after the Cox table, so the model's rows are not held longer)."""
+    return _cox_rows(parts, adsl, s, time_column(s.time_unit), shared)
+
+
 def convention_rows(ard: pd.DataFrame, tte: pd.DataFrame | None, adsl: pd.DataFrame,
-                    s: AnalysisSettings, parts: dict | None = None) -> pd.DataFrame:
+                    s: AnalysisSettings, parts: dict | None = None, cox: list[dict] | None = None) -> pd.DataFrame:
     """ARD rows of the R-versus-SAS appendix (module docstring); ``parts``: :func:`split_endpoints` of ``tte``
-    when the caller already has it."""
+    when the caller already has it; ``cox``: :func:`convention_cox_rows` when the caller already has them."""
     used = {"median_rule": ("r", "R quantile.survfit rule"),
             "ci_transform": (s.ci_transform, f"{s.ci_transform} transformed pointwise CI"),
             "landmark_beyond": ("ne", "not estimable beyond the last observation (NE), as SAS"),
@@ -174,6 +199,6 @@ def convention_rows(ard: pd.DataFrame, tte: pd.DataFrame | None, adsl: pd.DataFr
                         and not ("event_type" in parts[(e, s.variants[0])]
                                  and parts[(e, s.variants[0])]["event_type"].notna().any())]
         rows += _km_rows(parts, km_endpoints, s.variants[0], s, tcol)
-        rows += _cox_rows(parts, adsl, s, tcol)
+        rows += _cox_rows(parts, adsl, s, tcol) if cox is None else cox
     rows += _binomial_rows(ard, s.response_confidence_level)
     return ard_frame(rows)

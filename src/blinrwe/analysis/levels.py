@@ -9,18 +9,38 @@ cohorts (object-array comparisons per level were the hot spot at 100,000 patient
 
 from __future__ import annotations
 
-import weakref
-
 import numpy as np
 import pandas as pd
+
+from .array_memo import ArrayMemo
+from .positions import patient_positions  # re-exported: the analyses import it from here
 
 __all__ = ["factor_levels", "level_labels", "patient_positions", "codes_at", "present_categorical", "subset_variable",
            "subset_mask"]
 
 
+#: factor_levels of numpy-backed columns, kept while the column lives (one study asks for the same
+#: grouping columns in Table 1, exposure, survival, Cox, response...: factorised once)
+_LEVELS = ArrayMemo(16)
+
+
 def factor_levels(values) -> tuple[np.ndarray, list[str]]:
-    """``(codes, labels)``: int64 codes into the sorted labels, -1 for missing."""
+    """``(codes, labels)``: int64 codes into the sorted labels, -1 for missing.
+
+    The codes of a column (a numpy-backed Series) are computed once while it lives and shared:
+    read-only."""
     series = values if isinstance(values, pd.Series) else pd.Series(values)
+    array = series.to_numpy() if isinstance(series.dtype, np.dtype) else None
+    known = _LEVELS.get(array) if array is not None else None
+    if known is None:
+        known = _factor_levels(series)
+        known[0].flags.writeable = False
+        if array is not None:
+            _LEVELS.put(known, array)
+    return known[0], list(known[1])
+
+
+def _factor_levels(series: pd.Series) -> tuple[np.ndarray, list[str]]:
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     # an object column of True/False (and missing) is a yes/no variable like a bool/boolean one;
     # checked on the distinct values only
@@ -53,47 +73,13 @@ def level_labels(values) -> pd.Series:
     return pd.Series(arr[np.where(codes >= 0, codes, len(labels))], index=index, dtype=object)
 
 
-def patient_positions(adsl: pd.DataFrame, patient_ids) -> np.ndarray:
-    """Row position in ``adsl`` of each patient id (-1 when absent): one hash lookup per row.
-
-    Replaces a merge per analysis: the levels of any ADSL column for the rows of a
-    long table are then ``codes[positions]`` (integer takes, no string hashing).
-    """
-    index = _patient_index(adsl)
-    ids = patient_ids.to_numpy() if isinstance(patient_ids, pd.Series) else np.asarray(patient_ids, dtype=object)
-    return np.asarray(index.get_indexer(ids), dtype=np.int64)
-
-
-#: the last ADSL's patient-id Index: (the ADSL, weakly; its id array; the Index)
-_last_index: tuple[weakref.ref, np.ndarray, pd.Index] | None = None
-
-
-def _patient_index(adsl: pd.DataFrame) -> pd.Index:
-    """The Index of ``adsl``'s patient ids, built once while the same ADSL and id array are asked for.
-
-    One study's analyses look up some twenty long tables in the same ADSL; the Index's hash
-    table (and its uniqueness check) is most of each lookup's cost at a million patients.
-    The id array is held, so an equal data address below is the same array, not a reused one.
-    """
-    global _last_index
-    ids = adsl["patient_id"].to_numpy()
-    last = _last_index  # read once: another thread may replace it
-    if last is not None and last[0]() is adsl and _same_array(last[1], ids):
-        return last[2]
-    index = pd.Index(ids)
-    _last_index = (weakref.ref(adsl), ids, index)
-    return index
-
-
-def _same_array(a: np.ndarray, b: np.ndarray) -> bool:
-    return a is b or (a.dtype == b.dtype and a.shape == b.shape and a.strides == b.strides
-                      and a.__array_interface__["data"][0] == b.__array_interface__["data"][0])
-
-
 def codes_at(codes: np.ndarray, positions: np.ndarray) -> np.ndarray:
     """``codes`` (from :func:`factor_levels` of an ADSL column) at ``positions`` (-1 stays missing)."""
-    return np.where(positions >= 0, codes[np.maximum(positions, 0)], -1) if codes.size else \
-        np.full(positions.shape, -1, dtype=np.int64)
+    if not codes.size:
+        return np.full(positions.shape, -1, dtype=np.int64)
+    if not positions.size or positions.min() >= 0:  # every patient found (the usual case): one take
+        return codes[positions]
+    return np.where(positions >= 0, codes[np.maximum(positions, 0)], -1)
 
 
 def present_categorical(codes: np.ndarray, labels: list[str]) -> pd.Categorical:
@@ -102,11 +88,15 @@ def present_categorical(codes: np.ndarray, labels: list[str]) -> pd.Categorical:
     Statistics functions take a Categorical without hashing its values; keeping
     only present levels gives the same groups as factorising the labels themselves.
     """
-    known = codes[codes >= 0]
+    mask = codes >= 0
+    known = codes if mask.all() else codes[mask]
     present = np.flatnonzero(np.bincount(known, minlength=len(labels)))
-    remap = np.full(len(labels), -1, dtype=np.int64)
-    remap[present] = np.arange(present.size)
-    return pd.Categorical.from_codes(remap[known], categories=[labels[i] for i in present])
+    if present.size < len(labels):
+        remap = np.full(len(labels), -1, dtype=np.int64)
+        remap[present] = np.arange(present.size)
+        known = remap[known]
+    # the codes are in range by construction: no validation pass
+    return pd.Categorical.from_codes(known, categories=[labels[i] for i in present], validate=False)
 
 
 def subset_variable(subset: str) -> str:

@@ -8,6 +8,7 @@ counts (e.g. "car_t -> allo_hsct"); patients transplanted.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from .ard import ard_frame, ard_row
@@ -19,21 +20,50 @@ FLOW_SOURCES = ("duration_class_cycle1", "duration_class_total", "cycles_class")
 NEXT = "first_next_therapy"
 
 
+def _coded(values: pd.Series, missing: str) -> tuple[np.ndarray, np.ndarray]:
+    """Each patient's code into the distinct values (as objects), a missing value counted as ``missing``
+    (one level with a recorded ``missing``, as replacing the missing values by it before counting)."""
+    codes, uniques = pd.factorize(values.astype(object).to_numpy(dtype=object), use_na_sentinel=True)
+    labels = np.empty(len(uniques) + 1, dtype=object)
+    labels[:-1] = list(uniques)
+    labels[-1] = missing
+    merged, distinct = pd.factorize(labels)
+    return merged[np.where(codes < 0, len(uniques), codes)], np.asarray(distinct, dtype=object)
+
+
+def _parts(adsl: pd.DataFrame, split_by: str) -> list[tuple[str, np.ndarray | None]]:
+    """("", None: everyone) and, with ``split_by``, (level, its patients) per level in sorted order (the
+    groups of ``groupby(split_by, sort=True, dropna=True)``)."""
+    parts: list[tuple[str, np.ndarray | None]] = [("", None)]
+    if split_by and split_by in adsl.columns:
+        col = adsl[split_by]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            codes, levels = col.cat.codes.to_numpy(), list(col.cat.categories)
+        else:
+            codes, levels = pd.factorize(col, sort=True, use_na_sentinel=True)
+        parts += [(str(g), codes == j) for j, g in enumerate(levels)]
+    return parts
+
+
 def treatment_flows(adsl: pd.DataFrame, split_by: str = "") -> pd.DataFrame:
-    """Sankey counts ``flow, source, target, n``; ``flow`` is "<source column> -> first_next_therapy[ | level]"."""
+    """Sankey counts ``flow, source, target, n``; ``flow`` is "<source column> -> first_next_therapy[ | level]".
+
+    Each column is factorised once and the (source, target) pairs counted by ``np.bincount`` per
+    part (a ``value_counts`` of two text columns per part and source was slow at a registry's size)."""
     frames = []
     if NEXT not in adsl.columns:
         return pd.DataFrame(columns=FLOW_COLUMNS)
     sources = [col for col in FLOW_SOURCES if col in adsl.columns]
-    parts = [("", adsl)]
-    if split_by and split_by in adsl.columns:  # the groups of the columns used only (not copies of the ADSL)
-        parts += [(str(g), sub) for g, sub in adsl[[split_by, NEXT, *sources]].groupby(split_by, sort=True,
-                                                                                         dropna=True)]
-    for label, sub in parts:
-        target = sub[NEXT].astype(object).where(sub[NEXT].notna(), "none")
+    target, targets = _coded(adsl[NEXT], "none")
+    coded = {col: _coded(adsl[col], "unknown") for col in sources}
+    for label, members in _parts(adsl, split_by):
         for col in sources:
-            source = sub[col].astype(object).where(sub[col].notna(), "unknown")
-            counts = pd.DataFrame({"source": source, "target": target}).value_counts().reset_index(name="n")
+            source, levels = coded[col]
+            pair = source * len(targets) + target
+            counts = np.bincount(pair if members is None else pair[members], minlength=len(levels) * len(targets))
+            seen = np.flatnonzero(counts)
+            counts = pd.DataFrame({"source": levels[seen // len(targets)], "target": targets[seen % len(targets)],
+                                   "n": counts[seen].astype(np.int64)})
             counts.insert(0, "flow", f"{col} -> {NEXT}" + (f" | {split_by}={label}" if label else ""))
             frames.append(counts.sort_values(["source", "target"], kind="stable"))
     if not frames:

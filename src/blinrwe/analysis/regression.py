@@ -33,6 +33,7 @@ sums over the variable's levels); plus the reference level's own ``hr`` row
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -45,7 +46,8 @@ from .ard import ard_frame, ard_row, not_estimable
 from .levels import codes_at, factor_levels, patient_positions
 from .survival import endpoint_parts, flag_rows, immortal_time_flag, split_endpoints
 
-__all__ = ["cox_models", "cox_subgroup_models", "reference_levels", "not_estimable_terms", "WALD_P_METHOD", "LR_P_METHOD"]
+__all__ = ["cox_models", "cox_subgroup_models", "reference_levels", "not_estimable_terms", "WALD_P_METHOD",
+           "LR_P_METHOD", "SharedCoxModels", "SharedModel"]
 
 SECTION = "cox"
 #: ``method`` of ``cox_p`` rows: what the p-value of one coefficient is (R ``summary(coxph)`` "Pr(>|z|)").
@@ -95,14 +97,56 @@ def _covariate_frame(sel: pd.DataFrame, adsl: pd.DataFrame, time_column: str, co
     return pd.DataFrame(data)
 
 
-def _fit(data, time, event, covariates, ties, level, *, convergence="r", strata=()):
+@dataclass(frozen=True, eq=False)
+class SharedModel:
+    """A Cox model of the Cox table kept for a later table: its covariate frame and its fit with the
+    note; ``fit.refit`` fits the same prepared rows under other conventions."""
+
+    data: pd.DataFrame
+    fit: object
+    note: str
+    options: tuple  # (ties, level, convergence) of ``fit``
+
+
+class SharedCoxModels:
+    """The Cox models one table fits and a later one shows again, each prepared and fitted once.
+
+    Clinical use: the R-versus-SAS appendix (analysis/conventions.py) shows the Cox table's primary
+    model (first Cox endpoint and censoring variant, every covariate, no strata) again under SAS's
+    ties and stopping rule; at a registry's size the model's rows are a million and its fit the
+    costliest of the report. Only the models named in ``wanted`` are kept (each holds its rows):
+    keys ``(endpoint, variant, time column, covariates)`` (:meth:`key`) of unstratified models.
+    """
+
+    def __init__(self, wanted=()):
+        self.wanted = set(wanted)
+        self.models: dict[tuple, SharedModel] = {}
+
+    @staticmethod
+    def key(endpoint: str, variant: str, time_column: str, covariates) -> tuple:
+        return (endpoint, variant, time_column, tuple(covariates))
+
+    def keep(self, key: tuple, data: pd.DataFrame, fit, note: str, options: tuple) -> None:
+        """Keep the fit of model ``key`` if a later table wants it."""
+        if key in self.wanted:
+            self.models[key] = SharedModel(data, fit, note, tuple(options))
+
+    def get(self, key: tuple) -> SharedModel | None:
+        return self.models.get(key)
+
+
+def _fit(data, time, event, covariates, ties, level, *, convergence="r", strata=(), like: list | None = None):
     """``cox_ph`` with its warnings collected: ``(fit, note)``, the note being the warnings
     joined ("did not converge" for a fit that stopped without one). ``strata``: columns of
-    ``data`` with their own baseline hazard (stratified Cox, ``[cox] strata``)."""
+    ``data`` with their own baseline hazard (stratified Cox, ``[cox] strata``). ``like``: a list
+    holding the last model fitted to ``data`` (the times are sorted once for all its models;
+    ``cox_ph(like=)``), updated with this one."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         fit = cox_ph(data, time, event, covariates, ties=ties, level=level, convergence=convergence,
-                     strata=list(strata) or None)
+                     strata=list(strata) or None, like=like[-1] if like else None)
+    if like is not None:
+        like[:] = [fit.model]
     return fit, "; ".join(str(w.message) for w in caught) or ("" if fit.converged else "did not converge")
 
 
@@ -146,13 +190,17 @@ def not_estimable_terms(fit, data: pd.DataFrame, time: str, event: str, covariat
     return out
 
 
-def _model_rows(data, time, event, covariates, table, endpoint, variant, ties, level, convergence="r", strata=()) -> list[dict]:
+def _model_rows(data, time, event, covariates, table, endpoint, variant, ties, level, convergence="r", strata=(),
+                shared: SharedCoxModels | None = None, like: list | None = None) -> list[dict]:
     keys = dict(variant=variant)
     label = " + ".join(covariates)
     try:
-        fit, note = _fit(data, time, event, covariates, ties, level, convergence=convergence, strata=strata)
+        fit, note = _fit(data, time, event, covariates, ties, level, convergence=convergence, strata=strata,
+                         like=like)
     except StatisticalInputError as err:
         return [ard_row(SECTION, table, endpoint, "hr", None, level=label, note=not_estimable(str(err)), **keys)]
+    if shared is not None and not strata:
+        shared.keep(shared.key(endpoint, variant, time, covariates), data, fit, note, (ties, level, convergence))
     rows = []
     references = reference_levels(data, time, event, covariates)
     unestimable = not_estimable_terms(fit, data, time, event, covariates)
@@ -188,13 +236,15 @@ def _model_rows(data, time, event, covariates, table, endpoint, variant, ties, l
 
 def cox_models(tte: pd.DataFrame, adsl: pd.DataFrame, *, endpoints, covariates, variant: str = "none",
                time_column: str = "time_months", ties: str = "efron", level: float = 0.95,
-               parts: dict | None = None, convergence: str = "r", strata=()) -> pd.DataFrame:
+               parts: dict | None = None, convergence: str = "r", strata=(),
+               shared: SharedCoxModels | None = None) -> pd.DataFrame:
     """ARD rows of univariable (table "cox_univariable") and multivariable ("cox_multivariable") models.
 
     ``parts``: :func:`~.survival.split_endpoints` of ``tte`` when the caller already has it.
     ``strata``: ADSL columns with their own baseline hazard in every model (stratified Cox,
     R ``strata()``; the method names them); a stratum is not also a covariate.
     ``convergence``: the stopping rule of ``cox_ph`` ("r" or SAS PHREG's "phreg_gconv").
+    ``shared``: keeps the fits a later table asks for (:class:`SharedCoxModels`).
     """
     strata = [c for c in strata if c in adsl.columns]
     covariates = [c for c in covariates if c in adsl.columns and c not in strata]
@@ -206,12 +256,13 @@ def cox_models(tte: pd.DataFrame, adsl: pd.DataFrame, *, endpoints, covariates, 
         data = _covariate_frame(sel, adsl, time_column, covariates)
         if strata:
             data = data.join(_covariate_frame(sel, adsl, time_column, strata, all_categorical=True)[strata])
+        like: list = []  # the models of one endpoint share its rows: sorted once
         for cov in covariates:
             rows.extend(_model_rows(data, time_column, "event", [cov], "cox_univariable", endpoint, variant, ties,
-                                    level, convergence, strata))
+                                    level, convergence, strata, shared, like))
         if len(covariates) > 1:
             rows.extend(_model_rows(data, time_column, "event", covariates, "cox_multivariable", endpoint, variant,
-                                    ties, level, convergence, strata))
+                                    ties, level, convergence, strata, shared, like))
     return ard_frame(rows)
 
 
@@ -246,13 +297,14 @@ def cox_subgroup_models(tte: pd.DataFrame, adsl: pd.DataFrame, *, endpoints, sub
     for endpoint, _, sel in endpoint_parts(parts, endpoints, (variant,)):
         frame = _covariate_frame(sel, adsl, time_column, list(dict.fromkeys([*subgroups, *strata])),
                                  all_categorical=True)
+        like: list = []  # fitted from ``frame`` itself (its columns of the model only): sorted once
         for gvar in subgroups:
             own_strata = [c for c in strata if c != gvar]
             data = frame[[time_column, "event", gvar, *own_strata]]
             keys = dict(group_var=gvar, variant=variant)
             try:
-                fit, note = _fit(data, time_column, "event", [gvar], ties, level, convergence=convergence,
-                                 strata=own_strata)
+                fit, note = _fit(frame, time_column, "event", [gvar], ties, level, convergence=convergence,
+                                 strata=own_strata, like=like)
             except StatisticalInputError as err:
                 rows.append(ard_row(SECTION, "cox_subgroups", endpoint, "hr", None, group="",
                                     note=not_estimable(str(err)), **keys))

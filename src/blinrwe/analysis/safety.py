@@ -19,6 +19,7 @@ import pandas as pd
 from blinrwe.model.tables import AE_TERM_GROUPS
 
 from .ard import ard_frame, ard_row, not_estimable
+from .positions import id_index, id_positions
 
 __all__ = ["safety_table", "CRS_ICANS_GRADING"]
 
@@ -55,9 +56,13 @@ def safety_table(adverse_events: pd.DataFrame, patient_ids, *, grading: str = "C
     (seed 002, ``prior_allo_hsct``); its rows carry that variable as ``level`` and their own
     denominator.
     """
-    ids = pd.Index(pd.unique(pd.Series(list(patient_ids), dtype=object)))
+    values = patient_ids.to_numpy() if isinstance(patient_ids, pd.Series) else None
+    ids = id_index(values) if values is not None and values.dtype == object else None  # ADSL's, built once
+    if ids is None or not ids.is_unique:
+        ids, values = pd.Index(pd.unique(pd.Series(list(patient_ids), dtype=object))), None
     n = len(ids)
-    ae = adverse_events[adverse_events["term"].astype(object) != "any"] if len(adverse_events) else adverse_events
+    specific = (adverse_events["term"].astype(object) != "any").to_numpy(dtype=bool) if len(adverse_events) else None
+    ae = adverse_events[specific] if len(adverse_events) else adverse_events
     rows: list[dict] = []
     method = f"patients counted once per term at the worst grade ({grading}; CRS/ICANS by {CRS_ICANS_GRADING})"
     note = f"window: {window}" if window else ""
@@ -67,7 +72,10 @@ def safety_table(adverse_events: pd.DataFrame, patient_ids, *, grading: str = "C
         term_codes, terms = np.zeros(0, dtype=np.int64), []
         grade = np.zeros(0)
     else:
-        patient = np.asarray(ids.get_indexer(ae["patient_id"].to_numpy()), dtype=np.int64)
+        if values is None:
+            patient = np.asarray(ids.get_indexer(ae["patient_id"].to_numpy()), dtype=np.int64)
+        else:  # the AE table's positions, looked up once for this and the deaths table (analysis/positions.py)
+            patient = id_positions(values, adverse_events["patient_id"].to_numpy())[specific]
         term_codes, terms = pd.factorize(ae["term"].astype(object), sort=True)
         terms = [str(t) for t in terms]
         grade = pd.to_numeric(ae[_grade_column(ae)], errors="coerce").astype("float64").to_numpy()

@@ -28,6 +28,7 @@ import pandas as pd
 
 from .ard import ard_frame, ard_row, empty_ard, not_estimable
 from .baseline import baseline_table
+from .positions import id_index, id_positions
 
 __all__ = ["deaths_table", "subsequent_therapy_table", "SECTION", "TABLE", "SUBSEQUENT_SECTION", "SUBSEQUENT_TABLE",
            "SUBSEQUENT_VARIABLES", "NOT_RECORDED"]
@@ -65,11 +66,16 @@ def _fatal_mask(ae: pd.DataFrame) -> np.ndarray:
     return _flag(ae, "fatal", False) | five
 
 
-def _fatal_rows(rows: list, adverse_events: pd.DataFrame, ids: pd.Index, window: str) -> None:
+def _fatal_rows(rows: list, adverse_events: pd.DataFrame, ids: pd.Index, window: str,
+                reference: np.ndarray | None = None) -> None:
+    """Fatal adverse events among the patients ``ids`` (``reference``: the ADSL id array they index)."""
     n = len(ids)
     ae = adverse_events
     if len(ae):
-        ae = ae[(ae["term"].astype(object) != "any") & ae["patient_id"].isin(ids)]
+        # the AE rows' patients among ``ids`` (the ADSL's): positions looked up once for the safety table and this
+        known = (id_positions(reference, ae["patient_id"].to_numpy()) >= 0 if reference is not None and ids.is_unique
+                 else ae["patient_id"].isin(ids).to_numpy())
+        ae = ae[(ae["term"].astype(object) != "any").to_numpy(dtype=bool) & known]
     fatal = ae[_fatal_mask(ae)] if len(ae) else ae
     where = f"; window: {window}" if window else ""
     method = "adverse events in the AE window recorded fatal or of grade 5, patients counted once"
@@ -114,11 +120,13 @@ def deaths_table(adsl: pd.DataFrame, adverse_events: pd.DataFrame | None = None,
     """
     if "patient_id" not in adsl.columns:
         return empty_ard()
-    ids = pd.Index(adsl["patient_id"].to_numpy(dtype=object))
+    values = adsl["patient_id"].to_numpy()
+    reference = values if values.dtype == object else None
+    ids = id_index(values) if reference is not None else pd.Index(adsl["patient_id"].to_numpy(dtype=object))
     n = len(ids)
     rows = [ard_row(SECTION, TABLE, "patients", "N", n, n=n)]
     if adverse_events is not None:
-        _fatal_rows(rows, adverse_events, ids, window)
+        _fatal_rows(rows, adverse_events, ids, window, reference)
     if "death" not in adsl.columns:
         return ard_frame(rows)
     death = adsl["death"].astype("boolean")

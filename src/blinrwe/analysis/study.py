@@ -13,15 +13,17 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from blinrwe.derive.attrition import analysis_set_members
 from blinrwe.derive.endpoints import endpoint_definitions
 from blinrwe.derive.response import RESPONSE_POPULATION_CODES, response_population_descriptions
 from blinrwe.derive.settings import DeriveSettings
 from blinrwe.errors import SpecificationError
 
 from .ard import ard_frame, ard_row, empty_ard
+from .array_memo import remembering
 from .baseline import baseline_table
 from .competing import competing_risk_analyses
-from .conventions import convention_rows
+from .conventions import convention_cox_rows, convention_rows, primary_model_key
 from .cost import cost_table
 from .competing_regression import competing_regression
 from .group_tests import group_tests
@@ -30,7 +32,7 @@ from .methods import method_records
 from .levels import subset_mask, subset_variable
 from .patterns import therapy_path_counts, treatment_flows
 from .post_baseline import post_baseline_analyses, post_baseline_method_records
-from .regression import cox_models, cox_subgroup_models
+from .regression import SharedCoxModels, cox_models, cox_subgroup_models
 from .response import response_table
 from .results import FINDING_COLUMNS, UNAVAILABLE_COLUMNS, StudyResults, empty_frame
 from .safety import safety_table
@@ -59,68 +61,74 @@ _DATED_ONLY = (
 
 
 def _attrition_rows(attrition: pd.DataFrame) -> list[dict]:
-    """Included and excluded-by-reason counts per analysis set (sets factorised once: the table is sets x patients).
+    """The patient flow (``AnalysisData.attrition``: patients per analysis set x included x reason) as ARD rows:
+    per analysis set, in the flow's order, ``included`` and then ``excluded: <reason>`` / ``unavailable:
+    <reason>`` in alphabetical order, each over the set's patients (every set starts from all of them).
 
     Patients whose membership cannot be determined (``included`` missing, e.g. "MRD-positive at T0" on the
     summary form) are counted in ``unavailable: <reason>`` rows, never as excluded; a set nobody can be
-    placed in gets no ``included`` row (it is unknown, not empty).
+    placed in gets no ``included`` row (it is unknown, not empty), nor does a study without patients.
     """
     rows = []
     if attrition is None or attrition.empty:
         return rows
-    set_codes, sets = pd.factorize(attrition["analysis_set"])
+    sets = attrition["analysis_set"].to_numpy(dtype=object)
     flag = attrition["included"].astype("boolean")
     unknown = flag.isna().to_numpy()
     included = flag.fillna(False).to_numpy(dtype=bool)
-    sizes = np.bincount(set_codes, minlength=len(sets))
-    n_included = np.bincount(set_codes[included], minlength=len(sets))
-    n_known = np.bincount(set_codes[~unknown], minlength=len(sets))
-    excluded = ~included
-    # the few distinct reasons labelled, not each row's (text arrays of a registry's rows take gigabytes)
-    codes, reasons = pd.factorize(attrition["reason"].to_numpy(dtype=object)[excluded], use_na_sentinel=False)
-    labels, label_of = np.unique([f"{state}: {'unknown' if pd.isna(r) else r}" for r in reasons
-                                  for state in ("excluded", "unavailable")], return_inverse=True)  # sorted
-    label_codes = label_of.astype(np.int64)[codes * 2 + unknown[excluded]]
-    by_set = np.bincount(set_codes[excluded] * len(labels) + label_codes,
-                         minlength=len(sets) * len(labels)).reshape(len(sets), len(labels))
-    for i, aset in enumerate(sets):
-        k = int(n_included[i])
-        if n_known[i]:
-            rows.append(ard_row("flow", "attrition", aset, "n", k, level="included", n=k, denominator=int(sizes[i]),
+    patients = attrition["n"].to_numpy(dtype=np.int64)
+    labels = [f"{'unavailable' if u else 'excluded'}: {'unknown' if pd.isna(r) else r}"
+              for u, r in zip(unknown, attrition["reason"])]
+    for aset in pd.unique(sets):
+        here = sets == aset
+        size = int(patients[here].sum())
+        if patients[here & ~unknown].sum():
+            k = int(patients[here & included].sum())
+            rows.append(ard_row("flow", "attrition", aset, "n", k, level="included", n=k, denominator=size,
                                 method="count"))
-        for j, level in enumerate(labels):
-            k = int(by_set[i, j])
+        by_label: dict[str, int] = {}
+        for i in np.flatnonzero(here & ~included):
+            by_label[labels[i]] = by_label.get(labels[i], 0) + int(patients[i])
+        for level, k in sorted(by_label.items()):
             if k:
-                rows.append(ard_row("flow", "attrition", aset, "n", k, level=str(level), n=k,
-                                    denominator=int(sizes[i]), method="count"))
+                rows.append(ard_row("flow", "attrition", aset, "n", k, level=level, n=k, denominator=size,
+                                    method="count"))
     return rows
 
 
 def _analysis_set_mask(analysis_data, aset: str) -> np.ndarray:
-    """Which ADSL rows are in analysis set ``aset`` (every row when there is no attrition table)."""
-    attrition = getattr(analysis_data, "attrition", None)
+    """Which ADSL rows are in analysis set ``aset`` (every row when there is no patient flow).
+
+    The sets, and whether each can be determined, are the patient flow's (``AnalysisData.attrition``); the
+    members follow the sets' declared rule (``analysis_set_members``: ADSL flags, an endpoint's ``tte`` rows),
+    read only when the flow says the set holds some of the patients but not all.
+    """
+    flow = getattr(analysis_data, "attrition", None)
     adsl = analysis_data.adsl
-    if attrition is None or attrition.empty:
+    if flow is None or flow.empty:
         return np.ones(len(adsl), dtype=bool)
-    set_codes, sets = pd.factorize(attrition["analysis_set"])
+    sets = pd.unique(flow["analysis_set"].to_numpy(dtype=object))
     if aset not in set(sets):
         raise SpecificationError(
             f'endpoints.analysis_set = "{aset}" is not an analysis set of this study; allowed values: '
             + ", ".join(f'"{s}"' for s in sets) + "."
         )
-    rows = set_codes == list(sets).index(aset)
-    sub = attrition.loc[rows]
-    if sub["included"].astype("boolean").isna().any():
-        why = sub.loc[sub["included"].astype("boolean").isna(), "reason"].iloc[0]
+    rows = flow.loc[flow["analysis_set"].to_numpy(dtype=object) == aset]
+    flag = rows["included"].astype("boolean")
+    if flag.isna().any():
+        why = rows.loc[flag.isna().to_numpy(), "reason"].iloc[0]
         raise SpecificationError(
             f'endpoints.analysis_set = "{aset}" cannot be determined from these data ({why}); '
             'choose another analysis set, e.g. "treated".'
         )
-    included = sub["included"].astype("boolean").fillna(False).to_numpy(dtype=bool)
-    ids = sub["patient_id"].to_numpy(dtype=object)
-    if ids.shape == (len(adsl),) and (ids == adsl["patient_id"].to_numpy(dtype=object)).all():
-        return included  # the set lists the ADSL patients in ADSL order (derive's layout): no lookup needed
-    return adsl["patient_id"].isin(pd.Series(ids[included], dtype=object)).to_numpy()
+    n_included = int(rows.loc[flag.fillna(False).to_numpy(dtype=bool), "n"].sum())
+    if n_included in (0, len(adsl)):
+        return np.full(len(adsl), n_included > 0)
+    members = analysis_set_members(adsl, analysis_data.tte, aset)
+    if int(members.sum()) != n_included:
+        raise ValueError(f'the patient flow counts {n_included} patients in analysis set "{aset}" but the patient '
+                         f'table and the endpoints give {int(members.sum())}: the analysis data are not one derivation')
+    return members
 
 
 def _time_origins(definitions) -> dict[str, str]:
@@ -202,6 +210,13 @@ def _check_subgroups(adsl: pd.DataFrame, settings: AnalysisSettings) -> None:
 def analyse_study(analysis_data, settings: AnalysisSettings | None = None, *, form: str = "study",
                   findings: pd.DataFrame | None = None, synthetic: bool = False, title: str = "") -> StudyResults:
     """Compute everything the report shows (unformatted) from derived analysis datasets."""
+    with remembering():  # columns factorised and patient ids looked up once per study (analysis/array_memo.py)
+        return _analyse_study(analysis_data, settings, form=form, findings=findings, synthetic=synthetic,
+                              title=title)
+
+
+def _analyse_study(analysis_data, settings: AnalysisSettings | None, *, form: str, findings: pd.DataFrame | None,
+                   synthetic: bool, title: str) -> StudyResults:
     s = settings or AnalysisSettings()
     gone = getattr(analysis_data, "unavailable", {})
     if form != "summary":  # an absent optional table: what needs it is not computed (derive/absent_tables.py)
@@ -228,7 +243,7 @@ def analyse_study(analysis_data, settings: AnalysisSettings | None = None, *, fo
                                     populations=_response_populations(adsl, definitions)))
     therapies = "subsequent therapy" not in gone
 
-    curves = risk = ae = None
+    curves = risk = ae = cox_conventions = None
     flows = treatment_flows(adsl if therapies else adsl.iloc[:0], split_by="disease_setting")
     if form == "summary":
         # One line per analysis: what derive could not derive is said again, more fully, below.
@@ -266,13 +281,17 @@ def analyse_study(analysis_data, settings: AnalysisSettings | None = None, *, fo
         rows, curves, risk = out.frames()
         parts.append(ard_frame(rows))
         summary = dict(endpoints=km_endpoints, variants=s.variants, subgroups=s.subgroups, time_unit=s.time_unit,
-                       level=s.confidence_level, parts=split)
+                       level=s.confidence_level, parts=split, counts=out.counts)  # the curves' tabulations
         parts.append(ard_frame(rmst_rows(tte, adsl, tau=s.rmst_tau, **summary)))
         parts.append(ard_frame(survival_difference_rows(tte, adsl, landmarks=s.landmarks, **summary)))
+        appendix = s.conventions_appendix and primary_model_key(adsl, s)  # the appendix refits the Cox table's model
+        shared = SharedCoxModels([appendix] if appendix else [])
         parts.append(cox_models(tte, adsl, endpoints=s.cox_endpoints, covariates=s.cox_covariates,
                                 variant=s.variants[0], time_column=time_column(s.time_unit), ties=s.cox_ties,
                                 level=s.confidence_level, parts=split, strata=s.cox_strata,
-                                convergence=s.cox_convergence))
+                                convergence=s.cox_convergence, shared=shared))
+        cox_conventions = convention_cox_rows(split, adsl, s, shared) if s.conventions_appendix else None
+        del shared  # the model's rows are not held through the analyses below
         parts.append(competing_regression(
             tte, adsl, endpoints=[e for e in s.endpoints if e in competing], variant=s.variants[0],
             covariates=s.cox_covariates if s.competing_covariates is None else s.competing_covariates,
@@ -294,7 +313,7 @@ def analyse_study(analysis_data, settings: AnalysisSettings | None = None, *, fo
         parts.append(therapy_path_counts(adsl))
     ard = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else empty_ard()
     if s.conventions_appendix and form != "summary":  # R versus SAS appendix (analysis/conventions.py)
-        extra = convention_rows(ard, tte, adsl, s, parts=split)
+        extra = convention_rows(ard, tte, adsl, s, parts=split, cox=cox_conventions)
         if len(extra):
             ard = pd.concat([ard, extra], ignore_index=True)
     kwargs = {}

@@ -6,7 +6,7 @@
   R ``summary(survfit(...), rmean = tau)``); for a grouping with two levels, the first level
   minus the second with a normal CI and Wald p (statistics ``rmst_diff``, ``rmst_diff_p``).
 * The difference in Kaplan-Meier survival between the two levels of a grouping at each
-  landmark (table "survival_difference"; :func:`blinrwe.stats.survival_difference`,
+  landmark (table "survival_difference"; :func:`blinrwe.stats.survival_difference.survival_difference_from_counts`,
   Greenwood SEs, normal CI, Wald p; statistics ``surv_diff`` as a fraction, ``surv_diff_p``).
 
 Tau beyond follow-up: R carries the curve flat from the last observed time to tau, which
@@ -31,7 +31,7 @@ from blinrwe.errors import StatisticalInputError
 from blinrwe.stats.counts import EventCounts, event_counts, grouped_event_counts
 from blinrwe.stats.kaplan_meier import kaplan_meier_from_counts
 from blinrwe.stats.rmst import rmst_from_counts
-from blinrwe.stats.survival_difference import survival_difference
+from blinrwe.stats.survival_difference import survival_difference_from_counts
 
 from .ard import ard_row, not_estimable
 from .levels import codes_at, patient_positions, present_categorical
@@ -83,8 +83,37 @@ def _rmst_block(by_group: dict, tau: float, level: float, keys: dict, time_unit:
     return rows
 
 
-def rmst_rows(tte, adsl, *, endpoints, variants, subgroups, time_unit, tau, level=0.95, parts=None) -> list[dict]:
-    """RMST rows of every endpoint x variant, overall and by each grouping (module docstring)."""
+def _counts_by(sel, adsl, tcol: str, gvar: str, codes, labels, positions):
+    """(patients with a known ``gvar``, their counts by group; None when nobody has one), tabulated here."""
+    g = codes_at(codes, positions)
+    known = g >= 0
+    if not known.any():
+        return None
+    time = sel[tcol].to_numpy(dtype=float)[known]
+    event = sel["event"].to_numpy(dtype=np.int64)[known]
+    return int(known.sum()), grouped_event_counts(time, event, present_categorical(g, labels))
+
+
+def _tabulations(sel, adsl, tcol, groupings, kept: dict | None, endpoint: str, variant: str):
+    """Grouping -> (patients with a known group, counts by group) of one endpoint x variant: the survival
+    analyses' tabulations (``kept``: :attr:`~.survival.SurvivalOutput.counts`) when they made them."""
+    out, positions = {}, None
+    for gvar, (codes, labels) in groupings.items():
+        found = kept.get((endpoint, variant, tcol, gvar)) if kept is not None else None
+        if found is None:
+            if positions is None:
+                positions = patient_positions(adsl, sel["patient_id"])
+            found = _counts_by(sel, adsl, tcol, gvar, codes, labels, positions)
+        if found is not None:
+            out[gvar] = found
+    return out
+
+
+def rmst_rows(tte, adsl, *, endpoints, variants, subgroups, time_unit, tau, level=0.95, parts=None,
+              counts: dict | None = None) -> list[dict]:
+    """RMST rows of every endpoint x variant, overall and by each grouping (module docstring); ``counts``:
+    the survival analyses' tabulations of the same ``parts`` (:attr:`~.survival.SurvivalOutput.counts`),
+    not made again."""
     if tau is None:
         return []
     tcol = time_column(time_unit)
@@ -92,17 +121,12 @@ def rmst_rows(tte, adsl, *, endpoints, variants, subgroups, time_unit, tau, leve
     groupings = subgroup_codes(adsl, subgroups)
     rows: list[dict] = []
     for endpoint, variant, sel in endpoint_parts(parts, endpoints, variants):
-        time = sel[tcol].to_numpy(dtype=float)
-        event = sel["event"].to_numpy(dtype=np.int64)
         keys = dict(variable=endpoint, variant=variant)
-        rows.extend(_rmst_block({"Overall": event_counts(time, event)}, tau, level, keys, time_unit, False))
-        positions = patient_positions(adsl, sel["patient_id"]) if groupings else None
-        for gvar, (codes, labels) in groupings.items():
-            g = codes_at(codes, positions)
-            known = g >= 0
-            if not known.any():
-                continue
-            grouped = grouped_event_counts(time[known], event[known], present_categorical(g, labels))
+        whole = counts.get((endpoint, variant, tcol, "")) if counts is not None else None
+        overall = whole[1] if whole is not None else event_counts(sel[tcol].to_numpy(dtype=float),
+                                                                  sel["event"].to_numpy(dtype=np.int64))
+        rows.extend(_rmst_block({"Overall": overall}, tau, level, keys, time_unit, False))
+        for gvar, (_, grouped) in _tabulations(sel, adsl, tcol, groupings, counts, endpoint, variant).items():
             block = _rmst_block({lab: grouped.group(lab) for lab in grouped.groups}, tau, level,
                                 {**keys, "group_var": gvar}, time_unit, True)
             flag_rows(block, immortal_time_flag(gvar))
@@ -111,8 +135,9 @@ def rmst_rows(tte, adsl, *, endpoints, variants, subgroups, time_unit, tau, leve
 
 
 def survival_difference_rows(tte, adsl, *, endpoints, variants, subgroups, time_unit, landmarks, level=0.95,
-                             parts=None) -> list[dict]:
-    """S1(t) - S2(t) at each landmark for every grouping with exactly two levels (module docstring)."""
+                             parts=None, counts: dict | None = None) -> list[dict]:
+    """S1(t) - S2(t) at each landmark for every grouping with exactly two levels (module docstring);
+    ``counts`` as in :func:`rmst_rows`."""
     if not landmarks:
         return []
     tcol = time_column(time_unit)
@@ -122,23 +147,17 @@ def survival_difference_rows(tte, adsl, *, endpoints, variants, subgroups, time_
     for endpoint, variant, sel in endpoint_parts(parts, endpoints, variants):
         if not groupings:
             break
-        time = sel[tcol].to_numpy(dtype=float)
-        event = sel["event"].to_numpy(dtype=np.int64)
-        positions = patient_positions(adsl, sel["patient_id"])
-        for gvar, (codes, labels) in groupings.items():
-            g = codes_at(codes, positions)
-            known = g >= 0
-            group = present_categorical(g, labels)
-            if len(group.categories) != 2:
+        for gvar, (n_known, grouped) in _tabulations(sel, adsl, tcol, groupings, counts, endpoint, variant).items():
+            if len(grouped.groups) != 2:
                 continue
             try:
-                res = survival_difference(time[known], event[known], group, list(landmarks), level)
+                res = survival_difference_from_counts(grouped, list(landmarks), level)
             except StatisticalInputError:
                 continue
             first, second = res.groups
             block = []
             common = dict(variable=endpoint, variant=variant, group_var=gvar, group="", level=f"{first}|{second}",
-                          denominator=int(known.sum()), time_unit=time_unit)
+                          denominator=n_known, time_unit=time_unit)
             for rec in res.table.itertuples(index=False):
                 note = "" if rec.estimable else not_estimable(
                     f"landmark {rec.time:g} is beyond the follow-up of one of the two groups, or a curve has no "

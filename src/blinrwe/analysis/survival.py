@@ -72,15 +72,27 @@ def time_column(time_unit: str) -> str:
 def split_endpoints(tte: pd.DataFrame, endpoints) -> dict:
     """Rows of ``tte`` per (endpoint, variant) of ``endpoints``, split in one pass.
 
-    Endpoint and variant are factorised once and the row numbers sorted by the
-    combined integer key (a groupby on the two text columns of the long table
-    was a hot spot at 100,000 patients); each part keeps its rows in table order.
-    A part whose rows are adjacent (the derived table is sorted by endpoint and
-    variant) is a slice sharing ``tte``'s memory, not a copy: at a registry's size
-    the copies were the analysis's largest allocation.
+    When each pair's rows are one block (derive's layout: sorted by endpoint and
+    variant), the blocks are found by comparing neighbouring rows and each part is a
+    slice sharing ``tte``'s memory, not a copy (at a registry's size the copies were
+    the analysis's largest allocation, and hashing the two text columns of ten
+    million rows its costliest step). Otherwise endpoint and variant are factorised
+    once and the row numbers sorted by the combined integer key; each part keeps its
+    rows in table order (a slice where they are adjacent).
     """
     if tte.empty:
         return {}
+    runs = _pair_runs(tte["endpoint"].to_numpy(), tte["variant"].to_numpy())
+    if runs is not None:  # derive's layout: each (endpoint, variant) one block of rows, no factorising
+        wanted, variants = set(endpoints), list(dict.fromkeys(v for _, v in runs))
+        parts = {}
+        for e in dict.fromkeys(e for e, _ in runs):
+            if e in wanted:
+                for v in variants:
+                    if (e, v) in runs:
+                        lo, hi = runs[(e, v)]
+                        parts[(e, v)] = tte.iloc[lo:hi]
+        return parts
     e_codes, e_labels = pd.factorize(tte["endpoint"])
     v_codes, v_labels = pd.factorize(tte["variant"])
     wanted = [i for i, e in enumerate(e_labels) if e in set(endpoints)]
@@ -99,6 +111,24 @@ def split_endpoints(tte: pd.DataFrame, endpoints) -> dict:
                 adjacent = rows[-1] - rows[0] == hi - lo - 1
                 parts[(e_labels[i], variant)] = tte.iloc[rows[0]:rows[-1] + 1] if adjacent else tte.iloc[rows]
     return parts
+
+
+def _pair_runs(endpoint: np.ndarray, variant: np.ndarray, max_runs: int = 10_000) -> dict | None:
+    """``{(endpoint, variant): (first row, end row)}`` in table order when each pair's rows are one block
+    (found by comparing neighbours: no hashing of the long text columns); None otherwise."""
+    try:
+        change = np.ones(endpoint.size, dtype=bool)
+        np.not_equal(endpoint[1:], endpoint[:-1], out=change[1:])
+        change[1:] |= np.not_equal(variant[1:], variant[:-1])
+    except (TypeError, ValueError):  # values that do not compare as true or false (pd.NA)
+        return None
+    starts = np.flatnonzero(change)
+    if starts.size > max_runs:
+        return None
+    pairs = list(zip(endpoint[starts].tolist(), variant[starts].tolist()))
+    if len(set(pairs)) != len(pairs) or any(not isinstance(x, str) for pair in pairs for x in pair):
+        return None
+    return dict(zip(pairs, zip(starts.tolist(), [*starts[1:].tolist(), endpoint.size])))
 
 
 def endpoint_parts(parts: dict, endpoints, variants=("none",)):
@@ -120,12 +150,15 @@ def figure_ticks(max_time: float, time_unit: str) -> np.ndarray:
 
 
 class SurvivalOutput:
-    """ARD rows, curve rows and risk-table rows collected across analyses."""
+    """ARD rows, curve rows and risk-table rows collected across analyses; ``counts``: the whole cohort's
+    tabulations, ``(endpoint, variant, time column, grouping or "") -> (patients with a known group,
+    counts)``, kept for the summary measures of the same rows (analysis/summary_measures.py)."""
 
     def __init__(self):
         self.rows: list[dict] = []
         self.curves: list[pd.DataFrame] = []
         self.risk: list[pd.DataFrame] = []
+        self.counts: dict[tuple, tuple] = {}
 
     def frames(self) -> tuple[list[dict], pd.DataFrame, pd.DataFrame]:
         curves = pd.concat(self.curves, ignore_index=True) if self.curves else pd.DataFrame(columns=CURVE_COLUMNS)
@@ -267,9 +300,14 @@ def survival_analyses(tte: pd.DataFrame, adsl: pd.DataFrame, *, endpoints, varia
         event = sel["event"].to_numpy(dtype=np.int64)
         positions = patient_positions(adsl, sel["patient_id"]) if groupings else None
         tabulated = _grouped_counts(groupings, positions, time, event)
+        if overall:
+            out.counts.update({(endpoint, variant, tcol, gvar): (int(known.sum()), grouped)
+                               for gvar, (known, _, grouped) in tabulated.items()})
         # one tabulation per analysis: the overall counts are a grouping's pooled counts when it covers everyone
         whole = next((grouped for known, _, grouped in tabulated.values() if known.all()), None)
         counts = event_counts(time, event) if whole is None else whole.pooled()
+        if overall:
+            out.counts[(endpoint, variant, tcol, "")] = (int(time.size), counts)
         km = kaplan_meier_from_counts(counts, conf_type=ci_transform, level=level)
         method = _rate_method(km.method, level)
         ticks = figure_ticks(float(time.max()) if time.size else 0.0, time_unit)

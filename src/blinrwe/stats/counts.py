@@ -216,10 +216,10 @@ def event_counts(time, event, *, weights=None, causes: Sequence[int] = (1,)) -> 
     weights : optional whole-number frequencies (one row standing for several subjects).
     causes : the event codes; ``(1, 2)`` for an event of interest and a competing event.
     """
-    t, codes, w, causes, scratch = _prepare(time, event, weights, causes)
+    t, codes, w, causes, scratch, index = _prepare(time, event, weights, causes)
     k1 = len(causes) + 1
     values, counts = _tabulate(t, codes, np.zeros(0, np.int64), 1, k1, None if w is None else w.astype(np.float64),
-                               scratch)
+                               scratch, index)
     counts = counts[:, 0, :]
     n_censor = counts[:, 0]
     by_cause = counts[:, 1:]
@@ -236,17 +236,17 @@ def event_counts(time, event, *, weights=None, causes: Sequence[int] = (1,)) -> 
 
 def grouped_event_counts(time, event, group, *, weights=None, causes: Sequence[int] = (1,)) -> GroupedEventCounts:
     """Tabulate follow-up by group on the pooled distinct times (see :func:`event_counts`)."""
-    t, codes, w, causes, scratch = _prepare(time, event, weights, causes)
+    t, codes, w, causes, scratch, index = _prepare(time, event, weights, causes)
     gidx, labels, sparse = _group_codes(group, t.shape[0], "group")
-    counts = _grouped_from_codes(t, codes, gidx, labels, w, causes, scratch)
+    counts = _grouped_from_codes(t, codes, gidx, labels, w, causes, scratch, index)
     return _drop_empty_groups(counts) if sparse else counts
 
 
-def _grouped_from_codes(t, codes, gidx, labels, w, causes, scratch: bool = False) -> GroupedEventCounts:
-    """Tabulate already validated arrays (``gidx`` in 0..len(labels)-1; ``scratch``: see _tabulate)."""
+def _grouped_from_codes(t, codes, gidx, labels, w, causes, scratch: bool = False, index=None) -> GroupedEventCounts:
+    """Tabulate already validated arrays (``gidx`` in 0..len(labels)-1; ``scratch``, ``index``: see _tabulate)."""
     k1 = len(causes) + 1
     values, counts = _tabulate(t, codes, gidx, len(labels), k1, None if w is None else w.astype(np.float64),
-                               scratch)
+                               scratch, index)
     by_cause = counts[:, :, 1:]
     return GroupedEventCounts(
         time=values,

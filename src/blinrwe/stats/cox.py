@@ -56,8 +56,9 @@ sums are sums over tie groups followed by a reverse cumulative sum within each
 stratum, and Efron's correction needs only scalar sums per death, so one
 iteration costs a few passes over an n x (1 + p + p(p+1)/2) array.
 
-The likelihood and the fit are in :mod:`~blinrwe.stats.cox_likelihood`, the design matrix
-in :mod:`~blinrwe.stats.cox_design`; this module prepares the data and reports the fit.
+The likelihood and the fit are in :mod:`~blinrwe.stats.cox_likelihood`, the model's rows (complete
+cases, design matrix, sorted) in :mod:`~blinrwe.stats.cox_design`; this module fits them
+(:class:`CoxModel`: prepared once, refitted under other conventions) and reports the fit.
 """
 
 from __future__ import annotations
@@ -72,11 +73,12 @@ from scipy import stats as _sps
 
 from blinrwe.errors import StatisticalInputError
 
-from ._inputs import as_event_codes, as_level, as_times, tie_near_times
-from .cox_design import _as_list, _check_columns, _design_matrix, _strata_codes
+from ._inputs import as_level
+from .cox_design import CoxRows, cox_rows
 from .cox_likelihood import _cholesky2, _chsolve2, _newton_raphson, _PartialLikelihood, gconv_criterion, merge_identical_rows
 
-__all__ = ["ChiSquareTest", "CoxConvergenceWarning", "CoxResult", "cox_ph", "CONVERGENCE_RULES", "gconv_criterion"]
+__all__ = ["ChiSquareTest", "CoxConvergenceWarning", "CoxModel", "CoxResult", "cox_model", "cox_ph",
+           "CONVERGENCE_RULES", "gconv_criterion"]
 
 _EPS = 1e-9  # coxph.control(eps)
 _TOLER_INF = np.sqrt(_EPS)  # coxph.control(toler.inf)
@@ -110,6 +112,7 @@ class _Design:
     strata: np.ndarray  # int codes (0..), sorted
     linear_predictor: np.ndarray  # x @ coef - mean, sorted
     start: np.ndarray | None = None  # entry times of (start, stop] rows, sorted with them; None: all from 0
+    likelihood: _PartialLikelihood | None = None  # the fit's own, when it was over these rows (not merged)
 
 
 @dataclass(frozen=True, eq=False)
@@ -141,13 +144,41 @@ class CoxResult:
     strata: tuple
     warnings: tuple = ()
     _design: _Design | None = field(default=None, repr=False)
+    _model: "CoxModel | None" = field(default=None, repr=False)
 
     @property
     def term_names(self) -> list[str]:
         return list(self.table["term"])
 
+    @property
+    def model(self) -> "CoxModel | None":
+        """The prepared rows this fit came from (:class:`CoxModel`): refit them, or pass as ``like``."""
+        return self._model
+
+    def refit(self, ties: str = "efron", level: float = 0.95, *, iter_max: int = _ITER_MAX, eps: float = _EPS,
+              convergence: str = "r", gconv: float = _GCONV) -> "CoxResult":
+        """The same model of the same patients fitted under other conventions (arguments as :func:`cox_ph`),
+        from the rows this fit prepared: equal to ``cox_ph`` of the data with those arguments."""
+        if self._model is None:
+            raise StatisticalInputError("this Cox result keeps no prepared rows to refit; call cox_ph again.")
+        return self._model.fit(ties, level, iter_max=iter_max, eps=eps, convergence=convergence, gconv=gconv)
+
 
 # --- public API ---------------------------------------------------------------------------------
+
+
+def _fit_options(ties, level, convergence, gconv) -> tuple[str, float]:
+    """The ties rule (lower case) and the confidence level, checked with the stopping rule."""
+    ties_key = str(ties).lower()
+    if ties_key not in ("efron", "breslow"):
+        raise StatisticalInputError(f"ties must be 'efron' (R default) or 'breslow' (SAS default); got {ties!r}.")
+    level = as_level(level)
+    if convergence not in CONVERGENCE_RULES:
+        raise StatisticalInputError(
+            f"convergence must be 'r' (R coxph) or 'phreg_gconv' (SAS PHREG GCONV); got {convergence!r}.")
+    if not (isinstance(gconv, (int, float)) and 0 < float(gconv) < 1):
+        raise StatisticalInputError(f"gconv must be a number between 0 and 1 (SAS default 1e-8); got {gconv!r}.")
+    return ties_key, level
 
 
 def cox_ph(
@@ -164,6 +195,7 @@ def cox_ph(
     eps: float = _EPS,
     convergence: str = "r",
     gconv: float = _GCONV,
+    like: "CoxModel | None" = None,
 ) -> CoxResult:
     """Fit a Cox proportional hazards model as R ``coxph(Surv(time, event) ~ covariates + strata(...))``.
 
@@ -185,172 +217,178 @@ def cox_ph(
         likelihood); "phreg_gconv": stop as SAS PROC PHREG by default, when the relative
         gradient criterion ``g' I^-1 g / (|l| + 1e-6)`` falls below ``gconv`` (1e-8), which
         reproduces PHREG's printed digits (module docstring).
+    like : the model of another fit of the same ``data`` (``CoxResult.model``; other covariates, same
+        time, event, strata and start): its sorted times are reused when its complete cases are these
+        (several models of one cohort sort its rows once). The fit is the same.
+
+    The same as ``cox_model(data, time, event, covariates, strata, start=start).fit(ties, level, ...)``.
     """
     if not isinstance(data, pd.DataFrame):
         raise StatisticalInputError(f"data must be a pandas DataFrame; got {type(data).__name__}.")
-    ties_key = str(ties).lower()
-    if ties_key not in ("efron", "breslow"):
-        raise StatisticalInputError(f"ties must be 'efron' (R default) or 'breslow' (SAS default); got {ties!r}.")
-    level = as_level(level)
-    if convergence not in CONVERGENCE_RULES:
-        raise StatisticalInputError(
-            f"convergence must be 'r' (R coxph) or 'phreg_gconv' (SAS PHREG GCONV); got {convergence!r}.")
-    if not (isinstance(gconv, (int, float)) and 0 < float(gconv) < 1):
-        raise StatisticalInputError(f"gconv must be a number between 0 and 1 (SAS default 1e-8); got {gconv!r}.")
-    covariates = _as_list(covariates, "covariates")
-    if not covariates:
-        raise StatisticalInputError("covariates is empty; name at least one column to model.")
-    if len(set(covariates)) != len(covariates):
-        raise StatisticalInputError(f"covariates names a column twice: {covariates}.")
-    strata_cols = _as_list(strata, "strata")
-    _check_columns(data, [time], "time")
-    _check_columns(data, [event], "event")
-    if start is not None:
-        _check_columns(data, [start], "start")
-    _check_columns(data, covariates, "covariate")
-    _check_columns(data, strata_cols, "strata")
-    overlap = set(strata_cols) & set(covariates)
-    if overlap:
-        raise StatisticalInputError(f"column(s) {sorted(overlap)} are both covariates and strata; use one role.")
+    ties_key, level = _fit_options(ties, level, convergence, gconv)
+    return cox_model(data, time, event, covariates, strata, start=start, like=like).fit(
+        ties_key, level, iter_max=iter_max, eps=eps, convergence=convergence, gconv=gconv)
 
-    used = ([start] if start is not None else []) + [time, event] + covariates + strata_cols
-    frame = data[list(dict.fromkeys(used))]
-    complete = frame.notna().all(axis=1).to_numpy()
-    n_dropped = int((~complete).sum())
-    frame = frame.loc[complete]
-    n = len(frame)
-    if n == 0:
-        raise StatisticalInputError(
-            f"no complete rows: every row misses one of {used}; check the columns for missing values."
-        )
-    t = as_times(frame[time].to_numpy(), f"column {time!r}").astype(np.float64)
-    entry = None
-    if start is None:
-        t = tie_near_times(t)
-    else:
-        entry = as_times(frame[start].to_numpy(), f"column {start!r}").astype(np.float64)
-        entry, t = np.split(tie_near_times(np.concatenate([entry, t])), 2)  # R's aeqSurv on both
-        bad = np.flatnonzero(entry >= t)
-        if bad.size:
-            i = int(bad[0])
+
+def cox_model(data: pd.DataFrame, time: str, event: str, covariates: Sequence[str],
+              strata: str | Sequence[str] | None = None, *, start: str | None = None,
+              like: "CoxModel | None" = None) -> "CoxModel":
+    """The rows of a Cox model prepared once (:class:`CoxModel`), to be fitted under one or more
+    conventions: Efron or Breslow ties, R's or SAS PHREG's stopping rule. Arguments as :func:`cox_ph`."""
+    return CoxModel(cox_rows(data, time, event, covariates, strata, start, like=like.rows if like else None))
+
+
+class CoxModel:
+    """One Cox model's data, prepared once (complete cases, design matrix, sorted by stratum and time)
+    and fitted by :meth:`fit` under any convention.
+
+    Clinical use: the report's primary model is also shown as SAS would print it (Breslow ties,
+    PHREG's stopping rule; ``blinrwe.analysis.conventions``); refitting the same patients needs
+    neither a new design matrix nor, for the other stopping rule, new passes over the rows (R's and
+    PHREG's Newton steps are the same; the likelihood remembers its evaluations). Each fit equals
+    :func:`cox_ph` of the same arguments to the last bit.
+    """
+
+    def __init__(self, rows: CoxRows):
+        self.rows = rows
+        means = rows.x.mean(axis=0)
+        self._xc = rows.x - means  # centring: same estimates, less round-off (as coxfit6)
+        self._merged = None if rows.start is not None else merge_identical_rows(rows.time, rows.status, self._xc,
+                                                                                rows.strata)
+        self._likelihoods: dict[bool, _PartialLikelihood] = {}  # by efron
+
+    @property
+    def n(self) -> int:
+        return int(self.rows.time.size)
+
+    @property
+    def n_events(self) -> int:
+        return int(self.rows.status.sum())
+
+    def likelihood(self, efron: bool) -> _PartialLikelihood:
+        """The partial likelihood under Efron's or Breslow's ties (one set of rows for both)."""
+        efron = bool(efron)
+        if efron not in self._likelihoods:
+            r, made = self.rows, list(self._likelihoods.values())
+            if made:
+                self._likelihoods[efron] = made[0].with_ties(efron)
+            elif self._merged is None:
+                self._likelihoods[efron] = _PartialLikelihood(r.time, r.status, self._xc, r.strata, efron=efron,
+                                                              start=r.start)
+            else:  # the same likelihood from each distinct (stratum, time, status, covariates) row once, with its count
+                *merged_rows, count = self._merged
+                self._likelihoods[efron] = _PartialLikelihood(*merged_rows, efron=efron, count=count)
+        return self._likelihoods[efron]
+
+    def fit(self, ties: str = "efron", level: float = 0.95, *, iter_max: int = _ITER_MAX, eps: float = _EPS,
+            convergence: str = "r", gconv: float = _GCONV) -> CoxResult:
+        """The fit under ``ties`` and ``convergence`` (arguments as :func:`cox_ph`)."""
+        ties_key, level = _fit_options(ties, level, convergence, gconv)
+        r = self.rows
+        names, p = r.names, r.x.shape[1]
+        pl = self.likelihood(ties_key == "efron")
+        fit = _newton_raphson(pl, p, int(iter_max), float(eps),
+                              float(gconv) if convergence == "phreg_gconv" else None)
+        if fit["rank0"] < p:
+            bad = [names[i] for i in range(p) if fit["chol0"][i, i] == 0]
             raise StatisticalInputError(
-                f"row {i}: interval ({entry[i]}, {t[i]}] of columns {start!r}, {time!r} does not start before "
-                "it stops; each row must have start < stop.")
-    status = as_event_codes(frame[event].to_numpy(), n, (1,), f"column {event!r}")
-    n_events = int(status.sum())
-    if n_events == 0:
-        raise StatisticalInputError(
-            f"column {event!r} has no events (all {n} analysed rows are censored); a Cox model needs events."
-        )
-    x, names, terms = _design_matrix(frame, covariates)
-    scodes = _strata_codes(frame, strata_cols)
+                f"covariate column(s) {bad} are collinear with the other covariates or constant among the patients "
+                "at risk at every event time" + (" (within strata)" if r.strata_cols else "")
+                + " (R coxph would report NA); drop or recode them."
+            )
+        notes = self._notes(fit, pl, convergence, int(iter_max), float(eps))
+        for note in notes:
+            warnings.warn(note, CoxConvergenceWarning, stacklevel=2)
+        return self._result(fit, ties_key, level, convergence, gconv, notes, pl)
 
-    order = np.lexsort((status, t, scodes))
-    t, status, x, scodes = t[order], status[order], x[order], scodes[order]
-    entry = entry[order] if entry is not None else None
-    means = x.mean(axis=0)
-    xc = x - means  # centring: same estimates, less round-off (as coxfit6)
-
-    p = x.shape[1]
-    merged = merge_identical_rows(t, status, xc, scodes) if entry is None else None
-    if merged is None:
-        pl = _PartialLikelihood(t, status, xc, scodes, efron=(ties_key == "efron"), start=entry)
-    else:  # the same likelihood from each distinct (stratum, time, status, covariates) row once, with its count
-        *rows, count = merged
-        pl = _PartialLikelihood(*rows, efron=(ties_key == "efron"), count=count)
-    fit = _newton_raphson(pl, p, int(iter_max), float(eps),
-                          float(gconv) if convergence == "phreg_gconv" else None)
-    if fit["rank0"] < p:
-        bad = [names[i] for i in range(p) if fit["chol0"][i, i] == 0]
-        raise StatisticalInputError(
-            f"covariate column(s) {bad} are collinear with the other covariates or constant among the patients "
-            "at risk at every event time" + (" (within strata)" if strata_cols else "")
-            + " (R coxph would report NA); drop or recode them."
-        )
-
-    beta = fit["beta"]
-    var = fit["var"]
-    u = fit["u"]
-    notes = []
-    lp = xc @ beta
-    if int(iter_max) > 1:
-        infs = np.abs(u @ var)
-        if not fit["converged"]:
-            notes.append("Ran out of iterations and did not converge")
-            if np.max(lp) > 500 or not np.all(np.isfinite(infs)):
-                notes.append("one or more coefficients may be infinite")
-        else:
-            if convergence == "phreg_gconv":  # the next Newton step is not negligible by R's standard
-                # at a GCONV stop, so the monotone-likelihood flag is R's, judged at R's estimate
-                check = _newton_raphson(pl, p, int(iter_max), float(eps))
-                if check["converged"]:
-                    infs = np.abs(check["u"] @ check["var"])
-                    u, beta_check = check["u"], check["beta"]
+    def _notes(self, fit, pl, convergence, iter_max: int, eps: float) -> list[str]:
+        """R's warnings: no convergence; a coefficient that may be infinite (monotone likelihood)."""
+        beta, var, u = fit["beta"], fit["var"], fit["u"]
+        notes = []
+        lp = self._xc @ beta
+        if iter_max > 1:
+            infs = np.abs(u @ var)
+            if not fit["converged"]:
+                notes.append("Ran out of iterations and did not converge")
+                if np.max(lp) > 500 or not np.all(np.isfinite(infs)):
+                    notes.append("one or more coefficients may be infinite")
+            else:
+                if convergence == "phreg_gconv":  # the next Newton step is not negligible by R's standard
+                    # at a GCONV stop, so the monotone-likelihood flag is R's, judged at R's estimate
+                    check = _newton_raphson(pl, self.rows.x.shape[1], iter_max, eps)
+                    if check["converged"]:
+                        infs = np.abs(check["u"] @ check["var"])
+                        u, beta_check = check["u"], check["beta"]
+                    else:
+                        beta_check = beta
                 else:
                     beta_check = beta
-            else:
-                beta_check = beta
-            flag_inf = ~np.isfinite(u) | ((infs > eps) & (infs > _TOLER_INF * np.abs(beta_check)))
-            if flag_inf.any():
-                which = [names[i] for i in np.flatnonzero(flag_inf)]
-                notes.append(
-                    f"Loglik converged before variable(s) {which}; coefficient may be infinite "
-                    "(monotone likelihood: no events, or only events, in a category)."
-                )
-    for note in notes:
-        warnings.warn(note, CoxConvergenceWarning, stacklevel=2)
+                flag_inf = ~np.isfinite(u) | ((infs > eps) & (infs > _TOLER_INF * np.abs(beta_check)))
+                if flag_inf.any():
+                    which = [self.rows.names[i] for i in np.flatnonzero(flag_inf)]
+                    notes.append(
+                        f"Loglik converged before variable(s) {which}; coefficient may be infinite "
+                        "(monotone likelihood: no events, or only events, in a category)."
+                    )
+        return notes
 
-    se = np.sqrt(np.diag(var))
-    z = beta / se
-    zq = _sps.norm.ppf((1 + level) / 2)
-    table = pd.DataFrame(
-        {
-            "term": names,
-            "coef": beta,
-            "se": se,
-            "hr": np.exp(beta),
-            "lower": np.exp(beta - zq * se),
-            "upper": np.exp(beta + zq * se),
-            "z": z,
-            "p": _sps.chi2.sf(z * z, 1),
-        }
-    )
-    loglik0, loglik1 = (float(v) for v in fit["loglik"])
-    lr = -2.0 * (loglik0 - loglik1)
-    chol_v, _ = _cholesky2(var)
-    wald = float(beta @ _chsolve2(chol_v, beta))
-    ties_text = (
-        "Efron approximation for ties (R coxph default)"
-        if ties_key == "efron"
-        else "Breslow approximation for ties (SAS PHREG default)"
-    )
-    method = (
-        "Cox proportional hazards model (partial likelihood, Newton-Raphson as R coxph), "
-        + ties_text
-        + (f", stratified by {', '.join(strata_cols)}" if strata_cols else "")
-        + (f", counting-process ({start}, {time}] rows" if start is not None else "")
-        + (f", stopped by SAS PHREG's relative gradient criterion (GCONV = {float(gconv):g})"
-           if convergence == "phreg_gconv" else "")
-    )
-    design = _Design(time=t, status=status, x=x, strata=scodes, linear_predictor=lp, start=entry)
-    return CoxResult(
-        table=table,
-        coef=beta.copy(),
-        var=var,
-        loglik=(loglik0, loglik1),
-        lr_test=ChiSquareTest(float(lr), p, float(_sps.chi2.sf(lr, p))),
-        wald_test=ChiSquareTest(wald, p, float(_sps.chi2.sf(wald, p))),
-        score_test=ChiSquareTest(fit["score"], p, float(_sps.chi2.sf(fit["score"], p))),
-        n=n,
-        n_events=n_events,
-        n_dropped=n_dropped,
-        ties=ties_key,
-        method=method,
-        iterations=int(fit["iterations"]),
-        converged=bool(fit["converged"]),
-        level=level,
-        terms=terms,
-        strata=tuple(strata_cols),
-        warnings=tuple(notes),
-        _design=design,
-    )
+    def _result(self, fit, ties_key, level, convergence, gconv, notes, pl) -> CoxResult:
+        r = self.rows
+        p = r.x.shape[1]
+        beta, var = fit["beta"], fit["var"]
+        se = np.sqrt(np.diag(var))
+        z = beta / se
+        zq = _sps.norm.ppf((1 + level) / 2)
+        table = pd.DataFrame(
+            {
+                "term": r.names,
+                "coef": beta,
+                "se": se,
+                "hr": np.exp(beta),
+                "lower": np.exp(beta - zq * se),
+                "upper": np.exp(beta + zq * se),
+                "z": z,
+                "p": _sps.chi2.sf(z * z, 1),
+            }
+        )
+        loglik0, loglik1 = (float(v) for v in fit["loglik"])
+        lr = -2.0 * (loglik0 - loglik1)
+        chol_v, _ = _cholesky2(var)
+        wald = float(beta @ _chsolve2(chol_v, beta))
+        ties_text = (
+            "Efron approximation for ties (R coxph default)"
+            if ties_key == "efron"
+            else "Breslow approximation for ties (SAS PHREG default)"
+        )
+        method = (
+            "Cox proportional hazards model (partial likelihood, Newton-Raphson as R coxph), "
+            + ties_text
+            + (f", stratified by {', '.join(r.strata_cols)}" if r.strata_cols else "")
+            + (f", counting-process ({r.start_col}, {r.time_col}] rows" if r.start is not None else "")
+            + (f", stopped by SAS PHREG's relative gradient criterion (GCONV = {float(gconv):g})"
+               if convergence == "phreg_gconv" else "")
+        )
+        design = _Design(time=r.time, status=r.status, x=r.x, strata=r.strata, linear_predictor=self._xc @ beta,
+                         start=r.start, likelihood=pl if self._merged is None else None)
+        return CoxResult(
+            table=table,
+            coef=beta.copy(),
+            var=var,
+            loglik=(loglik0, loglik1),
+            lr_test=ChiSquareTest(float(lr), p, float(_sps.chi2.sf(lr, p))),
+            wald_test=ChiSquareTest(wald, p, float(_sps.chi2.sf(wald, p))),
+            score_test=ChiSquareTest(fit["score"], p, float(_sps.chi2.sf(fit["score"], p))),
+            n=self.n,
+            n_events=self.n_events,
+            n_dropped=r.n_dropped,
+            ties=ties_key,
+            method=method,
+            iterations=int(fit["iterations"]),
+            converged=bool(fit["converged"]),
+            level=level,
+            terms=r.terms,
+            strata=tuple(r.strata_cols),
+            warnings=tuple(notes),
+            _design=design,
+            _model=self,
+        )

@@ -1,87 +1,22 @@
 """The Cox partial likelihood over sorted data and R's Newton-Raphson fit (:mod:`blinrwe.stats.cox`).
 
-Ported from R ``survival`` (coxfit6.c, agfit4.c for (start, stop] rows, cholesky2.c,
-chsolve2.c, chinv2.c) so that the estimates, the singular columns, the score test and the
-variance follow R's rules and tolerances; :func:`blinrwe.stats.cox.cox_ph` prepares the data
-and reports the fit.
+Ported from R ``survival`` (coxfit6.c, agfit4.c for (start, stop] rows; its tolerant Cholesky
+in :mod:`blinrwe.stats.cox_cholesky`) so that the estimates, the singular columns, the score test
+and the variance follow R's rules and tolerances; :func:`blinrwe.stats.cox.cox_ph` prepares the
+data and reports the fit.
 """
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pandas as pd
 
-_TOLER_CHOL = np.finfo(float).eps ** 0.75  # coxph.control(toler.chol)
+from ._inputs import stable_order
+from .cox_cholesky import _chinv2, _cholesky2, _chsolve2  # noqa: F401  (also imported from here)
 
-
-# --- R's tolerant Cholesky (survival/src/cholesky2.c, chsolve2.c, chinv2.c) ----------
-# Ported so that singular columns, the score test and the variance are decided by the
-# same pivot tolerance as R; p is small, so plain loops are fine.
-
-
-def _cholesky2(a: np.ndarray, toler: float = _TOLER_CHOL, scale: np.ndarray | None = None) -> tuple[np.ndarray, int]:
-    """R's cholesky2; ``scale`` (optional, one value per column) raises column i's pivot tolerance to
-    ``toler * scale[i]``: a pivot that small is round-off of sums of that magnitude, not information."""
-    m = np.array(a, dtype=float, copy=True)
-    n = m.shape[0]
-    diag = np.diag(m)
-    eps = max(0.0, float(np.max(diag))) if n else 0.0
-    eps = toler if eps == 0 else eps * toler
-    floors = np.full(n, eps) if scale is None else np.maximum(eps, toler * np.asarray(scale, dtype=float))
-    m = np.triu(m) + np.triu(m, 1).T  # symmetric from the upper triangle, as the C code
-    rank = 0
-    nonneg = 1
-    for i in range(n):
-        pivot = m[i, i]
-        if not np.isfinite(pivot) or pivot < floors[i]:
-            m[i, i] = 0.0
-            if pivot < -8 * eps:
-                nonneg = -1
-        else:
-            rank += 1
-            for j in range(i + 1, n):
-                temp = m[j, i] / pivot
-                m[j, i] = temp
-                m[j, j] -= temp * temp * pivot
-                m[j + 1:, j] -= temp * m[j + 1:, i]
-    return m, rank * nonneg
-
-
-def _chsolve2(chol: np.ndarray, y: np.ndarray) -> np.ndarray:
-    n = chol.shape[0]
-    y = np.array(y, dtype=float, copy=True)
-    for i in range(n):
-        y[i] -= float(np.dot(y[:i], chol[i, :i]))
-    for i in range(n - 1, -1, -1):
-        if chol[i, i] == 0:
-            y[i] = 0.0
-        else:
-            y[i] = y[i] / chol[i, i] - float(np.dot(y[i + 1:], chol[i + 1:, i]))
-    return y
-
-
-def _chinv2(chol: np.ndarray) -> np.ndarray:
-    m = np.array(chol, dtype=float, copy=True)
-    n = m.shape[0]
-    for i in range(n):
-        if m[i, i] > 0:
-            m[i, i] = 1.0 / m[i, i]
-            for j in range(i + 1, n):
-                m[j, i] = -m[j, i]
-                for k in range(i):
-                    m[j, k] += m[j, i] * m[i, k]
-    for i in range(n):
-        if m[i, i] == 0:
-            m[:i, i] = 0.0
-            m[i, i:] = 0.0
-        else:
-            for j in range(i + 1, n):
-                temp = m[j, i] * m[j, j]
-                m[i, j] = temp
-                for k in range(i, j):
-                    m[i, k] += temp * m[j, k]
-    upper = np.triu(m)
-    return upper + np.triu(m, 1).T
+_BLOCK_ROWS = 16384  # rows whose weighted moments are formed at once (about 2 MB with four covariates)
 
 
 # --- the partial likelihood over sorted data ---------------------------------------------
@@ -104,6 +39,19 @@ class _PartialLikelihood:
     patients, and a tie group's d deaths are its patients' deaths, so Efron's k/d steps are those of
     the unmerged data: the same likelihood (as replicated rows, not as R's case weights), from as
     many rows as there are distinct patterns.
+
+    Speed at a registry's size (a million rows): the weighted moments ``w (1, x, x x')`` are
+    formed for a block of whole segments at a time (some 16,000 rows) column by column in a
+    small Fortran-ordered scratch array, and summed per segment (``np.add.reduceat`` along the
+    rows) while in cache, each column read contiguously. numpy sums each column of a segment by
+    the same pairwise rule whatever the memory layout and wherever the block starts, so the sums
+    are those of one row-ordered array of all rows to the last bit, several times faster and
+    without an n x (1 + p + p(p+1)/2) array. The products ``x_i x_j`` are formed again each
+    evaluation, as ``(x_i x_j) w``: the same two roundings as from a stored product.
+    Evaluations are remembered by ``beta``: a second fit of the same rows (SAS's stopping rule
+    after R's, whose Newton steps are the same) or the PH test at the fitted ``beta`` costs no
+    pass over the rows. :meth:`with_ties` gives the other ties' likelihood of the same rows,
+    sharing everything but Efron's fractions.
     """
 
     def __init__(self, time, status, x, strata, efron: bool, start=None, count=None):
@@ -112,19 +60,20 @@ class _PartialLikelihood:
         self.p = p
         self.tri = np.triu_indices(p)
         m = 1 + p + self.tri[0].size
-        z = np.empty((n, m))
-        z[:, 0] = 1.0
-        z[:, 1:1 + p] = x
-        for k, (i, j) in enumerate(zip(*self.tri)):
-            z[:, 1 + p + k] = x[:, i] * x[:, j]
-        self.z = z
-        self._w = np.empty_like(z)  # reused each iteration (no 8 n m-byte allocation per step)
         self.x = x
+        self._xf = np.asfortranarray(x)  # columns contiguous, for the moments
+        self._calls: dict[bytes, tuple] = {}  # beta -> (loglik, score, information, moment_scale)
+        self._last_terms: tuple | None = None  # (beta, group_terms(beta), moment_scale) of the last evaluation
         change_group = np.ones(n, dtype=bool)
         change_group[1:] = (time[1:] != time[:-1]) | (strata[1:] != strata[:-1])
         change_seg = change_group.copy()
         change_seg[1:] |= status[1:] != status[:-1]
         self.seg_starts = np.flatnonzero(change_seg)
+        # rows in blocks of whole segments: the moments of one block at a time, in a scratch array that stays
+        # in cache (the (start, stop] form needs every row's moments at once)
+        self._blocks = _row_blocks(self.seg_starts, n, _BLOCK_ROWS) if start is None else [(0, n, 0, None)]
+        rows = max(hi - lo for lo, hi, _, _ in self._blocks)
+        self._w = np.empty((rows, m), order="F")  # reused each evaluation (no 8 n m-byte allocation per step)
         gid = np.cumsum(change_group) - 1
         self.n_groups = int(gid[-1]) + 1
         self.seg_gid = gid[self.seg_starts]
@@ -142,7 +91,9 @@ class _PartialLikelihood:
         d = dcount[self.death_groups]
         self.owner = np.repeat(np.arange(d.size), d)  # death term -> index in death_groups
         rank = np.arange(self.owner.size) - np.repeat(np.cumsum(d) - d, d)
-        self.frac = rank / np.repeat(d, d) if efron else np.zeros(self.owner.size)
+        self._efron_frac = rank / np.repeat(d, d)
+        self.efron = bool(efron)
+        self.frac = self._efron_frac if efron else np.zeros(self.owner.size)
         self.n_dead = int(d.sum())
         self.xd = x[self.dead]
         weighted_xd = self.xd * dead_count[:, None]
@@ -175,16 +126,65 @@ class _PartialLikelihood:
         out[..., self.tri[1], self.tri[0]] = packed
         return out
 
+    def with_ties(self, efron: bool) -> "_PartialLikelihood":
+        """The likelihood of the same rows under the other ties rule (Efron or Breslow), sharing the
+        rows, the tie groups and the scratch array (the two are never evaluated at once)."""
+        if bool(efron) == self.efron:
+            return self
+        other = copy.copy(self)
+        other.efron = bool(efron)
+        other.frac = self._efron_frac if efron else np.zeros(self.owner.size)
+        other._calls, other._last_terms = {}, None
+        return other
+
+    def _weighted_moments(self, weight: np.ndarray, lo: int, hi: int) -> np.ndarray:
+        """``weight * (1, x, x_i x_j for i <= j)`` of rows ``lo:hi`` (``weight`` theirs), in the
+        Fortran-ordered scratch array, each column written contiguously."""
+        w, xf, p = self._w[:hi - lo], self._xf[lo:hi], self.p
+        w[:, 0] = weight
+        for j in range(p):
+            np.multiply(xf[:, j], weight, out=w[:, 1 + j])
+        for k, (i, j) in enumerate(zip(*self.tri)):
+            column = w[:, 1 + p + k]
+            np.multiply(xf[:, i], xf[:, j], out=column)
+            column *= weight
+        return w
+
+    def _segment_sums(self, weight: np.ndarray):
+        """Per segment (rows of one stratum, time and status) the sums of the weighted moments, block by
+        block of whole segments (the same sums as of all rows at once); and, for (start, stop] rows,
+        every row's weighted moments."""
+        if self.entry is not None:
+            w = self._weighted_moments(weight, 0, weight.size)
+            return np.add.reduceat(w, self.seg_starts, axis=0), w
+        seg = np.empty((self.seg_starts.size, self._w.shape[1]))
+        for lo, hi, s_lo, s_hi in self._blocks:
+            w = self._weighted_moments(weight[lo:hi], lo, hi)
+            seg[s_lo:s_hi] = np.add.reduceat(w, self.seg_starts[s_lo:s_hi] - lo, axis=0)
+        return seg, None
+
     def group_terms(self, beta: np.ndarray):
-        """Per tie group with deaths: sum of log denominators, Efron-weighted mean sum, information."""
+        """Per tie group with deaths: sum of log denominators, Efron-weighted mean sum, information.
+
+        The last evaluation is remembered (the PH test asks again at the fitted ``beta``); the arrays
+        returned are shared, not to be written to."""
+        key = np.asarray(beta, dtype=np.float64).tobytes()
+        last = self._last_terms
+        if last is not None and last[0] == key:
+            self.moment_scale = last[2]
+            return last[1]
+        terms = self._group_terms(beta)
+        self._last_terms = (key, terms, self.moment_scale)
+        return terms
+
+    def _group_terms(self, beta: np.ndarray):
         p = self.p
         eta = self.x @ beta if p else np.zeros(self.x.shape[0])
         shift = float(np.max(eta))  # the likelihood is invariant to a common shift of eta
         weight = np.exp(eta - shift)
         if self.count is not None:
             weight *= self.count
-        w = np.multiply(self.z, weight[:, None], out=self._w)
-        seg = np.add.reduceat(w, self.seg_starts, axis=0)
+        seg, w = self._segment_sums(weight)
         gsum = np.add.reduceat(seg, self.group_seg_starts, axis=0)
         dsum = np.zeros_like(gsum)
         np.add.at(dsum, self.seg_gid[self.seg_dead], seg[self.seg_dead])
@@ -226,10 +226,28 @@ class _PartialLikelihood:
         return eta_dead_sum, log_den, mean_sum, info
 
     def __call__(self, beta: np.ndarray):
-        eta_dead_sum, log_den, mean_sum, info = self.group_terms(beta)
-        loglik = eta_dead_sum - float(np.sum(log_den))
-        score = self.sum_xd - mean_sum.sum(axis=0)
-        return loglik, score, info.sum(axis=0)
+        """(log partial likelihood, score, information) at ``beta``, each ``beta`` computed once."""
+        key = np.asarray(beta, dtype=np.float64).tobytes()
+        known = self._calls.get(key)
+        if known is None:
+            eta_dead_sum, log_den, mean_sum, info = self.group_terms(beta)
+            loglik = eta_dead_sum - float(np.sum(log_den))
+            score = self.sum_xd - mean_sum.sum(axis=0)
+            known = self._calls[key] = (loglik, score, info.sum(axis=0), self.moment_scale)
+        self.moment_scale = known[3]
+        return known[0], known[1].copy(), known[2].copy()
+
+
+def _row_blocks(seg_starts: np.ndarray, n: int, rows: int) -> list[tuple[int, int, int, int]]:
+    """(first row, end row, first segment, end segment) of blocks of about ``rows`` rows that start
+    and end at segment boundaries (a segment longer than that is one block)."""
+    cuts = np.unique(np.searchsorted(seg_starts, np.arange(rows, n, rows), side="left"))
+    cuts = cuts[(cuts > 0) & (cuts < seg_starts.size)]
+    seg_lo = np.concatenate(([0], cuts)).astype(np.int64)
+    seg_hi = np.concatenate((cuts, [seg_starts.size])).astype(np.int64)
+    row_lo = seg_starts[seg_lo]
+    row_hi = np.append(seg_starts[seg_hi[:-1]], n)
+    return list(zip(row_lo.tolist(), row_hi.tolist(), seg_lo.tolist(), seg_hi.tolist()))
 
 
 def merge_identical_rows(time, status, x, strata):
@@ -253,7 +271,7 @@ def merge_identical_rows(time, status, x, strata):
         patterns *= len(pd.unique(column))
         if groups * patterns * 2 > n:
             return None
-    order = np.lexsort((*x.T[::-1], status, time, strata))  # the sort order kept; x breaks its ties
+    order = stable_order(strata, time, status, *x.T)  # the sort order kept; x breaks its ties
     keys = [strata[order], time[order], status[order], *x[order].T]
     new = np.zeros(n, dtype=bool)
     new[0] = True

@@ -80,8 +80,10 @@ def cox_zph(fit: CoxResult, transform: str = "km") -> CoxZphResult:
     x = design.x
     p = x.shape[1]
     status = design.status
-    pl = _PartialLikelihood(design.time, status, x - x.mean(axis=0), design.strata, efron=(fit.ties == "efron"),
-                            start=design.start)
+    pl = design.likelihood  # the fit's own over these rows (its last evaluation was at the estimate), if not merged
+    if pl is None:
+        pl = _PartialLikelihood(design.time, status, x - x.mean(axis=0), design.strata, efron=(fit.ties == "efron"),
+                                start=design.start)
     _, _, mean_sum, m_g = pl.group_terms(fit.coef)
     g_all = _time_function(design.time, status, key, design.start)
     g_all = g_all - g_all[status == 1].mean()

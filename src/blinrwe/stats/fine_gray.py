@@ -43,6 +43,7 @@ from blinrwe.errors import StatisticalInputError
 from ._inputs import as_level, as_times
 from .counts import event_counts
 from .cox_design import _as_list, _check_columns, _design_matrix
+from .cox_likelihood import _BLOCK_ROWS, _row_blocks
 
 __all__ = ["FineGrayResult", "fine_gray"]
 
@@ -81,13 +82,16 @@ class FineGrayResult:
                 "robust variance with the censoring-distribution term, as R cmprsk::crr)")
 
 
-def _censoring_before(t_sorted: np.ndarray, censored: np.ndarray, query: np.ndarray) -> np.ndarray:
-    """Kaplan-Meier of the censoring distribution just before each query time, ``G(query-)``
-    (crr takes it from ``survfit`` with the censorings as the events)."""
+def _censoring_before(t_sorted: np.ndarray, censored: np.ndarray, *queries: np.ndarray) -> list[np.ndarray]:
+    """Kaplan-Meier of the censoring distribution just before each time of each query, ``G(query-)``
+    (crr takes it from ``survfit`` with the censorings as the events; tabulated once for all queries)."""
     counts = event_counts(t_sorted, censored.astype(np.int64))
     after = np.cumprod(1.0 - counts.n_event / counts.n_risk)
-    k = np.searchsorted(counts.time, query, side="left")  # number of distinct times strictly before the query
-    return np.where(k > 0, after[np.maximum(k - 1, 0)], 1.0)
+    out = []
+    for query in queries:
+        k = np.searchsorted(counts.time, query, side="left")  # number of distinct times strictly before the query
+        out.append(np.where(k > 0, after[np.maximum(k - 1, 0)], 1.0))
+    return out
 
 
 class _WeightedLikelihood:
@@ -98,16 +102,30 @@ class _WeightedLikelihood:
         self.cause, self.competing = is_cause, is_competing
         self.fail_times, self.d = np.unique(t[is_cause], return_counts=True)
         self.pos = np.searchsorted(t, self.fail_times, side="left")  # first patient with T >= t_j
-        self.g_fail = _censoring_before(t, censored, self.fail_times)
-        self.g_own = _censoring_before(t, censored, t)
+        self.g_fail, self.g_own = _censoring_before(t, censored, self.fail_times, t)
         self.own_fail = np.searchsorted(self.fail_times, t)  # failure-time index of each patient's own time
         # per patient 1, x and the distinct products x_k x_l (k <= l): every risk-set sum is a
         # weighted column sum of this one matrix, over the blocks of patients between failure times
         p = x.shape[1]
         self.upper = np.triu_indices(p)
-        # (stored one row per moment: summing contiguous rows is several times faster)
-        self.moments = np.vstack([np.ones(len(t)), x.T, (x[:, self.upper[0]] * x[:, self.upper[1]]).T])
-        self._weighted = np.empty_like(self.moments)  # reused by every evaluation
+        # (stored one row per moment: summing contiguous rows is several times faster; built from the
+        # transposed covariates, each product of two contiguous rows)
+        xt = np.ascontiguousarray(x.T)
+        self.moments = np.empty((1 + p + self.upper[0].size, len(t)))
+        self.moments[0] = 1.0
+        self.moments[1:1 + p] = xt
+        for k, (i, j) in enumerate(zip(*self.upper)):
+            np.multiply(xt[i], xt[j], out=self.moments[1 + p + k])
+        # the blocks of patients between failure times, some 16,000 patients at a time: each chunk's
+        # weighted moments are formed in a small scratch array and summed while in cache (the same
+        # per-block sums as of one array of all patients, to the last bit)
+        self._chunks = _row_blocks(self.pos, len(t), _BLOCK_ROWS)
+        width = max([hi - lo for lo, hi, _, _ in self._chunks] + [int(self.pos[0])])
+        self._weighted = np.empty((self.moments.shape[0], width))  # reused by every evaluation
+        # evaluations remembered by beta: the rank check and the fit both start at 0, and the robust
+        # variance needs the sums at the estimate, the fit's last evaluation
+        self._calls: dict[bytes, tuple] = {}
+        self._last_sums: tuple | None = None
 
     def _block_sums(self, w):
         """(sum over T >= t_j, sum over T < t_j) of ``w * moments`` at each failure time t_j.
@@ -115,9 +133,13 @@ class _WeightedLikelihood:
         The patients are time-sorted and ``pos`` strictly increasing (each failure time is some
         patient's time), so one pass sums each block [pos_j, pos_j+1) and the tail and head sums
         are cumulative sums over the few blocks."""
-        weighted = np.multiply(w[None, :], self.moments, out=self._weighted)
-        blocks = np.add.reduceat(weighted, self.pos, axis=1).T
-        head = weighted[:, : self.pos[0]].sum(axis=1)
+        by_moment = np.empty((self.moments.shape[0], self.pos.size))  # (the layout the sums below were written for)
+        for lo, hi, first, end in self._chunks:
+            weighted = np.multiply(w[None, lo:hi], self.moments[:, lo:hi], out=self._weighted[:, :hi - lo])
+            by_moment[:, first:end] = np.add.reduceat(weighted, self.pos[first:end] - lo, axis=1)
+        blocks = by_moment.T
+        head = np.multiply(w[None, :self.pos[0]], self.moments[:, :self.pos[0]],
+                           out=self._weighted[:, :self.pos[0]]).sum(axis=1)
         at_or_after = np.cumsum(blocks[::-1], axis=0)[::-1]
         before = head + np.concatenate([np.zeros((1, blocks.shape[1])), np.cumsum(blocks[:-1], axis=0)])
         return at_or_after, before
@@ -131,7 +153,14 @@ class _WeightedLikelihood:
         return m[:, 0], m[:, 1:1 + p], s2
 
     def sums(self, beta):
-        """S0, S1, S2 at each failure time, and the pieces the variance needs."""
+        """S0, S1, S2 at each failure time, and the pieces the variance needs (the last ``beta``'s kept;
+        shared arrays, not to be written to)."""
+        key = np.asarray(beta, dtype=np.float64).tobytes()
+        if self._last_sums is None or self._last_sums[0] != key:
+            self._last_sums = (key, self._sums(beta))
+        return self._last_sums[1]
+
+    def _sums(self, beta):
         eta = self.x @ beta
         shift = float(eta.max())  # ratios are invariant to a common shift; it keeps exp() finite
         r = np.exp(eta - shift)
@@ -142,13 +171,18 @@ class _WeightedLikelihood:
         return r, wc, s0, s1, s2, shift
 
     def __call__(self, beta):
-        r, _, s0, s1, s2, shift = self.sums(beta)
-        d = self.d
-        loglik = float((self.x[self.cause] @ beta).sum() - np.sum(d * (np.log(s0) + shift)))
-        zbar = s1 / s0[:, None]
-        score = self.x[self.cause].sum(axis=0) - (d[:, None] * zbar).sum(axis=0)
-        info = np.einsum("j,jkl->kl", d / s0, s2) - np.einsum("j,jk,jl->kl", d, zbar, zbar)
-        return loglik, score, info
+        """(log likelihood, score, information) at ``beta``, each ``beta`` computed once."""
+        key = np.asarray(beta, dtype=np.float64).tobytes()
+        if key not in self._calls:
+            r, _, s0, s1, s2, shift = self.sums(beta)
+            d = self.d
+            loglik = float((self.x[self.cause] @ beta).sum() - np.sum(d * (np.log(s0) + shift)))
+            zbar = s1 / s0[:, None]
+            score = self.x[self.cause].sum(axis=0) - (d[:, None] * zbar).sum(axis=0)
+            info = np.einsum("j,jkl->kl", d / s0, s2) - np.einsum("j,jk,jl->kl", d, zbar, zbar)
+            self._calls[key] = (loglik, score, info)
+        loglik, score, info = self._calls[key]
+        return loglik, score.copy(), info.copy()
 
     def robust_variance(self, beta, info):
         """Fine & Gray's sandwich: I^-1 (sum_i (eta_i + psi_i)(eta_i + psi_i)^T) I^-1."""

@@ -22,10 +22,10 @@ from scipy.stats import norm
 from blinrwe.errors import StatisticalInputError
 
 from ._inputs import as_level
-from .counts import grouped_event_counts
+from .counts import GroupedEventCounts, grouped_event_counts
 from .kaplan_meier import kaplan_meier_from_counts
 
-__all__ = ["SurvivalDifference", "survival_difference"]
+__all__ = ["SurvivalDifference", "survival_difference", "survival_difference_from_counts"]
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,12 @@ class SurvivalDifference:
 def survival_difference(time, event, group, times, level: float = 0.95) -> SurvivalDifference:
     """``S1(t) - S2(t)`` at each of ``times`` for a two-level ``group``."""
     level = as_level(level)
-    grouped = grouped_event_counts(time, event, group)
+    return survival_difference_from_counts(grouped_event_counts(time, event, group), times, level)
+
+
+def survival_difference_from_counts(grouped: GroupedEventCounts, times, level: float = 0.95) -> SurvivalDifference:
+    """:func:`survival_difference` from the groups' counts (tabulated once for the Kaplan-Meier curves too)."""
+    level = as_level(level)
     if len(grouped.groups) != 2:
         raise StatisticalInputError(
             f"group must have exactly two levels for a survival difference; got {list(grouped.groups)}.")

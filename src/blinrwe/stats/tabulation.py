@@ -12,7 +12,8 @@ of each other are one time (R's ``timefix``,
 
 Speed: whole-number times (days), int64 or float64 holding whole numbers, are
 tabulated with one ``np.bincount`` over the time range, O(n) without sorting; other
-times (months) fall back to ``np.unique``.
+times (months) are hashed (:func:`blinrwe.stats._inputs.distinct_times`: ``np.unique``'s result,
+without sorting every row).
 
 Codes: event code 0 = censored, otherwise a cause code from ``causes``, mapped onto
 1..K (:func:`_prepare`); groups are coded 0..k-1 in sorted label order, or category
@@ -28,7 +29,7 @@ import pandas as pd
 
 from blinrwe.errors import StatisticalInputError
 
-from ._inputs import as_event_codes, as_tied_times, as_weights
+from ._inputs import as_event_codes, as_tied_times_indexed, as_weights, distinct_times
 
 
 def _check_causes(causes) -> tuple[int, ...]:
@@ -44,10 +45,11 @@ def _check_causes(causes) -> tuple[int, ...]:
 
 
 def _tabulate(t: np.ndarray, codes: np.ndarray, gidx: np.ndarray, n_groups: int, n_codes: int,
-              weights: np.ndarray | None, scratch: bool = False):
+              weights: np.ndarray | None, scratch: bool = False, index=None):
     """Return (distinct times, counts of shape (T, groups, codes)), empty times dropped.
     ``scratch``: ``t`` is a temporary of the caller's (int64 days cast from float), so the
-    counting key is built in its memory."""
+    counting key is built in its memory. ``index``: ``np.unique(t, return_inverse=True)`` when
+    the caller has it (:func:`~blinrwe.stats._inputs.as_tied_times_indexed`)."""
     n = t.shape[0]
     if n == 0:
         return np.empty(0, dtype=np.float64), np.zeros((0, n_groups, n_codes), dtype=np.int64)
@@ -61,8 +63,7 @@ def _tabulate(t: np.ndarray, codes: np.ndarray, gidx: np.ndarray, n_groups: int,
         base = t
         offset = int(tmin)
     else:
-        values, base = np.unique(t, return_inverse=True)
-        base = base.reshape(-1)
+        values, base = index if index is not None else distinct_times(t, return_inverse=True)
         span = values.shape[0]
         offset = 0
     # key = ((time index) * groups + group) * codes + code, built in place in one array.
@@ -148,8 +149,9 @@ def _factorize_groups(group, n: int, name: str):
 
 
 def _prepare(time, event, weights, causes):
+    """(tied times, event codes 0..K, weights, causes, scratch, index): ``index`` as :func:`_tabulate` takes it."""
     causes = _check_causes(causes)
-    t = as_tied_times(time, "time")
+    t, index = as_tied_times_indexed(time, "time")
     scratch = not np.may_share_memory(t, np.asarray(time))
     codes = as_event_codes(event, t.shape[0], causes, "event")
     w = None if weights is None else as_weights(weights, t.shape[0], "weights")
@@ -158,4 +160,4 @@ def _prepare(time, event, weights, causes):
         lookup = np.zeros(max(causes) + 1, dtype=np.int64)
         lookup[list(causes)] = np.arange(1, len(causes) + 1)
         codes = lookup[codes]
-    return t, codes, w, causes, scratch
+    return t, codes, w, causes, scratch, index
