@@ -36,29 +36,19 @@ LIST_SEPARATOR = ";"
 #: Separators read between the codes of one cell: ';', and as typed on a Chinese keyboard '；', '、' and '，'.
 LIST_SEPARATORS = re.compile(r"[;；、，]")
 
-_TRUE = YES | {"true"}
-_FALSE = NO | {"false"}
+_ANSWERS = (("no", NO), ("yes", YES), ("unknown", UNKNOWN))
+_ANSWERS_ZH = (("yes", YES_ZH), ("no", NO_ZH), ("unknown", UNKNOWN_ZH))
 
 
 def _yes_no(text: str) -> str | None:
     """``yes``/``no``/``unknown`` for a yes/no cell's text in any language, else None."""
     folded = text.casefold()
-    if folded in _FALSE:
-        return "no"
-    if folded in _TRUE:
-        return "yes"
-    if folded in UNKNOWN:
-        return "unknown"
-    if folded.isascii():
-        return None
+    answer = next((a for a, words in _ANSWERS if folded in words), None)
+    if answer is not None or folded.isascii():
+        return answer
     word = text.strip()
-    if word in YES_ZH:
-        return "yes"
-    if word in NO_ZH:
-        return "no"
-    if word in UNKNOWN_ZH:
-        return "unknown"
-    return bool_words().get(normalise(word))
+    answer = next((a for a, words in _ANSWERS_ZH if word in words), None)
+    return answer if answer is not None else bool_words().get(normalise(word))
 
 
 def coerce_booleans(col: Column, raw: pd.Series, cells: DistinctTexts, out: CellFindings) -> pd.Series:
