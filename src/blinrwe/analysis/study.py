@@ -38,6 +38,7 @@ from .results import FINDING_COLUMNS, UNAVAILABLE_COLUMNS, StudyResults, empty_f
 from .safety import safety_table
 from .safety_outcomes import deaths_table, subsequent_therapy_table
 from .settings import AnalysisSettings
+from .side_by_side import SideBySide
 from .summary_measures import rmst_rows, survival_difference_rows
 from .survival import SurvivalOutput, split_endpoints, survival_analyses, time_column
 
@@ -182,6 +183,69 @@ def _within_comparisons(tte, adsl, s: AnalysisSettings, km_endpoints, competing,
         competing_risk_analyses(tte, sub, endpoints=[e for e in s.endpoints if e in competing], **common)
 
 
+def _summary_form_unavailable(unavailable: list, s: AnalysisSettings, gone: dict) -> list:
+    """What a summary-form study (no dates) cannot give: one line per analysis (what derive could not
+    derive is said again, more fully)."""
+    endpoints = [e for e in s.endpoints if e in gone]
+    covered = {*endpoints, "exposure", "adverse events"}
+    unavailable = [u for u in unavailable if u[1] not in covered]
+    for section, what, why in _DATED_ONLY:
+        if section == "survival" and endpoints:
+            what = what.replace("endpoints", f"endpoints {', '.join(endpoints)}", 1)
+        unavailable.append((section, what, f"the study uses the patient summary form (no dates); {why}"))
+    return unavailable
+
+
+def _survival(parts: list, tte, adsl, s: AnalysisSettings, split, competing, definitions):
+    """Kaplan-Meier, log-rank, cumulative incidence (also within subsets), post-baseline analyses, RMST and
+    survival differences: their ARD parts appended to ``parts``; returns (curves, risk tables)."""
+    km_endpoints = [e for e in s.endpoints if e not in competing]
+    origins = _time_origins(definitions)
+    test = group_tests(adsl, rho=s.logrank_rho, strata=s.logrank_strata, trend=s.trend)
+    out = survival_analyses(tte, adsl, endpoints=km_endpoints, variants=s.variants, subgroups=s.subgroups,
+                            time_unit=s.time_unit, landmarks=s.landmarks, level=s.confidence_level,
+                            ci_transform=s.ci_transform, out=SurvivalOutput(), parts=split, origins=origins,
+                            group_test=test)
+    competing_risk_analyses(tte, adsl, endpoints=[e for e in s.endpoints if e in competing], variants=s.variants,
+                            subgroups=s.subgroups, time_unit=s.time_unit, landmarks=s.landmarks,
+                            level=s.confidence_level, out=out, parts=split, origins=origins)
+    _within_comparisons(tte, adsl, s, km_endpoints, competing, origins, out, split, test)
+    post_baseline_analyses(split, adsl, s, endpoints=km_endpoints, out=out, origins=origins)
+    rows, curves, risk = out.frames()
+    parts.append(ard_frame(rows))
+    summary = dict(endpoints=km_endpoints, variants=s.variants, subgroups=s.subgroups, time_unit=s.time_unit,
+                   level=s.confidence_level, parts=split, counts=out.counts)  # the curves' tabulations
+    parts.append(ard_frame(rmst_rows(tte, adsl, tau=s.rmst_tau, **summary)))
+    parts.append(ard_frame(survival_difference_rows(tte, adsl, landmarks=s.landmarks, **summary)))
+    return curves, risk
+
+
+def _regressions_and_safety(tte, adsl, s: AnalysisSettings, split, competing, ae) -> tuple[list[pd.DataFrame], object]:
+    """The Cox models (the table; the R-versus-SAS appendix's refits of its primary model; the forest's
+    subgroups), the competing-risk regressions and the adverse events: their ARD parts in report order,
+    and the appendix's Cox rows. At a registry's size they run beside the other analyses (SideBySide)."""
+    appendix = s.conventions_appendix and primary_model_key(adsl, s)  # the appendix refits the Cox table's model
+    shared = SharedCoxModels([appendix] if appendix else [])
+    tcol = time_column(s.time_unit)
+    parts = [cox_models(tte, adsl, endpoints=s.cox_endpoints, covariates=s.cox_covariates, variant=s.variants[0],
+                        time_column=tcol, ties=s.cox_ties, level=s.confidence_level, parts=split,
+                        strata=s.cox_strata, convergence=s.cox_convergence, shared=shared)]
+    cox_conventions = convention_cox_rows(split, adsl, s, shared) if s.conventions_appendix else None
+    del shared  # the model's rows are not held through the analyses below
+    parts.append(competing_regression(
+        tte, adsl, endpoints=[e for e in s.endpoints if e in competing], variant=s.variants[0],
+        covariates=s.cox_covariates if s.competing_covariates is None else s.competing_covariates,
+        time_column=tcol, ties=s.cox_ties, level=s.confidence_level, strata=s.cox_strata, parts=split))
+    parts.append(cox_subgroup_models(tte, adsl, endpoints=s.cox_endpoints, subgroups=s.forest_subgroups,
+                                     variant=s.variants[0], time_column=tcol, ties=s.cox_ties,
+                                     level=s.confidence_level, parts=split, strata=s.cox_strata,
+                                     convergence=s.cox_convergence))
+    if ae is not None:
+        parts.append(safety_table(ae, adsl["patient_id"], grading=s.grading, window=s.ae_window,
+                                  populations=_gvhd_population(adsl)))
+    return parts, cox_conventions
+
+
 def _gvhd_population(adsl: pd.DataFrame) -> dict:
     """GVHD is counted among the patients transplanted before blinatumomab (seed 002: all 64 had relapsed
     after allo-HSCT), when the data record one; else among all treated."""
@@ -231,91 +295,54 @@ def _analyse_study(analysis_data, settings: AnalysisSettings | None, *, form: st
     parts = [ard_frame(_attrition_rows(getattr(analysis_data, "attrition", None)))]
     unavailable = [("derive", name, reason) for name, reason in gone.items()]
 
-    table1_vars = s.table1_variables or tuple(v for v in TABLE1_VARIABLES if v in adsl.columns
-                                              and not (v in _SAME_AS and _SAME_AS[v] in adsl.columns))
-    absent = [v for v in table1_vars if v not in adsl.columns]
-    for v in absent:
-        unavailable.append(("baseline", v, "not in the data"))
-    parts.append(baseline_table(adsl, [v for v in table1_vars if v in adsl.columns], s.table1_by))
+    dated = form != "summary"
     definitions = getattr(analysis_data, "settings", None)
-    if "response" not in gone:
-        parts.append(response_table(adsl, s.subgroups, level=s.response_confidence_level,
-                                    populations=_response_populations(adsl, definitions)))
-    therapies = "subsequent therapy" not in gone
-
-    curves = risk = ae = cox_conventions = None
-    flows = treatment_flows(adsl if therapies else adsl.iloc[:0], split_by="disease_setting")
-    if form == "summary":
-        # One line per analysis: what derive could not derive is said again, more fully, below.
-        endpoints = [e for e in s.endpoints if e in gone]
-        covered = {*endpoints, "exposure", "adverse events"}
-        unavailable = [u for u in unavailable if u[1] not in covered]
-        for section, what, why in _DATED_ONLY:
-            if section == "survival" and endpoints:
-                what = what.replace("endpoints", f"endpoints {', '.join(endpoints)}", 1)
-            unavailable.append((section, what, f"the study uses the patient summary form (no dates); {why}"))
-    else:
-        parts.append(exposure_table(adsl, s.table1_by))
-        if s.cost is not None:  # drug cost (analysis/cost.py), only when a price per vial is given
-            ds = definitions or DeriveSettings()
-            parts.append(cost_table(adsl, getattr(analysis_data, "exposure_cycles", pd.DataFrame()), s.cost,
-                                    vial_strength_ug=ds.vial_strength_ug, window=ds.primary_response_window))
+    tte = split = ae = None
+    competing: set = set()
+    if dated:
         tte = analysis_data.tte
         if not everyone:
             tte = tte[tte["patient_id"].isin(adsl["patient_id"])]
         split = split_endpoints(tte, (*s.endpoints, *s.cox_endpoints))  # once for every analysis below
         competing = {endpoint for (endpoint, _), rows in split.items()
                      if "event_type" in rows.columns and rows["event_type"].notna().any()}
-        km_endpoints = [e for e in s.endpoints if e not in competing]
-        origins = _time_origins(definitions)
-        test = group_tests(adsl, rho=s.logrank_rho, strata=s.logrank_strata, trend=s.trend)
-        out = survival_analyses(tte, adsl, endpoints=km_endpoints, variants=s.variants, subgroups=s.subgroups,
-                                time_unit=s.time_unit, landmarks=s.landmarks, level=s.confidence_level,
-                                ci_transform=s.ci_transform, out=SurvivalOutput(), parts=split, origins=origins,
-                                group_test=test)
-        competing_risk_analyses(tte, adsl, endpoints=[e for e in s.endpoints if e in competing], variants=s.variants,
-                                subgroups=s.subgroups, time_unit=s.time_unit, landmarks=s.landmarks,
-                                level=s.confidence_level, out=out, parts=split, origins=origins)
-        _within_comparisons(tte, adsl, s, km_endpoints, competing, origins, out, split, test)
-        post_baseline_analyses(split, adsl, s, endpoints=km_endpoints, out=out, origins=origins)
-        rows, curves, risk = out.frames()
-        parts.append(ard_frame(rows))
-        summary = dict(endpoints=km_endpoints, variants=s.variants, subgroups=s.subgroups, time_unit=s.time_unit,
-                       level=s.confidence_level, parts=split, counts=out.counts)  # the curves' tabulations
-        parts.append(ard_frame(rmst_rows(tte, adsl, tau=s.rmst_tau, **summary)))
-        parts.append(ard_frame(survival_difference_rows(tte, adsl, landmarks=s.landmarks, **summary)))
-        appendix = s.conventions_appendix and primary_model_key(adsl, s)  # the appendix refits the Cox table's model
-        shared = SharedCoxModels([appendix] if appendix else [])
-        parts.append(cox_models(tte, adsl, endpoints=s.cox_endpoints, covariates=s.cox_covariates,
-                                variant=s.variants[0], time_column=time_column(s.time_unit), ties=s.cox_ties,
-                                level=s.confidence_level, parts=split, strata=s.cox_strata,
-                                convergence=s.cox_convergence, shared=shared))
-        cox_conventions = convention_cox_rows(split, adsl, s, shared) if s.conventions_appendix else None
-        del shared  # the model's rows are not held through the analyses below
-        parts.append(competing_regression(
-            tte, adsl, endpoints=[e for e in s.endpoints if e in competing], variant=s.variants[0],
-            covariates=s.cox_covariates if s.competing_covariates is None else s.competing_covariates,
-            time_column=time_column(s.time_unit), ties=s.cox_ties, level=s.confidence_level, strata=s.cox_strata,
-            parts=split))
-        parts.append(cox_subgroup_models(tte, adsl, endpoints=s.cox_endpoints, subgroups=s.forest_subgroups,
-                                         variant=s.variants[0], time_column=time_column(s.time_unit),
-                                         ties=s.cox_ties, level=s.confidence_level, parts=split,
-                                         strata=s.cox_strata, convergence=s.cox_convergence))
         ae = None if "adverse events" in gone else getattr(analysis_data, "adverse_events", None)
-        if ae is not None:
-            parts.append(safety_table(ae, adsl["patient_id"], grading=s.grading, window=s.ae_window,
-                                      populations=_gvhd_population(adsl)))
-    if "deaths" not in gone:
-        parts.append(deaths_table(adsl, ae if form != "summary" else None,
-                                  cutoff=getattr(definitions, "data_cutoff", None), window=s.ae_window))
-    if therapies:
-        parts.append(subsequent_therapy_table(adsl))
-        parts.append(therapy_path_counts(adsl))
-    ard = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else empty_ard()
-    if s.conventions_appendix and form != "summary":  # R versus SAS appendix (analysis/conventions.py)
-        extra = convention_rows(ard, tte, adsl, s, parts=split, cox=cox_conventions)
-        if len(extra):
-            ard = pd.concat([ard, extra], ignore_index=True)
+    # the regressions and the adverse events are computed beside the rest at a registry's size
+    with SideBySide(_regressions_and_safety, tte, adsl, s, split, competing, ae,
+                    rows=len(tte) if dated else 0) as worker:
+        table1_vars = s.table1_variables or tuple(v for v in TABLE1_VARIABLES if v in adsl.columns
+                                                  and not (v in _SAME_AS and _SAME_AS[v] in adsl.columns))
+        for v in table1_vars:
+            if v not in adsl.columns:
+                unavailable.append(("baseline", v, "not in the data"))
+        parts.append(baseline_table(adsl, [v for v in table1_vars if v in adsl.columns], s.table1_by))
+        if "response" not in gone:
+            parts.append(response_table(adsl, s.subgroups, level=s.response_confidence_level,
+                                        populations=_response_populations(adsl, definitions)))
+        therapies = "subsequent therapy" not in gone
+        curves = risk = cox_conventions = None
+        flows = treatment_flows(adsl if therapies else adsl.iloc[:0], split_by="disease_setting")
+        if dated:
+            parts.append(exposure_table(adsl, s.table1_by))
+            if s.cost is not None:  # drug cost (analysis/cost.py), only when a price per vial is given
+                ds = definitions or DeriveSettings()
+                parts.append(cost_table(adsl, getattr(analysis_data, "exposure_cycles", pd.DataFrame()), s.cost,
+                                        vial_strength_ug=ds.vial_strength_ug, window=ds.primary_response_window))
+            curves, risk = _survival(parts, tte, adsl, s, split, competing, definitions)
+            regression_parts, cox_conventions = worker.result()
+            parts += regression_parts
+        else:
+            unavailable = _summary_form_unavailable(unavailable, s, gone)
+        if "deaths" not in gone:
+            parts.append(deaths_table(adsl, ae, cutoff=getattr(definitions, "data_cutoff", None), window=s.ae_window))
+        if therapies:
+            parts.append(subsequent_therapy_table(adsl))
+            parts.append(therapy_path_counts(adsl))
+        ard = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else empty_ard()
+        if s.conventions_appendix and dated:  # R versus SAS appendix (analysis/conventions.py)
+            extra = convention_rows(ard, tte, adsl, s, parts=split, cox=cox_conventions)
+            if len(extra):
+                ard = pd.concat([ard, extra], ignore_index=True)
     kwargs = {}
     if curves is not None:
         kwargs.update(curves=curves, risk_tables=risk)
