@@ -16,8 +16,11 @@ analyse and render (HTML and XLSX, no figures). pandas reads the whole folder in
 whole report in under 60 s and 4 GB peak on 2 cores with DuckDB; 10,000,000 under a 4 GB
 limit completes.
 
-What it does not measure yet: the analysis runs in pandas on the derived datasets the engine
-returns (one row per patient, cycle, assessment...), so its memory grows with the study.
+A run whose processes hold more than ``--memory-ceiling`` GB (default 18) is stopped before the
+kernel's out-of-memory killer would pick a process of its own, and reported with the stages it
+completed and the one it was in. The analysis runs in pandas on the derived datasets the engine
+returns (one row per patient, cycle, assessment...), so its memory grows with the study: at 1e7
+patients those datasets alone are about 20 GB.
 """
 
 from __future__ import annotations
@@ -76,9 +79,9 @@ def registry_folder(n: int, root: Path) -> Path:
 
 
 def one(folder: Path, engine: str, memory_limit: str | None, render: bool) -> dict:
-    """``blinrwe run`` of the study in ``folder`` on ``engine`` in this process; stage times in seconds."""
-    import io
-
+    """``blinrwe run`` of the study in ``folder`` on ``engine`` in this process; stage times in seconds.
+    Each stage's start and end are also printed on stderr ("[blinrwe] derive ..."), so that a run
+    stopped by :func:`_measure` still tells which stages it completed and in what time."""
     from blinrwe.app.pipeline import Progress, run_study
     from blinrwe.app.spec import spec_from_dict
 
@@ -87,9 +90,34 @@ def one(folder: Path, engine: str, memory_limit: str | None, render: bool) -> di
     with tempfile.TemporaryDirectory(prefix="blinrwe-bench-") as tmp:
         spec = spec_from_dict({**SPEC, "data": {**data, "temp_directory": str(Path(tmp) / "spill")},
                                "report": report})
-        progress = Progress(stream=io.StringIO())
+        progress = Progress(stream=sys.stderr)
         run_study(spec, Path(tmp) / "out", progress=progress)
     return {name: progress.times[name] for name in STAGES if name in progress.times}
+
+
+def _tree(pid: int) -> list[int]:
+    """Process ``pid`` and its descendants."""
+    out = [pid]
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            children = task.read_text().split()
+        except OSError:  # the thread ended
+            continue
+        for child in children:
+            out += _tree(int(child))
+    return out
+
+
+def _tree_pss_gb(pid: int) -> float:
+    """The memory process ``pid`` and its descendants hold together, in GB: their proportional set sizes
+    (forked workers' shared pages counted once; Linux, 0 elsewhere)."""
+    total = 0
+    for p in _tree(pid):
+        try:
+            total += int(Path(f"/proc/{p}/smaps_rollup").read_text().split("Pss:")[1].split()[0])  # kB
+        except (OSError, IndexError, ValueError):  # ended while being read
+            continue
+    return total / 2**20
 
 
 class _TreePeak:
@@ -101,24 +129,9 @@ class _TreePeak:
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
 
-    @staticmethod
-    def _tree(pid: int) -> list[int]:
-        out = [pid]
-        for task in Path(f"/proc/{pid}/task").glob("*/children"):
-            for child in task.read_text().split():
-                out += _TreePeak._tree(int(child))
-        return out
-
     def _sample(self) -> None:
         while not self._done.wait(0.2):
-            total = 0
-            try:
-                for pid in self._tree(os.getpid()):
-                    rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
-                    total += int(rollup.split("Pss:")[1].split()[0])  # kB
-            except (OSError, IndexError, ValueError):  # a worker ended while being read; not Linux
-                continue
-            self.peak = max(self.peak, total / 2**20)
+            self.peak = max(self.peak, _tree_pss_gb(os.getpid()))
 
     def stop(self) -> float:
         self._done.set()
@@ -126,16 +139,48 @@ class _TreePeak:
         return self.peak
 
 
-def _measure(folder: Path, engine: str, memory_limit: str | None, render: bool) -> dict:
-    """``one`` in a child process: its stage times, its peak memory (GB) and whether it completed."""
+def _stages_done(stderr: str) -> dict:
+    """Stage -> seconds from the run's progress lines ("[blinrwe] derive done in 81.9 s")."""
+    done = {}
+    for line in stderr.splitlines():
+        for stage in STAGES:
+            head = f"[blinrwe] {stage} done in "
+            if line.startswith(head):
+                done[stage] = float(line[len(head):].split()[0])
+    return done
+
+
+def _measure(folder: Path, engine: str, memory_limit: str | None, render: bool, ceiling_gb: float) -> dict:
+    """``one`` in a child process: its stage times, its peak memory (GB) and whether it completed. A run whose
+    processes hold more than ``ceiling_gb`` is stopped (before the kernel's out-of-memory killer picks a
+    process of its own choosing) and reported with the stages it completed and the one it was in."""
     args = [sys.executable, __file__, "--one", str(folder), engine, "--memory-limit", memory_limit or ""]
     if not render:
         args.append("--no-render")
     env = {**os.environ, **(UNLIMITED if engine == "pandas" else {})}
-    proc = subprocess.run(args, capture_output=True, text=True, env=env)
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(args, stdout=out, stderr=err, text=True, env=env, start_new_session=True)
+        over = 0.0
+        while proc.poll() is None:
+            time.sleep(0.5)
+            rss = _tree_pss_gb(proc.pid)
+            if rss > ceiling_gb:
+                over = rss
+                os.killpg(proc.pid, 9)
+                proc.wait()
+        out.seek(0), err.seek(0)
+        stdout, stderr = out.read(), err.read()
     if proc.returncode == 0:
-        return {"ok": True, **json.loads(proc.stdout.strip().splitlines()[-1])}
-    return {"ok": False, "error": (proc.stderr.strip().splitlines() or [f"exit {proc.returncode}"])[-1][:160]}
+        return {"ok": True, **json.loads(stdout.strip().splitlines()[-1])}
+    done = _stages_done(stderr)
+    started = [line[len("[blinrwe] "):-len(" ...")] for line in stderr.splitlines()
+               if line.startswith("[blinrwe] ") and line.endswith(" ...")]
+    during = started[-1] if started else "start-up"
+    if over:
+        return {"ok": False, **done, "peak_gb": over,
+                "error": f"stopped during {during}: its processes held {over:.1f} GB (--memory-ceiling {ceiling_gb:g})"}
+    lines = [line for line in stderr.strip().splitlines() if not line.startswith("[blinrwe] ")]
+    return {"ok": False, **done, "error": f"during {during}: " + ((lines or [f"exit {proc.returncode}"])[-1][:160])}
 
 
 def main(argv=None) -> int:
@@ -144,6 +189,8 @@ def main(argv=None) -> int:
     parser.add_argument("--engines", default="pandas,duckdb")
     parser.add_argument("--memory-limit", default="4GB", help="DuckDB's memory limit (default 4GB)")
     parser.add_argument("--no-render", action="store_true")
+    parser.add_argument("--memory-ceiling", type=float, default=18.0,
+                        help="GB: a run whose processes hold more is stopped and reported (default 18)")
     parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "blinrwe-bench-registry",
                         help="where the generated studies are kept between runs")
     parser.add_argument("--one", nargs=2, metavar=("FOLDER", "ENGINE"), help=argparse.SUPPRESS)
@@ -159,7 +206,7 @@ def main(argv=None) -> int:
     for n in args.sizes:
         folder = registry_folder(n, args.data)
         for engine in args.engines.split(","):
-            m = _measure(folder, engine, args.memory_limit, not args.no_render)
+            m = _measure(folder, engine, args.memory_limit, not args.no_render, args.memory_ceiling)
             cells = " ".join(f"{m[s]:9.2f}" if s in m else f"{'-':>9}" for s in STAGES)
             total = sum(m.get(s, 0.0) for s in STAGES)
             tail = "" if m["ok"] else f"  did not complete: {m['error']}"
