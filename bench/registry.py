@@ -78,16 +78,17 @@ def registry_folder(n: int, root: Path) -> Path:
     return folder
 
 
-def one(folder: Path, engine: str, memory_limit: str | None, render: bool) -> dict:
+def one(folder: Path, engine: str, memory_limit: str | None, render: bool, scratch: Path | None = None) -> dict:
     """``blinrwe run`` of the study in ``folder`` on ``engine`` in this process; stage times in seconds.
     Each stage's start and end are also printed on stderr ("[blinrwe] derive ..."), so that a run
-    stopped by :func:`_measure` still tells which stages it completed and in what time."""
+    stopped by :func:`_measure` still tells which stages it completed and in what time. ``scratch``: the
+    folder for the run's output and spill files (default a temporary one of this process's own)."""
     from blinrwe.app.pipeline import Progress, run_study
     from blinrwe.app.spec import spec_from_dict
 
     data = {"path": str(folder), "engine": engine, "memory_limit": memory_limit or ""}
     report = SPEC["report"] if render else {"formats": ["csv"], "figure_formats": []}
-    with tempfile.TemporaryDirectory(prefix="blinrwe-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="blinrwe-bench-", dir=scratch) as tmp:
         spec = spec_from_dict({**SPEC, "data": {**data, "temp_directory": str(Path(tmp) / "spill")},
                                "report": report})
         progress = Progress(stream=sys.stderr)
@@ -154,18 +155,24 @@ def _measure(folder: Path, engine: str, memory_limit: str | None, render: bool, 
     """``one`` in a child process: its stage times, its peak memory (GB) and whether it completed. A run whose
     processes hold more than ``ceiling_gb`` is stopped (before the kernel's out-of-memory killer picks a
     process of its own choosing) and reported with the stages it completed and the one it was in."""
-    args = [sys.executable, __file__, "--one", str(folder), engine, "--memory-limit", memory_limit or ""]
-    if not render:
-        args.append("--no-render")
     env = {**os.environ, **(UNLIMITED if engine == "pandas" else {})}
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+    # the child's scratch is made and removed here: a child stopped with SIGKILL cannot remove its own
+    with tempfile.TemporaryDirectory(prefix="blinrwe-bench-") as scratch, \
+            tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        args = [sys.executable, __file__, "--one", str(folder), engine, "--memory-limit", memory_limit or "",
+                "--scratch", scratch] + ([] if render else ["--no-render"])
+        # its own process group, so that the ceiling stops its workers too
         proc = subprocess.Popen(args, stdout=out, stderr=err, text=True, env=env, start_new_session=True)
         over = 0.0
-        while proc.poll() is None:
-            time.sleep(0.5)
-            rss = _tree_pss_gb(proc.pid)
-            if rss > ceiling_gb:
-                over = rss
+        try:
+            while proc.poll() is None:
+                time.sleep(0.5)
+                held = _tree_pss_gb(proc.pid)
+                if held > ceiling_gb:
+                    over = held
+                    break
+        finally:  # over the ceiling, or this benchmark interrupted: the run and its workers end with it
+            if proc.poll() is None:
                 os.killpg(proc.pid, 9)
                 proc.wait()
         out.seek(0), err.seek(0)
@@ -194,10 +201,11 @@ def main(argv=None) -> int:
     parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "blinrwe-bench-registry",
                         help="where the generated studies are kept between runs")
     parser.add_argument("--one", nargs=2, metavar=("FOLDER", "ENGINE"), help=argparse.SUPPRESS)
+    parser.add_argument("--scratch", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
         tree = _TreePeak()
-        times = one(Path(args.one[0]), args.one[1], args.memory_limit or None, not args.no_render)
+        times = one(Path(args.one[0]), args.one[1], args.memory_limit or None, not args.no_render, args.scratch)
         peak_gb = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, tree.stop())  # kB on Linux
         print(json.dumps({**times, "peak_gb": peak_gb}))
         return 0
