@@ -8,8 +8,9 @@ import pytest
 
 import blinrwe.derive as derive
 from blinrwe.derive import endpoints as reference
-from blinrwe.derive.engine.endpoints import derive_endpoints, derive_patient_dates
-from blinrwe.derive.engine.frames import to_engine
+from blinrwe.derive.engine.endpoints import (decode_tte, derive_coded_endpoints, derive_endpoints,
+                                           derive_patient_dates, patient_order)
+from blinrwe.derive.engine.frames import as_dtype, to_engine, to_frame
 from blinrwe.derive.settings import CENSORING_VARIANTS
 from blinrwe.examples import synthetic_cohort
 
@@ -187,3 +188,17 @@ def test_patients_with_dates_beyond_the_listed_ones_still_count(duckdb_backend, 
     tte, ex = _check_endpoints(duckdb_backend, synthetic_steps["patient_dates"], s, listed)
     assert tte["patient_id"].nunique() > len(listed)
     assert set(ex["patient_id"]) <= set(listed) and "NO-DATES" in set(ex["patient_id"])
+
+
+def test_the_coded_endpoints_decode_in_order_to_the_pandas_tte(engine_backend, synthetic_steps):
+    """``derive_coded_endpoints`` read back in no order and decoded in this process (``decode_tte``, as
+    ``analysis_data`` does) is the pandas ``tte``, rows in its order."""
+    t = engine_tables(synthetic_steps, "patients", "patient_dates")
+    s = _with_cutoff(derive.DeriveSettings())
+    ids = t["patients"].select("patient_id")
+    order = patient_order(t["patient_dates"].select("patient_id").union(ids, distinct=False))
+    coded, _ = derive_coded_endpoints(t["patient_dates"], s, ids, order)
+    got = decode_tte(to_frame(engine_backend, coded).sample(frac=1, random_state=3), to_frame(engine_backend, order), s)
+    want = synthetic_steps["tte"].reset_index(drop=True)
+    got = pd.DataFrame({name: as_dtype(got[name], want[name].dtype) for name in want.columns})
+    pd.testing.assert_frame_equal(got, want, check_exact=True)

@@ -41,12 +41,14 @@ from .frames import as_dtype, read_parquet_frame, to_engine, to_frame
 ROW_ORDER = {
     "adsl": ("patient_id",),
     "responses": ("patient_id", "assessment_date"),
-    "tte": ("endpoint", "variant", "patient_id"),
+    "tte": ("endpoint", "variant", "patient_id"),  # sorted in this process (``endpoints.decode_tte``)
     "adverse_events": ("patient_id", "term"),
     "therapy_paths": ("patient_id",),
     "exposure_cycles": ("patient_id", "cycle_number"),
 }
 _REFERENCE_TYPES: dict[str, dict[str, pd.DataFrame]] = {}
+#: the key of :func:`derive_expressions` holding the patients in order the coded ``tte`` refers to
+TTE_PATIENTS = "tte_patients"
 DATASETS = ("adsl", "responses", "tte", "adverse_events", "therapy_paths", "attrition", "exposure_cycles")
 
 
@@ -70,7 +72,9 @@ def derive_expressions(tables: dict[str, ibis.Table], settings: DeriveSettings,
     """The seven analysis datasets as Ibis expressions over the study tables ``tables``
     (``undetermined``: the analysis sets whose patients cannot be told, as in ``derive_attrition``);
     ``attrition`` is the attrition log counted (``attrition.count_attrition``: a few rows per analysis
-    set), which ``attrition.patient_flow`` lays out once it is read.
+    set), which ``attrition.patient_flow`` lays out once it is read; ``tte`` is coded
+    (``endpoints.derive_coded_endpoints``), decoded with the patients of ``TTE_PATIENTS``
+    (``endpoints.decode_tte``) once it is read.
 
     ``keep`` is applied to each step's result before later steps read it; ``Table.cache``
     materialises it in the engine, so each query is one step deep instead of the whole
@@ -100,13 +104,15 @@ def derive_expressions(tables: dict[str, ibis.Table], settings: DeriveSettings,
                                    ae_flags, outcome))
     adsl = adsl.mutate(treated=adsl.t0_date.notnull())
     adsl = keep(adsl.mutate(**response.response_population_columns(adsl, s)))  # the ADSL held once, not twice
-    dates = keep(endpoints.derive_patient_dates(adsl, t["events"], t["assessments"], t["therapies"], s))
-    tte, excluded = endpoints.derive_endpoints(dates, s, patients.select("patient_id"))
+    dates = endpoints.derive_patient_dates(adsl, t["events"], t["assessments"], t["therapies"], s)
+    ids = patients.select("patient_id")  # the patient dates' patients are the ADSL's: the study's
+    order = keep(endpoints.patient_order(ids))
+    tte, excluded = endpoints.derive_coded_endpoints(dates, s, ids, order, keep)
     excluded = keep(excluded)
     attrition_ = attrition.count_attrition(
         attrition.derive_attrition(adsl, excluded, s.endpoints, form="study", undetermined=undetermined))
     return {"adsl": adsl, "responses": responses, "tte": tte, "adverse_events": ae, "therapy_paths": paths,
-            "attrition": attrition_, "exposure_cycles": cycles}
+            "attrition": attrition_, "exposure_cycles": cycles, TTE_PATIENTS: order}
 
 
 def reference_types(settings: DeriveSettings) -> dict[str, pd.DataFrame]:
@@ -137,11 +143,7 @@ def _as_reference(frame: pd.DataFrame, like: pd.DataFrame) -> pd.DataFrame:
 
 
 def _reference_order(expr: ibis.Table, name: str, settings: DeriveSettings) -> list:
-    """The sort keys of ``ROW_ORDER[name]`` on ``expr``: declared columns by their declared position; the
-    one integer ``row_order`` where the dataset carries its whole order in it (``tte``: one sort key of
-    ten million rows, not three)."""
-    if "row_order" in expr.columns:
-        return [ibis.asc(expr.row_order)]
+    """The sort keys of ``ROW_ORDER[name]`` on ``expr``: declared columns by their declared position."""
     declared = {"endpoint": settings.endpoints, "variant": settings.censoring_variants}
     keys = []
     for column in ROW_ORDER[name]:
@@ -223,32 +225,46 @@ def derive_analysis_data(study, settings: DeriveSettings | None = None, backend=
     unavailable = unavailable_without(getattr(study, "absent", ()), settings.endpoints, settings.censoring_variants)
     undetermined = undetermined_sets(unavailable, settings.endpoints)
     types = reference_types(settings.with_changes(data_cutoff=None))
-    out, scratch = {}, None
+    out, read, scratch = {}, {}, None
     try:
         try:  # a step that fails partway leaves none of the cached steps behind
             expressions = derive_expressions(tables, settings, keep=keep, undetermined=undetermined)
             if backend.name == "duckdb":
                 scratch = scratch_folder("derived", temp_directory)
             for k, name in enumerate(DATASETS):
-                _release_unread(backend, held, [expressions[later] for later in DATASETS[k:]])
+                pending = [expressions[later] for later in DATASETS[k:]]
+                _release_unread(backend, held, pending + [expressions[TTE_PATIENTS]] * ("tte" in DATASETS[k:]))
                 expr = expressions[name]
                 if name == "attrition":  # the patient flow: its counts come back, never the patients
                     flow = patient_flow(to_frame(backend, expr), analysis_set_names(settings.endpoints), undetermined)
                     out[name] = _as_reference(flow, types[name])
                     continue
-                expr = expr.order_by(_reference_order(expr, name, settings)).select(*types[name].columns)
-                if scratch is None:
-                    out[name] = _as_reference(to_frame(backend, expr), types[name])
+                if name == "tte":  # coded, rows in no order: written with the patients it refers to
+                    results = {name: expr, TTE_PATIENTS: expressions[TTE_PATIENTS]}
                 else:
-                    backend.to_parquet(expr, scratch / f"{name}.parquet")
+                    results = {name: expr.order_by(_reference_order(expr, name, settings))
+                               .select(*types[name].columns)}
+                for file, table in results.items():
+                    if scratch is None:
+                        read[file] = to_frame(backend, table)
+                    else:
+                        backend.to_parquet(table, scratch / f"{file}.parquet")
         finally:
             for table in held:
                 _release(backend, table)
         if scratch is not None:
             free_memory(backend)
-            for name in (name for name in DATASETS if name not in out):  # the patient flow is read already
-                out[name] = _as_reference(read_parquet_frame(scratch / f"{name}.parquet", types[name].columns),
-                                          types[name])
+
+        def result(file: str, columns=None) -> pd.DataFrame:
+            return read.pop(file) if scratch is None else read_parquet_frame(scratch / f"{file}.parquet", columns)
+
+        for name in (name for name in DATASETS if name not in out):  # the patient flow is read already
+            if name == "tte":
+                frame = endpoints.decode_tte(result(name), result(TTE_PATIENTS), settings)
+                frame = frame if list(frame.columns) == list(types[name].columns) else frame[list(types[name].columns)]
+            else:
+                frame = result(name, types[name].columns)
+            out[name] = _as_reference(frame, types[name])
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)

@@ -17,6 +17,7 @@ result whichever is taken. Dates are compared to the second (they are days).
 from __future__ import annotations
 
 import ibis
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -99,6 +100,15 @@ def _declarations(settings: DeriveSettings):
                             ("role", whole), ("event_type", whole), ("name", text)]))
 
 
+def _declared_kinds(settings: DeriveSettings) -> tuple[list[str], list[str]]:
+    """The kinds of patient dates the endpoints x variants of ``settings`` read: as origins, as sources."""
+    defs = [endpoint_definitions(settings)[name] for name in settings.endpoints]
+    origin = {kind for endpoint in defs for kind in endpoint.origin}
+    source = {kind for endpoint in defs for variant in settings.censoring_variants
+              for src in (*endpoint.sources, *VARIANT_SOURCES[variant]) for kind in src.kinds}
+    return sorted(origin), sorted(source)
+
+
 def _seconds(date: ibis.Value) -> ibis.Value:
     return date.epoch_seconds().cast("int64")
 
@@ -119,40 +129,51 @@ def _key(code: ibis.Value, patient_order: ibis.Value) -> ibis.Value:
     return code.cast("int64") * _PATIENTS + patient_order
 
 
-def derive_endpoints(patient_dates: ibis.Table, settings: DeriveSettings,
-                     patient_ids: ibis.Table | None = None) -> tuple[ibis.Table, ibis.Table]:
-    """Every endpoint x censoring variant of ``settings``: ``(tte, excluded)``.
+def patient_order(patient_ids: ibis.Table) -> ibis.Table:
+    """Each patient of ``patient_ids`` (column ``patient_id``) once, with ``patient_order``: the patient's
+    place (from 0) in the order of the ids. The endpoints' tens of millions of candidate rows are grouped,
+    joined and sorted by this integer, not by the text."""
+    ids = patient_ids.select("patient_id").distinct()
+    return ids.mutate(patient_order=ibis.row_number().over(order_by="patient_id"))
 
-    ``tte`` has the columns of ``TTE_COLUMNS`` and ``row_order``, an integer its rows sort by as by
-    ``endpoint, variant, patient_id`` (declared order, then the id); ``excluded`` ``endpoint, variant,
-    patient_id, reason`` for the patients without an origin and those whose origin is after the data
-    cut-off. ``patient_ids`` (column ``patient_id``) are every patient of the study; default those of
-    ``patient_dates``.
-    Dates are compared as whole seconds (decoded to timestamps at the end); the first row by a rank is
-    the ``MIN`` of a rank packed in one int64 (one hash aggregate, no sorting window), its date and
-    priority decoded from it."""
+
+def derive_coded_endpoints(patient_dates: ibis.Table, settings: DeriveSettings, patient_ids: ibis.Table | None = None,
+                           patients: ibis.Table | None = None,
+                           keep=lambda table: table) -> tuple[ibis.Table, ibis.Table]:
+    """Every endpoint x censoring variant of ``settings`` with the patient, endpoint and variant coded:
+    ``(coded_tte, excluded)`` (see :func:`derive_endpoints`).
+
+    ``coded_tte`` has the columns of ``TTE_COLUMNS`` but ``patient_id, endpoint, variant``, and ``row_order``:
+    (declaration code) x 2**32 + ``patient_order`` of ``patients`` (:func:`patient_order`; default that of
+    every patient of ``patient_dates`` and ``patient_ids``), which :func:`decode_tte` (or the engine, in
+    :func:`derive_endpoints`) turns back into the three. ``patients`` must hold every patient of both.
+    ``keep`` (see ``analysis_data.derive_expressions``) holds the coded dates and the origins, which both
+    results read."""
     pairs, origins, sources = _declarations(settings)
     cutoff = None
     if settings.data_cutoff is not None:
         cutoff = int(pd.Timestamp(str(settings.data_cutoff)).value // 10**9)  # seconds since 1970, as the engine's
-    # every patient (of ``patient_dates``, listed or not, as in pandas) as an integer key in the order of
-    # its id: the candidate rows are grouped, joined and sorted by it, not by the text
-    ids = patient_dates.select("patient_id")
-    if patient_ids is not None:
-        ids = ids.union(patient_ids.select("patient_id"), distinct=False)
-    patients = ids.distinct().mutate(patient_order=ibis.row_number().over(order_by="patient_id"))
+    # every patient (of ``patient_dates``, listed or not, as in pandas)
+    if patients is None:
+        ids = patient_dates.select("patient_id")
+        if patient_ids is not None:
+            ids = ids.union(patient_ids.select("patient_id"), distinct=False)
+        patients = patient_order(ids)
     study = patients if patient_ids is None else patients.semi_join(patient_ids, "patient_id")
-    dates = patient_dates.filter(patient_dates.date.notnull() & patient_dates.kind.notnull())
-    dates = dates.inner_join(patients, "patient_id").select("patient_order", "kind",
-                                                            second=_seconds(dates.date.cast("timestamp")))
+    # only the kinds an origin or a source reads (a kind of no declaration is no date of any endpoint)
+    origin_kinds, source_kinds = _declared_kinds(settings)
+    dates = patient_dates.filter(patient_dates.date.notnull() & patient_dates.kind.isin(origin_kinds + source_kinds))
+    dates = keep(dates.inner_join(patients, "patient_id").select("patient_order", "kind",
+                                                                 second=_seconds(dates.date.cast("timestamp"))))
 
     # origin: the first declared kind available, then its earliest date
     o = dates.inner_join(origins, "kind")
     o = o.group_by(o.endpoint_code, o.patient_order).aggregate(
         origin_rank=(o.origin_priority * _ORIGIN_PRIORITY_STEP + o.second + _SECONDS_OFFSET).min())
-    o = o.select("endpoint_code", "patient_order",
-                 origin=o.origin_rank % _ORIGIN_PRIORITY_STEP - _SECONDS_OFFSET)
-    no_origin = study.cross_join(pairs).anti_join(o, ["endpoint_code", "patient_order"])
+    o = keep(o.select("endpoint_code", "patient_order", origin=o.origin_rank % _ORIGIN_PRIORITY_STEP - _SECONDS_OFFSET))
+    # per endpoint, then its variants (which share its origin)
+    no_origin = study.cross_join(pairs.select("endpoint_code").distinct()).anti_join(o, ["endpoint_code", "patient_order"])
+    no_origin = no_origin.inner_join(pairs, "endpoint_code")
     excluded = no_origin.select("endpoint", "variant", "patient_id", reason="no_origin_reason")
     if cutoff is not None:
         late = o.filter(o.origin > cutoff).inner_join(pairs, "endpoint_code").inner_join(patients, "patient_order")
@@ -161,7 +182,8 @@ def derive_endpoints(patient_dates: ibis.Table, settings: DeriveSettings,
         o = o.filter(o.origin <= cutoff)
 
     # candidates: the dates of the sources' kinds on or after the origin
-    c = dates.inner_join(sources, "kind").inner_join(o, ["endpoint_code", "patient_order"])
+    c = dates.filter(dates.kind.isin(source_kinds))
+    c = c.inner_join(sources, "kind").inner_join(o, ["endpoint_code", "patient_order"])
     c = c.filter(c.second >= c.origin)
     competes = c.role < ROLES.index("followup")  # an event or an intercurrent censoring
     over = (c.second > cutoff) if cutoff is not None else ibis.literal(False)
@@ -186,8 +208,8 @@ def derive_endpoints(patient_dates: ibis.Table, settings: DeriveSettings,
     ends = ends.left_join(ev_of, ["pair", "ev_priority"]).select(ends, "ev_role", "ev_type", "ev_name")
     ends = ends.left_join(fu_of, ["pair", "fu_priority"]).select(ends, "fu_name")
 
-    t = o.inner_join(pairs, "endpoint_code")
-    t = t.mutate(pair_key=_key(t.pair, t.patient_order)).inner_join(patients, "patient_order")
+    t = o.inner_join(pairs.select("endpoint_code", "pair", "competing"), "endpoint_code")
+    t = t.mutate(pair_key=_key(t.pair, t.patient_order))
     t = t.left_join(ends, "pair_key").select(t, "ev_second", "ev_name", "ev_role", "ev_type", "fu_second", "fu_name")
     has_event = t.ev_second.notnull()
     end = ibis.coalesce(t.ev_second, t.fu_second, t.origin)
@@ -196,13 +218,64 @@ def derive_endpoints(patient_dates: ibis.Table, settings: DeriveSettings,
                         else_="origin")
     event_type = ibis.ifelse(has_event & (t.ev_role == ROLES.index("event")), t.ev_type, 0)
     time_days = (end - t.origin) // _SECONDS_PER_DAY
-    tte = t.select(
-        "patient_id", "endpoint", "variant", origin_date=_from_seconds(t.origin), end_date=_from_seconds(end),
+    coded = t.select(
+        row_order=t.pair_key, origin_date=_from_seconds(t.origin), end_date=_from_seconds(end),
         time_days=time_days.cast("int64"),
         time_months=time_days.cast("float64") / float(settings.days_per_month),
         # ``event`` is the event of interest; ``event_type`` only for competing-risk endpoints
         event=(event_type == 1).cast("int64"),
         event_type=ibis.ifelse(t.competing, event_type, ibis.null("int64")),
-        source=source, row_order=t.pair_key,
+        source=source,
     )
-    return tte.select(*TTE_COLUMNS, "row_order"), excluded.select("endpoint", "variant", "patient_id", "reason")
+    return coded, excluded.select("endpoint", "variant", "patient_id", "reason")
+
+
+def derive_endpoints(patient_dates: ibis.Table, settings: DeriveSettings,
+                     patient_ids: ibis.Table | None = None) -> tuple[ibis.Table, ibis.Table]:
+    """Every endpoint x censoring variant of ``settings``: ``(tte, excluded)``.
+
+    ``tte`` has the columns of ``TTE_COLUMNS`` and ``row_order``, an integer its rows sort by as by
+    ``endpoint, variant, patient_id`` (declared order, then the id); ``excluded`` ``endpoint, variant,
+    patient_id, reason`` for the patients without an origin and those whose origin is after the data
+    cut-off. ``patient_ids`` (column ``patient_id``) are every patient of the study; default those of
+    ``patient_dates``.
+    Dates are compared as whole seconds (decoded to timestamps at the end); the first row by a rank is
+    the ``MIN`` of a rank packed in one int64 (one hash aggregate, no sorting window), its date and
+    priority decoded from it."""
+    ids = patient_dates.select("patient_id")
+    if patient_ids is not None:
+        ids = ids.union(patient_ids.select("patient_id"), distinct=False)
+    patients = patient_order(ids)
+    coded, excluded = derive_coded_endpoints(patient_dates, settings, patient_ids, patients)
+    pairs = _declarations(settings)[0].select("pair", "endpoint", "variant")
+    tte = coded.mutate(pair=coded.row_order // _PATIENTS, patient_order=coded.row_order % _PATIENTS)
+    tte = tte.inner_join(pairs, "pair").inner_join(patients, "patient_order")
+    return tte.select(*TTE_COLUMNS, "row_order"), excluded
+
+
+def decode_tte(coded: pd.DataFrame, patients: pd.DataFrame, settings: DeriveSettings) -> pd.DataFrame:
+    """The ``tte`` of :func:`derive_endpoints` (``TTE_COLUMNS``) from ``coded`` (:func:`derive_coded_endpoints`'
+    rows, in any order; its columns are consumed) and ``patients`` (its ``patient_id, patient_order``), in
+    this process: rows in the order of
+    ``row_order`` (no sort of ten million rows in the engine, nor their ids and names carried through it),
+    ``patient_id, endpoint, variant`` decoded from it (one shared string per patient and per name).
+
+    ``row_order`` is unique (one row per endpoint x variant x patient), so each row's place is the
+    number of keys below its own: counted over the dense (pair, patient) grid, no comparison sort."""
+    keys = coded["row_order"].to_numpy(dtype=np.int64)
+    n_patients = max(len(patients), 1)
+    pair, patient = keys // _PATIENTS, keys % _PATIENTS
+    cell = pair * n_patients + patient
+    present = np.zeros(int(cell.max()) + 1 if len(cell) else 0, dtype=bool)
+    present[cell] = True
+    rows = np.empty(len(keys), dtype=np.intp)
+    rows[np.cumsum(present)[cell] - 1] = np.arange(len(keys))  # rows[place] = the row at that place
+    ids = np.empty(n_patients, dtype=object)
+    ids[patients["patient_order"].to_numpy(dtype=np.int64)] = patients["patient_id"].to_numpy(dtype=object)
+    pair, patient = pair[rows], patient[rows]
+    names = np.array([(e, v) for e in settings.endpoints for v in settings.censoring_variants] or [("", "")],
+                     dtype=object)
+    columns = {"patient_id": ids[patient], "endpoint": names[pair, 0], "variant": names[pair, 1]}
+    for name in list(coded.columns):
+        columns[name] = coded.pop(name).array.take(rows)  # each coded column freed once in order
+    return pd.DataFrame({name: columns.pop(name) for name in TTE_COLUMNS}, copy=False)

@@ -94,12 +94,13 @@ def arrow_to_frame(table: pa.Table) -> pd.DataFrame:
                          else v for name, v in columns.items()}, copy=False)
 
 
-def read_parquet_frame(path, columns: list[str]) -> pd.DataFrame:
-    """A Parquet file an engine wrote, as pandas with ``columns`` in that order (:func:`arrow_to_frame`);
-    text columns read dictionary-encoded (one Python string per distinct text)."""
+def read_parquet_frame(path, columns: list[str] | None = None) -> pd.DataFrame:
+    """A Parquet file an engine wrote, as pandas with ``columns`` in that order (default all, as written;
+    :func:`arrow_to_frame`); text columns read dictionary-encoded (one Python string per distinct text)."""
     schema = pq.read_schema(path)
     text = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
-    return arrow_to_frame(pq.read_table(path, columns=list(columns), read_dictionary=text))
+    return arrow_to_frame(pq.read_table(path, columns=None if columns is None else list(columns),
+                                        read_dictionary=text))
 
 
 def to_frame(backend, expr: ibis.Table, like: pd.DataFrame | None = None, sort_by=None) -> pd.DataFrame:
