@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from blinrwe.analysis.array_memo import remembering
-from blinrwe.analysis.positions import id_index, id_positions, patient_positions
+from blinrwe.analysis.positions import id_index, id_positions, known_positions, patient_positions
 
 
 def _ids(n):
@@ -66,3 +66,28 @@ def test_patient_positions_follow_the_adsl():
         assert patient_positions(adsl, ["A", "B", "C"]).tolist() == [0, 1, 2]
         adsl["patient_id"] = ["C", "B", "A"]  # new ids: a new Index
         assert patient_positions(adsl, ["A"]).tolist() == [2]
+
+
+@pytest.mark.parametrize("declared", ["right", "wrong", "out of range"])
+def test_declared_positions_serve_the_dataset_and_its_slices_and_are_checked(declared, monkeypatch):
+    from blinrwe.analysis import positions as module
+
+    looked_up = []
+    lookup = module._looked_up
+    monkeypatch.setattr(module, "_looked_up", lambda index, query: looked_up.append(query.size) or lookup(index, query))
+    reference = _ids(400)
+    rng = np.random.default_rng(7)
+    rows = np.sort(rng.integers(0, 400, 3000))  # a long table's patients, in ADSL order (tte's layout)
+    frame = pd.DataFrame({"patient_id": reference[rows], "time": rng.random(3000)})
+    positions = {"right": rows, "wrong": (rows + 1) % 400, "out of range": rows + 400}[declared]
+    with remembering():
+        known_positions(reference, frame["patient_id"].to_numpy(), positions)
+        for part in (frame, frame.iloc[100:900], frame.iloc[2999:], frame.iloc[:0], frame.iloc[::2]):
+            query = part["patient_id"].to_numpy()
+            got = id_positions(reference, query)
+            np.testing.assert_array_equal(got, _lookup(reference, query))
+            assert not got.flags.writeable
+        # the declared positions serve every contiguous slice; a strided one (and nobody) is looked up
+        assert looked_up == ([0, 1500] if declared == "right" else [3000, 800, 1, 0, 1500])
+        copied = frame["patient_id"].to_numpy().copy()  # not the declared rows' memory: looked up
+        np.testing.assert_array_equal(id_positions(reference, copied), rows)

@@ -209,3 +209,21 @@ def test_results_do_not_depend_on_how_patient_ids_sort():
         if "patient_id" in theirs.columns:  # not the patient flow: counts only
             theirs = theirs.assign(patient_id=lambda d: d["patient_id"].map(back))
         pd.testing.assert_frame_equal(_canonical(theirs), _canonical(getattr(data, name)), check_exact=True, obj=name)
+
+
+
+def test_adsl_rows_give_each_row_its_patient_in_adsl():
+    from blinrwe.examples import synthetic_cohort
+
+    data = derive_analysis_data(synthetic_cohort(40, 2))
+    ids = data.adsl["patient_id"].to_numpy()
+    assert set(data.adsl_rows) == {"tte", "adverse_events"}
+    for name, rows in data.adsl_rows.items():
+        frame = getattr(data, name)
+        assert rows.dtype == np.int64 and len(rows) == len(frame)
+        assert (ids[rows] == frame["patient_id"].to_numpy()).all()
+
+
+def test_no_adsl_rows_when_the_adsl_is_not_in_id_order(data):
+    assert data.adsl["patient_id"].tolist() == ["r", "n", "c", "u"]  # as entered, not sorted
+    assert data.adsl_rows == {}

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-__all__ = ["ArrayMemo", "remembering"]
+__all__ = ["ArrayMemo", "owner", "remembering"]
 
 _state = threading.Lock()
 _depth = 0  # how many ``remembering`` blocks are open (in any thread)
@@ -45,15 +45,16 @@ def remembering():
                     memo.clear()
 
 
-def _owner(values: np.ndarray) -> np.ndarray:
-    owner = values
-    while isinstance(owner.base, np.ndarray):
-        owner = owner.base
-    return owner
+def owner(values: np.ndarray) -> np.ndarray:
+    """The array owning ``values``' memory (``values`` itself, or the base of its views)."""
+    base = values
+    while isinstance(base.base, np.ndarray):
+        base = base.base
+    return base
 
 
 def _key(values: np.ndarray) -> tuple:
-    return (id(_owner(values)), values.__array_interface__["data"][0], values.shape, values.strides,
+    return (id(owner(values)), values.__array_interface__["data"][0], values.shape, values.strides,
             values.dtype.str)
 
 
@@ -79,7 +80,7 @@ class ArrayMemo:
             entry = self._entries.get(key)
             if entry is None:
                 return None
-            if any(ref() is not _owner(a) for ref, a in zip(entry[0], arrays)):
+            if any(ref() is not owner(a) for ref, a in zip(entry[0], arrays)):
                 self._entries.pop(key, None)
                 return None
             self._entries[key] = self._entries.pop(key)  # most recently used last
@@ -92,7 +93,7 @@ class ArrayMemo:
             return value
         key = tuple(_key(a) for a in arrays)
         try:
-            refs = tuple(weakref.ref(_owner(a), lambda _, key=key: self._forget(key)) for a in arrays)
+            refs = tuple(weakref.ref(owner(a), lambda _, key=key: self._forget(key)) for a in arrays)
         except TypeError:
             return value
         with self._lock:
@@ -106,11 +107,11 @@ class ArrayMemo:
         """The values kept for arrays whose first is ``first`` (the same memory), most recent first."""
         if not _depth:
             return []
-        key, owner = _key(first), _owner(first)
+        key, base = _key(first), owner(first)
         with self._lock:
             entries = list(self._entries.items())
         return [value for k, (refs, value) in reversed(entries)
-                if k[0] == key and refs[0]() is owner and all(ref() is not None for ref in refs)]
+                if k[0] == key and refs[0]() is base and all(ref() is not None for ref in refs)]
 
     def clear(self) -> None:
         with self._lock:

@@ -11,7 +11,10 @@ and the same tables were looked up again by each analysis. Here a lookup is made
   (:class:`~.array_memo.ArrayMemo`: weakly, nothing here keeps a table alive), so the next
   analysis of the same rows reuses them;
 * rows listing the same patients as rows looked up before (RFS and CIR: the responders, in the
-  same order) reuse those positions once an elementwise check confirms them.
+  same order) reuse those positions once an elementwise check confirms them;
+* the rows of a dataset whose positions derive gives (``AnalysisData.adsl_rows``: its patient codes),
+  declared with :func:`known_positions`, and any slice of them (an endpoint's rows of ``tte``), take
+  those positions once an elementwise check confirms them.
 
 Otherwise the ids are hashed (``pandas.Index.get_indexer``) against an Index of the ADSL ids
 built once, each run of adjacent equal ids once. The arrays returned are shared: read-only.
@@ -19,15 +22,18 @@ built once, each run of adjacent equal ids once. The arrays returned are shared:
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import pandas as pd
 
-from .array_memo import ArrayMemo
+from .array_memo import ArrayMemo, owner
 
-__all__ = ["patient_positions", "id_positions", "id_index"]
+__all__ = ["patient_positions", "id_positions", "id_index", "known_positions"]
 
 _indexes = ArrayMemo(2)  # reference ids -> pd.Index (of a copy: the Index does not keep the table alive)
 _found = ArrayMemo(8)  # (reference ids, query ids) -> positions (int64; entries may share one array)
+_known = ArrayMemo(4)  # (reference ids, a dataset's ids) -> (its ids' memory, the positions derive gave)
 
 
 def _frozen(positions: np.ndarray) -> np.ndarray:
@@ -55,8 +61,36 @@ def id_positions(reference: np.ndarray, query: np.ndarray) -> np.ndarray:
                 positions = c
                 break
     if positions is None:
+        positions = _in_known(reference, query)
+    if positions is None:
         positions = _frozen(_looked_up(id_index(reference), query))
     return _found.put(positions, reference, query)
+
+
+def known_positions(reference: np.ndarray, ids: np.ndarray, positions: np.ndarray) -> None:
+    """Declare ``positions`` (derive's ``AnalysisData.adsl_rows`` of a dataset) the positions in ``reference``
+    of ``ids`` (that dataset's patient ids): :func:`id_positions` of ``ids``, or of a slice of them, then
+    takes them, after checking them (a wrong declaration costs a lookup, never a result)."""
+    if positions.shape == ids.shape and ids.ndim == 1:
+        memory = (weakref.ref(owner(ids)), ids.__array_interface__["data"][0], ids.strides[0], ids.size)
+        _known.put((memory, np.asarray(positions, dtype=np.int64)), reference, ids)
+
+
+def _in_known(reference: np.ndarray, query: np.ndarray) -> np.ndarray | None:
+    """The declared positions of ``query`` when it is a declared dataset's ids or a slice of them, checked."""
+    if query.ndim != 1 or not query.size:
+        return None
+    base, start = owner(query), query.__array_interface__["data"][0]
+    for (ids_owner, address, stride, size), positions in _known.kept_with(reference):
+        if ids_owner() is not base or not stride or query.strides[0] != stride:
+            continue
+        offset, rest = divmod(start - address, stride)
+        if rest or offset < 0 or offset + query.size > size:
+            continue
+        candidate = positions[offset:offset + query.size]
+        if candidate.min() >= 0 and candidate.max() < reference.size and np.array_equal(reference[candidate], query):
+            return _frozen(candidate)
+    return None
 
 
 def _looked_up(index: pd.Index, query: np.ndarray) -> np.ndarray:

@@ -31,6 +31,7 @@ from .exposure import exposure_table
 from .methods import method_records
 from .levels import subset_mask, subset_variable
 from .patterns import therapy_path_counts, treatment_flows
+from .positions import known_positions
 from .post_baseline import post_baseline_analyses, post_baseline_method_records
 from .regression import SharedCoxModels, cox_models, cox_subgroup_models
 from .response import response_table
@@ -303,6 +304,10 @@ def _analyse_study(analysis_data, settings: AnalysisSettings | None, *, form: st
         tte = analysis_data.tte
         if not everyone:
             tte = tte[tte["patient_id"].isin(adsl["patient_id"])]
+        else:  # each row's patient by position where derive gives it (its patient codes)
+            for name, rows in getattr(analysis_data, "adsl_rows", {}).items():
+                known_positions(adsl["patient_id"].to_numpy(), getattr(analysis_data, name)["patient_id"].to_numpy(),
+                                rows)
         split = split_endpoints(tte, (*s.endpoints, *s.cox_endpoints))  # once for every analysis below
         competing = {endpoint for (endpoint, _), rows in split.items()
                      if "event_type" in rows.columns and rows["event_type"].notna().any()}

@@ -60,6 +60,10 @@ class AnalysisData:
     settings: DeriveSettings
     form: str = "study"
     unavailable: dict[str, str] = field(default_factory=dict)
+    #: dataset name ("tte", "adverse_events") -> the ADSL row of each of its rows (int64), when the derivation
+    #: has them without looking ids up (its patient codes follow the ADSL's order); the analysis then takes
+    #: each row's patient by position. Checked before use: a wrong entry costs time, never a result
+    adsl_rows: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def derive_analysis_data(study, settings: DeriveSettings | None = None) -> AnalysisData:
@@ -103,7 +107,17 @@ def derive_analysis_data(study, settings: DeriveSettings | None = None) -> Analy
     out = {name: decode_patient_ids(frame, ids) for name, frame in (
         ("adsl", adsl), ("responses", responses), ("tte", tte), ("adverse_events", ae), ("therapy_paths", paths),
         ("attrition", attrition), ("exposure_cycles", cycles))}
-    return AnalysisData(**out, settings=s, form="study", unavailable=unavailable)
+    return AnalysisData(**out, settings=s, form="study", unavailable=unavailable,
+                        adsl_rows=_adsl_rows(adsl, {"tte": tte, "adverse_events": ae}, ids))
+
+
+def _adsl_rows(adsl: pd.DataFrame, frames: dict[str, pd.DataFrame], ids) -> dict[str, np.ndarray]:
+    """``AnalysisData.adsl_rows`` of ``frames`` (still coded): their patient codes, when the ADSL lists every
+    code in order (codes are positions in the sorted ids; the ADSL is sorted by id)."""
+    codes = adsl["patient_id"].to_numpy()
+    if ids is None or len(codes) != len(ids) or not np.array_equal(codes, np.arange(len(codes))):
+        return {}
+    return {name: frame["patient_id"].to_numpy(dtype=np.int64) for name, frame in frames.items()}
 
 
 def _age_at_t0(patients: pd.DataFrame, exposure: pd.DataFrame) -> np.ndarray:
