@@ -169,3 +169,58 @@ def test_a_table_written_as_a_folder_of_part_files_as_spark_writes_one(folders, 
     assert set(alone.sheets) == {"infusions"} and len(alone.sheets["infusions"].cells) == source.num_rows
     refused = read_study(parts, max_rows=source.num_rows - 1)  # each part is within it, the table is not
     assert [(n.code, n.file) for n in refused.notes] == [("INPUT_TOO_LARGE", "infusions.parquet")]
+
+
+# --- what a column's Parquet type tells validation (KnownColumn) ---------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+def _known_is_what_pandas_finds(table):
+    """Every KnownColumn of the table's sheet says what pandas would find in the cells."""
+    import numpy as np
+
+    from blinrwe.intake.parquet import _sheet
+    from blinrwe.validate.numbers import numbers_of
+
+    sheet = _sheet("t", "t.parquet", table)
+    for i, known in sheet.known.items():
+        cells = sheet.cells[i].to_numpy(dtype=object)
+        assert known.kind == pd.api.types.infer_dtype(cells, skipna=True), (i, known.kind)
+        if known.factors is not None:
+            codes, distinct = pd.factorize(cells, use_na_sentinel=True)
+            assert codes.tolist() == known.factors[0].tolist() and list(distinct) == list(known.factors[1]), i
+        if known.numbers is not None:
+            want, got = numbers_of(cells, known.kind), known.numbers + 0.0
+            assert np.array_equal(want, got, equal_nan=True) and np.array_equal(np.signbit(want), np.signbit(got)), i
+    return sheet
+
+
+_TEXTS = st.one_of(st.none(), st.sampled_from(["", " ", "a", " a", "a ", "\u3000", "B", "NaN", "中"]), st.text(max_size=3))
+_FLOATS = st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True), st.sampled_from([0.0, -0.0]))
+_DATES = st.one_of(st.none(), st.dates(min_value=dt.date(1, 1, 1), max_value=dt.date(9999, 12, 31)))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 12).flatmap(lambda n: st.tuples(
+    st.lists(_TEXTS, min_size=n, max_size=n), st.lists(_FLOATS, min_size=n, max_size=n),
+    st.lists(st.one_of(st.none(), st.integers(-(2**63), 2**63 - 1)), min_size=n, max_size=n),
+    st.lists(st.one_of(st.none(), st.booleans()), min_size=n, max_size=n), st.lists(_DATES, min_size=n, max_size=n))))
+def test_what_a_parquet_column_type_tells_is_what_pandas_finds_in_its_cells(columns):
+    texts, floats, integers, booleans, dates = columns
+    table = pa.table({"t": pa.array(texts, pa.string()), "f": pa.array(floats, pa.float64()),
+                      "f32": pa.array(floats, pa.float64()).cast(pa.float32(), safe=False),
+                      "i": pa.array(integers, pa.int64()), "b": pa.array(booleans, pa.bool_()),
+                      "d": pa.array(dates, pa.date32())})
+    _known_is_what_pandas_finds(table)
+
+
+def test_a_column_pandas_would_look_at_again_is_not_told():
+    """A NaN among numbers reads as the text "NaN" (a mixed column), a date past Python's is read as before."""
+    table = pa.table({"f": [1.5, math.nan, None], "d": pa.array([0, 2**31 - 1, None], pa.int32()).cast(pa.date32()),
+                      "u": pa.array([1, 2**64 - 1, None], pa.uint64())})
+    with pytest.raises(OverflowError):  # (pyarrow refuses the year past 9999, as it did)
+        _known_is_what_pandas_finds(table)
+    sheet = _known_is_what_pandas_finds(table.drop_columns(["d"]))
+    assert 0 not in sheet.known and sheet.known[1].numbers is None

@@ -84,3 +84,37 @@ def test_a_file_past_the_column_limit_is_a_note_of_every_chunk(tmp_path, monkeyp
     monkeypatch.setenv("BLINRWE_MAX_COLUMNS", "10")
     raw = next(iter(split_by_patient(folder, tmp_path / "scratch")))
     assert not raw.sheets and raw.notes[0].code == "INPUT_TOO_LARGE" and "13 columns" in raw.notes[0].message
+
+
+def _cells_of(chunks):
+    return {name: pd.concat([raw.sheets[name].cells for raw in chunks]).sort_index().astype(str)
+            for name in chunks.tables}
+
+
+def test_chunks_hold_the_cells_of_parquet_written_by_duckdb_whatever_the_types(tmp_path, monkeypatch):
+    """The records travel as Arrow files cast to the types a DuckDB-written Parquet file reads back with (a
+    categorical column as text, a time zone as UTC); a type the cast cannot give makes DuckDB write Parquet
+    for that table, as it used to: the cells are the same either way."""
+    import datetime as dt
+
+    from blinrwe.intake import parquet_chunks
+
+    folder = tmp_path / "study"
+    folder.mkdir()
+    ids = [f"P{i}" for i in range(30)]
+    pq.write_table(pa.table({"patient_id": pa.array(ids).dictionary_encode(), "site": ["s1", "s2", None] * 10,
+                             "seen": pa.array([dt.datetime(2024, 1, 1, 12, i, tzinfo=dt.timezone.utc) for i in range(30)],
+                                              pa.timestamp("us", tz="Asia/Shanghai"))}), folder / "patients.parquet")
+    arrow = split_by_patient(folder, tmp_path / "arrow", chunk_patients=10)
+    assert list((tmp_path / "arrow" / "patients").glob("*.arrow"))
+
+    def refuse(*args):
+        raise pa.ArrowInvalid("no cast")
+
+    monkeypatch.setattr(parquet_chunks, "_write_chunks", refuse)
+    duckdb = split_by_patient(folder, tmp_path / "duckdb", chunk_patients=10)
+    assert not list((tmp_path / "duckdb" / "patients").glob("*.arrow"))
+    for name, cells in _cells_of(arrow).items():
+        pd.testing.assert_frame_equal(cells, _cells_of(duckdb)[name])
+    assert [raw.sheets["patients"].cells.shape[0] for raw in arrow] == [raw.sheets["patients"].cells.shape[0]
+                                                                         for raw in duckdb]

@@ -196,3 +196,50 @@ def test_an_unknown_id_that_differs_only_in_case_spaces_or_width_names_the_liste
         assert hints[("assessments", "p1")] == "correct the id to 'P1' as the patients sheet has it (ids must match exactly)"
         assert hints[("events", "Ｐ１")] == hints[("assessments", "p1")]
         assert hints[("events", "P9")] == "add the patient to the patients sheet or correct the id (ids must match exactly)"
+
+
+# --- the rules' shared pieces, against the pandas they replace ------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(max_size=4), st.sampled_from(["P1", "p1", "P10", "P2", " P1", "中"]))))
+def test_patient_codes_are_pandas_sorted_codes(ids):
+    import numpy as np
+    import pandas as pd
+
+    from blinrwe.validate.rule_context import _sorted_codes
+
+    ids = np.array(ids, dtype=object)
+    assert _sorted_codes(ids).tolist() == pd.factorize(ids, sort=True)[0].tolist()
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.integers(-1, 6), st.one_of(st.none(), st.integers(-(10**9), 10**9))), max_size=40),
+       st.sampled_from(["min", "max"]))
+def test_dates_per_patient_are_those_of_a_groupby(rows, how):
+    import pandas as pd
+
+    from blinrwe.validate.rule_context import PATIENT, _dates_per_patient
+
+    patients = pd.Series([p for p, _d in rows], dtype="int64", name=PATIENT)
+    dates = pd.Series(pd.to_datetime([None if d is None else d * 10**9 for _p, d in rows]), dtype="datetime64[ns]",
+                      name="event_date")
+    want = dates.groupby(patients).agg(how)
+    want = want[want.index >= 0].dropna()
+    pd.testing.assert_series_equal(_dates_per_patient(dates, patients, how), want)
+
+
+def test_codes_compare_as_pandas_compares_them():
+    import pandas as pd
+
+    from blinrwe.validate.rule_context import is_code, is_not_code
+    from blinrwe.validate.rules import _starts_with
+
+    codes = pd.Series(["death", None, "relapse", "death", float("nan"), "rr_first"], index=[5, 3, 9, 2, 7, 1])
+    pd.testing.assert_series_equal(is_code(codes, "death"), codes == "death", check_names=False)
+    pd.testing.assert_series_equal(is_not_code(codes, "death"), codes != "death", check_names=False)
+    pd.testing.assert_series_equal(_starts_with(codes, "rr_"), codes.fillna("").str.startswith("rr_"),
+                                   check_names=False)

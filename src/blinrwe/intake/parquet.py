@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -68,6 +69,35 @@ def _cell(value):
     return value
 
 
+#: The earliest and latest day (since 1970) a Python date holds: a Parquet date past them is not converted
+#: by numpy (which would give a number), but by pyarrow (which refuses it), as before.
+_DATE_DAYS = (dt.date(1, 1, 1).toordinal() - dt.date(1970, 1, 1).toordinal(),
+              dt.date(9999, 12, 31).toordinal() - dt.date(1970, 1, 1).toordinal())
+
+
+def _plain_cells(array) -> np.ndarray | None:
+    """A column of numbers, booleans or dates as the cells :func:`_cell` makes of its values (Python ints,
+    floats, bools, dates; a NaN as "NaN"; nulls ``None``), by numpy over the whole column; None for other types."""
+    import pyarrow as pa
+
+    kind = array.type
+    if pa.types.is_date32(kind):
+        days = array.cast(pa.int32()).fill_null(0).to_numpy()
+        if len(days) and (days.min() < _DATE_DAYS[0] or days.max() > _DATE_DAYS[1]):
+            return None
+        values = array.fill_null(0).to_numpy(zero_copy_only=False)
+    elif pa.types.is_integer(kind) or pa.types.is_boolean(kind) or pa.types.is_floating(kind):
+        values = array.fill_null(False if pa.types.is_boolean(kind) else 0).to_numpy(zero_copy_only=False)
+    else:
+        return None
+    cells = values.astype(object)
+    if pa.types.is_floating(kind):
+        cells[np.isnan(values)] = "NaN"
+    if array.null_count:
+        cells[array.is_null().to_numpy(zero_copy_only=False)] = None
+    return cells
+
+
 def _cells(column) -> np.ndarray:
     """An Arrow column as object cells (``None`` for nulls), each distinct value converted once."""
     import pyarrow as pa
@@ -75,6 +105,9 @@ def _cells(column) -> np.ndarray:
     if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
         return column.to_numpy(zero_copy_only=False)
     array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    plain = _plain_cells(array)
+    if plain is not None:
+        return plain
     if not pa.types.is_dictionary(array.type):
         try:
             array = array.dictionary_encode()
@@ -116,24 +149,114 @@ def _blank(column) -> np.ndarray:
     return blank.fill_null(True).to_numpy(zero_copy_only=False).astype(bool)
 
 
+@dataclass(frozen=True)
+class KnownColumn:
+    """What a Parquet column's type tells about its cells, so that validation need not find it out again:
+    ``kind``, what ``pd.api.types.infer_dtype(cells, skipna=True)`` says; ``factors`` (text and date columns),
+    what ``pd.factorize(cells, use_na_sentinel=True)`` gives: each cell's code and the distinct values in the
+    order the cells first show them."""
+
+    kind: str
+    factors: tuple[np.ndarray, np.ndarray] | None = None
+    numbers: np.ndarray | None = None  # a number column's cells as ``np.array(cells, dtype="float64")`` reads them
+
+
+@dataclass(frozen=True)
+class ParquetSheet(RawSheet):
+    """A RawSheet read from Parquet, with :class:`KnownColumn` for the columns whose type says it (by position)."""
+
+    known: dict[int, KnownColumn] = field(default_factory=dict)
+
+
+def _encoded(column) -> tuple[np.ndarray, np.ndarray, np.ndarray, str] | None:
+    """A text or date column as (cells, empty cells, codes, distinct values, kind): encoded by Arrow, which
+    numbers distinct values in the order of their first cell as ``pd.factorize`` does; empty cells (null,
+    white space only) code -1, their values left out. None for other columns (or dates past Python's)."""
+    import pyarrow as pa
+
+    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    text = pa.types.is_string(array.type) or pa.types.is_large_string(array.type)
+    if not (text or pa.types.is_date32(array.type)):
+        return None
+    encoded = array.dictionary_encode()
+    values = encoded.dictionary.to_numpy(zero_copy_only=False) if text else _plain_cells(encoded.dictionary)
+    if values is None:
+        return None
+    present = ~_blank(encoded.dictionary) if text else np.ones(len(values), dtype=bool)
+    renumbered = np.full(len(values) + 1, -1, dtype=np.intp)  # [-1]: null
+    renumbered[:-1][present] = np.arange(int(present.sum()))
+    codes = renumbered[encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.intp)]
+    distinct = values[present]
+    return np.append(distinct, None)[codes], codes < 0, codes, distinct, "string" if text else "date"
+
+
+#: ``infer_dtype`` of the cells of a column of these Arrow types, when it has a value.
+_PLAIN_KINDS = (("integer", "is_integer"), ("boolean", "is_boolean"), ("floating", "is_floating"))
+
+
+def _plain_kind(column, empty: np.ndarray) -> str | None:
+    """``infer_dtype`` of a number or boolean column's cells (``empty``: which of them are None); None for
+    another column, or a NaN among the numbers (it reads as the text "NaN")."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind = next((k for k, test in _PLAIN_KINDS if getattr(pa.types, test)(column.type)), None)
+    if kind is None or empty.all():
+        return "empty" if kind is not None else None
+    if kind == "floating":
+        if pc.any(pc.is_nan(column)).as_py():
+            return None
+        return "mixed-integer-float" if empty.any() else kind  # (pandas' word for floats beside a None)
+    return kind
+
+
+def _numbers(column, kind: str) -> np.ndarray | None:
+    """A number column's values as float64, NaN for nulls: what ``np.array(cells, dtype="float64")`` makes of
+    its cells (Python's float() of each, correctly rounded as numpy's cast is); None for other columns (and
+    unsigned 64-bit integers)."""
+    import pyarrow as pa
+
+    kind_of = column.type
+    if kind not in ("integer", "floating", "mixed-integer-float") or (
+            pa.types.is_uint64(kind_of) or not (pa.types.is_integer(kind_of) or pa.types.is_floating(kind_of))):
+        return None
+    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    values = array.fill_null(0).to_numpy(zero_copy_only=False).astype(np.float64)
+    if array.null_count:
+        values[array.is_null().to_numpy(zero_copy_only=False)] = np.nan
+    return values
+
+
 def _sheet(name: str, file: str, table, numbers: np.ndarray | None = None) -> RawSheet:
     """A RawSheet of one Parquet table, as :func:`blinrwe.intake.sheet.raw_sheet` builds one from a grid:
     header = the column names; entirely empty records dropped; each kept record keeps its row number
     (``numbers``; default: the first record is row 2)."""
     header = tuple("" if is_empty(n) else str(n).strip() for n in table.column_names)
-    blank = [_blank(c) for c in table.columns]
+    read = [_encoded(c) for c in table.columns]
+    blank = [_blank(c) if r is None else r[1] for c, r in zip(table.columns, read)]
     keep = ~np.logical_and.reduce(blank) if blank else np.zeros(table.num_rows, dtype=bool)
     if numbers is None:
         numbers = np.arange(2, table.num_rows + 2, dtype="int64")
-    numbers = numbers[keep]
-    columns = {}
-    for i, (column, empty) in enumerate(zip(table.columns, blank)):
-        cells = _cells(column)
-        if empty.any():
-            cells = np.where(empty, None, cells)
-        columns[i] = cells if keep.all() else cells[keep]
-    cells = pd.DataFrame(columns, index=pd.Index(numbers, dtype="int64"), columns=range(len(header)), dtype=object)
-    return RawSheet(name, file, None, header, cells)
+    every = keep.all()
+    numbers = numbers if every else numbers[keep]
+    columns, known = {}, {}
+    for i, (column, empty, encoded) in enumerate(zip(table.columns, blank, read)):
+        if encoded is not None:
+            cells, _empty, codes, distinct, kind = encoded
+            codes = codes if every else codes[keep]
+            known[i] = KnownColumn("empty" if not (codes >= 0).any() else kind, (codes, distinct))
+        else:
+            cells = _cells(column)
+            if empty.any():
+                cells = np.where(empty, None, cells)
+            kind = _plain_kind(column, empty if every else empty[keep])
+            if kind is not None:
+                values = _numbers(column, kind)
+                known[i] = KnownColumn(kind, numbers=values if values is None or every else values[keep])
+        columns[i] = cells if every else cells[keep]
+    cells = pd.DataFrame(columns, index=pd.Index(numbers, dtype="int64"), columns=range(len(header)), dtype=object,
+                         copy=False)  # each column its own block: nothing copied into one 2-D block
+    return ParquetSheet(name, file, None, header, cells, known)
 
 
 def _parts(entry: Path) -> list[Path]:

@@ -15,6 +15,7 @@ memory at once), and the column limit to each file.
 from __future__ import annotations
 
 import math
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,7 @@ from .raw import RawStudy
 
 #: Patients per chunk: about 200 MB of cells in the largest table of a seed-like study.
 CHUNK_PATIENTS = 50_000
-_ROW, _CHUNK = "__blinrwe_row", "__blinrwe_chunk"
+_ROW, _CHUNK, _ARROW = "__blinrwe_row", "__blinrwe_chunk", ".arrow"
 
 
 @dataclass(frozen=True)
@@ -52,21 +53,32 @@ class PatientChunks:
 
     def chunk(self, index: int, **limits) -> RawStudy:
         """The RawStudy of chunk ``index``: every table, only its patients' rows, in row order."""
-        import pyarrow.parquet as pq
-
         bounds = read_limits(**limits)
         sheets, notes = {}, self.notes
         try:
             for name, entry in self.tables.items() if not notes else ():
-                part = self.scratch / name / f"{_CHUNK}={index}"
-                table = (pq.read_table(part) if part.exists() else
-                         pq.read_schema(self.scratch / f"{name}.schema.parquet").empty_table()).sort_by(_ROW)
+                table = self._records(name, index)
                 check_shape(entry, table.num_rows, table.num_columns - 1, bounds)
                 numbers = table.column(_ROW).to_numpy()
                 sheets[name] = _sheet(name, entry, table.drop_columns([_ROW]), numbers)
         except Refused as stop:
             sheets, notes = {}, (stop.note,)
         return RawStudy(source=str(self.source), kind="parquet", sheets=sheets, ignored=self.ignored, notes=notes)
+
+    def _records(self, name: str, index: int):
+        """Chunk ``index``'s records of table ``name`` in row order (an Arrow table with the row numbers)."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        arrow, part = self.scratch / name / f"{index}{_ARROW}", self.scratch / name / f"{_CHUNK}={index}"
+        if arrow.exists():
+            table = pa.ipc.open_file(pa.memory_map(str(arrow))).read_all()
+        elif part.exists():  # written by DuckDB (a type the Arrow files could not hold as Parquet reads it)
+            table = pq.read_table(part)
+        else:
+            table = pq.read_schema(self.scratch / f"{name}.schema.parquet").empty_table()
+        numbers = table.column(_ROW).to_numpy()
+        return table if (numbers[1:] > numbers[:-1]).all() else table.sort_by(_ROW)  # batches arrive in order
 
 
 def count_patients(path: str | Path) -> int | None:
@@ -105,7 +117,7 @@ def _patient_key(column: str, kind) -> str:
 
 
 def _split_table(con, name: str, parts: list[Path], schema, count: int, scratch: Path) -> None:
-    """Write one table's records, numbered and keyed by patient, to ``scratch/<name>/<chunk>=i/``."""
+    """Write one table's records, numbered and keyed by patient, to ``scratch/<name>/<chunk>.arrow``."""
     import pyarrow.parquet as pq
 
     offsets, start = [], 0
@@ -116,12 +128,60 @@ def _split_table(con, name: str, parts: list[Path], schema, count: int, scratch:
                None)
     key = "''" if pid is None else f"coalesce({_patient_key(pid, schema.field(pid).type)}, '')"
     files = "[" + ", ".join(_text(str(p)) for p in parts) + "]"
-    con.execute(
-        f"COPY (SELECT * EXCLUDE (__blinrwe_file, file_row_number), "
-        f"CASE __blinrwe_file {' '.join(offsets)} END + file_row_number + 2 AS {_ROW}, "
-        f"hash({key}) % {count} AS {_CHUNK} "
-        f"FROM read_parquet({files}, filename = '__blinrwe_file', file_row_number = true, union_by_name = true)) "
-        f"TO {_text(str(scratch / name))} (FORMAT parquet, PARTITION_BY ({_CHUNK}))")
+    query = (f"SELECT * EXCLUDE (__blinrwe_file, file_row_number), "
+             f"CASE __blinrwe_file {' '.join(offsets)} END + file_row_number + 2 AS {_ROW}, "
+             f"hash({key}) % {count} AS {_CHUNK} "
+             f"FROM read_parquet({files}, filename = '__blinrwe_file', file_row_number = true, union_by_name = true)")
+    types = _stored_types(con, query, scratch / f"{name}.types.parquet")
+    folder = scratch / name
+    folder.mkdir()
+    batches = con.sql(query).to_arrow_reader(_BATCH_ROWS)
+    try:
+        _write_chunks(batches, types, count, folder)
+    except (TypeError, ValueError, NotImplementedError):  # pyarrow.ArrowInvalid / ArrowNotImplementedError
+        batches.close()  # (the connection runs one query at a time)
+        shutil.rmtree(folder)  # a type the cast cannot give: DuckDB writes Parquet itself
+        con.execute(f"COPY ({query}) TO {_text(str(folder))} (FORMAT parquet, PARTITION_BY ({_CHUNK}))")
+
+
+#: Records DuckDB hands over at once while splitting (a few hundred MB for the widest table).
+_BATCH_ROWS = 1 << 20
+
+
+def _stored_types(con, query: str, probe: Path):
+    """The Arrow schema with which a chunk written by DuckDB as Parquet reads back (a time zone as UTC, an
+    enum as text...): the chunks' record batches are cast to it, so their cells are those of such a file."""
+    import pyarrow.parquet as pq
+
+    con.execute(f"COPY ({query} LIMIT 0) TO {_text(str(probe))} (FORMAT parquet)")
+    types = pq.read_schema(probe)
+    probe.unlink()
+    return types.remove_metadata()
+
+
+def _write_chunks(batches, types, count: int, folder: Path) -> None:
+    """Each record batch's rows appended to their chunk's Arrow file ``folder/<chunk>.arrow`` (uncompressed
+    scratch, read once)."""
+    import numpy as np
+    import pyarrow as pa
+
+    writers = {}
+    try:
+        for batch in batches:
+            if batch.schema != types:
+                batch = batch.cast(types)
+            chunk = batch.column(_CHUNK).to_numpy().astype(np.intp)
+            order = np.argsort(chunk, kind="stable")
+            rows = batch.drop_columns([_CHUNK]).take(pa.array(order))
+            ends = np.cumsum(np.bincount(chunk, minlength=count)).tolist()
+            for index, (start, end) in enumerate(zip([0, *ends[:-1]], ends)):
+                if end > start:
+                    if index not in writers:
+                        writers[index] = pa.ipc.new_file(str(folder / f"{index}{_ARROW}"), rows.schema)
+                    writers[index].write_batch(rows.slice(start, end - start))
+    finally:
+        for writer in writers.values():
+            writer.close()
 
 
 def split_by_patient(path: str | Path, scratch: str | Path, chunk_patients: int = CHUNK_PATIENTS,

@@ -93,6 +93,16 @@ def _arrow(frame: pd.DataFrame, schema):
     return pa.table(arrays, schema=schema)
 
 
+def _scratch_parquet(schema) -> dict:
+    """How a staged file is written: read once, soon, from the same disk, so uncompressed, and only text
+    dictionary-encoded (a column of measurements or dates would mostly fall back to plain values after
+    building a dictionary first); about 0.06 s less per chunk of 50,000 patients, files three times larger."""
+    import pyarrow as pa
+
+    texts = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_list(f.type)]
+    return {"compression": "none", "use_dictionary": texts}
+
+
 def _once_key(f: Finding):
     return f.code, f.file, f.sheet, f.row, f.column, f.table, f.message
 
@@ -108,7 +118,8 @@ def _validate_chunk(chunks: PatientChunks, index: int, staging: Path | None, dat
     flags = set()
     for name, frame in study.tables.items() if staged else ():
         (staging / name).mkdir(parents=True, exist_ok=True)
-        pq.write_table(_arrow(frame, staged_schema(ALL_TABLES[name])), staging / name / f"{index:06d}.parquet")
+        table = _arrow(frame, staged_schema(ALL_TABLES[name]))
+        pq.write_table(table, staging / name / f"{index:06d}.parquet", **_scratch_parquet(table.schema))
         flags |= {(name, c) for c in frame.columns if c.endswith("_imputed") and frame[c].fillna(False).any()}
     return report, staged, flags
 

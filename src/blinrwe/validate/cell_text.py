@@ -176,14 +176,15 @@ class DistinctTexts:
         self.factors = factors  # a text column's raw codes and distinct raw values (reused by blank_specials)
 
     @classmethod
-    def of(cls, raw: pd.Series, kind: str | None = None) -> DistinctTexts:
-        """The column's distinct texts; ``kind``: ``infer_dtype`` of its cells, when the caller has it."""
+    def of(cls, raw: pd.Series, kind: str | None = None, factors=None) -> DistinctTexts:
+        """The column's distinct texts; ``kind``: ``infer_dtype`` of its cells, ``factors``: what
+        ``pd.factorize`` gives for them, when the caller has them (a Parquet text column's, from Arrow)."""
         cells = raw.to_numpy(dtype=object)
         kind = kind or pd.api.types.infer_dtype(cells, skipna=True)
         if kind == "empty":
             return cls(raw.index, np.full(len(cells), -1, dtype=np.intp), [], all_none=True, kind=kind)
         if kind == "string":
-            codes, distinct = pd.factorize(cells, use_na_sentinel=True)
+            codes, distinct = factors if factors is not None else pd.factorize(cells, use_na_sentinel=True)
             texts = [v.strip() for v in distinct] if any_white_space(distinct) else list(distinct)
             return cls(raw.index, _without_missing(codes, texts), texts, kind=kind, factors=(codes, distinct))
         if kind in _ONE_TEXT_KINDS:  # rendered once per distinct value (a registry's typed Parquet column)

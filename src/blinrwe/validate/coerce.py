@@ -42,8 +42,9 @@ _FIRST_PLAUSIBLE = np.datetime64("1900-01-01", "ns")
 _AFTER_PLAUSIBLE = np.datetime64("2101-01-01", "ns")
 
 
-def _dates(col: Column, raw: pd.Series, rule: str, out: CellFindings) -> tuple[pd.Series, pd.Series]:
-    dates, imputed, unreadable = parse_dates(raw, rule)
+def _dates(col: Column, raw: pd.Series, rule: str, out: CellFindings, kind: str | None = None,
+           factors=None) -> tuple[pd.Series, pd.Series]:
+    dates, imputed, unreadable = parse_dates(raw, rule, kind, factors)
     name = out.name(col)
     for row in raw.index[unreadable.to_numpy()].tolist():
         value = raw[row]
@@ -74,21 +75,31 @@ def _dates(col: Column, raw: pd.Series, rule: str, out: CellFindings) -> tuple[p
     return dates, imputed
 
 
-def _typed(col: Column, raw: pd.Series, kind: str, out: CellFindings) -> tuple[pd.Series, np.ndarray] | None:
+def _typed(col: Column, raw: pd.Series, kind: str, out: CellFindings,
+           known=None) -> tuple[pd.Series, np.ndarray] | None:
     """A number or yes/no column of typed cells (Parquet, a workbook's numbers), read on its values: the
-    column and its empty cells; None when it holds anything else (then read as text)."""
+    column and its empty cells; None when it holds anything else (then read as text). ``known``: what the
+    column's Parquet type tells (``intake.parquet.KnownColumn``: its numbers, without a look at each cell)."""
     if col.dtype not in (DType.INT, DType.FLOAT, DType.BOOL):
         return None
     cells = raw.to_numpy(dtype=object)
     if col.dtype is DType.BOOL:
         values = booleans_of(cells, kind, raw.index)
         return None if values is None else (values, values.isna().to_numpy())
-    numbers = numbers_of(cells, kind)
+    given = getattr(known, "numbers", None)
+    numbers = given + 0.0 if given is not None else numbers_of(cells, kind)  # (+ 0.0: -0.0 reads 0, as there)
     return None if numbers is None else (typed_numbers(col, raw, numbers, out), np.isnan(numbers))
 
 
 def _kind(cells: pd.Series) -> str:
     return pd.api.types.infer_dtype(cells.to_numpy(dtype=object), skipna=True)
+
+
+def _distinct(sheet: RawSheet, pos: int, known: dict, kind: str | None = None) -> DistinctTexts:
+    """:meth:`DistinctTexts.of` the sheet's column ``pos``, with what its Parquet type tells (``known``)."""
+    column = known.get(pos)
+    return DistinctTexts.of(sheet.cells[pos], kind or (column.kind if column else None),
+                            column.factors if column else None)
 
 
 def _booleans(col: Column, raw: pd.Series, out: CellFindings) -> pd.Series:
@@ -129,8 +140,9 @@ def coerce_sheet(sheet: RawSheet, table: Table, rule: str) -> tuple[pd.DataFrame
     """
     positions = {column_of_header(table, h).casefold(): i for i, h in reversed(list(enumerate(sheet.header))) if h}
     index = sheet.cells.index
+    known = getattr(sheet, "known", {})  # what a Parquet column's type tells (intake.parquet.KnownColumn)
     pid_pos = positions.get("patient_id")
-    pid_cells = DistinctTexts.of(sheet.cells[pid_pos]) if pid_pos is not None else None
+    pid_cells = _distinct(sheet, pid_pos, known) if pid_pos is not None else None
     pids = pid_cells.texts() if pid_cells is not None else None  # as typed: a finding names the patient
     out = CellFindings(sheet, table, pids)
     data: dict[str, pd.Series] = {}
@@ -140,17 +152,18 @@ def coerce_sheet(sheet: RawSheet, table: Table, rule: str) -> tuple[pd.DataFrame
             data[col.name] = _missing(col, index)
             continue
         typed = sheet.cells[pos]
-        kind = pid_cells.kind if pos == pid_pos else _kind(typed)
-        fast = _typed(col, typed, kind, out)
+        kind = pid_cells.kind if pos == pid_pos else known[pos].kind if pos in known else _kind(typed)
+        fast = _typed(col, typed, kind, out, known.get(pos))
         if fast is not None:  # a typed column's numbers or yes/no, read on their values
             data[col.name], empty = fast
         elif col.dtype is DType.DATE:
             raw, _texts = blank_specials(col, typed, out, kind=kind)
-            empty = raw.isna().to_numpy()
+            factors = known[pos].factors if pos in known and raw is typed else None
+            empty = raw.isna().to_numpy() if factors is None else factors[0] < 0
             if empty.all():
                 data[col.name] = _nothing_typed(col, index, out)
                 continue
-            values, imputed = _dates(col, raw, rule, out)
+            values, imputed = _dates(col, raw, rule, out, kind, factors)
             flag_pos = positions.get(imputed_flag(col.name).casefold())
             if flag_pos is not None:  # a flag written by blinrwe travels back in
                 flags = _booleans(Column(imputed_flag(col.name), DType.BOOL, ""), sheet.cells[flag_pos], out)
@@ -159,7 +172,7 @@ def coerce_sheet(sheet: RawSheet, table: Table, rule: str) -> tuple[pd.DataFrame
             if imputed.any():
                 data[imputed_flag(col.name)] = imputed.astype("boolean")
         else:
-            cells = pid_cells if pos == pid_pos else DistinctTexts.of(typed, kind)
+            cells = pid_cells if pos == pid_pos else _distinct(sheet, pos, known, kind)
             raw, cells = blank_specials(col, typed, out, cells)
             if cells.all_none:  # nothing typed, not even 'NA'
                 data[col.name] = _nothing_typed(col, index, out)
@@ -180,7 +193,7 @@ def coerce_sheet(sheet: RawSheet, table: Table, rule: str) -> tuple[pd.DataFrame
             message, hint = _required(col, out)
             for row in index[empty]:
                 out.add("REQUIRED_MISSING", row, col.name, None, message, hint)
-    data["source_row"] = pd.Series(index, index=index, dtype="int64")
-    frame = pd.DataFrame(data)
+    data["source_row"] = pd.Series(index.to_numpy(dtype="int64", copy=True), index=index)
+    frame = pd.DataFrame(data, copy=False)  # each column its own block: nothing copied into 2-D blocks
     frame.index = pd.RangeIndex(len(frame))  # reset_index(drop=True), without copying every column
     return frame, out.findings

@@ -93,8 +93,10 @@ def check_rule(rule: str) -> str:
     return rule
 
 
-def parse_dates(cells: pd.Series, rule: str = DEFAULT_RULE) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """Parse a column of date cells.
+def parse_dates(cells: pd.Series, rule: str = DEFAULT_RULE, kind: str | None = None,
+                factors=None) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Parse a column of date cells (``kind``: ``infer_dtype`` of them, ``factors``: what ``pd.factorize``
+    gives for them, when the caller has them).
 
     Returns ``(dates, imputed, unreadable)`` aligned with ``cells``: ``dates`` is
     ``datetime64[ns]`` at midnight (NaT when empty or unreadable), ``imputed``
@@ -103,12 +105,12 @@ def parse_dates(cells: pd.Series, rule: str = DEFAULT_RULE) -> tuple[pd.Series, 
     """
     check_rule(rule)
     values = cells.to_numpy(dtype=object)
-    kind = pd.api.types.infer_dtype(values, skipna=True)
+    kind = kind or pd.api.types.infer_dtype(values, skipna=True)
     if kind not in ("string", "datetime", "date"):
         return _parse(cells, rule)
     # Text (every CSV column) or Excel dates: parse each distinct value once (a registry column
     # repeats its dates); plain full dates take a shortcut, anything else the general parser.
-    codes, distinct = pd.factorize(values, use_na_sentinel=True)
+    codes, distinct = factors if factors is not None else pd.factorize(values, use_na_sentinel=True)
     day = np.full(len(distinct) + 1, np.datetime64("NaT"), dtype="datetime64[ns]")  # not [D]: numpy wraps 1677
     imputed = np.zeros(len(distinct) + 1, dtype=bool)
     unreadable = np.zeros(len(distinct) + 1, dtype=bool)

@@ -86,6 +86,16 @@ def emit(ctx: RuleContext, code: str, table: str, frame: pd.DataFrame, mask, col
     return out
 
 
+def is_code(values: pd.Series, code: str) -> pd.Series:
+    """``values == code`` (missing: no) for a column of codes, compared by numpy (about twice as fast)."""
+    return pd.Series(values.to_numpy() == code, index=values.index)
+
+
+def is_not_code(values: pd.Series, code: str) -> pd.Series:
+    """``values != code`` (missing: yes), as :func:`is_code`."""
+    return pd.Series(values.to_numpy() != code, index=values.index)
+
+
 def _is_coded(table: str, column: str) -> bool:
     """Is ``table.column`` an enum column (its codes are quoted as the template shows them)?"""
     declared = ALL_TABLES.get(table)
@@ -120,7 +130,7 @@ def with_patient_codes(ctx: RuleContext) -> RuleContext:
     """The context with the :data:`PATIENT` code column added to (shallow copies of) its tables."""
     names = [name for name, frame in ctx.tables.items() if "patient_id" in frame]
     ids = [ctx.tables[name]["patient_id"].to_numpy(dtype=object) for name in names]
-    codes, _ = pd.factorize(np.concatenate(ids) if ids else np.array([], dtype=object), sort=True)
+    codes = _sorted_codes(np.concatenate(ids) if ids else np.array([], dtype=object))
     tables = dict(ctx.tables)
     for name, part in zip(names, np.split(codes, np.cumsum([len(i) for i in ids])[:-1])):
         frame = tables[name].copy(deep=False)
@@ -129,10 +139,40 @@ def with_patient_codes(ctx: RuleContext) -> RuleContext:
     return replace(ctx, tables=tables)
 
 
+def _sorted_codes(ids: np.ndarray) -> np.ndarray:
+    """``pd.factorize(ids, sort=True)[0]``: each id's position among the distinct ids sorted (-1: missing); by
+    Arrow when every id is text (hashed in C, sorted by code point as Python sorts text)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        encoded = pa.array(ids, pa.string(), from_pandas=True).dictionary_encode()
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeError):  # not all text (hand-made tables), a lone surrogate
+        return pd.factorize(ids, sort=True)[0]
+    rank = np.full(len(encoded.dictionary) + 1, -1, dtype=np.intp)  # [-1]: missing
+    rank[pc.sort_indices(encoded.dictionary).to_numpy()] = np.arange(len(rank) - 1)
+    return rank[encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.intp)]
+
+
 def _per_patient(values: pd.Series, patients: pd.Series, how: str) -> pd.Series:
     """``values`` aggregated per patient code (missing ids and values left out)."""
+    if how in ("min", "max") and values.dtype == "datetime64[ns]":
+        return _dates_per_patient(values, patients, how)
     out = values.groupby(patients).agg(how)
     return out[out.index >= 0].dropna()
+
+
+def _dates_per_patient(values: pd.Series, patients: pd.Series, how: str) -> pd.Series:
+    """:func:`_per_patient` of dates by numpy: the earliest or latest per patient code, codes ascending."""
+    codes, days = patients.to_numpy(), values.to_numpy().view("int64")
+    kept = (codes >= 0) & ~np.isnat(values.to_numpy())
+    codes, days = codes[kept], days[kept]
+    size = int(codes.max()) + 1 if len(codes) else 0
+    found = np.full(size, np.iinfo(np.int64).max if how == "min" else np.iinfo(np.int64).min, dtype=np.int64)
+    (np.minimum if how == "min" else np.maximum).at(found, codes, days)
+    present = np.bincount(codes, minlength=size) > 0
+    index = pd.Index(np.flatnonzero(present), dtype=patients.dtype, name=patients.name)
+    return pd.Series(found[present].view("datetime64[ns]"), index=index, name=values.name)
 
 
 def first_infusion(ctx: RuleContext) -> pd.Series:
@@ -144,7 +184,7 @@ def first_infusion(ctx: RuleContext) -> pd.Series:
 def death_date(ctx: RuleContext) -> pd.Series:
     """Death date per patient id (the earliest death row)."""
     ev = ctx.tables["events"]
-    death = ev["event_type"] == "death"
+    death = is_code(ev["event_type"], "death")
     return ev["event_date"][death].groupby(ev["patient_id"][death]).min().dropna()
 
 
@@ -157,7 +197,7 @@ def _first_infusion(ctx: RuleContext) -> pd.Series:
 def _death_date(ctx: RuleContext) -> pd.Series:
     """:func:`death_date` per patient code."""
     ev = ctx.tables["events"]
-    death = ev["event_type"] == "death"
+    death = is_code(ev["event_type"], "death")
     return _per_patient(ev["event_date"][death], ev[PATIENT][death], "min")
 
 

@@ -37,6 +37,7 @@ from .rule_context import (
     _previous_max,
     emit,
     fill,
+    is_code,
     shown_codes,
     with_patient_codes,
 )
@@ -156,18 +157,18 @@ def check_patients(ctx: RuleContext) -> list[Finding]:
 
 
 def _setting(ctx: RuleContext, p: pd.DataFrame) -> list[Finding]:
-    nd = p["disease_setting"] == "newly_diagnosed"
-    rr = p["disease_setting"] == "relapsed_refractory"
-    intent = p["intent"].fillna("")
+    nd = is_code(p["disease_setting"], "newly_diagnosed")
+    rr = is_code(p["disease_setting"], "relapsed_refractory")
+    intent = p["intent"]
     checks = [
         (nd & p["rr_type"].notna(), "rr_type", _("rr_type is given for a newly diagnosed patient")),
         (nd & (p["relapse_number"].fillna(0) > 0), "relapse_number",
          _("relapse_number > 0 for a newly diagnosed patient")),
-        (nd & intent.str.startswith("rr_"), "intent", _("an R/R intent for a newly diagnosed patient")),
-        (rr & intent.str.startswith("frontline_"), "intent", _("a frontline intent for an R/R patient")),
-        ((p["rr_type"] == "primary_refractory") & (p["relapse_number"].fillna(0) > 0), "relapse_number",
+        (nd & _starts_with(intent, "rr_"), "intent", _("an R/R intent for a newly diagnosed patient")),
+        (rr & _starts_with(intent, "frontline_"), "intent", _("a frontline intent for an R/R patient")),
+        (is_code(p["rr_type"], "primary_refractory") & (p["relapse_number"].fillna(0) > 0), "relapse_number",
          _("relapse_number > 0 for a primary refractory patient (never in remission)")),
-        ((p["rr_type"] == "relapsed") & (p["relapse_number"] == 0), "relapse_number",
+        (is_code(p["rr_type"], "relapsed") & (p["relapse_number"] == 0), "relapse_number",
          _("relapse_number 0 for a relapsed patient")),
         (p["disease_status_at_t0"].isin(["CR", "CRi"]) & (p["bm_blast_pct_at_t0"] > REMISSION_BLAST_PCT),
          "bm_blast_pct_at_t0", _("in CR at T0 but more than 5 % marrow blasts")),
@@ -177,6 +178,13 @@ def _setting(ctx: RuleContext, p: pd.DataFrame) -> list[Finding]:
     for mask, column, message in checks:
         out += emit(ctx, "SETTING_INCONSISTENT", "patients", p, mask, column, message, hint, column)
     return out
+
+
+def _starts_with(texts: pd.Series, prefix: str) -> pd.Series:
+    """Which texts begin with ``prefix`` (missing: no), looked at once per distinct text."""
+    codes, distinct = pd.factorize(texts.to_numpy(dtype=object), use_na_sentinel=True)
+    begins = np.array([str(t).startswith(prefix) for t in distinct] + [False], dtype=bool)  # [-1]: missing
+    return pd.Series(begins[codes], index=texts.index)
 
 
 # --- assessments and events ---------------------------------------------------------------
@@ -203,7 +211,7 @@ def check_relapse_after_remission(ctx: RuleContext) -> list[Finding]:
     if not ctx.has("events"):
         return []
     ev = ctx.tables["events"]
-    relapse = (ev["event_type"] == "relapse") & ev["event_date"].notna()
+    relapse = is_code(ev["event_type"], "relapse") & ev["event_date"].notna()
     if not relapse.any():
         return []
     in_cr_at_t0 = np.array([], dtype=object)
@@ -236,7 +244,7 @@ def check_event_details(ctx: RuleContext) -> list[Finding]:
                 lambda r: fill(_("relapse_site on a {event} row"), r,
                                event=shown_codes("events", "event_type", r["event_type"])),
                 _("give relapse_site on relapse rows only"), "relapse_site")
-    death = ev["event_type"] == "death"
+    death = is_code(ev["event_type"], "death")
     out += emit(ctx, "EVENT_DETAIL_MISPLACED", "events", ev, known & ev["cause_of_death"].notna() & ~death, "cause_of_death",
                 lambda r: fill(_("cause_of_death on a {event} row"), r,
                                event=shown_codes("events", "event_type", r["event_type"])),
@@ -294,7 +302,7 @@ def check_summary(ctx: RuleContext) -> list[Finding]:
     if not ctx.has("patient_summary"):
         return []
     s = ctx.tables["patient_summary"]
-    nr = s["best_response"] == "NR"
+    nr = is_code(s["best_response"], "NR")
     checks = [
         (nr & (s["relapse"] == True), "relapse",  # noqa: E712
          _("relapse = yes for a non-responder (relapse needs a remission)")),

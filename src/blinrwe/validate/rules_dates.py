@@ -20,6 +20,8 @@ from .rule_context import (
     _per_patient,
     emit,
     fill,
+    is_code,
+    is_not_code,
     shown_codes,
 )
 
@@ -51,7 +53,7 @@ def check_against_t0(ctx: RuleContext) -> list[Finding]:
         ev = ctx.tables["events"]
         t0 = _lookup(ev, first)
         early = ev["event_date"] < t0
-        death = ev["event_type"] == "death"
+        death = is_code(ev["event_type"], "death")
         out += emit(ctx, "DEATH_BEFORE_T0", "events", ev, early & death, "event_date",
                     lambda r: fill(_("death before the first infusion ({date})"), r, date=_d(t0[r.index])),
                     _("correct the death date or the infusion dates"), "event_date")
@@ -71,7 +73,7 @@ def _dated_records(ctx: RuleContext, skip_death: bool = True) -> list[tuple[str,
             continue
         frame = ctx.tables[name]
         if name == "events" and skip_death:
-            frame = frame[frame["event_type"] != "death"]
+            frame = frame[is_not_code(frame["event_type"], "death")]
         for col in ALL_TABLES[name].columns:
             if col.dtype is DType.DATE:
                 out.append((name, col.name, frame))
@@ -82,7 +84,7 @@ def check_death(ctx: RuleContext) -> list[Finding]:
     if not ctx.has("events"):
         return []
     ev = ctx.tables["events"]
-    deaths = (ev["event_type"] == "death") & (ev[PATIENT] >= 0)
+    deaths = is_code(ev["event_type"], "death") & (ev[PATIENT] >= 0)
     second = deaths & ev[PATIENT].where(deaths).duplicated(keep="first")
     out = emit(ctx, "DEATH_DUPLICATE", "events", ev, second, "event_type",
                _("a second death row for this patient"), _("keep one death row per patient"), "event_date")
@@ -131,13 +133,13 @@ def check_follow_up(ctx: RuleContext) -> list[Finding]:
     out = emit(ctx, "NO_FOLLOW_UP", "patients", p, (p[PATIENT] >= 0) & ~p[PATIENT].isin(closed), "patient_id",
                _("no death and no last_contact row in the events sheet"),
                _("add a last_contact event (date last known alive) or the death"), "patient_id")
-    lc = ev[ev["event_type"] == "last_contact"].dropna(subset=["event_date", "patient_id"])
+    lc = ev[is_code(ev["event_type"], "last_contact")].dropna(subset=["event_date", "patient_id"])
     if lc.empty:
         return out
     latest = []
     for name, column, frame in _dated_records(ctx):
         if name == "events":
-            frame = frame[frame["event_type"] != "last_contact"]
+            frame = frame[is_not_code(frame["event_type"], "last_contact")]
         latest.append(frame[[PATIENT, column]].rename(columns={column: "date"}))
     latest = pd.concat(latest)
     other = _per_patient(latest["date"], latest[PATIENT], "max")

@@ -19,6 +19,7 @@ from .rule_context import (
     _previous_max,
     emit,
     fill,
+    is_code,
 )
 
 __all__ = ["MAX_SEGMENT_DAYS", "bsa_mosteller", "check_infusions"]
@@ -74,8 +75,8 @@ def _doses(ctx: RuleContext, inf: pd.DataFrame) -> list[Finding]:
     p = ctx.tables["patients"].drop_duplicates(PATIENT).set_index(PATIENT)
     bsa = p["bsa_m2"].fillna(bsa_mosteller(p["height_cm"], p["weight_kg"]))
     weight, bsa = inf[PATIENT].map(p["weight_kg"]), inf[PATIENT].map(bsa)
-    per_day = inf["dose_unit"] == "ug/day"
-    per_m2 = inf["dose_unit"] == "ug/m2/day"
+    per_day = is_code(inf["dose_unit"], "ug/day")
+    per_m2 = is_code(inf["dose_unit"], "ug/m2/day")
     recorded = inf["daily_dose_ug"].notna()
     daily = inf["daily_dose_ug"].fillna(inf["dose_value"].where(per_day))
     heavy = weight >= WEIGHT_THRESHOLD_KG

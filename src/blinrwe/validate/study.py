@@ -165,7 +165,8 @@ def validate_study(
             findings.append(finding("TABLE_EMPTY", _("the table '{table}' has no rows").format(table=table.name),
                                     _("enter one row per record below the header row"), file=sheet.file,
                                     sheet=sheet.sheet, table=table.name))
-        tables[table.name] = typed[expected_columns(table, typed)]
+        columns = expected_columns(table, typed)
+        tables[table.name] = typed if list(typed.columns) == columns else typed[columns]  # (coerce_sheet's order)
         where[table.name] = (sheet.file, sheet.sheet)
     cutoff = pd.Timestamp(data_cutoff) if data_cutoff is not None else None
     now = pd.Timestamp(today or dt.date.today())
