@@ -20,6 +20,7 @@ import ibis
 import ibis.expr.operations as ops
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from blinrwe.engines import free_memory
 from blinrwe.scratch import scratch_folder
@@ -33,13 +34,13 @@ from ..settings import DeriveSettings
 from ..study_tables import study_form, study_tables
 from . import attrition, body_surface, drug_use, endpoints, exposure, outcomes, response, safety, setting
 from . import therapy_paths
-from .frames import as_dtype, read_parquet_frame, to_engine, to_frame
+from .frames import arrow_to_frame, as_dtype, read_parquet_table, to_engine, to_frame
 
 #: AnalysisData field -> the columns its rows are in order of, as the pandas derivation gives them
 #: (engines give rows in no order); ``endpoint`` and ``variant`` in declared order. Not ``attrition``:
 #: the patient flow's few rows are counted in the engine and laid out by ``attrition.patient_flow``
 ROW_ORDER = {
-    "adsl": ("patient_id",),
+    "adsl": ("patient_id",),  # put in order in this process, by ``PATIENT_ORDER`` (``_in_patient_order``)
     "responses": ("patient_id", "assessment_date"),
     "tte": ("endpoint", "variant", "patient_id"),  # sorted in this process (``endpoints.decode_tte``)
     "adverse_events": ("patient_id", "term"),
@@ -49,6 +50,9 @@ ROW_ORDER = {
 _REFERENCE_TYPES: dict[str, dict[str, pd.DataFrame]] = {}
 #: the key of :func:`derive_expressions` holding the patients in order the coded ``tte`` refers to
 TTE_PATIENTS = "tte_patients"
+#: the column the ADSL and ``adverse_events`` are written with: each row's patient's place in the order of the
+#: ids (``endpoints.patient_order``) = the patient's ADSL row; dropped when read back
+PATIENT_ORDER = "patient_order"
 DATASETS = ("adsl", "responses", "tte", "adverse_events", "therapy_paths", "attrition", "exposure_cycles")
 
 
@@ -57,6 +61,16 @@ def _join_on_patient(base: ibis.Table, parts) -> ibis.Table:
     for part in parts:
         base = base.left_join(part, "patient_id").drop("patient_id_right")
     return base
+
+
+def _narrow_adsl(patients: ibis.Table, parts, columns) -> ibis.Table:
+    """The ADSL's ``columns`` only (``treated`` among them), joined from the parts holding them: what later
+    steps read, held in the engine instead of the whole ADSL (138 columns, written straight from its query)."""
+    wanted = set(columns) - {"patient_id", "treated"}
+    base = patients.select("patient_id", *(c for c in patients.columns if c in wanted))
+    base = _join_on_patient(base, (part.select("patient_id", *have) for part in parts
+                                   if (have := [c for c in part.columns if c in wanted and c != "patient_id"])))
+    return base.mutate(treated=base.t0_date.notnull()).select(*columns)
 
 
 def _age_at_t0(patients: ibis.Table, exposure_: ibis.Table) -> ibis.Table:
@@ -74,7 +88,9 @@ def derive_expressions(tables: dict[str, ibis.Table], settings: DeriveSettings,
     ``attrition`` is the attrition log counted (``attrition.count_attrition``: a few rows per analysis
     set), which ``attrition.patient_flow`` lays out once it is read; ``tte`` is coded
     (``endpoints.derive_coded_endpoints``), decoded with the patients of ``TTE_PATIENTS``
-    (``endpoints.decode_tte``) once it is read.
+    (``endpoints.decode_tte``) once it is read; ``adsl`` (rows in no order) and ``adverse_events`` carry each
+    row's ``PATIENT_ORDER`` (the order of ``TTE_PATIENTS``), by which the ADSL is put in order once read and
+    which are ``AnalysisData.adsl_rows``.
 
     ``keep`` is applied to each step's result before later steps read it; ``Table.cache``
     materialises it in the engine, so each query is one step deep instead of the whole
@@ -84,9 +100,10 @@ def derive_expressions(tables: dict[str, ibis.Table], settings: DeriveSettings,
     s, t = settings, tables
     patients = t["patients"]
     bsa = keep(body_surface.derive_bsa(patients, s.bsa_formula))
-    exposure_, cycles = exposure.derive_exposure(patients, t["infusions"], bsa, s, keep)
+    segments = keep(exposure.dosed_segments(t["infusions"], patients, bsa, s))  # read three times
+    exposure_, cycles = exposure.derive_exposure(patients, t["infusions"], bsa, s, keep, segments)
     exposure_ = keep(exposure_)
-    use, cycles = drug_use.derive_drug_use(patients, t["infusions"], bsa, cycles, s)
+    use, cycles = drug_use.derive_drug_use(patients, t["infusions"], bsa, cycles, s, segments)
     use, cycles = keep(use), keep(cycles)
     setting_ = keep(setting.derive_setting(patients, s))
     paths = keep(therapy_paths.derive_therapy_paths(patients, t["therapies"]))
@@ -100,19 +117,44 @@ def derive_expressions(tables: dict[str, ibis.Table], settings: DeriveSettings,
     outcome = keep(outcomes.derive_outcomes(patients, t["events"], exposure_, s))
 
     adsl = patients.select("patient_id", *reference.BASELINE_COLUMNS)
-    adsl = _join_on_patient(adsl, (_age_at_t0(patients, exposure_), bsa, setting_, exposure_, use, best, paths,
-                                   ae_flags, outcome))
+    parts = (_age_at_t0(patients, exposure_), bsa, setting_, exposure_, use, best, paths, ae_flags, outcome)
+    adsl = _join_on_patient(adsl, parts)
     adsl = adsl.mutate(treated=adsl.t0_date.notnull())
-    adsl = keep(adsl.mutate(**response.response_population_columns(adsl, s)))  # the ADSL held once, not twice
-    dates = endpoints.derive_patient_dates(adsl, t["events"], t["assessments"], t["therapies"], s)
+    adsl = adsl.mutate(**response.response_population_columns(adsl, s))
+    # the later steps read a few ADSL columns: those held, the ADSL written from its own query (never held)
+    narrow = keep(_narrow_adsl(patients, parts, dict.fromkeys(
+        (*endpoints.ADSL_DATE_COLUMNS, *attrition.ADSL_FLAG_COLUMNS))))
+    dates = endpoints.derive_patient_dates(narrow, t["events"], t["assessments"], t["therapies"], s)
     ids = patients.select("patient_id")  # the patient dates' patients are the ADSL's: the study's
     order = keep(endpoints.patient_order(ids))
     tte, excluded = endpoints.derive_coded_endpoints(dates, s, ids, order, keep)
     excluded = keep(excluded)
     attrition_ = attrition.count_attrition(
-        attrition.derive_attrition(adsl, excluded, s.endpoints, form="study", undetermined=undetermined))
-    return {"adsl": adsl, "responses": responses, "tte": tte, "adverse_events": ae, "therapy_paths": paths,
-            "attrition": attrition_, "exposure_cycles": cycles, TTE_PATIENTS: order}
+        attrition.derive_attrition(narrow, excluded, s.endpoints, form="study", undetermined=undetermined))
+    return {"adsl": _with_patient_order(adsl, order), "responses": responses, "tte": tte,
+            "adverse_events": _with_patient_order(ae, order), "therapy_paths": paths, "attrition": attrition_,
+            "exposure_cycles": cycles, TTE_PATIENTS: order}
+
+
+def _with_patient_order(table: ibis.Table, order: ibis.Table) -> ibis.Table:
+    """``table`` with each row's ``PATIENT_ORDER`` (missing for a patient not in ``order``)."""
+    return table.left_join(order, "patient_id").drop("patient_id_right")
+
+
+def _in_patient_order(table: pa.Table, sort: bool) -> tuple[pa.Table, np.ndarray | None]:
+    """``table`` without ``PATIENT_ORDER``, its rows put in that order when ``sort`` (stable; missing last), and
+    each row's ADSL row when the orders are those of the ADSL read in order (one patient per row, every
+    order once), else None."""
+    column = table.column(PATIENT_ORDER)
+    order = (column.fill_null(-1) if column.null_count else column).to_numpy().astype(np.int64, copy=False)
+    table = table.drop_columns([PATIENT_ORDER])
+    if sort:
+        rows = np.argsort(np.where(order < 0, np.iinfo(np.int64).max, order), kind="stable")
+        order = order[rows]
+        if not np.array_equal(rows, np.arange(len(rows))):
+            table = table.take(rows)
+        return table, order if np.array_equal(order, np.arange(len(order))) else None
+    return table, None if column.null_count else order
 
 
 def reference_types(settings: DeriveSettings) -> dict[str, pd.DataFrame]:
@@ -241,12 +283,14 @@ def derive_analysis_data(study, settings: DeriveSettings | None = None, backend=
                     continue
                 if name == "tte":  # coded, rows in no order: written with the patients it refers to
                     results = {name: expr, TTE_PATIENTS: expressions[TTE_PATIENTS]}
+                elif name == "adsl":  # rows in no order (138 columns not sorted in the engine): see ``result``
+                    results = {name: expr.select(*types[name].columns, PATIENT_ORDER)}
                 else:
                     results = {name: expr.order_by(_reference_order(expr, name, settings))
-                               .select(*types[name].columns)}
+                               .select(*types[name].columns, *[PATIENT_ORDER] * (name == "adverse_events"))}
                 for file, table in results.items():
                     if scratch is None:
-                        read[file] = to_frame(backend, table)
+                        read[file] = backend.to_pyarrow(table)
                     else:
                         backend.to_parquet(table, scratch / f"{file}.parquet")
         finally:
@@ -255,17 +299,29 @@ def derive_analysis_data(study, settings: DeriveSettings | None = None, backend=
         if scratch is not None:
             free_memory(backend)
 
-        def result(file: str, columns=None) -> pd.DataFrame:
-            return read.pop(file) if scratch is None else read_parquet_frame(scratch / f"{file}.parquet", columns)
+        def result(file: str, columns=None) -> pa.Table:
+            return read.pop(file) if scratch is None else read_parquet_table(scratch / f"{file}.parquet", columns)
 
+        adsl_rows, adsl_in_order = {}, False  # the ADSL's rows are its patients' orders 0, 1, ...
         for name in (name for name in DATASETS if name not in out):  # the patient flow is read already
             if name == "tte":
-                frame = endpoints.decode_tte(result(name), result(TTE_PATIENTS), settings)
+                frame, orders = endpoints.decode_tte_patients(arrow_to_frame(result(name)),
+                                                              arrow_to_frame(result(TTE_PATIENTS)), settings)
                 frame = frame if list(frame.columns) == list(types[name].columns) else frame[list(types[name].columns)]
+                if adsl_in_order:  # each row's patient order, that of every study patient (the ADSL's)
+                    adsl_rows[name] = orders
+            elif name in ("adsl", "adverse_events"):
+                table, rows = _in_patient_order(result(name, [*types[name].columns, PATIENT_ORDER]), name == "adsl")
+                if name == "adsl":
+                    adsl_in_order = rows is not None
+                elif adsl_in_order and rows is not None:
+                    adsl_rows[name] = rows
+                frame = arrow_to_frame(table)
             else:
-                frame = result(name, types[name].columns)
+                frame = arrow_to_frame(result(name, types[name].columns))
             out[name] = _as_reference(frame, types[name])
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
-    return reference.AnalysisData(**out, settings=settings, form="study", unavailable=unavailable)
+    return reference.AnalysisData(**out, settings=settings, form="study", unavailable=unavailable,
+                                  adsl_rows=adsl_rows)

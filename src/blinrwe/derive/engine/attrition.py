@@ -17,6 +17,9 @@ from ..attrition import ANALYSIS_SETS, ATTRITION_COLUMNS, FLOW_COLUMNS, NOT_TREA
 
 #: the variant whose population an endpoint's set is (every variant shares it: censoring only differs)
 POPULATION_VARIANT = "none"
+#: the ADSL columns :func:`derive_attrition` reads
+ADSL_FLAG_COLUMNS = ("patient_id",
+                     *dict.fromkeys(column for _, conditions in ANALYSIS_SETS for column, _ in conditions))
 
 
 def _endpoint_reasons(tte_excluded: ibis.Table) -> ibis.Table:

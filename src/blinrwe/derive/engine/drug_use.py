@@ -12,19 +12,20 @@ import ibis
 
 from ..drug_use import VIAL_COLUMNS
 from ..settings import DeriveSettings
-from .exposure import derive_segment_doses, segment_days, vials
+from .exposure import dosed_segments, segment_days, vials
 
 
 def derive_drug_use(patients: ibis.Table, infusions: ibis.Table, bsa: ibis.Table, cycles: ibis.Table,
-                    settings: DeriveSettings) -> tuple[ibis.Table, ibis.Table]:
+                    settings: DeriveSettings, segments: ibis.Table | None = None) -> tuple[ibis.Table, ibis.Table]:
     """Vials per patient and per cycle under both wastage rules, as the pandas ``derive_drug_use``.
 
     Returns ``(per_patient, cycles)``: ``per_patient`` has one row per patient of ``patients`` with
     ``vials_per_bag, vials_shared`` (0 for a patient without a cycle, missing when a cycle's count is);
-    ``cycles`` is the exposure cycle table with the same two columns added."""
+    ``cycles`` is the exposure cycle table with the same two columns added. ``segments``:
+    ``exposure.dosed_segments``, when held already."""
     per_bag, shared = VIAL_COLUMNS["per_bag"], VIAL_COLUMNS["shared"]
     strength = settings.vial_strength_ug
-    seg = derive_segment_doses(infusions, patients, bsa, settings)
+    seg = dosed_segments(infusions, patients, bsa, settings) if segments is None else segments
     seg = seg.filter(seg.cycle_number.notnull())
     seg = seg.mutate(_bag=vials(seg.daily_dose_used_ug * segment_days(seg), strength))
     # a missing bag dose makes the course count missing (SUM skips NULL: count the known ones apart)

@@ -31,12 +31,15 @@ _ORIGIN_PRIORITY_STEP = 10**12
 _SECONDS_OFFSET = _ORIGIN_PRIORITY_STEP // 2  # keeps a date's seconds positive within one origin priority step
 #: the (declaration, patient) keys' patient range: declaration code x 2**32 + patient order
 _PATIENTS = 2**32
+#: the ADSL columns :func:`derive_patient_dates` reads
+ADSL_DATE_COLUMNS = ("patient_id", "in_cr_at_t0", "t0_date", "date_first_cr_cri", "responder", "date_first_response",
+                     "date_first_mrd_negative", "last_infusion_date", "date_first_marrow_assessment")
 
 
 def derive_patient_dates(adsl: ibis.Table, events: ibis.Table, assessments: ibis.Table,
                          therapies: ibis.Table, settings: DeriveSettings) -> ibis.Table:
-    """The long table ``patient_id, kind, date`` of the dates each patient of ``adsl`` contributes
-    to the endpoints (the kinds of the pandas derivation; no row order)."""
+    """The long table ``patient_id, kind, date`` of the dates each patient of ``adsl`` (its columns
+    ``ADSL_DATE_COLUMNS``) contributes to the endpoints (the kinds of the pandas derivation; no row order)."""
     s = settings
     a = adsl
     in_cr = a.in_cr_at_t0.fill_null(False)
@@ -254,7 +257,14 @@ def derive_endpoints(patient_dates: ibis.Table, settings: DeriveSettings,
 
 
 def decode_tte(coded: pd.DataFrame, patients: pd.DataFrame, settings: DeriveSettings) -> pd.DataFrame:
-    """The ``tte`` of :func:`derive_endpoints` (``TTE_COLUMNS``) from ``coded`` (:func:`derive_coded_endpoints`'
+    """The ``tte`` of :func:`derive_endpoints` (``TTE_COLUMNS``): :func:`decode_tte_patients`'s frame."""
+    return decode_tte_patients(coded, patients, settings)[0]
+
+
+def decode_tte_patients(coded: pd.DataFrame, patients: pd.DataFrame,
+                        settings: DeriveSettings) -> tuple[pd.DataFrame, np.ndarray]:
+    """``(tte, patient_order)``: the ``tte`` of :func:`derive_endpoints` (``TTE_COLUMNS``) and each of its rows'
+    ``patient_order`` (int64), from ``coded`` (:func:`derive_coded_endpoints`'
     rows, in any order; its columns are consumed) and ``patients`` (its ``patient_id, patient_order``), in
     this process: rows in the order of
     ``row_order`` (no sort of ten million rows in the engine, nor their ids and names carried through it),
@@ -278,4 +288,4 @@ def decode_tte(coded: pd.DataFrame, patients: pd.DataFrame, settings: DeriveSett
     columns = {"patient_id": ids[patient], "endpoint": names[pair, 0], "variant": names[pair, 1]}
     for name in list(coded.columns):
         columns[name] = coded.pop(name).array.take(rows)  # each coded column freed once in order
-    return pd.DataFrame({name: columns.pop(name) for name in TTE_COLUMNS}, copy=False)
+    return pd.DataFrame({name: columns.pop(name) for name in TTE_COLUMNS}, copy=False), patient

@@ -2,9 +2,10 @@
 reference: ``blinrwe.derive.exposure``, whose dosing rules, cycle columns and regimen classes
 these follow exactly).
 
-Each segment covers every calendar day from ``start_date`` to ``end_date`` inclusive; the
-segments are expanded to patient-days in the engine (an integer range per segment, unnested),
-and a day covered by several segments counts once, at the rate of the latest-starting segment
+Each segment covers every calendar day from ``start_date`` to ``end_date`` inclusive (counted as
+runs of days, :func:`derive_day_runs`: only overlapping segments are expanded to patient-days, an
+integer range per segment unnested), and a day covered by several segments counts once, at the rate
+of the latest-starting segment
 (ties: the higher daily dose, missing last; then the segment entered first, ``source_row``,
 as the pandas derivation keeps the first recorded of a stable sort).
 
@@ -23,7 +24,6 @@ from ..settings import CutPoints, DeriveSettings
 #: ``np.isclose`` tolerances (its defaults), as the pandas ``dose_per_label`` compares rates
 _RTOL, _ATOL = 1e-5, 1e-8
 
-DAY_COLUMNS = ("patient_id", "infusion_date", "cycle_number", "rate_class", "daily_dose_used_ug", "dose_source")
 EXPOSURE_COLUMNS = ("patient_id", "t0_date", "last_infusion_date", "cycles_started", "infusion_days_total",
                     "infusion_days_cycle1", "full_dose_days", "step_up_days", "cumulative_dose_ug", "vials_min",
                     "dose_per_label", "dose_source", "regimen_class", "duration_class_cycle1",
@@ -104,6 +104,19 @@ def derive_segment_doses(infusions: ibis.Table, patients: ibis.Table, bsa: ibis.
     )
 
 
+#: the columns of :func:`derive_segment_doses` the exposure and drug use read (and ``source_row`` when given)
+SEGMENT_COLUMNS = ("patient_id", "cycle_number", "start_date", "end_date", "rate_class", "daily_dose_used_ug",
+                   "dose_source", "dose_per_label")
+
+
+def dosed_segments(infusions: ibis.Table, patients: ibis.Table, bsa: ibis.Table,
+                   settings: DeriveSettings) -> ibis.Table:
+    """:func:`derive_segment_doses` with its ``SEGMENT_COLUMNS`` only: computed once, read by the exposure and
+    the drug use."""
+    seg = derive_segment_doses(infusions, patients, bsa, settings)
+    return seg.select(*SEGMENT_COLUMNS, *(["source_row"] if "source_row" in seg.columns else []))
+
+
 def _overlapping(seg: ibis.Table) -> ibis.Table:
     """The ``_seg`` (segment number) of each segment that shares a day with another of its patient's."""
     a = seg.select("patient_id", "_seg", "start_date", "end_date")
@@ -119,39 +132,51 @@ def _days(seg: ibis.Table) -> ibis.Table:
     return day.mutate(infusion_date=day.start_date + day._k.as_interval("D"))
 
 
-def derive_infusion_days(segments: ibis.Table) -> ibis.Table:
-    """One row per patient x calendar day of running infusion (columns ``DAY_COLUMNS``, the pandas
-    ``derive_infusion_days``): the rate of the latest-starting segment covering the day (ties: the higher
-    dose, missing last; then the lowest ``source_row``).
+def derive_day_runs(segments: ibis.Table) -> ibis.Table:
+    """The patient-days of running infusion (the pandas ``derive_infusion_days``: a day covered by several
+    segments counts once, at the rate of the latest-starting one; ties: the higher dose, missing last; then the
+    lowest ``source_row``) as runs of consecutive days of one segment: ``patient_id, cycle_number, first_day,
+    last_day, days, rate_class, daily_dose_used_ug``.
 
-    Only the days of overlapping segments are ranked: a registry's segments seldom overlap, and
-    ranking every patient-day (a sort of some forty rows per patient) was the derivation's
-    slowest step. A day two segments cover is a day of both, so each is found overlapping.
-    """
+    A segment sharing no day with another is one run of all its days (they are no other segment's); a day of
+    overlapping segments is a run of one day, of the segment the day counts for. Sums over the days are sums
+    over the runs weighted by ``days``: no row per patient-day (forty million at a registry's size), and
+    only the days of overlapping segments (a registry's seldom overlap) ranked. A day two segments cover is
+    a day of both, so each is found overlapping."""
     seg = segments.mutate(_n_days=segment_days(segments), _seg=ibis.row_number())
     seg = seg.left_join(_overlapping(seg), "_seg").drop("_seg_right")
-    # each part's segments are split into days on their own (splitting them all first made one table of
-    # every patient-day that both parts scanned)
-    alone = _days(seg.filter(seg._overlaps.isnull()))
+    alone = seg.filter(seg._overlaps.isnull() & (seg._n_days >= 1))
+    alone = alone.select("patient_id", "cycle_number", first_day=alone.start_date + ibis.literal(0).as_interval("D"),
+                         last_day=alone.start_date + (alone._n_days - 1).as_interval("D"),
+                         days=alone._n_days.cast("int64"), rate_class=alone.rate_class,
+                         daily_dose_used_ug=alone.daily_dose_used_ug)
     shared = _days(seg.filter(seg._overlaps.notnull()))
     order = [shared.start_date.desc(), shared.daily_dose_used_ug.desc(nulls_first=False)]
     order += [shared.source_row.asc()] if "source_row" in shared.columns else []
     shared = shared.mutate(_rank=ibis.row_number().over(group_by=[shared.patient_id, shared.infusion_date],
                                                         order_by=order))
-    return alone.select(*DAY_COLUMNS).union(shared.filter(shared._rank == 0).select(*DAY_COLUMNS))
+    shared = shared.filter(shared._rank == 0)
+    shared = shared.select("patient_id", "cycle_number", first_day=shared.infusion_date, last_day=shared.infusion_date,
+                           days=ibis.literal(1, "int64"), rate_class=shared.rate_class,
+                           daily_dose_used_ug=shared.daily_dose_used_ug)
+    return alone.union(shared, distinct=False)
 
 
-def derive_exposure_cycles(days: ibis.Table, settings: DeriveSettings) -> ibis.Table:
+def derive_exposure_cycles(runs: ibis.Table, settings: DeriveSettings) -> ibis.Table:
     """One row per patient x cycle with at least one day of its own (``CYCLE_COLUMNS``, the pandas
-    ``derive_exposure_cycles``): first and last day, infusion / full-dose / step-up days, the cumulative dose
-    (missing when a day's dose is) and ``label_cycle`` (28 full-dose days, or in the patient's first cycle 7
-    step-up days then 21 full-dose days)."""
+    ``derive_exposure_cycles``) from the day runs (:func:`derive_day_runs`): first and last day, infusion /
+    full-dose / step-up days, the cumulative dose (missing when a day's dose is) and ``label_cycle`` (28
+    full-dose days, or in the patient's first cycle 7 step-up days then 21 full-dose days)."""
     s = settings
-    d = days.filter(days.cycle_number.notnull())
+    d = runs.filter(runs.cycle_number.notnull())
+    no_days = ibis.literal(0, "int64")
     cyc = d.group_by("patient_id", "cycle_number").aggregate(
-        cycle_start=d.infusion_date.min(), cycle_end=d.infusion_date.max(), infusion_days=d.count(),
-        full_dose_days=(d.rate_class == "full").sum(), step_up_days=(d.rate_class == "step_up").sum(),
-        _dose_units=dose_units(d.daily_dose_used_ug).sum(), _dose_known=d.daily_dose_used_ug.count(),
+        cycle_start=d.first_day.min(), cycle_end=d.last_day.max(), infusion_days=d.days.sum(),
+        full_dose_days=ibis.ifelse(d.rate_class == "full", d.days, no_days).sum(),
+        step_up_days=ibis.ifelse(d.rate_class == "step_up", d.days, no_days).sum(),
+        # a run's days share one dose: its units x days, exact as integers
+        _dose_units=(dose_units(d.daily_dose_used_ug) * d.days).sum(),
+        _dose_known=ibis.ifelse(d.daily_dose_used_ug.notnull(), d.days, no_days).sum(),
     )
     first = cyc.cycle_number == cyc.cycle_number.min().over(group_by=cyc.patient_id)
     no_step_full = (cyc.step_up_days == 0) & (cyc.full_dose_days == s.label_cycle_days)
@@ -164,8 +189,8 @@ def derive_exposure_cycles(days: ibis.Table, settings: DeriveSettings) -> ibis.T
     ).select(*CYCLE_COLUMNS)
 
 
-def _per_patient(segments: ibis.Table, days: ibis.Table, cycles: ibis.Table, settings: DeriveSettings) -> ibis.Table:
-    """Per-patient sums over segments, days and cycles (one row per patient with a segment)."""
+def _per_patient(segments: ibis.Table, runs: ibis.Table, cycles: ibis.Table, settings: DeriveSettings) -> ibis.Table:
+    """Per-patient sums over segments, day runs and cycles (one row per patient with a segment)."""
     s = settings
     seg = segments.group_by("patient_id").aggregate(
         t0_date=segments.start_date.min(), last_infusion_date=segments.end_date.max(),
@@ -174,7 +199,7 @@ def _per_patient(segments: ibis.Table, days: ibis.Table, cycles: ibis.Table, set
         n_label_unknown=segments.dose_per_label.isnull().sum(),
         n_recorded=(segments.dose_source == "recorded").sum(), n_segments=segments.count(),
     )
-    total = days.group_by("patient_id").aggregate(infusion_days_total=days.count())
+    total = runs.group_by("patient_id").aggregate(infusion_days_total=runs.days.sum())
     c = cycles
     cyc = c.group_by("patient_id").aggregate(
         infusion_days_cycle1=c.infusion_days.argmin(c.cycle_number),
@@ -189,18 +214,19 @@ def _per_patient(segments: ibis.Table, days: ibis.Table, cycles: ibis.Table, set
 
 
 def derive_exposure(patients: ibis.Table, infusions: ibis.Table, bsa: ibis.Table,
-                    settings: DeriveSettings, keep=lambda table: table) -> tuple[ibis.Table, ibis.Table]:
+                    settings: DeriveSettings, keep=lambda table: table,
+                    segments: ibis.Table | None = None) -> tuple[ibis.Table, ibis.Table]:
     """Per-patient exposure (ADSL columns ``EXPOSURE_COLUMNS``) and the per-cycle table (``CYCLE_COLUMNS``),
     as the pandas ``derive_exposure`` (domain-spec 1.5; its docstring gives every column and the
     ``regimen_class`` rule: label, fixed_14_day, short_course_<10d_full_dose, other, first match wins).
-    ``keep`` (see ``analysis_data.derive_expressions``) holds the patient-days and the cycles, which both
-    results read."""
+    ``keep`` (see ``analysis_data.derive_expressions``) holds the day runs and the cycles, which both
+    results read; ``segments``: :func:`dosed_segments`, when held already."""
     s = settings
-    segments = derive_segment_doses(infusions, patients, bsa, s)
-    days = keep(derive_infusion_days(segments))
-    cycles = keep(derive_exposure_cycles(days, s))
+    segments = dosed_segments(infusions, patients, bsa, s) if segments is None else segments
+    runs = keep(derive_day_runs(segments))
+    cycles = keep(derive_exposure_cycles(runs, s))
     out = patients.select("patient_id", "stop_reason").left_join(
-        _per_patient(segments, days, cycles, s), "patient_id").drop("patient_id_right")
+        _per_patient(segments, runs, cycles, s), "patient_id").drop("patient_id_right")
     treated = out.t0_date.notnull()
     counts = {col: out[col].fill_null(0).cast("int64") for col in (
         "cycles_started", "infusion_days_total", "infusion_days_cycle1", "full_dose_days", "step_up_days")}

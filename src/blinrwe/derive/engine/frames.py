@@ -94,13 +94,17 @@ def arrow_to_frame(table: pa.Table) -> pd.DataFrame:
                          else v for name, v in columns.items()}, copy=False)
 
 
-def read_parquet_frame(path, columns: list[str] | None = None) -> pd.DataFrame:
-    """A Parquet file an engine wrote, as pandas with ``columns`` in that order (default all, as written;
-    :func:`arrow_to_frame`); text columns read dictionary-encoded (one Python string per distinct text)."""
+def read_parquet_table(path, columns: list[str] | None = None) -> pa.Table:
+    """A Parquet file an engine wrote, as Arrow with ``columns`` in that order (default all, as written);
+    text columns read dictionary-encoded (one Python string per distinct text in :func:`arrow_to_frame`)."""
     schema = pq.read_schema(path)
     text = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
-    return arrow_to_frame(pq.read_table(path, columns=None if columns is None else list(columns),
-                                        read_dictionary=text))
+    return pq.read_table(path, columns=None if columns is None else list(columns), read_dictionary=text)
+
+
+def read_parquet_frame(path, columns: list[str] | None = None) -> pd.DataFrame:
+    """A Parquet file an engine wrote, as pandas (:func:`read_parquet_table`, :func:`arrow_to_frame`)."""
+    return arrow_to_frame(read_parquet_table(path, columns))
 
 
 def to_frame(backend, expr: ibis.Table, like: pd.DataFrame | None = None, sort_by=None) -> pd.DataFrame:
@@ -120,4 +124,5 @@ def to_frame(backend, expr: ibis.Table, like: pd.DataFrame | None = None, sort_b
     return out
 
 
-__all__ = ["arrow_to_frame", "as_dtype", "read_parquet_frame", "to_arrow", "to_engine", "to_frame"]
+__all__ = ["arrow_to_frame", "as_dtype", "read_parquet_frame", "read_parquet_table", "to_arrow", "to_engine",
+           "to_frame"]
