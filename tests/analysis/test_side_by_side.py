@@ -54,3 +54,14 @@ def test_a_study_analysed_side_by_side_equals_the_study_analysed_in_turn(analysi
     pd.testing.assert_frame_equal(forked.ard, in_turn.ard, check_exact=True)
     pd.testing.assert_frame_equal(forked.curves, in_turn.curves, check_exact=True)
     assert {"cox", "safety"} <= set(forked.ard.section)
+
+
+def test_a_killed_worker_is_reported_as_memory_running_out():
+    import signal
+    import time
+
+    with SideBySide(time.sleep, 60, rows=side_by_side.SIDE_BY_SIDE_ROWS) as worker:
+        (process,) = worker._pool._processes.values()
+        os.kill(process.pid, signal.SIGKILL)  # as the kernel's out-of-memory killer does
+        with pytest.raises(MemoryError, match="most likely because memory ran out"):
+            worker.result()
